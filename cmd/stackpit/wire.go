@@ -1,0 +1,96 @@
+package main
+
+// The composition root: each pane registers, in its own wire_<pane>.go file,
+// how to build itself from the environment (config, auth, read-only flag,
+// shared clients). Panes and datasources never see each other's wiring.
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"sync"
+
+	"github.com/stackpit/stackpit/audit"
+	"github.com/stackpit/stackpit/config"
+	"github.com/stackpit/stackpit/datasource/httpclient"
+	"github.com/stackpit/stackpit/demo"
+	"github.com/stackpit/stackpit/views/pane"
+)
+
+// Env is what pane builders get.
+type Env struct {
+	CloudName string
+	Cloud     *config.Cloud // stackpit's settings for this cloud
+	Auth      *config.Auth  // OpenStack auth; nil when none is configured
+	AuthErr   error         // why Auth is nil
+	ReadOnly  bool
+	Ctx       pane.Context
+	Audit     *audit.Log
+	Demo      *demo.Cloud // non-nil under --demo
+
+	mu     sync.Mutex
+	shared map[string]any
+}
+
+// HTTP builds a client for an endpoint. The read-only guard is always in
+// the chain: this is the only way panes' datasources get a client.
+func (e *Env) HTTP(ep *config.Endpoint, streaming bool) (*http.Client, error) {
+	o := httpclient.Options{ReadOnly: e.ReadOnly}
+	if ep != nil {
+		o.CAFile, o.Insecure, o.Headers = ep.CAFile, ep.Insecure, ep.Headers
+		o.Username, o.Password, o.Bearer = ep.Username, ep.Password, ep.Bearer
+	}
+	if streaming {
+		o.Timeout = -1
+	}
+	return httpclient.New(o)
+}
+
+// Shared returns a value built once per session under key (a shared
+// OpenStack client, say), so several panes reuse one connection and cache.
+func (e *Env) Shared(key string, build func() (any, error)) (any, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.shared == nil {
+		e.shared = map[string]any{}
+	}
+	if v, ok := e.shared[key]; ok {
+		if err, isErr := v.(error); isErr {
+			return nil, err
+		}
+		return v, nil
+	}
+	v, err := build()
+	if err != nil {
+		e.shared[key] = err
+		return nil, err
+	}
+	e.shared[key] = v
+	return v, nil
+}
+
+// PaneSpec registers one pane.
+type PaneSpec struct {
+	ID      string
+	Title   string
+	Order   int      // tab order: instances 10, compute 20, agents 30, ceph 40, panels 50, logs 60, alerts 70, silences 80, containers 90
+	Aliases []string // extra :command names ("vm")
+	// Build makes the pane. An error shows as a placeholder pane that says
+	// what is missing (e.g. "no prometheus configured for cloud prod").
+	Build func(e *Env) (pane.Pane, error)
+}
+
+var paneSpecs []PaneSpec
+
+func registerPane(s PaneSpec) { paneSpecs = append(paneSpecs, s) }
+
+func sortedPaneSpecs() []PaneSpec {
+	out := append([]PaneSpec(nil), paneSpecs...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Order < out[j].Order })
+	return out
+}
+
+// errNotConfigured is the usual Build error when a backend has no endpoint.
+func errNotConfigured(what, cloud string) error {
+	return fmt.Errorf("%s is not configured for cloud %q: add it under clouds.%s in %s", what, cloud, cloud, config.DefaultPath())
+}

@@ -1,0 +1,349 @@
+// Package config loads stackpit's own YAML configuration (per cloud:
+// monitoring endpoints, Ceph, Docker hosts, read-only, keys, theme) from the
+// XDG config dir, and resolves OpenStack auth the OpenStack way (clouds.yaml,
+// secure.yaml, OS_CLOUD, OS_* variables). Errors name file and line.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// File is the whole stackpit config file.
+type File struct {
+	Path     string              `yaml:"-"`
+	Theme    string              `yaml:"theme"`
+	ReadOnly bool                `yaml:"readonly"`
+	Keys     map[string][]string `yaml:"keys"`
+	// Refresh is the default pane refresh interval ("10s").
+	Refresh Duration          `yaml:"refresh"`
+	Clouds  map[string]*Cloud `yaml:"clouds"`
+	// AuditFile overrides the audit log path (default: XDG state dir).
+	AuditFile string `yaml:"audit_file"`
+}
+
+// Cloud holds stackpit's settings for one cloud of clouds.yaml.
+type Cloud struct {
+	Name          string     `yaml:"-"`
+	ReadOnly      bool       `yaml:"readonly"`
+	Prometheus    *Endpoint  `yaml:"prometheus"`
+	Loki          *Loki      `yaml:"loki"`
+	Alertmanagers []Endpoint `yaml:"alertmanagers"`
+	Ceph          *Ceph      `yaml:"ceph"`
+	Docker        *Docker    `yaml:"docker"`
+	// EphemeralShared says instance disks live on shared storage (Ceph RBD),
+	// so evacuation keeps them instead of rebuilding from the image.
+	EphemeralShared bool `yaml:"ephemeral_shared"`
+	// Refresh overrides File.Refresh for this cloud.
+	Refresh Duration `yaml:"refresh"`
+	// OpenStack overrides auth for tests and the demo; normally nil, and
+	// auth comes from clouds.yaml / OS_* through Auth().
+	OpenStack *OpenStackAuth `yaml:"openstack"`
+}
+
+// Endpoint is one HTTP backend.
+type Endpoint struct {
+	URL      string            `yaml:"url"`
+	CAFile   string            `yaml:"ca_file"`
+	Insecure bool              `yaml:"insecure"`
+	Headers  map[string]string `yaml:"headers"`
+	Username string            `yaml:"username"`
+	Password string            `yaml:"password"`
+	Bearer   string            `yaml:"bearer_token"`
+	Line     int               `yaml:"-"` // where it was written, for errors
+}
+
+// Loki adds label names: shippers name host/container labels differently.
+type Loki struct {
+	Endpoint       `yaml:",inline"`
+	TenantID       string `yaml:"tenant_id"`
+	HostLabel      string `yaml:"host_label"`
+	ContainerLabel string `yaml:"container_label"`
+	BufferLines    int    `yaml:"buffer_lines"`
+}
+
+// Ceph is the mgr dashboard (or prometheus module, or a command).
+type Ceph struct {
+	Endpoint   `yaml:",inline"`
+	MetricsURL string   `yaml:"metrics_url"`
+	Command    []string `yaml:"command"` // e.g. [ssh, mon1, ceph]
+}
+
+// Docker lists container hosts.
+type Docker struct {
+	// Hosts maps a host name to its Docker address:
+	// unix:///run/docker.sock, ssh://user@host, tcp://host:2375, http://...
+	Hosts map[string]string `yaml:"hosts"`
+}
+
+// OpenStackAuth is an explicit Keystone v3 password auth.
+type OpenStackAuth struct {
+	AuthURL     string `yaml:"auth_url"`
+	Username    string `yaml:"username"`
+	Password    string `yaml:"password"`
+	ProjectName string `yaml:"project_name"`
+	DomainName  string `yaml:"domain_name"`
+	Region      string `yaml:"region"`
+	CAFile      string `yaml:"ca_file"`
+	Insecure    bool   `yaml:"insecure"`
+}
+
+// Duration is a time.Duration written as "10s".
+type Duration time.Duration
+
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return &Error{Line: n.Line, Msg: fmt.Sprintf("bad duration %q (want e.g. 10s, 1m)", n.Value)}
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// D returns the duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+func (e *Endpoint) UnmarshalYAML(n *yaml.Node) error {
+	type plain Endpoint
+	var p plain
+	if n.Kind == yaml.ScalarNode { // shorthand: "prometheus: http://..."
+		p.URL = n.Value
+	} else if err := n.Decode(&p); err != nil {
+		return err
+	}
+	*e = Endpoint(p)
+	e.Line = n.Line
+	return nil
+}
+
+// Error is a config error with a position.
+type Error struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	switch {
+	case e.File != "" && e.Line > 0:
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	case e.File != "":
+		return fmt.Sprintf("%s: %s", e.File, e.Msg)
+	case e.Line > 0:
+		return fmt.Sprintf("line %d: %s", e.Line, e.Msg)
+	}
+	return e.Msg
+}
+
+// Dir is the XDG config dir for stackpit.
+func Dir() string {
+	if d := os.Getenv("XDG_CONFIG_HOME"); d != "" {
+		return filepath.Join(d, "stackpit")
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".config", "stackpit")
+}
+
+// StateDir is the XDG state dir for stackpit (audit log, history).
+func StateDir() string {
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "stackpit")
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".local", "state", "stackpit")
+}
+
+// DefaultPath is where the config file lives.
+func DefaultPath() string { return filepath.Join(Dir(), "config.yaml") }
+
+// Load reads a config file. A missing file at the default path is not an
+// error (empty config); a missing explicit path is.
+func Load(path string, explicit bool) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) && !explicit {
+			return &File{Path: path, Clouds: map[string]*Cloud{}}, nil
+		}
+		return nil, &Error{File: path, Msg: err.Error()}
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes and validates config bytes. Every error names file and line.
+func Parse(path string, data []byte) (*File, error) {
+	f := &File{Path: path}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(f); err != nil && !errors.Is(err, errEOF(err)) {
+		return nil, wrapYAML(path, err)
+	}
+	if f.Clouds == nil {
+		f.Clouds = map[string]*Cloud{}
+	}
+	for name, c := range f.Clouds {
+		if c == nil {
+			c = &Cloud{}
+			f.Clouds[name] = c
+		}
+		c.Name = name
+	}
+	if errs := f.validate(); len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return f, nil
+}
+
+func errEOF(err error) error {
+	if err != nil && err.Error() == "EOF" {
+		return err
+	}
+	return errors.New("not eof")
+}
+
+// wrapYAML turns yaml.v3's "yaml: line N: msg" into file:line: msg.
+func wrapYAML(path string, err error) error {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		var out []error
+		for _, e := range te.Errors {
+			out = append(out, lineError(path, e))
+		}
+		return errors.Join(out...)
+	}
+	var ce *Error
+	if errors.As(err, &ce) {
+		ce.File = path
+		return ce
+	}
+	return lineError(path, err.Error())
+}
+
+func lineError(path, msg string) error {
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	var line int
+	if n, _ := fmt.Sscanf(msg, "line %d:", &line); n == 1 {
+		msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
+		return &Error{File: path, Line: line, Msg: msg}
+	}
+	if n, _ := fmt.Sscanf(msg, "unmarshal errors:\n  line %d:", &line); n == 1 {
+		return &Error{File: path, Line: line, Msg: msg}
+	}
+	return &Error{File: path, Msg: msg}
+}
+
+func (f *File) validate() []error {
+	var errs []error
+	check := func(what string, e *Endpoint) {
+		if e == nil {
+			return
+		}
+		if e.URL == "" {
+			errs = append(errs, &Error{File: f.Path, Line: e.Line, Msg: what + ": url is required"})
+			return
+		}
+		u, err := url.Parse(e.URL)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			errs = append(errs, &Error{File: f.Path, Line: e.Line, Msg: fmt.Sprintf("%s: bad url %q (want http(s)://host[:port])", what, e.URL)})
+		}
+		if e.CAFile != "" {
+			if _, err := os.Stat(e.CAFile); err != nil {
+				errs = append(errs, &Error{File: f.Path, Line: e.Line, Msg: fmt.Sprintf("%s: ca_file: %v", what, err)})
+			}
+		}
+	}
+	names := make([]string, 0, len(f.Clouds))
+	for n := range f.Clouds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		c := f.Clouds[n]
+		check("clouds."+n+".prometheus", c.Prometheus)
+		if c.Loki != nil {
+			check("clouds."+n+".loki", &c.Loki.Endpoint)
+		}
+		for i := range c.Alertmanagers {
+			check(fmt.Sprintf("clouds.%s.alertmanagers[%d]", n, i), &c.Alertmanagers[i])
+		}
+		if c.Ceph != nil && len(c.Ceph.Command) == 0 && c.Ceph.MetricsURL == "" {
+			check("clouds."+n+".ceph", &c.Ceph.Endpoint)
+		}
+	}
+	return errs
+}
+
+// Cloud returns the settings for a cloud name (empty settings if absent).
+// The file-level readonly applies to every cloud.
+func (f *File) Cloud(name string) *Cloud {
+	c, ok := f.Clouds[name]
+	if !ok {
+		c = &Cloud{Name: name}
+	}
+	cp := *c
+	cp.ReadOnly = cp.ReadOnly || f.ReadOnly
+	if cp.Refresh == 0 {
+		cp.Refresh = f.Refresh
+	}
+	if cp.Refresh == 0 {
+		cp.Refresh = Duration(10 * time.Second)
+	}
+	return &cp
+}
+
+// Loki and Ceph embed Endpoint, whose UnmarshalYAML would be promoted and
+// swallow their own fields: decode them through plain copies.
+func (l *Loki) UnmarshalYAML(n *yaml.Node) error {
+	var p struct {
+		endpointFields `yaml:",inline"`
+		TenantID       string `yaml:"tenant_id"`
+		HostLabel      string `yaml:"host_label"`
+		ContainerLabel string `yaml:"container_label"`
+		BufferLines    int    `yaml:"buffer_lines"`
+	}
+	if n.Kind == yaml.ScalarNode {
+		p.URL = n.Value
+	} else if err := n.Decode(&p); err != nil {
+		return err
+	}
+	*l = Loki{Endpoint: Endpoint(p.endpointFields), TenantID: p.TenantID, HostLabel: p.HostLabel,
+		ContainerLabel: p.ContainerLabel, BufferLines: p.BufferLines}
+	l.Line = n.Line
+	return nil
+}
+
+func (c *Ceph) UnmarshalYAML(n *yaml.Node) error {
+	var p struct {
+		endpointFields `yaml:",inline"`
+		MetricsURL     string   `yaml:"metrics_url"`
+		Command        []string `yaml:"command"`
+	}
+	if n.Kind == yaml.ScalarNode {
+		p.URL = n.Value
+	} else if err := n.Decode(&p); err != nil {
+		return err
+	}
+	*c = Ceph{Endpoint: Endpoint(p.endpointFields), MetricsURL: p.MetricsURL, Command: p.Command}
+	c.Line = n.Line
+	return nil
+}
+
+// endpointFields is Endpoint without its UnmarshalYAML method.
+type endpointFields struct {
+	URL      string            `yaml:"url"`
+	CAFile   string            `yaml:"ca_file"`
+	Insecure bool              `yaml:"insecure"`
+	Headers  map[string]string `yaml:"headers"`
+	Username string            `yaml:"username"`
+	Password string            `yaml:"password"`
+	Bearer   string            `yaml:"bearer_token"`
+	Line     int               `yaml:"-"`
+}

@@ -1,0 +1,84 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestParseGood(t *testing.T) {
+	f, err := Parse("c.yaml", []byte(`
+theme: light
+keys:
+  global.help: ["F1"]
+clouds:
+  prod:
+    readonly: true
+    prometheus: http://127.0.0.1:9090
+    loki: {url: "http://127.0.0.1:3100", host_label: hostname}
+    alertmanagers:
+      - url: http://127.0.0.1:9093
+      - url: http://127.0.0.1:9094
+    docker:
+      hosts: {compute01: "ssh://compute01"}
+    refresh: 5s
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := f.Cloud("prod")
+	if !c.ReadOnly || c.Prometheus.URL != "http://127.0.0.1:9090" || len(c.Alertmanagers) != 2 || c.Loki.HostLabel != "hostname" || c.Refresh.D().Seconds() != 5 {
+		t.Fatalf("bad parse: %+v", c)
+	}
+}
+
+func TestErrorsNameFileAndLine(t *testing.T) {
+	for _, tc := range []struct{ yaml, want string }{
+		{"theme: dark\nclouds:\n  prod:\n    prometeus: http://x\n", "c.yaml:4:"},
+		{"clouds:\n  prod:\n    prometheus: \"ftp://x\"\n", "c.yaml:3: clouds.prod.prometheus: bad url"},
+		{"refresh: 10 seconds\n", "c.yaml:1: bad duration"},
+		{"clouds:\n  prod:\n   - broken\n  x: [\n", "c.yaml:"},
+	} {
+		_, err := Parse("c.yaml", []byte(tc.yaml))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("yaml %q: got %v, want containing %q", tc.yaml, err, tc.want)
+		}
+	}
+}
+
+func TestSecretsNotInErrors(t *testing.T) {
+	_, err := Parse("c.yaml", []byte("clouds:\n  p:\n    prometheus: {url: \"nope\", password: hunter2}\n"))
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestMissingDefaultFileIsEmpty(t *testing.T) {
+	f, err := Load(filepath.Join(t.TempDir(), "none.yaml"), false)
+	if err != nil || len(f.Clouds) != 0 {
+		t.Fatal(err)
+	}
+	if _, err := Load(filepath.Join(t.TempDir(), "none.yaml"), true); err == nil {
+		t.Fatal("explicit missing file accepted")
+	}
+}
+
+func TestResolveAuthFromCloudsYAML(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "clouds.yaml"), []byte(`clouds:
+  lab:
+    auth: {auth_url: "http://127.0.0.1:5000/v3", username: admin, project_name: admin, user_domain_name: Default, project_domain_name: Default}
+    region_name: RegionOne
+`), 0o600)
+	os.WriteFile(filepath.Join(dir, "secure.yaml"), []byte("clouds:\n  lab:\n    auth: {password: s3cret}\n"), 0o600)
+	t.Chdir(dir)
+	t.Setenv("OS_CLOUD", "lab")
+	a, err := ResolveAuth("", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.User() != "admin" || a.Region() != "RegionOne" || a.Options.Password != "s3cret" {
+		t.Fatalf("auth %+v", a.Options)
+	}
+}

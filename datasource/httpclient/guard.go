@@ -1,0 +1,67 @@
+// Package httpclient builds the HTTP clients every datasource uses: TLS from
+// config, auth headers, timeouts, and the read-only guard. Because every
+// backend request goes through Guard, a read-only session cannot send a
+// mutating request whatever the UI does.
+package httpclient
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// ErrReadOnly is returned (wrapped) for any request the guard refuses.
+var ErrReadOnly = errors.New("refused: read-only session")
+
+// Guard is an http.RoundTripper that, when ReadOnly is set, refuses every
+// request except GET, HEAD, OPTIONS and the allowlisted read-only POSTs.
+type Guard struct {
+	Base     http.RoundTripper
+	ReadOnly bool
+}
+
+func (g *Guard) RoundTrip(req *http.Request) (*http.Response, error) {
+	if g.ReadOnly && !ReadOnlyAllowed(req.Method, req.URL.Path) {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, fmt.Errorf("%w: %s %s", ErrReadOnly, req.Method, req.URL.Path)
+	}
+	base := g.Base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return base.RoundTrip(req)
+}
+
+// readOnlyPOSTs are path suffixes of POSTs that read but do not change state.
+var readOnlyPOSTs = []string{
+	"/v3/auth/tokens",         // Keystone: issue a token
+	"/api/v1/query",           // Prometheus instant query
+	"/api/v1/query_range",     // Prometheus range query
+	"/api/v1/series",          // Prometheus series
+	"/api/v1/labels",          // Prometheus label names
+	"/api/v1/query_exemplars", // Prometheus exemplars
+	"/loki/api/v1/query",
+	"/loki/api/v1/query_range",
+	"/loki/api/v1/series",
+	"/api/auth", // Ceph dashboard: obtain a JWT
+}
+
+// ReadOnlyAllowed reports whether a request with this method and path may be
+// sent by a read-only session.
+func ReadOnlyAllowed(method, path string) bool {
+	switch strings.ToUpper(method) {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return true
+	case http.MethodPost:
+		p := strings.TrimSuffix(path, "/")
+		for _, s := range readOnlyPOSTs {
+			if strings.HasSuffix(p, s) {
+				return true
+			}
+		}
+	}
+	return false
+}

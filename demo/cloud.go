@@ -1,0 +1,180 @@
+// Package demo is the built-in simulated cloud behind `stackpit --demo`: one
+// in-process HTTP server per backend on 127.0.0.1 (random ports), speaking
+// the real wire APIs the datasources use (Keystone, Nova, Neutron, Cinder,
+// Placement, Prometheus, Alertmanager, Loki, Ceph dashboard, Docker), all
+// driven by one Story. It is also the test double for view and datasource
+// tests, and it records every request so tests can prove that a read-only
+// session sent nothing that mutates.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/stackpit/stackpit/config"
+	"github.com/stackpit/stackpit/datasource/httpclient"
+)
+
+// Service is one simulated backend. Each backend's file registers itself.
+type Service struct {
+	Name string // "nova", "prometheus", ...
+	// CatalogType and CatalogPath put it in Keystone's catalog
+	// ("compute", "/v2.1"); empty for non-OpenStack services.
+	CatalogType, CatalogPath string
+	// Handler builds the HTTP handler. Optional when Start is set.
+	Handler func(c *Cloud) http.Handler
+	// Start, when set, replaces the default single listener (e.g. one
+	// Docker endpoint per host). It should use c.Listen.
+	Start func(c *Cloud) error
+	// Configure fills the cockpit's config for this backend.
+	Configure func(c *Cloud, cfg *config.Cloud)
+	// Order sorts start-up (lower first); Keystone is 0.
+	Order int
+}
+
+var (
+	regMu    sync.Mutex
+	services []Service
+)
+
+// Register adds a simulated backend; call from init.
+func Register(s Service) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	services = append(services, s)
+}
+
+// Cloud is a running simulated cloud.
+type Cloud struct {
+	Story *Story
+	// URLs maps a service name to its base URL (http://127.0.0.1:port).
+	URLs map[string]string
+	// Admin credentials the demo accepts.
+	Username, Password, Project string
+
+	mu       sync.Mutex
+	servers  []*http.Server
+	requests []Request
+	tokens   map[string]tokenInfo
+}
+
+// Request is one request a simulated server received.
+type Request struct {
+	Service, Method, Path string
+	Time                  time.Time
+}
+
+// StartOptions configure Start.
+type StartOptions struct {
+	Story Options
+}
+
+// Start starts every registered backend on 127.0.0.1.
+func Start(o StartOptions) (*Cloud, error) {
+	c := &Cloud{Story: NewStory(o.Story), URLs: map[string]string{}, Username: "admin", Password: "demo",
+		Project: "admin", tokens: map[string]tokenInfo{}}
+	regMu.Lock()
+	svcs := append([]Service(nil), services...)
+	regMu.Unlock()
+	sort.SliceStable(svcs, func(i, j int) bool { return svcs[i].Order < svcs[j].Order })
+	for _, s := range svcs {
+		var err error
+		switch {
+		case s.Start != nil:
+			err = s.Start(c)
+		case s.Handler != nil:
+			_, err = c.Listen(s.Name, s.Handler(c))
+		}
+		if err != nil {
+			c.Close()
+			return nil, fmt.Errorf("demo %s: %w", s.Name, err)
+		}
+	}
+	return c, nil
+}
+
+// Listen serves h on a random loopback port, recording every request under
+// name, and stores the base URL in c.URLs[name].
+func (c *Cloud) Listen(name string, h http.Handler) (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	srv := &http.Server{Handler: c.record(name, h), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	u := "http://" + ln.Addr().String()
+	c.mu.Lock()
+	c.servers = append(c.servers, srv)
+	c.URLs[name] = u
+	c.mu.Unlock()
+	return u, nil
+}
+
+func (c *Cloud) record(name string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.mu.Lock()
+		c.requests = append(c.requests, Request{Service: name, Method: r.Method, Path: r.URL.Path, Time: time.Now()})
+		if len(c.requests) > 100000 {
+			c.requests = append([]Request(nil), c.requests[50000:]...)
+		}
+		c.mu.Unlock()
+		h.ServeHTTP(w, r)
+	})
+}
+
+// Requests returns a copy of every recorded request.
+func (c *Cloud) Requests() []Request {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Request(nil), c.requests...)
+}
+
+// Mutations returns the recorded requests a read-only session must never
+// send (anything the read-only guard would refuse).
+func (c *Cloud) Mutations() []Request {
+	var out []Request
+	for _, r := range c.Requests() {
+		if !httpclient.ReadOnlyAllowed(r.Method, r.Path) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Close stops every server.
+func (c *Cloud) Close() {
+	c.mu.Lock()
+	srvs := c.servers
+	c.servers = nil
+	c.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	for _, s := range srvs {
+		if err := s.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			_ = s.Close()
+		}
+	}
+}
+
+// Config returns the cockpit configuration pointing at this cloud.
+func (c *Cloud) Config() *config.Cloud {
+	cfg := &config.Cloud{Name: "demo", Refresh: config.Duration(3 * time.Second),
+		EphemeralShared: true,
+		OpenStack: &config.OpenStackAuth{AuthURL: c.URLs["keystone"] + "/v3", Username: c.Username,
+			Password: c.Password, ProjectName: c.Project, DomainName: "Default", Region: "RegionOne"}}
+	regMu.Lock()
+	svcs := append([]Service(nil), services...)
+	regMu.Unlock()
+	for _, s := range svcs {
+		if s.Configure != nil {
+			s.Configure(c, cfg)
+		}
+	}
+	return cfg
+}

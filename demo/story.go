@@ -1,0 +1,354 @@
+package demo
+
+import (
+	"fmt"
+	"math/rand"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Story is the simulated cloud's shared world: hosts, projects, flavors and
+// instances, plus a scenario clock. Every backend (Nova, Ceph, Prometheus,
+// Alertmanager, Loki, Docker) reads it, so one event — a compute host losing
+// power — shows consistently in every pane.
+//
+// Time moves lazily: every request calls Sync, which runs the scheduled
+// events whose time has come. Tests inject a fake clock with Options.Now.
+type Story struct {
+	mu    sync.Mutex
+	now   func() time.Time
+	Start time.Time
+
+	Hosts     []*Host
+	Projects  []*Project
+	Flavors   []*Flavor
+	Images    []*Image
+	Instances []*Instance
+
+	// FailHost loses power FailAfter into the story.
+	FailHost  string
+	FailAfter time.Duration
+
+	scheduled []scheduled
+	events    []Event
+	watchers  []func(Event)
+	seq       int
+}
+
+// Host is a physical node.
+type Host struct {
+	Name, Role, Zone, IP, ID string
+	Powered                  bool
+	DownSince                time.Time
+	// Nova compute service admin state (os-services).
+	ServiceDisabled bool
+	DisabledReason  string
+	ForcedDown      bool
+	VCPUs, MemoryMB int
+	DiskGB          int
+	// NovaRestartedAt resets the heartbeat and cleans evacuation records.
+	NovaRestartedAt time.Time
+}
+
+// IsCompute reports whether the host runs nova-compute.
+func (h *Host) IsCompute() bool { return h.Role == "compute" }
+
+// Project is a Keystone project.
+type Project struct{ ID, Name string }
+
+// Flavor is a Nova flavor.
+type Flavor struct {
+	ID, Name             string
+	VCPUs, RAMMB, DiskGB int
+}
+
+// Image is a Glance image.
+type Image struct{ ID, Name string }
+
+// Instance is a Nova server.
+type Instance struct {
+	ID, Name, ProjectID, UserID string
+	Status                      string // ACTIVE, SHUTOFF, ERROR, BUILD, MIGRATING, REBUILD, VERIFY_RESIZE
+	TaskState                   string // "" or migrating, rebuilding, ...
+	PowerState                  int    // 1 running, 4 shutdown, 0 nostate
+	Host                        string
+	FlavorID, ImageID           string
+	IPs                         []string
+	VolumeBacked                bool
+	Created, Updated            time.Time
+	Deleted                     bool
+	Metadata                    map[string]string
+	Fault                       string
+	Actions                     []InstanceAction
+}
+
+// InstanceAction is one entry of os-instance-actions.
+type InstanceAction struct {
+	Action, RequestID, UserID, Message string
+	Start                              time.Time
+}
+
+// Event is something that happened in the story, for logs and alerts.
+type Event struct {
+	Seq     int
+	Time    time.Time
+	Kind    string // host_down, host_up, service_disabled, evacuate, ...
+	Host    string
+	Service string
+	Message string
+	Fields  map[string]string
+}
+
+type scheduled struct {
+	at time.Time
+	fn func()
+}
+
+// Options configure a story.
+type Options struct {
+	Instances int           // default 300
+	FailAfter time.Duration // default 45s; <0: never
+	FailHost  string        // default compute04
+	Now       func() time.Time
+	Seed      int64
+}
+
+// NewStory builds the world: 3 controllers, 6 computes, 5 projects.
+func NewStory(o Options) *Story {
+	if o.Instances == 0 {
+		o.Instances = 300
+	}
+	if o.FailAfter == 0 {
+		o.FailAfter = 45 * time.Second
+	}
+	if o.FailHost == "" {
+		o.FailHost = "compute04"
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Seed == 0 {
+		o.Seed = 42
+	}
+	s := &Story{now: o.Now, Start: o.Now(), FailHost: o.FailHost, FailAfter: o.FailAfter}
+	r := rand.New(rand.NewSource(o.Seed))
+	for i := 1; i <= 3; i++ {
+		s.Hosts = append(s.Hosts, &Host{Name: fmt.Sprintf("control%02d", i), Role: "control", Zone: "internal",
+			IP: fmt.Sprintf("10.0.0.%d", 10+i), ID: uuid(r), Powered: true, VCPUs: 32, MemoryMB: 131072, DiskGB: 900})
+	}
+	for i := 1; i <= 6; i++ {
+		s.Hosts = append(s.Hosts, &Host{Name: fmt.Sprintf("compute%02d", i), Role: "compute", Zone: "nova",
+			IP: fmt.Sprintf("10.0.1.%d", 20+i), ID: uuid(r), Powered: true, VCPUs: 64, MemoryMB: 262144, DiskGB: 1800})
+	}
+	for _, n := range []string{"admin", "web", "db", "ci", "analytics"} {
+		s.Projects = append(s.Projects, &Project{ID: hex32(r), Name: n})
+	}
+	s.Flavors = []*Flavor{
+		{ID: "1", Name: "m1.tiny", VCPUs: 1, RAMMB: 512, DiskGB: 1},
+		{ID: "2", Name: "m1.small", VCPUs: 1, RAMMB: 2048, DiskGB: 20},
+		{ID: "3", Name: "m1.medium", VCPUs: 2, RAMMB: 4096, DiskGB: 40},
+		{ID: "4", Name: "m1.large", VCPUs: 4, RAMMB: 8192, DiskGB: 80},
+		{ID: "5", Name: "m1.xlarge", VCPUs: 8, RAMMB: 16384, DiskGB: 160},
+	}
+	s.Images = []*Image{{ID: uuid(r), Name: "ubuntu-24.04"}, {ID: uuid(r), Name: "debian-12"}, {ID: uuid(r), Name: "cirros-0.6"}}
+	computes := s.Computes()
+	roles := map[string][]string{"web": {"web", "lb", "cache"}, "db": {"pg", "mysql", "redis"}, "ci": {"runner", "builder"},
+		"analytics": {"spark", "kafka", "zk"}, "admin": {"bastion", "monitor"}}
+	for i := 0; i < o.Instances; i++ {
+		p := s.Projects[i%len(s.Projects)]
+		rs := roles[p.Name]
+		h := computes[r.Intn(len(computes))]
+		created := s.Start.Add(-time.Duration(r.Intn(90*24)) * time.Hour)
+		in := &Instance{
+			ID: uuid(r), Name: fmt.Sprintf("%s-%s-%03d", p.Name, rs[r.Intn(len(rs))], i),
+			ProjectID: p.ID, UserID: hex32(r), Status: "ACTIVE", PowerState: 1, Host: h.Name,
+			FlavorID: s.Flavors[r.Intn(len(s.Flavors))].ID, ImageID: s.Images[r.Intn(len(s.Images))].ID,
+			IPs: []string{fmt.Sprintf("192.168.%d.%d", 10+i/250, 2+i%250)}, VolumeBacked: r.Intn(3) > 0,
+			Created: created, Updated: created, Metadata: map[string]string{"role": rs[0]},
+		}
+		switch {
+		case i%97 == 13:
+			in.Status, in.PowerState = "SHUTOFF", 4
+		case i%151 == 77:
+			in.Status, in.PowerState, in.Fault = "ERROR", 0, "No valid host was found. There are not enough hosts available."
+		}
+		in.Actions = []InstanceAction{{Action: "create", RequestID: "req-" + uuid(r), UserID: in.UserID, Start: created}}
+		s.Instances = append(s.Instances, in)
+	}
+	// A tenant who names a server with escape sequences: must render inert.
+	if len(s.Instances) > 5 {
+		s.Instances[5].Name = "\x1b]52;c;ZWNobyBoaQ==\a\x1b[2Jevil"
+	}
+	if o.FailAfter > 0 {
+		s.schedule(s.Start.Add(o.FailAfter), func() { s.powerOff(s.FailHost) })
+	}
+	return s
+}
+
+// Computes returns the compute hosts.
+func (s *Story) Computes() []*Host {
+	var out []*Host
+	for _, h := range s.Hosts {
+		if h.IsCompute() {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// Host returns a host by name (nil if none).
+func (s *Story) Host(name string) *Host {
+	for _, h := range s.Hosts {
+		if h.Name == name {
+			return h
+		}
+	}
+	return nil
+}
+
+// Instance returns a live instance by ID.
+func (s *Story) Instance(id string) *Instance {
+	for _, in := range s.Instances {
+		if in.ID == id && !in.Deleted {
+			return in
+		}
+	}
+	return nil
+}
+
+// Project returns a project by ID.
+func (s *Story) Project(id string) *Project {
+	for _, p := range s.Projects {
+		if p.ID == id {
+			return p
+		}
+	}
+	return nil
+}
+
+// Flavor returns a flavor by ID.
+func (s *Story) Flavor(id string) *Flavor {
+	for _, f := range s.Flavors {
+		if f.ID == id {
+			return f
+		}
+	}
+	return nil
+}
+
+// Now is the story's clock.
+func (s *Story) Now() time.Time { return s.now() }
+
+// Lock runs fn with the world locked after bringing it up to date. Every
+// backend reads and writes the story only inside Lock.
+func (s *Story) Lock(fn func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.syncLocked()
+	fn()
+}
+
+// Schedule runs fn (under the lock) once the clock passes at. Call it only
+// from inside Lock.
+func (s *Story) Schedule(after time.Duration, fn func()) { s.schedule(s.now().Add(after), fn) }
+
+func (s *Story) schedule(at time.Time, fn func()) {
+	s.scheduled = append(s.scheduled, scheduled{at: at, fn: fn})
+	sort.SliceStable(s.scheduled, func(i, j int) bool { return s.scheduled[i].at.Before(s.scheduled[j].at) })
+}
+
+func (s *Story) syncLocked() {
+	now := s.now()
+	for len(s.scheduled) > 0 && !s.scheduled[0].at.After(now) {
+		ev := s.scheduled[0]
+		s.scheduled = s.scheduled[1:]
+		ev.fn()
+	}
+}
+
+// Emit records an event and tells the watchers. Call inside Lock.
+func (s *Story) Emit(e Event) {
+	s.seq++
+	e.Seq = s.seq
+	if e.Time.IsZero() {
+		e.Time = s.now()
+	}
+	s.events = append(s.events, e)
+	for _, w := range s.watchers {
+		w(e)
+	}
+}
+
+// Events returns events with Seq > after. Call inside Lock.
+func (s *Story) Events(after int) []Event {
+	i := sort.Search(len(s.events), func(i int) bool { return s.events[i].Seq > after })
+	return append([]Event(nil), s.events[i:]...)
+}
+
+// Watch registers fn to be called (under the lock) for every new event.
+func (s *Story) Watch(fn func(Event)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.watchers = append(s.watchers, fn)
+}
+
+// HeartbeatTimeout is how long after power loss Nova and Neutron call a
+// host's services down (service_down_time / agent_down_time).
+const HeartbeatTimeout = 10 * time.Second
+
+// ServiceUp reports whether a host's agents still heartbeat. Call inside Lock.
+func (s *Story) ServiceUp(h *Host) bool {
+	if h.ForcedDown {
+		return false
+	}
+	return h.Powered || s.now().Sub(h.DownSince) < HeartbeatTimeout
+}
+
+// LastHeartbeat is the last time the host's agents reported. Call inside Lock.
+func (s *Story) LastHeartbeat(h *Host) time.Time {
+	now := s.now()
+	if !h.Powered {
+		return h.DownSince
+	}
+	return now.Add(-time.Duration(now.Unix()%10) * time.Second)
+}
+
+func (s *Story) powerOff(name string) {
+	h := s.Host(name)
+	if h == nil || !h.Powered {
+		return
+	}
+	h.Powered = false
+	h.DownSince = s.now()
+	s.Emit(Event{Kind: "host_down", Host: name, Message: name + " lost power"})
+}
+
+// PowerOn brings a host back (a fenced host repaired). Call inside Lock.
+func (s *Story) PowerOn(name string) {
+	h := s.Host(name)
+	if h == nil || h.Powered {
+		return
+	}
+	h.Powered = true
+	h.DownSince = time.Time{}
+	h.NovaRestartedAt = s.now()
+	s.Emit(Event{Kind: "host_up", Host: name, Message: name + " powered on"})
+}
+
+// NewID returns a random UUID.
+func (s *Story) NewID() string { return uuid(rand.New(rand.NewSource(s.now().UnixNano()))) }
+
+func uuid(r *rand.Rand) string {
+	var b [16]byte
+	r.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+func hex32(r *rand.Rand) string {
+	var b [16]byte
+	r.Read(b[:])
+	return fmt.Sprintf("%x", b)
+}

@@ -1,0 +1,355 @@
+// Package table is the windowed table every list pane uses. It renders only
+// the rows that fit on screen (cost follows visible rows, not total rows),
+// keeps the cursor on the same row across refreshes, sorts on any column,
+// and passes every cell through ui/safe: untrusted text cannot reach the
+// terminal from a table.
+package table
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/stackpit/stackpit/themes"
+	"github.com/stackpit/stackpit/ui/safe"
+)
+
+// Column describes one column.
+type Column struct {
+	Title string
+	Width int  // fixed width in cells (0 = flexible)
+	Min   int  // minimum width of a flexible column
+	Right bool // right-align (numbers)
+	// Hide under this total width (drop low-priority columns on small panes).
+	HideBelow int
+}
+
+// Cell is one cell: untrusted text, optional style role and sort key.
+type Cell struct {
+	Text string
+	Role themes.Role // 0 (Normal) = row role
+	Sort string      // sort key; "" sorts by Text (numbers numerically)
+}
+
+// C makes a plain cell.
+func C(s string) Cell { return Cell{Text: s} }
+
+// S makes a styled cell.
+func S(s string, r themes.Role) Cell { return Cell{Text: s, Role: r} }
+
+// Row is one row; Key identifies it across refreshes.
+type Row struct {
+	Key   string
+	Cells []Cell
+	Role  themes.Role
+}
+
+// Model is the table state.
+type Model struct {
+	cols     []Column
+	rows     []Row
+	cursor   int
+	offset   int
+	height   int // rows visible at last render (for paging)
+	sortCol  int // -1: keep given order
+	sortDesc bool
+}
+
+// New makes a table with columns.
+func New(cols ...Column) *Model { return &Model{cols: cols, sortCol: -1} }
+
+// Columns returns the columns.
+func (m *Model) Columns() []Column { return m.cols }
+
+// SetRows replaces the rows, keeping the cursor on the row with the same key.
+func (m *Model) SetRows(rows []Row) {
+	var key string
+	if r, ok := m.Selected(); ok {
+		key = r.Key
+	}
+	m.rows = rows
+	m.sort()
+	if key != "" {
+		for i := range m.rows {
+			if m.rows[i].Key == key {
+				m.cursor = i
+				m.clamp()
+				return
+			}
+		}
+	}
+	m.clamp()
+}
+
+// Len is the number of rows.
+func (m *Model) Len() int { return len(m.rows) }
+
+// Rows returns the rows in display order.
+func (m *Model) Rows() []Row { return m.rows }
+
+// Selected returns the cursor row.
+func (m *Model) Selected() (Row, bool) {
+	if m.cursor < 0 || m.cursor >= len(m.rows) {
+		return Row{}, false
+	}
+	return m.rows[m.cursor], true
+}
+
+// Cursor is the cursor index.
+func (m *Model) Cursor() int { return m.cursor }
+
+// SetCursor moves the cursor to index i.
+func (m *Model) SetCursor(i int) { m.cursor = i; m.clamp() }
+
+// SelectKey moves the cursor to the row with key k.
+func (m *Model) SelectKey(k string) bool {
+	for i := range m.rows {
+		if m.rows[i].Key == k {
+			m.cursor = i
+			m.clamp()
+			return true
+		}
+	}
+	return false
+}
+
+// Move moves the cursor by d rows.
+func (m *Model) Move(d int) { m.cursor += d; m.clamp() }
+
+// Page moves by a page.
+func (m *Model) Page(dir int) {
+	h := m.height
+	if h < 1 {
+		h = 10
+	}
+	m.Move(dir * h)
+}
+
+// Top and Bottom jump.
+func (m *Model) Top()    { m.cursor = 0; m.clamp() }
+func (m *Model) Bottom() { m.cursor = len(m.rows) - 1; m.clamp() }
+
+// SortBy sorts on column c (-1 for given order).
+func (m *Model) SortBy(c int, desc bool) {
+	m.sortCol, m.sortDesc = c, desc
+	var key string
+	if r, ok := m.Selected(); ok {
+		key = r.Key
+	}
+	m.sort()
+	if key != "" {
+		m.SelectKey(key)
+	}
+}
+
+// SortNext cycles the sort column (dir +1/-1); ReverseSort flips order.
+func (m *Model) SortNext(dir int) {
+	n := len(m.cols) + 1 // including "given order"
+	c := (m.sortCol + 1 + dir + n) % n
+	m.SortBy(c-1, m.sortDesc)
+}
+func (m *Model) ReverseSort() { m.SortBy(m.sortCol, !m.sortDesc) }
+
+// SortState returns the sort column and direction.
+func (m *Model) SortState() (int, bool) { return m.sortCol, m.sortDesc }
+
+func (m *Model) sort() {
+	c := m.sortCol
+	if c < 0 || c >= len(m.cols) {
+		return
+	}
+	desc := m.sortDesc
+	slices.SortStableFunc(m.rows, func(a, b Row) int {
+		r := compareCells(cellAt(a, c), cellAt(b, c))
+		if desc {
+			return -r
+		}
+		return r
+	})
+}
+
+func cellAt(r Row, c int) Cell {
+	if c < len(r.Cells) {
+		return r.Cells[c]
+	}
+	return Cell{}
+}
+
+func compareCells(a, b Cell) int {
+	ka, kb := a.Sort, b.Sort
+	if ka == "" {
+		ka = a.Text
+	}
+	if kb == "" {
+		kb = b.Text
+	}
+	fa, ea := strconv.ParseFloat(strings.TrimRight(ka, "%"), 64)
+	fb, eb := strconv.ParseFloat(strings.TrimRight(kb, "%"), 64)
+	if ea == nil && eb == nil {
+		return cmp.Compare(fa, fb)
+	}
+	return strings.Compare(strings.ToLower(ka), strings.ToLower(kb))
+}
+
+func (m *Model) clamp() {
+	if m.cursor >= len(m.rows) {
+		m.cursor = len(m.rows) - 1
+	}
+	if m.cursor < 0 {
+		m.cursor = 0
+	}
+}
+
+// Widths lays out columns in width cells (1-cell gaps). Hidden columns get 0.
+func (m *Model) Widths(width int) []int {
+	w := make([]int, len(m.cols))
+	gaps := 0
+	fixed := 0
+	flex := 0
+	for i, c := range m.cols {
+		if c.HideBelow > 0 && width < c.HideBelow {
+			continue
+		}
+		gaps++
+		if c.Width > 0 {
+			w[i] = c.Width
+			fixed += c.Width
+		} else {
+			flex++
+		}
+	}
+	if gaps > 0 {
+		gaps--
+	}
+	rest := width - fixed - gaps
+	if flex > 0 {
+		each := rest / flex
+		extra := rest - each*flex
+		for i, c := range m.cols {
+			if (c.HideBelow > 0 && width < c.HideBelow) || c.Width > 0 {
+				continue
+			}
+			w[i] = max(each, c.Min, 1)
+			if extra > 0 {
+				w[i]++
+				extra--
+			}
+		}
+	}
+	// Squeeze from the right when the fixed columns overflow.
+	total := gaps
+	for _, x := range w {
+		total += x
+	}
+	for i := len(w) - 1; i >= 0 && total > width; i-- {
+		if w[i] == 0 {
+			continue
+		}
+		cut := min(total-width, w[i]-1)
+		w[i] -= cut
+		total -= cut
+	}
+	return w
+}
+
+// View renders the header and the visible rows into width x height.
+func (m *Model) View(width, height int, th *themes.Theme) string {
+	if height < 1 || width < 1 {
+		return ""
+	}
+	widths := m.Widths(width)
+	var b strings.Builder
+	// Header, with a sort marker.
+	var hdr []string
+	for i, c := range m.cols {
+		if widths[i] == 0 {
+			continue
+		}
+		t := c.Title
+		if i == m.sortCol {
+			if m.sortDesc {
+				t += "↓"
+			} else {
+				t += "↑"
+			}
+		}
+		hdr = append(hdr, align(t, widths[i], c.Right))
+	}
+	b.WriteString(th.Render(themes.Header, strings.Join(hdr, " ")))
+	body := height - 1
+	m.height = body
+	if body <= 0 {
+		return b.String()
+	}
+	// Keep the cursor in the window.
+	if m.cursor < m.offset {
+		m.offset = m.cursor
+	}
+	if m.cursor >= m.offset+body {
+		m.offset = m.cursor - body + 1
+	}
+	if m.offset > len(m.rows)-body {
+		m.offset = max(len(m.rows)-body, 0)
+	}
+	end := min(m.offset+body, len(m.rows))
+	if len(m.rows) == 0 {
+		b.WriteString("\n")
+		b.WriteString(th.Render(themes.Muted, safe.Fit("  (no rows)", width)))
+	}
+	for i := m.offset; i < end; i++ {
+		b.WriteString("\n")
+		b.WriteString(m.renderRow(m.rows[i], widths, i == m.cursor, th))
+	}
+	return b.String()
+}
+
+func (m *Model) renderRow(r Row, widths []int, selected bool, th *themes.Theme) string {
+	var parts []string
+	for i, c := range m.cols {
+		if widths[i] == 0 {
+			continue
+		}
+		cell := cellAt(r, i)
+		text := align(cell.Text, widths[i], c.Right)
+		role := cell.Role
+		if role == themes.Normal {
+			role = r.Role
+		}
+		if !selected && role != themes.Normal {
+			text = th.Render(role, text)
+		}
+		parts = append(parts, text)
+	}
+	line := strings.Join(parts, " ")
+	if selected {
+		return th.Render(themes.Selected, line)
+	}
+	return line
+}
+
+func align(s string, w int, right bool) string {
+	if right {
+		return safe.PadLeft(s, w)
+	}
+	return safe.Pad(s, w)
+}
+
+// Bar renders a usage bar like "████░░░░ 52%" in w cells; the percentage
+// text is always there so colour is not the only signal.
+func Bar(frac float64, w int) string {
+	if frac < 0 {
+		frac = 0
+	}
+	pct := strconv.Itoa(int(frac*100+0.5)) + "%"
+	bw := w - len(pct) - 1
+	if bw < 2 {
+		return pct
+	}
+	f := frac
+	if f > 1 {
+		f = 1
+	}
+	n := int(f*float64(bw) + 0.5)
+	return strings.Repeat("█", n) + strings.Repeat("░", bw-n) + " " + pct
+}

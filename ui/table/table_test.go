@@ -1,0 +1,74 @@
+package table
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/stackpit/stackpit/themes"
+)
+
+func rows(n int) []Row {
+	out := make([]Row, n)
+	for i := range out {
+		out[i] = Row{Key: fmt.Sprint(i), Cells: []Cell{C(fmt.Sprintf("vm-%05d", i)), C(fmt.Sprint(i % 7))}}
+	}
+	return out
+}
+
+func TestWindowedRenderAndCursorKeep(t *testing.T) {
+	m := New(Column{Title: "NAME"}, Column{Title: "N", Width: 3, Right: true})
+	m.SetRows(rows(1000))
+	th := themes.Default(true)
+	out := m.View(40, 11, th)
+	if got := strings.Count(out, "\n"); got != 10 {
+		t.Fatalf("want 10 row lines, got %d", got)
+	}
+	m.Bottom()
+	out = m.View(40, 11, th)
+	if !strings.Contains(out, "vm-00999") || strings.Contains(out, "vm-00000") {
+		t.Fatalf("window did not follow cursor:\n%s", out)
+	}
+	m.SetCursor(500)
+	m.SetRows(rows(1000)[400:])
+	if r, _ := m.Selected(); r.Key != "500" {
+		t.Fatalf("cursor lost its row: %s", r.Key)
+	}
+	for _, line := range strings.Split(ansi.Strip(m.View(40, 11, th)), "\n") {
+		if w := ansi.StringWidth(line); w > 40 {
+			t.Fatalf("line wider than 40: %d %q", w, line)
+		}
+	}
+}
+
+func TestSortNumericAndCellsSanitized(t *testing.T) {
+	m := New(Column{Title: "NAME"}, Column{Title: "N", Width: 4})
+	m.SetRows([]Row{
+		{Key: "a", Cells: []Cell{C("\x1b[2Jevil"), C("10")}},
+		{Key: "b", Cells: []Cell{C("b"), C("9")}},
+	})
+	m.SortBy(1, false)
+	if m.Rows()[0].Key != "b" {
+		t.Fatal("numeric sort wrong")
+	}
+	out := m.View(30, 5, themes.Default(true))
+	if strings.Contains(out, "\x1b[2J") || !strings.Contains(out, `\e[2Jevil`) {
+		t.Fatalf("cell not sanitized: %q", out)
+	}
+}
+
+func BenchmarkViewLargeTable(b *testing.B) {
+	for _, n := range []int{1000, 50000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			m := New(Column{Title: "NAME"}, Column{Title: "N", Width: 3})
+			m.SetRows(rows(n))
+			m.SetCursor(n / 2)
+			th := themes.Default(false)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				_ = m.View(120, 40, th)
+			}
+		})
+	}
+}

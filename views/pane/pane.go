@@ -1,0 +1,169 @@
+// Package pane is the contract between the app shell (ui) and the panes
+// (views/*). Panes never do I/O in Update: they return tea.Cmds that call a
+// datasource and come back as messages. They never see HTTP, and they render
+// untrusted text only through ui/safe (usually via ui/table).
+package pane
+
+import (
+	"context"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/stackpit/stackpit/keymap"
+	"github.com/stackpit/stackpit/themes"
+)
+
+// Context is what the shell gives every pane.
+type Context struct {
+	ReadOnly bool
+	Theme    *themes.Theme
+	Keys     *keymap.Map
+	Now      func() time.Time
+	// Refresh is the default refresh interval; panes may have their own.
+	Refresh time.Duration
+}
+
+// Pane is one screen of the cockpit.
+type Pane interface {
+	// ID is the stable name used by :commands and pivots ("instances").
+	ID() string
+	// Title is the tab label.
+	Title() string
+	// KeyGroups are the keymap groups active in this pane, most specific
+	// first ("instances", "table"). The shell uses them for help and for the
+	// read-only gate.
+	KeyGroups() []string
+	Init() tea.Cmd
+	// Update gets key presses meant for the pane and every non-key message.
+	Update(msg tea.Msg) (Pane, tea.Cmd)
+	// View renders exactly width x height cells (or less).
+	View(width, height int) string
+	// SetFilter applies the shell's "/" filter text ("host:compute03 web").
+	SetFilter(text string)
+	// Status reports data age, loading state and last error.
+	Status() Status
+	// Capturing is true while the pane owns the keyboard (a text input or a
+	// form): the shell then passes every key through except ctrl+c.
+	Capturing() bool
+}
+
+// Status is a pane's data freshness for the status line.
+type Status struct {
+	Updated time.Time // zero: never loaded
+	Loading bool
+	Err     error
+	Note    string // e.g. "polling (tail dropped lines)"
+}
+
+// Pivoter is implemented by panes that can be opened focused on something:
+// a host, an instance, a request ID. Query is pane-specific filter text.
+type Pivoter interface {
+	Pivot(query string) tea.Cmd
+}
+
+// PivotMsg asks the shell to switch to pane Pane and pivot it on Query. The
+// shell records the move in the breadcrumb history so esc comes back.
+type PivotMsg struct {
+	Pane  string
+	Query string
+}
+
+// Pivot returns a command that emits a PivotMsg.
+func Pivot(p, query string) tea.Cmd {
+	return func() tea.Msg { return PivotMsg{Pane: p, Query: query} }
+}
+
+// Action is a change to the cloud (or a local one such as saving a file).
+// Panes never run mutating calls themselves: they hand an Action to the shell,
+// which refuses it in read-only sessions, asks for confirmation, writes the
+// audit record and runs it off the UI goroutine.
+type Action struct {
+	Name    string // "evacuate", "restart-container"
+	Target  string // "compute03", "compute03/nova_compute"
+	Mutates bool
+	// Confirm, when set, must be typed exactly by the user to proceed
+	// (destructive actions). ConfirmYes asks only for y/enter.
+	Confirm    string
+	ConfirmYes bool
+	// Checks are pre-check lines shown in the confirmation dialog.
+	Checks []string
+	// Run does the work. report() sends progress lines to the shell.
+	Run func(ctx context.Context, report func(Progress)) (result string, err error)
+	// Details go into the audit record (no secrets).
+	Details map[string]string
+}
+
+// Progress is a running action's progress report.
+type Progress struct {
+	Done, Total int
+	Line        string
+}
+
+// RunActionMsg asks the shell to run an action.
+type RunActionMsg struct{ Action Action }
+
+// RunAction returns a command that hands a to the shell.
+func RunAction(a Action) tea.Cmd { return func() tea.Msg { return RunActionMsg{Action: a} } }
+
+// ActionProgressMsg is broadcast while an action runs.
+type ActionProgressMsg struct {
+	Name, Target string
+	Progress
+}
+
+// ActionDoneMsg is broadcast to every pane when an action ends, so panes can
+// refresh.
+type ActionDoneMsg struct {
+	Name, Target, Result string
+	Err                  error
+	Refused              bool // refused by read-only mode
+}
+
+// ToastMsg shows a transient message in the shell.
+type ToastMsg struct {
+	Text  string
+	Level themes.Role // themes.OK, Warn, Crit, Info
+}
+
+// Toast returns a command that emits a ToastMsg.
+func Toast(level themes.Role, text string) tea.Cmd {
+	return func() tea.Msg { return ToastMsg{Text: text, Level: level} }
+}
+
+// CopyMsg asks the shell to copy text to the clipboard (OSC 52).
+type CopyMsg struct{ Text string }
+
+// Age renders a data age compactly: "3s", "2m", "1h".
+func Age(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "0s"
+	case d < time.Minute:
+		return itoa(int(d/time.Second)) + "s"
+	case d < time.Hour:
+		return itoa(int(d/time.Minute)) + "m"
+	case d < 48*time.Hour:
+		return itoa(int(d/time.Hour)) + "h"
+	default:
+		return itoa(int(d/(24*time.Hour))) + "d"
+	}
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}
+
+// TickMsg is the shell's once-a-second clock; panes may use it to schedule
+// refreshes without their own timers.
+type TickMsg time.Time
