@@ -167,3 +167,15 @@ func itoa(n int) string {
 // TickMsg is the shell's once-a-second clock; panes may use it to schedule
 // refreshes without their own timers.
 type TickMsg time.Time
+
+// Backer is implemented by panes with inner levels (a detail view, a
+// sub-section). On esc the shell first asks the pane to go back one level;
+// only when Back returns false does it pop its own breadcrumb history.
+type Backer interface {
+	Back() bool
+}
+
+// Refresher is implemented by panes that can reload on demand (ctrl+r).
+type Refresher interface {
+	Refresh() tea.Cmd
+}
