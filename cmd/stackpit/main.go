@@ -1,12 +1,267 @@
 // Command stackpit is a terminal cockpit for OpenStack operators.
+//
+//	stackpit [--cloud NAME] [--region R] [--readonly]   the cockpit
+//	stackpit --demo [--demo-scale N]                    against the built-in demo cloud
+//	stackpit config check [--config FILE]               validate configuration
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/stackpit/stackpit/audit"
+	"github.com/stackpit/stackpit/config"
+	"github.com/stackpit/stackpit/demo"
+	"github.com/stackpit/stackpit/keymap"
+	"github.com/stackpit/stackpit/themes"
+	"github.com/stackpit/stackpit/ui"
+	"github.com/stackpit/stackpit/views/pane"
 )
 
+// flags are the command-line options shared by the cockpit and subcommands.
+type flags struct {
+	demo          bool
+	demoScale     int
+	demoFailAfter time.Duration
+	readOnly      bool
+	cloud, region string
+	configPath    string
+	noColor       bool
+	theme         string
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) (*flags, error) {
+	f := &flags{}
+	fs.BoolVar(&f.demo, "demo", false, "run against the built-in simulated cloud")
+	fs.IntVar(&f.demoScale, "demo-scale", 300, "number of instances in the demo cloud")
+	fs.DurationVar(&f.demoFailAfter, "demo-fail-after", 45*time.Second, "when the demo's compute04 loses power (<0: never)")
+	fs.BoolVar(&f.readOnly, "readonly", false, "read-only session: nothing can be changed")
+	fs.StringVar(&f.cloud, "cloud", "", "cloud name from clouds.yaml (default $OS_CLOUD)")
+	fs.StringVar(&f.region, "region", "", "region (default from clouds.yaml or $OS_REGION_NAME)")
+	fs.StringVar(&f.configPath, "config", "", "stackpit config file (default "+config.DefaultPath()+")")
+	fs.BoolVar(&f.noColor, "no-color", false, "no colours (also: NO_COLOR)")
+	fs.StringVar(&f.theme, "theme", "", "theme: "+fmt.Sprint(themes.BuiltinNames()))
+	return f, fs.Parse(args)
+}
+
 func main() {
-	fmt.Fprintln(os.Stderr, "stackpit: shell under construction")
-	os.Exit(1)
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) >= 2 && args[0] == "config" && args[1] == "check" {
+		return configCheck(args[2:], stdout, stderr)
+	}
+	if len(args) >= 1 && args[0] == "version" {
+		fmt.Fprintln(stdout, "stackpit", version)
+		return 0
+	}
+	fs := flag.NewFlagSet("stackpit", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f, err := parseFlags(fs, args)
+	if err != nil {
+		return 2
+	}
+	s, err := newSession(f)
+	if err != nil {
+		fmt.Fprintln(stderr, "stackpit:", err)
+		return 1
+	}
+	defer s.close()
+	p := tea.NewProgram(s.model)
+	s.model.SetSend(p.Send)
+	if _, err := p.Run(); err != nil {
+		fmt.Fprintln(stderr, "stackpit:", err)
+		return 1
+	}
+	return 0
+}
+
+var version = "dev"
+
+// session is one running cockpit: config, theme, keys, audit, panes.
+type session struct {
+	f     *flags
+	file  *config.File
+	demo  *demo.Cloud
+	model *ui.Model
+}
+
+func (s *session) close() {
+	if s.demo != nil {
+		s.demo.Close()
+	}
+}
+
+func loadConfig(path string) (*config.File, error) {
+	explicit := path != ""
+	if !explicit {
+		path = config.DefaultPath()
+	}
+	return config.Load(path, explicit)
+}
+
+func newSession(f *flags) (*session, error) {
+	file, err := loadConfig(f.configPath)
+	if err != nil {
+		return nil, err
+	}
+	s := &session{f: f, file: file}
+	keys := keymap.Defaults()
+	if err := keys.Override(file.Keys); err != nil {
+		return nil, fmt.Errorf("%s: keys: %w", file.Path, err)
+	}
+	th, err := pickTheme(f, file)
+	if err != nil {
+		return nil, err
+	}
+	if f.demo {
+		s.demo, err = demo.Start(demo.StartOptions{Story: demo.Options{Instances: f.demoScale, FailAfter: f.demoFailAfter}})
+		if err != nil {
+			return nil, err
+		}
+	}
+	cloud := f.cloud
+	if f.demo {
+		cloud = "demo"
+	} else if cloud == "" {
+		cloud = os.Getenv("OS_CLOUD")
+	}
+	auditPath := file.AuditFile
+	if auditPath == "" {
+		auditPath = filepath.Join(config.StateDir(), "audit.jsonl")
+	}
+	log := audit.Open(auditPath)
+	base := pane.Context{Theme: th, Keys: keys, Now: time.Now}
+	opts, err := s.build(cloud, base, log)
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	if !f.demo {
+		opts.Clouds = cloudNames(file)
+		opts.SwitchCloud = func(name string) (ui.Options, error) { return s.build(name, base, log) }
+	}
+	s.model = ui.New(opts)
+	return s, nil
+}
+
+// build assembles the shell options for one cloud: config, auth, panes.
+func (s *session) build(cloud string, base pane.Context, log *audit.Log) (ui.Options, error) {
+	var cc *config.Cloud
+	if s.demo != nil {
+		cc = s.demo.Config()
+		cc.ReadOnly = cc.ReadOnly || s.file.ReadOnly
+	} else {
+		cc = s.file.Cloud(cloud)
+	}
+	readOnly := s.f.readOnly || cc.ReadOnly
+	env := &Env{CloudName: cloud, Cloud: cc, ReadOnly: readOnly, Audit: log, Demo: s.demo}
+	env.Auth, env.AuthErr = config.ResolveAuth(cloud, s.f.region, cc)
+	ctx := base
+	ctx.ReadOnly = readOnly
+	ctx.Refresh = cc.Refresh.D()
+	if ctx.Refresh <= 0 {
+		ctx.Refresh = 10 * time.Second
+	}
+	env.Ctx = ctx
+	hdr := ui.Header{Cloud: cloud}
+	if env.Auth != nil {
+		if hdr.Cloud == "" {
+			hdr.Cloud = env.Auth.Cloud
+		}
+		hdr.Region = env.Auth.Region()
+		hdr.User = env.Auth.User()
+		if sc := env.Auth.Options.Scope; sc != nil {
+			hdr.Project = sc.ProjectName
+		}
+		if hdr.Project == "" {
+			hdr.Project = env.Auth.Options.TenantName
+		}
+	}
+	log.Cloud, log.CloudUser = hdr.Cloud, hdr.User
+	var entries []ui.Entry
+	for _, spec := range sortedPaneSpecs() {
+		p, err := spec.Build(env)
+		if err != nil {
+			p = ui.NewPlaceholder(spec.ID, spec.Title, err, ctx.Theme)
+		}
+		entries = append(entries, ui.Entry{ID: spec.ID, Title: spec.Title, Aliases: spec.Aliases, Pane: p})
+	}
+	if len(entries) == 0 {
+		return ui.Options{}, errors.New("no panes registered")
+	}
+	return ui.Options{Panes: entries, Ctx: ctx, Header: hdr, Audit: log}, nil
+}
+
+func cloudNames(f *config.File) []string {
+	var out []string
+	for n := range f.Clouds {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// pickTheme: --theme, then config, then dark; NO_COLOR or --no-color keep
+// only attributes.
+func pickTheme(f *flags, file *config.File) (*themes.Theme, error) {
+	noColor := f.noColor || os.Getenv("NO_COLOR") != ""
+	name := f.theme
+	if name == "" {
+		name = file.Theme
+	}
+	if name == "" {
+		name = "dark"
+	}
+	spec, ok := themes.Builtin(name)
+	if !ok {
+		return nil, fmt.Errorf("unknown theme %q (have %v)", name, themes.BuiltinNames())
+	}
+	return themes.Build(spec, noColor), nil
+}
+
+// configCheck validates the config file, keys and theme, printing errors
+// with file and line. Exit 0 when fine, 1 otherwise.
+func configCheck(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("config check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "", "config file (default "+config.DefaultPath()+")")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	file, err := loadConfig(*path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	bad := false
+	keys := keymap.Defaults()
+	if err := keys.Override(file.Keys); err != nil {
+		fmt.Fprintf(stderr, "%s: keys: %v\n", file.Path, err)
+		bad = true
+	}
+	for _, c := range keys.Conflicts() {
+		fmt.Fprintf(stderr, "%s: keys: %s\n", file.Path, c)
+		bad = true
+	}
+	if file.Theme != "" {
+		if _, ok := themes.Builtin(file.Theme); !ok {
+			fmt.Fprintf(stderr, "%s: unknown theme %q (have %v)\n", file.Path, file.Theme, themes.BuiltinNames())
+			bad = true
+		}
+	}
+	if bad {
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: ok (%d clouds)\n", file.Path, len(file.Clouds))
+	return 0
 }

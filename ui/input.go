@@ -1,0 +1,243 @@
+package ui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/stackpit/stackpit/audit"
+	"github.com/stackpit/stackpit/themes"
+)
+
+// lineInput is a one-line editor (command line, filter, dialog answers).
+type lineInput struct {
+	prompt string
+	text   string
+	cur    int // rune index
+}
+
+func (l *lineInput) key(k tea.KeyPressMsg) {
+	r := []rune(l.text)
+	switch k.String() {
+	case "left", "ctrl+b":
+		l.cur = max(l.cur-1, 0)
+	case "right", "ctrl+f":
+		l.cur = min(l.cur+1, len(r))
+	case "home", "ctrl+a":
+		l.cur = 0
+	case "end", "ctrl+e":
+		l.cur = len(r)
+	case "backspace", "ctrl+h":
+		if l.cur > 0 {
+			r = append(r[:l.cur-1], r[l.cur:]...)
+			l.cur--
+		}
+	case "delete", "ctrl+d":
+		if l.cur < len(r) {
+			r = append(r[:l.cur], r[l.cur+1:]...)
+		}
+	case "ctrl+u":
+		r = r[l.cur:]
+		l.cur = 0
+	case "ctrl+w":
+		i := l.cur
+		for i > 0 && r[i-1] == ' ' {
+			i--
+		}
+		for i > 0 && r[i-1] != ' ' {
+			i--
+		}
+		r = append(r[:i], r[l.cur:]...)
+		l.cur = i
+	case "space":
+		r = append(r[:l.cur], append([]rune{' '}, r[l.cur:]...)...)
+		l.cur++
+	default:
+		if k.Text != "" {
+			ins := []rune(k.Text)
+			r = append(r[:l.cur], append(ins, r[l.cur:]...)...)
+			l.cur += len(ins)
+		}
+	}
+	l.text = string(r)
+}
+
+// commands is the :command table: name -> aliases.
+func (m *Model) commandNames() []string {
+	names := []string{"q", "quit", "help", "audit", "cloud"}
+	for _, e := range m.o.Panes {
+		names = append(names, e.ID)
+		names = append(names, e.Aliases...)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// complete returns completions of the command line's current word.
+func (m *Model) complete(text string) []string {
+	fields := strings.Fields(text)
+	if len(fields) >= 1 && (fields[0] == "cloud") && (len(fields) == 2 || strings.HasSuffix(text, " ")) {
+		prefix := ""
+		if len(fields) == 2 {
+			prefix = fields[1]
+		}
+		var out []string
+		for _, c := range m.o.Clouds {
+			if strings.HasPrefix(c, prefix) {
+				out = append(out, "cloud "+c)
+			}
+		}
+		return out
+	}
+	var out []string
+	for _, n := range m.commandNames() {
+		if strings.HasPrefix(n, text) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func (m *Model) inputKey(k tea.KeyPressMsg) tea.Cmd {
+	s := k.String()
+	switch s {
+	case "ctrl+c":
+		_, cmd := m.quit()
+		return cmd
+	case "esc":
+		if m.mode == modeFilter {
+			// esc in the filter prompt drops the edit, keeps the old filter
+			m.cur().SetFilter(m.filters[m.active])
+		}
+		m.mode = modeNormal
+		return nil
+	case "enter":
+		text := strings.TrimSpace(m.input.text)
+		md := m.mode
+		m.mode = modeNormal
+		if md == modeFilter {
+			m.filters[m.active] = text
+			m.cur().SetFilter(text)
+			return nil
+		}
+		return m.runCommand(text)
+	case "tab":
+		if m.mode == modeCommand {
+			c := m.complete(m.input.text)
+			switch {
+			case len(c) == 1:
+				m.input.text = c[0]
+			case len(c) > 1:
+				m.input.text = commonPrefix(c)
+				m.showToast(themes.Info, strings.Join(c, "  "))
+			}
+			m.input.cur = len([]rune(m.input.text))
+		}
+		return nil
+	}
+	m.input.key(k)
+	if m.mode == modeFilter {
+		m.cur().SetFilter(m.input.text) // live filtering
+	}
+	return nil
+}
+
+func commonPrefix(ss []string) string {
+	p := ss[0]
+	for _, s := range ss[1:] {
+		for !strings.HasPrefix(s, p) {
+			p = p[:len(p)-1]
+		}
+	}
+	return p
+}
+
+func (m *Model) runCommand(text string) tea.Cmd {
+	if text == "" {
+		return nil
+	}
+	f := strings.Fields(text)
+	switch f[0] {
+	case "q", "quit", "q!":
+		_, cmd := m.quit()
+		return cmd
+	case "help", "h":
+		m.mode, m.helpTop = modeHelp, 0
+		return nil
+	case "audit":
+		m.mode = modeAudit
+		return m.loadAudit()
+	case "cloud":
+		if len(f) != 2 {
+			m.showToast(themes.Warn, "usage: :cloud NAME  (clouds: "+strings.Join(m.o.Clouds, ", ")+")")
+			return nil
+		}
+		if m.o.SwitchCloud == nil {
+			m.showToast(themes.Warn, "switching clouds is not available in this session")
+			return nil
+		}
+		name, sw := f[1], m.o.SwitchCloud
+		m.showToast(themes.Info, "switching to cloud "+name+"…")
+		return func() tea.Msg {
+			o, err := sw(name)
+			return cloudSwitched{name: name, o: o, err: err}
+		}
+	}
+	if i := m.paneIndex(f[0]); i >= 0 {
+		cmd := m.switchTo(i, true)
+		if len(f) > 1 { // ":instances host:compute03" filters at once
+			q := strings.Join(f[1:], " ")
+			m.filters[i] = q
+			m.o.Panes[i].Pane.SetFilter(q)
+		}
+		return cmd
+	}
+	m.showToast(themes.Crit, fmt.Sprintf("unknown command %q — try :help", f[0]))
+	return nil
+}
+
+type auditLoaded struct {
+	entries []audit.Entry
+	err     error
+}
+
+func (m *Model) loadAudit() tea.Cmd {
+	l := m.o.Audit
+	return func() tea.Msg {
+		if l == nil {
+			return auditLoaded{}
+		}
+		es, err := l.Tail(500)
+		return auditLoaded{entries: es, err: err}
+	}
+}
+
+type cloudSwitched struct {
+	name string
+	o    Options
+	err  error
+}
+
+func (m *Model) applyCloud(c cloudSwitched) tea.Cmd {
+	if c.err != nil {
+		m.showToast(themes.Crit, "cloud "+c.name+": "+c.err.Error())
+		return nil
+	}
+	for _, r := range m.runs {
+		r.cancel()
+	}
+	sw, clouds, clk := m.o.SwitchCloud, m.o.Clouds, m.o.Clock
+	m.o = c.o
+	m.o.SwitchCloud, m.o.Clouds, m.o.Clock = sw, clouds, clk
+	m.th = m.o.Ctx.Theme
+	m.active, m.history = 0, nil
+	m.filters = make([]string, len(m.o.Panes))
+	m.showToast(themes.OK, "now on cloud "+c.name)
+	var cmds []tea.Cmd
+	for _, e := range m.o.Panes {
+		cmds = append(cmds, e.Pane.Init())
+	}
+	return tea.Batch(cmds...)
+}

@@ -1,0 +1,383 @@
+// Package ui is the app shell: header, pane tabs, the command line, the
+// filter prompt, the status line, dialogs, toasts and the help overlay. It
+// routes keys to the active pane, enforces the first level of read-only mode
+// (mutating bindings and actions never run), audits every action and runs
+// actions off the UI goroutine. It knows nothing of HTTP or backends.
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/stackpit/stackpit/audit"
+	"github.com/stackpit/stackpit/themes"
+	"github.com/stackpit/stackpit/views/pane"
+)
+
+// Entry is one pane as the shell knows it.
+type Entry struct {
+	ID, Title string
+	Aliases   []string
+	Pane      pane.Pane
+}
+
+// Header is what the top line says about the session.
+type Header struct {
+	Cloud, Region, User, Project string
+}
+
+// Options configure the shell.
+type Options struct {
+	Panes  []Entry
+	Ctx    pane.Context
+	Header Header
+	Audit  *audit.Log
+	// Clouds lists clouds for :cloud completion.
+	Clouds []string
+	// SwitchCloud rebuilds the session for another cloud (may do I/O: the
+	// shell calls it inside a tea.Cmd).
+	SwitchCloud func(name string) (Options, error)
+	// Clock overrides the header clock (golden tests).
+	Clock func() time.Time
+}
+
+type mode int
+
+const (
+	modeNormal mode = iota
+	modeCommand
+	modeFilter
+	modeHelp
+	modeDialog
+	modeAudit
+)
+
+type crumb struct {
+	pane   int
+	filter string
+}
+
+type toast struct {
+	text  string
+	level themes.Role
+	until time.Time
+}
+
+type running struct {
+	name, target string
+	progress     pane.Progress
+	cancel       context.CancelFunc
+}
+
+// Model is the root bubbletea model.
+type Model struct {
+	o        Options
+	th       *themes.Theme
+	w, h     int
+	active   int
+	filters  []string
+	history  []crumb
+	mode     mode
+	input    lineInput
+	toast    *toast
+	dialog   *dialog
+	runs     map[int]*running
+	runSeq   int
+	send     func(tea.Msg)
+	now      time.Time
+	helpTop  int
+	audit    []audit.Entry
+	auditTop int
+	quitting bool
+}
+
+// New builds the shell.
+func New(o Options) *Model {
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	m := &Model{o: o, th: o.Ctx.Theme, runs: map[int]*running{}, w: 80, h: 24}
+	if m.th == nil {
+		m.th = themes.Default(false)
+		m.o.Ctx.Theme = m.th
+	}
+	m.filters = make([]string, len(o.Panes))
+	m.now = o.Clock()
+	return m
+}
+
+// SetSend gives the shell the program's Send, used to report action
+// progress from the goroutine running the action.
+func (m *Model) SetSend(fn func(tea.Msg)) { m.send = fn }
+
+type clockMsg time.Time
+
+func clock() tea.Cmd {
+	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return clockMsg(t) })
+}
+
+// Init starts every pane (each loads on its own) and the clock.
+func (m *Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{clock(), tea.RequestBackgroundColor}
+	for _, e := range m.o.Panes {
+		cmds = append(cmds, e.Pane.Init())
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) cur() pane.Pane {
+	if len(m.o.Panes) == 0 {
+		return nil
+	}
+	return m.o.Panes[m.active].Pane
+}
+
+// Update routes messages. It never does I/O.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.w, m.h = msg.Width, msg.Height
+		return m, nil
+	case clockMsg:
+		m.now = time.Time(msg)
+		if m.toast != nil && m.now.After(m.toast.until) {
+			m.toast = nil
+		}
+		return m, tea.Batch(clock(), m.broadcast(pane.TickMsg(msg)))
+	case tea.KeyPressMsg:
+		return m.key(msg)
+	case pane.PivotMsg:
+		return m, m.pivot(msg)
+	case pane.RunActionMsg:
+		return m, m.startAction(msg.Action)
+	case actionFinished:
+		return m, m.finishAction(msg)
+	case pane.ActionProgressMsg:
+		for _, r := range m.runs {
+			if r.name == msg.Name && r.target == msg.Target {
+				r.progress = msg.Progress
+			}
+		}
+		return m, m.broadcast(msg)
+	case pane.ToastMsg:
+		m.showToast(msg.Level, msg.Text)
+		return m, nil
+	case pane.CopyMsg:
+		m.showToast(themes.Info, "copied to clipboard (OSC 52)")
+		return m, tea.SetClipboard(msg.Text)
+	case cloudSwitched:
+		return m, m.applyCloud(msg)
+	case auditLoaded:
+		m.audit, m.auditTop = msg.entries, max(len(msg.entries)-1, 0)
+		if msg.err != nil {
+			m.showToast(themes.Crit, "audit log: "+msg.err.Error())
+		}
+		return m, nil
+	}
+	return m, m.broadcast(msg)
+}
+
+// broadcast sends a non-key message to every pane.
+func (m *Model) broadcast(msg tea.Msg) tea.Cmd {
+	var cmds []tea.Cmd
+	for i := range m.o.Panes {
+		p, cmd := m.o.Panes[i].Pane.Update(msg)
+		m.o.Panes[i].Pane = p
+		cmds = append(cmds, cmd)
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) updateActive(msg tea.Msg) tea.Cmd {
+	if len(m.o.Panes) == 0 {
+		return nil
+	}
+	p, cmd := m.o.Panes[m.active].Pane.Update(msg)
+	m.o.Panes[m.active].Pane = p
+	return cmd
+}
+
+func (m *Model) showToast(level themes.Role, text string) {
+	m.toast = &toast{text: text, level: level, until: m.now.Add(5 * time.Second)}
+}
+
+func (m *Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	s := k.String()
+	km := m.o.Ctx.Keys
+	switch m.mode {
+	case modeDialog:
+		return m, m.dialogKey(k)
+	case modeCommand, modeFilter:
+		return m, m.inputKey(k)
+	case modeHelp:
+		switch {
+		case km.Is(s, "table.down"):
+			m.helpTop++
+		case km.Is(s, "table.up"):
+			m.helpTop = max(m.helpTop-1, 0)
+		case s == "ctrl+c":
+			return m.quit()
+		default:
+			m.mode = modeNormal
+		}
+		return m, nil
+	case modeAudit:
+		switch {
+		case km.Is(s, "table.down"):
+			m.auditTop = min(m.auditTop+1, max(len(m.audit)-1, 0))
+		case km.Is(s, "table.up"):
+			m.auditTop = max(m.auditTop-1, 0)
+		case s == "ctrl+c":
+			return m.quit()
+		default:
+			m.mode = modeNormal
+		}
+		return m, nil
+	}
+	p := m.cur()
+	if p != nil && p.Capturing() {
+		if s == "ctrl+c" {
+			return m.quit()
+		}
+		return m, m.updateActive(k)
+	}
+	switch {
+	case km.Is(s, "global.quit"):
+		return m.quit()
+	case km.Is(s, "global.help"):
+		m.mode, m.helpTop = modeHelp, 0
+		return m, nil
+	case km.Is(s, "global.command"):
+		m.mode = modeCommand
+		m.input = lineInput{prompt: ":"}
+		return m, nil
+	case km.Is(s, "global.filter"):
+		m.mode = modeFilter
+		m.input = lineInput{prompt: "/", text: m.filters[m.active]}
+		m.input.cur = len([]rune(m.input.text))
+		return m, nil
+	case km.Is(s, "global.back"):
+		return m, m.back()
+	case km.Is(s, "global.redraw"):
+		return m, tea.ClearScreen
+	case km.Is(s, "global.refresh"):
+		if r, ok := p.(pane.Refresher); ok {
+			return m, r.Refresh()
+		}
+		return m, nil
+	case km.Is(s, "global.next_pane"):
+		return m, m.switchTo((m.active+1)%max(len(m.o.Panes), 1), true)
+	case km.Is(s, "global.prev_pane"):
+		return m, m.switchTo((m.active-1+len(m.o.Panes))%max(len(m.o.Panes), 1), true)
+	}
+	for i := 1; i <= 9; i++ {
+		if km.Is(s, fmt.Sprintf("global.pane%d", i)) && i <= len(m.o.Panes) {
+			return m, m.switchTo(i-1, true)
+		}
+	}
+	if p == nil {
+		return m, nil
+	}
+	// Read-only, level one: a mutating binding never reaches the pane.
+	if b, ok := km.Lookup(s, p.KeyGroups()...); ok && b.Mutates && m.o.Ctx.ReadOnly {
+		m.showToast(themes.Warn, fmt.Sprintf("read-only session: %q (%s) is not available", b.Help, s))
+		m.record(audit.Entry{Action: b.Action, Target: m.o.Panes[m.active].ID, Outcome: "refused", Error: "read-only session"})
+		return m, nil
+	}
+	return m, m.updateActive(k)
+}
+
+func (m *Model) quit() (tea.Model, tea.Cmd) {
+	for _, r := range m.runs {
+		r.cancel()
+	}
+	m.quitting = true
+	return m, tea.Quit
+}
+
+// switchTo makes pane i active, remembering where we came from.
+func (m *Model) switchTo(i int, remember bool) tea.Cmd {
+	if i == m.active || i < 0 || i >= len(m.o.Panes) {
+		return nil
+	}
+	if remember {
+		m.pushCrumb()
+	}
+	m.active = i
+	return nil
+}
+
+func (m *Model) pushCrumb() {
+	m.history = append(m.history, crumb{pane: m.active, filter: m.filters[m.active]})
+	if len(m.history) > 50 {
+		m.history = m.history[1:]
+	}
+}
+
+// back: the pane's own inner level first, then the breadcrumb, then the
+// filter.
+func (m *Model) back() tea.Cmd {
+	if b, ok := m.cur().(pane.Backer); ok && b.Back() {
+		return nil
+	}
+	if n := len(m.history); n > 0 {
+		c := m.history[n-1]
+		m.history = m.history[:n-1]
+		m.active = c.pane
+		if m.filters[c.pane] != c.filter {
+			m.filters[c.pane] = c.filter
+			m.o.Panes[c.pane].Pane.SetFilter(c.filter)
+		}
+		return nil
+	}
+	if m.filters[m.active] != "" {
+		m.filters[m.active] = ""
+		m.cur().SetFilter("")
+	}
+	return nil
+}
+
+func (m *Model) paneIndex(id string) int {
+	id = strings.ToLower(id)
+	for i, e := range m.o.Panes {
+		if e.ID == id {
+			return i
+		}
+		for _, a := range e.Aliases {
+			if a == id {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+func (m *Model) pivot(p pane.PivotMsg) tea.Cmd {
+	i := m.paneIndex(p.Pane)
+	if i < 0 {
+		m.showToast(themes.Warn, fmt.Sprintf("no %s pane in this session", p.Pane))
+		return nil
+	}
+	m.pushCrumb()
+	m.active = i
+	target := m.o.Panes[i].Pane
+	if pv, ok := target.(pane.Pivoter); ok {
+		m.filters[i] = ""
+		return pv.Pivot(p.Query)
+	}
+	m.filters[i] = p.Query
+	target.SetFilter(p.Query)
+	return nil
+}
+
+func (m *Model) record(e audit.Entry) error {
+	if m.o.Audit == nil {
+		return nil
+	}
+	e.ReadOnly = m.o.Ctx.ReadOnly
+	return m.o.Audit.Record(e)
+}

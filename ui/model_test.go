@@ -1,0 +1,312 @@
+package ui
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/stackpit/stackpit/audit"
+	"github.com/stackpit/stackpit/keymap"
+	"github.com/stackpit/stackpit/themes"
+	"github.com/stackpit/stackpit/ui/safe"
+	"github.com/stackpit/stackpit/views/pane"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func init() {
+	keymap.Register(
+		keymap.Binding{Action: "fake.reboot", Keys: []string{"R"}, Help: "reboot", Group: "fake", Mutates: true},
+		keymap.Binding{Action: "fake.pivot", Keys: []string{"p"}, Help: "pivot", Group: "fake"},
+	)
+}
+
+// fakePane records what the shell sends it.
+type fakePane struct {
+	id, filter string
+	keys       []string
+	pivoted    string
+	name       string
+	ctx        pane.Context
+	action     *pane.Action
+	detail     bool
+}
+
+func (f *fakePane) ID() string          { return f.id }
+func (f *fakePane) Title() string       { return f.id }
+func (f *fakePane) KeyGroups() []string { return []string{"fake", "table"} }
+func (f *fakePane) Init() tea.Cmd       { return nil }
+func (f *fakePane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
+	if k, ok := msg.(tea.KeyPressMsg); ok {
+		f.keys = append(f.keys, k.String())
+		switch {
+		case f.ctx.Keys.Is(k.String(), "fake.reboot"):
+			a := *f.action
+			return f, pane.RunAction(a)
+		case f.ctx.Keys.Is(k.String(), "fake.pivot"):
+			return f, pane.Pivot("two", "host:compute04")
+		case k.String() == "enter":
+			f.detail = true
+		}
+	}
+	return f, nil
+}
+func (f *fakePane) View(w, h int) string {
+	return safe.Fit("pane "+f.id+" filter="+f.filter+" name="+f.name, w)
+}
+func (f *fakePane) SetFilter(s string) { f.filter = s }
+func (f *fakePane) Status() pane.Status {
+	return pane.Status{Updated: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)}
+}
+func (f *fakePane) Capturing() bool        { return false }
+func (f *fakePane) Pivot(q string) tea.Cmd { f.pivoted = q; return nil }
+func (f *fakePane) Back() bool {
+	if f.detail {
+		f.detail = false
+		return true
+	}
+	return false
+}
+
+type env struct {
+	m        *Model
+	one, two *fakePane
+	log      *audit.Log
+	ran      int
+}
+
+func newEnv(t *testing.T, readOnly bool) *env {
+	t.Helper()
+	now := time.Date(2026, 11, 22, 12, 0, 3, 0, time.UTC)
+	ctx := pane.Context{ReadOnly: readOnly, Theme: themes.Default(true), Keys: keymap.Defaults(), Now: func() time.Time { return now }}
+	e := &env{}
+	e.one = &fakePane{id: "one", ctx: ctx, name: "\x1b]52;c;ZWNobyBoaQ==\a\x1b[2Jevil"}
+	e.two = &fakePane{id: "two", ctx: ctx}
+	e.one.action = &pane.Action{Name: "reboot", Target: "vm1", Mutates: true, Confirm: "vm1",
+		Checks: []string{"vm1 is ACTIVE on compute01"},
+		Run: func(ctx context.Context, report func(pane.Progress)) (string, error) {
+			e.ran++
+			return "rebooting", nil
+		}}
+	e.log = audit.Open(filepath.Join(t.TempDir(), "audit.jsonl"))
+	e.m = New(Options{Panes: []Entry{{ID: "one", Title: "One", Aliases: []string{"uno"}, Pane: e.one}, {ID: "two", Title: "Two", Pane: e.two}},
+		Ctx: ctx, Header: Header{Cloud: "demo", Region: "RegionOne", User: "admin", Project: "admin"}, Audit: e.log,
+		Clock: func() time.Time { return now }})
+	e.m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	return e
+}
+
+func key(s string) tea.KeyPressMsg {
+	switch s {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "ctrl+c":
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	}
+	r := []rune(s)[0]
+	return tea.KeyPressMsg{Code: r, Text: s}
+}
+
+// press feeds keys and runs the resulting commands' messages back in
+// (one level deep, like the runtime would).
+func (e *env) press(keys ...string) {
+	for _, k := range keys {
+		_, cmd := e.m.Update(key(k))
+		e.drain(cmd)
+	}
+}
+
+func (e *env) drain(cmd tea.Cmd) {
+	for i := 0; cmd != nil && i < 5; i++ {
+		msg := cmd()
+		if msg == nil {
+			return
+		}
+		if b, ok := msg.(tea.BatchMsg); ok {
+			for _, c := range b {
+				e.drain(c)
+			}
+			return
+		}
+		if _, ok := msg.(tea.QuitMsg); ok {
+			return
+		}
+		_, cmd = e.m.Update(msg)
+	}
+}
+
+func (e *env) typeText(s string) {
+	for _, r := range s {
+		e.press(string(r))
+	}
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	got = ansi.Strip(got)
+	p := filepath.Join("testdata", name+".golden")
+	if *update {
+		os.WriteFile(p, []byte(got), 0o644)
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (run with -update)", err)
+	}
+	if string(want) != got {
+		t.Fatalf("%s differs:\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func TestGoldenShellSizes(t *testing.T) {
+	e := newEnv(t, true)
+	golden(t, "shell_80x24_readonly", e.m.Render())
+	e.m.Update(tea.WindowSizeMsg{Width: 60, Height: 15})
+	out := e.m.Render()
+	golden(t, "shell_60x15_readonly", out)
+	lines := strings.Split(ansi.Strip(out), "\n")
+	if len(lines) != 15 {
+		t.Fatalf("want 15 lines, got %d", len(lines))
+	}
+	for _, l := range lines {
+		if ansi.StringWidth(l) > 60 {
+			t.Fatalf("line over 60 cells: %q", l)
+		}
+	}
+	if !strings.Contains(out, "READ-ONLY") || strings.Contains(out, "\x1b]52") || !strings.Contains(out, `\e]52;c;`) {
+		t.Fatal("badge missing or escape leaked")
+	}
+}
+
+func TestReadOnlyRefusesMutatingKeyAndAction(t *testing.T) {
+	e := newEnv(t, true)
+	e.press("R")
+	if len(e.one.keys) != 0 {
+		t.Fatalf("mutating key reached the pane: %v", e.one.keys)
+	}
+	// Even if a pane hands the shell a mutating action, it is refused.
+	e.drain(pane.RunAction(*e.one.action))
+	if e.ran != 0 {
+		t.Fatal("action ran in read-only session")
+	}
+	es, _ := e.log.Tail(10)
+	if len(es) != 2 || es[0].Outcome != "refused" || es[1].Outcome != "refused" || !es[1].ReadOnly {
+		t.Fatalf("audit %+v", es)
+	}
+}
+
+func TestTypedConfirmationRunsAndAudits(t *testing.T) {
+	e := newEnv(t, false)
+	e.press("R")
+	if e.m.mode != modeDialog || !strings.Contains(e.m.Render(), "Type \"vm1\" to confirm") {
+		t.Fatalf("no dialog:\n%s", e.m.Render())
+	}
+	golden(t, "dialog_80x24", e.m.Render())
+	e.typeText("vm")
+	e.press("enter")
+	if e.ran != 0 || e.m.mode != modeDialog {
+		t.Fatal("ran on wrong confirmation text")
+	}
+	e.typeText("1")
+	e.press("enter")
+	if e.ran != 1 {
+		t.Fatal("did not run after typed confirmation")
+	}
+	es, _ := e.log.Tail(10)
+	if len(es) != 2 || es[0].Outcome != "started" || es[1].Outcome != "ok" || es[1].Result != "rebooting" {
+		t.Fatalf("audit %+v", es)
+	}
+	e.press("R", "esc")
+	es, _ = e.log.Tail(10)
+	if es[len(es)-1].Outcome != "cancelled" || e.ran != 1 {
+		t.Fatalf("cancel not audited: %+v", es)
+	}
+}
+
+func TestPivotAndBreadcrumbBack(t *testing.T) {
+	e := newEnv(t, false)
+	e.press("p")
+	if e.m.active != 1 || e.two.pivoted != "host:compute04" {
+		t.Fatalf("pivot failed: active=%d pivoted=%q", e.m.active, e.two.pivoted)
+	}
+	e.press("esc")
+	if e.m.active != 0 {
+		t.Fatal("esc did not go back")
+	}
+	e.press("enter") // pane opens its detail view
+	e.press("esc")
+	if e.one.detail || e.m.active != 0 {
+		t.Fatal("esc should close the pane's own detail first")
+	}
+}
+
+func TestCommandLineAliasesCompletionAndFilter(t *testing.T) {
+	e := newEnv(t, false)
+	e.press(":")
+	e.typeText("tw")
+	e.press("tab")
+	if e.m.input.text != "two" {
+		t.Fatalf("completion: %q", e.m.input.text)
+	}
+	e.press("enter")
+	if e.m.active != 1 {
+		t.Fatal(":two did not switch")
+	}
+	e.press(":")
+	e.typeText("uno")
+	e.press("enter")
+	if e.m.active != 0 {
+		t.Fatal("alias :uno did not switch")
+	}
+	e.press("/")
+	e.typeText("host:c1")
+	if e.one.filter != "host:c1" {
+		t.Fatalf("live filter: %q", e.one.filter)
+	}
+	e.press("enter")
+	if !strings.Contains(e.m.Render(), "filter: host:c1") {
+		t.Fatal("status line lacks filter")
+	}
+	e.press(":")
+	e.typeText("bogus")
+	e.press("enter")
+	if !strings.Contains(e.m.Render(), `unknown command "bogus"`) {
+		t.Fatal("unknown command not reported")
+	}
+}
+
+func TestHelpOverlayFromKeymap(t *testing.T) {
+	e := newEnv(t, true)
+	e.press("?")
+	out := ansi.Strip(e.m.Render())
+	for _, want := range []string{"global", "fake", "reboot", "(read-only: off)", "redraw screen"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("help lacks %q:\n%s", want, out)
+		}
+	}
+	e.press("x")
+	if e.m.mode != modeNormal {
+		t.Fatal("help not closed")
+	}
+}
+
+func TestAuditOverlay(t *testing.T) {
+	e := newEnv(t, true)
+	e.press("R")
+	e.press(":")
+	e.typeText("audit")
+	e.press("enter")
+	if out := ansi.Strip(e.m.Render()); !strings.Contains(out, "refused") || !strings.Contains(out, "fake.reboot") {
+		t.Fatalf("audit overlay:\n%s", out)
+	}
+}

@@ -1,0 +1,402 @@
+package ui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/stackpit/stackpit/themes"
+	"github.com/stackpit/stackpit/ui/safe"
+	"github.com/stackpit/stackpit/views/pane"
+)
+
+// View lays out: header, tabs, pane body, status line, bottom line.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.Render())
+	v.AltScreen = true
+	v.WindowTitle = "stackpit — " + safe.Text(m.o.Header.Cloud)
+	return v
+}
+
+// Render returns the screen as a string of exactly h lines of at most w
+// cells (golden tests call it directly).
+func (m *Model) Render() string {
+	if m.quitting {
+		return ""
+	}
+	w, h := max(m.w, 20), max(m.h, 6)
+	lines := make([]string, 0, h)
+	lines = append(lines, m.header(w), m.tabs(w))
+	bodyH := h - 4
+	var body string
+	switch {
+	case m.mode == modeHelp:
+		body = m.helpView(w, bodyH)
+	case m.mode == modeAudit:
+		body = m.auditView(w, bodyH)
+	case m.cur() != nil:
+		body = m.cur().View(w, bodyH)
+	default:
+		body = "no panes"
+	}
+	bl := strings.Split(body, "\n")
+	if m.mode == modeDialog && m.dialog != nil {
+		bl = overlay(bl, m.dialogView(w), w, bodyH)
+	}
+	for i := 0; i < bodyH; i++ {
+		if i < len(bl) {
+			lines = append(lines, fit(bl[i], w))
+		} else {
+			lines = append(lines, "")
+		}
+	}
+	lines = append(lines, m.statusLine(w), m.bottomLine(w))
+	return strings.Join(lines, "\n")
+}
+
+// fit cuts a rendered (possibly styled) line to w cells.
+func fit(s string, w int) string {
+	if ansi.StringWidth(s) <= w {
+		return s
+	}
+	return ansi.Truncate(s, w, "…")
+}
+
+func (m *Model) header(w int) string {
+	hd := m.o.Header
+	left := m.th.Render(themes.Title, "stackpit")
+	parts := []string{}
+	if hd.Cloud != "" {
+		parts = append(parts, "cloud "+safe.Text(hd.Cloud))
+	}
+	if hd.Region != "" {
+		parts = append(parts, "region "+safe.Text(hd.Region))
+	}
+	if hd.User != "" {
+		u := safe.Text(hd.User)
+		if hd.Project != "" {
+			u += "@" + safe.Text(hd.Project)
+		}
+		parts = append(parts, u)
+	}
+	left += " " + m.th.Render(themes.Muted, "│") + " " + strings.Join(parts, m.th.Render(themes.Muted, " │ "))
+	right := m.now.Format("15:04:05")
+	if m.o.Ctx.ReadOnly {
+		right = m.th.Render(themes.Badge, " READ-ONLY ") + " " + right
+	}
+	gap := w - ansi.StringWidth(left) - ansi.StringWidth(right)
+	if gap < 1 {
+		// Small panes: the badge and cloud matter more than the clock.
+		left = fit(left, max(w-ansi.StringWidth(right)-1, 8))
+		gap = w - ansi.StringWidth(left) - ansi.StringWidth(right)
+		if gap < 1 {
+			return fit(left+" "+right, w)
+		}
+	}
+	return left + strings.Repeat(" ", gap) + right
+}
+
+func (m *Model) tabs(w int) string {
+	var parts []string
+	widths := 0
+	for i, e := range m.o.Panes {
+		label := fmt.Sprintf(" %d %s ", i+1, e.Title)
+		if st := e.Pane.Status(); st.Err != nil {
+			label = fmt.Sprintf(" %d %s! ", i+1, e.Title)
+		}
+		if i == m.active {
+			parts = append(parts, m.th.Render(themes.TabActive, label))
+		} else {
+			parts = append(parts, m.th.Render(themes.Tab, label))
+		}
+		widths += ansi.StringWidth(label)
+	}
+	if widths <= w {
+		return strings.Join(parts, "")
+	}
+	// Too narrow: a window of tabs that always contains the active one.
+	start := m.active
+	used := ansi.StringWidth(parts[m.active])
+	end := m.active + 1
+	for {
+		grew := false
+		if end < len(parts) && used+ansi.StringWidth(parts[end]) <= w-2 {
+			used += ansi.StringWidth(parts[end])
+			end++
+			grew = true
+		}
+		if start > 0 && used+ansi.StringWidth(parts[start-1]) <= w-2 {
+			start--
+			used += ansi.StringWidth(parts[start])
+			grew = true
+		}
+		if !grew {
+			break
+		}
+	}
+	s := strings.Join(parts[start:end], "")
+	if start > 0 {
+		s = "‹" + s
+	}
+	if end < len(parts) {
+		s += "›"
+	}
+	return fit(s, w)
+}
+
+// statusLine: the active pane's freshness and error first, then a compact
+// age for every other pane.
+func (m *Model) statusLine(w int) string {
+	if len(m.o.Panes) == 0 {
+		return ""
+	}
+	e := m.o.Panes[m.active]
+	st := e.Pane.Status()
+	var b strings.Builder
+	b.WriteString(m.th.Render(themes.Title, e.ID))
+	b.WriteString(" ")
+	b.WriteString(m.freshness(st, true))
+	if f := m.filters[m.active]; f != "" {
+		b.WriteString(m.th.Render(themes.Muted, " │ filter: ") + safe.Text(f))
+	}
+	if len(m.runs) > 0 {
+		ids := make([]int, 0, len(m.runs))
+		for id := range m.runs {
+			ids = append(ids, id)
+		}
+		sort.Ints(ids)
+		r := m.runs[ids[0]]
+		b.WriteString(m.th.Render(themes.Muted, " │ "))
+		b.WriteString(m.th.Render(themes.Info, fmt.Sprintf("⟳ %s %s", safe.Text(r.name), safe.Text(r.target))))
+		if r.progress.Total > 0 {
+			b.WriteString(fmt.Sprintf(" %d/%d", r.progress.Done, r.progress.Total))
+		}
+		if r.progress.Line != "" {
+			b.WriteString(" " + safe.Text(r.progress.Line))
+		}
+	}
+	var others []string
+	for i, o := range m.o.Panes {
+		if i == m.active {
+			continue
+		}
+		others = append(others, o.ID+" "+m.freshness(o.Pane.Status(), false))
+	}
+	b.WriteString(m.th.Render(themes.Muted, " │ "))
+	b.WriteString(strings.Join(others, " "))
+	return fit(b.String(), w)
+}
+
+func (m *Model) freshness(st pane.Status, long bool) string {
+	var parts []string
+	switch {
+	case st.Loading && st.Updated.IsZero():
+		parts = append(parts, m.th.Render(themes.Muted, "loading…"))
+	case st.Updated.IsZero() && st.Err == nil:
+		parts = append(parts, m.th.Render(themes.Muted, "–"))
+	case !st.Updated.IsZero():
+		age := pane.Age(m.now.Sub(st.Updated))
+		if long {
+			parts = append(parts, "updated "+age+" ago")
+		} else {
+			parts = append(parts, age)
+		}
+	}
+	if st.Err != nil {
+		if long {
+			parts = append(parts, m.th.Render(themes.Crit, "ERR "+safe.Text(st.Err.Error())))
+		} else {
+			parts = append(parts, m.th.Render(themes.Crit, "ERR"))
+		}
+	}
+	if long && st.Note != "" {
+		parts = append(parts, m.th.Render(themes.Warn, safe.Text(st.Note)))
+	}
+	return strings.Join(parts, " ")
+}
+
+func (m *Model) bottomLine(w int) string {
+	switch m.mode {
+	case modeCommand, modeFilter:
+		return m.inputLine(m.input, w)
+	}
+	if m.toast != nil {
+		return fit(m.th.Render(m.toast.level, safe.Text(m.toast.text)), w)
+	}
+	km := m.o.Ctx.Keys
+	hints := []string{
+		km.KeysText("global.help") + " help",
+		km.KeysText("global.command") + " cmd",
+		km.KeysText("global.filter") + " filter",
+		km.KeysText("global.back") + " back",
+		"tab pane",
+		km.KeysText("global.quit") + " quit",
+	}
+	return fit(m.th.Render(themes.Muted, strings.Join(hints, "  ")), w)
+}
+
+func (m *Model) inputLine(l lineInput, w int) string {
+	r := []rune(l.text)
+	before, after := string(r[:l.cur]), string(r[l.cur:])
+	cursor := m.th.Render(themes.Selected, " ")
+	if after != "" {
+		cursor = m.th.Render(themes.Selected, string([]rune(after)[0]))
+		after = string([]rune(after)[1:])
+	}
+	s := l.prompt + safe.Text(before) + cursor + safe.Text(after)
+	if l.prompt == ":" {
+		if c := m.complete(l.text); len(c) > 0 && l.text != "" && c[0] != l.text {
+			s += m.th.Render(themes.Muted, "  "+strings.Join(c[:min(len(c), 6)], " "))
+		}
+	}
+	return fit(s, w)
+}
+
+// helpView is generated from the keymap: the active pane's groups first,
+// then global keys, flowed into as many columns as fit, so it always shows
+// the user's own bindings.
+func (m *Model) helpView(w, h int) string {
+	km := m.o.Ctx.Keys
+	var groups []string
+	if p := m.cur(); p != nil {
+		groups = append(groups, p.KeyGroups()...)
+	}
+	groups = append(groups, "global")
+	const colW = 40
+	var items []string
+	for _, g := range groups {
+		bs := km.Group(g)
+		if len(bs) == 0 {
+			continue
+		}
+		if len(items) > 0 {
+			items = append(items, "")
+		}
+		items = append(items, m.th.Render(themes.Header, g))
+		for _, b := range bs {
+			mark := ""
+			if b.Mutates {
+				mark = " *"
+				if m.o.Ctx.ReadOnly {
+					mark = " (read-only: off)"
+				}
+			}
+			k := safe.Pad(km.KeysText(b.Action), 12)
+			items = append(items, m.th.Render(themes.Key, k)+" "+safe.Text(b.Help)+m.th.Render(themes.Muted, mark))
+		}
+	}
+	title := m.th.Render(themes.Title, "Keys") + m.th.Render(themes.Muted, "  * changes the cloud · any key closes · j/k scroll")
+	rows := max(h-1, 1)
+	ncols := max(w/colW, 1)
+	if m.helpTop > len(items)-rows*ncols {
+		m.helpTop = max(len(items)-rows*ncols, 0)
+	}
+	items = items[m.helpTop:]
+	lines := make([]string, rows)
+	for i, it := range items {
+		c, r := i/rows, i%rows
+		if c >= ncols {
+			break
+		}
+		cell := fit(it, colW-1)
+		if c < ncols-1 {
+			cell += strings.Repeat(" ", max(colW-ansi.StringWidth(cell), 0))
+		}
+		lines[r] += cell
+	}
+	return title + "\n" + strings.Join(lines, "\n")
+}
+
+func (m *Model) auditView(w, h int) string {
+	lines := []string{m.th.Render(themes.Title, "Audit log") + m.th.Render(themes.Muted, "  "+safe.Text(m.auditPath())+"  (any key closes)")}
+	if len(m.audit) == 0 {
+		lines = append(lines, m.th.Render(themes.Muted, "no actions recorded yet"))
+	}
+	start := max(0, min(m.auditTop, len(m.audit)-(h-1)))
+	for i := start; i < len(m.audit) && len(lines) < h; i++ {
+		e := m.audit[i]
+		role := themes.Normal
+		switch e.Outcome {
+		case "failed":
+			role = themes.Crit
+		case "refused", "cancelled":
+			role = themes.Warn
+		case "ok":
+			role = themes.OK
+		}
+		line := fmt.Sprintf("%s %-9s %-8s %s %s %s", e.Time.Local().Format("01-02 15:04:05"), e.Outcome,
+			safe.Text(e.OSUser), safe.Text(e.Action), safe.Text(e.Target), safe.Text(e.Error))
+		lines = append(lines, m.th.Render(role, fit(line, w)))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (m *Model) auditPath() string {
+	if m.o.Audit == nil {
+		return "(no audit log)"
+	}
+	return m.o.Audit.Path()
+}
+
+func (m *Model) dialogView(w int) []string {
+	d := m.dialog
+	a := d.action
+	inner := min(w-4, 72)
+	var lines []string
+	add := func(s string) { lines = append(lines, s) }
+	add(m.th.Render(themes.Title, safe.Fit("Confirm: "+a.Name+" "+a.Target, inner)))
+	add("")
+	for _, c := range a.Checks {
+		add(safe.Fit(c, inner))
+	}
+	if len(a.Checks) > 0 {
+		add("")
+	}
+	if a.Confirm != "" {
+		add(safe.Fit(fmt.Sprintf("Type %q to confirm, esc to cancel:", a.Confirm), inner))
+		add("> " + m.inputLine(lineInput{text: d.input.text, cur: len([]rune(d.input.text))}, inner-2))
+	} else {
+		add("Proceed? [y/N]")
+	}
+	if d.err != "" {
+		add(m.th.Render(themes.Crit, safe.Fit(d.err, inner)))
+	}
+	return box(lines, inner, m.th)
+}
+
+func box(lines []string, inner int, th *themes.Theme) []string {
+	b := th.Render(themes.Border, "┌"+strings.Repeat("─", inner+2)+"┐")
+	out := []string{b}
+	for _, l := range lines {
+		pad := inner - ansi.StringWidth(l)
+		if pad < 0 {
+			l = ansi.Truncate(l, inner, "…")
+			pad = 0
+		}
+		out = append(out, th.Render(themes.Border, "│")+" "+l+strings.Repeat(" ", pad)+" "+th.Render(themes.Border, "│"))
+	}
+	return append(out, th.Render(themes.Border, "└"+strings.Repeat("─", inner+2)+"┘"))
+}
+
+// overlay centres box lines over the body.
+func overlay(body, boxLines []string, w, h int) []string {
+	for len(body) < h {
+		body = append(body, "")
+	}
+	top := max((h-len(boxLines))/2, 0)
+	bw := 0
+	if len(boxLines) > 0 {
+		bw = ansi.StringWidth(boxLines[0])
+	}
+	left := max((w-bw)/2, 0)
+	for i, l := range boxLines {
+		if top+i >= len(body) {
+			break
+		}
+		body[top+i] = strings.Repeat(" ", left) + l
+	}
+	return body
+}
