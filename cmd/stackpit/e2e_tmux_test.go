@@ -1,0 +1,189 @@
+package main
+
+// End-to-end: the real binary, started with --demo in a detached 120x40 tmux
+// session, driven by keys like a person, read back with capture-pane.
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+type tmux struct {
+	t       *testing.T
+	session string
+	sock    string
+}
+
+func requireTmux(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("STACKPIT_REQUIRE_TMUX") == "1" {
+			t.Fatal("tmux not installed (make test installs it)")
+		}
+		t.Skip("tmux not installed")
+	}
+}
+
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "stackpit")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func startTmux(t *testing.T, w, h int, env []string, args ...string) *tmux {
+	t.Helper()
+	requireTmux(t)
+	bin := buildBinary(t)
+	tm := &tmux{t: t, session: "stackpit-e2e", sock: filepath.Join(t.TempDir(), "tmux.sock")}
+	cmdline := strings.Join(append([]string{bin}, args...), " ")
+	full := append([]string{"-S", tm.sock, "new-session", "-d", "-s", tm.session, "-x", strconv.Itoa(w), "-y", strconv.Itoa(h)}, "env")
+	full = append(full, env...)
+	full = append(full, "TERM=xterm-256color", "sh", "-c", cmdline+"; echo EXITED $?; sleep 30")
+	if out, err := exec.Command("tmux", full...).CombinedOutput(); err != nil {
+		t.Fatalf("tmux: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("tmux", "-S", tm.sock, "kill-server").Run() })
+	return tm
+}
+
+func (tm *tmux) keys(keys ...string) {
+	tm.t.Helper()
+	args := append([]string{"-S", tm.sock, "send-keys", "-t", tm.session}, keys...)
+	if out, err := exec.Command("tmux", args...).CombinedOutput(); err != nil {
+		tm.t.Fatalf("send-keys %v: %v %s", keys, err, out)
+	}
+}
+
+// literal types text as-is (no key-name interpretation).
+func (tm *tmux) literal(s string) {
+	tm.t.Helper()
+	if out, err := exec.Command("tmux", "-S", tm.sock, "send-keys", "-t", tm.session, "-l", s).CombinedOutput(); err != nil {
+		tm.t.Fatalf("send-keys -l: %v %s", err, out)
+	}
+}
+
+func (tm *tmux) screen() string {
+	out, err := exec.Command("tmux", "-S", tm.sock, "capture-pane", "-p", "-t", tm.session).CombinedOutput()
+	if err != nil {
+		tm.t.Fatalf("capture-pane: %v %s", err, out)
+	}
+	return string(out)
+}
+
+// waitFor polls the screen until every want string is on it. The deadline
+// only bounds a failing test; it asserts nothing about speed.
+func (tm *tmux) waitFor(wants ...string) string {
+	tm.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	var s string
+	for time.Now().Before(deadline) {
+		s = tm.screen()
+		ok := true
+		for _, w := range wants {
+			if !strings.Contains(s, w) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return s
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	tm.t.Fatalf("screen never showed %q:\n%s", wants, s)
+	return s
+}
+
+func (tm *tmux) waitGone(unwanted string) string {
+	tm.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	var s string
+	for time.Now().Before(deadline) {
+		s = tm.screen()
+		if !strings.Contains(s, unwanted) {
+			return s
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	tm.t.Fatalf("screen still shows %q:\n%s", unwanted, s)
+	return s
+}
+
+func e2eEnv(t *testing.T) []string {
+	d := t.TempDir()
+	return []string{"XDG_CONFIG_HOME=" + d + "/config", "XDG_STATE_HOME=" + d + "/state", "NO_COLOR="}
+}
+
+func TestE2EDemoLikeAPerson(t *testing.T) {
+	tm := startTmux(t, 120, 40, e2eEnv(t), "--demo", "--demo-fail-after=-1s")
+	s := tm.waitFor("stackpit", "cloud demo", "Instances", "Compute")
+	if strings.Contains(s, "READ-ONLY") {
+		t.Fatal("badge shown in a writable session")
+	}
+	// The instances pane fills with the demo's servers.
+	tm.waitFor("web-", "ACTIVE")
+	// Filter with "/".
+	tm.keys("/")
+	tm.literal("status:ERROR")
+	tm.keys("Enter")
+	s = tm.waitFor("filter: status:ERROR")
+	if strings.Contains(s, " ACTIVE ") {
+		t.Fatalf("filter left ACTIVE rows:\n%s", s)
+	}
+	tm.keys("Escape") // clear filter
+	tm.waitGone("filter: status:ERROR")
+	// Switch panes with the command line and with tab.
+	tm.keys(":")
+	tm.literal("hv")
+	tm.keys("Enter")
+	tm.waitFor("compute04", "compute01")
+	tm.keys(":")
+	tm.literal("agents")
+	tm.keys("Enter")
+	tm.waitFor("nova-compute")
+	// Help overlay from the keymap.
+	tm.keys("?")
+	tm.waitFor("Keys", "global", "redraw screen")
+	tm.keys("Escape")
+	tm.waitGone("redraw screen")
+	// The escape-laden server name renders as visible escapes.
+	tm.keys(":")
+	tm.literal("vm evil")
+	tm.keys("Enter")
+	tm.waitFor(`\e]52;c;ZWNobyBoaQ==\a\e[2Jevil`)
+	// Quit.
+	tm.keys("q")
+	tm.waitFor("EXITED 0")
+}
+
+func TestE2EReadOnlyBadgeAndRefusal(t *testing.T) {
+	env := e2eEnv(t)
+	tm := startTmux(t, 120, 40, env, "--demo", "--readonly", "--demo-fail-after=-1s")
+	tm.waitFor("READ-ONLY", "web-")
+	tm.keys("R") // instances: reboot — must be refused
+	tm.waitFor("read-only session")
+	tm.keys("q")
+	tm.waitFor("EXITED 0")
+}
+
+func TestE2ESmallTmuxPane(t *testing.T) {
+	tm := startTmux(t, 60, 15, e2eEnv(t), "--demo", "--demo-fail-after=-1s")
+	s := tm.waitFor("stackpit", "web-")
+	for i, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		if len([]rune(l)) > 60 {
+			t.Fatalf("line %d wider than the pane: %q", i, l)
+		}
+	}
+	tm.keys("C-l")
+	tm.waitFor("stackpit")
+	tm.keys("C-c")
+	tm.waitFor("EXITED 0")
+}

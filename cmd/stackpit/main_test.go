@@ -1,0 +1,39 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestConfigCheckNamesFileAndLine(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "config.yaml")
+	os.WriteFile(p, []byte("theme: dark\nclouds:\n  prod:\n    prometheus: {url: \"not a url\", password: hunter2}\n"), 0o600)
+	var out, errb bytes.Buffer
+	if code := run([]string{"config", "check", "--config", p}, &out, &errb); code != 1 {
+		t.Fatalf("exit %d, stderr %s", code, errb.String())
+	}
+	if !strings.Contains(errb.String(), p+":4:") || strings.Contains(errb.String(), "hunter2") {
+		t.Fatalf("want file:line and no secret, got %q", errb.String())
+	}
+}
+
+func TestConfigCheckKeyConflicts(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "config.yaml")
+	os.WriteFile(p, []byte("keys:\n  table.up: [j]\n"), 0o600)
+	var out, errb bytes.Buffer
+	if code := run([]string{"config", "check", "--config", p}, &out, &errb); code != 1 || !strings.Contains(errb.String(), `key "j" bound to both`) {
+		t.Fatalf("exit %d, stderr %q", code, errb.String())
+	}
+}
+
+func TestConfigCheckOK(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "config.yaml")
+	os.WriteFile(p, []byte("theme: light\nclouds:\n  prod:\n    prometheus: http://127.0.0.1:9090\n"), 0o600)
+	var out, errb bytes.Buffer
+	if code := run([]string{"config", "check", "--config", p}, &out, &errb); code != 0 || !strings.Contains(out.String(), "ok (1 clouds)") {
+		t.Fatalf("exit %d out %q err %q", code, out.String(), errb.String())
+	}
+}

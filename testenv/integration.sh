@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Runs the real-server integration suites. For each suite: the suite's own
+# script installs (Debian packages or a Go build) and starts its servers on
+# 127.0.0.1, the Go tests tagged `integration` run against them, then the
+# script stops exactly the processes it started. Every suite runs even when
+# an earlier one failed; the exit code says whether all passed.
+#
+#   testenv/integration.sh [suite ...]     (default: every suite with a script)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/go/bin"
+mkdir -p testenv/run
+
+# suite -> Go packages it tests
+declare -A PKGS=(
+  [prometheus]="./datasource/prometheus/"
+  [alertmanager]="./datasource/alertmanager/"
+  [docker]="./datasource/docker/"
+  [ceph]="./datasource/ceph/"
+  [loki]="./datasource/loki/"
+  [openstack]="./datasource/openstack/"
+)
+ORDER=(prometheus alertmanager docker ceph loki openstack)
+if [ $# -gt 0 ]; then ORDER=("$@"); fi
+
+log() { printf '\n=== integration: %s\n' "$*"; }
+
+# Loki builds from source (minutes of CPU): start it first, in the
+# background, while the package installs of the other suites run.
+loki_build_pid=""
+if [[ " ${ORDER[*]} " == *" loki "* ]] && [ -x testenv/loki.sh ]; then
+  log "building Loki in the background"
+  (testenv/loki.sh install > testenv/run/loki-install.log 2>&1; echo $? > testenv/run/loki-install.rc) &
+  loki_build_pid=$!
+fi
+
+passed=0; failed=0; failures=()
+for s in "${ORDER[@]}"; do
+  script="testenv/$s.sh"
+  if [ ! -x "$script" ]; then
+    log "$s: no script, skipped"
+    continue
+  fi
+  log "$s: install"
+  if [ "$s" = loki ] && [ -n "$loki_build_pid" ]; then
+    wait "$loki_build_pid"; rc=$(cat testenv/run/loki-install.rc 2>/dev/null || echo 1)
+    cat testenv/run/loki-install.log | tail -20
+    if [ "$rc" != 0 ]; then failed=$((failed+1)); failures+=("$s(install)"); continue; fi
+  elif ! "$script" install; then
+    failed=$((failed+1)); failures+=("$s(install)"); continue
+  fi
+  # Alertmanager's tests read alerts fired by the backfilled Prometheus.
+  deps=()
+  if [ "$s" = alertmanager ] && [ -x testenv/prometheus.sh ]; then deps=(prometheus); fi
+  ok=1
+  for d in "${deps[@]}" "$s"; do
+    log "$s: start $d"
+    if ! "testenv/$d.sh" start; then ok=0; break; fi
+    # shellcheck disable=SC1090
+    [ -f "testenv/run/$d.env" ] && source "testenv/run/$d.env"
+  done
+  if [ $ok = 1 ]; then
+    log "$s: go test -tags integration ${PKGS[$s]}"
+    if STACKPIT_REQUIRE_INTEGRATION=${STACKPIT_REQUIRE_INTEGRATION:-1} \
+       go test -tags integration -count=1 -timeout 20m ${PKGS[$s]}; then
+      passed=$((passed+1))
+    else
+      failed=$((failed+1)); failures+=("$s")
+    fi
+  else
+    failed=$((failed+1)); failures+=("$s(start)")
+  fi
+  for d in "$s" "${deps[@]}"; do "testenv/$d.sh" stop || true; done
+done
+
+echo
+echo "integration suites: ${failures[*]:-none failed}"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
