@@ -78,6 +78,12 @@ type Hypervisor struct {
 	DiskGB, DiskUsed   int
 	RunningVMs         int
 	UsageFrom          string // "nova" or "placement"
+	// Schedulable capacity (total-reserved)*allocation_ratio from Placement;
+	// equal to the totals when usage comes from Nova.
+	VCPUsCap, MemoryCap, DiskCap int
+	ServiceID                    string
+	DisabledReason               string
+	ServerIDs                    []string // servers on this node (mv >= 2.53, with_servers)
 }
 
 // Migration is an os-migrations row.
@@ -88,12 +94,15 @@ type Migration struct {
 	Status                     string
 	SourceCompute, DestCompute string
 	CreatedAt, UpdatedAt       time.Time
+	UUID                       string // mv >= 2.59
+	ProjectID                  string // mv >= 2.80
 }
 
 // InstanceAction is an os-instance-actions row.
 type InstanceAction struct {
 	Action, RequestID, UserID, Message string
 	StartTime                          time.Time
+	UpdatedAt                          time.Time // mv >= 2.58
 }
 
 // NetworkAgent is a Neutron agent.
@@ -123,4 +132,14 @@ type Flavor struct {
 type Identity struct {
 	Cloud, Region, User, Project string
 	ComputeMicroversion          string // negotiated, e.g. "2.88"
+	ComputeMaxMicroversion       string // the cloud's maximum, e.g. "2.93"
+	ProjectID                    string
+	Roles                        []string
+}
+
+// VolumeAttachment is a Nova os-volume_attachments row of one server.
+type VolumeAttachment struct {
+	ID, VolumeID, ServerID, Device string
+	Tag                            string
+	DeleteOnTermination            bool
 }

@@ -1,0 +1,349 @@
+package openstack
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gophercloud/gophercloud/v2"
+	gcos "github.com/gophercloud/gophercloud/v2/openstack"
+	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/tokens"
+
+	"github.com/stackpit/stackpit/config"
+	"github.com/stackpit/stackpit/datasource/httpclient"
+)
+
+// PreferredMicroversion is the Nova microversion the client asks for when
+// the cloud supports it; otherwise it uses the cloud's maximum.
+const PreferredMicroversion = "2.88"
+
+// Client talks to one OpenStack cloud. It is safe for concurrent use by
+// several panes; flavor and project names are cached inside it.
+//
+// Every request goes through the *http.Client given to New, so a read-only
+// session's guard refuses mutating calls: such errors satisfy
+// errors.Is(err, httpclient.ErrReadOnly).
+type Client struct {
+	provider *gophercloud.ProviderClient
+	auth     *config.Auth
+
+	compute   *gophercloud.ServiceClient // microversion set
+	placement *gophercloud.ServiceClient // nil when not in the catalog
+	network   *gophercloud.ServiceClient // nil when not in the catalog
+	volume    *gophercloud.ServiceClient // nil when not in the catalog
+	identity  *gophercloud.ServiceClient
+
+	mv, mvMax mver // negotiated, cloud maximum
+	id        Identity
+
+	mu          sync.Mutex
+	flavors     map[string]Flavor // by ID
+	flavorsAt   time.Time
+	projects    map[string]string // ID -> name
+	projectsAt  time.Time
+	projectsErr error
+
+	// PageSize is the limit used for paginated server lists (default 1000,
+	// Nova's default max_limit).
+	PageSize int
+
+	bytesRead atomic.Int64
+}
+
+// New authenticates against Keystone v3 (re-authenticating by itself when
+// the token expires), discovers the compute, placement, network,
+// block-storage and identity endpoints from the catalog, and negotiates the
+// Nova microversion (PreferredMicroversion when available, else the cloud's
+// highest). httpClient carries the read-only guard; New never builds its own.
+// ctx bounds the whole start-up.
+func New(ctx context.Context, auth *config.Auth, httpClient *http.Client) (*Client, error) {
+	if auth == nil {
+		return nil, errors.New("openstack: no authentication configured")
+	}
+	if httpClient == nil {
+		return nil, errors.New("openstack: no http client given")
+	}
+	opts := auth.Options
+	opts.AllowReauth = true
+	if opts.IdentityEndpoint == "" {
+		return nil, errors.New("openstack: no auth_url configured")
+	}
+	p, err := gcos.NewClient(opts.IdentityEndpoint)
+	if err != nil {
+		return nil, fmt.Errorf("keystone: bad auth_url %q: %w", opts.IdentityEndpoint, err)
+	}
+	p.HTTPClient = *withTLS(httpClient, auth)
+	p.UserAgent.Prepend("stackpit")
+	if err := gcos.Authenticate(ctx, p, opts); err != nil {
+		return nil, fmt.Errorf("authentication failed: %w", wrapErr("keystone", "POST", opts.IdentityEndpoint+"/auth/tokens", err))
+	}
+	c := &Client{provider: p, auth: auth, PageSize: 1000}
+	if err := c.discover(); err != nil {
+		return nil, err
+	}
+	if err := c.negotiate(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// withTLS applies the cloud's TLS settings (clouds.yaml cacert/insecure) to
+// a copy of the client, keeping the guard in front.
+func withTLS(hc *http.Client, auth *config.Auth) *http.Client {
+	cp := *hc
+	if auth.TLS == nil {
+		return &cp
+	}
+	if g, ok := hc.Transport.(*httpclient.Guard); ok {
+		if tr, ok := g.Base.(*http.Transport); ok {
+			t2 := tr.Clone()
+			t2.TLSClientConfig = auth.TLS.Clone()
+			cp.Transport = &httpclient.Guard{Base: t2, ReadOnly: g.ReadOnly}
+		}
+	}
+	return &cp
+}
+
+func (c *Client) discover() error {
+	res, ok := c.provider.GetAuthResult().(tokens.CreateResult)
+	if !ok {
+		return errors.New("keystone: token response has no catalog")
+	}
+	cat, err := res.ExtractServiceCatalog()
+	if err != nil {
+		return fmt.Errorf("keystone: reading the catalog: %w", err)
+	}
+	avail := c.auth.Endpoint.Availability
+	if avail == "" {
+		avail = gophercloud.AvailabilityPublic
+	}
+	region := c.auth.Endpoint.Region
+	find := func(types ...string) string {
+		for _, t := range types {
+			for _, e := range cat.Entries {
+				if e.Type != t {
+					continue
+				}
+				for _, ep := range e.Endpoints {
+					if ep.Interface != string(avail) {
+						continue
+					}
+					if region != "" && ep.Region != region && ep.RegionID != region {
+						continue
+					}
+					return gophercloud.NormalizeURL(ep.URL)
+				}
+			}
+		}
+		return ""
+	}
+	sc := func(typ, u string) *gophercloud.ServiceClient {
+		if u == "" {
+			return nil
+		}
+		return &gophercloud.ServiceClient{ProviderClient: c.provider, Endpoint: u, Type: typ}
+	}
+	cu := find("compute")
+	if cu == "" {
+		return fmt.Errorf("keystone catalog has no %s compute endpoint%s: %w", avail, inRegion(region), ErrNoService)
+	}
+	c.compute = sc("compute", cu)
+	c.placement = sc("placement", find("placement"))
+	if nu := find("network"); nu != "" {
+		c.network = sc("network", nu)
+		if !strings.HasSuffix(nu, "v2.0/") {
+			c.network.ResourceBase = nu + "v2.0/"
+		}
+	}
+	c.volume = sc("volume", find("block-storage", "volumev3", "volume"))
+	iu := find("identity")
+	if iu == "" {
+		iu = gophercloud.NormalizeURL(c.provider.IdentityEndpoint)
+	}
+	if !strings.HasSuffix(iu, "v3/") {
+		iu += "v3/"
+	}
+	c.identity = sc("identity", iu)
+
+	c.id = Identity{Cloud: c.auth.Cloud, Region: region, User: c.auth.User()}
+	if u, err := res.ExtractUser(); err == nil && u != nil && u.Name != "" {
+		c.id.User = u.Name
+	}
+	if p, err := res.ExtractProject(); err == nil && p != nil {
+		c.id.Project = p.Name
+		c.id.ProjectID = p.ID
+	}
+	if roles, err := res.ExtractRoles(); err == nil {
+		for _, r := range roles {
+			c.id.Roles = append(c.id.Roles, r.Name)
+		}
+	}
+	return nil
+}
+
+func inRegion(r string) string {
+	if r == "" {
+		return ""
+	}
+	return " in region " + r
+}
+
+// negotiate reads the compute version document and picks the microversion.
+func (c *Client) negotiate(ctx context.Context) error {
+	var doc struct {
+		Version struct {
+			ID         string `json:"id"`
+			Version    string `json:"version"`
+			MinVersion string `json:"min_version"`
+		} `json:"version"`
+	}
+	u := versionDocURL(c.compute.Endpoint)
+	if _, err := c.getJSON(ctx, c.compute, "nova", u, &doc); err != nil {
+		return fmt.Errorf("reading Nova's version document: %w", err)
+	}
+	maxV, _ := parseMV(doc.Version.Version)
+	if maxV.zero() {
+		// No microversions (v2.0 legacy API): only 2.1 behaviour.
+		maxV = mver{2, 1}
+	}
+	c.mvMax = maxV
+	pref, _ := parseMV(PreferredMicroversion)
+	if maxV.less(pref) {
+		c.mv = maxV
+	} else {
+		c.mv = pref
+	}
+	c.compute.Microversion = c.mv.String()
+	c.id.ComputeMicroversion = c.mv.String()
+	c.id.ComputeMaxMicroversion = maxV.String()
+	return nil
+}
+
+// versionDocURL maps ".../v2.1/" or ".../v2.1/<project>/" to ".../v2.1/".
+func versionDocURL(endpoint string) string {
+	if i := strings.Index(endpoint, "/v2.1"); i >= 0 {
+		return endpoint[:i] + "/v2.1/"
+	}
+	if i := strings.Index(endpoint, "/v2/"); i >= 0 {
+		return endpoint[:i] + "/v2.1/"
+	}
+	return endpoint
+}
+
+// Identity says who and where this session is, with the negotiated
+// microversion, for the header.
+func (c *Client) Identity() Identity { return c.id }
+
+// Microversion is the negotiated Nova microversion ("2.88").
+func (c *Client) Microversion() string { return c.mv.String() }
+
+// AtLeast reports whether the negotiated Nova microversion is >= v ("2.53").
+func (c *Client) AtLeast(v string) bool {
+	want, err := parseMV(v)
+	if err != nil {
+		return false
+	}
+	return !c.mv.less(want)
+}
+
+// Require returns a *MicroversionError (errors.Is ErrMicroversion) when the
+// negotiated microversion is below need, naming the operation what.
+func (c *Client) Require(need, what string) error {
+	if c.AtLeast(need) {
+		return nil
+	}
+	return &MicroversionError{What: what, Need: need, Have: c.mvMax.String()}
+}
+
+// HasPlacement, HasNetwork and HasVolume say whether the catalog lists the
+// service (panes show "not in catalog" instead of an error).
+func (c *Client) HasPlacement() bool { return c.placement != nil }
+func (c *Client) HasNetwork() bool   { return c.network != nil }
+func (c *Client) HasVolume() bool    { return c.volume != nil }
+
+// BytesRead is the total size of response bodies read so far (for the
+// header's traffic counter and benchmarks).
+func (c *Client) BytesRead() int64 { return c.bytesRead.Load() }
+
+// getJSON GETs u with the service client (token, microversion header,
+// re-authentication), reads the body and decodes it into out. It returns
+// the response headers (for Date).
+func (c *Client) getJSON(ctx context.Context, sc *gophercloud.ServiceClient, service, u string, out any) (http.Header, error) {
+	resp, err := sc.Get(ctx, u, nil, &gophercloud.RequestOpts{KeepResponseBody: true, OkCodes: []int{200}})
+	if err != nil {
+		return nil, wrapErr(service, "GET", u, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	c.bytesRead.Add(int64(len(body)))
+	if err != nil {
+		return nil, wrapErr(service, "GET", u, err)
+	}
+	if out != nil {
+		if err := json.Unmarshal(body, out); err != nil {
+			snip := string(bytes.TrimSpace(body))
+			if len(snip) > 120 {
+				snip = snip[:120]
+			}
+			return nil, &MalformedError{Service: service, URL: u, Snippet: snip, Err: err}
+		}
+	}
+	return resp.Header, nil
+}
+
+// send issues a mutating request (POST/PUT) with a JSON body and accepts
+// any 2xx answer (Nova answers evacuate with 200 and an empty body at 2.29).
+// On refusal it returns an *APIError carrying Nova's own message.
+func (c *Client) send(ctx context.Context, sc *gophercloud.ServiceClient, service, method, u string, body any, out any) error {
+	opts := &gophercloud.RequestOpts{JSONBody: body, KeepResponseBody: true, OkCodes: []int{200, 201, 202, 204}}
+	resp, err := sc.Request(ctx, method, u, opts)
+	if err != nil {
+		return wrapErr(service, method, u, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return wrapErr(service, method, u, err)
+	}
+	if out != nil && len(bytes.TrimSpace(b)) > 0 {
+		if err := json.Unmarshal(b, out); err != nil {
+			return &MalformedError{Service: service, URL: u, Snippet: string(b[:min(len(b), 120)]), Err: err}
+		}
+	}
+	return nil
+}
+
+// mver is a microversion major.minor.
+type mver struct{ major, minor int }
+
+func parseMV(s string) (mver, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return mver{}, errors.New("empty microversion")
+	}
+	a, b, ok := strings.Cut(s, ".")
+	if !ok {
+		return mver{}, fmt.Errorf("bad microversion %q", s)
+	}
+	x, err1 := strconv.Atoi(a)
+	y, err2 := strconv.Atoi(b)
+	if err1 != nil || err2 != nil {
+		return mver{}, fmt.Errorf("bad microversion %q", s)
+	}
+	return mver{x, y}, nil
+}
+
+func (m mver) zero() bool { return m.major == 0 && m.minor == 0 }
+func (m mver) less(o mver) bool {
+	return m.major < o.major || (m.major == o.major && m.minor < o.minor)
+}
+func (m mver) String() string { return fmt.Sprintf("%d.%d", m.major, m.minor) }

@@ -1,0 +1,476 @@
+package openstack
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// novaServer is the wire form of a server in /servers/detail.
+type novaServer struct {
+	ID       string            `json:"id"`
+	Name     string            `json:"name"`
+	Status   string            `json:"status"`
+	TenantID string            `json:"tenant_id"`
+	UserID   string            `json:"user_id"`
+	Metadata map[string]string `json:"metadata"`
+	Image    json.RawMessage   `json:"image"` // "" when booted from volume, else {"id":...}
+	Flavor   struct {
+		ID           string `json:"id"`            // mv < 2.47
+		OriginalName string `json:"original_name"` // mv >= 2.47
+		VCPUs        int    `json:"vcpus"`
+		RAM          int    `json:"ram"`
+		Disk         int    `json:"disk"`
+	} `json:"flavor"`
+	Created   string `json:"created"`
+	Updated   string `json:"updated"`
+	Addresses map[string][]struct {
+		Addr string `json:"addr"`
+	} `json:"addresses"`
+	Zone       string `json:"OS-EXT-AZ:availability_zone"`
+	KeyName    string `json:"key_name"`
+	LaunchedAt string `json:"OS-SRV-USG:launched_at"`
+	Host       string `json:"OS-EXT-SRV-ATTR:host"`
+	Hypervisor string `json:"OS-EXT-SRV-ATTR:hypervisor_hostname"`
+	TaskState  string `json:"OS-EXT-STS:task_state"`
+	VMState    string `json:"OS-EXT-STS:vm_state"`
+	PowerState int    `json:"OS-EXT-STS:power_state"`
+	Volumes    []struct {
+		ID string `json:"id"`
+	} `json:"os-extended-volumes:volumes_attached"`
+	Locked bool `json:"locked"`
+	Fault  *struct {
+		Message string `json:"message"`
+	} `json:"fault"`
+}
+
+type serverPage struct {
+	Servers []novaServer `json:"servers"`
+	Links   []struct {
+		Rel  string `json:"rel"`
+		Href string `json:"href"`
+	} `json:"servers_links"`
+}
+
+func (n *novaServer) toServer() Server {
+	s := Server{ID: n.ID, Name: n.Name, ProjectID: n.TenantID, UserID: n.UserID, Status: n.Status,
+		TaskState: n.TaskState, PowerState: n.PowerState, VMState: n.VMState, Host: n.Host,
+		Hypervisor: n.Hypervisor, Zone: n.Zone, FlavorID: n.Flavor.ID, FlavorName: n.Flavor.OriginalName,
+		Metadata: n.Metadata, Created: parseTime(n.Created), Updated: parseTime(n.Updated),
+		LaunchedAt: parseTime(n.LaunchedAt), Locked: n.Locked, KeyName: n.KeyName}
+	var img struct {
+		ID string `json:"id"`
+	}
+	if len(n.Image) > 0 && n.Image[0] == '{' && json.Unmarshal(n.Image, &img) == nil {
+		s.ImageID = img.ID
+	}
+	s.VolumeBacked = s.ImageID == ""
+	if len(n.Addresses) > 0 {
+		nets := make([]string, 0, len(n.Addresses))
+		for k := range n.Addresses {
+			nets = append(nets, k)
+		}
+		sort.Strings(nets)
+		for _, k := range nets {
+			for _, a := range n.Addresses[k] {
+				s.IPs = append(s.IPs, a.Addr)
+			}
+		}
+	}
+	for _, v := range n.Volumes {
+		s.VolumeIDs = append(s.VolumeIDs, v.ID)
+	}
+	if n.Fault != nil {
+		s.Fault = n.Fault.Message
+	}
+	s.Deleted = strings.EqualFold(n.Status, "DELETED") || n.VMState == "deleted"
+	return s
+}
+
+// parseTime reads the timestamp forms OpenStack services emit, all UTC.
+func parseTime(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	for _, f := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999", "2006-01-02 15:04:05.999999", "2006-01-02T15:04:05", "2006-01-02 15:04:05"} {
+		if t, err := time.Parse(f, s); err == nil {
+			return t.UTC()
+		}
+	}
+	return time.Time{}
+}
+
+// Servers lists every server in every project (all_tenants, paginated with
+// limit/marker), with flavor and project names resolved.
+func (c *Client) Servers(ctx context.Context) ([]Server, error) {
+	out, _, err := c.listServers(ctx, time.Time{})
+	return out, err
+}
+
+// ServersChangedSince lists the servers (of every project) changed at or
+// after since, using Nova's changes-since filter. Deleted servers are
+// included with Deleted set (Nova reports them with status DELETED).
+func (c *Client) ServersChangedSince(ctx context.Context, since time.Time) ([]Server, error) {
+	out, _, err := c.listServers(ctx, since)
+	return out, err
+}
+
+// listServers pages through /servers/detail. It also returns "asOf": the
+// Nova-clock time just before the first page was queried, minus a small
+// overlap, suitable as the next changes-since.
+func (c *Client) listServers(ctx context.Context, since time.Time) ([]Server, time.Time, error) {
+	limit := c.PageSize
+	if limit <= 0 {
+		limit = 1000
+	}
+	var names sync.WaitGroup
+	if since.IsZero() {
+		// Resolve names while the list loads (start-up latency).
+		names.Add(1)
+		go func() { defer names.Done(); c.primeNames(ctx) }()
+	}
+	defer names.Wait()
+	var (
+		out    []Server
+		asOf   time.Time
+		marker string
+	)
+	for page := 0; ; page++ {
+		q := url.Values{}
+		q.Set("all_tenants", "1")
+		q.Set("limit", strconv.Itoa(limit))
+		if marker != "" {
+			q.Set("marker", marker)
+		}
+		if !since.IsZero() {
+			q.Set("changes-since", since.UTC().Format(time.RFC3339))
+		}
+		u := c.compute.ServiceURL("servers", "detail") + "?" + q.Encode()
+		start := time.Now()
+		var p serverPage
+		h, err := c.getJSON(ctx, c.compute, "nova", u, &p)
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		if page == 0 {
+			asOf = serverClock(h, start)
+		}
+		for i := range p.Servers {
+			out = append(out, p.Servers[i].toServer())
+		}
+		next := false
+		for _, l := range p.Links {
+			if l.Rel == "next" {
+				next = true
+				if nu, err := url.Parse(l.Href); err == nil && nu.Query().Get("marker") != "" {
+					marker = nu.Query().Get("marker")
+				}
+			}
+		}
+		if len(p.Servers) == 0 || !next {
+			break
+		}
+		if last := p.Servers[len(p.Servers)-1].ID; last != "" {
+			marker = last
+		}
+	}
+	names.Wait()
+	c.resolveNames(ctx, out)
+	return out, asOf, nil
+}
+
+// overlap is subtracted from the next changes-since so that nothing that
+// changed while a list was being served is missed (duplicates are merged).
+const overlap = 3 * time.Second
+
+// serverClock converts the local time start to the server's clock using
+// the response Date header (skew estimate), minus overlap.
+func serverClock(h http.Header, start time.Time) time.Time {
+	recv := time.Now()
+	t := start
+	if h != nil {
+		if d, err := http.ParseTime(h.Get("Date")); err == nil {
+			t = start.Add(d.Sub(recv))
+		}
+	}
+	return t.Add(-overlap).UTC()
+}
+
+// primeNames loads the flavor and project caches when empty.
+func (c *Client) primeNames(ctx context.Context) {
+	c.mu.Lock()
+	needF := c.flavors == nil && !c.AtLeast("2.47")
+	needP := c.projects == nil
+	c.mu.Unlock()
+	var wg sync.WaitGroup
+	if needF {
+		wg.Add(1)
+		go func() { defer wg.Done(); _, _ = c.Flavors(ctx) }()
+	}
+	if needP {
+		wg.Add(1)
+		go func() { defer wg.Done(); _, _ = c.Projects(ctx) }()
+	}
+	wg.Wait()
+}
+
+// nameRetry is how often an unknown flavor/project ID may trigger a reload.
+const nameRetry = time.Minute
+
+func (c *Client) resolveNames(ctx context.Context, ss []Server) {
+	c.mu.Lock()
+	missF, missP := false, false
+	for i := range ss {
+		if ss[i].FlavorName == "" && ss[i].FlavorID != "" {
+			if _, ok := c.flavors[ss[i].FlavorID]; !ok {
+				missF = true
+			}
+		}
+		if ss[i].ProjectID != "" {
+			if _, ok := c.projects[ss[i].ProjectID]; !ok {
+				missP = true
+			}
+		}
+	}
+	reF := missF && time.Since(c.flavorsAt) > nameRetry
+	reP := missP && time.Since(c.projectsAt) > nameRetry
+	c.mu.Unlock()
+	if reF {
+		_, _ = c.Flavors(ctx)
+	}
+	if reP {
+		_, _ = c.Projects(ctx)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range ss {
+		if ss[i].FlavorName == "" {
+			if f, ok := c.flavors[ss[i].FlavorID]; ok {
+				ss[i].FlavorName = f.Name
+			}
+		}
+		if n, ok := c.projects[ss[i].ProjectID]; ok {
+			ss[i].ProjectName = n
+		}
+	}
+}
+
+// Flavors lists every flavor (public and private) and refreshes the cache.
+func (c *Client) Flavors(ctx context.Context) ([]Flavor, error) {
+	var body struct {
+		Flavors []struct {
+			ID    string `json:"id"`
+			Name  string `json:"name"`
+			VCPUs int    `json:"vcpus"`
+			RAM   int    `json:"ram"`
+			Disk  int    `json:"disk"`
+		} `json:"flavors"`
+	}
+	u := c.compute.ServiceURL("flavors", "detail") + "?is_public=None"
+	_, err := c.getJSON(ctx, c.compute, "nova", u, &body)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.flavorsAt = time.Now()
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]Flavor, len(body.Flavors))
+	out := make([]Flavor, 0, len(body.Flavors))
+	for _, f := range body.Flavors {
+		fl := Flavor{ID: f.ID, Name: f.Name, VCPUs: f.VCPUs, RAMMB: f.RAM, DiskGB: f.Disk}
+		m[f.ID] = fl
+		out = append(out, fl)
+	}
+	c.flavors = m
+	return out, nil
+}
+
+// Projects returns project ID -> name from Keystone (/v3/projects) and
+// refreshes the cache. Without the right to list projects (403) it returns
+// the error; servers then show the project ID only.
+func (c *Client) Projects(ctx context.Context) (map[string]string, error) {
+	var body struct {
+		Projects []struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		} `json:"projects"`
+	}
+	_, err := c.getJSON(ctx, c.identity, "keystone", c.identity.ServiceURL("projects"), &body)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.projectsAt = time.Now()
+	c.projectsErr = err
+	if err != nil {
+		if c.projects == nil {
+			c.projects = map[string]string{}
+			if c.id.ProjectID != "" {
+				c.projects[c.id.ProjectID] = c.id.Project
+			}
+		}
+		return nil, err
+	}
+	m := make(map[string]string, len(body.Projects))
+	for _, p := range body.Projects {
+		m[p.ID] = p.Name
+	}
+	c.projects = m
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out, nil
+}
+
+// ProjectsError is the last error listing projects (nil when names are
+// available), so a pane can say why project names are missing.
+func (c *Client) ProjectsError() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.projectsErr
+}
+
+// Server fetches one server (GET /servers/{id}). Non-admins get 404 for
+// other projects' servers even when they can list them.
+func (c *Client) Server(ctx context.Context, id string) (Server, error) {
+	var body struct {
+		Server novaServer `json:"server"`
+	}
+	if _, err := c.getJSON(ctx, c.compute, "nova", c.compute.ServiceURL("servers", url.PathEscape(id)), &body); err != nil {
+		return Server{}, err
+	}
+	ss := []Server{body.Server.toServer()}
+	c.resolveNames(ctx, ss)
+	return ss[0], nil
+}
+
+// ServerCache keeps the server list of a cloud up to date at O(changes)
+// cost: the first Refresh lists everything, later ones only ask Nova for
+// servers changed since the previous refresh (changes-since) and merge
+// them in, dropping deleted servers. It re-lists fully every FullEvery.
+type ServerCache struct {
+	c *Client
+	// FullEvery forces a full list after this long (default 15 minutes;
+	// < 0 never).
+	FullEvery time.Duration
+
+	mu       sync.Mutex
+	list     []Server
+	byID     map[string]int
+	since    time.Time
+	lastFull time.Time
+	stats    RefreshStats
+}
+
+// RefreshStats describes the last Refresh.
+type RefreshStats struct {
+	Full    bool          // a full list (first, forced, or periodic)
+	Changed int           // servers received
+	Deleted int           // of which deleted
+	Bytes   int64         // response bytes read
+	Took    time.Duration // wall time
+	At      time.Time     // when it finished
+}
+
+// NewServerCache returns an empty cache over c.
+func NewServerCache(c *Client) *ServerCache {
+	return &ServerCache{c: c, FullEvery: 15 * time.Minute}
+}
+
+// Invalidate makes the next Refresh a full list (e.g. after an action, or
+// on the user's explicit full refresh).
+func (s *ServerCache) Invalidate() {
+	s.mu.Lock()
+	s.since = time.Time{}
+	s.mu.Unlock()
+}
+
+// Stats describes the last successful Refresh.
+func (s *ServerCache) Stats() RefreshStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stats
+}
+
+// Servers returns a copy of the cached list without any request.
+func (s *ServerCache) Servers() []Server {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Server(nil), s.list...)
+}
+
+// Refresh brings the cache up to date and returns the merged list (a fresh
+// slice the caller may keep). On error the cache is unchanged and the
+// caller keeps its last good data.
+func (s *ServerCache) Refresh(ctx context.Context) ([]Server, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t0 := time.Now()
+	b0 := s.c.BytesRead()
+	full := s.since.IsZero() || s.byID == nil || (s.FullEvery > 0 && time.Since(s.lastFull) > s.FullEvery)
+	since := s.since
+	if full {
+		since = time.Time{}
+	}
+	got, asOf, err := s.c.listServers(ctx, since)
+	if err != nil {
+		return nil, err
+	}
+	st := RefreshStats{Full: full, Changed: len(got)}
+	if full {
+		s.list = s.list[:0]
+		s.byID = make(map[string]int, len(got))
+		for _, sv := range got {
+			if sv.Deleted {
+				continue
+			}
+			s.byID[sv.ID] = len(s.list)
+			s.list = append(s.list, sv)
+		}
+		s.lastFull = time.Now()
+	} else {
+		removed := false
+		for _, sv := range got {
+			i, ok := s.byID[sv.ID]
+			switch {
+			case sv.Deleted:
+				st.Deleted++
+				if ok {
+					s.list[i].Deleted = true
+					removed = true
+				}
+			case ok:
+				s.list[i] = sv
+			default:
+				s.byID[sv.ID] = len(s.list)
+				s.list = append(s.list, sv)
+			}
+		}
+		if removed {
+			kept := s.list[:0]
+			for _, sv := range s.list {
+				if !sv.Deleted {
+					kept = append(kept, sv)
+				}
+			}
+			s.list = kept
+			for k := range s.byID {
+				delete(s.byID, k)
+			}
+			for i, sv := range s.list {
+				s.byID[sv.ID] = i
+			}
+		}
+	}
+	s.since = asOf
+	st.Bytes = s.c.BytesRead() - b0
+	st.Took = time.Since(t0)
+	st.At = time.Now()
+	s.stats = st
+	return append([]Server(nil), s.list...), nil
+}
