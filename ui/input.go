@@ -228,9 +228,9 @@ func (m *Model) applyCloud(c cloudSwitched) tea.Cmd {
 	for _, r := range m.runs {
 		r.cancel()
 	}
-	sw, clouds, clk := m.o.SwitchCloud, m.o.Clouds, m.o.Clock
+	sw, clouds, clk, auto := m.o.SwitchCloud, m.o.Clouds, m.o.Clock, m.o.AutoTheme
 	m.o = c.o
-	m.o.SwitchCloud, m.o.Clouds, m.o.Clock = sw, clouds, clk
+	m.o.SwitchCloud, m.o.Clouds, m.o.Clock, m.o.AutoTheme = sw, clouds, clk, auto
 	m.th = m.o.Ctx.Theme
 	m.active, m.history = 0, nil
 	m.filters = make([]string, len(m.o.Panes))

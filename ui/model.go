@@ -14,6 +14,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/audit"
+	"github.com/stackpit/stackpit/keymap"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/views/pane"
 )
@@ -43,6 +44,10 @@ type Options struct {
 	SwitchCloud func(name string) (Options, error)
 	// Clock overrides the header clock (golden tests).
 	Clock func() time.Time
+	// AutoTheme, when set, picks the theme from the terminal's background
+	// (queried through Bubble Tea, so it works over SSH). Nil when the user
+	// chose a theme.
+	AutoTheme func(dark bool) *themes.Theme
 }
 
 type mode int
@@ -148,6 +153,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.toast = nil
 		}
 		return m, tea.Batch(clock(), m.broadcast(pane.TickMsg(msg)))
+	case tea.BackgroundColorMsg:
+		if m.o.AutoTheme != nil {
+			// Panes hold the same *Theme: replacing it in place restyles all.
+			*m.th = *m.o.AutoTheme(msg.IsDark())
+		}
+		return m, nil
 	case tea.KeyPressMsg:
 		return m.key(msg)
 	case pane.PivotMsg:
@@ -380,4 +391,17 @@ func (m *Model) record(e audit.Entry) error {
 	}
 	e.ReadOnly = m.o.Ctx.ReadOnly
 	return m.o.Audit.Record(e)
+}
+
+// Entries returns the panes (tests and the read-only proof drive them).
+func (m *Model) Entries() []Entry { return m.o.Panes }
+
+// Keys returns the effective keymap.
+func (m *Model) Keys() *keymap.Map { return m.o.Ctx.Keys }
+
+// Activate makes pane i active without a breadcrumb (tests).
+func (m *Model) Activate(i int) {
+	if i >= 0 && i < len(m.o.Panes) {
+		m.active = i
+	}
 }

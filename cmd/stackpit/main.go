@@ -150,6 +150,17 @@ func newSession(f *flags) (*session, error) {
 		opts.Clouds = cloudNames(file)
 		opts.SwitchCloud = func(name string) (ui.Options, error) { return s.build(name, base, log) }
 	}
+	if f.theme == "" && file.Theme == "" {
+		noColor := f.noColor || os.Getenv("NO_COLOR") != ""
+		opts.AutoTheme = func(dark bool) *themes.Theme {
+			name := "dark"
+			if !dark {
+				name = "light"
+			}
+			spec, _ := themes.Builtin(name)
+			return themes.Build(spec, noColor)
+		}
+	}
 	s.model = ui.New(opts)
 	return s, nil
 }
