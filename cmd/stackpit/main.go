@@ -233,9 +233,9 @@ func pickTheme(f *flags, file *config.File) (*themes.Theme, error) {
 	if name == "" {
 		name = "dark"
 	}
-	spec, ok := themes.Builtin(name)
-	if !ok {
-		return nil, fmt.Errorf("unknown theme %q (have %v)", name, themes.BuiltinNames())
+	spec, err := themes.Load(themeDir(), name)
+	if err != nil {
+		return nil, err
 	}
 	return themes.Build(spec, noColor), nil
 }
@@ -265,8 +265,8 @@ func configCheck(args []string, stdout, stderr io.Writer) int {
 		bad = true
 	}
 	if file.Theme != "" {
-		if _, ok := themes.Builtin(file.Theme); !ok {
-			fmt.Fprintf(stderr, "%s: unknown theme %q (have %v)\n", file.Path, file.Theme, themes.BuiltinNames())
+		if _, err := themes.Load(themeDir(), file.Theme); err != nil {
+			fmt.Fprintf(stderr, "%s: theme: %v\n", file.Path, err)
 			bad = true
 		}
 	}
@@ -276,3 +276,6 @@ func configCheck(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "%s: ok (%d clouds)\n", file.Path, len(file.Clouds))
 	return 0
 }
+
+// themeDir holds user theme files (NAME.yaml).
+func themeDir() string { return filepath.Join(config.Dir(), "themes") }
