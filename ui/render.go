@@ -83,7 +83,7 @@ func (m *Model) header(w int) string {
 		parts = append(parts, u)
 	}
 	left += " " + m.th.Render(themes.Muted, "│") + " " + strings.Join(parts, m.th.Render(themes.Muted, " │ "))
-	right := m.now.Format("15:04:05")
+	right := m.now.Format("15:04")
 	if m.o.Ctx.ReadOnly {
 		right = m.th.Render(themes.Badge, " READ-ONLY ") + " " + right
 	}
@@ -198,7 +198,7 @@ func (m *Model) freshness(st pane.Status, long bool) string {
 	case st.Updated.IsZero() && st.Err == nil:
 		parts = append(parts, m.th.Render(themes.Muted, "–"))
 	case !st.Updated.IsZero():
-		age := pane.Age(m.now.Sub(st.Updated))
+		age := pane.DataAge(m.now.Sub(st.Updated))
 		if long {
 			parts = append(parts, "updated "+age+" ago")
 		} else {

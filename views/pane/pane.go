@@ -179,3 +179,16 @@ type Backer interface {
 type Refresher interface {
 	Refresh() tea.Cmd
 }
+
+// DataAge renders how old data is in 10-second steps ("<10s", "20s", "3m").
+// Freshness labels change only every ten seconds, so an idle cockpit redraws
+// (and writes to a slow SSH link) rarely — use it for "updated … ago".
+func DataAge(d time.Duration) string {
+	switch {
+	case d < 10*time.Second:
+		return "<10s"
+	case d < time.Minute:
+		return itoa(int(d/(10*time.Second))*10) + "s"
+	}
+	return Age(d)
+}
