@@ -1,0 +1,184 @@
+package instances
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/themes"
+	"github.com/stackpit/stackpit/ui/safe"
+	"github.com/stackpit/stackpit/views/pane"
+)
+
+// actionKey maps an action key to an Action handed to the shell (which
+// enforces read-only, confirmation and audit). ok reports a key match.
+func (p *Pane) actionKey(k string) (tea.Cmd, bool) {
+	verbs := []string{"reboot", "reboot_hard", "start", "stop", "live_migrate", "migrate",
+		"confirm_resize", "evacuate", "reset_state"}
+	verb := ""
+	for _, v := range verbs {
+		if p.is(k, "instances."+v) {
+			verb = v
+			break
+		}
+	}
+	if verb == "" {
+		return nil, false
+	}
+	s, ok := p.current()
+	if !ok || s.ID == "" {
+		return pane.Toast(themes.Warn, "no instance selected"), true
+	}
+	switch verb {
+	case "live_migrate":
+		p.prompt.open("live-migrate "+safe.Text(s.Name)+" to host (empty: scheduler picks):", "", func(host string) tea.Cmd {
+			return pane.RunAction(p.buildAction(verb, s, host))
+		})
+		return nil, true
+	case "evacuate":
+		p.prompt.open("evacuate "+safe.Text(s.Name)+" to host (empty: scheduler picks):", "", func(host string) tea.Cmd {
+			return pane.RunAction(p.buildAction(verb, s, host))
+		})
+		return nil, true
+	case "reset_state":
+		p.prompt.open("reset "+safe.Text(s.Name)+" to state (active|error):", "active", func(state string) tea.Cmd {
+			state = strings.ToLower(state)
+			if state != "active" && state != "error" {
+				return pane.Toast(themes.Crit, "reset state: want active or error, got "+safe.Text(state))
+			}
+			return pane.RunAction(p.buildAction(verb, s, state))
+		})
+		return nil, true
+	}
+	return pane.RunAction(p.buildAction(verb, s, "")), true
+}
+
+// confirmWord is what the user types to confirm a destructive action: the
+// name when it is plain text, else the ID (an escape-laden name cannot be
+// typed).
+func confirmWord(s openstack.Server) string {
+	if s.Name != "" && safe.Text(s.Name) == s.Name && len(s.Name) <= 64 {
+		return s.Name
+	}
+	return s.ID
+}
+
+// buildAction makes the Action for verb on server s; arg is the target host
+// (migrations, evacuate) or the state (reset).
+func (p *Pane) buildAction(verb string, s openstack.Server, arg string) pane.Action {
+	src, id := p.src, s.ID
+	label := safe.Text(s.Name) + " (" + s.ID + ")"
+	checks := []string{
+		fmt.Sprintf("server %s", label),
+		fmt.Sprintf("status %s · task %s · power %s · host %s", orDash(s.Status), orDash(s.TaskState),
+			openstack.PowerStateName(s.PowerState), orDash(s.Host)),
+	}
+	if s.Locked {
+		checks = append(checks, "⚠ server is locked: Nova refuses unless you are admin")
+	}
+	if s.TaskState != "" {
+		checks = append(checks, "⚠ task "+s.TaskState+" in progress: Nova may refuse (409 Conflict)")
+	}
+	a := pane.Action{
+		Target:  s.ID,
+		Mutates: true,
+		Details: map[string]string{"server": s.ID, "name": s.Name, "host": s.Host, "status": s.Status},
+	}
+	destructive := false
+	var run func(ctx context.Context) error
+	var done string
+	switch verb {
+	case "reboot":
+		a.Name = "reboot"
+		checks = append(checks, "soft reboot asks the guest OS to restart; use hard reboot (R) if it hangs")
+		run = func(ctx context.Context) error { return src.Reboot(ctx, id, false) }
+		done = "soft reboot requested"
+	case "reboot_hard":
+		a.Name, destructive = "reboot-hard", true
+		checks = append(checks, "hard reboot power-cycles the instance: unsaved guest data is lost")
+		run = func(ctx context.Context) error { return src.Reboot(ctx, id, true) }
+		done = "hard reboot requested"
+	case "start":
+		a.Name = "start"
+		if !strings.EqualFold(s.Status, "SHUTOFF") {
+			checks = append(checks, "⚠ status is "+orDash(s.Status)+": Nova only starts SHUTOFF servers")
+		}
+		run = func(ctx context.Context) error { return src.Start(ctx, id) }
+		done = "start requested"
+	case "stop":
+		a.Name, destructive = "stop", true
+		checks = append(checks, "stop powers the instance off (the guest gets an ACPI shutdown first)")
+		run = func(ctx context.Context) error { return src.Stop(ctx, id) }
+		done = "stop requested"
+	case "live_migrate":
+		a.Name = "live-migrate"
+		a.Details["target_host"] = arg
+		checks = append(checks, "target host: "+hostOrScheduler(arg))
+		if !s.VolumeBacked {
+			checks = append(checks, "not volume-backed: the local disk is copied (block migration) unless storage is shared")
+		}
+		run = func(ctx context.Context) error { return src.LiveMigrate(ctx, id, arg) }
+		done = "live migration to " + hostOrScheduler(arg) + " requested"
+	case "migrate":
+		a.Name, destructive = "migrate", true
+		checks = append(checks, "cold migration shuts the instance down and moves it; it then waits in VERIFY_RESIZE: confirm with v")
+		run = func(ctx context.Context) error { return src.Migrate(ctx, id) }
+		done = "cold migration requested"
+	case "confirm_resize":
+		a.Name = "confirm-resize"
+		if !strings.EqualFold(s.Status, "VERIFY_RESIZE") {
+			checks = append(checks, "⚠ status is "+orDash(s.Status)+": Nova confirms only VERIFY_RESIZE servers")
+		}
+		run = func(ctx context.Context) error { return src.ConfirmResize(ctx, id) }
+		done = "resize/migration confirmed"
+	case "evacuate":
+		a.Name, destructive = "evacuate", true
+		a.Details["target_host"] = arg
+		checks = append(checks,
+			"Nova evacuates only when nova-compute on "+orDash(s.Host)+" is down (or forced down)",
+			"the host must be fenced (powered off): a still-running copy would corrupt shared disks",
+			"target host: "+hostOrScheduler(arg))
+		if !s.VolumeBacked {
+			checks = append(checks, "⚠ not volume-backed: the root disk is rebuilt from the image unless ephemeral storage is shared (e.g. Ceph RBD)")
+		}
+		// TODO(issue 4): host-level evacuate/drain with progress lives in the
+		// compute pane (a per-host loop over this same Source.Evacuate call).
+		run = func(ctx context.Context) error { return src.Evacuate(ctx, id, arg) }
+		done = "evacuation to " + hostOrScheduler(arg) + " requested"
+	case "reset_state":
+		a.Name, destructive = "reset-state", true
+		a.Details["state"] = arg
+		checks = append(checks, "reset-state only rewrites Nova's database record (vm_state="+arg+"); it does not touch the hypervisor")
+		run = func(ctx context.Context) error { return src.ResetState(ctx, id, arg) }
+		done = "state reset to " + arg
+	}
+	if destructive {
+		a.Confirm = confirmWord(s)
+	} else {
+		a.ConfirmYes = true
+	}
+	a.Checks = checks
+	a.Run = func(ctx context.Context, report func(pane.Progress)) (string, error) {
+		if report != nil {
+			report(pane.Progress{Done: 0, Total: 1, Line: a.Name + " " + label})
+		}
+		if err := run(ctx); err != nil {
+			return "", err
+		}
+		if report != nil {
+			report(pane.Progress{Done: 1, Total: 1, Line: done})
+		}
+		return done + ": " + label, nil
+	}
+	return a
+}
+
+func hostOrScheduler(h string) string {
+	if h == "" {
+		return "(scheduler picks)"
+	}
+	return h
+}

@@ -1,0 +1,294 @@
+package instances
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/themes"
+	"github.com/stackpit/stackpit/ui/safe"
+	"github.com/stackpit/stackpit/views/pane"
+)
+
+// detail is the instance detail view. Each section loads through its own
+// command and shows its own error, so a missing console log does not hide
+// the action history.
+type detail struct {
+	id string
+
+	server        *openstack.Server
+	serverErr     error
+	serverLoading bool
+
+	actions        []openstack.InstanceAction
+	actionsErr     error
+	actionsLoading bool
+
+	console        string
+	consoleErr     error
+	consoleLoading bool
+
+	scroll int
+	height int
+}
+
+type section int
+
+const (
+	secServer section = iota
+	secActions
+	secConsole
+)
+
+type detailMsg struct {
+	id      string
+	section section
+	server  openstack.Server
+	actions []openstack.InstanceAction
+	console string
+	err     error
+}
+
+func (d *detail) loadAll(p *Pane) []tea.Cmd {
+	if p.src == nil {
+		return nil
+	}
+	src, id := p.src, d.id
+	d.serverLoading, d.actionsLoading, d.consoleLoading = true, true, true
+	run := func(sec section, f func(ctx context.Context, m *detailMsg) error) tea.Cmd {
+		return func() tea.Msg {
+			ctx, cancel := context.WithTimeout(context.Background(), detailTimeout)
+			defer cancel()
+			m := detailMsg{id: id, section: sec}
+			m.err = f(ctx, &m)
+			return m
+		}
+	}
+	return []tea.Cmd{
+		run(secServer, func(ctx context.Context, m *detailMsg) (err error) {
+			m.server, err = src.Server(ctx, id)
+			return err
+		}),
+		run(secActions, func(ctx context.Context, m *detailMsg) (err error) {
+			m.actions, err = src.InstanceActions(ctx, id)
+			return err
+		}),
+		run(secConsole, func(ctx context.Context, m *detailMsg) (err error) {
+			m.console, err = src.ConsoleLog(ctx, id, consoleTailLines)
+			return err
+		}),
+	}
+}
+
+func (d *detail) set(m detailMsg) {
+	switch m.section {
+	case secServer:
+		d.serverLoading, d.serverErr = false, m.err
+		if m.err == nil {
+			s := m.server
+			d.server = &s
+		}
+	case secActions:
+		d.actionsLoading, d.actionsErr = false, m.err
+		if m.err == nil {
+			d.actions = m.actions
+		}
+	case secConsole:
+		d.consoleLoading, d.consoleErr = false, m.err
+		if m.err == nil {
+			d.console = m.console
+		}
+	}
+}
+
+func (d *detail) key(p *Pane, k string) tea.Cmd {
+	switch {
+	case p.is(k, "table.down"):
+		d.scroll++
+	case p.is(k, "table.up"):
+		d.scroll--
+	case p.is(k, "table.page_down"):
+		d.scroll += max(d.height-1, 1)
+	case p.is(k, "table.page_up"):
+		d.scroll -= max(d.height-1, 1)
+	case p.is(k, "table.top"):
+		d.scroll = 0
+	case p.is(k, "table.bottom"):
+		d.scroll = 1 << 30
+	}
+	if d.scroll < 0 {
+		d.scroll = 0
+	}
+	return nil
+}
+
+// line is one detail line: untrusted text plus a role.
+type line struct {
+	text string
+	role themes.Role
+}
+
+func (d *detail) lines(p *Pane) []line {
+	now := p.ctx.Now()
+	var out []line
+	add := func(role themes.Role, format string, a ...any) {
+		out = append(out, line{fmt.Sprintf(format, a...), role})
+	}
+	section := func(title string, loading bool, err error) bool {
+		t := "── " + title
+		if loading {
+			t += " (loading…)"
+		}
+		out = append(out, line{t, themes.Header})
+		if err != nil {
+			add(themes.Crit, "  ✗ %s", err.Error())
+		}
+		return err == nil
+	}
+
+	s, have := openstack.Server{}, false
+	if d.server != nil {
+		s, have = *d.server, true
+	} else if e, ok := p.byID[d.id]; ok {
+		s, have = e.s, true
+	}
+	add(themes.Title, "%s  %s", orDash(s.Name), d.id)
+	section("Summary", d.serverLoading, d.serverErr)
+	if have {
+		fault := faultOf(s, now)
+		role := themes.Normal
+		if fault != "" {
+			role = themes.Warn
+		}
+		add(role, "  status %s · task %s · power %s · vm %s", orDash(s.Status), orDash(s.TaskState),
+			openstack.PowerStateName(s.PowerState), orDash(s.VMState))
+		if fault != "" {
+			add(themes.Crit, "  fault: %s", fault)
+		}
+		if s.Fault != "" {
+			add(themes.Crit, "  nova fault: %s", s.Fault)
+		}
+		add(themes.Normal, "  host %s · hypervisor %s · zone %s", orDash(s.Host), orDash(s.Hypervisor), orDash(s.Zone))
+		add(themes.Normal, "  project %s (%s) · user %s", orDash(s.ProjectName), orDash(s.ProjectID), orDash(s.UserID))
+		boot := "image " + orDash(s.ImageID)
+		if s.VolumeBacked {
+			boot = "volume-backed"
+		}
+		add(themes.Normal, "  flavor %s · %s · key %s · locked %v", orDash(firstNonEmpty(s.FlavorName, s.FlavorID)), boot, orDash(s.KeyName), s.Locked)
+		add(themes.Normal, "  IPs %s", orDash(strings.Join(s.IPs, ", ")))
+		add(themes.Normal, "  created %s%s · updated %s%s", stamp(s.Created), ago(now, s.Created),
+			stamp(s.Updated), ago(now, s.Updated))
+	}
+
+	section("Metadata", d.serverLoading && !have, nil)
+	if len(s.Metadata) == 0 {
+		add(themes.Muted, "  (none)")
+	} else {
+		keys := make([]string, 0, len(s.Metadata))
+		for k := range s.Metadata {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			add(themes.Normal, "  %s=%s", k, s.Metadata[k])
+		}
+	}
+
+	section("Volumes", d.serverLoading && !have, nil)
+	if len(s.VolumeIDs) == 0 {
+		add(themes.Muted, "  (none attached)")
+	}
+	for _, v := range s.VolumeIDs {
+		add(themes.Normal, "  %s", v)
+	}
+
+	if section("Action history", d.actionsLoading, d.actionsErr) {
+		if len(d.actions) == 0 && !d.actionsLoading {
+			add(themes.Muted, "  (none)")
+		}
+		acts := append([]openstack.InstanceAction(nil), d.actions...)
+		sort.SliceStable(acts, func(i, j int) bool { return acts[i].StartTime.After(acts[j].StartTime) })
+		for _, a := range acts {
+			role := themes.Normal
+			if a.Message != "" {
+				role = themes.Warn
+			}
+			msg := ""
+			if a.Message != "" {
+				msg = " · " + a.Message
+			}
+			add(role, "  %s  %-16s %s  user %s%s", stamp(a.StartTime), a.Action, a.RequestID, orDash(a.UserID), msg)
+		}
+	}
+
+	if section(fmt.Sprintf("Console log (last %d lines)", consoleTailLines), d.consoleLoading, d.consoleErr) {
+		text := strings.TrimRight(d.console, "\n")
+		if text == "" && !d.consoleLoading {
+			add(themes.Muted, "  (empty)")
+		} else if text != "" {
+			ls := strings.Split(text, "\n")
+			if len(ls) > consoleTailLines {
+				ls = ls[len(ls)-consoleTailLines:]
+			}
+			for _, l := range ls {
+				out = append(out, line{"  " + strings.TrimRight(l, "\r"), themes.Normal})
+			}
+		}
+	}
+	return out
+}
+
+func (d *detail) view(p *Pane, width, height int, th *themes.Theme) string {
+	ls := d.lines(p)
+	d.height = height
+	hint := th.Render(themes.Muted, safe.Fit("esc/backspace back · j/k scroll · y copy ID · h host · r/R reboot · m/M migrate · E evacuate", width))
+	body := height - 1
+	if body < 1 {
+		return hint
+	}
+	if d.scroll > len(ls)-body {
+		d.scroll = max(len(ls)-body, 0)
+	}
+	end := min(d.scroll+body, len(ls))
+	rendered := make([]string, 0, body+1)
+	for _, l := range ls[d.scroll:end] {
+		rendered = append(rendered, th.Render(l.role, safe.Fit(l.text, width)))
+	}
+	rendered = append(rendered, hint)
+	return strings.Join(rendered, "\n")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05Z")
+}
+
+func ago(now, t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return " (" + pane.Age(now.Sub(t)) + " ago)"
+}

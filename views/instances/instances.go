@@ -1,0 +1,610 @@
+// Package instances is the instances pane: every Nova server across all
+// projects in one windowed table, with field filters, a faults-only toggle,
+// a detail view, pivots to the compute host, and instance actions (reboot,
+// migrate, evacuate, stop/start, reset state) handed to the shell.
+//
+// The pane keeps its own copy of the server list and refreshes it
+// incrementally (changes-since) on the shell's tick, one request at a time.
+package instances
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/themes"
+	"github.com/stackpit/stackpit/ui/safe"
+	"github.com/stackpit/stackpit/ui/table"
+	"github.com/stackpit/stackpit/views/filter"
+	"github.com/stackpit/stackpit/views/pane"
+)
+
+// Source is what the pane needs from OpenStack. The wiring adapts the real
+// datasource/openstack client; tests use a fake.
+type Source interface {
+	// Servers lists servers in all projects. With a zero since it is a full
+	// list; otherwise only servers changed at or after since (Nova's
+	// changes-since), including deleted ones (Deleted set).
+	Servers(ctx context.Context, since time.Time) ([]openstack.Server, error)
+	// Server fetches one server.
+	Server(ctx context.Context, id string) (openstack.Server, error)
+	InstanceActions(ctx context.Context, id string) ([]openstack.InstanceAction, error)
+	// ConsoleLog returns the last lines of the console log.
+	ConsoleLog(ctx context.Context, id string, lines int) (string, error)
+
+	Reboot(ctx context.Context, id string, hard bool) error
+	Start(ctx context.Context, id string) error
+	Stop(ctx context.Context, id string) error
+	// LiveMigrate and Evacuate let the scheduler pick when host is "".
+	LiveMigrate(ctx context.Context, id, host string) error
+	Migrate(ctx context.Context, id string) error
+	ConfirmResize(ctx context.Context, id string) error
+	Evacuate(ctx context.Context, id, host string) error
+	// ResetState sets the server's vm_state to "active" or "error".
+	ResetState(ctx context.Context, id, state string) error
+}
+
+// Timeouts and policy.
+const (
+	fullTimeout      = 60 * time.Second
+	deltaTimeout     = 20 * time.Second
+	detailTimeout    = 20 * time.Second
+	fullResyncEvery  = 10 * time.Minute
+	changesSlack     = 5 * time.Second
+	stuckTaskAfter   = 15 * time.Minute
+	consoleTailLines = 40
+)
+
+// Pane is the instances pane.
+type Pane struct {
+	ctx pane.Context
+	src Source
+
+	tbl *table.Model
+
+	byID    map[string]*entry
+	order   []*entry // name order (the table's "given order")
+	nFaults int
+
+	filterText string
+	query      filter.Query
+	faultsOnly bool
+	shown      int
+
+	loading     bool
+	lastAttempt time.Time
+	lastFull    time.Time
+	updated     time.Time // last successful refresh (local clock)
+	maxUpdated  time.Time // newest server updated_at seen (server clock)
+	err         error
+
+	detail *detail
+	prompt prompt
+}
+
+// entry is one server with its prebuilt row and filter fields, rebuilt only
+// when the server changes.
+type entry struct {
+	s      openstack.Server
+	row    table.Row
+	fields map[string]string
+	fault  string
+	sortBy string
+}
+
+// New makes the pane.
+func New(ctx pane.Context, src Source) *Pane {
+	if ctx.Now == nil {
+		ctx.Now = time.Now
+	}
+	if ctx.Refresh <= 0 {
+		ctx.Refresh = 10 * time.Second
+	}
+	return &Pane{ctx: ctx, src: src, tbl: table.New(columns...), byID: map[string]*entry{}}
+}
+
+var columns = []table.Column{
+	{Title: "NAME", Min: 10},
+	{Title: "ID", Width: 13, HideBelow: 100},
+	{Title: "PROJECT", Width: 10, HideBelow: 90},
+	{Title: "STATUS", Width: 9},
+	{Title: "TASK", Width: 10, HideBelow: 70},
+	{Title: "POWER", Width: 8, HideBelow: 100},
+	{Title: "HOST", Width: 10},
+	{Title: "FLAVOR", Width: 10, HideBelow: 110},
+	{Title: "IPS", Min: 12, HideBelow: 80},
+	{Title: "AGE", Width: 4, Right: true},
+}
+
+// Column indexes.
+const (
+	colName = iota
+	colID
+	colProject
+	colStatus
+	colTask
+	colPower
+	colHost
+	colFlavor
+	colIPs
+	colAge
+)
+
+func (p *Pane) ID() string    { return "instances" }
+func (p *Pane) Title() string { return "Instances" }
+func (p *Pane) KeyGroups() []string {
+	return []string{"instances", "table"}
+}
+func (p *Pane) Capturing() bool { return p.prompt.active }
+
+// Init starts the first full load.
+func (p *Pane) Init() tea.Cmd { return p.fetch() }
+
+// Refresh reloads now (ctrl+r).
+func (p *Pane) Refresh() tea.Cmd {
+	var cmds []tea.Cmd
+	cmds = append(cmds, p.fetch())
+	if p.detail != nil {
+		cmds = append(cmds, p.detail.loadAll(p)...)
+	}
+	return tea.Batch(cmds...)
+}
+
+// Back closes the detail view (esc).
+func (p *Pane) Back() bool {
+	if p.prompt.active {
+		p.prompt = prompt{}
+		return true
+	}
+	if p.detail != nil {
+		p.detail = nil
+		return true
+	}
+	return false
+}
+
+// Status reports data age, loading and the last error.
+func (p *Pane) Status() pane.Status {
+	st := pane.Status{Updated: p.updated, Loading: p.loading, Err: p.err}
+	if p.faultsOnly {
+		st.Note = "faults only"
+	}
+	return st
+}
+
+// SetFilter applies the shell's "/" text.
+func (p *Pane) SetFilter(text string) {
+	p.filterText = strings.TrimSpace(text)
+	p.query = filter.Parse(p.filterText)
+	p.apply()
+}
+
+// Pivot opens the pane filtered on query ("host:compute03").
+func (p *Pane) Pivot(query string) tea.Cmd {
+	p.detail = nil
+	p.SetFilter(query)
+	if p.loading {
+		return nil
+	}
+	return p.fetch()
+}
+
+// serversMsg carries a refresh result.
+type serversMsg struct {
+	servers []openstack.Server
+	full    bool
+	started time.Time
+	err     error
+}
+
+// fetch starts a refresh unless one is running (requests never overlap).
+func (p *Pane) fetch() tea.Cmd {
+	if p.loading || p.src == nil {
+		return nil
+	}
+	now := p.ctx.Now()
+	full := p.lastFull.IsZero() || now.Sub(p.lastFull) >= fullResyncEvery || p.maxUpdated.IsZero()
+	var since time.Time
+	timeout := fullTimeout
+	if !full {
+		since = p.maxUpdated.Add(-changesSlack)
+		timeout = deltaTimeout
+	}
+	p.loading = true
+	p.lastAttempt = now
+	src := p.src
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		ss, err := src.Servers(ctx, since)
+		return serversMsg{servers: ss, full: full, started: now, err: err}
+	}
+}
+
+// Update handles messages.
+func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
+	switch m := msg.(type) {
+	case serversMsg:
+		p.loading = false
+		if m.err != nil {
+			p.err = m.err
+			return p, nil
+		}
+		p.err = nil
+		p.merge(m.servers, m.full)
+		p.updated = p.ctx.Now()
+		if m.full {
+			p.lastFull = m.started
+		}
+		return p, nil
+	case detailMsg:
+		if p.detail != nil && p.detail.id == m.id {
+			p.detail.set(m)
+		}
+		return p, nil
+	case pane.TickMsg:
+		if !p.loading && p.ctx.Now().Sub(p.lastAttempt) >= p.ctx.Refresh {
+			return p, p.fetch()
+		}
+		return p, nil
+	case pane.ActionDoneMsg:
+		// Something changed in the cloud: refresh now and reload the detail.
+		cmds := []tea.Cmd{p.fetch()}
+		if p.detail != nil {
+			cmds = append(cmds, p.detail.loadAll(p)...)
+		}
+		return p, tea.Batch(cmds...)
+	case tea.KeyPressMsg:
+		return p, p.key(m)
+	}
+	return p, nil
+}
+
+func (p *Pane) is(k, action string) bool { return p.ctx.Keys != nil && p.ctx.Keys.Is(k, action) }
+
+func (p *Pane) key(msg tea.KeyPressMsg) tea.Cmd {
+	if p.prompt.active {
+		return p.prompt.key(msg)
+	}
+	k := msg.String()
+	if cmd, ok := p.actionKey(k); ok {
+		return cmd
+	}
+	switch {
+	case p.is(k, "instances.faults"):
+		p.faultsOnly = !p.faultsOnly
+		p.apply()
+		return nil
+	case p.is(k, "instances.host"):
+		if s, ok := p.current(); ok && s.Host != "" {
+			return pane.Pivot("compute", "host:"+s.Host)
+		}
+		return pane.Toast(themes.Warn, "no host known for this instance")
+	case p.is(k, "instances.logs"):
+		if s, ok := p.current(); ok && s.Host != "" {
+			return pane.Pivot("logs", "host:"+s.Host)
+		}
+		return nil
+	case p.is(k, "table.copy"):
+		if s, ok := p.current(); ok {
+			id := s.ID
+			return tea.Batch(func() tea.Msg { return pane.CopyMsg{Text: id} },
+				pane.Toast(themes.Info, "copied ID "+id))
+		}
+		return nil
+	case p.is(k, "instances.back") || k == "esc":
+		p.Back()
+		return nil
+	case p.is(k, "global.refresh"):
+		return p.Refresh()
+	}
+	if p.detail != nil {
+		return p.detail.key(p, k)
+	}
+	switch {
+	case p.is(k, "table.down"):
+		p.tbl.Move(1)
+	case p.is(k, "table.up"):
+		p.tbl.Move(-1)
+	case p.is(k, "table.page_down"):
+		p.tbl.Page(1)
+	case p.is(k, "table.page_up"):
+		p.tbl.Page(-1)
+	case p.is(k, "table.top"):
+		p.tbl.Top()
+	case p.is(k, "table.bottom"):
+		p.tbl.Bottom()
+	case p.is(k, "table.sort_next"):
+		p.tbl.SortNext(1)
+	case p.is(k, "table.sort_prev"):
+		p.tbl.SortNext(-1)
+	case p.is(k, "table.sort_reverse"):
+		p.tbl.ReverseSort()
+	case p.is(k, "table.open"):
+		if s, ok := p.current(); ok {
+			p.detail = &detail{id: s.ID}
+			return tea.Batch(p.detail.loadAll(p)...)
+		}
+	}
+	return nil
+}
+
+// current is the server under the cursor, or the one the detail shows.
+func (p *Pane) current() (openstack.Server, bool) {
+	if p.detail != nil {
+		if p.detail.server != nil {
+			return *p.detail.server, true
+		}
+		if e, ok := p.byID[p.detail.id]; ok {
+			return e.s, true
+		}
+		return openstack.Server{ID: p.detail.id}, true
+	}
+	r, ok := p.tbl.Selected()
+	if !ok {
+		return openstack.Server{}, false
+	}
+	e, ok := p.byID[r.Key]
+	if !ok {
+		return openstack.Server{}, false
+	}
+	return e.s, true
+}
+
+// merge folds a refresh result into the cache; cost follows the number of
+// changed servers plus one pass to re-filter.
+func (p *Pane) merge(ss []openstack.Server, full bool) {
+	now := p.ctx.Now()
+	if full {
+		old := p.byID
+		p.byID = make(map[string]*entry, len(ss))
+		p.maxUpdated = time.Time{}
+		for _, s := range ss {
+			if s.Deleted {
+				continue
+			}
+			if e, ok := old[s.ID]; ok && sameServer(e.s, s) {
+				p.byID[s.ID] = e
+			} else {
+				p.byID[s.ID] = newEntry(s, now)
+			}
+			if s.Updated.After(p.maxUpdated) {
+				p.maxUpdated = s.Updated
+			}
+		}
+	} else {
+		for _, s := range ss {
+			if s.Updated.After(p.maxUpdated) {
+				p.maxUpdated = s.Updated
+			}
+			if s.Deleted {
+				delete(p.byID, s.ID)
+				continue
+			}
+			if e, ok := p.byID[s.ID]; ok && sameServer(e.s, s) {
+				continue
+			}
+			p.byID[s.ID] = newEntry(s, now)
+		}
+	}
+	p.order = p.order[:0]
+	p.nFaults = 0
+	for _, e := range p.byID {
+		p.order = append(p.order, e)
+		if e.fault != "" {
+			p.nFaults++
+		}
+	}
+	sort.Slice(p.order, func(i, j int) bool {
+		a, b := p.order[i], p.order[j]
+		if a.sortBy != b.sortBy {
+			return a.sortBy < b.sortBy
+		}
+		return a.s.ID < b.s.ID
+	})
+	p.apply()
+}
+
+// sameServer compares the fields the pane shows (Updated changes with every
+// state change Nova records).
+func sameServer(a, b openstack.Server) bool {
+	return a.Updated.Equal(b.Updated) && a.Status == b.Status && a.TaskState == b.TaskState &&
+		a.PowerState == b.PowerState && a.Host == b.Host && a.Name == b.Name &&
+		a.ProjectName == b.ProjectName && a.FlavorName == b.FlavorName && strings.Join(a.IPs, ",") == strings.Join(b.IPs, ",")
+}
+
+// apply re-filters the cached rows into the table.
+func (p *Pane) apply() {
+	rows := make([]table.Row, 0, min(len(p.order), 4096))
+	empty := p.query.Empty()
+	for _, e := range p.order {
+		if p.faultsOnly && e.fault == "" {
+			continue
+		}
+		if !empty && !p.query.Match(e.fields) {
+			continue
+		}
+		rows = append(rows, e.row)
+	}
+	p.shown = len(rows)
+	p.tbl.SetRows(rows)
+}
+
+// faultOf says why a server counts as a fault ("" if it does not).
+func faultOf(s openstack.Server, now time.Time) string {
+	switch {
+	case strings.EqualFold(s.Status, "ERROR"):
+		return "ERROR"
+	case strings.EqualFold(s.Status, "UNKNOWN"):
+		return "status UNKNOWN"
+	}
+	switch s.PowerState {
+	case 1, 3, 4, 7:
+	default:
+		if !strings.EqualFold(s.Status, "BUILD") {
+			return "power " + openstack.PowerStateName(s.PowerState)
+		}
+	}
+	if s.TaskState != "" && !s.Updated.IsZero() && now.Sub(s.Updated) >= stuckTaskAfter {
+		return "stuck " + s.TaskState
+	}
+	return ""
+}
+
+func newEntry(s openstack.Server, now time.Time) *entry {
+	e := &entry{s: s, fault: faultOf(s, now), sortBy: strings.ToLower(s.Name)}
+	project := s.ProjectName
+	if project == "" {
+		project = s.ProjectID
+	}
+	ips := strings.Join(s.IPs, " ")
+	task := s.TaskState
+	power := openstack.PowerStateName(s.PowerState)
+	flavor := s.FlavorName
+	if flavor == "" {
+		flavor = s.FlavorID
+	}
+	age := ""
+	ageSort := ""
+	if !s.Created.IsZero() {
+		d := now.Sub(s.Created)
+		age = pane.Age(d)
+		ageSort = fmt.Sprint(int64(d / time.Second))
+	}
+	statusRole := themes.Normal
+	switch {
+	case strings.EqualFold(s.Status, "ERROR"):
+		statusRole = themes.Crit
+	case strings.EqualFold(s.Status, "SHUTOFF"):
+		statusRole = themes.Muted
+	case s.Status != "ACTIVE":
+		statusRole = themes.Warn
+	}
+	taskCell := table.S(dash(task), themes.Warn)
+	if task == "" {
+		taskCell = table.S("-", themes.Muted)
+	}
+	if strings.HasPrefix(e.fault, "stuck") {
+		taskCell = table.S("!"+task, themes.Crit)
+	}
+	powerCell := table.C(power)
+	if strings.HasPrefix(e.fault, "power") {
+		powerCell = table.S(power, themes.Crit)
+	}
+	e.row = table.Row{Key: s.ID, Cells: []table.Cell{
+		table.C(s.Name),
+		table.C(s.ID),
+		table.C(project),
+		table.S(dash(s.Status), statusRole),
+		taskCell,
+		powerCell,
+		table.C(dash(s.Host)),
+		table.C(flavor),
+		table.C(ips),
+		{Text: age, Sort: ageSort},
+	}}
+	if e.fault != "" {
+		e.row.Role = themes.Warn
+	}
+	lower := strings.ToLower
+	e.fields = map[string]string{
+		"name":    lower(s.Name),
+		"id":      lower(s.ID),
+		"project": lower(strings.TrimSpace(s.ProjectName + " " + s.ProjectID)),
+		"status":  lower(s.Status),
+		"task":    lower(task),
+		"power":   lower(power),
+		"host":    lower(s.Host),
+		"flavor":  lower(flavor),
+		"ip":      ips,
+		"zone":    lower(s.Zone),
+	}
+	return e
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// View renders the list (or the detail view) in width x height.
+func (p *Pane) View(width, height int) string {
+	if width < 1 || height < 1 {
+		return ""
+	}
+	th := p.ctx.Theme
+	if th == nil {
+		th = themes.Default(true)
+	}
+	var lines []string
+	lines = append(lines, p.header(width, th))
+	if p.err != nil {
+		msg := "✗ refresh failed: "
+		if !p.updated.IsZero() {
+			msg = "✗ refresh failed (showing data from " + pane.Age(p.ctx.Now().Sub(p.updated)) + " ago): "
+		}
+		msg += p.err.Error()
+		lines = append(lines, th.Render(themes.Crit, safe.Fit(msg, width)))
+	}
+	bottom := ""
+	if p.prompt.active {
+		bottom = p.prompt.view(width, th)
+	}
+	body := height - len(lines)
+	if bottom != "" {
+		body--
+	}
+	if body > 0 {
+		if p.detail != nil {
+			lines = append(lines, p.detail.view(p, width, body, th))
+		} else if p.updated.IsZero() && p.loading {
+			lines = append(lines, th.Render(themes.Muted, safe.Fit("loading servers…", width)))
+		} else {
+			lines = append(lines, p.tbl.View(width, body, th))
+		}
+	}
+	if bottom != "" {
+		lines = append(lines, bottom)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (p *Pane) header(width int, th *themes.Theme) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d/%d servers", p.shown, len(p.byID))
+	if p.nFaults > 0 {
+		fmt.Fprintf(&b, " · %d faults", p.nFaults)
+	}
+	if p.faultsOnly {
+		b.WriteString(" · FAULTS ONLY")
+	}
+	if p.filterText != "" {
+		b.WriteString(" · filter: " + safe.Text(p.filterText))
+	}
+	if c, desc := p.tbl.SortState(); c >= 0 {
+		dir := "↑"
+		if desc {
+			dir = "↓"
+		}
+		b.WriteString(" · sort " + columns[c].Title + dir)
+	}
+	switch {
+	case p.updated.IsZero() && p.loading:
+		b.WriteString(" · loading…")
+	case p.updated.IsZero():
+		b.WriteString(" · no data")
+	default:
+		b.WriteString(" · updated " + pane.Age(p.ctx.Now().Sub(p.updated)) + " ago")
+		if p.loading {
+			b.WriteString(" · refreshing…")
+		}
+	}
+	return th.Render(themes.Title, safe.Fit(b.String(), width))
+}
