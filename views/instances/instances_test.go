@@ -101,7 +101,10 @@ func (f *fakeSource) LiveMigrate(ctx context.Context, id, host string) error {
 	f.rec("live-migrate " + id + " " + host)
 	return nil
 }
-func (f *fakeSource) Migrate(ctx context.Context, id string) error { f.rec("migrate " + id); return nil }
+func (f *fakeSource) Migrate(ctx context.Context, id string) error {
+	f.rec("migrate " + id)
+	return nil
+}
 func (f *fakeSource) ConfirmResize(ctx context.Context, id string) error {
 	f.rec("confirm " + id)
 	return nil
@@ -292,7 +295,7 @@ func TestFilterTerms(t *testing.T) {
 		{"id:" + id(9), 1},
 		{"ip:192.168.10.2", 11}, // .2 and .20-.29
 		{"ip=192.168.10.2", 1},
-		{"host:compute03 project:web", 1},   // vm 20
+		{"host:compute03 project:web", 1},    // vm 20
 		{"host:compute02 status!=active", 1}, // vm 7 SHUTOFF is on compute02
 		{"host:compute02 !ci", 4},
 		{"web", 6},
