@@ -595,7 +595,7 @@ func (sim *cephSim) serve(c *Cloud, w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		cephJSON(w, map[string]any{"token": tok, "username": body.Username,
-			"permissions": map[string][]string{"osd": {"create", "delete", "read", "update"}, "pool": {"read"}, "monitor": {"read"}, "hosts": {"read"}},
+			"permissions":       map[string][]string{"osd": {"create", "delete", "read", "update"}, "pool": {"read"}, "monitor": {"read"}, "hosts": {"read"}},
 			"pwdExpirationDate": nil, "sso": false, "pwdUpdateRequired": false})
 		return
 	}
@@ -1043,8 +1043,8 @@ func (sim *cephSim) healthMinimal() map[string]any {
 		"mon_status": map[string]any{"quorum": q}, "osd_map": map[string]any{"osds": osds},
 		"pg_info": map[string]any{"object_stats": map[string]any{"num_objects": v.objects, "num_object_copies": v.copies,
 			"num_objects_degraded": v.degraded, "num_objects_misplaced": v.misplaced, "num_objects_unfound": 0}, "statuses": v.pgStates},
-		"mgr_map": map[string]any{"active_name": sim.mgrMap()["active_name"], "standbys": sim.mgrMap()["standbys"]},
-		"client_perf": map[string]any{"recovering_bytes_per_sec": sim.recoveringRate(sim.story.Now())},
+		"mgr_map":      map[string]any{"active_name": sim.mgrMap()["active_name"], "standbys": sim.mgrMap()["standbys"]},
+		"client_perf":  map[string]any{"recovering_bytes_per_sec": sim.recoveringRate(sim.story.Now())},
 		"scrub_status": "Inactive"}
 }
 

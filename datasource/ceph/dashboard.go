@@ -316,11 +316,11 @@ func (h wireHealth) checks() []Check {
 }
 
 type wireObjectStats struct {
-	NumObjects   int64 `json:"num_objects"`
-	Copies       int64 `json:"num_object_copies"`
-	Degraded     int64 `json:"num_objects_degraded"`
-	Misplaced    int64 `json:"num_objects_misplaced"`
-	Unfound      int64 `json:"num_objects_unfound"`
+	NumObjects int64 `json:"num_objects"`
+	Copies     int64 `json:"num_object_copies"`
+	Degraded   int64 `json:"num_objects_degraded"`
+	Misplaced  int64 `json:"num_objects_misplaced"`
+	Unfound    int64 `json:"num_objects_unfound"`
 }
 
 type healthFull struct {

@@ -74,8 +74,8 @@ type Cluster struct {
 
 	// Source is the source kind that produced the snapshot; Notes say what
 	// it could not provide or why a fallback was used.
-	Source string
-	Notes  []string
+	Source  string
+	Notes   []string
 	Fetched time.Time
 }
 
@@ -225,10 +225,10 @@ func (c *Cluster) NumPGs() int {
 
 // PGSummary groups PG states into the buckets an operator scans first.
 type PGSummary struct {
-	Total, ActiveClean                                    int
-	Degraded, Undersized, Stale, Recovering, Backfilling  int
-	Peering, Down, Inactive, Incomplete, Inconsistent     int
-	Remapped, Misplaced, Unknown, Other                   int
+	Total, ActiveClean                                   int
+	Degraded, Undersized, Stale, Recovering, Backfilling int
+	Peering, Down, Inactive, Incomplete, Inconsistent    int
+	Remapped, Misplaced, Unknown, Other                  int
 }
 
 // SummarizePGs buckets PG state counts. A PG counts in every bucket whose
