@@ -1,0 +1,722 @@
+package openstack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stackpit/stackpit/datasource/httpclient"
+)
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestNegotiateMicroversion(t *testing.T) {
+	for _, tc := range []struct{ max, want string }{
+		{"2.93", "2.88"}, {"2.88", "2.88"}, {"2.60", "2.60"}, {"2.1", "2.1"}, {"", "2.1"},
+	} {
+		f := newFakeCloud(t, tc.max)
+		c := f.client(t, false)
+		if got := c.Microversion(); got != tc.want {
+			t.Errorf("max %q: negotiated %s, want %s", tc.max, got, tc.want)
+		}
+		id := c.Identity()
+		if id.ComputeMicroversion != tc.want || id.User != "admin" || id.Project != "admin" || id.Region != "RegionOne" {
+			t.Errorf("identity %+v", id)
+		}
+		if !c.HasPlacement() || !c.HasNetwork() || !c.HasVolume() {
+			t.Errorf("catalog endpoints missing: placement=%v network=%v volume=%v", c.HasPlacement(), c.HasNetwork(), c.HasVolume())
+		}
+		// Every compute request carries the negotiated microversion.
+		if _, err := c.ComputeServices(ctxT(t)); err != nil {
+			t.Fatal(err)
+		}
+		rs := f.requests("GET", "/os-services")
+		if len(rs) == 0 || rs[len(rs)-1].MV != tc.want {
+			t.Errorf("os-services sent microversion %+v, want %s", rs, tc.want)
+		}
+	}
+}
+
+func TestServersMV21ResolvesFlavorAndProjectNames(t *testing.T) {
+	f := newFakeCloud(t, "2.1")
+	c := f.client(t, false)
+	ss, err := c.Servers(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ss) != 20 {
+		t.Fatalf("got %d servers, want 20", len(ss))
+	}
+	// Names must match what 2.88 embeds for the same servers.
+	want := map[string]string{}
+	for _, s := range f.sampleServers("2.88") {
+		want[s["id"].(string)] = s["flavor"].(map[string]any)["original_name"].(string)
+	}
+	on01 := 0
+	for _, s := range ss {
+		if s.FlavorID == "" || s.FlavorName != want[s.ID] {
+			t.Errorf("server %s flavor %q/%q, want name %q", s.Name, s.FlavorID, s.FlavorName, want[s.ID])
+		}
+		if s.ProjectName != "proj-"+s.ProjectID[:6] {
+			t.Errorf("server %s project name %q", s.Name, s.ProjectName)
+		}
+		if s.Host == "compute01" {
+			on01++
+		}
+		if s.Status != "ACTIVE" || s.PowerState != 1 || s.Created.IsZero() || s.LaunchedAt.IsZero() || s.Deleted {
+			t.Errorf("server %+v", s)
+		}
+	}
+	if on01 != 11 {
+		t.Errorf("%d servers on compute01, want 11 (smoke-output.txt)", on01)
+	}
+	q := f.requests("GET", "/servers/detail")[0].Query
+	if !strings.Contains(q, "all_tenants=1") || !strings.Contains(q, "limit=") {
+		t.Errorf("servers query %q lacks all_tenants/limit", q)
+	}
+}
+
+func TestServersMV288EmbeddedFlavor(t *testing.T) {
+	f := newFakeCloud(t, "2.93")
+	c := f.client(t, false)
+	ss, err := c.Servers(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ss) != 20 {
+		t.Fatalf("got %d servers", len(ss))
+	}
+	for _, s := range ss {
+		if s.FlavorName == "" || s.ImageID == "" || s.VolumeBacked || s.Metadata["oslab"] != "seed" {
+			t.Errorf("server %+v", s)
+		}
+	}
+	if n := len(f.requests("GET", "/flavors")); n != 0 {
+		t.Errorf("at 2.88 flavors are embedded, yet %d flavor lists were fetched", n)
+	}
+}
+
+func TestProjectsForbiddenLeavesNamesEmpty(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	f.on("GET /identity/v3/projects", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 403, []byte(`{"error": {"code": 403, "message": "You are not authorized to perform the requested action: identity:list_projects.", "title": "Forbidden"}}`))
+	})
+	c := f.client(t, false)
+	ss, err := c.Servers(ctxT(t))
+	if err != nil {
+		t.Fatalf("a 403 on projects must not fail the server list: %v", err)
+	}
+	for _, s := range ss {
+		if s.ProjectName != "" && s.ProjectID != c.Identity().ProjectID {
+			t.Errorf("server %s got project name %q without project list", s.Name, s.ProjectName)
+		}
+	}
+	perr := c.ProjectsError()
+	if !errors.Is(perr, ErrForbidden) || !strings.Contains(perr.Error(), "identity:list_projects") {
+		t.Errorf("ProjectsError = %v", perr)
+	}
+}
+
+func TestComputeServicesBothMicroversions(t *testing.T) {
+	for _, mv := range []string{"2.1", "2.88"} {
+		f := newFakeCloud(t, mv)
+		c := f.client(t, false)
+		ss, err := c.ComputeServices(ctxT(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ss) != 4 {
+			t.Fatalf("%s: %d services", mv, len(ss))
+		}
+		var comp ComputeService
+		for _, s := range ss {
+			if s.Binary == "nova-compute" && s.Host == "compute01" {
+				comp = s
+			}
+		}
+		if comp.State != "up" || comp.Status != "enabled" || comp.Zone != "nova" || comp.UpdatedAt.IsZero() {
+			t.Errorf("%s: compute01 %+v", mv, comp)
+		}
+		wantID := "3"
+		if mv == "2.88" {
+			wantID = "0b64c31b-aba4-488c-b43f-a479298abb41"
+		}
+		if comp.ID != wantID {
+			t.Errorf("%s: id %q want %q", mv, comp.ID, wantID)
+		}
+	}
+}
+
+func TestForcedDownSample(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	f.on("GET /compute/v2.1/os-services", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, readSample(t, "nova-os-services-mv2.88-forced-down.json"))
+	})
+	c := f.client(t, false)
+	ss, err := c.ComputeServices(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, s := range ss {
+		if s.Host == "compute01" && s.Binary == "nova-compute" {
+			found = true
+			if !s.ForcedDown || s.Status != "disabled" || s.State != "down" || s.DisabledReason == "" {
+				t.Errorf("compute01 forced down: %+v", s)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("compute01 missing")
+	}
+}
+
+func TestHypervisorUsageNovaVersusPlacement(t *testing.T) {
+	f21 := newFakeCloud(t, "2.1")
+	old, err := f21.client(t, false).Hypervisors(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f88 := newFakeCloud(t, "2.88")
+	nw, err := f88.client(t, false).Hypervisors(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(old) != 2 || len(nw) != 2 {
+		t.Fatalf("%d / %d hypervisors", len(old), len(nw))
+	}
+	for i := range old {
+		o, n := old[i], nw[i]
+		if o.UsageFrom != "nova" || n.UsageFrom != "placement" {
+			t.Errorf("UsageFrom %q / %q", o.UsageFrom, n.UsageFrom)
+		}
+		if o.Hostname != n.Hostname || o.VCPUs != n.VCPUs || o.VCPUsUsed != n.VCPUsUsed || o.MemUsed != n.MemUsed || o.DiskUsed != n.DiskUsed || o.MemoryMB != n.MemoryMB {
+			t.Errorf("usage differs:\n nova      %+v\n placement %+v", o, n)
+		}
+		if o.RunningVMs != n.RunningVMs {
+			t.Errorf("%s running VMs nova %d, with_servers %d", o.Hostname, o.RunningVMs, n.RunningVMs)
+		}
+		if n.VCPUsCap != n.VCPUs*16 || n.MemoryCap != int(float64(n.MemoryMB-512)*1.5) {
+			t.Errorf("capacity from allocation ratios: %+v", n)
+		}
+	}
+	if old[0].VCPUsUsed != 14 || old[0].RunningVMs != 11 {
+		t.Errorf("compute01 from sample: %+v", old[0])
+	}
+}
+
+func TestHypervisorsWithoutPlacementSaysWhy(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	f.on("GET /placement/resource_providers", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 403, []byte(`{"errors": [{"status": 403, "title": "Forbidden", "detail": "Access was denied to this resource.\n\n Policy does not allow placement:resource_providers:list to be performed.  ", "request_id": "req-x"}]}`))
+	})
+	hv, err := f.client(t, false).Hypervisors(ctxT(t))
+	if len(hv) != 2 {
+		t.Fatalf("hypervisors should still be listed, got %d", len(hv))
+	}
+	if !errors.Is(err, ErrForbidden) || !strings.Contains(err.Error(), "placement:resource_providers:list") || !strings.Contains(err.Error(), "placement") {
+		t.Errorf("err = %v", err)
+	}
+	if hv[0].UsageFrom != "" {
+		t.Errorf("usage claimed from %q", hv[0].UsageFrom)
+	}
+}
+
+func TestMigrationsAgentsVolumeServices(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	c := f.client(t, false)
+	ctx := ctxT(t)
+	ms, err := c.Migrations(ctx, "compute01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 11 {
+		t.Errorf("%d evacuation migrations from compute01, want 11", len(ms))
+	}
+	for _, m := range ms {
+		if m.Type != "evacuation" || m.Status != "done" || m.SourceCompute != "compute01" || m.DestCompute != "compute02" || m.InstanceID == "" {
+			t.Errorf("migration %+v", m)
+		}
+	}
+	if q := f.requests("GET", "/os-migrations")[0].Query; q != "host=compute01" {
+		t.Errorf("query %q", q)
+	}
+	none, err := c.Migrations(ctx, "compute09")
+	if err != nil || len(none) != 0 {
+		t.Errorf("host filter must also apply on the client (ignored for non-admins): %d, %v", len(none), err)
+	}
+
+	ag, err := c.NetworkAgents(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := 0
+	for _, a := range ag {
+		if !a.Alive {
+			dead++
+			if a.Host != "net02" || a.HeartbeatAt.IsZero() {
+				t.Errorf("dead agent %+v", a)
+			}
+		}
+	}
+	if len(ag) != 3 || dead != 1 {
+		t.Errorf("%d agents, %d dead", len(ag), dead)
+	}
+	vs, err := c.VolumeServices(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs) != 2 || vs[1].Host != "ctl01@fake" || vs[1].State != "up" {
+		t.Errorf("cinder services %+v", vs)
+	}
+	acts, err := c.InstanceActions(ctx, "x")
+	if err != nil || len(acts) != 2 || acts[0].Action != "evacuate" || acts[0].Message != "Error" {
+		t.Errorf("actions %+v %v", acts, err)
+	}
+	vols, err := c.ServerVolumes(ctx, "2390fb4d-1693-45d7-b309-e29c4af16538")
+	if err != nil || len(vols) != 1 || vols[0].Device != "/dev/vdb" {
+		t.Errorf("volumes %+v %v", vols, err)
+	}
+	out, err := c.ConsoleLog(ctx, "x", 50)
+	if err != nil || !strings.HasSuffix(out, "login: ") {
+		t.Errorf("console %q %v", out, err)
+	}
+	if b := f.requests("POST", "/action"); len(b) != 1 || !strings.Contains(b[0].Body, `"length":50`) {
+		t.Errorf("console request %+v", b)
+	}
+}
+
+func TestReauthOnExpiredToken(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	c := f.client(t, false)
+	if _, err := c.ComputeServices(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	f.expireTokens()
+	ss, err := c.ComputeServices(ctxT(t))
+	if err != nil {
+		t.Fatalf("expired token should re-authenticate by itself: %v", err)
+	}
+	if len(ss) != 4 {
+		t.Errorf("%d services", len(ss))
+	}
+	f.mu.Lock()
+	n := f.authCount
+	f.mu.Unlock()
+	if n != 2 {
+		t.Errorf("authenticated %d times, want 2", n)
+	}
+}
+
+func TestReauthFailsClearly(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	c := f.client(t, false)
+	f.expireTokens()
+	f.mu.Lock()
+	f.password = "rotated"
+	f.mu.Unlock()
+	_, err := c.ComputeServices(ctxT(t))
+	if !errors.Is(err, ErrUnauthorized) {
+		t.Fatalf("want ErrUnauthorized, got %v", err)
+	}
+	if !strings.Contains(err.Error(), "re-authentication failed") || !strings.Contains(err.Error(), "requires authentication") {
+		t.Errorf("message %q", err)
+	}
+}
+
+func TestBadPasswordAtStart(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	f.password = "other"
+	hc, _ := httpclient.New(httpclient.Options{})
+	_, err := New(ctxT(t), f.auth(), hc)
+	if !errors.Is(err, ErrUnauthorized) || !strings.Contains(err.Error(), "authentication failed") || !strings.Contains(err.Error(), "requires authentication") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestReaderForbiddenKeepsNovaText(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	f.on("GET /compute/v2.1/servers/detail", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 403, sampleBody(t, "nova-servers-all-tenants-as-project-reader-403.txt"))
+	})
+	f.on("POST /compute/v2.1/servers/x/action", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Openstack-Request-Id", "req-e15d17df")
+		writeJSON(w, 403, sampleBody(t, "nova-reboot-as-reader-403.txt"))
+	})
+	c := f.client(t, false)
+	_, err := c.Servers(ctxT(t))
+	var ae *APIError
+	if !errors.Is(err, ErrForbidden) || !errors.As(err, &ae) || ae.Status != 403 {
+		t.Fatalf("err = %#v", err)
+	}
+	if ae.Message != "Policy doesn't allow os_compute_api:servers:detail:get_all_tenants to be performed." {
+		t.Errorf("message %q", ae.Message)
+	}
+	err = c.Reboot(ctxT(t), "x", false)
+	if !errors.As(err, &ae) || ae.RequestID != "req-e15d17df" || !strings.Contains(err.Error(), "os_compute_api:servers:reboot") {
+		t.Errorf("reboot err = %v", err)
+	}
+}
+
+func TestMalformedJSON(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	f.on("GET /network/v2.0/agents", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, []byte(`<html>502 Bad Gateway</html>`))
+	})
+	f.on("GET /compute/v2.1/os-services", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, []byte(`{"services": [{"binary": "nova-compute", "host": `))
+	})
+	c := f.client(t, false)
+	_, err := c.NetworkAgents(ctxT(t))
+	if !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), "neutron") || !strings.Contains(err.Error(), "502 Bad Gateway") {
+		t.Errorf("agents err = %v", err)
+	}
+	_, err = c.ComputeServices(ctxT(t))
+	if !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), "/os-services") {
+		t.Errorf("services err = %v", err)
+	}
+	// A wrong type is malformed too.
+	f.on("GET /volume/v3/969f005d8095493bbf1872183a3e35b5/os-services", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, []byte(`{"services": {"binary": 1}}`))
+	})
+	if _, err = c.VolumeServices(ctxT(t)); !errors.Is(err, ErrMalformed) {
+		t.Errorf("cinder err = %v", err)
+	}
+}
+
+func TestUnreachable(t *testing.T) {
+	dead := httptest.NewServer(http.NotFoundHandler())
+	url := dead.URL
+	dead.Close()
+	f := newFakeCloud(t, "2.88")
+	a := f.auth()
+	a.Options.IdentityEndpoint = url + "/identity/v3"
+	hc, _ := httpclient.New(httpclient.Options{Timeout: 5 * time.Second})
+	_, err := New(ctxT(t), a, hc)
+	if !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "keystone") {
+		t.Errorf("New against a closed port: %v", err)
+	}
+
+	// Reachable at start, gone later.
+	c := f.client(t, false)
+	f.srv.CloseClientConnections()
+	f.srv.Close()
+	_, err = c.Servers(ctxT(t))
+	if !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "nova unreachable") {
+		t.Errorf("Servers after close: %v", err)
+	}
+}
+
+func TestTimeoutBoundedByContext(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	block := make(chan struct{})
+	t.Cleanup(func() { close(block) })
+	f.on("GET /compute/v2.1/os-hypervisors/detail", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-block:
+		case <-r.Context().Done():
+		}
+	})
+	c := f.client(t, false)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_, err := c.Hypervisors(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "timed out") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestReadOnlyRefusesActionsAndSendsNothing(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	c := f.client(t, true)
+	ctx := ctxT(t)
+	// Reads work.
+	if _, err := c.Servers(ctx); err != nil {
+		t.Fatal(err)
+	}
+	acts := map[string]func() error{
+		"disable":  func() error { return c.DisableService(ctx, "compute01", "maintenance") },
+		"enable":   func() error { return c.EnableService(ctx, "compute01") },
+		"force":    func() error { return c.ForceDown(ctx, "compute01", true) },
+		"evacuate": func() error { return c.Evacuate(ctx, "x", "") },
+		"live":     func() error { return c.LiveMigrate(ctx, "x", "") },
+		"migrate":  func() error { return c.Migrate(ctx, "x") },
+		"confirm":  func() error { return c.ConfirmResize(ctx, "x") },
+		"reboot":   func() error { return c.Reboot(ctx, "x", true) },
+		"start":    func() error { return c.Start(ctx, "x") },
+		"stop":     func() error { return c.Stop(ctx, "x") },
+		"reset":    func() error { return c.ResetState(ctx, "x", "active") },
+	}
+	for name, fn := range acts {
+		if err := fn(); !errors.Is(err, httpclient.ErrReadOnly) {
+			t.Errorf("%s: want ErrReadOnly, got %v", name, err)
+		}
+	}
+	for _, r := range f.requests("", "") {
+		if !httpclient.ReadOnlyAllowed(r.Method, r.Path) {
+			t.Errorf("read-only session sent %s %s", r.Method, r.Path)
+		}
+	}
+}
+
+func TestServiceActionsByMicroversion(t *testing.T) {
+	// 2.53+: service UUID in the URL.
+	f := newFakeCloud(t, "2.88")
+	c := f.client(t, false)
+	ctx := ctxT(t)
+	if err := c.DisableService(ctx, "compute01", "fenced: PSU"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ForceDown(ctx, "compute01", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.EnableService(ctx, "compute01"); err != nil {
+		t.Fatal(err)
+	}
+	puts := f.requests("PUT", "/os-services/")
+	want := []string{`{"disabled_reason":"fenced: PSU","status":"disabled"}`, `{"forced_down":true}`, `{"status":"enabled"}`}
+	if len(puts) != 3 {
+		t.Fatalf("PUTs %+v", puts)
+	}
+	for i, p := range puts {
+		if p.Path != "/compute/v2.1/os-services/0b64c31b-aba4-488c-b43f-a479298abb41" || p.Body != want[i] {
+			t.Errorf("PUT %d: %s %s, want body %s", i, p.Path, p.Body, want[i])
+		}
+	}
+	if err := c.DisableService(ctx, "compute77", "x"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown host: %v", err)
+	}
+
+	// 2.11..2.52: legacy host+binary URLs.
+	f = newFakeCloud(t, "2.25")
+	c = f.client(t, false)
+	if err := c.ForceDown(ctx, "compute01", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DisableService(ctx, "compute01", "why"); err != nil {
+		t.Fatal(err)
+	}
+	puts = f.requests("PUT", "/os-services/")
+	if len(puts) != 2 || puts[0].Path != "/compute/v2.1/os-services/force-down" ||
+		!jsonEq(puts[0].Body, `{"host":"compute01","binary":"nova-compute","forced_down":false}`) ||
+		puts[1].Path != "/compute/v2.1/os-services/disable-log-reason" ||
+		!jsonEq(puts[1].Body, `{"host":"compute01","binary":"nova-compute","disabled_reason":"why"}`) {
+		t.Errorf("legacy PUTs %+v", puts)
+	}
+
+	// 2.1: force-down needs 2.11.
+	f = newFakeCloud(t, "2.1")
+	c = f.client(t, false)
+	err := c.ForceDown(ctx, "compute01", true)
+	var me *MicroversionError
+	if !errors.Is(err, ErrMicroversion) || !errors.As(err, &me) || me.Need != "2.11" || !strings.Contains(err.Error(), "force-down needs Nova API microversion >= 2.11") || !strings.Contains(err.Error(), "at most 2.1") {
+		t.Errorf("err = %v", err)
+	}
+	if n := len(f.requests("PUT", "")); n != 0 {
+		t.Errorf("sent %d PUTs despite missing microversion", n)
+	}
+}
+
+func jsonEq(a, b string) bool {
+	var x, y any
+	if json.Unmarshal([]byte(a), &x) != nil || json.Unmarshal([]byte(b), &y) != nil {
+		return false
+	}
+	xa, _ := json.Marshal(x)
+	ya, _ := json.Marshal(y)
+	return string(xa) == string(ya)
+}
+
+func TestServerActionBodies(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	c := f.client(t, false)
+	ctx := ctxT(t)
+	steps := []struct {
+		run  func() error
+		body string
+	}{
+		{func() error { return c.Evacuate(ctx, "s1", "compute02") }, `{"evacuate":{"host":"compute02"}}`},
+		{func() error { return c.Evacuate(ctx, "s1", "") }, `{"evacuate":{}}`},
+		{func() error { return c.LiveMigrate(ctx, "s1", "") }, `{"os-migrateLive":{"block_migration":"auto","host":null}}`},
+		{func() error { return c.LiveMigrate(ctx, "s1", "compute02") }, `{"os-migrateLive":{"block_migration":"auto","host":"compute02"}}`},
+		{func() error { return c.Migrate(ctx, "s1") }, `{"migrate":null}`},
+		{func() error { return c.ConfirmResize(ctx, "s1") }, `{"confirmResize":null}`},
+		{func() error { return c.Reboot(ctx, "s1", false) }, `{"reboot":{"type":"SOFT"}}`},
+		{func() error { return c.Reboot(ctx, "s1", true) }, `{"reboot":{"type":"HARD"}}`},
+		{func() error { return c.Start(ctx, "s1") }, `{"os-start":null}`},
+		{func() error { return c.Stop(ctx, "s1") }, `{"os-stop":null}`},
+		{func() error { return c.ResetState(ctx, "s1", "Active") }, `{"os-resetState":{"state":"active"}}`},
+	}
+	for i, s := range steps {
+		if err := s.run(); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		rs := f.requests("POST", "/servers/s1/action")
+		if got := rs[len(rs)-1]; !jsonEq(got.Body, s.body) || got.MV != "2.88" {
+			t.Errorf("step %d sent %s (mv %s), want %s", i, got.Body, got.MV, s.body)
+		}
+	}
+	if err := c.ResetState(ctx, "s1", "deleted"); err == nil {
+		t.Error("reset-state to an invalid state must be refused locally")
+	}
+	// Old clouds: block_migration false + disk_over_commit, onSharedStorage.
+	f = newFakeCloud(t, "2.11")
+	c = f.client(t, false)
+	if err := c.LiveMigrate(ctx, "s2", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Evacuate(ctx, "s2", ""); err != nil {
+		t.Fatal(err)
+	}
+	rs := f.requests("POST", "/servers/s2/action")
+	if !jsonEq(rs[0].Body, `{"os-migrateLive":{"block_migration":false,"disk_over_commit":false,"host":null}}`) ||
+		!jsonEq(rs[1].Body, `{"evacuate":{"onSharedStorage":false}}`) {
+		t.Errorf("old-microversion bodies %+v", rs)
+	}
+}
+
+func TestNovaRefusalTextUnchanged(t *testing.T) {
+	const forceUp = "Unable to force up host compute01 as `done` evacuation migration records remain associated with the host. Ensure the compute service has been restarted, allowing these records to move to `completed` before retrying this request."
+	f := newFakeCloud(t, "2.88")
+	f.on("PUT /compute/v2.1/os-services/0b64c31b-aba4-488c-b43f-a479298abb41", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := json.Marshal(map[string]any{"badRequest": map[string]any{"code": 400, "message": forceUp}})
+		writeJSON(w, 400, b)
+	})
+	f.on("POST /compute/v2.1/servers/up1/action", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 400, []byte(`{"badRequest": {"code": 400, "message": "Compute service of compute02 is still in use."}}`))
+	})
+	f.on("POST /compute/v2.1/servers/busy/action", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 409, []byte(`{"conflictingRequest": {"code": 409, "message": "Cannot 'os-migrateLive' instance busy while it is in task_state migrating"}}`))
+	})
+	c := f.client(t, false)
+	ctx := ctxT(t)
+	err := c.ForceDown(ctx, "compute01", false)
+	var ae *APIError
+	if !errors.Is(err, ErrBadRequest) || !errors.As(err, &ae) || ae.Message != forceUp || !strings.Contains(err.Error(), forceUp) {
+		t.Errorf("force up: %v", err)
+	}
+	if err := c.Evacuate(ctx, "up1", ""); !errors.Is(err, ErrBadRequest) || !strings.Contains(err.Error(), "is still in use") {
+		t.Errorf("evacuate up host: %v", err)
+	}
+	if err := c.LiveMigrate(ctx, "busy", ""); !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "task_state migrating") || !strings.Contains(err.Error(), "HTTP 409") {
+		t.Errorf("live migrate busy: %v", err)
+	}
+}
+
+func TestServerCacheIncremental(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	f.synth = newSynthNova(t, 2500)
+	c := f.client(t, false)
+	c.PageSize = 1000
+	sc := NewServerCache(c)
+	ctx := ctxT(t)
+	list, err := sc.Refresh(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2500 || !sc.Stats().Full {
+		t.Fatalf("first refresh: %d servers, stats %+v", len(list), sc.Stats())
+	}
+	if n := len(f.requests("GET", "/servers/detail")); n != 3 {
+		t.Errorf("2500 servers at limit 1000 took %d pages, want 3", n)
+	}
+	fullBytes := sc.Stats().Bytes
+	ids := f.synth.liveIDs()
+
+	f.synth.advance(10 * time.Second)
+	f.synth.change(ids[7], "compute05", "MIGRATING")
+	f.synth.delete(ids[8])
+	newID := f.synth.create("compute02")
+	f.synth.advance(10 * time.Second)
+
+	list, err = sc.Refresh(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := sc.Stats()
+	if st.Full || st.Changed != 3 || st.Deleted != 1 {
+		t.Errorf("incremental stats %+v", st)
+	}
+	rs := f.requests("GET", "/servers/detail")
+	last := rs[len(rs)-1]
+	if !strings.Contains(last.Query, "changes-since=2026-11-22T12%3A59%3A") || !strings.Contains(last.Query, "all_tenants=1") {
+		t.Errorf("incremental query %q", last.Query)
+	}
+	if len(list) != 2500 {
+		t.Errorf("after 1 delete + 1 create: %d servers", len(list))
+	}
+	got := map[string]Server{}
+	for _, s := range list {
+		got[s.ID] = s
+	}
+	if s := got[ids[7]]; s.Host != "compute05" || s.Status != "MIGRATING" {
+		t.Errorf("changed server %+v", s)
+	}
+	if _, ok := got[ids[8]]; ok {
+		t.Error("deleted server still listed")
+	}
+	if _, ok := got[newID]; !ok {
+		t.Error("new server missing")
+	}
+	if st.Bytes*100 >= fullBytes {
+		t.Errorf("incremental refresh read %d bytes, full %d: not < 1%%", st.Bytes, fullBytes)
+	}
+	// Same set as a fresh full list.
+	fresh, err := c.Servers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := idsOf(fresh), idsOf(list)
+	if strings.Join(a, ",") != strings.Join(b, ",") {
+		t.Error("merged cache differs from a full list")
+	}
+	// Nothing changed: the refresh returns the same list.
+	f.synth.advance(10 * time.Second)
+	if list2, err := sc.Refresh(ctx); err != nil || len(list2) != 2500 || sc.Stats().Changed != 0 {
+		t.Errorf("idle refresh: %d, %+v, %v", len(list2), sc.Stats(), err)
+	}
+	// Invalidate forces a full list.
+	sc.Invalidate()
+	if _, err := sc.Refresh(ctx); err != nil || !sc.Stats().Full {
+		t.Errorf("after Invalidate: %+v %v", sc.Stats(), err)
+	}
+}
+
+func TestServerCacheKeepsDataOnError(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	f.synth = newSynthNova(t, 30)
+	c := f.client(t, false)
+	sc := NewServerCache(c)
+	if _, err := sc.Refresh(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	f.on("GET /compute/v2.1/servers/detail", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 503, []byte(`<html><body><h1>503 Service Unavailable</h1>No server is available to handle this request.</body></html>`))
+	})
+	_, err := sc.Refresh(ctxT(t))
+	if !errors.Is(err, ErrServer) || !strings.Contains(err.Error(), "No server is available") {
+		t.Errorf("err = %v", err)
+	}
+	if n := len(sc.Servers()); n != 30 {
+		t.Errorf("cache lost its data: %d", n)
+	}
+}
+
+func idsOf(ss []Server) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = s.ID
+	}
+	sort.Strings(out)
+	return out
+}
