@@ -1,0 +1,440 @@
+#!/bin/bash
+# testenv/openstack.sh install|start|stop|status|restart-compute HOST
+#
+# A real OpenStack Zed control plane from Debian 12 packages on loopback, for
+# stackpit's integration tests (facts in ../shared/notes/real-servers.md):
+# MariaDB, RabbitMQ, Keystone (uwsgi), Glance, Placement (uwsgi), Nova
+# api/conductor/scheduler + two fake-driver computes compute01/compute02,
+# Neutron server + DHCP/metadata agents (ML2, no dataplane), Cinder
+# api/scheduler/volume (fake driver). `start` always builds a fresh cloud,
+# seeds a fixture (image, flavors, projects alpha/beta, 10 servers) and writes
+# testenv/run/openstack.env + testenv/run/openstack/clouds.yaml.
+# Daemons: setsid, pid files in testenv/run/openstack/pids, logs in
+# testenv/run/openstack/logs, everything bound to 127.0.0.1.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+RUN=$HERE/run/openstack
+ETC=$RUN/etc
+LOGS=$RUN/logs
+PIDS=$RUN/pids
+ENVFILE=$HERE/run/openstack.env
+HOSTIP=127.0.0.1
+ADMIN_PW=stackpit-admin
+SVC_PW=stackpit-service
+READER_PW=stackpit-reader
+DBPW=stackpit-db
+DB="mysql+pymysql://stackpit:$DBPW@$HOSTIP:3306"
+TRANSPORT="rabbit://guest:guest@$HOSTIP:5672/"
+CINDER_DRIVER=cinder.tests.fake_driver.FakeLoggingVolumeDriver
+DEADLINE=${STACKPIT_OPENSTACK_DEADLINE:-900} # whole start, seconds
+# Debian's python and tools first: another python3 in PATH breaks the services.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export PYTHONDONTWRITEBYTECODE=1 PYTHONWARNINGS=ignore
+unset PYTHONPATH PYTHONHOME VIRTUAL_ENV OS_CLOUD
+
+PACKAGES=(mariadb-server python3-pymysql rabbitmq-server uwsgi-core uwsgi-plugin-python3
+  keystone glance-api placement-api nova-api nova-conductor nova-scheduler
+  neutron-server neutron-dhcp-agent neutron-metadata-agent cinder-api cinder-scheduler
+  python3-openstackclient python3-novaclient python3-fixtures curl)
+
+T0=$(date +%s)
+say() { printf '[openstack %4ss] %s\n' "$(($(date +%s) - T0))" "$*"; }
+
+# ---------------------------------------------------------------- install
+cmd_install() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then say "packages already installed"; return 0; fi
+  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d
+  # A private archive directory: the image's docker-clean hook deletes
+  # /var/cache/apt/archives/*.deb after every dpkg run, including other
+  # suites' concurrent installs, which would pull our downloads from under us.
+  local arch=/var/cache/apt/archives-stackpit-openstack
+  mkdir -p "$arch/partial"
+  local opts=(-o DPkg::Lock::Timeout=1200 -o Dir::Cache::Archives="$arch/"
+    -o Dpkg::Options::=--force-unsafe-io -o Dpkg::Options::=--force-confdef
+    -o Dpkg::Options::=--force-confold)
+  apt-get "${opts[@]}" update -qq
+  local try
+  for try in 1 2 3; do
+    if DEBIAN_FRONTEND=noninteractive apt-get "${opts[@]}" install -y \
+      --no-install-recommends "${missing[@]}"; then
+      rm -rf "$arch"; say "installed ${#missing[@]} packages"; return 0
+    fi
+    echo "openstack: apt-get install failed (try $try), repairing and retrying" >&2
+    DEBIAN_FRONTEND=noninteractive dpkg --configure -a --force-confdef --force-confold || true
+    DEBIAN_FRONTEND=noninteractive apt-get "${opts[@]}" install -y -f --no-install-recommends || true
+  done
+  return 1
+}
+
+# ---------------------------------------------------------------- helpers
+log_tail() { # NAME [LINES]
+  local f=$LOGS/$1.log
+  if [ -f "$f" ]; then
+    echo "----- last ${2:-40} lines of $f -----" >&2
+    tail -n "${2:-40}" "$f" | cut -c1-400 >&2
+    echo "-----" >&2
+  fi
+}
+
+die() { # MSG [LOGNAME...]
+  local msg=$1; shift
+  echo "openstack: FAILED after $(($(date +%s) - T0))s: $msg" >&2
+  local n
+  for n in "$@"; do log_tail "$n" 60; done
+  # Any daemon that died on the way is the likely culprit.
+  for f in "$PIDS"/*.pid; do
+    [ -f "$f" ] || continue
+    n=$(basename "$f" .pid)
+    if ! alive "$n"; then echo "openstack: daemon $n is not running" >&2; log_tail "$n" 30; fi
+  done
+  echo "openstack: logs in $LOGS; stop with: $0 stop" >&2
+  exit 1
+}
+
+left() { echo $((T0 + DEADLINE - $(date +%s))); }
+
+# daemon NAME MARKER CMD... : setsid CMD, log to logs/NAME.log, pid file
+# holding "PID MARKER" (MARKER must occur in /proc/PID/cmdline for stop).
+daemon() {
+  local name=$1 marker=$2; shift 2
+  setsid "$@" >"$LOGS/$name.log" 2>&1 </dev/null &
+  echo "$! $marker" >"$PIDS/$name.pid"
+}
+
+pid_of() { # NAME -> PID if its pid file matches a live process of ours
+  local f=$PIDS/$1.pid pid marker
+  [ -f "$f" ] || return 1
+  read -r pid marker <"$f" || return 1
+  [ -r "/proc/$pid/cmdline" ] || return 1
+  grep -aqF -- "$marker" "/proc/$pid/cmdline" || return 1
+  # A zombie (PID 1 reaps slowly) is not alive.
+  [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ] || return 1
+  echo "$pid"
+}
+alive() { pid_of "$1" >/dev/null; }
+
+# wait_for WHAT SECONDS DAEMON CMD... : poll CMD until it succeeds; fail fast
+# when DAEMON (may be "-") died, or at the deadline.
+wait_for() {
+  local what=$1 secs=$2 d=$3; shift 3
+  local end=$(($(date +%s) + secs)) l
+  l=$(left); [ "$l" -lt "$secs" ] && end=$(($(date +%s) + l))
+  until "$@" >/dev/null 2>&1; do
+    if [ "$d" != - ] && ! alive "$d"; then die "$d exited while waiting for $what" "$d"; fi
+    [ "$(date +%s)" -lt "$end" ] || die "timed out after ${secs}s waiting for $what" ${d/#-/}
+    sleep 0.5
+  done
+}
+
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+http_up() { # URL: any HTTP answer below 500
+  local c
+  c=$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$1") || return 1
+  [ "$c" -gt 0 ] && [ "$c" -lt 500 ]
+}
+
+# step NAME CMD... : run a set-up step in the background, output to
+# logs/setup-NAME.log; join NAME waits for it and fails with its log.
+declare -A STEPS=()
+step() {
+  local name=$1; shift
+  ( "$@" ) >"$LOGS/setup-$name.log" 2>&1 </dev/null &
+  STEPS[$name]=$!
+}
+join() {
+  local name rc
+  for name in "$@"; do
+    rc=0; wait "${STEPS[$name]}" || rc=$?
+    [ "$rc" -eq 0 ] || die "set-up step $name failed (exit $rc)" "setup-$name"
+    say "step $name done"
+  done
+}
+
+sql() { mariadb --no-defaults -S "$RUN/mysql.sock" -uroot "$@"; }
+
+# ---------------------------------------------------------------- daemons
+start_mariadb() {
+  mkdir -p "$RUN/mysql"
+  mariadb-install-db --no-defaults --datadir="$RUN/mysql" --user=root \
+    --auth-root-authentication-method=normal --skip-test-db >"$LOGS/mariadb-install.log" 2>&1 ||
+    die "mariadb-install-db failed" mariadb-install
+  # No durability needed: a test cloud is rebuilt on every start.
+  daemon mariadb "$RUN/mysql" /usr/sbin/mariadbd --no-defaults --user=root \
+    --datadir="$RUN/mysql" --socket="$RUN/mysql.sock" --pid-file="$RUN/mysql.pid" \
+    --bind-address=$HOSTIP --port=3306 --skip-name-resolve --skip-log-bin \
+    --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 --innodb-flush-method=nosync \
+    --sync-frm=0 --innodb-buffer-pool-size=256M --max-connections=2000 \
+    --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci
+}
+
+start_rabbitmq() {
+  mkdir -p "$RUN/rabbitmq/mnesia" "$ETC/rabbitmq"
+  echo '[].' >"$ETC/rabbitmq/enabled_plugins"
+  cat >"$ETC/rabbitmq/rabbitmq.conf" <<EOF
+listeners.tcp.default = $HOSTIP:5672
+loopback_users.guest = true
+log.console = true
+log.console.level = warning
+EOF
+  if ! port_open $HOSTIP 4369; then
+    daemon epmd "epmd" env ERL_EPMD_ADDRESS=$HOSTIP /usr/bin/epmd -address $HOSTIP
+  fi
+  daemon rabbitmq "$RUN/rabbitmq" env HOME="$RUN/rabbitmq" \
+    RABBITMQ_NODENAME=rabbit@localhost RABBITMQ_NODE_IP_ADDRESS=$HOSTIP \
+    ERL_EPMD_ADDRESS=$HOSTIP RABBITMQ_MNESIA_BASE="$RUN/rabbitmq/mnesia" \
+    RABBITMQ_LOG_BASE="$LOGS" RABBITMQ_LOGS=- RABBITMQ_CONFIG_FILE="$ETC/rabbitmq/rabbitmq" \
+    RABBITMQ_ENABLED_PLUGINS_FILE="$ETC/rabbitmq/enabled_plugins" \
+    RABBITMQ_CONF_ENV_FILE=/dev/null RABBITMQ_PID_FILE="$RUN/rabbitmq/pid" \
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
+    /usr/lib/rabbitmq/bin/rabbitmq-server
+}
+
+create_databases() {
+  local d q="CREATE USER 'stackpit'@'$HOSTIP' IDENTIFIED BY '$DBPW';
+GRANT ALL PRIVILEGES ON *.* TO 'stackpit'@'$HOSTIP';"
+  for d in keystone glance placement nova_api nova nova_cell0 neutron cinder; do
+    q="$q CREATE DATABASE $d;"
+  done
+  sql -e "$q"
+}
+
+keystone_setup() {
+  local c=(--config-file "$ETC/keystone/keystone.conf")
+  mkdir -p "$RUN/keystone/fernet-keys" "$RUN/keystone/credential-keys"
+  keystone-manage "${c[@]}" db_sync
+  keystone-manage "${c[@]}" fernet_setup --keystone-user root --keystone-group root
+  keystone-manage "${c[@]}" credential_setup --keystone-user root --keystone-group root
+  keystone-manage "${c[@]}" bootstrap --bootstrap-password "$ADMIN_PW" \
+    --bootstrap-admin-url "http://$HOSTIP:5000/v3/" \
+    --bootstrap-internal-url "http://$HOSTIP:5000/v3/" \
+    --bootstrap-public-url "http://$HOSTIP:5000/v3/" --bootstrap-region-id RegionOne
+}
+
+nova_db() {
+  local c=(--config-file "$ETC/nova/nova.conf")
+  nova-manage "${c[@]}" api_db sync
+  nova-manage "${c[@]}" cell_v2 map_cell0 --database_connection "$DB/nova_cell0"
+  nova-manage "${c[@]}" cell_v2 create_cell --name cell1
+  nova-manage "${c[@]}" db sync
+}
+
+start_nova_compute() { # HOST
+  mkdir -p "$RUN/nova/$1/instances" "$RUN/nova/$1/lock"
+  daemon "nova-$1" "$ETC/nova/$1.conf" /usr/bin/python3 "$HERE/openstack/nova-compute.py" \
+    --config-file "$ETC/nova/nova.conf" --config-file "$ETC/nova/$1.conf"
+}
+
+nova_chain() {
+  nova_db
+  local c=(--config-file "$ETC/nova/nova.conf")
+  daemon nova-api "$ETC/nova/nova.conf" /usr/bin/nova-api "${c[@]}"
+  daemon nova-conductor "$ETC/nova/nova.conf" /usr/bin/nova-conductor "${c[@]}"
+  daemon nova-scheduler "$ETC/nova/nova.conf" /usr/bin/nova-scheduler "${c[@]}"
+  start_nova_compute compute01
+  start_nova_compute compute02
+}
+
+neutron_chain() {
+  local c=(--config-file "$ETC/neutron/neutron.conf")
+  neutron-db-manage "${c[@]}" --config-file "$ETC/neutron/ml2_conf.ini" upgrade heads
+  daemon neutron-server "$ETC/neutron/neutron.conf" /usr/bin/neutron-server "${c[@]}" \
+    --config-file "$ETC/neutron/ml2_conf.ini"
+  daemon neutron-dhcp-agent "$ETC/neutron/neutron.conf" /usr/bin/neutron-dhcp-agent "${c[@]}" \
+    --config-file "$ETC/neutron/dhcp_agent.ini"
+  daemon neutron-metadata-agent "$ETC/neutron/neutron.conf" /usr/bin/neutron-metadata-agent "${c[@]}" \
+    --config-file "$ETC/neutron/metadata_agent.ini"
+}
+
+cinder_chain() {
+  local c=(--config-file "$ETC/cinder/cinder.conf")
+  cinder-manage "${c[@]}" db sync
+  daemon cinder-api "$ETC/cinder/cinder.conf" /usr/bin/cinder-api "${c[@]}"
+  daemon cinder-scheduler "$ETC/cinder/cinder.conf" /usr/bin/cinder-scheduler "${c[@]}"
+  daemon cinder-volume "$ETC/cinder/cinder.conf" /usr/bin/python3 "$HERE/openstack/cinder-volume.py" "${c[@]}"
+}
+
+glance_chain() {
+  local c=(--config-file "$ETC/glance/glance-api.conf")
+  glance-manage "${c[@]}" db_sync
+  daemon glance-api "$ETC/glance/glance-api.conf" /usr/bin/glance-api "${c[@]}"
+}
+
+placement_chain() {
+  placement-manage --config-file "$ETC/placement/placement.conf" db sync
+  daemon placement "$ETC/placement/uwsgi.ini" /usr/bin/uwsgi-core --ini "$ETC/placement/uwsgi.ini"
+}
+
+seed() { HOSTIP=$HOSTIP ADMIN_PW=$ADMIN_PW SVC_PW=$SVC_PW READER_PW=$READER_PW \
+  SEED_DEADLINE=$(left) /usr/bin/python3 "$HERE/openstack/seed.py" "$@"; }
+
+write_env() {
+  cat >"$RUN/clouds.yaml" <<EOF
+clouds:
+  stackpit-testenv:
+    auth:
+      auth_url: http://$HOSTIP:5000/v3
+      username: admin
+      password: $ADMIN_PW
+      project_name: admin
+      user_domain_name: Default
+      project_domain_name: Default
+    region_name: RegionOne
+    interface: public
+    identity_api_version: 3
+  stackpit-testenv-reader:
+    auth:
+      auth_url: http://$HOSTIP:5000/v3
+      username: reader
+      password: $READER_PW
+      project_name: alpha
+      user_domain_name: Default
+      project_domain_name: Default
+    region_name: RegionOne
+    interface: public
+    identity_api_version: 3
+EOF
+  cat >"$ENVFILE.tmp" <<EOF
+# written by testenv/openstack.sh start ($(date -u +%FT%TZ))
+export OS_AUTH_URL=http://$HOSTIP:5000/v3 OS_USERNAME=admin OS_PASSWORD=$ADMIN_PW OS_PROJECT_NAME=admin OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default OS_REGION_NAME=RegionOne OS_IDENTITY_API_VERSION=3 OS_INTERFACE=public
+export OS_CLIENT_CONFIG_FILE=$RUN/clouds.yaml
+export STACKPIT_TEST_OPENSTACK=1
+export STACKPIT_TEST_OPENSTACK_CTL=$HERE/openstack.sh
+export STACKPIT_TEST_OPENSTACK_READER_USERNAME=reader STACKPIT_TEST_OPENSTACK_READER_PASSWORD=$READER_PW STACKPIT_TEST_OPENSTACK_READER_PROJECT=alpha
+EOF
+  mv "$ENVFILE.tmp" "$ENVFILE"
+}
+
+# ---------------------------------------------------------------- start
+cmd_start() {
+  local p
+  for p in keystone glance-api placement-api nova-api neutron-server cinder-api mariadb-server rabbitmq-server; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+      { echo "openstack: package $p missing: run $0 install first" >&2; exit 1; }
+  done
+  if [ -d "$PIDS" ]; then cmd_stop; fi
+  for p in 3306 5672 5000 9292 8778 8774 9696 8776; do
+    port_open $HOSTIP $p && { echo "openstack: port $p on $HOSTIP is already in use (not by a daemon of ours)" >&2; exit 1; }
+  done
+  rm -rf "$RUN" "$ENVFILE"
+  mkdir -p "$LOGS" "$PIDS" "$RUN"/{glance/images,glance/staging,glance/tasks,glance/lock,nova/lock,neutron/lock,cinder/lock}
+  say "start (logs: $LOGS)"
+  render_configs
+
+  start_mariadb
+  start_rabbitmq
+  wait_for "mariadb socket" 60 mariadb sql -e 'select 1'
+  create_databases
+  say "mariadb up"
+
+  # Keystone is on the critical path; the other databases sync meanwhile.
+  step keystone keystone_setup
+  step glance glance_chain
+  step placement placement_chain
+  join keystone
+  daemon keystone "$ETC/keystone/uwsgi.ini" /usr/bin/uwsgi-core --ini "$ETC/keystone/uwsgi.ini"
+  wait_for "rabbitmq on 5672" 120 rabbitmq port_open $HOSTIP 5672
+  say "rabbitmq up"
+  step nova nova_chain
+  step neutron neutron_chain
+  step cinder cinder_chain
+  wait_for "keystone API" 120 keystone http_up "http://$HOSTIP:5000/v3"
+  say "keystone up"
+  seed identity >"$LOGS/setup-identity.log" 2>&1 || die "identity seeding failed" setup-identity keystone
+  say "identity seeded"
+  join glance placement nova neutron cinder
+  say "databases synced, all daemons started"
+
+  wait_for "placement API" 180 placement http_up "http://$HOSTIP:8778/"
+  wait_for "glance API" 180 glance-api http_up "http://$HOSTIP:9292/"
+  wait_for "nova API" 180 nova-api http_up "http://$HOSTIP:8774/"
+  wait_for "neutron API" 180 neutron-server http_up "http://$HOSTIP:9696/"
+  wait_for "cinder API" 180 cinder-api http_up "http://$HOSTIP:8776/"
+  say "all APIs answer"
+
+  seed wait >"$LOGS/setup-wait.log" 2>&1 ||
+    die "services did not come up" setup-wait nova-compute01 nova-compute02 neutron-dhcp-agent neutron-metadata-agent cinder-volume cinder-scheduler
+  nova-manage --config-file "$ETC/nova/nova.conf" cell_v2 discover_hosts --verbose \
+    >"$LOGS/setup-discover.log" 2>&1 || die "discover_hosts failed" setup-discover
+  say "computes up and discovered, agents alive"
+
+  seed fixture >"$LOGS/setup-fixture.log" 2>&1 ||
+    die "fixture failed" setup-fixture nova-scheduler nova-conductor nova-compute01 nova-compute02
+  write_env
+  say "ready: $(tail -n1 "$LOGS/setup-fixture.log"); env in $ENVFILE"
+}
+
+# ---------------------------------------------------------------- stop
+stop_one() { # NAME: TERM the daemon's process group, KILL after 10 s
+  local name=$1 pid i
+  pid=$(pid_of "$name") || { rm -f "$PIDS/$name.pid"; return 0; }
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 40); do
+    alive "$name" || break
+    sleep 0.25
+  done
+  if alive "$name"; then kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; fi
+  rm -f "$PIDS/$name.pid"
+}
+
+cmd_stop() {
+  [ -d "$PIDS" ] || { say "nothing to stop"; return 0; }
+  local n f
+  # Clients first, then the API services, then the infrastructure.
+  for n in nova-compute01 nova-compute02 neutron-dhcp-agent neutron-metadata-agent cinder-volume; do
+    stop_one "$n" &
+  done
+  wait
+  for f in "$PIDS"/*.pid; do
+    [ -f "$f" ] || continue
+    n=$(basename "$f" .pid)
+    case $n in mariadb | rabbitmq | epmd | keystone) continue ;; esac
+    stop_one "$n" &
+  done
+  wait
+  stop_one keystone
+  stop_one rabbitmq & stop_one mariadb & wait
+  stop_one epmd
+  rm -f "$ENVFILE"
+  say "stopped"
+}
+
+cmd_status() {
+  local f n
+  for f in "$PIDS"/*.pid; do
+    [ -f "$f" ] || continue
+    n=$(basename "$f" .pid)
+    if alive "$n"; then echo "$n running (pid $(pid_of "$n"))"; else echo "$n NOT running"; fi
+  done
+}
+
+# restart-compute HOST: restart one nova-compute (e.g. after an evacuation,
+# so it marks the `done` evacuation migrations `completed` and the host can
+# be forced up again) and wait until Nova sees it up.
+cmd_restart_compute() {
+  local h=${1:?usage: $0 restart-compute compute01|compute02}
+  case $h in compute01 | compute02) ;; *) echo "unknown compute $h" >&2; exit 2 ;; esac
+  DEADLINE=${STACKPIT_OPENSTACK_DEADLINE:-180}
+  stop_one "nova-$h"
+  mv -f "$LOGS/nova-$h.log" "$LOGS/nova-$h.log.$(date +%s)" 2>/dev/null || true
+  start_nova_compute "$h"
+  # "up" needs a heartbeat newer than the restart: wait for the start-up
+  # log line, then for the service to report.
+  wait_for "nova-$h start-up" 120 "nova-$h" grep -q 'Creating RPC server\|Starting compute node' "$LOGS/nova-$h.log"
+  say "nova-$h restarted"
+}
+
+. "$HERE/openstack/render.sh"
+
+case "${1:-}" in
+  install) cmd_install ;;
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  restart-compute) cmd_restart_compute "${2:-}" ;;
+  *) echo "usage: $0 install|start|stop|status|restart-compute HOST" >&2; exit 2 ;;
+esac
