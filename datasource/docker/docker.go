@@ -1,0 +1,408 @@
+// Package docker is a small client of the Docker Engine API for Kolla hosts:
+// list and inspect containers, restart/stop/start them, and read their logs
+// (the multiplexed stream decoded). A host is reached over a local unix
+// socket, TCP, or SSH with the user's own `ssh` running
+// `docker system dial-stdio` — what the docker CLI does for ssh:// hosts, so
+// ~/.ssh/config, the agent and ProxyJump all apply.
+//
+// We use our own client rather than github.com/moby/moby/client: we need a
+// dozen endpoints, and the official client drags in a large dependency tree.
+package docker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/stackpit/stackpit/datasource/httpclient"
+)
+
+// MaxAPIVersion is the newest API version this client speaks. Older daemons
+// are talked to at their own version (negotiated from /version).
+const MaxAPIVersion = "1.43"
+
+// Container is one container as the containers pane shows it.
+type Container struct {
+	Host         string
+	ID           string
+	Name         string // without the leading "/"
+	Image        string
+	State        string // running, exited, restarting, paused, created, dead
+	Status       string // "Up 3 hours (healthy)"
+	Health       string // healthy, unhealthy, starting, "" (no healthcheck)
+	Created      time.Time
+	StartedAt    time.Time
+	FinishedAt   time.Time
+	ExitCode     int
+	RestartCount int
+	Pid          int
+	Labels       map[string]string
+}
+
+// Uptime is how long a running container has been up.
+func (c Container) Uptime(now time.Time) time.Duration {
+	if c.State != "running" || c.StartedAt.IsZero() {
+		return 0
+	}
+	return now.Sub(c.StartedAt)
+}
+
+// Client talks to one host's Docker engine.
+type Client struct {
+	Host string // host name (compute03)
+	Addr string // address as configured (unix:///..., ssh://..., tcp://..., http://...)
+
+	hc      *http.Client
+	base    string // http://docker (dialled specially) or http://host:port
+	mu      sync.Mutex
+	version string
+}
+
+// Options make a client. NewHTTP builds the guarded http.Client (the caller
+// passes its read-only setting through it).
+type Options struct {
+	Host, Addr string
+	NewHTTP    func(httpclient.Options) (*http.Client, error)
+	ReadOnly   bool
+	// SSHCommand overrides the ssh program (tests).
+	SSHCommand []string
+}
+
+// New makes a client for one host; nothing is dialled until first use.
+func New(o Options) (*Client, error) {
+	if o.NewHTTP == nil {
+		o.NewHTTP = httpclient.New
+	}
+	u, err := url.Parse(o.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("docker host %s: bad address %q: %w", o.Host, o.Addr, err)
+	}
+	ho := httpclient.Options{ReadOnly: o.ReadOnly, Timeout: -1}
+	c := &Client{Host: o.Host, Addr: o.Addr, base: "http://docker"}
+	switch u.Scheme {
+	case "unix":
+		path := u.Path
+		ho.Dial = func(_, _ string) (net.Conn, error) { return net.DialTimeout("unix", path, 5*time.Second) }
+	case "ssh":
+		args := sshArgs(u, o.SSHCommand)
+		ho.Dial = func(_, _ string) (net.Conn, error) { return dialSSH(args) }
+	case "tcp", "http":
+		c.base = "http://" + u.Host
+	case "https":
+		c.base = "https://" + u.Host
+	default:
+		return nil, fmt.Errorf("docker host %s: unsupported address %q (want unix://, ssh://, tcp:// or http(s)://)", o.Host, o.Addr)
+	}
+	hc, err := o.NewHTTP(ho)
+	if err != nil {
+		return nil, err
+	}
+	c.hc = hc
+	return c, nil
+}
+
+func sshArgs(u *url.URL, override []string) []string {
+	args := append([]string(nil), override...)
+	if len(args) == 0 {
+		args = []string{"ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5"}
+	}
+	if p := u.Port(); p != "" {
+		args = append(args, "-p", p)
+	}
+	target := u.Hostname()
+	if u.User != nil && u.User.Username() != "" {
+		target = u.User.Username() + "@" + target
+	}
+	return append(args, "--", target, "docker", "system", "dial-stdio")
+}
+
+// APIError is an error answer from the engine, with its own message.
+type APIError struct {
+	Status  int
+	Message string
+	Host    string
+}
+
+func (e *APIError) Error() string {
+	return fmt.Sprintf("%s: docker: %s (HTTP %d)", e.Host, e.Message, e.Status)
+}
+
+// IsNotFound reports a 404 (no such container).
+func IsNotFound(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Status == http.StatusNotFound
+}
+
+// Version negotiates and returns the API version used with this host.
+func (c *Client) Version(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	v := c.version
+	c.mu.Unlock()
+	if v != "" {
+		return v, nil
+	}
+	var out struct {
+		APIVersion string `json:"ApiVersion"`
+	}
+	if err := c.do(ctx, http.MethodGet, "/version", nil, &out); err != nil {
+		return "", err
+	}
+	v = MaxAPIVersion
+	if out.APIVersion != "" && versionLess(out.APIVersion, MaxAPIVersion) {
+		v = out.APIVersion
+	}
+	c.mu.Lock()
+	c.version = v
+	c.mu.Unlock()
+	return v, nil
+}
+
+func versionLess(a, b string) bool {
+	pa, pb := strings.SplitN(a, ".", 2), strings.SplitN(b, ".", 2)
+	if len(pa) != 2 || len(pb) != 2 {
+		return a < b
+	}
+	ma, _ := strconv.Atoi(pa[0])
+	mb, _ := strconv.Atoi(pb[0])
+	na, _ := strconv.Atoi(pa[1])
+	nb, _ := strconv.Atoi(pb[1])
+	if ma != mb {
+		return ma < mb
+	}
+	return na < nb
+}
+
+// versioned prefixes path with the negotiated version.
+func (c *Client) versioned(ctx context.Context, path string) (string, error) {
+	v, err := c.Version(ctx)
+	if err != nil {
+		return "", err
+	}
+	return "/v" + v + path, nil
+}
+
+func (c *Client) do(ctx context.Context, method, path string, q url.Values, out any) error {
+	resp, err := c.request(ctx, method, path, q)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if out == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("%s: docker: malformed answer to %s: %w", c.Host, path, err)
+	}
+	return nil
+}
+
+// request sends a request and turns error statuses into APIError.
+func (c *Client) request(ctx context.Context, method, path string, q url.Values) (*http.Response, error) {
+	u := c.base + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		if errors.Is(err, httpclient.ErrReadOnly) {
+			return nil, fmt.Errorf("%s: %w", c.Host, err)
+		}
+		return nil, fmt.Errorf("%s: docker unreachable at %s: %w", c.Host, c.Addr, unwrapURL(err))
+	}
+	if resp.StatusCode >= 300 {
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64*1024))
+		var m struct {
+			Message string `json:"message"`
+		}
+		msg := strings.TrimSpace(string(b))
+		if json.Unmarshal(b, &m) == nil && m.Message != "" {
+			msg = m.Message
+		}
+		if msg == "" {
+			msg = http.StatusText(resp.StatusCode)
+		}
+		return nil, &APIError{Status: resp.StatusCode, Message: msg, Host: c.Host}
+	}
+	return resp, nil
+}
+
+func unwrapURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+type listEntry struct {
+	ID      string            `json:"Id"`
+	Names   []string          `json:"Names"`
+	Image   string            `json:"Image"`
+	State   string            `json:"State"`
+	Status  string            `json:"Status"`
+	Created int64             `json:"Created"`
+	Labels  map[string]string `json:"Labels"`
+}
+
+type inspect struct {
+	ID    string `json:"Id"`
+	Name  string `json:"Name"`
+	State struct {
+		Status     string `json:"Status"`
+		Pid        int    `json:"Pid"`
+		ExitCode   int    `json:"ExitCode"`
+		StartedAt  string `json:"StartedAt"`
+		FinishedAt string `json:"FinishedAt"`
+		Health     *struct {
+			Status string `json:"Status"`
+		} `json:"Health"`
+	} `json:"State"`
+	RestartCount int `json:"RestartCount"`
+	Config       struct {
+		Image  string            `json:"Image"`
+		Tty    bool              `json:"Tty"`
+		Labels map[string]string `json:"Labels"`
+	} `json:"Config"`
+	Created string `json:"Created"`
+}
+
+// List returns every container (running or not) with restart counts and
+// start times from inspect, fetched concurrently.
+func (c *Client) List(ctx context.Context) ([]Container, error) {
+	p, err := c.versioned(ctx, "/containers/json")
+	if err != nil {
+		return nil, err
+	}
+	var raw []listEntry
+	if err := c.do(ctx, http.MethodGet, p, url.Values{"all": {"1"}}, &raw); err != nil {
+		return nil, err
+	}
+	out := make([]Container, len(raw))
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	for i, e := range raw {
+		name := e.ID
+		if len(e.Names) > 0 {
+			name = strings.TrimPrefix(e.Names[0], "/")
+		}
+		out[i] = Container{Host: c.Host, ID: e.ID, Name: name, Image: e.Image, State: e.State, Status: e.Status,
+			Health: healthFromStatus(e.Status), Created: time.Unix(e.Created, 0), Labels: e.Labels}
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if in, err := c.inspect(ctx, out[i].ID); err == nil {
+				mergeInspect(&out[i], in)
+			}
+		}(i)
+	}
+	wg.Wait()
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, ctx.Err()
+}
+
+func healthFromStatus(s string) string {
+	switch {
+	case strings.Contains(s, "(unhealthy)"):
+		return "unhealthy"
+	case strings.Contains(s, "(healthy)"):
+		return "healthy"
+	case strings.Contains(s, "(health: starting)"):
+		return "starting"
+	}
+	return ""
+}
+
+func mergeInspect(c *Container, in *inspect) {
+	c.RestartCount = in.RestartCount
+	c.Pid = in.State.Pid
+	c.ExitCode = in.State.ExitCode
+	c.StartedAt = parseTime(in.State.StartedAt)
+	c.FinishedAt = parseTime(in.State.FinishedAt)
+	if in.State.Status != "" {
+		c.State = in.State.Status
+	}
+	if in.State.Health != nil {
+		c.Health = in.State.Health.Status
+	}
+}
+
+func parseTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil || t.Year() < 2000 {
+		return time.Time{}
+	}
+	return t
+}
+
+func (c *Client) inspect(ctx context.Context, name string) (*inspect, error) {
+	p, err := c.versioned(ctx, "/containers/"+url.PathEscape(name)+"/json")
+	if err != nil {
+		return nil, err
+	}
+	var in inspect
+	if err := c.do(ctx, http.MethodGet, p, nil, &in); err != nil {
+		return nil, err
+	}
+	return &in, nil
+}
+
+// Inspect returns one container.
+func (c *Client) Inspect(ctx context.Context, name string) (Container, error) {
+	in, err := c.inspect(ctx, name)
+	if err != nil {
+		return Container{}, err
+	}
+	ct := Container{Host: c.Host, ID: in.ID, Name: strings.TrimPrefix(in.Name, "/"), Image: in.Config.Image,
+		Labels: in.Config.Labels, Created: parseTime(in.Created)}
+	mergeInspect(&ct, in)
+	return ct, nil
+}
+
+// Restart restarts a container, giving it timeout to stop (SIGTERM, then
+// SIGKILL), like `docker restart -t`.
+func (c *Client) Restart(ctx context.Context, name string, timeout time.Duration) error {
+	return c.post(ctx, name, "restart", timeout)
+}
+
+// Stop stops a container.
+func (c *Client) Stop(ctx context.Context, name string, timeout time.Duration) error {
+	return c.post(ctx, name, "stop", timeout)
+}
+
+// Start starts a container.
+func (c *Client) Start(ctx context.Context, name string) error { return c.post(ctx, name, "start", -1) }
+
+func (c *Client) post(ctx context.Context, name, verb string, timeout time.Duration) error {
+	p, err := c.versioned(ctx, "/containers/"+url.PathEscape(name)+"/"+verb)
+	if err != nil {
+		return err
+	}
+	q := url.Values{}
+	if timeout >= 0 {
+		q.Set("t", strconv.Itoa(int(timeout/time.Second)))
+	}
+	err = c.do(ctx, http.MethodPost, p, q, nil)
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Status == http.StatusNotModified { // already started/stopped
+		return nil
+	}
+	return err
+}
