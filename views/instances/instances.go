@@ -73,6 +73,11 @@ type Pane struct {
 
 	filterText string
 	query      filter.Query
+	match      matcher
+	// matched are the entries (in order) matching match, ignoring the
+	// faults toggle; a narrowing keystroke only re-checks these.
+	matched      []*entry
+	matchedValid bool
 	faultsOnly bool
 	shown      int
 
@@ -85,6 +90,9 @@ type Pane struct {
 
 	detail *detail
 	prompt prompt
+
+	bufA, bufB []table.Row
+	flip       bool
 }
 
 // entry is one server with its prebuilt row and filter fields, rebuilt only
@@ -92,7 +100,8 @@ type Pane struct {
 type entry struct {
 	s      openstack.Server
 	row    table.Row
-	fields map[string]string
+	fields fieldSet // lower-case filter fields (see match.go)
+	all    string   // fields joined
 	fault  string
 	sortBy string
 }
@@ -181,6 +190,13 @@ func (p *Pane) Status() pane.Status {
 func (p *Pane) SetFilter(text string) {
 	p.filterText = strings.TrimSpace(text)
 	p.query = filter.Parse(p.filterText)
+	next := compile(p.query)
+	narrow := p.matchedValid && p.match.narrows(next)
+	p.match = next
+	if narrow {
+		p.applyFrom(p.matched, true)
+		return
+	}
 	p.apply()
 }
 
@@ -378,18 +394,42 @@ func (p *Pane) merge(ss []openstack.Server, full bool) {
 			}
 		}
 	} else {
+		reorder := false
 		for _, s := range ss {
 			if s.Updated.After(p.maxUpdated) {
 				p.maxUpdated = s.Updated
 			}
-			if s.Deleted {
-				delete(p.byID, s.ID)
-				continue
+			e, ok := p.byID[s.ID]
+			switch {
+			case s.Deleted:
+				if ok {
+					delete(p.byID, s.ID)
+					reorder = true
+				}
+			case !ok:
+				p.byID[s.ID] = newEntry(s, now)
+				reorder = true
+			case sameServer(e.s, s):
+			default:
+				// Update in place so p.order stays valid; reorder only
+				// when the sort key (name) changed.
+				ne := newEntry(s, now)
+				if ne.sortBy != e.sortBy {
+					reorder = true
+				}
+				if (ne.fault != "") != (e.fault != "") {
+					if ne.fault != "" {
+						p.nFaults++
+					} else {
+						p.nFaults--
+					}
+				}
+				*e = *ne
 			}
-			if e, ok := p.byID[s.ID]; ok && sameServer(e.s, s) {
-				continue
-			}
-			p.byID[s.ID] = newEntry(s, now)
+		}
+		if !reorder {
+			p.apply()
+			return
 		}
 	}
 	p.order = p.order[:0]
@@ -419,18 +459,38 @@ func sameServer(a, b openstack.Server) bool {
 }
 
 // apply re-filters the cached rows into the table.
-func (p *Pane) apply() {
-	rows := make([]table.Row, 0, min(len(p.order), 4096))
-	empty := p.query.Empty()
-	for _, e := range p.order {
-		if p.faultsOnly && e.fault == "" {
+func (p *Pane) apply() { p.applyFrom(p.order, false) }
+
+// applyFrom filters candidates (a subsequence of p.order) into the table.
+// narrowing is set when cands is p.matched itself.
+func (p *Pane) applyFrom(cands []*entry, narrowing bool) {
+	// Two row buffers used in turn: the table still holds the previous
+	// slice while SetRows looks up the cursor row in it.
+	p.flip = !p.flip
+	buf := &p.bufA
+	if p.flip {
+		buf = &p.bufB
+	}
+	if cap(*buf) < len(p.order) {
+		*buf = make([]table.Row, 0, len(p.order))
+	}
+	rows := (*buf)[:0]
+	empty := p.match.empty()
+	matched := p.matched[:0]
+	if narrowing {
+		matched = make([]*entry, 0, len(cands))
+	}
+	for _, e := range cands {
+		if !empty && !p.match.match(&e.fields, e.all) {
 			continue
 		}
-		if !empty && !p.query.Match(e.fields) {
+		matched = append(matched, e)
+		if p.faultsOnly && e.fault == "" {
 			continue
 		}
 		rows = append(rows, e.row)
 	}
+	p.matched, p.matchedValid = matched, true
 	p.shown = len(rows)
 	p.tbl.SetRows(rows)
 }
@@ -512,18 +572,19 @@ func newEntry(s openstack.Server, now time.Time) *entry {
 		e.row.Role = themes.Warn
 	}
 	lower := strings.ToLower
-	e.fields = map[string]string{
-		"name":    lower(s.Name),
-		"id":      lower(s.ID),
-		"project": lower(strings.TrimSpace(s.ProjectName + " " + s.ProjectID)),
-		"status":  lower(s.Status),
-		"task":    lower(task),
-		"power":   lower(power),
-		"host":    lower(s.Host),
-		"flavor":  lower(flavor),
-		"ip":      ips,
-		"zone":    lower(s.Zone),
+	e.fields = fieldSet{
+		lower(s.Name),
+		lower(s.ID),
+		lower(strings.TrimSpace(s.ProjectName + " " + s.ProjectID)),
+		lower(s.Status),
+		lower(task),
+		lower(power),
+		lower(s.Host),
+		lower(flavor),
+		lower(ips),
+		lower(s.Zone),
 	}
+	e.all = e.fields.joined()
 	return e
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/stackpit/stackpit/datasource/openstack"
 	"github.com/stackpit/stackpit/keymap"
 	"github.com/stackpit/stackpit/themes"
+	"github.com/stackpit/stackpit/views/filter"
 	"github.com/stackpit/stackpit/views/pane"
 )
 
@@ -615,4 +616,46 @@ func TestErrorKeepsDataAndAge(t *testing.T) {
 		t.Fatalf("error/age not shown:\n%s", out)
 	}
 	golden(t, "error-160x8", out)
+}
+
+// The compiled matcher must agree with views/filter on every fixture row.
+func TestMatcherAgreesWithFilter(t *testing.T) {
+	qs := []string{"", "web", "WEB", "!web", "host:compute0*", "host:compute03", "host=compute03", "host!=compute03",
+		"status:err", "status=error", "name:*evil", "ip:192.168.10.1", "ip=192.168.10.1", "task:migr", "power:nostate",
+		"project:p1", "zone:nova", "flavor:large", "bogus:x", "compute0[12]", "id:0000000a", "host:compute01 web", "?b-*"}
+	for _, e := range fixture() {
+		en := newEntry(e, t0)
+		fields := map[string]string{}
+		for i, n := range fieldNames {
+			fields[n] = en.fields[i]
+		}
+		for _, q := range qs {
+			fq := filter.Parse(q)
+			if got, want := compile(fq).match(&en.fields, en.all), fq.Match(fields); got != want {
+				t.Errorf("%q on %s: matcher %v, filter %v", q, e.Name, got, want)
+			}
+		}
+	}
+}
+
+// Typing a filter character by character narrows from the previous matches
+// and must give the same rows as filtering from scratch.
+func TestNarrowingKeystrokes(t *testing.T) {
+	p, _, _ := loaded(t)
+	fresh, _, _ := loaded(t)
+	for _, q := range []string{"h", "ho", "host:c", "host:compute0", "host:compute03", "host:compute03 a", "host:compute03 ad",
+		"host:compute03 a", "host:compute03", "host:compute0", "web", "web-", "web-vm-02", "!web", "!web c"} {
+		p.SetFilter(q)
+		fresh.matchedValid = false
+		fresh.SetFilter(q)
+		if p.tbl.Len() != fresh.tbl.Len() {
+			t.Fatalf("%q: narrowed %d rows, fresh %d", q, p.tbl.Len(), fresh.tbl.Len())
+		}
+	}
+	if !compile(filter.Parse("web")).narrows(compile(filter.Parse("web-vm"))) ||
+		compile(filter.Parse("web")).narrows(compile(filter.Parse("we"))) ||
+		compile(filter.Parse("!web")).narrows(compile(filter.Parse("!web-vm"))) ||
+		!compile(filter.Parse("host:c")).narrows(compile(filter.Parse("host:c web"))) {
+		t.Fatal("narrows wrong")
+	}
 }
