@@ -33,6 +33,10 @@ type detail struct {
 	consoleErr     error
 	consoleLoading bool
 
+	volumes        []openstack.VolumeAttachment
+	volumesErr     error
+	volumesLoading bool
+
 	scroll int
 	height int
 }
@@ -43,6 +47,7 @@ const (
 	secServer section = iota
 	secActions
 	secConsole
+	secVolumes
 )
 
 type detailMsg struct {
@@ -51,6 +56,7 @@ type detailMsg struct {
 	server  openstack.Server
 	actions []openstack.InstanceAction
 	console string
+	volumes []openstack.VolumeAttachment
 	err     error
 }
 
@@ -59,7 +65,7 @@ func (d *detail) loadAll(p *Pane) []tea.Cmd {
 		return nil
 	}
 	src, id := p.src, d.id
-	d.serverLoading, d.actionsLoading, d.consoleLoading = true, true, true
+	d.serverLoading, d.actionsLoading, d.consoleLoading, d.volumesLoading = true, true, true, true
 	run := func(sec section, f func(ctx context.Context, m *detailMsg) error) tea.Cmd {
 		return func() tea.Msg {
 			ctx, cancel := context.WithTimeout(context.Background(), detailTimeout)
@@ -82,6 +88,10 @@ func (d *detail) loadAll(p *Pane) []tea.Cmd {
 			m.console, err = src.ConsoleLog(ctx, id, consoleTailLines)
 			return err
 		}),
+		run(secVolumes, func(ctx context.Context, m *detailMsg) (err error) {
+			m.volumes, err = src.ServerVolumes(ctx, id)
+			return err
+		}),
 	}
 }
 
@@ -102,6 +112,11 @@ func (d *detail) set(m detailMsg) {
 		d.consoleLoading, d.consoleErr = false, m.err
 		if m.err == nil {
 			d.console = m.console
+		}
+	case secVolumes:
+		d.volumesLoading, d.volumesErr = false, m.err
+		if m.err == nil {
+			d.volumes = m.volumes
 		}
 	}
 }
@@ -199,12 +214,23 @@ func (d *detail) lines(p *Pane) []line {
 		}
 	}
 
-	section("Volumes", d.serverLoading && !have, nil)
-	if len(s.VolumeIDs) == 0 {
+	section("Volumes", d.volumesLoading, d.volumesErr)
+	switch {
+	case len(d.volumes) > 0:
+		for _, v := range d.volumes {
+			del := ""
+			if v.DeleteOnTermination {
+				del = " · delete on termination"
+			}
+			add(themes.Normal, "  %-10s %s%s", orDash(v.Device), v.VolumeID, del)
+		}
+	case len(s.VolumeIDs) > 0:
+		// Attachment details unavailable (yet): the IDs from the server.
+		for _, v := range s.VolumeIDs {
+			add(themes.Normal, "  %s", v)
+		}
+	case !d.volumesLoading:
 		add(themes.Muted, "  (none attached)")
-	}
-	for _, v := range s.VolumeIDs {
-		add(themes.Normal, "  %s", v)
 	}
 
 	if section("Action history", d.actionsLoading, d.actionsErr) {

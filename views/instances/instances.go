@@ -34,6 +34,7 @@ type Source interface {
 	// Server fetches one server.
 	Server(ctx context.Context, id string) (openstack.Server, error)
 	InstanceActions(ctx context.Context, id string) ([]openstack.InstanceAction, error)
+	ServerVolumes(ctx context.Context, id string) ([]openstack.VolumeAttachment, error)
 	// ConsoleLog returns the last lines of the console log.
 	ConsoleLog(ctx context.Context, id string, lines int) (string, error)
 
@@ -78,8 +79,8 @@ type Pane struct {
 	// faults toggle; a narrowing keystroke only re-checks these.
 	matched      []*entry
 	matchedValid bool
-	faultsOnly bool
-	shown      int
+	faultsOnly   bool
+	shown        int
 
 	loading     bool
 	lastAttempt time.Time

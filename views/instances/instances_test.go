@@ -84,6 +84,11 @@ func (f *fakeSource) InstanceActions(ctx context.Context, id string) ([]openstac
 	}, nil
 }
 
+func (f *fakeSource) ServerVolumes(ctx context.Context, id string) ([]openstack.VolumeAttachment, error) {
+	f.rec("volumes " + id)
+	return []openstack.VolumeAttachment{{VolumeID: "vol-" + id[:8], Device: "/dev/vdb", DeleteOnTermination: true}}, nil
+}
+
 func (f *fakeSource) ConsoleLog(ctx context.Context, id string, lines int) (string, error) {
 	f.rec(fmt.Sprintf("console %s %d", id, lines))
 	if f.consErr != nil {
@@ -397,7 +402,7 @@ func TestDetailSectionsAndErrors(t *testing.T) {
 	out := p.View(100, 40)
 	checkFrame(t, out, 100, 40)
 	out = ansi.Strip(out)
-	for _, want := range []string{"Summary", "Metadata", "role=web", "Volumes", "vol-0005", "Action history", "req-2222",
+	for _, want := range []string{"Summary", "Metadata", "role=web", "Volumes", "/dev/vdb", "vol-00000005", "Action history", "req-2222",
 		"Console log", "409 Conflict: console log not available", `\e]52;c;ZWNobyBoaQ==\a\e[2Jevil`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("detail lacks %q", want)

@@ -1,0 +1,36 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/views/instances"
+	"github.com/stackpit/stackpit/views/pane"
+)
+
+func init() {
+	registerPane(PaneSpec{
+		ID: "instances", Title: "Instances", Order: 10, Aliases: []string{"vm", "servers"},
+		Build: func(e *Env) (pane.Pane, error) {
+			c, err := openstackClient(e)
+			if err != nil {
+				return nil, err
+			}
+			return instances.New(e.Ctx, instancesSource{c}), nil
+		},
+	})
+}
+
+// instancesSource adapts the OpenStack client to the pane's Source: a zero
+// since is a full list, otherwise a changes-since list.
+type instancesSource struct{ *openstack.Client }
+
+func (s instancesSource) Servers(ctx context.Context, since time.Time) ([]openstack.Server, error) {
+	if since.IsZero() {
+		return s.Client.Servers(ctx)
+	}
+	return s.Client.ServersChangedSince(ctx, since)
+}
+
+var _ instances.Source = instancesSource{}
