@@ -632,6 +632,11 @@ func TestServerCacheIncremental(t *testing.T) {
 	}
 	fullBytes := sc.Stats().Bytes
 	ids := f.synth.liveIDs()
+	first := list
+	firstHost := map[string]string{}
+	for _, s := range first {
+		firstHost[s.ID] = s.Host
+	}
 
 	f.synth.advance(10 * time.Second)
 	f.synth.change(ids[7], "compute05", "MIGRATING")
@@ -667,6 +672,11 @@ func TestServerCacheIncremental(t *testing.T) {
 	}
 	if _, ok := got[newID]; !ok {
 		t.Error("new server missing")
+	}
+	for _, s := range first {
+		if s.Host != firstHost[s.ID] {
+			t.Fatalf("a refresh modified a slice returned earlier (%s: %s -> %s)", s.ID, firstHost[s.ID], s.Host)
+		}
 	}
 	if st.Bytes*100 >= fullBytes {
 		t.Errorf("incremental refresh read %d bytes, full %d: not < 1%%", st.Bytes, fullBytes)

@@ -397,15 +397,17 @@ func (s *ServerCache) Stats() RefreshStats {
 	return s.stats
 }
 
-// Servers returns a copy of the cached list without any request.
+// Servers returns the cached list without any request (shared; do not
+// modify).
 func (s *ServerCache) Servers() []Server {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Server(nil), s.list...)
+	return s.list
 }
 
-// Refresh brings the cache up to date and returns the merged list (a fresh
-// slice the caller may keep). On error the cache is unchanged and the
+// Refresh brings the cache up to date and returns the merged list. The
+// slice is shared and never modified afterwards (copy on write): callers may
+// keep it but must not change it. On error the cache is unchanged and the
 // caller keeps its last good data.
 func (s *ServerCache) Refresh(ctx context.Context) ([]Server, error) {
 	s.mu.Lock()
@@ -423,17 +425,20 @@ func (s *ServerCache) Refresh(ctx context.Context) ([]Server, error) {
 	}
 	st := RefreshStats{Full: full, Changed: len(got)}
 	if full {
-		s.list = s.list[:0]
-		s.byID = make(map[string]int, len(got))
+		list := make([]Server, 0, len(got))
+		byID := make(map[string]int, len(got))
 		for _, sv := range got {
 			if sv.Deleted {
 				continue
 			}
-			s.byID[sv.ID] = len(s.list)
-			s.list = append(s.list, sv)
+			byID[sv.ID] = len(list)
+			list = append(list, sv)
 		}
+		s.list, s.byID = list, byID
 		s.lastFull = time.Now()
-	} else {
+	} else if len(got) > 0 {
+		// Copy on write: slices returned earlier stay untouched.
+		list := append(make([]Server, 0, len(s.list)+len(got)), s.list...)
 		removed := false
 		for _, sv := range got {
 			i, ok := s.byID[sv.ID]
@@ -441,36 +446,35 @@ func (s *ServerCache) Refresh(ctx context.Context) ([]Server, error) {
 			case sv.Deleted:
 				st.Deleted++
 				if ok {
-					s.list[i].Deleted = true
+					list[i].Deleted = true
 					removed = true
 				}
 			case ok:
-				s.list[i] = sv
+				list[i] = sv
 			default:
-				s.byID[sv.ID] = len(s.list)
-				s.list = append(s.list, sv)
+				s.byID[sv.ID] = len(list)
+				list = append(list, sv)
 			}
 		}
 		if removed {
-			kept := s.list[:0]
-			for _, sv := range s.list {
+			kept := list[:0]
+			for _, sv := range list {
 				if !sv.Deleted {
 					kept = append(kept, sv)
 				}
 			}
-			s.list = kept
-			for k := range s.byID {
-				delete(s.byID, k)
-			}
-			for i, sv := range s.list {
+			list = kept
+			clear(s.byID)
+			for i, sv := range list {
 				s.byID[sv.ID] = i
 			}
 		}
+		s.list = list
 	}
 	s.since = asOf
 	st.Bytes = s.c.BytesRead() - b0
 	st.Took = time.Since(t0)
 	st.At = time.Now()
 	s.stats = st
-	return append([]Server(nil), s.list...), nil
+	return s.list, nil
 }
