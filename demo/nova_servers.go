@@ -1,0 +1,635 @@
+package demo
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Servers: list/detail with Nova's filters and paging, show, volume
+// attachments, instance actions.
+
+// vmState is the instance's vm_state (Nova's internal state; status is
+// derived from it and the task state).
+func (n *novaState) vmState(in *Instance) string {
+	if in.Deleted {
+		return "deleted"
+	}
+	if v, ok := n.vm[in.ID]; ok {
+		return v
+	}
+	switch in.Status {
+	case "SHUTOFF":
+		return "stopped"
+	case "ERROR":
+		return "error"
+	case "BUILD":
+		return "building"
+	case "VERIFY_RESIZE":
+		return "resized"
+	case "DELETED":
+		return "deleted"
+	case "SUSPENDED":
+		return "suspended"
+	case "PAUSED":
+		return "paused"
+	}
+	return "active"
+}
+
+// novaStatus maps vm_state and task_state to the API status, as Nova's
+// common.status_from_state does.
+func novaStatus(vm, task string) string {
+	switch task {
+	case "rebooting", "reboot_pending", "reboot_started":
+		if vm == "active" {
+			return "REBOOT"
+		}
+	case "rebooting_hard", "reboot_pending_hard", "reboot_started_hard":
+		return "HARD_REBOOT"
+	case "rebuilding", "rebuild_block_device_mapping", "rebuild_spawning":
+		return "REBUILD"
+	case "migrating":
+		if vm == "active" || vm == "paused" {
+			return "MIGRATING"
+		}
+	case "resize_prep", "resize_migrating", "resize_migrated", "resize_finish":
+		return "RESIZE"
+	case "resize_reverting":
+		return "REVERT_RESIZE"
+	}
+	switch vm {
+	case "active":
+		return "ACTIVE"
+	case "stopped":
+		return "SHUTOFF"
+	case "error":
+		return "ERROR"
+	case "building":
+		return "BUILD"
+	case "resized":
+		return "VERIFY_RESIZE"
+	case "deleted":
+		return "DELETED"
+	case "suspended":
+		return "SUSPENDED"
+	case "paused":
+		return "PAUSED"
+	}
+	return "UNKNOWN"
+}
+
+// setState changes an instance's vm_state/task_state and bumps Updated.
+func (n *novaState) setState(in *Instance, vm, task string) {
+	n.vm[in.ID] = vm
+	in.TaskState = task
+	in.Status = novaStatus(vm, task)
+	in.Updated = n.story.Now()
+}
+
+// instanceVolume is a Cinder volume attached to an instance.
+type instanceVolume struct {
+	ID, Device string
+	Root       bool
+}
+
+// instanceVolumes returns the volumes attached to an instance: its root
+// volume when booted from volume, and a data volume on some of them.
+func (n *novaState) instanceVolumes(in *Instance) []instanceVolume {
+	var out []instanceVolume
+	dev := 'a'
+	if in.VolumeBacked {
+		out = append(out, instanceVolume{ID: stableUUID("volume", in.ID, "root"), Device: "/dev/vda", Root: true})
+		dev = 'b'
+	} else {
+		dev = 'b'
+	}
+	if n.ordinal[in.ID]%4 == 0 {
+		out = append(out, instanceVolume{ID: stableUUID("volume", in.ID, "data"), Device: "/dev/vd" + string(dev)})
+	}
+	return out
+}
+
+// hostStatus is the server's host_status (2.16+).
+func (n *novaState) hostStatus(host string) string {
+	h := n.story.Host(host)
+	if h == nil {
+		return ""
+	}
+	if h.ForcedDown {
+		return "DOWN"
+	}
+	if n.story.ServiceUp(h) {
+		if h.ServiceDisabled {
+			return "MAINTENANCE"
+		}
+		return "UP"
+	}
+	return "UNKNOWN"
+}
+
+func link(rel, href string) map[string]string { return map[string]string{"rel": rel, "href": href} }
+
+// renderServer builds a server body at the request's microversion. Call
+// inside Lock.
+func (n *novaState) renderServer(q *novaReq, in *Instance) map[string]any {
+	s := n.story
+	mv := q.mv
+	vm := n.vmState(in)
+	f := s.Flavor(in.FlavorID)
+	proj := s.Project(in.ProjectID)
+	netName := "demo-net"
+	if proj != nil {
+		netName = proj.Name + "-net"
+	}
+	var addrs []map[string]any
+	for i, ip := range in.IPs {
+		addrs = append(addrs, map[string]any{"version": 4, "addr": ip, "OS-EXT-IPS:type": "fixed",
+			"OS-EXT-IPS-MAC:mac_addr": fmt.Sprintf("fa:16:3e:%s:%s:%02x", in.ID[0:2], in.ID[2:4], i)})
+	}
+	addresses := map[string]any{}
+	if len(addrs) > 0 {
+		addresses[netName] = addrs
+	}
+	var image any = ""
+	if !in.VolumeBacked && in.ImageID != "" {
+		image = map[string]any{"id": in.ImageID, "links": []any{link("bookmark", q.base+"/images/"+in.ImageID)}}
+	}
+	var vols []map[string]any
+	for _, v := range n.instanceVolumes(in) {
+		m := map[string]any{"id": v.ID}
+		if mv.atLeast(3) {
+			m["delete_on_termination"] = false
+		}
+		vols = append(vols, m)
+	}
+	if vols == nil {
+		vols = []map[string]any{}
+	}
+	var task any
+	if in.TaskState != "" {
+		task = in.TaskState
+	}
+	meta := map[string]string{}
+	for k, v := range in.Metadata {
+		meta[k] = v
+	}
+	srv := map[string]any{
+		"id": in.ID, "name": in.Name, "status": in.Status, "tenant_id": in.ProjectID, "user_id": in.UserID,
+		"metadata": meta, "hostId": hostID(in.ProjectID, in.Host), "image": image,
+		"created": tz(in.Created), "updated": tz(in.Updated), "addresses": addresses,
+		"accessIPv4": "", "accessIPv6": "",
+		"links":             []any{link("self", q.base+"/v2.1/servers/"+in.ID), link("bookmark", q.base+"/servers/"+in.ID)},
+		"OS-DCF:diskConfig": "MANUAL", "OS-EXT-AZ:availability_zone": "nova", "config_drive": "",
+		"key_name": nil, "OS-SRV-USG:launched_at": tmicro(in.Created.Add(3 * time.Second)),
+		"OS-SRV-USG:terminated_at": nil,
+		"OS-EXT-SRV-ATTR:host":     nullable(in.Host), "OS-EXT-SRV-ATTR:hypervisor_hostname": nullable(in.Host),
+		"OS-EXT-SRV-ATTR:instance_name": fmt.Sprintf("instance-%08x", n.ordinal[in.ID]),
+		"OS-EXT-STS:task_state":         task, "OS-EXT-STS:vm_state": vm, "OS-EXT-STS:power_state": in.PowerState,
+		"os-extended-volumes:volumes_attached": vols,
+	}
+	if len(addrs) > 0 && !in.Deleted {
+		srv["security_groups"] = []map[string]string{{"name": "default"}}
+	}
+	switch in.Status {
+	case "ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING":
+		srv["progress"] = 0
+	}
+	if in.Deleted {
+		srv["OS-SRV-USG:terminated_at"] = tmicro(in.Updated)
+	}
+	if in.Status == "ERROR" && in.Fault != "" {
+		srv["fault"] = map[string]any{"code": 500, "created": tz(in.Updated), "message": in.Fault}
+	}
+	if mv.atLeast(3) {
+		srv["OS-EXT-SRV-ATTR:reservation_id"] = "r-" + in.ID[0:8]
+		srv["OS-EXT-SRV-ATTR:launch_index"] = 0
+		srv["OS-EXT-SRV-ATTR:hostname"] = hostnameOf(in.Name)
+		srv["OS-EXT-SRV-ATTR:kernel_id"] = ""
+		srv["OS-EXT-SRV-ATTR:ramdisk_id"] = ""
+		srv["OS-EXT-SRV-ATTR:root_device_name"] = "/dev/vda"
+		srv["OS-EXT-SRV-ATTR:user_data"] = nil
+	}
+	if mv.atLeast(9) {
+		srv["locked"] = false
+	}
+	if mv.atLeast(16) && in.Host != "" {
+		srv["host_status"] = n.hostStatus(in.Host)
+	}
+	if mv.atLeast(19) {
+		srv["description"] = nil
+	}
+	if mv.atLeast(26) {
+		srv["tags"] = []string{}
+	}
+	if mv.atLeast(47) {
+		fl := map[string]any{"vcpus": 0, "ram": 0, "disk": 0, "ephemeral": 0, "swap": 0, "original_name": "",
+			"extra_specs": map[string]string{}}
+		if f != nil {
+			fl["vcpus"], fl["ram"], fl["disk"], fl["original_name"] = f.VCPUs, f.RAMMB, f.DiskGB, f.Name
+		}
+		srv["flavor"] = fl
+	} else {
+		srv["flavor"] = map[string]any{"id": in.FlavorID, "links": []any{link("bookmark", q.base+"/flavors/"+in.FlavorID)}}
+	}
+	if mv.atLeast(63) {
+		srv["trusted_image_certificates"] = nil
+	}
+	if mv.atLeast(73) {
+		srv["locked_reason"] = nil
+	}
+	return srv
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// hostnameOf sanitizes a server name into a hostname as Nova does.
+func hostnameOf(name string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-':
+			b.WriteRune(r)
+		case r == ' ', r == '_', r == '.':
+			b.WriteByte('-')
+		}
+	}
+	h := strings.Trim(b.String(), "-")
+	if len(h) > 63 {
+		h = h[:63]
+	}
+	if h == "" {
+		h = "server"
+	}
+	return h
+}
+
+// parseNovaTime accepts the ISO 8601 forms Nova accepts for changes-since.
+func parseNovaTime(s string) (time.Time, bool) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04:05.999999",
+		"2006-01-02T15:04:05.999999Z07:00", "2006-01-02 15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+func boolParam(s string) (bool, bool) {
+	switch strings.ToLower(s) {
+	case "1", "t", "true", "on", "y", "yes":
+		return true, true
+	case "0", "f", "false", "off", "n", "no":
+		return false, true
+	}
+	return false, false
+}
+
+type serverFilter struct {
+	allTenants     bool
+	project        string
+	host, node     string
+	status         map[string]bool
+	name           *regexp.Regexp
+	uuid           string
+	flavor, image  string
+	since, before  time.Time
+	deletedOnly    bool
+	includeDeleted bool
+	ip             *regexp.Regexp
+}
+
+func (f *serverFilter) match(n *novaState, in *Instance, ownProject string) bool {
+	if in.Deleted {
+		if !f.includeDeleted && !f.deletedOnly {
+			return false
+		}
+	} else if f.deletedOnly {
+		return false
+	}
+	if !f.allTenants && in.ProjectID != ownProject {
+		return false
+	}
+	if f.project != "" && in.ProjectID != f.project {
+		return false
+	}
+	if f.host != "" && in.Host != f.host {
+		return false
+	}
+	if f.node != "" && in.Host != f.node {
+		return false
+	}
+	if f.uuid != "" && in.ID != f.uuid {
+		return false
+	}
+	if f.flavor != "" && in.FlavorID != f.flavor {
+		return false
+	}
+	if f.image != "" && in.ImageID != f.image {
+		return false
+	}
+	if f.status != nil && !f.status[in.Status] {
+		return false
+	}
+	upd := in.Updated.Truncate(time.Second)
+	if !f.since.IsZero() && upd.Before(f.since) {
+		return false
+	}
+	if !f.before.IsZero() && upd.After(f.before) {
+		return false
+	}
+	if f.name != nil && !f.name.MatchString(in.Name) {
+		return false
+	}
+	if f.ip != nil {
+		ok := false
+		for _, ip := range in.IPs {
+			if f.ip.MatchString(ip) {
+				ok = true
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func (n *nova) listServers(q *novaReq, detail bool) {
+	qs := q.r.URL.Query()
+	var f serverFilter
+	if _, ok := qs["all_tenants"]; ok {
+		f.allTenants = true
+		if v := qs.Get("all_tenants"); v != "" {
+			b, ok := boolParam(v)
+			if !ok {
+				q.fail(400, fmt.Sprintf("Unrecognized value '%s', acceptable values are: '0', '1', 'f', 'false', 'n', 'no', 'off', 'on', 't', 'true', 'y', 'yes'", v))
+				return
+			}
+			f.allTenants = b
+		}
+	}
+	f.project = qs.Get("project_id")
+	if f.project == "" {
+		f.project = qs.Get("tenant_id")
+	}
+	f.host, f.node, f.uuid = qs.Get("host"), qs.Get("node"), qs.Get("uuid")
+	f.flavor, f.image = qs.Get("flavor"), qs.Get("image")
+	if st := qs["status"]; len(st) > 0 {
+		f.status = map[string]bool{}
+		for _, v := range st {
+			f.status[strings.ToUpper(v)] = true
+		}
+	}
+	for _, p := range []struct {
+		key string
+		dst **regexp.Regexp
+	}{{"name", &f.name}, {"ip", &f.ip}} {
+		if v := qs.Get(p.key); v != "" {
+			re, err := regexp.Compile(v)
+			if err != nil {
+				re = regexp.MustCompile(regexp.QuoteMeta(v))
+			}
+			*p.dst = re
+		}
+	}
+	for _, p := range []struct {
+		key string
+		dst *time.Time
+		mv  int
+	}{{"changes-since", &f.since, 0}, {"changes-before", &f.before, 66}} {
+		v := qs.Get(p.key)
+		if v == "" || !q.mv.atLeast(p.mv) {
+			continue
+		}
+		t, ok := parseNovaTime(v)
+		if !ok {
+			q.fail(400, fmt.Sprintf("Invalid input for query parameters %s. Value: %s. %s is not a 'date-time'", p.key, v, v))
+			return
+		}
+		*p.dst = t
+	}
+	if !f.since.IsZero() && !f.before.IsZero() && f.before.Before(f.since) {
+		q.fail(400, fmt.Sprintf("The value of changes-since must be less than or equal to changes-before."))
+		return
+	}
+	if v := qs.Get("deleted"); v != "" {
+		b, _ := boolParam(v)
+		f.deletedOnly = b
+	}
+	// Nova includes deleted servers whenever changes-since/before is given.
+	f.includeDeleted = !f.since.IsZero() || !f.before.IsZero()
+	limit := novaMaxListLimit
+	if v := qs.Get("limit"); v != "" {
+		l, err := strconv.Atoi(v)
+		if err != nil || l < 0 {
+			q.fail(400, "limit param must be an integer")
+			return
+		}
+		if l < limit {
+			limit = l
+		}
+	}
+	marker := qs.Get("marker")
+
+	var out []map[string]any
+	var last string
+	var missing bool
+	s := n.c.Story
+	s.Lock(func() {
+		ns := novaFor(s)
+		ns.sync()
+		ns.reindex()
+		own := s.Projects[0].ID
+		start := 0
+		if marker != "" {
+			i, ok := ns.pos[marker]
+			if !ok {
+				missing = true
+				return
+			}
+			start = i + 1
+		}
+		for i := start; i < len(ns.order) && len(out) < limit; i++ {
+			in := ns.order[i]
+			if !f.match(ns, in, own) {
+				continue
+			}
+			last = in.ID
+			if detail {
+				out = append(out, ns.renderServer(q, in))
+			} else {
+				out = append(out, map[string]any{"id": in.ID, "name": in.Name, "links": []any{
+					link("self", q.base+"/v2.1/servers/"+in.ID), link("bookmark", q.base+"/servers/"+in.ID)}})
+			}
+		}
+	})
+	if missing {
+		q.fail(400, fmt.Sprintf("marker [%s] not found", marker))
+		return
+	}
+	if out == nil {
+		out = []map[string]any{}
+	}
+	body := map[string]any{"servers": out}
+	if len(out) > 0 && len(out) == limit {
+		nq := url.Values{}
+		for k, v := range qs {
+			nq[k] = v
+		}
+		nq.Set("marker", last)
+		nq.Set("limit", strconv.Itoa(limit))
+		p := "/v2.1/servers"
+		if detail {
+			p += "/detail"
+		}
+		body["servers_links"] = []any{link("next", q.base+p+"?"+nq.Encode())}
+	}
+	q.json(200, body)
+}
+
+func (n *nova) showServer(q *novaReq, id string) {
+	var srv map[string]any
+	s := n.c.Story
+	s.Lock(func() {
+		ns := novaFor(s)
+		ns.sync()
+		if in := ns.instance(id); in != nil {
+			srv = ns.renderServer(q, in)
+		}
+	})
+	if srv == nil {
+		q.fail(404, fmt.Sprintf("Instance %s could not be found.", id))
+		return
+	}
+	q.json(200, map[string]any{"server": srv})
+}
+
+func (n *nova) volumeAttachments(q *novaReq, id string) {
+	var atts []map[string]any
+	found := false
+	s := n.c.Story
+	s.Lock(func() {
+		ns := novaFor(s)
+		in := ns.instance(id)
+		if in == nil {
+			return
+		}
+		found = true
+		for _, v := range ns.instanceVolumes(in) {
+			a := map[string]any{"device": v.Device, "serverId": in.ID, "volumeId": v.ID}
+			if !q.mv.atLeast(89) {
+				a["id"] = v.ID
+			}
+			if q.mv.atLeast(70) {
+				a["tag"] = nil
+			}
+			if q.mv.atLeast(79) {
+				a["delete_on_termination"] = false
+			}
+			if q.mv.atLeast(89) {
+				a["attachment_id"] = stableUUID("attachment", v.ID)
+				a["bdm_uuid"] = stableUUID("bdm", v.ID)
+			}
+			atts = append(atts, a)
+		}
+	})
+	if !found {
+		q.fail(404, fmt.Sprintf("Instance %s could not be found.", id))
+		return
+	}
+	if atts == nil {
+		atts = []map[string]any{}
+	}
+	q.json(200, map[string]any{"volumeAttachments": atts})
+}
+
+func (ns *novaState) renderAction(q *novaReq, in *Instance, a InstanceAction) map[string]any {
+	m := map[string]any{"action": a.Action, "instance_uuid": in.ID, "message": nullable(a.Message),
+		"project_id": in.ProjectID, "request_id": a.RequestID, "start_time": tmicro(a.Start), "user_id": a.UserID}
+	if q.mv.atLeast(58) {
+		upd := a.Start
+		for _, e := range ns.actionEvents[a.RequestID] {
+			if e.Finish.After(upd) {
+				upd = e.Finish
+			}
+		}
+		m["updated_at"] = tmicro(upd)
+	}
+	return m
+}
+
+func (n *nova) instanceActions(q *novaReq, id string) {
+	var acts []map[string]any
+	found := false
+	s := n.c.Story
+	s.Lock(func() {
+		ns := novaFor(s)
+		in := ns.instance(id)
+		if in == nil {
+			return
+		}
+		found = true
+		for i := len(in.Actions) - 1; i >= 0; i-- {
+			acts = append(acts, ns.renderAction(q, in, in.Actions[i]))
+		}
+	})
+	if !found {
+		q.fail(404, fmt.Sprintf("Instance %s could not be found.", id))
+		return
+	}
+	if acts == nil {
+		acts = []map[string]any{}
+	}
+	q.json(200, map[string]any{"instanceActions": acts})
+}
+
+func (n *nova) instanceAction(q *novaReq, id, reqID string) {
+	var act map[string]any
+	found := false
+	s := n.c.Story
+	s.Lock(func() {
+		ns := novaFor(s)
+		in := ns.instance(id)
+		if in == nil {
+			return
+		}
+		found = true
+		for _, a := range in.Actions {
+			if a.RequestID != reqID {
+				continue
+			}
+			act = ns.renderAction(q, in, a)
+			evs := []map[string]any{}
+			for _, e := range ns.actionEvents[a.RequestID] {
+				em := map[string]any{"event": e.Event, "start_time": tmicro(e.Start), "finish_time": tmicro(e.Finish),
+					"result": nullable(e.Result), "traceback": nil}
+				if q.mv.atLeast(62) {
+					em["host"] = e.Host
+					em["hostId"] = hostID(in.ProjectID, e.Host)
+				}
+				if q.mv.atLeast(84) {
+					em["details"] = nil
+				}
+				evs = append(evs, em)
+			}
+			act["events"] = evs
+		}
+	})
+	switch {
+	case !found:
+		q.fail(404, fmt.Sprintf("Instance %s could not be found.", id))
+	case act == nil:
+		q.fail(404, fmt.Sprintf("Action for request_id %s on instance %s not found", reqID, id))
+	default:
+		q.json(200, map[string]any{"instanceAction": act})
+	}
+}
