@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/stackpit/stackpit/datasource/docker"
+	"github.com/stackpit/stackpit/datasource/httpclient"
+	"github.com/stackpit/stackpit/views/containers"
+	"github.com/stackpit/stackpit/views/pane"
+)
+
+func init() {
+	registerPane(PaneSpec{ID: "containers", Title: "Containers", Order: 90, Aliases: []string{"docker", "ct"},
+		Build: func(e *Env) (pane.Pane, error) {
+			if e.Cloud.Docker == nil || len(e.Cloud.Docker.Hosts) == 0 {
+				return nil, errNotConfigured("docker (hosts)", e.CloudName)
+			}
+			src, err := newDockerSource(e)
+			if err != nil {
+				return nil, err
+			}
+			return containers.New(e.Ctx, src), nil
+		}})
+}
+
+// dockerSource adapts one docker.Client per host to the pane's Source.
+type dockerSource struct {
+	e       *Env
+	hosts   []string
+	clients map[string]*docker.Client
+}
+
+func newDockerSource(e *Env) (*dockerSource, error) {
+	s := &dockerSource{e: e, clients: map[string]*docker.Client{}}
+	for h, addr := range e.Cloud.Docker.Hosts {
+		c, err := docker.New(docker.Options{Host: h, Addr: addr, ReadOnly: e.ReadOnly,
+			NewHTTP: func(o httpclient.Options) (*http.Client, error) {
+				o.ReadOnly = e.ReadOnly // the guard is never optional
+				return httpclient.New(o)
+			}})
+		if err != nil {
+			return nil, err
+		}
+		s.hosts = append(s.hosts, h)
+		s.clients[h] = c
+	}
+	sort.Strings(s.hosts)
+	return s, nil
+}
+
+func (s *dockerSource) Hosts() []string { return s.hosts }
+
+func (s *dockerSource) client(h string) (*docker.Client, error) {
+	c, ok := s.clients[h]
+	if !ok {
+		return nil, fmt.Errorf("no docker address configured for host %s", h)
+	}
+	return c, nil
+}
+
+func (s *dockerSource) List(ctx context.Context, h string) ([]docker.Container, error) {
+	c, err := s.client(h)
+	if err != nil {
+		return nil, err
+	}
+	return c.List(ctx)
+}
+
+func (s *dockerSource) Inspect(ctx context.Context, h, name string) (docker.Container, error) {
+	c, err := s.client(h)
+	if err != nil {
+		return docker.Container{}, err
+	}
+	return c.Inspect(ctx, name)
+}
+
+func (s *dockerSource) Restart(ctx context.Context, h, name string) error {
+	c, err := s.client(h)
+	if err != nil {
+		return err
+	}
+	return c.Restart(ctx, name, 10*time.Second)
+}
+
+func (s *dockerSource) Stop(ctx context.Context, h, name string) error {
+	c, err := s.client(h)
+	if err != nil {
+		return err
+	}
+	return c.Stop(ctx, name, 10*time.Second)
+}
+
+func (s *dockerSource) Start(ctx context.Context, h, name string) error {
+	c, err := s.client(h)
+	if err != nil {
+		return err
+	}
+	return c.Start(ctx, name)
+}
+
+func (s *dockerSource) Logs(ctx context.Context, h, name string, o docker.LogOptions, fn func(docker.LogLine) bool) error {
+	c, err := s.client(h)
+	if err != nil {
+		return err
+	}
+	return c.Logs(ctx, name, o, fn)
+}
+
+// kollaBinaries maps a Kolla container to the OpenStack service it runs.
+var kollaBinaries = map[string]string{
+	"nova_compute": "nova-compute", "nova_conductor": "nova-conductor", "nova_scheduler": "nova-scheduler",
+	"neutron_openvswitch_agent": "neutron-openvswitch-agent", "neutron_dhcp_agent": "neutron-dhcp-agent",
+	"neutron_l3_agent": "neutron-l3-agent", "neutron_metadata_agent": "neutron-metadata-agent",
+	"neutron_linuxbridge_agent": "neutron-linuxbridge-agent", "cinder_volume": "cinder-volume",
+	"cinder_scheduler": "cinder-scheduler", "cinder_backup": "cinder-backup",
+}
+
+// ContainerForBinary maps an OpenStack binary to its Kolla container name.
+func ContainerForBinary(binary string) string { return strings.ReplaceAll(binary, "-", "_") }
+
+// PostCheck waits (up to a minute) until the OpenStack service the
+// container runs reports alive on that host again.
+func (s *dockerSource) PostCheck(ctx context.Context, h, name string) (string, error) {
+	bin, ok := kollaBinaries[name]
+	if !ok {
+		return "", nil
+	}
+	os, err := openstackClient(s.e)
+	if err != nil {
+		return "", nil // no OpenStack in this session: nothing to check
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	start := time.Now()
+	for {
+		alive, known, err := serviceAlive(ctx, os, h, bin)
+		if err != nil {
+			return "", err
+		}
+		if !known {
+			return "", nil
+		}
+		if alive {
+			return fmt.Sprintf("%s on %s is up (%s)", bin, h, time.Since(start).Round(time.Second)), nil
+		}
+		select {
+		case <-ctx.Done():
+			return "", errors.New(bin + " on " + h + " did not report alive within a minute")
+		case <-time.After(2 * time.Second):
+		}
+	}
+}

@@ -1,0 +1,528 @@
+// Package containers is the Kolla containers pane: every container of every
+// host (or one host), unhealthy and exited first, with restart/stop/start
+// and `docker logs -f`. Each host loads on its own, so an unreachable host
+// shows as one error row and never holds up the others.
+package containers
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/stackpit/stackpit/datasource/docker"
+	"github.com/stackpit/stackpit/themes"
+	"github.com/stackpit/stackpit/ui/safe"
+	"github.com/stackpit/stackpit/ui/table"
+	"github.com/stackpit/stackpit/views/filter"
+	"github.com/stackpit/stackpit/views/pane"
+)
+
+// Source is what the pane needs from the Docker hosts.
+type Source interface {
+	Hosts() []string
+	List(ctx context.Context, host string) ([]docker.Container, error)
+	Inspect(ctx context.Context, host, name string) (docker.Container, error)
+	Restart(ctx context.Context, host, name string) error
+	Stop(ctx context.Context, host, name string) error
+	Start(ctx context.Context, host, name string) error
+	Logs(ctx context.Context, host, name string, o docker.LogOptions, fn func(docker.LogLine) bool) error
+	// PostCheck waits for the OpenStack service a container runs to report
+	// alive again (nova_compute -> nova-compute up). "" when there is none.
+	PostCheck(ctx context.Context, host, name string) (string, error)
+}
+
+type hostState struct {
+	cs      []docker.Container
+	err     error
+	updated time.Time
+	loading bool
+}
+
+// Pane is the containers pane.
+type Pane struct {
+	ctx      pane.Context
+	src      Source
+	hosts    []string
+	state    map[string]*hostState
+	sel      int // 0 = all hosts, i = hosts[i-1]
+	problems bool
+	query    filter.Query
+	tbl      *table.Model
+	logs     *logView
+	lastLoad time.Time
+	touched  bool // the user moved the cursor: keep it on its row
+}
+
+type loadedMsg struct {
+	host string
+	cs   []docker.Container
+	err  error
+	at   time.Time
+}
+
+// New makes the pane.
+func New(ctx pane.Context, src Source) *Pane {
+	p := &Pane{ctx: ctx, src: src, hosts: src.Hosts(), state: map[string]*hostState{}}
+	for _, h := range p.hosts {
+		p.state[h] = &hostState{}
+	}
+	p.tbl = table.New(
+		table.Column{Title: "HOST", Width: 10},
+		table.Column{Title: "CONTAINER", Min: 12},
+		table.Column{Title: "GROUP", Width: 11, HideBelow: 90},
+		table.Column{Title: "TAG", Width: 20, HideBelow: 110},
+		table.Column{Title: "STATE", Width: 10},
+		table.Column{Title: "HEALTH", Width: 11},
+		table.Column{Title: "UP", Width: 5, Right: true},
+		table.Column{Title: "RESTARTS", Width: 8, Right: true, HideBelow: 70},
+	)
+	return p
+}
+
+func (p *Pane) ID() string    { return "containers" }
+func (p *Pane) Title() string { return "Containers" }
+func (p *Pane) KeyGroups() []string {
+	return []string{"containers", "table"}
+}
+func (p *Pane) Capturing() bool { return false }
+
+func (p *Pane) Init() tea.Cmd { return p.loadAll() }
+
+// Refresh reloads every host now.
+func (p *Pane) Refresh() tea.Cmd { return p.loadAll() }
+
+func (p *Pane) loadAll() tea.Cmd {
+	p.lastLoad = p.ctx.Now()
+	var cmds []tea.Cmd
+	for _, h := range p.hosts {
+		st := p.state[h]
+		if st.loading {
+			continue // never overlap requests to a slow host
+		}
+		st.loading = true
+		cmds = append(cmds, p.load(h))
+	}
+	return tea.Batch(cmds...)
+}
+
+func (p *Pane) load(h string) tea.Cmd {
+	src, now := p.src, p.ctx.Now
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		cs, err := src.List(ctx, h)
+		return loadedMsg{host: h, cs: cs, err: err, at: now()}
+	}
+}
+
+// SetFilter applies "/" terms: host: name: state: health: group: image:.
+func (p *Pane) SetFilter(s string) {
+	p.query = filter.Parse(s)
+	p.rebuild()
+}
+
+// Pivot opens the pane on a host ("host:compute03") or container
+// ("container:nova_compute host:compute03").
+func (p *Pane) Pivot(q string) tea.Cmd {
+	p.sel = 0
+	for _, t := range filter.Parse(q).Terms {
+		if t.Field == "host" {
+			for i, h := range p.hosts {
+				if strings.EqualFold(h, t.Value) {
+					p.sel = i + 1
+				}
+			}
+		}
+	}
+	rest := []string{}
+	for _, f := range strings.Fields(q) {
+		if !strings.HasPrefix(strings.ToLower(f), "host:") {
+			rest = append(rest, strings.Replace(f, "container:", "name:", 1))
+		}
+	}
+	p.query = filter.Parse(strings.Join(rest, " "))
+	p.logs = nil
+	p.rebuild()
+	return p.loadAll()
+}
+
+// Back closes the log view.
+func (p *Pane) Back() bool {
+	if p.logs != nil {
+		p.logs.close()
+		p.logs = nil
+		return true
+	}
+	return false
+}
+
+// Status aggregates the hosts: oldest data, and the errors that matter.
+func (p *Pane) Status() pane.Status {
+	var st pane.Status
+	var errs []string
+	for _, h := range p.visibleHosts() {
+		s := p.state[h]
+		st.Loading = st.Loading || s.loading
+		if !s.updated.IsZero() && (st.Updated.IsZero() || s.updated.Before(st.Updated)) {
+			st.Updated = s.updated
+		}
+		if s.err != nil {
+			errs = append(errs, h)
+		}
+	}
+	if len(errs) > 0 {
+		st.Err = fmt.Errorf("%d host(s) unreachable: %s", len(errs), strings.Join(errs, ", "))
+	}
+	return st
+}
+
+func (p *Pane) visibleHosts() []string {
+	if p.sel == 0 {
+		return p.hosts
+	}
+	return []string{p.hosts[p.sel-1]}
+}
+
+func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
+	switch msg := msg.(type) {
+	case loadedMsg:
+		st := p.state[msg.host]
+		st.loading = false
+		st.err = msg.err
+		if msg.err == nil {
+			st.cs, st.updated = msg.cs, msg.at
+		}
+		p.rebuild()
+		return p, nil
+	case pane.TickMsg:
+		if p.ctx.Refresh > 0 && p.ctx.Now().Sub(p.lastLoad) >= p.ctx.Refresh {
+			return p, p.loadAll()
+		}
+		return p, nil
+	case pane.ActionDoneMsg:
+		if strings.HasPrefix(msg.Name, "container-") {
+			return p, p.loadAll()
+		}
+		return p, nil
+	case logBatchMsg:
+		if p.logs != nil && p.logs.id == msg.id {
+			return p, p.logs.add(msg)
+		}
+		return p, nil
+	case tea.KeyPressMsg:
+		return p, p.key(msg)
+	}
+	return p, nil
+}
+
+func (p *Pane) selected() (docker.Container, bool) {
+	r, ok := p.tbl.Selected()
+	if !ok {
+		return docker.Container{}, false
+	}
+	host, name, _ := strings.Cut(r.Key, "/")
+	for _, c := range p.state[host].cs {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return docker.Container{}, false
+}
+
+func (p *Pane) key(k tea.KeyPressMsg) tea.Cmd {
+	s := k.String()
+	km := p.ctx.Keys
+	if p.logs != nil {
+		return p.logs.key(s, km)
+	}
+	if _, ok := km.Lookup(s, "table"); ok {
+		p.touched = true
+	}
+	switch {
+	case km.Is(s, "table.down"):
+		p.tbl.Move(1)
+	case km.Is(s, "table.up"):
+		p.tbl.Move(-1)
+	case km.Is(s, "table.page_down"):
+		p.tbl.Page(1)
+	case km.Is(s, "table.page_up"):
+		p.tbl.Page(-1)
+	case km.Is(s, "table.top"):
+		p.tbl.Top()
+	case km.Is(s, "table.bottom"):
+		p.tbl.Bottom()
+	case km.Is(s, "table.sort_next"):
+		p.tbl.SortNext(1)
+	case km.Is(s, "table.sort_prev"):
+		p.tbl.SortNext(-1)
+	case km.Is(s, "table.sort_reverse"):
+		p.tbl.ReverseSort()
+	case km.Is(s, "containers.next_host"):
+		p.sel = (p.sel + 1) % (len(p.hosts) + 1)
+		p.rebuild()
+	case km.Is(s, "containers.prev_host"):
+		p.sel = (p.sel + len(p.hosts)) % (len(p.hosts) + 1)
+		p.rebuild()
+	case km.Is(s, "containers.problems"):
+		p.problems = !p.problems
+		p.rebuild()
+	case km.Is(s, "table.copy"):
+		if c, ok := p.selected(); ok {
+			return func() tea.Msg { return pane.CopyMsg{Text: c.ID} }
+		}
+	case km.Is(s, "table.open"), km.Is(s, "containers.logs"):
+		if c, ok := p.selected(); ok {
+			p.logs = newLogView(p.src, c.Host, c.Name, p.ctx)
+			return p.logs.start()
+		}
+	case km.Is(s, "containers.agents"):
+		if c, ok := p.selected(); ok {
+			return pane.Pivot("agents", "host:"+c.Host)
+		}
+	case km.Is(s, "containers.compute"):
+		if c, ok := p.selected(); ok {
+			return pane.Pivot("compute", "host:"+c.Host)
+		}
+	case km.Is(s, "containers.loki"):
+		if c, ok := p.selected(); ok {
+			return pane.Pivot("logs", "host:"+c.Host+" container:"+c.Name)
+		}
+	case km.Is(s, "containers.restart"):
+		if c, ok := p.selected(); ok {
+			return pane.RunAction(p.restartAction(c))
+		}
+	case km.Is(s, "containers.stop"):
+		if c, ok := p.selected(); ok {
+			return pane.RunAction(p.stopAction(c))
+		}
+	case km.Is(s, "containers.start"):
+		if c, ok := p.selected(); ok {
+			return pane.RunAction(p.startAction(c))
+		}
+	}
+	return nil
+}
+
+func (p *Pane) restartAction(c docker.Container) pane.Action {
+	src := p.src
+	return pane.Action{Name: "container-restart", Target: c.Host + "/" + c.Name, Mutates: true, ConfirmYes: true,
+		Checks: []string{
+			fmt.Sprintf("restart %s on %s (now %s, %s)", c.Name, c.Host, c.State, orDash(c.Health)),
+			"docker restart -t 10: SIGTERM, then SIGKILL after 10 s",
+		},
+		Details: map[string]string{"host": c.Host, "container": c.Name, "pid_before": strconv.Itoa(c.Pid)},
+		Run: func(ctx context.Context, report func(pane.Progress)) (string, error) {
+			report(pane.Progress{Done: 0, Total: 3, Line: "restarting"})
+			if err := src.Restart(ctx, c.Host, c.Name); err != nil {
+				return "", err
+			}
+			report(pane.Progress{Done: 1, Total: 3, Line: "waiting for running state"})
+			after, err := waitRunning(ctx, src, c.Host, c.Name)
+			if err != nil {
+				return "", err
+			}
+			res := fmt.Sprintf("restarted (pid %d → %d), %s", c.Pid, after.Pid, orDash(after.State))
+			report(pane.Progress{Done: 2, Total: 3, Line: "post-check"})
+			if chk, err := src.PostCheck(ctx, c.Host, c.Name); err != nil {
+				return res, fmt.Errorf("%s, but post-check failed: %w", res, err)
+			} else if chk != "" {
+				res += "; " + chk
+			}
+			return res, nil
+		}}
+}
+
+func waitRunning(ctx context.Context, src Source, host, name string) (docker.Container, error) {
+	for {
+		c, err := src.Inspect(ctx, host, name)
+		if err != nil {
+			return c, err
+		}
+		if c.State == "running" {
+			return c, nil
+		}
+		if c.State == "exited" || c.State == "dead" {
+			return c, fmt.Errorf("%s exited with code %d after restart", name, c.ExitCode)
+		}
+		select {
+		case <-ctx.Done():
+			return c, ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+func (p *Pane) stopAction(c docker.Container) pane.Action {
+	src := p.src
+	return pane.Action{Name: "container-stop", Target: c.Host + "/" + c.Name, Mutates: true, Confirm: c.Name,
+		Checks:  []string{fmt.Sprintf("stop %s on %s: the service stays down until started", c.Name, c.Host)},
+		Details: map[string]string{"host": c.Host, "container": c.Name},
+		Run: func(ctx context.Context, report func(pane.Progress)) (string, error) {
+			if err := src.Stop(ctx, c.Host, c.Name); err != nil {
+				return "", err
+			}
+			return "stopped", nil
+		}}
+}
+
+func (p *Pane) startAction(c docker.Container) pane.Action {
+	src := p.src
+	return pane.Action{Name: "container-start", Target: c.Host + "/" + c.Name, Mutates: true, ConfirmYes: true,
+		Checks:  []string{fmt.Sprintf("start %s on %s (now %s)", c.Name, c.Host, c.State)},
+		Details: map[string]string{"host": c.Host, "container": c.Name},
+		Run: func(ctx context.Context, report func(pane.Progress)) (string, error) {
+			if err := src.Start(ctx, c.Host, c.Name); err != nil {
+				return "", err
+			}
+			after, err := waitRunning(ctx, src, c.Host, c.Name)
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("started (pid %d)", after.Pid), nil
+		}}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// Group is the Kolla service a container belongs to (nova_compute -> nova).
+func Group(name string) string {
+	g, _, _ := strings.Cut(name, "_")
+	switch g {
+	case "prometheus", "openvswitch", "ceph", "kolla":
+		return g
+	}
+	return g
+}
+
+// rank orders problems first: unhealthy, exited/dead, restarting, starting.
+func rank(c docker.Container) int {
+	switch {
+	case c.Health == "unhealthy":
+		return 0
+	case c.State == "exited" || c.State == "dead":
+		return 1
+	case c.State == "restarting":
+		return 2
+	case c.Health == "starting":
+		return 3
+	}
+	return 4
+}
+
+func (p *Pane) rebuild() {
+	now := p.ctx.Now()
+	var rows []table.Row
+	type item struct {
+		c    docker.Container
+		rank int
+	}
+	var items []item
+	for _, h := range p.visibleHosts() {
+		st := p.state[h]
+		if st.err != nil {
+			rows = append(rows, table.Row{Key: h + "/", Role: themes.Crit, Cells: []table.Cell{
+				table.C(h), table.C("✗ " + st.err.Error()), table.C(""), table.C(""), table.C("UNREACH"), table.C(""), table.C(""), table.C("")}})
+			if len(st.cs) == 0 {
+				continue
+			}
+		}
+		for _, c := range st.cs {
+			if p.problems && rank(c) == 4 {
+				continue
+			}
+			f := map[string]string{"host": h, "name": c.Name, "state": c.State, "health": c.Health,
+				"group": Group(c.Name), "image": c.Image, "id": c.ID}
+			if !p.query.Match(f) {
+				continue
+			}
+			items = append(items, item{c, rank(c)})
+		}
+	}
+	sort.SliceStable(items, func(i, j int) bool {
+		if items[i].rank != items[j].rank {
+			return items[i].rank < items[j].rank
+		}
+		if items[i].c.Host != items[j].c.Host {
+			return items[i].c.Host < items[j].c.Host
+		}
+		return items[i].c.Name < items[j].c.Name
+	})
+	for _, it := range items {
+		c := it.c
+		role := themes.Normal
+		state, health := c.State, orDash(c.Health)
+		switch it.rank {
+		case 0:
+			role, health = themes.Crit, "✗ unhealthy"
+		case 1:
+			role, state = themes.Crit, fmt.Sprintf("✗ exit %d", c.ExitCode)
+		case 2, 3:
+			role = themes.Warn
+		}
+		if c.Health == "healthy" {
+			health = "✓ healthy"
+		}
+		up := "-"
+		if d := c.Uptime(now); d > 0 {
+			up = pane.Age(d)
+		}
+		tag := c.Image
+		if i := strings.LastIndex(tag, ":"); i >= 0 && !strings.Contains(tag[i:], "/") {
+			tag = tag[i+1:]
+		}
+		rows = append(rows, table.Row{Key: c.Host + "/" + c.Name, Role: role, Cells: []table.Cell{
+			table.C(c.Host), table.C(c.Name), table.C(Group(c.Name)), table.C(tag), table.C(state), table.C(health),
+			{Text: up, Sort: fmt.Sprintf("%020d", int64(c.Uptime(now)))}, table.C(strconv.Itoa(c.RestartCount))}})
+	}
+	p.tbl.SetRows(rows)
+	if !p.touched {
+		p.tbl.Top() // problems sort first: show them until the user moves
+	}
+}
+
+// View renders the host selector line, then the table or the log view.
+func (p *Pane) View(w, h int) string {
+	if p.logs != nil {
+		return p.logs.view(w, h)
+	}
+	th := p.ctx.Theme
+	hostLabel := "all hosts"
+	if p.sel > 0 {
+		hostLabel = p.hosts[p.sel-1]
+	}
+	total, bad := 0, 0
+	for _, hn := range p.visibleHosts() {
+		for _, c := range p.state[hn].cs {
+			total++
+			if rank(c) < 4 {
+				bad++
+			}
+		}
+	}
+	line := th.Render(themes.Title, "host: "+safe.Text(hostLabel)) + th.Render(themes.Muted, " ([ ] to change)") +
+		fmt.Sprintf("  %d containers", total)
+	if bad > 0 {
+		line += "  " + th.Render(themes.Crit, fmt.Sprintf("%d need attention", bad))
+	}
+	if p.problems {
+		line += th.Render(themes.Warn, "  [problems only]")
+	}
+	if loading := p.Status(); loading.Loading && loading.Updated.IsZero() {
+		line += th.Render(themes.Muted, "  loading…")
+	}
+	if ansi.StringWidth(line) > w {
+		line = ansi.Truncate(line, w, "…")
+	}
+	return line + "\n" + p.tbl.View(w, h-1, th)
+}

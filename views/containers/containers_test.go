@@ -1,0 +1,216 @@
+package containers
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/stackpit/stackpit/datasource/docker"
+	"github.com/stackpit/stackpit/keymap"
+	"github.com/stackpit/stackpit/themes"
+	"github.com/stackpit/stackpit/views/pane"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+var now = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+
+type fakeSrc struct {
+	restarted []string
+	postCheck string
+}
+
+func (f *fakeSrc) Hosts() []string { return []string{"compute01", "compute04", "control01"} }
+func (f *fakeSrc) List(ctx context.Context, h string) ([]docker.Container, error) {
+	switch h {
+	case "compute04":
+		return nil, errors.New("compute04: docker unreachable at ssh://compute04: ssh: connect to host compute04 port 22: No route to host")
+	case "compute01":
+		return []docker.Container{
+			{Host: h, Name: "nova_compute", Image: "kolla/nova-compute:2024.1", State: "running", Health: "unhealthy", StartedAt: now.Add(-3 * time.Hour), RestartCount: 2, Pid: 100},
+			{Host: h, Name: "neutron_openvswitch_agent", Image: "kolla/neutron-openvswitch-agent:2024.1", State: "running", Health: "healthy", StartedAt: now.Add(-50 * time.Hour), Pid: 101},
+			{Host: h, Name: "\x1b]52;c;ZWNobyBoaQ==\a\x1b[2Jevil", Image: "evil:latest", State: "running", StartedAt: now.Add(-time.Minute), Pid: 102},
+		}, nil
+	}
+	return []docker.Container{
+		{Host: h, Name: "neutron_l3_agent", Image: "kolla/neutron-l3-agent:2024.1", State: "exited", ExitCode: 1},
+		{Host: h, Name: "keystone", Image: "kolla/keystone:2024.1", State: "running", Health: "starting", StartedAt: now.Add(-5 * time.Second), Pid: 7},
+	}, nil
+}
+func (f *fakeSrc) Inspect(ctx context.Context, h, n string) (docker.Container, error) {
+	return docker.Container{Host: h, Name: n, State: "running", Pid: 999}, nil
+}
+func (f *fakeSrc) Restart(ctx context.Context, h, n string) error {
+	f.restarted = append(f.restarted, h+"/"+n)
+	return nil
+}
+func (f *fakeSrc) Stop(ctx context.Context, h, n string) error  { return nil }
+func (f *fakeSrc) Start(ctx context.Context, h, n string) error { return nil }
+func (f *fakeSrc) Logs(ctx context.Context, h, n string, o docker.LogOptions, fn func(docker.LogLine) bool) error {
+	fn(docker.LogLine{Stream: "stdout", Time: now, Text: "2026-11-22 12:00:00.000 7 INFO nova.compute.manager [-] started"})
+	fn(docker.LogLine{Stream: "stderr", Time: now, Text: "2026-11-22 12:00:01.000 7 ERROR nova.compute.manager [-] \x1b[31mboom"})
+	return nil
+}
+func (f *fakeSrc) PostCheck(ctx context.Context, h, n string) (string, error) {
+	return f.postCheck, nil
+}
+
+func newPane(t *testing.T) (*Pane, *fakeSrc) {
+	src := &fakeSrc{postCheck: "nova-compute on compute01 is up (2s)"}
+	p := New(pane.Context{Theme: themes.Default(true), Keys: keymap.Defaults(), Now: func() time.Time { return now }}, src)
+	drain(t, p, p.Init())
+	return p, src
+}
+
+// drain runs commands and feeds their messages back (a tiny runtime).
+func drain(t *testing.T, p *Pane, cmd tea.Cmd) []tea.Msg {
+	var out []tea.Msg
+	queue := []tea.Cmd{cmd}
+	for n := 0; len(queue) > 0 && n < 100; n++ {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		msg := c()
+		if b, ok := msg.(tea.BatchMsg); ok {
+			queue = append(queue, b...)
+			continue
+		}
+		if msg == nil {
+			continue
+		}
+		out = append(out, msg)
+		_, next := p.Update(msg)
+		queue = append(queue, next)
+	}
+	return out
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	got = ansi.Strip(got)
+	path := filepath.Join("..", "..", "testdata", "golden", "containers", name+".golden")
+	if *update {
+		os.WriteFile(path, []byte(got), 0o644)
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test -update)", err)
+	}
+	if string(want) != got {
+		t.Fatalf("%s differs:\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func key(s string) tea.KeyPressMsg {
+	if s == "enter" {
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	}
+	return tea.KeyPressMsg{Code: []rune(s)[0], Text: s}
+}
+
+func TestGoldenProblemsFirstAndUnreachableHost(t *testing.T) {
+	p, _ := newPane(t)
+	for _, sz := range [][2]int{{120, 16}, {80, 20}, {60, 11}} {
+		out := p.View(sz[0], sz[1])
+		golden(t, filepathName(sz), out)
+		for _, l := range strings.Split(ansi.Strip(out), "\n") {
+			if w := ansi.StringWidth(l); w > sz[0] {
+				t.Fatalf("line wider than %d: %q", sz[0], l)
+			}
+		}
+	}
+	out := ansi.Strip(p.View(120, 16))
+	if strings.Contains(out, "\x1b]52") || !strings.Contains(out, `\e]52;c;`) {
+		t.Fatal("escape-laden container name not rendered inert")
+	}
+	lines := strings.Split(out, "\n")
+	if !strings.Contains(lines[2], "UNREACH") && !strings.Contains(lines[3], "nova_compute") {
+		t.Fatalf("problems not first:\n%s", out)
+	}
+	if st := p.Status(); st.Err == nil || !strings.Contains(st.Err.Error(), "compute04") {
+		t.Fatalf("status %+v", st)
+	}
+}
+
+func filepathName(sz [2]int) string { return fmt.Sprintf("all_%dx%d", sz[0], sz[1]) }
+
+func TestFilterHostCycleAndProblems(t *testing.T) {
+	p, _ := newPane(t)
+	p.SetFilter("group:neutron")
+	out := ansi.Strip(p.View(120, 16))
+	if strings.Contains(out, "keystone") || !strings.Contains(out, "neutron_l3_agent") {
+		t.Fatalf("group filter:\n%s", out)
+	}
+	p.SetFilter("")
+	p.Update(key("]"))
+	out = ansi.Strip(p.View(120, 16))
+	if !strings.Contains(out, "host: compute01") || strings.Contains(out, "control01") {
+		t.Fatalf("host cycle:\n%s", out)
+	}
+	p.Update(key("!"))
+	out = ansi.Strip(p.View(120, 16))
+	if strings.Contains(out, "neutron_openvswitch_agent") || !strings.Contains(out, "nova_compute") {
+		t.Fatalf("problems only:\n%s", out)
+	}
+}
+
+func TestRestartActionIsMutatingAndPostChecks(t *testing.T) {
+	p, src := newPane(t)
+	p.tbl.SelectKey("compute01/nova_compute")
+	msgs := drain(t, p, func() tea.Msg { _, c := p.Update(key("R")); return c() })
+	var a *pane.Action
+	for _, m := range msgs {
+		if ra, ok := m.(pane.RunActionMsg); ok {
+			a = &ra.Action
+		}
+	}
+	if a == nil || !a.Mutates || !a.ConfirmYes || a.Target != "compute01/nova_compute" {
+		t.Fatalf("action %+v", a)
+	}
+	res, err := a.Run(context.Background(), func(pane.Progress) {})
+	if err != nil || src.restarted[0] != "compute01/nova_compute" || !strings.Contains(res, "pid 100 → 999") || !strings.Contains(res, "nova-compute on compute01 is up") {
+		t.Fatalf("res %q err %v restarted %v", res, err, src.restarted)
+	}
+	// Stop wants the container name typed.
+	msgs = drain(t, p, func() tea.Msg { _, c := p.Update(key("S")); return c() })
+	for _, m := range msgs {
+		if ra, ok := m.(pane.RunActionMsg); ok && ra.Action.Confirm != "nova_compute" {
+			t.Fatalf("stop confirm %q", ra.Action.Confirm)
+		}
+	}
+}
+
+func TestLogViewSanitizedAndPivots(t *testing.T) {
+	p, _ := newPane(t)
+	p.tbl.SelectKey("compute01/nova_compute")
+	_, cmd := p.Update(key("enter"))
+	drain(t, p, cmd)
+	out := ansi.Strip(p.View(100, 10))
+	if !strings.Contains(out, "docker logs compute01/nova_compute") || !strings.Contains(out, `\e[31mboom`) || strings.Contains(out, "\x1b[31mboom") {
+		t.Fatalf("log view:\n%q", out)
+	}
+	golden(t, "logs_100x10", p.View(100, 10))
+	if !p.Back() || p.logs != nil {
+		t.Fatal("esc did not close the log view")
+	}
+	_, cmd = p.Update(key("a"))
+	if m, ok := cmd().(pane.PivotMsg); !ok || m.Pane != "agents" || m.Query != "host:compute01" {
+		t.Fatalf("pivot %+v", m)
+	}
+	p.Pivot("host:control01 container:keystone")
+	out = ansi.Strip(p.View(120, 16))
+	if !strings.Contains(out, "host: control01") || strings.Contains(out, "neutron_l3_agent") || !strings.Contains(out, "keystone") {
+		t.Fatalf("pivot in:\n%s", out)
+	}
+}
