@@ -8,9 +8,11 @@ func init() {
 		Binding{Action: "compute.logs", Keys: []string{"L"}, Help: "logs of this host", Group: "compute"},
 		Binding{Action: "compute.alerts", Keys: []string{"A"}, Help: "alerts for this host", Group: "compute"},
 		Binding{Action: "compute.panels", Keys: []string{"P"}, Help: "metric panels for this host", Group: "compute"},
-		Binding{Action: "compute.disable", Keys: []string{"d"}, Help: "disable compute service (with reason)", Group: "compute", Mutates: true, Destructive: true},
+		Binding{Action: "compute.disable", Keys: []string{"d"}, Help: "disable compute service (with reason)", Group: "compute", Mutates: true},
 		Binding{Action: "compute.enable", Keys: []string{"e"}, Help: "enable compute service", Group: "compute", Mutates: true},
 		Binding{Action: "compute.force_down", Keys: []string{"F"}, Help: "force service down (host fenced)", Group: "compute", Mutates: true, Destructive: true},
 		Binding{Action: "compute.force_up", Keys: []string{"U"}, Help: "unset forced down", Group: "compute", Mutates: true},
+		// TODO(issue 4): host-level "compute.evacuate" (E) and "compute.drain"
+		// (D) with progress go here once the compute pane grows them.
 	)
 }

@@ -1,0 +1,87 @@
+package compute
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/stackpit/stackpit/views/pane"
+)
+
+// serviceAction builds the Action for a nova-compute service change on h.
+// The shell refuses it in read-only sessions, confirms, audits and runs it.
+func (p *Pane) serviceAction(verb string, h *host, reason string) pane.Action {
+	src, name := p.src, h.name
+	state, admin := stateOf(h), adminOf(h)
+	forced := h.svc != nil && h.svc.ForcedDown
+	vms := -1
+	if h.hv != nil {
+		vms = h.hv.RunningVMs
+	}
+	checks := []string{fmt.Sprintf("nova-compute on %s: state %s · %s · forced down %v", name, orDash(state), orDash(admin), forced)}
+	if vms >= 0 {
+		checks = append(checks, fmt.Sprintf("%d instances on the host", vms))
+	}
+	a := pane.Action{Target: name, Mutates: true, Details: map[string]string{"host": name, "binary": "nova-compute"}}
+	var run func(ctx context.Context) error
+	var done string
+	switch verb {
+	case "disable":
+		a.Name, a.ConfirmYes = "disable-service", true
+		a.Details["reason"] = reason
+		if reason == "" {
+			checks = append(checks, "⚠ no reason given: operators will not know why the host is disabled")
+		} else {
+			checks = append(checks, "reason: "+reason)
+		}
+		checks = append(checks, "running instances keep running; the scheduler stops placing new ones here")
+		run = func(ctx context.Context) error { return src.DisableService(ctx, name, reason) }
+		done = "nova-compute disabled on " + name
+	case "enable":
+		a.Name, a.ConfirmYes = "enable-service", true
+		if forced {
+			checks = append(checks, "⚠ still forced down: the scheduler skips it until it is forced up (U)")
+		}
+		run = func(ctx context.Context) error { return src.EnableService(ctx, name) }
+		done = "nova-compute enabled on " + name
+	case "force-down":
+		a.Name, a.Confirm = "force-down", name
+		checks = append(checks,
+			"only force down a FENCED host (powered off, IPMI off): Nova then allows evacuation, and a host that is still running would run every evacuated instance twice",
+			"needs compute API microversion >= 2.11")
+		if !strings.EqualFold(state, "down") {
+			checks = append(checks, "⚠ service state is "+orDash(state)+": heartbeats still arrive — is the host really dead?")
+		}
+		run = func(ctx context.Context) error { return src.ForceDown(ctx, name, true) }
+		done = "nova-compute forced down on " + name
+	case "force-up":
+		a.Name, a.ConfirmYes = "force-up", true
+		checks = append(checks, "after an evacuation Nova refuses this until nova-compute has restarted on the host (done evacuation records)")
+		if !forced {
+			checks = append(checks, "⚠ the service is not forced down")
+		}
+		run = func(ctx context.Context) error { return src.ForceDown(ctx, name, false) }
+		done = "forced-down cleared on " + name
+	}
+	a.Checks = checks
+	a.Run = func(ctx context.Context, report func(pane.Progress)) (string, error) {
+		if report != nil {
+			report(pane.Progress{Done: 0, Total: 1, Line: a.Name + " " + name})
+		}
+		if err := run(ctx); err != nil {
+			return "", err
+		}
+		if report != nil {
+			report(pane.Progress{Done: 1, Total: 1, Line: done})
+		}
+		return done, nil
+	}
+	return a
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

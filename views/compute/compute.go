@@ -1,0 +1,601 @@
+// Package compute is the compute hosts pane: one row per nova-compute host
+// with service state, admin state (and reason), forced-down flag, vCPU/RAM/
+// disk usage bars, running VMs and last heartbeat; down hosts first. Enter
+// shows the host's instances; other keys pivot to its agents, containers,
+// logs, alerts and panels. Service actions (disable with reason, enable,
+// force-down/up) are handed to the shell as Actions.
+package compute
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/themes"
+	"github.com/stackpit/stackpit/ui/safe"
+	"github.com/stackpit/stackpit/ui/table"
+	"github.com/stackpit/stackpit/views/filter"
+	"github.com/stackpit/stackpit/views/pane"
+)
+
+// Source is what the pane needs; *openstack.Client satisfies it.
+type Source interface {
+	ComputeServices(ctx context.Context) ([]openstack.ComputeService, error)
+	// Hypervisors may return rows together with an error (usage from
+	// Placement unavailable): both are shown.
+	Hypervisors(ctx context.Context) ([]openstack.Hypervisor, error)
+	DisableService(ctx context.Context, host, reason string) error
+	EnableService(ctx context.Context, host string) error
+	ForceDown(ctx context.Context, host string, down bool) error
+}
+
+const loadTimeout = 20 * time.Second
+
+// Pane is the compute hosts pane.
+type Pane struct {
+	ctx pane.Context
+	src Source
+	tbl *table.Model
+
+	svcs    []openstack.ComputeService
+	hvs     []openstack.Hypervisor
+	svcErr  error
+	hvErr   error
+	svcLoad bool
+	hvLoad  bool
+	svcAt   time.Time // last successful services load
+	hvAt    time.Time
+	lastTry time.Time
+
+	hosts      []host
+	filterText string
+	query      filter.Query
+
+	prompt prompt
+}
+
+// host is one joined row: the nova-compute service and its hypervisor.
+type host struct {
+	name string
+	svc  *openstack.ComputeService
+	hv   *openstack.Hypervisor
+	row  table.Row
+	down bool
+}
+
+// New makes the pane.
+func New(ctx pane.Context, src Source) *Pane {
+	if ctx.Now == nil {
+		ctx.Now = time.Now
+	}
+	if ctx.Refresh <= 0 {
+		ctx.Refresh = 10 * time.Second
+	}
+	return &Pane{ctx: ctx, src: src, tbl: table.New(columns...)}
+}
+
+const barWidth = 13
+
+var columns = []table.Column{
+	{Title: "HOST", Min: 9},
+	{Title: "ZONE", Width: 8, HideBelow: 100},
+	{Title: "STATE", Width: 5},
+	{Title: "ADMIN", Min: 8},
+	{Title: "FORCED", Width: 6},
+	{Title: "VCPU", Width: barWidth, HideBelow: 75},
+	{Title: "RAM", Width: barWidth, HideBelow: 75},
+	{Title: "DISK", Width: barWidth, HideBelow: 110},
+	{Title: "VMS", Width: 4, Right: true},
+	{Title: "BEAT", Width: 5, Right: true, HideBelow: 60},
+}
+
+func (p *Pane) ID() string          { return "compute" }
+func (p *Pane) Title() string       { return "Compute" }
+func (p *Pane) KeyGroups() []string { return []string{"compute", "table"} }
+func (p *Pane) Capturing() bool     { return p.prompt.active }
+func (p *Pane) Init() tea.Cmd       { return p.load() }
+func (p *Pane) Refresh() tea.Cmd    { return p.load() }
+
+// Back closes an open prompt.
+func (p *Pane) Back() bool {
+	if p.prompt.active {
+		p.prompt = prompt{}
+		return true
+	}
+	return false
+}
+
+// Status: age of the older of the two lists, first error.
+func (p *Pane) Status() pane.Status {
+	st := pane.Status{Loading: p.svcLoad || p.hvLoad, Err: p.svcErr}
+	if st.Err == nil {
+		st.Err = p.hvErr
+	}
+	st.Updated = p.svcAt
+	if !p.hvAt.IsZero() && (st.Updated.IsZero() || p.hvAt.Before(st.Updated)) {
+		st.Updated = p.hvAt
+	}
+	return st
+}
+
+// SetFilter applies "/" text: host: zone: state: status: reason: forced:.
+func (p *Pane) SetFilter(text string) {
+	p.filterText = strings.TrimSpace(text)
+	p.query = filter.Parse(p.filterText)
+	p.apply()
+}
+
+// Pivot opens the pane on a query such as "host:compute03".
+func (p *Pane) Pivot(query string) tea.Cmd {
+	p.SetFilter(query)
+	return p.load()
+}
+
+type servicesMsg struct {
+	svcs []openstack.ComputeService
+	err  error
+}
+
+type hypervisorsMsg struct {
+	hvs []openstack.Hypervisor
+	err error
+}
+
+// load starts whichever of the two lists is not already loading.
+func (p *Pane) load() tea.Cmd {
+	if p.src == nil {
+		return nil
+	}
+	p.lastTry = p.ctx.Now()
+	src := p.src
+	var cmds []tea.Cmd
+	if !p.svcLoad {
+		p.svcLoad = true
+		cmds = append(cmds, func() tea.Msg {
+			ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
+			defer cancel()
+			s, err := src.ComputeServices(ctx)
+			return servicesMsg{s, err}
+		})
+	}
+	if !p.hvLoad {
+		p.hvLoad = true
+		cmds = append(cmds, func() tea.Msg {
+			ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
+			defer cancel()
+			h, err := src.Hypervisors(ctx)
+			return hypervisorsMsg{h, err}
+		})
+	}
+	return tea.Batch(cmds...)
+}
+
+// Update handles messages.
+func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
+	switch m := msg.(type) {
+	case servicesMsg:
+		p.svcLoad, p.svcErr = false, m.err
+		if m.err == nil {
+			p.svcs, p.svcAt = m.svcs, p.ctx.Now()
+			p.rebuild()
+		}
+	case hypervisorsMsg:
+		p.hvLoad, p.hvErr = false, m.err
+		// Rows with a partial error (Placement usage missing) still count.
+		if m.err == nil || len(m.hvs) > 0 {
+			p.hvs, p.hvAt = m.hvs, p.ctx.Now()
+			p.rebuild()
+		}
+	case pane.TickMsg:
+		if !p.svcLoad && !p.hvLoad && p.ctx.Now().Sub(p.lastTry) >= p.ctx.Refresh {
+			return p, p.load()
+		}
+	case pane.ActionDoneMsg:
+		return p, p.load()
+	case tea.KeyPressMsg:
+		return p, p.key(m)
+	}
+	return p, nil
+}
+
+func (p *Pane) is(k, action string) bool { return p.ctx.Keys != nil && p.ctx.Keys.Is(k, action) }
+
+func (p *Pane) key(msg tea.KeyPressMsg) tea.Cmd {
+	if p.prompt.active {
+		return p.prompt.key(msg)
+	}
+	k := msg.String()
+	switch {
+	case p.is(k, "table.down"):
+		p.tbl.Move(1)
+	case p.is(k, "table.up"):
+		p.tbl.Move(-1)
+	case p.is(k, "table.page_down"):
+		p.tbl.Page(1)
+	case p.is(k, "table.page_up"):
+		p.tbl.Page(-1)
+	case p.is(k, "table.top"):
+		p.tbl.Top()
+	case p.is(k, "table.bottom"):
+		p.tbl.Bottom()
+	case p.is(k, "table.sort_next"):
+		p.tbl.SortNext(1)
+	case p.is(k, "table.sort_prev"):
+		p.tbl.SortNext(-1)
+	case p.is(k, "table.sort_reverse"):
+		p.tbl.ReverseSort()
+	case p.is(k, "global.refresh"):
+		return p.load()
+	}
+	h, ok := p.selected()
+	if !ok {
+		return nil
+	}
+	switch {
+	case p.is(k, "table.open"):
+		return pane.Pivot("instances", "host:"+h.name)
+	case p.is(k, "table.copy"):
+		name := h.name
+		return tea.Batch(func() tea.Msg { return pane.CopyMsg{Text: name} }, pane.Toast(themes.Info, "copied "+safe.Text(name)))
+	case p.is(k, "compute.agents"):
+		return pane.Pivot("agents", "host:"+h.name)
+	case p.is(k, "compute.containers"):
+		return pane.Pivot("containers", "host:"+h.name)
+	case p.is(k, "compute.logs"):
+		return pane.Pivot("logs", "host:"+h.name)
+	case p.is(k, "compute.alerts"):
+		return pane.Pivot("alerts", "host="+h.name)
+	case p.is(k, "compute.panels"):
+		return pane.Pivot("panels", "host:"+h.name)
+	case p.is(k, "compute.disable"):
+		p.prompt.open("disable nova-compute on "+safe.Text(h.name)+": reason:", "", func(reason string) tea.Cmd {
+			return pane.RunAction(p.serviceAction("disable", h, reason))
+		})
+		return nil
+	case p.is(k, "compute.enable"):
+		return pane.RunAction(p.serviceAction("enable", h, ""))
+	case p.is(k, "compute.force_down"):
+		return pane.RunAction(p.serviceAction("force-down", h, ""))
+	case p.is(k, "compute.force_up"):
+		return pane.RunAction(p.serviceAction("force-up", h, ""))
+		// TODO(issue 4): host evacuate / drain with per-instance progress:
+		// pre-checks from h (down + forced down, instances and whether they
+		// are volume-backed, spare capacity from p.hvs), then a bounded
+		// parallel loop over the instances Source's Evacuate/LiveMigrate.
+	}
+	return nil
+}
+
+func (p *Pane) selected() (*host, bool) {
+	r, ok := p.tbl.Selected()
+	if !ok {
+		return nil, false
+	}
+	for i := range p.hosts {
+		if p.hosts[i].name == r.Key {
+			return &p.hosts[i], true
+		}
+	}
+	return nil, false
+}
+
+// rebuild joins services and hypervisors into host rows.
+func (p *Pane) rebuild() {
+	now := p.ctx.Now()
+	byHost := map[string]*host{}
+	var order []string
+	get := func(name string) *host {
+		if h, ok := byHost[name]; ok {
+			return h
+		}
+		h := &host{name: name}
+		byHost[name] = h
+		order = append(order, name)
+		return h
+	}
+	for i := range p.svcs {
+		s := &p.svcs[i]
+		if s.Binary != "nova-compute" {
+			continue
+		}
+		get(s.Host).svc = s
+	}
+	for i := range p.hvs {
+		hv := &p.hvs[i]
+		name := hv.Host
+		if name == "" {
+			name = hv.Hostname
+		}
+		if _, ok := byHost[name]; !ok {
+			// Hypervisor hostname is often the FQDN of the service host.
+			if short, _, found := strings.Cut(hv.Hostname, "."); found {
+				if _, ok := byHost[short]; ok {
+					name = short
+				}
+			}
+		}
+		get(name).hv = hv
+	}
+	p.hosts = p.hosts[:0]
+	for _, n := range order {
+		h := byHost[n]
+		h.down = isDown(h)
+		h.row = buildRow(h, now)
+		p.hosts = append(p.hosts, *h)
+	}
+	// Down hosts first, then disabled, then by name.
+	sort.SliceStable(p.hosts, func(i, j int) bool {
+		a, b := p.hosts[i], p.hosts[j]
+		if a.down != b.down {
+			return a.down
+		}
+		if da, db := disabled(&a), disabled(&b); da != db {
+			return da
+		}
+		return a.name < b.name
+	})
+	p.apply()
+}
+
+func isDown(h *host) bool {
+	if h.svc != nil {
+		return strings.EqualFold(h.svc.State, "down") || h.svc.ForcedDown
+	}
+	return h.hv != nil && strings.EqualFold(h.hv.State, "down")
+}
+
+func disabled(h *host) bool {
+	if h.svc != nil {
+		return strings.EqualFold(h.svc.Status, "disabled")
+	}
+	return h.hv != nil && strings.EqualFold(h.hv.Status, "disabled")
+}
+
+func stateOf(h *host) string {
+	st := ""
+	if h.svc != nil {
+		st = h.svc.State
+	} else if h.hv != nil {
+		st = h.hv.State
+	}
+	if strings.EqualFold(st, "down") {
+		return "DOWN"
+	}
+	return st
+}
+
+func adminOf(h *host) string {
+	if h.svc != nil {
+		if disabled(h) && h.svc.DisabledReason != "" {
+			return "disabled: " + h.svc.DisabledReason
+		}
+		return h.svc.Status
+	}
+	if h.hv != nil {
+		if h.hv.DisabledReason != "" && disabled(h) {
+			return "disabled: " + h.hv.DisabledReason
+		}
+		return h.hv.Status
+	}
+	return ""
+}
+
+func frac(used, capacity, total int) (float64, bool) {
+	c := capacity
+	if c <= 0 {
+		c = total
+	}
+	if c <= 0 {
+		return 0, false
+	}
+	return float64(used) / float64(c), true
+}
+
+func usageCell(used, capacity, total int) table.Cell {
+	f, ok := frac(used, capacity, total)
+	if !ok {
+		return table.Cell{Text: "n/a", Role: themes.Muted, Sort: "-1"}
+	}
+	c := table.Cell{Text: table.Bar(f, barWidth), Sort: fmt.Sprintf("%.4f", f)}
+	switch {
+	case f >= 0.95:
+		c.Role = themes.Crit
+	case f >= 0.85:
+		c.Role = themes.Warn
+	}
+	return c
+}
+
+func buildRow(h *host, now time.Time) table.Row {
+	zone, beat, beatSort := "", "-", ""
+	forced := table.S("-", themes.Muted)
+	if h.svc != nil {
+		zone = h.svc.Zone
+		if !h.svc.UpdatedAt.IsZero() {
+			d := now.Sub(h.svc.UpdatedAt)
+			beat, beatSort = pane.Age(d), fmt.Sprint(int64(d/time.Second))
+		}
+		if h.svc.ForcedDown {
+			forced = table.S("FORCED", themes.Crit)
+		}
+	}
+	state := stateOf(h)
+	stateCell := table.S(state, themes.OK)
+	if state == "DOWN" {
+		stateCell = table.S("DOWN", themes.Crit)
+	}
+	admin := adminOf(h)
+	adminCell := table.C(admin)
+	if disabled(h) {
+		adminCell = table.S(admin, themes.Warn)
+	}
+	cells := []table.Cell{table.C(h.name), table.C(zone), stateCell, adminCell, forced}
+	if hv := h.hv; hv != nil {
+		cells = append(cells,
+			usageCell(hv.VCPUsUsed, hv.VCPUsCap, hv.VCPUs),
+			usageCell(hv.MemUsed, hv.MemoryCap, hv.MemoryMB),
+			usageCell(hv.DiskUsed, hv.DiskCap, hv.DiskGB),
+			table.C(fmt.Sprint(hv.RunningVMs)))
+	} else {
+		na := table.Cell{Text: "no hypervisor", Role: themes.Muted, Sort: "-1"}
+		cells = append(cells, na, na, na, table.Cell{Text: "-", Sort: "-1"})
+	}
+	cells = append(cells, table.Cell{Text: beat, Sort: beatSort})
+	r := table.Row{Key: h.name, Cells: cells}
+	if h.down {
+		r.Role = themes.Crit
+	}
+	return r
+}
+
+func (p *Pane) apply() {
+	rows := make([]table.Row, 0, len(p.hosts))
+	for i := range p.hosts {
+		h := &p.hosts[i]
+		if !p.query.Empty() && !p.query.Match(fields(h)) {
+			continue
+		}
+		rows = append(rows, h.row)
+	}
+	p.tbl.SetRows(rows)
+}
+
+func fields(h *host) map[string]string {
+	f := map[string]string{"host": h.name, "state": stateOf(h), "status": "", "reason": "", "zone": "", "forced": ""}
+	if h.svc != nil {
+		f["status"], f["reason"], f["zone"] = h.svc.Status, h.svc.DisabledReason, h.svc.Zone
+		if h.svc.ForcedDown {
+			f["forced"] = "forced"
+		}
+	} else if h.hv != nil {
+		f["status"] = h.hv.Status
+	}
+	if h.hv != nil {
+		f["hypervisor"] = h.hv.Hostname
+	}
+	return f
+}
+
+// View renders the pane.
+func (p *Pane) View(width, height int) string {
+	if width < 1 || height < 1 {
+		return ""
+	}
+	th := p.ctx.Theme
+	if th == nil {
+		th = themes.Default(true)
+	}
+	now := p.ctx.Now()
+	lines := []string{th.Render(themes.Title, safe.Fit(p.header(now), width))}
+	if p.svcErr != nil {
+		lines = append(lines, th.Render(themes.Crit, safe.Fit(errLine("compute services", p.svcErr, p.svcAt, now), width)))
+	}
+	if p.hvErr != nil {
+		lines = append(lines, th.Render(themes.Crit, safe.Fit(errLine("hypervisors", p.hvErr, p.hvAt, now), width)))
+	}
+	var foot []string
+	if h, ok := p.selected(); ok {
+		foot = append(foot, th.Render(themes.Info, safe.Fit(detailLine(h, now), width)))
+	}
+	if p.prompt.active {
+		foot = append(foot, p.prompt.view(width, th))
+	}
+	body := height - len(lines) - len(foot)
+	if body > 0 {
+		if p.svcAt.IsZero() && p.hvAt.IsZero() && (p.svcLoad || p.hvLoad) {
+			lines = append(lines, th.Render(themes.Muted, safe.Fit("loading compute hosts…", width)))
+		} else {
+			lines = append(lines, p.tbl.View(width, body, th))
+		}
+	}
+	if len(lines)+len(foot) <= height {
+		lines = append(lines, foot...)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func errLine(what string, err error, at, now time.Time) string {
+	s := "✗ " + what + " failed"
+	if !at.IsZero() {
+		s += " (showing data from " + pane.Age(now.Sub(at)) + " ago)"
+	}
+	return s + ": " + err.Error()
+}
+
+func (p *Pane) header(now time.Time) string {
+	down, dis := 0, 0
+	for i := range p.hosts {
+		if p.hosts[i].down {
+			down++
+		}
+		if disabled(&p.hosts[i]) {
+			dis++
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d compute hosts", len(p.hosts))
+	if down > 0 {
+		fmt.Fprintf(&b, " · %d DOWN", down)
+	}
+	if dis > 0 {
+		fmt.Fprintf(&b, " · %d disabled", dis)
+	}
+	if p.filterText != "" {
+		fmt.Fprintf(&b, " · filter: %s (%d shown)", safe.Text(p.filterText), p.tbl.Len())
+	}
+	st := p.Status()
+	switch {
+	case st.Updated.IsZero() && st.Loading:
+		b.WriteString(" · loading…")
+	case st.Updated.IsZero():
+		b.WriteString(" · no data")
+	default:
+		b.WriteString(" · updated " + pane.Age(now.Sub(st.Updated)) + " ago")
+		if st.Loading {
+			b.WriteString(" · refreshing…")
+		}
+	}
+	return b.String()
+}
+
+func detailLine(h *host, now time.Time) string {
+	var parts []string
+	if hv := h.hv; hv != nil {
+		parts = append(parts,
+			fmt.Sprintf("vCPU %d/%d", hv.VCPUsUsed, capOr(hv.VCPUsCap, hv.VCPUs)),
+			fmt.Sprintf("RAM %d/%d GiB", hv.MemUsed/1024, capOr(hv.MemoryCap, hv.MemoryMB)/1024),
+			fmt.Sprintf("disk %d/%d GB", hv.DiskUsed, capOr(hv.DiskCap, hv.DiskGB)),
+			fmt.Sprintf("%d VMs", hv.RunningVMs))
+		if hv.UsageFrom != "" {
+			parts = append(parts, "usage from "+hv.UsageFrom)
+		}
+	}
+	if s := h.svc; s != nil {
+		if !s.UpdatedAt.IsZero() {
+			parts = append(parts, "heartbeat "+pane.Age(now.Sub(s.UpdatedAt))+" ago")
+		}
+		if s.ForcedDown {
+			parts = append(parts, "FORCED DOWN")
+		}
+		if strings.EqualFold(s.Status, "disabled") {
+			r := s.DisabledReason
+			if r == "" {
+				r = "(no reason)"
+			}
+			parts = append(parts, "disabled: "+r)
+		}
+	}
+	return h.name + ": " + strings.Join(parts, " · ")
+}
+
+func capOr(c, total int) int {
+	if c > 0 {
+		return c
+	}
+	return total
+}

@@ -1,0 +1,383 @@
+package compute
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/keymap"
+	"github.com/stackpit/stackpit/themes"
+	"github.com/stackpit/stackpit/views/pane"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+var t0 = time.Date(2026, 11, 22, 16, 0, 0, 0, time.UTC)
+
+type fakeSource struct {
+	mu     sync.Mutex
+	svcs   []openstack.ComputeService
+	hvs    []openstack.Hypervisor
+	hvErr  error
+	svcErr error
+	calls  []string
+}
+
+func (f *fakeSource) rec(s string) { f.mu.Lock(); f.calls = append(f.calls, s); f.mu.Unlock() }
+
+func (f *fakeSource) ComputeServices(ctx context.Context) ([]openstack.ComputeService, error) {
+	f.rec("services")
+	return f.svcs, f.svcErr
+}
+func (f *fakeSource) Hypervisors(ctx context.Context) ([]openstack.Hypervisor, error) {
+	f.rec("hypervisors")
+	return f.hvs, f.hvErr
+}
+func (f *fakeSource) DisableService(ctx context.Context, host, reason string) error {
+	f.rec("disable " + host + " " + reason)
+	return nil
+}
+func (f *fakeSource) EnableService(ctx context.Context, host string) error {
+	f.rec("enable " + host)
+	return nil
+}
+func (f *fakeSource) ForceDown(ctx context.Context, host string, down bool) error {
+	f.rec(fmt.Sprintf("force-down %s %v", host, down))
+	if !down {
+		return errors.New("nova: 400 Bad Request: Unable to force up host compute04 as `done` evacuation migration records remain associated with the host.")
+	}
+	return nil
+}
+
+// fixture: six computes; compute04 down + forced down + disabled,
+// compute02 disabled for maintenance, compute06 nearly full; a controller
+// service that must not show; a host whose name carries escapes.
+func fixture() *fakeSource {
+	f := &fakeSource{}
+	f.svcs = append(f.svcs, openstack.ComputeService{ID: "c1", Binary: "nova-conductor", Host: "control01", Zone: "internal", Status: "enabled", State: "up", UpdatedAt: t0.Add(-5 * time.Second)})
+	for i := 1; i <= 6; i++ {
+		h := fmt.Sprintf("compute%02d", i)
+		s := openstack.ComputeService{ID: fmt.Sprint("s", i), Binary: "nova-compute", Host: h, Zone: "nova", Status: "enabled", State: "up", UpdatedAt: t0.Add(-time.Duration(i) * time.Second)}
+		hv := openstack.Hypervisor{ID: fmt.Sprint("h", i), Hostname: h + ".cloud.example", Host: h, State: "up", Status: "enabled", Type: "QEMU",
+			VCPUs: 64, VCPUsUsed: 8 * i, VCPUsCap: 128, MemoryMB: 262144, MemUsed: 32768 * i, MemoryCap: 262144, DiskGB: 1800, DiskUsed: 200 * i, DiskCap: 1800,
+			RunningVMs: 5 * i, UsageFrom: "placement"}
+		switch i {
+		case 2:
+			s.Status, s.DisabledReason = "disabled", "maintenance: BIOS update (CHG-1234)"
+			hv.Status = "disabled"
+		case 4:
+			s.State, s.Status, s.ForcedDown, s.DisabledReason = "down", "disabled", true, "power loss"
+			s.UpdatedAt = t0.Add(-3 * time.Minute)
+			hv.State, hv.Status = "down", "disabled"
+		case 6:
+			hv.VCPUsUsed, hv.MemUsed, hv.DiskUsed = 126, 260000, 1790
+		}
+		f.svcs = append(f.svcs, s)
+		f.hvs = append(f.hvs, hv)
+	}
+	evil := "\x1b]52;c;ZWNobyBoaQ==\a\x1b[2Jevil"
+	f.svcs = append(f.svcs, openstack.ComputeService{ID: "s9", Binary: "nova-compute", Host: evil, Zone: "nova", Status: "enabled", State: "up", UpdatedAt: t0.Add(-time.Second)})
+	return f
+}
+
+func newPane(src Source) (*Pane, *time.Time) {
+	now := t0
+	ctx := pane.Context{Theme: themes.Default(true), Keys: keymap.Defaults(), Now: func() time.Time { return now }, Refresh: 10 * time.Second}
+	return New(ctx, src), &now
+}
+
+func drive(p *Pane, cmd tea.Cmd) []tea.Msg {
+	var out []tea.Msg
+	queue := []tea.Cmd{cmd}
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		switch m := c().(type) {
+		case tea.BatchMsg:
+			queue = append(queue, m...)
+		case servicesMsg, hypervisorsMsg:
+			_, next := p.Update(m)
+			queue = append(queue, next)
+		case nil:
+		default:
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func key(s string) tea.KeyPressMsg {
+	switch s {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "backspace":
+		return tea.KeyPressMsg{Code: tea.KeyBackspace}
+	case " ":
+		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+	}
+	return tea.KeyPressMsg{Code: []rune(s)[0], Text: s}
+}
+
+func press(p *Pane, keys ...string) []tea.Msg {
+	var out []tea.Msg
+	for _, k := range keys {
+		_, cmd := p.Update(key(k))
+		out = append(out, drive(p, cmd)...)
+	}
+	return out
+}
+
+func loaded(t *testing.T) (*Pane, *fakeSource, *time.Time) {
+	src := fixture()
+	p, now := newPane(src)
+	drive(p, p.Init())
+	*now = now.Add(2 * time.Second)
+	return p, src, now
+}
+
+func golden(t *testing.T, name, out string) {
+	t.Helper()
+	got := ansi.Strip(out) + "\n"
+	path := filepath.Join("..", "..", "testdata", "golden", "compute", name+".golden")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from golden:\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func checkFrame(t *testing.T, out string, w, h int) {
+	t.Helper()
+	for _, bad := range []string{"\x1b]", "\a", "\x1b[2J"} {
+		if strings.Contains(out, bad) {
+			t.Fatalf("raw %q in output: %q", bad, out)
+		}
+	}
+	lines := strings.Split(out, "\n")
+	if len(lines) > h {
+		t.Fatalf("%d lines > height %d", len(lines), h)
+	}
+	for _, l := range lines {
+		if ansi.StringWidth(l) > w {
+			t.Fatalf("line wider than %d: %q", w, ansi.Strip(l))
+		}
+	}
+}
+
+func TestGoldenSizesDownFirst(t *testing.T) {
+	for _, sz := range [][2]int{{120, 40}, {80, 24}, {60, 15}} {
+		p, _, _ := loaded(t)
+		out := p.View(sz[0], sz[1])
+		checkFrame(t, out, sz[0], sz[1])
+		golden(t, fmt.Sprintf("hosts-%dx%d", sz[0], sz[1]), out)
+	}
+	p, _, _ := loaded(t)
+	rows := p.tbl.Rows()
+	if len(rows) != 7 {
+		t.Fatalf("%d rows, want 7 nova-compute hosts", len(rows))
+	}
+	if rows[0].Key != "compute04" {
+		t.Fatalf("down host not first: %s", rows[0].Key)
+	}
+	if rows[1].Key != "compute02" {
+		t.Fatalf("disabled host not second: %s", rows[1].Key)
+	}
+	s := ansi.Strip(p.View(120, 40))
+	for _, want := range []string{"DOWN", "FORCED", "disabled: power loss", "disabled: maintenance", `\e]52;c;`, "3m", "98%"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("view lacks %q", want)
+		}
+	}
+}
+
+func TestFilterAndSort(t *testing.T) {
+	p, _, _ := loaded(t)
+	for q, want := range map[string]int{"host:compute0": 6, "state:down": 1, "status:disabled": 2, "forced:forced": 1,
+		"reason:bios": 1, "host=compute03": 1, "zone:internal": 0, "compute05": 1} {
+		p.SetFilter(q)
+		if p.tbl.Len() != want {
+			t.Errorf("filter %q: %d rows, want %d", q, p.tbl.Len(), want)
+		}
+	}
+	p.SetFilter("")
+	// Sort by VCPU usage (column 5): compute06 (98%) last ascending.
+	for range 6 {
+		press(p, ">")
+	}
+	if c, _ := p.tbl.SortState(); c != 5 {
+		t.Fatalf("sort column %d", c)
+	}
+	rows := p.tbl.Rows()
+	if rows[len(rows)-1].Key != "compute06" {
+		t.Fatalf("vcpu sort: last %s", rows[len(rows)-1].Key)
+	}
+}
+
+func TestPivots(t *testing.T) {
+	p, _, _ := loaded(t)
+	p.SetFilter("host=compute03")
+	cases := map[string]pane.PivotMsg{
+		"enter": {Pane: "instances", Query: "host:compute03"},
+		"a":     {Pane: "agents", Query: "host:compute03"},
+		"C":     {Pane: "containers", Query: "host:compute03"},
+		"L":     {Pane: "logs", Query: "host:compute03"},
+		"A":     {Pane: "alerts", Query: "host=compute03"},
+		"P":     {Pane: "panels", Query: "host:compute03"},
+	}
+	for k, want := range cases {
+		msgs := press(p, k)
+		if len(msgs) != 1 || msgs[0] != want {
+			t.Errorf("key %s: %#v, want %#v", k, msgs, want)
+		}
+	}
+	// Pivot into the pane.
+	drive(p, p.Pivot("host:compute04"))
+	if p.tbl.Len() != 1 || p.tbl.Rows()[0].Key != "compute04" {
+		t.Fatalf("pivot host:compute04: %d rows", p.tbl.Len())
+	}
+}
+
+func actionOf(t *testing.T, msgs []tea.Msg) pane.Action {
+	t.Helper()
+	for _, m := range msgs {
+		if r, ok := m.(pane.RunActionMsg); ok {
+			return r.Action
+		}
+	}
+	t.Fatalf("no action in %#v", msgs)
+	return pane.Action{}
+}
+
+func TestServiceActions(t *testing.T) {
+	for _, ro := range []bool{false, true} {
+		p, src, _ := loaded(t)
+		p.ctx.ReadOnly = ro // the shell enforces read-only, not the view
+		p.SetFilter("host=compute03")
+
+		// Disable with a reason typed into the prompt.
+		press(p, "d")
+		if !p.Capturing() {
+			t.Fatal("disable did not open the reason prompt")
+		}
+		for _, r := range "kernel upgrade" {
+			press(p, string(r))
+		}
+		golden(t, "disable-prompt-80x8", p.View(80, 8))
+		a := actionOf(t, press(p, "enter"))
+		if !a.Mutates || a.Name != "disable-service" || a.Target != "compute03" || !a.ConfirmYes {
+			t.Fatalf("disable action %+v", a)
+		}
+		if !strings.Contains(strings.Join(a.Checks, "\n"), "reason: kernel upgrade") {
+			t.Fatalf("checks %v", a.Checks)
+		}
+		if len(src.calls) != 2 {
+			t.Fatalf("source called before the shell ran the action: %v", src.calls)
+		}
+		if _, err := a.Run(context.Background(), func(pane.Progress) {}); err != nil {
+			t.Fatal(err)
+		}
+		if last := src.calls[len(src.calls)-1]; last != "disable compute03 kernel upgrade" {
+			t.Fatalf("call %q", last)
+		}
+
+		a = actionOf(t, press(p, "e"))
+		if !a.Mutates || a.Name != "enable-service" || !a.ConfirmYes {
+			t.Fatalf("enable %+v", a)
+		}
+		a.Run(context.Background(), nil)
+		if last := src.calls[len(src.calls)-1]; last != "enable compute03" {
+			t.Fatalf("call %q", last)
+		}
+
+		a = actionOf(t, press(p, "F"))
+		if !a.Mutates || a.Name != "force-down" || a.Confirm != "compute03" {
+			t.Fatalf("force-down %+v", a)
+		}
+		if !strings.Contains(strings.Join(a.Checks, "\n"), "heartbeats still arrive") {
+			t.Fatalf("force-down of an up host lacks the warning: %v", a.Checks)
+		}
+		a.Run(context.Background(), nil)
+		if last := src.calls[len(src.calls)-1]; last != "force-down compute03 true" {
+			t.Fatalf("call %q", last)
+		}
+
+		p.SetFilter("host=compute04")
+		a = actionOf(t, press(p, "U"))
+		if !a.Mutates || a.Name != "force-up" {
+			t.Fatalf("force-up %+v", a)
+		}
+		if _, err := a.Run(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "evacuation migration records remain") {
+			t.Fatalf("Nova's refusal text lost: %v", err)
+		}
+	}
+	m := keymap.Defaults()
+	for _, v := range []string{"disable", "enable", "force_down", "force_up"} {
+		if b, ok := m.Get("compute." + v); !ok || !b.Mutates {
+			t.Errorf("compute.%s not a mutating binding", v)
+		}
+	}
+}
+
+func TestErrorsInlineKeepData(t *testing.T) {
+	p, src, now := loaded(t)
+	src.hvErr = errors.New("placement: 403 Forbidden: Policy doesn't allow placement:resource_providers:list")
+	src.hvs = nil
+	*now = now.Add(time.Minute)
+	drive(p, p.Refresh())
+	out := p.View(140, 14)
+	checkFrame(t, out, 140, 14)
+	s := ansi.Strip(out)
+	if !strings.Contains(s, "hypervisors failed (showing data from 1m ago): placement: 403") || !strings.Contains(s, "█") {
+		t.Fatalf("error not inline or data lost:\n%s", s)
+	}
+	golden(t, "hv-error-140x14", out)
+	if p.Status().Err == nil {
+		t.Fatal("status has no error")
+	}
+}
+
+func TestTickRefreshNoOverlap(t *testing.T) {
+	p, src, now := loaded(t)
+	if _, cmd := p.Update(pane.TickMsg(*now)); cmd != nil {
+		t.Fatal("refresh before interval")
+	}
+	*now = now.Add(10 * time.Second)
+	_, cmd := p.Update(pane.TickMsg(*now))
+	if cmd == nil {
+		t.Fatal("no refresh after interval")
+	}
+	*now = now.Add(20 * time.Second)
+	if _, c2 := p.Update(pane.TickMsg(*now)); c2 != nil {
+		t.Fatal("overlapping refresh")
+	}
+	n := len(src.calls)
+	drive(p, cmd)
+	if len(src.calls) != n+2 {
+		t.Fatalf("calls %v", src.calls)
+	}
+}
