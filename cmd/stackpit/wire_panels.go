@@ -1,0 +1,31 @@
+package main
+
+import (
+	"path/filepath"
+
+	"github.com/stackpit/stackpit/config"
+	"github.com/stackpit/stackpit/datasource/prometheus"
+	"github.com/stackpit/stackpit/views/pane"
+	"github.com/stackpit/stackpit/views/panels"
+)
+
+func init() {
+	registerPane(PaneSpec{ID: "panels", Title: "Panels", Order: 50, Aliases: []string{"prom", "prometheus"},
+		Build: func(e *Env) (pane.Pane, error) {
+			if e.Cloud == nil || e.Cloud.Prometheus == nil || e.Cloud.Prometheus.URL == "" {
+				return nil, errNotConfigured("prometheus", e.CloudName)
+			}
+			v, err := e.Shared("prometheus", func() (any, error) {
+				hc, err := e.HTTP(e.Cloud.Prometheus, false)
+				if err != nil {
+					return nil, err
+				}
+				return prometheus.New(e.Cloud.Prometheus.URL, hc)
+			})
+			if err != nil {
+				return nil, err
+			}
+			return panels.New(e.Ctx, v.(*prometheus.Client), panels.Options{
+				DashboardDir: filepath.Join(config.Dir(), "dashboards")}), nil
+		}})
+}
