@@ -17,6 +17,7 @@ package ceph
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"sort"
 	"strings"
@@ -347,4 +348,28 @@ func itoa(n int) string {
 		b[i] = '-'
 	}
 	return string(b[i:])
+}
+
+// Fallback reads from Primary and, when that fails, from Secondary, saying
+// why in the snapshot's notes (e.g. the dashboard module is not enabled, so
+// the prometheus module's metrics are shown instead).
+type Fallback struct {
+	Primary, Secondary Source
+}
+
+// Kind implements Source.
+func (f Fallback) Kind() string { return f.Primary.Kind() }
+
+// Snapshot implements Source.
+func (f Fallback) Snapshot(ctx context.Context) (*Cluster, error) {
+	c, err := f.Primary.Snapshot(ctx)
+	if err == nil || f.Secondary == nil || ctx.Err() != nil {
+		return c, err
+	}
+	c2, err2 := f.Secondary.Snapshot(ctx)
+	if err2 != nil {
+		return nil, fmt.Errorf("%w; fallback %s: %v", err, f.Secondary.Kind(), err2)
+	}
+	c2.Notes = append([]string{f.Primary.Kind() + " unavailable, showing " + f.Secondary.Kind() + ": " + err.Error()}, c2.Notes...)
+	return c2, nil
 }
