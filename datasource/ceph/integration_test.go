@@ -16,8 +16,8 @@ import (
 
 	"github.com/stackpit/stackpit/datasource/ceph"
 	"github.com/stackpit/stackpit/datasource/httpclient"
-	"github.com/stackpit/stackpit/views/pane"
 	cephview "github.com/stackpit/stackpit/views/ceph"
+	"github.com/stackpit/stackpit/views/pane"
 )
 
 func env(t *testing.T, name string) string {
