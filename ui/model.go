@@ -148,7 +148,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.w, m.h = msg.Width, msg.Height
 		return m, nil
 	case clockMsg:
-		m.now = time.Time(msg)
+		m.now = m.o.Clock()
 		if m.toast != nil && m.now.After(m.toast.until) {
 			m.toast = nil
 		}
