@@ -137,6 +137,8 @@ EOF
   cat >"$ETC/nova/nova.conf" <<EOF
 [DEFAULT]
 my_ip = $HOSTIP
+# Kolla-like host names: control services on control01, computes override.
+host = control01
 use_stderr = true
 state_path = $RUN/nova
 instances_path = $RUN/nova/instances
@@ -195,6 +197,7 @@ EOF
   # ---------------------------------------------------------------- neutron
   cat >"$ETC/neutron/neutron.conf" <<EOF
 [DEFAULT]
+host = control01
 bind_host = $HOSTIP
 bind_port = 9696
 use_stderr = true
@@ -250,7 +253,7 @@ EOF
   cat >"$ETC/cinder/cinder.conf" <<EOF
 [DEFAULT]
 my_ip = $HOSTIP
-host = $(hostname -s)
+host = control01
 use_stderr = true
 osapi_volume_listen = $HOSTIP
 osapi_volume_listen_port = 8776
