@@ -690,7 +690,16 @@ func TestServerCacheIncremental(t *testing.T) {
 	if strings.Join(a, ",") != strings.Join(b, ",") {
 		t.Error("merged cache differs from a full list")
 	}
-	// Nothing changed: the refresh returns the same list.
+	// Within the overlap window the same changes come back (merged, no
+	// duplicates); once past it, an idle cloud returns nothing.
+	f.synth.advance(10 * time.Second)
+	if list2, err := sc.Refresh(ctx); err != nil || len(list2) != 2500 || sc.Stats().Changed != 3 {
+		t.Errorf("refresh within the overlap: %d, %+v, %v", len(list2), sc.Stats(), err)
+	}
+	f.synth.advance(DefaultOverlap + 10*time.Second)
+	if _, err := sc.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
 	f.synth.advance(10 * time.Second)
 	if list2, err := sc.Refresh(ctx); err != nil || len(list2) != 2500 || sc.Stats().Changed != 0 {
 		t.Errorf("idle refresh: %d, %+v, %v", len(list2), sc.Stats(), err)

@@ -122,8 +122,7 @@ func (c *Client) ServersChangedSince(ctx context.Context, since time.Time) ([]Se
 }
 
 // listServers pages through /servers/detail. It also returns "asOf": the
-// Nova-clock time just before the first page was queried, minus a small
-// overlap, suitable as the next changes-since.
+// Nova-clock time just before the first page was queried.
 func (c *Client) listServers(ctx context.Context, since time.Time) ([]Server, time.Time, error) {
 	limit := c.PageSize
 	if limit <= 0 {
@@ -185,12 +184,14 @@ func (c *Client) listServers(ctx context.Context, since time.Time) ([]Server, ti
 	return out, asOf, nil
 }
 
-// overlap is subtracted from the next changes-since so that nothing that
-// changed while a list was being served is missed (duplicates are merged).
-const overlap = 3 * time.Second
+// DefaultOverlap is how far back ServerCache re-reads changes: servers
+// changed while a list was being served, or stamped by a host whose clock
+// lags, are not missed (duplicates are merged).
+const DefaultOverlap = 30 * time.Second
 
 // serverClock converts the local time start to the server's clock using
-// the response Date header (skew estimate), minus overlap.
+// the response Date header (skew estimate; Date has 1 s resolution, so it
+// is rounded down).
 func serverClock(h http.Header, start time.Time) time.Time {
 	recv := time.Now()
 	t := start
@@ -199,7 +200,7 @@ func serverClock(h http.Header, start time.Time) time.Time {
 			t = start.Add(d.Sub(recv))
 		}
 	}
-	return t.Add(-overlap).UTC()
+	return t.Add(-time.Second).UTC()
 }
 
 // primeNames loads the flavor and project caches when empty.
@@ -358,6 +359,9 @@ type ServerCache struct {
 	// FullEvery forces a full list after this long (default 15 minutes;
 	// < 0 never).
 	FullEvery time.Duration
+	// Overlap widens each changes-since window backwards (default
+	// DefaultOverlap) against clock skew between Nova's hosts.
+	Overlap time.Duration
 
 	mu       sync.Mutex
 	list     []Server
@@ -471,7 +475,14 @@ func (s *ServerCache) Refresh(ctx context.Context) ([]Server, error) {
 		}
 		s.list = list
 	}
-	s.since = asOf
+	// Next changes-since: Nova's clock (Date header) when this list began,
+	// minus Overlap: updated_at is written by services on other hosts whose
+	// clocks may lag; servers seen twice are merged idempotently.
+	ov := s.Overlap
+	if ov <= 0 {
+		ov = DefaultOverlap
+	}
+	s.since = asOf.Add(-ov)
 	st.Bytes = s.c.BytesRead() - b0
 	st.Took = time.Since(t0)
 	st.At = time.Now()

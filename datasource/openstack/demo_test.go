@@ -1,0 +1,269 @@
+package openstack_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stackpit/stackpit/config"
+	"github.com/stackpit/stackpit/datasource/httpclient"
+	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/demo"
+)
+
+// fakeClock drives the demo story's time.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (f *fakeClock) Now() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.t }
+func (f *fakeClock) Add(d time.Duration) {
+	f.mu.Lock()
+	f.t = f.t.Add(d)
+	f.mu.Unlock()
+}
+
+func startDemo(t *testing.T, o demo.Options) (*demo.Cloud, *fakeClock) {
+	t.Helper()
+	// The story clock starts at real time: Nova's Date header (real clock)
+	// and updated_at (story clock) must agree, as on a real cloud.
+	clk := &fakeClock{t: time.Now()}
+	o.Now = clk.Now
+	c, err := demo.Start(demo.StartOptions{Story: o})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c, clk
+}
+
+func demoClient(t *testing.T, c *demo.Cloud, readOnly bool) *openstack.Client {
+	t.Helper()
+	cfg := c.Config()
+	auth, err := config.ResolveAuth("demo", "", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc, err := httpclient.New(httpclient.Options{ReadOnly: readOnly, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	oc, err := openstack.New(ctx, auth, hc)
+	if err != nil {
+		t.Fatalf("New against the demo: %v", err)
+	}
+	return oc
+}
+
+func tctx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestDemoServersMatchStory(t *testing.T) {
+	c, _ := startDemo(t, demo.Options{Instances: 2300, FailAfter: -1})
+	oc := demoClient(t, c, true)
+	if oc.Microversion() != openstack.PreferredMicroversion {
+		t.Errorf("negotiated %s against the demo", oc.Microversion())
+	}
+	ss, err := oc.Servers(tctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type want struct{ name, host, project, flavor, status string }
+	exp := map[string]want{}
+	c.Story.Lock(func() {
+		for _, in := range c.Story.Instances {
+			if in.Deleted {
+				continue
+			}
+			exp[in.ID] = want{in.Name, in.Host, c.Story.Project(in.ProjectID).Name, c.Story.Flavor(in.FlavorID).Name, in.Status}
+		}
+	})
+	if len(ss) != len(exp) {
+		t.Fatalf("got %d servers, story has %d (pagination at 1000?)", len(ss), len(exp))
+	}
+	for _, s := range ss {
+		w, ok := exp[s.ID]
+		got := want{s.Name, s.Host, s.ProjectName, s.FlavorName, s.Status}
+		if !ok || got != w {
+			t.Errorf("server %s: got %+v want %+v", s.ID, got, w)
+			break
+		}
+	}
+	if len(c.Mutations()) != 0 {
+		t.Errorf("reads sent mutations: %+v", c.Mutations())
+	}
+}
+
+func TestDemoReadsComputeHosts(t *testing.T) {
+	c, clk := startDemo(t, demo.Options{})
+	oc := demoClient(t, c, true)
+	ctx := tctx(t)
+	svcs, err := oc.ComputeServices(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	computes := 0
+	for _, s := range svcs {
+		if s.Binary == "nova-compute" {
+			computes++
+			if s.State != "up" || s.ID == "" {
+				t.Errorf("at start %+v", s)
+			}
+		}
+	}
+	if computes != 6 {
+		t.Errorf("%d nova-compute services", computes)
+	}
+	hv, err := oc.Hypervisors(ctx)
+	if err != nil && !errors.Is(err, openstack.ErrNoService) {
+		t.Fatal(err)
+	}
+	if len(hv) != 6 {
+		t.Fatalf("%d hypervisors", len(hv))
+	}
+	for _, h := range hv {
+		if h.RunningVMs == 0 || h.Hostname == "" {
+			t.Errorf("hypervisor %+v", h)
+		}
+	}
+
+	// compute04 loses power 45 s in; after the heartbeat timeout it is down.
+	clk.Add(46 * time.Second)
+	if _, err := oc.ComputeServices(ctx); err != nil { // the story moves on requests
+		t.Fatal(err)
+	}
+	clk.Add(demo.HeartbeatTimeout + 5*time.Second)
+	svcs, err = oc.ComputeServices(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range svcs {
+		if s.Binary == "nova-compute" && (s.Host == "compute04") != (s.State == "down") {
+			t.Errorf("after the failure: %s %s", s.Host, s.State)
+		}
+	}
+}
+
+// TestDemoEvacuateFlow runs the recovery procedure through the datasource:
+// evacuating an up host is refused with Nova's text; disable + force-down,
+// evacuate each instance, the cache sees them move; force-up is refused
+// until nova-compute restarts.
+func TestDemoEvacuateFlow(t *testing.T) {
+	c, clk := startDemo(t, demo.Options{FailAfter: -1})
+	oc := demoClient(t, c, false)
+	ctx := tctx(t)
+	cache := openstack.NewServerCache(oc)
+	all, err := cache.Refresh(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var on03 []string
+	for _, s := range all {
+		if s.Host == "compute03" && s.Status == "ACTIVE" {
+			on03 = append(on03, s.ID)
+		}
+	}
+	if len(on03) == 0 {
+		t.Fatal("no instances on compute03")
+	}
+	err = oc.Evacuate(ctx, on03[0], "")
+	if !errors.Is(err, openstack.ErrBadRequest) || !strings.Contains(err.Error(), "still in use") {
+		t.Fatalf("evacuating from an up host: %v", err)
+	}
+	if err := oc.DisableService(ctx, "compute03", "fenced for test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := oc.ForceDown(ctx, "compute03", true); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range on03 {
+		if err := oc.Evacuate(ctx, id, ""); err != nil {
+			t.Fatalf("evacuate %s: %v", id, err)
+		}
+	}
+	for i := 0; i < 20; i++ { // the story advances step by step on requests
+		clk.Add(time.Second)
+		if _, err := oc.ComputeServices(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after, err := cache.Refresh(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := cache.Stats()
+	if st.Full || st.Changed < len(on03) {
+		t.Errorf("refresh after evacuation: %+v (want incremental with >= %d changes)", st, len(on03))
+	}
+	moved := map[string]bool{}
+	for _, id := range on03 {
+		moved[id] = true
+	}
+	for _, s := range after {
+		if moved[s.ID] && (s.Host == "compute03" || s.Host == "") {
+			t.Errorf("%s still on %q (%s/%s)", s.Name, s.Host, s.Status, s.TaskState)
+		}
+	}
+	ms, err := oc.Migrations(ctx, "compute03")
+	if err != nil {
+		t.Fatal(err)
+	}
+	evac := 0
+	for _, m := range ms {
+		if m.Type == "evacuation" {
+			evac++
+		}
+	}
+	if evac != len(on03) {
+		t.Errorf("%d evacuation migrations, want %d", evac, len(on03))
+	}
+	svcs, err := oc.ComputeServices(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range svcs {
+		if s.Host == "compute03" && s.Binary == "nova-compute" {
+			if !s.ForcedDown || s.Status != "disabled" || s.DisabledReason != "fenced for test" {
+				t.Errorf("compute03 service %+v", s)
+			}
+		}
+	}
+	// The real trap: force-up refused while `done` evacuation records remain.
+	err = oc.ForceDown(ctx, "compute03", false)
+	if !errors.Is(err, openstack.ErrBadRequest) || !strings.Contains(err.Error(), "Unable to force up host compute03 as `done` evacuation migration records remain") {
+		t.Errorf("force up after evacuation: %v", err)
+	}
+}
+
+func TestDemoReadOnlySendsNoMutation(t *testing.T) {
+	c, _ := startDemo(t, demo.Options{FailAfter: -1})
+	oc := demoClient(t, c, true)
+	ctx := tctx(t)
+	ss, err := oc.Servers(ctx)
+	if err != nil || len(ss) == 0 {
+		t.Fatal(err)
+	}
+	for _, err := range []error{
+		oc.Reboot(ctx, ss[0].ID, true),
+		oc.Stop(ctx, ss[0].ID),
+		oc.Evacuate(ctx, ss[0].ID, ""),
+		oc.DisableService(ctx, ss[0].Host, "x"),
+		oc.ForceDown(ctx, ss[0].Host, true),
+	} {
+		if !errors.Is(err, httpclient.ErrReadOnly) {
+			t.Errorf("want ErrReadOnly, got %v", err)
+		}
+	}
+	if m := c.Mutations(); len(m) != 0 {
+		t.Errorf("read-only session reached the server with %+v", m)
+	}
+}
