@@ -1,0 +1,533 @@
+// Package agents is the agents pane: Neutron agents, Nova services and
+// Cinder services in one table grouped by host, hosts with dead agents
+// first and dead agents first within a host. Each of the three lists loads,
+// fails and refreshes on its own; an error (or a service missing from the
+// catalog) is shown inline while the other lists stay.
+package agents
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/themes"
+	"github.com/stackpit/stackpit/ui/safe"
+	"github.com/stackpit/stackpit/ui/table"
+	"github.com/stackpit/stackpit/views/filter"
+	"github.com/stackpit/stackpit/views/pane"
+)
+
+// Source is what the pane needs; *openstack.Client satisfies it.
+type Source interface {
+	NetworkAgents(ctx context.Context) ([]openstack.NetworkAgent, error)
+	ComputeServices(ctx context.Context) ([]openstack.ComputeService, error)
+	VolumeServices(ctx context.Context) ([]openstack.VolumeService, error)
+}
+
+const loadTimeout = 20 * time.Second
+
+// The three lists.
+const (
+	kNova = iota
+	kNeutron
+	kCinder
+	nKinds
+)
+
+var kindNames = [nKinds]string{"nova", "neutron", "cinder"}
+
+type list struct {
+	agents  []agent
+	err     error
+	loading bool
+	at      time.Time // last success
+}
+
+// agent is one row's data, whichever API it came from.
+type agent struct {
+	kind      int
+	id        string
+	host      string // as the API reports it (cinder: host@backend)
+	base      string // host without @backend
+	typ       string
+	binary    string
+	dead      bool
+	admin     string
+	adminDown bool
+	zone      string
+	beat      time.Time
+}
+
+// Pane is the agents pane.
+type Pane struct {
+	ctx     pane.Context
+	src     Source
+	tbl     *table.Model
+	lists   [nKinds]list
+	lastTry time.Time
+
+	all        []agent // sorted
+	filterText string
+	query      filter.Query
+}
+
+// New makes the pane.
+func New(ctx pane.Context, src Source) *Pane {
+	if ctx.Now == nil {
+		ctx.Now = time.Now
+	}
+	if ctx.Refresh <= 0 {
+		ctx.Refresh = 10 * time.Second
+	}
+	return &Pane{ctx: ctx, src: src, tbl: table.New(columns...)}
+}
+
+var columns = []table.Column{
+	{Title: "HOST", Min: 9},
+	{Title: "SERVICE", Width: 7, HideBelow: 70},
+	{Title: "TYPE", Width: 18, HideBelow: 90},
+	{Title: "BINARY", Width: 25},
+	{Title: "STATE", Width: 5},
+	{Title: "ADMIN", Min: 8, HideBelow: 60},
+	{Title: "ZONE", Width: 8, HideBelow: 110},
+	{Title: "BEAT", Width: 5, Right: true},
+}
+
+func (p *Pane) ID() string          { return "agents" }
+func (p *Pane) Title() string       { return "Agents" }
+func (p *Pane) KeyGroups() []string { return []string{"agents", "table"} }
+func (p *Pane) Capturing() bool     { return false }
+func (p *Pane) Init() tea.Cmd       { return p.load() }
+func (p *Pane) Refresh() tea.Cmd    { return p.load() }
+
+// Status: oldest successful list, first real error.
+func (p *Pane) Status() pane.Status {
+	var st pane.Status
+	for k := range p.lists {
+		l := &p.lists[k]
+		st.Loading = st.Loading || l.loading
+		if l.err != nil && st.Err == nil && !errors.Is(l.err, openstack.ErrNoService) {
+			st.Err = l.err
+		}
+		if !l.at.IsZero() && (st.Updated.IsZero() || l.at.Before(st.Updated)) {
+			st.Updated = l.at
+		}
+	}
+	return st
+}
+
+// SetFilter: host: service: type: binary: state: admin: zone:.
+func (p *Pane) SetFilter(text string) {
+	p.filterText = strings.TrimSpace(text)
+	p.query = filter.Parse(p.filterText)
+	p.apply()
+}
+
+// Pivot opens the pane on a query such as "host:compute03".
+func (p *Pane) Pivot(query string) tea.Cmd {
+	p.SetFilter(query)
+	return p.load()
+}
+
+type loadedMsg struct {
+	kind   int
+	agents []agent
+	err    error
+}
+
+func (p *Pane) load() tea.Cmd {
+	if p.src == nil {
+		return nil
+	}
+	p.lastTry = p.ctx.Now()
+	var cmds []tea.Cmd
+	for k := range p.lists {
+		if p.lists[k].loading {
+			continue
+		}
+		p.lists[k].loading = true
+		kind, src := k, p.src
+		cmds = append(cmds, func() tea.Msg {
+			ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
+			defer cancel()
+			as, err := fetch(ctx, src, kind)
+			return loadedMsg{kind: kind, agents: as, err: err}
+		})
+	}
+	return tea.Batch(cmds...)
+}
+
+func fetch(ctx context.Context, src Source, kind int) ([]agent, error) {
+	var out []agent
+	switch kind {
+	case kNova:
+		ss, err := src.ComputeServices(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range ss {
+			a := agent{kind: kNova, id: s.ID, host: s.Host, typ: strings.TrimPrefix(s.Binary, "nova-"), binary: s.Binary,
+				dead: strings.EqualFold(s.State, "down") || s.ForcedDown, zone: s.Zone, beat: s.UpdatedAt}
+			a.admin, a.adminDown = adminText(s.Status, s.DisabledReason)
+			if s.ForcedDown {
+				a.admin = "FORCED DOWN · " + a.admin
+			}
+			out = append(out, a)
+		}
+	case kNeutron:
+		as, err := src.NetworkAgents(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range as {
+			a := agent{kind: kNeutron, id: n.ID, host: n.Host, typ: n.Type, binary: n.Binary, dead: !n.Alive,
+				admin: "up", zone: n.Zone, beat: n.HeartbeatAt}
+			if !n.AdminUp {
+				a.admin, a.adminDown = "down", true
+			}
+			out = append(out, a)
+		}
+	case kCinder:
+		ss, err := src.VolumeServices(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range ss {
+			typ := strings.TrimPrefix(s.Binary, "cinder-")
+			if _, backend, ok := strings.Cut(s.Host, "@"); ok {
+				typ += " (" + backend + ")"
+			}
+			a := agent{kind: kCinder, host: s.Host, typ: typ, binary: s.Binary,
+				dead: strings.EqualFold(s.State, "down"), zone: s.Zone, beat: s.UpdatedAt}
+			a.admin, a.adminDown = adminText(s.Status, s.DisabledReason)
+			out = append(out, a)
+		}
+	}
+	for i := range out {
+		out[i].base, _, _ = strings.Cut(out[i].host, "@")
+	}
+	return out, nil
+}
+
+func adminText(status, reason string) (string, bool) {
+	if strings.EqualFold(status, "disabled") {
+		if reason != "" {
+			return "disabled: " + reason, true
+		}
+		return "disabled", true
+	}
+	return status, false
+}
+
+// Update handles messages.
+func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
+	switch m := msg.(type) {
+	case loadedMsg:
+		l := &p.lists[m.kind]
+		l.loading, l.err = false, m.err
+		if m.err == nil {
+			l.agents, l.at = m.agents, p.ctx.Now()
+			p.rebuild()
+		}
+	case pane.TickMsg:
+		busy := false
+		for k := range p.lists {
+			busy = busy || p.lists[k].loading
+		}
+		if !busy && p.ctx.Now().Sub(p.lastTry) >= p.ctx.Refresh {
+			return p, p.load()
+		}
+	case pane.ActionDoneMsg:
+		return p, p.load()
+	case tea.KeyPressMsg:
+		return p, p.key(m.String())
+	}
+	return p, nil
+}
+
+func (p *Pane) is(k, action string) bool { return p.ctx.Keys != nil && p.ctx.Keys.Is(k, action) }
+
+func (p *Pane) key(k string) tea.Cmd {
+	switch {
+	case p.is(k, "table.down"):
+		p.tbl.Move(1)
+	case p.is(k, "table.up"):
+		p.tbl.Move(-1)
+	case p.is(k, "table.page_down"):
+		p.tbl.Page(1)
+	case p.is(k, "table.page_up"):
+		p.tbl.Page(-1)
+	case p.is(k, "table.top"):
+		p.tbl.Top()
+	case p.is(k, "table.bottom"):
+		p.tbl.Bottom()
+	case p.is(k, "table.sort_next"):
+		p.tbl.SortNext(1)
+	case p.is(k, "table.sort_prev"):
+		p.tbl.SortNext(-1)
+	case p.is(k, "table.sort_reverse"):
+		p.tbl.ReverseSort()
+	case p.is(k, "global.refresh"):
+		return p.load()
+	}
+	a, ok := p.selected()
+	if !ok {
+		return nil
+	}
+	h := a.base
+	switch {
+	case p.is(k, "table.open"):
+		return pane.Pivot("compute", "host:"+h)
+	case p.is(k, "agents.instances"):
+		return pane.Pivot("instances", "host:"+h)
+	case p.is(k, "agents.containers"):
+		q := "host:" + h
+		if c := KollaContainer(a.binary); c != "" {
+			q += " name:" + c
+		}
+		return pane.Pivot("containers", q)
+	case p.is(k, "agents.logs"):
+		return pane.Pivot("logs", "host:"+h)
+	case p.is(k, "agents.alerts"):
+		return pane.Pivot("alerts", "host="+h)
+	case p.is(k, "agents.panels"):
+		return pane.Pivot("panels", "host:"+h)
+	case p.is(k, "table.copy"):
+		text := a.id
+		if text == "" {
+			text = a.host + " " + a.binary
+		}
+		return tea.Batch(func() tea.Msg { return pane.CopyMsg{Text: text} }, pane.Toast(themes.Info, "copied "+safe.Text(text)))
+	}
+	return nil
+}
+
+// KollaContainer maps a service binary to its Kolla-Ansible container name
+// (neutron-openvswitch-agent -> neutron_openvswitch_agent, nova-compute ->
+// nova_compute). "" when the binary is not a plain service name.
+func KollaContainer(binary string) string {
+	b := strings.TrimSpace(binary)
+	if b == "" {
+		return ""
+	}
+	for _, r := range b {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return ""
+		}
+	}
+	return strings.ReplaceAll(b, "-", "_")
+}
+
+func (p *Pane) selected() (*agent, bool) {
+	r, ok := p.tbl.Selected()
+	if !ok {
+		return nil, false
+	}
+	for i := range p.all {
+		if rowKey(&p.all[i]) == r.Key {
+			return &p.all[i], true
+		}
+	}
+	return nil, false
+}
+
+func rowKey(a *agent) string {
+	return kindNames[a.kind] + "/" + a.host + "/" + a.binary + "/" + a.id
+}
+
+// rebuild merges the three lists: hosts with a dead agent first, then by
+// host; within a host dead first, then service and binary.
+func (p *Pane) rebuild() {
+	p.all = p.all[:0]
+	hostDead := map[string]bool{}
+	for k := range p.lists {
+		for _, a := range p.lists[k].agents {
+			p.all = append(p.all, a)
+			if a.dead {
+				hostDead[a.base] = true
+			}
+		}
+	}
+	sort.SliceStable(p.all, func(i, j int) bool {
+		a, b := &p.all[i], &p.all[j]
+		if da, db := hostDead[a.base], hostDead[b.base]; da != db {
+			return da
+		}
+		if a.base != b.base {
+			return a.base < b.base
+		}
+		if a.dead != b.dead {
+			return a.dead
+		}
+		if a.kind != b.kind {
+			return a.kind < b.kind
+		}
+		if a.binary != b.binary {
+			return a.binary < b.binary
+		}
+		return a.host < b.host
+	})
+	p.apply()
+}
+
+func (p *Pane) apply() {
+	now := p.ctx.Now()
+	rows := make([]table.Row, 0, len(p.all))
+	for i := range p.all {
+		a := &p.all[i]
+		if !p.query.Empty() && !p.query.Match(fields(a)) {
+			continue
+		}
+		rows = append(rows, buildRow(a, now))
+	}
+	p.tbl.SetRows(rows)
+}
+
+func stateText(a *agent) string {
+	if a.dead {
+		if a.kind == kNeutron {
+			return "DEAD"
+		}
+		return "DOWN"
+	}
+	return "up"
+}
+
+func fields(a *agent) map[string]string {
+	state := "up"
+	if a.dead {
+		state = "down dead"
+	}
+	return map[string]string{"host": a.host, "service": kindNames[a.kind], "type": a.typ, "binary": a.binary,
+		"state": state, "admin": a.admin, "zone": a.zone, "id": a.id}
+}
+
+func buildRow(a *agent, now time.Time) table.Row {
+	beat, beatSort := "-", ""
+	if !a.beat.IsZero() {
+		d := now.Sub(a.beat)
+		beat, beatSort = pane.Age(d), fmt.Sprint(int64(d/time.Second))
+	}
+	state := table.S(stateText(a), themes.OK)
+	if a.dead {
+		state.Role = themes.Crit
+	}
+	admin := table.C(a.admin)
+	if a.adminDown {
+		admin.Role = themes.Warn
+	}
+	r := table.Row{Key: rowKey(a), Cells: []table.Cell{
+		table.C(a.host), table.C(kindNames[a.kind]), table.C(a.typ), table.C(a.binary),
+		state, admin, table.C(a.zone), {Text: beat, Sort: beatSort},
+	}}
+	if a.dead {
+		r.Role = themes.Crit
+	}
+	return r
+}
+
+// View renders the pane.
+func (p *Pane) View(width, height int) string {
+	if width < 1 || height < 1 {
+		return ""
+	}
+	th := p.ctx.Theme
+	if th == nil {
+		th = themes.Default(true)
+	}
+	now := p.ctx.Now()
+	lines := []string{th.Render(themes.Title, safe.Fit(p.header(now), width))}
+	for k := range p.lists {
+		l := &p.lists[k]
+		if l.err == nil {
+			continue
+		}
+		if errors.Is(l.err, openstack.ErrNoService) {
+			lines = append(lines, th.Render(themes.Muted, safe.Fit("· "+kindNames[k]+": not in this cloud's catalog", width)))
+			continue
+		}
+		s := "✗ " + kindNames[k] + " failed"
+		if !l.at.IsZero() {
+			s += " (showing data from " + pane.Age(now.Sub(l.at)) + " ago)"
+		}
+		lines = append(lines, th.Render(themes.Crit, safe.Fit(s+": "+l.err.Error(), width)))
+	}
+	var foot string
+	if a, ok := p.selected(); ok {
+		foot = th.Render(themes.Info, safe.Fit(detailLine(a, now), width))
+	}
+	body := height - len(lines)
+	if foot != "" {
+		body--
+	}
+	if body > 0 {
+		st := p.Status()
+		if st.Updated.IsZero() && st.Loading {
+			lines = append(lines, th.Render(themes.Muted, safe.Fit("loading agents and services…", width)))
+		} else {
+			lines = append(lines, p.tbl.View(width, body, th))
+		}
+	}
+	if foot != "" && body > 0 {
+		lines = append(lines, foot)
+	}
+	if len(lines) > height {
+		lines = lines[:height]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// detailLine spells out the selected row in full (the table truncates).
+func detailLine(a *agent, now time.Time) string {
+	parts := []string{a.host + " " + a.binary + ": " + stateText(a), "admin " + a.admin}
+	if !a.beat.IsZero() {
+		parts = append(parts, "heartbeat "+pane.Age(now.Sub(a.beat))+" ago")
+	}
+	if a.zone != "" {
+		parts = append(parts, "zone "+a.zone)
+	}
+	if a.id != "" {
+		parts = append(parts, "id "+a.id)
+	}
+	return strings.Join(parts, " · ")
+}
+
+func (p *Pane) header(now time.Time) string {
+	dead := 0
+	hosts := map[string]bool{}
+	for i := range p.all {
+		if p.all[i].dead {
+			dead++
+			hosts[p.all[i].base] = true
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d agents/services", len(p.all))
+	if dead > 0 {
+		fmt.Fprintf(&b, " · %d DEAD on %d hosts", dead, len(hosts))
+	} else if len(p.all) > 0 {
+		b.WriteString(" · all alive")
+	}
+	if p.filterText != "" {
+		fmt.Fprintf(&b, " · filter: %s (%d shown)", safe.Text(p.filterText), p.tbl.Len())
+	}
+	st := p.Status()
+	switch {
+	case st.Updated.IsZero() && st.Loading:
+		b.WriteString(" · loading…")
+	case st.Updated.IsZero():
+		b.WriteString(" · no data")
+	default:
+		b.WriteString(" · updated " + pane.Age(now.Sub(st.Updated)) + " ago")
+		if st.Loading {
+			b.WriteString(" · refreshing…")
+		}
+	}
+	return b.String()
+}

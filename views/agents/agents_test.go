@@ -1,0 +1,298 @@
+package agents
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/keymap"
+	"github.com/stackpit/stackpit/themes"
+	"github.com/stackpit/stackpit/views/pane"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+var t0 = time.Date(2026, 11, 22, 16, 0, 0, 0, time.UTC)
+
+const evil = "\x1b]52;c;ZWNobyBoaQ==\a\x1b[2Jevil"
+
+type fakeSource struct {
+	net    []openstack.NetworkAgent
+	nova   []openstack.ComputeService
+	cinder []openstack.VolumeService
+	netErr error
+	volErr error
+	calls  int
+}
+
+func (f *fakeSource) NetworkAgents(ctx context.Context) ([]openstack.NetworkAgent, error) {
+	f.calls++
+	return f.net, f.netErr
+}
+func (f *fakeSource) ComputeServices(ctx context.Context) ([]openstack.ComputeService, error) {
+	f.calls++
+	return f.nova, nil
+}
+func (f *fakeSource) VolumeServices(ctx context.Context) ([]openstack.VolumeService, error) {
+	f.calls++
+	return f.cinder, f.volErr
+}
+
+// fixture: compute04 lost power (nova-compute down + forced down, its OVS
+// agent dead); control02's cinder-volume is down; the rest alive.
+func fixture() *fakeSource {
+	f := &fakeSource{}
+	for i := 1; i <= 3; i++ {
+		h := fmt.Sprintf("control%02d", i)
+		for _, b := range []string{"nova-conductor", "nova-scheduler"} {
+			f.nova = append(f.nova, openstack.ComputeService{ID: h + b, Binary: b, Host: h, Zone: "internal", Status: "enabled", State: "up", UpdatedAt: t0.Add(-4 * time.Second)})
+		}
+		f.net = append(f.net,
+			openstack.NetworkAgent{ID: "l3-" + h, Type: "L3 agent", Binary: "neutron-l3-agent", Host: h, Zone: "nova", Alive: true, AdminUp: true, HeartbeatAt: t0.Add(-20 * time.Second)},
+			openstack.NetworkAgent{ID: "dhcp-" + h, Type: "DHCP agent", Binary: "neutron-dhcp-agent", Host: h, Zone: "nova", Alive: true, AdminUp: i != 3, HeartbeatAt: t0.Add(-10 * time.Second)})
+		vs := openstack.VolumeService{Binary: "cinder-volume", Host: h + "@rbd-1", Zone: "nova", Status: "enabled", State: "up", UpdatedAt: t0.Add(-7 * time.Second)}
+		if i == 2 {
+			vs.State, vs.UpdatedAt = "down", t0.Add(-10*time.Minute)
+		}
+		f.cinder = append(f.cinder, vs, openstack.VolumeService{Binary: "cinder-scheduler", Host: h, Zone: "nova", Status: "enabled", State: "up", UpdatedAt: t0.Add(-3 * time.Second)})
+	}
+	for i := 1; i <= 4; i++ {
+		h := fmt.Sprintf("compute%02d", i)
+		s := openstack.ComputeService{ID: "nc-" + h, Binary: "nova-compute", Host: h, Zone: "nova", Status: "enabled", State: "up", UpdatedAt: t0.Add(-2 * time.Second)}
+		a := openstack.NetworkAgent{ID: "ovs-" + h, Type: "Open vSwitch agent", Binary: "neutron-openvswitch-agent", Host: h, Alive: true, AdminUp: true, HeartbeatAt: t0.Add(-15 * time.Second)}
+		if i == 4 {
+			s.State, s.Status, s.ForcedDown, s.DisabledReason, s.UpdatedAt = "down", "disabled", true, "power loss", t0.Add(-5*time.Minute)
+			a.Alive, a.HeartbeatAt = false, t0.Add(-5*time.Minute)
+		}
+		f.nova = append(f.nova, s)
+		f.net = append(f.net, a)
+	}
+	f.net = append(f.net, openstack.NetworkAgent{ID: "evil", Type: "Metadata agent", Binary: "neutron-metadata-agent", Host: evil, Alive: true, AdminUp: true, HeartbeatAt: t0})
+	return f
+}
+
+func newPane(src Source) (*Pane, *time.Time) {
+	now := t0
+	ctx := pane.Context{Theme: themes.Default(true), Keys: keymap.Defaults(), Now: func() time.Time { return now }, Refresh: 10 * time.Second}
+	return New(ctx, src), &now
+}
+
+func drive(p *Pane, cmd tea.Cmd) []tea.Msg {
+	var out []tea.Msg
+	queue := []tea.Cmd{cmd}
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		switch m := c().(type) {
+		case tea.BatchMsg:
+			queue = append(queue, m...)
+		case loadedMsg:
+			_, next := p.Update(m)
+			queue = append(queue, next)
+		case nil:
+		default:
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func key(s string) tea.KeyPressMsg {
+	if s == "enter" {
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	}
+	return tea.KeyPressMsg{Code: []rune(s)[0], Text: s}
+}
+
+func press(p *Pane, k string) []tea.Msg {
+	_, cmd := p.Update(key(k))
+	return drive(p, cmd)
+}
+
+func loaded(t *testing.T) (*Pane, *fakeSource) {
+	src := fixture()
+	p, now := newPane(src)
+	drive(p, p.Init())
+	*now = now.Add(time.Second)
+	return p, src
+}
+
+func golden(t *testing.T, name, out string) {
+	t.Helper()
+	got := ansi.Strip(out) + "\n"
+	path := filepath.Join("..", "..", "testdata", "golden", "agents", name+".golden")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from golden:\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func checkFrame(t *testing.T, out string, w, h int) {
+	t.Helper()
+	for _, bad := range []string{"\x1b]", "\a", "\x1b[2J"} {
+		if strings.Contains(out, bad) {
+			t.Fatalf("raw %q in output: %q", bad, out)
+		}
+	}
+	lines := strings.Split(out, "\n")
+	if len(lines) > h {
+		t.Fatalf("%d lines > height %d", len(lines), h)
+	}
+	for _, l := range lines {
+		if ansi.StringWidth(l) > w {
+			t.Fatalf("line wider than %d: %q", w, ansi.Strip(l))
+		}
+	}
+}
+
+func TestGoldenSizesDeadFirstGrouped(t *testing.T) {
+	for _, sz := range [][2]int{{120, 40}, {80, 24}, {60, 15}} {
+		p, _ := loaded(t)
+		out := p.View(sz[0], sz[1])
+		checkFrame(t, out, sz[0], sz[1])
+		golden(t, fmt.Sprintf("agents-%dx%d", sz[0], sz[1]), out)
+	}
+	p, _ := loaded(t)
+	rows := p.tbl.Rows()
+	// Hosts with dead agents first (compute04, control02), dead rows first
+	// within them; every host's rows contiguous.
+	var hosts []string
+	seen := map[string]bool{}
+	for _, r := range rows {
+		h, _, _ := strings.Cut(r.Cells[0].Text, "@")
+		if len(hosts) == 0 || hosts[len(hosts)-1] != h {
+			if seen[h] {
+				t.Fatalf("host %s not grouped", h)
+			}
+			seen[h] = true
+			hosts = append(hosts, h)
+		}
+	}
+	if hosts[0] != "compute04" || hosts[1] != "control02" {
+		t.Fatalf("dead hosts not first: %v", hosts)
+	}
+	if rows[0].Cells[4].Text != "DOWN" || rows[1].Cells[4].Text != "DEAD" {
+		t.Fatalf("dead agents not first in their host: %v %v", rows[0].Cells, rows[1].Cells)
+	}
+	if got := rows[2].Cells; got[0].Text != "control02@rbd-1" || got[4].Text != "DOWN" {
+		t.Fatalf("cinder-volume down not first in control02: %v", got)
+	}
+	s := ansi.Strip(p.View(120, 40))
+	for _, want := range []string{"FORCED DOWN · disabled: power loss", "volume (rbd-1)", "Open vSwitch agent", `\e]52;c;`, "3 DEAD on 2 hosts"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("view lacks %q", want)
+		}
+	}
+}
+
+func TestFilter(t *testing.T) {
+	p, _ := loaded(t)
+	for q, want := range map[string]int{"host:compute04": 2, "service:neutron": 11, "state:down": 3, "binary:nova-compute": 4,
+		"admin:down": 2, "admin:forced": 1, "host:control02": 6, "type:volume": 3, "ovs": 4} {
+		p.SetFilter(q)
+		if p.tbl.Len() != want {
+			t.Errorf("filter %q: %d rows, want %d", q, p.tbl.Len(), want)
+		}
+	}
+}
+
+func TestPivotsAndKollaNames(t *testing.T) {
+	p, _ := loaded(t)
+	p.SetFilter("host:compute04 binary:neutron-openvswitch-agent")
+	cases := map[string]pane.PivotMsg{
+		"enter": {Pane: "compute", Query: "host:compute04"},
+		"i":     {Pane: "instances", Query: "host:compute04"},
+		"C":     {Pane: "containers", Query: "host:compute04 name:neutron_openvswitch_agent"},
+		"L":     {Pane: "logs", Query: "host:compute04"},
+		"A":     {Pane: "alerts", Query: "host=compute04"},
+		"P":     {Pane: "panels", Query: "host:compute04"},
+	}
+	for k, want := range cases {
+		msgs := press(p, k)
+		if len(msgs) != 1 || msgs[0] != want {
+			t.Errorf("key %s: %#v, want %#v", k, msgs, want)
+		}
+	}
+	// Cinder volume service: pivots use the host without @backend.
+	p.SetFilter("host:control02 binary:cinder-volume")
+	if msgs := press(p, "C"); len(msgs) != 1 || msgs[0] != (pane.PivotMsg{Pane: "containers", Query: "host:control02 name:cinder_volume"}) {
+		t.Errorf("cinder pivot %#v", msgs)
+	}
+	for in, want := range map[string]string{"neutron-openvswitch-agent": "neutron_openvswitch_agent", "nova-compute": "nova_compute",
+		"neutron-ovn-metadata-agent": "neutron_ovn_metadata_agent", "ovn-controller": "ovn_controller", "": "", "x y": "", "evil\x1b": ""} {
+		if got := KollaContainer(in); got != want {
+			t.Errorf("KollaContainer(%q) = %q, want %q", in, got, want)
+		}
+	}
+	drive(p, p.Pivot("host:compute01"))
+	if p.tbl.Len() != 2 {
+		t.Fatalf("pivot host:compute01: %d rows", p.tbl.Len())
+	}
+}
+
+func TestPerServiceErrorsInline(t *testing.T) {
+	src := fixture()
+	src.netErr = errors.New("neutron: 503 Service Unavailable: The server is currently unavailable")
+	src.volErr = fmt.Errorf("cinder: %w", openstack.ErrNoService)
+	p, _ := newPane(src)
+	drive(p, p.Init())
+	out := p.View(120, 20)
+	checkFrame(t, out, 120, 20)
+	s := ansi.Strip(out)
+	if !strings.Contains(s, "neutron failed: neutron: 503 Service Unavailable") || !strings.Contains(s, "cinder: not in this cloud's catalog") {
+		t.Fatalf("errors not inline:\n%s", s)
+	}
+	if !strings.Contains(s, "nova-compute") {
+		t.Fatal("nova rows lost because of another service's error")
+	}
+	if st := p.Status(); st.Err == nil || !strings.Contains(st.Err.Error(), "503") {
+		t.Fatalf("status err %v", st.Err)
+	}
+	golden(t, "errors-120x20", out)
+}
+
+func TestTickNoOverlap(t *testing.T) {
+	src := fixture()
+	p, now := newPane(src)
+	cmd := p.Init()
+	*now = now.Add(5 * time.Second)
+	if _, c := p.Update(pane.TickMsg(*now)); c != nil {
+		t.Fatal("refresh started while loads outstanding")
+	}
+	drive(p, cmd)
+	if src.calls != 3 {
+		t.Fatalf("calls %d", src.calls)
+	}
+	if _, c := p.Update(pane.TickMsg(*now)); c != nil {
+		t.Fatal("refresh before interval")
+	}
+	*now = now.Add(5 * time.Second)
+	if _, c := p.Update(pane.TickMsg(*now)); c == nil {
+		t.Fatal("no refresh after interval")
+	}
+}
