@@ -124,16 +124,44 @@ func TestDemoReadsComputeHosts(t *testing.T) {
 		t.Errorf("%d nova-compute services", computes)
 	}
 	hv, err := oc.Hypervisors(ctx)
-	if err != nil && !errors.Is(err, openstack.ErrNoService) {
+	if err != nil {
 		t.Fatal(err)
 	}
 	if len(hv) != 6 {
 		t.Fatalf("%d hypervisors", len(hv))
 	}
-	for _, h := range hv {
-		if h.RunningVMs == 0 || h.Hostname == "" {
-			t.Errorf("hypervisor %+v", h)
+	perHost := map[string]int{}
+	c.Story.Lock(func() {
+		for _, in := range c.Story.Instances {
+			if !in.Deleted {
+				perHost[in.Host]++
+			}
 		}
+	})
+	for _, h := range hv {
+		if h.UsageFrom != "placement" || h.RunningVMs != perHost[h.Hostname] || h.VCPUsUsed == 0 || h.VCPUs == 0 || h.MemUsed == 0 {
+			t.Errorf("hypervisor %s: %d VMs (story %d), usage from %q, vcpu %d/%d", h.Hostname, h.RunningVMs, perHost[h.Hostname], h.UsageFrom, h.VCPUsUsed, h.VCPUs)
+		}
+	}
+	deadAgents := func() map[string]bool {
+		ag, err := oc.NetworkAgents(ctx)
+		if err != nil || len(ag) == 0 {
+			t.Fatalf("agents: %d, %v", len(ag), err)
+		}
+		out := map[string]bool{}
+		for _, a := range ag {
+			if !a.Alive {
+				out[a.Host] = true
+			}
+		}
+		return out
+	}
+	if d := deadAgents(); len(d) != 0 {
+		t.Errorf("dead agents at start: %v", d)
+	}
+	vs, err := oc.VolumeServices(ctx)
+	if err != nil || len(vs) == 0 {
+		t.Fatalf("cinder services: %d, %v", len(vs), err)
 	}
 
 	// compute04 loses power 45 s in; after the heartbeat timeout it is down.
@@ -150,6 +178,9 @@ func TestDemoReadsComputeHosts(t *testing.T) {
 		if s.Binary == "nova-compute" && (s.Host == "compute04") != (s.State == "down") {
 			t.Errorf("after the failure: %s %s", s.Host, s.State)
 		}
+	}
+	if d := deadAgents(); len(d) != 1 || !d["compute04"] {
+		t.Errorf("dead agents after the failure: %v", d)
 	}
 }
 
