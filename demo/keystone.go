@@ -115,7 +115,7 @@ func (c *Cloud) issueToken(w http.ResponseWriter, r *http.Request) {
 		var eps []map[string]any
 		for _, iface := range []string{"public", "internal", "admin"} {
 			eps = append(eps, map[string]any{"id": s.Name + "-" + iface, "interface": iface, "region": "RegionOne",
-				"region_id": "RegionOne", "url": base + s.CatalogPath})
+				"region_id": "RegionOne", "url": base + strings.ReplaceAll(s.CatalogPath, "{project_id}", projID)})
 		}
 		catalog = append(catalog, map[string]any{"id": s.Name, "type": s.CatalogType, "name": s.Name, "endpoints": eps})
 	}

@@ -44,10 +44,9 @@ type microversion struct{ major, minor int }
 
 func (v microversion) String() string { return fmt.Sprintf("%d.%d", v.major, v.minor) }
 
-// atLeast reports whether v >= 2.minor.
-func (v microversion) atLeast(minor int) bool {
-	return v.major > 2 || (v.major == 2 && v.minor >= minor)
-}
+// atLeast reports whether v >= <major>.minor. Each service has one major
+// version (Nova 2, Placement 1, Cinder 3); others are refused before use.
+func (v microversion) atLeast(minor int) bool { return v.minor >= minor }
 
 func parseMicroversion(s string) (microversion, bool) {
 	maj, min, ok := strings.Cut(strings.TrimSpace(s), ".")
