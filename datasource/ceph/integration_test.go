@@ -275,3 +275,29 @@ func TestRealMarkOutInAndOSDNoout(t *testing.T) {
 		t.Fatal("marking a missing OSD must fail")
 	}
 }
+
+func TestRealCommandSource(t *testing.T) {
+	conf := env(t, "STACKPIT_TEST_CEPH_CONF")
+	ro := ceph.NewCommand([]string{"ceph", "-c", conf}, true)
+	c, err := ro.Snapshot(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Notes) > 0 || len(c.OSDs) != 3 || c.OSDs[0].Host != "compute01" || len(c.Pools) < 4 || len(c.Mons) != 1 {
+		t.Fatalf("notes %v osds %+v pools %d mons %+v", c.Notes, c.OSDs, len(c.Pools), c.Mons)
+	}
+	if err := ro.SetNoout(ctx(t), true); !errors.Is(err, httpclient.ErrReadOnly) {
+		t.Fatalf("read-only command: %v", err)
+	}
+	rw := ceph.NewCommand([]string{"ceph", "-c", conf}, false)
+	t.Cleanup(func() { _ = rw.SetNoout(context.Background(), false) })
+	if _, err := cephview.NooutAction(rw, true).Run(ctx(t), func(pane.Progress) {}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cephview.NooutAction(rw, false).Run(ctx(t), func(pane.Progress) {}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rw.MarkOSD(ctx(t), 99, false); err == nil {
+		t.Fatal("ceph osd out 99 must fail")
+	}
+}

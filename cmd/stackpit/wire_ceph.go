@@ -1,0 +1,72 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/stackpit/stackpit/config"
+	ds "github.com/stackpit/stackpit/datasource/ceph"
+	cephview "github.com/stackpit/stackpit/views/ceph"
+	"github.com/stackpit/stackpit/views/pane"
+)
+
+func init() {
+	registerPane(PaneSpec{ID: "ceph", Title: "Ceph", Order: 40, Aliases: []string{"storage", "osd", "osds"},
+		Build: buildCeph})
+}
+
+// buildCeph picks the Ceph source: the mgr dashboard API (which can also
+// act), falling back to the prometheus module's metrics, or a configured
+// command (`ssh mon1 ceph`) when neither HTTP API is enabled.
+func buildCeph(e *Env) (pane.Pane, error) {
+	cc := e.Cloud.Ceph
+	if cc == nil || (cc.URL == "" && cc.MetricsURL == "" && len(cc.Command) == 0) {
+		return nil, errNotConfigured("ceph", e.CloudName)
+	}
+	var (
+		src   ds.Source
+		actor ds.Actor
+	)
+	if cc.URL != "" {
+		// The client logs in itself (POST /api/auth -> JWT): keep the
+		// credentials out of the transport, which would otherwise send
+		// them as Basic auth on every request.
+		ep := cc.Endpoint
+		ep.Username, ep.Password, ep.Bearer = "", "", ""
+		hc, err := e.HTTP(&ep, false)
+		if err != nil {
+			return nil, fmt.Errorf("ceph dashboard: %w", err)
+		}
+		d, err := ds.NewDashboard(hc, ds.DashboardOptions{URL: cc.URL, Username: cc.Username, Password: cc.Password, Token: cc.Bearer})
+		if err != nil {
+			return nil, err
+		}
+		src, actor = d, d
+	}
+	var second ds.Source
+	if cc.MetricsURL != "" {
+		hc, err := e.HTTP(&config.Endpoint{CAFile: cc.CAFile, Insecure: cc.Insecure, Headers: cc.Headers}, false)
+		if err != nil {
+			return nil, fmt.Errorf("ceph metrics: %w", err)
+		}
+		m, err := ds.NewMetrics(hc, cc.MetricsURL)
+		if err != nil {
+			return nil, err
+		}
+		second = m
+	}
+	if len(cc.Command) > 0 {
+		cmd := ds.NewCommand(cc.Command, e.ReadOnly)
+		if src == nil {
+			src, actor = cmd, cmd
+		} else if second == nil {
+			second = cmd
+		}
+	}
+	switch {
+	case src == nil:
+		src = second
+	case second != nil:
+		src = ds.Fallback{Primary: src, Secondary: second}
+	}
+	return cephview.New(e.Ctx, src, actor), nil
+}
