@@ -338,12 +338,37 @@ func (c *Ceph) UnmarshalYAML(n *yaml.Node) error {
 
 // endpointFields is Endpoint without its UnmarshalYAML method.
 type endpointFields struct {
-	URL      string            `yaml:"url"`
-	CAFile   string            `yaml:"ca_file"`
-	Insecure bool              `yaml:"insecure"`
-	Headers  map[string]string `yaml:"headers"`
-	Username string            `yaml:"username"`
-	Password string            `yaml:"password"`
-	Bearer   string            `yaml:"bearer_token"`
+	URL      string            `yaml:"url,omitempty"`
+	CAFile   string            `yaml:"ca_file,omitempty"`
+	Insecure bool              `yaml:"insecure,omitempty"`
+	Headers  map[string]string `yaml:"headers,omitempty"`
+	Username string            `yaml:"username,omitempty"`
+	Password string            `yaml:"password,omitempty"`
+	Bearer   string            `yaml:"bearer_token,omitempty"`
 	Line     int               `yaml:"-"`
 }
+
+// Marshalling (stackpit demo serve writes configs): the mirror of the
+// custom unmarshalling above.
+
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+func (l Loki) MarshalYAML() (any, error) {
+	return struct {
+		endpointFields `yaml:",inline"`
+		TenantID       string `yaml:"tenant_id,omitempty"`
+		HostLabel      string `yaml:"host_label,omitempty"`
+		ContainerLabel string `yaml:"container_label,omitempty"`
+		BufferLines    int    `yaml:"buffer_lines,omitempty"`
+	}{endpointFields(l.Endpoint), l.TenantID, l.HostLabel, l.ContainerLabel, l.BufferLines}, nil
+}
+
+func (c Ceph) MarshalYAML() (any, error) {
+	return struct {
+		endpointFields `yaml:",inline"`
+		MetricsURL     string   `yaml:"metrics_url,omitempty"`
+		Command        []string `yaml:"command,omitempty"`
+	}{endpointFields(c.Endpoint), c.MetricsURL, c.Command}, nil
+}
+
+func (e Endpoint) MarshalYAML() (any, error) { return endpointFields(e), nil }

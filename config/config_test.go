@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 func TestParseGood(t *testing.T) {
@@ -80,5 +82,25 @@ func TestResolveAuthFromCloudsYAML(t *testing.T) {
 	}
 	if a.User() != "admin" || a.Region() != "RegionOne" || a.Options.Password != "s3cret" {
 		t.Fatalf("auth %+v", a.Options)
+	}
+}
+
+func TestMarshalRoundTrip(t *testing.T) {
+	f := File{Clouds: map[string]*Cloud{"demo": {Refresh: Duration(3e9),
+		Prometheus: &Endpoint{URL: "http://127.0.0.1:1"},
+		Loki:       &Loki{Endpoint: Endpoint{URL: "http://127.0.0.1:2"}, HostLabel: "host"},
+		Ceph:       &Ceph{Endpoint: Endpoint{URL: "http://127.0.0.1:3", Username: "u"}},
+		OpenStack:  &OpenStackAuth{AuthURL: "http://127.0.0.1:4/v3", Username: "admin"}}}}
+	b, err := yaml.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := Parse("x.yaml", b)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	c := g.Cloud("demo")
+	if c.Loki.URL != "http://127.0.0.1:2" || c.Ceph.Username != "u" || c.Refresh.D().Seconds() != 3 || c.OpenStack.Username != "admin" {
+		t.Fatalf("round trip lost data:\n%s", b)
 	}
 }

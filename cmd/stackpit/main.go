@@ -3,6 +3,7 @@
 //	stackpit [--cloud NAME] [--region R] [--readonly]   the cockpit
 //	stackpit --demo [--demo-scale N]                    against the built-in demo cloud
 //	stackpit config check [--config FILE]               validate configuration
+//	stackpit demo serve --config-out FILE              only the demo cloud, in its own process
 package main
 
 import (
@@ -59,6 +60,9 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) >= 2 && args[0] == "config" && args[1] == "check" {
 		return configCheck(args[2:], stdout, stderr)
+	}
+	if len(args) >= 2 && args[0] == "demo" && args[1] == "serve" {
+		return demoServe(args[2:], stdout, stderr)
 	}
 	if len(args) >= 1 && args[0] == "version" {
 		fmt.Fprintln(stdout, "stackpit", version)
