@@ -300,21 +300,25 @@ func (a Alert) Name() string { return a.Labels["alertname"] }
 // Severity is the severity label (lower-cased).
 func (a Alert) Severity() string { return strings.ToLower(a.Labels["severity"]) }
 
-// Host is the host the alert is about: the host or hostname label, or the
-// instance label without its port.
+// Host is the host the alert is about: the host, hostname or nodename
+// label; failing those, the instance label's host for node_exporter
+// targets (job "node" or port 9100). Other exporters' instance is where
+// the exporter runs (a Ceph mgr, an OpenStack exporter), not the subject.
 func (a Alert) Host() string {
 	for _, k := range []string{"host", "hostname", "nodename", "node"} {
 		if v := a.Labels[k]; v != "" {
 			return v
 		}
 	}
-	if v := a.Labels["instance"]; v != "" {
-		if h, _, ok := strings.Cut(v, ":"); ok && h != "" && !strings.HasPrefix(v, "[") {
-			return h
-		}
+	v := a.Labels["instance"]
+	h, port, ok := strings.Cut(v, ":")
+	if v == "" || strings.HasPrefix(v, "[") || (a.Labels["job"] != "node" && port != "9100") {
+		return ""
+	}
+	if !ok {
 		return v
 	}
-	return ""
+	return h
 }
 
 // Silenced and Inhibited report the suppression reasons.

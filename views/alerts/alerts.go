@@ -588,14 +588,18 @@ func (p *Pane) apply() {
 		if title == "" {
 			title = "(no " + label + ")"
 		}
-		state := fmt.Sprintf("%d/%d", active, len(as))
+		state := fmt.Sprintf("%d firing", active)
+		summary := fmt.Sprintf("%d alert(s)", len(as))
+		if sup := len(as) - active; sup > 0 {
+			summary += fmt.Sprintf(", %d suppressed", sup)
+		}
 		rows = append(rows, table.Row{Key: groupKeyPrefix + n, Role: themes.Title, Cells: []table.Cell{
 			{Text: sev, Role: role},
-			{Text: state + " on"},
+			{Text: state},
 			table.C(pane.Age(p.ctx.Now().Sub(oldest))),
 			table.C("▾ " + label + "=" + title),
 			table.C(host),
-			table.C(fmt.Sprintf("%d alert(s), %d firing, %d suppressed", len(as), active, len(as)-active)),
+			table.C(summary),
 			table.C(""),
 		}})
 		for _, a := range as {

@@ -344,7 +344,11 @@ func (f *Form) View(width, height int, th *themes.Theme) string {
 					ps = append(ps, " "+p.Label+" ")
 				}
 			}
-			val = strings.Join(ps, "") + " or " + string(f.text[fEnds]) + cursor
+			custom := string(f.text[fEnds]) + cursor
+			if custom == "" {
+				custom = "(type 90m or an end time)"
+			}
+			val = strings.Join(ps, "") + " or " + custom
 			if start, end, err := f.times(); err == nil {
 				val += "  → until " + end.Format("2006-01-02 15:04") + " (" + pane.Age(end.Sub(start)) + ")"
 			}
