@@ -840,3 +840,21 @@ func (e *promEvaluator) bin(b *pBin, t time.Time) (pval, error) {
 	}
 	return pval{v: out}, nil
 }
+
+// Query evaluates q (the demo's PromQL subset) at t as an instant vector.
+// The test exporter uses it to backfill alert states.
+func (w *PromWorld) Query(q string, t time.Time) ([]PromSample, error) {
+	n, err := parseProm(q)
+	if err != nil {
+		return nil, err
+	}
+	ev := &promEvaluator{w: w, cache: map[int64][]PromSample{}}
+	v, err := ev.eval(n, t)
+	if err != nil {
+		return nil, err
+	}
+	if v.scalar {
+		return []PromSample{{Labels: map[string]string{}, Value: v.s}}, nil
+	}
+	return v.v, nil
+}

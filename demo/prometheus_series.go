@@ -217,7 +217,9 @@ func (w *PromWorld) Raw(at time.Time) []PromSample {
 	add := func(v float64, kv ...string) {
 		l := make(map[string]string, len(kv)/2)
 		for i := 0; i+1 < len(kv); i += 2 {
-			l[kv[i]] = kv[i+1]
+			if kv[i+1] != "" { // Prometheus drops empty labels
+				l[kv[i]] = kv[i+1]
+			}
 		}
 		out = append(out, PromSample{Labels: l, Value: v})
 	}
