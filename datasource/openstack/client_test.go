@@ -363,7 +363,7 @@ func TestReaderForbiddenKeepsNovaText(t *testing.T) {
 		t.Errorf("message %q", ae.Message)
 	}
 	err = c.Reboot(ctxT(t), "x", false)
-	if !errors.As(err, &ae) || ae.RequestID != "req-e15d17df" || !strings.Contains(err.Error(), "os_compute_api:servers:reboot") {
+	if !errors.As(err, &ae) || ae.RequestID != "req-e15d17df" || !strings.Contains(err.Error(), "os_compute_api:servers:reboot to be performed. (request req-e15d17df)") {
 		t.Errorf("reboot err = %v", err)
 	}
 }
@@ -412,8 +412,9 @@ func TestUnreachable(t *testing.T) {
 	f.srv.CloseClientConnections()
 	f.srv.Close()
 	_, err = c.Servers(ctxT(t))
-	if !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "nova unreachable") {
-		t.Errorf("Servers after close: %v", err)
+	if !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "nova unreachable: GET /compute/v2.1/servers/detail") ||
+		!strings.Contains(err.Error(), "connection refused") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("Servers after close: %q", err)
 	}
 }
 
@@ -461,6 +462,10 @@ func TestReadOnlyRefusesActionsAndSendsNothing(t *testing.T) {
 		if err := fn(); !errors.Is(err, httpclient.ErrReadOnly) {
 			t.Errorf("%s: want ErrReadOnly, got %v", name, err)
 		}
+	}
+	err := c.Reboot(ctx, "x", false)
+	if want := "nova: refused: read-only session: POST /compute/v2.1/servers/x/action"; err == nil || err.Error() != want {
+		t.Errorf("read-only message %q, want %q", err, want)
 	}
 	for _, r := range f.requests("", "") {
 		if !httpclient.ReadOnlyAllowed(r.Method, r.Path) {
@@ -738,4 +743,14 @@ func idsOf(ss []Server) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+func TestIdentityFromReaderToken(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	f.tokenBody = "keystone-token-response-body-reader.json"
+	c := f.client(t, true)
+	id := c.Identity()
+	if id.User != "auditor" || id.Project != "admin" || len(id.Roles) != 1 || id.Roles[0] != "reader" || id.ProjectID == "" {
+		t.Errorf("identity %+v", id)
+	}
 }

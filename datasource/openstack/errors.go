@@ -48,7 +48,30 @@ func (e *APIError) Error() string {
 	if msg == "" {
 		msg = http.StatusText(e.Status)
 	}
-	return fmt.Sprintf("%s: %s %s: HTTP %d: %s", e.Service, e.Method, shortPath(e.URL), e.Status, msg)
+	out := fmt.Sprintf("%s: %s %s: HTTP %d: %s", e.Service, e.Method, shortPath(e.URL), e.Status, msg)
+	if e.RequestID != "" {
+		out += " (request " + e.RequestID + ")"
+	}
+	return out
+}
+
+// joined is an error with a one-line message of our own that still
+// matches every error in errs with errors.Is/As.
+type joined struct {
+	msg  string
+	errs []error
+}
+
+func (j *joined) Error() string   { return j.msg }
+func (j *joined) Unwrap() []error { return j.errs }
+
+// cause strips net/url's `Get "http://...": ` prefix.
+func cause(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Err != nil {
+		return ue.Err
+	}
+	return err
 }
 
 // Unwrap exposes the sentinel for the status and the original error.
@@ -169,7 +192,7 @@ func wrapErr(service, method, u string, err error) error {
 		return nil
 	}
 	if errors.Is(err, httpclient.ErrReadOnly) {
-		return fmt.Errorf("%s: %s %s: %w", service, method, shortPath(u), err)
+		return &joined{msg: fmt.Sprintf("%s: %v", service, cause(err)), errs: []error{err}}
 	}
 	var reauth gophercloud.ErrUnableToReauthenticate
 	var reauthP *gophercloud.ErrUnableToReauthenticate
@@ -184,7 +207,7 @@ func wrapErr(service, method, u string, err error) error {
 			Message: serviceMessage(ue.Body), RequestID: requestID(ue.ResponseHeader), Err: err}
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("%s: %s %s: timed out: %w", service, method, shortPath(u), errors.Join(ErrUnreachable, err))
+		return &joined{msg: fmt.Sprintf("%s: %s %s: timed out (%v)", service, method, shortPath(u), cause(err)), errs: []error{ErrUnreachable, err}}
 	}
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("%s: %s %s: %w", service, method, shortPath(u), err)
@@ -192,7 +215,7 @@ func wrapErr(service, method, u string, err error) error {
 	var ne net.Error
 	var ue *url.Error
 	if errors.As(err, &ne) || errors.As(err, &ue) {
-		return fmt.Errorf("%s unreachable: %s %s: %w", service, method, shortPath(u), errors.Join(ErrUnreachable, err))
+		return &joined{msg: fmt.Sprintf("%s unreachable: %s %s: %v", service, method, shortPath(u), cause(err)), errs: []error{ErrUnreachable, err}}
 	}
 	return fmt.Errorf("%s: %s %s: %w", service, method, shortPath(u), err)
 }
