@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -150,7 +152,7 @@ func (f *Form) Key(msg tea.KeyPressMsg) FormResult {
 	case "ctrl+u":
 		f.text[f.focus] = nil
 	default:
-		if msg.Text == "" || len(f.text[f.focus]) >= maxFieldLen {
+		if msg.Text == "" || len(f.text[f.focus]) >= maxFieldLen || !printable(msg.Text) {
 			return FormOpen
 		}
 		f.text[f.focus] = append(f.text[f.focus], []rune(msg.Text)...)
@@ -166,6 +168,17 @@ func (f *Form) Key(msg tea.KeyPressMsg) FormResult {
 	}
 	f.err = ""
 	return FormOpen
+}
+
+// printable refuses control characters (pasted escapes, backspace bytes):
+// form values end up in the Alertmanager and in the audit log.
+func printable(s string) bool {
+	for _, r := range s {
+		if !unicode.IsPrint(r) && r != ' ' {
+			return false
+		}
+	}
+	return true
 }
 
 // times resolves the start and end.
@@ -293,6 +306,14 @@ func (f *Form) Preview() []alertmanager.Alert {
 			out = append(out, a)
 		}
 	}
+	// Most severe first, firing before suppressed.
+	sort.SliceStable(out, func(i, j int) bool {
+		ri, rj := SeverityRank(out[i].Severity()), SeverityRank(out[j].Severity())
+		if ri != rj {
+			return ri < rj
+		}
+		return StateLabel(out[i]) == "active" && StateLabel(out[j]) != "active"
+	})
 	return out
 }
 
