@@ -628,7 +628,11 @@ func (p *Pane) healthRows() []table.Row {
 	if p.query.Empty() {
 		rows = append(rows, table.Row{Key: "status", Cells: []table.Cell{table.C(head)}, Role: role})
 	}
-	for _, ch := range c.Checks {
+	checks := append([]ds.Check(nil), c.Checks...)
+	sort.SliceStable(checks, func(i, j int) bool {
+		return ds.SeverityRank(checks[i].Severity) > ds.SeverityRank(checks[j].Severity)
+	})
+	for _, ch := range checks {
 		w, r := sevWord(ch.Severity)
 		line := fmt.Sprintf("%s %s: %s", w, ch.Type, ch.Summary)
 		if ch.Muted {
@@ -863,7 +867,7 @@ func (p *Pane) poolRows() []table.Row {
 		noteRole := themes.Muted
 		switch {
 		case pl.NoRedundancy():
-			note, noteRole, role = "⚠ NO REPLICAS (size 1)", themes.Crit, themes.Warn
+			note, noteRole, role = "⚠ NO REPLICAS", themes.Crit, themes.Warn
 		case pl.MinSize > 0 && pl.Size > 0 && pl.MinSize >= pl.Size && pl.Type != "erasure":
 			note, noteRole = "⚠ min_size = size", themes.Warn
 		case len(pl.Apps) == 0:

@@ -74,22 +74,36 @@ func clip(lines []string, h int) []string {
 	return lines
 }
 
-// wrap breaks untrusted text into sanitized lines of at most w cells.
+// wrap breaks untrusted text into sanitized lines of at most w cells,
+// at spaces where it can (at most 6 lines).
 func wrap(s string, w int) []string {
-	t := safe.Text(s)
 	var out []string
-	for len(t) > 0 && len(out) < 6 {
-		f := safe.Fit(t, w)
-		if safe.Width(f) < safe.Width(t) {
-			// cut without the ellipsis
-			cut := []rune(t)
-			n := min(w, len(cut))
-			out = append(out, string(cut[:n]))
-			t = string(cut[n:])
-			continue
+	line := ""
+	for _, word := range strings.Fields(safe.Text(s)) {
+		for safe.Width(word) > w {
+			if line != "" {
+				out = append(out, line)
+				line = ""
+			}
+			r := []rune(word)
+			out = append(out, string(r[:w]))
+			word = string(r[w:])
 		}
-		out = append(out, f)
-		break
+		switch {
+		case line == "":
+			line = word
+		case safe.Width(line)+1+safe.Width(word) <= w:
+			line += " " + word
+		default:
+			out = append(out, line)
+			line = word
+		}
+	}
+	if line != "" {
+		out = append(out, line)
+	}
+	if len(out) > 6 {
+		out = append(out[:5], safe.Fit(strings.Join(out[5:], " "), w))
 	}
 	return out
 }
@@ -134,7 +148,8 @@ func (p *Pane) summary(th *themes.Theme, width int) []string {
 		}
 	}
 	if len(flags) > 0 {
-		parts = append(parts, "flags "+strings.Join(flags, ","))
+		// Flags first: short, and the thing an operator must not forget.
+		parts = append([]string{"flags " + strings.Join(flags, ",")}, parts...)
 	}
 	rest := " · " + strings.Join(parts, " · ")
 	wordW := safe.Width(word)
