@@ -1,0 +1,335 @@
+package logs
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/stackpit/stackpit/datasource/loki"
+	"github.com/stackpit/stackpit/themes"
+	"github.com/stackpit/stackpit/ui/safe"
+)
+
+// View renders the pane: a header line, the visible log lines, and a
+// footer (the prompt, or search/paused state). Only visible lines are
+// formatted, so cost follows the screen, not the buffer.
+func (m *Model) View(width, height int) string {
+	if width <= 0 || height <= 0 {
+		return ""
+	}
+	th := m.ctx.Theme
+	rows := make([]string, 0, height)
+	rows = append(rows, m.header(width))
+	footer := m.footer(width)
+	bodyH := height - 1 - len(footer)
+	if bodyH < 0 {
+		bodyH = 0
+	}
+	m.lastHeight = bodyH
+	body := m.body(width, bodyH)
+	for len(body) < bodyH {
+		body = append(body, "")
+	}
+	rows = append(rows, body...)
+	rows = append(rows, footer...)
+	if len(rows) > height {
+		rows = rows[:height]
+	}
+	_ = th
+	return strings.Join(rows, "\n")
+}
+
+func (m *Model) header(w int) string {
+	th := m.ctx.Theme
+	var state string
+	switch {
+	case m.follow:
+		state = "● FOLLOW"
+	case m.newWhile > 0:
+		state = fmt.Sprintf("⏸ PAUSED +%d new", m.newWhile)
+	default:
+		state = "⏸ PAUSED"
+	}
+	mode := ""
+	switch m.fstat.Mode {
+	case loki.ModePolling:
+		mode = " POLLING"
+	case loki.ModeTail:
+		mode = " tail"
+	case loki.ModeStopped:
+		mode = " STOPPED"
+	}
+	if m.loading {
+		mode += " loading…"
+	}
+	var flags []string
+	if m.wrap {
+		flags = append(flags, "wrap")
+	}
+	right := fmt.Sprintf("%s%s  %d/%d lines", state, mode, m.buf.n, m.o.BufferLines)
+	if len(flags) > 0 {
+		right += "  " + strings.Join(flags, ",")
+	}
+	right = safe.Fit(right, w)
+	left := safe.Fit(m.query, max(w-safe.Width(right)-1, 0))
+	pad := w - safe.Width(left) - safe.Width(right)
+	if pad < 0 {
+		pad = 0
+	}
+	role := themes.Info
+	if !m.follow {
+		role = themes.Warn
+	}
+	if m.fstat.Mode == loki.ModePolling || m.fstat.Mode == loki.ModeStopped {
+		role = themes.Warn
+	}
+	return th.Render(themes.Title, left) + strings.Repeat(" ", pad) + th.Render(role, right)
+}
+
+func (m *Model) footer(w int) []string {
+	th := m.ctx.Theme
+	if p := m.prompt; p != nil {
+		var out []string
+		if len(p.sugg) > 0 {
+			out = append(out, th.Render(themes.Muted, safe.Fit(strings.Join(p.sugg, "  "), w)))
+		}
+		label := "LogQL> "
+		avail := max(w-len(label)-1, 1)
+		v := p.val
+		start := 0
+		if p.pos > avail {
+			start = p.pos - avail
+		}
+		before := safe.Text(string(v[start:p.pos]))
+		after := ""
+		cur := " "
+		if p.pos < len(v) {
+			cur = safe.Text(string(v[p.pos : p.pos+1]))
+			after = safe.Text(string(v[p.pos+1:]))
+		}
+		line := th.Render(themes.Key, label) + before + th.Render(themes.Selected, cur) +
+			ansi.Truncate(after, max(w-len(label)-safe.Width(before)-1, 0), "…")
+		return append(out, line)
+	}
+	var parts []string
+	if m.err != nil {
+		parts = append(parts, "✗ "+m.err.Error())
+	} else if m.fstat.Err != nil {
+		parts = append(parts, "✗ "+m.fstat.Err.Error())
+	} else if m.fstat.Mode == loki.ModePolling && m.fstat.Note != "" {
+		parts = append(parts, "⇄ "+m.fstat.Note)
+	}
+	if m.search != "" {
+		parts = append(parts, fmt.Sprintf("search %q: %d matches (n/N)", m.search, m.matches))
+	}
+	if len(parts) == 0 {
+		parts = append(parts, m.hint())
+	}
+	role := themes.Muted
+	if m.err != nil || m.fstat.Err != nil {
+		role = themes.Crit
+	}
+	return []string{th.Render(role, safe.Fit(strings.Join(parts, "  "), w))}
+}
+
+func (m *Model) hint() string {
+	k := func(a string) string {
+		if m.ctx.Keys == nil {
+			return "?"
+		}
+		return m.ctx.Keys.KeysText(a)
+	}
+	return fmt.Sprintf("%s query  %s follow  %s wrap  %s time  %s labels  %s request  %s instance  %s/%s host/container  %s save",
+		k("logs.query"), k("logs.follow"), k("logs.wrap"), k("logs.timestamps"), k("logs.labels"),
+		k("logs.pivot_request"), k("logs.pivot_instance"), k("logs.preset_host"), k("logs.preset_container"), k("logs.save"))
+}
+
+// body renders up to h rows ending at the bottom line.
+func (m *Model) body(w, h int) []string {
+	if h <= 0 {
+		return nil
+	}
+	if m.buf.n == 0 {
+		msg := "no lines yet"
+		switch {
+		case m.loading:
+			msg = "loading…"
+		case m.src == nil && m.query == "":
+			msg = "no query: press " + m.keyText("logs.query") + " to enter LogQL"
+		case m.fstat.Mode == loki.ModeTail || m.fstat.Mode == loki.ModePolling:
+			msg = "waiting for lines…"
+		}
+		return []string{m.ctx.Theme.Render(themes.Muted, safe.Fit(msg, w))}
+	}
+	bottom := m.bottom
+	if m.follow {
+		bottom = m.buf.last()
+	}
+	if !m.follow {
+		// Keep the cursor on screen.
+		if m.cursor > bottom {
+			bottom = m.cursor
+		}
+		if m.cursor < bottom-int64(h)+1 && !m.wrap {
+			bottom = m.cursor + int64(h) - 1
+		}
+		bottom = min(max(bottom, m.buf.first()), m.buf.last())
+		m.bottom = bottom
+	}
+	var rows [][]string
+	used := 0
+	for s := bottom; s >= m.buf.first() && used < h; s-- {
+		l, _ := m.buf.at(s)
+		r := m.renderLine(l, w, s == m.cursor && !m.follow)
+		rows = append(rows, r)
+		used += len(r)
+		if m.wrap && !m.follow && s == m.cursor && used > h {
+			break
+		}
+	}
+	if m.wrap && !m.follow && m.cursor < bottom-int64(len(rows))+1 {
+		// The cursor scrolled above the screen while wrapping: anchor on it.
+		m.bottom = m.cursor
+		return m.body(w, h)
+	}
+	out := make([]string, 0, h)
+	for i := len(rows) - 1; i >= 0; i-- {
+		out = append(out, rows[i]...)
+	}
+	if len(out) > h {
+		out = out[len(out)-h:]
+	}
+	return out
+}
+
+func (m *Model) keyText(a string) string {
+	if m.ctx.Keys == nil {
+		return a
+	}
+	return m.ctx.Keys.KeysText(a)
+}
+
+func levelRole(lv level) themes.Role {
+	switch lv {
+	case lvError, lvCrit:
+		return themes.Crit
+	case lvWarn:
+		return themes.Warn
+	case lvTrace, lvDebug:
+		return themes.Muted
+	}
+	return themes.Normal
+}
+
+// renderLine formats one buffered line into one row (or several when
+// wrapping). Text is sanitized before anything measures or styles it.
+func (m *Model) renderLine(l *line, w int, selected bool) []string {
+	th := m.ctx.Theme
+	if l.marker != "" {
+		sym, word, role := "⚠", "NOTICE", themes.Warn
+		switch l.marker {
+		case loki.MarkDrop:
+			sym, word, role = "⚠", "DROPPED", themes.Crit
+		case loki.MarkOverflow:
+			sym, word, role = "✗", "DISCARDED", themes.Crit
+		case loki.MarkReconnect:
+			sym, word, role = "↻", "RECONNECT", themes.Info
+		case loki.MarkMode:
+			sym, word, role = "⇄", "MODE", themes.Info
+		case loki.MarkError:
+			sym, word, role = "✗", "ERROR", themes.Crit
+		}
+		txt := fmt.Sprintf("── %s %s %s ", sym, word, safe.Text(l.text))
+		if l.ts > 0 {
+			txt += "(at " + time.Unix(0, l.ts).In(m.o.Location).Format("15:04:05.000") + ") "
+		}
+		if n := w - safe.Width(txt); n > 0 {
+			txt += strings.Repeat("─", n)
+		}
+		if selected {
+			role = themes.Selected
+		}
+		return []string{th.Render(role, safe.Fit(txt, w))}
+	}
+	var prefix strings.Builder
+	if m.showTS {
+		prefix.WriteString(time.Unix(0, l.ts).In(m.o.Location).Format("15:04:05.000"))
+		prefix.WriteByte(' ')
+	}
+	prefix.WriteString(l.lv.tag())
+	prefix.WriteByte(' ')
+	if m.showLabel && l.labels != nil {
+		h, c := l.labels.Get(m.o.HostLabel), l.labels.Get(m.o.ContainerLabel)
+		var lab string
+		switch {
+		case h != "" && c != "":
+			lab = h + "/" + c
+		case h != "" || c != "":
+			lab = h + c
+		default:
+			lab = l.labels.Key
+		}
+		prefix.WriteString(safe.Text(lab))
+		prefix.WriteByte(' ')
+	}
+	pre := prefix.String()
+	text := safe.Text(l.text)
+	role := levelRole(l.lv)
+	if selected {
+		role = themes.Selected
+	}
+	if !m.wrap {
+		full := pre + text
+		if safe.Width(full) > w {
+			full = ansi.Truncate(full, w, "…")
+		}
+		return []string{m.styleRow(full, len(pre), role)}
+	}
+	wrapped := ansi.Hardwrap(pre+text, w, true)
+	parts := strings.Split(wrapped, "\n")
+	out := make([]string, len(parts))
+	pl := len(pre)
+	for i, p := range parts {
+		out[i] = m.styleRow(p, pl, role)
+		pl = max(pl-len(p), 0)
+	}
+	return out
+}
+
+// styleRow styles a sanitized row: the prefix muted, the text in the
+// level's role, search matches highlighted.
+func (m *Model) styleRow(s string, prefixLen int, role themes.Role) string {
+	th := m.ctx.Theme
+	prefixLen = min(prefixLen, len(s))
+	pre, text := s[:prefixLen], s[prefixLen:]
+	var b strings.Builder
+	preRole := themes.Muted
+	if role == themes.Selected || role == themes.Crit || role == themes.Warn {
+		preRole = role
+	}
+	b.WriteString(th.Render(preRole, pre))
+	if m.searchLow == "" {
+		b.WriteString(th.Render(role, text))
+		return b.String()
+	}
+	low := strings.ToLower(text)
+	if len(low) != len(text) {
+		low = text
+	}
+	for {
+		i := strings.Index(low, m.searchLow)
+		if i < 0 {
+			b.WriteString(th.Render(role, text))
+			return b.String()
+		}
+		b.WriteString(th.Render(role, text[:i]))
+		mr := themes.Match
+		if th.NoColor {
+			mr = themes.Selected // reverse video: still visible without colour
+		}
+		b.WriteString(th.Render(mr, text[i:i+len(m.searchLow)]))
+		text, low = text[i+len(m.searchLow):], low[i+len(m.searchLow):]
+	}
+}

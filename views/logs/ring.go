@@ -1,0 +1,149 @@
+package logs
+
+import (
+	"strings"
+
+	"github.com/stackpit/stackpit/datasource/loki"
+)
+
+// level is a line's severity, detected from its text first (so the marker
+// always matches what the operator reads) and from labels second.
+type level uint8
+
+const (
+	lvNone level = iota
+	lvTrace
+	lvDebug
+	lvInfo
+	lvWarn
+	lvError
+	lvCrit
+)
+
+// tag is the fixed-width text mark of a level: colour is never the only
+// signal.
+func (l level) tag() string {
+	switch l {
+	case lvTrace:
+		return "TRC"
+	case lvDebug:
+		return "DBG"
+	case lvInfo:
+		return "INF"
+	case lvWarn:
+		return "WRN"
+	case lvError:
+		return "ERR"
+	case lvCrit:
+		return "CRT"
+	}
+	return "   "
+}
+
+var levelWords = []struct {
+	word string
+	lv   level
+}{
+	{" CRITICAL ", lvCrit}, {" ERROR ", lvError}, {" WARNING ", lvWarn}, {" WARN ", lvWarn},
+	{" TRACE ", lvTrace}, {" DEBUG ", lvDebug}, {" INFO ", lvInfo},
+	{"[error]", lvError}, {"[warning]", lvWarn}, {"[Warning]", lvWarn}, {"[ERROR]", lvError},
+	{"level=error", lvError}, {"level=warn", lvWarn}, {"level=info", lvInfo}, {"level=debug", lvDebug},
+	{"|ERR|", lvError}, {"|WARN|", lvWarn}, {"|INFO|", lvInfo}, {"|DBG|", lvDebug},
+}
+
+func detectLevel(line string, ls *loki.Labels) level {
+	// Only look at the head of the line: the level sits near the start in
+	// every common format, and a long line stays cheap.
+	head := line
+	if len(head) > 120 {
+		head = head[:120]
+	}
+	for _, w := range levelWords {
+		if strings.Contains(head, w.word) {
+			return w.lv
+		}
+	}
+	v := ls.Get("detected_level")
+	if v == "" {
+		v = ls.Get("level")
+	}
+	switch strings.ToLower(v) {
+	case "critical", "fatal":
+		return lvCrit
+	case "error", "err":
+		return lvError
+	case "warn", "warning":
+		return lvWarn
+	case "info":
+		return lvInfo
+	case "debug":
+		return lvDebug
+	case "trace":
+		return lvTrace
+	}
+	return lvNone
+}
+
+// line is one buffered row: a log line or a marker.
+type line struct {
+	ts     int64
+	text   string
+	labels *loki.Labels
+	lv     level
+	marker loki.MarkerKind // "" for log lines
+}
+
+// ring is a fixed-capacity buffer: appending past capacity overwrites the
+// oldest line, so memory stays flat however long the tail runs. Lines are
+// addressed by absolute sequence numbers that never repeat.
+type ring struct {
+	buf   []line
+	start int   // index of the oldest line
+	n     int   // lines held
+	total int64 // lines ever appended
+}
+
+func newRing(capacity int) *ring {
+	if capacity < 1 {
+		capacity = 1
+	}
+	return &ring{buf: make([]line, 0, min(capacity, 4096)), n: 0}
+}
+
+func (r *ring) capacity() int { return cap(r.buf) }
+
+// append adds a line, returning the evicted one (ok=false if none).
+func (r *ring) append(l line, max int) (evicted line, ok bool) {
+	r.total++
+	if r.n < max {
+		if len(r.buf) < max && r.start == 0 && r.n == len(r.buf) {
+			r.buf = append(r.buf, l)
+			r.n++
+			return line{}, false
+		}
+		r.buf[(r.start+r.n)%len(r.buf)] = l
+		r.n++
+		return line{}, false
+	}
+	evicted = r.buf[r.start]
+	r.buf[r.start] = l
+	r.start = (r.start + 1) % len(r.buf)
+	return evicted, true
+}
+
+func (r *ring) reset() { r.buf, r.start, r.n = r.buf[:0], 0, 0 }
+
+// first is the sequence number of the oldest held line.
+func (r *ring) first() int64 { return r.total - int64(r.n) }
+
+// last is the sequence number of the newest line (first-1 when empty).
+func (r *ring) last() int64 { return r.total - 1 }
+
+// at returns the line with sequence number seq.
+func (r *ring) at(seq int64) (*line, bool) {
+	i := seq - r.first()
+	if i < 0 || i >= int64(r.n) {
+		return nil, false
+	}
+	return &r.buf[(r.start+int(i))%len(r.buf)], true
+}
