@@ -125,6 +125,37 @@ func TestProjectsForbiddenLeavesNamesEmpty(t *testing.T) {
 	if !errors.Is(perr, ErrForbidden) || !strings.Contains(perr.Error(), "identity:list_projects") {
 		t.Errorf("ProjectsError = %v", perr)
 	}
+
+	// The user's own projects (/v3/auth/projects) still get names.
+	f2 := newFakeCloud(t, "2.88")
+	f2.on("GET /identity/v3/projects", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 403, []byte(`{"error": {"code": 403, "message": "You are not authorized to perform the requested action: identity:list_projects.", "title": "Forbidden"}}`))
+	})
+	own := f2.sampleServers("2.88")[0]["tenant_id"].(string)
+	f2.on("GET /identity/v3/auth/projects", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, map[string]any{"projects": []map[string]any{{"id": own, "name": "ops-alpha"}}})
+	})
+	c2 := f2.client(t, false)
+	ss, err = c2.Servers(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := 0
+	for _, s := range ss {
+		switch {
+		case s.ProjectID == own && s.ProjectName != "ops-alpha":
+			t.Errorf("own project server %s named %q", s.Name, s.ProjectName)
+		case s.ProjectID == own:
+			named++
+		case s.ProjectID == c2.Identity().ProjectID && s.ProjectName != "admin":
+			t.Errorf("token project server %s named %q", s.Name, s.ProjectName)
+		case s.ProjectID != c2.Identity().ProjectID && s.ProjectName != "":
+			t.Errorf("foreign project server %s named %q", s.Name, s.ProjectName)
+		}
+	}
+	if named == 0 {
+		t.Error("no server of the own project")
+	}
 }
 
 func TestComputeServicesBothMicroversions(t *testing.T) {

@@ -293,39 +293,41 @@ func (c *Client) Flavors(ctx context.Context) ([]Flavor, error) {
 }
 
 // Projects returns project ID -> name from Keystone (/v3/projects) and
-// refreshes the cache. Without the right to list projects (403) it returns
-// the error; servers then show the project ID only.
+// refreshes the cache. Without the right to list all projects (403) it
+// falls back to the caller's own projects (/v3/auth/projects) and returns
+// the 403; other servers then show their project ID only.
 func (c *Client) Projects(ctx context.Context) (map[string]string, error) {
-	var body struct {
+	type projList struct {
 		Projects []struct {
 			ID   string `json:"id"`
 			Name string `json:"name"`
 		} `json:"projects"`
 	}
+	var body projList
 	_, err := c.getJSON(ctx, c.identity, "keystone", c.identity.ServiceURL("projects"), &body)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.projectsAt = time.Now()
-	c.projectsErr = err
+	m := map[string]string{}
 	if err != nil {
-		if c.projects == nil {
-			c.projects = map[string]string{}
-			if c.id.ProjectID != "" {
-				c.projects[c.id.ProjectID] = c.id.Project
-			}
+		if c.id.ProjectID != "" {
+			m[c.id.ProjectID] = c.id.Project
 		}
-		return nil, err
+		var own projList
+		if _, err2 := c.getJSON(ctx, c.identity, "keystone", c.identity.ServiceURL("auth", "projects"), &own); err2 == nil {
+			body = own
+		}
 	}
-	m := make(map[string]string, len(body.Projects))
 	for _, p := range body.Projects {
 		m[p.ID] = p.Name
 	}
+	c.mu.Lock()
+	c.projectsAt = time.Now()
+	c.projectsErr = err
 	c.projects = m
+	c.mu.Unlock()
 	out := make(map[string]string, len(m))
 	for k, v := range m {
 		out[k] = v
 	}
-	return out, nil
+	return out, err
 }
 
 // ProjectsError is the last error listing projects (nil when names are
