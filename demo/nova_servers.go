@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -133,9 +134,91 @@ func (n *novaState) hostStatus(host string) string {
 
 func link(rel, href string) map[string]string { return map[string]string{"rel": rel, "href": href} }
 
+// jsonServer is a server body. A struct (not a map) keeps encoding cheap
+// for 50,000-server clouds; json.RawMessage fields with omitempty are
+// either absent (older microversions) or present as null.
+type jsonServer struct {
+	ID                 string              `json:"id"`
+	Name               string              `json:"name"`
+	Status             string              `json:"status"`
+	TenantID           string              `json:"tenant_id"`
+	UserID             string              `json:"user_id"`
+	Metadata           map[string]string   `json:"metadata"`
+	HostID             string              `json:"hostId"`
+	Image              any                 `json:"image"`
+	Flavor             any                 `json:"flavor"`
+	Created            string              `json:"created"`
+	Updated            string              `json:"updated"`
+	Addresses          map[string][]jsonIP `json:"addresses"`
+	AccessIPv4         string              `json:"accessIPv4"`
+	AccessIPv6         string              `json:"accessIPv6"`
+	Links              []map[string]string `json:"links"`
+	DiskConfig         string              `json:"OS-DCF:diskConfig"`
+	Progress           *int                `json:"progress,omitempty"`
+	AZ                 string              `json:"OS-EXT-AZ:availability_zone"`
+	ConfigDrive        string              `json:"config_drive"`
+	KeyName            *string             `json:"key_name"`
+	LaunchedAt         any                 `json:"OS-SRV-USG:launched_at"`
+	TerminatedAt       any                 `json:"OS-SRV-USG:terminated_at"`
+	Host               any                 `json:"OS-EXT-SRV-ATTR:host"`
+	InstanceName       string              `json:"OS-EXT-SRV-ATTR:instance_name"`
+	HypervisorHostname any                 `json:"OS-EXT-SRV-ATTR:hypervisor_hostname"`
+	ReservationID      *string             `json:"OS-EXT-SRV-ATTR:reservation_id,omitempty"`
+	LaunchIndex        *int                `json:"OS-EXT-SRV-ATTR:launch_index,omitempty"`
+	Hostname           *string             `json:"OS-EXT-SRV-ATTR:hostname,omitempty"`
+	KernelID           *string             `json:"OS-EXT-SRV-ATTR:kernel_id,omitempty"`
+	RamdiskID          *string             `json:"OS-EXT-SRV-ATTR:ramdisk_id,omitempty"`
+	RootDeviceName     *string             `json:"OS-EXT-SRV-ATTR:root_device_name,omitempty"`
+	UserData           json.RawMessage     `json:"OS-EXT-SRV-ATTR:user_data,omitempty"`
+	TaskState          any                 `json:"OS-EXT-STS:task_state"`
+	VMState            string              `json:"OS-EXT-STS:vm_state"`
+	PowerState         int                 `json:"OS-EXT-STS:power_state"`
+	Volumes            []jsonVolume        `json:"os-extended-volumes:volumes_attached"`
+	Fault              *jsonFault          `json:"fault,omitempty"`
+	SecurityGroups     []map[string]string `json:"security_groups,omitempty"`
+	Locked             *bool               `json:"locked,omitempty"`
+	LockedReason       json.RawMessage     `json:"locked_reason,omitempty"`
+	Description        json.RawMessage     `json:"description,omitempty"`
+	Tags               *[]string           `json:"tags,omitempty"`
+	TrustedCerts       json.RawMessage     `json:"trusted_image_certificates,omitempty"`
+	HostStatus         *string             `json:"host_status,omitempty"`
+}
+
+type jsonIP struct {
+	Version int    `json:"version"`
+	Addr    string `json:"addr"`
+	Type    string `json:"OS-EXT-IPS:type"`
+	MAC     string `json:"OS-EXT-IPS-MAC:mac_addr"`
+}
+
+type jsonVolume struct {
+	ID                  string `json:"id"`
+	DeleteOnTermination *bool  `json:"delete_on_termination,omitempty"`
+}
+
+type jsonFault struct {
+	Code    int    `json:"code"`
+	Created string `json:"created"`
+	Message string `json:"message"`
+}
+
+type jsonFlavor struct {
+	VCPUs        int               `json:"vcpus"`
+	RAM          int               `json:"ram"`
+	Disk         int               `json:"disk"`
+	Ephemeral    int               `json:"ephemeral"`
+	Swap         int               `json:"swap"`
+	OriginalName string            `json:"original_name"`
+	ExtraSpecs   map[string]string `json:"extra_specs"`
+}
+
+var jsonNull = json.RawMessage("null")
+
+func ptr[T any](v T) *T { return &v }
+
 // renderServer builds a server body at the request's microversion. Call
 // inside Lock.
-func (n *novaState) renderServer(q *novaReq, in *Instance) map[string]any {
+func (n *novaState) renderServer(q *novaReq, in *Instance) *jsonServer {
 	s := n.story
 	mv := q.mv
 	vm := n.vmState(in)
@@ -145,101 +228,80 @@ func (n *novaState) renderServer(q *novaReq, in *Instance) map[string]any {
 	if proj != nil {
 		netName = proj.Name + "-net"
 	}
-	var addrs []map[string]any
-	for i, ip := range in.IPs {
-		addrs = append(addrs, map[string]any{"version": 4, "addr": ip, "OS-EXT-IPS:type": "fixed",
-			"OS-EXT-IPS-MAC:mac_addr": fmt.Sprintf("fa:16:3e:%s:%s:%02x", in.ID[0:2], in.ID[2:4], i)})
+	srv := &jsonServer{
+		ID: in.ID, Name: in.Name, Status: in.Status, TenantID: in.ProjectID, UserID: in.UserID,
+		Metadata: make(map[string]string, len(in.Metadata)), HostID: hostID(in.ProjectID, in.Host), Image: "",
+		Created: tz(in.Created), Updated: tz(in.Updated), Addresses: map[string][]jsonIP{},
+		Links:      []map[string]string{link("self", q.base+"/v2.1/servers/"+in.ID), link("bookmark", q.base+"/servers/"+in.ID)},
+		DiskConfig: "MANUAL", AZ: "nova", LaunchedAt: tmicro(in.Created.Add(3 * time.Second)),
+		Host: nullable(in.Host), HypervisorHostname: nullable(in.Host),
+		InstanceName: fmt.Sprintf("instance-%08x", n.ordinal[in.ID]),
+		TaskState:    nullable(in.TaskState), VMState: vm, PowerState: in.PowerState, Volumes: []jsonVolume{},
 	}
-	addresses := map[string]any{}
-	if len(addrs) > 0 {
-		addresses[netName] = addrs
-	}
-	var image any = ""
-	if !in.VolumeBacked && in.ImageID != "" {
-		image = map[string]any{"id": in.ImageID, "links": []any{link("bookmark", q.base+"/images/"+in.ImageID)}}
-	}
-	var vols []map[string]any
-	for _, v := range n.instanceVolumes(in) {
-		m := map[string]any{"id": v.ID}
-		if mv.atLeast(3) {
-			m["delete_on_termination"] = false
-		}
-		vols = append(vols, m)
-	}
-	if vols == nil {
-		vols = []map[string]any{}
-	}
-	var task any
-	if in.TaskState != "" {
-		task = in.TaskState
-	}
-	meta := map[string]string{}
 	for k, v := range in.Metadata {
-		meta[k] = v
+		srv.Metadata[k] = v
 	}
-	srv := map[string]any{
-		"id": in.ID, "name": in.Name, "status": in.Status, "tenant_id": in.ProjectID, "user_id": in.UserID,
-		"metadata": meta, "hostId": hostID(in.ProjectID, in.Host), "image": image,
-		"created": tz(in.Created), "updated": tz(in.Updated), "addresses": addresses,
-		"accessIPv4": "", "accessIPv6": "",
-		"links":             []any{link("self", q.base+"/v2.1/servers/"+in.ID), link("bookmark", q.base+"/servers/"+in.ID)},
-		"OS-DCF:diskConfig": "MANUAL", "OS-EXT-AZ:availability_zone": "nova", "config_drive": "",
-		"key_name": nil, "OS-SRV-USG:launched_at": tmicro(in.Created.Add(3 * time.Second)),
-		"OS-SRV-USG:terminated_at": nil,
-		"OS-EXT-SRV-ATTR:host":     nullable(in.Host), "OS-EXT-SRV-ATTR:hypervisor_hostname": nullable(in.Host),
-		"OS-EXT-SRV-ATTR:instance_name": fmt.Sprintf("instance-%08x", n.ordinal[in.ID]),
-		"OS-EXT-STS:task_state":         task, "OS-EXT-STS:vm_state": vm, "OS-EXT-STS:power_state": in.PowerState,
-		"os-extended-volumes:volumes_attached": vols,
+	for i, ip := range in.IPs {
+		srv.Addresses[netName] = append(srv.Addresses[netName], jsonIP{Version: 4, Addr: ip, Type: "fixed",
+			MAC: fmt.Sprintf("fa:16:3e:%s:%s:%02x", in.ID[0:2], in.ID[2:4], i)})
 	}
-	if len(addrs) > 0 && !in.Deleted {
-		srv["security_groups"] = []map[string]string{{"name": "default"}}
+	if !in.VolumeBacked && in.ImageID != "" {
+		srv.Image = map[string]any{"id": in.ImageID, "links": []map[string]string{link("bookmark", q.base+"/images/"+in.ImageID)}}
+	}
+	for _, v := range n.instanceVolumes(in) {
+		jv := jsonVolume{ID: v.ID}
+		if mv.atLeast(3) {
+			jv.DeleteOnTermination = ptr(false)
+		}
+		srv.Volumes = append(srv.Volumes, jv)
+	}
+	if len(in.IPs) > 0 && !in.Deleted {
+		srv.SecurityGroups = []map[string]string{{"name": "default"}}
 	}
 	switch in.Status {
 	case "ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING":
-		srv["progress"] = 0
+		srv.Progress = ptr(0)
 	}
 	if in.Deleted {
-		srv["OS-SRV-USG:terminated_at"] = tmicro(in.Updated)
+		srv.TerminatedAt = tmicro(in.Updated)
 	}
 	if in.Status == "ERROR" && in.Fault != "" {
-		srv["fault"] = map[string]any{"code": 500, "created": tz(in.Updated), "message": in.Fault}
+		srv.Fault = &jsonFault{Code: 500, Created: tz(in.Updated), Message: in.Fault}
 	}
 	if mv.atLeast(3) {
-		srv["OS-EXT-SRV-ATTR:reservation_id"] = "r-" + in.ID[0:8]
-		srv["OS-EXT-SRV-ATTR:launch_index"] = 0
-		srv["OS-EXT-SRV-ATTR:hostname"] = hostnameOf(in.Name)
-		srv["OS-EXT-SRV-ATTR:kernel_id"] = ""
-		srv["OS-EXT-SRV-ATTR:ramdisk_id"] = ""
-		srv["OS-EXT-SRV-ATTR:root_device_name"] = "/dev/vda"
-		srv["OS-EXT-SRV-ATTR:user_data"] = nil
+		srv.ReservationID = ptr("r-" + in.ID[0:8])
+		srv.LaunchIndex = ptr(0)
+		srv.Hostname = ptr(hostnameOf(in.Name))
+		srv.KernelID, srv.RamdiskID = ptr(""), ptr("")
+		srv.RootDeviceName = ptr("/dev/vda")
+		srv.UserData = jsonNull
 	}
 	if mv.atLeast(9) {
-		srv["locked"] = false
+		srv.Locked = ptr(false)
 	}
 	if mv.atLeast(16) && in.Host != "" {
-		srv["host_status"] = n.hostStatus(in.Host)
+		srv.HostStatus = ptr(n.hostStatus(in.Host))
 	}
 	if mv.atLeast(19) {
-		srv["description"] = nil
+		srv.Description = jsonNull
 	}
 	if mv.atLeast(26) {
-		srv["tags"] = []string{}
+		srv.Tags = &[]string{}
 	}
 	if mv.atLeast(47) {
-		fl := map[string]any{"vcpus": 0, "ram": 0, "disk": 0, "ephemeral": 0, "swap": 0, "original_name": "",
-			"extra_specs": map[string]string{}}
+		fl := jsonFlavor{ExtraSpecs: map[string]string{}}
 		if f != nil {
-			fl["vcpus"], fl["ram"], fl["disk"], fl["original_name"] = f.VCPUs, f.RAMMB, f.DiskGB, f.Name
+			fl.VCPUs, fl.RAM, fl.Disk, fl.OriginalName = f.VCPUs, f.RAMMB, f.DiskGB, f.Name
 		}
-		srv["flavor"] = fl
+		srv.Flavor = fl
 	} else {
-		srv["flavor"] = map[string]any{"id": in.FlavorID, "links": []any{link("bookmark", q.base+"/flavors/"+in.FlavorID)}}
+		srv.Flavor = map[string]any{"id": in.FlavorID, "links": []map[string]string{link("bookmark", q.base+"/flavors/"+in.FlavorID)}}
 	}
 	if mv.atLeast(63) {
-		srv["trusted_image_certificates"] = nil
+		srv.TrustedCerts = jsonNull
 	}
 	if mv.atLeast(73) {
-		srv["locked_reason"] = nil
+		srv.LockedReason = jsonNull
 	}
 	return srv
 }
@@ -440,7 +502,7 @@ func (n *nova) listServers(q *novaReq, detail bool) {
 	}
 	marker := qs.Get("marker")
 
-	var out []map[string]any
+	var out []any
 	var last string
 	var missing bool
 	s := n.c.Story
@@ -477,7 +539,7 @@ func (n *nova) listServers(q *novaReq, detail bool) {
 		return
 	}
 	if out == nil {
-		out = []map[string]any{}
+		out = []any{}
 	}
 	body := map[string]any{"servers": out}
 	if len(out) > 0 && len(out) == limit {
@@ -497,7 +559,7 @@ func (n *nova) listServers(q *novaReq, detail bool) {
 }
 
 func (n *nova) showServer(q *novaReq, id string) {
-	var srv map[string]any
+	var srv *jsonServer
 	s := n.c.Story
 	s.Lock(func() {
 		ns := novaFor(s)
