@@ -647,7 +647,7 @@ func layout(d *Dashboard, w, h int) [][]placed {
 		if ri == len(rows)-1 && usedH+rh < h {
 			rh = h - usedH
 		}
-		rh = max(rh, minRowHeight(d, r))
+		rh = max(rh, min(minRowHeight(d, r), h))
 		usedH += rh
 		x0 := 0
 		for pi, pl := range r {

@@ -207,3 +207,21 @@ func TestDashboardGolden(t *testing.T) {
 		})
 	}
 }
+
+// showsValue reports whether view shows text, in plain or big digits.
+func showsValue(view, text string) bool {
+	if strings.Contains(view, text) {
+		return true
+	}
+	rows, _, ok := bigText(text)
+	if !ok {
+		return false
+	}
+	lines := strings.Split(view, "\n")
+	for i := 0; i+2 < len(lines); i++ {
+		if k := strings.Index(lines[i], rows[0]); k >= 0 && strings.Contains(lines[i+1], rows[1]) && strings.Contains(lines[i+2], rows[2]) {
+			return true
+		}
+	}
+	return false
+}

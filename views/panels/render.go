@@ -348,13 +348,14 @@ func renderTimeseries(p *Panel, d *panelData, w, h int, th *themes.Theme) []stri
 		return out
 	}
 	legendRows := min(len(ss), max(1, h/3))
-	if d.dropped > 0 && legendRows > 1 {
-		legendRows--
+	noteRow := 0
+	if len(ss) > legendRows || d.dropped > 0 {
+		noteRow = 1
+		if legendRows > 1 {
+			legendRows--
+		}
 	}
-	chartRows := h - legendRows
-	if d.dropped > 0 {
-		chartRows--
-	}
+	chartRows := h - legendRows - noteRow
 	if chartRows < 2 {
 		chartRows, legendRows = 2, max(0, h-2)
 	}
@@ -420,11 +421,20 @@ func renderTimeseries(p *Panel, d *panelData, w, h int, th *themes.Theme) []stri
 		nw := max(1, w-2-vw-1)
 		out = append(out, th.Render(seriesRoles[idx[k]%len(seriesRoles)], "━ ")+safe.Pad(safe.Text(s.name), nw)+" "+th.Render(levelRole(lvl), val))
 	}
-	if rest := len(ss) - legendRows; rest > 0 && len(out) < h {
-		out = append(out, th.Render(themes.Muted, fmt.Sprintf("  +%d more in chart", rest)))
+	var notes []string
+	if rest := len(ss) - legendRows; rest > 0 {
+		notes = append(notes, fmt.Sprintf("+%d more in chart", rest))
 	}
-	if d.dropped > 0 && len(out) < h {
-		out = append(out, th.Render(themes.Muted, fmt.Sprintf("  top %d of %d series by last value", len(ss), len(ss)+d.dropped)))
+	if d.dropped > 0 {
+		notes = append(notes, fmt.Sprintf("top %d of %d series by last value", len(ss), len(ss)+d.dropped))
+	}
+	if len(notes) > 0 {
+		line := th.Render(themes.Muted, "  "+strings.Join(notes, " · "))
+		if len(out) < h {
+			out = append(out, line)
+		} else {
+			out[len(out)-1] = line
+		}
 	}
 	return out
 }
