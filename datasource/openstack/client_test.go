@@ -651,20 +651,20 @@ func TestNovaRefusalTextUnchanged(t *testing.T) {
 
 func TestServerCacheIncremental(t *testing.T) {
 	f := newFakeCloud(t, "2.88")
-	f.synth = newSynthNova(t, 2500)
+	f.synth = newSynthNova(t, 1200)
 	c := f.client(t, false)
-	c.PageSize = 1000
+	c.PageSize = 500
 	sc := NewServerCache(c)
 	ctx := ctxT(t)
 	list, err := sc.Refresh(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(list) != 2500 || !sc.Stats().Full {
+	if len(list) != 1200 || !sc.Stats().Full {
 		t.Fatalf("first refresh: %d servers, stats %+v", len(list), sc.Stats())
 	}
 	if n := len(f.requests("GET", "/servers/detail")); n != 3 {
-		t.Errorf("2500 servers at limit 1000 took %d pages, want 3", n)
+		t.Errorf("1200 servers at limit 500 took %d pages, want 3", n)
 	}
 	fullBytes := sc.Stats().Bytes
 	ids := f.synth.liveIDs()
@@ -693,7 +693,7 @@ func TestServerCacheIncremental(t *testing.T) {
 	if !strings.Contains(last.Query, "changes-since=2026-11-22T12%3A59%3A") || !strings.Contains(last.Query, "all_tenants=1") {
 		t.Errorf("incremental query %q", last.Query)
 	}
-	if len(list) != 2500 {
+	if len(list) != 1200 {
 		t.Errorf("after 1 delete + 1 create: %d servers", len(list))
 	}
 	got := map[string]Server{}
@@ -729,7 +729,7 @@ func TestServerCacheIncremental(t *testing.T) {
 	// Within the overlap window the same changes come back (merged, no
 	// duplicates); once past it, an idle cloud returns nothing.
 	f.synth.advance(10 * time.Second)
-	if list2, err := sc.Refresh(ctx); err != nil || len(list2) != 2500 || sc.Stats().Changed != 3 {
+	if list2, err := sc.Refresh(ctx); err != nil || len(list2) != 1200 || sc.Stats().Changed != 3 {
 		t.Errorf("refresh within the overlap: %d, %+v, %v", len(list2), sc.Stats(), err)
 	}
 	f.synth.advance(DefaultOverlap + 10*time.Second)
@@ -737,7 +737,7 @@ func TestServerCacheIncremental(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.synth.advance(10 * time.Second)
-	if list2, err := sc.Refresh(ctx); err != nil || len(list2) != 2500 || sc.Stats().Changed != 0 {
+	if list2, err := sc.Refresh(ctx); err != nil || len(list2) != 1200 || sc.Stats().Changed != 0 {
 		t.Errorf("idle refresh: %d, %+v, %v", len(list2), sc.Stats(), err)
 	}
 	// Invalidate forces a full list.
