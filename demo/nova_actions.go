@@ -20,7 +20,9 @@ import (
 //	Fields: request_id, instance_id, instance_name, project_id, phase
 //	        ("accepted", "progress", "done", "error"), source_host,
 //	        dest_host, task_state, error (on phase error)
-//	Host:   the compute whose logs would show it.
+//	        (also as "source"/"target")
+//	Host:   the compute whose logs would show it; for evacuations always
+//	        the failed source host.
 
 // actionResult is what an action handler answers.
 type actionResult struct {
@@ -166,6 +168,13 @@ func (a *novaAction) emit(kind, phase, host, msg string, kv ...string) {
 		"project_id": a.in.ProjectID, "phase": phase, "task_state": a.in.TaskState, "status": a.in.Status}
 	for i := 0; i+1 < len(kv); i += 2 {
 		f[kv[i]] = kv[i+1]
+	}
+	// Short aliases the log simulator reads.
+	if v, ok := f["source_host"]; ok {
+		f["source"] = v
+	}
+	if v, ok := f["dest_host"]; ok {
+		f["target"] = v
 	}
 	a.ns.story.Emit(Event{Kind: kind, Host: host, Service: "nova-compute", Message: msg, Fields: f})
 }
@@ -388,11 +397,11 @@ func (a *novaAction) evacuate(raw json.RawMessage) actionResult {
 		in.Host = dest
 		ns.setState(in, vm, "rebuild_block_device_mapping")
 		compute := a.event("compute_rebuild_instance", dest)
-		a.emit("evacuate", "progress", dest, fmt.Sprintf("Rebuilding instance %s on %s", in.ID, dest),
+		a.emit("evacuate", "progress", source, fmt.Sprintf("Rebuilding instance %s on %s", in.ID, dest),
 			"source_host", source, "dest_host", dest)
 		a.step(1500*time.Millisecond, func() {
 			ns.setState(in, vm, "rebuild_spawning")
-			a.emit("evacuate", "progress", dest, fmt.Sprintf("Spawning instance %s on %s", in.ID, dest),
+			a.emit("evacuate", "progress", source, fmt.Sprintf("Spawning instance %s on %s", in.ID, dest),
 				"source_host", source, "dest_host", dest)
 			a.step(1500*time.Millisecond, func() {
 				ns.setState(in, endVM, "")
@@ -401,7 +410,7 @@ func (a *novaAction) evacuate(raw json.RawMessage) actionResult {
 				mig.set("done", s.Now())
 				compute("Success")
 				a.finish()
-				a.emit("evacuate", "done", dest, fmt.Sprintf("Instance %s evacuated from %s to %s", in.ID, source, dest),
+				a.emit("evacuate", "done", source, fmt.Sprintf("Instance %s evacuated from %s to %s", in.ID, source, dest),
 					"source_host", source, "dest_host", dest)
 			})
 		})
