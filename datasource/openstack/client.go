@@ -73,7 +73,9 @@ func New(ctx context.Context, auth *config.Auth, httpClient *http.Client) (*Clie
 		return nil, errors.New("openstack: no http client given")
 	}
 	opts := auth.Options
-	opts.AllowReauth = true
+	// Re-authenticate by ourselves when the token expires; impossible (and
+	// refused by gophercloud) for a bare unscoped token passed through.
+	opts.AllowReauth = !(opts.TokenID != "" && (opts.Scope == nil || *opts.Scope == gophercloud.AuthScope{}))
 	if opts.IdentityEndpoint == "" {
 		return nil, errors.New("openstack: no auth_url configured")
 	}
