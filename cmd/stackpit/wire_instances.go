@@ -17,7 +17,9 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return instances.New(e.Ctx, instancesSource{c}), nil
+			p := instances.New(e.Ctx, instancesSource{c})
+			p.SetEphemeralShared(e.Cloud != nil && e.Cloud.EphemeralShared)
+			return p, nil
 		},
 	})
 }

@@ -510,7 +510,11 @@ func (p *Pane) header(now time.Time) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d agents/services", len(p.all))
 	if dead > 0 {
-		fmt.Fprintf(&b, " · %d DEAD on %d hosts", dead, len(hosts))
+		word := "hosts"
+		if len(hosts) == 1 {
+			word = "host"
+		}
+		fmt.Fprintf(&b, " · %d DEAD on %d %s", dead, len(hosts), word)
 	} else if len(p.all) > 0 {
 		b.WriteString(" · all alive")
 	}

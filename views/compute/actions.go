@@ -30,33 +30,35 @@ func (p *Pane) serviceAction(verb string, h *host, reason string) pane.Action {
 		a.Name, a.ConfirmYes = "disable-service", true
 		a.Details["reason"] = reason
 		if reason == "" {
-			checks = append(checks, "⚠ no reason given: operators will not know why the host is disabled")
+			checks = append(checks, "⚠ no reason given: others will not know why it is disabled")
 		} else {
 			checks = append(checks, "reason: "+reason)
 		}
-		checks = append(checks, "running instances keep running; the scheduler stops placing new ones here")
+		checks = append(checks, "instances keep running; no new ones are scheduled here")
 		run = func(ctx context.Context) error { return src.DisableService(ctx, name, reason) }
 		done = "nova-compute disabled on " + name
 	case "enable":
 		a.Name, a.ConfirmYes = "enable-service", true
 		if forced {
-			checks = append(checks, "⚠ still forced down: the scheduler skips it until it is forced up (U)")
+			checks = append(checks, "⚠ still forced down: unschedulable until forced up (U)")
 		}
 		run = func(ctx context.Context) error { return src.EnableService(ctx, name) }
 		done = "nova-compute enabled on " + name
 	case "force-down":
 		a.Name, a.Confirm = "force-down", name
 		checks = append(checks,
-			"only force down a FENCED host (powered off, IPMI off): Nova then allows evacuation, and a host that is still running would run every evacuated instance twice",
+			"only force down a FENCED host (powered off / IPMI off):",
+			"  Nova then allows evacuation; a live host would run them twice",
 			"needs compute API microversion >= 2.11")
 		if !strings.EqualFold(state, "down") {
-			checks = append(checks, "⚠ service state is "+orDash(state)+": heartbeats still arrive — is the host really dead?")
+			checks = append(checks, "⚠ service is "+orDash(state)+": heartbeats still arrive. Really dead?")
 		}
 		run = func(ctx context.Context) error { return src.ForceDown(ctx, name, true) }
 		done = "nova-compute forced down on " + name
 	case "force-up":
 		a.Name, a.ConfirmYes = "force-up", true
-		checks = append(checks, "after an evacuation Nova refuses this until nova-compute has restarted on the host (done evacuation records)")
+		checks = append(checks, "after an evacuation Nova refuses this until nova-compute",
+			"  has restarted on the host (done evacuation records)")
 		if !forced {
 			checks = append(checks, "⚠ the service is not forced down")
 		}

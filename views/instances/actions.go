@@ -93,12 +93,12 @@ func (p *Pane) buildAction(verb string, s openstack.Server, arg string) pane.Act
 	switch verb {
 	case "reboot":
 		a.Name = "reboot"
-		checks = append(checks, "soft reboot asks the guest OS to restart; use hard reboot (R) if it hangs")
+		checks = append(checks, "asks the guest OS to restart; hard reboot (R) if it hangs")
 		run = func(ctx context.Context) error { return src.Reboot(ctx, id, false) }
 		done = "soft reboot requested"
 	case "reboot_hard":
 		a.Name, destructive = "reboot-hard", true
-		checks = append(checks, "hard reboot power-cycles the instance: unsaved guest data is lost")
+		checks = append(checks, "power-cycles the instance: unsaved guest data is lost")
 		run = func(ctx context.Context) error { return src.Reboot(ctx, id, true) }
 		done = "hard reboot requested"
 	case "start":
@@ -110,7 +110,7 @@ func (p *Pane) buildAction(verb string, s openstack.Server, arg string) pane.Act
 		done = "start requested"
 	case "stop":
 		a.Name, destructive = "stop", true
-		checks = append(checks, "stop powers the instance off (the guest gets an ACPI shutdown first)")
+		checks = append(checks, "powers the instance off (ACPI shutdown first)")
 		run = func(ctx context.Context) error { return src.Stop(ctx, id) }
 		done = "stop requested"
 	case "live_migrate":
@@ -118,13 +118,14 @@ func (p *Pane) buildAction(verb string, s openstack.Server, arg string) pane.Act
 		a.Details["target_host"] = arg
 		checks = append(checks, "target host: "+hostOrScheduler(arg))
 		if !s.VolumeBacked {
-			checks = append(checks, "not volume-backed: the local disk is copied (block migration) unless storage is shared")
+			checks = append(checks, "not volume-backed: local disk is block-migrated (unless shared)")
 		}
 		run = func(ctx context.Context) error { return src.LiveMigrate(ctx, id, arg) }
 		done = "live migration to " + hostOrScheduler(arg) + " requested"
 	case "migrate":
 		a.Name, destructive = "migrate", true
-		checks = append(checks, "cold migration shuts the instance down and moves it; it then waits in VERIFY_RESIZE: confirm with v")
+		checks = append(checks, "shuts the instance down and moves it to another host;",
+			"  it then waits in VERIFY_RESIZE: confirm with v")
 		run = func(ctx context.Context) error { return src.Migrate(ctx, id) }
 		done = "cold migration requested"
 	case "confirm_resize":
@@ -138,11 +139,17 @@ func (p *Pane) buildAction(verb string, s openstack.Server, arg string) pane.Act
 		a.Name, destructive = "evacuate", true
 		a.Details["target_host"] = arg
 		checks = append(checks,
-			"Nova evacuates only when nova-compute on "+orDash(s.Host)+" is down (or forced down)",
-			"the host must be fenced (powered off): a still-running copy would corrupt shared disks",
+			"Nova refuses unless nova-compute on "+orDash(s.Host)+" is down",
+			"fence the host first: a running copy would corrupt shared disks",
 			"target host: "+hostOrScheduler(arg))
-		if !s.VolumeBacked {
-			checks = append(checks, "⚠ not volume-backed: the root disk is rebuilt from the image unless ephemeral storage is shared (e.g. Ceph RBD)")
+		switch {
+		case s.VolumeBacked:
+			checks = append(checks, "volume-backed: the root disk is kept")
+		case p.ephemeralShared:
+			checks = append(checks, "ephemeral disks are on shared storage: the root disk is kept")
+		default:
+			checks = append(checks, "⚠ not volume-backed: root disk is REBUILT from the image",
+				"  (local ephemeral storage; set ephemeral_shared if it is shared)")
 		}
 		// TODO(issue 4): host-level evacuate/drain with progress lives in the
 		// compute pane (a per-host loop over this same Source.Evacuate call).
@@ -151,7 +158,8 @@ func (p *Pane) buildAction(verb string, s openstack.Server, arg string) pane.Act
 	case "reset_state":
 		a.Name, destructive = "reset-state", true
 		a.Details["state"] = arg
-		checks = append(checks, "reset-state only rewrites Nova's database record (vm_state="+arg+"); it does not touch the hypervisor")
+		checks = append(checks, "only rewrites Nova's record (vm_state="+arg+");",
+			"  the hypervisor is not touched")
 		run = func(ctx context.Context) error { return src.ResetState(ctx, id, arg) }
 		done = "state reset to " + arg
 	}

@@ -94,7 +94,15 @@ type Pane struct {
 
 	bufA, bufB []table.Row
 	flip       bool
+
+	// ephemeralShared: instance disks live on shared storage (Ceph RBD), so
+	// evacuation keeps them (per-cloud config).
+	ephemeralShared bool
 }
+
+// SetEphemeralShared says whether the cloud's ephemeral disks are on shared
+// storage; the evacuate pre-checks use it.
+func (p *Pane) SetEphemeralShared(b bool) { p.ephemeralShared = b }
 
 // entry is one server with its prebuilt row and filter fields, rebuilt only
 // when the server changes.

@@ -664,3 +664,17 @@ func TestNarrowingKeystrokes(t *testing.T) {
 		t.Fatal("narrows wrong")
 	}
 }
+
+func TestEvacuateChecksStorage(t *testing.T) {
+	p, _, _ := loaded(t)
+	p.SetFilter("id:" + id(9)) // not volume-backed
+	a := actionOf(t, press(p, "E", "enter"))
+	if c := strings.Join(a.Checks, "\n"); !strings.Contains(c, "REBUILT from the image") {
+		t.Fatalf("local-disk warning missing: %s", c)
+	}
+	p.SetEphemeralShared(true)
+	a = actionOf(t, press(p, "E", "enter"))
+	if c := strings.Join(a.Checks, "\n"); strings.Contains(c, "REBUILT") || !strings.Contains(c, "shared storage") {
+		t.Fatalf("shared-storage check wrong: %s", c)
+	}
+}
