@@ -400,8 +400,17 @@ func (m *Model) appendLine(l line) {
 	}
 }
 
+// lineMatches: the search looks at the text and the host/container labels
+// (what the row shows).
 func (m *Model) lineMatches(l *line) bool {
-	return m.searchLow != "" && strings.Contains(strings.ToLower(l.text), m.searchLow)
+	if m.searchLow == "" {
+		return false
+	}
+	if strings.Contains(strings.ToLower(l.text), m.searchLow) {
+		return true
+	}
+	return l.labels != nil && (strings.Contains(strings.ToLower(l.labels.Get(m.o.HostLabel)), m.searchLow) ||
+		strings.Contains(strings.ToLower(l.labels.Get(m.o.ContainerLabel)), m.searchLow))
 }
 
 // SetFilter searches within the buffer: matches are highlighted, n/N jump.

@@ -198,7 +198,9 @@ func filterPrefix(xs []string, pre string) []string {
 }
 
 // complete applies tab completion at the cursor.
-func (p *prompt) complete(m *Model) tea.Cmd {
+func (p *prompt) complete(m *Model) tea.Cmd { return p.completeOrList(m, true) }
+
+func (p *prompt) completeOrList(m *Model, apply bool) tea.Cmd {
 	inSel, name, pre, inValue, tokStart := p.context()
 	if !inSel {
 		p.sugg = nil
@@ -219,6 +221,10 @@ func (p *prompt) complete(m *Model) tea.Cmd {
 	p.suggFor = name
 	if len(cands) == 0 {
 		p.sugg = []string{"(no match)"}
+		return nil
+	}
+	if !apply {
+		p.sugg = cands
 		return nil
 	}
 	rest := p.val[p.pos:]
@@ -248,6 +254,6 @@ func (p *prompt) complete(m *Model) tea.Cmd {
 // refresh recomputes suggestions when label values arrive.
 func (p *prompt) refresh(m *Model) {
 	if len(p.sugg) == 1 && strings.HasPrefix(p.sugg[0], "(loading") {
-		p.complete(m)
+		p.completeOrList(m, false)
 	}
 }

@@ -299,37 +299,48 @@ func (m *Model) renderLine(l *line, w int, selected bool) []string {
 }
 
 // styleRow styles a sanitized row: the prefix muted, the text in the
-// level's role, search matches highlighted.
+// level's role, search matches highlighted anywhere in the row.
 func (m *Model) styleRow(s string, prefixLen int, role themes.Role) string {
 	th := m.ctx.Theme
 	prefixLen = min(prefixLen, len(s))
-	pre, text := s[:prefixLen], s[prefixLen:]
-	var b strings.Builder
 	preRole := themes.Muted
 	if role == themes.Selected || role == themes.Crit || role == themes.Warn {
 		preRole = role
 	}
-	b.WriteString(th.Render(preRole, pre))
+	var b strings.Builder
+	// plain writes s[from:to] in the base roles (prefix / text).
+	plain := func(from, to int) {
+		if from < prefixLen {
+			e := min(to, prefixLen)
+			b.WriteString(th.Render(preRole, s[from:e]))
+			from = e
+		}
+		if from < to {
+			b.WriteString(th.Render(role, s[from:to]))
+		}
+	}
 	if m.searchLow == "" {
-		b.WriteString(th.Render(role, text))
+		plain(0, len(s))
 		return b.String()
 	}
-	low := strings.ToLower(text)
-	if len(low) != len(text) {
-		low = text
+	low := strings.ToLower(s)
+	if len(low) != len(s) {
+		low = s
 	}
+	mr := themes.Match
+	if th.NoColor {
+		mr = themes.Selected // reverse video: still visible without colour
+	}
+	pos := 0
 	for {
-		i := strings.Index(low, m.searchLow)
+		i := strings.Index(low[pos:], m.searchLow)
 		if i < 0 {
-			b.WriteString(th.Render(role, text))
+			plain(pos, len(s))
 			return b.String()
 		}
-		b.WriteString(th.Render(role, text[:i]))
-		mr := themes.Match
-		if th.NoColor {
-			mr = themes.Selected // reverse video: still visible without colour
-		}
-		b.WriteString(th.Render(mr, text[i:i+len(m.searchLow)]))
-		text, low = text[i+len(m.searchLow):], low[i+len(m.searchLow):]
+		i += pos
+		plain(pos, i)
+		b.WriteString(th.Render(mr, s[i:i+len(m.searchLow)]))
+		pos = i + len(m.searchLow)
 	}
 }

@@ -1,0 +1,514 @@
+package logs
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/stackpit/stackpit/datasource/httpclient"
+	"github.com/stackpit/stackpit/datasource/loki"
+	"github.com/stackpit/stackpit/demo"
+	"github.com/stackpit/stackpit/keymap"
+	"github.com/stackpit/stackpit/themes"
+	"github.com/stackpit/stackpit/views/pane"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+var t0 = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+
+func testCtx() pane.Context {
+	return pane.Context{Theme: themes.Default(true), Keys: keymap.Defaults(), Now: func() time.Time { return t0.Add(5 * time.Minute) }}
+}
+
+func newTest(o Options) *Model {
+	o.NoAutoStart = true
+	o.Location = time.UTC
+	m := New(testCtx(), nil, o)
+	m.SetQuery(`{host=~".+"}`)
+	m.fstat = loki.FollowStatus{Mode: loki.ModeTail, Note: "tail"}
+	return m
+}
+
+var (
+	computeLabels = loki.NewLabels(map[string]string{"host": "compute04", "container": "nova_compute", "detected_level": "info"})
+	condLabels    = loki.NewLabels(map[string]string{"host": "control01", "container": "nova_conductor", "detected_level": "error"})
+	apiLabels     = loki.NewLabels(map[string]string{"host": "control02", "container": "nova_api", "detected_level": "info"})
+)
+
+const (
+	req  = "req-6f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e"
+	inst = "0b6f7c3a-9d2e-4f1a-8b7c-6d5e4f3a2b1c"
+)
+
+// sampleEntries builds n realistic oslo.log lines, one every 250 ms.
+func sampleEntries(n int) []loki.Entry {
+	var out []loki.Entry
+	for i := 0; i < n; i++ {
+		ts := t0.Add(time.Duration(i) * 250 * time.Millisecond)
+		stamp := ts.Format("2006-01-02 15:04:05.000")
+		var e loki.Entry
+		switch i % 5 {
+		case 0:
+			e = loki.Entry{Stream: apiLabels, Line: fmt.Sprintf(`%s 21 INFO nova.api.openstack.requestlog [%s admin admin - - -] 10.0.0.5 "POST /v2.1/servers/%s/action" status: 202 len: 0 microversion: 2.79 time: 0.151`, stamp, req, inst)}
+		case 1:
+			e = loki.Entry{Stream: computeLabels, Line: fmt.Sprintf(`%s 7 INFO nova.compute.manager [%s admin admin - - -] [instance: %s] Rebooting instance`, stamp, req, inst)}
+		case 2:
+			e = loki.Entry{Stream: condLabels, Line: fmt.Sprintf(`%s 11 ERROR nova.conductor.manager [-] Lost connection to nova-compute on compute04 (10.0.1.24): MessagingTimeout line %d`, stamp, i)}
+		case 3:
+			e = loki.Entry{Stream: condLabels, Line: fmt.Sprintf(`%s 9 WARNING nova.servicegroup.drivers.db [-] Seems service nova-compute on host compute04 is down. Elapsed time is %d`, stamp, i)}
+		default:
+			e = loki.Entry{Stream: computeLabels, Line: fmt.Sprintf(`%s 7 DEBUG oslo_service.periodic_task [-] Running periodic task ComputeManager._poll_rebooting_instances %d`, stamp, i)}
+		}
+		e.TS = ts.UnixNano()
+		out = append(out, e)
+	}
+	return out
+}
+
+func key(m *Model, k string) tea.Cmd {
+	var msg tea.KeyPressMsg
+	switch k {
+	case "enter":
+		msg = tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "tab":
+		msg = tea.KeyPressMsg{Code: tea.KeyTab}
+	case "esc":
+		msg = tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "up":
+		msg = tea.KeyPressMsg{Code: tea.KeyUp}
+	case "down":
+		msg = tea.KeyPressMsg{Code: tea.KeyDown}
+	case "backspace":
+		msg = tea.KeyPressMsg{Code: tea.KeyBackspace}
+	default:
+		r := []rune(k)
+		msg = tea.KeyPressMsg{Code: r[0], Text: k}
+	}
+	if got := msg.String(); got != k {
+		panic(fmt.Sprintf("key %q prints as %q", k, got))
+	}
+	_, cmd := m.Update(msg)
+	return cmd
+}
+
+func typeText(m *Model, s string) {
+	for _, r := range s {
+		key(m, string(r))
+	}
+}
+
+func golden(t *testing.T, name string, m *Model) {
+	t.Helper()
+	for _, sz := range [][2]int{{120, 40}, {80, 24}, {60, 15}} {
+		got := m.View(sz[0], sz[1])
+		// Every row fits the width; nothing raw escapes.
+		for i, row := range strings.Split(got, "\n") {
+			if w := ansi.StringWidth(row); w > sz[0] {
+				t.Fatalf("%s %dx%d row %d is %d wide", name, sz[0], sz[1], i, w)
+			}
+		}
+		if n := strings.Count(got, "\n") + 1; n > sz[1] {
+			t.Fatalf("%s: %d rows > %d", name, n, sz[1])
+		}
+		if strings.Contains(got, "\x1b]") || strings.Contains(got, "\a") || strings.Contains(got, "\x1b[2J") {
+			t.Fatalf("%s: raw escape reached the screen", name)
+		}
+		path := filepath.Join("..", "..", "testdata", "golden", "logs", fmt.Sprintf("%s_%dx%d.golden", name, sz[0], sz[1]))
+		if *update {
+			os.MkdirAll(filepath.Dir(path), 0o755)
+			if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run with -update)", err)
+		}
+		if string(want) != got {
+			t.Errorf("%s differs from %s:\n%s", name, path, got)
+		}
+	}
+}
+
+func TestGoldenFollow(t *testing.T) {
+	m := newTest(Options{})
+	m.AppendEntries(sampleEntries(60)...)
+	if !strings.Contains(m.View(120, 40), "● FOLLOW") {
+		t.Fatal("no follow marker")
+	}
+	golden(t, "follow", m)
+}
+
+func TestGoldenSearchHighlight(t *testing.T) {
+	m := newTest(Options{})
+	m.AppendEntries(sampleEntries(60)...)
+	m.SetFilter("Compute04")
+	if m.matches != 48 {
+		t.Fatalf("matches %d", m.matches)
+	}
+	v := m.View(120, 40)
+	if !strings.Contains(v, `search "Compute04": 48 matches`) || !strings.Contains(v, "\x1b[7mcompute04") {
+		t.Fatalf("no highlighted match:\n%q", v)
+	}
+	golden(t, "search", m)
+}
+
+func TestGoldenPausedMarker(t *testing.T) {
+	m := newTest(Options{})
+	es := sampleEntries(80)
+	m.AppendEntries(es[:60]...)
+	for i := 0; i < 5; i++ {
+		key(m, "k")
+	}
+	if m.Following() {
+		t.Fatal("scrolling back did not pause")
+	}
+	m.AppendEntries(es[60:]...)
+	if !strings.Contains(m.View(120, 40), "⏸ PAUSED +20 new") || !strings.Contains(m.Status().Note, "paused") {
+		t.Fatalf("no paused marker:\n%s", m.View(120, 40))
+	}
+	golden(t, "paused", m)
+	key(m, "G")
+	if !m.Following() || m.cursor != m.buf.last() {
+		t.Fatal("G did not resume following")
+	}
+	key(m, "f")
+	key(m, "f")
+	if !m.Following() {
+		t.Fatal("f twice should follow again")
+	}
+}
+
+func TestGoldenDropMarker(t *testing.T) {
+	m := newTest(Options{})
+	es := sampleEntries(40)
+	var items []loki.Item
+	for _, e := range es[:30] {
+		items = append(items, loki.Item{Entry: e})
+	}
+	items = append(items, loki.Item{Marker: &loki.Marker{Kind: loki.MarkDrop, Count: 312, TS: es[29].TS,
+		Text: "Loki dropped 312+ lines from the tail; switching to polling and re-reading them"}})
+	for _, e := range es[30:] {
+		items = append(items, loki.Item{Entry: e})
+	}
+	m.ApplyBatch(loki.Batch{Items: items, FollowStatus: loki.FollowStatus{Mode: loki.ModePolling, Note: "polling: tail dropped 312+ lines", Updated: t0}})
+	v := m.View(120, 40)
+	if !strings.Contains(v, "⚠ DROPPED Loki dropped 312+ lines") || !strings.Contains(v, "POLLING") || m.Status().Note != "polling: tail dropped 312+ lines" {
+		t.Fatalf("drop marker missing:\n%s", v)
+	}
+	golden(t, "drop", m)
+}
+
+func TestGoldenEscapeLadenLine(t *testing.T) {
+	m := newTest(Options{})
+	m.AppendEntries(sampleEntries(10)...)
+	evil := loki.NewLabels(map[string]string{"host": "compute01\x1b[31m", "container": "nova_api"})
+	m.AppendEntries(loki.Entry{TS: t0.Add(time.Minute).UnixNano(), Stream: evil,
+		Line: "INFO \u202eoverride \x1b]52;c;ZWNobyBoaQ==\a\x1b[2Jevil"})
+	v := m.View(120, 40)
+	if !strings.Contains(v, `\e]52;c;ZWNobyBoaQ==\a\e[2Jevil`) || !strings.Contains(v, `compute01\e[31m`) || !strings.Contains(v, `\u202e`) {
+		t.Fatalf("escape not rendered inert:\n%q", v)
+	}
+	golden(t, "escape", m)
+	m.wrap = true
+	golden(t, "escape_wrap", m)
+}
+
+func TestRingBufferIsBounded(t *testing.T) {
+	m := newTest(Options{BufferLines: 100})
+	m.SetFilter("ERROR")
+	m.AppendEntries(sampleEntries(1000)...)
+	if m.Lines() != 100 || m.buf.first() != 900 || m.buf.last() != 999 {
+		t.Fatalf("lines %d first %d last %d", m.Lines(), m.buf.first(), m.buf.last())
+	}
+	if m.matches != 20 {
+		t.Fatalf("match count %d after eviction, want 20", m.matches)
+	}
+	l, _ := m.buf.at(902)
+	if !strings.Contains(l.text, "Lost connection") || l.lv != lvError {
+		t.Fatalf("oldest kept line %+v", l)
+	}
+}
+
+func TestLevelsAreMarkedByText(t *testing.T) {
+	m := newTest(Options{})
+	for i, l := range []string{"x 1 ERROR y", "x 1 WARNING y", "x 1 TRACE y", "x 1 DEBUG y", "plain"} {
+		m.AppendEntries(loki.Entry{TS: int64(i + 1), Stream: computeLabels, Line: l})
+	}
+	v := m.View(120, 10)
+	for _, tag := range []string{"ERR", "WRN", "TRC", "DBG", "INF"} { // "plain" takes the label's level
+		if !strings.Contains(v, " "+tag+" ") {
+			t.Errorf("no %s tag:\n%s", tag, v)
+		}
+	}
+	key(m, "t")
+	key(m, "L")
+	if strings.Contains(m.View(120, 10), "compute04/nova_compute") || strings.Contains(m.View(120, 10), "00:00:00.000") {
+		t.Fatal("labels/timestamps still shown after toggling off")
+	}
+}
+
+func TestPivotQueries(t *testing.T) {
+	m := newTest(Options{HostLabel: "hostname", ContainerLabel: "container_name"})
+	for in, want := range map[string]string{
+		"host:compute04":                           `{hostname="compute04"}`,
+		"container:nova_compute":                   `{container_name="nova_compute"}`,
+		"host:compute04 container:x":               `{hostname="compute04", container_name="x"}`,
+		"req:" + req:                               `{hostname=~".+"} |= "` + req + `"`,
+		"req:6f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e": `{hostname=~".+"} |= "` + req + `"`,
+		"instance:" + inst:                         `{hostname=~".+"} |= "` + inst + `"`,
+		"id:" + inst:                               `{hostname=~".+"} |= "` + inst + `"`,
+		`{job="x"} |= "y"`:                         `{job="x"} |= "y"`,
+		`Lost "connection"`:                        `{hostname=~".+"} |= "Lost" |= "\"connection\""`,
+	} {
+		m.Pivot(in)
+		if m.Query() != want {
+			t.Errorf("pivot %q -> %q, want %q", in, m.Query(), want)
+		}
+	}
+	if _, n := m.pivotQuery("req:" + req); n < loki.MaxEntriesPerQuery {
+		t.Errorf("request pivot backfills only %d lines", n)
+	}
+}
+
+func TestLinePivots(t *testing.T) {
+	m := newTest(Options{})
+	m.AppendEntries(sampleEntries(5)...) // last line: DEBUG without IDs
+	key(m, "k")                          // line 3: WARNING without IDs
+	key(m, "k")
+	key(m, "k") // line 1: nova_compute with req and instance
+	if msg := key(m, "r")(); msg != (pane.PivotMsg{Pane: "logs", Query: "req:" + req}) {
+		t.Fatalf("r -> %+v", msg)
+	}
+	if msg := key(m, "i")(); msg != (pane.PivotMsg{Pane: "instances", Query: "id:" + inst}) {
+		t.Fatalf("i -> %+v", msg)
+	}
+	if msg := key(m, "H")(); msg != (pane.PivotMsg{Pane: "logs", Query: "host:compute04"}) {
+		t.Fatalf("H -> %+v", msg)
+	}
+	if msg := key(m, "C")(); msg != (pane.PivotMsg{Pane: "logs", Query: "container:nova_compute"}) {
+		t.Fatalf("C -> %+v", msg)
+	}
+	key(m, "j") // line 2: no IDs
+	if msg, ok := key(m, "r")().(pane.ToastMsg); !ok || !strings.Contains(msg.Text, "no request ID") {
+		t.Fatalf("r on a line without IDs: %+v", msg)
+	}
+	if got := instanceID("req-" + inst + " and " + "11111111-2222-4333-8444-555555555555"); got != "11111111-2222-4333-8444-555555555555" {
+		t.Fatalf("instanceID skipped request IDs wrongly: %q", got)
+	}
+}
+
+func TestPromptCompletionAndHistory(t *testing.T) {
+	m := newTest(Options{})
+	m.Update(labelsMsg{names: []string{"container", "detected_level", "host", "job"}})
+	key(m, "e")
+	if !m.Capturing() {
+		t.Fatal("prompt open but not capturing")
+	}
+	m.prompt.set("")
+	typeText(m, "{ho")
+	key(m, "tab")
+	if got := m.prompt.value(); got != `{host="` {
+		t.Fatalf("name completion %q", got)
+	}
+	cmd := key(m, "tab") // values not loaded yet: asks for them
+	if cmd != nil {
+		t.Fatal("no source: no load command expected")
+	}
+	m.Update(valuesMsg{name: "host", values: []string{"compute01", "compute04", "control01"}})
+	typeText(m, "compute0")
+	key(m, "tab")
+	if got := m.prompt.value(); got != `{host="compute0` || len(m.prompt.sugg) != 2 {
+		t.Fatalf("ambiguous completion %q %v", got, m.prompt.sugg)
+	}
+	if !strings.Contains(m.View(80, 10), "compute01  compute04") {
+		t.Fatalf("suggestions not shown:\n%s", m.View(80, 10))
+	}
+	typeText(m, "4")
+	key(m, "tab")
+	typeText(m, "}")
+	if got := m.prompt.value(); got != `{host="compute04"}` {
+		t.Fatalf("value completion %q", got)
+	}
+	key(m, "enter")
+	if m.Capturing() || m.Query() != `{host="compute04"}` {
+		t.Fatalf("enter: capturing=%v query %q", m.Capturing(), m.Query())
+	}
+	key(m, "e")
+	m.prompt.set(`{host="x"}`)
+	key(m, "enter")
+	key(m, "e")
+	key(m, "up")
+	key(m, "up")
+	if got := m.prompt.value(); got != `{host="compute04"}` {
+		t.Fatalf("history up twice %q", got)
+	}
+	key(m, "down")
+	key(m, "down")
+	key(m, "esc")
+	if m.Capturing() || m.Query() != `{host="x"}` {
+		t.Fatal("esc did not cancel")
+	}
+	// Pasted control characters never enter the query.
+	key(m, "e")
+	m.prompt.insert("a\x1b[2Jb\x07")
+	if strings.ContainsAny(m.prompt.value(), "\x1b\x07") {
+		t.Fatalf("control characters in prompt %q", m.prompt.value())
+	}
+}
+
+func TestSaveIsALocalAction(t *testing.T) {
+	dir := t.TempDir()
+	m := newTest(Options{SaveDir: dir})
+	m.AppendEntries(sampleEntries(3)...)
+	m.AppendEntries(loki.Entry{TS: 99, Stream: computeLabels, Line: "evil \x1b]52;c;x\a"})
+	msg := key(m, "S")()
+	ra, ok := msg.(pane.RunActionMsg)
+	if !ok || ra.Action.Mutates || ra.Action.Name != "save-logs" {
+		t.Fatalf("save -> %+v", msg)
+	}
+	res, err := ra.Action.Run(context.Background(), func(pane.Progress) {})
+	if err != nil || !strings.Contains(res, "saved 4 lines") {
+		t.Fatalf("%q %v", res, err)
+	}
+	b, err := os.ReadFile(ra.Action.Target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(string(b), "\n") != 5 || strings.Contains(string(b), "\x1b") || !strings.Contains(string(b), "Rebooting instance") {
+		t.Fatalf("saved file:\n%s", b)
+	}
+}
+
+func TestSearchJumps(t *testing.T) {
+	m := newTest(Options{})
+	m.AppendEntries(sampleEntries(20)...)
+	m.SetFilter("Lost connection")
+	key(m, "N")
+	if l, _ := m.buf.at(m.cursor); m.Following() || !strings.Contains(l.text, "line 17") {
+		t.Fatalf("N -> %q", l.text)
+	}
+	key(m, "N")
+	if l, _ := m.buf.at(m.cursor); !strings.Contains(l.text, "line 12") {
+		t.Fatalf("N N -> %q", l.text)
+	}
+	key(m, "n")
+	if l, _ := m.buf.at(m.cursor); !strings.Contains(l.text, "line 17") {
+		t.Fatalf("n -> %q", l.text)
+	}
+}
+
+// runCmd executes a command, expanding batches, and feeds results back
+// until want() holds.
+func runUntil(t *testing.T, m *Model, cmd tea.Cmd, want func() bool) {
+	t.Helper()
+	queue := []tea.Cmd{cmd}
+	deadline := time.Now().Add(30 * time.Second)
+	for len(queue) > 0 && !want() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		msg := c()
+		if b, ok := msg.(tea.BatchMsg); ok {
+			queue = append(queue, b...)
+			continue
+		}
+		if msg == nil {
+			continue
+		}
+		_, next := m.Update(msg)
+		queue = append(queue, next)
+	}
+	if !want() {
+		t.Fatal("condition never held")
+	}
+}
+
+func TestAgainstDemoLoki(t *testing.T) {
+	cloud, err := demo.Start(demo.StartOptions{Story: demo.Options{Instances: 30}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cloud.Close()
+	cfg := cloud.Config()
+	hc, _ := httpclient.New(httpclient.Options{ReadOnly: true})
+	sc, _ := httpclient.New(httpclient.Options{ReadOnly: true, Timeout: -1})
+	c, err := loki.New(loki.Options{URL: cfg.Loki.URL, HTTP: hc, Stream: sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := New(pane.Context{Theme: themes.Default(true), Keys: keymap.Defaults()}, c, Options{Location: time.UTC, Backfill: 300})
+	defer m.Close()
+	runUntil(t, m, m.Init(), func() bool { return m.Lines() >= 300 && m.sub != nil && len(m.labels) > 0 })
+	if m.Status().Err != nil || m.Status().Loading {
+		t.Fatalf("status %+v", m.Status())
+	}
+	// Pivot on a line's request ID: every line of the result carries it.
+	var reqID string
+	for s := m.buf.last(); s >= m.buf.first() && reqID == ""; s-- {
+		l, _ := m.buf.at(s)
+		if strings.Contains(l.text, "Rebooting instance") {
+			reqID = requestID(l.text)
+		}
+	}
+	if reqID == "" {
+		t.Skip("no reboot trail in the backfill window")
+	}
+	runUntil(t, m, m.Pivot("req:"+reqID), func() bool { return m.sub != nil && m.Lines() >= 2 })
+	containers := map[string]bool{}
+	for s := m.buf.first(); s <= m.buf.last(); s++ {
+		l, _ := m.buf.at(s)
+		if !strings.Contains(l.text, reqID) {
+			t.Fatalf("pivot result without the request ID: %q", l.text)
+		}
+		containers[l.labels.Get("container")] = true
+	}
+	if !containers["nova_api"] || !containers["nova_compute"] {
+		t.Fatalf("request trail covers %v", containers)
+	}
+	// Bad LogQL shows Loki's own error text.
+	runUntil(t, m, m.SetQuery(`{host="compute01"`), func() bool { return m.Status().Err != nil })
+	if !strings.Contains(m.Status().Err.Error(), "parse error") || !strings.Contains(m.View(120, 10), "parse error") {
+		t.Fatalf("err %v", m.Status().Err)
+	}
+	if len(cloud.Mutations()) != 0 {
+		t.Fatalf("read-only logs pane sent %+v", cloud.Mutations())
+	}
+}
+
+func BenchmarkLogViewRender100k(b *testing.B) {
+	m := newTest(Options{})
+	es := sampleEntries(100000)
+	m.AppendEntries(es...)
+	m.SetFilter("compute04")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_ = m.View(200, 60)
+	}
+}
+
+func BenchmarkRingAppend(b *testing.B) {
+	m := newTest(Options{})
+	es := sampleEntries(1000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m.appendEntry(es[i%len(es)])
+	}
+}
