@@ -235,6 +235,10 @@ func newNova(c *Cloud) http.Handler {
 	// After a host loses power its services stop heartbeating; tell the
 	// log/alert backends when Nova starts calling nova-compute down.
 	s.Watch(func(e Event) {
+		if e.Kind == "host_up" {
+			n.powerSync(e.Host)
+			return
+		}
 		if e.Kind != "host_down" {
 			return
 		}
@@ -255,6 +259,34 @@ func newNova(c *Cloud) http.Handler {
 		})
 	})
 	return n
+}
+
+// powerSync: a compute that lost power comes back with its guests shut
+// off; nova-compute's power-state sync finds them so and stops them in the
+// database ("Instance shutdown by itself. Calling the stop API."). Called
+// inside Lock.
+func (n *nova) powerSync(host string) {
+	s := n.c.Story
+	s.Schedule(10*time.Second, func() {
+		h := s.Host(host)
+		if h == nil || !h.Powered {
+			return
+		}
+		ns := novaFor(s)
+		for _, in := range s.Instances {
+			if in.Deleted || in.Host != host || in.PowerState != 1 || ns.op[in.ID] != "" || ns.vmState(in) != "active" {
+				continue
+			}
+			q := &novaReq{reqID: newRequestID(), mv: novaMax}
+			a := &novaAction{ns: ns, q: q, in: in, user: ""}
+			a.record("stop")
+			a.event("compute_stop_instance", host)("Success")
+			ns.setState(in, "stopped", "")
+			in.PowerState = 4
+			a.finish()
+			a.emit("power_sync", "done", host, fmt.Sprintf("[instance: %s] Instance shutdown by itself. Calling the stop API. Current vm_state: active, current task_state: None, original DB power_state: 1, current VM power_state: 4", in.ID))
+		}
+	})
 }
 
 // novaReq is one request's context.

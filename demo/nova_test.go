@@ -112,6 +112,28 @@ func (e *novaEnv) do(method, service, path, mv string, body any, out any) (int, 
 	return resp.StatusCode, resp.Header, string(raw)
 }
 
+// doHeader is do with a full OpenStack-API-Version header value.
+func (e *novaEnv) doHeader(method, service, path, header string, out any) (int, http.Header, string) {
+	e.t.Helper()
+	req, _ := http.NewRequest(method, e.c.URLs[service]+path, nil)
+	req.Header.Set("X-Auth-Token", e.token)
+	if header != "" {
+		req.Header.Set("OpenStack-API-Version", header)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			e.t.Fatalf("%s %s: %v: %s", method, path, err, raw)
+		}
+	}
+	return resp.StatusCode, resp.Header, string(raw)
+}
+
 // action posts a server action and returns status and body.
 func (e *novaEnv) action(id, mv string, body any) (int, string) {
 	e.t.Helper()
@@ -563,6 +585,18 @@ func TestNovaComputeFailureAndEvacuation(t *testing.T) {
 	svc = findService(t, sc, "compute04")
 	if svc.State != "up" || svc.Status != "enabled" || svc.ForcedDown || svc.DisabledReason != "" {
 		t.Fatalf("re-enabled: %+v", svc)
+	}
+	// The instances left behind come back shut off: the power-state sync
+	// stops them in the database.
+	if s := e.server(onHost[1]); s["status"] != "ACTIVE" {
+		t.Fatalf("left-behind instance before the sync: %v", s["status"])
+	}
+	e.advance(11 * time.Second)
+	if s := e.server(onHost[1]); s["status"] != "SHUTOFF" || s["OS-EXT-STS:power_state"] != float64(4) || s["OS-EXT-SRV-ATTR:host"] != "compute04" {
+		t.Fatalf("left-behind instance after the sync: %v %v %v", s["status"], s["OS-EXT-STS:power_state"], s["OS-EXT-SRV-ATTR:host"])
+	}
+	if s := e.server(id); s["status"] != "ACTIVE" || s["OS-EXT-SRV-ATTR:host"] != dest {
+		t.Fatalf("evacuated instance touched by the sync: %v on %v", s["status"], s["OS-EXT-SRV-ATTR:host"])
 	}
 }
 
