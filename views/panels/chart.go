@@ -111,6 +111,18 @@ func plot(series []chartSeries, w, h int, ymin, ymax float64, thr *float64, thrR
 	}
 	out := make([]string, h)
 	var b strings.Builder
+	// Style each role once: Render per run is the hot spot with many series.
+	wrap := map[themes.Role][2]string{}
+	style := func(r themes.Role) [2]string {
+		if w, ok := wrap[r]; ok {
+			return w
+		}
+		x := th.Render(r, "x")
+		i := strings.Index(x, "x")
+		w := [2]string{x[:i], x[i+1:]}
+		wrap[r] = w
+		return w
+	}
 	for row := 0; row < h; row++ {
 		b.Reset()
 		var run strings.Builder
@@ -122,7 +134,10 @@ func plot(series []chartSeries, w, h int, ymin, ymax float64, thr *float64, thrR
 			if runRole <= 0 {
 				b.WriteString(run.String())
 			} else {
-				b.WriteString(th.Render(runRole, run.String()))
+				w := style(runRole)
+				b.WriteString(w[0])
+				b.WriteString(run.String())
+				b.WriteString(w[1])
 			}
 			run.Reset()
 		}
