@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Op is a matcher operator, as amtool and PromQL write them.
@@ -102,8 +103,8 @@ func (m Matcher) Matches(labels map[string]string) bool {
 	v := labels[m.Name]
 	var ok bool
 	if m.IsRegex {
-		re, err := regexp.Compile("^(?:" + m.Value + ")$")
-		if err != nil {
+		re := compiled(m.Value)
+		if re == nil {
 			return false
 		}
 		ok = re.MatchString(v)
@@ -111,6 +112,30 @@ func (m Matcher) Matches(labels map[string]string) bool {
 		ok = v == m.Value
 	}
 	return ok == m.IsEqual
+}
+
+var (
+	reMu    sync.Mutex
+	reCache = map[string]*regexp.Regexp{}
+)
+
+// compiled returns the anchored regex for a matcher value (nil if it does
+// not compile), cached: previews match every alert on every keystroke.
+func compiled(v string) *regexp.Regexp {
+	reMu.Lock()
+	defer reMu.Unlock()
+	if re, ok := reCache[v]; ok {
+		return re
+	}
+	if len(reCache) >= 512 {
+		clear(reCache)
+	}
+	re, err := regexp.Compile("^(?:" + v + ")$")
+	if err != nil {
+		re = nil
+	}
+	reCache[v] = re
+	return re
 }
 
 // Matchers is a list of matchers ANDed together.

@@ -7,9 +7,10 @@
 package alerts
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -456,23 +457,35 @@ func stateRank(a alertmanager.Alert) int {
 	return 0
 }
 
-func sortAlerts(as []alertmanager.Alert) {
-	sort.SliceStable(as, func(i, j int) bool {
-		a, b := as[i], as[j]
-		if ra, rb := silences.SeverityRank(a.Severity()), silences.SeverityRank(b.Severity()); ra != rb {
-			return ra < rb
-		}
-		if ra, rb := stateRank(a), stateRank(b); ra != rb {
-			return ra < rb
-		}
-		if !a.StartsAt.Equal(b.StartsAt) {
-			return a.StartsAt.Before(b.StartsAt)
-		}
-		if a.Host() != b.Host() {
-			return a.Host() < b.Host()
-		}
-		return ident(a) < ident(b)
-	})
+// item is a visible alert with its sort keys computed once.
+type item struct {
+	a     *alertmanager.Alert
+	sev   int
+	state int
+	host  string
+	ident string
+}
+
+func newItem(a *alertmanager.Alert) *item {
+	return &item{a: a, sev: silences.SeverityRank(a.Severity()), state: stateRank(*a), host: a.Host(), ident: ident(*a)}
+}
+
+// compareItems orders alerts most severe first, firing before suppressed,
+// oldest first, then by host and identifying label.
+func compareItems(x, y *item) int {
+	if c := cmp.Compare(x.sev, y.sev); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(x.state, y.state); c != 0 {
+		return c
+	}
+	if c := x.a.StartsAt.Compare(y.a.StartsAt); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(x.host, y.host); c != 0 {
+		return c
+	}
+	return cmp.Compare(x.ident, y.ident)
 }
 
 func ident(a alertmanager.Alert) string {
@@ -519,91 +532,92 @@ func (p *Pane) alertRow(a alertmanager.Alert, indent string) table.Row {
 
 func (p *Pane) apply() {
 	vis := p.visible()
+	items := make([]*item, len(vis))
+	for i := range vis {
+		items[i] = newItem(&vis[i])
+	}
 	label := GroupBy[p.groupBy]
-	var rows []table.Row
+	rows := make([]table.Row, 0, len(items)+8)
 	if label == "" {
-		sortAlerts(vis)
-		for _, a := range vis {
-			rows = append(rows, p.alertRow(a, ""))
+		slices.SortStableFunc(items, compareItems)
+		for _, it := range items {
+			rows = append(rows, p.alertRow(*it.a, ""))
 		}
 		p.tbl.SetRows(rows)
 		return
 	}
-	groups := map[string][]alertmanager.Alert{}
-	var names []string
-	for _, a := range vis {
-		v := groupValue(a, label)
-		if _, ok := groups[v]; !ok {
-			names = append(names, v)
-		}
-		groups[v] = append(groups[v], a)
+	type group struct {
+		name   string
+		items  []*item
+		worst  int
+		active int
+		oldest time.Time
+		hosts  map[string]bool
 	}
-	worst := func(as []alertmanager.Alert) (int, int) {
-		r, active := 9, 0
-		for _, a := range as {
-			r = min(r, silences.SeverityRank(a.Severity()))
-			if stateRank(a) == 0 {
-				active++
+	byName := map[string]*group{}
+	var groups []*group
+	for _, it := range items {
+		v := groupValue(*it.a, label)
+		g := byName[v]
+		if g == nil {
+			g = &group{name: v, worst: 9, oldest: it.a.StartsAt, hosts: map[string]bool{}}
+			byName[v] = g
+			groups = append(groups, g)
+		}
+		g.items = append(g.items, it)
+		g.worst = min(g.worst, it.sev)
+		if it.state == 0 {
+			g.active++
+		}
+		if it.a.StartsAt.Before(g.oldest) {
+			g.oldest = it.a.StartsAt
+		}
+		g.hosts[it.host] = true
+	}
+	slices.SortStableFunc(groups, func(x, y *group) int {
+		if (x.active > 0) != (y.active > 0) {
+			if x.active > 0 {
+				return -1
 			}
+			return 1
 		}
-		return r, active
-	}
-	sort.SliceStable(names, func(i, j int) bool {
-		ri, ai := worst(groups[names[i]])
-		rj, aj := worst(groups[names[j]])
-		if (ai > 0) != (aj > 0) {
-			return ai > 0
+		if c := cmp.Compare(x.worst, y.worst); c != 0 {
+			return c
 		}
-		if ri != rj {
-			return ri < rj
+		if c := cmp.Compare(len(y.items), len(x.items)); c != 0 {
+			return c
 		}
-		if len(groups[names[i]]) != len(groups[names[j]]) {
-			return len(groups[names[i]]) > len(groups[names[j]])
-		}
-		return names[i] < names[j]
+		return cmp.Compare(x.name, y.name)
 	})
-	for _, n := range names {
-		as := groups[n]
-		sortAlerts(as)
-		r, active := worst(as)
-		sev, role := silences.SeverityLabel([]string{"critical", "warning", "info", "other", ""}[min(r, 4)])
-		if r == 3 {
+	for _, g := range groups {
+		slices.SortStableFunc(g.items, compareItems)
+		sev, role := silences.SeverityLabel([]string{"critical", "warning", "info", "other", ""}[min(g.worst, 4)])
+		if g.worst == 3 {
 			sev, role = "OTHR", themes.Normal
 		}
-		hosts := map[string]bool{}
-		oldest := as[0].StartsAt
-		for _, a := range as {
-			hosts[a.Host()] = true
-			if a.StartsAt.Before(oldest) {
-				oldest = a.StartsAt
-			}
+		host := g.items[0].host
+		if len(g.hosts) > 1 {
+			host = fmt.Sprintf("%d hosts", len(g.hosts))
 		}
-		host := ""
-		if len(hosts) == 1 {
-			host = as[0].Host()
-		} else {
-			host = fmt.Sprintf("%d hosts", len(hosts))
-		}
-		title := n
+		title := g.name
 		if title == "" {
 			title = "(no " + label + ")"
 		}
-		state := fmt.Sprintf("%d firing", active)
-		summary := fmt.Sprintf("%d alert(s)", len(as))
-		if sup := len(as) - active; sup > 0 {
+		summary := fmt.Sprintf("%d alert(s)", len(g.items))
+		if sup := len(g.items) - g.active; sup > 0 {
 			summary += fmt.Sprintf(", %d suppressed", sup)
 		}
-		rows = append(rows, table.Row{Key: groupKeyPrefix + n, Role: themes.Title, Cells: []table.Cell{
+		rows = append(rows, table.Row{Key: groupKeyPrefix + g.name, Role: themes.Title, Cells: []table.Cell{
 			{Text: sev, Role: role},
-			{Text: state},
-			table.C(pane.Age(p.ctx.Now().Sub(oldest))),
+			{Text: fmt.Sprintf("%d firing", g.active)},
+			table.C(pane.Age(p.ctx.Now().Sub(g.oldest))),
 			table.C("▾ " + label + "=" + title),
 			table.C(host),
 			table.C(summary),
 			table.C(""),
 		}})
-		for _, a := range as {
-			rows = append(rows, p.alertRow(a, "  "))
+		for _, it := range g.items {
+			rows = append(rows, p.alertRow(*it.a, "  "))
 		}
 	}
 	p.tbl.SetRows(rows)
