@@ -67,7 +67,7 @@ func New(ctx pane.Context, src Source, o Options) *Pane {
 		table.Column{Title: "STATE", Width: 7},
 		table.Column{Title: "MATCHERS", Min: 16},
 		table.Column{Title: "HITS", Width: 4, Right: true, HideBelow: 70},
-		table.Column{Title: "WHEN", Width: 15},
+		table.Column{Title: "WHEN", Width: 16},
 		table.Column{Title: "AUTHOR", Width: 10, HideBelow: 90},
 		table.Column{Title: "COMMENT", Min: 10, HideBelow: 70},
 		table.Column{Title: "ID", Width: 8, HideBelow: 110},
@@ -304,7 +304,11 @@ func (p *Pane) expire() tea.Cmd {
 	checks := []string{
 		"matchers: " + s.Matchers.String(),
 		fmt.Sprintf("%s by %s: %s", s.Status.State, s.CreatedBy, s.Comment),
-		fmt.Sprintf("%d current alert(s) it silences will notify again", len(hits)),
+	}
+	if s.Status.State == "pending" {
+		checks = append(checks, fmt.Sprintf("pending: it would silence %d current alert(s); expiring cancels it", len(hits)))
+	} else {
+		checks = append(checks, fmt.Sprintf("%d current alert(s) it silences will notify again", len(hits)))
 	}
 	src := p.src
 	id := s.ID
