@@ -87,6 +87,9 @@ type Model struct {
 	updated time.Time
 	fstat   loki.FollowStatus
 
+	paintTheme *themes.Theme
+	paintCache map[themes.Role][2]string
+
 	prompt   *prompt
 	labels   []string
 	values   map[string][]string

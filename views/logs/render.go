@@ -226,7 +226,6 @@ func levelRole(lv level) themes.Role {
 // renderLine formats one buffered line into one row (or several when
 // wrapping). Text is sanitized before anything measures or styles it.
 func (m *Model) renderLine(l *line, w int, selected bool) []string {
-	th := m.ctx.Theme
 	if l.marker != "" {
 		sym, word, role := "⚠", "NOTICE", themes.Warn
 		switch l.marker {
@@ -251,7 +250,7 @@ func (m *Model) renderLine(l *line, w int, selected bool) []string {
 		if selected {
 			role = themes.Selected
 		}
-		return []string{th.Render(role, safe.Fit(txt, w))}
+		return []string{m.paint(role, safe.Fit(txt, w))}
 	}
 	var prefix strings.Builder
 	if m.showTS {
@@ -281,10 +280,7 @@ func (m *Model) renderLine(l *line, w int, selected bool) []string {
 		role = themes.Selected
 	}
 	if !m.wrap {
-		full := pre + text
-		if safe.Width(full) > w {
-			full = ansi.Truncate(full, w, "…")
-		}
+		full := fitRow(pre+text, w)
 		return []string{m.styleRow(full, len(pre), role)}
 	}
 	wrapped := ansi.Hardwrap(pre+text, w, true)
@@ -296,6 +292,29 @@ func (m *Model) renderLine(l *line, w int, selected bool) []string {
 		pl = max(pl-len(p), 0)
 	}
 	return out
+}
+
+// paint renders sanitized single-line text in a role. lipgloss is slow per
+// call, so each role's opening and closing sequences are computed once per
+// theme (by rendering a sentinel) and reused.
+func (m *Model) paint(r themes.Role, s string) string {
+	if s == "" {
+		return ""
+	}
+	th := m.ctx.Theme
+	if m.paintTheme != th {
+		m.paintTheme, m.paintCache = th, map[themes.Role][2]string{}
+	}
+	oc, ok := m.paintCache[r]
+	if !ok {
+		const sentinel = "\x00"
+		out := th.Render(r, sentinel)
+		if i := strings.Index(out, sentinel); i >= 0 {
+			oc = [2]string{out[:i], out[i+len(sentinel):]}
+		}
+		m.paintCache[r] = oc
+	}
+	return oc[0] + s + oc[1]
 }
 
 // styleRow styles a sanitized row: the prefix muted, the text in the
@@ -312,11 +331,11 @@ func (m *Model) styleRow(s string, prefixLen int, role themes.Role) string {
 	plain := func(from, to int) {
 		if from < prefixLen {
 			e := min(to, prefixLen)
-			b.WriteString(th.Render(preRole, s[from:e]))
+			b.WriteString(m.paint(preRole, s[from:e]))
 			from = e
 		}
 		if from < to {
-			b.WriteString(th.Render(role, s[from:to]))
+			b.WriteString(m.paint(role, s[from:to]))
 		}
 	}
 	if m.searchLow == "" {
@@ -340,7 +359,42 @@ func (m *Model) styleRow(s string, prefixLen int, role themes.Role) string {
 		}
 		i += pos
 		plain(pos, i)
-		b.WriteString(th.Render(mr, s[i:i+len(m.searchLow)]))
+		b.WriteString(m.paint(mr, s[i:i+len(m.searchLow)]))
 		pos = i + len(m.searchLow)
 	}
+}
+
+// fitRow truncates a sanitized row to w cells; printable ASCII (the common
+// case) is cut by bytes without measuring graphemes.
+func fitRow(s string, w int) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		if len(s) <= w {
+			return s
+		}
+		if w <= 1 {
+			return s[:max(w, 0)]
+		}
+		return s[:w-1] + "…"
+	}
+	// Bound the work on very long lines before measuring.
+	if len(s) > 8*w+64 {
+		s = s[:8*w+64]
+		for len(s) > 0 && s[len(s)-1]&0xc0 == 0x80 {
+			s = s[:len(s)-1]
+		}
+		if len(s) > 0 && s[len(s)-1] >= 0xc0 {
+			s = s[:len(s)-1]
+		}
+	}
+	if safe.Width(s) > w {
+		return ansi.Truncate(s, w, "…")
+	}
+	return s
 }
