@@ -138,6 +138,13 @@ func (p *Pane) Init() tea.Cmd { return p.refreshAll() }
 
 func (p *Pane) Capturing() bool { return p.prompt != nil }
 
+var (
+	_ pane.Pane      = (*Pane)(nil)
+	_ pane.Pivoter   = (*Pane)(nil)
+	_ pane.Backer    = (*Pane)(nil)
+	_ pane.Refresher = (*Pane)(nil)
+)
+
 func (p *Pane) rng() time.Duration { return Ranges[p.rangeIdx] }
 
 func (p *Pane) templateVars() map[string]string {
@@ -422,23 +429,13 @@ func (p *Pane) key(k string) tea.Cmd {
 		p.result.chart = !p.result.chart
 		return nil
 	case p.is(k, "global.back"):
-		switch {
-		case p.result != nil:
-			p.result = nil
-		case p.zoom:
-			p.zoom = false
-		case p.dash != 0:
+		if !p.Back() && p.dash != 0 {
 			p.selectDashboard(0)
 			return p.refreshAll()
 		}
 		return nil
 	case p.is(k, "global.refresh"):
-		for _, x := range p.data {
-			if x != nil {
-				x.loading = false
-			}
-		}
-		return p.refreshAll()
+		return p.Refresh()
 	case d == nil:
 		return nil
 	case p.is(k, "table.down"):
@@ -477,6 +474,23 @@ func (p *Pane) key(k string) tea.Cmd {
 	}
 	return nil
 }
+
+// Back closes the ad-hoc result or the zoom (esc); false lets the shell
+// go back in its own history.
+func (p *Pane) Back() bool {
+	switch {
+	case p.result != nil:
+		p.result = nil
+	case p.zoom:
+		p.zoom = false
+	default:
+		return false
+	}
+	return true
+}
+
+// Refresh reloads every panel now (ctrl+r).
+func (p *Pane) Refresh() tea.Cmd { return p.reload() }
 
 // reload drops in-flight results (new window) and loads everything.
 func (p *Pane) reload() tea.Cmd {

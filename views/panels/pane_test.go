@@ -336,9 +336,11 @@ func TestZoom(t *testing.T) {
 	if !strings.Contains(v, "▶Agents down") || strings.Contains(v, "Hosts up") {
 		t.Errorf("zoomed on the last panel:\n%s", v)
 	}
-	key(p, "esc")
-	if p.zoom {
-		t.Error("esc should leave zoom")
+	if !p.Back() || p.zoom {
+		t.Error("esc (Back) should leave zoom")
+	}
+	if p.Back() {
+		t.Error("Back with nothing to close must let the shell go back")
 	}
 }
 
