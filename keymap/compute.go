@@ -12,7 +12,7 @@ func init() {
 		Binding{Action: "compute.enable", Keys: []string{"e"}, Help: "enable compute service", Group: "compute", Mutates: true},
 		Binding{Action: "compute.force_down", Keys: []string{"F"}, Help: "force service down (host fenced)", Group: "compute", Mutates: true, Destructive: true},
 		Binding{Action: "compute.force_up", Keys: []string{"U"}, Help: "unset forced down", Group: "compute", Mutates: true},
-		// TODO(issue 4): host-level "compute.evacuate" (E) and "compute.drain"
-		// (D) with progress go here once the compute pane grows them.
+		Binding{Action: "compute.evacuate", Keys: []string{"E"}, Help: "evacuate every instance of this (fenced, down) host", Group: "compute", Mutates: true, Destructive: true},
+		Binding{Action: "compute.drain", Keys: []string{"D"}, Help: "drain: disable + live-migrate every instance away", Group: "compute", Mutates: true, Destructive: true},
 	)
 }

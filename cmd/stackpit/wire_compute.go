@@ -1,6 +1,9 @@
 package main
 
 import (
+	"context"
+
+	"github.com/stackpit/stackpit/datasource/openstack"
 	"github.com/stackpit/stackpit/views/compute"
 	"github.com/stackpit/stackpit/views/pane"
 )
@@ -14,7 +17,30 @@ func init() {
 				return nil, err
 			}
 			// *openstack.Client has exactly the methods compute.Source lists.
-			return compute.New(e.Ctx, c), nil
+			p := compute.New(e.Ctx, c)
+			p.SetHostOps(computeHostOps{c})
+			p.SetEphemeralShared(e.Cloud != nil && e.Cloud.EphemeralShared)
+			return p, nil
 		},
 	})
 }
+
+// computeHostOps adds ServersOnHost to the client for host evacuate/drain.
+type computeHostOps struct{ *openstack.Client }
+
+// ServersOnHost lists every server whose compute host is host.
+func (o computeHostOps) ServersOnHost(ctx context.Context, host string) ([]openstack.Server, error) {
+	all, err := o.Client.Servers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []openstack.Server
+	for _, s := range all {
+		if s.Host == host && !s.Deleted {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+var _ compute.HostOps = computeHostOps{}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -57,6 +58,13 @@ type Pane struct {
 	query      filter.Query
 
 	prompt prompt
+
+	// Host evacuate / drain (hostops.go).
+	ops             HostOps
+	ephemeralShared bool
+	tune            runTuning
+	runMu           sync.Mutex
+	run             *hostRun
 }
 
 // host is one joined row: the nova-compute service and its hypervisor.
@@ -76,7 +84,7 @@ func New(ctx pane.Context, src Source) *Pane {
 	if ctx.Refresh <= 0 {
 		ctx.Refresh = 10 * time.Second
 	}
-	return &Pane{ctx: ctx, src: src, tbl: table.New(columns...)}
+	return &Pane{ctx: ctx, src: src, tbl: table.New(columns...), tune: defaultTuning}
 }
 
 const barWidth = 13
@@ -101,11 +109,20 @@ func (p *Pane) Capturing() bool     { return p.prompt.active }
 func (p *Pane) Init() tea.Cmd       { return p.load() }
 func (p *Pane) Refresh() tea.Cmd    { return p.load() }
 
-// Back closes an open prompt.
+// Back closes an open prompt, then a finished evacuate/drain panel.
 func (p *Pane) Back() bool {
 	if p.prompt.active {
 		p.prompt = prompt{}
 		return true
+	}
+	if r := p.currentRun(); r != nil {
+		r.mu.Lock()
+		ended := !r.ended.IsZero()
+		r.mu.Unlock()
+		if ended {
+			p.setRun(nil)
+			return true
+		}
 	}
 	return false
 }
@@ -195,6 +212,8 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		if !p.svcLoad && !p.hvLoad && p.ctx.Now().Sub(p.lastTry) >= p.ctx.Refresh {
 			return p, p.load()
 		}
+	case planMsg:
+		return p, p.onPlan(m)
 	case pane.ActionDoneMsg:
 		return p, p.load()
 	case tea.KeyPressMsg:
@@ -263,10 +282,13 @@ func (p *Pane) key(msg tea.KeyPressMsg) tea.Cmd {
 		return pane.RunAction(p.serviceAction("force-down", h, ""))
 	case p.is(k, "compute.force_up"):
 		return pane.RunAction(p.serviceAction("force-up", h, ""))
-		// TODO(issue 4): host evacuate / drain with per-instance progress:
-		// pre-checks from h (down + forced down, instances and whether they
-		// are volume-backed, spare capacity from p.hvs), then a bounded
-		// parallel loop over the instances Source's Evacuate/LiveMigrate.
+	case p.is(k, "compute.evacuate"):
+		return p.plan("evacuate", h, "")
+	case p.is(k, "compute.drain"):
+		p.prompt.open("drain "+safe.Text(h.name)+": reason for disabling:", "maintenance", func(reason string) tea.Cmd {
+			return p.plan("drain", h, reason)
+		})
+		return nil
 	}
 	return nil
 }
@@ -504,6 +526,11 @@ func (p *Pane) View(width, height int) string {
 	}
 	if p.prompt.active {
 		foot = append(foot, p.prompt.view(width, th))
+	}
+	if r := p.currentRun(); r != nil {
+		// The run panel takes up to half the pane below the table.
+		avail := height - len(lines) - len(foot) - 3
+		foot = append(r.view(width, min(avail, max(height/2, 3)), now, th), foot...)
 	}
 	body := height - len(lines) - len(foot)
 	if body > 0 {

@@ -1,0 +1,347 @@
+package compute
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/views/pane"
+)
+
+// fakeOps scripts Nova: every action queues the states the next polls see.
+type fakeOps struct {
+	mu       sync.Mutex
+	servers  map[string]*openstack.Server
+	steps    map[string][]openstack.Server
+	failEvac map[string]error
+	calls    []string
+	inflight int
+	maxIn    int
+	listErr  error
+}
+
+func newOps(ss ...openstack.Server) *fakeOps {
+	o := &fakeOps{servers: map[string]*openstack.Server{}, steps: map[string][]openstack.Server{}, failEvac: map[string]error{}}
+	for i := range ss {
+		s := ss[i]
+		o.servers[s.ID] = &s
+	}
+	return o
+}
+
+func (o *fakeOps) rec(s string) { o.calls = append(o.calls, s) }
+
+func (o *fakeOps) ServersOnHost(ctx context.Context, host string) ([]openstack.Server, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.listErr != nil {
+		return nil, o.listErr
+	}
+	var out []openstack.Server
+	for _, s := range o.servers {
+		if s.Host == host {
+			out = append(out, *s)
+		}
+	}
+	return out, nil
+}
+
+func (o *fakeOps) Server(ctx context.Context, id string) (openstack.Server, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	s := o.servers[id]
+	if st := o.steps[id]; len(st) > 0 {
+		*s = st[0]
+		o.steps[id] = st[1:]
+		if len(st) == 1 {
+			o.inflight--
+		}
+	}
+	return *s, nil
+}
+
+func (o *fakeOps) Flavors(ctx context.Context) ([]openstack.Flavor, error) {
+	return []openstack.Flavor{{ID: "2", Name: "m1.small", VCPUs: 2, RAMMB: 4096}}, nil
+}
+
+func (o *fakeOps) start(id string, states ...openstack.Server) {
+	o.inflight++
+	o.maxIn = max(o.maxIn, o.inflight)
+	o.steps[id] = states
+}
+
+func with(s openstack.Server, status, task, host string) openstack.Server {
+	s.Status, s.TaskState, s.Host = status, task, host
+	return s
+}
+
+func (o *fakeOps) Evacuate(ctx context.Context, id, host string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.rec("evacuate " + o.servers[id].Name)
+	if err := o.failEvac[id]; err != nil {
+		return err
+	}
+	s := *o.servers[id]
+	if s.Name == "goes-error" {
+		e := with(s, "ERROR", "", s.Host)
+		e.Fault = "No valid host was found."
+		o.start(id, with(s, "REBUILD", "rebuilding", s.Host), e)
+		return nil
+	}
+	final := "ACTIVE"
+	if s.Status == "SHUTOFF" {
+		final = "SHUTOFF"
+	}
+	o.start(id, with(s, "REBUILD", "rebuilding", s.Host), with(s, "REBUILD", "rebuild_spawning", "compute02"), with(s, final, "", "compute02"))
+	return nil
+}
+
+func (o *fakeOps) LiveMigrate(ctx context.Context, id, host string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	s := *o.servers[id]
+	o.rec("live-migrate " + s.Name)
+	if s.Name == "rolls-back" {
+		o.start(id, with(s, "MIGRATING", "migrating", s.Host), with(s, "ACTIVE", "", s.Host))
+		return nil
+	}
+	o.start(id, with(s, "MIGRATING", "migrating", s.Host), with(s, "ACTIVE", "", "compute01"))
+	return nil
+}
+
+func (o *fakeOps) Migrate(ctx context.Context, id string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	s := *o.servers[id]
+	o.rec("migrate " + s.Name)
+	o.start(id, with(s, "RESIZE", "resize_migrating", s.Host), with(s, "VERIFY_RESIZE", "", "compute01"))
+	return nil
+}
+
+func (o *fakeOps) ConfirmResize(ctx context.Context, id string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	s := *o.servers[id]
+	o.rec("confirm " + s.Name)
+	if s.Status != "VERIFY_RESIZE" {
+		return errors.New("409 Conflict: Cannot 'confirmResize' instance while it is in vm_state stopped")
+	}
+	o.steps[id] = []openstack.Server{with(s, "SHUTOFF", "", "compute01")}
+	o.inflight++
+	return nil
+}
+
+func srv(id, name, status, host string, volume bool) openstack.Server {
+	return openstack.Server{ID: id, Name: name, Status: status, Host: host, VolumeBacked: volume, FlavorID: "2"}
+}
+
+func opsPane(t *testing.T, ops *fakeOps) (*Pane, *fakeSource) {
+	p, src, _ := loaded(t)
+	p.SetHostOps(ops)
+	p.tune = runTuning{poll: time.Millisecond, perInstance: 10 * time.Second, evacuateN: 2, drainN: 2}
+	return p, src
+}
+
+func TestEvacuateHost(t *testing.T) {
+	rebuilding := srv("g", "already-rebuilding", "REBUILD", "compute04", true)
+	rebuilding.TaskState = "rebuilding"
+	ops := newOps(
+		srv("a", "web-1", "ACTIVE", "compute04", true),
+		srv("b", "web-2", "ACTIVE", "compute04", false),
+		srv("c", "db-1", "ACTIVE", "compute04", true),
+		srv("d", "stopped-1", "SHUTOFF", "compute04", true),
+		srv("e", "refused", "ACTIVE", "compute04", true),
+		srv("f", "goes-error", "ACTIVE", "compute04", true),
+		rebuilding,
+		srv("z", "elsewhere", "ACTIVE", "compute01", true),
+	)
+	ops.failEvac["e"] = errors.New("nova: 409 Conflict: Cannot 'evacuate' instance e while it is in task_state migrating")
+	// The watcher sees the already-rebuilding one finish on its own.
+	ops.steps["g"] = []openstack.Server{with(rebuilding, "ACTIVE", "", "compute03")}
+	ops.inflight++
+	p, src := opsPane(t, ops)
+	p.SetFilter("host=compute04")
+	a := actionOf(t, press(p, "E"))
+	if !a.Mutates || a.Name != "evacuate-host" || a.Confirm != "compute04" || a.Target != "compute04" {
+		t.Fatalf("action %+v", a)
+	}
+	checks := strings.Join(a.Checks, "\n")
+	for _, want := range []string{"state DOWN", "forced down true", "FENCE compute04", "7 instances: 5 ACTIVE, 1 REBUILD, 1 SHUTOFF",
+		"1 already rebuilding", "1 not volume-backed: root disks REBUILT", "web-2", "needs 14 vCPU, 28 GiB; spare on 4 other hosts"} {
+		if !strings.Contains(checks, want) {
+			t.Errorf("checks lack %q:\n%s", want, checks)
+		}
+	}
+	if strings.Contains(checks, "service is UP") {
+		t.Error("down host reported up")
+	}
+	var progress []pane.Progress
+	var pmu sync.Mutex
+	res, err := a.Run(context.Background(), func(pr pane.Progress) { pmu.Lock(); progress = append(progress, pr); pmu.Unlock() })
+	if err == nil {
+		t.Fatal("failures not reported as an error")
+	}
+	if !strings.HasPrefix(res, "evacuated 5/7 from compute04, 2 failed") {
+		t.Fatalf("summary %q", res)
+	}
+	for _, want := range []string{"✓ web-1 → compute02 (ACTIVE)", "✓ stopped-1 → compute02 (SHUTOFF)", "✓ already-rebuilding → compute03",
+		"✗ refused: nova: 409 Conflict", "✗ goes-error: instance went to ERROR: No valid host was found."} {
+		if !strings.Contains(res, want) {
+			t.Errorf("summary lacks %q: %s", want, res)
+		}
+	}
+	if len(progress) != 7 || progress[6].Done != 7 || progress[6].Total != 7 {
+		t.Fatalf("progress %+v", progress)
+	}
+	for _, c := range ops.calls {
+		if c == "evacuate already-rebuilding" || c == "evacuate elsewhere" {
+			t.Fatalf("unexpected call %s", c)
+		}
+	}
+	if ops.maxIn > 2+1 { // 2 in parallel + the one already rebuilding
+		t.Fatalf("parallelism %d", ops.maxIn)
+	}
+	for _, c := range src.calls {
+		if strings.HasPrefix(c, "disable") || strings.HasPrefix(c, "force-down") {
+			t.Fatalf("forced-down host re-disabled: %v", src.calls)
+		}
+	}
+	out := p.View(100, 30)
+	checkFrame(t, out, 100, 30)
+	golden(t, "evacuate-done-100x30", out)
+	if !p.Back() || p.currentRun() != nil {
+		t.Fatal("esc did not close the finished run panel")
+	}
+}
+
+func TestEvacuateUpHostForcesDownFirst(t *testing.T) {
+	ops := newOps(srv("a", "web-1", "ACTIVE", "compute03", true))
+	p, src := opsPane(t, ops)
+	p.SetFilter("host=compute03")
+	a := actionOf(t, press(p, "E"))
+	if c := strings.Join(a.Checks, "\n"); !strings.Contains(c, "service is UP: Nova refuses") {
+		t.Fatalf("checks %s", c)
+	}
+	res, err := a.Run(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err, res)
+	}
+	want := []string{"disable compute03 evacuating (stackpit)", "force-down compute03 true"}
+	got := src.calls[len(src.calls)-2:]
+	if got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("pre-steps %v", src.calls)
+	}
+}
+
+func TestEvacuateAbortsWhenForceDownRefused(t *testing.T) {
+	ops := newOps(srv("a", "web-1", "ACTIVE", "compute03", true), srv("b", "web-2", "ACTIVE", "compute03", true))
+	p, _ := opsPane(t, ops)
+	p.src = refusingSource{p.src}
+	p.SetFilter("host=compute03")
+	a := actionOf(t, press(p, "E"))
+	res, err := a.Run(context.Background(), nil)
+	if err == nil || !strings.Contains(err.Error(), "force-down failed: nova: 400") {
+		t.Fatalf("%q %v", res, err)
+	}
+	if len(ops.calls) != 0 {
+		t.Fatalf("instances touched after the pre-step failed: %v", ops.calls)
+	}
+	s := ansi.Strip(p.View(100, 20))
+	if !strings.Contains(s, "- web-1: not attempted") || !strings.Contains(s, "force-down failed") {
+		t.Fatalf("run panel:\n%s", s)
+	}
+}
+
+type refusingSource struct{ Source }
+
+func (r refusingSource) ForceDown(ctx context.Context, host string, down bool) error {
+	return errors.New("nova: 400 Bad Request: Invalid input for field/attribute forced_down")
+}
+
+func TestEvacuateNoInstancesAndListError(t *testing.T) {
+	ops := newOps()
+	p, _ := opsPane(t, ops)
+	p.SetFilter("host=compute05")
+	msgs := press(p, "E")
+	var toast string
+	for _, m := range msgs {
+		if tm, ok := m.(pane.ToastMsg); ok {
+			toast = tm.Text
+		}
+		if _, ok := m.(pane.RunActionMsg); ok {
+			t.Fatal("action offered for an empty host")
+		}
+	}
+	if !strings.Contains(toast, "no instances on compute05: nothing to evacuate") {
+		t.Fatalf("toast %q", toast)
+	}
+	ops.listErr = errors.New("nova: 403 Forbidden")
+	msgs = press(p, "E")
+	toast = ""
+	for _, m := range msgs {
+		if tm, ok := m.(pane.ToastMsg); ok {
+			toast = tm.Text
+		}
+	}
+	if !strings.Contains(toast, "cannot list its instances: nova: 403 Forbidden") {
+		t.Fatalf("toast %q", toast)
+	}
+}
+
+func TestDrainHost(t *testing.T) {
+	ops := newOps(
+		srv("a", "web-1", "ACTIVE", "compute03", true),
+		srv("b", "rolls-back", "ACTIVE", "compute03", true),
+		srv("c", "stopped-1", "SHUTOFF", "compute03", true),
+		srv("d", "broken", "ERROR", "compute03", true),
+	)
+	p, src := opsPane(t, ops)
+	p.SetFilter("host=compute03")
+	press(p, "D")
+	if !p.Capturing() {
+		t.Fatal("drain did not ask for a reason")
+	}
+	for range "maintenance" {
+		press(p, "backspace")
+	}
+	for _, r := range "firmware" {
+		press(p, string(r))
+	}
+	a := actionOf(t, press(p, "enter"))
+	if a.Name != "drain-host" || a.Confirm != "compute03" || !a.Mutates {
+		t.Fatalf("action %+v", a)
+	}
+	if c := strings.Join(a.Checks, "\n"); !strings.Contains(c, "disables the service first, reason: firmware") {
+		t.Fatalf("checks %s", c)
+	}
+	res, err := a.Run(context.Background(), nil)
+	if err == nil {
+		t.Fatal("rollback not reported")
+	}
+	for _, want := range []string{"moved 2/4 from compute03, 1 failed, 1 not moved", "✓ web-1 → compute01 (ACTIVE)",
+		"✓ stopped-1 → compute01 (SHUTOFF)", "✗ rolls-back: live migration rolled back", "- broken: status ERROR: left on compute03"} {
+		if !strings.Contains(res, want) {
+			t.Errorf("summary lacks %q: %s", want, res)
+		}
+	}
+	if src.calls[2] != "disable compute03 firmware" {
+		t.Fatalf("calls %v", src.calls)
+	}
+	confirms := 0
+	for _, c := range ops.calls {
+		if c == "confirm stopped-1" {
+			confirms++
+		}
+	}
+	if confirms != 1 {
+		t.Fatalf("confirm resize called %d times: %v", confirms, ops.calls)
+	}
+	golden(t, "drain-done-100x16", p.View(100, 16))
+}
