@@ -58,6 +58,7 @@ type Pane struct {
 	form *silences.Form
 
 	loading     bool
+	seq         int // load generation: a stale answer never overwrites a newer one
 	updated     time.Time
 	lastAttempt time.Time
 	err         error
@@ -148,6 +149,7 @@ func (p *Pane) Pivot(query string) tea.Cmd {
 }
 
 type loadedMsg struct {
+	seq      int
 	alerts   alertmanager.AlertsResult
 	silences []alertmanager.Silence
 	silErr   error
@@ -159,6 +161,8 @@ func (p *Pane) load() tea.Cmd {
 		return nil
 	}
 	p.loading = true
+	p.seq++
+	seq := p.seq
 	p.lastAttempt = p.ctx.Now()
 	src := p.src
 	return func() tea.Msg {
@@ -166,10 +170,10 @@ func (p *Pane) load() tea.Cmd {
 		defer cancel()
 		ar, err := src.Alerts(ctx, alertmanager.AlertFilter{})
 		if err != nil {
-			return loadedMsg{err: err}
+			return loadedMsg{seq: seq, err: err}
 		}
 		sr, serr := src.Silences(ctx, nil)
-		return loadedMsg{alerts: ar, silences: sr.Silences, silErr: serr}
+		return loadedMsg{seq: seq, alerts: ar, silences: sr.Silences, silErr: serr}
 	}
 }
 
@@ -177,6 +181,9 @@ func (p *Pane) load() tea.Cmd {
 func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 	switch m := msg.(type) {
 	case loadedMsg:
+		if m.seq != p.seq {
+			return p, nil
+		}
 		p.loading = false
 		if m.err != nil {
 			p.err = m.err

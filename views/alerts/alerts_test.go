@@ -509,3 +509,20 @@ func TestLoadErrorKeepsScreen(t *testing.T) {
 		t.Fatal("old rows dropped on error")
 	}
 }
+
+func TestStaleLoadDoesNotOverwriteNewer(t *testing.T) {
+	src := fixtureSource(t)
+	p := loaded(t, src)
+	old := run(p.Refresh()) // answered before the silence existed
+	ms, _ := alertmanager.ParseMatchers(`alertname="HostHighMemory"`)
+	if _, _, err := src.CreateSilence(context.Background(), alertmanager.NewSilence{Matchers: ms, StartsAt: testNow,
+		EndsAt: testNow.Add(time.Hour), CreatedBy: "alice", Comment: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	_, cmd := p.Update(pane.ActionDoneMsg{Name: "silence-create"})
+	p.Update(run(cmd))
+	p.Update(old)
+	if a := p.alerts[p.byFP["4e6cbaeb76f320d2"]]; !a.Silenced() {
+		t.Fatal("a stale load overwrote the newer, silenced state")
+	}
+}

@@ -47,6 +47,7 @@ type Pane struct {
 	form *Form
 
 	loading     bool
+	seq         int // load generation: a stale answer never overwrites a newer one
 	updated     time.Time
 	lastAttempt time.Time
 	err         error
@@ -125,6 +126,7 @@ func (p *Pane) Pivot(query string) tea.Cmd {
 }
 
 type loadedMsg struct {
+	seq      int
 	sil      alertmanager.SilencesResult
 	alerts   []alertmanager.Alert
 	alertErr error
@@ -136,6 +138,8 @@ func (p *Pane) load() tea.Cmd {
 		return nil
 	}
 	p.loading = true
+	p.seq++
+	seq := p.seq
 	p.lastAttempt = p.ctx.Now()
 	src := p.src
 	return func() tea.Msg {
@@ -143,10 +147,10 @@ func (p *Pane) load() tea.Cmd {
 		defer cancel()
 		sil, err := src.Silences(ctx, nil)
 		if err != nil {
-			return loadedMsg{err: err}
+			return loadedMsg{seq: seq, err: err}
 		}
 		ar, aerr := src.Alerts(ctx, alertmanager.AlertFilter{})
-		return loadedMsg{sil: sil, alerts: ar.Alerts, alertErr: aerr}
+		return loadedMsg{seq: seq, sil: sil, alerts: ar.Alerts, alertErr: aerr}
 	}
 }
 
@@ -154,6 +158,9 @@ func (p *Pane) load() tea.Cmd {
 func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 	switch m := msg.(type) {
 	case loadedMsg:
+		if m.seq != p.seq {
+			return p, nil
+		}
 		p.loading = false
 		if m.err != nil {
 			p.err = m.err
