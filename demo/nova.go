@@ -131,6 +131,11 @@ type novaState struct {
 	op map[string]string
 	// vm_state of instances before a cold migration (restored on confirm).
 	resizeFrom map[string]string
+	// live migrations running per source compute, waiting starts, and the
+	// slot each running instance holds.
+	liveRunning map[string]int
+	liveQueue   map[string][]func()
+	liveSlot    map[string]string
 	// vm_state of instances whose state Nova changed (else derived from Status).
 	vm map[string]string
 }
@@ -164,7 +169,8 @@ func novaFor(s *Story) *novaState {
 	}
 	n := &novaState{story: s, actionEvents: map[string][]actionEvent{}, svcDisabled: map[string]string{},
 		pending: map[string]string{}, vm: map[string]string{}, svcForced: map[string]bool{}, op: map[string]string{},
-		resizeFrom: map[string]string{}}
+		resizeFrom: map[string]string{}, liveRunning: map[string]int{}, liveQueue: map[string][]func(){},
+		liveSlot: map[string]string{}}
 	v, _ := novaStates.LoadOrStore(s, n)
 	return v.(*novaState)
 }

@@ -206,6 +206,43 @@ func (a *novaAction) whenHostUp(d time.Duration, fn func()) {
 func (a *novaAction) finish() {
 	delete(a.ns.op, a.in.ID)
 	delete(a.ns.pending, a.in.ID)
+	a.ns.liveRelease(a.in.ID)
+}
+
+// MaxConcurrentLiveMigrations is the simulated computes'
+// [DEFAULT]max_concurrent_live_migrations (Nova's default is 1; the demo
+// runs a few at once so that draining a host stays watchable).
+var MaxConcurrentLiveMigrations = 3
+
+// liveAcquire runs start once the source compute has a free live-migration
+// slot. Call inside Lock.
+func (n *novaState) liveAcquire(source, id string, start func()) {
+	run := func() {
+		n.liveRunning[source]++
+		n.liveSlot[id] = source
+		start()
+	}
+	if n.liveRunning[source] < MaxConcurrentLiveMigrations {
+		run()
+		return
+	}
+	n.liveQueue[source] = append(n.liveQueue[source], run)
+}
+
+// liveRelease frees the instance's slot (if it holds one) and starts the
+// next queued migration of that source.
+func (n *novaState) liveRelease(id string) {
+	source, ok := n.liveSlot[id]
+	if !ok {
+		return
+	}
+	delete(n.liveSlot, id)
+	n.liveRunning[source]--
+	for n.liveRunning[source] < MaxConcurrentLiveMigrations && len(n.liveQueue[source]) > 0 {
+		next := n.liveQueue[source][0]
+		n.liveQueue[source] = n.liveQueue[source][1:]
+		next()
+	}
 }
 
 func (a *novaAction) jitter() time.Duration {
@@ -512,22 +549,30 @@ func (a *novaAction) liveMigrate(raw json.RawMessage) actionResult {
 			return
 		}
 		conductor("Success")
-		mig.set("preparing", s.Now())
-		pre := a.event("compute_pre_live_migration", dest)
-		a.step(time.Second, func() {
-			pre("Success")
-			mig.set("running", s.Now())
-			lm := a.event("compute_live_migration", source)
-			a.emit("live_migration", "progress", source, fmt.Sprintf("Live migration of %s to %s running", in.ID, dest),
-				"source_host", source, "dest_host", dest)
-			a.step(3500*time.Millisecond+a.jitter(), func() {
-				in.Host = dest
-				ns.setState(in, vm, "")
-				mig.set("completed", s.Now())
-				lm("Success")
-				a.finish()
-				a.emit("live_migration", "done", dest, fmt.Sprintf("Instance %s live migrated from %s to %s", in.ID, source, dest),
+		// nova-compute runs max_concurrent_live_migrations at a time per
+		// source; the others stay "queued".
+		ns.liveAcquire(source, in.ID, func() {
+			if ns.op[in.ID] != a.q.reqID {
+				ns.liveRelease(in.ID)
+				return
+			}
+			mig.set("preparing", s.Now())
+			pre := a.event("compute_pre_live_migration", dest)
+			a.step(time.Second, func() {
+				pre("Success")
+				mig.set("running", s.Now())
+				lm := a.event("compute_live_migration", source)
+				a.emit("live_migration", "progress", source, fmt.Sprintf("Live migration of %s to %s running", in.ID, dest),
 					"source_host", source, "dest_host", dest)
+				a.step(3500*time.Millisecond+a.jitter(), func() {
+					in.Host = dest
+					ns.setState(in, vm, "")
+					mig.set("completed", s.Now())
+					lm("Success")
+					a.finish()
+					a.emit("live_migration", "done", dest, fmt.Sprintf("Instance %s live migrated from %s to %s", in.ID, source, dest),
+						"source_host", source, "dest_host", dest)
+				})
 			})
 		})
 	})

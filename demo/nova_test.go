@@ -946,3 +946,68 @@ func BenchmarkNovaChangesSince50k(b *testing.B) {
 		}
 	}
 }
+
+// TestNovaDrainQueuesLiveMigrations: live migrations off one compute run
+// MaxConcurrentLiveMigrations at a time, the others wait "queued"; a
+// reset-state frees its slot.
+func TestNovaDrainQueuesLiveMigrations(t *testing.T) {
+	e := startCloud(t, Options{Instances: 120, FailAfter: -1})
+	var ids []string
+	e.c.Story.Lock(func() {
+		for _, in := range e.c.Story.Instances {
+			if in.Host == "compute05" && in.Status == "ACTIVE" && len(ids) < MaxConcurrentLiveMigrations+3 {
+				ids = append(ids, in.ID)
+			}
+		}
+	})
+	if len(ids) != MaxConcurrentLiveMigrations+3 {
+		t.Fatalf("only %d instances", len(ids))
+	}
+	for _, id := range ids {
+		if code, raw := e.action(id, "2.88", map[string]any{"os-migrateLive": map[string]any{"host": nil, "block_migration": "auto"}}); code != 202 {
+			t.Fatalf("live %s: %d %s", id, code, raw)
+		}
+	}
+	statuses := func() map[string]int {
+		var body struct {
+			Migrations []map[string]any `json:"migrations"`
+		}
+		e.do("GET", "nova", "/v2.1/os-migrations?host=compute05&migration_type=live-migration", "2.80", nil, &body)
+		out := map[string]int{}
+		for _, m := range body.Migrations {
+			out[m["status"].(string)]++
+		}
+		return out
+	}
+	e.advance(time.Second)
+	st := statuses()
+	if st["queued"] != 3 || st["preparing"]+st["running"] != MaxConcurrentLiveMigrations {
+		t.Fatalf("after 1s: %v", st)
+	}
+	for _, id := range ids {
+		if s := e.server(id); s["status"] != "MIGRATING" {
+			t.Fatalf("%s: %v", id, s["status"])
+		}
+	}
+	// Reset one running migration: a queued one takes its slot.
+	if code, _ := e.action(ids[0], "2.88", map[string]any{"os-resetState": map[string]string{"state": "active"}}); code != 202 {
+		t.Fatal("reset")
+	}
+	st = statuses()
+	if st["queued"] != 2 {
+		t.Fatalf("after reset: %v", st)
+	}
+	e.advance(30 * time.Second)
+	st = statuses()
+	if st["completed"] != len(ids)-1 || st["queued"] != 0 {
+		t.Fatalf("at the end: %v", st)
+	}
+	for _, id := range ids[1:] {
+		if s := e.server(id); s["status"] != "ACTIVE" || s["OS-EXT-SRV-ATTR:host"] == "compute05" {
+			t.Fatalf("%s: %v on %v", id, s["status"], s["OS-EXT-SRV-ATTR:host"])
+		}
+	}
+	if s := e.server(ids[0]); s["status"] != "ACTIVE" || s["OS-EXT-SRV-ATTR:host"] != "compute05" {
+		t.Fatalf("reset instance: %v on %v", s["status"], s["OS-EXT-SRV-ATTR:host"])
+	}
+}
