@@ -286,6 +286,9 @@ func TestTimeNavigationAndPause(t *testing.T) {
 	if !strings.Contains(h, "range 6h") || !strings.Contains(h, "ends 3h ago") {
 		t.Fatalf("after r and [: %q", h)
 	}
+	if q, _ := Expand(`max_over_time(up[{{.range}}])`, p.templateVars()); q != `max_over_time(up[6h])` {
+		t.Errorf("{{.range}} expands to %q", q)
+	}
 	start, end, live := p.window()
 	if live || !end.Equal(now.Add(-3*time.Hour)) || end.Sub(start) != 6*time.Hour {
 		t.Fatalf("window %v..%v live=%v", start, end, live)
