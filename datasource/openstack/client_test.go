@@ -785,3 +785,27 @@ func TestIdentityFromReaderToken(t *testing.T) {
 		t.Errorf("identity %+v", id)
 	}
 }
+
+// Nova caps the page size at its max_limit and signals more with a "next"
+// link; the client must follow it even though the page is shorter than the
+// limit it asked for.
+func TestServersFollowNextLinkBelowRequestedLimit(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	f.synth = newSynthNova(t, 25)
+	f.synth.maxLimit = 10
+	c := f.client(t, true)
+	ss, err := c.Servers(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ss) != 25 {
+		t.Errorf("got %d servers, want 25", len(ss))
+	}
+	rs := f.requests("GET", "/servers/detail")
+	if len(rs) != 3 || !strings.Contains(rs[1].Query, "marker=00000000-0000-4000-8000-000000000010") {
+		t.Errorf("pages %+v", rs)
+	}
+	if got := strings.Join(idsOf(ss), ","); got != strings.Join(f.synth.liveIDs(), ",") {
+		t.Error("paged list differs from the server set")
+	}
+}

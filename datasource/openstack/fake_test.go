@@ -419,6 +419,8 @@ type synthNova struct {
 	srv   map[string]*synthServer
 	tmpl  map[string]any
 	seq   int
+	// maxLimit is Nova's [api]max_limit (default 1000).
+	maxLimit int
 }
 
 type synthServer struct {
@@ -502,8 +504,12 @@ func (s *synthNova) list(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	q := r.URL.Query()
 	limit, _ := strconv.Atoi(q.Get("limit"))
-	if limit <= 0 || limit > 1000 {
-		limit = 1000
+	maxLimit := s.maxLimit
+	if maxLimit <= 0 {
+		maxLimit = 1000
+	}
+	if limit <= 0 || limit > maxLimit {
+		limit = maxLimit
 	}
 	var since time.Time
 	if cs := q.Get("changes-since"); cs != "" {
