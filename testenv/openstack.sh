@@ -28,6 +28,9 @@ DB="mysql+pymysql://stackpit:$DBPW@$HOSTIP:3306"
 TRANSPORT="rabbit://guest:guest@$HOSTIP:5672/"
 CINDER_DRIVER=cinder.tests.fake_driver.FakeLoggingVolumeDriver
 DEADLINE=${STACKPIT_OPENSTACK_DEADLINE:-900} # whole start, seconds
+# Database syncs other than Keystone's run at a lower CPU priority: Keystone
+# is on the critical path (everything else waits for its catalog).
+LOW="nice -n 10"
 # Debian's python and tools first: another python3 in PATH breaks the services.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export PYTHONDONTWRITEBYTECODE=1 PYTHONWARNINGS=ignore
@@ -39,6 +42,7 @@ PACKAGES=(mariadb-server python3-pymysql rabbitmq-server uwsgi-core uwsgi-plugin
   python3-openstackclient python3-novaclient python3-fixtures curl)
 
 T0=$(date +%s)
+MAIN_PID=$$
 say() { printf '[openstack %4ss] %s\n' "$(($(date +%s) - T0))" "$*"; }
 
 # ---------------------------------------------------------------- install
@@ -92,7 +96,19 @@ die() { # MSG [LOGNAME...]
     n=$(basename "$f" .pid)
     if ! alive "$n"; then echo "openstack: daemon $n is not running" >&2; log_tail "$n" 30; fi
   done
-  echo "openstack: logs in $LOGS; stop with: $0 stop" >&2
+  if [ "$BASHPID" = "$MAIN_PID" ]; then
+    # The main script: stop the set-up steps still running, then the
+    # daemons (keep them for debugging with STACKPIT_OPENSTACK_KEEP=1).
+    local s
+    for s in "${STEPS[@]}"; do kill "$s" 2>/dev/null || true; done
+    if [ "${STACKPIT_OPENSTACK_KEEP:-}" = 1 ]; then
+      echo "openstack: daemons left running; logs in $LOGS; stop with: $0 stop" >&2
+    else
+      sleep 1
+      cmd_stop >&2 || true
+      echo "openstack: daemons stopped; logs kept in $LOGS" >&2
+    fi
+  fi
   exit 1
 }
 
@@ -125,7 +141,8 @@ wait_for() {
   local end=$(($(date +%s) + secs)) l
   l=$(left); [ "$l" -lt "$secs" ] && end=$(($(date +%s) + l))
   until "$@" >/dev/null 2>&1; do
-    if [ "$d" != - ] && ! alive "$d"; then die "$d exited while waiting for $what" "$d"; fi
+    # (a daemon without a pid file has not been started yet)
+    if [ "$d" != - ] && [ -f "$PIDS/$d.pid" ] && ! alive "$d"; then die "$d exited while waiting for $what" "$d"; fi
     [ "$(date +%s)" -lt "$end" ] || die "timed out after ${secs}s waiting for $what" ${d/#-/}
     sleep 0.5
   done
@@ -205,10 +222,17 @@ GRANT ALL PRIVILEGES ON *.* TO 'stackpit'@'$HOSTIP';"
 
 keystone_setup() {
   local c=(--config-file "$ETC/keystone/keystone.conf")
-  mkdir -p "$RUN/keystone/fernet-keys" "$RUN/keystone/credential-keys"
+  # Fernet and credential key repositories written directly (what
+  # fernet_setup/credential_setup do), saving two Python start-ups.
+  local d k
+  for d in fernet-keys credential-keys; do
+    mkdir -p -m 0700 "$RUN/keystone/$d"
+    for k in 0 1; do
+      head -c 32 /dev/urandom | base64 | tr '+/' '-_' >"$RUN/keystone/$d/$k"
+      chmod 0600 "$RUN/keystone/$d/$k"
+    done
+  done
   keystone-manage "${c[@]}" db_sync
-  keystone-manage "${c[@]}" fernet_setup --keystone-user root --keystone-group root
-  keystone-manage "${c[@]}" credential_setup --keystone-user root --keystone-group root
   keystone-manage "${c[@]}" bootstrap --bootstrap-password "$ADMIN_PW" \
     --bootstrap-admin-url "http://$HOSTIP:5000/v3/" \
     --bootstrap-internal-url "http://$HOSTIP:5000/v3/" \
@@ -217,10 +241,10 @@ keystone_setup() {
 
 nova_db() {
   local c=(--config-file "$ETC/nova/nova.conf")
-  nova-manage "${c[@]}" api_db sync
-  nova-manage "${c[@]}" cell_v2 map_cell0 --database_connection "$DB/nova_cell0"
-  nova-manage "${c[@]}" cell_v2 create_cell --name cell1
-  nova-manage "${c[@]}" db sync
+  $LOW nova-manage "${c[@]}" api_db sync
+  $LOW nova-manage "${c[@]}" cell_v2 map_cell0 --database_connection "$DB/nova_cell0"
+  $LOW nova-manage "${c[@]}" cell_v2 create_cell --name cell1
+  $LOW nova-manage "${c[@]}" db sync
 }
 
 start_nova_compute() { # HOST
@@ -229,19 +253,30 @@ start_nova_compute() { # HOST
     --config-file "$ETC/nova/nova.conf" --config-file "$ETC/nova/$1.conf"
 }
 
+# Gates: daemons start once what they talk to at start-up answers.
+# (nova-compute reports to Placement at start and only retries a minute
+# later, so it waits for Keystone and Placement.)
+gate_rabbit() { wait_for "rabbitmq on 5672" 180 rabbitmq port_open $HOSTIP 5672; }
+gate_keystone() { wait_for "keystone API" 180 keystone test -f "$RUN/keystone.ready"; }
+gate_placement() { wait_for "placement API" 180 placement http_up "http://$HOSTIP:8778/"; }
+
 nova_chain() {
   nova_db
   local c=(--config-file "$ETC/nova/nova.conf")
-  daemon nova-api "$ETC/nova/nova.conf" /usr/bin/nova-api "${c[@]}"
+  gate_rabbit
   daemon nova-conductor "$ETC/nova/nova.conf" /usr/bin/nova-conductor "${c[@]}"
   daemon nova-scheduler "$ETC/nova/nova.conf" /usr/bin/nova-scheduler "${c[@]}"
+  daemon nova-api "$ETC/nova/nova.conf" /usr/bin/nova-api "${c[@]}"
+  gate_keystone
+  gate_placement
   start_nova_compute compute01
   start_nova_compute compute02
 }
 
 neutron_chain() {
   local c=(--config-file "$ETC/neutron/neutron.conf")
-  neutron-db-manage "${c[@]}" --config-file "$ETC/neutron/ml2_conf.ini" upgrade heads
+  $LOW neutron-db-manage "${c[@]}" --config-file "$ETC/neutron/ml2_conf.ini" upgrade heads
+  gate_rabbit
   daemon neutron-server "$ETC/neutron/neutron.conf" /usr/bin/neutron-server "${c[@]}" \
     --config-file "$ETC/neutron/ml2_conf.ini"
   daemon neutron-dhcp-agent "$ETC/neutron/neutron.conf" /usr/bin/neutron-dhcp-agent "${c[@]}" \
@@ -252,7 +287,8 @@ neutron_chain() {
 
 cinder_chain() {
   local c=(--config-file "$ETC/cinder/cinder.conf")
-  cinder-manage "${c[@]}" db sync
+  $LOW cinder-manage "${c[@]}" db sync
+  gate_rabbit
   daemon cinder-api "$ETC/cinder/cinder.conf" /usr/bin/cinder-api "${c[@]}"
   daemon cinder-scheduler "$ETC/cinder/cinder.conf" /usr/bin/cinder-scheduler "${c[@]}"
   daemon cinder-volume "$ETC/cinder/cinder.conf" /usr/bin/python3 "$HERE/openstack/cinder-volume.py" "${c[@]}"
@@ -260,12 +296,14 @@ cinder_chain() {
 
 glance_chain() {
   local c=(--config-file "$ETC/glance/glance-api.conf")
-  glance-manage "${c[@]}" db_sync
+  $LOW glance-manage "${c[@]}" db_sync
+  gate_keystone
   daemon glance-api "$ETC/glance/glance-api.conf" /usr/bin/glance-api "${c[@]}"
 }
 
 placement_chain() {
-  placement-manage --config-file "$ETC/placement/placement.conf" db sync
+  $LOW placement-manage --config-file "$ETC/placement/placement.conf" db sync
+  gate_keystone
   daemon placement "$ETC/placement/uwsgi.ini" /usr/bin/uwsgi-core --ini "$ETC/placement/uwsgi.ini"
 }
 
@@ -331,75 +369,96 @@ cmd_start() {
   create_databases
   say "mariadb up"
 
-  # Keystone is on the critical path; the other databases sync meanwhile.
+  # Every database syncs at once; each chain then starts its daemons when
+  # what they need answers (gates). Keystone is on the critical path.
   step keystone keystone_setup
   step glance glance_chain
   step placement placement_chain
-  join keystone
-  daemon keystone "$ETC/keystone/uwsgi.ini" /usr/bin/uwsgi-core --ini "$ETC/keystone/uwsgi.ini"
-  wait_for "rabbitmq on 5672" 120 rabbitmq port_open $HOSTIP 5672
-  say "rabbitmq up"
   step nova nova_chain
   step neutron neutron_chain
   step cinder cinder_chain
+  join keystone
+  daemon keystone "$ETC/keystone/uwsgi.ini" /usr/bin/uwsgi-core --ini "$ETC/keystone/uwsgi.ini"
   wait_for "keystone API" 120 keystone http_up "http://$HOSTIP:5000/v3"
   say "keystone up"
   seed identity >"$LOGS/setup-identity.log" 2>&1 || die "identity seeding failed" setup-identity keystone
+  touch "$RUN/keystone.ready"
   say "identity seeded"
   join glance placement nova neutron cinder
   say "databases synced, all daemons started"
 
-  wait_for "placement API" 180 placement http_up "http://$HOSTIP:8778/"
   wait_for "glance API" 180 glance-api http_up "http://$HOSTIP:9292/"
   wait_for "nova API" 180 nova-api http_up "http://$HOSTIP:8774/"
   wait_for "neutron API" 180 neutron-server http_up "http://$HOSTIP:9696/"
   wait_for "cinder API" 180 cinder-api http_up "http://$HOSTIP:8776/"
   say "all APIs answer"
 
-  seed wait >"$LOGS/setup-wait.log" 2>&1 ||
-    die "services did not come up" setup-wait nova-compute01 nova-compute02 neutron-dhcp-agent neutron-metadata-agent cinder-volume cinder-scheduler
+  # Agents and Cinder come up while the computes are discovered and the
+  # fixture boots.
+  step agents seed wait-services
+  seed wait-computes >"$LOGS/setup-computes.log" 2>&1 ||
+    die "nova-compute services did not come up" setup-computes nova-compute01 nova-compute02 nova-conductor
   nova-manage --config-file "$ETC/nova/nova.conf" cell_v2 discover_hosts --verbose \
     >"$LOGS/setup-discover.log" 2>&1 || die "discover_hosts failed" setup-discover
-  say "computes up and discovered, agents alive"
-
+  say "computes up and discovered"
   seed fixture >"$LOGS/setup-fixture.log" 2>&1 ||
     die "fixture failed" setup-fixture nova-scheduler nova-conductor nova-compute01 nova-compute02
+  say "fixture booted"
+  join agents
   write_env
   say "ready: $(tail -n1 "$LOGS/setup-fixture.log"); env in $ENVFILE"
 }
 
 # ---------------------------------------------------------------- stop
-stop_one() { # NAME: TERM the daemon's process group, KILL after 10 s
-  local name=$1 pid i
-  pid=$(pid_of "$name") || { rm -f "$PIDS/$name.pid"; return 0; }
-  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 40); do
-    alive "$name" || break
+# group_of NAME -> the daemon's process group id (its saved pid, a setsid
+# session leader) when some live member of that group still carries the
+# daemon's marker in its command line (the leader may already be gone, e.g.
+# rabbitmq's wrapper script, while beam.smp lives on).
+group_of() {
+  local f=$PIDS/$1.pid pid marker m
+  [ -f "$f" ] || return 1
+  read -r pid marker <"$f" || return 1
+  for m in $(pgrep -g "$pid" 2>/dev/null); do
+    [ "$(awk '{print $3}' "/proc/$m/stat" 2>/dev/null)" != Z ] || continue
+    if grep -aqF -- "$marker" "/proc/$m/cmdline" 2>/dev/null; then echo "$pid"; return 0; fi
+  done
+  return 1
+}
+
+stop_one() { # NAME: TERM the daemon's process group, KILL after 15 s
+  local name=$1 pg i
+  pg=$(group_of "$name") || { rm -f "$PIDS/$name.pid"; return 0; }
+  kill -TERM -- "-$pg" 2>/dev/null || true
+  for i in $(seq 1 60); do
+    group_of "$name" >/dev/null || break
     sleep 0.25
   done
-  if alive "$name"; then kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; fi
+  if group_of "$name" >/dev/null; then kill -KILL -- "-$pg" 2>/dev/null || true; fi
   rm -f "$PIDS/$name.pid"
 }
 
 cmd_stop() {
   [ -d "$PIDS" ] || { say "nothing to stop"; return 0; }
-  local n f
-  # Clients first, then the API services, then the infrastructure.
+  local n f jobs=()
+  # Clients first, then the API services, then the infrastructure. (Waits
+  # only for its own jobs: the caller may have daemons as background jobs.)
   for n in nova-compute01 nova-compute02 neutron-dhcp-agent neutron-metadata-agent cinder-volume; do
-    stop_one "$n" &
+    stop_one "$n" & jobs+=($!)
   done
-  wait
+  wait "${jobs[@]}"; jobs=()
   for f in "$PIDS"/*.pid; do
     [ -f "$f" ] || continue
     n=$(basename "$f" .pid)
     case $n in mariadb | rabbitmq | epmd | keystone) continue ;; esac
-    stop_one "$n" &
+    stop_one "$n" & jobs+=($!)
   done
-  wait
+  [ ${#jobs[@]} -eq 0 ] || wait "${jobs[@]}"; jobs=()
   stop_one keystone
-  stop_one rabbitmq & stop_one mariadb & wait
+  stop_one rabbitmq & jobs+=($!)
+  stop_one mariadb & jobs+=($!)
+  wait "${jobs[@]}"
   stop_one epmd
-  rm -f "$ENVFILE"
+  rm -f "$ENVFILE" "$RUN/keystone.ready"
   say "stopped"
 }
 

@@ -3,11 +3,13 @@
 dozens of `openstack` CLI calls, ~1.5 s each).
 
   seed.py identity   service project/user, catalog (after keystone-manage bootstrap)
-  seed.py wait       until both computes are up, agents alive, cinder services up
+  seed.py wait-computes   until both nova-computes are up
+  seed.py wait-services   until the neutron agents are alive and cinder services up
   seed.py fixture    image, flavors, projects alpha/beta, users, servers ACTIVE
 
 Settings come from the environment (set by testenv/openstack.sh).
 """
+import concurrent.futures
 import json
 import os
 import sys
@@ -135,7 +137,7 @@ def poll(what, fn, deadline):
     fail("timed out waiting for %s (last: %s)" % (what, detail))
 
 
-def wait():
+def wait_computes():
     tok = token("admin", ADMIN_PW, "admin")
     mv = {"OpenStack-API-Version": "compute 2.53"}
 
@@ -144,6 +146,10 @@ def wait():
         up = sorted(s["host"] for s in svcs if s["state"] == "up")
         return up == ["compute01", "compute02"], "nova-compute up: %s" % up
     log(poll("both nova-compute services up", computes, DEADLINE))
+
+
+def wait_services():
+    tok = token("admin", ADMIN_PW, "admin")
 
     def agents():
         ags = call("GET", NEUTRON + "/agents", tok)["agents"]
@@ -207,13 +213,15 @@ def fixture():
     # placed with the 2.74 "host" field (goes through the scheduler).
     existing = {s["name"] for s in call("GET", NOVA + "/servers?all_tenants=1", tok)["servers"]}
     ptok = {p: token("admin", ADMIN_PW, p) for p in projects}
-    for i, (name, proj, host) in enumerate(SERVERS):
-        if name in existing:
-            continue
+    def boot(spec):
+        name, proj, host = spec
         flavor = flavor_id["m1.small" if name.startswith("db") else "m1.tiny"]
         call("POST", NOVA + "/servers", ptok[proj], headers=dict(mv), json={"server": {
             "name": name, "imageRef": image, "flavorRef": flavor, "networks": "none",
             "host": host, "metadata": {"role": name.split("-")[0], "testenv": "stackpit"}}})
+    todo = [sp for sp in SERVERS if sp[0] not in existing]
+    with concurrent.futures.ThreadPoolExecutor(4) as ex:
+        list(ex.map(boot, todo))
 
     def all_active():
         servers = call("GET", NOVA + "/servers/detail?all_tenants=1", tok)["servers"]
@@ -227,4 +235,5 @@ def fixture():
 
 
 if __name__ == "__main__":
-    {"identity": identity, "wait": wait, "fixture": fixture}[sys.argv[1]]()
+    {"identity": identity, "wait-computes": wait_computes, "wait-services": wait_services,
+     "fixture": fixture}[sys.argv[1]]()
