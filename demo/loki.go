@@ -418,64 +418,87 @@ func (s *lokiSim) eventLines(w *simWorld, from, to int64) []evLine {
 			}
 		}
 	}
-	// Instance actions: request-ID trails across the services.
+	// Nova actions the nova simulator reports as events (accepted,
+	// progress, error, done): request-ID trails across nova-api,
+	// nova-conductor, nova-scheduler and nova-compute on source and target.
+	covered := map[string]bool{}
+	for _, e := range w.events {
+		req := e.Fields["request_id"]
+		if req == "" || e.Fields["instance_id"] == "" {
+			continue
+		}
+		covered[req] = true
+		t0 := e.Time.UnixNano()
+		if t0 >= to || t0 < from-int64(time.Minute) {
+			continue
+		}
+		h := mix(hashStr(req + e.Fields["phase"]))
+		id := e.Fields["instance_id"]
+		ctx := reqCtx(req, "admin", e.Fields["project_id"])
+		api := fmt.Sprintf("control%02d", 1+hashStr(req)%3)
+		cond := fmt.Sprintf("control%02d", 1+(hashStr(req)>>8)%3)
+		sched := fmt.Sprintf("control%02d", 1+(hashStr(req)>>16)%3)
+		source, target := e.Fields["source"], e.Fields["target"]
+		compute := target
+		if compute == "" {
+			compute = e.Host
+		}
+		msg := e.Message
+		if msg == "" {
+			msg = e.Kind + " " + e.Fields["phase"]
+		}
+		ms := func(n int64) int64 { return t0 + n*int64(time.Millisecond) }
+		switch e.Fields["phase"] {
+		case "accepted":
+			add(t0, api, "nova_api", "info", oslo(t0, 21, "info", "nova.api.openstack.requestlog", ctx,
+				fmt.Sprintf(`10.0.0.5 "POST /v2.1/servers/%s/action" status: 202 len: 0 microversion: 2.95 time: 0.%03d`, id, 100+h%400)))
+			switch e.Kind {
+			case "evacuate", "live_migration", "migrate":
+				add(ms(60), cond, "nova_conductor", "info", oslo(ms(60), 11, "info", "nova.conductor.manager", ctx,
+					fmt.Sprintf("[instance: %s] %s", id, msg)))
+				if target != "" {
+					add(ms(180), sched, "nova_scheduler", "info", oslo(ms(180), 9, "info", "nova.scheduler.manager", ctx,
+						fmt.Sprintf("[instance: %s] Selected host %s for %s (source %s)", id, target, e.Kind, source)))
+				}
+				if source != "" && e.Kind != "evacuate" {
+					add(ms(400), source, "nova_compute", "info", oslo(ms(400), 7, "info", "nova.compute.manager", ctx,
+						fmt.Sprintf("[instance: %s] Preparing %s to %s", id, e.Kind, target)))
+				}
+			default:
+				add(ms(150), compute, "nova_compute", "info", oslo(ms(150), 7, "info", "nova.compute.manager", ctx,
+					fmt.Sprintf("[instance: %s] %s", id, msg)))
+			}
+		case "progress":
+			add(t0, compute, "nova_compute", "info", oslo(t0, 7, "info", "nova.compute.manager", ctx, fmt.Sprintf("[instance: %s] %s", id, msg)))
+		case "error":
+			add(t0, cond, "nova_conductor", "error", oslo(t0, 11, "error", "nova.conductor.manager", ctx, fmt.Sprintf("[instance: %s] %s", id, msg)))
+		case "done":
+			add(t0, compute, "nova_compute", "info", oslo(t0, 7, "info", "nova.compute.manager", ctx, fmt.Sprintf("[instance: %s] %s", id, msg)))
+			if source != "" && source != compute && e.Kind != "evacuate" {
+				add(ms(120), source, "nova_compute", "info", oslo(ms(120), 7, "info", "nova.compute.manager", ctx,
+					fmt.Sprintf("[instance: %s] Migrating instance to %s finished successfully.", id, compute)))
+			}
+		}
+	}
+	// Other instance actions (no events): a short trail from the record.
 	for _, in := range w.insts {
 		for ai, a := range in.actions {
 			t0 := a.Start.UnixNano()
-			if t0 >= to || t0 < from-int64(time.Minute) || a.Action == "create" && t0 < w.now.Add(-lokiHistory).UnixNano() {
+			if covered[a.RequestID] || a.Action == "create" || t0 >= to || t0 < from-int64(time.Minute) {
 				continue
 			}
 			h := mix(hashStr(a.RequestID) ^ uint64(ai))
 			api := fmt.Sprintf("control%02d", 1+h%3)
-			cond := fmt.Sprintf("control%02d", 1+(h>>8)%3)
-			sched := fmt.Sprintf("control%02d", 1+(h>>16)%3)
 			ctx := reqCtx(a.RequestID, a.UserID, in.project)
-			ev := byReq[a.RequestID]
-			source := ev.Fields["source"]
-			if source == "" && ev.Host != "" && ev.Host != in.host {
-				source = ev.Host
+			add(t0, api, "nova_api", "info", oslo(t0, 21, "info", "nova.api.openstack.requestlog", ctx,
+				fmt.Sprintf(`10.0.0.5 "POST /v2.1/servers/%s/action" status: 202 len: 0 microversion: 2.79 time: 0.%03d`, in.id, 100+h%400)))
+			add(t0+300e6, in.host, "nova_compute", "info", oslo(t0+300e6, 7, "info", "nova.compute.manager", ctx,
+				fmt.Sprintf("[instance: %s] %s requested for instance %q", in.id, a.Action, in.name)))
+			lv, what := "info", fmt.Sprintf("[instance: %s] Instance %s completed", in.id, a.Action)
+			if a.Message != "" {
+				lv, what = "error", fmt.Sprintf("[instance: %s] Instance %s failed: %s", in.id, a.Action, a.Message)
 			}
-			target := ev.Fields["target"]
-			if target == "" {
-				target = in.host
-			}
-			ms := func(n int64) int64 { return t0 + n*int64(time.Millisecond) }
-			verb := "POST /v2.1/servers/" + in.id + "/action"
-			if a.Action == "create" {
-				verb = "POST /v2.1/servers"
-			}
-			add(ms(0), api, "nova_api", "info", oslo(ms(0), 21, "info", "nova.api.openstack.requestlog", ctx,
-				fmt.Sprintf(`10.0.0.5 "%s" status: 202 len: 0 microversion: 2.79 time: 0.%03d`, verb, 100+h%400)))
-			switch a.Action {
-			case "evacuate", "migrate", "live-migration", "live_migration", "resize", "create", "rebuild", "unshelve":
-				add(ms(90), cond, "nova_conductor", "info", oslo(ms(90), 11, "info", "nova.conductor.manager", ctx,
-					fmt.Sprintf("[instance: %s] %s requested (%s)", in.id, a.Action, strings.TrimSpace(source+" -> "+target))))
-				add(ms(240), sched, "nova_scheduler", "info", oslo(ms(240), 9, "info", "nova.scheduler.manager", ctx,
-					fmt.Sprintf("[instance: %s] Selected host %s for %s", in.id, target, a.Action)))
-				if source != "" && a.Action != "evacuate" {
-					add(ms(700), source, "nova_compute", "info", oslo(ms(700), 7, "info", "nova.compute.manager", ctx,
-						fmt.Sprintf("[instance: %s] Migrating instance to %s", in.id, target)))
-				}
-				add(ms(1100), target, "nova_compute", "info", oslo(ms(1100), 7, "info", "nova.compute.claims", ctx,
-					fmt.Sprintf("[instance: %s] Claim successful on node %s", in.id, target)))
-				what := "Rebuilding instance"
-				if a.Action != "evacuate" && a.Action != "rebuild" {
-					what = "Spawning instance"
-				}
-				add(ms(1400), target, "nova_compute", "info", oslo(ms(1400), 7, "info", "nova.compute.manager", ctx,
-					fmt.Sprintf("[instance: %s] %s", in.id, what)))
-				add(ms(4800), target, "nova_compute", "info", oslo(ms(4800), 7, "info", "nova.compute.manager", ctx,
-					fmt.Sprintf("[instance: %s] Took %d.%02d seconds to spawn the instance on the hypervisor.", in.id, 3+h%3, h%100)))
-				if a.Message != "" {
-					add(ms(5000), cond, "nova_conductor", "error", oslo(ms(5000), 11, "error", "nova.conductor.manager", ctx,
-						fmt.Sprintf("[instance: %s] %s", in.id, a.Message)))
-				}
-			default:
-				add(ms(300), in.host, "nova_compute", "info", oslo(ms(300), 7, "info", "nova.compute.manager", ctx,
-					fmt.Sprintf("[instance: %s] %s requested for instance %q", in.id, a.Action, in.name)))
-				add(ms(2300), in.host, "nova_compute", "info", oslo(ms(2300), 7, "info", "nova.compute.manager", ctx,
-					fmt.Sprintf("[instance: %s] Instance %s completed", in.id, a.Action)))
-			}
+			add(t0+2300e6, in.host, "nova_compute", lv, oslo(t0+2300e6, 7, lv, "nova.compute.manager", ctx, what))
 		}
 	}
 	// Background request trails: a reboot every 20 s.

@@ -219,3 +219,42 @@ func mustClient(t *testing.T, ro bool) *http.Client {
 	}
 	return c
 }
+
+func TestDemoEvacuationTrailAcrossServices(t *testing.T) {
+	cloud, c := startDemo(t, nil, true)
+	const req = "req-11111111-2222-4333-8444-555555555555"
+	var id string
+	cloud.Story.Lock(func() {
+		id = cloud.Story.Instances[0].ID
+		for _, ph := range []string{"accepted", "progress", "done"} {
+			cloud.Story.Emit(demo.Event{Kind: "evacuate", Host: "compute04", Message: "evacuate " + ph + " for " + id,
+				Fields: map[string]string{"request_id": req, "instance_id": id, "phase": ph, "source": "compute04", "target": "compute02"}})
+		}
+	})
+	time.Sleep(500 * time.Millisecond) // the conductor and scheduler lines follow the API's by up to 400 ms
+	res, err := c.QueryRange(context.Background(), loki.RangeQuery{Query: `{host=~".+"} |= "` + req + `"`, Start: time.Now().Add(-time.Minute), End: time.Now().Add(time.Second), Direction: loki.Forward, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	where := map[string]bool{}
+	for _, e := range res.Entries {
+		where[e.Stream.Get("container")+"@"+e.Stream.Get("host")] = true
+		if !strings.Contains(e.Line, req) {
+			t.Fatalf("line without the request ID: %q", e.Line)
+		}
+	}
+	var api, cond, sched, target bool
+	for k := range where {
+		api = api || strings.HasPrefix(k, "nova_api@control")
+		cond = cond || strings.HasPrefix(k, "nova_conductor@control")
+		sched = sched || strings.HasPrefix(k, "nova_scheduler@control")
+		target = target || k == "nova_compute@compute02"
+	}
+	if !api || !cond || !sched || !target {
+		t.Fatalf("evacuation trail covers %v", where)
+	}
+	inst, _ := c.QueryRange(context.Background(), loki.RangeQuery{Query: `{container="nova_compute"} |= "` + id + `"`, Start: time.Now().Add(-time.Minute), End: time.Now().Add(time.Second), Limit: 100})
+	if len(inst.Entries) == 0 {
+		t.Fatal("no nova_compute lines for the instance UUID")
+	}
+}
