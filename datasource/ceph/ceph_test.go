@@ -561,3 +561,45 @@ func TestDemoMetricsFallback(t *testing.T) {
 		t.Fatalf("%d down", down)
 	}
 }
+
+func TestExpiredTokenOneLoginForParallelRequests(t *testing.T) {
+	fs := newFixtureServer(t, "03_warn_osd_down", "pw")
+	d, _ := NewDashboard(client(t, true), DashboardOptions{URL: fs.URL, Username: "admin", Password: "pw"})
+	if _, err := d.Snapshot(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	d.mu.Lock()
+	d.token = "revoked" // the server answers 401 to it
+	d.mu.Unlock()
+	before := fs.auths.Load()
+	if _, err := d.Snapshot(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := fs.auths.Load() - before; n != 1 {
+		t.Fatalf("%d logins after a revoked token; want 1", n)
+	}
+}
+
+func TestFallbackToMetricsSaysWhy(t *testing.T) {
+	c, _ := startDemo(t, -1)
+	srv := httptest.NewServer(http.NotFoundHandler())
+	dead := srv.URL
+	srv.Close()
+	d, _ := NewDashboard(client(t, true), DashboardOptions{URL: dead, Username: "a", Password: "b"})
+	m, _ := NewMetrics(client(t, true), c.Config().Ceph.MetricsURL)
+	s, err := Fallback{Primary: d, Secondary: m}.Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Source != "prometheus" || len(s.Notes) < 2 || !strings.Contains(s.Notes[0], "dashboard unavailable") || !strings.Contains(s.Notes[0], "unreachable") {
+		t.Fatalf("source %s notes %v", s.Source, s.Notes)
+	}
+	if len(s.OSDs) != 12 {
+		t.Fatalf("%d osds", len(s.OSDs))
+	}
+	// Both failing: both errors are reported.
+	m2, _ := NewMetrics(client(t, true), dead+"/metrics")
+	if _, err := (Fallback{Primary: d, Secondary: m2}).Snapshot(context.Background()); err == nil || !strings.Contains(err.Error(), "prometheus") {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -152,15 +152,18 @@ func jwtExpiry(tok string) time.Time {
 	return time.Unix(int64(c.Exp), 0)
 }
 
-// currentToken returns a valid token, logging in when there is none or it
-// expires within 30 s.
-func (d *Dashboard) currentToken(ctx context.Context, force bool) (string, error) {
+// currentToken returns a valid token, logging in when there is none, it
+// expires within 30 s, or the server refused stale (the token a request
+// just used). Parallel requests that all saw a 401 for the same token cause
+// one login, not one each.
+func (d *Dashboard) currentToken(ctx context.Context, stale string) (string, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.fixedJWT {
 		return d.token, nil
 	}
-	if force || d.token == "" || (!d.expires.IsZero() && d.now().Add(30*time.Second).After(d.expires)) {
+	expired := stale != "" && d.token == stale
+	if expired || d.token == "" || (!d.expires.IsZero() && d.now().Add(30*time.Second).After(d.expires)) {
 		d.token = ""
 		if err := d.login(ctx); err != nil {
 			return "", err
@@ -179,8 +182,9 @@ func (d *Dashboard) do(ctx context.Context, method, path string, in, out any) er
 			return err
 		}
 	}
+	stale := ""
 	for attempt := 0; ; attempt++ {
-		tok, err := d.currentToken(ctx, attempt > 0)
+		tok, err := d.currentToken(ctx, stale)
 		if err != nil {
 			return err
 		}
@@ -207,6 +211,7 @@ func (d *Dashboard) do(ctx context.Context, method, path string, in, out any) er
 		data, rerr := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 		resp.Body.Close()
 		if resp.StatusCode == http.StatusUnauthorized && attempt == 0 && !d.fixedJWT {
+			stale = tok
 			continue // token expired or revoked: log in again once
 		}
 		if resp.StatusCode/100 != 2 {
@@ -435,7 +440,7 @@ type individualFlags struct {
 // parallel. Health is required; the rest degrade to notes.
 func (d *Dashboard) Snapshot(ctx context.Context) (*Cluster, error) {
 	// Log in once up front so parallel requests do not each try.
-	if _, err := d.currentToken(ctx, false); err != nil {
+	if _, err := d.currentToken(ctx, ""); err != nil {
 		return nil, err
 	}
 	var (
