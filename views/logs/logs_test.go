@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -510,5 +511,40 @@ func BenchmarkRingAppend(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		m.appendEntry(es[i%len(es)])
+	}
+}
+
+// BenchmarkBufferMemory100k reports the heap a full default buffer of
+// realistic lines holds (the pane's share of RSS).
+func BenchmarkBufferMemory100k(b *testing.B) {
+	es := sampleEntries(1000)
+	for i := 0; i < b.N; i++ {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		m := newTest(Options{})
+		for j := 0; j < 100000; j++ {
+			e := es[j%len(es)]
+			e.Line = strings.Clone(e.Line) // own copy, as decoded lines are
+			m.appendEntry(e)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "heap-MB")
+		runtime.KeepAlive(m)
+	}
+}
+
+// BenchmarkKeyWhileFollowing is one key press plus the frame it causes,
+// with a full buffer and a search active (UI key response).
+func BenchmarkKeyWhileFollowing(b *testing.B) {
+	m := newTest(Options{})
+	m.AppendEntries(sampleEntries(100000)...)
+	m.SetFilter("compute04")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		key(m, "k")
+		_ = m.View(200, 60)
+		key(m, "G")
 	}
 }
