@@ -809,3 +809,19 @@ func TestServersFollowNextLinkBelowRequestedLimit(t *testing.T) {
 		t.Error("paged list differs from the server set")
 	}
 }
+
+func TestServersStopsWhenPagingDoesNotAdvance(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	f.on("GET /compute/v2.1/servers/detail", func(w http.ResponseWriter, r *http.Request) {
+		// A broken proxy that drops the query: the same page forever.
+		writeJSON(w, 200, []byte(`{"servers": [{"id": "a"}, {"id": "b"}], "servers_links": [{"rel": "next", "href": "http://x/v2.1/servers/detail?marker=b"}]}`))
+	})
+	c := f.client(t, true)
+	_, err := c.Servers(ctxT(t))
+	if !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), "did not advance") {
+		t.Errorf("err = %v", err)
+	}
+	if n := len(f.requests("GET", "/servers/detail")); n != 2 {
+		t.Errorf("%d requests, want 2", n)
+	}
+}

@@ -3,6 +3,7 @@ package openstack
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
@@ -163,7 +164,7 @@ func (c *Client) listServers(ctx context.Context, since time.Time) ([]Server, ti
 		for i := range p.Servers {
 			out = append(out, p.Servers[i].toServer())
 		}
-		next := false
+		prev, next := marker, false
 		for _, l := range p.Links {
 			if l.Rel == "next" {
 				next = true
@@ -177,6 +178,10 @@ func (c *Client) listServers(ctx context.Context, since time.Time) ([]Server, ti
 		}
 		if last := p.Servers[len(p.Servers)-1].ID; last != "" {
 			marker = last
+		}
+		if marker == prev {
+			return nil, time.Time{}, &MalformedError{Service: "nova", URL: u, Snippet: "servers_links next without progress",
+				Err: fmt.Errorf("pagination did not advance past marker %q", marker)}
 		}
 	}
 	names.Wait()
