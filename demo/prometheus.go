@@ -129,7 +129,7 @@ func (c *Cloud) prometheus(w http.ResponseWriter, r *http.Request) {
 				set[k] = true
 			}
 		}
-		promOK(w, sortedKeys(set))
+		promOK(w, promSortedKeys(set))
 	case strings.HasPrefix(path, "/api/v1/label/") && strings.HasSuffix(path, "/values"):
 		name := strings.TrimSuffix(strings.TrimPrefix(path, "/api/v1/label/"), "/values")
 		set := map[string]bool{}
@@ -138,7 +138,7 @@ func (c *Cloud) prometheus(w http.ResponseWriter, r *http.Request) {
 				set[v] = true
 			}
 		}
-		promOK(w, sortedKeys(set))
+		promOK(w, promSortedKeys(set))
 	case path == "/api/v1/metadata":
 		out := map[string][]map[string]string{}
 		metric := r.Form.Get("metric")
@@ -195,7 +195,7 @@ func promSelectors(ms []string) ([]*pSel, error) {
 	return out, nil
 }
 
-func sortedKeys(m map[string]bool) []string {
+func promSortedKeys(m map[string]bool) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
