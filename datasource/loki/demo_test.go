@@ -258,3 +258,21 @@ func TestDemoEvacuationTrailAcrossServices(t *testing.T) {
 		t.Fatal("no nova_compute lines for the instance UUID")
 	}
 }
+
+func BenchmarkDemoRequestPivotQuery(b *testing.B) {
+	c, err := demo.Start(demo.StartOptions{Story: demo.Options{Instances: 300}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	hc, _ := httpclient.New(httpclient.Options{ReadOnly: true})
+	lc, _ := loki.New(loki.Options{URL: c.Config().Loki.URL, HTTP: hc})
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_, err := lc.QueryRange(context.Background(), loki.RangeQuery{Query: `{host=~".+"} |= "req-11111111-2222-4333-8444-555555555555"`,
+			Start: time.Now().Add(-time.Hour), End: time.Now(), Limit: 5000})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
