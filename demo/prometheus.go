@@ -263,7 +263,7 @@ func promRangeSelect(ev *promEvaluator, sel *pSel, t time.Time) []map[string]any
 		if ts.Before(t.Add(-sel.rng)) {
 			continue
 		}
-		for _, s := range selectSamples(ev.w.All(ts), sel) {
+		for _, s := range promSelectSamples(ev.w.All(ts), sel) {
 			k := promKey(s.Labels)
 			if m[k] == nil {
 				m[k] = &ser{l: s.Labels}

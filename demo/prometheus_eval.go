@@ -21,7 +21,7 @@ type promErr struct{ msg string }
 
 func (e *promErr) Error() string { return e.msg }
 
-func parseErrf(pos int, f string, a ...any) error {
+func promParseErrf(pos int, f string, a ...any) error {
 	return &promErr{msg: fmt.Sprintf("%d:%d: parse error: %s", 1, pos+1, fmt.Sprintf(f, a...))}
 }
 
@@ -55,14 +55,14 @@ type pBin struct {
 }
 type pNeg struct{ x pnode }
 
-type tok struct {
+type promTok struct {
 	kind string // ident num str op eof dur
 	s    string
 	pos  int
 }
 
-func lexProm(q string) ([]tok, error) {
-	var out []tok
+func lexProm(q string) ([]promTok, error) {
+	var out []promTok
 	i := 0
 	for i < len(q) {
 		c := q[i]
@@ -80,30 +80,30 @@ func lexProm(q string) ([]tok, error) {
 				j++
 			}
 			if j >= len(q) {
-				return nil, parseErrf(i, "unterminated quoted string %s", q[i:])
+				return nil, promParseErrf(i, "unterminated quoted string %s", q[i:])
 			}
-			out = append(out, tok{"str", b.String(), i})
+			out = append(out, promTok{"str", b.String(), i})
 			i = j + 1
 		case c == '[':
 			j := strings.IndexByte(q[i:], ']')
 			if j < 0 {
-				return nil, parseErrf(len(q), "unexpected end of input inside brackets")
+				return nil, promParseErrf(len(q), "unexpected end of input inside brackets")
 			}
-			out = append(out, tok{"dur", strings.TrimSpace(q[i+1 : i+j]), i})
+			out = append(out, promTok{"dur", strings.TrimSpace(q[i+1 : i+j]), i})
 			i += j + 1
 		case unicode.IsDigit(rune(c)) || (c == '.' && i+1 < len(q) && unicode.IsDigit(rune(q[i+1]))):
 			j := i
 			for j < len(q) && (unicode.IsDigit(rune(q[j])) || q[j] == '.' || q[j] == 'e' || q[j] == 'E') {
 				j++
 			}
-			out = append(out, tok{"num", q[i:j], i})
+			out = append(out, promTok{"num", q[i:j], i})
 			i = j
 		case c == '_' || c == ':' || unicode.IsLetter(rune(c)):
 			j := i
 			for j < len(q) && (q[j] == '_' || q[j] == ':' || unicode.IsLetter(rune(q[j])) || unicode.IsDigit(rune(q[j]))) {
 				j++
 			}
-			out = append(out, tok{"ident", q[i:j], i})
+			out = append(out, promTok{"ident", q[i:j], i})
 			i = j
 		default:
 			two := ""
@@ -112,39 +112,39 @@ func lexProm(q string) ([]tok, error) {
 			}
 			switch two {
 			case "==", "!=", "=~", "!~", ">=", "<=":
-				out = append(out, tok{"op", two, i})
+				out = append(out, promTok{"op", two, i})
 				i += 2
 				continue
 			}
 			if strings.IndexByte("(){},=<>+-*/%^", c) >= 0 {
-				out = append(out, tok{"op", string(c), i})
+				out = append(out, promTok{"op", string(c), i})
 				i++
 				continue
 			}
-			return nil, parseErrf(i, "unexpected character: %q", c)
+			return nil, promParseErrf(i, "unexpected character: %q", c)
 		}
 	}
-	out = append(out, tok{"eof", "", len(q)})
+	out = append(out, promTok{"eof", "", len(q)})
 	return out, nil
 }
 
 type pparser struct {
-	t []tok
+	t []promTok
 	i int
 }
 
-func (p *pparser) peek() tok { return p.t[p.i] }
-func (p *pparser) next() tok { t := p.t[p.i]; p.i++; return t }
+func (p *pparser) peek() promTok { return p.t[p.i] }
+func (p *pparser) next() promTok { t := p.t[p.i]; p.i++; return t }
 func (p *pparser) expect(s string) error {
 	t := p.next()
 	if t.s != s || t.kind == "str" {
 		if t.kind == "eof" {
 			if s == ")" {
-				return parseErrf(t.pos, "unclosed left parenthesis")
+				return promParseErrf(t.pos, "unclosed left parenthesis")
 			}
-			return parseErrf(t.pos, "unexpected end of input")
+			return promParseErrf(t.pos, "unexpected end of input")
 		}
-		return parseErrf(t.pos, "unexpected %q, expected %q", t.s, s)
+		return promParseErrf(t.pos, "unexpected %q, expected %q", t.s, s)
 	}
 	return nil
 }
@@ -165,7 +165,7 @@ func parseProm(q string) (pnode, error) {
 		return nil, err
 	}
 	if t := p.peek(); t.kind != "eof" {
-		return nil, parseErrf(t.pos, "unexpected %s %q", t.kind, t.s)
+		return nil, promParseErrf(t.pos, "unexpected %s %q", t.kind, t.s)
 	}
 	return n, nil
 }
@@ -191,7 +191,7 @@ func (p *pparser) expr(min int) (pnode, error) {
 			b.bool = true
 		}
 		if nt := p.peek(); nt.kind == "ident" && (nt.s == "on" || nt.s == "ignoring" || nt.s == "group_left" || nt.s == "group_right") {
-			return nil, parseErrf(nt.pos, "vector matching with %q is not supported by the stackpit demo server", nt.s)
+			return nil, promParseErrf(nt.pos, "vector matching with %q is not supported by the stackpit demo server", nt.s)
 		}
 		r, err := p.expr(prec)
 		if err != nil {
@@ -208,13 +208,13 @@ func (p *pparser) unary() (pnode, error) {
 	case "num":
 		v, err := strconv.ParseFloat(t.s, 64)
 		if err != nil {
-			return nil, parseErrf(t.pos, "bad number or duration syntax: %q", t.s)
+			return nil, promParseErrf(t.pos, "bad number or duration syntax: %q", t.s)
 		}
 		return &pNum{v}, nil
 	case "eof":
-		return nil, parseErrf(t.pos, "unexpected end of input")
+		return nil, promParseErrf(t.pos, "unexpected end of input")
 	case "str":
-		return nil, parseErrf(t.pos, "unexpected string %q", t.s)
+		return nil, promParseErrf(t.pos, "unexpected string %q", t.s)
 	case "op":
 		switch t.s {
 		case "(":
@@ -236,7 +236,7 @@ func (p *pparser) unary() (pnode, error) {
 			p.i--
 			return p.selector("")
 		}
-		return nil, parseErrf(t.pos, "unexpected %q", t.s)
+		return nil, promParseErrf(t.pos, "unexpected %q", t.s)
 	}
 	// identifier: aggregation, function or metric name
 	if promAggs[t.s] && (p.peek().s == "(" || p.peek().s == "by" || p.peek().s == "without") {
@@ -275,7 +275,7 @@ func (p *pparser) labelList() ([]string, error) {
 	for p.peek().s != ")" {
 		t := p.next()
 		if t.kind != "ident" {
-			return nil, parseErrf(t.pos, "unexpected %q in grouping opts, expected label", t.s)
+			return nil, promParseErrf(t.pos, "unexpected %q in grouping opts, expected label", t.s)
 		}
 		out = append(out, t.s)
 		if p.peek().s == "," {
@@ -338,23 +338,23 @@ func (p *pparser) selector(name string) (pnode, error) {
 			ln := p.next()
 			if ln.kind != "ident" {
 				if ln.kind == "eof" {
-					return nil, parseErrf(ln.pos, "unexpected end of input inside braces")
+					return nil, promParseErrf(ln.pos, "unexpected end of input inside braces")
 				}
-				return nil, parseErrf(ln.pos, "unexpected %q in label matching, expected label", ln.s)
+				return nil, promParseErrf(ln.pos, "unexpected %q in label matching, expected label", ln.s)
 			}
 			op := p.next()
 			if op.s != "=" && op.s != "!=" && op.s != "=~" && op.s != "!~" {
-				return nil, parseErrf(op.pos, "unexpected %q in label matching, expected label matching operator", op.s)
+				return nil, promParseErrf(op.pos, "unexpected %q in label matching, expected label matching operator", op.s)
 			}
 			v := p.next()
 			if v.kind != "str" {
-				return nil, parseErrf(v.pos, "unexpected %q in label matching, expected string", v.s)
+				return nil, promParseErrf(v.pos, "unexpected %q in label matching, expected string", v.s)
 			}
 			m := pMatcher{name: ln.s, op: op.s, value: v.s}
 			if op.s == "=~" || op.s == "!~" {
 				re, err := regexp.Compile("^(?:" + v.s + ")$")
 				if err != nil {
-					return nil, parseErrf(v.pos, "error parsing regexp: %v", err)
+					return nil, promParseErrf(v.pos, "error parsing regexp: %v", err)
 				}
 				m.re = re
 			}
@@ -366,13 +366,13 @@ func (p *pparser) selector(name string) (pnode, error) {
 		p.next()
 	}
 	if name == "" && len(s.matchers) == 0 {
-		return nil, parseErrf(p.peek().pos, "vector selector must contain at least one non-empty matcher")
+		return nil, promParseErrf(p.peek().pos, "vector selector must contain at least one non-empty matcher")
 	}
 	if p.peek().kind == "dur" {
 		t := p.next()
 		d, err := parsePromDuration(t.s)
 		if err != nil {
-			return nil, parseErrf(t.pos, "bad duration syntax: %q", t.s)
+			return nil, promParseErrf(t.pos, "bad duration syntax: %q", t.s)
 		}
 		s.rng = d
 	}
@@ -423,7 +423,7 @@ func (s *pSel) match(l map[string]string) bool {
 }
 
 // selectSamples returns the samples of all that match sel.
-func selectSamples(all []PromSample, sel *pSel) []PromSample {
+func promSelectSamples(all []PromSample, sel *pSel) []PromSample {
 	var out []PromSample
 	for _, s := range all {
 		if sel.match(s.Labels) {
@@ -433,7 +433,7 @@ func selectSamples(all []PromSample, sel *pSel) []PromSample {
 	return out
 }
 
-func dropName(l map[string]string) map[string]string {
+func promDropName(l map[string]string) map[string]string {
 	out := make(map[string]string, len(l))
 	for k, v := range l {
 		if k != "__name__" {
@@ -467,12 +467,12 @@ func (e *promEvaluator) eval(n pnode, t time.Time) (pval, error) {
 		if err != nil {
 			return v, err
 		}
-		return unaryMap(v, func(f float64) float64 { return -f }), nil
+		return promUnaryMap(v, func(f float64) float64 { return -f }), nil
 	case *pSel:
 		if x.rng > 0 {
 			return pval{}, &promErr{"invalid expression type \"range vector\" for range query, must be Scalar or instant Vector"}
 		}
-		return pval{v: selectSamples(e.all(t), x)}, nil
+		return pval{v: promSelectSamples(e.all(t), x)}, nil
 	case *pCall:
 		return e.call(x, t)
 	case *pAgg:
@@ -483,13 +483,13 @@ func (e *promEvaluator) eval(n pnode, t time.Time) (pval, error) {
 	return pval{}, &promErr{"unsupported expression"}
 }
 
-func unaryMap(v pval, f func(float64) float64) pval {
+func promUnaryMap(v pval, f func(float64) float64) pval {
 	if v.scalar {
 		return pval{scalar: true, s: f(v.s)}
 	}
 	out := make([]PromSample, len(v.v))
 	for i, s := range v.v {
-		out[i] = PromSample{Labels: dropName(s.Labels), Value: f(s.Value)}
+		out[i] = PromSample{Labels: promDropName(s.Labels), Value: f(s.Value)}
 	}
 	return pval{v: out}
 }
@@ -508,9 +508,9 @@ func (e *promEvaluator) call(c *pCall, t time.Time) (pval, error) {
 		if c.fn == "irate" {
 			win = 15 * time.Second
 		}
-		now := selectSamples(e.all(t), sel)
+		now := promSelectSamples(e.all(t), sel)
 		before := map[string]float64{}
-		for _, s := range selectSamples(e.all(t.Add(-win)), sel) {
+		for _, s := range promSelectSamples(e.all(t.Add(-win)), sel) {
 			before[promKey(s.Labels)] = s.Value
 		}
 		var out []PromSample
@@ -526,7 +526,7 @@ func (e *promEvaluator) call(c *pCall, t time.Time) (pval, error) {
 			if c.fn == "rate" || c.fn == "irate" {
 				d /= win.Seconds()
 			}
-			out = append(out, PromSample{Labels: dropName(s.Labels), Value: d})
+			out = append(out, PromSample{Labels: promDropName(s.Labels), Value: d})
 		}
 		return pval{v: out}, nil
 	case "vector":
@@ -547,7 +547,7 @@ func (e *promEvaluator) call(c *pCall, t time.Time) (pval, error) {
 			return v, err
 		}
 		f := map[string]func(float64) float64{"abs": math.Abs, "ceil": math.Ceil, "floor": math.Floor, "round": math.Round}[c.fn]
-		return unaryMap(v, f), nil
+		return promUnaryMap(v, f), nil
 	case "histogram_quantile":
 		if len(c.args) != 2 {
 			return pval{}, &promErr{"expected 2 argument(s) in call to \"histogram_quantile\""}
@@ -560,12 +560,12 @@ func (e *promEvaluator) call(c *pCall, t time.Time) (pval, error) {
 		if err != nil {
 			return v, err
 		}
-		return pval{v: histogramQuantile(q.s, v.v)}, nil
+		return pval{v: promHistogramQuantile(q.s, v.v)}, nil
 	}
 	return pval{}, &promErr{fmt.Sprintf("unknown function with name %q (the stackpit demo server knows rate, irate, increase, delta, vector, abs, ceil, floor, round, histogram_quantile)", c.fn)}
 }
 
-func histogramQuantile(q float64, v []PromSample) []PromSample {
+func promHistogramQuantile(q float64, v []PromSample) []PromSample {
 	type bucket struct{ le, n float64 }
 	groups := map[string][]bucket{}
 	glabels := map[string]map[string]string{}
@@ -577,7 +577,7 @@ func histogramQuantile(q float64, v []PromSample) []PromSample {
 		if err != nil {
 			continue
 		}
-		l := dropName(s.Labels)
+		l := promDropName(s.Labels)
 		delete(l, "le")
 		k := promKey(l)
 		groups[k] = append(groups[k], bucket{le, s.Value})
@@ -706,7 +706,7 @@ func (e *promEvaluator) agg(a *pAgg, t time.Time) (pval, error) {
 	return pval{v: out}, nil
 }
 
-func cmpOp(op string, a, b float64) bool {
+func promCmpOp(op string, a, b float64) bool {
 	switch op {
 	case "==":
 		return a == b
@@ -724,7 +724,7 @@ func cmpOp(op string, a, b float64) bool {
 	return false
 }
 
-func arith(op string, a, b float64) float64 {
+func promArith(op string, a, b float64) float64 {
 	switch op {
 	case "+":
 		return a + b
@@ -759,12 +759,12 @@ func (e *promEvaluator) bin(b *pBin, t time.Time) (pval, error) {
 		}
 		rk := map[string]bool{}
 		for _, s := range r.v {
-			rk[promKey(dropName(s.Labels))] = true
+			rk[promKey(promDropName(s.Labels))] = true
 		}
 		var out []PromSample
 		lk := map[string]bool{}
 		for _, s := range l.v {
-			k := promKey(dropName(s.Labels))
+			k := promKey(promDropName(s.Labels))
 			lk[k] = true
 			if b.op == "or" || (b.op == "and") == rk[k] {
 				out = append(out, s)
@@ -772,7 +772,7 @@ func (e *promEvaluator) bin(b *pBin, t time.Time) (pval, error) {
 		}
 		if b.op == "or" {
 			for _, s := range r.v {
-				if !lk[promKey(dropName(s.Labels))] {
+				if !lk[promKey(promDropName(s.Labels))] {
 					out = append(out, s)
 				}
 			}
@@ -785,26 +785,26 @@ func (e *promEvaluator) bin(b *pBin, t time.Time) (pval, error) {
 				return pval{}, &promErr{"comparisons between scalars must use BOOL modifier"}
 			}
 			x := 0.0
-			if cmpOp(b.op, l.s, r.s) {
+			if promCmpOp(b.op, l.s, r.s) {
 				x = 1
 			}
 			return pval{scalar: true, s: x}, nil
 		}
-		return pval{scalar: true, s: arith(b.op, l.s, r.s)}, nil
+		return pval{scalar: true, s: promArith(b.op, l.s, r.s)}, nil
 	}
 	apply := func(s PromSample, a, c float64) (PromSample, bool) {
 		if isCmp {
-			ok := cmpOp(b.op, a, c)
+			ok := promCmpOp(b.op, a, c)
 			if b.bool {
 				x := 0.0
 				if ok {
 					x = 1
 				}
-				return PromSample{Labels: dropName(s.Labels), Value: x}, true
+				return PromSample{Labels: promDropName(s.Labels), Value: x}, true
 			}
 			return s, ok
 		}
-		return PromSample{Labels: dropName(s.Labels), Value: arith(b.op, a, c)}, true
+		return PromSample{Labels: promDropName(s.Labels), Value: promArith(b.op, a, c)}, true
 	}
 	var out []PromSample
 	switch {
@@ -823,10 +823,10 @@ func (e *promEvaluator) bin(b *pBin, t time.Time) (pval, error) {
 	default:
 		rm := map[string]PromSample{}
 		for _, s := range r.v {
-			rm[promKey(dropName(s.Labels))] = s
+			rm[promKey(promDropName(s.Labels))] = s
 		}
 		for _, s := range l.v {
-			o, found := rm[promKey(dropName(s.Labels))]
+			o, found := rm[promKey(promDropName(s.Labels))]
 			if !found {
 				continue
 			}

@@ -47,7 +47,7 @@ func PromSnapshot(s *Story) *PromWorld {
 	}
 	for _, h := range s.Hosts {
 		ph := promHost{name: h.Name, role: h.Role, id: h.ID, cores: h.VCPUs / 2, memBytes: float64(h.MemoryMB) * (1 << 20),
-			forcedDown: h.ForcedDown, disabled: h.ServiceDisabled, runningVMs: vms[h.Name], seed: hseed(h.Name)}
+			forcedDown: h.ForcedDown, disabled: h.ServiceDisabled, runningVMs: vms[h.Name], seed: promHseed(h.Name)}
 		if !h.Powered {
 			ph.downSince = h.DownSince
 		}
@@ -56,7 +56,7 @@ func PromSnapshot(s *Story) *PromWorld {
 	return w
 }
 
-func hseed(s string) float64 {
+func promHseed(s string) float64 {
 	f := fnv.New32a()
 	_, _ = f.Write([]byte(s))
 	return float64(f.Sum32()%10000) / 10000
@@ -83,13 +83,13 @@ func (w *PromWorld) firstDown() time.Time {
 	return d
 }
 
-func sec(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
+func promSec(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
 
 // wave is a smooth deterministic wobble in [-1, 1].
-func wave(t float64, period, phase float64) float64 { return math.Sin(t/period + phase*2*math.Pi) }
+func promWave(t float64, period, phase float64) float64 { return math.Sin(t/period + phase*2*math.Pi) }
 
 // integral of wave over [0, t].
-func waveInt(t, period, phase float64) float64 {
+func promWaveInt(t, period, phase float64) float64 {
 	return -period * (math.Cos(t/period+phase*2*math.Pi) - math.Cos(phase*2*math.Pi))
 }
 
@@ -105,11 +105,11 @@ func (h *promHost) busyBase() float64 {
 
 // busy CPU fraction at t and its integral since the epoch.
 func (h *promHost) busy(t float64) float64 {
-	return h.busyBase() + 0.12*wave(t, 1800, h.seed)
+	return h.busyBase() + 0.12*promWave(t, 1800, h.seed)
 }
 func (h *promHost) busyInt(t float64) float64 {
 	x := t - promEpoch
-	return h.busyBase()*x + 0.12*waveInt(t, 1800, h.seed) - 0.12*waveInt(promEpoch, 1800, h.seed)
+	return h.busyBase()*x + 0.12*promWaveInt(t, 1800, h.seed) - 0.12*promWaveInt(promEpoch, 1800, h.seed)
 }
 
 func (h *promHost) memAvailRatio(t float64) float64 {
@@ -117,15 +117,15 @@ func (h *promHost) memAvailRatio(t float64) float64 {
 	if h.name == "compute05" {
 		base = 0.12 // the busy one: warn in the bar gauge
 	}
-	return base + 0.04*wave(t, 2400, h.seed+0.3)
+	return base + 0.04*promWave(t, 2400, h.seed+0.3)
 }
 
 func (h *promHost) netRate(t float64) float64 {
-	return (40e6 + 60e6*h.seed) * (1 + 0.3*wave(t, 900, h.seed))
+	return (40e6 + 60e6*h.seed) * (1 + 0.3*promWave(t, 900, h.seed))
 }
 func (h *promHost) netInt(t float64) float64 {
 	r := 40e6 + 60e6*h.seed
-	return r*(t-promEpoch) + r*0.3*(waveInt(t, 900, h.seed)-waveInt(promEpoch, 900, h.seed))
+	return r*(t-promEpoch) + r*0.3*(promWaveInt(t, 900, h.seed)-promWaveInt(promEpoch, 900, h.seed))
 }
 
 type promFS struct {
@@ -172,8 +172,8 @@ func (w *PromWorld) proxyCounts(i int, t float64) (total, errs float64) {
 	p := promProxies[i]
 	total = p.rps * (t - promEpoch)
 	errs = p.err5 * total
-	if d := w.firstDown(); p.hit && !d.IsZero() && t > sec(d) {
-		errs += (promIncidentErr - p.err5) * p.rps * (t - sec(d))
+	if d := w.firstDown(); p.hit && !d.IsZero() && t > promSec(d) {
+		errs += (promIncidentErr - p.err5) * p.rps * (t - promSec(d))
 	}
 	return total, errs
 }
@@ -192,14 +192,14 @@ func (w *PromWorld) bucketCount(i int, le, t float64) float64 {
 		return 1 - math.Exp(-le/scale)
 	}
 	d := w.firstDown()
-	if !p.hit || d.IsZero() || t <= sec(d) {
+	if !p.hit || d.IsZero() || t <= promSec(d) {
 		return p.rps * (t - promEpoch) * cdf(p.lat)
 	}
-	ds := sec(d)
+	ds := promSec(d)
 	return p.rps*(ds-promEpoch)*cdf(p.lat) + p.rps*(t-ds)*cdf(p.lat*promIncidentLatency)
 }
 
-func fmtLe(le float64) string {
+func promFmtLe(le float64) string {
 	if math.IsInf(le, 1) {
 		return "+Inf"
 	}
@@ -212,7 +212,7 @@ const promOSDDownAfter = 20 * time.Second
 // Raw returns every series the simulated exporters expose at t, except
 // `up` (which Prometheus itself writes; see Up).
 func (w *PromWorld) Raw(at time.Time) []PromSample {
-	t := sec(at)
+	t := promSec(at)
 	out := make([]PromSample, 0, 512)
 	add := func(v float64, kv ...string) {
 		l := make(map[string]string, len(kv)/2)
@@ -230,24 +230,24 @@ func (w *PromWorld) Raw(at time.Time) []PromSample {
 		if h.alive(at) {
 			b := h.busy(t)
 			cores := float64(h.cores)
-			add(round2(b*cores*1.1+0.3*wave(t, 300, h.seed)), "__name__", "node_load1", "instance", inst, "job", "node")
-			add(round2(b*cores*1.05+0.1*wave(t, 900, h.seed)), "__name__", "node_load5", "instance", inst, "job", "node")
-			add(round2(b*cores), "__name__", "node_load15", "instance", inst, "job", "node")
+			add(promRound2(b*cores*1.1+0.3*promWave(t, 300, h.seed)), "__name__", "node_load1", "instance", inst, "job", "node")
+			add(promRound2(b*cores*1.05+0.1*promWave(t, 900, h.seed)), "__name__", "node_load5", "instance", inst, "job", "node")
+			add(promRound2(b*cores), "__name__", "node_load15", "instance", inst, "job", "node")
 			add(math.Round(h.memBytes*h.memAvailRatio(t)), "__name__", "node_memory_MemAvailable_bytes", "instance", inst, "job", "node")
 			add(h.memBytes, "__name__", "node_memory_MemTotal_bytes", "instance", inst, "job", "node")
 			for c := 0; c < 2; c++ {
 				bi := h.busyInt(t)
 				cs := strconv.Itoa(c)
-				add(round2(t-promEpoch-bi), "__name__", "node_cpu_seconds_total", "cpu", cs, "instance", inst, "job", "node", "mode", "idle")
-				add(round2(bi*0.7), "__name__", "node_cpu_seconds_total", "cpu", cs, "instance", inst, "job", "node", "mode", "user")
-				add(round2(bi*0.3), "__name__", "node_cpu_seconds_total", "cpu", cs, "instance", inst, "job", "node", "mode", "system")
+				add(promRound2(t-promEpoch-bi), "__name__", "node_cpu_seconds_total", "cpu", cs, "instance", inst, "job", "node", "mode", "idle")
+				add(promRound2(bi*0.7), "__name__", "node_cpu_seconds_total", "cpu", cs, "instance", inst, "job", "node", "mode", "user")
+				add(promRound2(bi*0.3), "__name__", "node_cpu_seconds_total", "cpu", cs, "instance", inst, "job", "node", "mode", "system")
 			}
 			n := h.netInt(t)
 			add(math.Round(n), "__name__", "node_network_receive_bytes_total", "device", "bond0", "instance", inst, "job", "node")
 			add(math.Round(n*0.8), "__name__", "node_network_transmit_bytes_total", "device", "bond0", "instance", inst, "job", "node")
 			for _, f := range h.filesystems() {
 				size := f.sizeGB * (1 << 30)
-				used := f.base + 0.01*wave(t, 7200, h.seed)
+				used := f.base + 0.01*promWave(t, 7200, h.seed)
 				add(size, "__name__", "node_filesystem_size_bytes", "device", f.device, "fstype", f.fstype, "instance", inst, "job", "node", "mountpoint", f.mount)
 				add(math.Round(size*(1-used)), "__name__", "node_filesystem_avail_bytes", "device", f.device, "fstype", f.fstype, "instance", inst, "job", "node", "mountpoint", f.mount)
 			}
@@ -302,7 +302,7 @@ func (w *PromWorld) Raw(at time.Time) []PromSample {
 			add(errs, "__name__", "haproxy_backend_http_responses_total", "code", "5xx", "instance", inst, "job", "haproxy", "proxy", p.proxy)
 		}
 		for _, le := range append(promBuckets, math.Inf(1)) {
-			add(math.Round(w.bucketCount(i, le, t)), "__name__", "openstack_api_request_duration_seconds_bucket", "instance", "control01:9198", "job", "openstack", "le", fmtLe(le), "service", p.service)
+			add(math.Round(w.bucketCount(i, le, t)), "__name__", "openstack_api_request_duration_seconds_bucket", "instance", "control01:9198", "job", "openstack", "le", promFmtLe(le), "service", p.service)
 		}
 		tot, _ := w.proxyCounts(i, t)
 		add(math.Round(tot), "__name__", "openstack_api_request_duration_seconds_count", "instance", "control01:9198", "job", "openstack", "service", p.service)
@@ -332,7 +332,7 @@ func (w *PromWorld) Up(at time.Time) []PromSample {
 // All is Raw plus Up.
 func (w *PromWorld) All(at time.Time) []PromSample { return append(w.Raw(at), w.Up(at)...) }
 
-func round2(v float64) float64 { return math.Round(v*100) / 100 }
+func promRound2(v float64) float64 { return math.Round(v*100) / 100 }
 
 // PromMetadata is what the simulated exporters declare (type, help, unit).
 var PromMetadata = map[string][3]string{

@@ -43,8 +43,8 @@ func TestPromDemoErrorsLikePrometheus(t *testing.T) {
 		{"/api/v1/query", url.Values{"query": {""}}, 400, "bad_data", "no expression found in input"},
 		{"/api/v1/query", url.Values{"query": {`up{job="node"`}}, 400, "bad_data", "unexpected end of input inside braces"},
 		{"/api/v1/query", url.Values{"query": {`foo(up)`}}, 422, "execution", `unknown function with name "foo"`},
-		{"/api/v1/query_range", url.Values{"query": {"up"}, "start": {itoa64(now - 86400)}, "end": {itoa64(now)}, "step": {"1"}}, 400, "bad_data", "exceeded maximum resolution of 11,000 points per timeseries"},
-		{"/api/v1/query_range", url.Values{"query": {"up"}, "start": {itoa64(now)}, "end": {itoa64(now - 60)}, "step": {"15"}}, 400, "bad_data", "end timestamp must not be before start time"},
+		{"/api/v1/query_range", url.Values{"query": {"up"}, "start": {promItoa64(now - 86400)}, "end": {promItoa64(now)}, "step": {"1"}}, 400, "bad_data", "exceeded maximum resolution of 11,000 points per timeseries"},
+		{"/api/v1/query_range", url.Values{"query": {"up"}, "start": {promItoa64(now)}, "end": {promItoa64(now - 60)}, "step": {"15"}}, 400, "bad_data", "end timestamp must not be before start time"},
 		{"/api/v1/series", url.Values{}, 400, "bad_data", "no match[] parameter provided"},
 	} {
 		code, m := promGet(t, c, tc.path, tc.q)
@@ -100,7 +100,7 @@ func TestPromDemoEvaluator(t *testing.T) {
 	}
 }
 
-func itoa64(n int64) string {
+func promItoa64(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
