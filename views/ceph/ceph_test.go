@@ -507,3 +507,45 @@ func TestDemoHostLossInThePane(t *testing.T) {
 		t.Fatalf("no recovery after noout unset:\n%s", out)
 	}
 }
+
+// bigCluster is a large cluster: 200 hosts x 10 OSDs, 40 pools, many checks.
+func bigCluster() *ds.Cluster {
+	c := &ds.Cluster{Status: ds.HealthWarn, Source: "dashboard", PGStates: map[string]int{"active+clean": 60000, "active+undersized+degraded": 4000}}
+	for h := 0; h < 200; h++ {
+		for i := 0; i < 10; i++ {
+			id := h*10 + i
+			c.OSDs = append(c.OSDs, ds.OSD{ID: id, Name: fmt.Sprintf("osd.%d", id), Host: fmt.Sprintf("storage%03d", h),
+				Up: id%97 != 0, In: true, DeviceClass: "ssd", BytesTotal: 4 << 40, BytesUsed: int64(id%90) << 38, PGs: 150})
+		}
+	}
+	for i := 0; i < 40; i++ {
+		c.Pools = append(c.Pools, ds.Pool{ID: i, Name: fmt.Sprintf("pool-%02d", i), Size: 3, MinSize: 2, PGNum: 1600, PercentUsed: 0.4})
+	}
+	ch := ds.Check{Type: "PG_DEGRADED", Severity: ds.HealthWarn, Summary: "Degraded data redundancy"}
+	for i := 0; i < 50; i++ {
+		ch.Detail = append(ch.Detail, fmt.Sprintf("pg 2.%x is active+undersized+degraded, acting [1,2]", i))
+	}
+	c.Checks = append(c.Checks, ch)
+	return c
+}
+
+func BenchmarkSnapshotRebuildAndView(b *testing.B) {
+	c := bigCluster()
+	p := New(paneCtx(), &staticSource{c: c}, nil)
+	p.section = SecOSDs
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		p.Update(snapshotMsg{gen: p.gen, c: c, at: fixedNow})
+		_ = p.View(120, 40)
+	}
+}
+
+func BenchmarkViewOnly(b *testing.B) {
+	p := New(paneCtx(), &staticSource{c: bigCluster()}, nil)
+	p.Update(snapshotMsg{gen: p.gen, c: bigCluster(), at: fixedNow})
+	p.section = SecOSDs
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		_ = p.View(120, 40)
+	}
+}

@@ -62,7 +62,16 @@ func (p *Pane) View(width, height int) string {
 	lines = append(lines, pre...)
 	body -= len(pre)
 	if body > 0 {
-		lines = append(lines, p.current().View(width, body, th))
+		if p.section == SecHealth {
+			// The health list reads like `ceph health detail`: no column
+			// header, every line for content.
+			v := p.health.View(width, body+1, th)
+			if i := strings.IndexByte(v, '\n'); i >= 0 {
+				lines = append(lines, v[i+1:])
+			}
+		} else {
+			lines = append(lines, p.current().View(width, body, th))
+		}
 	}
 	return strings.Join(clip(strings.Split(strings.Join(lines, "\n"), "\n"), height), "\n")
 }
