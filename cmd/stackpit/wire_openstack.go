@@ -1,8 +1,7 @@
 package main
 
 import (
-	"context"
-	"time"
+	"errors"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
 )
@@ -11,18 +10,24 @@ import (
 // authentication, one flavor/project cache for every pane). It fails with
 // e.AuthErr when no OpenStack auth is configured. The HTTP client comes from
 // e.HTTP, so the read-only guard is in front of every request.
+//
+// The client connects lazily (openstack.NewLazy): building panes never
+// waits for Keystone, and a cloud that is unreachable at start-up only
+// makes each pane's load fail (with the reason) until it comes back,
+// instead of leaving the panes unbuilt for the whole session.
 func openstackClient(e *Env) (*openstack.Client, error) {
 	v, err := e.Shared("openstack", func() (any, error) {
 		if e.Auth == nil {
+			if e.AuthErr == nil {
+				return nil, errors.New("no OpenStack cloud configured (clouds.yaml, OS_* variables or --demo)")
+			}
 			return nil, e.AuthErr
 		}
 		hc, err := e.HTTP(nil, false)
 		if err != nil {
 			return nil, err
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		return openstack.New(ctx, e.Auth, hc)
+		return openstack.NewLazy(e.Auth, hc)
 	})
 	if err != nil {
 		return nil, err

@@ -53,6 +53,9 @@ func (c *Client) updateService(ctx context.Context, host, legacyVerb string, bod
 // DisableService disables host's nova-compute with a reason (the
 // scheduler stops placing instances there).
 func (c *Client) DisableService(ctx context.Context, host, reason string) error {
+	if err := c.Connect(ctx); err != nil {
+		return err
+	}
 	if reason == "" {
 		return c.updateService(ctx, host, "disable", map[string]any{"status": "disabled"})
 	}
@@ -61,6 +64,9 @@ func (c *Client) DisableService(ctx context.Context, host, reason string) error 
 
 // EnableService enables host's nova-compute.
 func (c *Client) EnableService(ctx context.Context, host string) error {
+	if err := c.Connect(ctx); err != nil {
+		return err
+	}
 	return c.updateService(ctx, host, "enable", map[string]any{"status": "enabled"})
 }
 
@@ -70,6 +76,9 @@ func (c *Client) EnableService(ctx context.Context, host string) error {
 // migration records remain ..." until nova-compute on that host has been
 // restarted; that text is returned unchanged.
 func (c *Client) ForceDown(ctx context.Context, host string, down bool) error {
+	if err := c.Connect(ctx); err != nil {
+		return err
+	}
 	what := "force-down"
 	if !down {
 		what = "force-up"
@@ -92,6 +101,9 @@ func (c *Client) serverAction(ctx context.Context, serverID string, body map[str
 // targetHost "" lets the scheduler choose. Nova answers 200 with an empty
 // body at 2.29+; a host that is still up gets Nova's 400 back.
 func (c *Client) Evacuate(ctx context.Context, serverID, targetHost string) error {
+	if err := c.Connect(ctx); err != nil {
+		return err
+	}
 	args := map[string]any{}
 	if targetHost != "" {
 		args["host"] = targetHost
@@ -105,6 +117,9 @@ func (c *Client) Evacuate(ctx context.Context, serverID, targetHost string) erro
 // LiveMigrate live-migrates a server; host "" lets the scheduler choose.
 // block_migration is "auto" at mv >= 2.25.
 func (c *Client) LiveMigrate(ctx context.Context, serverID, host string) error {
+	if err := c.Connect(ctx); err != nil {
+		return err
+	}
 	args := map[string]any{"host": nil}
 	if host != "" {
 		args["host"] = host
@@ -121,16 +136,25 @@ func (c *Client) LiveMigrate(ctx context.Context, serverID, host string) error {
 // Migrate cold-migrates a server (it ends in VERIFY_RESIZE: confirm with
 // ConfirmResize).
 func (c *Client) Migrate(ctx context.Context, serverID string) error {
+	if err := c.Connect(ctx); err != nil {
+		return err
+	}
 	return c.serverAction(ctx, serverID, map[string]any{"migrate": nil})
 }
 
 // ConfirmResize confirms a cold migration or resize.
 func (c *Client) ConfirmResize(ctx context.Context, serverID string) error {
+	if err := c.Connect(ctx); err != nil {
+		return err
+	}
 	return c.serverAction(ctx, serverID, map[string]any{"confirmResize": nil})
 }
 
 // Reboot reboots a server, SOFT or HARD.
 func (c *Client) Reboot(ctx context.Context, serverID string, hard bool) error {
+	if err := c.Connect(ctx); err != nil {
+		return err
+	}
 	t := "SOFT"
 	if hard {
 		t = "HARD"
@@ -140,16 +164,25 @@ func (c *Client) Reboot(ctx context.Context, serverID string, hard bool) error {
 
 // Start powers a stopped server on.
 func (c *Client) Start(ctx context.Context, serverID string) error {
+	if err := c.Connect(ctx); err != nil {
+		return err
+	}
 	return c.serverAction(ctx, serverID, map[string]any{"os-start": nil})
 }
 
 // Stop powers a server off.
 func (c *Client) Stop(ctx context.Context, serverID string) error {
+	if err := c.Connect(ctx); err != nil {
+		return err
+	}
 	return c.serverAction(ctx, serverID, map[string]any{"os-stop": nil})
 }
 
 // ResetState sets a server's vm_state ("active" or "error"; admin only).
 func (c *Client) ResetState(ctx context.Context, serverID, state string) error {
+	if err := c.Connect(ctx); err != nil {
+		return err
+	}
 	st := strings.ToLower(strings.TrimSpace(state))
 	if st != "active" && st != "error" {
 		return fmt.Errorf("nova: reset-state accepts \"active\" or \"error\", not %q", state)

@@ -35,6 +35,12 @@ const PreferredMicroversion = "2.88"
 type Client struct {
 	provider *gophercloud.ProviderClient
 	auth     *config.Auth
+	hc       *http.Client
+
+	connMu    sync.Mutex
+	connected bool
+	connErr   error
+	connAt    time.Time
 
 	compute   *gophercloud.ServiceClient // microversion set
 	placement *gophercloud.ServiceClient // nil when not in the catalog
@@ -66,36 +72,89 @@ type Client struct {
 // highest). httpClient carries the read-only guard; New never builds its own.
 // ctx bounds the whole start-up.
 func New(ctx context.Context, auth *config.Auth, httpClient *http.Client) (*Client, error) {
+	c, err := NewLazy(auth, httpClient)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Connect(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// NewLazy returns a client that connects (as New does) on first use
+// instead of now, so a cloud that is unreachable when the cockpit starts
+// only makes each call fail until it comes back: every method first calls
+// Connect. It fails only for missing configuration.
+func NewLazy(auth *config.Auth, httpClient *http.Client) (*Client, error) {
 	if auth == nil {
 		return nil, errors.New("openstack: no authentication configured")
 	}
 	if httpClient == nil {
 		return nil, errors.New("openstack: no http client given")
 	}
-	opts := auth.Options
+	if auth.Options.IdentityEndpoint == "" {
+		return nil, errors.New("openstack: no auth_url configured")
+	}
+	c := &Client{auth: auth, hc: withTLS(httpClient, auth), PageSize: 1000}
+	c.id = Identity{Cloud: auth.Cloud, Region: auth.Region(), User: auth.User(), Project: auth.Options.TenantName}
+	if auth.Options.Scope != nil && auth.Options.Scope.ProjectName != "" {
+		c.id.Project = auth.Options.Scope.ProjectName
+	}
+	return c, nil
+}
+
+// ConnectRetry is the least time between two connection attempts after a
+// transient failure (unreachable, timeout, 5xx). Other failures (bad
+// credentials: 401, no compute endpoint, ...) are not retried.
+var ConnectRetry = 5 * time.Second
+
+// Connect authenticates, discovers endpoints and negotiates the
+// microversion unless already done. After a transient failure it tries
+// again at most every ConnectRetry; a permanent one (wrong password) is
+// returned as is, so Keystone is not hammered with bad credentials.
+func (c *Client) Connect(ctx context.Context) error {
+	c.connMu.Lock()
+	defer c.connMu.Unlock()
+	if c.connected {
+		return nil
+	}
+	if c.connErr != nil && (!transient(c.connErr) || time.Since(c.connAt) < ConnectRetry) {
+		return c.connErr
+	}
+	err := c.connect(ctx)
+	c.connAt, c.connErr = time.Now(), err
+	if err == nil {
+		c.connected = true
+	}
+	return err
+}
+
+// transient reports whether a connection error may go away by itself.
+func transient(err error) bool {
+	return errors.Is(err, ErrUnreachable) || errors.Is(err, ErrServer) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
+}
+
+func (c *Client) connect(ctx context.Context) error {
+	opts := c.auth.Options
 	// Re-authenticate by ourselves when the token expires; impossible (and
 	// refused by gophercloud) for a bare unscoped token passed through.
 	opts.AllowReauth = !(opts.TokenID != "" && (opts.Scope == nil || *opts.Scope == gophercloud.AuthScope{}))
-	if opts.IdentityEndpoint == "" {
-		return nil, errors.New("openstack: no auth_url configured")
-	}
 	p, err := gcos.NewClient(opts.IdentityEndpoint)
 	if err != nil {
-		return nil, fmt.Errorf("keystone: bad auth_url %q: %w", opts.IdentityEndpoint, err)
+		return fmt.Errorf("keystone: bad auth_url %q: %w", opts.IdentityEndpoint, err)
 	}
-	p.HTTPClient = *withTLS(httpClient, auth)
+	p.HTTPClient = *c.hc
 	p.UserAgent.Prepend("stackpit")
 	if err := gcos.Authenticate(ctx, p, opts); err != nil {
-		return nil, fmt.Errorf("authentication failed: %w", wrapErr("keystone", "POST", opts.IdentityEndpoint+"/auth/tokens", err))
+		return fmt.Errorf("authentication failed: %w", wrapErr("keystone", "POST", opts.IdentityEndpoint+"/auth/tokens", err))
 	}
-	c := &Client{provider: p, auth: auth, PageSize: 1000}
+	c.provider = p
 	if err := c.discover(); err != nil {
-		return nil, err
+		return err
 	}
-	if err := c.negotiate(ctx); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return c.negotiate(ctx)
 }
 
 // withTLS applies the cloud's TLS settings (clouds.yaml cacert/insecure) to
@@ -241,15 +300,36 @@ func versionDocURL(endpoint string) string {
 	return endpoint
 }
 
+func (c *Client) isConnected() bool {
+	c.connMu.Lock()
+	defer c.connMu.Unlock()
+	return c.connected
+}
+
 // Identity says who and where this session is, with the negotiated
-// microversion, for the header.
-func (c *Client) Identity() Identity { return c.id }
+// microversion, for the header (before a lazy client has connected: only
+// what the configuration says).
+func (c *Client) Identity() Identity {
+	c.connMu.Lock()
+	defer c.connMu.Unlock()
+	return c.id
+}
 
-// Microversion is the negotiated Nova microversion ("2.88").
-func (c *Client) Microversion() string { return c.mv.String() }
+// Microversion is the negotiated Nova microversion ("2.88"; "" before a
+// lazy client has connected).
+func (c *Client) Microversion() string {
+	if !c.isConnected() {
+		return ""
+	}
+	return c.mv.String()
+}
 
-// AtLeast reports whether the negotiated Nova microversion is >= v ("2.53").
+// AtLeast reports whether the negotiated Nova microversion is >= v ("2.53");
+// false before a lazy client has connected.
 func (c *Client) AtLeast(v string) bool {
+	if !c.isConnected() {
+		return false
+	}
 	want, err := parseMV(v)
 	if err != nil {
 		return false
@@ -258,8 +338,18 @@ func (c *Client) AtLeast(v string) bool {
 }
 
 // Require returns a *MicroversionError (errors.Is ErrMicroversion) when the
-// negotiated microversion is below need, naming the operation what.
+// negotiated microversion is below need, naming the operation what. Before
+// the client has connected it returns the connection error.
 func (c *Client) Require(need, what string) error {
+	if !c.isConnected() {
+		c.connMu.Lock()
+		err := c.connErr
+		c.connMu.Unlock()
+		if err == nil {
+			err = errors.New("openstack: not connected yet")
+		}
+		return err
+	}
 	if c.AtLeast(need) {
 		return nil
 	}
@@ -267,10 +357,11 @@ func (c *Client) Require(need, what string) error {
 }
 
 // HasPlacement, HasNetwork and HasVolume say whether the catalog lists the
-// service (panes show "not in catalog" instead of an error).
-func (c *Client) HasPlacement() bool { return c.placement != nil }
-func (c *Client) HasNetwork() bool   { return c.network != nil }
-func (c *Client) HasVolume() bool    { return c.volume != nil }
+// service (panes show "not in catalog" instead of an error); false before a
+// lazy client has connected.
+func (c *Client) HasPlacement() bool { return c.isConnected() && c.placement != nil }
+func (c *Client) HasNetwork() bool   { return c.isConnected() && c.network != nil }
+func (c *Client) HasVolume() bool    { return c.isConnected() && c.volume != nil }
 
 // BytesRead is the total size of response bodies read so far (for the
 // header's traffic counter and benchmarks).

@@ -825,3 +825,59 @@ func TestServersStopsWhenPagingDoesNotAdvance(t *testing.T) {
 		t.Errorf("%d requests, want 2", n)
 	}
 }
+
+func TestLazyClientRecoversFromTransientFailure(t *testing.T) {
+	old := ConnectRetry
+	ConnectRetry = 0
+	t.Cleanup(func() { ConnectRetry = old })
+	f := newFakeCloud(t, "2.88")
+	f.on("POST /identity/v3/auth/tokens", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 503, []byte(`<html><body><h1>503 Service Unavailable</h1></body></html>`))
+	})
+	hc, _ := httpclient.New(httpclient.Options{})
+	c, err := NewLazy(f.auth(), hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Microversion() != "" || c.AtLeast("2.1") || c.Identity().User != "admin" {
+		t.Errorf("before connecting: mv %q, identity %+v", c.Microversion(), c.Identity())
+	}
+	if _, err := c.Servers(ctxT(t)); !errors.Is(err, ErrServer) || !strings.Contains(err.Error(), "authentication failed") {
+		t.Fatalf("keystone down: %v", err)
+	}
+	if err := c.Require("2.11", "force-down"); !errors.Is(err, ErrServer) {
+		t.Errorf("Require before connecting: %v", err)
+	}
+	f.on("POST /identity/v3/auth/tokens", nil) // Keystone is back
+	ss, err := c.Servers(ctxT(t))
+	if err != nil || len(ss) != 20 {
+		t.Fatalf("after recovery: %d, %v", len(ss), err)
+	}
+	if c.Microversion() != "2.88" || !c.HasPlacement() {
+		t.Errorf("after recovery: mv %q", c.Microversion())
+	}
+}
+
+func TestLazyClientDoesNotRetryBadCredentials(t *testing.T) {
+	old := ConnectRetry
+	ConnectRetry = 0
+	t.Cleanup(func() { ConnectRetry = old })
+	f := newFakeCloud(t, "2.88")
+	f.password = "other"
+	hc, _ := httpclient.New(httpclient.Options{})
+	c, err := NewLazy(f.auth(), hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if _, err := c.ComputeServices(ctxT(t)); !errors.Is(err, ErrUnauthorized) {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	f.mu.Lock()
+	n := f.authCount
+	f.mu.Unlock()
+	if n != 1 {
+		t.Errorf("a wrong password was sent to Keystone %d times, want once", n)
+	}
+}

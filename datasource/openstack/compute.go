@@ -52,6 +52,9 @@ type novaService struct {
 // ComputeServices lists Nova's os-services (every binary on every host),
 // with disabled_reason and forced_down (mv >= 2.11).
 func (c *Client) ComputeServices(ctx context.Context) ([]ComputeService, error) {
+	if err := c.Connect(ctx); err != nil {
+		return nil, err
+	}
 	return c.services(ctx, url.Values{})
 }
 
@@ -82,6 +85,9 @@ func (c *Client) services(ctx context.Context, q url.Values) ([]ComputeService, 
 // catalog has no Placement or Placement refuses, with the error returned
 // alongside the hypervisors).
 func (c *Client) Hypervisors(ctx context.Context) ([]Hypervisor, error) {
+	if err := c.Connect(ctx); err != nil {
+		return nil, err
+	}
 	var body struct {
 		Hypervisors []struct {
 			ID         flexID `json:"id"`
@@ -145,6 +151,9 @@ func (c *Client) Hypervisors(ctx context.Context) ([]Hypervisor, error) {
 // else only those whose source or destination is host (filtered on the
 // client too, because non-admins' host filters are silently ignored).
 func (c *Client) Migrations(ctx context.Context, host string) ([]Migration, error) {
+	if err := c.Connect(ctx); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	if host != "" {
 		q.Set("host", host)
@@ -154,6 +163,9 @@ func (c *Client) Migrations(ctx context.Context, host string) ([]Migration, erro
 
 // ServerMigrations lists os-migrations of one server (any state).
 func (c *Client) ServerMigrations(ctx context.Context, serverID string) ([]Migration, error) {
+	if err := c.Connect(ctx); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	q.Set("instance_uuid", serverID)
 	ms, err := c.migrations(ctx, q, "")
@@ -210,6 +222,9 @@ func (c *Client) migrations(ctx context.Context, q url.Values, host string) ([]M
 
 // InstanceActions lists a server's action history (newest first).
 func (c *Client) InstanceActions(ctx context.Context, serverID string) ([]InstanceAction, error) {
+	if err := c.Connect(ctx); err != nil {
+		return nil, err
+	}
 	var body struct {
 		Actions []struct {
 			Action    string `json:"action"`
@@ -237,6 +252,9 @@ func (c *Client) InstanceActions(ctx context.Context, serverID string) ([]Instan
 // <= 0: all). Nova answers this with a POST action that only reads; in a
 // read-only session the guard refuses it (errors.Is httpclient.ErrReadOnly).
 func (c *Client) ConsoleLog(ctx context.Context, serverID string, lines int) (string, error) {
+	if err := c.Connect(ctx); err != nil {
+		return "", err
+	}
 	args := map[string]any{}
 	if lines > 0 {
 		args["length"] = lines
@@ -253,6 +271,9 @@ func (c *Client) ConsoleLog(ctx context.Context, serverID string, lines int) (st
 
 // ServerVolumes lists a server's volume attachments.
 func (c *Client) ServerVolumes(ctx context.Context, serverID string) ([]VolumeAttachment, error) {
+	if err := c.Connect(ctx); err != nil {
+		return nil, err
+	}
 	var body struct {
 		Attachments []struct {
 			ID                  flexID `json:"id"`
@@ -358,6 +379,9 @@ func (c *Client) placementUsage(ctx context.Context, hvs []Hypervisor) error {
 
 // NetworkAgents lists Neutron agents (alive, admin state, heartbeat).
 func (c *Client) NetworkAgents(ctx context.Context) ([]NetworkAgent, error) {
+	if err := c.Connect(ctx); err != nil {
+		return nil, err
+	}
 	if c.network == nil {
 		return nil, fmt.Errorf("neutron: %w", ErrNoService)
 	}
@@ -386,6 +410,9 @@ func (c *Client) NetworkAgents(ctx context.Context) ([]NetworkAgent, error) {
 
 // VolumeServices lists Cinder's os-services.
 func (c *Client) VolumeServices(ctx context.Context) ([]VolumeService, error) {
+	if err := c.Connect(ctx); err != nil {
+		return nil, err
+	}
 	if c.volume == nil {
 		return nil, fmt.Errorf("cinder: %w", ErrNoService)
 	}

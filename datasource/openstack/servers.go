@@ -125,6 +125,9 @@ func (c *Client) ServersChangedSince(ctx context.Context, since time.Time) ([]Se
 // listServers pages through /servers/detail. It also returns "asOf": the
 // Nova-clock time just before the first page was queried.
 func (c *Client) listServers(ctx context.Context, since time.Time) ([]Server, time.Time, error) {
+	if err := c.Connect(ctx); err != nil {
+		return nil, time.Time{}, err
+	}
 	limit := c.PageSize
 	if limit <= 0 {
 		limit = 1000
@@ -269,6 +272,9 @@ func (c *Client) resolveNames(ctx context.Context, ss []Server) {
 
 // Flavors lists every flavor (public and private) and refreshes the cache.
 func (c *Client) Flavors(ctx context.Context) ([]Flavor, error) {
+	if err := c.Connect(ctx); err != nil {
+		return nil, err
+	}
 	var body struct {
 		Flavors []struct {
 			ID    string `json:"id"`
@@ -302,6 +308,9 @@ func (c *Client) Flavors(ctx context.Context) ([]Flavor, error) {
 // falls back to the caller's own projects (/v3/auth/projects) and returns
 // the 403; other servers then show their project ID only.
 func (c *Client) Projects(ctx context.Context) (map[string]string, error) {
+	if err := c.Connect(ctx); err != nil {
+		return nil, err
+	}
 	type projList struct {
 		Projects []struct {
 			ID   string `json:"id"`
@@ -346,6 +355,9 @@ func (c *Client) ProjectsError() error {
 // Server fetches one server (GET /servers/{id}). Non-admins get 404 for
 // other projects' servers even when they can list them.
 func (c *Client) Server(ctx context.Context, id string) (Server, error) {
+	if err := c.Connect(ctx); err != nil {
+		return Server{}, err
+	}
 	var body struct {
 		Server novaServer `json:"server"`
 	}
