@@ -120,11 +120,21 @@ EOF
 
 # spawn NAME HOSTNAME CMD...: start a daemon in its own session and UTS
 # namespace; setsid/unshare/sh all exec, so $! is the daemon's PID.
+# Without CAP_SYS_ADMIN (no `unshare --uts`) daemons keep the machine's
+# hostname: CRUSH placement stays explicit (osd_crush_update_on_start off)
+# and only metadata host names differ.
+UTS=1
+unshare --uts true 2>/dev/null || UTS=0
+
 spawn() {
 	local name="$1" host="$2"
 	shift 2
-	setsid unshare --uts sh -c 'hostname "$0"; exec "$@"' "$host" "$@" \
-		>"$LOGS/$name.out" 2>&1 </dev/null &
+	if [ "$UTS" = 1 ]; then
+		setsid unshare --uts sh -c 'hostname "$0"; exec "$@"' "$host" "$@" \
+			>"$LOGS/$name.out" 2>&1 </dev/null &
+	else
+		setsid "$@" >"$LOGS/$name.out" 2>&1 </dev/null &
+	fi
 	echo $! >"$PIDS/$name.pid"
 }
 
@@ -226,6 +236,7 @@ bootstrap() {
 		ceph_ config set mgr $kv --force >/dev/null
 	done
 	ceph_ config set mon mon_osd_down_out_interval 600 >/dev/null
+	[ "$UTS" = 1 ] || ceph_ config set osd osd_crush_update_on_start false >/dev/null
 	ceph_ auth get-or-create mgr.x mon 'allow profile mgr' osd 'allow *' mds 'allow *' >"$RUN/mgr/ceph-x/keyring"
 	start_mgr
 	for i in 0 1 2; do
@@ -273,6 +284,7 @@ export STACKPIT_TEST_CEPH_RO_PASSWORD='$RO_PASS'
 export STACKPIT_TEST_CEPH_METRICS_URL=http://127.0.0.1:$METRICS_PORT/metrics
 export STACKPIT_TEST_CEPH_CONF=$CONF
 export STACKPIT_TEST_CEPH_SCRIPT=$HERE/ceph.sh
+export STACKPIT_TEST_CEPH_HOSTNAMES=$UTS
 EOF
 }
 
