@@ -881,3 +881,24 @@ func TestLazyClientDoesNotRetryBadCredentials(t *testing.T) {
 		t.Errorf("a wrong password was sent to Keystone %d times, want once", n)
 	}
 }
+
+func TestServersOnHost(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	c := f.client(t, true)
+	// The fake ignores the host filter, as Nova does for non-admins.
+	ss, err := c.ServersOnHost(ctxT(t), "compute01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ss) != 11 {
+		t.Errorf("%d servers on compute01, want 11", len(ss))
+	}
+	for _, s := range ss {
+		if s.Host != "compute01" {
+			t.Errorf("server %s on %s", s.Name, s.Host)
+		}
+	}
+	if q := f.requests("GET", "/servers/detail")[0].Query; !strings.Contains(q, "host=compute01") {
+		t.Errorf("query %q lacks the host filter", q)
+	}
+}

@@ -203,6 +203,22 @@ func TestDemoEvacuateFlow(t *testing.T) {
 			on03 = append(on03, s.ID)
 		}
 	}
+	onHost, err := oc.ServersOnHost(ctx, "compute03")
+	if err != nil {
+		t.Fatal(err)
+	}
+	active := 0
+	for _, s := range onHost {
+		if s.Host != "compute03" {
+			t.Errorf("ServersOnHost(compute03) returned %s on %s", s.Name, s.Host)
+		}
+		if s.Status == "ACTIVE" {
+			active++
+		}
+	}
+	if active != len(on03) {
+		t.Errorf("ServersOnHost: %d active, full list says %d", active, len(on03))
+	}
 	if len(on03) == 0 {
 		t.Fatal("no instances on compute03")
 	}

@@ -125,6 +125,30 @@ func (c *Client) ServersChangedSince(ctx context.Context, since time.Time) ([]Se
 // listServers pages through /servers/detail. It also returns "asOf": the
 // Nova-clock time just before the first page was queried.
 func (c *Client) listServers(ctx context.Context, since time.Time) ([]Server, time.Time, error) {
+	return c.listServersQ(ctx, since, nil)
+}
+
+// ServersOnHost lists the servers of every project whose compute host is
+// host, with Nova's host filter (admin only; ignored for others, so the
+// list is filtered here too). Cheaper than a full list on a large cloud.
+func (c *Client) ServersOnHost(ctx context.Context, host string) ([]Server, error) {
+	if host == "" {
+		return nil, fmt.Errorf("nova: ServersOnHost needs a host")
+	}
+	ss, _, err := c.listServersQ(ctx, time.Time{}, url.Values{"host": {host}})
+	if err != nil {
+		return nil, err
+	}
+	out := ss[:0]
+	for _, s := range ss {
+		if s.Host == host && !s.Deleted {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+func (c *Client) listServersQ(ctx context.Context, since time.Time, extra url.Values) ([]Server, time.Time, error) {
 	if err := c.Connect(ctx); err != nil {
 		return nil, time.Time{}, err
 	}
@@ -146,6 +170,9 @@ func (c *Client) listServers(ctx context.Context, since time.Time) ([]Server, ti
 	)
 	for page := 0; ; page++ {
 		q := url.Values{}
+		for k, v := range extra {
+			q[k] = v
+		}
 		q.Set("all_tenants", "1")
 		q.Set("limit", strconv.Itoa(limit))
 		if marker != "" {
