@@ -296,7 +296,11 @@ func (p *Pane) key(k string) tea.Cmd {
 		t.ReverseSort()
 	case p.is(k, "table.copy"):
 		if r, ok := t.Selected(); ok {
-			return func() tea.Msg { return pane.CopyMsg{Text: copyText(r.Key)} }
+			text := copyText(r.Key)
+			if p.section == SecHealth {
+				text = strings.TrimSpace(r.Cells[0].Text) // the line, as `ceph health detail` prints it
+			}
+			return func() tea.Msg { return pane.CopyMsg{Text: text} }
 		}
 	case p.is(k, "table.open"):
 		return p.open()
@@ -668,7 +672,7 @@ func (p *Pane) healthRows() []table.Row {
 	for i, cr := range c.Crashes {
 		text := "  " + cr.Line
 		if cr.Daemon != "" {
-			text = fmt.Sprintf("  %-8s on %-12s %s (%s ago)", cr.Daemon, cr.Host, cr.Time.UTC().Format("2006-01-02 15:04:05Z"),
+			text = fmt.Sprintf("  %-8s host %-12s %s (%s ago)", cr.Daemon, cr.Host, cr.Time.UTC().Format("2006-01-02 15:04:05Z"),
 				pane.Age(p.now().Sub(cr.Time)))
 		}
 		if p.matchLine(text, "RECENT_CRASH", cr.Host) {

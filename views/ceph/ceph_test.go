@@ -324,6 +324,24 @@ func TestPivotsFromOSDAndDetailLine(t *testing.T) {
 	if pv, ok := key(p, "L")().(pane.PivotMsg); !ok || pv.Query != "host:compute02" {
 		t.Errorf("pivot from detail line: %#v", pv)
 	}
+	// From a crash line.
+	for i, r := range p.health.Rows() {
+		if strings.HasPrefix(r.Key, "crash:osd.1") {
+			p.health.SetCursor(i)
+		}
+	}
+	if pv, ok := key(p, "c")().(pane.PivotMsg); !ok || pv.Query != "host:compute02" {
+		t.Errorf("pivot from crash line: %#v", pv)
+	}
+	if cp, ok := key(p, "y")().(pane.CopyMsg); !ok || !strings.HasPrefix(cp.Text, "osd.1") {
+		t.Errorf("copy on a health line: %#v", cp)
+	}
+	p.section = SecOSDs
+	p.osds.SelectKey("osd:1")
+	if cp, ok := key(p, "y")().(pane.CopyMsg); !ok || cp.Text != "osd.1" {
+		t.Errorf("copy on an OSD: %#v", cp)
+	}
+	p.section = SecHealth
 	// enter on a check header toggles its detail.
 	p.health.SelectKey("check:PG_DEGRADED")
 	before := len(p.health.Rows())
