@@ -409,7 +409,7 @@ func (c *Client) send(ctx context.Context, sc *gophercloud.ServiceClient, servic
 	}
 	if out != nil && len(bytes.TrimSpace(b)) > 0 {
 		if err := json.Unmarshal(b, out); err != nil {
-			return &MalformedError{Service: service, URL: u, Snippet: string(b[:min(len(b), 120)]), Err: err}
+			return &MalformedError{Service: service, Method: method, URL: u, Snippet: string(b[:min(len(b), 120)]), Err: err}
 		}
 	}
 	return nil

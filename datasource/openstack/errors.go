@@ -114,12 +114,17 @@ func (e *MicroversionError) Unwrap() error { return ErrMicroversion }
 // MalformedError is a response body that is not the JSON we expected.
 type MalformedError struct {
 	Service, URL string
+	Method       string // "" means GET
 	Snippet      string // the first bytes of the body (untrusted text)
 	Err          error
 }
 
 func (e *MalformedError) Error() string {
-	return fmt.Sprintf("%s: GET %s: malformed JSON (%v) in body starting %q", e.Service, shortPath(e.URL), e.Err, e.Snippet)
+	m := e.Method
+	if m == "" {
+		m = "GET"
+	}
+	return fmt.Sprintf("%s: %s %s: malformed response (%v); body starts %q", e.Service, m, shortPath(e.URL), e.Err, e.Snippet)
 }
 
 func (e *MalformedError) Unwrap() []error { return []error{ErrMalformed, e.Err} }
