@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/stackpit/stackpit/datasource/httpclient"
 )
 
 // AcceptV1 is the versioned media type every dashboard request must carry
@@ -203,6 +205,9 @@ func (d *Dashboard) do(ctx context.Context, method, path string, in, out any) er
 		}
 		resp, err := d.hc.Do(req)
 		if err != nil {
+			if errors.Is(err, httpclient.ErrReadOnly) {
+				return fmt.Errorf("ceph dashboard: %w", err)
+			}
 			if ctx.Err() != nil {
 				return fmt.Errorf("ceph dashboard: %s %s: %w", method, path, ctx.Err())
 			}
