@@ -272,7 +272,13 @@ func (p *Pane) key(msg tea.KeyPressMsg) tea.Cmd {
 	case p.is(k, "compute.panels"):
 		return pane.Pivot("panels", "host:"+h.name)
 	case p.is(k, "compute.disable"):
-		p.prompt.open("disable nova-compute on "+safe.Text(h.name)+": reason:", "", func(reason string) tea.Cmd {
+		// The prompt outlives refreshes: look the host up again on submit.
+		name := h.name
+		p.prompt.open("disable nova-compute on "+safe.Text(name)+": reason:", "", func(reason string) tea.Cmd {
+			h, ok := p.hostByName(name)
+			if !ok {
+				return pane.Toast(themes.Warn, safe.Text(name)+" is no longer listed")
+			}
 			return pane.RunAction(p.serviceAction("disable", h, reason))
 		})
 		return nil
@@ -285,7 +291,12 @@ func (p *Pane) key(msg tea.KeyPressMsg) tea.Cmd {
 	case p.is(k, "compute.evacuate"):
 		return p.plan("evacuate", h, "")
 	case p.is(k, "compute.drain"):
-		p.prompt.open("drain "+safe.Text(h.name)+": reason for disabling:", "maintenance", func(reason string) tea.Cmd {
+		name := h.name
+		p.prompt.open("drain "+safe.Text(name)+": reason for disabling:", "maintenance", func(reason string) tea.Cmd {
+			h, ok := p.hostByName(name)
+			if !ok {
+				return pane.Toast(themes.Warn, safe.Text(name)+" is no longer listed")
+			}
 			return p.plan("drain", h, reason)
 		})
 		return nil
@@ -293,13 +304,19 @@ func (p *Pane) key(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
+// selected is the host under the cursor. The pointer is only valid until
+// the next refresh (rebuild reuses p.hosts).
 func (p *Pane) selected() (*host, bool) {
 	r, ok := p.tbl.Selected()
 	if !ok {
 		return nil, false
 	}
+	return p.hostByName(r.Key)
+}
+
+func (p *Pane) hostByName(name string) (*host, bool) {
 	for i := range p.hosts {
-		if p.hosts[i].name == r.Key {
+		if p.hosts[i].name == name {
 			return &p.hosts[i], true
 		}
 	}

@@ -120,13 +120,8 @@ func (p *Pane) onPlan(m planMsg) tea.Cmd {
 	if len(m.servers) == 0 {
 		return pane.Toast(themes.Warn, "no instances on "+safe.Text(m.host)+": nothing to "+m.verb)
 	}
-	var h *host
-	for i := range p.hosts {
-		if p.hosts[i].name == m.host {
-			h = &p.hosts[i]
-		}
-	}
-	if h == nil {
+	h, ok := p.hostByName(m.host)
+	if !ok {
 		return pane.Toast(themes.Warn, safe.Text(m.host)+" is no longer listed")
 	}
 	if m.verb == "evacuate" {
@@ -584,13 +579,22 @@ func evacuateOne(ctx context.Context, ops HostOps, tune runTuning, src string, i
 
 func drainOne(ctx context.Context, ops HostOps, tune runTuning, src string, in *instRun, run *hostRun) {
 	fail := func(err error) { run.update(in, func() { in.state, in.err = stFailed, err.Error() }) }
-	switch in.origStatus {
-	case "ACTIVE":
-		if err := ops.LiveMigrate(ctx, in.id, ""); err != nil {
-			fail(err)
-			return
+	var migrating bool
+	run.update(in, func() { migrating = strings.HasPrefix(in.task, "migrating") })
+	status := in.origStatus
+	switch {
+	case status == "MIGRATING" || (status == "ACTIVE" && migrating):
+		// Resumed run: a live migration is already under way; watch it.
+		migrating = true
+		fallthrough
+	case status == "ACTIVE":
+		if !migrating {
+			if err := ops.LiveMigrate(ctx, in.id, ""); err != nil {
+				fail(err)
+				return
+			}
 		}
-		sawTask := false
+		sawTask := migrating
 		err := watch(ctx, ops, tune, in, run, func(s openstack.Server, polls int) (bool, error) {
 			if s.TaskState != "" || strings.EqualFold(s.Status, "MIGRATING") {
 				sawTask = true
@@ -610,7 +614,7 @@ func drainOne(ctx context.Context, ops HostOps, tune runTuning, src string, in *
 			fail(err)
 			return
 		}
-	case "SHUTOFF":
+	case status == "SHUTOFF":
 		if err := ops.Migrate(ctx, in.id); err != nil {
 			fail(err)
 			return

@@ -301,7 +301,11 @@ func TestDrainHost(t *testing.T) {
 		srv("b", "rolls-back", "ACTIVE", "compute03", true),
 		srv("c", "stopped-1", "SHUTOFF", "compute03", true),
 		srv("d", "broken", "ERROR", "compute03", true),
+		with(srv("e", "mid-migration", "MIGRATING", "compute03", true), "MIGRATING", "migrating", "compute03"),
 	)
+	// Resume: the one already migrating is watched, not re-issued.
+	ops.steps["e"] = []openstack.Server{with(*ops.servers["e"], "ACTIVE", "", "compute02")}
+	ops.inflight++
 	p, src := opsPane(t, ops)
 	p.SetFilter("host=compute03")
 	press(p, "D")
@@ -325,7 +329,7 @@ func TestDrainHost(t *testing.T) {
 	if err == nil {
 		t.Fatal("rollback not reported")
 	}
-	for _, want := range []string{"moved 2/4 from compute03, 1 failed, 1 not moved", "✓ web-1 → compute01 (ACTIVE)",
+	for _, want := range []string{"moved 3/5 from compute03, 1 failed, 1 not moved", "✓ web-1 → compute01 (ACTIVE)", "✓ mid-migration → compute02 (ACTIVE)",
 		"✓ stopped-1 → compute01 (SHUTOFF)", "✗ rolls-back: live migration rolled back", "- broken: status ERROR: left on compute03"} {
 		if !strings.Contains(res, want) {
 			t.Errorf("summary lacks %q: %s", want, res)
@@ -336,6 +340,9 @@ func TestDrainHost(t *testing.T) {
 	}
 	confirms := 0
 	for _, c := range ops.calls {
+		if c == "live-migrate mid-migration" {
+			t.Fatal("migration re-issued for an instance already migrating")
+		}
 		if c == "confirm stopped-1" {
 			confirms++
 		}
