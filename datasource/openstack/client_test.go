@@ -2,6 +2,7 @@ package openstack
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -900,5 +901,99 @@ func TestServersOnHost(t *testing.T) {
 	}
 	if q := f.requests("GET", "/servers/detail")[0].Query; !strings.Contains(q, "host=compute01") {
 		t.Errorf("query %q lacks the host filter", q)
+	}
+}
+
+func TestServerByIDAndMigrationsOfServer(t *testing.T) {
+	f := newFakeCloud(t, "2.1")
+	c := f.client(t, true)
+	ctx := ctxT(t)
+	id := f.sampleServers("2.1")[0]["id"].(string)
+	s, err := c.Server(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ID != id || s.FlavorName != "m1.medium" || s.ProjectName == "" || s.Host != "compute01" {
+		t.Errorf("server %+v", s)
+	}
+	_, err = c.Server(ctx, "nope")
+	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "Instance nope could not be found.") {
+		t.Errorf("missing server: %v", err)
+	}
+	ms, err := c.ServerMigrations(ctx, "b5bf1804-e91d-4a78-aba2-d2600e1fee10")
+	if err != nil || len(ms) != 1 || ms[0].Type != "evacuation" || ms[0].UUID != "02892b4a-0ff4-41c8-baed-e23c624316d3" {
+		t.Errorf("server migrations %+v %v", ms, err)
+	}
+	if q := f.requests("GET", "/os-migrations")[0].Query; q != "instance_uuid=b5bf1804-e91d-4a78-aba2-d2600e1fee10" {
+		t.Errorf("query %q", q)
+	}
+}
+
+func TestServersChangedSinceReportsDeleted(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	f.synth = newSynthNova(t, 40)
+	c := f.client(t, true)
+	ids := f.synth.liveIDs()
+	f.synth.mu.Lock()
+	since := f.synth.now
+	f.synth.mu.Unlock()
+	f.synth.advance(time.Second)
+	f.synth.delete(ids[3])
+	f.synth.change(ids[4], "compute06", "SHUTOFF")
+	ss, err := c.ServersChangedSince(ctxT(t), since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ss) != 2 {
+		t.Fatalf("%d changed servers, want 2", len(ss))
+	}
+	for _, s := range ss {
+		switch s.ID {
+		case ids[3]:
+			if !s.Deleted || s.Status != "DELETED" {
+				t.Errorf("deleted server %+v", s)
+			}
+		case ids[4]:
+			if s.Deleted || s.Status != "SHUTOFF" || s.Host != "compute06" {
+				t.Errorf("changed server %+v", s)
+			}
+		default:
+			t.Errorf("unexpected %s", s.ID)
+		}
+	}
+	if q := f.requests("GET", "/servers/detail")[0].Query; !strings.Contains(q, "changes-since=2026-11-22T13%3A00%3A00Z") {
+		t.Errorf("query %q", q)
+	}
+}
+
+func TestVersionDocURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://h:8774/v2.1/":               "http://h:8774/v2.1/",
+		"http://h:8774/v2.1/4f1b9a2c/":      "http://h:8774/v2.1/",
+		"https://api.example/compute/v2.1/": "https://api.example/compute/v2.1/",
+		"http://h:8774/v2/4f1b9a2c/":        "http://h:8774/v2.1/",
+		"https://api.example/compute/":      "https://api.example/compute/",
+	} {
+		if got := versionDocURL(in); got != want {
+			t.Errorf("versionDocURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestTLSFromCloudKeepsGuard(t *testing.T) {
+	hc, _ := httpclient.New(httpclient.Options{ReadOnly: true})
+	a := (&fakeCloud{}).authFor("http://x/v3")
+	a.TLS = &tls.Config{ServerName: "keystone.example"} //nolint:gosec // test
+	got := withTLS(hc, a)
+	g, ok := got.Transport.(*httpclient.Guard)
+	if !ok || !g.ReadOnly {
+		t.Fatalf("guard lost: %#v", got.Transport)
+	}
+	tr, ok := g.Base.(*http.Transport)
+	if !ok || tr.TLSClientConfig == nil || tr.TLSClientConfig.ServerName != "keystone.example" {
+		t.Errorf("TLS not applied: %#v", g.Base)
+	}
+	if tc := hc.Transport.(*httpclient.Guard).Base.(*http.Transport).TLSClientConfig; tc != nil && tc.ServerName != "" {
+		t.Error("the caller's client was modified")
 	}
 }

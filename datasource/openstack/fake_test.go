@@ -73,9 +73,11 @@ func newFakeCloud(t testing.TB, maxMV string) *fakeCloud {
 	return f
 }
 
-func (f *fakeCloud) auth() *config.Auth {
+func (f *fakeCloud) auth() *config.Auth { return f.authFor(f.srv.URL + "/identity/v3") }
+
+func (f *fakeCloud) authFor(authURL string) *config.Auth {
 	return &config.Auth{Cloud: "fake", Options: gophercloud.AuthOptions{
-		IdentityEndpoint: f.srv.URL + "/identity/v3", Username: "admin", Password: "secret",
+		IdentityEndpoint: authURL, Username: "admin", Password: "secret",
 		DomainName: "Default", AllowReauth: true,
 		Scope: &gophercloud.AuthScope{ProjectName: "admin", DomainName: "Default"},
 	}, Endpoint: gophercloud.EndpointOpts{Region: "RegionOne", Availability: gophercloud.AvailabilityPublic}}
@@ -242,6 +244,19 @@ func (f *fakeCloud) serve(w http.ResponseWriter, r *http.Request) {
 		default:
 			w.WriteHeader(202)
 		}
+	case strings.HasPrefix(p, "/compute/v2.1/servers/") && strings.Count(p, "/") == 4 && r.Method == http.MethodGet:
+		id := strings.TrimPrefix(p, "/compute/v2.1/servers/")
+		sample := "2.1"
+		if mvAtLeast(mv, "2.47") {
+			sample = "2.88"
+		}
+		for _, s := range f.sampleServers(sample) {
+			if s["id"] == id {
+				writeJSON(w, 200, map[string]any{"server": s})
+				return
+			}
+		}
+		writeJSON(w, 404, []byte(`{"itemNotFound": {"code": 404, "message": "Instance `+id+` could not be found."}}`))
 	case strings.HasSuffix(p, "/os-instance-actions"):
 		writeJSON(w, 200, []byte(`{"instanceActions":[{"action":"create","instance_uuid":"x","message":null,"project_id":"p","request_id":"req-1","start_time":"2026-11-22T11:26:47.000000","user_id":"u"},{"action":"evacuate","instance_uuid":"x","message":"Error","project_id":"p","request_id":"req-2","start_time":"2026-11-22T11:29:00.000000","user_id":"u"}]}`))
 	case strings.HasSuffix(p, "/os-volume_attachments"):
