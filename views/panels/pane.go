@@ -60,6 +60,7 @@ type Pane struct {
 	focus  int
 	zoom   bool
 	scroll int
+	rowOff int // rows scrolled in a zoomed panel or an ad-hoc result
 
 	rangeIdx    int
 	offset      time.Duration // how far back from now the window ends
@@ -438,6 +439,16 @@ func (p *Pane) key(k string) tea.Cmd {
 		return p.Refresh()
 	case d == nil:
 		return nil
+	case (p.zoom || p.result != nil) && p.is(k, "table.down"):
+		p.rowOff++
+	case (p.zoom || p.result != nil) && p.is(k, "table.up"):
+		p.rowOff = max(p.rowOff-1, 0)
+	case (p.zoom || p.result != nil) && p.is(k, "table.page_down"):
+		p.rowOff += 10
+	case (p.zoom || p.result != nil) && p.is(k, "table.page_up"):
+		p.rowOff = max(p.rowOff-10, 0)
+	case (p.zoom || p.result != nil) && p.is(k, "table.top"):
+		p.rowOff = 0
 	case p.is(k, "table.down"):
 		p.focus = min(p.focus+1, len(d.Panels)-1)
 	case p.is(k, "table.up"):
@@ -448,6 +459,7 @@ func (p *Pane) key(k string) tea.Cmd {
 		p.focus = len(d.Panels) - 1
 	case p.is(k, "panels.zoom"), p.is(k, "table.open"):
 		p.zoom = !p.zoom
+		p.rowOff = 0
 	case p.is(k, "panels.range"):
 		p.rangeIdx = (p.rangeIdx + 1) % len(Ranges)
 		return p.reload()
@@ -562,7 +574,7 @@ func (p *Pane) View(w, h int) string {
 	case p.zoom:
 		pn := d.Panels[p.focus]
 		p.widths[p.focus] = chartCells(pn, w)
-		lines = append(lines, renderPanel(pn, p.visible(p.focus), pn.Title, true, w, bodyH, p.now(), th)...)
+		lines = append(lines, renderPanelAt(pn, p.visible(p.focus), pn.Title, true, w, bodyH, p.rowOff, p.now(), th)...)
 	default:
 		lines = append(lines, p.grid(w, bodyH)...)
 	}

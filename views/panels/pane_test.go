@@ -529,3 +529,30 @@ func TestFormatValue(t *testing.T) {
 		}
 	}
 }
+
+func TestAdhocTableScrolls(t *testing.T) {
+	vals := map[string]float64{}
+	for i := 0; i < 50; i++ {
+		vals[fmt.Sprintf("pod%02d", i)] = float64(100 - i)
+	}
+	p, _ := newTestPane(t, map[string]string{"pods": vecs("pod", vals)})
+	key(p, "e")
+	typeText(p, "pods")
+	key(p, "ctrl+t") // instant
+	key(p, "enter")
+	v := plain(p, 60, 15)
+	if !strings.Contains(v, "pod00") || strings.Contains(v, "pod30") || !strings.Contains(v, "rows 1-") {
+		t.Fatalf("first page:\n%s", v)
+	}
+	for i := 0; i < 30; i++ {
+		key(p, "j")
+	}
+	v = plain(p, 60, 15)
+	if strings.Contains(v, "pod00") || !strings.Contains(v, "pod30") {
+		t.Fatalf("after scrolling 30 rows:\n%s", v)
+	}
+	key(p, "g")
+	if v := plain(p, 60, 15); !strings.Contains(v, "pod00") {
+		t.Fatalf("g goes back to the top:\n%s", v)
+	}
+}

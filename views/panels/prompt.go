@@ -344,6 +344,7 @@ func (p *Pane) runAdhoc(q string, rangeQ bool) tea.Cmd {
 	if !rangeQ {
 		pn.Limit = 2000
 	}
+	p.rowOff = 0
 	p.result = &adhoc{query: q, rangeQ: rangeQ, chart: rangeQ, loading: true, panel: pn, data: p.resultData()}
 	start, end, live := p.window()
 	step := prometheus.StepFor(end.Sub(start), max(p.lastWidth()-9, 8), p.opts.MinStep)
@@ -474,5 +475,5 @@ func (p *Pane) resultView(w, h int) []string {
 		// Range data as a table: the last value of each series.
 		pn.Columns = nil
 	}
-	return append([]string{head}, renderPanel(&pn, d, r.query, true, w, h-1, p.now(), th)...)
+	return append([]string{head}, renderPanelAt(&pn, d, r.query, true, w, h-1, p.rowOff, p.now(), th)...)
 }

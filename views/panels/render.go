@@ -90,6 +90,12 @@ func (p *Panel) valueText(v float64) string {
 
 // renderPanel renders one panel into exactly h lines of w cells.
 func renderPanel(p *Panel, d *panelData, title string, focused bool, w, h int, now time.Time, th *themes.Theme) []string {
+	return renderPanelAt(p, d, title, focused, w, h, 0, now, th)
+}
+
+// renderPanelAt is renderPanel with bar/table rows scrolled by off (zoom
+// and ad-hoc results); off is clamped.
+func renderPanelAt(p *Panel, d *panelData, title string, focused bool, w, h, off int, now time.Time, th *themes.Theme) []string {
 	if h <= 0 || w <= 0 {
 		return nil
 	}
@@ -116,9 +122,9 @@ func renderPanel(p *Panel, d *panelData, title string, focused bool, w, h int, n
 		case "timeseries":
 			body = renderTimeseries(p, d, w, ch, th)
 		case "bargauge":
-			body = renderBars(p, d, w, ch, th)
+			body = renderBars(p, d, w, ch, off, th)
 		case "table":
-			body = renderTable(p, d, w, ch, th)
+			body = renderTable(p, d, w, ch, off, th)
 		}
 	}
 	for i := 0; i < ch; i++ {
@@ -359,6 +365,7 @@ func renderTimeseries(p *Panel, d *panelData, w, h int, th *themes.Theme) []stri
 	if chartRows < 2 {
 		chartRows, legendRows = 2, max(0, h-2)
 	}
+	// (the note then only replaces the last legend line for a top-N cut)
 	span := d.end.Sub(d.start).Seconds()
 	cs := make([]chartSeries, 0, len(ss))
 	for i, s := range ss {
@@ -432,7 +439,7 @@ func renderTimeseries(p *Panel, d *panelData, w, h int, th *themes.Theme) []stri
 		line := th.Render(themes.Muted, "  "+strings.Join(notes, " · "))
 		if len(out) < h {
 			out = append(out, line)
-		} else {
+		} else if d.dropped > 0 {
 			out[len(out)-1] = line
 		}
 	}
@@ -462,7 +469,7 @@ func (p *Panel) fullScale(ss []series) float64 {
 	return m
 }
 
-func renderBars(p *Panel, d *panelData, w, h int, th *themes.Theme) []string {
+func renderBars(p *Panel, d *panelData, w, h, off int, th *themes.Theme) []string {
 	ss := d.series
 	full := p.fullScale(ss)
 	lw := 0
@@ -475,14 +482,15 @@ func renderBars(p *Panel, d *panelData, w, h int, th *themes.Theme) []string {
 	}
 	lw = min(lw, max(6, w/2-4))
 	bw := w - lw - vw - 4
-	n := len(ss)
+	off = max(0, min(off, len(ss)-(h-1)))
+	n := len(ss) - off
 	more := 0
 	if n > h {
 		more = n - (h - 1)
 		n = h - 1
 	}
 	out := make([]string, 0, h)
-	for i := 0; i < n; i++ {
+	for i := off; i < off+n; i++ {
 		s := ss[i]
 		v := s.last()
 		lvl := p.level(v)
@@ -504,7 +512,10 @@ func renderBars(p *Panel, d *panelData, w, h int, th *themes.Theme) []string {
 		}
 		out = append(out, safe.Pad(safe.Text(s.name), lw)+" "+bar+th.Render(role, safe.PadLeft(vals[i], vw))+" "+th.Render(role, levelMark(lvl)))
 	}
-	if more > 0 {
+	switch {
+	case off > 0:
+		out = append(out, th.Render(themes.Muted, fmt.Sprintf("+%d more (rows %d-%d of %d)", more, off+1, off+n, len(ss))))
+	case more > 0:
 		out = append(out, th.Render(themes.Muted, fmt.Sprintf("+%d more", more)))
 	}
 	return out
@@ -512,7 +523,7 @@ func renderBars(p *Panel, d *panelData, w, h int, th *themes.Theme) []string {
 
 // --- table ---
 
-func renderTable(p *Panel, d *panelData, w, h int, th *themes.Theme) []string {
+func renderTable(p *Panel, d *panelData, w, h, off int, th *themes.Theme) []string {
 	cols := p.Columns
 	if len(cols) == 0 {
 		seen := map[string]bool{}
@@ -595,17 +606,18 @@ func renderTable(p *Panel, d *panelData, w, h int, th *themes.Theme) []string {
 		hdr[i] = c.Title
 	}
 	out := []string{th.Render(themes.Header, line(hdr, themes.Normal))}
-	n := len(rows)
+	off = max(0, min(off, len(rows)-(h-2)))
+	n := len(rows) - off
 	more := 0
 	if n > h-1 {
 		n = max(h-2, 0)
-		more = len(rows) - n
+		more = len(rows) - off - n
 	}
-	for _, r := range rows[:n] {
+	for _, r := range rows[off : off+n] {
 		out = append(out, line(r.cells, r.role))
 	}
-	if more > 0 {
-		out = append(out, th.Render(themes.Muted, fmt.Sprintf("+%d more (z to zoom)", more)))
+	if more > 0 || off > 0 {
+		out = append(out, th.Render(themes.Muted, fmt.Sprintf("rows %d-%d of %d (z zoom, j/k scroll when zoomed)", off+1, off+n, len(rows))))
 	}
 	return out
 }
