@@ -175,6 +175,9 @@ start() {
 	echo $! >"$RUN/prometheus.pid"
 	wait_http "http://$EXPORTER_ADDR/metrics/ceph" 30 || fail "exporter not answering on $EXPORTER_ADDR"
 	wait_http "http://$PROM_ADDR/-/ready" 60 || fail "prometheus not ready on $PROM_ADDR"
+	# Ours, not a stale daemon on the same port.
+	pid_alive "$RUN/exporter.pid" exporter || fail "exporter exited (is $EXPORTER_ADDR in use?)"
+	pid_alive "$RUN/prometheus.pid" prometheus || fail "prometheus exited (is $PROM_ADDR in use?)"
 	# Wait for the first scrape of every node target (live data joined).
 	local deadline=$((SECONDS + 90)) n=0
 	until [ "$n" = 9 ]; do
