@@ -26,6 +26,7 @@ func init() {
 				return nil, err
 			}
 			return panels.New(e.Ctx, v.(*prometheus.Client), panels.Options{
-				DashboardDir: filepath.Join(config.Dir(), "dashboards")}), nil
+				DashboardDir: filepath.Join(config.Dir(), "dashboards"),
+				HistoryFile:  filepath.Join(config.StateDir(), "promql_history")}), nil
 		}})
 }

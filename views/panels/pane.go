@@ -40,6 +40,8 @@ type Options struct {
 	QueryTimeout time.Duration
 	// MinStep is the smallest range step (the scrape interval, default 15s).
 	MinStep time.Duration
+	// HistoryFile keeps ad-hoc queries across sessions ("" = memory only).
+	HistoryFile string
 }
 
 var paneSeq atomic.Int64
@@ -85,6 +87,7 @@ func New(ctx pane.Context, src Source, o Options) *Pane {
 		o.MinStep = 15 * time.Second
 	}
 	p := &Pane{id: paneSeq.Add(1), ctx: ctx, src: src, opts: o, vars: map[string]string{}}
+	p.complete.history = loadHistory(o.HistoryFile)
 	p.dashes = o.Dashboards
 	if p.dashes == nil {
 		p.dashes, p.loadErr = LoadDashboards(o.DashboardDir)

@@ -556,3 +556,23 @@ func TestAdhocTableScrolls(t *testing.T) {
 		t.Fatalf("g goes back to the top:\n%s", v)
 	}
 }
+
+func TestHistoryPersists(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "state", "promql_history")
+	srv := sampleServer(t, map[string]string{"up": vec(`{}`, 1)})
+	hc, _ := httpclient.New(httpclient.Options{})
+	c, _ := prometheus.New(srv.URL, hc)
+	p := New(testCtx(captureTime), c, Options{HistoryFile: file})
+	key(p, "e")
+	typeText(p, "up")
+	key(p, "enter")
+	p2 := New(testCtx(captureTime), c, Options{HistoryFile: file})
+	key(p2, "e")
+	key(p2, "up")
+	if got := string(p2.prompt.text); got != "up" {
+		t.Fatalf("history from the previous session: %q", got)
+	}
+	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("history file %v %v", fi, err)
+	}
+}

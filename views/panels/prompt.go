@@ -3,6 +3,8 @@ package panels
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -329,11 +331,13 @@ func (p *Pane) replaceBefore(n int, with string) {
 
 func (p *Pane) runAdhoc(q string, rangeQ bool) tea.Cmd {
 	h := p.complete.history
+	var save tea.Cmd
 	if len(h) == 0 || h[len(h)-1] != q {
 		p.complete.history = append(h, q)
-		if len(p.complete.history) > 200 {
+		if len(p.complete.history) > maxHistory {
 			p.complete.history = p.complete.history[1:]
 		}
+		save = saveHistory(p.opts.HistoryFile, append([]string(nil), p.complete.history...))
 	}
 	typ := "table"
 	if rangeQ {
@@ -350,12 +354,53 @@ func (p *Pane) runAdhoc(q string, rangeQ bool) tea.Cmd {
 	step := prometheus.StepFor(end.Sub(start), max(p.lastWidth()-9, 8), p.opts.MinStep)
 	src, id, timeout := p.src, p.id, p.opts.QueryTimeout
 	now := p.now()
-	return func() tea.Msg {
+	return tea.Batch(save, func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		d := fetchPanel(ctx, src, pn, nil, start, end, step, live)
 		d.updated = now
 		return adhocMsg{pane: id, query: q, data: d}
+	})
+}
+
+const maxHistory = 200
+
+// loadHistory reads one query per line (newest last).
+func loadHistory(path string) []string {
+	if path == "" {
+		return nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	if len(out) > maxHistory {
+		out = out[len(out)-maxHistory:]
+	}
+	return out
+}
+
+// saveHistory writes the history off the UI goroutine; a failure is only
+// a toast-free no-op (history is a convenience).
+func saveHistory(path string, h []string) tea.Cmd {
+	if path == "" {
+		return nil
+	}
+	return func() tea.Msg {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil
+		}
+		tmp := path + ".tmp"
+		if err := os.WriteFile(tmp, []byte(strings.Join(h, "\n")+"\n"), 0o600); err == nil {
+			_ = os.Rename(tmp, path)
+		}
+		return nil
 	}
 }
 
