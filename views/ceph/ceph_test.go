@@ -411,12 +411,12 @@ func TestNoActorExplains(t *testing.T) {
 }
 
 func TestErrorsAreShownAndDataKept(t *testing.T) {
-	src := &staticSource{err: errors.New(`ceph dashboard refused the credentials (user "admin", HTTP 400: Invalid credentials); not retrying`)}
+	src := &staticSource{err: fmt.Errorf(`%w (user "admin", HTTP 400: Invalid credentials); not retrying`, ds.ErrAuthFailed)}
 	p := New(paneCtx(), src, nil)
 	run(p, p.Init())
 	out := p.View(60, 10)
 	checkFits(t, out, 60, 10)
-	if !strings.Contains(out, "Invalid credentials") || p.Status().Err == nil {
+	if !strings.Contains(out, "Invalid credentials") || !strings.Contains(out, "not retried") || p.Status().Err == nil {
 		t.Fatalf("%s", out)
 	}
 	golden(t, "error-auth-60x10", out)

@@ -1,6 +1,7 @@
 package ceph
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -32,7 +33,11 @@ func (p *Pane) View(width, height int) string {
 			for _, l := range wrap(p.err.Error(), width) {
 				line(themes.Normal, l)
 			}
-			line(themes.Muted, "ctrl+r retries")
+			if errors.Is(p.err, ds.ErrAuthFailed) {
+				line(themes.Warn, "login not retried (10 failures disable the user): fix the credentials and restart")
+			} else {
+				line(themes.Muted, fmt.Sprintf("retrying every %s; ctrl+r retries now", p.refreshEvery()))
+			}
 		case p.src == nil:
 			line(themes.Muted, "Ceph: no source configured")
 		default:
@@ -238,8 +243,17 @@ func (p *Pane) tabs(th *themes.Theme, width int) string {
 func (p *Pane) pgSummary(th *themes.Theme, width int) []string {
 	c := p.cl
 	s := ds.SummarizePGs(c.PGStates)
-	l1 := fmt.Sprintf("active+clean %d/%d (%.0f%%) · degraded %d · undersized %d · stale %d · recovering %d · backfilling %d · inactive %d",
-		s.ActiveClean, s.Total, pct(int64(s.ActiveClean), int64(s.Total)), s.Degraded, s.Undersized, s.Stale, s.Recovering, s.Backfilling, s.Inactive)
+	l1 := fmt.Sprintf("active+clean %d/%d (%.0f%%)", s.ActiveClean, s.Total, pct(int64(s.ActiveClean), int64(s.Total)))
+	for _, b := range []struct {
+		n    int
+		name string
+	}{{s.Degraded, "degraded"}, {s.Undersized, "undersized"}, {s.Stale, "stale"}, {s.Inactive, "inactive"},
+		{s.Down, "down"}, {s.Incomplete, "incomplete"}, {s.Inconsistent, "inconsistent"}, {s.Peering, "peering"},
+		{s.Recovering, "recovering"}, {s.Backfilling, "backfilling"}, {s.Remapped, "remapped"}, {s.Unknown, "unknown"}} {
+		if b.n > 0 {
+			l1 += fmt.Sprintf(" · %s %d", b.name, b.n)
+		}
+	}
 	role := themes.OK
 	switch {
 	case s.Stale > 0 || s.Inactive > 0 || s.Down > 0:
@@ -247,7 +261,12 @@ func (p *Pane) pgSummary(th *themes.Theme, width int) []string {
 	case s.ActiveClean < s.Total:
 		role = themes.Warn
 	}
-	out := []string{th.Render(role, safe.Fit(l1, width))}
+	var out []string
+	for i, l := range wrap(l1, width) {
+		if i < 2 {
+			out = append(out, th.Render(role, l))
+		}
+	}
 	if r := recoveryLine(c); r != "" {
 		out = append(out, th.Render(themes.Info, safe.Fit(r, width)))
 	}
