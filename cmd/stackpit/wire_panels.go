@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"path/filepath"
 
 	"github.com/stackpit/stackpit/config"
@@ -12,21 +13,35 @@ import (
 func init() {
 	registerPane(PaneSpec{ID: "panels", Title: "Panels", Order: 50, Aliases: []string{"prom", "prometheus"},
 		Build: func(e *Env) (pane.Pane, error) {
-			if e.Cloud == nil || e.Cloud.Prometheus == nil || e.Cloud.Prometheus.URL == "" {
-				return nil, errNotConfigured("prometheus", e.CloudName)
-			}
-			v, err := e.Shared("prometheus", func() (any, error) {
-				hc, err := e.HTTP(e.Cloud.Prometheus, false)
-				if err != nil {
-					return nil, err
-				}
-				return prometheus.New(e.Cloud.Prometheus.URL, hc)
-			})
+			c, err := promClient(e)
 			if err != nil {
 				return nil, err
 			}
-			return panels.New(e.Ctx, v.(*prometheus.Client), panels.Options{
+			return panels.New(e.Ctx, c, panels.Options{
 				DashboardDir: filepath.Join(config.Dir(), "dashboards"),
 				HistoryFile:  filepath.Join(config.StateDir(), "promql_history")}), nil
 		}})
+}
+
+// promClient is the session's Prometheus client (shared by every pane that
+// queries Prometheus), built through the read-only guarded HTTP client.
+func promClient(e *Env) (*prometheus.Client, error) {
+	if e.Cloud == nil || e.Cloud.Prometheus == nil || e.Cloud.Prometheus.URL == "" {
+		return nil, errNotConfigured("prometheus", e.CloudName)
+	}
+	v, err := e.Shared("prometheus", func() (any, error) {
+		hc, err := e.HTTP(e.Cloud.Prometheus, false)
+		if err != nil {
+			return nil, err
+		}
+		return prometheus.New(e.Cloud.Prometheus.URL, hc)
+	})
+	if err != nil {
+		return nil, err
+	}
+	c, ok := v.(*prometheus.Client)
+	if !ok {
+		return nil, fmt.Errorf("shared %q client has type %T", "prometheus", v)
+	}
+	return c, nil
 }
