@@ -37,6 +37,10 @@ type detail struct {
 	volumesErr     error
 	volumesLoading bool
 
+	migrations        []openstack.Migration
+	migrationsErr     error
+	migrationsLoading bool
+
 	scroll int
 	height int
 }
@@ -48,6 +52,7 @@ const (
 	secActions
 	secConsole
 	secVolumes
+	secMigrations
 )
 
 type detailMsg struct {
@@ -56,8 +61,9 @@ type detailMsg struct {
 	server  openstack.Server
 	actions []openstack.InstanceAction
 	console string
-	volumes []openstack.VolumeAttachment
-	err     error
+	volumes    []openstack.VolumeAttachment
+	migrations []openstack.Migration
+	err        error
 }
 
 func (d *detail) loadAll(p *Pane) []tea.Cmd {
@@ -65,7 +71,7 @@ func (d *detail) loadAll(p *Pane) []tea.Cmd {
 		return nil
 	}
 	src, id := p.src, d.id
-	d.serverLoading, d.actionsLoading, d.consoleLoading, d.volumesLoading = true, true, true, true
+	d.serverLoading, d.actionsLoading, d.consoleLoading, d.volumesLoading, d.migrationsLoading = true, true, true, true, true
 	run := func(sec section, f func(ctx context.Context, m *detailMsg) error) tea.Cmd {
 		return func() tea.Msg {
 			ctx, cancel := context.WithTimeout(context.Background(), detailTimeout)
@@ -90,6 +96,10 @@ func (d *detail) loadAll(p *Pane) []tea.Cmd {
 		}),
 		run(secVolumes, func(ctx context.Context, m *detailMsg) (err error) {
 			m.volumes, err = src.ServerVolumes(ctx, id)
+			return err
+		}),
+		run(secMigrations, func(ctx context.Context, m *detailMsg) (err error) {
+			m.migrations, err = src.ServerMigrations(ctx, id)
 			return err
 		}),
 	}
@@ -117,6 +127,11 @@ func (d *detail) set(m detailMsg) {
 		d.volumesLoading, d.volumesErr = false, m.err
 		if m.err == nil {
 			d.volumes = m.volumes
+		}
+	case secMigrations:
+		d.migrationsLoading, d.migrationsErr = false, m.err
+		if m.err == nil {
+			d.migrations = m.migrations
 		}
 	}
 }
@@ -231,6 +246,26 @@ func (d *detail) lines(p *Pane) []line {
 		}
 	case !d.volumesLoading:
 		add(themes.Muted, "  (none attached)")
+	}
+
+	if section("Migrations", d.migrationsLoading, d.migrationsErr) {
+		if len(d.migrations) == 0 && !d.migrationsLoading {
+			add(themes.Muted, "  (none)")
+		}
+		for i, m := range d.migrations {
+			if i == 5 {
+				add(themes.Muted, "  … %d older", len(d.migrations)-5)
+				break
+			}
+			role := themes.Normal
+			switch strings.ToLower(m.Status) {
+			case "error", "failed":
+				role = themes.Crit
+			case "running", "migrating", "preparing", "queued", "accepted", "pre-migrating", "post-migrating":
+				role = themes.Warn
+			}
+			add(role, "  %s  %-14s %-10s %s → %s", stamp(m.CreatedAt), m.Type, m.Status, orDash(m.SourceCompute), orDash(m.DestCompute))
+		}
 	}
 
 	if section("Action history", d.actionsLoading, d.actionsErr) {

@@ -35,6 +35,8 @@ type Source interface {
 	Server(ctx context.Context, id string) (openstack.Server, error)
 	InstanceActions(ctx context.Context, id string) ([]openstack.InstanceAction, error)
 	ServerVolumes(ctx context.Context, id string) ([]openstack.VolumeAttachment, error)
+	// ServerMigrations lists the server's migrations (newest first).
+	ServerMigrations(ctx context.Context, id string) ([]openstack.Migration, error)
 	// ConsoleLog returns the last lines of the console log.
 	ConsoleLog(ctx context.Context, id string, lines int) (string, error)
 

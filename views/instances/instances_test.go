@@ -89,6 +89,14 @@ func (f *fakeSource) ServerVolumes(ctx context.Context, id string) ([]openstack.
 	return []openstack.VolumeAttachment{{VolumeID: "vol-" + id[:8], Device: "/dev/vdb", DeleteOnTermination: true}}, nil
 }
 
+func (f *fakeSource) ServerMigrations(ctx context.Context, id string) ([]openstack.Migration, error) {
+	f.rec("migrations " + id)
+	if id == "00000005-0000-4000-8000-000000000005" {
+		return nil, errors.New("nova: microversion 2.80 needed for server migrations (cloud max 2.60)")
+	}
+	return []openstack.Migration{{Type: "live-migration", Status: "completed", SourceCompute: "compute01", DestCompute: "compute03", CreatedAt: t0.Add(-2 * time.Hour)}}, nil
+}
+
 func (f *fakeSource) ConsoleLog(ctx context.Context, id string, lines int) (string, error) {
 	f.rec(fmt.Sprintf("console %s %d", id, lines))
 	if f.consErr != nil {
@@ -403,7 +411,7 @@ func TestDetailSectionsAndErrors(t *testing.T) {
 	checkFrame(t, out, 100, 40)
 	out = ansi.Strip(out)
 	for _, want := range []string{"Summary", "Metadata", "role=web", "Volumes", "/dev/vdb", "vol-00000005", "Action history", "req-2222",
-		"Console log", "409 Conflict: console log not available", `\e]52;c;ZWNobyBoaQ==\a\e[2Jevil`} {
+		"Console log", "409 Conflict: console log not available", "Migrations", "microversion 2.80 needed", `\e]52;c;ZWNobyBoaQ==\a\e[2Jevil`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("detail lacks %q", want)
 		}
@@ -676,5 +684,15 @@ func TestEvacuateChecksStorage(t *testing.T) {
 	a = actionOf(t, press(p, "E", "enter"))
 	if c := strings.Join(a.Checks, "\n"); strings.Contains(c, "REBUILT") || !strings.Contains(c, "shared storage") {
 		t.Fatalf("shared-storage check wrong: %s", c)
+	}
+}
+
+func TestDetailMigrationsSection(t *testing.T) {
+	p, _, _ := loaded(t)
+	p.SetFilter("id:" + id(9))
+	press(p, "enter")
+	s := ansi.Strip(p.View(100, 40))
+	if !strings.Contains(s, "live-migration") || !strings.Contains(s, "compute01 → compute03") {
+		t.Fatalf("migrations not shown:\n%s", s)
 	}
 }
