@@ -56,11 +56,11 @@ const (
 )
 
 type detailMsg struct {
-	id      string
-	section section
-	server  openstack.Server
-	actions []openstack.InstanceAction
-	console string
+	id         string
+	section    section
+	server     openstack.Server
+	actions    []openstack.InstanceAction
+	console    string
 	volumes    []openstack.VolumeAttachment
 	migrations []openstack.Migration
 	err        error
