@@ -319,6 +319,14 @@ func (q *novaReq) fail(code int, msg string) {
 	q.json(code, map[string]any{key: map[string]any{"code": code, "message": msg}})
 }
 
+// raw writes an already encoded JSON body.
+func (q *novaReq) raw(code int, body []byte) {
+	q.w.Header().Set("Content-Type", "application/json")
+	q.w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	q.w.WriteHeader(code)
+	_, _ = q.w.Write(body)
+}
+
 func (q *novaReq) empty(code int) {
 	q.w.Header().Set("Content-Type", "application/json")
 	q.w.Header().Set("Content-Length", "0")
