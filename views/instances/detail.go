@@ -41,8 +41,13 @@ type detail struct {
 	migrationsErr     error
 	migrationsLoading bool
 
-	scroll int
-	height int
+	scroll   int
+	height   int
+	loadedAt time.Time
+}
+
+func (d *detail) busy() bool {
+	return d.serverLoading || d.actionsLoading || d.consoleLoading || d.volumesLoading || d.migrationsLoading
 }
 
 type section int
@@ -71,6 +76,7 @@ func (d *detail) loadAll(p *Pane) []tea.Cmd {
 		return nil
 	}
 	src, id := p.src, d.id
+	d.loadedAt = p.ctx.Now()
 	d.serverLoading, d.actionsLoading, d.consoleLoading, d.volumesLoading, d.migrationsLoading = true, true, true, true, true
 	run := func(sec section, f func(ctx context.Context, m *detailMsg) error) tea.Cmd {
 		return func() tea.Msg {

@@ -275,10 +275,18 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		}
 		return p, nil
 	case pane.TickMsg:
+		var cmds []tea.Cmd
 		if !p.loading && p.ctx.Now().Sub(p.lastAttempt) >= p.ctx.Refresh {
-			return p, p.fetch()
+			cmds = append(cmds, p.fetch())
 		}
-		return p, nil
+		// An open detail view refreshes too (e.g. to follow a migration).
+		if d := p.detail; d != nil && !d.busy() && p.ctx.Now().Sub(d.loadedAt) >= p.ctx.Refresh {
+			cmds = append(cmds, d.loadAll(p)...)
+		}
+		if len(cmds) == 0 {
+			return p, nil
+		}
+		return p, tea.Batch(cmds...)
 	case pane.ActionDoneMsg:
 		// Something changed in the cloud: refresh now and reload the detail.
 		cmds := []tea.Cmd{p.fetch()}

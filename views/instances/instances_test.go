@@ -696,3 +696,23 @@ func TestDetailMigrationsSection(t *testing.T) {
 		t.Fatalf("migrations not shown:\n%s", s)
 	}
 }
+
+func TestDetailRefreshesOnTick(t *testing.T) {
+	p, src, now := loaded(t)
+	p.SetFilter("id:" + id(9))
+	press(p, "enter")
+	n := len(src.calls)
+	if _, cmd := p.Update(pane.TickMsg(*now)); cmd != nil {
+		t.Fatal("detail reloaded before the interval")
+	}
+	*now = now.Add(5 * time.Second)
+	_, cmd := p.Update(pane.TickMsg(*now))
+	drive(p, cmd)
+	var again bool
+	for _, c := range src.calls[n:] {
+		again = again || c == "server "+id(9)
+	}
+	if !again {
+		t.Fatalf("detail not reloaded: %v", src.calls[n:])
+	}
+}
