@@ -3,6 +3,7 @@ package demo
 import (
 	"fmt"
 	"math"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -626,6 +627,15 @@ func (n *nova) listMigrations(q *novaReq) {
 		}
 		since = t
 	}
+	var before time.Time
+	if v := qs.Get("changes-before"); v != "" && q.mv.atLeast(66) {
+		t, ok := parseNovaTime(v)
+		if !ok {
+			q.fail(400, fmt.Sprintf("Invalid input for query parameters changes-before. Value: %s.", v))
+			return
+		}
+		before = t
+	}
 	limit := -1
 	if v := qs.Get("limit"); v != "" && q.mv.atLeast(59) {
 		l, err := strconv.Atoi(v)
@@ -674,6 +684,15 @@ func (n *nova) listMigrations(q *novaReq) {
 			if !since.IsZero() && m.Updated.Truncate(time.Second).Before(since) {
 				continue
 			}
+			if !before.IsZero() && m.Updated.Truncate(time.Second).After(before) {
+				continue
+			}
+			if v := qs.Get("user_id"); v != "" && q.mv.atLeast(80) && m.UserID != v {
+				continue
+			}
+			if v := qs.Get("project_id"); v != "" && q.mv.atLeast(80) && m.ProjectID != v {
+				continue
+			}
 			out = append(out, ns.renderMigration(q, m))
 		}
 	})
@@ -684,7 +703,16 @@ func (n *nova) listMigrations(q *novaReq) {
 	if out == nil {
 		out = []map[string]any{}
 	}
-	q.json(200, map[string]any{"migrations": out})
+	body := map[string]any{"migrations": out}
+	if limit > 0 && len(out) == limit {
+		nq := url.Values{}
+		for k, v := range qs {
+			nq[k] = v
+		}
+		nq.Set("marker", out[len(out)-1]["uuid"].(string))
+		body["migrations_links"] = []any{link("next", q.base+"/v2.1/os-migrations?"+nq.Encode())}
+	}
+	q.json(200, body)
 }
 
 func (n *nova) serverMigrations(q *novaReq, id string) {

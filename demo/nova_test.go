@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -1009,5 +1010,21 @@ func TestNovaDrainQueuesLiveMigrations(t *testing.T) {
 	}
 	if s := e.server(ids[0]); s["status"] != "ACTIVE" || s["OS-EXT-SRV-ATTR:host"] != "compute05" {
 		t.Fatalf("reset instance: %v on %v", s["status"], s["OS-EXT-SRV-ATTR:host"])
+	} // os-migrations pages with limit/marker from 2.59.
+	var page struct {
+		Migrations []map[string]any    `json:"migrations"`
+		Links      []map[string]string `json:"migrations_links"`
+	}
+	e.do("GET", "nova", "/v2.1/os-migrations?limit=2", "2.80", nil, &page)
+	if len(page.Migrations) != 2 || len(page.Links) != 1 || !strings.Contains(page.Links[0]["href"], "marker="+page.Migrations[1]["uuid"].(string)) {
+		t.Fatalf("migrations page %v %v", len(page.Migrations), page.Links)
+	}
+	u, _ := url.Parse(page.Links[0]["href"])
+	var next struct {
+		Migrations []map[string]any `json:"migrations"`
+	}
+	e.do("GET", "nova", "/v2.1/os-migrations?"+u.RawQuery, "2.80", nil, &next)
+	if len(next.Migrations) != 2 || next.Migrations[0]["uuid"] == page.Migrations[1]["uuid"] {
+		t.Fatalf("next page %v", next.Migrations)
 	}
 }
