@@ -24,8 +24,10 @@ TAIL_MAX="${STACKPIT_LOKI_TAIL_MAX:-20s}"
 log() { echo "loki.sh: $*" >&2; }
 
 install() {
-	if [[ -x "$BIN" ]] && "$BIN" -version 2>/dev/null | grep -q 'version 3.7.8'; then
-		log "loki already built: $BIN"
+	local stamp
+	stamp="v3.7.8 $(sha256sum "$HERE/loki/go.sum" | cut -c1-16)"
+	if [[ -x "$BIN" ]] && [[ "$(cat "$BIN.stamp" 2>/dev/null)" == "$stamp" ]]; then
+		log "loki already built: $BIN ($stamp)"
 		return 0
 	fi
 	command -v go >/dev/null || { log "go is required"; exit 1; }
@@ -35,7 +37,8 @@ install() {
 	(cd "$HERE/loki" && GOFLAGS=-mod=mod nice -n 5 go build -tags netgo -o "$BIN.tmp" github.com/grafana/loki/v3/cmd/loki) \
 		|| { log "build failed"; exit 1; }
 	mv "$BIN.tmp" "$BIN"
-	log "built in $((SECONDS - start)) s: $("$BIN" -version | head -1)"
+	echo "$stamp" >"$BIN.stamp"
+	log "built in $((SECONDS - start)) s"
 }
 
 alive() { # pid file -> running loki?

@@ -352,7 +352,7 @@ func (f *follower) fresh(es []Entry) []Item {
 		if e.TS < f.floor {
 			continue
 		}
-		k := e.Key()
+		k := e.followKey()
 		if _, dup := f.seen[k]; dup {
 			continue
 		}

@@ -259,3 +259,20 @@ func TestSlowConsumerGetsOverflowMarker(t *testing.T) {
 		t.Fatalf("first item %+v, %d items", b.Items[0], len(b.Items))
 	}
 }
+
+// Loki's tail streams lack detected_level (and structured metadata) that
+// query_range streams carry: the same line must still count once.
+func TestFollowDedupIgnoresDerivedLabels(t *testing.T) {
+	o := fastOpts()
+	o.defaults()
+	f := &follower{o: o, seen: map[Key]struct{}{}}
+	tail := Entry{TS: 10, Line: "x", Stream: NewLabels(map[string]string{"job": "a"})}
+	polled := Entry{TS: 10, Line: "x", Stream: NewLabels(map[string]string{"job": "a", "detected_level": "info"})}
+	other := Entry{TS: 11, Line: "x", Stream: tail.Stream}
+	if n := len(f.fresh([]Entry{tail})); n != 1 {
+		t.Fatalf("first: %d", n)
+	}
+	if n := len(f.fresh([]Entry{polled, other})); n != 1 {
+		t.Fatalf("re-read under other labels counted again: %d fresh", n)
+	}
+}

@@ -96,6 +96,13 @@ func (e Entry) Key() Key {
 	return Key{Stream: s, TS: e.TS, Line: e.Line}
 }
 
+// followKey is the follower's de-duplication key. It leaves out the label
+// set on purpose: Loki folds derived labels (detected_level, structured
+// metadata) into query_range streams but not into tail streams, so the same
+// line arrives under two label sets. Two different streams writing the same
+// line at the same nanosecond are treated as one.
+func (e Entry) followKey() Key { return Key{TS: e.TS, Line: e.Line} }
+
 // Sample is one point of a metric query result.
 type Sample struct {
 	T time.Time
