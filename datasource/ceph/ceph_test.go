@@ -603,3 +603,26 @@ func TestFallbackToMetricsSaysWhy(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestJWTExpiryTriggersLoginBeforeTheServerRefuses(t *testing.T) {
+	c, _ := startDemo(t, -1)
+	d := demoDashboard(t, c, true)
+	if _, err := d.Snapshot(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	d.mu.Lock()
+	first, exp := d.token, d.expires
+	d.now = func() time.Time { return exp.Add(-10 * time.Second) } // expires within 30 s
+	d.mu.Unlock()
+	if exp.IsZero() {
+		t.Fatal("exp claim not read from the JWT")
+	}
+	if _, err := d.Snapshot(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.token == first {
+		t.Fatal("token about to expire was not renewed")
+	}
+}
