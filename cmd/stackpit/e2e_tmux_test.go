@@ -4,11 +4,13 @@ package main
 // session, driven by keys like a person, read back with capture-pane.
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -28,14 +30,31 @@ func requireTmux(t *testing.T) {
 	}
 }
 
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+)
+
+// buildBinary builds the real binary once per test run.
 func buildBinary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "stackpit")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "stackpit-e2e")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		builtBin = filepath.Join(dir, "stackpit")
+		out, err := exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
 	}
-	return bin
+	return builtBin
 }
 
 func startTmux(t *testing.T, w, h int, env []string, args ...string) *tmux {
@@ -129,7 +148,7 @@ func TestE2EDemoLikeAPerson(t *testing.T) {
 		t.Fatal("badge shown in a writable session")
 	}
 	// The instances pane fills with the demo's servers.
-	tm.waitFor("web-", "ACTIVE")
+	tm.waitFor("300/300 servers", "ACTIVE")
 	// Filter with "/".
 	tm.keys("/")
 	tm.literal("status:ERROR")
@@ -158,7 +177,14 @@ func TestE2EDemoLikeAPerson(t *testing.T) {
 	tm.keys(":")
 	tm.literal("vm evil")
 	tm.keys("Enter")
+	s = tm.waitFor("1/300 servers", `\e]52;c;ZWNobyBoaQ`)
+	if strings.Contains(s, "\x1b") {
+		t.Fatal("raw ESC reached the screen")
+	}
+	tm.keys("Enter") // the detail view shows the whole name, still inert
 	tm.waitFor(`\e]52;c;ZWNobyBoaQ==\a\e[2Jevil`)
+	tm.keys("Escape")
+	tm.waitGone("── Summary") // (an ESC glued to the next key would read as alt+key)
 	// Quit.
 	tm.keys("q")
 	tm.waitFor("EXITED 0")
@@ -167,7 +193,7 @@ func TestE2EDemoLikeAPerson(t *testing.T) {
 func TestE2EReadOnlyBadgeAndRefusal(t *testing.T) {
 	env := e2eEnv(t)
 	tm := startTmux(t, 120, 40, env, "--demo", "--readonly", "--demo-fail-after=-1s")
-	tm.waitFor("READ-ONLY", "web-")
+	tm.waitFor("READ-ONLY", "300/300 servers")
 	tm.keys("R") // instances: reboot — must be refused
 	tm.waitFor("read-only session")
 	tm.keys("q")
@@ -176,7 +202,7 @@ func TestE2EReadOnlyBadgeAndRefusal(t *testing.T) {
 
 func TestE2ESmallTmuxPane(t *testing.T) {
 	tm := startTmux(t, 60, 15, e2eEnv(t), "--demo", "--demo-fail-after=-1s")
-	s := tm.waitFor("stackpit", "web-")
+	s := tm.waitFor("stackpit", "ACTIVE")
 	for i, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
 		if len([]rune(l)) > 60 {
 			t.Fatalf("line %d wider than the pane: %q", i, l)
