@@ -319,6 +319,13 @@ func (p *Pane) drainAction(h *host, ss []openstack.Server, flavors []openstack.F
 	return a
 }
 
+// hostLevelRefusal: Nova's 400 when the source compute service is not down.
+func hostLevelRefusal(err error) bool {
+	m := strings.ToLower(err.Error())
+	return strings.Contains(m, "is still in use") || strings.Contains(m, "service is up") ||
+		(strings.Contains(m, "compute service of") && strings.Contains(m, "in use"))
+}
+
 func isRebuilding(s openstack.Server) bool {
 	return strings.EqualFold(s.Status, "REBUILD") || strings.HasPrefix(s.TaskState, "rebuild")
 }
@@ -482,8 +489,11 @@ func (r *hostRun) summary() (string, error) {
 	if skipped > 0 {
 		head += fmt.Sprintf(", %d not moved", skipped)
 	}
+	if r.err != "" {
+		head += " (" + r.err + ")"
+	}
 	res := head + ": " + strings.Join(lines, "; ")
-	if failed > 0 || (skipped > 0 && r.verb == "evacuate") {
+	if failed > 0 || r.err != "" || (skipped > 0 && r.verb == "evacuate") {
 		return res, errors.New(res)
 	}
 	return res, nil
@@ -555,7 +565,14 @@ func evacuateOne(ctx context.Context, ops HostOps, tune runTuning, src string, i
 	run.update(in, func() { rebuilding = strings.EqualFold(in.status, "REBUILD") || strings.HasPrefix(in.task, "rebuild") })
 	if !rebuilding {
 		if err := ops.Evacuate(ctx, in.id, ""); err != nil {
-			run.update(in, func() { in.state, in.err = stFailed, err.Error() })
+			run.update(in, func() {
+				in.state, in.err = stFailed, err.Error()
+				// Nova refusing because the source host is up fails every
+				// instance the same way: stop instead of hammering it.
+				if hostLevelRefusal(err) && run.err == "" {
+					run.err = "stopped: Nova refuses to evacuate from " + src + " (" + err.Error() + ")"
+				}
+			})
 			return
 		}
 	}

@@ -352,3 +352,30 @@ func TestDrainHost(t *testing.T) {
 	}
 	golden(t, "drain-done-100x16", p.View(100, 16))
 }
+
+// Nova refusing because the source host is still up stops the run: the
+// rest are not attempted, and the summary says so for each.
+func TestEvacuateStopsOnHostLevelRefusal(t *testing.T) {
+	ops := newOps(srv("a", "a-1", "ACTIVE", "compute04", true), srv("b", "b-1", "ACTIVE", "compute04", true),
+		srv("c", "c-1", "ACTIVE", "compute04", true), srv("d", "d-1", "ACTIVE", "compute04", true))
+	for _, id := range []string{"a", "b", "c", "d"} {
+		ops.failEvac[id] = errors.New("nova: 400 Bad Request: Compute service of compute04 is still in use.")
+	}
+	p, _ := opsPane(t, ops)
+	p.tune.evacuateN = 1
+	p.SetFilter("host=compute04")
+	a := actionOf(t, press(p, "E"))
+	res, err := a.Run(context.Background(), nil)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if len(ops.calls) != 1 {
+		t.Fatalf("kept calling Nova after a host-level refusal: %v", ops.calls)
+	}
+	if !strings.Contains(res, "evacuated 0/4 from compute04, 1 failed, 3 not moved") || !strings.Contains(res, "- d-1: not attempted") {
+		t.Fatalf("summary %q", res)
+	}
+	if s := ansi.Strip(p.View(120, 20)); !strings.Contains(s, "stopped: Nova refuses to evacuate from compute04") {
+		t.Fatalf("panel:\n%s", s)
+	}
+}
