@@ -54,11 +54,13 @@ type Source interface {
 
 // Timeouts and policy.
 const (
-	fullTimeout      = 60 * time.Second
-	deltaTimeout     = 20 * time.Second
-	detailTimeout    = 20 * time.Second
-	fullResyncEvery  = 10 * time.Minute
-	changesSlack     = 5 * time.Second
+	fullTimeout     = 60 * time.Second
+	deltaTimeout    = 20 * time.Second
+	detailTimeout   = 20 * time.Second
+	fullResyncEvery = 10 * time.Minute
+	// changesSlack widens each changes-since window backwards: updated_at
+	// is stamped by services on other hosts whose clocks may lag.
+	changesSlack     = openstack.DefaultOverlap
 	stuckTaskAfter   = 15 * time.Minute
 	consoleTailLines = 40
 )
