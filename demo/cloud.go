@@ -68,6 +68,8 @@ type Cloud struct {
 type Request struct {
 	Service, Method, Path string
 	Time                  time.Time
+	// Mutating: the read-only guard would have refused this request.
+	Mutating bool
 }
 
 // StartOptions configure Start.
@@ -118,8 +120,9 @@ func (c *Cloud) Listen(name string, h http.Handler) (string, error) {
 
 func (c *Cloud) record(name string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mut := !httpclient.ReadOnlyRequest(r) // reads and restores the body of server actions
 		c.mu.Lock()
-		c.requests = append(c.requests, Request{Service: name, Method: r.Method, Path: r.URL.Path, Time: time.Now()})
+		c.requests = append(c.requests, Request{Service: name, Method: r.Method, Path: r.URL.Path, Time: time.Now(), Mutating: mut})
 		if len(c.requests) > 100000 {
 			c.requests = append([]Request(nil), c.requests[50000:]...)
 		}
@@ -140,7 +143,7 @@ func (c *Cloud) Requests() []Request {
 func (c *Cloud) Mutations() []Request {
 	var out []Request
 	for _, r := range c.Requests() {
-		if !httpclient.ReadOnlyAllowed(r.Method, r.Path) {
+		if r.Mutating {
 			out = append(out, r)
 		}
 	}

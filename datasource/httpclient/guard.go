@@ -5,8 +5,11 @@
 package httpclient
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 )
@@ -22,7 +25,7 @@ type Guard struct {
 }
 
 func (g *Guard) RoundTrip(req *http.Request) (*http.Response, error) {
-	if g.ReadOnly && !ReadOnlyAllowed(req.Method, req.URL.Path) {
+	if g.ReadOnly && !ReadOnlyRequest(req) {
 		if req.Body != nil {
 			req.Body.Close()
 		}
@@ -47,6 +50,42 @@ var readOnlyPOSTs = []string{
 	"/loki/api/v1/query_range",
 	"/loki/api/v1/series",
 	"/api/auth", // Ceph dashboard: obtain a JWT
+}
+
+// readOnlyActions are Nova server actions that only read: a POST to
+// /servers/{id}/action whose body holds exactly one of these keys.
+var readOnlyActions = map[string]bool{"os-getConsoleOutput": true}
+
+// ReadOnlyRequest is ReadOnlyAllowed plus a look at the body of a Nova
+// server action, so the console log (a POST, like reboot) still works in a
+// read-only session. The body is read (bounded) and put back.
+func ReadOnlyRequest(req *http.Request) bool {
+	if ReadOnlyAllowed(req.Method, req.URL.Path) {
+		return true
+	}
+	if req.Method != http.MethodPost || !strings.HasSuffix(strings.TrimSuffix(req.URL.Path, "/"), "/action") ||
+		!strings.Contains(req.URL.Path, "/servers/") || req.Body == nil {
+		return false
+	}
+	body, err := io.ReadAll(io.LimitReader(req.Body, 64*1024+1))
+	req.Body.Close()
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	if err != nil || len(body) > 64*1024 {
+		return false
+	}
+	return ReadOnlyAction(body)
+}
+
+// ReadOnlyAction reports whether a server-action body only reads.
+func ReadOnlyAction(body []byte) bool {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil || len(m) != 1 {
+		return false
+	}
+	for k := range m {
+		return readOnlyActions[k]
+	}
+	return false
 }
 
 // ReadOnlyAllowed reports whether a request with this method and path may be

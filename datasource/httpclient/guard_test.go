@@ -2,6 +2,7 @@ package httpclient
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -65,4 +66,33 @@ func TestWritableSessionPasses(t *testing.T) {
 		t.Fatalf("err=%v resp=%v", err, resp)
 	}
 	resp.Body.Close()
+}
+
+func TestGuardAllowsOnlyReadingServerActions(t *testing.T) {
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got = append(got, string(b))
+	}))
+	defer srv.Close()
+	c, _ := New(Options{ReadOnly: true})
+	for body, allowed := range map[string]bool{
+		`{"os-getConsoleOutput": {"length": 50}}`:                 true,
+		`{"reboot": {"type": "HARD"}}`:                            false,
+		`{"os-getConsoleOutput": {}, "reboot": {"type": "SOFT"}}`: false,
+		`not json`:         false,
+		`{"evacuate": {}}`: false,
+	} {
+		got = nil
+		resp, err := c.Post(srv.URL+"/v2.1/servers/abc/action", "application/json", strings.NewReader(body))
+		if resp != nil {
+			resp.Body.Close()
+		}
+		if allowed && (err != nil || len(got) != 1 || got[0] != body) {
+			t.Errorf("%s: want it sent intact, err=%v got=%q", body, err, got)
+		}
+		if !allowed && (!errors.Is(err, ErrReadOnly) || len(got) != 0) {
+			t.Errorf("%s: want refused, err=%v", body, err)
+		}
+	}
 }
