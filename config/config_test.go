@@ -104,3 +104,22 @@ func TestMarshalRoundTrip(t *testing.T) {
 		t.Fatalf("round trip lost data:\n%s", b)
 	}
 }
+
+func TestResolveAuthFromOpenrc(t *testing.T) {
+	t.Setenv("OS_CLOUD", "")
+	for k, v := range map[string]string{"OS_AUTH_URL": "http://127.0.0.1:5000/v3", "OS_USERNAME": "admin", "OS_PASSWORD": "pw",
+		"OS_PROJECT_NAME": "admin", "OS_USER_DOMAIN_NAME": "Default", "OS_PROJECT_DOMAIN_NAME": "ops", "OS_REGION_NAME": "RegionTwo"} {
+		t.Setenv(k, v)
+	}
+	a, err := ResolveAuth("", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Cloud != "env" || a.Region() != "RegionTwo" || a.Options.DomainName != "Default" || a.Options.Scope.ProjectName != "admin" || a.Options.Scope.DomainName != "ops" {
+		t.Fatalf("%+v scope %+v", a.Options, a.Options.Scope)
+	}
+	t.Setenv("OS_PASSWORD", "")
+	if _, err := ResolveAuth("", "", nil); err == nil || !strings.Contains(err.Error(), "OS_PASSWORD") {
+		t.Fatalf("missing password: %v", err)
+	}
+}

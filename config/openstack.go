@@ -67,13 +67,64 @@ func ResolveAuth(cloud, region string, c *Cloud) (*Auth, error) {
 	if os.Getenv("OS_AUTH_URL") == "" {
 		return nil, errors.New("no OpenStack cloud configured: set OS_CLOUD or --cloud (clouds.yaml), or OS_AUTH_URL and friends, or run with --demo")
 	}
-	ao, err := openstack.AuthOptionsFromEnv()
+	ao, err := authFromEnv()
 	if err != nil {
 		return nil, fmt.Errorf("OS_* variables: %w", err)
 	}
-	ao.AllowReauth = true
 	if region == "" {
 		region = os.Getenv("OS_REGION_NAME")
 	}
 	return &Auth{Cloud: "env", Options: ao, Endpoint: gophercloud.EndpointOpts{Region: region, Availability: gophercloud.AvailabilityPublic}}, nil
+}
+
+// authFromEnv reads OS_* variables as the openstack CLI does. gophercloud's
+// AuthOptionsFromEnv knows a single OS_DOMAIN_*; openrc files (Kolla's
+// among them) set OS_USER_DOMAIN_NAME and OS_PROJECT_DOMAIN_NAME instead.
+func authFromEnv() (gophercloud.AuthOptions, error) {
+	env := func(names ...string) string {
+		for _, n := range names {
+			if v := os.Getenv(n); v != "" {
+				return v
+			}
+		}
+		return ""
+	}
+	if os.Getenv("OS_APPLICATION_CREDENTIAL_ID") != "" || os.Getenv("OS_APPLICATION_CREDENTIAL_NAME") != "" {
+		ao, err := openstack.AuthOptionsFromEnv()
+		ao.AllowReauth = true
+		return ao, err
+	}
+	ao := gophercloud.AuthOptions{
+		IdentityEndpoint: os.Getenv("OS_AUTH_URL"),
+		Username:         os.Getenv("OS_USERNAME"),
+		UserID:           env("OS_USER_ID", "OS_USERID"),
+		Password:         os.Getenv("OS_PASSWORD"),
+		DomainName:       env("OS_USER_DOMAIN_NAME", "OS_DOMAIN_NAME"),
+		DomainID:         env("OS_USER_DOMAIN_ID", "OS_DOMAIN_ID"),
+		AllowReauth:      true,
+	}
+	if ao.Username == "" && ao.UserID == "" {
+		return ao, errors.New("set OS_USERNAME (or OS_USER_ID)")
+	}
+	if ao.Password == "" {
+		return ao, errors.New("set OS_PASSWORD")
+	}
+	if ao.Username != "" && ao.DomainName == "" && ao.DomainID == "" {
+		ao.DomainName = "Default"
+	}
+	switch {
+	case os.Getenv("OS_SYSTEM_SCOPE") == "all":
+		ao.Scope = &gophercloud.AuthScope{System: true}
+	case env("OS_PROJECT_ID", "OS_TENANT_ID") != "":
+		ao.Scope = &gophercloud.AuthScope{ProjectID: env("OS_PROJECT_ID", "OS_TENANT_ID")}
+	case env("OS_PROJECT_NAME", "OS_TENANT_NAME") != "":
+		sc := &gophercloud.AuthScope{ProjectName: env("OS_PROJECT_NAME", "OS_TENANT_NAME"),
+			DomainName: env("OS_PROJECT_DOMAIN_NAME", "OS_DOMAIN_NAME"), DomainID: env("OS_PROJECT_DOMAIN_ID", "OS_DOMAIN_ID")}
+		if sc.DomainName == "" && sc.DomainID == "" {
+			sc.DomainName = "Default"
+		}
+		ao.Scope = sc
+		ao.TenantName = sc.ProjectName
+	}
+	return ao, nil
 }
