@@ -264,6 +264,7 @@ func newNova(c *Cloud) http.Handler {
 			}
 		})
 	})
+	n.startAmbient()
 	return n
 }
 

@@ -1028,3 +1028,50 @@ func TestNovaDrainQueuesLiveMigrations(t *testing.T) {
 		t.Fatalf("next page %v", next.Migrations)
 	}
 }
+
+// TestNovaAmbientActivity: long after the failure, tenants reboot servers
+// and CI runners are created and deleted; deleted ones show only through
+// changes-since.
+func TestNovaAmbientActivity(t *testing.T) {
+	e := startCloud(t, Options{Instances: 60, FailAfter: 5 * time.Second})
+	e.advance(5*time.Second + AmbientAfter - time.Second)
+	var evs []Event
+	e.c.Story.Lock(func() { evs = e.c.Story.Events(0) })
+	for _, ev := range evs {
+		if ev.Kind == "reboot" || ev.Kind == "create" || ev.Kind == "delete" {
+			t.Fatalf("ambient activity too early: %+v", ev)
+		}
+	}
+	since := e.clock.Now().UTC().Format(time.RFC3339)
+	e.advance(6 * time.Minute)
+	kinds := map[string]int{}
+	e.c.Story.Lock(func() { evs = e.c.Story.Events(0) })
+	for _, ev := range evs {
+		if ev.Fields["phase"] == "done" {
+			kinds[ev.Kind]++
+		}
+	}
+	if kinds["reboot"] == 0 || kinds["create"] == 0 || kinds["delete"] == 0 {
+		t.Fatalf("ambient kinds %v", kinds)
+	}
+	var changed struct {
+		Servers []map[string]any `json:"servers"`
+	}
+	e.do("GET", "nova", "/v2.1/servers/detail?all_tenants=1&changes-since="+url.QueryEscape(since), "2.88", nil, &changed)
+	deleted := 0
+	for _, s := range changed.Servers {
+		if s["status"] == "DELETED" {
+			deleted++
+		}
+	}
+	if deleted != kinds["delete"] {
+		t.Fatalf("changes-since shows %d deleted, %d deletes happened", deleted, kinds["delete"])
+	}
+	var all struct {
+		Servers []map[string]any `json:"servers"`
+	}
+	e.do("GET", "nova", "/v2.1/servers/detail?all_tenants=1", "2.88", nil, &all)
+	if len(all.Servers) != 60+kinds["create"]-kinds["delete"] {
+		t.Fatalf("%d servers listed, want %d", len(all.Servers), 60+kinds["create"]-kinds["delete"])
+	}
+}
