@@ -196,7 +196,7 @@ func (d *detail) lines(p *Pane) []line {
 	add(themes.Title, "%s  %s", orDash(s.Name), d.id)
 	section("Summary", d.serverLoading, d.serverErr)
 	if have {
-		fault := faultOf(s, now)
+		fault := faultOf(s, now, p.downHosts)
 		role := themes.Normal
 		if fault != "" {
 			role = themes.Warn

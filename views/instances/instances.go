@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -37,6 +38,9 @@ type Source interface {
 	ServerVolumes(ctx context.Context, id string) ([]openstack.VolumeAttachment, error)
 	// ServerMigrations lists the server's migrations (newest first).
 	ServerMigrations(ctx context.Context, id string) ([]openstack.Migration, error)
+	// ComputeServices tells which hosts are down: their instances count as
+	// faults (Nova still reports them ACTIVE/Running).
+	ComputeServices(ctx context.Context) ([]openstack.ComputeService, error)
 	// ConsoleLog returns the last lines of the console log.
 	ConsoleLog(ctx context.Context, id string, lines int) (string, error)
 
@@ -99,6 +103,10 @@ type Pane struct {
 	bufA, bufB []table.Row
 	flip       bool
 
+	// downHosts are hosts whose nova-compute is down or forced down.
+	downHosts map[string]bool
+	svcErr    error
+
 	// ephemeralShared: instance disks live on shared storage (Ceph RBD), so
 	// evacuation keeps them (per-cloud config).
 	ephemeralShared bool
@@ -137,7 +145,7 @@ var columns = []table.Column{
 	{Title: "STATUS", Width: 9},
 	{Title: "TASK", Width: 10, HideBelow: 70},
 	{Title: "POWER", Width: 8, HideBelow: 100},
-	{Title: "HOST", Width: 10},
+	{Title: "HOST", Width: 12},
 	{Title: "FLAVOR", Width: 10, HideBelow: 110},
 	{Title: "IPS", Min: 12, HideBelow: 80},
 	{Title: "AGE", Width: 4, Right: true},
@@ -229,6 +237,8 @@ type serversMsg struct {
 	full    bool
 	started time.Time
 	err     error
+	down    map[string]bool // nil when the services list failed
+	svcErr  error
 }
 
 // fetch starts a refresh unless one is running (requests never overlap).
@@ -250,8 +260,26 @@ func (p *Pane) fetch() tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
-		ss, err := src.Servers(ctx, since)
-		return serversMsg{servers: ss, full: full, started: now, err: err}
+		m := serversMsg{full: full, started: now}
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			svcs, err := src.ComputeServices(ctx)
+			if err != nil {
+				m.svcErr = err
+				return
+			}
+			m.down = map[string]bool{}
+			for _, s := range svcs {
+				if s.Binary == "nova-compute" && (strings.EqualFold(s.State, "down") || s.ForcedDown) {
+					m.down[s.Host] = true
+				}
+			}
+		}()
+		m.servers, m.err = src.Servers(ctx, since)
+		wg.Wait()
+		return m
 	}
 }
 
@@ -265,6 +293,19 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			return p, nil
 		}
 		p.err = nil
+		p.svcErr = m.svcErr
+		if m.down != nil && !sameSet(m.down, p.downHosts) {
+			// Host states changed: every entry's fault may change.
+			p.downHosts = m.down
+			now := p.ctx.Now()
+			p.nFaults = 0
+			for _, e := range p.byID {
+				*e = *newEntry(e.s, now, p.downHosts)
+				if e.fault != "" {
+					p.nFaults++
+				}
+			}
+		}
 		p.merge(m.servers, m.full)
 		p.updated = p.ctx.Now()
 		if m.full {
@@ -408,7 +449,7 @@ func (p *Pane) merge(ss []openstack.Server, full bool) {
 			if e, ok := old[s.ID]; ok && sameServer(e.s, s) {
 				p.byID[s.ID] = e
 			} else {
-				p.byID[s.ID] = newEntry(s, now)
+				p.byID[s.ID] = newEntry(s, now, p.downHosts)
 			}
 			if s.Updated.After(p.maxUpdated) {
 				p.maxUpdated = s.Updated
@@ -428,13 +469,13 @@ func (p *Pane) merge(ss []openstack.Server, full bool) {
 					reorder = true
 				}
 			case !ok:
-				p.byID[s.ID] = newEntry(s, now)
+				p.byID[s.ID] = newEntry(s, now, p.downHosts)
 				reorder = true
 			case sameServer(e.s, s):
 			default:
 				// Update in place so p.order stays valid; reorder only
 				// when the sort key (name) changed.
-				ne := newEntry(s, now)
+				ne := newEntry(s, now, p.downHosts)
 				if ne.sortBy != e.sortBy {
 					reorder = true
 				}
@@ -517,12 +558,14 @@ func (p *Pane) applyFrom(cands []*entry, narrowing bool) {
 }
 
 // faultOf says why a server counts as a fault ("" if it does not).
-func faultOf(s openstack.Server, now time.Time) string {
+func faultOf(s openstack.Server, now time.Time, down map[string]bool) string {
 	switch {
 	case strings.EqualFold(s.Status, "ERROR"):
 		return "ERROR"
 	case strings.EqualFold(s.Status, "UNKNOWN"):
 		return "status UNKNOWN"
+	case s.Host != "" && down[s.Host]:
+		return "host " + s.Host + " DOWN"
 	}
 	switch s.PowerState {
 	case 1, 3, 4, 7:
@@ -537,8 +580,8 @@ func faultOf(s openstack.Server, now time.Time) string {
 	return ""
 }
 
-func newEntry(s openstack.Server, now time.Time) *entry {
-	e := &entry{s: s, fault: faultOf(s, now), sortBy: strings.ToLower(s.Name)}
+func newEntry(s openstack.Server, now time.Time, down map[string]bool) *entry {
+	e := &entry{s: s, fault: faultOf(s, now, down), sortBy: strings.ToLower(s.Name)}
 	project := s.ProjectName
 	if project == "" {
 		project = s.ProjectID
@@ -584,7 +627,7 @@ func newEntry(s openstack.Server, now time.Time) *entry {
 		table.S(dash(s.Status), statusRole),
 		taskCell,
 		powerCell,
-		table.C(dash(s.Host)),
+		hostCell(s.Host, down),
 		table.C(flavor),
 		table.C(ips),
 		{Text: age, Sort: ageSort},
@@ -607,6 +650,26 @@ func newEntry(s openstack.Server, now time.Time) *entry {
 	}
 	e.all = e.fields.joined()
 	return e
+}
+
+// hostCell marks a host whose nova-compute is down (a word, not only colour).
+func hostCell(h string, down map[string]bool) table.Cell {
+	if h != "" && down[h] {
+		return table.Cell{Text: "✗ " + h, Role: themes.Crit, Sort: h}
+	}
+	return table.C(dash(h))
+}
+
+func sameSet(a, b map[string]bool) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k := range a {
+		if !b[k] {
+			return false
+		}
+	}
+	return true
 }
 
 func dash(s string) string {
@@ -663,6 +726,9 @@ func (p *Pane) header(width int, th *themes.Theme) string {
 	fmt.Fprintf(&b, "%d/%d servers", p.shown, len(p.byID))
 	if p.nFaults > 0 {
 		fmt.Fprintf(&b, " · %d faults", p.nFaults)
+	}
+	if n := len(p.downHosts); n > 0 {
+		fmt.Fprintf(&b, " · %d host(s) DOWN", n)
 	}
 	if p.faultsOnly {
 		b.WriteString(" · FAULTS ONLY")

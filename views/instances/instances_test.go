@@ -38,6 +38,27 @@ type fakeSource struct {
 	inflight int
 	maxIn    int
 	consErr  error
+	down     []string // hosts whose nova-compute is down
+	svcErr   error
+}
+
+func (f *fakeSource) ComputeServices(ctx context.Context) ([]openstack.ComputeService, error) {
+	f.rec("services")
+	if f.svcErr != nil {
+		return nil, f.svcErr
+	}
+	var out []openstack.ComputeService
+	for i := 1; i <= 6; i++ {
+		h := fmt.Sprintf("compute%02d", i)
+		s := openstack.ComputeService{Binary: "nova-compute", Host: h, State: "up", Status: "enabled"}
+		for _, d := range f.down {
+			if d == h {
+				s.State, s.ForcedDown = "down", true
+			}
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }
 
 func (f *fakeSource) rec(s string) {
@@ -517,7 +538,7 @@ func TestActionsAreMutatingAndCallSource(t *testing.T) {
 			}
 			// Nothing was called while building the action.
 			for _, call := range src.calls {
-				if !strings.HasPrefix(call, "servers") {
+				if !strings.HasPrefix(call, "servers") && call != "services" {
 					t.Fatalf("%s: source called before the shell ran the action: %v", c.name, src.calls)
 				}
 			}
@@ -594,7 +615,12 @@ func TestIncrementalRefreshNoOverlap(t *testing.T) {
 	gone.Deleted, gone.Updated = true, t0.Add(time.Second)
 	src.delta = []openstack.Server{upd, gone}
 	drive(p, cmd)
-	last := src.calls[len(src.calls)-1]
+	var last string
+	for _, c := range src.calls {
+		if strings.HasPrefix(c, "servers") {
+			last = c
+		}
+	}
 	// since = newest updated_at seen (vm 12: t0-1m) minus slack.
 	if want := "servers since " + t0.Add(-time.Minute-changesSlack).Format(time.RFC3339); last != want {
 		t.Fatalf("incremental call %q, want %q", last, want)
@@ -637,7 +663,7 @@ func TestMatcherAgreesWithFilter(t *testing.T) {
 		"status:err", "status=error", "name:*evil", "ip:192.168.10.1", "ip=192.168.10.1", "task:migr", "power:nostate",
 		"project:p1", "zone:nova", "flavor:large", "bogus:x", "compute0[12]", "id:0000000a", "host:compute01 web", "?b-*"}
 	for _, e := range fixture() {
-		en := newEntry(e, t0)
+		en := newEntry(e, t0, nil)
 		fields := map[string]string{}
 		for i, n := range fieldNames {
 			fields[n] = en.fields[i]
@@ -714,5 +740,47 @@ func TestDetailRefreshesOnTick(t *testing.T) {
 	}
 	if !again {
 		t.Fatalf("detail not reloaded: %v", src.calls[n:])
+	}
+}
+
+// Instances on a host whose nova-compute is down are faults (Nova still
+// says ACTIVE/Running), and the host cell says so with a symbol.
+func TestDownHostMakesFaults(t *testing.T) {
+	p, src, now := loaded(t)
+	src.down = []string{"compute04"}
+	*now = now.Add(10 * time.Second)
+	_, cmd := p.Update(pane.TickMsg(*now))
+	drive(p, cmd)
+	press(p, "f")
+	onHost := 0
+	for _, s := range fixture() {
+		if s.Host == "compute04" {
+			onHost++
+		}
+	}
+	// vm 3 (ERROR) is on compute04 already; 11 and 17 are faults elsewhere.
+	if p.tbl.Len() != onHost+2 {
+		t.Fatalf("faults only with compute04 down: %d rows, want %d", p.tbl.Len(), onHost+2)
+	}
+	v := ansi.Strip(p.View(120, 12))
+	if !strings.Contains(v, "✗ compute04") || !strings.Contains(v, "1 host(s) DOWN") || !strings.Contains(v, "7 faults") {
+		t.Fatalf("down host not shown:\n%s", v)
+	}
+	golden(t, "down-host-faults-120x12", p.View(120, 12))
+	// The host comes back: its instances are no longer faults.
+	src.down = nil
+	*now = now.Add(10 * time.Second)
+	_, cmd = p.Update(pane.TickMsg(*now))
+	drive(p, cmd)
+	if p.tbl.Len() != 3 {
+		t.Fatalf("after recovery: %d fault rows", p.tbl.Len())
+	}
+	// A failing services list keeps the last known host states.
+	src.svcErr = errors.New("403")
+	*now = now.Add(10 * time.Second)
+	_, cmd = p.Update(pane.TickMsg(*now))
+	drive(p, cmd)
+	if p.Status().Err != nil || p.tbl.Len() != 3 {
+		t.Fatalf("services error broke the list: %v %d", p.Status().Err, p.tbl.Len())
 	}
 }
