@@ -360,6 +360,13 @@ func TestPromptCompletionAndHistory(t *testing.T) {
 	if m.Capturing() || m.Query() != `{host="x"}` {
 		t.Fatal("esc did not cancel")
 	}
+	// Shorthands typed at the prompt become LogQL.
+	key(m, "e")
+	m.prompt.set("container:nova_api")
+	key(m, "enter")
+	if m.Query() != `{container="nova_api"}` {
+		t.Fatalf("shorthand -> %q", m.Query())
+	}
 	// Pasted control characters never enter the query.
 	key(m, "e")
 	m.prompt.insert("a\x1b[2Jb\x07")

@@ -63,7 +63,9 @@ func (p *prompt) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 				m.history = m.history[len(m.history)-200:]
 			}
 		}
-		return tea.Batch(m.saveHistory(), m.SetQuery(q))
+		// Shorthands work here too: "host:compute04", "req:req-…", text.
+		lq, backfill := m.pivotQuery(q)
+		return tea.Batch(m.saveHistory(), m.setQuery(lq, backfill))
 	case "esc", "ctrl+c", "ctrl+g":
 		m.prompt = nil
 		return nil
