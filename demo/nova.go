@@ -397,6 +397,10 @@ func (n *nova) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		q.fail(404, "The resource could not be found.")
 		return
 	}
+	// keystonemiddleware runs before Nova's version check: 401 beats 406.
+	if !n.c.Authorized(w, r) {
+		return
+	}
 	mv, msg, ok := requestMicroversion(r, "compute", novaMin, novaMax, "X-OpenStack-Nova-API-Version")
 	if !ok {
 		q.fail(406, msg)
@@ -406,9 +410,6 @@ func (n *nova) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("OpenStack-API-Version", "compute "+mv.String())
 	w.Header().Set("X-OpenStack-Nova-API-Version", mv.String())
 	w.Header().Set("Vary", "OpenStack-API-Version, X-OpenStack-Nova-API-Version")
-	if !n.c.Authorized(w, r) {
-		return
-	}
 	parts := strings.Split(strings.TrimPrefix(path, "/v2.1/"), "/")
 	// Old-style URLs carry the project id: /v2.1/{project_id}/servers.
 	if len(parts) > 1 && len(parts[0]) == 32 && isHex(parts[0]) {
