@@ -76,6 +76,9 @@ func (c *cinder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteJSON(w, 200, map[string]any{"versions": []any{c.versionDoc()}})
 		return
 	}
+	if !c.c.Authorized(w, r) {
+		return
+	}
 	min, _ := parseMicroversion(cinderMinMicroversion)
 	max, _ := parseMicroversion(cinderMaxMicroversion)
 	mv, msg, ok := requestMicroversion(r, "volume", min, max, "")
@@ -85,9 +88,6 @@ func (c *cinder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("OpenStack-API-Version", "volume "+mv.String())
 	w.Header().Set("Vary", "OpenStack-API-Version")
-	if !c.c.Authorized(w, r) {
-		return
-	}
 	parts := strings.Split(strings.TrimPrefix(path, "/"), "/")
 	// /v3/{project_id}/os-services[/{action}]; the project id is optional
 	// from 3.67 on.

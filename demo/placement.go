@@ -38,6 +38,9 @@ func (p *placement) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"links": []map[string]string{{"rel": "self", "href": ""}}}}})
 		return
 	}
+	if !p.c.Authorized(w, r) {
+		return
+	}
 	min, _ := parseMicroversion(placementMinMicroversion)
 	max, _ := parseMicroversion(placementMaxMicroversion)
 	mv, msg, ok := requestMicroversion(r, "placement", min, max, "")
@@ -47,9 +50,6 @@ func (p *placement) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("OpenStack-API-Version", "placement "+mv.String())
 	w.Header().Set("Vary", "openstack-api-version")
-	if !p.c.Authorized(w, r) {
-		return
-	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		placementError(w, 405, reqID, "The method specified is not allowed for this resource.")
 		return
