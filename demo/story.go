@@ -112,6 +112,9 @@ type Options struct {
 	FailHost  string        // default compute04
 	Now       func() time.Time
 	Seed      int64
+	// Elapsed starts the story as if it had already run this long: events
+	// scheduled before now happen at once (`stackpit snapshot --demo`).
+	Elapsed time.Duration
 }
 
 // NewStory builds the world: 3 controllers, 6 computes, 5 projects.
@@ -131,7 +134,7 @@ func NewStory(o Options) *Story {
 	if o.Seed == 0 {
 		o.Seed = 42
 	}
-	s := &Story{now: o.Now, Start: o.Now(), FailHost: o.FailHost, FailAfter: o.FailAfter}
+	s := &Story{now: o.Now, Start: o.Now().Add(-o.Elapsed), FailHost: o.FailHost, FailAfter: o.FailAfter}
 	r := rand.New(rand.NewSource(o.Seed))
 	for i := 1; i <= 3; i++ {
 		s.Hosts = append(s.Hosts, &Host{Name: fmt.Sprintf("control%02d", i), Role: "control", Zone: "internal",
@@ -181,7 +184,8 @@ func NewStory(o Options) *Story {
 		s.Instances[5].Name = "\x1b]52;c;ZWNobyBoaQ==\a\x1b[2Jevil"
 	}
 	if o.FailAfter > 0 {
-		s.schedule(s.Start.Add(o.FailAfter), func() { s.powerOff(s.FailHost) })
+		at := s.Start.Add(o.FailAfter)
+		s.schedule(at, func() { s.powerOff(s.FailHost, at) })
 	}
 	return s
 }
@@ -314,14 +318,16 @@ func (s *Story) LastHeartbeat(h *Host) time.Time {
 	return now.Add(-time.Duration(now.Unix()%10) * time.Second)
 }
 
-func (s *Story) powerOff(name string) {
+// powerOff cuts a host's power at time at (the story runs lazily, so this
+// may execute later than at; the host still died at at).
+func (s *Story) powerOff(name string, at time.Time) {
 	h := s.Host(name)
 	if h == nil || !h.Powered {
 		return
 	}
 	h.Powered = false
-	h.DownSince = s.now()
-	s.Emit(Event{Kind: "host_down", Host: name, Message: name + " lost power"})
+	h.DownSince = at
+	s.Emit(Event{Kind: "host_down", Host: name, Time: at, Message: name + " lost power"})
 }
 
 // PowerOn brings a host back (a fenced host repaired). Call inside Lock.

@@ -4,6 +4,7 @@
 //	stackpit --demo [--demo-scale N]                    against the built-in demo cloud
 //	stackpit config check [--config FILE]               validate configuration
 //	stackpit demo serve --config-out FILE              only the demo cloud, in its own process
+//	stackpit snapshot [--format text|markdown|json]     incident report; exit 0 ok, 1 warn, 2 crit
 package main
 
 import (
@@ -63,6 +64,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if len(args) >= 2 && args[0] == "demo" && args[1] == "serve" {
 		return demoServe(args[2:], stdout, stderr)
+	}
+	if len(args) >= 1 && args[0] == "snapshot" {
+		return snapshotCmd(args[1:], stdout, stderr)
 	}
 	if len(args) >= 1 && args[0] == "version" {
 		fmt.Fprintln(stdout, "stackpit", version)

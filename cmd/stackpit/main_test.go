@@ -37,3 +37,23 @@ func TestConfigCheckOK(t *testing.T) {
 		t.Fatalf("exit %d out %q err %q", code, out.String(), errb.String())
 	}
 }
+
+func TestSnapshotAgainstTheDemo(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	var out, errb bytes.Buffer
+	// Before the incident: the demo's standing warnings only.
+	if code := run([]string{"snapshot", "--demo", "--demo-fail-after=-1s", "--demo-scale", "30"}, &out, &errb); code != 1 {
+		t.Fatalf("exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	if !strings.Contains(out.String(), "HostFilesystemFilling") || strings.Contains(out.String(), "CRIT") {
+		t.Fatalf("before:\n%s", out.String())
+	}
+	out.Reset()
+	// After compute04 lost power: critical, and the host is named.
+	if code := run([]string{"snapshot", "--demo", "--demo-fail-after=1s", "--demo-scale", "30", "--format", "json"}, &out, &errb); code != 2 {
+		t.Fatalf("exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	if !strings.Contains(out.String(), `"status": "CRIT"`) || !strings.Contains(out.String(), `"host": "compute04"`) {
+		t.Fatalf("after:\n%s", out.String())
+	}
+}

@@ -18,9 +18,19 @@ func init() {
 // act), falling back to the prometheus module's metrics, or a configured
 // command (`ssh mon1 ceph`) when neither HTTP API is enabled.
 func buildCeph(e *Env) (pane.Pane, error) {
+	src, actor, err := cephSource(e)
+	if err != nil {
+		return nil, err
+	}
+	return cephview.New(e.Ctx, src, actor), nil
+}
+
+// cephSource builds the session's Ceph reader and actor (the pane and
+// `stackpit snapshot` share it).
+func cephSource(e *Env) (ds.Source, ds.Actor, error) {
 	cc := e.Cloud.Ceph
 	if cc == nil || (cc.URL == "" && cc.MetricsURL == "" && len(cc.Command) == 0) {
-		return nil, errNotConfigured("ceph", e.CloudName)
+		return nil, nil, errNotConfigured("ceph", e.CloudName)
 	}
 	var (
 		src   ds.Source
@@ -34,11 +44,11 @@ func buildCeph(e *Env) (pane.Pane, error) {
 		ep.Username, ep.Password, ep.Bearer = "", "", ""
 		hc, err := e.HTTP(&ep, false)
 		if err != nil {
-			return nil, fmt.Errorf("ceph dashboard: %w", err)
+			return nil, nil, fmt.Errorf("ceph dashboard: %w", err)
 		}
 		d, err := ds.NewDashboard(hc, ds.DashboardOptions{URL: cc.URL, Username: cc.Username, Password: cc.Password, Token: cc.Bearer})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		src, actor = d, d
 	}
@@ -46,11 +56,11 @@ func buildCeph(e *Env) (pane.Pane, error) {
 	if cc.MetricsURL != "" {
 		hc, err := e.HTTP(&config.Endpoint{CAFile: cc.CAFile, Insecure: cc.Insecure, Headers: cc.Headers}, false)
 		if err != nil {
-			return nil, fmt.Errorf("ceph metrics: %w", err)
+			return nil, nil, fmt.Errorf("ceph metrics: %w", err)
 		}
 		m, err := ds.NewMetrics(hc, cc.MetricsURL)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		second = m
 	}
@@ -68,5 +78,5 @@ func buildCeph(e *Env) (pane.Pane, error) {
 	case second != nil:
 		src = ds.Fallback{Primary: src, Secondary: second}
 	}
-	return cephview.New(e.Ctx, src, actor), nil
+	return src, actor, nil
 }

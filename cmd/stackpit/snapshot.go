@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/stackpit/stackpit/audit"
+	"github.com/stackpit/stackpit/config"
+	"github.com/stackpit/stackpit/datasource/alertmanager"
+	"github.com/stackpit/stackpit/datasource/ceph"
+	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/demo"
+	"github.com/stackpit/stackpit/snapshot"
+)
+
+// snapshotCmd prints the incident snapshot and exits 0 (ok), 1 (warnings)
+// or 2 (critical); 3 when it could not run at all.
+//
+//	stackpit snapshot [--format text|markdown|json] [--cloud NAME] [--demo]
+func snapshotCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("snapshot", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	format := fs.String("format", "text", "text, markdown or json")
+	timeout := fs.Duration("timeout", 20*time.Second, "per-backend timeout")
+	f, err := parseFlags(fs, args)
+	if err != nil {
+		return 3
+	}
+	file, err := loadConfig(f.configPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "stackpit snapshot:", err)
+		return 3
+	}
+	cloud := f.cloud
+	var cc *config.Cloud
+	if f.demo {
+		// The report shows the story after its incident: compute04 lost
+		// power --demo-fail-after into a story that has run a minute longer.
+		so := demo.Options{Instances: f.demoScale, FailAfter: f.demoFailAfter}
+		if f.demoFailAfter > 0 {
+			so.Elapsed = f.demoFailAfter + time.Minute
+		}
+		d, err := demo.Start(demo.StartOptions{Story: so})
+		if err != nil {
+			fmt.Fprintln(stderr, "stackpit snapshot:", err)
+			return 3
+		}
+		defer d.Close()
+		cloud, cc = "demo", d.Config()
+	} else {
+		if cloud == "" {
+			cloud = os.Getenv("OS_CLOUD")
+		}
+		cc = file.Cloud(cloud)
+	}
+	// A snapshot never changes anything: always read-only.
+	e := &Env{CloudName: cloud, Cloud: cc, ReadOnly: true, Audit: audit.Open(os.DevNull)}
+	e.Auth, e.AuthErr = config.ResolveAuth(cloud, f.region, cc)
+	var src snapshot.Sources
+	region := ""
+	if e.Auth != nil {
+		region = e.Auth.Region()
+		if os, err := openstackClient(e); err == nil {
+			src.ComputeServices = func(ctx context.Context) ([]openstack.ComputeService, error) {
+				if err := os.Connect(ctx); err != nil {
+					return nil, err
+				}
+				return os.ComputeServices(ctx)
+			}
+			src.NetworkAgents = func(ctx context.Context) ([]openstack.NetworkAgent, error) {
+				if err := os.Connect(ctx); err != nil {
+					return nil, err
+				}
+				if !os.HasNetwork() {
+					return nil, nil
+				}
+				return os.NetworkAgents(ctx)
+			}
+			src.VolumeServices = func(ctx context.Context) ([]openstack.VolumeService, error) {
+				if err := os.Connect(ctx); err != nil {
+					return nil, err
+				}
+				if !os.HasVolume() {
+					return nil, nil
+				}
+				return os.VolumeServices(ctx)
+			}
+		} else {
+			src.ComputeServices = func(context.Context) ([]openstack.ComputeService, error) { return nil, err }
+		}
+	} else {
+		src.NotConfigured = append(src.NotConfigured, "openstack")
+	}
+	if am, err := alertmanagerClient(e); err == nil {
+		src.Alerts = func(ctx context.Context) ([]alertmanager.Alert, error) {
+			res, err := am.Alerts(ctx, alertmanager.AlertFilter{Active: alertmanager.Bool(true),
+				Silenced: alertmanager.Bool(false), Inhibited: alertmanager.Bool(false)})
+			return res.Alerts, err
+		}
+	} else {
+		src.NotConfigured = append(src.NotConfigured, "alerts")
+	}
+	if cs, _, err := cephSource(e); err == nil {
+		src.Ceph = func(ctx context.Context) (*ceph.Cluster, error) { return cs.Snapshot(ctx) }
+	} else {
+		src.NotConfigured = append(src.NotConfigured, "ceph")
+	}
+	r := snapshot.Collect(context.Background(), cloud, region, src, *timeout, time.Now())
+	switch *format {
+	case "text":
+		err = r.Text(stdout)
+	case "markdown", "md":
+		err = r.Markdown(stdout)
+	case "json":
+		err = r.JSON(stdout)
+	default:
+		fmt.Fprintf(stderr, "stackpit snapshot: unknown format %q (text, markdown, json)\n", *format)
+		return 3
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "stackpit snapshot:", err)
+		return 3
+	}
+	return r.ExitCode()
+}

@@ -1,0 +1,65 @@
+package snapshot
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/stackpit/stackpit/ui/safe"
+)
+
+// Text writes a plain report for a terminal or a log. Untrusted text
+// (alert summaries, host names) goes through ui/safe.
+func (r Report) Text(w io.Writer) error {
+	fmt.Fprintf(w, "stackpit snapshot of %s%s at %s\n", safe.Text(r.Cloud), region(r), r.Time.Format("2006-01-02 15:04:05Z"))
+	fmt.Fprintf(w, "%s\n", r.Summary())
+	fmt.Fprintf(w, "checked: %s\n", checkedLine(r))
+	if len(r.Findings) > 0 {
+		fmt.Fprintln(w)
+	}
+	for _, f := range r.Findings {
+		host := ""
+		if f.Host != "" {
+			host = safe.Text(f.Host) + ": "
+		}
+		fmt.Fprintf(w, "%-4s %-8s %s%s\n", f.Level, f.Area, host, safe.Text(f.What))
+	}
+	return nil
+}
+
+// Markdown writes a report to paste into an incident ticket.
+func (r Report) Markdown(w io.Writer) error {
+	fmt.Fprintf(w, "## stackpit snapshot: %s%s\n\n", md(r.Cloud), region(r))
+	fmt.Fprintf(w, "**%s** at %s  \nchecked: %s\n\n", r.Summary(), r.Time.Format("2006-01-02 15:04:05Z"), checkedLine(r))
+	if len(r.Findings) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w, "| level | area | host | finding |")
+	fmt.Fprintln(w, "|---|---|---|---|")
+	for _, f := range r.Findings {
+		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", f.Level, f.Area, md(f.Host), md(f.What))
+	}
+	return nil
+}
+
+// JSON writes the report as one JSON document (encoding/json escapes
+// control characters itself).
+func (r Report) JSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+func region(r Report) string {
+	if r.Region == "" {
+		return ""
+	}
+	return " (" + safe.Text(r.Region) + ")"
+}
+
+// md makes untrusted text safe inside a markdown table cell.
+func md(s string) string {
+	s = safe.Text(s)
+	return strings.NewReplacer("|", `\|`, "`", "'", "<", "&lt;", ">", "&gt;").Replace(s)
+}
