@@ -253,13 +253,14 @@ func newNova(c *Cloud) http.Handler {
 			return
 		}
 		down := h.DownSince
-		s.Schedule(HeartbeatTimeout, func() {
+		at := down.Add(HeartbeatTimeout) // the story may start with the failure in the past
+		s.Schedule(max(0, at.Sub(s.Now())), func() {
 			if h.Powered || !h.DownSince.Equal(down) {
 				return
 			}
 			fields := map[string]string{"binary": "nova-compute", "host": h.Name}
 			if h.IsCompute() {
-				s.Emit(Event{Kind: "service_down", Host: h.Name, Service: "nova-compute", Fields: fields,
+				s.Emit(Event{Kind: "service_down", Time: at, Host: h.Name, Service: "nova-compute", Fields: fields,
 					Message: fmt.Sprintf("nova-compute on %s is down: no heartbeat for %s", h.Name, HeartbeatTimeout)})
 			}
 		})

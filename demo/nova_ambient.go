@@ -37,7 +37,7 @@ func (n *nova) startAmbient() {
 		}
 		s.Schedule(time.Duration(12+r.Intn(14))*time.Second, tick)
 	}
-	s.Lock(func() { s.Schedule(s.FailAfter+AmbientAfter, tick) })
+	s.Lock(func() { s.Schedule(max(0, s.Start.Add(s.FailAfter+AmbientAfter).Sub(s.Now())), tick) })
 }
 
 // idleOnHealthyHost picks a random ACTIVE server with nothing in flight on
