@@ -143,9 +143,27 @@ stop() {
 	rm -f "$RUN/loki.pid" "$ENVFILE"
 }
 
+# compare: the issue's baseline. logcli --tail on a 10,000 lines/s stream
+# (30 s) against a running Loki; prints how many lines it received. Our
+# follower's figures: go test -tags integration -bench IntegrationFollow10k.
+compare() {
+	[[ -x "$RUN/bin/logcli" ]] || (cd "$HERE/loki" && GOFLAGS=-mod=mod go build -tags netgo -o "$RUN/bin/logcli" github.com/grafana/loki/v3/cmd/logcli)
+	local job="cmp$$" out="$RUN/logcli.out"
+	timeout 50 "$RUN/bin/logcli" query --addr="http://127.0.0.1:$PORT" --tail -o raw --quiet "{job=\"$job\"}" >"$out" 2>"$RUN/logcli.err" &
+	local lp=$!
+	sleep 2
+	(cd "$ROOT" && go run ./datasource/loki/lokipush -url "http://127.0.0.1:$PORT" -rate 10000 -for 30s -job "$job")
+	sleep 5
+	kill "$lp" 2>/dev/null || true
+	echo "logcli --tail: received $(grep -o 'seq [0-9]*' "$out" | sort -u | wc -l) of 300000 lines;" \
+		"server-reported drops: $(grep -c ' UTC {' "$RUN/logcli.err");" \
+		"ended: $(grep -o 'close 1011[^:]*: .*' "$RUN/logcli.err" | head -1)"
+}
+
 case "${1:-}" in
 install) install ;;
+compare) compare ;;
 start) start ;;
 stop) stop ;;
-*) echo "usage: $0 install|start|stop" >&2; exit 2 ;;
+*) echo "usage: $0 install|start|stop|compare" >&2; exit 2 ;;
 esac
