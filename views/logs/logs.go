@@ -9,6 +9,7 @@ package logs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -349,10 +350,32 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		return m, nil
 	case pane.ActionDoneMsg:
 		return m, nil
+	case pane.TickMsg:
+		return m, m.retry(time.Time(msg))
 	case tea.KeyPressMsg:
 		return m, m.key(msg)
 	}
 	return m, nil
+}
+
+// retry re-runs a query whose start failed (Loki unreachable, timeout),
+// every refresh interval; a query Loki rejected (400) waits for the user.
+func (m *Model) retry(now time.Time) tea.Cmd {
+	if m.sub != nil || m.loading || m.err == nil || m.query == "" || m.src == nil {
+		return nil
+	}
+	var le *loki.Error
+	if errors.As(m.err, &le) && le.Status == 400 {
+		return nil
+	}
+	every := m.ctx.Refresh
+	if every <= 0 {
+		every = 10 * time.Second
+	}
+	if now.Sub(m.updated) < every {
+		return nil
+	}
+	return m.SetQuery(m.query)
 }
 
 // ApplyBatch feeds a follower batch (tests and tools).

@@ -499,6 +499,27 @@ func TestAgainstDemoLoki(t *testing.T) {
 	}
 }
 
+func TestRetriesWhenLokiIsUnreachable(t *testing.T) {
+	hc, _ := httpclient.New(httpclient.Options{ReadOnly: true, Timeout: time.Second})
+	c, _ := loki.New(loki.Options{URL: "http://127.0.0.1:1", HTTP: hc})
+	m := New(pane.Context{Theme: themes.Default(true), Keys: keymap.Defaults()}, c, Options{})
+	runUntil(t, m, m.SetQuery(`{host="compute01"}`), func() bool { return m.Status().Err != nil })
+	if !strings.Contains(m.View(100, 5), "✗") || m.Status().Loading {
+		t.Fatalf("error not shown:\n%s", m.View(100, 5))
+	}
+	if _, cmd := m.Update(pane.TickMsg(m.updated.Add(time.Second))); cmd != nil {
+		t.Fatal("retried before the refresh interval")
+	}
+	if _, cmd := m.Update(pane.TickMsg(m.updated.Add(11 * time.Second))); cmd == nil || !m.Status().Loading {
+		t.Fatal("no retry after the refresh interval")
+	}
+	// A query Loki rejected is not retried.
+	m.loading, m.err = false, &loki.Error{Status: 400, Body: "parse error"}
+	if _, cmd := m.Update(pane.TickMsg(m.updated.Add(time.Hour))); cmd != nil {
+		t.Fatal("retried a rejected query")
+	}
+}
+
 func BenchmarkLogViewRender100k(b *testing.B) {
 	m := newTest(Options{})
 	es := sampleEntries(100000)
