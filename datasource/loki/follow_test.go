@@ -3,6 +3,8 @@ package loki
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -274,5 +276,30 @@ func TestFollowDedupIgnoresDerivedLabels(t *testing.T) {
 	}
 	if n := len(f.fresh([]Entry{polled, other})); n != 1 {
 		t.Fatalf("re-read under other labels counted again: %d fresh", n)
+	}
+}
+
+// The websocket dial goes through the caller's client: with a TLS server
+// whose certificate only that client trusts, both queries and the tail work.
+func TestTLSQueriesAndTailUseCallersClient(t *testing.T) {
+	f := &fakeLoki{t: t}
+	f.srv = httptest.NewTLSServer(f)
+	defer f.srv.Close()
+	c := f.client(t)
+	s := c.Follow(`{host="compute04"}`, fastOpts())
+	defer s.Close()
+	waitTail(t, f, 1)
+	feed(f, 0, 5, 0)
+	es, _, st := collect(t, s, 5)
+	checkExactlyOnce(t, es, 5)
+	if st.Mode != ModeTail {
+		t.Fatalf("mode %s", st.Mode)
+	}
+	if _, err := c.OpenTail(context.Background(), `{host="x"}`, time.Now(), 1, 0); err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := New(Options{URL: f.srv.URL, HTTP: &http.Client{}})
+	if _, err := plain.OpenTail(context.Background(), `{host="x"}`, time.Now(), 1, 0); err == nil {
+		t.Fatal("untrusted TLS accepted")
 	}
 }
