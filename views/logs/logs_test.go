@@ -360,8 +360,19 @@ func TestPromptCompletionAndHistory(t *testing.T) {
 	if m.Capturing() || m.Query() != `{host="x"}` {
 		t.Fatal("esc did not cancel")
 	}
-	// Shorthands typed at the prompt become LogQL.
+	// Presets complete host/container values; shorthands become LogQL.
 	key(m, "e")
+	m.prompt.set("host:compute04 container:nova_")
+	key(m, "tab") // container values not loaded yet (no source): loading
+	m.Update(valuesMsg{name: "container", values: []string{"nova_api", "nova_compute"}})
+	if !strings.Contains(m.View(80, 10), "nova_api  nova_compute") {
+		t.Fatalf("container presets not listed:\n%s", m.View(80, 10))
+	}
+	typeText(m, "a")
+	key(m, "tab")
+	if got := m.prompt.value(); got != "host:compute04 container:nova_api" {
+		t.Fatalf("preset completion %q", got)
+	}
 	m.prompt.set("container:nova_api")
 	key(m, "enter")
 	if m.Query() != `{container="nova_api"}` {

@@ -205,18 +205,30 @@ func (p *prompt) complete(m *Model) tea.Cmd { return p.completeOrList(m, true) }
 func (p *prompt) completeOrList(m *Model, apply bool) tea.Cmd {
 	inSel, name, pre, inValue, tokStart := p.context()
 	if !inSel {
+		// Presets: "host:<tab>" and "container:<tab>" complete values of
+		// the configured host/container labels.
+		head := string(p.val[:p.pos])
+		tok := head[strings.LastIndex(head, " ")+1:]
+		if k, v, ok := strings.Cut(tok, ":"); ok && !strings.HasPrefix(head, "{") {
+			switch k {
+			case "host":
+				inSel, name, pre, inValue = true, m.o.HostLabel, v, true
+			case "container":
+				inSel, name, pre, inValue = true, m.o.ContainerLabel, v, true
+			}
+			tokStart = p.pos - len([]rune(v))
+			if inSel {
+				return p.completeValue(m, name, pre, tokStart, apply, false)
+			}
+		}
+	}
+	if !inSel {
 		p.sugg = nil
 		return nil
 	}
 	var cands []string
 	if inValue {
-		vs, ok := m.values[name]
-		if !ok {
-			p.suggFor = name
-			p.sugg = []string{"(loading " + name + " values…)"}
-			return m.loadValues(name)
-		}
-		cands = filterPrefix(vs, pre)
+		return p.completeValue(m, name, pre, tokStart, apply, true)
 	} else {
 		cands = filterPrefix(m.labels, pre)
 	}
@@ -258,4 +270,42 @@ func (p *prompt) refresh(m *Model) {
 	if len(p.sugg) == 1 && strings.HasPrefix(p.sugg[0], "(loading") {
 		p.completeOrList(m, false)
 	}
+}
+
+// completeValue completes a label value at the cursor; quoted values get
+// their closing quote.
+func (p *prompt) completeValue(m *Model, name, pre string, tokStart int, apply, quoted bool) tea.Cmd {
+	vs, ok := m.values[name]
+	if !ok {
+		p.suggFor = name
+		p.sugg = []string{"(loading " + name + " values…)"}
+		return m.loadValues(name)
+	}
+	cands := filterPrefix(vs, pre)
+	p.suggFor = name
+	if len(cands) == 0 {
+		p.sugg = []string{"(no match)"}
+		return nil
+	}
+	if !apply {
+		p.sugg = cands
+		return nil
+	}
+	rest := p.val[p.pos:]
+	head := append([]rune(nil), p.val[:tokStart]...)
+	c := commonPrefix(cands)
+	p.sugg = cands
+	if len(cands) == 1 {
+		c = cands[0]
+		p.sugg = nil
+		if quoted {
+			c += `"`
+			if len(rest) > 0 && rest[0] == '"' {
+				rest = rest[1:]
+			}
+		}
+	}
+	p.val = append(append(head, []rune(c)...), rest...)
+	p.pos = len(head) + len([]rune(c))
+	return nil
 }
