@@ -206,6 +206,34 @@ func TestIntegrationAuthFromOpenrcVariables(t *testing.T) {
 	}
 }
 
+// TestIntegrationReaderForbidden: a project reader (legacy policy defaults)
+// may not list all projects' servers nor Nova services; the datasource says
+// so with Nova's own text (errors.Is ErrForbidden) instead of an empty list.
+func TestIntegrationReaderForbidden(t *testing.T) {
+	requireCloud(t)
+	auth, err := config.ResolveAuth(testCloud()+"-reader", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := newClientWith(context.Background(), auth, true)
+	if err != nil {
+		t.Fatalf("reader authentication: %v", err)
+	}
+	ctx := itCtx(t, time.Minute)
+	ss, err := c.Servers(ctx)
+	if !errors.Is(err, openstack.ErrForbidden) {
+		t.Fatalf("reader all-projects server list: want ErrForbidden, got %d servers, err %v", len(ss), err)
+	}
+	var apiErr *openstack.APIError
+	if !errors.As(err, &apiErr) || apiErr.Status != 403 || apiErr.Message == "" {
+		t.Errorf("want an APIError with status 403 and Nova's text, got %#v", err)
+	}
+	t.Logf("reader, all projects: %v", err)
+	if _, err := c.ComputeServices(ctx); !errors.Is(err, openstack.ErrForbidden) {
+		t.Errorf("reader os-services: want ErrForbidden, got %v", err)
+	}
+}
+
 // ---------------------------------------------------------------- reads
 
 func TestIntegrationServersMatchCLI(t *testing.T) {
@@ -835,6 +863,17 @@ func TestIntegrationMeasureServerList(t *testing.T) {
 		dsN, runs, dm, med(authT), med(listT), cm, float64(cm)/float64(dm))
 	t.Logf("warm refresh (token reused, names cached) %v: %.1fx faster than the CLI", med(warmT), float64(cm)/float64(med(warmT)))
 	t.Logf("all runs: datasource %v; CLI %v", dsT, cliT)
+	// go test without -v hides t.Logf: keep the figure for the report too.
+	if dir := os.Getenv("STACKPIT_TEST_OPENSTACK_RUN"); dir != "" {
+		fig := fmt.Sprintf("%s servers=%d runs=%d datasource_cold=%v (auth=%v list=%v) datasource_warm=%v openstack_cli=%v ratio_cold=%.1fx ratio_warm=%.1fx\n",
+			time.Now().UTC().Format(time.RFC3339), dsN, runs, dm, med(authT), med(listT), med(warmT), cm,
+			float64(cm)/float64(dm), float64(cm)/float64(med(warmT)))
+		f, err := os.OpenFile(dir+"/figure-server-list.txt", os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err == nil {
+			_, _ = f.WriteString(fig)
+			_ = f.Close()
+		}
+	}
 }
 
 // BenchmarkIntegrationServerListCold is the datasource side of the figure
