@@ -6,7 +6,7 @@ func init() {
 	Register(
 		Binding{Action: "instances.faults", Keys: []string{"f"}, Help: "toggle faults only (ERROR, unknown power, stuck task)", Group: "instances"},
 		Binding{Action: "instances.host", Keys: []string{"h"}, Help: "jump to the instance's compute host", Group: "instances"},
-		Binding{Action: "instances.logs", Keys: []string{"L"}, Help: "logs of the instance's host", Group: "instances"},
+		Binding{Action: "instances.logs", Keys: []string{"L"}, Help: "logs mentioning this instance (all services)", Group: "instances"},
 		Binding{Action: "instances.back", Keys: []string{"backspace"}, Help: "close detail view", Group: "instances"},
 		Binding{Action: "instances.reboot", Keys: []string{"r"}, Help: "reboot (soft)", Group: "instances", Mutates: true},
 		Binding{Action: "instances.reboot_hard", Keys: []string{"R"}, Help: "reboot (hard)", Group: "instances", Mutates: true, Destructive: true},

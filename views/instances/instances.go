@@ -364,8 +364,9 @@ func (p *Pane) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return pane.Toast(themes.Warn, "no host known for this instance")
 	case p.is(k, "instances.logs"):
-		if s, ok := p.current(); ok && s.Host != "" {
-			return pane.Pivot("logs", "host:"+s.Host)
+		// Logs mentioning this instance's UUID, across every service.
+		if s, ok := p.current(); ok && s.ID != "" {
+			return pane.Pivot("logs", "instance:"+s.ID)
 		}
 		return nil
 	case p.is(k, "table.copy"):

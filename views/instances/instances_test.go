@@ -473,7 +473,7 @@ func TestCopyAndPivots(t *testing.T) {
 		t.Fatalf("host pivot: %#v", msgs)
 	}
 	msgs = press(p, "L")
-	if len(msgs) != 1 || msgs[0] != (pane.PivotMsg{Pane: "logs", Query: "host:compute04"}) {
+	if len(msgs) != 1 || msgs[0] != (pane.PivotMsg{Pane: "logs", Query: "instance:" + id(9)}) {
 		t.Fatalf("logs pivot: %#v", msgs)
 	}
 	// Pivot into the pane filters it.
