@@ -48,6 +48,10 @@ type Options struct {
 	// (queried through Bubble Tea, so it works over SSH). Nil when the user
 	// chose a theme.
 	AutoTheme func(dark bool) *themes.Theme
+	// Pivot, when set, is applied at start (`stackpit logs QUERY`).
+	Pivot *pane.PivotMsg
+	// Single hides the pane tabs: one pane full-screen for a tmux split.
+	Single bool
 }
 
 type mode int
@@ -130,6 +134,10 @@ func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{clock(), tea.RequestBackgroundColor}
 	for _, e := range m.o.Panes {
 		cmds = append(cmds, e.Pane.Init())
+	}
+	if pv := m.o.Pivot; pv != nil {
+		msg := *pv
+		cmds = append(cmds, func() tea.Msg { return msg })
 	}
 	return tea.Batch(cmds...)
 }

@@ -29,8 +29,12 @@ func (m *Model) Render() string {
 	}
 	w, h := max(m.w, 20), max(m.h, 6)
 	lines := make([]string, 0, h)
-	lines = append(lines, m.header(w), m.tabs(w))
-	bodyH := h - 4
+	lines = append(lines, m.header(w))
+	bodyH := h - 3
+	if !m.o.Single {
+		lines = append(lines, m.tabs(w))
+		bodyH--
+	}
 	var body string
 	switch {
 	case m.mode == modeHelp:
@@ -185,8 +189,10 @@ func (m *Model) statusLine(w int) string {
 		}
 		others = append(others, o.ID+" "+m.freshness(o.Pane.Status(), false))
 	}
-	b.WriteString(m.th.Render(themes.Muted, " │ "))
-	b.WriteString(strings.Join(others, " "))
+	if len(others) > 0 {
+		b.WriteString(m.th.Render(themes.Muted, " │ "))
+		b.WriteString(strings.Join(others, " "))
+	}
 	return fit(b.String(), w)
 }
 

@@ -213,3 +213,13 @@ func TestE2ESmallTmuxPane(t *testing.T) {
 	tm.keys("C-c")
 	tm.waitFor("EXITED 0")
 }
+
+func TestE2ELogsPaneMode(t *testing.T) {
+	tm := startTmux(t, 100, 20, e2eEnv(t), "logs", "--demo", "--demo-fail-after=-1s", "container:nova_compute")
+	s := tm.waitFor(`{container="nova_compute"}`, "nova_compute", "FOLLOW")
+	if strings.Contains(s, "Instances") || strings.Contains(s, "Containers") {
+		t.Fatalf("pane tabs shown in single-pane mode:\n%s", s)
+	}
+	tm.keys("q")
+	tm.waitFor("EXITED 0")
+}

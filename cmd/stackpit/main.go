@@ -5,6 +5,7 @@
 //	stackpit config check [--config FILE]               validate configuration
 //	stackpit demo serve --config-out FILE              only the demo cloud, in its own process
 //	stackpit snapshot [--format text|markdown|json]     incident report; exit 0 ok, 1 warn, 2 crit
+//	stackpit logs [flags] QUERY                         only the logs pane, full-screen (tmux split)
 package main
 
 import (
@@ -15,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -38,6 +40,8 @@ type flags struct {
 	configPath    string
 	noColor       bool
 	theme         string
+	// only keeps one pane (`stackpit logs`); query pivots it at start.
+	only, query string
 }
 
 func parseFlags(fs *flag.FlagSet, args []string) (*flags, error) {
@@ -65,6 +69,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) >= 2 && args[0] == "demo" && args[1] == "serve" {
 		return demoServe(args[2:], stdout, stderr)
 	}
+	if len(args) >= 1 && args[0] == "logs" {
+		return logsMode(args[1:], stdout, stderr)
+	}
 	if len(args) >= 1 && args[0] == "snapshot" {
 		return snapshotCmd(args[1:], stdout, stderr)
 	}
@@ -84,6 +91,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer s.close()
+	return runProgram(s, stderr)
+}
+
+func runProgram(s *session, stderr io.Writer) int {
 	p := tea.NewProgram(s.model)
 	s.model.SetSend(p.Send)
 	if _, err := p.Run(); err != nil {
@@ -209,6 +220,9 @@ func (s *session) build(cloud string, base pane.Context, log *audit.Log) (ui.Opt
 	log.Cloud, log.CloudUser = hdr.Cloud, hdr.User
 	var entries []ui.Entry
 	for _, spec := range sortedPaneSpecs() {
+		if s.f.only != "" && spec.ID != s.f.only {
+			continue
+		}
 		p, err := spec.Build(env)
 		if err != nil {
 			p = ui.NewPlaceholder(spec.ID, spec.Title, err, ctx.Theme)
@@ -218,7 +232,11 @@ func (s *session) build(cloud string, base pane.Context, log *audit.Log) (ui.Opt
 	if len(entries) == 0 {
 		return ui.Options{}, errors.New("no panes registered")
 	}
-	return ui.Options{Panes: entries, Ctx: ctx, Header: hdr, Audit: log}, nil
+	o := ui.Options{Panes: entries, Ctx: ctx, Header: hdr, Audit: log, Single: s.f.only != ""}
+	if s.f.query != "" {
+		o.Pivot = &pane.PivotMsg{Pane: entries[0].ID, Query: s.f.query}
+	}
+	return o, nil
 }
 
 func cloudNames(f *config.File) []string {
@@ -287,3 +305,24 @@ func configCheck(args []string, stdout, stderr io.Writer) int {
 
 // themeDir holds user theme files (NAME.yaml).
 func themeDir() string { return filepath.Join(config.Dir(), "themes") }
+
+// logsMode runs only the logs pane, full-screen, on a LogQL query (or a
+// pivot term such as host:compute04): for a tmux split during an incident.
+//
+//	stackpit logs [flags] '{container="nova_compute"} |= "ERROR"'
+func logsMode(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("stackpit logs", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f, err := parseFlags(fs, args)
+	if err != nil {
+		return 2
+	}
+	f.only, f.query = "logs", strings.Join(fs.Args(), " ")
+	s, err := newSession(f)
+	if err != nil {
+		fmt.Fprintln(stderr, "stackpit:", err)
+		return 1
+	}
+	defer s.close()
+	return runProgram(s, stderr)
+}
