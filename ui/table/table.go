@@ -353,3 +353,37 @@ func Bar(frac float64, w int) string {
 	n := int(f*float64(bw) + 0.5)
 	return strings.Repeat("█", n) + strings.Repeat("░", bw-n) + " " + pct
 }
+
+// Keys is the part of the keymap the table needs.
+type Keys interface {
+	Is(key, action string) bool
+}
+
+// HandleKey applies the shared "table" bindings (movement, paging, sort)
+// and reports whether key was one of them, so every list pane moves and
+// sorts the same way without repeating the switch.
+func (m *Model) HandleKey(km Keys, key string) bool {
+	switch {
+	case km.Is(key, "table.down"):
+		m.Move(1)
+	case km.Is(key, "table.up"):
+		m.Move(-1)
+	case km.Is(key, "table.page_down"):
+		m.Page(1)
+	case km.Is(key, "table.page_up"):
+		m.Page(-1)
+	case km.Is(key, "table.top"):
+		m.Top()
+	case km.Is(key, "table.bottom"):
+		m.Bottom()
+	case km.Is(key, "table.sort_next"):
+		m.SortNext(1)
+	case km.Is(key, "table.sort_prev"):
+		m.SortNext(-1)
+	case km.Is(key, "table.sort_reverse"):
+		m.ReverseSort()
+	default:
+		return false
+	}
+	return true
+}

@@ -72,3 +72,27 @@ func BenchmarkViewLargeTable(b *testing.B) {
 		})
 	}
 }
+
+type fakeKeys map[string]string
+
+func (f fakeKeys) Is(key, action string) bool { return f[action] == key }
+
+func TestHandleKey(t *testing.T) {
+	m := New(Column{Title: "NAME"}, Column{Title: "N", Width: 3})
+	m.SetRows(rows(100))
+	km := fakeKeys{"table.down": "j", "table.bottom": "G", "table.sort_next": ">", "table.sort_reverse": "~"}
+	if !m.HandleKey(km, "j") || m.Cursor() != 1 {
+		t.Fatal("down")
+	}
+	if !m.HandleKey(km, "G") || m.Cursor() != 99 {
+		t.Fatal("bottom")
+	}
+	m.HandleKey(km, ">")
+	m.HandleKey(km, "~")
+	if c, desc := m.SortState(); c != 0 || !desc || m.Rows()[0].Key != "99" {
+		t.Fatalf("sort %d %v %s", c, desc, m.Rows()[0].Key)
+	}
+	if m.HandleKey(km, "x") {
+		t.Fatal("unknown key handled")
+	}
+}

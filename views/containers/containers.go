@@ -244,25 +244,10 @@ func (p *Pane) key(k tea.KeyPressMsg) tea.Cmd {
 	if _, ok := km.Lookup(s, "table"); ok {
 		p.touched = true
 	}
+	if p.tbl.HandleKey(km, s) {
+		return nil
+	}
 	switch {
-	case km.Is(s, "table.down"):
-		p.tbl.Move(1)
-	case km.Is(s, "table.up"):
-		p.tbl.Move(-1)
-	case km.Is(s, "table.page_down"):
-		p.tbl.Page(1)
-	case km.Is(s, "table.page_up"):
-		p.tbl.Page(-1)
-	case km.Is(s, "table.top"):
-		p.tbl.Top()
-	case km.Is(s, "table.bottom"):
-		p.tbl.Bottom()
-	case km.Is(s, "table.sort_next"):
-		p.tbl.SortNext(1)
-	case km.Is(s, "table.sort_prev"):
-		p.tbl.SortNext(-1)
-	case km.Is(s, "table.sort_reverse"):
-		p.tbl.ReverseSort()
 	case km.Is(s, "containers.next_host"):
 		p.sel = (p.sel + 1) % (len(p.hosts) + 1)
 		p.rebuild()
