@@ -1,5 +1,5 @@
 #!/bin/bash
-# testenv/openstack.sh install|start|stop|status|restart-compute HOST
+# testenv/openstack.sh install|start|stop|status|restart-compute HOST|kill DAEMON|revive DAEMON
 #
 # A real OpenStack Zed control plane from Debian 12 packages on loopback, for
 # stackpit's integration tests (facts in ../shared/notes/real-servers.md):
@@ -279,6 +279,16 @@ gate_rabbit() { wait_for "rabbitmq on 5672" 180 rabbitmq port_open $HOSTIP 5672;
 gate_keystone() { wait_for "keystone API" 180 keystone test -f "$RUN/keystone.ready"; }
 gate_placement() { wait_for "placement API" 180 placement http_up "http://$HOSTIP:8778/"; }
 
+start_dhcp_agent() {
+  daemon neutron-dhcp-agent "$ETC/neutron/neutron.conf" /usr/bin/neutron-dhcp-agent \
+    --config-file "$ETC/neutron/neutron.conf" --config-file "$ETC/neutron/dhcp_agent.ini"
+}
+
+start_cinder_volume() {
+  daemon cinder-volume "$ETC/cinder/cinder.conf" /usr/bin/python3 "$HERE/openstack/cinder-volume.py" \
+    --config-file "$ETC/cinder/cinder.conf"
+}
+
 nova_chain() {
   nova_db
   local c=(--config-file "$ETC/nova/nova.conf")
@@ -298,8 +308,7 @@ neutron_chain() {
   gate_rabbit
   daemon neutron-server "$ETC/neutron/neutron.conf" /usr/bin/neutron-server "${c[@]}" \
     --config-file "$ETC/neutron/ml2_conf.ini"
-  daemon neutron-dhcp-agent "$ETC/neutron/neutron.conf" /usr/bin/neutron-dhcp-agent "${c[@]}" \
-    --config-file "$ETC/neutron/dhcp_agent.ini"
+  start_dhcp_agent
   daemon neutron-metadata-agent "$ETC/neutron/neutron.conf" /usr/bin/neutron-metadata-agent "${c[@]}" \
     --config-file "$ETC/neutron/metadata_agent.ini"
 }
@@ -310,7 +319,7 @@ cinder_chain() {
   gate_rabbit
   daemon cinder-api "$ETC/cinder/cinder.conf" /usr/bin/cinder-api "${c[@]}"
   daemon cinder-scheduler "$ETC/cinder/cinder.conf" /usr/bin/cinder-scheduler "${c[@]}"
-  daemon cinder-volume "$ETC/cinder/cinder.conf" /usr/bin/python3 "$HERE/openstack/cinder-volume.py" "${c[@]}"
+  start_cinder_volume
 }
 
 glance_chain() {
@@ -487,18 +496,45 @@ cmd_status() {
 
 # restart-compute HOST: restart one nova-compute (e.g. after an evacuation,
 # so it marks the `done` evacuation migrations `completed` and the host can
-# be forced up again) and wait until Nova sees it up.
+# be forced up again); returns once it has started up.
 cmd_restart_compute() {
   local h=${1:?usage: $0 restart-compute compute01|compute02}
   case $h in compute01 | compute02) ;; *) echo "unknown compute $h" >&2; exit 2 ;; esac
+  cmd_kill "nova-$h"
+  cmd_revive "nova-$h"
+}
+
+# kill DAEMON / revive DAEMON: stop one agent-like daemon (it then shows
+# down/dead once its heartbeats are older than service_down_time /
+# agent_down_time, 30 s here) and start it again.
+KILLABLE="nova-compute01 nova-compute02 neutron-dhcp-agent neutron-metadata-agent cinder-volume cinder-scheduler"
+cmd_kill() {
+  local n=${1:?usage: $0 kill DAEMON ($KILLABLE)}
+  [[ " $KILLABLE " == *" $n "* ]] || { echo "openstack: kill: $n is not one of: $KILLABLE" >&2; exit 2; }
+  stop_one "$n"
+  say "$n stopped"
+}
+cmd_revive() {
+  local n=${1:?usage: $0 revive DAEMON ($KILLABLE)}
+  [[ " $KILLABLE " == *" $n "* ]] || { echo "openstack: revive: $n is not one of: $KILLABLE" >&2; exit 2; }
   DEADLINE=${STACKPIT_OPENSTACK_DEADLINE:-180}
-  stop_one "nova-$h"
-  mv -f "$LOGS/nova-$h.log" "$LOGS/nova-$h.log.$(date +%s)" 2>/dev/null || true
-  start_nova_compute "$h"
-  # "up" needs a heartbeat newer than the restart: wait for the start-up
-  # log line, then for the service to report.
-  wait_for "nova-$h start-up" 120 "nova-$h" grep -q 'Creating RPC server\|Starting compute node' "$LOGS/nova-$h.log"
-  say "nova-$h restarted"
+  alive "$n" && { say "$n already running"; return 0; }
+  mv -f "$LOGS/$n.log" "$LOGS/$n.log.$(date +%s)" 2>/dev/null || true
+  local ready
+  case $n in
+    nova-compute0?) start_nova_compute "${n#nova-}"; ready='Creating RPC server\|Starting compute node' ;;
+    neutron-dhcp-agent) start_dhcp_agent; ready='Synchronizing state' ;;
+    neutron-metadata-agent)
+      daemon neutron-metadata-agent "$ETC/neutron/neutron.conf" /usr/bin/neutron-metadata-agent \
+        --config-file "$ETC/neutron/neutron.conf" --config-file "$ETC/neutron/metadata_agent.ini"
+      ready='wsgi starting up' ;;
+    cinder-volume) start_cinder_volume; ready='Starting volume driver\|Driver initialization completed' ;;
+    cinder-scheduler)
+      daemon cinder-scheduler "$ETC/cinder/cinder.conf" /usr/bin/cinder-scheduler --config-file "$ETC/cinder/cinder.conf"
+      ready='Starting cinder-scheduler' ;;
+  esac
+  wait_for "$n start-up" 150 "$n" grep -q "$ready" "$LOGS/$n.log"
+  say "$n started"
 }
 
 . "$HERE/openstack/render.sh"
@@ -509,5 +545,7 @@ case "${1:-}" in
   stop) cmd_stop ;;
   status) cmd_status ;;
   restart-compute) cmd_restart_compute "${2:-}" ;;
-  *) echo "usage: $0 install|start|stop|status|restart-compute HOST" >&2; exit 2 ;;
+  kill) cmd_kill "${2:-}" ;;
+  revive) cmd_revive "${2:-}" ;;
+  *) echo "usage: $0 install|start|stop|status|restart-compute HOST|kill DAEMON|revive DAEMON" >&2; exit 2 ;;
 esac

@@ -150,6 +150,10 @@ transport_url = $TRANSPORT
 compute_driver = stackpit_fake.AdoptingFakeDriver
 # A fresh cloud: no periodic discovery, testenv runs discover_hosts itself.
 heal_instance_info_cache_interval = -1
+# Heartbeats every 5 s, down after 30 s (defaults 10/60): tests that kill a
+# service wait less.
+report_interval = 5
+service_down_time = 30
 [api]
 auth_strategy = keystone
 [wsgi]
@@ -213,9 +217,11 @@ rpc_state_report_workers = 1
 notify_nova_on_port_status_changes = false
 notify_nova_on_port_data_changes = false
 interface_driver = linuxbridge
+agent_down_time = 30
 [database]
 connection = $DB/neutron
 [agent]
+report_interval = 5
 root_helper =
 root_helper_daemon =
 use_helper_for_ns_read = false
@@ -263,6 +269,8 @@ transport_url = $TRANSPORT
 state_path = $RUN/cinder
 api_paste_config = /etc/cinder/api-paste.ini
 glance_api_servers = http://$HOSTIP:9292
+report_interval = 5
+service_down_time = 30
 enabled_backends = fake
 [fake]
 volume_driver = $CINDER_DRIVER
