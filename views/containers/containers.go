@@ -166,15 +166,25 @@ func (p *Pane) Back() bool {
 func (p *Pane) Status() pane.Status {
 	var st pane.Status
 	var errs []string
+	var errUpdated time.Time
 	for _, h := range p.visibleHosts() {
 		s := p.state[h]
 		st.Loading = st.Loading || s.loading
+		if s.err != nil {
+			// An unreachable host is reported by name below; its frozen
+			// last-success time must not make every host look stale.
+			errs = append(errs, h)
+			if !s.updated.IsZero() && (errUpdated.IsZero() || s.updated.Before(errUpdated)) {
+				errUpdated = s.updated
+			}
+			continue
+		}
 		if !s.updated.IsZero() && (st.Updated.IsZero() || s.updated.Before(st.Updated)) {
 			st.Updated = s.updated
 		}
-		if s.err != nil {
-			errs = append(errs, h)
-		}
+	}
+	if st.Updated.IsZero() {
+		st.Updated = errUpdated
 	}
 	if len(errs) > 0 {
 		st.Err = fmt.Errorf("%d host(s) unreachable: %s", len(errs), strings.Join(errs, ", "))
@@ -294,13 +304,27 @@ func (p *Pane) key(k tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
+// staleCheck warns in a confirmation when the container's host did not
+// answer the last refresh: its state in the dialog is the last known one.
+func (p *Pane) staleCheck(c docker.Container) []string {
+	st := p.state[c.Host]
+	if st == nil || st.err == nil {
+		return nil
+	}
+	when := "never listed"
+	if !st.updated.IsZero() {
+		when = "state above is " + pane.Age(p.ctx.Now().Sub(st.updated)) + " old"
+	}
+	return []string{"⚠ " + c.Host + " did not answer the last refresh (" + when + "): the action will likely fail"}
+}
+
 func (p *Pane) restartAction(c docker.Container) pane.Action {
 	src := p.src
 	return pane.Action{Name: "container-restart", Target: c.Host + "/" + c.Name, Mutates: true, ConfirmYes: true,
-		Checks: []string{
+		Checks: append([]string{
 			fmt.Sprintf("restart %s on %s (now %s, %s)", c.Name, c.Host, c.State, orDash(c.Health)),
 			"docker restart -t 10: SIGTERM, then SIGKILL after 10 s",
-		},
+		}, p.staleCheck(c)...),
 		Details: map[string]string{"host": c.Host, "container": c.Name, "pid_before": strconv.Itoa(c.Pid)},
 		Run: func(ctx context.Context, report func(pane.Progress)) (string, error) {
 			report(pane.Progress{Done: 0, Total: 3, Line: "restarting"})
@@ -346,7 +370,7 @@ func waitRunning(ctx context.Context, src Source, host, name string) (docker.Con
 func (p *Pane) stopAction(c docker.Container) pane.Action {
 	src := p.src
 	return pane.Action{Name: "container-stop", Target: c.Host + "/" + c.Name, Mutates: true, Confirm: c.Name,
-		Checks:  []string{fmt.Sprintf("stop %s on %s: the service stays down until started", c.Name, c.Host)},
+		Checks:  append([]string{fmt.Sprintf("stop %s on %s: the service stays down until started", c.Name, c.Host)}, p.staleCheck(c)...),
 		Details: map[string]string{"host": c.Host, "container": c.Name},
 		Run: func(ctx context.Context, report func(pane.Progress)) (string, error) {
 			if err := src.Stop(ctx, c.Host, c.Name); err != nil {
@@ -359,7 +383,7 @@ func (p *Pane) stopAction(c docker.Container) pane.Action {
 func (p *Pane) startAction(c docker.Container) pane.Action {
 	src := p.src
 	return pane.Action{Name: "container-start", Target: c.Host + "/" + c.Name, Mutates: true, ConfirmYes: true,
-		Checks:  []string{fmt.Sprintf("start %s on %s (now %s)", c.Name, c.Host, c.State)},
+		Checks:  append([]string{fmt.Sprintf("start %s on %s (now %s)", c.Name, c.Host, c.State)}, p.staleCheck(c)...),
 		Details: map[string]string{"host": c.Host, "container": c.Name},
 		Run: func(ctx context.Context, report func(pane.Progress)) (string, error) {
 			if err := src.Start(ctx, c.Host, c.Name); err != nil {
@@ -409,21 +433,28 @@ func (p *Pane) rebuild() {
 	now := p.ctx.Now()
 	var rows []table.Row
 	type item struct {
-		c    docker.Container
-		rank int
+		c     docker.Container
+		rank  int
+		stale bool // its host is unreachable: last known state, not now
 	}
 	var items []item
 	for _, h := range p.visibleHosts() {
 		st := p.state[h]
-		if st.err != nil {
+		stale := st.err != nil
+		if stale {
+			msg := "✗ " + st.err.Error()
+			if !st.updated.IsZero() {
+				// The rows below are what the host said last, not now.
+				msg = fmt.Sprintf("✗ unreachable (its rows are %s old): %s", pane.Age(now.Sub(st.updated)), st.err.Error())
+			}
 			rows = append(rows, table.Row{Key: h + "/", Role: themes.Crit, Cells: []table.Cell{
-				table.C(h), table.C("✗ " + st.err.Error()), table.C(""), table.C(""), table.C("UNREACH"), table.C(""), table.C(""), table.C("")}})
+				table.C(h), table.C(msg), table.C(""), table.C(""), table.C("UNREACH"), table.C(""), table.C(""), table.C("")}})
 			if len(st.cs) == 0 {
 				continue
 			}
 		}
 		for _, c := range st.cs {
-			if p.problems && rank(c) == 4 {
+			if p.problems && rank(c) == 4 && !stale {
 				continue
 			}
 			f := map[string]string{"host": h, "name": c.Name, "state": c.State, "health": c.Health,
@@ -431,7 +462,11 @@ func (p *Pane) rebuild() {
 			if !p.query.Match(f) {
 				continue
 			}
-			items = append(items, item{c, rank(c)})
+			r := rank(c)
+			if stale {
+				r = 5 // after every live row: its host's error row is on top
+			}
+			items = append(items, item{c, r, stale})
 		}
 	}
 	sort.SliceStable(items, func(i, j int) bool {
@@ -462,6 +497,10 @@ func (p *Pane) rebuild() {
 		if d := c.Uptime(now); d > 0 {
 			up = pane.Age(d)
 		}
+		if it.stale {
+			// Never show a dead host's containers as running and healthy.
+			role, state, health, up = themes.Muted, "? "+orDash(c.State), strings.TrimSpace("? "+c.Health), "?"
+		}
 		tag := c.Image
 		if i := strings.LastIndex(tag, ":"); i >= 0 && !strings.Contains(tag[i:], "/") {
 			tag = tag[i+1:]
@@ -486,9 +525,14 @@ func (p *Pane) View(w, h int) string {
 	if p.sel > 0 {
 		hostLabel = p.hosts[p.sel-1]
 	}
-	total, bad := 0, 0
+	total, bad, unreach := 0, 0, 0
 	for _, hn := range p.visibleHosts() {
-		for _, c := range p.state[hn].cs {
+		st := p.state[hn]
+		if st.err != nil {
+			unreach++
+			continue // its rows are last known state: counted as unknown
+		}
+		for _, c := range st.cs {
 			total++
 			if rank(c) < 4 {
 				bad++
@@ -499,6 +543,9 @@ func (p *Pane) View(w, h int) string {
 		fmt.Sprintf("  %d containers", total)
 	if bad > 0 {
 		line += "  " + th.Render(themes.Crit, fmt.Sprintf("%d need attention", bad))
+	}
+	if unreach > 0 {
+		line += "  " + th.Render(themes.Crit, fmt.Sprintf("✗ %d host(s) unreachable", unreach))
 	}
 	if p.problems {
 		line += th.Render(themes.Warn, "  [problems only]")

@@ -27,10 +27,14 @@ var now = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 type fakeSrc struct {
 	restarted []string
 	postCheck string
+	down      map[string]bool // hosts that stopped answering
 }
 
 func (f *fakeSrc) Hosts() []string { return []string{"compute01", "compute04", "control01"} }
 func (f *fakeSrc) List(ctx context.Context, h string) ([]docker.Container, error) {
+	if f.down[h] {
+		return nil, errors.New(h + ": docker unreachable at ssh://" + h + ": EOF")
+	}
 	switch h {
 	case "compute04":
 		return nil, errors.New("compute04: docker unreachable at ssh://compute04: ssh: connect to host compute04 port 22: No route to host")
@@ -212,5 +216,45 @@ func TestLogViewSanitizedAndPivots(t *testing.T) {
 	out = ansi.Strip(p.View(120, 16))
 	if !strings.Contains(out, "host: control01") || strings.Contains(out, "neutron_l3_agent") || !strings.Contains(out, "keystone") {
 		t.Fatalf("pivot in:\n%s", out)
+	}
+}
+
+// A host that answered once and then went dark (power loss) keeps its rows,
+// but they must not read "running ✓ healthy": they are marked unknown, the
+// header says the host is unreachable, the status age comes from the hosts
+// that answer, and a restart dialog warns.
+func TestUnreachableHostRowsAreStaleNotHealthy(t *testing.T) {
+	p, src := newPane(t)
+	clock := now
+	p.ctx.Now = func() time.Time { return clock }
+	clock = now.Add(4 * time.Minute)
+	src.down = map[string]bool{"compute01": true}
+	drain(t, p, p.Refresh())
+	for _, sz := range [][2]int{{120, 16}, {60, 11}} {
+		golden(t, fmt.Sprintf("stale_%dx%d", sz[0], sz[1]), p.View(sz[0], sz[1]))
+	}
+	out := ansi.Strip(p.View(120, 16))
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "compute01") && !strings.Contains(l, "UNREACH") && (strings.Contains(l, "✓ healthy") || !strings.Contains(l, "? running")) {
+			t.Fatalf("unreachable host's container shown as live: %q", l)
+		}
+	}
+	if !strings.Contains(out, "4m old") || !strings.Contains(out, "2 host(s) unreachable") {
+		t.Fatalf("stale rows not explained:\n%s", out)
+	}
+	if st := p.Status(); !st.Updated.Equal(clock) {
+		t.Fatalf("status age from the unreachable host: %v", st.Updated)
+	}
+	p.tbl.SelectKey("compute01/neutron_openvswitch_agent")
+	p.touched = true
+	msgs := drain(t, p, func() tea.Msg { _, c := p.Update(key("R")); return c() })
+	var checks string
+	for _, m := range msgs {
+		if ra, ok := m.(pane.RunActionMsg); ok {
+			checks = strings.Join(ra.Action.Checks, "\n")
+		}
+	}
+	if !strings.Contains(checks, "compute01 did not answer") || !strings.Contains(checks, "4m old") {
+		t.Fatalf("restart dialog does not warn about stale state:\n%s", checks)
 	}
 }
