@@ -82,6 +82,7 @@ func (p *Pane) buildAction(verb string, s openstack.Server, arg string) pane.Act
 	if s.TaskState != "" {
 		checks = append(checks, "⚠ task "+s.TaskState+" in progress: Nova may refuse (409 Conflict)")
 	}
+	checks = append(checks, p.hostCheck(verb, s)...)
 	a := pane.Action{
 		Target:  s.ID,
 		Mutates: true,
@@ -189,4 +190,23 @@ func hostOrScheduler(h string) string {
 		return "(scheduler picks)"
 	}
 	return h
+}
+
+// hostCheck warns when the action cannot work because of the state of the
+// instance's compute host: everything but evacuate needs nova-compute on
+// the host alive (an async live migration from a dead host is accepted and
+// then fails quietly); evacuate needs it down.
+func (p *Pane) hostCheck(verb string, s openstack.Server) []string {
+	if s.Host == "" {
+		return nil
+	}
+	down := p.downHosts[s.Host]
+	switch {
+	case verb == "evacuate" && !down:
+		return []string{"⚠ nova-compute on " + s.Host + " is up: Nova refuses (409) until it is down or forced down"}
+	case verb != "evacuate" && verb != "reset_state" && down:
+		return []string{"⚠ nova-compute on " + s.Host + " is DOWN: this will fail or hang there;",
+			"  evacuate (E) moves instances off a dead host"}
+	}
+	return nil
 }

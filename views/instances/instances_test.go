@@ -784,3 +784,39 @@ func TestDownHostMakesFaults(t *testing.T) {
 		t.Fatalf("services error broke the list: %v %d", p.Status().Err, p.tbl.Len())
 	}
 }
+
+// Confirmation dialogs say when the instance's compute host makes the
+// action pointless: live-migrating off a dead host (Nova accepts it and the
+// migration fails later) or evacuating from a live one (Nova refuses).
+func TestActionChecksWarnAboutHostState(t *testing.T) {
+	p, src, now := loaded(t)
+	src.down = []string{"compute04"}
+	*now = now.Add(10 * time.Second)
+	_, cmd := p.Update(pane.TickMsg(*now))
+	drive(p, cmd)
+	var onDown, onUp string
+	for _, s := range fixture() {
+		if s.Host == "compute04" && onDown == "" {
+			onDown = s.ID
+		}
+		if s.Host != "compute04" && s.Host != "" && onUp == "" {
+			onUp = s.ID
+		}
+	}
+	checks := func(id string, keys ...string) string {
+		p.SetFilter("id:" + id)
+		return strings.Join(actionOf(t, press(p, keys...)).Checks, "\n")
+	}
+	if c := checks(onDown, "m", "enter"); !strings.Contains(c, "nova-compute on compute04 is DOWN") || !strings.Contains(c, "evacuate (E)") {
+		t.Errorf("live-migrate off a down host has no warning:\n%s", c)
+	}
+	if c := checks(onDown, "E", "enter"); strings.Contains(c, "⚠ nova-compute") {
+		t.Errorf("evacuate off a down host warns:\n%s", c)
+	}
+	if c := checks(onUp, "E", "enter"); !strings.Contains(c, "is up: Nova refuses") {
+		t.Errorf("evacuate off a live host has no warning:\n%s", c)
+	}
+	if c := checks(onUp, "m", "enter"); strings.Contains(c, "⚠ nova-compute") {
+		t.Errorf("live-migrate off a live host warns:\n%s", c)
+	}
+}
