@@ -693,6 +693,9 @@ func (m *Model) save() tea.Cmd {
 		dir = "."
 	}
 	path := filepath.Join(dir, "stackpit-logs-"+m.ctx.Now().Format("20060102-150405")+".log")
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs // the toast and the audit say exactly where the file is
+	}
 	loc, hostL, ctL, query := m.o.Location, m.o.HostLabel, m.o.ContainerLabel, m.query
 	return pane.RunAction(pane.Action{
 		Name: "save-logs", Target: path, Mutates: false,

@@ -587,3 +587,24 @@ func BenchmarkKeyWhileFollowing(b *testing.B) {
 		key(m, "G")
 	}
 }
+
+// With no save directory the file lands in the working directory, and the
+// result names it by its absolute path (a bare file name does not say where
+// it went).
+func TestSaveNamesTheAbsolutePath(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	m := newTest(Options{})
+	m.AppendEntries(sampleEntries(2)...)
+	ra, ok := key(m, "S")().(pane.RunActionMsg)
+	if !ok {
+		t.Fatal("no action")
+	}
+	res, err := ra.Action.Run(context.Background(), func(pane.Progress) {})
+	if err != nil || !filepath.IsAbs(ra.Action.Target) || !strings.Contains(res, dir+string(filepath.Separator)+"stackpit-logs-") {
+		t.Fatalf("target %q result %q err %v", ra.Action.Target, res, err)
+	}
+	if _, err := os.Stat(ra.Action.Target); err != nil {
+		t.Fatal(err)
+	}
+}
