@@ -236,6 +236,9 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			p.rebuild()
 		}
 	case pane.TickMsg:
+		if len(p.all) > 0 {
+			p.rebuild() // BEAT ages with the clock, also when an API stops answering
+		}
 		busy := false
 		for k := range p.lists {
 			busy = busy || p.lists[k].loading

@@ -296,3 +296,33 @@ func TestTickNoOverlap(t *testing.T) {
 		t.Fatal("no refresh after interval")
 	}
 }
+
+// BEAT is an age: it grows with the clock between refreshes, and keeps
+// growing when Neutron stops answering (the rows are then last known data).
+func TestHeartbeatAgesBetweenRefreshes(t *testing.T) {
+	src := fixture()
+	p, now := newPane(src)
+	drive(p, p.Init())
+	beat := func() string {
+		for _, l := range strings.Split(ansi.Strip(p.View(120, 30)), "\n") {
+			if strings.HasPrefix(l, "compute01 ") && strings.Contains(l, "neutron-openvswitch-agent") {
+				f := strings.Fields(l)
+				return f[len(f)-1]
+			}
+		}
+		t.Fatalf("no compute01 OVS row:\n%s", ansi.Strip(p.View(120, 30)))
+		return ""
+	}
+	if b := beat(); b != "15s" {
+		t.Fatalf("BEAT %q at load", b)
+	}
+	src.netErr = errors.New("503 Service Unavailable")
+	for i := 0; i < 12; i++ {
+		*now = now.Add(time.Second)
+		_, cmd := p.Update(pane.TickMsg(*now))
+		drive(p, cmd)
+	}
+	if b := beat(); b != "27s" {
+		t.Fatalf("BEAT %q after 12 s without an answer from Neutron, want 27s", b)
+	}
+}

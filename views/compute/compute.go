@@ -209,6 +209,9 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			p.rebuild()
 		}
 	case pane.TickMsg:
+		if len(p.svcs) > 0 || len(p.hvs) > 0 {
+			p.rebuild() // BEAT ages with the clock, also when Nova stops answering
+		}
 		if !p.svcLoad && !p.hvLoad && p.ctx.Now().Sub(p.lastTry) >= p.ctx.Refresh {
 			return p, p.load()
 		}

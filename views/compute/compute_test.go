@@ -381,3 +381,32 @@ func TestTickRefreshNoOverlap(t *testing.T) {
 		t.Fatalf("calls %v", src.calls)
 	}
 }
+
+// BEAT is an age: it grows with the clock between refreshes, and keeps
+// growing when Nova stops answering (the rows are then last known data, and
+// a heartbeat frozen at "1s" would read as healthy).
+func TestHeartbeatAgesBetweenRefreshes(t *testing.T) {
+	p, src, now := loaded(t)
+	beat := func() string {
+		for _, l := range strings.Split(ansi.Strip(p.View(120, 14)), "\n") {
+			if strings.HasPrefix(l, "compute01 ") {
+				f := strings.Fields(l)
+				return f[len(f)-1]
+			}
+		}
+		t.Fatal("no compute01 row")
+		return ""
+	}
+	if b := beat(); b != "1s" {
+		t.Fatalf("BEAT %q at load", b)
+	}
+	src.svcErr = errors.New("503 Service Unavailable")
+	for i := 0; i < 5; i++ {
+		*now = now.Add(time.Second)
+		_, cmd := p.Update(pane.TickMsg(*now))
+		drive(p, cmd)
+	}
+	if b := beat(); b != "8s" {
+		t.Fatalf("BEAT %q after 5 s without an answer from Nova, want 8s", b)
+	}
+}
