@@ -40,7 +40,7 @@ unset PYTHONPATH PYTHONHOME VIRTUAL_ENV OS_CLOUD
 PACKAGES=(mariadb-server python3-pymysql rabbitmq-server uwsgi-core uwsgi-plugin-python3
   keystone glance-api placement-api nova-api nova-conductor nova-scheduler
   neutron-server neutron-dhcp-agent neutron-metadata-agent cinder-api cinder-scheduler
-  python3-openstackclient python3-novaclient python3-fixtures curl)
+  python3-openstackclient python3-novaclient python3-fixtures curl procps)
 
 T0=$(date +%s)
 MAIN_PID=$$
