@@ -153,7 +153,13 @@ func (m *Model) Status() pane.Status {
 	if err == nil {
 		err = m.fstat.Err
 	}
-	return pane.Status{Updated: m.updated, Loading: m.loading, Err: err, Note: note}
+	updated := m.updated
+	if err == nil && !m.loading && m.fstat.Mode == loki.ModeTail && m.fstat.Note == "tail" {
+		// A connected live tail is current even when no line came: a quiet
+		// query (a dead host, one request ID) is not stale data.
+		updated = m.ctx.Now()
+	}
+	return pane.Status{Updated: updated, Loading: m.loading, Err: err, Note: note}
 }
 
 // --- messages ---

@@ -2,6 +2,7 @@ package logs
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -606,5 +607,25 @@ func TestSaveNamesTheAbsolutePath(t *testing.T) {
 	}
 	if _, err := os.Stat(ra.Action.Target); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The status age of a live tail is "now" while the tail is connected, even
+// if the query is quiet; once the follower polls (or fails) the age is that
+// of its last answer.
+func TestQuietLiveTailIsNotStale(t *testing.T) {
+	m := newTest(Options{})
+	m.loading = false
+	m.ApplyBatch(loki.Batch{FollowStatus: loki.FollowStatus{Mode: loki.ModeTail, Note: "tail", Updated: t0}})
+	if st := m.Status(); !st.Updated.Equal(t0.Add(5*time.Minute)) || st.Err != nil {
+		t.Fatalf("connected tail, no lines for 5 min: %+v", st)
+	}
+	m.ApplyBatch(loki.Batch{FollowStatus: loki.FollowStatus{Mode: loki.ModePolling, Note: "polling: tail failed", Updated: t0}})
+	if st := m.Status(); !st.Updated.Equal(t0) {
+		t.Fatalf("polling: age must come from the last poll: %+v", st)
+	}
+	m.ApplyBatch(loki.Batch{FollowStatus: loki.FollowStatus{Mode: loki.ModeTail, Note: "tail", Err: errors.New("connection reset"), Updated: t0}})
+	if st := m.Status(); !st.Updated.Equal(t0) || st.Err == nil {
+		t.Fatalf("tail with an error: %+v", st)
 	}
 }
