@@ -245,6 +245,18 @@ func (p *Pane) selected() (docker.Container, bool) {
 	return docker.Container{}, false
 }
 
+// selectedHost is the host of the cursor row, also for a host's error row
+// (an unreachable host is exactly the one to look at in agents or logs).
+func (p *Pane) selectedHost() (string, bool) {
+	r, ok := p.tbl.Selected()
+	if !ok {
+		return "", false
+	}
+	host, _, _ := strings.Cut(r.Key, "/")
+	_, known := p.state[host]
+	return host, known
+}
+
 func (p *Pane) key(k tea.KeyPressMsg) tea.Cmd {
 	s := k.String()
 	km := p.ctx.Keys
@@ -277,16 +289,19 @@ func (p *Pane) key(k tea.KeyPressMsg) tea.Cmd {
 			return p.logs.start()
 		}
 	case km.Is(s, "containers.agents"):
-		if c, ok := p.selected(); ok {
-			return pane.Pivot("agents", "host:"+c.Host)
+		if h, ok := p.selectedHost(); ok {
+			return pane.Pivot("agents", "host:"+h)
 		}
 	case km.Is(s, "containers.compute"):
-		if c, ok := p.selected(); ok {
-			return pane.Pivot("compute", "host:"+c.Host)
+		if h, ok := p.selectedHost(); ok {
+			return pane.Pivot("compute", "host:"+h)
 		}
 	case km.Is(s, "containers.loki"):
 		if c, ok := p.selected(); ok {
 			return pane.Pivot("logs", "host:"+c.Host+" container:"+c.Name)
+		}
+		if h, ok := p.selectedHost(); ok { // an unreachable host's row: its logs
+			return pane.Pivot("logs", "host:"+h)
 		}
 	case km.Is(s, "containers.restart"):
 		if c, ok := p.selected(); ok {

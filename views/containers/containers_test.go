@@ -258,3 +258,23 @@ func TestUnreachableHostRowsAreStaleNotHealthy(t *testing.T) {
 		t.Fatalf("restart dialog does not warn about stale state:\n%s", checks)
 	}
 }
+
+// The error row of an unreachable host pivots by host: that host is the one
+// the operator wants to see in agents, compute and logs.
+func TestUnreachableHostRowPivots(t *testing.T) {
+	p, _ := newPane(t)
+	p.tbl.SelectKey("compute04/")
+	for _, c := range []struct{ key, pane, query string }{
+		{"a", "agents", "host:compute04"},
+		{"c", "compute", "host:compute04"},
+		{"L", "logs", "host:compute04"},
+	} {
+		_, cmd := p.Update(key(c.key))
+		if cmd == nil {
+			t.Fatalf("%s on the unreachable host's row does nothing", c.key)
+		}
+		if m, ok := cmd().(pane.PivotMsg); !ok || m.Pane != c.pane || m.Query != c.query {
+			t.Fatalf("%s: pivot %+v", c.key, m)
+		}
+	}
+}
