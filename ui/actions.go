@@ -11,13 +11,14 @@ import (
 	"github.com/stackpit/stackpit/audit"
 	"github.com/stackpit/stackpit/datasource/httpclient"
 	"github.com/stackpit/stackpit/themes"
+	"github.com/stackpit/stackpit/ui/prompt"
 	"github.com/stackpit/stackpit/views/pane"
 )
 
 // dialog is an action waiting for confirmation.
 type dialog struct {
 	action pane.Action
-	input  lineInput
+	input  prompt.Line
 	err    string
 }
 
@@ -56,7 +57,7 @@ func (m *Model) dialogKey(k tea.KeyPressMsg) tea.Cmd {
 		m.showToast(themes.Info, d.action.Name+" cancelled")
 		return nil
 	case s == "enter" || (d.action.Confirm == "" && (s == "y" || s == "Y")):
-		if d.action.Confirm != "" && d.input.text != d.action.Confirm {
+		if d.action.Confirm != "" && d.input.Text != d.action.Confirm {
 			d.err = fmt.Sprintf("type %q exactly to confirm", d.action.Confirm)
 			return nil
 		}
@@ -64,7 +65,7 @@ func (m *Model) dialogKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.runAction(d.action)
 	}
 	if d.action.Confirm != "" {
-		d.input.key(k)
+		d.input.Key(k)
 		d.err = ""
 	}
 	return nil

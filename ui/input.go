@@ -9,59 +9,14 @@ import (
 
 	"github.com/stackpit/stackpit/audit"
 	"github.com/stackpit/stackpit/themes"
+	"github.com/stackpit/stackpit/ui/prompt"
 )
 
-// lineInput is a one-line editor (command line, filter, dialog answers).
+// lineInput is the command line or filter prompt: a label and the shared
+// line editor.
 type lineInput struct {
-	prompt string
-	text   string
-	cur    int // rune index
-}
-
-func (l *lineInput) key(k tea.KeyPressMsg) {
-	r := []rune(l.text)
-	switch k.String() {
-	case "left", "ctrl+b":
-		l.cur = max(l.cur-1, 0)
-	case "right", "ctrl+f":
-		l.cur = min(l.cur+1, len(r))
-	case "home", "ctrl+a":
-		l.cur = 0
-	case "end", "ctrl+e":
-		l.cur = len(r)
-	case "backspace", "ctrl+h":
-		if l.cur > 0 {
-			r = append(r[:l.cur-1], r[l.cur:]...)
-			l.cur--
-		}
-	case "delete", "ctrl+d":
-		if l.cur < len(r) {
-			r = append(r[:l.cur], r[l.cur+1:]...)
-		}
-	case "ctrl+u":
-		r = r[l.cur:]
-		l.cur = 0
-	case "ctrl+w":
-		i := l.cur
-		for i > 0 && r[i-1] == ' ' {
-			i--
-		}
-		for i > 0 && r[i-1] != ' ' {
-			i--
-		}
-		r = append(r[:i], r[l.cur:]...)
-		l.cur = i
-	case "space":
-		r = append(r[:l.cur], append([]rune{' '}, r[l.cur:]...)...)
-		l.cur++
-	default:
-		if k.Text != "" {
-			ins := []rune(k.Text)
-			r = append(r[:l.cur], append(ins, r[l.cur:]...)...)
-			l.cur += len(ins)
-		}
-	}
-	l.text = string(r)
+	label string
+	prompt.Line
 }
 
 // commands is the :command table: name -> aliases.
@@ -114,7 +69,7 @@ func (m *Model) inputKey(k tea.KeyPressMsg) tea.Cmd {
 		m.mode = modeNormal
 		return nil
 	case "enter":
-		text := strings.TrimSpace(m.input.text)
+		text := strings.TrimSpace(m.input.Text)
 		md := m.mode
 		m.mode = modeNormal
 		if md == modeFilter {
@@ -125,21 +80,21 @@ func (m *Model) inputKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.runCommand(text)
 	case "tab":
 		if m.mode == modeCommand {
-			c := m.complete(m.input.text)
+			c := m.complete(m.input.Text)
 			switch {
 			case len(c) == 1:
-				m.input.text = c[0]
+				m.input.Text = c[0]
 			case len(c) > 1:
-				m.input.text = commonPrefix(c)
+				m.input.Text = commonPrefix(c)
 				m.showToast(themes.Info, strings.Join(c, "  "))
 			}
-			m.input.cur = len([]rune(m.input.text))
+			m.input.Cur = len([]rune(m.input.Text))
 		}
 		return nil
 	}
-	m.input.key(k)
+	m.input.Key(k)
 	if m.mode == modeFilter {
-		m.cur().SetFilter(m.input.text) // live filtering
+		m.cur().SetFilter(m.input.Text) // live filtering
 	}
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/stackpit/stackpit/audit"
 	"github.com/stackpit/stackpit/keymap"
 	"github.com/stackpit/stackpit/themes"
+	"github.com/stackpit/stackpit/ui/prompt"
 	"github.com/stackpit/stackpit/views/pane"
 )
 
@@ -272,12 +273,11 @@ func (m *Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case km.Is(s, "global.command"):
 		m.mode = modeCommand
-		m.input = lineInput{prompt: ":"}
+		m.input = lineInput{label: ":"}
 		return m, nil
 	case km.Is(s, "global.filter"):
 		m.mode = modeFilter
-		m.input = lineInput{prompt: "/", text: m.filters[m.active]}
-		m.input.cur = len([]rune(m.input.text))
+		m.input = lineInput{label: "/", Line: prompt.NewLine(m.filters[m.active])}
 		return m, nil
 	case km.Is(s, "global.back"):
 		return m, m.back()

@@ -255,8 +255,8 @@ func TestCommandLineAliasesCompletionAndFilter(t *testing.T) {
 	e.press(":")
 	e.typeText("tw")
 	e.press("tab")
-	if e.m.input.text != "two" {
-		t.Fatalf("completion: %q", e.m.input.text)
+	if e.m.input.Text != "two" {
+		t.Fatalf("completion: %q", e.m.input.Text)
 	}
 	e.press("enter")
 	if e.m.active != 1 {

@@ -245,16 +245,9 @@ func (m *Model) bottomLine(w int) string {
 }
 
 func (m *Model) inputLine(l lineInput, w int) string {
-	r := []rune(l.text)
-	before, after := string(r[:l.cur]), string(r[l.cur:])
-	cursor := m.th.Render(themes.Selected, " ")
-	if after != "" {
-		cursor = m.th.Render(themes.Selected, string([]rune(after)[0]))
-		after = string([]rune(after)[1:])
-	}
-	s := l.prompt + safe.Text(before) + cursor + safe.Text(after)
-	if l.prompt == ":" {
-		if c := m.complete(l.text); len(c) > 0 && l.text != "" && c[0] != l.text {
+	s := l.label + l.Line.View(m.th)
+	if l.label == ":" {
+		if c := m.complete(l.Text); len(c) > 0 && l.Text != "" && c[0] != l.Text {
 			s += m.th.Render(themes.Muted, "  "+strings.Join(c[:min(len(c), 6)], " "))
 		}
 	}
@@ -363,7 +356,7 @@ func (m *Model) dialogView(w int) []string {
 	}
 	if a.Confirm != "" {
 		add(safe.Fit(fmt.Sprintf("Type %q to confirm, esc to cancel:", a.Confirm), inner))
-		add("> " + m.inputLine(lineInput{text: d.input.text, cur: len([]rune(d.input.text))}, inner-2))
+		add("> " + fit(d.input.View(m.th), inner-2))
 	} else {
 		add("Proceed? [y/N]")
 	}

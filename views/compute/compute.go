@@ -18,6 +18,7 @@ import (
 
 	"github.com/stackpit/stackpit/datasource/openstack"
 	"github.com/stackpit/stackpit/themes"
+	uiprompt "github.com/stackpit/stackpit/ui/prompt"
 	"github.com/stackpit/stackpit/ui/safe"
 	"github.com/stackpit/stackpit/ui/table"
 	"github.com/stackpit/stackpit/views/filter"
@@ -57,7 +58,7 @@ type Pane struct {
 	filterText string
 	query      filter.Query
 
-	prompt prompt
+	prompt uiprompt.Prompt
 
 	// Host evacuate / drain (hostops.go).
 	ops             HostOps
@@ -105,14 +106,14 @@ var columns = []table.Column{
 func (p *Pane) ID() string          { return "compute" }
 func (p *Pane) Title() string       { return "Compute" }
 func (p *Pane) KeyGroups() []string { return []string{"compute", "table"} }
-func (p *Pane) Capturing() bool     { return p.prompt.active }
+func (p *Pane) Capturing() bool     { return p.prompt.Active }
 func (p *Pane) Init() tea.Cmd       { return p.load() }
 func (p *Pane) Refresh() tea.Cmd    { return p.load() }
 
 // Back closes an open prompt, then a finished evacuate/drain panel.
 func (p *Pane) Back() bool {
-	if p.prompt.active {
-		p.prompt = prompt{}
+	if p.prompt.Active {
+		p.prompt.Close()
 		return true
 	}
 	if r := p.currentRun(); r != nil {
@@ -228,8 +229,8 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 func (p *Pane) is(k, action string) bool { return p.ctx.Keys != nil && p.ctx.Keys.Is(k, action) }
 
 func (p *Pane) key(msg tea.KeyPressMsg) tea.Cmd {
-	if p.prompt.active {
-		return p.prompt.key(msg)
+	if p.prompt.Active {
+		return p.prompt.Key(msg)
 	}
 	k := msg.String()
 	switch {
@@ -277,7 +278,7 @@ func (p *Pane) key(msg tea.KeyPressMsg) tea.Cmd {
 	case p.is(k, "compute.disable"):
 		// The prompt outlives refreshes: look the host up again on submit.
 		name := h.name
-		p.prompt.open("disable nova-compute on "+safe.Text(name)+": reason:", "", func(reason string) tea.Cmd {
+		p.prompt.Open("disable nova-compute on "+safe.Text(name)+": reason:", "", func(reason string) tea.Cmd {
 			h, ok := p.hostByName(name)
 			if !ok {
 				return pane.Toast(themes.Warn, safe.Text(name)+" is no longer listed")
@@ -295,7 +296,7 @@ func (p *Pane) key(msg tea.KeyPressMsg) tea.Cmd {
 		return p.plan("evacuate", h, "")
 	case p.is(k, "compute.drain"):
 		name := h.name
-		p.prompt.open("drain "+safe.Text(name)+": reason for disabling:", "maintenance", func(reason string) tea.Cmd {
+		p.prompt.Open("drain "+safe.Text(name)+": reason for disabling:", "maintenance", func(reason string) tea.Cmd {
 			h, ok := p.hostByName(name)
 			if !ok {
 				return pane.Toast(themes.Warn, safe.Text(name)+" is no longer listed")
@@ -544,8 +545,8 @@ func (p *Pane) View(width, height int) string {
 	if h, ok := p.selected(); ok {
 		foot = append(foot, th.Render(themes.Info, safe.Fit(detailLine(h, now), width)))
 	}
-	if p.prompt.active {
-		foot = append(foot, p.prompt.view(width, th))
+	if p.prompt.Active {
+		foot = append(foot, p.prompt.View(width, th))
 	}
 	if r := p.currentRun(); r != nil {
 		// The run panel takes up to half the pane below the table.

@@ -34,17 +34,17 @@ func (p *Pane) actionKey(k string) (tea.Cmd, bool) {
 	}
 	switch verb {
 	case "live_migrate":
-		p.prompt.open("live-migrate "+safe.Text(s.Name)+" to host (empty: scheduler picks):", "", func(host string) tea.Cmd {
+		p.prompt.Open("live-migrate "+safe.Text(s.Name)+" to host (empty: scheduler picks):", "", func(host string) tea.Cmd {
 			return pane.RunAction(p.buildAction(verb, s, host))
 		})
 		return nil, true
 	case "evacuate":
-		p.prompt.open("evacuate "+safe.Text(s.Name)+" to host (empty: scheduler picks):", "", func(host string) tea.Cmd {
+		p.prompt.Open("evacuate "+safe.Text(s.Name)+" to host (empty: scheduler picks):", "", func(host string) tea.Cmd {
 			return pane.RunAction(p.buildAction(verb, s, host))
 		})
 		return nil, true
 	case "reset_state":
-		p.prompt.open("reset "+safe.Text(s.Name)+" to state (active|error):", "active", func(state string) tea.Cmd {
+		p.prompt.Open("reset "+safe.Text(s.Name)+" to state (active|error):", "active", func(state string) tea.Cmd {
 			state = strings.ToLower(state)
 			if state != "active" && state != "error" {
 				return pane.Toast(themes.Crit, "reset state: want active or error, got "+safe.Text(state))

@@ -19,6 +19,7 @@ import (
 
 	"github.com/stackpit/stackpit/datasource/openstack"
 	"github.com/stackpit/stackpit/themes"
+	uiprompt "github.com/stackpit/stackpit/ui/prompt"
 	"github.com/stackpit/stackpit/ui/safe"
 	"github.com/stackpit/stackpit/ui/table"
 	"github.com/stackpit/stackpit/views/filter"
@@ -98,7 +99,7 @@ type Pane struct {
 	err         error
 
 	detail *detail
-	prompt prompt
+	prompt uiprompt.Prompt
 
 	bufA, bufB []table.Row
 	flip       bool
@@ -170,7 +171,7 @@ func (p *Pane) Title() string { return "Instances" }
 func (p *Pane) KeyGroups() []string {
 	return []string{"instances", "table"}
 }
-func (p *Pane) Capturing() bool { return p.prompt.active }
+func (p *Pane) Capturing() bool { return p.prompt.Active }
 
 // Init starts the first full load.
 func (p *Pane) Init() tea.Cmd { return p.fetch() }
@@ -187,8 +188,8 @@ func (p *Pane) Refresh() tea.Cmd {
 
 // Back closes the detail view (esc).
 func (p *Pane) Back() bool {
-	if p.prompt.active {
-		p.prompt = prompt{}
+	if p.prompt.Active {
+		p.prompt.Close()
 		return true
 	}
 	if p.detail != nil {
@@ -346,8 +347,8 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 func (p *Pane) is(k, action string) bool { return p.ctx.Keys != nil && p.ctx.Keys.Is(k, action) }
 
 func (p *Pane) key(msg tea.KeyPressMsg) tea.Cmd {
-	if p.prompt.active {
-		return p.prompt.key(msg)
+	if p.prompt.Active {
+		return p.prompt.Key(msg)
 	}
 	k := msg.String()
 	if cmd, ok := p.actionKey(k); ok {
@@ -700,8 +701,8 @@ func (p *Pane) View(width, height int) string {
 		lines = append(lines, th.Render(themes.Crit, safe.Fit(msg, width)))
 	}
 	bottom := ""
-	if p.prompt.active {
-		bottom = p.prompt.view(width, th)
+	if p.prompt.Active {
+		bottom = p.prompt.View(width, th)
 	}
 	body := height - len(lines)
 	if bottom != "" {
