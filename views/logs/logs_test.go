@@ -629,3 +629,26 @@ func TestQuietLiveTailIsNotStale(t *testing.T) {
 		t.Fatalf("tail with an error: %+v", st)
 	}
 }
+
+// Wrapped continuation rows are indented: without colour, the start of
+// each log line must stay visible.
+func TestWrapIndentsContinuationRows(t *testing.T) {
+	m := newTest(Options{})
+	m.AppendEntries(sampleEntries(3)...)
+	key(m, "w")
+	rows := strings.Split(ansi.Strip(m.View(60, 15)), "\n")
+	starts, conts := 0, 0
+	for _, r := range rows[1 : len(rows)-1] {
+		switch {
+		case strings.HasPrefix(r, "12:"):
+			starts++
+		case strings.HasPrefix(r, "  ") && strings.TrimSpace(r) != "":
+			conts++
+		case strings.TrimSpace(r) != "":
+			t.Fatalf("wrapped row neither a line start nor indented: %q", r)
+		}
+	}
+	if starts != 3 || conts == 0 {
+		t.Fatalf("%d line starts, %d continuation rows:\n%s", starts, conts, strings.Join(rows, "\n"))
+	}
+}

@@ -283,16 +283,30 @@ func (m *Model) renderLine(l *line, w int, selected bool) []string {
 		full := fitRow(pre+text, w)
 		return []string{m.styleRow(full, len(pre), role)}
 	}
-	wrapped := ansi.Hardwrap(pre+text, w, true)
-	parts := strings.Split(wrapped, "\n")
+	parts := strings.Split(ansi.Hardwrap(pre+text, w, true), "\n")
+	indent := ""
+	if len(parts) > 1 && w > 2*len(wrapIndent) {
+		// Continuation rows are indented so that where one log line ends
+		// and the next begins stays visible without colour.
+		rest := strings.Join(parts[1:], "")
+		parts = append(parts[:1], strings.Split(ansi.Hardwrap(rest, w-len(wrapIndent), true), "\n")...)
+		indent = wrapIndent
+	}
 	out := make([]string, len(parts))
 	pl := len(pre)
 	for i, p := range parts {
-		out[i] = m.styleRow(p, pl, role)
+		if i == 0 {
+			out[i] = m.styleRow(p, pl, role)
+		} else {
+			out[i] = m.styleRow(indent+p, len(indent)+pl, role)
+		}
 		pl = max(pl-len(p), 0)
 	}
 	return out
 }
+
+// wrapIndent starts every continuation row of a wrapped line.
+const wrapIndent = "  "
 
 // paint renders sanitized single-line text in a role. lipgloss is slow per
 // call, so each role's opening and closing sequences are computed once per
