@@ -141,14 +141,14 @@ func New(ctx pane.Context, src Source) *Pane {
 
 var columns = []table.Column{
 	{Title: "NAME", Min: 10},
-	{Title: "ID", Width: 13, HideBelow: 100},
+	{Title: "ID", Width: 13, HideBelow: 120},
 	{Title: "PROJECT", Width: 9, HideBelow: 90},
 	{Title: "STATUS", Width: 9},
 	{Title: "TASK", Width: 10, HideBelow: 70},
-	{Title: "POWER", Width: 8, HideBelow: 100},
+	{Title: "POWER", Width: 8, HideBelow: 110},
 	{Title: "HOST", Width: 12},
 	{Title: "FLAVOR", Width: 9, HideBelow: 110},
-	{Title: "IPS", Min: 12, HideBelow: 80},
+	{Title: "IPS", Width: 15, HideBelow: 80},
 	{Title: "AGE", Width: 4, Right: true},
 }
 

@@ -820,3 +820,19 @@ func TestActionChecksWarnAboutHostState(t *testing.T) {
 		t.Errorf("live-migrate off a live host warns:\n%s", c)
 	}
 }
+
+// Between 100 and 119 columns (a common terminal) the name is what tells
+// instances apart: it gets the room before the truncated ID and power state.
+func TestNameKeepsRoomAtMidWidths(t *testing.T) {
+	src := &fakeSource{servers: fixture()}
+	const long = "analytics-kafka-brk-17" // 22 cells
+	src.servers[0].Name = long
+	p, _ := newPane(t, src)
+	drive(p, p.Init())
+	p.SetFilter("id:" + src.servers[0].ID)
+	for _, w := range []int{100, 110, 120} {
+		if v := ansi.Strip(p.View(w, 8)); !strings.Contains(v, long) {
+			t.Errorf("at %d columns the name is cut:\n%s", w, v)
+		}
+	}
+}
