@@ -554,12 +554,15 @@ func (p *Pane) apply() {
 		return
 	}
 	type group struct {
-		name   string
-		items  []*item
-		worst  int
-		active int
-		oldest time.Time
-		hosts  map[string]bool
+		name  string
+		items []*item
+		worst int
+		// worstActive is the worst severity still firing: a group whose
+		// critical alert is silenced is not a critical group any more.
+		worstActive int
+		active      int
+		oldest      time.Time
+		hosts       map[string]bool
 	}
 	byName := map[string]*group{}
 	var groups []*group
@@ -567,7 +570,7 @@ func (p *Pane) apply() {
 		v := groupValue(*it.a, label)
 		g := byName[v]
 		if g == nil {
-			g = &group{name: v, worst: 9, oldest: it.a.StartsAt, hosts: map[string]bool{}}
+			g = &group{name: v, worst: 9, worstActive: 9, oldest: it.a.StartsAt, hosts: map[string]bool{}}
 			byName[v] = g
 			groups = append(groups, g)
 		}
@@ -575,11 +578,17 @@ func (p *Pane) apply() {
 		g.worst = min(g.worst, it.sev)
 		if it.state == 0 {
 			g.active++
+			g.worstActive = min(g.worstActive, it.sev)
 		}
 		if it.a.StartsAt.Before(g.oldest) {
 			g.oldest = it.a.StartsAt
 		}
 		g.hosts[it.host] = true
+	}
+	for _, g := range groups {
+		if g.active > 0 {
+			g.worst = g.worstActive
+		}
 	}
 	slices.SortStableFunc(groups, func(x, y *group) int {
 		if (x.active > 0) != (y.active > 0) {

@@ -526,3 +526,29 @@ func TestStaleLoadDoesNotOverwriteNewer(t *testing.T) {
 		t.Fatal("a stale load overwrote the newer, silenced state")
 	}
 }
+
+// A group's severity is that of what still fires: a host whose warning is
+// inhibited and whose only firing alert is info is an INFO group, and sorts
+// after a host with a firing warning.
+func TestGroupSeverityFromFiringAlerts(t *testing.T) {
+	at := testNow.Add(-time.Hour)
+	src := &fakeSource{alerts: []alertmanager.Alert{
+		{Fingerprint: "a1", Labels: map[string]string{"alertname": "HostRebootRequired", "severity": "warning", "host": "compute06"},
+			StartsAt: at, Status: alertmanager.AlertStatus{State: "suppressed", InhibitedBy: []string{"x"}}},
+		{Fingerprint: "a2", Labels: map[string]string{"alertname": "HostInMaintenance", "severity": "info", "host": "compute06"},
+			StartsAt: at, Status: alertmanager.AlertStatus{State: "active"}},
+		{Fingerprint: "a3", Labels: map[string]string{"alertname": "HostHighMemory", "severity": "warning", "host": "compute05"},
+			StartsAt: at, Status: alertmanager.AlertStatus{State: "active"}},
+	}}
+	p := loaded(t, src)
+	press(p, "b") // group by host
+	var heads []string
+	for _, l := range strings.Split(ansi.Strip(p.View(120, 12)), "\n") {
+		if strings.Contains(l, "▾ host=") {
+			heads = append(heads, strings.Join(strings.Fields(l)[:1], "")+" "+l[strings.Index(l, "host="):strings.Index(l, "host=")+14])
+		}
+	}
+	if len(heads) != 2 || heads[0] != "WARN host=compute05" || heads[1] != "INFO host=compute06" {
+		t.Fatalf("group heads %q", heads)
+	}
+}
