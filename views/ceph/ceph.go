@@ -82,8 +82,8 @@ func New(ctx pane.Context, src ds.Source, actor ds.Actor) *Pane {
 		table.Column{Title: "IN", Width: 5},
 		table.Column{Title: "CLASS", Width: 5, HideBelow: 56},
 		table.Column{Title: "USE", Width: 14, HideBelow: 48},
-		table.Column{Title: "PGS", Width: 5, Right: true, HideBelow: 66},
-		table.Column{Title: "FLAGS", Min: 6, HideBelow: 76},
+		table.Column{Title: "PGS", Width: 5, Right: true, HideBelow: 76},
+		table.Column{Title: "FLAGS", Width: 6, HideBelow: 60},
 	)
 	p.pools = table.New(
 		table.Column{Title: "POOL", Min: 8},

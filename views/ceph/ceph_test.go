@@ -567,3 +567,22 @@ func BenchmarkViewOnly(b *testing.B) {
 		_ = p.View(120, 40)
 	}
 }
+
+// A per-OSD noout flag stays visible in a narrow tmux pane, and the host
+// names still fit (the PG count goes first).
+func TestOSDFlagsVisibleWhenNarrow(t *testing.T) {
+	c := fixtureCluster(t, "03_warn_osd_down")
+	c.OSDs[0].Noout = true
+	p := loaded(t, c, nil)
+	key(p, "s")
+	for _, w := range []int{60, 70} {
+		out := ansi.Strip(p.View(w, 15))
+		flagged := false
+		for _, l := range strings.Split(out, "\n") {
+			flagged = flagged || (strings.HasPrefix(l, "  "+c.OSDs[0].Name+" ") && strings.Contains(l, "noout"))
+		}
+		if !flagged || !strings.Contains(out, c.OSDs[0].Host+" (1)") {
+			t.Errorf("at %d columns the OSD flag or the host is lost:\n%s", w, out)
+		}
+	}
+}
