@@ -813,7 +813,13 @@ func (sim *cephSim) osdList() []map[string]any {
 			"crush_weight": float64(o.bytes) / (1 << 40), "depth": 2, "exists": 1, "status": status,
 			"reweight": m["weight"], "primary_affinity": 1.0, "name": fmt.Sprintf("osd.%d", o.id)}
 		m["host"] = map[string]any{"id": sim.hostBucketID(o.host), "name": o.host, "type": "host", "type_id": 1}
-		m["stats"] = map[string]any{"op_w": 0.0, "op_r": 0.0, "numpg": numPG, "stat_bytes": o.bytes, "stat_bytes_used": sim.osdUsed(o)}
+		bytes, used := o.bytes, sim.osdUsed(o)
+		if !sim.up(o) && !o.in {
+			// A down OSD that is out holds no PGs and reports no stats
+			// (as in the recorded 04_warn_osd_out state).
+			numPG, bytes, used = 0, 0, 0
+		}
+		m["stats"] = map[string]any{"op_w": 0.0, "op_r": 0.0, "numpg": numPG, "stat_bytes": bytes, "stat_bytes_used": used}
 		m["operational_status"] = "unmanaged"
 		out = append(out, m)
 	}

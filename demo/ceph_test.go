@@ -123,6 +123,32 @@ func TestCephFollowsTheStory(t *testing.T) {
 	if strings.Contains(h, "OSD_DOWN") {
 		t.Fatalf("down+out OSDs still reported: %s", h)
 	}
+	// Down and out: no PGs, no stats (like the recorded 04_warn_osd_out).
+	_, list := cephDo(t, c, "GET", "/api/osd", tok, "", true)
+	var osds []struct {
+		ID    int `json:"id"`
+		Up    int `json:"up"`
+		In    int `json:"in"`
+		Stats struct {
+			NumPG     int   `json:"numpg"`
+			StatBytes int64 `json:"stat_bytes"`
+		} `json:"stats"`
+	}
+	if err := json.Unmarshal([]byte(list), &osds); err != nil {
+		t.Fatal(err)
+	}
+	outs := 0
+	for _, o := range osds {
+		if o.Up == 0 && o.In == 0 {
+			outs++
+			if o.Stats.NumPG != 0 || o.Stats.StatBytes != 0 {
+				t.Errorf("osd.%d is down and out but reports %d PGs, %d bytes", o.ID, o.Stats.NumPG, o.Stats.StatBytes)
+			}
+		}
+	}
+	if outs != 2 {
+		t.Fatalf("%d OSDs down and out, want compute04's 2", outs)
+	}
 	_, sum := cephDo(t, c, "GET", "/api/summary", tok, "", true)
 	if !strings.Contains(sum, "Global Recovery Event") {
 		t.Fatalf("no recovery progress: %s", sum)
