@@ -380,7 +380,6 @@ func (s *lokiSim) eventLines(w *simWorld, from, to int64) []evLine {
 				}
 			}
 			end = min(end, to)
-			req := "req-" + uuidFrom(h)
 			add(t0+2*int64(time.Second)+137e6, "control01", "rabbitmq", "error", fmt.Sprintf("%s+00:00 [error] <0.%d.0> closing AMQP connection <0.%d.0> (%s:41234 -> 10.0.0.11:5672 - nova-compute:7:%s): missed heartbeats from client, timeout: 60s",
 				time.Unix(0, t0+2*int64(time.Second)+137e6).UTC().Format("2006-01-02 15:04:05.000000"), 5000+h%999, 5000+h%999, ip, uuidFrom(h^1)))
 			add(t0+3*int64(time.Second)+411e6, "control02", "mariadb", "warn", fmt.Sprintf("%s %d [Warning] Aborted connection %d to db: 'nova' user: 'nova' host: '%s' (Lost connection to client)",
@@ -396,9 +395,12 @@ func (s *lokiSim) eventLines(w *simWorld, from, to int64) []evLine {
 				k := (t - first) / int64(10*time.Second)
 				ctl := fmt.Sprintf("control%02d", 1+k%3)
 				el := float64(t-t0) / 1e9
+				// Each period one scheduling request meets the dead host: the
+				// scheduler's warning and the conductor's error share its ID.
+				req := "req-" + uuidFrom(h^uint64(k))
 				add(t+int64(113e6), ctl, "nova_scheduler", "warn", oslo(t+113e6, 9, "warn", "nova.servicegroup.drivers.db", reqCtx(req, "-", "-"),
 					fmt.Sprintf("Seems service nova-compute on host %s is down. Last heartbeat was %s. Elapsed time is %.3f", e.Host, hb, el)))
-				add(t+int64(517e6), ctl, "nova_conductor", "error", oslo(t+517e6, 11, "error", "nova.conductor.manager", reqCtx("req-"+uuidFrom(h^uint64(k)), "-", "-"),
+				add(t+int64(517e6), ctl, "nova_conductor", "error", oslo(t+517e6, 11, "error", "nova.conductor.manager", reqCtx(req, "-", "-"),
 					fmt.Sprintf("Lost connection to nova-compute on %s (%s): MessagingTimeout: Timed out waiting for a reply to message ID %016x", e.Host, ip, mix(h^uint64(k)))))
 				if k%2 == 0 {
 					add(t+int64(801e6), "control01", "neutron_server", "warn", oslo(t+801e6, 23, "warn", "neutron.db.agents_db", "[-]",
