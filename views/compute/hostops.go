@@ -699,8 +699,11 @@ func (r *hostRun) view(width, height int, now time.Time, th *themes.Theme) []str
 	case !r.ended.IsZero():
 		state = "finished (esc closes)"
 	}
-	head := fmt.Sprintf("%s %s: %d/%d done · %d ok · %d failed · %d in progress · %s",
-		strings.ToUpper(r.verb), r.host, finished, total, ok, failed, running, state)
+	head := fmt.Sprintf("%s %s: %d/%d done · %d ok · %d failed", strings.ToUpper(r.verb), r.host, finished, total, ok, failed)
+	if n := finished - ok - failed; n > 0 {
+		head += fmt.Sprintf(" · %d not moved", n) // the counts add up to "done"
+	}
+	head += fmt.Sprintf(" · %d in progress · %s", running, state)
 	if r.note != "" {
 		head += " · " + r.note
 	}

@@ -351,6 +351,9 @@ func TestDrainHost(t *testing.T) {
 		t.Fatalf("confirm resize called %d times: %v", confirms, ops.calls)
 	}
 	golden(t, "drain-done-100x16", p.View(100, 16))
+	if v := ansi.Strip(p.View(100, 16)); !strings.Contains(v, "5/5 done · 3 ok · 1 failed · 1 not moved") {
+		t.Fatalf("progress head does not account for every instance:\n%s", v)
+	}
 }
 
 // Nova refusing because the source host is still up stops the run: the
