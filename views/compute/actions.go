@@ -18,7 +18,7 @@ func (p *Pane) serviceAction(verb string, h *host, reason string) pane.Action {
 	if h.hv != nil {
 		vms = h.hv.RunningVMs
 	}
-	checks := []string{fmt.Sprintf("nova-compute on %s: state %s · %s · forced down %v", name, orDash(state), orDash(admin), forced)}
+	checks := serviceChecks(name, state, admin, forced)
 	if vms >= 0 {
 		checks = append(checks, fmt.Sprintf("%d instances on the host", vms))
 	}
@@ -86,4 +86,14 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// serviceChecks describes the service in two short lines: a confirmation
+// dialog is about 70 cells wide and cut the forced-down state off when a
+// disable reason was long.
+func serviceChecks(name, state, admin string, forced bool) []string {
+	return []string{
+		fmt.Sprintf("nova-compute on %s: state %s · forced down %v", name, orDash(state), forced),
+		"  admin " + orDash(admin),
+	}
 }

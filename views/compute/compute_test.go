@@ -410,3 +410,25 @@ func TestHeartbeatAgesBetweenRefreshes(t *testing.T) {
 		t.Fatalf("BEAT %q after 5 s without an answer from Nova, want 8s", b)
 	}
 }
+
+// The service state and the forced-down flag fit a confirmation dialog
+// (about 70 cells) even with a long disable reason.
+func TestServiceChecksFitTheDialog(t *testing.T) {
+	src := fixture()
+	for i := range src.svcs {
+		if src.svcs[i].Host == "compute04" {
+			src.svcs[i].DisabledReason = "power loss in rack B3, PDU replaced, waiting for DC ops (INC-4242)"
+		}
+	}
+	p, _ := newPane(src)
+	drive(p, p.Init())
+	p.SetFilter("host:compute04")
+	a := actionOf(t, press(p, "F"))
+	head := a.Checks[0]
+	if !strings.Contains(head, "forced down true") || ansi.StringWidth(head) > 70 {
+		t.Fatalf("first check %q (%d cells)", head, ansi.StringWidth(head))
+	}
+	if !strings.Contains(strings.Join(a.Checks, "\n"), "INC-4242") {
+		t.Fatalf("reason lost: %q", a.Checks)
+	}
+}

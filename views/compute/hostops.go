@@ -216,7 +216,7 @@ func (p *Pane) evacuateAction(h *host, ss []openstack.Server, flavors []openstac
 	svcDown := h.svc != nil && strings.EqualFold(h.svc.State, "down")
 	forced := h.svc != nil && h.svc.ForcedDown
 	isDisabled := disabled(h)
-	checks := []string{fmt.Sprintf("nova-compute on %s: state %s · %s · forced down %v", name, orDash(stateOf(h)), orDash(adminOf(h)), forced)}
+	checks := serviceChecks(name, stateOf(h), adminOf(h), forced)
 	needsForce := !forced
 	if !svcDown && !forced {
 		checks = append(checks, "⚠ service is UP: Nova refuses to evacuate an up host;",
