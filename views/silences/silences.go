@@ -42,6 +42,7 @@ type Pane struct {
 
 	hideExpired bool
 	filterText  string
+	selectID    string // a silence just created: select it once listed
 	query       filter.Query
 
 	form *Form
@@ -177,6 +178,9 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			p.form.SetAlerts(p.alerts)
 		}
 		p.apply()
+		if p.selectID != "" && p.tbl.SelectKey(p.selectID) {
+			p.selectID = ""
+		}
 		return p, nil
 	case pane.TickMsg:
 		if !p.loading && p.ctx.Now().Sub(p.lastAttempt) >= p.ctx.Refresh {
@@ -185,6 +189,12 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		return p, nil
 	case pane.ActionDoneMsg:
 		if strings.HasPrefix(m.Name, "silence-") {
+			if m.Name == "silence-create" && m.Err == nil {
+				// Show the new silence once it is listed ("silence <id> created on ...").
+				if f := strings.Fields(m.Result); len(f) > 1 && f[0] == "silence" {
+					p.selectID = f[1]
+				}
+			}
 			p.loading = false // a refresh may be running; start a fresh one after the change
 			return p, p.load()
 		}

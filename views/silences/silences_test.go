@@ -360,3 +360,35 @@ func TestParseWhenAndDurations(t *testing.T) {
 		t.Error("Until")
 	}
 }
+
+// After creating a silence, the cursor (and the detail below the table)
+// is on the new silence, not on whatever row it was before.
+func TestNewSilenceIsSelectedOnceListed(t *testing.T) {
+	src := fixtureSource(t)
+	p := loaded(t, src)
+	press(p, "G")
+	before, _ := p.tbl.Selected()
+	press(p, "n")
+	typeText(p, `host="compute09"`)
+	press(p, "tab", "tab", "tab") // starts, duration, comment
+	typeText(p, "maintenance CHG-1")
+	ra, ok := run(press(p, "enter")).(pane.RunActionMsg)
+	if !ok {
+		t.Fatal("no action")
+	}
+	res, err := ra.Action.Run(context.Background(), func(pane.Progress) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := src.created[0]
+	const id = "11111111-2222-4333-8444-555555555555"
+	src.mu.Lock()
+	src.silences = append(src.silences, alertmanager.Silence{ID: id, Matchers: c.Matchers, StartsAt: c.StartsAt, EndsAt: c.EndsAt,
+		CreatedBy: c.CreatedBy, Comment: c.Comment, Status: alertmanager.SilenceStatus{State: "active"}})
+	src.mu.Unlock()
+	_, cmd := p.Update(pane.ActionDoneMsg{Name: ra.Action.Name, Target: ra.Action.Target, Result: res})
+	p.Update(run(cmd))
+	if r, ok := p.tbl.Selected(); !ok || r.Key != id || r.Key == before.Key {
+		t.Fatalf("selected %q after creating %s", r.Key, id)
+	}
+}
