@@ -220,6 +220,9 @@ func (p *Pane) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	k := msg.String()
+	if p.tbl.HandleKey(p.is, k) {
+		return nil
+	}
 	switch {
 	case p.is(k, "silences.new"):
 		p.form = NewForm("New silence (maintenance window)", p.prefill(), p.author, p.ctx.Now, p.alerts)
@@ -242,24 +245,6 @@ func (p *Pane) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case p.is(k, "global.refresh"):
 		return p.load()
-	case p.is(k, "table.down"):
-		p.tbl.Move(1)
-	case p.is(k, "table.up"):
-		p.tbl.Move(-1)
-	case p.is(k, "table.page_down"):
-		p.tbl.Page(1)
-	case p.is(k, "table.page_up"):
-		p.tbl.Page(-1)
-	case p.is(k, "table.top"):
-		p.tbl.Top()
-	case p.is(k, "table.bottom"):
-		p.tbl.Bottom()
-	case p.is(k, "table.sort_next"):
-		p.tbl.SortNext(1)
-	case p.is(k, "table.sort_prev"):
-		p.tbl.SortNext(-1)
-	case p.is(k, "table.sort_reverse"):
-		p.tbl.ReverseSort()
 	}
 	return nil
 }
@@ -532,7 +517,7 @@ func (p *Pane) details(width, height int, th *themes.Theme) string {
 		safe.Fit("matchers "+s.Matchers.String(), width),
 		safe.Fit(fmt.Sprintf("from %s to %s  by %s", s.StartsAt.In(loc).Format("2006-01-02 15:04"), s.EndsAt.In(loc).Format("2006-01-02 15:04"), s.CreatedBy), width),
 		safe.Fit("comment "+s.Comment, width),
-		safe.Fit(fmt.Sprintf("hits %d now: %s", len(hits), strings.Join(names, " ")), width),
+		safe.Fit(strings.TrimSuffix(fmt.Sprintf("hits %d now: %s", len(hits), strings.Join(names, " ")), ": "), width),
 	}
 	if len(lines) > height {
 		lines = lines[:height]

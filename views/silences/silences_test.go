@@ -392,3 +392,23 @@ func TestNewSilenceIsSelectedOnceListed(t *testing.T) {
 		t.Fatalf("selected %q after creating %s", r.Key, id)
 	}
 }
+
+// A silence that silences nothing says so without a dangling colon.
+func TestZeroHitsLine(t *testing.T) {
+	p := loaded(t, fixtureSource(t))
+	seen := false
+	for _, r := range p.tbl.Rows() {
+		p.tbl.SelectKey(r.Key)
+		for _, l := range strings.Split(ansi.Strip(p.View(120, 30)), "\n") {
+			if strings.HasPrefix(l, "hits 0 now") {
+				seen = true
+				if strings.TrimSpace(l) != "hits 0 now" {
+					t.Fatalf("zero-hit line %q", l)
+				}
+			}
+		}
+	}
+	if !seen {
+		t.Fatal("no silence with 0 hits in the fixture")
+	}
+}
