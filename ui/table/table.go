@@ -354,33 +354,28 @@ func Bar(frac float64, w int) string {
 	return strings.Repeat("█", n) + strings.Repeat("░", bw-n) + " " + pct
 }
 
-// Keys is the part of the keymap the table needs.
-type Keys interface {
-	Is(key, action string) bool
-}
-
 // HandleKey applies the shared "table" bindings (movement, paging, sort)
 // and reports whether key was one of them, so every list pane moves and
 // sorts the same way without repeating the switch.
-func (m *Model) HandleKey(km Keys, key string) bool {
+func (m *Model) HandleKey(is func(key, action string) bool, key string) bool {
 	switch {
-	case km.Is(key, "table.down"):
+	case is(key, "table.down"):
 		m.Move(1)
-	case km.Is(key, "table.up"):
+	case is(key, "table.up"):
 		m.Move(-1)
-	case km.Is(key, "table.page_down"):
+	case is(key, "table.page_down"):
 		m.Page(1)
-	case km.Is(key, "table.page_up"):
+	case is(key, "table.page_up"):
 		m.Page(-1)
-	case km.Is(key, "table.top"):
+	case is(key, "table.top"):
 		m.Top()
-	case km.Is(key, "table.bottom"):
+	case is(key, "table.bottom"):
 		m.Bottom()
-	case km.Is(key, "table.sort_next"):
+	case is(key, "table.sort_next"):
 		m.SortNext(1)
-	case km.Is(key, "table.sort_prev"):
+	case is(key, "table.sort_prev"):
 		m.SortNext(-1)
-	case km.Is(key, "table.sort_reverse"):
+	case is(key, "table.sort_reverse"):
 		m.ReverseSort()
 	default:
 		return false

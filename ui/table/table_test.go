@@ -81,18 +81,18 @@ func TestHandleKey(t *testing.T) {
 	m := New(Column{Title: "NAME"}, Column{Title: "N", Width: 3})
 	m.SetRows(rows(100))
 	km := fakeKeys{"table.down": "j", "table.bottom": "G", "table.sort_next": ">", "table.sort_reverse": "~"}
-	if !m.HandleKey(km, "j") || m.Cursor() != 1 {
+	if !m.HandleKey(km.Is, "j") || m.Cursor() != 1 {
 		t.Fatal("down")
 	}
-	if !m.HandleKey(km, "G") || m.Cursor() != 99 {
+	if !m.HandleKey(km.Is, "G") || m.Cursor() != 99 {
 		t.Fatal("bottom")
 	}
-	m.HandleKey(km, ">")
-	m.HandleKey(km, "~")
+	m.HandleKey(km.Is, ">")
+	m.HandleKey(km.Is, "~")
 	if c, desc := m.SortState(); c != 0 || !desc || m.Rows()[0].Key != "99" {
 		t.Fatalf("sort %d %v %s", c, desc, m.Rows()[0].Key)
 	}
-	if m.HandleKey(km, "x") {
+	if m.HandleKey(km.Is, "x") {
 		t.Fatal("unknown key handled")
 	}
 }

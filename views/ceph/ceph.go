@@ -267,6 +267,9 @@ func (p *Pane) is(key, action string) bool {
 
 func (p *Pane) key(k string) tea.Cmd {
 	t := p.current()
+	if t.HandleKey(p.is, k) {
+		return nil
+	}
 	switch {
 	case p.is(k, "ceph.next_section"):
 		p.section = (p.section + 1) % numSections
@@ -276,24 +279,6 @@ func (p *Pane) key(k string) tea.Cmd {
 		p.expandAll = !p.expandAll
 		p.expanded = map[string]bool{}
 		p.rebuild()
-	case p.is(k, "table.down"):
-		t.Move(1)
-	case p.is(k, "table.up"):
-		t.Move(-1)
-	case p.is(k, "table.page_down"):
-		t.Page(1)
-	case p.is(k, "table.page_up"):
-		t.Page(-1)
-	case p.is(k, "table.top"):
-		t.Top()
-	case p.is(k, "table.bottom"):
-		t.Bottom()
-	case p.is(k, "table.sort_next"):
-		t.SortNext(1)
-	case p.is(k, "table.sort_prev"):
-		t.SortNext(-1)
-	case p.is(k, "table.sort_reverse"):
-		t.ReverseSort()
 	case p.is(k, "table.copy"):
 		if r, ok := t.Selected(); ok {
 			text := copyText(r.Key)

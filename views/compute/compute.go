@@ -233,25 +233,10 @@ func (p *Pane) key(msg tea.KeyPressMsg) tea.Cmd {
 		return p.prompt.Key(msg)
 	}
 	k := msg.String()
+	if p.tbl.HandleKey(p.is, k) {
+		return nil
+	}
 	switch {
-	case p.is(k, "table.down"):
-		p.tbl.Move(1)
-	case p.is(k, "table.up"):
-		p.tbl.Move(-1)
-	case p.is(k, "table.page_down"):
-		p.tbl.Page(1)
-	case p.is(k, "table.page_up"):
-		p.tbl.Page(-1)
-	case p.is(k, "table.top"):
-		p.tbl.Top()
-	case p.is(k, "table.bottom"):
-		p.tbl.Bottom()
-	case p.is(k, "table.sort_next"):
-		p.tbl.SortNext(1)
-	case p.is(k, "table.sort_prev"):
-		p.tbl.SortNext(-1)
-	case p.is(k, "table.sort_reverse"):
-		p.tbl.ReverseSort()
 	case p.is(k, "global.refresh"):
 		return p.load()
 	}

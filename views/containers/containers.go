@@ -266,7 +266,7 @@ func (p *Pane) key(k tea.KeyPressMsg) tea.Cmd {
 	if _, ok := km.Lookup(s, "table"); ok {
 		p.touched = true
 	}
-	if p.tbl.HandleKey(km, s) {
+	if p.tbl.HandleKey(km.Is, s) {
 		return nil
 	}
 	switch {

@@ -386,25 +386,10 @@ func (p *Pane) key(msg tea.KeyPressMsg) tea.Cmd {
 	if p.detail != nil {
 		return p.detail.key(p, k)
 	}
+	if p.tbl.HandleKey(p.is, k) {
+		return nil
+	}
 	switch {
-	case p.is(k, "table.down"):
-		p.tbl.Move(1)
-	case p.is(k, "table.up"):
-		p.tbl.Move(-1)
-	case p.is(k, "table.page_down"):
-		p.tbl.Page(1)
-	case p.is(k, "table.page_up"):
-		p.tbl.Page(-1)
-	case p.is(k, "table.top"):
-		p.tbl.Top()
-	case p.is(k, "table.bottom"):
-		p.tbl.Bottom()
-	case p.is(k, "table.sort_next"):
-		p.tbl.SortNext(1)
-	case p.is(k, "table.sort_prev"):
-		p.tbl.SortNext(-1)
-	case p.is(k, "table.sort_reverse"):
-		p.tbl.ReverseSort()
 	case p.is(k, "table.open"):
 		if s, ok := p.current(); ok {
 			p.detail = &detail{id: s.ID}
