@@ -460,7 +460,7 @@ func (p *Pane) rebuild() {
 			msg := "✗ " + st.err.Error()
 			if !st.updated.IsZero() {
 				// The rows below are what the host said last, not now.
-				msg = fmt.Sprintf("✗ unreachable (its rows are %s old): %s", pane.Age(now.Sub(st.updated)), st.err.Error())
+				msg = fmt.Sprintf("✗ unreachable, data %s old: %s", pane.Age(now.Sub(st.updated)), st.err.Error())
 			}
 			rows = append(rows, table.Row{Key: h + "/", Role: themes.Crit, Cells: []table.Cell{
 				table.C(h), table.C(msg), table.C(""), table.C(""), table.C("UNREACH"), table.C(""), table.C(""), table.C("")}})
@@ -560,7 +560,7 @@ func (p *Pane) View(w, h int) string {
 		line += "  " + th.Render(themes.Crit, fmt.Sprintf("%d need attention", bad))
 	}
 	if unreach > 0 {
-		line += "  " + th.Render(themes.Crit, fmt.Sprintf("✗ %d host(s) unreachable", unreach))
+		line += "  " + th.Render(themes.Crit, fmt.Sprintf("✗ %d unreachable", unreach))
 	}
 	if p.problems {
 		line += th.Render(themes.Warn, "  [problems only]")

@@ -239,7 +239,7 @@ func TestUnreachableHostRowsAreStaleNotHealthy(t *testing.T) {
 			t.Fatalf("unreachable host's container shown as live: %q", l)
 		}
 	}
-	if !strings.Contains(out, "4m old") || !strings.Contains(out, "2 host(s) unreachable") {
+	if !strings.Contains(out, "4m old") || !strings.Contains(out, "✗ 2 unreachable") {
 		t.Fatalf("stale rows not explained:\n%s", out)
 	}
 	if st := p.Status(); !st.Updated.Equal(clock) {
