@@ -51,12 +51,13 @@ func (m *Model) dialogKey(k tea.KeyPressMsg) tea.Cmd {
 	case s == "ctrl+c":
 		_, cmd := m.quit()
 		return cmd
-	case s == "esc" || (d.action.Confirm == "" && (s == "n" || s == "N")):
+	case s == "esc" || (d.action.Confirm == "" && (s == "n" || s == "N" || s == "enter")):
+		// [y/N]: enter takes the default, which is no.
 		m.record(audit.Entry{Action: d.action.Name, Target: d.action.Target, Outcome: "cancelled", Details: d.action.Details})
 		m.dialog, m.mode = nil, modeNormal
 		m.showToast(themes.Info, d.action.Name+" cancelled")
 		return nil
-	case s == "enter" || (d.action.Confirm == "" && (s == "y" || s == "Y")):
+	case (d.action.Confirm != "" && s == "enter") || (d.action.Confirm == "" && (s == "y" || s == "Y")):
 		if d.action.Confirm != "" && d.input.Text != d.action.Confirm {
 			d.err = fmt.Sprintf("type %q exactly to confirm", d.action.Confirm)
 			return nil

@@ -242,7 +242,7 @@ func (m *Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		case s == "ctrl+c":
 			return m.quit()
 		default:
-			m.mode = modeNormal
+			return m.closeOverlay(k)
 		}
 		return m, nil
 	case modeAudit:
@@ -254,7 +254,7 @@ func (m *Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		case s == "ctrl+c":
 			return m.quit()
 		default:
-			m.mode = modeNormal
+			return m.closeOverlay(k)
 		}
 		return m, nil
 	}
@@ -310,6 +310,18 @@ func (m *Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m, m.updateActive(k)
 }
 
+// closeOverlay closes help or the audit view. The closing key is not lost:
+// anything but esc, q or ? goes on to do its normal job (":" starts a command).
+func (m *Model) closeOverlay(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	m.mode = modeNormal
+	s := k.String()
+	km := m.o.Ctx.Keys
+	if km.Is(s, "global.back") || km.Is(s, "global.quit") || km.Is(s, "global.help") {
+		return m, nil
+	}
+	return m.key(k)
+}
+
 func (m *Model) quit() (tea.Model, tea.Cmd) {
 	for _, r := range m.runs {
 		r.cancel()
@@ -353,10 +365,10 @@ func (m *Model) back() tea.Cmd {
 		}
 		return nil
 	}
-	if m.filters[m.active] != "" {
-		m.filters[m.active] = ""
-		m.cur().SetFilter("")
-	}
+	// Nothing to go back to: clear the pane's filter, including one a
+	// pivot set inside the pane (the shell does not see those).
+	m.filters[m.active] = ""
+	m.cur().SetFilter("")
 	return nil
 }
 

@@ -310,3 +310,52 @@ func TestAuditOverlay(t *testing.T) {
 		t.Fatalf("audit overlay:\n%s", out)
 	}
 }
+
+func TestYesNoDialogEnterMeansNo(t *testing.T) {
+	e := newEnv(t, false)
+	e.one.action.Confirm, e.one.action.ConfirmYes = "", true
+	e.press("R", "enter")
+	if e.ran != 0 || e.m.mode != modeNormal {
+		t.Fatal("enter confirmed a [y/N] dialog")
+	}
+	e.press("R", "y")
+	if e.ran != 1 {
+		t.Fatal("y did not confirm")
+	}
+}
+
+func TestDialogOnSmallPaneKeepsTheQuestion(t *testing.T) {
+	e := newEnv(t, false)
+	var checks []string
+	for i := 0; i < 30; i++ {
+		checks = append(checks, "pre-check line that is long enough to need wrapping on a sixty column tmux pane")
+	}
+	e.one.action.Checks = checks
+	e.m.Update(tea.WindowSizeMsg{Width: 60, Height: 15})
+	e.press("R")
+	out := ansi.Strip(e.m.Render())
+	if !strings.Contains(out, `Type "vm1" to confirm`) || !strings.Contains(out, "more line(s)") {
+		t.Fatalf("question off screen:\n%s", out)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if ansi.StringWidth(l) > 60 {
+			t.Fatalf("line over 60: %q", l)
+		}
+	}
+}
+
+func TestEscClearsAPivotFilterAndOverlaysPassKeysOn(t *testing.T) {
+	e := newEnv(t, false)
+	e.press("p") // pivot into two (a Pivoter: it holds the filter itself)
+	e.two.filter = "host:compute04"
+	e.press("esc") // back to one: the history is empty now
+	e.m.Activate(1)
+	e.press("esc")
+	if e.two.filter != "" {
+		t.Fatalf("esc left the pivot filter: %q", e.two.filter)
+	}
+	e.press("?", ":")
+	if e.m.mode != modeCommand {
+		t.Fatal("the key that closed help was lost")
+	}
+}

@@ -48,7 +48,7 @@ func (m *Model) Render() string {
 	}
 	bl := strings.Split(body, "\n")
 	if m.mode == modeDialog && m.dialog != nil {
-		bl = overlay(bl, m.dialogView(w), w, bodyH)
+		bl = overlay(bl, m.dialogView(w, bodyH), w, bodyH)
 	}
 	for i := 0; i < bodyH; i++ {
 		if i < len(bl) {
@@ -142,11 +142,19 @@ func (m *Model) tabs(w int) string {
 		}
 	}
 	s := strings.Join(parts[start:end], "")
+	hiddenErr := func(from, to int) string {
+		for i := from; i < to; i++ {
+			if m.o.Panes[i].Pane.Status().Err != nil {
+				return m.th.Render(themes.Crit, "!")
+			}
+		}
+		return ""
+	}
 	if start > 0 {
-		s = "‹" + s
+		s = hiddenErr(0, start) + "‹" + s
 	}
 	if end < len(parts) {
-		s += "›"
+		s += "›" + hiddenErr(end, len(parts))
 	}
 	return fit(s, w)
 }
@@ -264,7 +272,8 @@ func (m *Model) helpView(w, h int) string {
 		groups = append(groups, p.KeyGroups()...)
 	}
 	groups = append(groups, "global")
-	const colW = 40
+	ncols := max(w/40, 1)
+	colW := w / ncols
 	var items []string
 	for _, g := range groups {
 		bs := km.Group(g)
@@ -284,12 +293,23 @@ func (m *Model) helpView(w, h int) string {
 				}
 			}
 			k := safe.Pad(km.KeysText(b.Action), 12)
-			items = append(items, m.th.Render(themes.Key, k)+" "+safe.Text(b.Help)+m.th.Render(themes.Muted, mark))
+			// Long descriptions wrap under themselves instead of losing
+			// their end (and the * that says an action changes the cloud).
+			desc := wrap(safe.Text(b.Help)+mark, max(colW-14, 10))
+			for i, d := range desc {
+				if i == len(desc)-1 && mark != "" && strings.HasSuffix(d, mark) {
+					d = strings.TrimSuffix(d, mark) + m.th.Render(themes.Muted, mark)
+				}
+				if i == 0 {
+					items = append(items, m.th.Render(themes.Key, k)+" "+d)
+				} else {
+					items = append(items, strings.Repeat(" ", 13)+d)
+				}
+			}
 		}
 	}
 	title := m.th.Render(themes.Title, "Keys") + m.th.Render(themes.Muted, "  * changes the cloud · any key closes · j/k scroll")
 	rows := max(h-1, 1)
-	ncols := max(w/colW, 1)
 	if m.helpTop > len(items)-rows*ncols {
 		m.helpTop = max(len(items)-rows*ncols, 0)
 	}
@@ -340,29 +360,39 @@ func (m *Model) auditPath() string {
 	return m.o.Audit.Path()
 }
 
-func (m *Model) dialogView(w int) []string {
+func (m *Model) dialogView(w, h int) []string {
 	d := m.dialog
 	a := d.action
-	inner := min(w-4, 72)
-	var lines []string
-	add := func(s string) { lines = append(lines, s) }
-	add(m.th.Render(themes.Title, safe.Fit("Confirm: "+a.Name+" "+a.Target, inner)))
-	add("")
+	inner := max(min(w-4, 90), 10)
+	var head, checks, tail []string
+	head = append(head, m.th.Render(themes.Title, safe.Fit("Confirm: "+a.Name+" "+a.Target, inner)), "")
 	for _, c := range a.Checks {
-		add(safe.Fit(c, inner))
+		for _, l := range wrap(safe.Text(c), inner) {
+			checks = append(checks, l)
+		}
 	}
-	if len(a.Checks) > 0 {
-		add("")
+	if len(checks) > 0 {
+		checks = append(checks, "")
 	}
 	if a.Confirm != "" {
-		add(safe.Fit(fmt.Sprintf("Type %q to confirm, esc to cancel:", a.Confirm), inner))
-		add("> " + fit(d.input.View(m.th), inner-2))
+		tail = append(tail, safe.Fit(fmt.Sprintf("Type %q to confirm, esc to cancel:", a.Confirm), inner))
+		tail = append(tail, "> "+fit(d.input.View(m.th), inner-2))
 	} else {
-		add("Proceed? [y/N]")
+		tail = append(tail, "Proceed? [y/N]")
 	}
 	if d.err != "" {
-		add(m.th.Render(themes.Crit, safe.Fit(d.err, inner)))
+		tail = append(tail, m.th.Render(themes.Crit, safe.Fit(d.err, inner)))
 	}
+	// Small panes: the pre-checks give way first; the question always shows.
+	if room := h - 2 - len(head) - len(tail); len(checks) > room {
+		keep := max(room-1, 0)
+		cut := len(checks) - keep
+		checks = append(checks[:keep:keep], m.th.Render(themes.Muted, fmt.Sprintf("… %d more line(s): widen the pane to read them", cut)))
+		if room <= 0 {
+			checks = nil
+		}
+	}
+	lines := append(append(head, checks...), tail...)
 	return box(lines, inner, m.th)
 }
 

@@ -163,7 +163,10 @@ func (m *Model) sort() {
 	slices.SortStableFunc(m.rows, func(a, b Row) int {
 		r := compareCells(cellAt(a, c), cellAt(b, c))
 		if desc {
-			return -r
+			r = -r
+		}
+		if r == 0 { // ties in key order, so equal rows never shuffle between refreshes
+			r = strings.Compare(a.Key, b.Key)
 		}
 		return r
 	})
