@@ -69,6 +69,7 @@ const (
 type crumb struct {
 	pane   int
 	filter string
+	state  any // pane.Memento state, when the pane keeps one
 }
 
 type toast struct {
@@ -343,7 +344,11 @@ func (m *Model) switchTo(i int, remember bool) tea.Cmd {
 }
 
 func (m *Model) pushCrumb() {
-	m.history = append(m.history, crumb{pane: m.active, filter: m.filters[m.active]})
+	c := crumb{pane: m.active, filter: m.filters[m.active]}
+	if mm, ok := m.cur().(pane.Memento); ok {
+		c.state = mm.Save()
+	}
+	m.history = append(m.history, c)
 	if len(m.history) > 50 {
 		m.history = m.history[1:]
 	}
@@ -362,6 +367,9 @@ func (m *Model) back() tea.Cmd {
 		if m.filters[c.pane] != c.filter {
 			m.filters[c.pane] = c.filter
 			m.o.Panes[c.pane].Pane.SetFilter(c.filter)
+		}
+		if mm, ok := m.cur().(pane.Memento); ok && c.state != nil {
+			return mm.Restore(c.state)
 		}
 		return nil
 	}

@@ -359,3 +359,35 @@ func TestEscClearsAPivotFilterAndOverlaysPassKeysOn(t *testing.T) {
 		t.Fatal("the key that closed help was lost")
 	}
 }
+
+// memPane is a pane whose pivots change inner state (like the logs query).
+type memPane struct {
+	fakePane
+	query string
+}
+
+func (m *memPane) Pivot(q string) tea.Cmd { m.query = q; return nil }
+func (m *memPane) Save() any              { return m.query }
+func (m *memPane) Restore(s any) tea.Cmd  { m.query = s.(string); return nil }
+func (m *memPane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
+	if k, ok := msg.(tea.KeyPressMsg); ok && k.String() == "p" {
+		return m, pane.Pivot("mem", "req:req-1")
+	}
+	return m, nil
+}
+
+func TestEscRestoresStateAPivotReplaced(t *testing.T) {
+	e := newEnv(t, false)
+	mp := &memPane{fakePane: fakePane{id: "mem", ctx: e.one.ctx}, query: `{host="compute04"}`}
+	e.m.o.Panes = append(e.m.o.Panes, Entry{ID: "mem", Title: "Mem", Pane: mp})
+	e.m.filters = append(e.m.filters, "")
+	e.m.Activate(2)
+	e.press("p") // a pivot inside the same pane
+	if mp.query != "req:req-1" {
+		t.Fatalf("pivot: %q", mp.query)
+	}
+	e.press("esc")
+	if mp.query != `{host="compute04"}` || e.m.active != 2 {
+		t.Fatalf("esc did not restore the replaced query: %q", mp.query)
+	}
+}

@@ -192,3 +192,11 @@ func DataAge(d time.Duration) string {
 	}
 	return Age(d)
 }
+
+// Memento is implemented by panes whose pivots change inner state the
+// shell cannot see (the logs pane's query). The shell saves it in the
+// breadcrumb before leaving and restores it when esc comes back.
+type Memento interface {
+	Save() any
+	Restore(state any) tea.Cmd
+}
