@@ -12,7 +12,5 @@ func init() {
 		Binding{Action: "containers.agents", Keys: []string{"a"}, Help: "pivot: this host's agents", Group: "containers"},
 		Binding{Action: "containers.compute", Keys: []string{"c"}, Help: "pivot: this host in compute", Group: "containers"},
 		Binding{Action: "containers.loki", Keys: []string{"L"}, Help: "pivot: this container's logs in Loki", Group: "containers"},
-		Binding{Action: "containers.follow", Keys: []string{"f"}, Help: "log view: follow / pause", Group: "containers"},
-		Binding{Action: "containers.wrap", Keys: []string{"w"}, Help: "log view: wrap lines", Group: "containers"},
 	)
 }

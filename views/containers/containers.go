@@ -88,6 +88,9 @@ func New(ctx pane.Context, src Source) *Pane {
 func (p *Pane) ID() string    { return "containers" }
 func (p *Pane) Title() string { return "Containers" }
 func (p *Pane) KeyGroups() []string {
+	if p.logs != nil { // the log view answers the Loki pane's keys
+		return []string{"logs", "table"}
+	}
 	return []string{"containers", "table"}
 }
 func (p *Pane) Capturing() bool { return false }

@@ -278,3 +278,25 @@ func TestUnreachableHostRowPivots(t *testing.T) {
 		}
 	}
 }
+
+func TestLogViewAnswersTheLogsPaneKeys(t *testing.T) {
+	p, _ := newPane(t)
+	p.tbl.SelectKey("compute01/nova_compute")
+	_, cmd := p.Update(key("enter"))
+	drain(t, p, cmd)
+	if g := p.KeyGroups(); g[0] != "logs" {
+		t.Fatalf("log view key groups %v", g)
+	}
+	p.Update(key("f")) // logs.follow: pause
+	if out := ansi.Strip(p.View(100, 10)); !strings.Contains(out, "paused") {
+		t.Fatalf("f did not pause:\n%s", out)
+	}
+	p.Update(key("t")) // logs.timestamps
+	if out := ansi.Strip(p.View(100, 10)); strings.Contains(out, "12:00:00 2026") {
+		t.Fatalf("t did not hide timestamps:\n%s", out)
+	}
+	p.Back()
+	if g := p.KeyGroups(); g[0] != "containers" {
+		t.Fatalf("key groups after closing %v", g)
+	}
+}

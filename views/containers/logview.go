@@ -29,6 +29,7 @@ type logView struct {
 	wrap       bool
 	top        int // first visible line when not following
 	lastH      int
+	noTime     bool
 	err        error
 	ended      bool
 	cancel     context.CancelFunc
@@ -130,12 +131,15 @@ func (l *logView) key(s string, km *keymap.Map) tea.Cmd {
 	case km.Is(s, "table.top"):
 		l.pause()
 		l.top = 0
-	case km.Is(s, "table.bottom"), km.Is(s, "containers.follow") && !l.follow:
+	// The Loki pane's own bindings, so both log views answer the same keys.
+	case km.Is(s, "table.bottom"), (km.Is(s, "logs.follow") || km.Is(s, "logs.pause")) && !l.follow:
 		l.follow = true
-	case km.Is(s, "containers.follow"):
+	case km.Is(s, "logs.follow"), km.Is(s, "logs.pause"):
 		l.pause()
-	case km.Is(s, "containers.wrap"):
+	case km.Is(s, "logs.wrap"):
 		l.wrap = !l.wrap
+	case km.Is(s, "logs.timestamps"):
+		l.noTime = !l.noTime
 	}
 	return nil
 }
@@ -161,12 +165,13 @@ func (l *logView) view(w, h int) string {
 			state = th.Render(themes.Crit, "✗ "+safe.Text(l.err.Error()))
 		}
 	}
+	km := l.ctx.Keys
 	head := th.Render(themes.Title, "docker logs "+safe.Text(l.host)+"/"+safe.Text(l.name)) + "  " + state +
-		th.Render(themes.Muted, "  esc back · w wrap")
+		th.Render(themes.Muted, "  esc back · "+km.KeysText("logs.follow")+" follow · "+km.KeysText("logs.wrap")+" wrap · "+km.KeysText("logs.timestamps")+" time")
 	var rows []string
 	for _, ln := range l.lines {
 		text := safe.Text(ln.Text)
-		if !ln.Time.IsZero() {
+		if !ln.Time.IsZero() && !l.noTime {
 			text = th.Render(themes.Muted, ln.Time.Local().Format("15:04:05")) + " " + text
 		}
 		if ln.Stream == "stderr" {
