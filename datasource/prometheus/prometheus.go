@@ -21,6 +21,8 @@ import (
 	"github.com/prometheus/client_golang/api"
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
+
+	"github.com/stackpit/stackpit/datasource/httpclient"
 )
 
 // MaxPoints is Prometheus' limit of points per series in a range query
@@ -80,7 +82,11 @@ func IsBadData(err error) bool {
 	return errors.As(err, &e) && e.Type == string(v1.ErrBadData)
 }
 
-func wrap(err error) error {
+// wrap turns the API's errors into *Error. A request that got no answer
+// names the server and says why in plain words ("unreachable: prometheus at
+// http://prom:9090: connection refused (...)"), not net/url's
+// `Post "http://prom:9090/api/v1/query": dial tcp ...` chain.
+func (c *Client) wrap(err error) error {
 	if err == nil {
 		return nil
 	}
@@ -88,10 +94,11 @@ func wrap(err error) error {
 	if errors.As(err, &ae) {
 		return &Error{Type: string(ae.Type), Msg: ae.Msg, Detail: ae.Detail}
 	}
+	where := "prometheus at " + c.url + ": "
 	if errors.Is(err, context.DeadlineExceeded) {
-		return &Error{Type: "timeout", Msg: err.Error()}
+		return &Error{Type: "timeout", Msg: where + httpclient.Reason(err)}
 	}
-	return &Error{Type: "unreachable", Msg: err.Error()}
+	return &Error{Type: "unreachable", Msg: where + httpclient.Reason(err)}
 }
 
 // Point is one sample.
@@ -158,7 +165,7 @@ type Result struct {
 func (c *Client) Query(ctx context.Context, q string, t time.Time) (*Result, error) {
 	v, warn, _, err := c.api.Query(ctx, q, t)
 	if err != nil {
-		return nil, wrap(err)
+		return nil, c.wrap(err)
 	}
 	r := convert(v)
 	r.Warnings, r.Query, r.Time = warn, q, t
@@ -173,7 +180,7 @@ func (c *Client) QueryRange(ctx context.Context, q string, start, end time.Time,
 	}
 	v, warn, _, err := c.api.QueryRange(ctx, q, v1.Range{Start: start, End: end, Step: step})
 	if err != nil {
-		return nil, wrap(err)
+		return nil, c.wrap(err)
 	}
 	r := convert(v)
 	r.Warnings, r.Query, r.Time, r.Step = warn, q, end, step
@@ -252,7 +259,7 @@ func labels(m model.Metric) map[string]string {
 func (c *Client) Series(ctx context.Context, matches []string, start, end time.Time) ([]map[string]string, error) {
 	ls, _, _, err := c.api.Series(ctx, matches, start, end)
 	if err != nil {
-		return nil, wrap(err)
+		return nil, c.wrap(err)
 	}
 	out := make([]map[string]string, len(ls))
 	for i, s := range ls {
@@ -269,7 +276,7 @@ func (c *Client) Series(ctx context.Context, matches []string, start, end time.T
 func (c *Client) LabelNames(ctx context.Context, matches []string, start, end time.Time) ([]string, error) {
 	ns, _, _, err := c.api.LabelNames(ctx, matches, start, end)
 	if err != nil {
-		return nil, wrap(err)
+		return nil, c.wrap(err)
 	}
 	out := make([]string, len(ns))
 	for i, n := range ns {
@@ -282,7 +289,7 @@ func (c *Client) LabelNames(ctx context.Context, matches []string, start, end ti
 func (c *Client) LabelValues(ctx context.Context, label string, matches []string, start, end time.Time) ([]string, error) {
 	vs, _, _, err := c.api.LabelValues(ctx, label, matches, start, end)
 	if err != nil {
-		return nil, wrap(err)
+		return nil, c.wrap(err)
 	}
 	out := make([]string, len(vs))
 	for i, v := range vs {
@@ -301,7 +308,7 @@ type Metadata struct {
 func (c *Client) Metadata(ctx context.Context, metric string) (map[string][]Metadata, error) {
 	md, err := c.api.Metadata(ctx, metric, "")
 	if err != nil {
-		return nil, wrap(err)
+		return nil, c.wrap(err)
 	}
 	out := make(map[string][]Metadata, len(md))
 	for k, ms := range md {
@@ -320,7 +327,7 @@ type BuildInfo struct{ Version, Revision string }
 func (c *Client) Buildinfo(ctx context.Context) (BuildInfo, error) {
 	b, err := c.api.Buildinfo(ctx)
 	if err != nil {
-		return BuildInfo{}, wrap(err)
+		return BuildInfo{}, c.wrap(err)
 	}
 	return BuildInfo{Version: b.Version, Revision: b.Revision}, nil
 }

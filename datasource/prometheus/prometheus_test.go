@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/pem"
 	"math"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -157,8 +158,35 @@ func TestUnreachableAndProxyErrors(t *testing.T) {
 	if err == nil || IsBadData(err) || !strings.HasPrefix(err.Error(), "unreachable:") {
 		t.Fatalf("closed: %v", err)
 	}
+	// The message names the server and the reason in plain words, not
+	// net/url's `Post "http://...": dial tcp ...` chain.
+	if want := "unreachable: prometheus at " + srv.URL + ": connection refused"; !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "Post \"") {
+		t.Fatalf("closed: %q, want prefix %q", err, want)
+	}
 	if _, err := New(srv.URL, nil); err == nil {
 		t.Fatal("nil client accepted")
+	}
+}
+
+func TestHangingServerTimesOutWithPlainWords(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer conn.Close() // accept, never answer
+		}
+	}()
+	c := client(t, "http://"+l.Addr().String(), httpclient.Options{Timeout: 200 * time.Millisecond})
+	_, err = c.Query(context.Background(), "up", time.Time{})
+	if err == nil || IsBadData(err) || !strings.Contains(err.Error(), "prometheus at http://"+l.Addr().String()+": no answer in time") {
+		t.Fatalf("hang: %v", err)
 	}
 }
 
