@@ -17,10 +17,11 @@ type canvas struct {
 	w, h  int
 	dots  []rune        // per cell bit mask
 	roles []themes.Role // per cell: role of the last series drawn there
+	marks []rune        // per cell: series letter drawn instead of dots (0: none)
 }
 
 func newCanvas(w, h int) *canvas {
-	return &canvas{w: w, h: h, dots: make([]rune, w*h), roles: make([]themes.Role, w*h)}
+	return &canvas{w: w, h: h, dots: make([]rune, w*h), roles: make([]themes.Role, w*h), marks: make([]rune, w*h)}
 }
 
 func (c *canvas) set(px, py int, r themes.Role) {
@@ -32,7 +33,25 @@ func (c *canvas) set(px, py int, r themes.Role) {
 	c.roles[i] = r
 }
 
-func (c *canvas) line(x0, y0, x1, y1 int, r themes.Role) {
+// mark puts a letter in the cell holding dot (px, py), or in the nearest
+// free cell to its left when another series' letter is already there.
+func (c *canvas) mark(px, py int, m rune, r themes.Role) {
+	if px < 0 || py < 0 || px >= c.w*2 || py >= c.h*4 {
+		return
+	}
+	row := py / 4
+	for col := px / 2; col >= 0; col-- {
+		if i := row*c.w + col; c.marks[i] == 0 {
+			c.marks[i] = m
+			c.roles[i] = r
+			return
+		}
+	}
+}
+
+// line draws from (x0,y0) to (x1,y1); keep (nil: every dot) decides from
+// the running dot counter *k whether a dot is drawn, giving dashed styles.
+func (c *canvas) line(x0, y0, x1, y1 int, r themes.Role, keep func(int) bool, k *int) {
 	dx, dy := abs(x1-x0), -abs(y1-y0)
 	sx, sy := 1, 1
 	if x0 > x1 {
@@ -42,8 +61,15 @@ func (c *canvas) line(x0, y0, x1, y1 int, r themes.Role) {
 		sy = -1
 	}
 	e := dx + dy
-	for {
-		c.set(x0, y0, r)
+	for first := true; ; first = false {
+		if !first || k == nil {
+			if k != nil {
+				*k++
+			}
+			if keep == nil || k == nil || keep(*k) {
+				c.set(x0, y0, r)
+			}
+		}
 		if x0 == x1 && y0 == y1 {
 			return
 		}
@@ -71,6 +97,37 @@ type chartSeries struct {
 	xs, ys []float64
 	role   themes.Role
 	gapX   float64 // don't connect points further apart than this
+	// style tells series apart without colour: 0 solid, then dash patterns
+	// (see seriesMarker); mark (0: none) is drawn at the series' last point.
+	style int
+	mark  rune
+}
+
+// seriesStyles are the line styles (legend glyph and dot pattern over the
+// running dot count) cycled through by series index.
+var seriesStyles = []struct {
+	glyph string
+	keep  func(int) bool
+}{
+	{"━", nil},
+	{"╍", func(k int) bool { return k%6 < 4 }},
+	{"┅", func(k int) bool { return k%4 < 2 }},
+	{"┉", func(k int) bool { return k%3 == 0 }},
+	{"─", func(k int) bool { return k%8 < 6 }},
+	{"┄", func(k int) bool { return k%5 < 1 }},
+}
+
+// seriesLetter is the letter marking series i in the legend and the plot.
+func seriesLetter(i int) rune { return rune('a' + i%26) }
+
+// seriesMarker is the legend marker of series i of n: line style glyph plus
+// its letter when there is more than one series.
+func seriesMarker(i, n int) string {
+	g := seriesStyles[i%len(seriesStyles)].glyph
+	if n <= 1 {
+		return g + " "
+	}
+	return g + string(seriesLetter(i))
 }
 
 // plot draws series on a w x h cell canvas with y in [ymin, ymax] and an
@@ -95,6 +152,8 @@ func plot(series []chartSeries, w, h int, ymin, ymax float64, thr *float64, thrR
 		prevOK := false
 		var lx, ly int
 		var lxf float64
+		keep := seriesStyles[s.style%len(seriesStyles)].keep
+		k := 0
 		for i := range s.xs {
 			if math.IsNaN(s.ys[i]) || math.IsInf(s.ys[i], 0) {
 				prevOK = false
@@ -102,11 +161,24 @@ func plot(series []chartSeries, w, h int, ymin, ymax float64, thr *float64, thrR
 			}
 			x, y := px(s.xs[i]), py(s.ys[i])
 			if prevOK && (s.gapX <= 0 || s.xs[i]-lxf <= s.gapX) {
-				c.line(lx, ly, x, y, s.role)
+				c.line(lx, ly, x, y, s.role, keep, &k)
 			} else {
+				k++
 				c.set(x, y, s.role)
 			}
 			lx, ly, lxf, prevOK = x, y, s.xs[i], true
+		}
+	}
+	// Letters last, so a later series' dots don't hide an earlier letter.
+	for _, s := range series {
+		if s.mark == 0 {
+			continue
+		}
+		for i := len(s.xs) - 1; i >= 0; i-- {
+			if !math.IsNaN(s.ys[i]) && !math.IsInf(s.ys[i], 0) {
+				c.mark(px(s.xs[i]), py(s.ys[i]), s.mark, s.role)
+				break
+			}
 		}
 	}
 	out := make([]string, h)
@@ -145,7 +217,9 @@ func plot(series []chartSeries, w, h int, ymin, ymax float64, thr *float64, thrR
 			i := row*w + col
 			r := c.roles[i]
 			ch := ' '
-			if c.dots[i] != 0 {
+			if c.marks[i] != 0 {
+				ch = c.marks[i]
+			} else if c.dots[i] != 0 {
 				ch = 0x2800 + c.dots[i]
 			} else {
 				r = 0

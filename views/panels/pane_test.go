@@ -91,6 +91,26 @@ func TestSparklineGolden(t *testing.T) {
 	if !strings.Contains(pv, "nova_api_back") || !strings.Contains(pv, "✗ CRIT") {
 		t.Errorf("legend must name the worst series and its level:\n%s", pv)
 	}
+	// Without colour every series still has its own legend marker, and the
+	// same letter ends its line in the plot.
+	seen := map[string]bool{}
+	for _, l := range strings.Split(pv, "\n") {
+		for _, name := range []string{"nova_api_back", "neutron_server_back", "glance_api_back"} {
+			if strings.Contains(l, " "+name+" ") {
+				m := strings.Fields(l)[0]
+				if seen[m] {
+					t.Errorf("legend marker %q used by two series:\n%s", m, pv)
+				}
+				seen[m] = true
+				if letter := m[len(m)-1:]; !strings.Contains(strings.Join(strings.Split(pv, "\n")[2:11], "\n"), letter) {
+					t.Errorf("series letter %q of %s not in the plot:\n%s", letter, name, pv)
+				}
+			}
+		}
+	}
+	if len(seen) != 3 {
+		t.Errorf("want 3 distinct legend markers, got %v:\n%s", seen, pv)
+	}
 	// Tiny: block sparklines, one per series.
 	v = plain(p, 40, 4) // header + 3 lines: no room for a braille chart
 	if !strings.ContainsAny(v, "▁▂▃▄▅▆▇█") {

@@ -369,7 +369,10 @@ func renderTimeseries(p *Panel, d *panelData, w, h int, th *themes.Theme) []stri
 	span := d.end.Sub(d.start).Seconds()
 	cs := make([]chartSeries, 0, len(ss))
 	for i, s := range ss {
-		c := chartSeries{role: seriesRoles[i%len(seriesRoles)]}
+		c := chartSeries{role: seriesRoles[i%len(seriesRoles)], style: i}
+		if len(ss) > 1 {
+			c.mark = seriesLetter(i)
+		}
 		if span > 0 && d.step > 0 {
 			c.gapX = 2.5 * d.step.Seconds() / span
 		}
@@ -425,8 +428,8 @@ func renderTimeseries(p *Panel, d *panelData, w, h int, th *themes.Theme) []stri
 			val += " " + levelWord(lvl)
 		}
 		vw := ansi.StringWidth(val)
-		nw := max(1, w-2-vw-1)
-		out = append(out, th.Render(seriesRoles[idx[k]%len(seriesRoles)], "━ ")+safe.Pad(safe.Text(s.name), nw)+" "+th.Render(levelRole(lvl), val))
+		nw := max(1, w-3-vw-1)
+		out = append(out, th.Render(seriesRoles[idx[k]%len(seriesRoles)], seriesMarker(idx[k], len(ss))+" ")+safe.Pad(safe.Text(s.name), nw)+" "+th.Render(levelRole(lvl), val))
 	}
 	var notes []string
 	if rest := len(ss) - legendRows; rest > 0 {
