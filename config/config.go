@@ -83,6 +83,10 @@ type Docker struct {
 	// Hosts maps a host name to its Docker address:
 	// unix:///run/docker.sock, ssh://user@host, tcp://host:2375, http://...
 	Hosts map[string]string `yaml:"hosts"`
+	// AddressTemplate reaches every host the cloud itself knows (Nova,
+	// Neutron and Cinder service hosts) at an address made from its name:
+	// "ssh://ops@{host}". Hosts entries override it per host.
+	AddressTemplate string `yaml:"address_template"`
 }
 
 // OpenStackAuth is an explicit Keystone v3 password auth.

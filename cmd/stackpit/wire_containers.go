@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/stackpit/stackpit/datasource/docker"
@@ -18,8 +19,8 @@ import (
 func init() {
 	registerPane(PaneSpec{ID: "containers", Title: "Containers", Order: 90, Aliases: []string{"docker", "ct"},
 		Build: func(e *Env) (pane.Pane, error) {
-			if e.Cloud.Docker == nil || len(e.Cloud.Docker.Hosts) == 0 {
-				return nil, errNotConfigured("docker (hosts)", e.CloudName)
+			if e.Cloud.Docker == nil || (len(e.Cloud.Docker.Hosts) == 0 && e.Cloud.Docker.AddressTemplate == "") {
+				return nil, errNotConfigured("docker (hosts or address_template)", e.CloudName)
 			}
 			src, err := newDockerSource(e)
 			if err != nil {
@@ -31,37 +32,79 @@ func init() {
 
 // dockerSource adapts one docker.Client per host to the pane's Source.
 type dockerSource struct {
-	e       *Env
-	hosts   []string
+	e     *Env
+	hosts []string // configured ones; discovered ones are added to clients
+	mu    sync.Mutex
+	// clients per host; discovery adds to it from a Cmd's goroutine.
 	clients map[string]*docker.Client
 }
 
 func newDockerSource(e *Env) (*dockerSource, error) {
 	s := &dockerSource{e: e, clients: map[string]*docker.Client{}}
 	for h, addr := range e.Cloud.Docker.Hosts {
-		c, err := docker.New(docker.Options{Host: h, Addr: addr, ReadOnly: e.ReadOnly,
-			NewHTTP: func(o httpclient.Options) (*http.Client, error) {
-				o.ReadOnly = e.ReadOnly // the guard is never optional
-				return httpclient.New(o)
-			}})
-		if err != nil {
+		if err := s.add(h, addr); err != nil {
 			return nil, err
 		}
 		s.hosts = append(s.hosts, h)
-		s.clients[h] = c
 	}
 	sort.Strings(s.hosts)
 	return s, nil
 }
 
+func (s *dockerSource) add(h, addr string) error {
+	c, err := docker.New(docker.Options{Host: h, Addr: addr, ReadOnly: s.e.ReadOnly,
+		NewHTTP: func(o httpclient.Options) (*http.Client, error) {
+			o.ReadOnly = s.e.ReadOnly // the guard is never optional
+			return httpclient.New(o)
+		}})
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.clients[h] = c
+	s.mu.Unlock()
+	return nil
+}
+
 func (s *dockerSource) Hosts() []string { return s.hosts }
 
 func (s *dockerSource) client(h string) (*docker.Client, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	c, ok := s.clients[h]
 	if !ok {
 		return nil, fmt.Errorf("no docker address configured for host %s", h)
 	}
 	return c, nil
+}
+
+// DiscoverHosts adds every host the cloud's own services run on (Nova,
+// Neutron, Cinder), reached through docker.address_template, so an operator
+// need not list a hundred computes by hand. Configured hosts win.
+func (s *dockerSource) DiscoverHosts(ctx context.Context) ([]string, error) {
+	tmpl := s.e.Cloud.Docker.AddressTemplate
+	if tmpl == "" {
+		return nil, nil
+	}
+	os, err := openstackClient(s.e)
+	if err != nil {
+		return nil, err
+	}
+	names, err := serviceHosts(ctx, os)
+	if err != nil {
+		return nil, err
+	}
+	var added []string
+	for _, h := range names {
+		if _, err := s.client(h); err == nil {
+			continue
+		}
+		if err := s.add(h, strings.ReplaceAll(tmpl, "{host}", h)); err != nil {
+			return added, err
+		}
+		added = append(added, h)
+	}
+	return added, nil
 }
 
 func (s *dockerSource) List(ctx context.Context, h string) ([]docker.Container, error) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"sort"
 	"strings"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
@@ -43,4 +44,43 @@ func serviceAlive(ctx context.Context, c *openstack.Client, host, binary string)
 		}
 	}
 	return false, false, nil
+}
+
+// serviceHosts lists the hosts of the cloud's Nova, Neutron and Cinder
+// services (Cinder's host@backend is cut to the host), sorted and unique.
+func serviceHosts(ctx context.Context, c *openstack.Client) ([]string, error) {
+	if err := c.Connect(ctx); err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	ss, err := c.ComputeServices(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range ss {
+		seen[s.Host] = true
+	}
+	if c.HasNetwork() {
+		if as, err := c.NetworkAgents(ctx); err == nil {
+			for _, a := range as {
+				seen[a.Host] = true
+			}
+		}
+	}
+	if c.HasVolume() {
+		if vs, err := c.VolumeServices(ctx); err == nil {
+			for _, v := range vs {
+				h, _, _ := strings.Cut(v.Host, "@")
+				seen[h] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for h := range seen {
+		if h != "" {
+			out = append(out, h)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
 }

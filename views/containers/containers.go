@@ -37,6 +37,17 @@ type Source interface {
 	PostCheck(ctx context.Context, host, name string) (string, error)
 }
 
+// HostDiscoverer is implemented by sources that can learn hosts from the
+// cloud itself (service hosts) besides the configured ones.
+type HostDiscoverer interface {
+	DiscoverHosts(ctx context.Context) ([]string, error)
+}
+
+type hostsMsg struct {
+	hosts []string
+	err   error
+}
+
 type hostState struct {
 	cs      []docker.Container
 	err     error
@@ -57,6 +68,8 @@ type Pane struct {
 	logs     *logView
 	lastLoad time.Time
 	touched  bool // the user moved the cursor: keep it on its row
+	// discoverErr: the cloud's host list could not be read.
+	discoverErr error
 }
 
 type loadedMsg struct {
@@ -95,7 +108,21 @@ func (p *Pane) KeyGroups() []string {
 }
 func (p *Pane) Capturing() bool { return false }
 
-func (p *Pane) Init() tea.Cmd { return p.loadAll() }
+func (p *Pane) Init() tea.Cmd { return tea.Batch(p.loadAll(), p.discover()) }
+
+// discover asks the source for the cloud's hosts (in a Cmd: it is I/O).
+func (p *Pane) discover() tea.Cmd {
+	d, ok := p.src.(HostDiscoverer)
+	if !ok {
+		return nil
+	}
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		hs, err := d.DiscoverHosts(ctx)
+		return hostsMsg{hosts: hs, err: err}
+	}
+}
 
 // Refresh reloads every host now.
 func (p *Pane) Refresh() tea.Cmd { return p.loadAll() }
@@ -192,6 +219,9 @@ func (p *Pane) Status() pane.Status {
 	if len(errs) > 0 {
 		st.Err = fmt.Errorf("%d host(s) unreachable: %s", len(errs), strings.Join(errs, ", "))
 	}
+	if p.discoverErr != nil {
+		st.Note = "host discovery failed: " + p.discoverErr.Error()
+	}
 	return st
 }
 
@@ -204,6 +234,33 @@ func (p *Pane) visibleHosts() []string {
 
 func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 	switch msg := msg.(type) {
+	case hostsMsg:
+		if msg.err != nil {
+			p.discoverErr = msg.err
+			return p, nil
+		}
+		p.discoverErr = nil
+		selected := ""
+		if p.sel > 0 {
+			selected = p.hosts[p.sel-1]
+		}
+		var cmds []tea.Cmd
+		for _, h := range msg.hosts {
+			if _, known := p.state[h]; known {
+				continue
+			}
+			p.hosts = append(p.hosts, h)
+			p.state[h] = &hostState{loading: true}
+			cmds = append(cmds, p.load(h))
+		}
+		sort.Strings(p.hosts)
+		for i, h := range p.hosts {
+			if h == selected {
+				p.sel = i + 1
+			}
+		}
+		p.rebuild()
+		return p, tea.Batch(cmds...)
 	case loadedMsg:
 		st := p.state[msg.host]
 		st.loading = false

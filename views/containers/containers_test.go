@@ -304,3 +304,26 @@ func TestLogViewAnswersTheLogsPaneKeys(t *testing.T) {
 		t.Fatalf("key groups after closing %v", g)
 	}
 }
+
+type discoveringSrc struct {
+	fakeSrc
+	found []string
+}
+
+func (d *discoveringSrc) DiscoverHosts(context.Context) ([]string, error) { return d.found, nil }
+func (d *discoveringSrc) List(ctx context.Context, h string) ([]docker.Container, error) {
+	if h == "compute09" {
+		return []docker.Container{{Host: h, Name: "nova_compute", State: "running", Health: "healthy"}}, nil
+	}
+	return d.fakeSrc.List(ctx, h)
+}
+
+func TestHostsDiscoveredFromTheCloud(t *testing.T) {
+	src := &discoveringSrc{found: []string{"compute09", "compute01"}}
+	p := New(pane.Context{Theme: themes.Default(true), Keys: keymap.Defaults(), Now: func() time.Time { return now }}, src)
+	drain(t, p, p.Init())
+	out := ansi.Strip(p.View(120, 20))
+	if !strings.Contains(out, "compute09") || strings.Count(out, "compute01  nova_compute") != 1 {
+		t.Fatalf("discovered host missing or configured one doubled:\n%s", out)
+	}
+}
