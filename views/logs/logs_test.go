@@ -519,6 +519,10 @@ func TestRetriesWhenLokiIsUnreachable(t *testing.T) {
 	if !strings.Contains(m.View(100, 5), "✗") || m.Status().Loading {
 		t.Fatalf("error not shown:\n%s", m.View(100, 5))
 	}
+	// The header must not claim FOLLOW when nothing is running.
+	if h := strings.SplitN(m.View(100, 5), "\n", 2)[0]; strings.Contains(h, "FOLLOW") || !strings.Contains(h, "✗ FAILED: Loki unreachable") {
+		t.Fatalf("header of a failed query: %q", h)
+	}
 	if _, cmd := m.Update(pane.TickMsg(m.updated.Add(time.Second))); cmd != nil {
 		t.Fatal("retried before the refresh interval")
 	}
@@ -527,6 +531,15 @@ func TestRetriesWhenLokiIsUnreachable(t *testing.T) {
 	}
 	// A query Loki rejected is not retried.
 	m.loading, m.err = false, &loki.Error{Status: 400, Body: "parse error"}
+	if h := strings.SplitN(m.View(100, 5), "\n", 2)[0]; strings.Contains(h, "FOLLOW") || !strings.Contains(h, "✗ FAILED: LogQL rejected") {
+		t.Fatalf("header of a rejected query: %q", h)
+	}
+	// A follower that stopped (Loki rejected it mid-way) says so.
+	m.err = nil
+	m.ApplyBatch(loki.Batch{FollowStatus: loki.FollowStatus{Mode: loki.ModeStopped, Note: "stopped: too many outstanding requests"}})
+	if h := strings.SplitN(m.View(100, 5), "\n", 2)[0]; strings.Contains(h, "FOLLOW") || !strings.Contains(h, "‖ STOPPED") {
+		t.Fatalf("header of a stopped follower: %q", h)
+	}
 	if _, cmd := m.Update(pane.TickMsg(m.updated.Add(time.Hour))); cmd != nil {
 		t.Fatal("retried a rejected query")
 	}

@@ -1,6 +1,8 @@
 package logs
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -44,7 +46,13 @@ func (m *Model) View(width, height int) string {
 func (m *Model) header(w int) string {
 	th := m.ctx.Theme
 	var state string
+	failed, stopped := m.err != nil && !m.loading, m.fstat.Mode == loki.ModeStopped
 	switch {
+	case failed:
+		// Nothing is running: never claim FOLLOW for a query that failed.
+		state = "✗ FAILED: " + failReason(m.err)
+	case stopped:
+		state = "‖ STOPPED"
 	case m.follow:
 		state = "● FOLLOW"
 	case m.newWhile > 0:
@@ -58,8 +66,9 @@ func (m *Model) header(w int) string {
 		mode = " POLLING"
 	case loki.ModeTail:
 		mode = " tail"
-	case loki.ModeStopped:
-		mode = " STOPPED"
+	}
+	if failed {
+		mode = ""
 	}
 	if m.loading {
 		mode += " loading…"
@@ -85,7 +94,28 @@ func (m *Model) header(w int) string {
 	if m.fstat.Mode == loki.ModePolling || m.fstat.Mode == loki.ModeStopped {
 		role = themes.Warn
 	}
+	if failed {
+		role = themes.Crit
+	}
 	return th.Render(themes.Title, left) + strings.Repeat(" ", pad) + th.Render(role, right)
+}
+
+// failReason is the short header word for why a query is not running; the
+// footer and Status carry the server's full text.
+func failReason(err error) string {
+	var le *loki.Error
+	switch {
+	case errors.As(err, &le) && le.Status == 400:
+		return "LogQL rejected"
+	case errors.As(err, &le) && (le.Status == 401 || le.Status == 403):
+		return "not authorized"
+	case errors.As(err, &le):
+		return fmt.Sprintf("Loki %d", le.Status)
+	case errors.Is(err, context.DeadlineExceeded):
+		return "Loki timed out"
+	default:
+		return "Loki unreachable"
+	}
 }
 
 func (m *Model) footer(w int) []string {
