@@ -15,6 +15,8 @@ import (
 
 	"github.com/golang/snappy"
 	"github.com/grafana/loki/pkg/push"
+
+	"github.com/stackpit/stackpit/datasource/httpclient"
 )
 
 // Options configure a Client. HTTP clients come from the caller (built by
@@ -76,6 +78,27 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("loki: %d: %s", e.Status, b)
 }
 
+// UnreachableError is a request to Loki that got no answer. Its text names
+// the server and says why in plain words (not net/url's `Get "http://...
+// ?query=...&start=...":` chain, whose query string pushes the reason off a
+// status line); errors.Is/As still see the transport error.
+type UnreachableError struct {
+	URL string // the base URL, without credentials
+	Err error
+}
+
+func (e *UnreachableError) Error() string {
+	return "loki at " + e.URL + " unreachable: " + httpclient.Reason(e.Err)
+}
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+func (c *Client) unreachable(err error) error {
+	if errors.Is(err, httpclient.ErrReadOnly) {
+		return fmt.Errorf("loki: %w", err)
+	}
+	return &UnreachableError{URL: c.base.Redacted(), Err: err}
+}
+
 func (c *Client) header(h http.Header) {
 	for k, v := range c.o.Headers {
 		h.Set(k, v)
@@ -107,12 +130,12 @@ func (c *Client) get(ctx context.Context, path string, q url.Values) (json.RawMe
 	c.header(req.Header)
 	resp, err := c.o.HTTP.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("loki: %w", err)
+		return nil, c.unreachable(err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
 	if err != nil {
-		return nil, fmt.Errorf("loki: reading answer: %w", err)
+		return nil, fmt.Errorf("loki at %s: reading answer: %s: %w", c.base.Redacted(), httpclient.Reason(err), err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, &Error{Status: resp.StatusCode, Body: errorText(body)}

@@ -77,7 +77,7 @@ func (c *Client) OpenTail(ctx context.Context, query string, start time.Time, li
 			}
 			return nil, &Error{Status: resp.StatusCode, Body: body}
 		}
-		return nil, fmt.Errorf("loki tail: %w", err)
+		return nil, fmt.Errorf("loki tail: %w", c.unreachable(err))
 	}
 	conn.SetReadLimit(tailReadLimit)
 	return &Tail{conn: conn}, nil
