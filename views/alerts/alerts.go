@@ -748,8 +748,14 @@ func (p *Pane) details(width, height int, th *themes.Theme) string {
 	}
 	loc := p.ctx.Now().Location()
 	sev, role := silences.SeverityLabel(a.Severity())
-	head := fmt.Sprintf("%s %s  %s since %s (%s)  on %s", sev, a.Name(), silences.StateLabel(a),
-		a.StartsAt.In(loc).Format("2006-01-02 15:04:05"), pane.Age(p.ctx.Now().Sub(a.StartsAt)), strings.Join(a.Instances, ","))
+	// The alert's start is when it began firing, not when a silence or an
+	// inhibition began: say so (the suppression line has the silence's own times).
+	state, layout := silences.StateLabel(a), "2006-01-02 15:04:05"
+	if state != "active" {
+		state, layout = state+", firing", "01-02 15:04"
+	}
+	head := fmt.Sprintf("%s %s  %s since %s (%s)  on %s", sev, a.Name(), state,
+		a.StartsAt.In(loc).Format(layout), pane.Age(p.ctx.Now().Sub(a.StartsAt)), strings.Join(a.Instances, ","))
 	lines := []string{sep, th.Render(role, safe.Fit(head, width))}
 	if s := p.suppression(a); s != "" {
 		lines = append(lines, th.Render(themes.Info, safe.Fit(s, width)))
@@ -791,8 +797,9 @@ func (p *Pane) suppression(a alertmanager.Alert) string {
 	}
 	for _, id := range a.Status.SilencedBy {
 		if s, ok := p.silences[id]; ok {
-			parts = append(parts, fmt.Sprintf("silenced by %s (%s: %s) until %s", shortID(id), s.CreatedBy, s.Comment,
-				s.EndsAt.In(p.ctx.Now().Location()).Format("2006-01-02 15:04")))
+			loc := p.ctx.Now().Location()
+			parts = append(parts, fmt.Sprintf("silenced by %s (%s: %s) since %s until %s", shortID(id), s.CreatedBy, s.Comment,
+				s.StartsAt.In(loc).Format("2006-01-02 15:04"), s.EndsAt.In(loc).Format("2006-01-02 15:04")))
 		} else {
 			parts = append(parts, "silenced by "+shortID(id))
 		}

@@ -444,6 +444,16 @@ func TestSilenceFromAlertCreatesAndShowsSuppressed(t *testing.T) {
 	if out := ansi.Strip(p.View(120, 40)); !strings.Contains(out, "silenced by 11111111 (alice: nova-compute down after power loss, INC-1)") {
 		t.Fatalf("details do not say who silenced it:\n%s", out)
 	}
+	// "since" is the silence's start on the silence line; the alert's own
+	// start is labelled as when it began firing, never "silenced since".
+	loc := testNow.Location()
+	out := ansi.Strip(p.View(120, 40))
+	if want := "since " + c.StartsAt.In(loc).Format("2006-01-02 15:04") + " until " + c.EndsAt.In(loc).Format("2006-01-02 15:04"); !strings.Contains(out, want) {
+		t.Fatalf("silence line lacks %q:\n%s", want, out)
+	}
+	if strings.Contains(out, "silenced since") || !strings.Contains(out, "silenced, firing since "+al.StartsAt.In(loc).Format("01-02 15:04")) {
+		t.Fatalf("head mislabels the alert's start as the silence's:\n%s", out)
+	}
 }
 
 func TestSilenceFormValidation(t *testing.T) {
