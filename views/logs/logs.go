@@ -297,6 +297,9 @@ func (m *Model) setQuery(q string, backfill int) tea.Cmd {
 }
 
 func (m *Model) wait(gen int, sub *loki.Subscription) tea.Cmd {
+	if sub == nil { // stopped (Close) or replaced: nothing to wait for
+		return nil
+	}
 	return func() tea.Msg {
 		b, err := sub.Next(context.Background())
 		return batchMsg{gen: gen, b: b, err: err}
