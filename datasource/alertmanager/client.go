@@ -199,7 +199,7 @@ type TransportError struct {
 }
 
 func (e *TransportError) Error() string {
-	return fmt.Sprintf("alertmanager %s unreachable: %v", e.Instance, e.Err)
+	return fmt.Sprintf("alertmanager %s unreachable: %s", e.Instance, httpclient.Reason(e.Err))
 }
 func (e *TransportError) Unwrap() error { return e.Err }
 
@@ -232,7 +232,30 @@ func (s Sources) Err() error {
 			errs = append(errs, x.Err)
 		}
 	}
-	return errors.Join(errs...)
+	return join(errs)
+}
+
+// joinedErr is errors.Join on one line: a status line shows "\n" as an
+// escape, so two instances' errors are separated by "; ".
+type joinedErr []error
+
+func (j joinedErr) Error() string {
+	parts := make([]string, len(j))
+	for i, e := range j {
+		parts[i] = e.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+func (j joinedErr) Unwrap() []error { return j }
+
+func join(errs []error) error {
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return joinedErr(errs)
 }
 
 // Summary is a short status text: "2/2 alertmanagers".
@@ -710,7 +733,7 @@ func (c *Client) write(ctx context.Context, fn func(a Instance) error) (string, 
 		}
 		return a.Name, err
 	}
-	return "", errors.Join(errs...)
+	return "", join(errs)
 }
 
 // Status is one instance's GET /api/v2/status.

@@ -349,3 +349,33 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		t.Fatal("missing http client accepted")
 	}
 }
+
+// Both instances down: one line naming each instance and the reason in
+// plain words (no "\n" from errors.Join, no net/url request chain), and the
+// transport errors are still reachable with errors.As.
+func TestAlertsAllInstancesDownOneLinePlainReason(t *testing.T) {
+	var urls []string
+	for range 2 {
+		dead := httptest.NewServer(http.NotFoundHandler())
+		urls = append(urls, dead.URL)
+		dead.Close()
+	}
+	c := newClient(t, false, urls...)
+	res, _ := c.Alerts(context.Background(), AlertFilter{})
+	if res.Sources.Err() == nil {
+		t.Fatalf("no error with both instances down: %+v", res)
+	}
+	msg := res.Sources.Err().Error()
+	if strings.Contains(msg, "\n") || strings.Contains(msg, "Get \"") {
+		t.Errorf("error %q is not one plain line", msg)
+	}
+	for _, n := range []string{"am1 unreachable: connection refused", "am2 unreachable: connection refused"} {
+		if !strings.Contains(msg, n) {
+			t.Errorf("error %q lacks %q", msg, n)
+		}
+	}
+	var te *TransportError
+	if !errors.As(res.Sources.Err(), &te) {
+		t.Errorf("TransportError not reachable through the joined error")
+	}
+}
