@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -242,6 +243,14 @@ func TestDashboardUnreachableSaysSo(t *testing.T) {
 	_, err := d.Snapshot(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "dashboard module") {
 		t.Fatalf("err = %v", err)
+	}
+	// The backend, its URL and the reason in plain words, not net/url's
+	// `Post "http://.../api/auth": dial tcp ...` chain.
+	if want := "ceph dashboard at " + url + " unreachable: connection refused"; !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "Post \"") {
+		t.Fatalf("err = %q, want prefix %q", err, want)
+	}
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("errors.Is(ECONNREFUSED) lost: %v", err)
 	}
 }
 

@@ -132,8 +132,19 @@ func (d *Dashboard) login(ctx context.Context) error {
 }
 
 func (d *Dashboard) unreachable(err error) error {
-	return fmt.Errorf("ceph dashboard at %s unreachable (is the mgr dashboard module enabled and this the active mgr?): %w", d.base, err)
+	return &unreachableError{msg: fmt.Sprintf("ceph dashboard at %s unreachable: %s (is the mgr dashboard module enabled and this the active mgr?)", d.base, httpclient.Reason(err)), err: err}
 }
+
+// unreachableError says in plain words why a request got no answer, without
+// net/url's `Post "http://...": dial tcp ...` chain; errors.Is/As still see
+// the transport error.
+type unreachableError struct {
+	msg string
+	err error
+}
+
+func (e *unreachableError) Error() string { return e.msg }
+func (e *unreachableError) Unwrap() error { return e.err }
 
 // jwtExpiry reads the exp claim of a JWT (zero when absent or unreadable).
 func jwtExpiry(tok string) time.Time {

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/stackpit/stackpit/datasource/httpclient"
 )
 
 // Metrics reads the mgr prometheus module's /metrics text (:9283/metrics).
@@ -44,7 +46,7 @@ func (m *Metrics) Snapshot(ctx context.Context) (*Cluster, error) {
 	req.Header.Set("Accept", "text/plain")
 	resp, err := m.hc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("ceph prometheus module at %s unreachable (is `ceph mgr module enable prometheus` on?): %w", m.url, err)
+		return nil, &unreachableError{msg: fmt.Sprintf("ceph prometheus module at %s unreachable: %s (is `ceph mgr module enable prometheus` on?)", m.url, httpclient.Reason(err)), err: err}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
