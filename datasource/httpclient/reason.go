@@ -62,6 +62,8 @@ func Reason(err error) string {
 			return "host " + dns.Name + " not found (DNS)"
 		}
 		return "DNS lookup of " + dns.Name + " failed: " + dns.Err
+	case strings.Contains(inner.Error(), "invalid header field value"):
+		return "request not sent: " + inner.Error() + " (a newline or control character in tenant_id or a header?)"
 	case errors.Is(inner, os.ErrNotExist):
 		return "no such file: " + inner.Error()
 	}

@@ -78,6 +78,21 @@ func TestReasonPlainWords(t *testing.T) {
 	}
 }
 
+func TestReasonInvalidHeader(t *testing.T) {
+	hc, err := New(Options{Headers: map[string]string{"X-Scope-OrgID": "bad\ntenant"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := hc.Get("http://" + closedAddr(t) + "/x")
+	if err == nil {
+		resp.Body.Close()
+		t.Fatal("a header with a newline was sent")
+	}
+	if got := Reason(err); !strings.Contains(got, "request not sent") || !strings.Contains(got, "tenant_id") {
+		t.Errorf("Reason = %q", got)
+	}
+}
+
 func TestNewMissingCAFileNamesTheFile(t *testing.T) {
 	_, err := New(Options{CAFile: "/nonexistent/ca.pem"})
 	if err == nil || !strings.Contains(err.Error(), "/nonexistent/ca.pem") {
