@@ -222,7 +222,7 @@ func (c *Client) request(ctx context.Context, method, path string, q url.Values)
 		if errors.Is(err, httpclient.ErrReadOnly) {
 			return nil, fmt.Errorf("%s: %w", c.Host, err)
 		}
-		return nil, fmt.Errorf("%s: docker unreachable at %s: %w", c.Host, c.Addr, unwrapURL(err))
+		return nil, &unreachableError{msg: fmt.Sprintf("%s: docker unreachable at %s: %s", c.Host, c.Addr, httpclient.Reason(err)), err: unwrapURL(err)}
 	}
 	if resp.StatusCode >= 300 {
 		defer resp.Body.Close()
@@ -241,6 +241,16 @@ func (c *Client) request(ctx context.Context, method, path string, q url.Values)
 	}
 	return resp, nil
 }
+
+// unreachableError names the host and says why in plain words; errors.Is/As
+// still see the transport error.
+type unreachableError struct {
+	msg string
+	err error
+}
+
+func (e *unreachableError) Error() string { return e.msg }
+func (e *unreachableError) Unwrap() error { return e.err }
 
 func unwrapURL(err error) error {
 	var ue *url.Error

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -141,7 +142,7 @@ func TestUnreachableHostIsClear(t *testing.T) {
 	}
 	// A missing socket says so.
 	bad, _ := docker.New(docker.Options{Host: "x", Addr: "unix:///nonexistent/docker.sock"})
-	if _, err := bad.List(context.Background()); err == nil || !strings.Contains(err.Error(), "no such file") {
+	if _, err := bad.List(context.Background()); err == nil || !strings.Contains(err.Error(), "x: docker unreachable at unix:///nonexistent/docker.sock: no socket at /nonexistent/docker.sock") || !errors.Is(err, syscall.ENOENT) {
 		t.Fatalf("missing socket: %v", err)
 	}
 }

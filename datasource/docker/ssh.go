@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -23,12 +24,29 @@ func dialSSH(args []string) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	// stderr goes through our own pipe so that, once ssh has exited, we
+	// know its whole error text has been read (with exec's own copying
+	// goroutine, stdout's EOF can come before stderr's text and the error
+	// read "EOF" or "broken pipe" instead of ssh's reason).
+	er, ew, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
 	stderr := &limitedWriter{n: 4096}
-	cmd.Stderr = stderr
+	cmd.Stderr = ew
 	if err := cmd.Start(); err != nil {
+		er.Close()
+		ew.Close()
 		return nil, fmt.Errorf("starting %s: %w", args[0], err)
 	}
-	return &cmdConn{cmd: cmd, in: stdin, out: stdout, stderr: stderr}, nil
+	ew.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer er.Close()
+		_, _ = io.Copy(stderr, er)
+	}()
+	return &cmdConn{cmd: cmd, in: stdin, out: stdout, stderr: stderr, stderrDone: done}, nil
 }
 
 type cmdConn struct {
@@ -37,18 +55,38 @@ type cmdConn struct {
 	out    io.ReadCloser
 	stderr *limitedWriter
 	once   sync.Once
+	// stderrDone is closed once ssh's stderr is fully read (ssh exited).
+	stderrDone chan struct{}
+}
+
+// sshError is ssh's own error text once it has exited, or "" (waits a
+// little for a dying ssh to finish writing it).
+func (c *cmdConn) sshError() string {
+	select {
+	case <-c.stderrDone:
+	case <-time.After(2 * time.Second):
+	}
+	return strings.TrimSpace(c.stderr.String())
 }
 
 func (c *cmdConn) Read(p []byte) (int, error) {
 	n, err := c.out.Read(p)
 	if err == io.EOF && n == 0 {
-		if msg := strings.TrimSpace(c.stderr.String()); msg != "" {
+		if msg := c.sshError(); msg != "" {
 			return 0, fmt.Errorf("ssh: %s", msg)
 		}
 	}
 	return n, err
 }
-func (c *cmdConn) Write(p []byte) (int, error) { return c.in.Write(p) }
+func (c *cmdConn) Write(p []byte) (int, error) {
+	n, err := c.in.Write(p)
+	if err != nil {
+		if msg := c.sshError(); msg != "" {
+			return n, fmt.Errorf("ssh: %s", msg)
+		}
+	}
+	return n, err
+}
 func (c *cmdConn) Close() error {
 	c.once.Do(func() {
 		c.in.Close()

@@ -64,6 +64,8 @@ func Reason(err error) string {
 		return "DNS lookup of " + dns.Name + " failed: " + dns.Err
 	case strings.Contains(inner.Error(), "invalid header field value"):
 		return "request not sent: " + inner.Error() + " (a newline or control character in tenant_id or a header?)"
+	case errors.As(inner, &opEr) && opEr.Net == "unix" && errors.Is(inner, syscall.ENOENT):
+		return "no socket at " + addrOf(ue, opEr, inner) + " (is the daemon running on that host?)"
 	case errors.Is(inner, os.ErrNotExist):
 		return "no such file: " + inner.Error()
 	}

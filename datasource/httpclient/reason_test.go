@@ -93,6 +93,21 @@ func TestReasonInvalidHeader(t *testing.T) {
 	}
 }
 
+func TestReasonMissingUnixSocket(t *testing.T) {
+	hc, err := New(Options{Dial: func(_, _ string) (net.Conn, error) { return net.Dial("unix", "/nonexistent.sock") }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := hc.Get("http://docker/_ping")
+	if err == nil {
+		resp.Body.Close()
+		t.Fatal("dialled a missing socket")
+	}
+	if got, want := Reason(err), "no socket at /nonexistent.sock"; !strings.HasPrefix(got, want) {
+		t.Errorf("Reason = %q, want prefix %q", got, want)
+	}
+}
+
 func TestNewMissingCAFileNamesTheFile(t *testing.T) {
 	_, err := New(Options{CAFile: "/nonexistent/ca.pem"})
 	if err == nil || !strings.Contains(err.Error(), "/nonexistent/ca.pem") {
