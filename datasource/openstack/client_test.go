@@ -444,8 +444,8 @@ func TestUnreachable(t *testing.T) {
 	f.srv.CloseClientConnections()
 	f.srv.Close()
 	_, err = c.Servers(ctxT(t))
-	if !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "nova unreachable: GET /compute/v2.1/servers/detail") ||
-		!strings.Contains(err.Error(), "connection refused") || strings.Contains(err.Error(), "\n") {
+	if !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "nova at "+f.srv.URL+" unreachable: connection refused") ||
+		!strings.Contains(err.Error(), "(GET /compute/v2.1/servers/detail") || strings.Contains(err.Error(), "dial tcp") || strings.Contains(err.Error(), "\n") {
 		t.Errorf("Servers after close: %q", err)
 	}
 }

@@ -129,6 +129,15 @@ func (e *MalformedError) Error() string {
 
 func (e *MalformedError) Unwrap() []error { return []error{ErrMalformed, e.Err} }
 
+// siteOf is scheme://host[:port] of u (the server an operator can check),
+// or u itself when it does not parse.
+func siteOf(u string) string {
+	if p, err := url.Parse(u); err == nil && p.Host != "" {
+		return p.Scheme + "://" + p.Host
+	}
+	return u
+}
+
 func shortPath(u string) string {
 	if p, err := url.Parse(u); err == nil && p.Path != "" {
 		s := p.Path
@@ -212,7 +221,7 @@ func wrapErr(service, method, u string, err error) error {
 			Message: serviceMessage(ue.Body), RequestID: requestID(ue.ResponseHeader), Err: err}
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return &joined{msg: fmt.Sprintf("%s: %s %s: timed out (%v)", service, method, shortPath(u), cause(err)), errs: []error{ErrUnreachable, err}}
+		return &joined{msg: fmt.Sprintf("%s at %s: timed out: %s (%s %s)", service, siteOf(u), httpclient.Reason(err), method, shortPath(u)), errs: []error{ErrUnreachable, err}}
 	}
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("%s: %s %s: %w", service, method, shortPath(u), err)
@@ -220,7 +229,7 @@ func wrapErr(service, method, u string, err error) error {
 	var ne net.Error
 	var ue *url.Error
 	if errors.As(err, &ne) || errors.As(err, &ue) {
-		return &joined{msg: fmt.Sprintf("%s unreachable: %s %s: %v", service, method, shortPath(u), cause(err)), errs: []error{ErrUnreachable, err}}
+		return &joined{msg: fmt.Sprintf("%s at %s unreachable: %s (%s %s)", service, siteOf(u), httpclient.Reason(err), method, shortPath(u)), errs: []error{ErrUnreachable, err}}
 	}
 	return fmt.Errorf("%s: %s %s: %w", service, method, shortPath(u), err)
 }
