@@ -631,5 +631,15 @@ func (p *Pane) View(w, h int) string {
 	if ansi.StringWidth(line) > w {
 		line = ansi.Truncate(line, w, "…")
 	}
+	// The cursor on an unreachable host: its whole error (backend, address,
+	// reason), which the CONTAINER cell cuts off, on its own line.
+	if hn, ok := p.selectedHost(); ok && p.state[hn].err != nil && h > 3 {
+		st := p.state[hn]
+		why := "✗ " + st.err.Error()
+		if !st.updated.IsZero() {
+			why += fmt.Sprintf(" · data %s old", pane.Age(p.ctx.Now().Sub(st.updated)))
+		}
+		return line + "\n" + p.tbl.View(w, h-2, th) + "\n" + th.Render(themes.Crit, safe.Fit(why, w))
+	}
 	return line + "\n" + p.tbl.View(w, h-1, th)
 }

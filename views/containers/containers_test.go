@@ -242,6 +242,11 @@ func TestUnreachableHostRowsAreStaleNotHealthy(t *testing.T) {
 	if !strings.Contains(out, "4m old") || !strings.Contains(out, "✗ 2 unreachable") {
 		t.Fatalf("stale rows not explained:\n%s", out)
 	}
+	// The cursor's unreachable host: its whole error (address and reason,
+	// which the CONTAINER cell cuts) and the data age on the last line.
+	if lines := strings.Split(out, "\n"); lines[len(lines)-1] != "✗ compute01: docker unreachable at ssh://compute01: EOF · data 4m old" {
+		t.Fatalf("last line %q does not explain the cursor's unreachable host", lines[len(lines)-1])
+	}
 	if st := p.Status(); !st.Updated.Equal(clock) {
 		t.Fatalf("status age from the unreachable host: %v", st.Updated)
 	}
