@@ -540,6 +540,11 @@ func TestRetriesWhenLokiIsUnreachable(t *testing.T) {
 	if h := strings.SplitN(m.View(100, 5), "\n", 2)[0]; strings.Contains(h, "FOLLOW") || !strings.Contains(h, "‖ STOPPED") {
 		t.Fatalf("header of a stopped follower: %q", h)
 	}
+	// A follower whose polls fail (Loki went away after the start) retries.
+	m.ApplyBatch(loki.Batch{FollowStatus: loki.FollowStatus{Mode: loki.ModePolling, Err: errors.New("dial tcp 127.0.0.1:1: connect: connection refused")}})
+	if h := strings.SplitN(m.View(100, 5), "\n", 2)[0]; strings.Contains(h, "FOLLOW") || !strings.Contains(h, "✗ RETRYING: Loki unreachable") {
+		t.Fatalf("header of a failing follower: %q", h)
+	}
 	if _, cmd := m.Update(pane.TickMsg(m.updated.Add(time.Hour))); cmd != nil {
 		t.Fatal("retried a rejected query")
 	}

@@ -51,8 +51,13 @@ func (m *Model) header(w int) string {
 	case failed:
 		// Nothing is running: never claim FOLLOW for a query that failed.
 		state = "✗ FAILED: " + failReason(m.err)
+	case stopped && m.fstat.Err != nil:
+		state = "‖ STOPPED: " + failReason(m.fstat.Err)
 	case stopped:
 		state = "‖ STOPPED"
+	case m.fstat.Err != nil:
+		// The follower is alive but its last tail/poll failed: it retries.
+		state = "✗ RETRYING: " + failReason(m.fstat.Err)
 	case m.follow:
 		state = "● FOLLOW"
 	case m.newWhile > 0:
@@ -94,7 +99,7 @@ func (m *Model) header(w int) string {
 	if m.fstat.Mode == loki.ModePolling || m.fstat.Mode == loki.ModeStopped {
 		role = themes.Warn
 	}
-	if failed {
+	if failed || (m.fstat.Err != nil && !stopped) {
 		role = themes.Crit
 	}
 	return th.Render(themes.Title, left) + strings.Repeat(" ", pad) + th.Render(role, right)
