@@ -176,6 +176,7 @@ func (p *Pane) buildAction(verb string, s openstack.Server, arg string) pane.Act
 		a.ConfirmYes = true
 	}
 	a.Checks = checks
+	deadHost := s.Host != "" && p.downHosts[s.Host]
 	now := p.ctx.Now
 	if now == nil {
 		now = time.Now
@@ -191,7 +192,11 @@ func (p *Pane) buildAction(verb string, s openstack.Server, arg string) pane.Act
 		}
 		report(pane.Progress{Done: 1, Total: 1, Line: done})
 		if watch != "" {
-			return watchMove(ctx, src, s, watch, started, done, label, report)
+			res, err := watchMove(ctx, src, s, watch, started, done, label, report)
+			if err != nil && watch != "evacuation" && deadHost {
+				err = fmt.Errorf("%w; nova-compute on %s is down: evacuate (E) moves instances off a dead host", err, s.Host)
+			}
+			return res, err
 		}
 		return done + ": " + label, nil
 	}

@@ -69,6 +69,7 @@ func watchAction(t *testing.T, verb, arg string, steps ...step) (string, error, 
 	p, _, _ := loaded(t)
 	src := &scriptSource{fakeSource: &fakeSource{}, steps: steps}
 	p.src = src
+	p.downHosts = map[string]bool{"compute04": true} // as the services poll found it
 	s := openstack.Server{ID: id(9), Name: "admin-vm-009", Status: "ACTIVE", Host: "compute04"}
 	a := p.buildAction(verb, s, arg)
 	var prog []pane.Progress
@@ -90,6 +91,9 @@ func TestLiveMigrateFromDeadHostReportsFailure(t *testing.T) {
 		step{srv: back, migs: []openstack.Migration{mig("live-migration", "error"), {Type: "live-migration", Status: "completed", CreatedAt: t0.Add(-24 * time.Hour)}}})
 	if err == nil || !strings.Contains(err.Error(), "live-migration failed") || !strings.Contains(err.Error(), "compute04→compute02 error") {
 		t.Fatalf("Nova's later failure not reported: %q %v", res, err)
+	}
+	if !strings.Contains(err.Error(), "evacuate (E)") {
+		t.Errorf("no evacuate hint for a move off dead compute04: %v", err)
 	}
 	if *waits != 2 {
 		t.Errorf("waited %d times, want 2 (poll, wait, poll, wait, poll)", *waits)
