@@ -219,7 +219,9 @@ func (p *Pane) Status() pane.Status {
 				first = d.err
 			}
 		}
-		if d.updated.After(st.Updated) {
+		// A failed attempt is not data: only good data (or the last good
+		// data kept under an error) gives the pane its age.
+		if d.updated.After(st.Updated) && (d.err == nil || d.stale) {
 			st.Updated = d.updated
 		}
 	}
@@ -392,6 +394,13 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			return p, nil
 		}
 		nd := m.data
+		// A failed refresh keeps the last good data (and its time) under
+		// the error: a dead Prometheus must not blank the dashboard.
+		if old := p.data[m.idx]; nd.err != nil && old != nil && !old.updated.IsZero() && (old.err == nil || old.stale) {
+			kept := *old
+			kept.err, kept.stale, kept.loading = nd.err, true, false
+			nd = kept
+		}
 		p.data[m.idx] = &nd
 		return p, nil
 	case adhocMsg:

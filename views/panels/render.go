@@ -41,6 +41,9 @@ type panelData struct {
 	start, end time.Time
 	step       time.Duration
 	dropped    int // series beyond the top-N
+	// stale: the last refresh failed (err) and series/updated are the last
+	// good data, shown under the error with their age.
+	stale bool
 }
 
 // fit pads or cuts a styled line to exactly w cells.
@@ -107,8 +110,13 @@ func renderPanelAt(p *Panel, d *panelData, title string, focused bool, w, h, off
 	case ch <= 0:
 	case d == nil || (d.updated.IsZero() && d.err == nil):
 		body = []string{th.Render(themes.Muted, "loading…")}
-	case d.err != nil:
+	case d.err != nil && !d.stale:
 		body = errorLines(d.err, w, ch, th)
+	case d.stale && ch < 2:
+		body = errorLines(d.err, w, ch, th)
+	case d.stale:
+		// The failure on one line, the last good data below it.
+		body = append(errorLines(d.err, w, 1, th), renderBody(p, d, w, ch-1, off, th)...)
 	case len(d.series) == 0:
 		empty := p.Empty
 		if empty == "" {
@@ -116,16 +124,7 @@ func renderPanelAt(p *Panel, d *panelData, title string, focused bool, w, h, off
 		}
 		body = []string{th.Render(themes.Muted, safe.Text(empty))}
 	default:
-		switch p.Type {
-		case "stat":
-			body = renderStat(p, d, w, ch, th)
-		case "timeseries":
-			body = renderTimeseries(p, d, w, ch, th)
-		case "bargauge":
-			body = renderBars(p, d, w, ch, off, th)
-		case "table":
-			body = renderTable(p, d, w, ch, off, th)
-		}
+		body = renderBody(p, d, w, ch, off, th)
 	}
 	for i := 0; i < ch; i++ {
 		s := ""
@@ -135,6 +134,28 @@ func renderPanelAt(p *Panel, d *panelData, title string, focused bool, w, h, off
 		lines = append(lines, fit(s, w))
 	}
 	return lines
+}
+
+// renderBody draws a panel's data in w x h.
+func renderBody(p *Panel, d *panelData, w, h, off int, th *themes.Theme) []string {
+	if len(d.series) == 0 {
+		empty := p.Empty
+		if empty == "" {
+			empty = "no data"
+		}
+		return []string{th.Render(themes.Muted, safe.Text(empty))}
+	}
+	switch p.Type {
+	case "stat":
+		return renderStat(p, d, w, h, th)
+	case "timeseries":
+		return renderTimeseries(p, d, w, h, th)
+	case "bargauge":
+		return renderBars(p, d, w, h, off, th)
+	case "table":
+		return renderTable(p, d, w, h, off, th)
+	}
+	return nil
 }
 
 func panelHeader(title string, d *panelData, focused bool, w int, now time.Time, th *themes.Theme) string {
@@ -147,6 +168,9 @@ func panelHeader(title string, d *panelData, focused bool, w int, now time.Time,
 	case d == nil:
 	case d.loading && d.updated.IsZero():
 		right = th.Render(themes.Muted, "…")
+	case d.err != nil && d.stale && !d.updated.IsZero():
+		// Failing, showing the last good data: how old it is.
+		right = th.Render(themes.Crit, "✗ ERR "+pane.Age(now.Sub(d.updated)))
 	case d.err != nil:
 		right = th.Render(themes.Crit, "✗ ERR")
 	case !d.updated.IsZero():
