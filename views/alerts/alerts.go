@@ -170,7 +170,7 @@ func (p *Pane) load() tea.Cmd {
 		defer cancel()
 		ar, err := src.Alerts(ctx, alertmanager.AlertFilter{})
 		if err != nil {
-			return loadedMsg{seq: seq, err: err}
+			return loadedMsg{seq: seq, alerts: ar, err: err} // Sources say which instance failed
 		}
 		sr, serr := src.Silences(ctx, nil)
 		return loadedMsg{seq: seq, alerts: ar, silences: sr.Silences, silErr: serr}
@@ -187,6 +187,10 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		p.loading = false
 		if m.err != nil {
 			p.err = m.err
+			// "0/2 alertmanagers", not the last success's "2/2".
+			if len(m.alerts.Sources) > 0 {
+				p.sources = m.alerts.Sources
+			}
 			return p, nil
 		}
 		p.err = nil

@@ -148,7 +148,7 @@ func (p *Pane) load() tea.Cmd {
 		defer cancel()
 		sil, err := src.Silences(ctx, nil)
 		if err != nil {
-			return loadedMsg{seq: seq, err: err}
+			return loadedMsg{seq: seq, sil: sil, err: err} // Sources say which instance failed
 		}
 		ar, aerr := src.Alerts(ctx, alertmanager.AlertFilter{})
 		return loadedMsg{seq: seq, sil: sil, alerts: ar.Alerts, alertErr: aerr}
@@ -165,6 +165,10 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		p.loading = false
 		if m.err != nil {
 			p.err = m.err
+			// "0/2 alertmanagers", not the last success's "2/2".
+			if len(m.sil.Sources) > 0 {
+				p.sources = m.sil.Sources
+			}
 			return p, nil
 		}
 		p.err = nil
