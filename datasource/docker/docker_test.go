@@ -176,7 +176,7 @@ func TestSSHAddressUsesDialStdio(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = cl.List(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "Connection refused") {
+	if err == nil || !strings.Contains(err.Error(), "docker unreachable at ssh://ops@compute09:2222: ssh: connect to host compute09 port 22: Connection refused") {
 		t.Fatalf("got %v", err)
 	}
 	args, _ := os.ReadFile(dir + "/args")

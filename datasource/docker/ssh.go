@@ -2,6 +2,7 @@ package docker
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -69,11 +70,20 @@ func (c *cmdConn) sshError() string {
 	return strings.TrimSpace(c.stderr.String())
 }
 
+// sshErr is ssh's own error text, prefixed "ssh: " once (ssh's own
+// messages already start so: "ssh: connect to host ... Connection refused").
+func sshErr(msg string) error {
+	if strings.HasPrefix(msg, "ssh: ") {
+		return errors.New(msg)
+	}
+	return errors.New("ssh: " + msg)
+}
+
 func (c *cmdConn) Read(p []byte) (int, error) {
 	n, err := c.out.Read(p)
 	if err == io.EOF && n == 0 {
 		if msg := c.sshError(); msg != "" {
-			return 0, fmt.Errorf("ssh: %s", msg)
+			return 0, sshErr(msg)
 		}
 	}
 	return n, err
@@ -82,7 +92,7 @@ func (c *cmdConn) Write(p []byte) (int, error) {
 	n, err := c.in.Write(p)
 	if err != nil {
 		if msg := c.sshError(); msg != "" {
-			return n, fmt.Errorf("ssh: %s", msg)
+			return n, sshErr(msg)
 		}
 	}
 	return n, err
