@@ -331,6 +331,8 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		m.sub = m.src.Follow(m.query, fo)
 		m.fstat = m.sub.Status()
 		return m, m.wait(m.gen, m.sub)
+	case checkedMsg:
+		return m, m.checked(msg)
 	case batchMsg:
 		if msg.gen != m.gen {
 			return m, nil

@@ -65,7 +65,7 @@ func (p *prompt) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		}
 		// Shorthands work here too: "host:compute04", "req:req-…", text.
 		lq, backfill := m.pivotQuery(q)
-		return tea.Batch(m.saveHistory(), m.setQuery(lq, backfill))
+		return tea.Batch(m.saveHistory(), m.tryQuery(lq, backfill))
 	case "esc", "ctrl+c", "ctrl+g":
 		m.prompt = nil
 		return nil
