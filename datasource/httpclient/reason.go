@@ -42,7 +42,7 @@ func Reason(err error) string {
 	case errors.Is(inner, context.Canceled):
 		return "request cancelled"
 	case errors.Is(inner, context.DeadlineExceeded), errors.As(inner, &ne) && ne.Timeout():
-		return "no answer in time (timed out; the server accepted the connection but did not reply, or the network drops packets)"
+		return "no answer in time (timed out: the server is hung or overloaded, or the network drops packets)"
 	case errors.Is(inner, syscall.ECONNREFUSED):
 		return "connection refused (nothing listening at " + addrOf(ue, opEr, inner) + ")"
 	case errors.Is(inner, syscall.ECONNRESET):

@@ -221,7 +221,7 @@ func wrapErr(service, method, u string, err error) error {
 			Message: serviceMessage(ue.Body), RequestID: requestID(ue.ResponseHeader), Err: err}
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return &joined{msg: fmt.Sprintf("%s at %s: timed out: %s (%s %s)", service, siteOf(u), httpclient.Reason(err), method, shortPath(u)), errs: []error{ErrUnreachable, err}}
+		return &joined{msg: fmt.Sprintf("%s at %s: %s (%s %s)", service, siteOf(u), httpclient.Reason(err), method, shortPath(u)), errs: []error{ErrUnreachable, err}}
 	}
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("%s: %s %s: %w", service, method, shortPath(u), err)
