@@ -270,6 +270,13 @@ func (m *Model) setQuery(q string, backfill int) tea.Cmd {
 	if q == "" {
 		return nil
 	}
+	// Retrying a query that failed to start: its error stays on screen
+	// while the retry runs (a hung Loki takes the whole timeout to fail
+	// again, and the pane read a bare "loading…" meanwhile).
+	var keepErr error
+	if q == m.query && m.sub == nil {
+		keepErr = m.err
+	}
 	if m.sub != nil {
 		m.sub.Close()
 		m.sub = nil
@@ -280,7 +287,7 @@ func (m *Model) setQuery(q string, backfill int) tea.Cmd {
 	m.follow, m.newWhile = true, 0
 	m.cursor, m.bottom = m.buf.last(), m.buf.last()
 	m.matches = 0
-	m.err, m.fstat = nil, loki.FollowStatus{}
+	m.err, m.fstat = keepErr, loki.FollowStatus{}
 	if m.src == nil {
 		return nil
 	}
