@@ -80,6 +80,7 @@ type Ceph struct {
 
 // Docker lists container hosts.
 type Docker struct {
+	Line int `yaml:"-"` // where it was written, for errors
 	// Hosts maps a host name to its Docker address:
 	// unix:///run/docker.sock, ssh://user@host, tcp://host:2375, http://...
 	Hosts map[string]string `yaml:"hosts"`
@@ -258,11 +259,6 @@ func (f *File) validate() []error {
 		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 			errs = append(errs, &Error{File: f.Path, Line: e.Line, Msg: fmt.Sprintf("%s: bad url %q (want http(s)://host[:port])", what, e.URL)})
 		}
-		if e.CAFile != "" {
-			if _, err := os.Stat(e.CAFile); err != nil {
-				errs = append(errs, &Error{File: f.Path, Line: e.Line, Msg: fmt.Sprintf("%s: ca_file: %v", what, err)})
-			}
-		}
 	}
 	names := make([]string, 0, len(f.Clouds))
 	for n := range f.Clouds {
@@ -283,6 +279,78 @@ func (f *File) validate() []error {
 		}
 	}
 	return errs
+}
+
+// Check reports problems that concern one backend only: the cockpit starts
+// anyway and shows them in that backend's pane, while `stackpit config
+// check` lists them all with file and line.
+func (f *File) Check() []error {
+	var errs []error
+	names := make([]string, 0, len(f.Clouds))
+	for n := range f.Clouds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		c := f.Clouds[n]
+		eps := map[string]*Endpoint{"prometheus": c.Prometheus}
+		if c.Loki != nil {
+			eps["loki"] = &c.Loki.Endpoint
+		}
+		if c.Ceph != nil {
+			eps["ceph"] = &c.Ceph.Endpoint
+		}
+		for i := range c.Alertmanagers {
+			eps[fmt.Sprintf("alertmanagers[%d]", i)] = &c.Alertmanagers[i]
+		}
+		keys := make([]string, 0, len(eps))
+		for k := range eps {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			e := eps[k]
+			if e == nil || e.CAFile == "" {
+				continue
+			}
+			if _, err := os.Stat(e.CAFile); err != nil {
+				errs = append(errs, &Error{File: f.Path, Line: e.Line, Msg: fmt.Sprintf("clouds.%s.%s: ca_file: %v", n, k, err)})
+			}
+		}
+		if c.Docker != nil {
+			hosts := make([]string, 0, len(c.Docker.Hosts))
+			for h := range c.Docker.Hosts {
+				hosts = append(hosts, h)
+			}
+			sort.Strings(hosts)
+			for _, h := range hosts {
+				if msg := dockerAddrProblem(c.Docker.Hosts[h]); msg != "" {
+					errs = append(errs, &Error{File: f.Path, Line: c.Docker.Line, Msg: fmt.Sprintf("clouds.%s.docker.hosts.%s: %s", n, h, msg)})
+				}
+			}
+			if t := c.Docker.AddressTemplate; t != "" {
+				if msg := dockerAddrProblem(strings.ReplaceAll(t, "{host}", "h")); msg != "" || !strings.Contains(t, "{host}") {
+					if msg == "" {
+						msg = "address_template needs {host}"
+					}
+					errs = append(errs, &Error{File: f.Path, Line: c.Docker.Line, Msg: fmt.Sprintf("clouds.%s.docker.address_template: %s", n, msg)})
+				}
+			}
+		}
+	}
+	return errs
+}
+
+func dockerAddrProblem(a string) string {
+	u, err := url.Parse(a)
+	if err != nil {
+		return fmt.Sprintf("bad address %q: %v", a, err)
+	}
+	switch u.Scheme {
+	case "unix", "ssh", "tcp", "http", "https":
+		return ""
+	}
+	return fmt.Sprintf("unsupported address %q (want unix://, ssh://, tcp:// or http(s)://)", a)
 }
 
 // Cloud returns the settings for a cloud name (empty settings if absent).
@@ -376,3 +444,14 @@ func (c Ceph) MarshalYAML() (any, error) {
 }
 
 func (e Endpoint) MarshalYAML() (any, error) { return endpointFields(e), nil }
+
+func (d *Docker) UnmarshalYAML(n *yaml.Node) error {
+	type plain Docker
+	var p plain
+	if err := n.Decode(&p); err != nil {
+		return err
+	}
+	*d = Docker(p)
+	d.Line = n.Line
+	return nil
+}

@@ -123,3 +123,15 @@ func TestResolveAuthFromOpenrc(t *testing.T) {
 		t.Fatalf("missing password: %v", err)
 	}
 }
+
+func TestCheckFindsPerBackendProblemsWithLines(t *testing.T) {
+	f, err := Parse("c.yaml", []byte("clouds:\n  p:\n    prometheus: {url: \"http://x:1\", ca_file: /nonexistent/ca.pem}\n    docker:\n      hosts: {compute01: \"ftp://x\"}\n"))
+	if err != nil {
+		t.Fatalf("a missing CA file must not stop the cockpit: %v", err)
+	}
+	errs := f.Check()
+	if len(errs) != 2 || !strings.Contains(errs[0].Error(), "c.yaml:3: clouds.p.prometheus: ca_file") ||
+		!strings.Contains(errs[1].Error(), `c.yaml:5: clouds.p.docker.hosts.compute01: unsupported address "ftp://x"`) {
+		t.Fatalf("%v", errs)
+	}
+}

@@ -281,6 +281,10 @@ func configCheck(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	bad := false
+	for _, e := range file.Check() {
+		fmt.Fprintln(stderr, e)
+		bad = true
+	}
 	keys := keymap.Defaults()
 	if err := keys.Override(file.Keys); err != nil {
 		fmt.Fprintf(stderr, "%s: keys: %v\n", file.Path, err)

@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stackpit/stackpit/config"
 )
 
 func TestConfigCheckNamesFileAndLine(t *testing.T) {
@@ -55,5 +58,20 @@ func TestSnapshotAgainstTheDemo(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), `"status": "CRIT"`) || !strings.Contains(out.String(), `"host": "compute04"`) {
 		t.Fatalf("after:\n%s", out.String())
+	}
+}
+
+func TestOneBadDockerAddressIsOneHostsError(t *testing.T) {
+	e := &Env{CloudName: "x", Cloud: &config.Cloud{Docker: &config.Docker{Hosts: map[string]string{
+		"compute01": "ftp://x", "compute02": "unix:///nonexistent/docker.sock"}}}}
+	s, err := newDockerSource(e)
+	if err != nil {
+		t.Fatalf("one bad address failed the whole pane: %v", err)
+	}
+	if _, err := s.List(context.Background(), "compute01"); err == nil || !strings.Contains(err.Error(), "unsupported address") {
+		t.Fatalf("compute01: %v", err)
+	}
+	if _, err := s.List(context.Background(), "compute02"); err == nil || strings.Contains(err.Error(), "unsupported") {
+		t.Fatalf("compute02 should fail on its own socket: %v", err)
 	}
 }

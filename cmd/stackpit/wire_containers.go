@@ -37,13 +37,15 @@ type dockerSource struct {
 	mu    sync.Mutex
 	// clients per host; discovery adds to it from a Cmd's goroutine.
 	clients map[string]*docker.Client
+	bad     map[string]error // configured hosts whose address is unusable
 }
 
 func newDockerSource(e *Env) (*dockerSource, error) {
-	s := &dockerSource{e: e, clients: map[string]*docker.Client{}}
+	s := &dockerSource{e: e, clients: map[string]*docker.Client{}, bad: map[string]error{}}
 	for h, addr := range e.Cloud.Docker.Hosts {
+		// A bad address is that host's error row, not the whole pane's.
 		if err := s.add(h, addr); err != nil {
-			return nil, err
+			s.bad[h] = err
 		}
 		s.hosts = append(s.hosts, h)
 	}
@@ -71,6 +73,9 @@ func (s *dockerSource) Hosts() []string { return s.hosts }
 func (s *dockerSource) client(h string) (*docker.Client, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.bad[h]; err != nil {
+		return nil, err
+	}
 	c, ok := s.clients[h]
 	if !ok {
 		return nil, fmt.Errorf("no docker address configured for host %s", h)
@@ -96,7 +101,11 @@ func (s *dockerSource) DiscoverHosts(ctx context.Context) ([]string, error) {
 	}
 	var added []string
 	for _, h := range names {
-		if _, err := s.client(h); err == nil {
+		s.mu.Lock()
+		_, known := s.clients[h]
+		_, broken := s.bad[h]
+		s.mu.Unlock()
+		if known || broken {
 			continue
 		}
 		if err := s.add(h, strings.ReplaceAll(tmpl, "{host}", h)); err != nil {
