@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stackpit/stackpit/views/viewtest"
+
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -135,23 +137,7 @@ func key(p *Pane, k string) tea.Cmd {
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("..", "..", "testdata", "golden", "ceph", name+".golden")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from golden:\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
+	viewtest.File(t, viewtest.Golden("ceph", name), got, *update)
 }
 
 // checkFits asserts the view stays inside w x h and emits no raw escape.

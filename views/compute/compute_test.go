@@ -5,12 +5,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stackpit/stackpit/views/viewtest"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -151,42 +151,12 @@ func loaded(t *testing.T) (*Pane, *fakeSource, *time.Time) {
 
 func golden(t *testing.T, name, out string) {
 	t.Helper()
-	got := ansi.Strip(out) + "\n"
-	path := filepath.Join("..", "..", "testdata", "golden", "compute", name+".golden")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from golden:\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
+	viewtest.File(t, viewtest.Golden("compute", name), ansi.Strip(out)+"\n", *update)
 }
 
 func checkFrame(t *testing.T, out string, w, h int) {
 	t.Helper()
-	for _, bad := range []string{"\x1b]", "\a", "\x1b[2J"} {
-		if strings.Contains(out, bad) {
-			t.Fatalf("raw %q in output: %q", bad, out)
-		}
-	}
-	lines := strings.Split(out, "\n")
-	if len(lines) > h {
-		t.Fatalf("%d lines > height %d", len(lines), h)
-	}
-	for _, l := range lines {
-		if ansi.StringWidth(l) > w {
-			t.Fatalf("line wider than %d: %q", w, ansi.Strip(l))
-		}
-	}
+	viewtest.Frame(t, out, w, h)
 }
 
 func TestGoldenSizesDownFirst(t *testing.T) {

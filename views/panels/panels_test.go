@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stackpit/stackpit/views/viewtest"
+
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -158,23 +160,7 @@ func typeText(p *Pane, s string) {
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	got = ansi.Strip(got) // styling is checked separately; goldens stay readable
-	path := filepath.Join("..", "..", "testdata", "golden", "panels", name+".golden")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from golden:\n--- got ---\n%s\n--- want ---\n%s", name, got, want)
-	}
+	viewtest.File(t, viewtest.Golden("panels", name), ansi.Strip(got), *update)
 }
 
 func checkSize(t *testing.T, s string, w, h int) {

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stackpit/stackpit/views/viewtest"
+
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -172,24 +174,7 @@ func checkScreen(t *testing.T, s string, w, h int) {
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	got = ansi.Strip(got) + "\n"
-	path := filepath.Join("..", "..", "testdata", "golden", "silences", name+".golden")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create)", err)
-	}
-	if string(want) != got {
-		t.Fatalf("%s differs from golden:\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
+	viewtest.File(t, viewtest.Golden("silences", name), ansi.Strip(got)+"\n", *update)
 }
 
 func keys(p *Pane) []string {
