@@ -664,18 +664,30 @@ func (a *novaAction) finishedMigration() *novaMigration {
 	return nil
 }
 
-func (a *novaAction) confirmResize() actionResult {
-	in, ns, s := a.in, a.ns, a.ns.story
-	if r := a.checkState("confirmResize", []string{"resized"}); r != nil {
-		return *r
+// pendingResize is what confirmResize and revertResize both need: the
+// instance in VERIFY_RESIZE, its finished migration, and the state to
+// return to; or Nova's refusal.
+func (a *novaAction) pendingResize(action string) (*novaMigration, string, *actionResult) {
+	if r := a.checkState(action, []string{"resized"}); r != nil {
+		return nil, "", r
 	}
 	mig := a.finishedMigration()
 	if mig == nil {
-		return refuse(400, "Instance has not been resized.")
+		r := refuse(400, "Instance has not been resized.")
+		return nil, "", &r
 	}
-	prev := ns.resizeFrom[in.ID]
+	prev := a.ns.resizeFrom[a.in.ID]
 	if prev == "" {
 		prev = "active"
+	}
+	return mig, prev, nil
+}
+
+func (a *novaAction) confirmResize() actionResult {
+	in, ns, s := a.in, a.ns, a.ns.story
+	mig, prev, refused := a.pendingResize("confirmResize")
+	if refused != nil {
+		return *refused
 	}
 	a.record("confirmResize")
 	mig.set("confirming", s.Now())
@@ -696,16 +708,9 @@ func (a *novaAction) confirmResize() actionResult {
 
 func (a *novaAction) revertResize() actionResult {
 	in, ns, s := a.in, a.ns, a.ns.story
-	if r := a.checkState("revertResize", []string{"resized"}); r != nil {
-		return *r
-	}
-	mig := a.finishedMigration()
-	if mig == nil {
-		return refuse(400, "Instance has not been resized.")
-	}
-	prev := ns.resizeFrom[in.ID]
-	if prev == "" {
-		prev = "active"
+	mig, prev, refused := a.pendingResize("revertResize")
+	if refused != nil {
+		return *refused
 	}
 	a.record("revertResize")
 	mig.set("reverting", s.Now())

@@ -263,6 +263,20 @@ func (s Sources) Summary() string {
 	return fmt.Sprintf("%d/%d alertmanagers", s.OK(), len(s))
 }
 
+// Notes are the status-line notes of an HA answer: "1/2 alertmanagers" and,
+// unless the whole request failed (failed != nil: that error is shown
+// instead), the failed instances' errors.
+func (s Sources) Notes(failed error) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	notes := []string{s.Summary()}
+	if e := s.Err(); e != nil && failed == nil {
+		notes = append(notes, e.Error())
+	}
+	return notes
+}
+
 // fanout runs fn against every instance concurrently. It fails only when
 // every instance failed.
 func fanout[T any](ctx context.Context, c *Client, fn func(ctx context.Context, a Instance) (T, error)) ([]T, []bool, Sources, error) {

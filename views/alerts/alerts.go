@@ -112,13 +112,7 @@ func (p *Pane) Back() bool {
 // Status reports freshness and which Alertmanagers answered.
 func (p *Pane) Status() pane.Status {
 	st := pane.Status{Updated: p.updated, Loading: p.loading, Err: p.err}
-	var notes []string
-	if len(p.sources) > 0 {
-		notes = append(notes, p.sources.Summary())
-		if e := p.sources.Err(); e != nil && p.err == nil {
-			notes = append(notes, e.Error())
-		}
-	}
+	notes := p.sources.Notes(p.err)
 	if p.hideSuppressed {
 		notes = append(notes, "suppressed hidden")
 	}

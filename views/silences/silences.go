@@ -97,13 +97,7 @@ func (p *Pane) Back() bool {
 // Status reports freshness, partial answers of an HA set and errors.
 func (p *Pane) Status() pane.Status {
 	st := pane.Status{Updated: p.updated, Loading: p.loading, Err: p.err}
-	var notes []string
-	if len(p.sources) > 0 {
-		notes = append(notes, p.sources.Summary())
-		if e := p.sources.Err(); e != nil && p.err == nil {
-			notes = append(notes, e.Error())
-		}
-	}
+	notes := p.sources.Notes(p.err)
 	if p.hideExpired {
 		notes = append(notes, "expired hidden")
 	}
