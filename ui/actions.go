@@ -26,15 +26,17 @@ type actionFinished struct {
 	id                   int
 	name, target, result string
 	err                  error
+	unaudited            bool // the "started" record failed: not run
 }
 
 // startAction is where every action enters: read-only refusal, then
 // confirmation, then run.
 func (m *Model) startAction(a pane.Action) tea.Cmd {
 	if a.Mutates && m.o.Ctx.ReadOnly {
-		m.record(audit.Entry{Action: a.Name, Target: a.Target, Outcome: "refused", Error: "read-only session", Details: a.Details})
 		m.showToast(themes.Warn, fmt.Sprintf("read-only session: %s %s refused", a.Name, a.Target))
-		return m.broadcast(pane.ActionDoneMsg{Name: a.Name, Target: a.Target, Refused: true, Err: httpclient.ErrReadOnly})
+		return tea.Batch(
+			m.record(audit.Entry{Action: a.Name, Target: a.Target, Outcome: "refused", Error: "read-only session", Details: a.Details}),
+			m.broadcast(pane.ActionDoneMsg{Name: a.Name, Target: a.Target, Refused: true, Err: httpclient.ErrReadOnly}))
 	}
 	if a.Confirm != "" || a.ConfirmYes {
 		m.dialog = &dialog{action: a}
@@ -53,10 +55,9 @@ func (m *Model) dialogKey(k tea.KeyPressMsg) tea.Cmd {
 		return cmd
 	case s == "esc" || (d.action.Confirm == "" && (s == "n" || s == "N" || s == "enter")):
 		// [y/N]: enter takes the default, which is no.
-		m.record(audit.Entry{Action: d.action.Name, Target: d.action.Target, Outcome: "cancelled", Details: d.action.Details})
 		m.dialog, m.mode = nil, modeNormal
 		m.showToast(themes.Info, d.action.Name+" cancelled")
-		return nil
+		return m.record(audit.Entry{Action: d.action.Name, Target: d.action.Target, Outcome: "cancelled", Details: d.action.Details})
 	case (d.action.Confirm != "" && s == "enter") || (d.action.Confirm == "" && (s == "y" || s == "Y")):
 		if d.action.Confirm != "" && d.input.Text != d.action.Confirm {
 			d.err = fmt.Sprintf("type %q exactly to confirm", d.action.Confirm)
@@ -72,16 +73,10 @@ func (m *Model) dialogKey(k tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// runAction audits and runs a confirmed action in a Cmd. An action whose
-// audit record cannot be written does not run.
+// runAction audits and runs a confirmed action in a Cmd. The "started"
+// record is written first, in that Cmd; an action whose record cannot be
+// written does not run.
 func (m *Model) runAction(a pane.Action) tea.Cmd {
-	if err := m.record(audit.Entry{Action: a.Name, Target: a.Target, Outcome: "started", Details: a.Details}); err != nil {
-		m.showToast(themes.Crit, "not run: "+err.Error())
-		return nil
-	}
-	if a.Run == nil {
-		return nil
-	}
 	m.runSeq++
 	id := m.runSeq
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
@@ -92,9 +87,18 @@ func (m *Model) runAction(a pane.Action) tea.Cmd {
 			send(pane.ActionProgressMsg{Name: a.Name, Target: a.Target, Progress: p})
 		}
 	}
-	run := a.Run
+	log, ro, run := m.o.Audit, m.o.Ctx.ReadOnly, a.Run
+	started := audit.Entry{Action: a.Name, Target: a.Target, Outcome: "started", Details: a.Details, ReadOnly: ro}
 	return func() tea.Msg {
 		defer cancel()
+		if log != nil {
+			if err := log.Record(started); err != nil {
+				return actionFinished{id: id, name: a.Name, target: a.Target, err: fmt.Errorf("not run: %w", err), unaudited: true}
+			}
+		}
+		if run == nil {
+			return actionFinished{id: id, name: a.Name, target: a.Target}
+		}
 		res, err := run(ctx, report)
 		return actionFinished{id: id, name: a.Name, target: a.Target, result: res, err: err}
 	}
@@ -116,8 +120,9 @@ func (m *Model) finishAction(f actionFinished) tea.Cmd {
 		}
 		m.showToast(themes.OK, msg)
 	}
-	if err := m.record(e); err != nil {
-		m.showToast(themes.Crit, err.Error())
+	done := m.broadcast(pane.ActionDoneMsg{Name: f.name, Target: f.target, Result: f.result, Err: f.err})
+	if f.unaudited { // nothing ran; the log could not take a record anyway
+		return done
 	}
-	return m.broadcast(pane.ActionDoneMsg{Name: f.name, Target: f.target, Result: f.result, Err: f.err})
+	return tea.Batch(m.record(e), done)
 }

@@ -305,8 +305,7 @@ func (m *Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	// Read-only, level one: a mutating binding never reaches the pane.
 	if b, ok := km.Lookup(s, p.KeyGroups()...); ok && b.Mutates && m.o.Ctx.ReadOnly {
 		m.showToast(themes.Warn, fmt.Sprintf("read-only session: %q (%s) is not available", b.Help, s))
-		m.record(audit.Entry{Action: b.Action, Target: m.o.Panes[m.active].ID, Outcome: "refused", Error: "read-only session"})
-		return m, nil
+		return m, m.record(audit.Entry{Action: b.Action, Target: m.o.Panes[m.active].ID, Outcome: "refused", Error: "read-only session"})
 	}
 	return m, m.updateActive(k)
 }
@@ -413,12 +412,20 @@ func (m *Model) pivot(p pane.PivotMsg) tea.Cmd {
 	return nil
 }
 
-func (m *Model) record(e audit.Entry) error {
-	if m.o.Audit == nil {
+// record returns a command that appends e to the audit log: file I/O stays
+// out of Update. A record that cannot be written shows as an error toast.
+func (m *Model) record(e audit.Entry) tea.Cmd {
+	log := m.o.Audit
+	if log == nil {
 		return nil
 	}
 	e.ReadOnly = m.o.Ctx.ReadOnly
-	return m.o.Audit.Record(e)
+	return func() tea.Msg {
+		if err := log.Record(e); err != nil {
+			return pane.ToastMsg{Level: themes.Crit, Text: err.Error()}
+		}
+		return nil
+	}
 }
 
 // Entries returns the panes (tests and the read-only proof drive them).

@@ -391,3 +391,17 @@ func TestEscRestoresStateAPivotReplaced(t *testing.T) {
 		t.Fatalf("esc did not restore the replaced query: %q", mp.query)
 	}
 }
+
+func TestUnauditableActionDoesNotRun(t *testing.T) {
+	e := newEnv(t, false)
+	e.m.o.Audit = audit.Open("/proc/nonexistent/audit.jsonl")
+	e.press("R")
+	e.typeText("vm1")
+	e.press("enter")
+	if e.ran != 0 {
+		t.Fatal("an action ran without its audit record")
+	}
+	if out := ansi.Strip(e.m.Render()); !strings.Contains(out, "not run: audit log") {
+		t.Fatalf("no error shown:\n%s", out)
+	}
+}
