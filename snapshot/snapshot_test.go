@@ -91,13 +91,8 @@ func TestFormatsAreSafe(t *testing.T) {
 	if !strings.Contains(md.String(), `Evil\|\e]52`) {
 		t.Fatalf("markdown cell not escaped:\n%s", md.String())
 	}
-	var back Report
-	if err := json.Unmarshal(js.Bytes(), &back); err != nil {
-		// Level marshals as a word; decoding into Report is not needed by
-		// consumers, but the document must be valid JSON.
-		var any map[string]any
-		if err := json.Unmarshal(js.Bytes(), &any); err != nil || any["status"] != "CRIT" {
-			t.Fatalf("json: %v %s", err, js.String())
-		}
+	var doc map[string]any
+	if err := json.Unmarshal(js.Bytes(), &doc); err != nil || doc["status"] != "CRIT" {
+		t.Fatalf("json: %v %s", err, js.String())
 	}
 }
