@@ -62,7 +62,10 @@ const maxFieldLen = 1024
 // captures the keyboard. It previews, on every keystroke, which of the
 // current alerts the silence would match.
 type Form struct {
+	// Title is the heading while the matchers are the ones the form opened
+	// with; once they are edited the heading describes the new matchers.
 	Title  string
+	orig   string // matchers text the form opened with
 	text   [numFields][]rune
 	focus  int
 	preset int // index in Presets; -1: custom end in text[fEnds]
@@ -74,18 +77,32 @@ type Form struct {
 	parseErr error
 }
 
-// NewForm opens a form. With prefilled matchers the cursor starts on the
-// comment (the one field the operator must write).
+// NewForm opens a form. The cursor starts on the matchers, the first field
+// and the one that decides what gets silenced: the operator reads them
+// before anything else.
 func NewForm(title string, ms alertmanager.Matchers, author string, now func() time.Time, alerts []alertmanager.Alert) *Form {
-	f := &Form{Title: title, preset: 1, now: now, alerts: alerts}
-	f.text[fMatchers] = []rune(ms.String())
+	f := &Form{Title: title, preset: 1, now: now, alerts: alerts, orig: ms.String()}
+	f.text[fMatchers] = []rune(f.orig)
 	f.text[fStarts] = []rune("now")
 	f.text[fAuthor] = []rune(author)
-	if len(ms) > 0 {
-		f.focus = fComment
-	}
+	f.focus = fMatchers
 	f.reparse()
 	return f
+}
+
+// Heading is the form's title: the opening title until the matchers are
+// edited, then what the edited matchers silence.
+func (f *Form) Heading() string {
+	cur := strings.TrimSpace(string(f.text[fMatchers]))
+	switch {
+	case cur == f.orig:
+		return f.Title
+	case cur == "":
+		return "New silence (no matchers yet)"
+	case f.parseErr != nil:
+		return "Silence " + cur + " (invalid)"
+	}
+	return "Silence " + f.matchers.String()
 }
 
 // SetAlerts refreshes the alerts the preview matches against.
@@ -131,18 +148,18 @@ func (f *Form) Key(msg tea.KeyPressMsg) FormResult {
 		f.err = ""
 		return FormSubmitted
 	case "left", "right":
-		if f.focus == fEnds {
-			d := 1
-			if k == "left" {
-				d = -1
-			}
-			if f.preset < 0 {
-				f.preset = 0
-			} else {
-				f.preset = (f.preset + d + len(Presets)) % len(Presets)
-			}
-			f.text[fEnds] = nil
+		// Text fields have no cursor to move, so the arrows pick the
+		// duration from any field, as the hint line says.
+		d := 1
+		if k == "left" {
+			d = -1
 		}
+		if f.preset < 0 {
+			f.preset = 0
+		} else {
+			f.preset = (f.preset + d + len(Presets)) % len(Presets)
+		}
+		f.text[fEnds] = nil
 		return FormOpen
 	case "backspace":
 		t := f.text[f.focus]
@@ -342,7 +359,7 @@ func (f *Form) View(width, height int, th *themes.Theme) string {
 	}
 	var lines []string
 	add := func(s string) { lines = append(lines, s) }
-	add(th.Render(themes.Title, safe.Fit(f.Title, width)))
+	add(th.Render(themes.Title, safe.Fit(f.Heading(), width)))
 	lw := 10
 	for i := 0; i < numFields; i++ {
 		mark := "  "

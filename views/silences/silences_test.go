@@ -266,9 +266,10 @@ func TestNewMaintenanceWindowFromScratch(t *testing.T) {
 	p.SetFilter("host=compute03")
 	press(p, "n")
 	f := p.FormOpen()
-	if f == nil || !p.Capturing() || f.Focus() != "Comment" {
+	if f == nil || !p.Capturing() || f.Focus() != "Matchers" {
 		t.Fatalf("form %+v capturing %v", f, p.Capturing())
 	}
+	press(p, "tab", "tab", "tab") // starts, duration, comment
 	if n := len(f.Preview()); n != 5 {
 		t.Fatalf("preview of host=compute03: %d alerts, want 5", n)
 	}
