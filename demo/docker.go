@@ -377,6 +377,11 @@ func (d *dockerSim) logs(host string, ct *demoContainer, w http.ResponseWriter, 
 	if from.Before(started) {
 		from = started
 	}
+	if since, err := strconv.ParseFloat(q.Get("since"), 64); err == nil && since > 0 {
+		if t := time.Unix(0, int64(since*1e9)); from.Before(t) {
+			from = t
+		}
+	}
 	n := 0
 	for t := from; !t.After(now); t = t.Add(10 * time.Second) {
 		writeFrame(bw, 1, demoLogLine(t, host, svc, n, t.Equal(started)))

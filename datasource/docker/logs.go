@@ -45,7 +45,9 @@ func (c *Client) Logs(ctx context.Context, name string, o LogOptions, fn func(Lo
 		q.Set("tail", strconv.Itoa(o.Tail))
 	}
 	if !o.Since.IsZero() {
-		q.Set("since", strconv.FormatInt(o.Since.Unix(), 10))
+		// Seconds with nanoseconds: a reconnect asks from its last line,
+		// not from the start of that second.
+		q.Set("since", fmt.Sprintf("%d.%09d", o.Since.Unix(), o.Since.Nanosecond()))
 	}
 	if o.Follow {
 		q.Set("follow", "1")

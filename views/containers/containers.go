@@ -285,6 +285,11 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			return p, p.logs.add(msg)
 		}
 		return p, nil
+	case logCheckMsg:
+		if p.logs != nil && p.logs.id == msg.id {
+			return p, p.logs.onCheck(msg)
+		}
+		return p, nil
 	case tea.KeyPressMsg:
 		return p, p.key(msg)
 	}
@@ -345,7 +350,7 @@ func (p *Pane) key(k tea.KeyPressMsg) tea.Cmd {
 		}
 	case km.Is(s, "table.open"), km.Is(s, "containers.logs"):
 		if c, ok := p.selected(); ok {
-			p.logs = newLogView(p.src, c.Host, c.Name, p.ctx)
+			p.logs = newLogView(p.src, c, p.ctx)
 			return p.logs.start()
 		}
 	case km.Is(s, "containers.agents"):

@@ -24,7 +24,15 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 var now = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 
+// The log view looks at a container whose stream ended after logRetry:
+// tests do not wait the real two seconds.
+func init() { logRetry = 10 * time.Millisecond }
+
 type fakeSrc struct {
+	logCalls  int
+	sinces    []time.Time
+	runs      [][]docker.LogLine // scripted log streams, one per Logs call
+	inspects  []docker.Container // scripted Inspect answers
 	restarted []string
 	postCheck string
 	down      map[string]bool // hosts that stopped answering
@@ -51,6 +59,11 @@ func (f *fakeSrc) List(ctx context.Context, h string) ([]docker.Container, error
 	}, nil
 }
 func (f *fakeSrc) Inspect(ctx context.Context, h, n string) (docker.Container, error) {
+	if len(f.inspects) > 0 {
+		c := f.inspects[0]
+		f.inspects = f.inspects[1:]
+		return c, nil
+	}
 	return docker.Container{Host: h, Name: n, State: "running", Pid: 999}, nil
 }
 func (f *fakeSrc) Restart(ctx context.Context, h, n string) error {
@@ -60,6 +73,16 @@ func (f *fakeSrc) Restart(ctx context.Context, h, n string) error {
 func (f *fakeSrc) Stop(ctx context.Context, h, n string) error  { return nil }
 func (f *fakeSrc) Start(ctx context.Context, h, n string) error { return nil }
 func (f *fakeSrc) Logs(ctx context.Context, h, n string, o docker.LogOptions, fn func(docker.LogLine) bool) error {
+	f.logCalls++
+	f.sinces = append(f.sinces, o.Since)
+	if len(f.runs) > 0 {
+		run := f.runs[0]
+		f.runs = f.runs[1:]
+		for _, ln := range run {
+			fn(ln)
+		}
+		return nil
+	}
 	fn(docker.LogLine{Stream: "stdout", Time: now, Text: "2026-11-22 12:00:00.000 7 INFO nova.compute.manager [-] started"})
 	fn(docker.LogLine{Stream: "stderr", Time: now, Text: "2026-11-22 12:00:01.000 7 ERROR nova.compute.manager [-] \x1b[31mboom"})
 	return nil
@@ -274,14 +297,23 @@ func TestUnreachableHostRowPivots(t *testing.T) {
 }
 
 func TestLogViewAnswersTheLogsPaneKeys(t *testing.T) {
-	p, _ := newPane(t)
+	p, src := newPane(t)
 	p.tbl.SelectKey("compute01/nova_compute")
 	_, cmd := p.Update(key("enter"))
 	drain(t, p, cmd)
 	if g := p.KeyGroups(); g[0] != "logs" {
 		t.Fatalf("log view key groups %v", g)
 	}
-	p.Update(key("f")) // logs.follow: pause (the fake stream has ended, so check the state)
+	// The fake stream has ended with the container in the same run: f
+	// follows it again from the last line.
+	calls := src.logCalls
+	_, cmd = p.Update(key("f"))
+	drain(t, p, cmd)
+	if src.logCalls != calls+1 || !src.sinces[len(src.sinces)-1].Equal(now) {
+		t.Fatalf("f on an ended stream did not reconnect from the last line: calls %d, since %v", src.logCalls, src.sinces)
+	}
+	p.logs.ended = false // a live stream: f pauses and resumes
+	p.Update(key("f"))
 	if p.logs.follow {
 		t.Fatal("f did not pause")
 	}
@@ -319,5 +351,48 @@ func TestHostsDiscoveredFromTheCloud(t *testing.T) {
 	out := ansi.Strip(p.View(120, 20))
 	if !strings.Contains(out, "compute09") || strings.Count(out, "compute01  nova_compute") != 1 {
 		t.Fatalf("discovered host missing or configured one doubled:\n%s", out)
+	}
+}
+
+// A container stops: docker ends its log stream. The view keeps the old
+// run's lines (they say why it stopped), says it waits, and follows the new
+// run below a separator once the container runs again, without repeating
+// the lines Docker's inclusive since sends back.
+func TestLogViewKeepsLinesAcrossRestart(t *testing.T) {
+	defer func(a, b time.Duration) { logRetry, logRetryMax = a, b }(logRetry, logRetryMax)
+	logRetry, logRetryMax = time.Millisecond, 2*time.Millisecond
+	p, src := newPane(t)
+	t1, t2, t3 := now.Add(time.Second), now.Add(2*time.Second), now.Add(90*time.Second)
+	src.runs = [][]docker.LogLine{
+		{{Stream: "stdout", Time: t1, Text: "INFO run one"}, {Stream: "stderr", Time: t2, Text: "CRITICAL oom: killing"}},
+		{{Stream: "stderr", Time: t2, Text: "CRITICAL oom: killing"}, {Stream: "stdout", Time: t3, Text: "INFO run two"}},
+	}
+	src.inspects = []docker.Container{
+		{Host: "compute01", Name: "nova_compute", State: "exited", ExitCode: 137},
+		{Host: "compute01", Name: "nova_compute", State: "running", Pid: 4242, StartedAt: now.Add(80 * time.Second)},
+	}
+	p.tbl.SelectKey("compute01/nova_compute")
+	_, cmd := p.Update(key("enter"))
+	// Stop after the first check: the container is exited.
+	msg := cmd()
+	p.Update(msg)            // run one's lines
+	_, cmd = p.Update(cmd()) // stream ended -> check
+	_, cmd = p.Update(cmd()) // exited (137)
+	if out := ansi.Strip(p.View(100, 10)); !strings.Contains(out, "container exited (137): reconnects when it runs again") ||
+		!strings.Contains(out, "CRITICAL oom: killing") {
+		t.Fatalf("waiting view:\n%s", out)
+	}
+	drain(t, p, cmd)
+	out := ansi.Strip(p.View(100, 10))
+	for _, want := range []string{"INFO run one", "CRITICAL oom: killing", "── nova_compute started again at", "(pid 4242) ──", "INFO run two"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("view lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Count(out, "CRITICAL oom") != 1 {
+		t.Fatalf("the reconnect repeated a line:\n%s", out)
+	}
+	if len(src.sinces) < 2 || !src.sinces[1].Equal(t2) {
+		t.Fatalf("reconnect asked since %v, want the last line's time %v", src.sinces, t2)
 	}
 }
