@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/stackpit/stackpit/ui/safe"
 )
 
 // Golden returns the path of a pane's golden screen under testdata/golden.
@@ -40,7 +42,9 @@ func File(t testing.TB, path, got string, update bool) {
 }
 
 // Frame fails when a rendered frame is taller than h or wider than w, or
-// carries anything but SGR styling: no OSC, DCS, C1 CSI, BEL, CR, clear.
+// carries anything but SGR styling: no OSC, DCS, C1 CSI, BEL, CR, clear,
+// or when a line's width is not the same for safe.Width, for tmux (as
+// measured, safe.TerminalWidth) and for a grapheme-counting renderer.
 func Frame(t testing.TB, out string, w, h int) {
 	t.Helper()
 	for _, bad := range []string{"\x1b]", "\a", "\x1b[2J", "\x1bP", "\u009b", "\u009d"} {
@@ -56,8 +60,16 @@ func Frame(t testing.TB, out string, w, h int) {
 		t.Fatalf("%d lines > height %d", len(lines), h)
 	}
 	for _, l := range lines {
-		if ansi.StringWidth(l) > w {
+		if safe.Width(l) > w {
 			t.Fatalf("line wider than %d: %q", w, ansi.Strip(l))
+		}
+		// The terminal must count the same: tmux's measured widths, and
+		// the renderer's grapheme count (terminals with mode 2027).
+		if tw, ok := safe.TerminalWidth(l); !ok || tw != safe.Width(l) {
+			t.Fatalf("tmux draws %d cells (known code points: %v), Width says %d: %q", tw, ok, safe.Width(l), ansi.Strip(l))
+		}
+		if g := ansi.GraphemeWidth.StringWidth(l); g != safe.Width(l) {
+			t.Fatalf("grapheme width %d, Width %d: %q", g, safe.Width(l), ansi.Strip(l))
 		}
 	}
 }
