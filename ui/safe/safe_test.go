@@ -160,3 +160,27 @@ func FuzzText(f *testing.F) {
 		sameWidth(t, s, out)
 	})
 }
+
+// FuzzPad: whatever the text, a padded cell is exactly w cells wide for
+// Width, for tmux (measured) and for a grapheme count.
+func FuzzPad(f *testing.F) {
+	for _, s := range []string{strings.Repeat("\u00ad", 300), "👨\u200d👩\u200d👧", "\u2764\ufe0f", "日本語テキスト", "e\u0301\u0301", "\x1b[2J"} {
+		f.Add(s, uint8(7))
+	}
+	f.Fuzz(func(t *testing.T, s string, w uint8) {
+		n := int(w % 120)
+		for _, p := range []string{Pad(s, n), PadLeft(s, n)} {
+			tw, ok := TerminalWidth(p)
+			if !ok || tw != n || Width(p) != n || ansi.GraphemeWidth.StringWidth(p) != n {
+				t.Fatalf("Pad(%q, %d) = %q: Width %d, tmux %d (known %v), grapheme %d", s, n, p, Width(p), tw, ok, ansi.GraphemeWidth.StringWidth(p))
+			}
+		}
+	})
+}
+
+func BenchmarkTextUnicode(b *testing.B) {
+	s := "análisis-datos-日本語-👍🏽-\u00ad-vm-" + strings.Repeat("é", 20)
+	for b.Loop() {
+		_ = Text(s)
+	}
+}

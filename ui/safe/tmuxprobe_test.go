@@ -82,6 +82,30 @@ func candidate(r rune) bool {
 	return !escapedByRule(r)
 }
 
+// The tables never hold a code point escaped by rule (the generator skips
+// them), which lets agreed's BMP cache skip the rule check: this fails when
+// a rule was added without regenerating.
+func TestAgreedTableLeavesOutEscapedCodePoints(t *testing.T) {
+	for _, tab := range []*unicode.RangeTable{agreed0, agreed1, agreed2} {
+		check := func(lo, hi, stride rune) {
+			for r := lo; r <= hi; r += stride {
+				if escapedByRule(r) || !candidate(r) {
+					t.Fatalf("%U is in the table but escaped by rule: regenerate", r)
+				}
+				if agreed(r) != agreedSlow(r) {
+					t.Fatalf("%U: cached %v, table %v", r, agreed(r), agreedSlow(r))
+				}
+			}
+		}
+		for _, rg := range tab.R16 {
+			check(rune(rg.Lo), rune(rg.Hi), rune(rg.Stride))
+		}
+		for _, rg := range tab.R32 {
+			check(rune(rg.Lo), rune(rg.Hi), rune(rg.Stride))
+		}
+	}
+}
+
 func TestGenerateAgreedTable(t *testing.T) {
 	if !*probeTmux {
 		t.Skip("regenerate with: go test ./ui/safe -run TestGenerateAgreedTable -args -probe-tmux")
