@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stackpit/stackpit/ui/safe"
 	"github.com/stackpit/stackpit/views/viewtest"
@@ -51,6 +52,22 @@ func checkInstancesScreen(t *testing.T, screen string, h, rows int) {
 	}
 }
 
+// settled waits for wants, then returns a screen that two captures 300ms
+// apart agree on, so a frame still being written is not judged.
+func (tm *tmux) settled(wants ...string) string {
+	tm.t.Helper()
+	s := tm.waitFor(wants...)
+	for range 50 {
+		time.Sleep(300 * time.Millisecond)
+		next := tm.screen()
+		if next == s {
+			return s
+		}
+		s = next
+	}
+	return s
+}
+
 func TestE2ESoftHyphenNameKeepsHeaderAndRows(t *testing.T) {
 	requireTmux(t)
 	dc, cfg := startDemoConfig(t, 30, -1)
@@ -61,7 +78,7 @@ func TestE2ESoftHyphenNameKeepsHeaderAndRows(t *testing.T) {
 	})
 	const w, h = 100, 40
 	tm := startTmux(t, w, h, e2eEnv(t), "--config", cfg, "--cloud", "demo")
-	s := tm.waitFor("30/30 servers", `\u00ad\u00ad`, "aaa-error-vm")
+	s := tm.settled("30/30 servers", `\u00ad\u00ad`, "aaa-error-vm")
 	checkInstancesScreen(t, s, h, 30)
 	tm.keys("q")
 	tm.waitFor("EXITED 0")
@@ -80,7 +97,7 @@ func TestE2ERandomUnicodeNamesKeepLayout(t *testing.T) {
 	})
 	const w, h = 100, 40
 	tm := startTmux(t, w, h, e2eEnv(t), "--config", cfg, "--cloud", "demo")
-	s := tm.waitFor("30/30 servers")
+	s := tm.settled("30/30 servers")
 	checkInstancesScreen(t, s, h, 30)
 	tm.keys("q")
 	tm.waitFor("EXITED 0")
