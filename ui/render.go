@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
@@ -63,10 +62,10 @@ func (m *Model) Render() string {
 
 // fit cuts a rendered (possibly styled) line to w cells.
 func fit(s string, w int) string {
-	if ansi.StringWidth(s) <= w {
+	if safe.Width(s) <= w {
 		return s
 	}
-	return ansi.Truncate(s, w, "…")
+	return safe.Truncate(s, w, "…")
 }
 
 func (m *Model) header(w int) string {
@@ -91,11 +90,11 @@ func (m *Model) header(w int) string {
 	if m.o.Ctx.ReadOnly {
 		right = m.th.Render(themes.Badge, " READ-ONLY ") + " " + right
 	}
-	gap := w - ansi.StringWidth(left) - ansi.StringWidth(right)
+	gap := w - safe.Width(left) - safe.Width(right)
 	if gap < 1 {
 		// Small panes: the badge and cloud matter more than the clock.
-		left = fit(left, max(w-ansi.StringWidth(right)-1, 8))
-		gap = w - ansi.StringWidth(left) - ansi.StringWidth(right)
+		left = fit(left, max(w-safe.Width(right)-1, 8))
+		gap = w - safe.Width(left) - safe.Width(right)
 		if gap < 1 {
 			return fit(left+" "+right, w)
 		}
@@ -116,25 +115,25 @@ func (m *Model) tabs(w int) string {
 		} else {
 			parts = append(parts, m.th.Render(themes.Tab, label))
 		}
-		widths += ansi.StringWidth(label)
+		widths += safe.Width(label)
 	}
 	if widths <= w {
 		return strings.Join(parts, "")
 	}
 	// Too narrow: a window of tabs that always contains the active one.
 	start := m.active
-	used := ansi.StringWidth(parts[m.active])
+	used := safe.Width(parts[m.active])
 	end := m.active + 1
 	for {
 		grew := false
-		if end < len(parts) && used+ansi.StringWidth(parts[end]) <= w-2 {
-			used += ansi.StringWidth(parts[end])
+		if end < len(parts) && used+safe.Width(parts[end]) <= w-2 {
+			used += safe.Width(parts[end])
 			end++
 			grew = true
 		}
-		if start > 0 && used+ansi.StringWidth(parts[start-1]) <= w-2 {
+		if start > 0 && used+safe.Width(parts[start-1]) <= w-2 {
 			start--
-			used += ansi.StringWidth(parts[start])
+			used += safe.Width(parts[start])
 			grew = true
 		}
 		if !grew {
@@ -322,7 +321,7 @@ func (m *Model) helpView(w, h int) string {
 		}
 		cell := fit(it, colW-1)
 		if c < ncols-1 {
-			cell += strings.Repeat(" ", max(colW-ansi.StringWidth(cell), 0))
+			cell += strings.Repeat(" ", max(colW-safe.Width(cell), 0))
 		}
 		lines[r] += cell
 	}
@@ -400,9 +399,9 @@ func box(lines []string, inner int, th *themes.Theme) []string {
 	b := th.Render(themes.Border, "┌"+strings.Repeat("─", inner+2)+"┐")
 	out := []string{b}
 	for _, l := range lines {
-		pad := inner - ansi.StringWidth(l)
+		pad := inner - safe.Width(l)
 		if pad < 0 {
-			l = ansi.Truncate(l, inner, "…")
+			l = safe.Truncate(l, inner, "…")
 			pad = 0
 		}
 		out = append(out, th.Render(themes.Border, "│")+" "+l+strings.Repeat(" ", pad)+" "+th.Render(themes.Border, "│"))
@@ -418,7 +417,7 @@ func overlay(body, boxLines []string, w, h int) []string {
 	top := max((h-len(boxLines))/2, 0)
 	bw := 0
 	if len(boxLines) > 0 {
-		bw = ansi.StringWidth(boxLines[0])
+		bw = safe.Width(boxLines[0])
 	}
 	left := max((w-bw)/2, 0)
 	for i, l := range boxLines {

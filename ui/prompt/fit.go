@@ -1,10 +1,10 @@
 package prompt
 
-import "github.com/charmbracelet/x/ansi"
+import "github.com/stackpit/stackpit/ui/safe"
 
 func fitStyled(s string, w int) string {
-	if ansi.StringWidth(s) <= w {
+	if safe.Width(s) <= w {
 		return s
 	}
-	return ansi.Truncate(s, w, "…")
+	return safe.Truncate(s, w, "…")
 }

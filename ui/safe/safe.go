@@ -5,15 +5,18 @@
 // C0 or C1), bidi override and invalid UTF-8 byte is turned into a visible
 // escape such as `\e` or `\u202e`, so nothing a tenant or service writes can
 // move the cursor, set the clipboard (OSC 52), open a link (OSC 8) or reorder
-// text. Widths are computed on the result.
+// text.
+//
+// Widths are computed on the result, by Width alone, and the result holds
+// only code points whose width the terminal and we agree on (see width.go):
+// every other one (soft hyphen, ZWJ, variation selectors, skin tones, flags,
+// unassigned...) is escaped too, so a hostile name cannot overflow its cell.
 package safe
 
 import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/charmbracelet/x/ansi"
 )
 
 // Text returns s with every unsafe rune replaced by a visible escape.
@@ -67,6 +70,12 @@ func writeRune(b *strings.Builder, r rune) {
 		fmt.Fprintf(b, `\u%04x`, r)
 	case isBidiControl(r), isInvisibleFormat(r):
 		fmt.Fprintf(b, `\u%04x`, r)
+	case r >= 0xa0 && !agreed(r):
+		if r > 0xffff {
+			fmt.Fprintf(b, `\U%08x`, r)
+		} else {
+			fmt.Fprintf(b, `\u%04x`, r)
+		}
 	default:
 		b.WriteRune(r)
 	}
@@ -92,37 +101,4 @@ func isInvisibleFormat(r rune) bool {
 		return true
 	}
 	return false
-}
-
-// Width is the display width (cells) of already-sanitized text.
-func Width(s string) int { return ansi.StringWidth(s) }
-
-// Fit sanitizes s and truncates it to at most w cells, marking a cut with "…".
-func Fit(s string, w int) string {
-	t := Text(s)
-	if w <= 0 {
-		return ""
-	}
-	if ansi.StringWidth(t) <= w {
-		return t
-	}
-	return ansi.Truncate(t, w, "…")
-}
-
-// Pad sanitizes and fits s into exactly w cells (left-aligned).
-func Pad(s string, w int) string {
-	t := Fit(s, w)
-	if n := ansi.StringWidth(t); n < w {
-		t += strings.Repeat(" ", w-n)
-	}
-	return t
-}
-
-// PadLeft sanitizes and fits s into exactly w cells (right-aligned).
-func PadLeft(s string, w int) string {
-	t := Fit(s, w)
-	if n := ansi.StringWidth(t); n < w {
-		t = strings.Repeat(" ", w-n) + t
-	}
-	return t
 }

@@ -2,11 +2,14 @@ package table
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
+
 	"github.com/stackpit/stackpit/themes"
+	"github.com/stackpit/stackpit/views/viewtest"
 )
 
 func rows(n int) []Row {
@@ -94,5 +97,54 @@ func TestHandleKey(t *testing.T) {
 	}
 	if m.HandleKey(km.Is, "x") {
 		t.Fatal("unknown key handled")
+	}
+}
+
+// The hostile name: 300 soft hyphens counted 0 cells here and 300 in
+// tmux, so the row wrapped over the next rows and pushed the header away.
+// Every row must be exactly the table's width for us and for tmux.
+func TestSoftHyphenNameStaysInItsCell(t *testing.T) {
+	m := New(Column{Title: "NAME"}, Column{Title: "STATUS", Width: 7}, Column{Title: "N", Width: 3, Right: true})
+	m.SetRows([]Row{
+		{Key: "a", Cells: []Cell{C(strings.Repeat("\u00ad", 300)), C("ACTIVE"), C("1")}},
+		{Key: "b", Cells: []Cell{C("ok-vm"), C("ERROR"), C("2")}},
+		{Key: "c", Cells: []Cell{C("\u00ad" + strings.Repeat("\u00ad", 299)), C("\u00adACTIVE"), C("3")}},
+	})
+	for _, w := range []int{20, 40, 80} {
+		lines := strings.Split(m.View(w, 5, themes.Default(true)), "\n")
+		if len(lines) != 4 || !strings.HasPrefix(ansi.Strip(lines[0]), "NAME") {
+			t.Fatalf("header not on row 1 at width %d:\n%s", w, ansi.Strip(strings.Join(lines, "\n")))
+		}
+		viewtest.ExactWidth(t, lines, w)
+		if !strings.Contains(ansi.Strip(lines[2]), "ok-vm") || !strings.Contains(ansi.Strip(lines[2]), "ERROR") {
+			t.Fatalf("the ERROR row is not on its line at width %d: %q", w, ansi.Strip(lines[2]))
+		}
+	}
+}
+
+// Random Unicode (format characters, marks, emoji sequences, CJK, controls)
+// in every cell: every rendered line is exactly the width asked for, for
+// Width, for tmux and for a grapheme count, and the header stays on row 1.
+func TestRandomUnicodeRowsAreExactlyTheWidth(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	th := themes.Default(true)
+	for i := range 300 {
+		m := New(Column{Title: "NAME"}, Column{Title: "STATUS", Width: 8}, Column{Title: "HOST", Min: 4}, Column{Title: "N", Width: 4, Right: true})
+		var rs []Row
+		for j := range 8 {
+			rs = append(rs, Row{Key: fmt.Sprint(j), Cells: []Cell{
+				C(viewtest.HostileText(rng, rng.IntN(40))), C(viewtest.HostileText(rng, rng.IntN(10))),
+				C(viewtest.HostileText(rng, rng.IntN(20))), C(viewtest.HostileText(rng, rng.IntN(6))),
+			}})
+		}
+		m.SetRows(rs)
+		m.SetCursor(i % 8)
+		w := 20 + rng.IntN(100)
+		header := m.View(w, 1, th) // the header alone
+		lines := strings.Split(m.View(w, 10, th), "\n")
+		if len(lines) != 9 || lines[0] != header {
+			t.Fatalf("header not on row 1 / %d lines:\n%s", len(lines), ansi.Strip(strings.Join(lines, "\n")))
+		}
+		viewtest.ExactWidth(t, lines, w)
 	}
 }

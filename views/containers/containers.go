@@ -13,7 +13,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stackpit/stackpit/datasource/docker"
 	"github.com/stackpit/stackpit/themes"
@@ -633,8 +632,8 @@ func (p *Pane) View(w, h int) string {
 	if loading := p.Status(); loading.Loading && loading.Updated.IsZero() {
 		line += th.Render(themes.Muted, "  loading…")
 	}
-	if ansi.StringWidth(line) > w {
-		line = ansi.Truncate(line, w, "…")
+	if safe.Width(line) > w {
+		line = safe.Truncate(line, w, "…")
 	}
 	// The cursor on an unreachable host: its whole error (backend, address,
 	// reason), which the CONTAINER cell cuts off, on its own line.

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stackpit/stackpit/datasource/docker"
 	"github.com/stackpit/stackpit/keymap"
@@ -273,7 +272,7 @@ func (l *logView) view(w, h int) string {
 		}
 		text = colourLevel(th, text)
 		if l.wrap {
-			rows = append(rows, strings.Split(ansi.Hardwrap(text, w, true), "\n")...)
+			rows = append(rows, strings.Split(safe.Hardwrap(text, w, true), "\n")...)
 		} else {
 			rows = append(rows, text)
 		}

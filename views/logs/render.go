@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/stackpit/stackpit/datasource/loki"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
@@ -145,7 +143,7 @@ func (m *Model) footer(w int) []string {
 			after = safe.Text(string(v[p.pos+1:]))
 		}
 		line := th.Render(themes.Key, label) + before + th.Render(themes.Selected, cur) +
-			ansi.Truncate(after, max(w-len(label)-safe.Width(before)-1, 0), "…")
+			safe.Truncate(after, max(w-len(label)-safe.Width(before)-1, 0), "…")
 		return append(out, line)
 	}
 	var parts []string
@@ -318,13 +316,13 @@ func (m *Model) renderLine(l *line, w int, selected bool) []string {
 		full := fitRow(pre+text, w)
 		return []string{m.styleRow(full, len(pre), role)}
 	}
-	parts := strings.Split(ansi.Hardwrap(pre+text, w, true), "\n")
+	parts := strings.Split(safe.Hardwrap(pre+text, w, true), "\n")
 	indent := ""
 	if len(parts) > 1 && w > 2*len(wrapIndent) {
 		// Continuation rows are indented so that where one log line ends
 		// and the next begins stays visible without colour.
 		rest := strings.Join(parts[1:], "")
-		parts = append(parts[:1], strings.Split(ansi.Hardwrap(rest, w-len(wrapIndent), true), "\n")...)
+		parts = append(parts[:1], strings.Split(safe.Hardwrap(rest, w-len(wrapIndent), true), "\n")...)
 		indent = wrapIndent
 	}
 	out := make([]string, len(parts))
@@ -443,7 +441,7 @@ func fitRow(s string, w int) string {
 		}
 	}
 	if safe.Width(s) > w {
-		return ansi.Truncate(s, w, "…")
+		return safe.Truncate(s, w, "…")
 	}
 	return s
 }

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/stackpit/stackpit/datasource/prometheus"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
@@ -51,10 +49,10 @@ func fit(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	n := ansi.StringWidth(s)
+	n := safe.Width(s)
 	if n > w {
-		s = ansi.Truncate(s, w, "…")
-		n = ansi.StringWidth(s)
+		s = safe.Truncate(s, w, "…")
+		n = safe.Width(s)
 	}
 	if n < w {
 		s += strings.Repeat(" ", w-n)
@@ -180,7 +178,7 @@ func panelHeader(title string, d *panelData, focused bool, w int, now time.Time,
 		}
 		right = th.Render(themes.Muted, right)
 	}
-	rw := ansi.StringWidth(right)
+	rw := safe.Width(right)
 	tw := w - 1 - rw - 1
 	if tw < 1 {
 		right, rw, tw = "", 0, w-1
@@ -189,7 +187,7 @@ func panelHeader(title string, d *panelData, focused bool, w int, now time.Time,
 	if focused {
 		t = th.Render(themes.Selected, safe.Fit(safe.Text(title), tw))
 	}
-	gap := w - 1 - ansi.StringWidth(t) - rw
+	gap := w - 1 - safe.Width(t) - rw
 	if gap < 0 {
 		gap = 0
 	}
@@ -203,8 +201,8 @@ func errorLines(err error, w, h int, th *themes.Theme) []string {
 	for len(rs) > 0 && len(out) < h {
 		n := 0
 		cut := 0
-		for cut < len(rs) && n+ansi.StringWidth(string(rs[cut])) <= w {
-			n += ansi.StringWidth(string(rs[cut]))
+		for cut < len(rs) && n+safe.Width(string(rs[cut])) <= w {
+			n += safe.Width(string(rs[cut]))
 			cut++
 		}
 		if cut == 0 {
@@ -256,7 +254,7 @@ func bigText(s string) ([3]string, int, bool) {
 		}
 	}
 	tail := string(rs[head:])
-	w := ansi.StringWidth(rows[0])
+	w := safe.Width(rows[0])
 	if tail != "" {
 		rows[0] += strings.Repeat(" ", len([]rune(tail)))
 		rows[1] += strings.Repeat(" ", len([]rune(tail)))
@@ -267,7 +265,7 @@ func bigText(s string) ([3]string, int, bool) {
 }
 
 func center(s string, w int) string {
-	n := ansi.StringWidth(s)
+	n := safe.Width(s)
 	if n >= w {
 		return s
 	}
@@ -353,9 +351,9 @@ func renderTimeseries(p *Panel, d *panelData, w, h int, th *themes.Theme) []stri
 	}
 	dec := p.decimals()
 	top, bottom := FormatValue(ymax, p.Unit, dec), FormatValue(ymin, p.Unit, dec)
-	aw := max(ansi.StringWidth(top), ansi.StringWidth(bottom))
+	aw := max(safe.Width(top), safe.Width(bottom))
 	if hasThr {
-		aw = max(aw, ansi.StringWidth(FormatValue(thr, p.Unit, dec))+1)
+		aw = max(aw, safe.Width(FormatValue(thr, p.Unit, dec))+1)
 	}
 	aw = min(aw, 10)
 	cw := w - aw - 1
@@ -372,7 +370,7 @@ func renderTimeseries(p *Panel, d *panelData, w, h int, th *themes.Theme) []stri
 			}
 			lv := FormatValue(s.last(), p.Unit, dec) + levelMark(p.level(s.last()))
 			nw := min(12, w/3)
-			sw := w - nw - ansi.StringWidth(lv) - 2
+			sw := w - nw - safe.Width(lv) - 2
 			out = append(out, safe.Pad(safe.Text(s.name), nw)+" "+th.Render(seriesRoles[i%len(seriesRoles)], blocks(vals, max(sw, 0), ymin, ymax))+" "+th.Render(levelRole(p.level(s.last())), lv))
 		}
 		return out
@@ -451,7 +449,7 @@ func renderTimeseries(p *Panel, d *panelData, w, h int, th *themes.Theme) []stri
 		if lvl >= LevelWarn {
 			val += " " + levelWord(lvl)
 		}
-		vw := ansi.StringWidth(val)
+		vw := safe.Width(val)
 		nw := max(1, w-3-vw-1)
 		out = append(out, th.Render(seriesRoles[idx[k]%len(seriesRoles)], seriesMarker(idx[k], len(ss))+" ")+safe.Pad(safe.Text(s.name), nw)+" "+th.Render(levelRole(lvl), val))
 	}
@@ -505,7 +503,7 @@ func renderBars(p *Panel, d *panelData, w, h, off int, th *themes.Theme) []strin
 	for i, s := range ss {
 		lw = max(lw, safe.Width(safe.Text(s.name)))
 		vals[i] = p.valueText(s.last())
-		vw = max(vw, ansi.StringWidth(vals[i]))
+		vw = max(vw, safe.Width(vals[i]))
 	}
 	lw = min(lw, max(6, w/2-4))
 	bw := w - lw - vw - 4
@@ -573,7 +571,7 @@ func renderTable(p *Panel, d *panelData, w, h, off int, th *themes.Theme) []stri
 	}
 	vw := 5
 	for _, s := range d.series {
-		vw = max(vw, ansi.StringWidth(p.valueText(s.last()))+2)
+		vw = max(vw, safe.Width(p.valueText(s.last()))+2)
 	}
 	tcols = append(tcols, table.Column{Title: "VALUE", Width: vw, Right: true})
 	t := table.New(tcols...)
