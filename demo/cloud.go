@@ -67,6 +67,7 @@ type Cloud struct {
 // Request is one request a simulated server received.
 type Request struct {
 	Service, Method, Path string
+	Query                 string // raw query string
 	Time                  time.Time
 	// Mutating: the read-only guard would have refused this request.
 	Mutating bool
@@ -122,7 +123,7 @@ func (c *Cloud) record(name string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mut := !httpclient.ReadOnlyRequest(r) // reads and restores the body of server actions
 		c.mu.Lock()
-		c.requests = append(c.requests, Request{Service: name, Method: r.Method, Path: r.URL.Path, Time: time.Now(), Mutating: mut})
+		c.requests = append(c.requests, Request{Service: name, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Time: time.Now(), Mutating: mut})
 		if len(c.requests) > 100000 {
 			c.requests = append([]Request(nil), c.requests[50000:]...)
 		}
