@@ -217,7 +217,7 @@ func (s *session) build(cloud string, base pane.Context, log *audit.Log) (ui.Opt
 			hdr.Project = env.Auth.Options.TenantName
 		}
 	}
-	log.Cloud, log.CloudUser = hdr.Cloud, hdr.User
+	log.SetIdentity(hdr.Cloud, hdr.User, hdr.Project)
 	var entries []ui.Entry
 	for _, spec := range sortedPaneSpecs() {
 		if s.f.only != "" && spec.ID != s.f.only {
