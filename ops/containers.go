@@ -121,7 +121,7 @@ func (o *ContainerOp) Run(ctx context.Context, emit func(ContainerStep)) Contain
 			return res
 		}
 		emit(ContainerStep{Done: 1, Total: 3, Line: "waiting for running state"})
-		if res.After, res.Err = waitRunning(ctx, d, h, n); res.Err != nil {
+		if res.After, res.Err = waitContainerRunning(ctx, d, h, n); res.Err != nil {
 			return res
 		}
 		res.Text = fmt.Sprintf("restarted (pid %d → %d), %s", before.Pid, res.After.Pid, ctrDash(res.After.State))
@@ -144,7 +144,7 @@ func (o *ContainerOp) Run(ctx context.Context, emit func(ContainerStep)) Contain
 		if res.Err = d.Docker.Start(ctx, h, n); res.Err != nil {
 			return res
 		}
-		if res.After, res.Err = waitRunning(ctx, d, h, n); res.Err != nil {
+		if res.After, res.Err = waitContainerRunning(ctx, d, h, n); res.Err != nil {
 			return res
 		}
 		res.Text = fmt.Sprintf("started (pid %d)", res.After.Pid)
@@ -154,7 +154,7 @@ func (o *ContainerOp) Run(ctx context.Context, emit func(ContainerStep)) Contain
 	return res
 }
 
-func waitRunning(ctx context.Context, d ContainerDeps, host, name string) (docker.Container, error) {
+func waitContainerRunning(ctx context.Context, d ContainerDeps, host, name string) (docker.Container, error) {
 	for {
 		c, err := d.Docker.Inspect(ctx, host, name)
 		if err != nil {

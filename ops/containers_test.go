@@ -156,7 +156,9 @@ func TestContainerReadBack(t *testing.T) {
 // lostBeforeSending fails every change without making it.
 type lostBeforeSending struct{ *fakeDocker }
 
-func (lostBeforeSending) Restart(context.Context, string, string) error { return context.DeadlineExceeded }
+func (lostBeforeSending) Restart(context.Context, string, string) error {
+	return context.DeadlineExceeded
+}
 
 func TestServiceAliveMatchesCinderHostExactly(t *testing.T) {
 	svc := &fakeServiceList{}

@@ -415,27 +415,33 @@ func (p *Pane) staleCheck(c docker.Container) []string {
 }
 
 func (p *Pane) restartAction(c docker.Container) pane.Action {
+	op := p.containerOp(ops.ContainerRestart, c)
+	run := runOp(op)
 	return pane.Action{Name: "container-restart", Target: c.Host + "/" + c.Name, Mutates: true, ConfirmYes: true,
 		Checks: append([]string{
 			fmt.Sprintf("restart %s on %s (now %s, %s)", c.Name, c.Host, c.State, orDash(c.Health)),
 			"docker restart -t 10: SIGTERM, then SIGKILL after 10 s",
 		}, p.staleCheck(c)...),
 		Details: map[string]string{"host": c.Host, "container": c.Name, "pid_before": strconv.Itoa(c.Pid)},
-		Run:     runOp(p.containerOp(ops.ContainerRestart, c))}
+		Run:     run, Reconcile: op.ReadBack}
 }
 
 func (p *Pane) stopAction(c docker.Container) pane.Action {
+	op := p.containerOp(ops.ContainerStop, c)
+	run := runOp(op)
 	return pane.Action{Name: "container-stop", Target: c.Host + "/" + c.Name, Mutates: true, Confirm: c.Name,
 		Checks:  append([]string{fmt.Sprintf("stop %s on %s: the service stays down until started", c.Name, c.Host)}, p.staleCheck(c)...),
 		Details: map[string]string{"host": c.Host, "container": c.Name},
-		Run:     runOp(p.containerOp(ops.ContainerStop, c))}
+		Run:     run, Reconcile: op.ReadBack}
 }
 
 func (p *Pane) startAction(c docker.Container) pane.Action {
+	op := p.containerOp(ops.ContainerStart, c)
+	run := runOp(op)
 	return pane.Action{Name: "container-start", Target: c.Host + "/" + c.Name, Mutates: true, ConfirmYes: true,
 		Checks:  append([]string{fmt.Sprintf("start %s on %s (now %s)", c.Name, c.Host, c.State)}, p.staleCheck(c)...),
 		Details: map[string]string{"host": c.Host, "container": c.Name},
-		Run:     runOp(p.containerOp(ops.ContainerStart, c))}
+		Run:     run, Reconcile: op.ReadBack}
 }
 
 func orDash(s string) string {
