@@ -1,6 +1,10 @@
-// Package audit appends one JSON line per action attempt (who, when, what,
-// target, outcome, error) to a file in the XDG state dir. Every action the
-// shell runs — including ones refused in read-only mode — is recorded.
+// Package audit appends one JSON line per action attempt (who locally and
+// in OpenStack, when, what, target, the reason typed, destinations,
+// outcome, error) to a file in the XDG state dir. Every action the shell
+// runs — including ones refused in read-only mode — is recorded. An action
+// whose reply was lost is recorded "unknown", then again with what a
+// read-back found ("reconciled: done", "reconciled: not done",
+// "reconciled: still unknown").
 package audit
 
 import (
@@ -10,24 +14,44 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 )
 
 // Entry is one audit record.
 type Entry struct {
-	Time      time.Time         `json:"time"`
-	OSUser    string            `json:"os_user"`
-	CloudUser string            `json:"cloud_user,omitempty"`
-	Cloud     string            `json:"cloud,omitempty"`
-	Action    string            `json:"action"`
-	Target    string            `json:"target"`
-	Outcome   string            `json:"outcome"` // started, ok, failed, refused, cancelled
-	Error     string            `json:"error,omitempty"`
-	Result    string            `json:"result,omitempty"`
-	Details   map[string]string `json:"details,omitempty"`
-	ReadOnly  bool              `json:"readonly,omitempty"`
+	Time      time.Time `json:"time"`
+	OSUser    string    `json:"os_user"`              // the local (Unix) user
+	CloudUser string    `json:"cloud_user,omitempty"` // the OpenStack user
+	Project   string    `json:"project,omitempty"`    // the OpenStack project
+	Cloud     string    `json:"cloud,omitempty"`
+	Action    string    `json:"action"`
+	Target    string    `json:"target"`
+	// Reason is what the operator typed as the why (a disable reason).
+	Reason string `json:"reason,omitempty"`
+	// Destinations are where the action sends things (target hosts).
+	Destinations []string `json:"destinations,omitempty"`
+	// Outcome: started, ok, failed, refused, cancelled, unknown (the reply
+	// was lost), or "reconciled: done|not done|still unknown".
+	Outcome  string            `json:"outcome"`
+	Error    string            `json:"error,omitempty"`
+	Result   string            `json:"result,omitempty"` // for a reconciled record: what the read-back found
+	Details  map[string]string `json:"details,omitempty"`
+	ReadOnly bool              `json:"readonly,omitempty"`
 }
+
+// Outcomes beyond the plain ones.
+const (
+	OutcomeUnknown        = "unknown"
+	OutcomeReconciled     = "reconciled: done"
+	OutcomeNotDone        = "reconciled: not done"
+	OutcomeStillUnknown   = "reconciled: still unknown"
+	reconciledOutcomeHead = "reconciled:"
+)
+
+// Reconciled reports whether outcome is a read-back's record.
+func Reconciled(outcome string) bool { return strings.HasPrefix(outcome, reconciledOutcomeHead) }
 
 // Log is an append-only JSONL audit file.
 type Log struct {
@@ -35,8 +59,17 @@ type Log struct {
 	path      string
 	OSUser    string
 	CloudUser string
+	Project   string
 	Cloud     string
 	now       func() time.Time
+}
+
+// SetIdentity sets the cloud, OpenStack user and project recorded from now
+// on (a :cloud switch changes them while actions may be recording).
+func (l *Log) SetIdentity(cloud, user, project string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.Cloud, l.CloudUser, l.Project = cloud, user, project
 }
 
 // Open returns a log at path (created with 0600 on first write).
@@ -67,6 +100,9 @@ func (l *Log) Record(e Entry) error {
 	}
 	if e.Cloud == "" {
 		e.Cloud = l.Cloud
+	}
+	if e.Project == "" {
+		e.Project = l.Project
 	}
 	if err := os.MkdirAll(filepath.Dir(l.path), 0o700); err != nil {
 		return fmt.Errorf("audit log: %w", err)

@@ -30,6 +30,10 @@ func (a *Auth) User() string {
 	return a.Options.UserID
 }
 
+// ErrNoCloud is ResolveAuth's error when no cloud is named anywhere (no
+// --cloud, OS_CLOUD or OS_AUTH_URL) and the config has no auth block.
+var ErrNoCloud = errors.New("no OpenStack cloud configured: set OS_CLOUD or --cloud (clouds.yaml), or OS_AUTH_URL and friends, or run with --demo")
+
 // ResolveAuth finds OpenStack auth the way the openstack CLI does: --cloud,
 // then OS_CLOUD, in clouds.yaml (+ secure.yaml); else OS_* variables.
 // An explicit Cloud.OpenStack block (demo, tests) wins over both.
@@ -65,7 +69,7 @@ func ResolveAuth(cloud, region string, c *Cloud) (*Auth, error) {
 		return &Auth{Cloud: cloud, Options: ao, Endpoint: eo, TLS: tc}, nil
 	}
 	if os.Getenv("OS_AUTH_URL") == "" {
-		return nil, errors.New("no OpenStack cloud configured: set OS_CLOUD or --cloud (clouds.yaml), or OS_AUTH_URL and friends, or run with --demo")
+		return nil, ErrNoCloud
 	}
 	ao, err := authFromEnv()
 	if err != nil {

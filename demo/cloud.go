@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"sort"
 	"sync"
 	"time"
@@ -62,11 +63,22 @@ type Cloud struct {
 	servers  []*http.Server
 	requests []Request
 	tokens   map[string]tokenInfo
+	drop     func(Request) bool
+}
+
+// DropReplies makes every simulated server do the requests that match and
+// then close the connection without answering: the reply lost on its way
+// back (tests of "outcome unknown"). nil stops it.
+func (c *Cloud) DropReplies(match func(Request) bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.drop = match
 }
 
 // Request is one request a simulated server received.
 type Request struct {
 	Service, Method, Path string
+	Query                 string // raw query string
 	Time                  time.Time
 	// Mutating: the read-only guard would have refused this request.
 	Mutating bool
@@ -121,12 +133,21 @@ func (c *Cloud) Listen(name string, h http.Handler) (string, error) {
 func (c *Cloud) record(name string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mut := !httpclient.ReadOnlyRequest(r) // reads and restores the body of server actions
+		req := Request{Service: name, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Time: time.Now(), Mutating: mut}
 		c.mu.Lock()
-		c.requests = append(c.requests, Request{Service: name, Method: r.Method, Path: r.URL.Path, Time: time.Now(), Mutating: mut})
+		c.requests = append(c.requests, req)
 		if len(c.requests) > 100000 {
 			c.requests = append([]Request(nil), c.requests[50000:]...)
 		}
+		drop := c.drop != nil && c.drop(req)
 		c.mu.Unlock()
+		if hj, ok := w.(http.Hijacker); drop && ok {
+			h.ServeHTTP(httptest.NewRecorder(), r) // done, and the answer thrown away
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+			}
+			return
+		}
 		h.ServeHTTP(w, r)
 	})
 }

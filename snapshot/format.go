@@ -12,9 +12,13 @@ import (
 // Text writes a plain report for a terminal or a log. Untrusted text
 // (alert summaries, host names) goes through ui/safe.
 func (r Report) Text(w io.Writer) error {
-	fmt.Fprintf(w, "stackpit snapshot of %s%s at %s\n", safe.Text(r.Cloud), region(r), r.Time.Format("2006-01-02 15:04:05Z"))
-	fmt.Fprintf(w, "%s\n", r.Summary())
+	// The status line comes first: monitoring plugins' first line is theirs.
+	fmt.Fprintf(w, "%s\n", safe.Text(r.Summary()))
+	fmt.Fprintf(w, "stackpit snapshot of %s%s at %s\n", safe.Text(cloudName(r)), region(r), r.Time.Format("2006-01-02 15:04:05Z"))
 	fmt.Fprintf(w, "checked: %s\n", checkedLine(r))
+	if r.Hint != "" {
+		fmt.Fprintf(w, "to configure: %s\n", safe.Text(r.Hint))
+	}
 	if len(r.Findings) > 0 {
 		fmt.Fprintln(w)
 	}
@@ -30,8 +34,11 @@ func (r Report) Text(w io.Writer) error {
 
 // Markdown writes a report to paste into an incident ticket.
 func (r Report) Markdown(w io.Writer) error {
-	fmt.Fprintf(w, "## stackpit snapshot: %s%s\n\n", md(r.Cloud), region(r))
-	fmt.Fprintf(w, "**%s** at %s  \nchecked: %s\n\n", r.Summary(), r.Time.Format("2006-01-02 15:04:05Z"), checkedLine(r))
+	fmt.Fprintf(w, "## stackpit snapshot: %s%s\n\n", md(cloudName(r)), region(r))
+	fmt.Fprintf(w, "**%s** at %s  \nchecked: %s\n\n", md(r.Summary()), r.Time.Format("2006-01-02 15:04:05Z"), checkedLine(r))
+	if r.Hint != "" {
+		fmt.Fprintf(w, "to configure: %s\n\n", md(r.Hint))
+	}
 	if len(r.Findings) == 0 {
 		return nil
 	}
@@ -62,4 +69,11 @@ func region(r Report) string {
 func md(s string) string {
 	s = safe.Text(s)
 	return strings.NewReplacer("|", `\|`, "`", "'", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+func cloudName(r Report) string {
+	if r.Cloud == "" {
+		return "(no cloud)"
+	}
+	return r.Cloud
 }

@@ -1,7 +1,10 @@
 // Package snapshot builds the non-interactive incident report of
 // `stackpit snapshot`: down compute hosts, dead agents, firing alerts, Ceph
 // health and the top problems, as text, markdown or JSON, with an exit code
-// for cron and scripts (0 ok, 1 warning, 2 critical). Every backend is read
+// that follows the monitoring-plugin convention for cron, Nagios/Icinga and
+// scripts: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (nothing could be
+// checked, or no cloud is configured: never "OK" having looked at nothing).
+// Every backend is read
 // concurrently with its own timeout; one that cannot be reached is itself a
 // finding, never a hang.
 package snapshot
@@ -10,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -27,6 +31,9 @@ const (
 	OK Level = iota
 	Warn
 	Crit
+	// Unknown: the snapshot could not tell (no cloud configured, no
+	// backend answered). Exit code 3.
+	Unknown
 )
 
 func (l Level) String() string {
@@ -35,8 +42,37 @@ func (l Level) String() string {
 		return "WARN"
 	case Crit:
 		return "CRIT"
+	case Unknown:
+		return "UNKNOWN"
 	}
 	return "OK"
+}
+
+// pluginWord is the monitoring-plugin status word of the summary line.
+func (l Level) pluginWord() string {
+	switch l {
+	case Warn:
+		return "WARNING"
+	case Crit:
+		return "CRITICAL"
+	case Unknown:
+		return "UNKNOWN"
+	}
+	return "OK"
+}
+
+// rank orders levels for the report's status: a critical finding wins over
+// "unknown" (what was read is bad for sure), unknown over a warning.
+func (l Level) rank() int {
+	switch l {
+	case Warn:
+		return 1
+	case Unknown:
+		return 2
+	case Crit:
+		return 3
+	}
+	return 0
 }
 
 // MarshalText makes levels read as words in JSON.
@@ -57,8 +93,13 @@ type Report struct {
 	Time     time.Time `json:"time"`
 	Status   Level     `json:"status"`
 	Findings []Finding `json:"findings"`
-	// Counts of what was checked, so "no problems" is believable.
+	// Counts of what was checked, so "no problems" is believable (-1:
+	// configured but could not be read).
 	Checked map[string]int `json:"checked"`
+	// NotChecked are the backends the cloud has no settings for.
+	NotChecked []string `json:"not_checked,omitempty"`
+	// Hint says how to configure what is missing (with UNKNOWN).
+	Hint string `json:"hint,omitempty"`
 }
 
 // Sources are the readers; nil ones are skipped (not configured).
@@ -68,8 +109,13 @@ type Sources struct {
 	VolumeServices  func(context.Context) ([]openstack.VolumeService, error)
 	Alerts          func(context.Context) ([]alertmanager.Alert, error)
 	Ceph            func(context.Context) (*ceph.Cluster, error)
-	// NotConfigured names backends the cloud has no settings for.
+	// NotConfigured names backends the cloud has no settings for
+	// ("openstack", "alerts", "ceph"): listed as not checked. Without
+	// "openstack" there is no cloud to report on: UNKNOWN.
 	NotConfigured []string
+	// ConfigHint says how to configure what is missing (clouds.yaml,
+	// OS_CLOUD, the config file's path); shown with an UNKNOWN status.
+	ConfigHint string
 }
 
 // Collect reads every source concurrently (each bounded by timeout).
@@ -146,8 +192,23 @@ func Collect(ctx context.Context, cloud, region string, s Sources, timeout time.
 		})
 	}
 	wg.Wait()
-	for _, n := range s.NotConfigured {
-		r.Checked[n] = -1
+	r.NotChecked = append(r.NotChecked, s.NotConfigured...)
+	sort.Strings(r.NotChecked)
+	read := 0
+	for _, n := range r.Checked {
+		if n >= 0 {
+			read++
+		}
+	}
+	switch {
+	case len(r.Checked) == 0:
+		r.Findings = append(r.Findings, Finding{Level: Unknown, Area: "config", What: "nothing is configured to check"})
+		r.Hint = s.ConfigHint
+	case slices.Contains(s.NotConfigured, "openstack"):
+		r.Findings = append(r.Findings, Finding{Level: Unknown, Area: "config", What: "no OpenStack cloud configured: compute, agents and volumes not checked"})
+		r.Hint = s.ConfigHint
+	case read == 0:
+		r.Findings = append(r.Findings, Finding{Level: Unknown, Area: "backend", What: "no backend could be read: nothing was checked"})
 	}
 	sort.SliceStable(r.Findings, func(i, j int) bool {
 		a, b := r.Findings[i], r.Findings[j]
@@ -160,7 +221,7 @@ func Collect(ctx context.Context, cloud, region string, s Sources, timeout time.
 		return a.Host < b.Host
 	})
 	for _, f := range r.Findings {
-		if f.Level > r.Status {
+		if f.Level.rank() > r.Status.rank() {
 			r.Status = f.Level
 		}
 	}
@@ -255,24 +316,35 @@ func cephFindings(c *ceph.Cluster) []Finding {
 	return fs
 }
 
-// ExitCode is 0 (ok), 1 (warnings) or 2 (critical).
+// ExitCode is the monitoring-plugin code: 0 OK, 1 WARNING, 2 CRITICAL,
+// 3 UNKNOWN.
 func (r Report) ExitCode() int { return int(r.Status) }
 
-// Summary is one line: "CRIT: 2 critical, 5 warnings".
+// Summary is the status line: "CRITICAL: 2 critical, 5 warning(s)".
 func (r Report) Summary() string {
 	var c, w int
+	var unknown []string
 	for _, f := range r.Findings {
 		switch f.Level {
 		case Crit:
 			c++
 		case Warn:
 			w++
+		case Unknown:
+			unknown = append(unknown, f.What)
 		}
+	}
+	if r.Status == Unknown {
+		return "UNKNOWN: " + strings.Join(unknown, "; ")
 	}
 	if c+w == 0 {
 		return "OK: no problems found"
 	}
-	return fmt.Sprintf("%s: %d critical, %d warning(s)", r.Status, c, w)
+	s := fmt.Sprintf("%s: %d critical, %d warning(s)", r.Status.pluginWord(), c, w)
+	if len(unknown) > 0 {
+		s += "; " + strings.Join(unknown, "; ")
+	}
+	return s
 }
 
 func checkedLine(r Report) string {
@@ -289,5 +361,12 @@ func checkedLine(r Report) string {
 			parts = append(parts, k+" n/a")
 		}
 	}
-	return strings.Join(parts, ", ")
+	line := strings.Join(parts, ", ")
+	if len(r.NotChecked) > 0 {
+		if line != "" {
+			line += "; "
+		}
+		line += "not checked (not configured): " + strings.Join(r.NotChecked, ", ")
+	}
+	return line
 }

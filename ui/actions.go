@@ -23,10 +23,31 @@ type dialog struct {
 }
 
 type actionFinished struct {
-	id                   int
-	name, target, result string
-	err                  error
-	unaudited            bool // the "started" record failed: not run
+	id        int
+	action    pane.Action
+	result    string
+	err       error
+	unaudited bool // the "started" record failed: not run
+}
+
+// actionReconciled is what the read-back after a lost reply found.
+type actionReconciled struct {
+	id       int
+	action   pane.Action
+	lost     error // the lost-reply error
+	done     bool
+	evidence string
+	err      error // the read-back itself failed: still unknown
+}
+
+// reconcileWithin bounds a read-back (it polls while Nova or Docker catch up).
+const reconcileWithin = 3 * time.Minute
+
+// entry is the audit record of a at outcome: who is filled in by the log;
+// what, where, why come from the action.
+func entry(a pane.Action, outcome string) audit.Entry {
+	return audit.Entry{Action: a.Name, Target: a.Target, Outcome: outcome, Details: a.Details,
+		Reason: a.Reason, Destinations: a.Destinations}
 }
 
 // startAction is where every action enters: read-only refusal, then
@@ -34,8 +55,10 @@ type actionFinished struct {
 func (m *Model) startAction(a pane.Action) tea.Cmd {
 	if a.Mutates && m.o.Ctx.ReadOnly {
 		m.showToast(themes.Warn, fmt.Sprintf("read-only session: %s %s refused", a.Name, a.Target))
+		e := entry(a, "refused")
+		e.Error = "read-only session"
 		return tea.Batch(
-			m.record(audit.Entry{Action: a.Name, Target: a.Target, Outcome: "refused", Error: "read-only session", Details: a.Details}),
+			m.record(e),
 			m.broadcast(pane.ActionDoneMsg{Name: a.Name, Target: a.Target, Refused: true, Err: httpclient.ErrReadOnly}))
 	}
 	if a.Confirm != "" || a.ConfirmYes {
@@ -57,7 +80,7 @@ func (m *Model) dialogKey(k tea.KeyPressMsg) tea.Cmd {
 		// [y/N]: enter takes the default, which is no.
 		m.dialog, m.mode = nil, modeNormal
 		m.showToast(themes.Info, d.action.Name+" cancelled")
-		return m.record(audit.Entry{Action: d.action.Name, Target: d.action.Target, Outcome: "cancelled", Details: d.action.Details})
+		return m.record(entry(d.action, "cancelled"))
 	case (d.action.Confirm != "" && s == "enter") || (d.action.Confirm == "" && (s == "y" || s == "Y")):
 		if d.action.Confirm != "" && d.input.Text != d.action.Confirm {
 			d.err = fmt.Sprintf("type %q exactly to confirm", d.action.Confirm)
@@ -88,39 +111,106 @@ func (m *Model) runAction(a pane.Action) tea.Cmd {
 		}
 	}
 	log, ro, run := m.o.Audit, m.o.Ctx.ReadOnly, a.Run
-	started := audit.Entry{Action: a.Name, Target: a.Target, Outcome: "started", Details: a.Details, ReadOnly: ro}
+	started := entry(a, "started")
+	started.ReadOnly = ro
 	return func() tea.Msg {
 		defer cancel()
 		if log != nil {
 			if err := log.Record(started); err != nil {
-				return actionFinished{id: id, name: a.Name, target: a.Target, err: fmt.Errorf("not run: %w", err), unaudited: true}
+				return actionFinished{id: id, action: a, err: fmt.Errorf("not run: %w", err), unaudited: true}
 			}
 		}
 		if run == nil {
-			return actionFinished{id: id, name: a.Name, target: a.Target}
+			return actionFinished{id: id, action: a}
 		}
 		res, err := run(ctx, report)
-		return actionFinished{id: id, name: a.Name, target: a.Target, result: res, err: err}
+		return actionFinished{id: id, action: a, result: res, err: err}
 	}
 }
 
+// outcomeUnknown handles a lost reply: the request reached the server but
+// its answer did not come back, so neither "ok" nor "failed" is true. It is
+// audited "unknown", then the action's Reconcile reads back what happened
+// and that is audited and shown. Both records are written in the Cmd, in
+// that order.
+func (m *Model) outcomeUnknown(f actionFinished) tea.Cmd {
+	a := f.action
+	unknown := entry(a, audit.OutcomeUnknown)
+	unknown.Error, unknown.ReadOnly = f.err.Error(), m.o.Ctx.ReadOnly
+	log := m.o.Audit
+	if a.Reconcile == nil {
+		delete(m.runs, f.id)
+		m.showToast(themes.Crit, fmt.Sprintf("%s %s: outcome unknown (%v): check it before retrying", a.Name, a.Target, f.err))
+		return tea.Batch(m.record(unknown), m.broadcast(pane.ActionDoneMsg{Name: a.Name, Target: a.Target, Err: f.err}))
+	}
+	m.showToast(themes.Warn, fmt.Sprintf("%s %s: outcome unknown — checking…", a.Name, a.Target))
+	ctx, cancel := context.WithTimeout(context.Background(), reconcileWithin)
+	r := m.runs[f.id]
+	if r == nil {
+		r = &running{name: a.Name, target: a.Target}
+		m.runs[f.id] = r
+	}
+	r.cancel, r.progress = cancel, pane.Progress{Line: "outcome unknown — checking…"}
+	return func() tea.Msg {
+		defer cancel()
+		if log != nil {
+			if err := log.Record(unknown); err != nil {
+				// Still read back: the operator needs the answer more.
+				f.err = fmt.Errorf("%w (and the audit record failed: %v)", f.err, err)
+			}
+		}
+		done, evidence, err := a.Reconcile(ctx)
+		return actionReconciled{id: f.id, action: a, lost: f.err, done: done, evidence: evidence, err: err}
+	}
+}
+
+// finishReconcile audits and shows what the read-back found.
+func (m *Model) finishReconcile(r actionReconciled) tea.Cmd {
+	delete(m.runs, r.id)
+	a := r.action
+	var e audit.Entry
+	msg := pane.ActionDoneMsg{Name: a.Name, Target: a.Target}
+	switch {
+	case r.err != nil:
+		e = entry(a, audit.OutcomeStillUnknown)
+		e.Error = r.err.Error()
+		msg.Err = r.lost
+		m.showToast(themes.Crit, fmt.Sprintf("%s %s: outcome still unknown (read-back failed: %v): check it before retrying", a.Name, a.Target, r.err))
+	case r.done:
+		e = entry(a, audit.OutcomeReconciled)
+		msg.Result = "done (reply lost; read back: " + r.evidence + ")"
+		m.showToast(themes.OK, fmt.Sprintf("%s %s: reply lost, but it was done: %s", a.Name, a.Target, r.evidence))
+	default:
+		e = entry(a, audit.OutcomeNotDone)
+		msg.Err = fmt.Errorf("not done (reply lost; read back: %s)", r.evidence)
+		m.showToast(themes.Crit, fmt.Sprintf("%s %s: reply lost and it was NOT done: %s", a.Name, a.Target, r.evidence))
+	}
+	e.Result = r.evidence
+	return tea.Batch(m.record(e), m.broadcast(msg))
+}
+
 func (m *Model) finishAction(f actionFinished) tea.Cmd {
+	a := f.action
+	if f.err != nil && !f.unaudited && errors.Is(f.err, httpclient.ErrReplyLost) {
+		return m.outcomeUnknown(f)
+	}
 	delete(m.runs, f.id)
-	e := audit.Entry{Action: f.name, Target: f.target, Outcome: "ok", Result: f.result}
+	e := entry(a, "ok")
+	e.Result = f.result
 	if f.err != nil {
 		e.Outcome, e.Error = "failed", f.err.Error()
 		if errors.Is(f.err, httpclient.ErrReadOnly) {
 			e.Outcome = "refused"
 		}
-		m.showToast(themes.Crit, fmt.Sprintf("%s %s failed: %v", f.name, f.target, f.err))
+		m.showToast(themes.Crit, fmt.Sprintf("%s %s failed: %v", a.Name, a.Target, f.err))
 	} else {
-		msg := fmt.Sprintf("%s %s: done", f.name, f.target)
+		msg := fmt.Sprintf("%s %s: done", a.Name, a.Target)
 		if f.result != "" {
-			msg = fmt.Sprintf("%s %s: %s", f.name, f.target, f.result)
+			msg = fmt.Sprintf("%s %s: %s", a.Name, a.Target, f.result)
 		}
 		m.showToast(themes.OK, msg)
 	}
-	done := m.broadcast(pane.ActionDoneMsg{Name: f.name, Target: f.target, Result: f.result, Err: f.err})
+	done := m.broadcast(pane.ActionDoneMsg{Name: a.Name, Target: a.Target, Result: f.result, Err: f.err})
 	if f.unaudited { // nothing ran; the log could not take a record anyway
 		return done
 	}

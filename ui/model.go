@@ -177,6 +177,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.startAction(msg.Action)
 	case actionFinished:
 		return m, m.finishAction(msg)
+	case actionReconciled:
+		return m, m.finishReconcile(msg)
 	case pane.ActionProgressMsg:
 		for _, r := range m.runs {
 			if r.name == msg.Name && r.target == msg.Target {

@@ -2,7 +2,9 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +15,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stackpit/stackpit/audit"
+	"github.com/stackpit/stackpit/datasource/httpclient"
 	"github.com/stackpit/stackpit/keymap"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
@@ -403,5 +406,83 @@ func TestUnauditableActionDoesNotRun(t *testing.T) {
 	}
 	if out := ansi.Strip(e.m.Render()); !strings.Contains(out, "not run: audit log") {
 		t.Fatalf("no error shown:\n%s", out)
+	}
+}
+
+// lostReply is what the datasource returns when the reboot reached Nova
+// and the connection dropped before its answer.
+var lostReply = fmt.Errorf("nova: POST /servers/vm1/action: %w", &httpclient.ReplyLostError{Method: "POST", Err: errors.New("connection reset by peer")})
+
+func TestLostReplyIsUnknownThenReconciled(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		done      bool
+		err       error
+		outcome   string
+		toast     string
+		reconcile bool
+	}{
+		{"done", true, nil, "reconciled: done", "reply lost, but it was done: instance action reboot", true},
+		{"not done", false, nil, "reconciled: not done", "reply lost and it was NOT done", true},
+		{"still unknown", false, errors.New("nova unreachable"), "reconciled: still unknown", "outcome still unknown", true},
+		{"no read-back", false, nil, "", "outcome unknown", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, false)
+			e.m.o.Audit.SetIdentity("demo", "admin", "ops")
+			a := *e.one.action
+			a.Reason, a.Destinations = "guest hung", []string{"compute05"}
+			a.Run = func(context.Context, func(pane.Progress)) (string, error) { e.ran++; return "", lostReply }
+			checked := 0
+			if tc.reconcile {
+				a.Reconcile = func(ctx context.Context) (bool, string, error) {
+					checked++
+					return tc.done, "instance action reboot (req-1) at 12:00:04", tc.err
+				}
+			}
+			_, cmd := e.m.Update(actionFinished{id: 1, action: a, err: lostReply})
+			if out := ansi.Strip(e.m.Render()); tc.reconcile && !strings.Contains(out, "outcome unknown — checking…") {
+				t.Fatalf("no 'checking' while reading back:\n%s", out)
+			}
+			e.drain(cmd)
+			es, _ := e.log.Tail(10)
+			want := 2
+			if !tc.reconcile {
+				want = 1
+			}
+			if len(es) != want || es[0].Outcome != "unknown" || !strings.Contains(es[0].Error, "reply lost") {
+				t.Fatalf("audit %+v", es)
+			}
+			for _, r := range es {
+				if r.Reason != "guest hung" || len(r.Destinations) != 1 || r.CloudUser != "admin" || r.Project != "ops" || r.OSUser == "" {
+					t.Fatalf("record lacks who/why/where: %+v", r)
+				}
+			}
+			if tc.reconcile && (es[1].Outcome != tc.outcome || checked != 1) {
+				t.Fatalf("reconciled %+v (read-backs %d)", es[1], checked)
+			}
+			if out := ansi.Strip(e.m.Render()); !strings.Contains(out, tc.toast) {
+				t.Fatalf("toast %q missing:\n%s", tc.toast, out)
+			}
+			if len(e.m.runs) != 0 {
+				t.Fatalf("run left behind: %+v", e.m.runs)
+			}
+		})
+	}
+}
+
+func TestAuditOverlayShowsWhoWhyWhere(t *testing.T) {
+	e := newEnv(t, false)
+	e.m.o.Audit.SetIdentity("demo", "alice", "ops")
+	e.m.o.Audit.Record(audit.Entry{Action: "live-migrate", Target: "vm1", Outcome: "unknown", Reason: "kernel update",
+		Destinations: []string{"compute05"}, Error: "request sent, reply lost"})
+	e.press(":")
+	e.typeText("audit")
+	e.press("enter")
+	out := ansi.Strip(e.m.Render())
+	for _, want := range []string{"unknown", "live-migrate vm1 → compute05", "as alice@ops", `reason "kernel update"`, "reply lost"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("audit view lacks %q:\n%s", want, out)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/stackpit/stackpit/audit"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
 	"github.com/stackpit/stackpit/views/pane"
@@ -328,26 +329,51 @@ func (m *Model) helpView(w, h int) string {
 	return title + "\n" + strings.Join(lines, "\n")
 }
 
+// auditView shows the audit log, two lines per record: when, outcome,
+// action and target; then who (local user, OpenStack user@project), the
+// reason typed, destinations, and the error or result.
 func (m *Model) auditView(w, h int) string {
 	lines := []string{m.th.Render(themes.Title, "Audit log") + m.th.Render(themes.Muted, "  "+safe.Text(m.auditPath())+"  (any key closes)")}
 	if len(m.audit) == 0 {
 		lines = append(lines, m.th.Render(themes.Muted, "no actions recorded yet"))
 	}
-	start := max(0, min(m.auditTop, len(m.audit)-(h-1)))
+	fits := max((h-1)/2, 1)
+	start := max(0, min(m.auditTop, len(m.audit)-fits))
 	for i := start; i < len(m.audit) && len(lines) < h; i++ {
 		e := m.audit[i]
 		role := themes.Normal
 		switch e.Outcome {
-		case "failed":
+		case "failed", audit.OutcomeNotDone, audit.OutcomeStillUnknown:
 			role = themes.Crit
-		case "refused", "cancelled":
+		case "refused", "cancelled", audit.OutcomeUnknown:
 			role = themes.Warn
-		case "ok":
+		case "ok", audit.OutcomeReconciled:
 			role = themes.OK
 		}
-		line := fmt.Sprintf("%s %-9s %-8s %s %s %s", e.Time.Local().Format("01-02 15:04:05"), e.Outcome,
-			safe.Text(e.OSUser), safe.Text(e.Action), safe.Text(e.Target), safe.Text(e.Error))
+		line := fmt.Sprintf("%s %-9s %s %s", e.Time.Local().Format("01-02 15:04:05"), e.Outcome,
+			safe.Text(e.Action), safe.Text(e.Target))
+		if len(e.Destinations) > 0 {
+			line += " → " + safe.Text(strings.Join(e.Destinations, ","))
+		}
 		lines = append(lines, m.th.Render(role, fit(line, w)))
+		if len(lines) >= h {
+			break
+		}
+		who := safe.Text(e.OSUser)
+		if e.CloudUser != "" || e.Project != "" {
+			who += " as " + safe.Text(e.CloudUser) + "@" + safe.Text(e.Project)
+		}
+		detail := "    by " + who
+		if e.Reason != "" {
+			detail += " · reason \"" + safe.Text(e.Reason) + "\""
+		}
+		switch {
+		case e.Error != "":
+			detail += " · " + safe.Text(e.Error)
+		case e.Result != "":
+			detail += " · " + safe.Text(e.Result)
+		}
+		lines = append(lines, m.th.Render(themes.Muted, fit(detail, w)))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -4,7 +4,7 @@
 //	stackpit --demo [--demo-scale N]                    against the built-in demo cloud
 //	stackpit config check [--config FILE]               validate configuration
 //	stackpit demo serve --config-out FILE              only the demo cloud, in its own process
-//	stackpit snapshot [--format text|markdown|json]     incident report; exit 0 ok, 1 warn, 2 crit
+//	stackpit snapshot [--format text|markdown|json]     incident report; exit 0 ok, 1 warn, 2 crit, 3 unknown
 //	stackpit logs [flags] QUERY                         only the logs pane, full-screen (tmux split)
 package main
 
@@ -217,7 +217,7 @@ func (s *session) build(cloud string, base pane.Context, log *audit.Log) (ui.Opt
 			hdr.Project = env.Auth.Options.TenantName
 		}
 	}
-	log.Cloud, log.CloudUser = hdr.Cloud, hdr.User
+	log.SetIdentity(hdr.Cloud, hdr.User, hdr.Project)
 	var entries []ui.Entry
 	for _, spec := range sortedPaneSpecs() {
 		if s.f.only != "" && spec.ID != s.f.only {

@@ -75,3 +75,23 @@ func TestOneBadDockerAddressIsOneHostsError(t *testing.T) {
 		t.Fatalf("compute02 should fail on its own socket: %v", err)
 	}
 }
+
+// No cloud anywhere: UNKNOWN (3), saying how to configure one — never
+// "OK" having checked nothing.
+func TestSnapshotWithoutACloudIsUnknown(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	for _, v := range []string{"OS_CLOUD", "OS_AUTH_URL", "OS_USERNAME", "OS_PASSWORD"} {
+		t.Setenv(v, "")
+	}
+	var out, errb bytes.Buffer
+	code := run([]string{"snapshot"}, &out, &errb)
+	first, _, _ := strings.Cut(out.String(), "\n")
+	if code != 3 || !strings.HasPrefix(first, "UNKNOWN: ") {
+		t.Fatalf("exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	for _, want := range []string{"OS_CLOUD", "clouds.yaml", "config.yaml", "not checked (not configured): alerts, ceph, openstack"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output does not mention %q:\n%s", want, out.String())
+		}
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -17,8 +18,9 @@ import (
 	"github.com/stackpit/stackpit/snapshot"
 )
 
-// snapshotCmd prints the incident snapshot and exits 0 (ok), 1 (warnings)
-// or 2 (critical); 3 when it could not run at all.
+// snapshotCmd prints the incident snapshot and exits as a monitoring plugin
+// does: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (it could not run, no cloud
+// is configured, or nothing could be read).
 //
 //	stackpit snapshot [--format text|markdown|json] [--cloud NAME] [--demo]
 func snapshotCmd(args []string, stdout, stderr io.Writer) int {
@@ -94,6 +96,10 @@ func snapshotCmd(args []string, stdout, stderr io.Writer) int {
 		}
 	} else {
 		src.NotConfigured = append(src.NotConfigured, "openstack")
+		src.ConfigHint = snapshotHint(e.AuthErr, file.Path)
+	}
+	if src.ConfigHint == "" {
+		src.ConfigHint = "alertmanagers and ceph go under clouds." + cloud + " in " + file.Path
 	}
 	if am, err := alertmanagerClient(e); err == nil {
 		src.Alerts = func(ctx context.Context) ([]alertmanager.Alert, error) {
@@ -126,4 +132,13 @@ func snapshotCmd(args []string, stdout, stderr io.Writer) int {
 		return 3
 	}
 	return r.ExitCode()
+}
+
+// snapshotHint says how to configure a cloud when none was found.
+func snapshotHint(authErr error, configPath string) string {
+	h := "set OS_CLOUD or --cloud NAME to a cloud of clouds.yaml (./clouds.yaml, ~/.config/openstack/clouds.yaml or /etc/openstack/clouds.yaml), or source an openrc (OS_AUTH_URL...)"
+	if authErr != nil && !errors.Is(authErr, config.ErrNoCloud) {
+		h = authErr.Error() + "; " + h
+	}
+	return h + "; alertmanagers and ceph go under clouds.NAME in " + configPath
 }

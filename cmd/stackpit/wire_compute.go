@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-
 	"github.com/stackpit/stackpit/datasource/openstack"
 	"github.com/stackpit/stackpit/views/compute"
 	"github.com/stackpit/stackpit/views/pane"
@@ -18,29 +16,14 @@ func init() {
 			}
 			// *openstack.Client has exactly the methods compute.Source lists.
 			p := compute.New(e.Ctx, c)
-			p.SetHostOps(computeHostOps{c})
+			p.SetHostOps(hostOps(c))
 			p.SetEphemeralShared(e.Cloud != nil && e.Cloud.EphemeralShared)
 			return p, nil
 		},
 	})
 }
 
-// computeHostOps adds ServersOnHost to the client for host evacuate/drain.
-type computeHostOps struct{ *openstack.Client }
-
-// ServersOnHost lists every server whose compute host is host.
-func (o computeHostOps) ServersOnHost(ctx context.Context, host string) ([]openstack.Server, error) {
-	all, err := o.Client.Servers(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []openstack.Server
-	for _, s := range all {
-		if s.Host == host && !s.Deleted {
-			out = append(out, s)
-		}
-	}
-	return out, nil
-}
-
-var _ compute.HostOps = computeHostOps{}
+// hostOps is what host evacuate/drain use: the client itself, whose
+// ServersOnHost asks Nova for one host's servers (its host filter), so a
+// pre-check never reads the whole cloud.
+func hostOps(c *openstack.Client) compute.HostOps { return c }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/stackpit/stackpit/datasource/docker"
 	"github.com/stackpit/stackpit/datasource/httpclient"
+	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/views/containers"
 	"github.com/stackpit/stackpit/views/pane"
 )
@@ -26,7 +26,11 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return containers.New(e.Ctx, src), nil
+			p := containers.New(e.Ctx, src)
+			if os, err := openstackClient(e); err == nil {
+				p.SetServices(os) // restart post-check: the service reports alive again
+			}
+			return p, nil
 		}})
 }
 
@@ -95,7 +99,7 @@ func (s *dockerSource) DiscoverHosts(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	names, err := serviceHosts(ctx, os)
+	names, err := ops.ServiceHosts(ctx, os)
 	if err != nil {
 		return nil, err
 	}
@@ -162,49 +166,4 @@ func (s *dockerSource) Logs(ctx context.Context, h, name string, o docker.LogOpt
 		return err
 	}
 	return c.Logs(ctx, name, o, fn)
-}
-
-// kollaBinaries maps a Kolla container to the OpenStack service it runs.
-var kollaBinaries = map[string]string{
-	"nova_compute": "nova-compute", "nova_conductor": "nova-conductor", "nova_scheduler": "nova-scheduler",
-	"neutron_openvswitch_agent": "neutron-openvswitch-agent", "neutron_dhcp_agent": "neutron-dhcp-agent",
-	"neutron_l3_agent": "neutron-l3-agent", "neutron_metadata_agent": "neutron-metadata-agent",
-	"neutron_linuxbridge_agent": "neutron-linuxbridge-agent", "cinder_volume": "cinder-volume",
-	"cinder_scheduler": "cinder-scheduler", "cinder_backup": "cinder-backup",
-}
-
-// ContainerForBinary maps an OpenStack binary to its Kolla container name.
-func ContainerForBinary(binary string) string { return strings.ReplaceAll(binary, "-", "_") }
-
-// PostCheck waits (up to a minute) until the OpenStack service the
-// container runs reports alive on that host again.
-func (s *dockerSource) PostCheck(ctx context.Context, h, name string) (string, error) {
-	bin, ok := kollaBinaries[name]
-	if !ok {
-		return "", nil
-	}
-	os, err := openstackClient(s.e)
-	if err != nil {
-		return "", nil // no OpenStack in this session: nothing to check
-	}
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	start := time.Now()
-	for {
-		alive, known, err := serviceAlive(ctx, os, h, bin)
-		if err != nil {
-			return "", err
-		}
-		if !known {
-			return "", nil
-		}
-		if alive {
-			return fmt.Sprintf("%s on %s is up (%s)", bin, h, time.Since(start).Round(time.Second)), nil
-		}
-		select {
-		case <-ctx.Done():
-			return "", errors.New(bin + " on " + h + " did not report alive within a minute")
-		case <-time.After(2 * time.Second):
-		}
-	}
 }

@@ -222,6 +222,9 @@ func (c *Client) request(ctx context.Context, method, path string, q url.Values)
 		if errors.Is(err, httpclient.ErrReadOnly) {
 			return nil, fmt.Errorf("%s: %w", c.Host, err)
 		}
+		if errors.Is(err, httpclient.ErrReplyLost) { // sent: not "unreachable"
+			return nil, &unreachableError{msg: fmt.Sprintf("%s: docker at %s: %s", c.Host, c.Addr, httpclient.Reason(err)), err: unwrapURL(err)}
+		}
 		return nil, &unreachableError{msg: fmt.Sprintf("%s: docker unreachable at %s: %s", c.Host, c.Addr, httpclient.Reason(err)), err: unwrapURL(err)}
 	}
 	if resp.StatusCode >= 300 {

@@ -184,3 +184,26 @@ func TestSSHAddressUsesDialStdio(t *testing.T) {
 		t.Fatalf("ssh args %q", args)
 	}
 }
+
+// The engine restarts the container and the connection drops before its
+// 204: the error says the outcome is unknown, not that the host is
+// unreachable.
+func TestLostRestartReplyIsUnknown(t *testing.T) {
+	c := demoCloud(t, nil)
+	cl := client(t, c, "compute02", false)
+	ctx := context.Background()
+	before, err := cl.Inspect(ctx, "nova_compute")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.DropReplies(func(r demo.Request) bool { return strings.HasSuffix(r.Path, "/restart") })
+	err = cl.Restart(ctx, "nova_compute", time.Second)
+	if !errors.Is(err, httpclient.ErrReplyLost) || strings.Contains(err.Error(), "unreachable") || !strings.Contains(err.Error(), "compute02: docker at") {
+		t.Fatalf("err %v", err)
+	}
+	c.DropReplies(nil)
+	after, err := cl.Inspect(ctx, "nova_compute")
+	if err != nil || after.Pid == before.Pid {
+		t.Fatalf("the demo did not restart it: %+v %v", after, err)
+	}
+}

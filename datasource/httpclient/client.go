@@ -68,7 +68,10 @@ func New(o Options) (*http.Client, error) {
 	if timeout < 0 {
 		timeout = 0
 	}
-	return &http.Client{Transport: &Guard{Base: rt, ReadOnly: o.ReadOnly}, Timeout: timeout}, nil
+	// The whole-request timeout lives in the Guard, not in http.Client:
+	// the client's own timeout replaces the error with a string, and a
+	// lost reply (errors.Is ErrReplyLost) must stay recognisable.
+	return &http.Client{Transport: &Guard{Base: rt, ReadOnly: o.ReadOnly, Timeout: timeout}}, nil
 }
 
 type authTransport struct {

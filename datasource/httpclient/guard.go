@@ -6,22 +6,39 @@ package httpclient
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"time"
 )
+
+// cancelOnClose ends a request's timeout context when its body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
+}
 
 // ErrReadOnly is returned (wrapped) for any request the guard refuses.
 var ErrReadOnly = errors.New("refused: read-only session")
 
 // Guard is an http.RoundTripper that, when ReadOnly is set, refuses every
 // request except GET, HEAD, OPTIONS and the allowlisted read-only POSTs.
+// It also bounds each request by Timeout (headers and body) and marks a
+// mutating request whose reply was lost (ErrReplyLost).
 type Guard struct {
 	Base     http.RoundTripper
 	ReadOnly bool
+	Timeout  time.Duration // whole request, body included; 0: none
 }
 
 func (g *Guard) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -35,7 +52,26 @@ func (g *Guard) RoundTrip(req *http.Request) (*http.Response, error) {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	return base.RoundTrip(req)
+	if g.Timeout <= 0 {
+		return send(base, req)
+	}
+	ctx, cancel := context.WithTimeout(req.Context(), g.Timeout)
+	resp, err := send(base, req.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// send marks lost replies to mutating requests: "outcome unknown", not
+// "failed".
+func send(base http.RoundTripper, req *http.Request) (*http.Response, error) {
+	if ReadOnlyAllowed(req.Method, req.URL.Path) {
+		return base.RoundTrip(req)
+	}
+	return replyLost(base, req)
 }
 
 // readOnlyPOSTs are path suffixes of POSTs that read but do not change state.

@@ -36,7 +36,10 @@ func Reason(err error) string {
 		ne   net.Error
 		opEr *net.OpError
 	)
+	var lost *ReplyLostError
 	switch {
+	case errors.As(inner, &lost):
+		return lost.Error()
 	case errors.Is(inner, ErrReadOnly):
 		return inner.Error()
 	case errors.Is(inner, context.Canceled):

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -995,5 +996,26 @@ func TestTLSFromCloudKeepsGuard(t *testing.T) {
 	}
 	if tc := hc.Transport.(*httpclient.Guard).Base.(*http.Transport).TLSClientConfig; tc != nil && tc.ServerName != "" {
 		t.Error("the caller's client was modified")
+	}
+}
+
+// Nova does the reboot and the connection drops before its 202: the error
+// says "outcome unknown" (errors.Is through gophercloud), not unreachable.
+func TestLostReplyIsReplyLostThroughGophercloud(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	var did atomic.Int32
+	f.on("POST /compute/v2.1/servers/x/action", func(w http.ResponseWriter, r *http.Request) {
+		did.Add(1)
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			conn.Close()
+		}
+	})
+	c := f.client(t, false)
+	err := c.Reboot(ctxT(t), "x", false)
+	if !errors.Is(err, httpclient.ErrReplyLost) || errors.Is(err, ErrUnreachable) || did.Load() != 1 {
+		t.Fatalf("err %v (reboots done: %d)", err, did.Load())
+	}
+	if !strings.Contains(err.Error(), "nova at http://127.0.0.1") || !strings.Contains(err.Error(), "reply lost (outcome unknown)") {
+		t.Fatalf("message %q", err)
 	}
 }

@@ -216,6 +216,10 @@ func wrapErr(service, method, u string, err error) error {
 	case errors.As(err, &reauthP):
 		return reauthErr(service, method, u, reauthP.ErrReauth, err)
 	}
+	if errors.Is(err, httpclient.ErrReplyLost) {
+		// Sent, no answer: neither "unreachable" nor a refusal.
+		return &joined{msg: fmt.Sprintf("%s at %s: %s (%s %s)", service, siteOf(u), httpclient.Reason(err), method, shortPath(u)), errs: []error{err}}
+	}
 	if ue, ok := asUnexpected(err); ok {
 		return &APIError{Service: service, Method: method, URL: u, Status: ue.Actual,
 			Message: serviceMessage(ue.Body), RequestID: requestID(ue.ResponseHeader), Err: err}

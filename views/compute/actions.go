@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/views/pane"
 )
 
@@ -29,6 +30,7 @@ func (p *Pane) serviceAction(verb string, h *host, reason string) pane.Action {
 	case "disable":
 		a.Name, a.ConfirmYes = "disable-service", true
 		a.Details["reason"] = reason
+		a.Reason = reason
 		if reason == "" {
 			checks = append(checks, "⚠ no reason given: others will not know why it is disabled")
 		} else {
@@ -66,6 +68,11 @@ func (p *Pane) serviceAction(verb string, h *host, reason string) pane.Action {
 		done = "forced-down cleared on " + name
 	}
 	a.Checks = checks
+	// A lost reply is read back from Nova's service list.
+	verbName := a.Name
+	a.Reconcile = func(ctx context.Context) (bool, string, error) {
+		return ops.ReadBackService(ctx, src, name, verbName, 0, 0)
+	}
 	a.Run = func(ctx context.Context, report func(pane.Progress)) (string, error) {
 		if report != nil {
 			report(pane.Progress{Done: 0, Total: 1, Line: a.Name + " " + name})

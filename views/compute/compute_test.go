@@ -265,6 +265,9 @@ func TestServiceActions(t *testing.T) {
 		if !strings.Contains(strings.Join(a.Checks, "\n"), "reason: kernel upgrade") {
 			t.Fatalf("checks %v", a.Checks)
 		}
+		if a.Reason != "kernel upgrade" || a.Reconcile == nil {
+			t.Fatalf("disable: reason %q for the audit, read-back %v", a.Reason, a.Reconcile != nil)
+		}
 		if len(src.calls) != 2 {
 			t.Fatalf("source called before the shell ran the action: %v", src.calls)
 		}

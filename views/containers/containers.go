@@ -15,6 +15,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/datasource/docker"
+	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
 	"github.com/stackpit/stackpit/ui/table"
@@ -31,9 +32,28 @@ type Source interface {
 	Stop(ctx context.Context, host, name string) error
 	Start(ctx context.Context, host, name string) error
 	Logs(ctx context.Context, host, name string, o docker.LogOptions, fn func(docker.LogLine) bool) error
-	// PostCheck waits for the OpenStack service a container runs to report
-	// alive again (nova_compute -> nova-compute up). "" when there is none.
-	PostCheck(ctx context.Context, host, name string) (string, error)
+}
+
+// SetServices gives the restart post-check the OpenStack service lists
+// (nova_compute restarted -> wait for nova-compute up). Without it a
+// restart ends when the container runs.
+func (p *Pane) SetServices(r ops.ServiceReader) { p.services = r }
+
+// containerOp is the ops operation behind an action on c.
+func (p *Pane) containerOp(verb string, c docker.Container) *ops.ContainerOp {
+	return &ops.ContainerOp{Deps: ops.ContainerDeps{Docker: p.src, Services: p.services}, Verb: verb, Host: c.Host, Name: c.Name}
+}
+
+// runOp adapts an ops container operation to an Action's Run.
+func runOp(op *ops.ContainerOp) func(ctx context.Context, report func(pane.Progress)) (string, error) {
+	return func(ctx context.Context, report func(pane.Progress)) (string, error) {
+		res := op.Run(ctx, func(s ops.ContainerStep) {
+			if report != nil {
+				report(pane.Progress{Done: s.Done, Total: s.Total, Line: s.Line})
+			}
+		})
+		return res.Text, res.Err
+	}
 }
 
 // HostDiscoverer is implemented by sources that can learn hosts from the
@@ -58,6 +78,7 @@ type hostState struct {
 type Pane struct {
 	ctx      pane.Context
 	src      Source
+	services ops.ServiceReader // nil: no restart post-check
 	hosts    []string
 	state    map[string]*hostState
 	sel      int // 0 = all hosts, i = hosts[i-1]
@@ -398,82 +419,33 @@ func (p *Pane) staleCheck(c docker.Container) []string {
 }
 
 func (p *Pane) restartAction(c docker.Container) pane.Action {
-	src := p.src
+	op := p.containerOp(ops.ContainerRestart, c)
+	run := runOp(op)
 	return pane.Action{Name: "container-restart", Target: c.Host + "/" + c.Name, Mutates: true, ConfirmYes: true,
 		Checks: append([]string{
 			fmt.Sprintf("restart %s on %s (now %s, %s)", c.Name, c.Host, c.State, orDash(c.Health)),
 			"docker restart -t 10: SIGTERM, then SIGKILL after 10 s",
 		}, p.staleCheck(c)...),
 		Details: map[string]string{"host": c.Host, "container": c.Name, "pid_before": strconv.Itoa(c.Pid)},
-		Run: func(ctx context.Context, report func(pane.Progress)) (string, error) {
-			report(pane.Progress{Done: 0, Total: 3, Line: "restarting"})
-			if err := src.Restart(ctx, c.Host, c.Name); err != nil {
-				return "", err
-			}
-			report(pane.Progress{Done: 1, Total: 3, Line: "waiting for running state"})
-			after, err := waitRunning(ctx, src, c.Host, c.Name)
-			if err != nil {
-				return "", err
-			}
-			res := fmt.Sprintf("restarted (pid %d → %d), %s", c.Pid, after.Pid, orDash(after.State))
-			report(pane.Progress{Done: 2, Total: 3, Line: "post-check"})
-			if chk, err := src.PostCheck(ctx, c.Host, c.Name); err != nil {
-				return res, fmt.Errorf("%s, but post-check failed: %w", res, err)
-			} else if chk != "" {
-				res += "; " + chk
-			}
-			return res, nil
-		}}
-}
-
-func waitRunning(ctx context.Context, src Source, host, name string) (docker.Container, error) {
-	for {
-		c, err := src.Inspect(ctx, host, name)
-		if err != nil {
-			return c, err
-		}
-		if c.State == "running" {
-			return c, nil
-		}
-		if c.State == "exited" || c.State == "dead" {
-			return c, fmt.Errorf("%s exited with code %d after restart", name, c.ExitCode)
-		}
-		select {
-		case <-ctx.Done():
-			return c, ctx.Err()
-		case <-time.After(500 * time.Millisecond):
-		}
-	}
+		Run:     run, Reconcile: op.ReadBack}
 }
 
 func (p *Pane) stopAction(c docker.Container) pane.Action {
-	src := p.src
+	op := p.containerOp(ops.ContainerStop, c)
+	run := runOp(op)
 	return pane.Action{Name: "container-stop", Target: c.Host + "/" + c.Name, Mutates: true, Confirm: c.Name,
 		Checks:  append([]string{fmt.Sprintf("stop %s on %s: the service stays down until started", c.Name, c.Host)}, p.staleCheck(c)...),
 		Details: map[string]string{"host": c.Host, "container": c.Name},
-		Run: func(ctx context.Context, report func(pane.Progress)) (string, error) {
-			if err := src.Stop(ctx, c.Host, c.Name); err != nil {
-				return "", err
-			}
-			return "stopped", nil
-		}}
+		Run:     run, Reconcile: op.ReadBack}
 }
 
 func (p *Pane) startAction(c docker.Container) pane.Action {
-	src := p.src
+	op := p.containerOp(ops.ContainerStart, c)
+	run := runOp(op)
 	return pane.Action{Name: "container-start", Target: c.Host + "/" + c.Name, Mutates: true, ConfirmYes: true,
 		Checks:  append([]string{fmt.Sprintf("start %s on %s (now %s)", c.Name, c.Host, c.State)}, p.staleCheck(c)...),
 		Details: map[string]string{"host": c.Host, "container": c.Name},
-		Run: func(ctx context.Context, report func(pane.Progress)) (string, error) {
-			if err := src.Start(ctx, c.Host, c.Name); err != nil {
-				return "", err
-			}
-			after, err := waitRunning(ctx, src, c.Host, c.Name)
-			if err != nil {
-				return "", err
-			}
-			return fmt.Sprintf("started (pid %d)", after.Pid), nil
-		}}
+		Run:     run, Reconcile: op.ReadBack}
 }
 
 func orDash(s string) string {

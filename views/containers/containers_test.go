@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stackpit/stackpit/datasource/docker"
+	"github.com/stackpit/stackpit/datasource/openstack"
 	"github.com/stackpit/stackpit/keymap"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/views/pane"
@@ -34,7 +36,6 @@ type fakeSrc struct {
 	runs      [][]docker.LogLine // scripted log streams, one per Logs call
 	inspects  []docker.Container // scripted Inspect answers
 	restarted []string
-	postCheck string
 	down      map[string]bool // hosts that stopped answering
 }
 
@@ -64,7 +65,10 @@ func (f *fakeSrc) Inspect(ctx context.Context, h, n string) (docker.Container, e
 		f.inspects = f.inspects[1:]
 		return c, nil
 	}
-	return docker.Container{Host: h, Name: n, State: "running", Pid: 999}, nil
+	if slices.Contains(f.restarted, h+"/"+n) {
+		return docker.Container{Host: h, Name: n, State: "running", Pid: 999}, nil
+	}
+	return docker.Container{Host: h, Name: n, State: "running", Pid: 100}, nil
 }
 func (f *fakeSrc) Restart(ctx context.Context, h, n string) error {
 	f.restarted = append(f.restarted, h+"/"+n)
@@ -87,13 +91,22 @@ func (f *fakeSrc) Logs(ctx context.Context, h, n string, o docker.LogOptions, fn
 	fn(docker.LogLine{Stream: "stderr", Time: now, Text: "2026-11-22 12:00:01.000 7 ERROR nova.compute.manager [-] \x1b[31mboom"})
 	return nil
 }
-func (f *fakeSrc) PostCheck(ctx context.Context, h, n string) (string, error) {
-	return f.postCheck, nil
+
+// fakeServices: nova-compute is up everywhere.
+type fakeServices struct{}
+
+func (fakeServices) ComputeServices(context.Context) ([]openstack.ComputeService, error) {
+	return []openstack.ComputeService{{Binary: "nova-compute", Host: "compute01", State: "up", Status: "enabled"}}, nil
+}
+func (fakeServices) NetworkAgents(context.Context) ([]openstack.NetworkAgent, error) { return nil, nil }
+func (fakeServices) VolumeServices(context.Context) ([]openstack.VolumeService, error) {
+	return nil, nil
 }
 
 func newPane(t *testing.T) (*Pane, *fakeSrc) {
-	src := &fakeSrc{postCheck: "nova-compute on compute01 is up (2s)"}
+	src := &fakeSrc{}
 	p := New(pane.Context{Theme: themes.Default(true), Keys: keymap.Defaults(), Now: func() time.Time { return now }}, src)
+	p.SetServices(fakeServices{})
 	drain(t, p, p.Init())
 	return p, src
 }

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
 	"github.com/stackpit/stackpit/views/pane"
@@ -176,6 +177,15 @@ func (p *Pane) buildAction(verb string, s openstack.Server, arg string) pane.Act
 		a.ConfirmYes = true
 	}
 	a.Checks = checks
+	if (verb == "live_migrate" || verb == "evacuate") && arg != "" {
+		a.Destinations = []string{arg}
+	}
+	// A lost reply is read back from Nova's action list (and status).
+	chk := &ops.ServerActionCheck{Reader: src, ServerID: id, Action: ops.NovaActionName(a.Name)}
+	if verb == "reset_state" {
+		chk.WantStatus = arg
+	}
+	a.Reconcile = chk.ReadBack
 	deadHost := s.Host != "" && p.downHosts[s.Host]
 	now := p.ctx.Now
 	if now == nil {
@@ -186,6 +196,7 @@ func (p *Pane) buildAction(verb string, s openstack.Server, arg string) pane.Act
 			report = func(pane.Progress) {}
 		}
 		report(pane.Progress{Done: 0, Total: 1, Line: a.Name + " " + label})
+		chk.Before(ctx)
 		started := now()
 		if err := run(ctx); err != nil {
 			return "", err

@@ -169,3 +169,26 @@ func TestMoveWatchSurvivesReadErrorsAndCancel(t *testing.T) {
 		t.Fatalf("%q %v", res, err)
 	}
 }
+
+// Every server action can be read back after a lost reply, and says where
+// it sends the server.
+func TestServerActionsCarryReadBackAndDestination(t *testing.T) {
+	p, _, _ := loaded(t)
+	s := openstack.Server{ID: id(9), Name: "admin-vm-009", Status: "ACTIVE", Host: "compute04"}
+	for _, verb := range []string{"reboot", "reboot_hard", "start", "stop", "live_migrate", "migrate", "confirm_resize", "evacuate", "reset_state"} {
+		arg := ""
+		switch verb {
+		case "live_migrate", "evacuate":
+			arg = "compute02"
+		case "reset_state":
+			arg = "active"
+		}
+		a := p.buildAction(verb, s, arg)
+		if a.Reconcile == nil {
+			t.Errorf("%s: no read-back", verb)
+		}
+		if dest := strings.Join(a.Destinations, ","); dest != map[bool]string{true: "compute02"}[arg == "compute02"] {
+			t.Errorf("%s: destinations %q", verb, dest)
+		}
+	}
+}

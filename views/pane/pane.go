@@ -92,6 +92,18 @@ type Action struct {
 	Run func(ctx context.Context, report func(Progress)) (result string, err error)
 	// Details go into the audit record (no secrets).
 	Details map[string]string
+	// Reason is the why the operator typed (a disable reason), and
+	// Destinations where the action sends things (target hosts): both go
+	// into every audit record of the action.
+	Reason       string
+	Destinations []string
+	// Reconcile reads back whether the action happened when Run's request
+	// reached the server but its reply was lost (Run's error wraps
+	// httpclient.ErrReplyLost): Nova's instance action list and status,
+	// the service's state, the container's state. The shell audits
+	// "unknown", calls it, and audits and shows what it found. err means
+	// it could not tell (still unknown). Nil: the outcome stays unknown.
+	Reconcile func(ctx context.Context) (done bool, evidence string, err error)
 }
 
 // Progress is a running action's progress report.
