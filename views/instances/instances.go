@@ -18,6 +18,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	uiprompt "github.com/stackpit/stackpit/ui/prompt"
 	"github.com/stackpit/stackpit/ui/safe"
@@ -111,6 +112,8 @@ type Pane struct {
 	// ephemeralShared: instance disks live on shared storage (Ceph RBD), so
 	// evacuation keeps them (per-cloud config).
 	ephemeralShared bool
+	// watchTune bounds the watch after a move is accepted (ops.WatchMove).
+	watchTune ops.WatchTuning
 }
 
 // SetEphemeralShared says whether the cloud's ephemeral disks are on shared
@@ -136,7 +139,7 @@ func New(ctx pane.Context, src Source) *Pane {
 	if ctx.Refresh <= 0 {
 		ctx.Refresh = 10 * time.Second
 	}
-	return &Pane{ctx: ctx, src: src, tbl: table.New(columns...), byID: map[string]*entry{}}
+	return &Pane{ctx: ctx, src: src, tbl: table.New(columns...), byID: map[string]*entry{}, watchTune: ops.DefaultWatch}
 }
 
 var columns = []table.Column{

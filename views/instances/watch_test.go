@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/views/pane"
 )
 
@@ -49,18 +50,20 @@ func (f *scriptSource) ServerMigrations(ctx context.Context, id string) ([]opens
 
 func (f *scriptSource) Evacuate(ctx context.Context, id, host string) error { return f.evErr }
 
+// testWatch is the watch tuning watchAction gives the pane (noSleep sets it).
+var testWatch = ops.DefaultWatch
+
 // noSleep makes the watch loop poll back to back; it counts the waits.
 func noSleep(t *testing.T) *int {
 	n := 0
-	old := watchSleep
-	watchSleep = func(ctx context.Context, d time.Duration) error {
-		if d != watchEvery {
-			t.Errorf("waited %s, want %s", d, watchEvery)
+	testWatch.Sleep = func(ctx context.Context, d time.Duration) error {
+		if d != ops.DefaultWatch.Every {
+			t.Errorf("waited %s, want %s", d, ops.DefaultWatch.Every)
 		}
 		n++
 		return ctx.Err()
 	}
-	t.Cleanup(func() { watchSleep = old })
+	t.Cleanup(func() { testWatch = ops.DefaultWatch })
 	return &n
 }
 
@@ -70,6 +73,7 @@ func watchAction(t *testing.T, verb, arg string, steps ...step) (string, error, 
 	src := &scriptSource{fakeSource: &fakeSource{}, steps: steps}
 	p.src = src
 	p.downHosts = map[string]bool{"compute04": true} // as the services poll found it
+	p.watchTune = testWatch
 	s := openstack.Server{ID: id(9), Name: "admin-vm-009", Status: "ACTIVE", Host: "compute04"}
 	a := p.buildAction(verb, s, arg)
 	var prog []pane.Progress
@@ -128,7 +132,7 @@ func TestMoveStillRunningAtEndOfWindow(t *testing.T) {
 	if err != nil || !strings.Contains(res, "still migrating") || !strings.Contains(res, "check the detail view") {
 		t.Fatalf("%q %v", res, err)
 	}
-	if want := int(watchWindow / watchEvery); *waits != want-1 || prog[len(prog)-1].Total != want {
+	if want := int(ops.DefaultWatch.Window / ops.DefaultWatch.Every); *waits != want-1 || prog[len(prog)-1].Total != want {
 		t.Errorf("bounded window: %d waits, last progress %+v; want %d polls", *waits, prog[len(prog)-1], want)
 	}
 }
@@ -162,6 +166,7 @@ func TestMoveWatchSurvivesReadErrorsAndCancel(t *testing.T) {
 	// A cancelled context ends the watch without calling the move failed.
 	p, _, _ := loaded(t)
 	p.src = &scriptSource{fakeSource: &fakeSource{}, steps: []step{{srv: openstack.Server{ID: id(9), Status: "MIGRATING", TaskState: "migrating"}}}}
+	p.watchTune = testWatch
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	a := p.buildAction("live_migrate", openstack.Server{ID: id(9), Host: "compute04"}, "")
