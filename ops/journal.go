@@ -139,6 +139,17 @@ func (s *Store) Begin(ctx context.Context, meta Meta, resumeID string) (*Journal
 		return nil, ctx, fmt.Errorf("operation journal: %w", err)
 	}
 	syncDir(s.dir)
+	if resumeID != "" {
+		// A crash may have torn the last line: end it, or the next record
+		// would be glued to it and lost.
+		if b, err := os.ReadFile(path); err == nil && len(b) > 0 && b[len(b)-1] != '\n' {
+			if _, err := f.Write([]byte("\n")); err != nil {
+				f.Close()
+				lock.Release()
+				return nil, ctx, fmt.Errorf("operation journal: %w", err)
+			}
+		}
+	}
 	cctx, cancel := context.WithCancelCause(ctx)
 	j := &Journal{s: s, meta: meta, path: path, f: f, lock: lock, cancel: cancel, done: make(chan struct{}),
 		state: map[string]State{}, Note: note}
