@@ -294,7 +294,9 @@ func TestStopAfterStepsInFlight(t *testing.T) {
 	ctx, stop := WithStop(context.Background())
 	done := make(chan Summary)
 	var ev events
-	go func() { done <- Evacuate(ctx, n, &fakeServices{}, fast, HostPlan{Host: "compute04", Servers: ss}, ev.emit) }()
+	go func() {
+		done <- Evacuate(ctx, n, &fakeServices{}, fast, HostPlan{Host: "compute04", Servers: ss}, ev.emit)
+	}()
 	for len(ev.kinds(EvInstance)) < 2 { // two running (EvacuateN 2)
 		time.Sleep(time.Millisecond)
 	}
@@ -318,7 +320,9 @@ func TestInterruptedIsNotFailure(t *testing.T) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	var ev events
 	done := make(chan Summary)
-	go func() { done <- Evacuate(ctx, n, &fakeServices{}, fast, HostPlan{Host: "compute04", Servers: ss}, ev.emit) }()
+	go func() {
+		done <- Evacuate(ctx, n, &fakeServices{}, fast, HostPlan{Host: "compute04", Servers: ss}, ev.emit)
+	}()
 	for len(ev.kinds(EvInstance)) < 2 {
 		time.Sleep(time.Millisecond)
 	}
