@@ -79,7 +79,12 @@ func NewStore(dir string) *Store {
 }
 
 // Dir is the store's directory.
-func (s *Store) Dir() string { return s.dir }
+func (s *Store) Dir() string {
+	if s == nil {
+		return ""
+	}
+	return s.dir
+}
 
 // Journal is one running operation's journal and target lock.
 type Journal struct {
@@ -284,6 +289,9 @@ func (j *Journal) close() {
 // (up to timeout) until each has written its end record. It returns how
 // many were still running when it gave up.
 func (s *Store) Interrupt(timeout time.Duration) int {
+	if s == nil {
+		return 0
+	}
 	s.mu.Lock()
 	var js []*Journal
 	for j := range s.active {

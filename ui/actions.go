@@ -10,6 +10,7 @@ import (
 
 	"github.com/stackpit/stackpit/audit"
 	"github.com/stackpit/stackpit/datasource/httpclient"
+	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/prompt"
 	"github.com/stackpit/stackpit/views/pane"
@@ -79,8 +80,10 @@ func (m *Model) dialogKey(k tea.KeyPressMsg) tea.Cmd {
 func (m *Model) runAction(a pane.Action) tea.Cmd {
 	m.runSeq++
 	id := m.runSeq
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
-	m.runs[id] = &running{name: a.Name, target: a.Target, cancel: cancel}
+	base, cancelCause := context.WithCancelCause(context.Background())
+	ctx, cancel := context.WithTimeout(base, 30*time.Minute)
+	ctx, stop := ops.WithStop(ctx)
+	m.runs[id] = &running{name: a.Name, target: a.Target, cancel: cancelCause, stop: stop}
 	send := m.send
 	report := func(p pane.Progress) {
 		if send != nil {
@@ -91,6 +94,7 @@ func (m *Model) runAction(a pane.Action) tea.Cmd {
 	started := audit.Entry{Action: a.Name, Target: a.Target, Outcome: "started", Details: a.Details, ReadOnly: ro}
 	return func() tea.Msg {
 		defer cancel()
+		defer cancelCause(nil)
 		if log != nil {
 			if err := log.Record(started); err != nil {
 				return actionFinished{id: id, name: a.Name, target: a.Target, err: fmt.Errorf("not run: %w", err), unaudited: true}
@@ -109,10 +113,17 @@ func (m *Model) finishAction(f actionFinished) tea.Cmd {
 	e := audit.Entry{Action: f.name, Target: f.target, Outcome: "ok", Result: f.result}
 	if f.err != nil {
 		e.Outcome, e.Error = "failed", f.err.Error()
-		if errors.Is(f.err, httpclient.ErrReadOnly) {
+		switch {
+		case errors.Is(f.err, httpclient.ErrReadOnly):
 			e.Outcome = "refused"
+		case errors.Is(f.err, ops.ErrInterrupted):
+			e.Outcome = "interrupted"
 		}
-		m.showToast(themes.Crit, fmt.Sprintf("%s %s failed: %v", f.name, f.target, f.err))
+		if e.Outcome == "interrupted" {
+			m.showToast(themes.Warn, fmt.Sprintf("%s %s interrupted: :ops resumes it", f.name, f.target))
+		} else {
+			m.showToast(themes.Crit, fmt.Sprintf("%s %s failed: %v", f.name, f.target, f.err))
+		}
 	} else {
 		msg := fmt.Sprintf("%s %s: done", f.name, f.target)
 		if f.result != "" {
@@ -121,6 +132,16 @@ func (m *Model) finishAction(f actionFinished) tea.Cmd {
 		m.showToast(themes.OK, msg)
 	}
 	done := m.broadcast(pane.ActionDoneMsg{Name: f.name, Target: f.target, Result: f.result, Err: f.err})
+	if m.quitWhenIdle != "" && len(m.runs) == 0 {
+		// The quit dialog's choice: the audit record is written by a Cmd,
+		// so quit after it (a sequence), not with it.
+		rec := m.record(e)
+		if f.unaudited {
+			rec = nil
+		}
+		m.quitting = true
+		return tea.Sequence(rec, tea.Quit)
+	}
 	if f.unaudited { // nothing ran; the log could not take a record anyway
 		return done
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/stackpit/stackpit/audit"
 	"github.com/stackpit/stackpit/keymap"
+	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/prompt"
 	"github.com/stackpit/stackpit/views/pane"
@@ -53,6 +54,9 @@ type Options struct {
 	Pivot *pane.PivotMsg
 	// Single hides the pane tabs: one pane full-screen for a tmux split.
 	Single bool
+	// Ops journals running operations; :ops lists them (and the start
+	// lists interrupted ones) to resume one. Nil: no journal.
+	Ops *ops.Store
 }
 
 type mode int
@@ -64,6 +68,8 @@ const (
 	modeHelp
 	modeDialog
 	modeAudit
+	modeQuit // q while operations run: wait, stop after steps in flight, or resume later
+	modeOps  // :ops, and interrupted operations at start
 )
 
 type crumb struct {
@@ -81,7 +87,10 @@ type toast struct {
 type running struct {
 	name, target string
 	progress     pane.Progress
-	cancel       context.CancelFunc
+	// cancel ends it (cause ops.ErrInterrupted: to be resumed); stop asks
+	// it to stop after the steps in flight.
+	cancel context.CancelCauseFunc
+	stop   func()
 }
 
 // Model is the root bubbletea model.
@@ -104,6 +113,12 @@ type Model struct {
 	audit    []audit.Entry
 	auditTop int
 	quitting bool
+	// quitWhenIdle: quit once the last running action has finished (the
+	// quit dialog's wait / stop / resume-later choices).
+	quitWhenIdle string
+	opsList      []ops.Entry
+	opsTop       int
+	opsStart     bool // the list was opened at start (interrupted ones)
 }
 
 // New builds the shell.
@@ -141,6 +156,7 @@ func (m *Model) Init() tea.Cmd {
 		msg := *pv
 		cmds = append(cmds, func() tea.Msg { return msg })
 	}
+	cmds = append(cmds, m.loadOps(true))
 	return tea.Batch(cmds...)
 }
 
@@ -192,6 +208,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.SetClipboard(msg.Text)
 	case cloudSwitched:
 		return m, m.applyCloud(msg)
+	case opsLoaded:
+		return m, m.onOps(msg)
+	case forceQuit:
+		return m.quitNow()
 	case auditLoaded:
 		m.audit, m.auditTop = msg.entries, max(len(msg.entries)-1, 0)
 		if msg.err != nil {
@@ -232,6 +252,10 @@ func (m *Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch m.mode {
 	case modeDialog:
 		return m, m.dialogKey(k)
+	case modeQuit:
+		return m.quitKey(k)
+	case modeOps:
+		return m.opsKey(k)
 	case modeCommand, modeFilter:
 		return m, m.inputKey(k)
 	case modeHelp:
@@ -322,9 +346,21 @@ func (m *Model) closeOverlay(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m.key(k)
 }
 
+// quit asks what to do with running actions first (quit dialog); with
+// none running it quits.
 func (m *Model) quit() (tea.Model, tea.Cmd) {
+	if len(m.runs) > 0 && m.mode != modeQuit {
+		m.mode = modeQuit
+		return m, nil
+	}
+	return m.quitNow()
+}
+
+// quitNow quits at once: running actions are interrupted (journaled ones
+// are flushed by the caller of the program, which waits for them).
+func (m *Model) quitNow() (tea.Model, tea.Cmd) {
 	for _, r := range m.runs {
-		r.cancel()
+		r.cancel(ops.ErrInterrupted)
 	}
 	m.quitting = true
 	return m, tea.Quit
