@@ -403,3 +403,66 @@ func TestEvacuateStopsOnHostLevelRefusal(t *testing.T) {
 		t.Fatalf("panel:\n%s", s)
 	}
 }
+
+// An evacuation cut off half-way is resumed from its journal: re-planned
+// from Nova now, the instance already moved is verified and not evacuated
+// again, the one mid-rebuild elsewhere only watched, the rest evacuated;
+// the journal ends ok with every instance verified.
+func TestResumeInterruptedEvacuation(t *testing.T) {
+	moved := with(srv("a", "web-1", "ACTIVE", "compute02", true), "ACTIVE", "", "compute02")
+	midway := with(srv("b", "web-2", "ACTIVE", "compute05", true), "REBUILD", "rebuild_spawning", "compute05")
+	fo := newOps(moved, midway, srv("c", "web-3", "ACTIVE", "compute04", true), srv("d", "web-4", "SHUTOFF", "compute04", true))
+	fo.steps["b"] = []openstack.Server{with(midway, "ACTIVE", "", "compute05")}
+	fo.inflight++
+	store := ops.NewStore(t.TempDir())
+	// The first run's journal: a verified, b running, c and d pending.
+	j, _, err := store.Begin(context.Background(), ops.Meta{Op: "evacuate-host", Pane: "compute", Target: "compute04"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Emit(ops.Event{Kind: ops.EvStart, Instances: []ops.Instance{
+		{ID: "a", Name: "web-1", OrigStatus: "ACTIVE"}, {ID: "b", Name: "web-2", OrigStatus: "ACTIVE"},
+		{ID: "c", Name: "web-3", OrigStatus: "ACTIVE"}, {ID: "d", Name: "web-4", OrigStatus: "SHUTOFF"}}})
+	j.Emit(ops.Event{Kind: ops.EvInstance, Inst: ops.Instance{ID: "a", Name: "web-1", State: ops.OK, Target: "compute02"}})
+	j.Emit(ops.Event{Kind: ops.EvInstance, Inst: ops.Instance{ID: "b", Name: "web-2", State: ops.Running}})
+	j.EndWith(ops.StatusInterrupted, "")
+	e, err := store.Read(j.ID())
+	if err != nil || !e.Resumable() {
+		t.Fatalf("%v %+v", err, e)
+	}
+	p, _ := opsPane(t, fo)
+	p.SetJournal(store)
+	_, cmd := p.Update(pane.ResumeMsg{Pane: "compute", Entry: e})
+	a := actionOf(t, drive(p, cmd))
+	checks := strings.Join(a.Checks, "\n")
+	for _, want := range []string{"RESUMES the evacuate-host", "journal: 1 verified, 0 failed, 3 not finished",
+		"2 still on compute04, 2 elsewhere (verified or watched, not moved again)", "FENCE compute04"} {
+		if !strings.Contains(checks, want) {
+			t.Errorf("checks lack %q:\n%s", want, checks)
+		}
+	}
+	if a.Resume != j.ID() || a.Confirm != "compute04" {
+		t.Fatalf("action %+v", a)
+	}
+	res, err, _ := run(p, a)
+	if err != nil {
+		t.Fatal(err, res)
+	}
+	for _, want := range []string{"evacuated 4/4 from compute04", "✓ web-1 → compute02", "✓ web-2 → compute05", "✓ web-3 → compute02", "✓ web-4 → compute02 (SHUTOFF)"} {
+		if !strings.Contains(res, want) {
+			t.Errorf("summary lacks %q: %s", want, res)
+		}
+	}
+	for _, c := range fo.calls {
+		if c == "evacuate web-1" || c == "evacuate web-2" {
+			t.Fatalf("moved again: %v", fo.calls)
+		}
+	}
+	e, _ = store.Read(j.ID())
+	if ok, _, _ := e.Counts(); e.Status != ops.StatusOK || ok != 4 || e.Resumes != 1 {
+		t.Fatalf("journal after resume: %s %d ok, %d resumes", e.Status, ok, e.Resumes)
+	}
+	if s := ansi.Strip(p.View(100, 20)); !strings.Contains(s, "EVACUATE compute04: 4/4 done · 4 ok · 0 failed") {
+		t.Fatalf("panel:\n%s", s)
+	}
+}
