@@ -53,6 +53,9 @@ const (
 	StatusStopped     = "stopped"
 	StatusFailed      = "failed"
 	StatusOK          = "ok"
+	// StatusUnverified: a move was requested but not seen to complete
+	// (still moving when its watch ended); resuming watches it again.
+	StatusUnverified = "unverified"
 )
 
 // Store keeps the journals and locks of one state dir.
@@ -337,7 +340,7 @@ type Entry struct {
 
 // Resumable: cut off or stopped, and nobody runs it now.
 func (e Entry) Resumable() bool {
-	return e.Status == StatusInterrupted || e.Status == StatusStopped
+	return e.Status == StatusInterrupted || e.Status == StatusStopped || e.Status == StatusUnverified
 }
 
 // Counts are the journal's verified, failed and other instances.
@@ -472,4 +475,46 @@ func (s *Store) Run(ctx context.Context, meta Meta, resumeID string, emit func(E
 		return sum, err
 	}
 	return sum, nil
+}
+
+// RunOne runs a one-step operation (one instance's move and its watch)
+// with its target locked and journaled like a host run: the plan (one
+// instance), its start and its end. An interruption ends it as
+// interrupted (resumable: the resumed run only watches) whatever op says.
+func (s *Store) RunOne(ctx context.Context, meta Meta, resumeID string, in Instance,
+	op func(ctx context.Context, issued func()) (res string, settled bool, err error)) (string, error) {
+	if s == nil {
+		res, _, err := op(ctx, func() {})
+		return res, err
+	}
+	j, ctx, err := s.Begin(ctx, meta, resumeID)
+	if err != nil {
+		return "", err
+	}
+	in.State = Pending
+	j.Emit(Event{Kind: EvStart, Instances: []Instance{in}})
+	res, settled, err := op(ctx, func() {
+		in.State = Running
+		j.Emit(Event{Kind: EvInstance, Inst: in})
+	})
+	outcome, text := StatusOK, res
+	switch {
+	case errors.Is(context.Cause(ctx), ErrInterrupted):
+		outcome = StatusInterrupted
+		err = fmt.Errorf("%w: %s %s", ErrInterrupted, meta.Op, meta.Target)
+		in.State, in.Err = Skipped, "interrupted"
+	case err != nil:
+		outcome, text = StatusFailed, err.Error()
+		in.State, in.Err = Failed, err.Error()
+	case !settled:
+		outcome = StatusUnverified
+		in.State, in.Err = Skipped, "not seen to complete: "+res
+	default:
+		in.State = OK
+	}
+	j.Emit(Event{Kind: EvInstance, Inst: in})
+	if e := j.EndWith(outcome, text); e != nil && err == nil {
+		err = e
+	}
+	return res, err
 }

@@ -64,8 +64,9 @@ type MoveProgress struct {
 
 // WatchMove polls the server until its task clears, then judges the move
 // by the server's status and fault and by its newest migration record of
-// that kind.
-func WatchMove(ctx context.Context, src MoveReader, tune WatchTuning, mv Move, emit func(MoveProgress)) (string, error) {
+// that kind. settled says the move was seen to complete (a nil error with
+// settled false: still moving, or not readable, when the watch ended).
+func WatchMove(ctx context.Context, src MoveReader, tune WatchTuning, mv Move, emit func(MoveProgress)) (res string, settled bool, err error) {
 	if emit == nil {
 		emit = func(MoveProgress) {}
 	}
@@ -80,7 +81,7 @@ func WatchMove(ctx context.Context, src MoveReader, tune WatchTuning, mv Move, e
 	for i := 1; i <= polls; i++ {
 		if i > 1 {
 			if err := tune.Sleep(ctx, tune.Every); err != nil {
-				return done + ": " + label + " (stopped watching: " + err.Error() + "; check the detail view)", nil
+				return done + ": " + label + " (stopped watching: " + err.Error() + "; check the detail view)", false, nil
 			}
 		}
 		srv, err := src.Server(ctx, s0.ID)
@@ -97,7 +98,7 @@ func WatchMove(ctx context.Context, src MoveReader, tune WatchTuning, mv Move, e
 		emit(MoveProgress{Poll: i, Polls: polls, Line: fmt.Sprintf("%s: status %s · task %s · host %s · migration %s",
 			kind, orDash(srv.Status), orDash(srv.TaskState), orDash(srv.Host), ms)})
 		if err := moveFailed(kind, srv, mig); err != nil {
-			return "", err
+			return "", false, err
 		}
 		if srv.TaskState != "" {
 			continue
@@ -105,19 +106,19 @@ func WatchMove(ctx context.Context, src MoveReader, tune WatchTuning, mv Move, e
 		// The task cleared without a failure.
 		switch {
 		case kind == "migration" && strings.EqualFold(srv.Status, "VERIFY_RESIZE"):
-			return fmt.Sprintf("cold migration to %s done, waiting in VERIFY_RESIZE (confirm with v): %s", orDash(srv.Host), label), nil
+			return fmt.Sprintf("cold migration to %s done, waiting in VERIFY_RESIZE (confirm with v): %s", orDash(srv.Host), label), true, nil
 		case srv.Host != "" && srv.Host != s0.Host:
-			return fmt.Sprintf("%s to %s done: %s", kind, srv.Host, label), nil
+			return fmt.Sprintf("%s to %s done: %s", kind, srv.Host, label), true, nil
 		case mig != nil && isMigrationDone(mig.Status):
-			return fmt.Sprintf("%s done (migration %s): %s", kind, mig.Status, label), nil
+			return fmt.Sprintf("%s done (migration %s): %s", kind, mig.Status, label), true, nil
 		default:
-			return fmt.Sprintf("%s: task cleared but still on %s (check the detail view): %s", done, orDash(srv.Host), label), nil
+			return fmt.Sprintf("%s: task cleared but still on %s (check the detail view): %s", done, orDash(srv.Host), label), false, nil
 		}
 	}
 	if !seen {
-		return done + ": " + label + " (could not read the server back; check the detail view)", nil
+		return done + ": " + label + " (could not read the server back; check the detail view)", false, nil
 	}
-	return fmt.Sprintf("%s: still migrating after %s (task %s; check the detail view): %s", done, tune.Window, orDash(last.TaskState), label), nil
+	return fmt.Sprintf("%s: still migrating after %s (task %s; check the detail view): %s", done, tune.Window, orDash(last.TaskState), label), false, nil
 }
 
 // ourMigration is the newest migration of type kind created since our

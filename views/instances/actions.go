@@ -176,33 +176,87 @@ func (p *Pane) buildAction(verb string, s openstack.Server, arg string) pane.Act
 		a.ConfirmYes = true
 	}
 	a.Checks = checks
+	if watch != "" && p.journal != nil {
+		if h, held := ops.Holder(p.journal.Dir(), s.ID); held {
+			a.Checks = append(a.Checks, "⚠ "+h.Op+" of this server is running: "+h.String())
+		}
+	}
 	deadHost := s.Host != "" && p.downHosts[s.Host]
 	tune := p.watchTune
 	now := p.ctx.Now
 	if now == nil {
 		now = time.Now
 	}
+	store := p.journal
 	a.Run = func(ctx context.Context, report func(pane.Progress)) (string, error) {
 		if report == nil {
 			report = func(pane.Progress) {}
 		}
-		report(pane.Progress{Done: 0, Total: 1, Line: a.Name + " " + label})
-		started := now()
-		if err := run(ctx); err != nil {
-			return "", err
+		if watch == "" {
+			report(pane.Progress{Done: 0, Total: 1, Line: a.Name + " " + label})
+			if err := run(ctx); err != nil {
+				return "", err
+			}
+			report(pane.Progress{Done: 1, Total: 1, Line: done})
+			return done + ": " + label, nil
 		}
-		report(pane.Progress{Done: 1, Total: 1, Line: done})
-		if watch != "" {
-			res, err := ops.WatchMove(ctx, src, tune, ops.Move{Kind: watch, Server: s, Started: started, Done: done, Label: label},
+		// A move is journaled (and its server locked) until it is seen to
+		// complete: an interrupted one is resumed by watching it again.
+		meta := ops.Meta{Op: a.Name, Pane: "instances", Target: s.ID, Details: a.Details}
+		in := ops.Instance{ID: s.ID, Name: s.Name, Status: s.Status, Task: s.TaskState, Host: s.Host, OrigStatus: s.Status}
+		return store.RunOne(ctx, meta, "", in, func(ctx context.Context, issued func()) (string, bool, error) {
+			report(pane.Progress{Done: 0, Total: 1, Line: a.Name + " " + label})
+			started := now()
+			if err := run(ctx); err != nil {
+				return "", false, err
+			}
+			issued()
+			report(pane.Progress{Done: 1, Total: 1, Line: done})
+			res, settled, err := ops.WatchMove(ctx, src, tune, ops.Move{Kind: watch, Server: s, Started: started, Done: done, Label: label},
 				func(mp ops.MoveProgress) { report(pane.Progress{Done: mp.Poll, Total: mp.Polls, Line: mp.Line}) })
 			if err != nil && watch != "evacuation" && deadHost {
 				err = fmt.Errorf("%w; nova-compute on %s is down: evacuate (E) moves instances off a dead host", err, s.Host)
 			}
-			return res, err
-		}
-		return done + ": " + label, nil
+			return res, settled, err
+		})
 	}
 	return a
+}
+
+// moveKinds: an action's name -> the migration type Nova records.
+var moveKinds = map[string]string{"live-migrate": "live-migration", "migrate": "migration", "evacuate": "evacuation"}
+
+// resume watches an interrupted move again; it is never requested twice.
+func (p *Pane) resume(m pane.ResumeMsg) tea.Cmd {
+	e, ok := m.Entry.(ops.Entry)
+	kind := moveKinds[e.Op]
+	if !ok || kind == "" {
+		return pane.Toast(themes.Warn, "cannot resume "+safe.Text(e.Op)+" here")
+	}
+	name := e.Details["name"]
+	label := safe.Text(name) + " (" + e.Target + ")"
+	s0 := openstack.Server{ID: e.Target, Name: name, Host: e.Details["host"], Status: e.Details["status"]}
+	src, tune, store := p.src, p.watchTune, p.journal
+	a := pane.Action{Name: e.Op, Target: e.Target, Mutates: true, ConfirmYes: true,
+		Checks: []string{
+			fmt.Sprintf("RESUMES the %s of %s requested %s (by %s, pid %d):", e.Op, label, e.Started.Local().Format("01-02 15:04"), e.User, e.PID),
+			"  only watched until it completes: it is not requested again",
+			"  (if it never started, request it anew from the instance)"},
+		Details: map[string]string{"resume": e.ID, "server": e.Target, "name": name, "host": s0.Host}}
+	in := ops.Instance{ID: e.Target, Name: name, Host: s0.Host, OrigStatus: s0.Status}
+	meta := ops.Meta{Op: e.Op, Pane: "instances", Target: e.Target, Details: e.Details}
+	a.Run = func(ctx context.Context, report func(pane.Progress)) (string, error) {
+		return store.RunOne(ctx, meta, e.ID, in, func(ctx context.Context, issued func()) (string, bool, error) {
+			issued()
+			return ops.WatchMove(ctx, src, tune, ops.Move{Kind: kind, Server: s0, Started: e.Started, Done: e.Op + " (resumed)", Label: label},
+				func(mp ops.MoveProgress) {
+					if report != nil {
+						report(pane.Progress{Done: mp.Poll, Total: mp.Polls, Line: mp.Line})
+					}
+				})
+		})
+	}
+	return pane.RunAction(a)
 }
 
 func hostOrScheduler(h string) string {

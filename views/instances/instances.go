@@ -114,7 +114,13 @@ type Pane struct {
 	ephemeralShared bool
 	// watchTune bounds the watch after a move is accepted (ops.WatchMove).
 	watchTune ops.WatchTuning
+	// journal keeps moves until they are seen to complete (nil: none).
+	journal *ops.Store
 }
+
+// SetJournal journals every move (and locks its server) in store, so an
+// interrupted one can be resumed.
+func (p *Pane) SetJournal(store *ops.Store) { p.journal = store }
 
 // SetEphemeralShared says whether the cloud's ephemeral disks are on shared
 // storage; the evacuate pre-checks use it.
@@ -334,6 +340,8 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			return p, nil
 		}
 		return p, tea.Batch(cmds...)
+	case pane.ResumeMsg:
+		return p, p.resume(m)
 	case pane.ActionDoneMsg:
 		// Something changed in the cloud: refresh now and reload the detail.
 		cmds := []tea.Cmd{p.fetch()}

@@ -174,3 +174,59 @@ func TestMoveWatchSurvivesReadErrorsAndCancel(t *testing.T) {
 		t.Fatalf("%q %v", res, err)
 	}
 }
+
+// A live migration cut off while it is watched is journaled as
+// interrupted; resuming it only watches (never requests it again) and the
+// journal ends ok once the server is seen on another host.
+func TestMoveJournaledAndResumedByWatching(t *testing.T) {
+	store := ops.NewStore(t.TempDir())
+	p, _, _ := loaded(t)
+	p.SetJournal(store)
+	migrating := openstack.Server{ID: id(9), Status: "MIGRATING", TaskState: "migrating", Host: "compute04"}
+	src := &scriptSource{fakeSource: &fakeSource{}, steps: []step{{srv: migrating}}}
+	p.src = src
+	ctx, cancel := context.WithCancelCause(context.Background())
+	p.watchTune = ops.WatchTuning{Every: time.Millisecond, Window: time.Minute, Sleep: func(c context.Context, d time.Duration) error {
+		cancel(ops.ErrInterrupted) // the cockpit is told to quit and resume later
+		return c.Err()
+	}}
+	s := openstack.Server{ID: id(9), Name: "admin-vm-009", Status: "ACTIVE", Host: "compute04"}
+	a := p.buildAction("live_migrate", s, "")
+	if _, err := a.Run(ctx, nil); !errors.Is(err, ops.ErrInterrupted) {
+		t.Fatalf("interrupted watch returned %v", err)
+	}
+	list, _ := store.List()
+	if len(list) != 1 || list[0].Status != ops.StatusInterrupted || list[0].Pane != "instances" || list[0].Target != s.ID {
+		t.Fatalf("journal %+v", list)
+	}
+	// Resume: watched only.
+	src.steps = []step{{srv: migrating}, {srv: openstack.Server{ID: id(9), Status: "ACTIVE", Host: "compute02"}}}
+	src.polls = 0
+	p.watchTune = ops.WatchTuning{Every: time.Millisecond, Window: time.Minute}
+	_, cmd := p.Update(pane.ResumeMsg{Pane: "instances", Entry: list[0]})
+	msg := cmd()
+	ra, ok := msg.(pane.RunActionMsg)
+	if !ok {
+		t.Fatalf("resume gave %T", msg)
+	}
+	if c := strings.Join(ra.Action.Checks, "\n"); !strings.Contains(c, "RESUMES the live-migrate of admin-vm-009") || !strings.Contains(c, "not requested again") {
+		t.Fatalf("checks %s", c)
+	}
+	res, err := ra.Action.Run(context.Background(), nil)
+	if err != nil || !strings.Contains(res, "live-migration to compute02 done") {
+		t.Fatalf("%q %v", res, err)
+	}
+	n := 0
+	for _, c := range src.calls {
+		if strings.HasPrefix(c, "live-migrate") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("live migration requested %d times: %v", n, src.calls)
+	}
+	e, _ := store.Read(list[0].ID)
+	if ok, _, _ := e.Counts(); e.Status != ops.StatusOK || ok != 1 || e.Resumes != 1 {
+		t.Fatalf("journal after resume: %+v", e)
+	}
+}
