@@ -61,6 +61,8 @@ type planMsg struct {
 	err                error
 	// resume: the interrupted run's journal, re-planned from the cloud.
 	resume *ops.Entry
+	// holder runs an operation on the host now (another process).
+	holder *ops.LockInfo
 }
 
 // plan loads what the pre-checks need.
@@ -72,11 +74,16 @@ func (p *Pane) planHost(verb, name, reason string, resume *ops.Entry) tea.Cmd {
 	if p.ops == nil {
 		return pane.Toast(themes.Warn, verb+" is not available for this cloud")
 	}
-	hops := p.ops
+	hops, store := p.ops, p.journal
 	return tea.Batch(pane.Toast(themes.Info, "checking "+safe.Text(name)+" before "+verb+"…"), func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*loadTimeout)
 		defer cancel()
 		m := planMsg{verb: verb, host: name, reason: reason, resume: resume}
+		if store != nil {
+			if h, held := ops.Holder(store.Dir(), name); held {
+				m.holder = &h
+			}
+		}
 		m.servers, m.err = hops.ServersOnHost(ctx, name)
 		if m.err == nil && resume != nil {
 			m.servers, m.err = replan(ctx, hops, m.servers, resume)
@@ -152,6 +159,11 @@ func (p *Pane) onPlan(m planMsg) tea.Cmd {
 		a = p.evacuateAction(h, m.servers, m.flavors, m.resume)
 	} else {
 		a = p.drainAction(h, m.servers, m.flavors, m.reason, m.resume)
+	}
+	if m.holder != nil {
+		// Running it would be refused: say so before the typing.
+		a.Checks = append([]string{"⚠ " + m.holder.Op + " of " + m.host + " is running: " + m.holder.String(),
+			"  confirming fails on its lock until that run ends"}, a.Checks...)
 	}
 	return pane.RunAction(a)
 }

@@ -466,3 +466,28 @@ func TestResumeInterruptedEvacuation(t *testing.T) {
 		t.Fatalf("panel:\n%s", s)
 	}
 }
+
+// Two cockpits: while one evacuates compute04, the other's pre-checks say
+// who runs it, and confirming fails on the lock without touching Nova.
+func TestHostRunLockedByAnotherProcess(t *testing.T) {
+	dir := t.TempDir()
+	other := ops.NewStore(dir)
+	other.User, other.PID = "bob", 4242
+	j, _, err := other.Begin(context.Background(), ops.Meta{Op: "evacuate-host", Pane: "compute", Target: "compute04"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.EndWith(ops.StatusOK, "")
+	fo := newOps(srv("a", "web-1", "ACTIVE", "compute04", true))
+	p, _ := opsPane(t, fo)
+	p.SetJournal(ops.NewStore(dir))
+	p.SetFilter("host=compute04")
+	a := actionOf(t, press(p, "E"))
+	if c := strings.Join(a.Checks, "\n"); !strings.Contains(c, "evacuate-host of compute04 is running: bob (pid 4242") {
+		t.Fatalf("checks:\n%s", c)
+	}
+	_, err, _ = run(p, a)
+	if !errors.Is(err, ops.ErrLocked) || len(fo.calls) != 0 {
+		t.Fatalf("ran despite the lock: %v %v", err, fo.calls)
+	}
+}

@@ -176,11 +176,6 @@ func (p *Pane) buildAction(verb string, s openstack.Server, arg string) pane.Act
 		a.ConfirmYes = true
 	}
 	a.Checks = checks
-	if watch != "" && p.journal != nil {
-		if h, held := ops.Holder(p.journal.Dir(), s.ID); held {
-			a.Checks = append(a.Checks, "⚠ "+h.Op+" of this server is running: "+h.String())
-		}
-	}
 	deadHost := s.Host != "" && p.downHosts[s.Host]
 	tune := p.watchTune
 	now := p.ctx.Now
