@@ -76,6 +76,12 @@ func TestE2EEvacuateSIGHUPThenResume(t *testing.T) {
 	tm.waitFor("Confirm: evacuate-host compute04", "Type \"compute04\"")
 	tm.literal("compute04")
 	tm.keys("Enter")
+	tm.waitLong(30*time.Second, "EVACUATE compute04")
+	// q mid-evacuation asks first; esc keeps working.
+	tm.keys("q")
+	tm.waitFor("Quit? An operation is running", "evacuate-host compute04", "r  quit now and resume later")
+	tm.keys("Escape")
+	tm.waitGone("Quit? An operation is running")
 	// Once the first instance is verified, the SSH link "drops".
 	tm.waitLong(90*time.Second, "EVACUATE compute04", "  ✓ ")
 	if err := syscall.Kill(tm.binaryPID(), syscall.SIGHUP); err != nil {
