@@ -89,6 +89,9 @@ func (s *Store) Dir() string {
 	return s.dir
 }
 
+// Holder says who runs an operation on target of the store's cloud now.
+func (s *Store) Holder(target string) (LockInfo, bool) { return Holder(s.dir, s.Cloud, target) }
+
 // Journal is one running operation's journal and target lock.
 type Journal struct {
 	s      *Store
@@ -129,7 +132,7 @@ func (s *Store) Begin(ctx context.Context, meta Meta, resumeID string) (*Journal
 		return nil, ctx, fmt.Errorf("operation journal: %w", err)
 	}
 	lock, note, err := acquire(s.dir, LockInfo{User: meta.User, PID: meta.PID, Machine: meta.Machine, Op: meta.Op,
-		Target: meta.Target, ID: meta.ID, Since: now})
+		Cloud: meta.Cloud, Target: meta.Target, ID: meta.ID, Since: now})
 	if err != nil {
 		return nil, ctx, err
 	}
@@ -415,7 +418,7 @@ func (s *Store) Read(id string) (Entry, error) {
 	}
 	if !ended {
 		e.Status = StatusInterrupted // died without a word...
-		if h, ok := Holder(s.dir, e.Target); ok && h.ID == e.ID {
+		if h, ok := Holder(s.dir, e.Cloud, e.Target); ok && h.ID == e.ID {
 			e.Status, e.Holder = StatusRunning, h // ...unless its owner still runs it
 		}
 	}

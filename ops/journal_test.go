@@ -65,7 +65,7 @@ func TestJournalRecordsEveryStepAndReadsBack(t *testing.T) {
 	if st, err := os.Stat(e.Path); err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("journal mode %v %v", st.Mode(), err)
 	}
-	if _, held := Holder(dir, "compute04"); held {
+	if _, held := Holder(dir, "", "compute04"); held {
 		t.Error("lock still held after the end")
 	}
 }
@@ -177,7 +177,7 @@ func TestLockContentionAndStalePid(t *testing.T) {
 		t.Fatal(err)
 	}
 	jc.EndWith(StatusOK, "")
-	if li, ok := Holder(dir, "compute04"); !ok || li.User != "bob" {
+	if li, ok := Holder(dir, "", "compute04"); !ok || li.User != "bob" {
 		t.Fatalf("holder %+v %v", li, ok)
 	}
 	if e, _ := bob.Read(jb.ID()); e.Status != StatusRunning || e.Resumable() {
@@ -198,7 +198,7 @@ func TestLockContentionAndStalePid(t *testing.T) {
 	}
 	b, _ := json.Marshal(LockInfo{User: "dave", PID: dead.Process.Pid, Machine: carol.Machine, Op: "evacuate-host", Target: "compute06", ID: "x", Since: time.Now()})
 	os.MkdirAll(filepath.Join(dir, "locks"), 0o700)
-	if err := os.WriteFile(lockPath(dir, "compute06"), b, 0o600); err != nil {
+	if err := os.WriteFile(lockPath(dir, "", "compute06"), b, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	j, _, err = carol.Begin(context.Background(), Meta{Op: "evacuate-host", Target: "compute06"}, "")
@@ -218,7 +218,7 @@ func TestLockHeldByAnotherProcess(t *testing.T) {
 	}
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "locks"), 0o700)
-	path := lockPath(dir, "compute04")
+	path := lockPath(dir, "", "compute04")
 	b, _ := json.Marshal(LockInfo{User: "erin", PID: 4242, Op: "evacuate-host", Target: "compute04", Since: time.Now()})
 	os.WriteFile(path, b, 0o600)
 	child := exec.Command("flock", "-x", path, "sleep", "30")
@@ -227,7 +227,7 @@ func TestLockHeldByAnotherProcess(t *testing.T) {
 	}
 	defer func() { child.Process.Kill(); child.Wait() }()
 	for start := time.Now(); ; {
-		if _, held := Holder(dir, "compute04"); held {
+		if _, held := Holder(dir, "", "compute04"); held {
 			break
 		}
 		if time.Since(start) > 10*time.Second {

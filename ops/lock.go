@@ -24,6 +24,7 @@ type LockInfo struct {
 	PID     int       `json:"pid"`
 	Machine string    `json:"machine,omitempty"`
 	Op      string    `json:"op"`
+	Cloud   string    `json:"cloud,omitempty"`
 	Target  string    `json:"target"`
 	ID      string    `json:"id"` // the journal
 	Since   time.Time `json:"since"`
@@ -46,9 +47,14 @@ type Lock struct {
 	info LockInfo
 }
 
-// lockPath is the lock file of target under dir.
-func lockPath(dir, target string) string {
-	return filepath.Join(dir, "locks", fileSafe(target)+".lock")
+// lockPath is the lock file of target under dir: per cloud, as compute04
+// of one cloud is not compute04 of another.
+func lockPath(dir, cloud, target string) string {
+	name := fileSafe(target)
+	if cloud != "" {
+		name = fileSafe(cloud) + "_" + name
+	}
+	return filepath.Join(dir, "locks", name+".lock")
 }
 
 // fileSafe keeps a target usable as a file name.
@@ -71,7 +77,7 @@ func fileSafe(s string) string {
 // acquire takes the lock of info.Target. note says when it took over a
 // lock left by a process that died.
 func acquire(dir string, info LockInfo) (l *Lock, note string, err error) {
-	path := lockPath(dir, info.Target)
+	path := lockPath(dir, info.Cloud, info.Target)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, "", err
 	}
@@ -80,7 +86,14 @@ func acquire(dir string, info LockInfo) (l *Lock, note string, err error) {
 		return nil, "", err
 	}
 	prev, _ := readLock(f)
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	var err2 error
+	for try := 0; try < 5; try++ { // ride out a Holder's brief probe
+		if err2 = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); !errors.Is(err2, syscall.EWOULDBLOCK) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := err2; err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			// Re-read: the holder may have written it after our first read.
@@ -154,14 +167,15 @@ func (l *Lock) Release() error {
 	return err
 }
 
-// Holder says who holds target's lock (ok false: nobody).
-func Holder(dir, target string) (LockInfo, bool) {
-	f, err := os.OpenFile(lockPath(dir, target), os.O_RDWR, 0)
+// Holder says who holds cloud's target's lock (ok false: nobody).
+func Holder(dir, cloud, target string) (LockInfo, bool) {
+	f, err := os.Open(lockPath(dir, cloud, target))
 	if err != nil {
 		return LockInfo{}, false
 	}
 	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err == nil {
+	// A shared probe: it fails only while someone holds it exclusively.
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err == nil {
 		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		return LockInfo{}, false
 	}

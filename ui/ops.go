@@ -157,6 +157,12 @@ func (m *Model) resume(e ops.Entry) tea.Cmd {
 		m.showToast(themes.Warn, "read-only session: "+e.Op+" "+e.Target+" cannot be resumed")
 		return nil
 	}
+	if e.Cloud != "" && e.Cloud != m.o.Header.Cloud {
+		// Its target is in another cloud: resuming here would act on the
+		// wrong one.
+		m.showToast(themes.Warn, fmt.Sprintf("%s %s ran on cloud %s: :cloud %s first", e.Op, e.Target, e.Cloud, e.Cloud))
+		return nil
+	}
 	i := m.paneIndex(e.Pane)
 	if i < 0 {
 		m.showToast(themes.Warn, fmt.Sprintf("no %s pane in this session to resume %s", e.Pane, e.Op))
@@ -199,9 +205,13 @@ func (m *Model) opsView(w, h int) string {
 		if e.Status == ops.StatusRunning {
 			who = "run by " + e.Holder.String()
 		}
+		target := e.Target
+		if e.Cloud != "" && e.Cloud != m.o.Header.Cloud {
+			target = e.Cloud + ":" + target
+		}
 		line := fmt.Sprintf("%s %s %-12s %-13s %-10s %d/%d verified · %d failed · %d left · %s",
 			map[bool]string{true: "▶", false: " "}[i == m.opsTop], e.Started.Local().Format("01-02 15:04"),
-			strings.ToUpper(e.Status), e.Op, e.Target, ok, len(e.Instances), failed, other, who)
+			strings.ToUpper(e.Status), e.Op, target, ok, len(e.Instances), failed, other, who)
 		lines = append(lines, m.th.Render(role, safe.Fit(line, w)))
 	}
 	return strings.Join(lines, "\n")

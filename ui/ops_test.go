@@ -188,3 +188,22 @@ func TestInterruptedOperationsListedAtStartAndResumed(t *testing.T) {
 	}
 	_ = os.Remove
 }
+
+// An operation journaled on another cloud is not resumed on this one.
+func TestResumeRefusesAnotherCloudsOperation(t *testing.T) {
+	e := newEnv(t, false)
+	var resumed int
+	e.two.onMsg = func(msg tea.Msg) {
+		if _, ok := msg.(pane.ResumeMsg); ok {
+			resumed++
+		}
+	}
+	e.m.mode, e.m.opsList = modeOps, []ops.Entry{{Meta: ops.Meta{Op: "evacuate-host", Pane: "two", Target: "compute04", Cloud: "prod"}, Status: ops.StatusInterrupted}}
+	if out := ansi.Strip(e.m.Render()); !strings.Contains(out, "prod:compute04") {
+		t.Fatalf("list does not say which cloud:\n%s", out)
+	}
+	e.press("enter")
+	if resumed != 0 || !strings.Contains(ansi.Strip(e.m.Render()), "ran on cloud prod: :cloud prod first") {
+		t.Fatalf("resumed %d times:\n%s", resumed, ansi.Strip(e.m.Render()))
+	}
+}

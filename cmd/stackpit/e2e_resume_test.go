@@ -97,7 +97,7 @@ func TestE2EEvacuateSIGHUPThenResume(t *testing.T) {
 	if first.Status != ops.StatusInterrupted || first.Op != "evacuate-host" || first.Target != "compute04" || ok == 0 || left == 0 {
 		t.Fatalf("journal after SIGHUP: status %q, %d verified, %d left (want interrupted half-way):\n%s", first.Status, ok, left, first.Summary)
 	}
-	if _, held := ops.Holder(store.Dir(), "compute04"); held {
+	if _, held := ops.Holder(store.Dir(), "demo", "compute04"); held {
 		t.Fatal("compute04 still locked after the process exited")
 	}
 

@@ -80,7 +80,7 @@ func (p *Pane) planHost(verb, name, reason string, resume *ops.Entry) tea.Cmd {
 		defer cancel()
 		m := planMsg{verb: verb, host: name, reason: reason, resume: resume}
 		if store != nil {
-			if h, held := ops.Holder(store.Dir(), name); held {
+			if h, held := store.Holder(name); held {
 				m.holder = &h
 			}
 		}
