@@ -214,8 +214,7 @@ func (s Summary) Text() string {
 // Result is the summary as an action result: an error when anything
 // failed or (evacuate) was left on the dead host.
 func (s Summary) Result() (string, error) {
-	ok, failed, skipped := s.Counts()
-	_ = ok
+	_, failed, skipped := s.Counts()
 	res := s.Text()
 	if s.Interrupted {
 		return res, fmt.Errorf("%w: %s", ErrInterrupted, res)

@@ -321,6 +321,9 @@ func (s *Store) Interrupt(timeout time.Duration) int {
 
 // Running is how many operations this process runs.
 func (s *Store) Running() int {
+	if s == nil {
+		return 0
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.active)

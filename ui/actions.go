@@ -28,6 +28,7 @@ type actionFinished struct {
 	name, target, result string
 	err                  error
 	unaudited            bool // the "started" record failed: not run
+	audited              bool // its end record is written already (interrupted)
 }
 
 // startAction is where every action enters: read-only refusal, then
@@ -92,7 +93,10 @@ func (m *Model) runAction(a pane.Action) tea.Cmd {
 	}
 	log, ro, run := m.o.Audit, m.o.Ctx.ReadOnly, a.Run
 	started := audit.Entry{Action: a.Name, Target: a.Target, Outcome: "started", Details: a.Details, ReadOnly: ro}
+	inflight := &m.inflight
 	return func() tea.Msg {
+		inflight.Add(1)
+		defer inflight.Add(-1)
 		defer cancel()
 		defer cancelCause(nil)
 		if log != nil {
@@ -104,8 +108,28 @@ func (m *Model) runAction(a pane.Action) tea.Cmd {
 			return actionFinished{id: id, name: a.Name, target: a.Target}
 		}
 		res, err := run(ctx, report)
-		return actionFinished{id: id, name: a.Name, target: a.Target, result: res, err: err}
+		f := actionFinished{id: id, name: a.Name, target: a.Target, result: res, err: err}
+		if errors.Is(err, ops.ErrInterrupted) && log != nil {
+			// Recorded here, not from Update: on SIGHUP the program is gone
+			// before this message could arrive (the process waits for us).
+			e := audit.Entry{Action: a.Name, Target: a.Target, Outcome: "interrupted", Error: err.Error(), Details: a.Details, ReadOnly: ro}
+			f.audited = log.Record(e) == nil
+		}
+		return f
 	}
+}
+
+// WaitActions waits (up to d) until every running action's command has
+// returned: the process waits for interrupted actions' records on exit.
+func (m *Model) WaitActions(d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for m.inflight.Load() > 0 {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return true
 }
 
 func (m *Model) finishAction(f actionFinished) tea.Cmd {
@@ -136,13 +160,13 @@ func (m *Model) finishAction(f actionFinished) tea.Cmd {
 		// The quit dialog's choice: the audit record is written by a Cmd,
 		// so quit after it (a sequence), not with it.
 		rec := m.record(e)
-		if f.unaudited {
+		if f.unaudited || f.audited {
 			rec = nil
 		}
 		m.quitting = true
 		return tea.Sequence(rec, tea.Quit)
 	}
-	if f.unaudited { // nothing ran; the log could not take a record anyway
+	if f.unaudited || f.audited { // nothing ran, or recorded already
 		return done
 	}
 	return tea.Batch(m.record(e), done)

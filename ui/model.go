@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -119,6 +120,8 @@ type Model struct {
 	opsList      []ops.Entry
 	opsTop       int
 	opsStart     bool // the list was opened at start (interrupted ones)
+	// inflight counts action commands still running (WaitActions).
+	inflight atomic.Int64
 }
 
 // New builds the shell.

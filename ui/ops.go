@@ -28,6 +28,10 @@ type forceQuit struct{}
 var quitGrace = 10 * time.Second
 
 func (m *Model) quitKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	switch s := k.String(); {
+	case len(m.runs) == 0 && (s == "w" || s == "s" || s == "r"):
+		return m.quitNow() // it finished while the question was open
+	}
 	switch k.String() {
 	case "w":
 		m.mode, m.quitWhenIdle = modeNormal, "waiting for the running operation to finish, then quitting"
@@ -55,7 +59,11 @@ func (m *Model) quitKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 
 func (m *Model) quitView(w, h int) []string {
 	inner := max(min(w-4, 90), 10)
-	lines := []string{m.th.Render(themes.Title, safe.Fit("Quit? An operation is running:", inner)), ""}
+	head := "Quit? An operation is running:"
+	if len(m.runs) == 0 {
+		head = "Quit? The operation has finished: any of w, s, r quits."
+	}
+	lines := []string{m.th.Render(themes.Title, safe.Fit(head, inner)), ""}
 	ids := make([]int, 0, len(m.runs))
 	for id := range m.runs {
 		ids = append(ids, id)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -82,15 +81,11 @@ func TestQuitWhileAnOperationRunsAsks(t *testing.T) {
 	if !e.m.quitting {
 		t.Fatal("did not quit after the interrupted operation returned")
 	}
-	// The quit is a sequence: the audit record first, then tea.Quit.
-	seq := reflect.ValueOf(cmd())
-	if seq.Kind() != reflect.Slice || seq.Len() != 2 {
-		t.Fatalf("quit is not audit-then-quit: %T", cmd())
+	if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Fatalf("not quit: %T", cmd())
 	}
-	seq.Index(0).Interface().(tea.Cmd)()
-	if _, ok := seq.Index(1).Interface().(tea.Cmd)().(tea.QuitMsg); !ok {
-		t.Fatal("second step is not quit")
-	}
+	// The interrupted record was written by the action's own command
+	// (on SIGHUP the program is gone before its message arrives).
 	es, _ := e.log.Tail(10)
 	if len(es) != 2 || es[0].Outcome != "started" || es[1].Outcome != "interrupted" {
 		t.Fatalf("audit %+v", es)

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stackpit/stackpit/audit"
 	"github.com/stackpit/stackpit/ops"
 )
 
@@ -99,6 +100,11 @@ func TestE2EEvacuateSIGHUPThenResume(t *testing.T) {
 	}
 	if _, held := ops.Holder(store.Dir(), "demo", "compute04"); held {
 		t.Fatal("compute04 still locked after the process exited")
+	}
+	// The audit log says so too (not a bare "started").
+	es, err := audit.Open(filepath.Join(envValue(env, "XDG_STATE_HOME"), "stackpit", "audit.jsonl")).Tail(10)
+	if err != nil || len(es) == 0 || es[len(es)-1].Action != "evacuate-host" || es[len(es)-1].Outcome != "interrupted" {
+		t.Fatalf("audit after SIGHUP: %v %+v", err, es)
 	}
 
 	// The next start, same state dir: the interrupted evacuation is listed.

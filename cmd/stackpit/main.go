@@ -106,14 +106,20 @@ func runProgram(s *session, stderr io.Writer) int {
 	sigc := make(chan os.Signal, 1)
 	signal.Notify(sigc, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
 	defer signal.Stop(sigc)
-	got := make(chan os.Signal, 1)
+	type signalled struct {
+		sig     syscall.Signal
+		running int // operations it interrupted
+	}
+	got := make(chan signalled, 1)
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() {
 		select {
 		case sig := <-sigc:
-			got <- sig
+			n := s.ops.Running()
 			s.ops.Interrupt(flushWait)
+			s.model.WaitActions(flushWait)
+			got <- signalled{sig.(syscall.Signal), n}
 			p.Kill()
 		case <-stop:
 		}
@@ -122,11 +128,14 @@ func runProgram(s *session, stderr io.Writer) int {
 	// Whatever ended the program, an operation still running is cut off
 	// here: wait for its interrupted record.
 	left := s.ops.Interrupt(flushWait)
+	s.model.WaitActions(flushWait)
 	select {
-	case sig := <-got:
-		n := sig.(syscall.Signal)
-		fmt.Fprintf(stderr, "stackpit: %v: running operations interrupted; their journals are in %s (:ops resumes them)\n", sig, s.ops.Dir())
-		return 128 + int(n)
+	case g := <-got:
+		if g.running > 0 {
+			fmt.Fprintf(stderr, "stackpit: %v: %d running operations interrupted; their journals are in %s (:ops resumes them)\n",
+				g.sig, g.running, s.ops.Dir())
+		}
+		return 128 + int(g.sig)
 	default:
 	}
 	if left > 0 {

@@ -209,6 +209,10 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		if m.err == nil || len(m.hvs) > 0 {
 			p.hvs, p.hvAt = m.hvs, p.ctx.Now()
 			p.rebuild()
+			if pp := p.pendingPlan; pp != nil && len(p.hosts) > 0 {
+				p.pendingPlan = nil
+				return p, p.onPlan(*pp)
+			}
 		}
 	case pane.TickMsg:
 		if len(p.svcs) > 0 || len(p.hvs) > 0 {

@@ -157,8 +157,6 @@ func (p *Pane) buildAction(verb string, s openstack.Server, arg string) pane.Act
 			checks = append(checks, "⚠ not volume-backed: root disk is REBUILT from the image",
 				"  (local ephemeral storage; set ephemeral_shared if it is shared)")
 		}
-		// TODO(issue 4): host-level evacuate/drain with progress lives in the
-		// compute pane (a per-host loop over this same Source.Evacuate call).
 		run = func(ctx context.Context) error { return src.Evacuate(ctx, id, arg) }
 		done = "evacuation to " + hostOrScheduler(arg) + " requested"
 		watch = "evacuation"
