@@ -491,3 +491,26 @@ func TestHostRunLockedByAnotherProcess(t *testing.T) {
 		t.Fatalf("ran despite the lock: %v %v", err, fo.calls)
 	}
 }
+
+// Resumed from the start-up list before the pane has loaded its hosts: the
+// re-planned run waits for them instead of saying the host is gone.
+func TestResumeBeforeHostsLoaded(t *testing.T) {
+	fo := newOps(srv("c", "web-3", "ACTIVE", "compute04", true))
+	p, _ := newPane(fixture())
+	p.SetHostOps(fo)
+	e := ops.Entry{Meta: ops.Meta{ID: "x", Op: "evacuate-host", Pane: "compute", Target: "compute04"}, Status: ops.StatusInterrupted,
+		Instances: []ops.Instance{{ID: "c", Name: "web-3", OrigStatus: "ACTIVE"}}}
+	_, cmd := p.Update(pane.ResumeMsg{Pane: "compute", Entry: e})
+	for _, m := range drive(p, cmd) {
+		if _, ok := m.(pane.RunActionMsg); ok {
+			t.Fatal("planned against no hosts")
+		}
+		if tm, ok := m.(pane.ToastMsg); ok && strings.Contains(tm.Text, "no longer listed") {
+			t.Fatalf("toast %q", tm.Text)
+		}
+	}
+	a := actionOf(t, drive(p, p.Init()))
+	if a.Name != "evacuate-host" || a.Resume != "x" {
+		t.Fatalf("action %+v", a)
+	}
+}
