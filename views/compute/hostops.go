@@ -122,12 +122,10 @@ func replan(ctx context.Context, hops HostOps, onHost []openstack.Server, e *ops
 		if s.Name == "" {
 			s.Name = in.Name
 		}
-		// It was planned with its status then: a SHUTOFF one stays SHUTOFF.
+		// Still moving: judged by the status it was planned with (a SHUTOFF
+		// one must end SHUTOFF); its task says it is moving.
 		if in.OrigStatus != "" && (s.TaskState != "" || strings.EqualFold(s.Status, "REBUILD")) {
-			s.Status = in.OrigStatus
-			if strings.EqualFold(in.OrigStatus, "ACTIVE") || in.OrigStatus == "" {
-				s.Status = "ACTIVE"
-			}
+			s.Status = strings.ToUpper(in.OrigStatus)
 		}
 		seen[s.ID] = true
 		out = append(out, s)
@@ -227,6 +225,18 @@ func (p *Pane) capacityCheck(src string, ss []openstack.Server, flavors []openst
 	return line
 }
 
+// stillOn: the servers on host (a resumed plan also lists moved ones,
+// which need no room any more).
+func stillOn(ss []openstack.Server, host string) []openstack.Server {
+	var out []openstack.Server
+	for _, s := range ss {
+		if s.Host == host {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 func countStatus(ss []openstack.Server) string {
 	n := map[string]int{}
 	var keys []string
@@ -295,7 +305,7 @@ func (p *Pane) evacuateAction(h *host, ss []openstack.Server, flavors []openstac
 		checks = append(checks, fmt.Sprintf("⚠ %d not volume-backed: root disks REBUILT from image:", len(local)),
 			"  "+namesOf(local, 4))
 	}
-	checks = append(checks, p.capacityCheck(name, ss, flavors),
+	checks = append(checks, p.capacityCheck(name, stillOn(ss, name), flavors),
 		fmt.Sprintf("%d at a time; each verified on another host", tune.EvacuateN))
 
 	a := pane.Action{Name: "evacuate-host", Target: name, Mutates: true, Confirm: name, Checks: checks,
@@ -324,7 +334,7 @@ func (p *Pane) drainAction(h *host, ss []openstack.Server, flavors []openstack.F
 	}
 	checks = append(checks, fmt.Sprintf("%d instances: %s", len(ss), countStatus(ss)),
 		"ACTIVE: live-migrated · SHUTOFF: cold-migrated and confirmed · others left",
-		p.capacityCheck(name, ss, flavors),
+		p.capacityCheck(name, stillOn(ss, name), flavors),
 		fmt.Sprintf("%d at a time; each verified on another host", tune.DrainN))
 	a := pane.Action{Name: "drain-host", Target: name, Mutates: true, Confirm: name, Checks: checks,
 		Details: map[string]string{"host": name, "instances": fmt.Sprint(len(ss)), "reason": reason}}
