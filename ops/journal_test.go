@@ -240,3 +240,18 @@ func TestLockHeldByAnotherProcess(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// BenchmarkJournalStep is the cost of one journaled step (write + fsync).
+func BenchmarkJournalStep(b *testing.B) {
+	s := NewStore(b.TempDir())
+	j, _, err := s.Begin(context.Background(), Meta{Op: "evacuate-host", Target: "compute04"}, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer j.EndWith(StatusOK, "")
+	in := Instance{ID: "8d1f0c2e-6a7b-4c1d-9e2f-0a1b2c3d4e5f", Name: "web-1", Host: "compute04", Status: "ACTIVE"}
+	for i := 0; b.Loop(); i++ {
+		in.State = State(1 + i%2)
+		j.Emit(Event{Kind: EvInstance, Inst: in})
+	}
+}

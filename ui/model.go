@@ -159,7 +159,9 @@ func (m *Model) Init() tea.Cmd {
 		msg := *pv
 		cmds = append(cmds, func() tea.Msg { return msg })
 	}
-	cmds = append(cmds, m.loadOps(true))
+	if !m.o.Single { // a one-pane tmux split cannot resume them
+		cmds = append(cmds, m.loadOps(true))
+	}
 	return tea.Batch(cmds...)
 }
 
