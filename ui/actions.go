@@ -10,6 +10,7 @@ import (
 
 	"github.com/stackpit/stackpit/audit"
 	"github.com/stackpit/stackpit/datasource/httpclient"
+	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/prompt"
 	"github.com/stackpit/stackpit/views/pane"
@@ -28,6 +29,7 @@ type actionFinished struct {
 	result    string
 	err       error
 	unaudited bool // the "started" record failed: not run
+	audited   bool // its end record is written already (interrupted)
 }
 
 // actionReconciled is what the read-back after a lost reply found.
@@ -102,8 +104,10 @@ func (m *Model) dialogKey(k tea.KeyPressMsg) tea.Cmd {
 func (m *Model) runAction(a pane.Action) tea.Cmd {
 	m.runSeq++
 	id := m.runSeq
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
-	m.runs[id] = &running{name: a.Name, target: a.Target, cancel: cancel}
+	base, cancelCause := context.WithCancelCause(context.Background())
+	ctx, cancel := context.WithTimeout(base, 30*time.Minute)
+	ctx, stop := ops.WithStop(ctx)
+	m.runs[id] = &running{name: a.Name, target: a.Target, cancel: cancelCause, stop: stop}
 	send := m.send
 	report := func(p pane.Progress) {
 		if send != nil {
@@ -113,8 +117,12 @@ func (m *Model) runAction(a pane.Action) tea.Cmd {
 	log, ro, run := m.o.Audit, m.o.Ctx.ReadOnly, a.Run
 	started := entry(a, "started")
 	started.ReadOnly = ro
+	inflight := &m.inflight
 	return func() tea.Msg {
+		inflight.Add(1)
+		defer inflight.Add(-1)
 		defer cancel()
+		defer cancelCause(nil)
 		if log != nil {
 			if err := log.Record(started); err != nil {
 				return actionFinished{id: id, action: a, err: fmt.Errorf("not run: %w", err), unaudited: true}
@@ -124,8 +132,29 @@ func (m *Model) runAction(a pane.Action) tea.Cmd {
 			return actionFinished{id: id, action: a}
 		}
 		res, err := run(ctx, report)
-		return actionFinished{id: id, action: a, result: res, err: err}
+		f := actionFinished{id: id, action: a, result: res, err: err}
+		if errors.Is(err, ops.ErrInterrupted) && log != nil {
+			// Recorded here, not from Update: on SIGHUP the program is gone
+			// before this message could arrive (the process waits for us).
+			e := entry(a, "interrupted")
+			e.Error, e.ReadOnly = err.Error(), ro
+			f.audited = log.Record(e) == nil
+		}
+		return f
 	}
+}
+
+// WaitActions waits (up to d) until every running action's command has
+// returned: the process waits for interrupted actions' records on exit.
+func (m *Model) WaitActions(d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for m.inflight.Load() > 0 {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return true
 }
 
 // outcomeUnknown handles a lost reply: the request reached the server but
@@ -145,12 +174,16 @@ func (m *Model) outcomeUnknown(f actionFinished) tea.Cmd {
 	}
 	m.showToast(themes.Warn, fmt.Sprintf("%s %s: outcome unknown — checking…", a.Name, a.Target))
 	ctx, cancel := context.WithTimeout(context.Background(), reconcileWithin)
+	cancelCause := func(error) { cancel() }
 	r := m.runs[f.id]
 	if r == nil {
 		r = &running{name: a.Name, target: a.Target}
 		m.runs[f.id] = r
 	}
-	r.cancel, r.progress = cancel, pane.Progress{Line: "outcome unknown — checking…"}
+	r.cancel, r.progress = cancelCause, pane.Progress{Line: "outcome unknown — checking…"}
+	if r.stop == nil { // a read-back has no steps to stop after
+		r.stop = cancel
+	}
 	return func() tea.Msg {
 		defer cancel()
 		if log != nil {
@@ -199,10 +232,17 @@ func (m *Model) finishAction(f actionFinished) tea.Cmd {
 	e.Result = f.result
 	if f.err != nil {
 		e.Outcome, e.Error = "failed", f.err.Error()
-		if errors.Is(f.err, httpclient.ErrReadOnly) {
+		switch {
+		case errors.Is(f.err, httpclient.ErrReadOnly):
 			e.Outcome = "refused"
+		case errors.Is(f.err, ops.ErrInterrupted):
+			e.Outcome = "interrupted"
 		}
-		m.showToast(themes.Crit, fmt.Sprintf("%s %s failed: %v", a.Name, a.Target, f.err))
+		if e.Outcome == "interrupted" {
+			m.showToast(themes.Warn, fmt.Sprintf("%s %s interrupted: :ops resumes it", a.Name, a.Target))
+		} else {
+			m.showToast(themes.Crit, fmt.Sprintf("%s %s failed: %v", a.Name, a.Target, f.err))
+		}
 	} else {
 		msg := fmt.Sprintf("%s %s: done", a.Name, a.Target)
 		if f.result != "" {
@@ -211,7 +251,17 @@ func (m *Model) finishAction(f actionFinished) tea.Cmd {
 		m.showToast(themes.OK, msg)
 	}
 	done := m.broadcast(pane.ActionDoneMsg{Name: a.Name, Target: a.Target, Result: f.result, Err: f.err})
-	if f.unaudited { // nothing ran; the log could not take a record anyway
+	if m.quitWhenIdle != "" && len(m.runs) == 0 {
+		// The quit dialog's choice: the audit record is written by a Cmd,
+		// so quit after it (a sequence), not with it.
+		rec := m.record(e)
+		if f.unaudited || f.audited {
+			rec = nil
+		}
+		m.quitting = true
+		return tea.Sequence(rec, tea.Quit)
+	}
+	if f.unaudited || f.audited { // nothing ran, or recorded already
 		return done
 	}
 	return tea.Batch(m.record(e), done)

@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/audit"
+	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/prompt"
 )
@@ -21,7 +22,7 @@ type lineInput struct {
 
 // commands is the :command table: name -> aliases.
 func (m *Model) commandNames() []string {
-	names := []string{"q", "quit", "help", "audit", "cloud"}
+	names := []string{"q", "quit", "help", "audit", "cloud", "ops"}
 	for _, e := range m.o.Panes {
 		names = append(names, e.ID)
 		names = append(names, e.Aliases...)
@@ -124,6 +125,9 @@ func (m *Model) runCommand(text string) tea.Cmd {
 	case "audit":
 		m.mode = modeAudit
 		return m.loadAudit()
+	case "ops":
+		m.mode, m.opsStart = modeOps, false
+		return m.loadOps(false)
 	case "cloud":
 		if len(f) != 2 {
 			m.showToast(themes.Warn, "usage: :cloud NAME  (clouds: "+strings.Join(m.o.Clouds, ", ")+")")
@@ -181,11 +185,14 @@ func (m *Model) applyCloud(c cloudSwitched) tea.Cmd {
 		return nil
 	}
 	for _, r := range m.runs {
-		r.cancel()
+		r.cancel(ops.ErrInterrupted)
 	}
-	sw, clouds, clk, auto := m.o.SwitchCloud, m.o.Clouds, m.o.Clock, m.o.AutoTheme
+	sw, clouds, clk, auto, store := m.o.SwitchCloud, m.o.Clouds, m.o.Clock, m.o.AutoTheme, m.o.Ops
 	m.o = c.o
 	m.o.SwitchCloud, m.o.Clouds, m.o.Clock, m.o.AutoTheme = sw, clouds, clk, auto
+	if m.o.Ops == nil {
+		m.o.Ops = store
+	}
 	m.th = m.o.Ctx.Theme
 	m.active, m.history = 0, nil
 	m.filters = make([]string, len(m.o.Panes))

@@ -9,12 +9,14 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/audit"
 	"github.com/stackpit/stackpit/keymap"
+	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/prompt"
 	"github.com/stackpit/stackpit/views/pane"
@@ -53,6 +55,9 @@ type Options struct {
 	Pivot *pane.PivotMsg
 	// Single hides the pane tabs: one pane full-screen for a tmux split.
 	Single bool
+	// Ops journals running operations; :ops lists them (and the start
+	// lists interrupted ones) to resume one. Nil: no journal.
+	Ops *ops.Store
 }
 
 type mode int
@@ -64,6 +69,8 @@ const (
 	modeHelp
 	modeDialog
 	modeAudit
+	modeQuit // q while operations run: wait, stop after steps in flight, or resume later
+	modeOps  // :ops, and interrupted operations at start
 )
 
 type crumb struct {
@@ -81,7 +88,10 @@ type toast struct {
 type running struct {
 	name, target string
 	progress     pane.Progress
-	cancel       context.CancelFunc
+	// cancel ends it (cause ops.ErrInterrupted: to be resumed); stop asks
+	// it to stop after the steps in flight.
+	cancel context.CancelCauseFunc
+	stop   func()
 }
 
 // Model is the root bubbletea model.
@@ -104,6 +114,14 @@ type Model struct {
 	audit    []audit.Entry
 	auditTop int
 	quitting bool
+	// quitWhenIdle: quit once the last running action has finished (the
+	// quit dialog's wait / stop / resume-later choices).
+	quitWhenIdle string
+	opsList      []ops.Entry
+	opsTop       int
+	opsStart     bool // the list was opened at start (interrupted ones)
+	// inflight counts action commands still running (WaitActions).
+	inflight atomic.Int64
 }
 
 // New builds the shell.
@@ -140,6 +158,9 @@ func (m *Model) Init() tea.Cmd {
 	if pv := m.o.Pivot; pv != nil {
 		msg := *pv
 		cmds = append(cmds, func() tea.Msg { return msg })
+	}
+	if !m.o.Single { // a one-pane tmux split cannot resume them
+		cmds = append(cmds, m.loadOps(true))
 	}
 	return tea.Batch(cmds...)
 }
@@ -194,6 +215,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.SetClipboard(msg.Text)
 	case cloudSwitched:
 		return m, m.applyCloud(msg)
+	case opsLoaded:
+		return m, m.onOps(msg)
+	case forceQuit:
+		return m.quitNow()
 	case auditLoaded:
 		m.audit, m.auditTop = msg.entries, max(len(msg.entries)-1, 0)
 		if msg.err != nil {
@@ -234,6 +259,10 @@ func (m *Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch m.mode {
 	case modeDialog:
 		return m, m.dialogKey(k)
+	case modeQuit:
+		return m.quitKey(k)
+	case modeOps:
+		return m.opsKey(k)
 	case modeCommand, modeFilter:
 		return m, m.inputKey(k)
 	case modeHelp:
@@ -324,9 +353,21 @@ func (m *Model) closeOverlay(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m.key(k)
 }
 
+// quit asks what to do with running actions first (quit dialog); with
+// none running it quits.
 func (m *Model) quit() (tea.Model, tea.Cmd) {
+	if len(m.runs) > 0 && m.mode != modeQuit {
+		m.mode = modeQuit
+		return m, nil
+	}
+	return m.quitNow()
+}
+
+// quitNow quits at once: running actions are interrupted (journaled ones
+// are flushed by the caller of the program, which waits for them).
+func (m *Model) quitNow() (tea.Model, tea.Cmd) {
 	for _, r := range m.runs {
-		r.cancel()
+		r.cancel(ops.ErrInterrupted)
 	}
 	m.quitting = true
 	return m, tea.Quit

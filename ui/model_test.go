@@ -40,6 +40,7 @@ type fakePane struct {
 	ctx        pane.Context
 	action     *pane.Action
 	detail     bool
+	onMsg      func(tea.Msg)
 }
 
 func (f *fakePane) ID() string          { return f.id }
@@ -47,6 +48,9 @@ func (f *fakePane) Title() string       { return f.id }
 func (f *fakePane) KeyGroups() []string { return []string{"fake", "table"} }
 func (f *fakePane) Init() tea.Cmd       { return nil }
 func (f *fakePane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
+	if f.onMsg != nil {
+		f.onMsg(msg)
+	}
 	if k, ok := msg.(tea.KeyPressMsg); ok {
 		f.keys = append(f.keys, k.String())
 		switch {

@@ -41,6 +41,8 @@ func (m *Model) Render() string {
 		body = m.helpView(w, bodyH)
 	case m.mode == modeAudit:
 		body = m.auditView(w, bodyH)
+	case m.mode == modeOps:
+		body = m.opsView(w, bodyH)
 	case m.cur() != nil:
 		body = m.cur().View(w, bodyH)
 	default:
@@ -49,6 +51,9 @@ func (m *Model) Render() string {
 	bl := strings.Split(body, "\n")
 	if m.mode == modeDialog && m.dialog != nil {
 		bl = overlay(bl, m.dialogView(w, bodyH), w, bodyH)
+	}
+	if m.mode == modeQuit {
+		bl = overlay(bl, m.quitView(w, bodyH), w, bodyH)
 	}
 	for i := 0; i < bodyH; i++ {
 		if i < len(bl) {
@@ -173,6 +178,9 @@ func (m *Model) statusLine(w int) string {
 	b.WriteString(m.freshness(st, true))
 	if f := m.filters[m.active]; f != "" {
 		b.WriteString(m.th.Render(themes.Muted, " │ filter: ") + safe.Text(f))
+	}
+	if m.quitWhenIdle != "" {
+		b.WriteString(m.th.Render(themes.Warn, " │ quit: "+m.quitWhenIdle))
 	}
 	if len(m.runs) > 0 {
 		ids := make([]int, 0, len(m.runs))

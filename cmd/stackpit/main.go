@@ -14,9 +14,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -25,6 +27,7 @@ import (
 	"github.com/stackpit/stackpit/config"
 	"github.com/stackpit/stackpit/demo"
 	"github.com/stackpit/stackpit/keymap"
+	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui"
 	"github.com/stackpit/stackpit/views/pane"
@@ -95,14 +98,59 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func runProgram(s *session, stderr io.Writer) int {
-	p := tea.NewProgram(s.model)
+	// Signals are ours, not Bubble Tea's: SIGHUP (a dropped SSH link) and
+	// SIGTERM must interrupt running operations and flush their journals
+	// before the process goes, so the next start can resume them.
+	p := tea.NewProgram(s.model, tea.WithoutSignalHandler())
 	s.model.SetSend(p.Send)
-	if _, err := p.Run(); err != nil {
+	sigc := make(chan os.Signal, 1)
+	signal.Notify(sigc, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(sigc)
+	type signalled struct {
+		sig     syscall.Signal
+		running int // operations it interrupted
+	}
+	got := make(chan signalled, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		select {
+		case sig := <-sigc:
+			n := s.ops.Running()
+			s.ops.Interrupt(flushWait)
+			s.model.WaitActions(flushWait)
+			got <- signalled{sig.(syscall.Signal), n}
+			p.Kill()
+		case <-stop:
+		}
+	}()
+	_, err := p.Run()
+	// Whatever ended the program, an operation still running is cut off
+	// here: wait for its interrupted record.
+	left := s.ops.Interrupt(flushWait)
+	s.model.WaitActions(flushWait)
+	select {
+	case g := <-got:
+		if g.running > 0 {
+			fmt.Fprintf(stderr, "stackpit: %v: %d running operations interrupted; their journals are in %s (:ops resumes them)\n",
+				g.sig, g.running, s.ops.Dir())
+		}
+		return 128 + int(g.sig)
+	default:
+	}
+	if left > 0 {
+		fmt.Fprintf(stderr, "stackpit: %d operations did not record their interruption in time (journals in %s)\n", left, s.ops.Dir())
+	}
+	if err != nil {
 		fmt.Fprintln(stderr, "stackpit:", err)
 		return 1
 	}
 	return 0
 }
+
+// flushWait bounds how long quitting waits for interrupted operations to
+// write their journals' end records.
+const flushWait = 10 * time.Second
 
 var version = "dev"
 
@@ -112,6 +160,7 @@ type session struct {
 	file  *config.File
 	demo  *demo.Cloud
 	model *ui.Model
+	ops   *ops.Store // journals and locks of running operations
 }
 
 func (s *session) close() {
@@ -159,6 +208,7 @@ func newSession(f *flags) (*session, error) {
 		auditPath = filepath.Join(config.StateDir(), "audit.jsonl")
 	}
 	log := audit.Open(auditPath)
+	s.ops = ops.NewStore(filepath.Join(config.StateDir(), "ops"))
 	base := pane.Context{Theme: th, Keys: keys, Now: time.Now}
 	opts, err := s.build(cloud, base, log)
 	if err != nil {
@@ -194,7 +244,7 @@ func (s *session) build(cloud string, base pane.Context, log *audit.Log) (ui.Opt
 		cc = s.file.Cloud(cloud)
 	}
 	readOnly := s.f.readOnly || cc.ReadOnly
-	env := &Env{CloudName: cloud, Cloud: cc, ReadOnly: readOnly, Audit: log, Demo: s.demo}
+	env := &Env{CloudName: cloud, Cloud: cc, ReadOnly: readOnly, Audit: log, Demo: s.demo, Ops: s.ops}
 	env.Auth, env.AuthErr = config.ResolveAuth(cloud, s.f.region, cc)
 	ctx := base
 	ctx.ReadOnly = readOnly
@@ -218,6 +268,7 @@ func (s *session) build(cloud string, base pane.Context, log *audit.Log) (ui.Opt
 		}
 	}
 	log.SetIdentity(hdr.Cloud, hdr.User, hdr.Project)
+	s.ops.Cloud = hdr.Cloud
 	var entries []ui.Entry
 	for _, spec := range sortedPaneSpecs() {
 		if s.f.only != "" && spec.ID != s.f.only {
@@ -232,7 +283,7 @@ func (s *session) build(cloud string, base pane.Context, log *audit.Log) (ui.Opt
 	if len(entries) == 0 {
 		return ui.Options{}, errors.New("no panes registered")
 	}
-	o := ui.Options{Panes: entries, Ctx: ctx, Header: hdr, Audit: log, Single: s.f.only != ""}
+	o := ui.Options{Panes: entries, Ctx: ctx, Header: hdr, Audit: log, Single: s.f.only != "", Ops: s.ops}
 	if s.f.query != "" {
 		o.Pivot = &pane.PivotMsg{Pane: entries[0].ID, Query: s.f.query}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/stackpit/stackpit/config"
 	"github.com/stackpit/stackpit/datasource/httpclient"
 	"github.com/stackpit/stackpit/demo"
+	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/views/pane"
 )
 
@@ -27,6 +28,7 @@ type Env struct {
 	Ctx       pane.Context
 	Audit     *audit.Log
 	Demo      *demo.Cloud // non-nil under --demo
+	Ops       *ops.Store  // journals and locks of running operations
 
 	mu     sync.Mutex
 	shared map[string]any

@@ -18,6 +18,7 @@ func init() {
 			p := compute.New(e.Ctx, c)
 			p.SetHostOps(hostOps(c))
 			p.SetEphemeralShared(e.Cloud != nil && e.Cloud.EphemeralShared)
+			p.SetJournal(e.Ops)
 			return p, nil
 		},
 	})

@@ -19,6 +19,7 @@ func init() {
 			}
 			p := instances.New(e.Ctx, instancesSource{c})
 			p.SetEphemeralShared(e.Cloud != nil && e.Cloud.EphemeralShared)
+			p.SetJournal(e.Ops)
 			return p, nil
 		},
 	})

@@ -11,12 +11,12 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	uiprompt "github.com/stackpit/stackpit/ui/prompt"
 	"github.com/stackpit/stackpit/ui/safe"
@@ -63,9 +63,11 @@ type Pane struct {
 	// Host evacuate / drain (hostops.go).
 	ops             HostOps
 	ephemeralShared bool
-	tune            runTuning
-	runMu           sync.Mutex
-	run             *hostRun
+	tune            ops.Tuning
+	journal         *ops.Store
+	run             *runView
+	// pendingPlan is a resumed run re-planned before the hosts loaded.
+	pendingPlan *planMsg
 }
 
 // host is one joined row: the nova-compute service and its hypervisor.
@@ -85,7 +87,7 @@ func New(ctx pane.Context, src Source) *Pane {
 	if ctx.Refresh <= 0 {
 		ctx.Refresh = 10 * time.Second
 	}
-	return &Pane{ctx: ctx, src: src, tbl: table.New(columns...), tune: defaultTuning}
+	return &Pane{ctx: ctx, src: src, tbl: table.New(columns...), tune: ops.DefaultTuning}
 }
 
 const barWidth = 13
@@ -116,14 +118,9 @@ func (p *Pane) Back() bool {
 		p.prompt.Close()
 		return true
 	}
-	if r := p.currentRun(); r != nil {
-		r.mu.Lock()
-		ended := !r.ended.IsZero()
-		r.mu.Unlock()
-		if ended {
-			p.setRun(nil)
-			return true
-		}
+	if p.run != nil && p.run.ended {
+		p.run = nil
+		return true
 	}
 	return false
 }
@@ -201,6 +198,10 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		if m.err == nil {
 			p.svcs, p.svcAt = m.svcs, p.ctx.Now()
 			p.rebuild()
+			if pp := p.pendingPlan; pp != nil && len(p.hosts) > 0 {
+				p.pendingPlan = nil
+				return p, p.onPlan(*pp)
+			}
 		}
 	case hypervisorsMsg:
 		p.hvLoad, p.hvErr = false, m.err
@@ -208,6 +209,10 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		if m.err == nil || len(m.hvs) > 0 {
 			p.hvs, p.hvAt = m.hvs, p.ctx.Now()
 			p.rebuild()
+			if pp := p.pendingPlan; pp != nil && len(p.hosts) > 0 {
+				p.pendingPlan = nil
+				return p, p.onPlan(*pp)
+			}
 		}
 	case pane.TickMsg:
 		if len(p.svcs) > 0 || len(p.hvs) > 0 {
@@ -218,6 +223,12 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		}
 	case planMsg:
 		return p, p.onPlan(m)
+	case pane.ActionProgressMsg:
+		if e, ok := m.Event.(ops.Event); ok {
+			p.onEvent(e)
+		}
+	case pane.ResumeMsg:
+		return p, p.resume(m)
 	case pane.ActionDoneMsg:
 		return p, p.load()
 	case tea.KeyPressMsg:
@@ -533,7 +544,7 @@ func (p *Pane) View(width, height int) string {
 	if p.prompt.Active {
 		foot = append(foot, p.prompt.View(width, th))
 	}
-	if r := p.currentRun(); r != nil {
+	if r := p.run; r != nil {
 		// The run panel takes up to half the pane below the table.
 		avail := height - len(lines) - len(foot) - 3
 		foot = append(r.view(width, min(avail, max(height/2, 3)), now, th), foot...)

@@ -1,11 +1,11 @@
 package compute
 
 // Host-level evacuate and drain (issue 4): pre-checks loaded by a command,
-// a typed confirmation (the host name) through the shell, then a bounded
-// parallel per-instance run whose live state the pane renders (progress
-// bar, one line per instance) and whose summary says what happened to every
-// instance. Running it again resumes: instances already moved are no longer
-// on the host, and those mid-rebuild are only watched, not re-issued.
+// a typed confirmation (the host name) through the shell, then the run
+// itself in package ops, whose events come back as ActionProgressMsgs: the
+// pane keeps a render state of the run (progress bar, one line per
+// instance) updated in Update. Running it again resumes: instances already
+// moved are only verified, those mid-rebuild only watched.
 
 import (
 	"context"
@@ -13,12 +13,12 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
 	"github.com/stackpit/stackpit/ui/table"
@@ -28,13 +28,8 @@ import (
 // HostOps is what host evacuate and drain need besides Source.
 type HostOps interface {
 	ServersOnHost(ctx context.Context, host string) ([]openstack.Server, error)
-	Server(ctx context.Context, id string) (openstack.Server, error)
 	Flavors(ctx context.Context) ([]openstack.Flavor, error)
-	// Evacuate and LiveMigrate let the scheduler pick when host is "".
-	Evacuate(ctx context.Context, id, host string) error
-	LiveMigrate(ctx context.Context, id, host string) error
-	Migrate(ctx context.Context, id string) error
-	ConfirmResize(ctx context.Context, id string) error
+	ops.Nova
 }
 
 // SetHostOps enables host evacuate (E) and drain (D).
@@ -44,46 +39,19 @@ func (p *Pane) SetHostOps(o HostOps) { p.ops = o }
 // (then evacuation keeps non-volume-backed disks).
 func (p *Pane) SetEphemeralShared(b bool) { p.ephemeralShared = b }
 
-// Tuning; tests shorten the poll interval.
-type runTuning struct {
-	poll        time.Duration
-	perInstance time.Duration
-	evacuateN   int
-	drainN      int
-}
+// SetJournal journals every host run (and locks its host) in store, so an
+// interrupted one can be resumed.
+func (p *Pane) SetJournal(store *ops.Store) { p.journal = store }
 
-var defaultTuning = runTuning{poll: 2 * time.Second, perInstance: 20 * time.Minute, evacuateN: 4, drainN: 2}
-
-// Instance run states.
-const (
-	stPending = iota
-	stRunning
-	stOK
-	stFailed
-	stSkipped
-)
-
-type instRun struct {
-	id, name     string
-	status, task string
-	host, target string
-	state        int
-	err          string
-	volume       bool
-	origStatus   string
-}
-
-// hostRun is one evacuate/drain run, shared between the Action's goroutine
-// and View (under mu).
-type hostRun struct {
-	mu      sync.Mutex
-	verb    string // "evacuate" or "drain"
-	host    string
-	insts   []*instRun
-	note    string // pre-step in progress ("disabling", "forcing down")
-	started time.Time
-	ended   time.Time
-	err     string
+// runView is the render state of the pane's latest host run, updated in
+// Update from the run's events.
+type runView struct {
+	verb, host string
+	insts      []ops.Instance
+	index      map[string]int
+	note       string
+	err        string
+	ended      bool
 }
 
 type planMsg struct {
@@ -91,25 +59,78 @@ type planMsg struct {
 	servers            []openstack.Server
 	flavors            []openstack.Flavor
 	err                error
+	// resume: the interrupted run's journal, re-planned from the cloud.
+	resume *ops.Entry
+	// holder runs an operation on the host now (another process).
+	holder *ops.LockInfo
 }
 
 // plan loads what the pre-checks need.
 func (p *Pane) plan(verb string, h *host, reason string) tea.Cmd {
+	return p.planHost(verb, h.name, reason, nil)
+}
+
+func (p *Pane) planHost(verb, name, reason string, resume *ops.Entry) tea.Cmd {
 	if p.ops == nil {
 		return pane.Toast(themes.Warn, verb+" is not available for this cloud")
 	}
-	ops, name := p.ops, h.name
+	hops, store := p.ops, p.journal
 	return tea.Batch(pane.Toast(themes.Info, "checking "+safe.Text(name)+" before "+verb+"…"), func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*loadTimeout)
 		defer cancel()
-		m := planMsg{verb: verb, host: name, reason: reason}
-		m.servers, m.err = ops.ServersOnHost(ctx, name)
+		m := planMsg{verb: verb, host: name, reason: reason, resume: resume}
+		if store != nil {
+			if h, held := store.Holder(name); held {
+				m.holder = &h
+			}
+		}
+		m.servers, m.err = hops.ServersOnHost(ctx, name)
+		if m.err == nil && resume != nil {
+			m.servers, m.err = replan(ctx, hops, m.servers, resume)
+		}
 		if m.err == nil {
 			// Flavors only size the capacity check; a failure is not fatal.
-			m.flavors, _ = ops.Flavors(ctx)
+			m.flavors, _ = hops.Flavors(ctx)
 		}
 		return m
 	})
+}
+
+// replan adds to what is on the host now every instance of the interrupted
+// run that is no longer there, read back from Nova: the run verifies those
+// (already moved) or watches them (still moving), never moves them again.
+func replan(ctx context.Context, hops HostOps, onHost []openstack.Server, e *ops.Entry) ([]openstack.Server, error) {
+	seen := map[string]bool{}
+	for _, s := range onHost {
+		seen[s.ID] = true
+	}
+	out := onHost
+	for _, in := range e.Instances {
+		if seen[in.ID] {
+			continue
+		}
+		s, err := hops.Server(ctx, in.ID)
+		if err != nil {
+			if errors.Is(err, openstack.ErrNotFound) {
+				continue // deleted since: nothing to move
+			}
+			return nil, fmt.Errorf("reading back %s: %w", in.Name, err)
+		}
+		if s.Host == e.Target && !s.Deleted {
+			continue // listed above
+		}
+		if s.Name == "" {
+			s.Name = in.Name
+		}
+		// Still moving: judged by the status it was planned with (a SHUTOFF
+		// one must end SHUTOFF); its task says it is moving.
+		if in.OrigStatus != "" && (s.TaskState != "" || strings.EqualFold(s.Status, "REBUILD")) {
+			s.Status = strings.ToUpper(in.OrigStatus)
+		}
+		seen[s.ID] = true
+		out = append(out, s)
+	}
+	return out, nil
 }
 
 // onPlan turns loaded pre-checks into an Action for the shell.
@@ -118,26 +139,49 @@ func (p *Pane) onPlan(m planMsg) tea.Cmd {
 		return pane.Toast(themes.Crit, m.verb+" "+safe.Text(m.host)+": cannot list its instances: "+m.err.Error())
 	}
 	if len(m.servers) == 0 {
+		if m.resume != nil {
+			return pane.Toast(themes.Warn, "nothing left of the interrupted "+m.verb+" of "+safe.Text(m.host))
+		}
 		return pane.Toast(themes.Warn, "no instances on "+safe.Text(m.host)+": nothing to "+m.verb)
 	}
 	h, ok := p.hostByName(m.host)
 	if !ok {
+		if m.resume != nil && len(p.hosts) == 0 {
+			p.pendingPlan = &m // hosts not loaded yet (resumed at start)
+			return nil
+		}
 		return pane.Toast(themes.Warn, safe.Text(m.host)+" is no longer listed")
 	}
+	var a pane.Action
 	if m.verb == "evacuate" {
-		return pane.RunAction(p.evacuateAction(h, m.servers, m.flavors))
+		a = p.evacuateAction(h, m.servers, m.flavors, m.resume)
+	} else {
+		a = p.drainAction(h, m.servers, m.flavors, m.reason, m.resume)
 	}
-	return pane.RunAction(p.drainAction(h, m.servers, m.flavors, m.reason))
+	if m.holder != nil {
+		// Running it would be refused: say so before the typing.
+		a.Checks = append([]string{"⚠ " + m.holder.Op + " of " + m.host + " is running: " + m.holder.String(),
+			"  confirming fails on its lock until that run ends"}, a.Checks...)
+	}
+	return pane.RunAction(a)
 }
 
-func newRun(verb, hostName string, ss []openstack.Server) *hostRun {
-	r := &hostRun{verb: verb, host: hostName}
-	sort.Slice(ss, func(i, j int) bool { return ss[i].Name < ss[j].Name })
+// resumeChecks say what a re-planned run resumes.
+func resumeChecks(e *ops.Entry, ss []openstack.Server) []string {
+	ok, failed, other := e.Counts()
+	elsewhere := 0
 	for _, s := range ss {
-		r.insts = append(r.insts, &instRun{id: s.ID, name: s.Name, status: s.Status, task: s.TaskState,
-			host: s.Host, volume: s.VolumeBacked, origStatus: strings.ToUpper(s.Status)})
+		if s.Host != e.Target {
+			elsewhere++
+		}
 	}
-	return r
+	head := []string{
+		fmt.Sprintf("RESUMES the %s interrupted %s (by %s, pid %d):", e.Op, e.Updated.Local().Format("01-02 15:04"), e.User, e.PID),
+		fmt.Sprintf("  journal: %d verified, %d failed, %d not finished", ok, failed, other),
+		fmt.Sprintf("  re-planned from Nova now: %d still on %s, %d elsewhere (verified or watched, not moved again)",
+			len(ss)-elsewhere, e.Target, elsewhere),
+	}
+	return head
 }
 
 // capacityCheck compares what the instances need with what the other up
@@ -181,6 +225,18 @@ func (p *Pane) capacityCheck(src string, ss []openstack.Server, flavors []openst
 	return line
 }
 
+// stillOn: the servers on host (a resumed plan also lists moved ones,
+// which need no room any more).
+func stillOn(ss []openstack.Server, host string) []openstack.Server {
+	var out []openstack.Server
+	for _, s := range ss {
+		if s.Host == host {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 func countStatus(ss []openstack.Server) string {
 	n := map[string]int{}
 	var keys []string
@@ -211,8 +267,8 @@ func namesOf(ss []openstack.Server, limit int) string {
 	return strings.Join(out, ", ")
 }
 
-func (p *Pane) evacuateAction(h *host, ss []openstack.Server, flavors []openstack.Flavor) pane.Action {
-	src, ops, name, tune := p.src, p.ops, h.name, p.tune
+func (p *Pane) evacuateAction(h *host, ss []openstack.Server, flavors []openstack.Flavor, resume *ops.Entry) pane.Action {
+	name, tune := h.name, p.tune
 	svcDown := h.svc != nil && strings.EqualFold(h.svc.State, "down")
 	forced := h.svc != nil && h.svc.ForcedDown
 	isDisabled := disabled(h)
@@ -232,7 +288,7 @@ func (p *Pane) evacuateAction(h *host, ss []openstack.Server, flavors []openstac
 		if !s.VolumeBacked {
 			local = append(local, s)
 		}
-		if isRebuilding(s) {
+		if ops.IsRebuilding(s) {
 			resumed++
 		}
 	}
@@ -249,39 +305,22 @@ func (p *Pane) evacuateAction(h *host, ss []openstack.Server, flavors []openstac
 		checks = append(checks, fmt.Sprintf("⚠ %d not volume-backed: root disks REBUILT from image:", len(local)),
 			"  "+namesOf(local, 4))
 	}
-	checks = append(checks, p.capacityCheck(name, ss, flavors),
-		fmt.Sprintf("%d at a time; each verified on another host", tune.evacuateN))
+	checks = append(checks, p.capacityCheck(name, stillOn(ss, name), flavors),
+		fmt.Sprintf("%d at a time; each verified on another host", tune.EvacuateN))
 
-	run := newRun("evacuate", name, ss)
 	a := pane.Action{Name: "evacuate-host", Target: name, Mutates: true, Confirm: name, Checks: checks,
 		Details: map[string]string{"host": name, "instances": fmt.Sprint(len(ss))}}
-	a.Run = func(ctx context.Context, report func(pane.Progress)) (string, error) {
-		p.setRun(run)
-		run.start()
-		defer run.finish()
-		if !svcDown || needsForce {
-			if !isDisabled {
-				run.setNote("disabling nova-compute")
-				if err := src.DisableService(ctx, name, "evacuating (stackpit)"); err != nil {
-					return run.fail("disable failed: " + err.Error())
-				}
-			}
-			run.setNote("forcing nova-compute down")
-			if err := src.ForceDown(ctx, name, true); err != nil {
-				return run.fail("force-down failed: " + err.Error())
-			}
-			run.setNote("")
-		}
-		run.each(ctx, tune.evacuateN, report, func(ctx context.Context, in *instRun) {
-			evacuateOne(ctx, ops, tune, name, in, run)
-		})
-		return run.summary()
+	// Nova refuses to evacuate from an up host: disable and force it down.
+	plan := ops.HostPlan{Verb: "evacuate", Host: name, Servers: ss, Reason: "evacuating (stackpit)"}
+	if !svcDown || needsForce {
+		plan.Disable, plan.ForceDown = !isDisabled, true
 	}
+	p.runHost(&a, plan, resume)
 	return a
 }
 
-func (p *Pane) drainAction(h *host, ss []openstack.Server, flavors []openstack.Flavor, reason string) pane.Action {
-	src, ops, name, tune := p.src, p.ops, h.name, p.tune
+func (p *Pane) drainAction(h *host, ss []openstack.Server, flavors []openstack.Flavor, reason string, resume *ops.Entry) pane.Action {
+	name, tune := h.name, p.tune
 	if reason == "" {
 		reason = "maintenance: drained by stackpit"
 	}
@@ -295,395 +334,109 @@ func (p *Pane) drainAction(h *host, ss []openstack.Server, flavors []openstack.F
 	}
 	checks = append(checks, fmt.Sprintf("%d instances: %s", len(ss), countStatus(ss)),
 		"ACTIVE: live-migrated · SHUTOFF: cold-migrated and confirmed · others left",
-		p.capacityCheck(name, ss, flavors),
-		fmt.Sprintf("%d at a time; each verified on another host", tune.drainN))
-	run := newRun("drain", name, ss)
+		p.capacityCheck(name, stillOn(ss, name), flavors),
+		fmt.Sprintf("%d at a time; each verified on another host", tune.DrainN))
 	a := pane.Action{Name: "drain-host", Target: name, Mutates: true, Confirm: name, Checks: checks,
 		Details: map[string]string{"host": name, "instances": fmt.Sprint(len(ss)), "reason": reason}}
-	a.Run = func(ctx context.Context, report func(pane.Progress)) (string, error) {
-		p.setRun(run)
-		run.start()
-		defer run.finish()
-		if !isDisabled {
-			run.setNote("disabling nova-compute")
-			if err := src.DisableService(ctx, name, reason); err != nil {
-				return run.fail("disable failed: " + err.Error())
-			}
-			run.setNote("")
-		}
-		run.each(ctx, tune.drainN, report, func(ctx context.Context, in *instRun) {
-			drainOne(ctx, ops, tune, name, in, run)
-		})
-		return run.summary()
-	}
+	p.runHost(&a, ops.HostPlan{Verb: "drain", Host: name, Servers: ss, Disable: !isDisabled, Reason: reason}, resume)
 	return a
 }
 
-// hostLevelRefusal: Nova's 400 when the source compute service is not down.
-func hostLevelRefusal(err error) bool {
-	m := strings.ToLower(err.Error())
-	return strings.Contains(m, "is still in use") || strings.Contains(m, "service is up") ||
-		(strings.Contains(m, "compute service of") && strings.Contains(m, "in use"))
-}
-
-func isRebuilding(s openstack.Server) bool {
-	return strings.EqualFold(s.Status, "REBUILD") || strings.HasPrefix(s.TaskState, "rebuild")
-}
-
-func (p *Pane) setRun(r *hostRun) {
-	p.runMu.Lock()
-	p.run = r
-	p.runMu.Unlock()
-}
-
-func (p *Pane) currentRun() *hostRun {
-	p.runMu.Lock()
-	defer p.runMu.Unlock()
-	return p.run
-}
-
-func (r *hostRun) start() {
-	r.mu.Lock()
-	r.started = time.Now()
-	r.mu.Unlock()
-}
-
-func (r *hostRun) finish() {
-	r.mu.Lock()
-	r.ended = time.Now()
-	r.note = ""
-	r.mu.Unlock()
-}
-
-func (r *hostRun) setNote(s string) {
-	r.mu.Lock()
-	r.note = s
-	r.mu.Unlock()
-}
-
-func (r *hostRun) fail(msg string) (string, error) {
-	r.mu.Lock()
-	r.err = msg
-	for _, in := range r.insts {
-		if in.state == stPending {
-			in.state, in.err = stSkipped, "not attempted"
-		}
+// runHost runs plan under the journal; events go to the shell as
+// progress (the pane renders them from Update).
+func (p *Pane) runHost(a *pane.Action, plan ops.HostPlan, resume *ops.Entry) {
+	hops, src, tune, store := p.ops, p.src, p.tune, p.journal
+	if resume != nil {
+		a.Checks = append(resumeChecks(resume, plan.Servers), a.Checks...)
+		a.Details["resume"], a.Resume = resume.ID, resume.ID
 	}
-	r.mu.Unlock()
-	return "", errors.New(msg)
-}
-
-func (r *hostRun) update(in *instRun, f func()) {
-	r.mu.Lock()
-	f()
-	r.mu.Unlock()
-}
-
-// each runs f on every instance, n at a time, reporting progress.
-func (r *hostRun) each(ctx context.Context, n int, report func(pane.Progress), f func(context.Context, *instRun)) {
-	if n < 1 {
-		n = 1
+	resumeID := a.Resume
+	op := ops.Evacuate
+	if plan.Verb == "drain" {
+		op = ops.Drain
 	}
-	sem := make(chan struct{}, n)
-	var wg sync.WaitGroup
-	total := len(r.insts)
-	done := 0
-	var dmu sync.Mutex
-	for _, in := range r.insts {
-		if ctx.Err() != nil || r.aborted() {
-			break
-		}
-		sem <- struct{}{}
-		if ctx.Err() != nil || r.aborted() {
-			<-sem
-			break
-		}
-		wg.Add(1)
-		go func(in *instRun) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			r.update(in, func() { in.state = stRunning })
-			f(ctx, in)
-			dmu.Lock()
-			done++
-			d := done
-			dmu.Unlock()
+	meta := ops.Meta{Op: a.Name, Pane: "compute", Target: plan.Host, Details: a.Details}
+	a.Run = func(ctx context.Context, report func(pane.Progress)) (string, error) {
+		emit := func(e ops.Event) {
 			if report != nil {
-				report(pane.Progress{Done: d, Total: total, Line: r.lineOf(in)})
-			}
-		}(in)
-	}
-	wg.Wait()
-	r.mu.Lock()
-	for _, in := range r.insts {
-		if in.state == stPending {
-			in.state = stSkipped
-			if in.err == "" {
-				in.err = "not attempted"
-				if ctx.Err() != nil {
-					in.err = "not attempted: " + ctx.Err().Error()
-				}
+				report(pane.Progress{Done: e.Done, Total: e.Total, Line: progressLine(e), Event: e})
 			}
 		}
-	}
-	r.mu.Unlock()
-}
-
-func (r *hostRun) aborted() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.err != ""
-}
-
-func (r *hostRun) lineOf(in *instRun) string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return instLine(in)
-}
-
-// instLine is one instance's live line (call with r.mu held).
-func instLine(in *instRun) string {
-	name := safe.Text(in.name)
-	switch in.state {
-	case stOK:
-		return fmt.Sprintf("✓ %s → %s (%s)", name, in.target, in.status)
-	case stFailed:
-		return fmt.Sprintf("✗ %s: %s", name, in.err)
-	case stSkipped:
-		return fmt.Sprintf("- %s: %s", name, in.err)
-	case stRunning:
-		task := in.task
-		if task == "" {
-			task = "-"
-		}
-		return fmt.Sprintf("… %s: %s/%s on %s", name, in.status, task, orDash(in.host))
-	}
-	return "· " + name + ": pending"
-}
-
-// summary is the run's result: counts plus every instance's fate.
-func (r *hostRun) summary() (string, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	ok, failed, skipped := 0, 0, 0
-	var lines []string
-	for _, in := range r.insts {
-		switch in.state {
-		case stOK:
-			ok++
-		case stFailed:
-			failed++
-		default:
-			skipped++
-		}
-		lines = append(lines, instLine(in))
-	}
-	verb := "evacuated"
-	if r.verb == "drain" {
-		verb = "moved"
-	}
-	head := fmt.Sprintf("%s %d/%d from %s", verb, ok, len(r.insts), r.host)
-	if failed > 0 {
-		head += fmt.Sprintf(", %d failed", failed)
-	}
-	if skipped > 0 {
-		head += fmt.Sprintf(", %d not moved", skipped)
-	}
-	if r.err != "" {
-		head += " (" + r.err + ")"
-	}
-	res := head + ": " + strings.Join(lines, "; ")
-	if failed > 0 || r.err != "" || (skipped > 0 && r.verb == "evacuate") {
-		return res, errors.New(res)
-	}
-	return res, nil
-}
-
-// watch polls a server until done(s) says it has settled.
-func watch(ctx context.Context, ops HostOps, tune runTuning, in *instRun, run *hostRun,
-	done func(s openstack.Server, polls int) (finished bool, err error)) error {
-	deadline := time.Now().Add(tune.perInstance)
-	fails := 0
-	for polls := 1; ; polls++ {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(tune.poll):
-		}
-		s, err := ops.Server(ctx, in.id)
-		if err != nil {
-			fails++
-			if fails >= 5 {
-				return fmt.Errorf("lost track: %w", err)
-			}
-			continue
-		}
-		fails = 0
-		run.update(in, func() { in.status, in.task, in.host = s.Status, s.TaskState, s.Host })
-		fin, err := done(s, polls)
-		if err != nil {
-			return err
-		}
-		if fin {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("timed out after %s in %s/%s on %s", tune.perInstance, s.Status, orDash(s.TaskState), orDash(s.Host))
-		}
-	}
-}
-
-func settledElsewhere(s openstack.Server, src string, want ...string) bool {
-	if s.TaskState != "" || s.Host == "" || s.Host == src {
-		return false
-	}
-	for _, w := range want {
-		if strings.EqualFold(s.Status, w) {
-			return true
-		}
-	}
-	return false
-}
-
-func faultErr(s openstack.Server) error {
-	msg := "instance went to ERROR"
-	if s.Fault != "" {
-		msg += ": " + s.Fault
-	}
-	return errors.New(msg)
-}
-
-func evacuateOne(ctx context.Context, ops HostOps, tune runTuning, src string, in *instRun, run *hostRun) {
-	want := []string{"ACTIVE"}
-	switch in.origStatus {
-	case "SHUTOFF", "STOPPED":
-		want = []string{"SHUTOFF"}
-	case "ERROR":
-		want = []string{"ACTIVE", "SHUTOFF"}
-	}
-	var rebuilding bool
-	run.update(in, func() { rebuilding = strings.EqualFold(in.status, "REBUILD") || strings.HasPrefix(in.task, "rebuild") })
-	if !rebuilding {
-		if err := ops.Evacuate(ctx, in.id, ""); err != nil {
-			run.update(in, func() {
-				in.state, in.err = stFailed, err.Error()
-				// Nova refusing because the source host is up fails every
-				// instance the same way: stop instead of hammering it.
-				if hostLevelRefusal(err) && run.err == "" {
-					run.err = "stopped: Nova refuses to evacuate from " + src + " (" + err.Error() + ")"
-				}
-			})
-			return
-		}
-	}
-	err := watch(ctx, ops, tune, in, run, func(s openstack.Server, polls int) (bool, error) {
-		if settledElsewhere(s, src, want...) {
-			return true, nil
-		}
-		if strings.EqualFold(s.Status, "ERROR") && s.TaskState == "" && polls > 1 {
-			return false, faultErr(s)
-		}
-		return false, nil
-	})
-	run.update(in, func() {
-		if err != nil {
-			in.state, in.err = stFailed, err.Error()
-			return
-		}
-		in.state, in.target = stOK, in.host
-	})
-}
-
-func drainOne(ctx context.Context, ops HostOps, tune runTuning, src string, in *instRun, run *hostRun) {
-	fail := func(err error) { run.update(in, func() { in.state, in.err = stFailed, err.Error() }) }
-	var migrating bool
-	run.update(in, func() { migrating = strings.HasPrefix(in.task, "migrating") })
-	status := in.origStatus
-	switch {
-	case status == "MIGRATING" || (status == "ACTIVE" && migrating):
-		// Resumed run: a live migration is already under way; watch it.
-		migrating = true
-		fallthrough
-	case status == "ACTIVE":
-		if !migrating {
-			if err := ops.LiveMigrate(ctx, in.id, ""); err != nil {
-				fail(err)
-				return
-			}
-		}
-		sawTask := migrating
-		err := watch(ctx, ops, tune, in, run, func(s openstack.Server, polls int) (bool, error) {
-			if s.TaskState != "" || strings.EqualFold(s.Status, "MIGRATING") {
-				sawTask = true
-			}
-			if settledElsewhere(s, src, "ACTIVE") {
-				return true, nil
-			}
-			if strings.EqualFold(s.Status, "ERROR") {
-				return false, faultErr(s)
-			}
-			if s.TaskState == "" && s.Host == src && strings.EqualFold(s.Status, "ACTIVE") && (sawTask || polls >= 3) {
-				return false, errors.New("live migration rolled back: still on " + src + " (see its action history)")
-			}
-			return false, nil
+		sum, err := store.Run(ctx, meta, resumeID, emit, func(ctx context.Context, emit func(ops.Event)) ops.Summary {
+			return op(ctx, hops, src, tune, plan, emit)
 		})
 		if err != nil {
-			fail(err)
-			return
+			return "", err
 		}
-	case status == "SHUTOFF":
-		if err := ops.Migrate(ctx, in.id); err != nil {
-			fail(err)
-			return
+		return sum.Result()
+	}
+}
+
+func progressLine(e ops.Event) string {
+	switch e.Kind {
+	case ops.EvInstance:
+		return e.Inst.Line()
+	case ops.EvNote:
+		return e.Note
+	case ops.EvStop:
+		return e.Err
+	}
+	return fmt.Sprintf("%s %s: %d/%d", e.Verb, e.Host, e.Done, e.Total)
+}
+
+// onEvent updates the run panel from one of the run's events.
+func (p *Pane) onEvent(e ops.Event) {
+	if e.Kind == ops.EvStart {
+		r := &runView{verb: e.Verb, host: e.Host, insts: append([]ops.Instance(nil), e.Instances...), index: map[string]int{}}
+		for i, in := range r.insts {
+			r.index[in.ID] = i
 		}
-		confirmed := false
-		err := watch(ctx, ops, tune, in, run, func(s openstack.Server, polls int) (bool, error) {
-			switch {
-			case strings.EqualFold(s.Status, "VERIFY_RESIZE"):
-				if confirmed {
-					return false, nil
-				}
-				confirmed = true
-				if err := ops.ConfirmResize(ctx, in.id); err != nil {
-					return false, fmt.Errorf("confirm resize: %w", err)
-				}
-				return false, nil
-			case strings.EqualFold(s.Status, "ERROR"):
-				return false, faultErr(s)
-			}
-			return settledElsewhere(s, src, "SHUTOFF"), nil
-		})
-		if err != nil {
-			fail(err)
-			return
-		}
-	default:
-		run.update(in, func() { in.state, in.err = stSkipped, "status "+orDash(in.origStatus)+": left on "+src })
+		p.run = r
 		return
 	}
-	run.update(in, func() { in.state, in.target = stOK, in.host })
+	r := p.run
+	if r == nil || r.verb != e.Verb || r.host != e.Host {
+		return
+	}
+	switch e.Kind {
+	case ops.EvNote:
+		r.note = e.Note
+	case ops.EvInstance:
+		if i, ok := r.index[e.Inst.ID]; ok {
+			r.insts[i] = e.Inst
+		}
+	case ops.EvStop:
+		r.err = e.Err
+	case ops.EvEnd:
+		r.ended, r.note = true, ""
+		if e.Summary != nil {
+			for _, in := range e.Summary.Instances {
+				if i, ok := r.index[in.ID]; ok {
+					r.insts[i] = in
+				}
+			}
+		}
+	}
 }
 
 // runView renders the run panel: header with a progress bar, then one line
 // per instance (failed and running first).
-func (r *hostRun) view(width, height int, now time.Time, th *themes.Theme) []string {
+func (r *runView) view(width, height int, now time.Time, th *themes.Theme) []string {
 	if height < 1 {
 		return nil
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	ok, failed, running, finished := 0, 0, 0, 0
 	for _, in := range r.insts {
-		switch in.state {
-		case stOK:
+		switch in.State {
+		case ops.OK:
 			ok++
 			finished++
-		case stFailed:
+		case ops.Failed:
 			failed++
 			finished++
-		case stSkipped:
+		case ops.Skipped:
 			finished++
-		case stRunning:
+		case ops.Running:
 			running++
 		}
 	}
@@ -693,10 +446,7 @@ func (r *hostRun) view(width, height int, now time.Time, th *themes.Theme) []str
 		frac = float64(finished) / float64(total)
 	}
 	state := "running"
-	switch {
-	case r.started.IsZero():
-		state = "waiting"
-	case !r.ended.IsZero():
+	if r.ended {
 		state = "finished (esc closes)"
 	}
 	head := fmt.Sprintf("%s %s: %d/%d done · %d ok · %d failed", strings.ToUpper(r.verb), r.host, finished, total, ok, failed)
@@ -718,35 +468,48 @@ func (r *hostRun) view(width, height int, now time.Time, th *themes.Theme) []str
 	if len(out) < height {
 		out = append(out, safe.Fit(table.Bar(frac, min(width, 60)), width))
 	}
-	order := func(in *instRun) int {
-		switch in.state {
-		case stFailed:
+	order := func(in ops.Instance) int {
+		switch in.State {
+		case ops.Failed:
 			return 0
-		case stRunning:
+		case ops.Running:
 			return 1
-		case stPending:
+		case ops.Pending:
 			return 2
-		case stSkipped:
+		case ops.Skipped:
 			return 3
 		}
 		return 4
 	}
-	list := append([]*instRun(nil), r.insts...)
+	list := append([]ops.Instance(nil), r.insts...)
 	sort.SliceStable(list, func(i, j int) bool { return order(list[i]) < order(list[j]) })
 	for _, in := range list {
 		if len(out) >= height {
 			break
 		}
 		rl := themes.Normal
-		switch in.state {
-		case stFailed:
+		switch in.State {
+		case ops.Failed:
 			rl = themes.Crit
-		case stOK:
+		case ops.OK:
 			rl = themes.OK
-		case stSkipped:
+		case ops.Skipped:
 			rl = themes.Warn
 		}
-		out = append(out, th.Render(rl, safe.Fit("  "+instLine(in), width)))
+		out = append(out, th.Render(rl, safe.Fit("  "+in.Line(), width)))
 	}
 	return out
+}
+
+// resume re-plans an interrupted host run from the cloud's current state.
+func (p *Pane) resume(m pane.ResumeMsg) tea.Cmd {
+	e, ok := m.Entry.(ops.Entry)
+	if !ok {
+		return nil
+	}
+	verb := strings.TrimSuffix(e.Op, "-host")
+	if verb != "evacuate" && verb != "drain" {
+		return pane.Toast(themes.Warn, "cannot resume "+safe.Text(e.Op)+" here")
+	}
+	return p.planHost(verb, e.Target, e.Details["reason"], &e)
 }

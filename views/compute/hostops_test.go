@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/views/pane"
 )
 
@@ -142,11 +143,33 @@ func srv(id, name, status, host string, volume bool) openstack.Server {
 	return openstack.Server{ID: id, Name: name, Status: status, Host: host, VolumeBacked: volume, FlavorID: "2"}
 }
 
-func opsPane(t *testing.T, ops *fakeOps) (*Pane, *fakeSource) {
+func opsPane(t *testing.T, fo *fakeOps) (*Pane, *fakeSource) {
 	p, src, _ := loaded(t)
-	p.SetHostOps(ops)
-	p.tune = runTuning{poll: time.Millisecond, perInstance: 10 * time.Second, evacuateN: 2, drainN: 2}
+	p.SetHostOps(fo)
+	p.tune = ops.Tuning{Poll: time.Millisecond, PerInstance: 10 * time.Second, EvacuateN: 2, DrainN: 2}
 	return p, src
+}
+
+// run runs a as the shell would and feeds its progress back into the pane
+// in order, as the shell's ActionProgressMsgs (the pane renders events).
+func run(p *Pane, a pane.Action) (string, error, []pane.Progress) {
+	var progress []pane.Progress
+	var mu sync.Mutex
+	res, err := a.Run(context.Background(), func(pr pane.Progress) { mu.Lock(); progress = append(progress, pr); mu.Unlock() })
+	for _, pr := range progress {
+		p.Update(pane.ActionProgressMsg{Name: a.Name, Target: a.Target, Progress: pr})
+	}
+	return res, err, progress
+}
+
+// finished counts the progress reports of instances reaching an end state.
+func finished(prs []pane.Progress) (n int) {
+	for _, pr := range prs {
+		if e, ok := pr.Event.(ops.Event); ok && e.Kind == ops.EvInstance && e.Inst.State >= ops.OK {
+			n++
+		}
+	}
+	return n
 }
 
 func TestEvacuateHost(t *testing.T) {
@@ -182,9 +205,7 @@ func TestEvacuateHost(t *testing.T) {
 	if strings.Contains(checks, "service is UP") {
 		t.Error("down host reported up")
 	}
-	var progress []pane.Progress
-	var pmu sync.Mutex
-	res, err := a.Run(context.Background(), func(pr pane.Progress) { pmu.Lock(); progress = append(progress, pr); pmu.Unlock() })
+	res, err, progress := run(p, a)
 	if err == nil {
 		t.Fatal("failures not reported as an error")
 	}
@@ -197,7 +218,7 @@ func TestEvacuateHost(t *testing.T) {
 			t.Errorf("summary lacks %q: %s", want, res)
 		}
 	}
-	if len(progress) != 7 || progress[6].Done != 7 || progress[6].Total != 7 {
+	if last := progress[len(progress)-1]; finished(progress) != 7 || last.Done != 7 || last.Total != 7 {
 		t.Fatalf("progress %+v", progress)
 	}
 	for _, c := range ops.calls {
@@ -216,7 +237,7 @@ func TestEvacuateHost(t *testing.T) {
 	out := p.View(100, 30)
 	checkFrame(t, out, 100, 30)
 	golden(t, "evacuate-done-100x30", out)
-	if !p.Back() || p.currentRun() != nil {
+	if !p.Back() || p.run != nil {
 		t.Fatal("esc did not close the finished run panel")
 	}
 }
@@ -229,7 +250,7 @@ func TestEvacuateUpHostForcesDownFirst(t *testing.T) {
 	if c := strings.Join(a.Checks, "\n"); !strings.Contains(c, "service is UP: Nova refuses") {
 		t.Fatalf("checks %s", c)
 	}
-	res, err := a.Run(context.Background(), nil)
+	res, err, _ := run(p, a)
 	if err != nil {
 		t.Fatal(err, res)
 	}
@@ -246,7 +267,7 @@ func TestEvacuateAbortsWhenForceDownRefused(t *testing.T) {
 	p.src = refusingSource{p.src}
 	p.SetFilter("host=compute03")
 	a := actionOf(t, press(p, "E"))
-	res, err := a.Run(context.Background(), nil)
+	res, err, _ := run(p, a)
 	if err == nil || !strings.Contains(err.Error(), "force-down failed: nova: 400") {
 		t.Fatalf("%q %v", res, err)
 	}
@@ -325,7 +346,7 @@ func TestDrainHost(t *testing.T) {
 	if c := strings.Join(a.Checks, "\n"); !strings.Contains(c, "disables the service first, reason: firmware") {
 		t.Fatalf("checks %s", c)
 	}
-	res, err := a.Run(context.Background(), nil)
+	res, err, _ := run(p, a)
 	if err == nil {
 		t.Fatal("rollback not reported")
 	}
@@ -365,10 +386,10 @@ func TestEvacuateStopsOnHostLevelRefusal(t *testing.T) {
 		ops.failEvac[id] = errors.New("nova: 400 Bad Request: Compute service of compute04 is still in use.")
 	}
 	p, _ := opsPane(t, ops)
-	p.tune.evacuateN = 1
+	p.tune.EvacuateN = 1
 	p.SetFilter("host=compute04")
 	a := actionOf(t, press(p, "E"))
-	res, err := a.Run(context.Background(), nil)
+	res, err, _ := run(p, a)
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -380,5 +401,116 @@ func TestEvacuateStopsOnHostLevelRefusal(t *testing.T) {
 	}
 	if s := ansi.Strip(p.View(120, 20)); !strings.Contains(s, "stopped: Nova refuses to evacuate from compute04") {
 		t.Fatalf("panel:\n%s", s)
+	}
+}
+
+// An evacuation cut off half-way is resumed from its journal: re-planned
+// from Nova now, the instance already moved is verified and not evacuated
+// again, the one mid-rebuild elsewhere only watched, the rest evacuated;
+// the journal ends ok with every instance verified.
+func TestResumeInterruptedEvacuation(t *testing.T) {
+	moved := with(srv("a", "web-1", "ACTIVE", "compute02", true), "ACTIVE", "", "compute02")
+	midway := with(srv("b", "web-2", "ACTIVE", "compute05", true), "REBUILD", "rebuild_spawning", "compute05")
+	fo := newOps(moved, midway, srv("c", "web-3", "ACTIVE", "compute04", true), srv("d", "web-4", "SHUTOFF", "compute04", true))
+	fo.steps["b"] = []openstack.Server{with(midway, "ACTIVE", "", "compute05")}
+	fo.inflight++
+	store := ops.NewStore(t.TempDir())
+	// The first run's journal: a verified, b running, c and d pending.
+	j, _, err := store.Begin(context.Background(), ops.Meta{Op: "evacuate-host", Pane: "compute", Target: "compute04"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Emit(ops.Event{Kind: ops.EvStart, Instances: []ops.Instance{
+		{ID: "a", Name: "web-1", OrigStatus: "ACTIVE"}, {ID: "b", Name: "web-2", OrigStatus: "ACTIVE"},
+		{ID: "c", Name: "web-3", OrigStatus: "ACTIVE"}, {ID: "d", Name: "web-4", OrigStatus: "SHUTOFF"}}})
+	j.Emit(ops.Event{Kind: ops.EvInstance, Inst: ops.Instance{ID: "a", Name: "web-1", State: ops.OK, Target: "compute02"}})
+	j.Emit(ops.Event{Kind: ops.EvInstance, Inst: ops.Instance{ID: "b", Name: "web-2", State: ops.Running}})
+	j.EndWith(ops.StatusInterrupted, "")
+	e, err := store.Read(j.ID())
+	if err != nil || !e.Resumable() {
+		t.Fatalf("%v %+v", err, e)
+	}
+	p, _ := opsPane(t, fo)
+	p.SetJournal(store)
+	_, cmd := p.Update(pane.ResumeMsg{Pane: "compute", Entry: e})
+	a := actionOf(t, drive(p, cmd))
+	checks := strings.Join(a.Checks, "\n")
+	for _, want := range []string{"RESUMES the evacuate-host", "journal: 1 verified, 0 failed, 3 not finished",
+		"2 still on compute04, 2 elsewhere (verified or watched, not moved again)", "FENCE compute04"} {
+		if !strings.Contains(checks, want) {
+			t.Errorf("checks lack %q:\n%s", want, checks)
+		}
+	}
+	if a.Resume != j.ID() || a.Confirm != "compute04" {
+		t.Fatalf("action %+v", a)
+	}
+	res, err, _ := run(p, a)
+	if err != nil {
+		t.Fatal(err, res)
+	}
+	for _, want := range []string{"evacuated 4/4 from compute04", "✓ web-1 → compute02", "✓ web-2 → compute05", "✓ web-3 → compute02", "✓ web-4 → compute02 (SHUTOFF)"} {
+		if !strings.Contains(res, want) {
+			t.Errorf("summary lacks %q: %s", want, res)
+		}
+	}
+	for _, c := range fo.calls {
+		if c == "evacuate web-1" || c == "evacuate web-2" {
+			t.Fatalf("moved again: %v", fo.calls)
+		}
+	}
+	e, _ = store.Read(j.ID())
+	if ok, _, _ := e.Counts(); e.Status != ops.StatusOK || ok != 4 || e.Resumes != 1 {
+		t.Fatalf("journal after resume: %s %d ok, %d resumes", e.Status, ok, e.Resumes)
+	}
+	if s := ansi.Strip(p.View(100, 20)); !strings.Contains(s, "EVACUATE compute04: 4/4 done · 4 ok · 0 failed") {
+		t.Fatalf("panel:\n%s", s)
+	}
+}
+
+// Two cockpits: while one evacuates compute04, the other's pre-checks say
+// who runs it, and confirming fails on the lock without touching Nova.
+func TestHostRunLockedByAnotherProcess(t *testing.T) {
+	dir := t.TempDir()
+	other := ops.NewStore(dir)
+	other.User, other.PID = "bob", 4242
+	j, _, err := other.Begin(context.Background(), ops.Meta{Op: "evacuate-host", Pane: "compute", Target: "compute04"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.EndWith(ops.StatusOK, "")
+	fo := newOps(srv("a", "web-1", "ACTIVE", "compute04", true))
+	p, _ := opsPane(t, fo)
+	p.SetJournal(ops.NewStore(dir))
+	p.SetFilter("host=compute04")
+	a := actionOf(t, press(p, "E"))
+	if c := strings.Join(a.Checks, "\n"); !strings.Contains(c, "evacuate-host of compute04 is running: bob (pid 4242") {
+		t.Fatalf("checks:\n%s", c)
+	}
+	_, err, _ = run(p, a)
+	if !errors.Is(err, ops.ErrLocked) || len(fo.calls) != 0 {
+		t.Fatalf("ran despite the lock: %v %v", err, fo.calls)
+	}
+}
+
+// Resumed from the start-up list before the pane has loaded its hosts: the
+// re-planned run waits for them instead of saying the host is gone.
+func TestResumeBeforeHostsLoaded(t *testing.T) {
+	fo := newOps(srv("c", "web-3", "ACTIVE", "compute04", true))
+	p, _ := newPane(fixture())
+	p.SetHostOps(fo)
+	e := ops.Entry{Meta: ops.Meta{ID: "x", Op: "evacuate-host", Pane: "compute", Target: "compute04"}, Status: ops.StatusInterrupted,
+		Instances: []ops.Instance{{ID: "c", Name: "web-3", OrigStatus: "ACTIVE"}}}
+	_, cmd := p.Update(pane.ResumeMsg{Pane: "compute", Entry: e})
+	for _, m := range drive(p, cmd) {
+		if _, ok := m.(pane.RunActionMsg); ok {
+			t.Fatal("planned against no hosts")
+		}
+		if tm, ok := m.(pane.ToastMsg); ok && strings.Contains(tm.Text, "no longer listed") {
+			t.Fatalf("toast %q", tm.Text)
+		}
+	}
+	a := actionOf(t, drive(p, p.Init()))
+	if a.Name != "evacuate-host" || a.Resume != "x" {
+		t.Fatalf("action %+v", a)
 	}
 }

@@ -2,7 +2,6 @@ package instances
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -158,8 +157,6 @@ func (p *Pane) buildAction(verb string, s openstack.Server, arg string) pane.Act
 			checks = append(checks, "⚠ not volume-backed: root disk is REBUILT from the image",
 				"  (local ephemeral storage; set ephemeral_shared if it is shared)")
 		}
-		// TODO(issue 4): host-level evacuate/drain with progress lives in the
-		// compute pane (a per-host loop over this same Source.Evacuate call).
 		run = func(ctx context.Context) error { return src.Evacuate(ctx, id, arg) }
 		done = "evacuation to " + hostOrScheduler(arg) + " requested"
 		watch = "evacuation"
@@ -187,31 +184,83 @@ func (p *Pane) buildAction(verb string, s openstack.Server, arg string) pane.Act
 	}
 	a.Reconcile = chk.ReadBack
 	deadHost := s.Host != "" && p.downHosts[s.Host]
+	tune := p.watchTune
 	now := p.ctx.Now
 	if now == nil {
 		now = time.Now
 	}
+	store := p.journal
 	a.Run = func(ctx context.Context, report func(pane.Progress)) (string, error) {
 		if report == nil {
 			report = func(pane.Progress) {}
 		}
-		report(pane.Progress{Done: 0, Total: 1, Line: a.Name + " " + label})
-		chk.Before(ctx)
-		started := now()
-		if err := run(ctx); err != nil {
-			return "", err
+		if watch == "" {
+			report(pane.Progress{Done: 0, Total: 1, Line: a.Name + " " + label})
+			chk.Before(ctx)
+			if err := run(ctx); err != nil {
+				return "", err
+			}
+			report(pane.Progress{Done: 1, Total: 1, Line: done})
+			return done + ": " + label, nil
 		}
-		report(pane.Progress{Done: 1, Total: 1, Line: done})
-		if watch != "" {
-			res, err := watchMove(ctx, src, s, watch, started, done, label, report)
+		// A move is journaled (and its server locked) until it is seen to
+		// complete: an interrupted one is resumed by watching it again.
+		meta := ops.Meta{Op: a.Name, Pane: "instances", Target: s.ID, Details: a.Details}
+		in := ops.Instance{ID: s.ID, Name: s.Name, Status: s.Status, Task: s.TaskState, Host: s.Host, OrigStatus: s.Status}
+		return store.RunOne(ctx, meta, "", in, func(ctx context.Context, issued func()) (string, bool, error) {
+			report(pane.Progress{Done: 0, Total: 1, Line: a.Name + " " + label})
+			chk.Before(ctx)
+			started := now()
+			if err := run(ctx); err != nil {
+				return "", false, err
+			}
+			issued()
+			report(pane.Progress{Done: 1, Total: 1, Line: done})
+			res, settled, err := ops.WatchMove(ctx, src, tune, ops.Move{Kind: watch, Server: s, Started: started, Done: done, Label: label},
+				func(mp ops.MoveProgress) { report(pane.Progress{Done: mp.Poll, Total: mp.Polls, Line: mp.Line}) })
 			if err != nil && watch != "evacuation" && deadHost {
 				err = fmt.Errorf("%w; nova-compute on %s is down: evacuate (E) moves instances off a dead host", err, s.Host)
 			}
-			return res, err
-		}
-		return done + ": " + label, nil
+			return res, settled, err
+		})
 	}
 	return a
+}
+
+// moveKinds: an action's name -> the migration type Nova records.
+var moveKinds = map[string]string{"live-migrate": "live-migration", "migrate": "migration", "evacuate": "evacuation"}
+
+// resume watches an interrupted move again; it is never requested twice.
+func (p *Pane) resume(m pane.ResumeMsg) tea.Cmd {
+	e, ok := m.Entry.(ops.Entry)
+	kind := moveKinds[e.Op]
+	if !ok || kind == "" {
+		return pane.Toast(themes.Warn, "cannot resume "+safe.Text(e.Op)+" here")
+	}
+	name := e.Details["name"]
+	label := safe.Text(name) + " (" + e.Target + ")"
+	s0 := openstack.Server{ID: e.Target, Name: name, Host: e.Details["host"], Status: e.Details["status"]}
+	src, tune, store := p.src, p.watchTune, p.journal
+	a := pane.Action{Name: e.Op, Target: e.Target, Mutates: true, ConfirmYes: true,
+		Checks: []string{
+			fmt.Sprintf("RESUMES the %s of %s requested %s (by %s, pid %d):", e.Op, label, e.Started.Local().Format("01-02 15:04"), e.User, e.PID),
+			"  only watched until it completes: it is not requested again",
+			"  (if it never started, request it anew from the instance)"},
+		Details: map[string]string{"resume": e.ID, "server": e.Target, "name": name, "host": s0.Host}}
+	in := ops.Instance{ID: e.Target, Name: name, Host: s0.Host, OrigStatus: s0.Status}
+	meta := ops.Meta{Op: e.Op, Pane: "instances", Target: e.Target, Details: e.Details}
+	a.Run = func(ctx context.Context, report func(pane.Progress)) (string, error) {
+		return store.RunOne(ctx, meta, e.ID, in, func(ctx context.Context, issued func()) (string, bool, error) {
+			issued()
+			return ops.WatchMove(ctx, src, tune, ops.Move{Kind: kind, Server: s0, Started: e.Started, Done: e.Op + " (resumed)", Label: label},
+				func(mp ops.MoveProgress) {
+					if report != nil {
+						report(pane.Progress{Done: mp.Poll, Total: mp.Polls, Line: mp.Line})
+					}
+				})
+		})
+	}
+	return pane.RunAction(a)
 }
 
 func hostOrScheduler(h string) string {
@@ -238,133 +287,4 @@ func (p *Pane) hostCheck(verb string, s openstack.Server) []string {
 			"  evacuate (E) moves instances off a dead host"}
 	}
 	return nil
-}
-
-// Watching a move after Nova accepted it: Nova answers 202 and a live
-// migration from a dead host, a cold migration or an evacuation with no
-// valid host fails later, visible only in the server and its migrations.
-// Run (off the UI goroutine) follows the server for a bounded window.
-var (
-	watchEvery  = 2 * time.Second
-	watchWindow = 60 * time.Second
-	watchSleep  = func(ctx context.Context, d time.Duration) error {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-			return nil
-		}
-	}
-)
-
-// migrationSlack is how far before our request a migration record may be
-// stamped (Nova's clock vs ours) and still count as ours.
-const migrationSlack = 2 * time.Minute
-
-// watchMove polls server s0 until its task clears, then judges the move of
-// type kind (live-migration, migration, evacuation) by the server's status
-// and fault and by its newest migration record of that type.
-func watchMove(ctx context.Context, src Source, s0 openstack.Server, kind string, started time.Time, done, label string, report func(pane.Progress)) (string, error) {
-	polls := max(1, int(watchWindow/watchEvery))
-	var last openstack.Server
-	var mig *openstack.Migration
-	seen := false
-	for i := 1; i <= polls; i++ {
-		if i > 1 {
-			if err := watchSleep(ctx, watchEvery); err != nil {
-				return done + ": " + label + " (stopped watching: " + err.Error() + "; check the detail view)", nil
-			}
-		}
-		srv, err := src.Server(ctx, s0.ID)
-		if err != nil {
-			report(pane.Progress{Done: i, Total: polls, Line: "watching " + kind + ": " + err.Error()})
-			continue
-		}
-		last, seen = srv, true
-		mig = ourMigration(ctx, src, s0.ID, kind, started)
-		ms := "-"
-		if mig != nil {
-			ms = mig.Status
-		}
-		report(pane.Progress{Done: i, Total: polls, Line: fmt.Sprintf("%s: status %s · task %s · host %s · migration %s",
-			kind, orDash(srv.Status), orDash(srv.TaskState), orDash(srv.Host), ms)})
-		if err := moveFailed(kind, srv, mig); err != nil {
-			return "", err
-		}
-		if srv.TaskState != "" {
-			continue
-		}
-		// The task cleared without a failure.
-		switch {
-		case kind == "migration" && strings.EqualFold(srv.Status, "VERIFY_RESIZE"):
-			return fmt.Sprintf("cold migration to %s done, waiting in VERIFY_RESIZE (confirm with v): %s", orDash(srv.Host), label), nil
-		case srv.Host != "" && srv.Host != s0.Host:
-			return fmt.Sprintf("%s to %s done: %s", kind, srv.Host, label), nil
-		case mig != nil && isMigrationDone(mig.Status):
-			return fmt.Sprintf("%s done (migration %s): %s", kind, mig.Status, label), nil
-		default:
-			return fmt.Sprintf("%s: task cleared but still on %s (check the detail view): %s", done, orDash(srv.Host), label), nil
-		}
-	}
-	if !seen {
-		return done + ": " + label + " (could not read the server back; check the detail view)", nil
-	}
-	return fmt.Sprintf("%s: still migrating after %s (task %s; check the detail view): %s", done, watchWindow, orDash(last.TaskState), label), nil
-}
-
-// ourMigration is the newest migration of type kind created since our
-// request (nil when none or when the list cannot be read).
-func ourMigration(ctx context.Context, src Source, id, kind string, started time.Time) *openstack.Migration {
-	ms, err := src.ServerMigrations(ctx, id)
-	if err != nil {
-		return nil
-	}
-	for i := range ms {
-		m := ms[i]
-		if m.Type != "" && m.Type != kind && !(kind == "migration" && m.Type == "resize") {
-			continue
-		}
-		if !m.CreatedAt.IsZero() && m.CreatedAt.Before(started.Add(-migrationSlack)) {
-			continue
-		}
-		return &m
-	}
-	return nil
-}
-
-// moveFailed reports a failed move with Nova's own words: the server's
-// fault when it went ERROR, else the migration record's status.
-func moveFailed(kind string, srv openstack.Server, mig *openstack.Migration) error {
-	migText := ""
-	if mig != nil {
-		migText = fmt.Sprintf("migration %s→%s %s", orDash(mig.SourceCompute), orDash(mig.DestCompute), mig.Status)
-	}
-	if strings.EqualFold(srv.Status, "ERROR") {
-		msg := kind + " failed: server went ERROR"
-		if srv.Fault != "" {
-			msg += ": " + srv.Fault
-		}
-		if migText != "" {
-			msg += " (" + migText + ")"
-		}
-		return errors.New(msg)
-	}
-	if mig != nil && (strings.EqualFold(mig.Status, "error") || strings.EqualFold(mig.Status, "failed")) {
-		msg := kind + " failed: " + migText
-		if srv.Fault != "" {
-			msg += ": " + srv.Fault
-		}
-		return errors.New(msg + "; server still " + orDash(srv.Status) + " on " + orDash(srv.Host))
-	}
-	return nil
-}
-
-func isMigrationDone(st string) bool {
-	switch strings.ToLower(st) {
-	case "completed", "done", "finished", "confirmed":
-		return true
-	}
-	return false
 }

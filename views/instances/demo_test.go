@@ -11,6 +11,7 @@ import (
 	"github.com/stackpit/stackpit/datasource/openstack"
 	"github.com/stackpit/stackpit/demo"
 	"github.com/stackpit/stackpit/keymap"
+	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/views/pane"
 )
@@ -24,10 +25,6 @@ func (s demoSource) Servers(ctx context.Context, since time.Time) ([]openstack.S
 // Against the simulated Nova: a live migration off a host that lost power
 // is accepted (202) and fails in the conductor; the action must say so.
 func TestDemoLiveMigrateFromDeadHostFails(t *testing.T) {
-	oldEvery, oldWindow := watchEvery, watchWindow
-	watchEvery, watchWindow = 50*time.Millisecond, 30*time.Second
-	t.Cleanup(func() { watchEvery, watchWindow = oldEvery, oldWindow })
-
 	c, err := demo.Start(demo.StartOptions{Story: demo.Options{Instances: 30, FailAfter: time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
@@ -66,6 +63,7 @@ func TestDemoLiveMigrateFromDeadHostFails(t *testing.T) {
 		t.Fatal("no ACTIVE server on compute04 in the demo")
 	}
 	p := New(pane.Context{Theme: themes.Default(true), Keys: keymap.Defaults(), Now: time.Now}, demoSource{oc})
+	p.watchTune = ops.WatchTuning{Every: 50 * time.Millisecond, Window: 30 * time.Second}
 	res, err := p.buildAction("live_migrate", victim, "").Run(ctx, nil)
 	t.Logf("result %q, error: %v", res, err)
 	if err == nil || !strings.Contains(err.Error(), "live-migration failed") || !strings.Contains(err.Error(), " error") {

@@ -18,6 +18,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	uiprompt "github.com/stackpit/stackpit/ui/prompt"
 	"github.com/stackpit/stackpit/ui/safe"
@@ -111,7 +112,15 @@ type Pane struct {
 	// ephemeralShared: instance disks live on shared storage (Ceph RBD), so
 	// evacuation keeps them (per-cloud config).
 	ephemeralShared bool
+	// watchTune bounds the watch after a move is accepted (ops.WatchMove).
+	watchTune ops.WatchTuning
+	// journal keeps moves until they are seen to complete (nil: none).
+	journal *ops.Store
 }
+
+// SetJournal journals every move (and locks its server) in store, so an
+// interrupted one can be resumed.
+func (p *Pane) SetJournal(store *ops.Store) { p.journal = store }
 
 // SetEphemeralShared says whether the cloud's ephemeral disks are on shared
 // storage; the evacuate pre-checks use it.
@@ -136,7 +145,7 @@ func New(ctx pane.Context, src Source) *Pane {
 	if ctx.Refresh <= 0 {
 		ctx.Refresh = 10 * time.Second
 	}
-	return &Pane{ctx: ctx, src: src, tbl: table.New(columns...), byID: map[string]*entry{}}
+	return &Pane{ctx: ctx, src: src, tbl: table.New(columns...), byID: map[string]*entry{}, watchTune: ops.DefaultWatch}
 }
 
 var columns = []table.Column{
@@ -331,6 +340,8 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			return p, nil
 		}
 		return p, tea.Batch(cmds...)
+	case pane.ResumeMsg:
+		return p, p.resume(m)
 	case pane.ActionDoneMsg:
 		// Something changed in the cloud: refresh now and reload the detail.
 		cmds := []tea.Cmd{p.fetch()}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/views/pane"
 )
 
@@ -49,18 +50,20 @@ func (f *scriptSource) ServerMigrations(ctx context.Context, id string) ([]opens
 
 func (f *scriptSource) Evacuate(ctx context.Context, id, host string) error { return f.evErr }
 
+// testWatch is the watch tuning watchAction gives the pane (noSleep sets it).
+var testWatch = ops.DefaultWatch
+
 // noSleep makes the watch loop poll back to back; it counts the waits.
 func noSleep(t *testing.T) *int {
 	n := 0
-	old := watchSleep
-	watchSleep = func(ctx context.Context, d time.Duration) error {
-		if d != watchEvery {
-			t.Errorf("waited %s, want %s", d, watchEvery)
+	testWatch.Sleep = func(ctx context.Context, d time.Duration) error {
+		if d != ops.DefaultWatch.Every {
+			t.Errorf("waited %s, want %s", d, ops.DefaultWatch.Every)
 		}
 		n++
 		return ctx.Err()
 	}
-	t.Cleanup(func() { watchSleep = old })
+	t.Cleanup(func() { testWatch = ops.DefaultWatch })
 	return &n
 }
 
@@ -70,6 +73,7 @@ func watchAction(t *testing.T, verb, arg string, steps ...step) (string, error, 
 	src := &scriptSource{fakeSource: &fakeSource{}, steps: steps}
 	p.src = src
 	p.downHosts = map[string]bool{"compute04": true} // as the services poll found it
+	p.watchTune = testWatch
 	s := openstack.Server{ID: id(9), Name: "admin-vm-009", Status: "ACTIVE", Host: "compute04"}
 	a := p.buildAction(verb, s, arg)
 	var prog []pane.Progress
@@ -128,7 +132,7 @@ func TestMoveStillRunningAtEndOfWindow(t *testing.T) {
 	if err != nil || !strings.Contains(res, "still migrating") || !strings.Contains(res, "check the detail view") {
 		t.Fatalf("%q %v", res, err)
 	}
-	if want := int(watchWindow / watchEvery); *waits != want-1 || prog[len(prog)-1].Total != want {
+	if want := int(ops.DefaultWatch.Window / ops.DefaultWatch.Every); *waits != want-1 || prog[len(prog)-1].Total != want {
 		t.Errorf("bounded window: %d waits, last progress %+v; want %d polls", *waits, prog[len(prog)-1], want)
 	}
 }
@@ -162,6 +166,7 @@ func TestMoveWatchSurvivesReadErrorsAndCancel(t *testing.T) {
 	// A cancelled context ends the watch without calling the move failed.
 	p, _, _ := loaded(t)
 	p.src = &scriptSource{fakeSource: &fakeSource{}, steps: []step{{srv: openstack.Server{ID: id(9), Status: "MIGRATING", TaskState: "migrating"}}}}
+	p.watchTune = testWatch
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	a := p.buildAction("live_migrate", openstack.Server{ID: id(9), Host: "compute04"}, "")
@@ -190,5 +195,61 @@ func TestServerActionsCarryReadBackAndDestination(t *testing.T) {
 		if dest := strings.Join(a.Destinations, ","); dest != map[bool]string{true: "compute02"}[arg == "compute02"] {
 			t.Errorf("%s: destinations %q", verb, dest)
 		}
+	}
+}
+
+// A live migration cut off while it is watched is journaled as
+// interrupted; resuming it only watches (never requests it again) and the
+// journal ends ok once the server is seen on another host.
+func TestMoveJournaledAndResumedByWatching(t *testing.T) {
+	store := ops.NewStore(t.TempDir())
+	p, _, _ := loaded(t)
+	p.SetJournal(store)
+	migrating := openstack.Server{ID: id(9), Status: "MIGRATING", TaskState: "migrating", Host: "compute04"}
+	src := &scriptSource{fakeSource: &fakeSource{}, steps: []step{{srv: migrating}}}
+	p.src = src
+	ctx, cancel := context.WithCancelCause(context.Background())
+	p.watchTune = ops.WatchTuning{Every: time.Millisecond, Window: time.Minute, Sleep: func(c context.Context, d time.Duration) error {
+		cancel(ops.ErrInterrupted) // the cockpit is told to quit and resume later
+		return c.Err()
+	}}
+	s := openstack.Server{ID: id(9), Name: "admin-vm-009", Status: "ACTIVE", Host: "compute04"}
+	a := p.buildAction("live_migrate", s, "")
+	if _, err := a.Run(ctx, nil); !errors.Is(err, ops.ErrInterrupted) {
+		t.Fatalf("interrupted watch returned %v", err)
+	}
+	list, _ := store.List()
+	if len(list) != 1 || list[0].Status != ops.StatusInterrupted || list[0].Pane != "instances" || list[0].Target != s.ID {
+		t.Fatalf("journal %+v", list)
+	}
+	// Resume: watched only.
+	src.steps = []step{{srv: migrating}, {srv: openstack.Server{ID: id(9), Status: "ACTIVE", Host: "compute02"}}}
+	src.polls = 0
+	p.watchTune = ops.WatchTuning{Every: time.Millisecond, Window: time.Minute}
+	_, cmd := p.Update(pane.ResumeMsg{Pane: "instances", Entry: list[0]})
+	msg := cmd()
+	ra, ok := msg.(pane.RunActionMsg)
+	if !ok {
+		t.Fatalf("resume gave %T", msg)
+	}
+	if c := strings.Join(ra.Action.Checks, "\n"); !strings.Contains(c, "RESUMES the live-migrate of admin-vm-009") || !strings.Contains(c, "not requested again") {
+		t.Fatalf("checks %s", c)
+	}
+	res, err := ra.Action.Run(context.Background(), nil)
+	if err != nil || !strings.Contains(res, "live-migration to compute02 done") {
+		t.Fatalf("%q %v", res, err)
+	}
+	n := 0
+	for _, c := range src.calls {
+		if strings.HasPrefix(c, "live-migrate") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("live migration requested %d times: %v", n, src.calls)
+	}
+	e, _ := store.Read(list[0].ID)
+	if ok, _, _ := e.Counts(); e.Status != ops.StatusOK || ok != 1 || e.Resumes != 1 {
+		t.Fatalf("journal after resume: %+v", e)
 	}
 }

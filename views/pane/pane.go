@@ -104,12 +104,26 @@ type Action struct {
 	// "unknown", calls it, and audits and shows what it found. err means
 	// it could not tell (still unknown). Nil: the outcome stays unknown.
 	Reconcile func(ctx context.Context) (done bool, evidence string, err error)
+	// Resume, when set, is the journal of an interrupted operation this
+	// action resumes (appended to, not started afresh).
+	Resume string
+}
+
+// ResumeMsg asks the pane that runs an operation to re-plan and resume an
+// interrupted one (Entry is its ops.Entry). The shell sends it to Pane.
+type ResumeMsg struct {
+	Pane  string
+	Entry any
 }
 
 // Progress is a running action's progress report.
 type Progress struct {
 	Done, Total int
 	Line        string
+	// Event is the operation's own event (an ops.Event), broadcast to the
+	// panes in an ActionProgressMsg: the pane that started the action
+	// renders it from Update.
+	Event any
 }
 
 // RunActionMsg asks the shell to run an action.
