@@ -188,8 +188,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.showToast(msg.Level, msg.Text)
 		return m, nil
 	case pane.CopyMsg:
-		m.showToast(themes.Info, "copied to clipboard (OSC 52)")
-		return m, tea.SetClipboard(msg.Text)
+		return m, m.copyText(msg)
 	case cloudSwitched:
 		return m, m.applyCloud(msg)
 	case auditLoaded:

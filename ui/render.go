@@ -362,6 +362,9 @@ func (m *Model) auditPath() string {
 
 func (m *Model) dialogView(w, h int) []string {
 	d := m.dialog
+	if d.copy != "" {
+		return m.copyView(w, h)
+	}
 	a := d.action
 	inner := max(min(w-4, 90), 10)
 	var head, checks, tail []string
