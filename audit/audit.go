@@ -68,6 +68,7 @@ func (l *Log) Record(e Entry) error {
 	if e.Cloud == "" {
 		e.Cloud = l.Cloud
 	}
+	e = e.redacted()
 	if err := os.MkdirAll(filepath.Dir(l.path), 0o700); err != nil {
 		return fmt.Errorf("audit log: %w", err)
 	}

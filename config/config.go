@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/stackpit/stackpit/redact"
 )
 
 // File is the whole stackpit config file.
@@ -138,6 +140,10 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
+	return redact.Text(e.text()) // a bad url is quoted whole: hide its password
+}
+
+func (e *Error) text() string {
 	switch {
 	case e.File != "" && e.Line > 0:
 		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)

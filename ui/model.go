@@ -15,6 +15,7 @@ import (
 
 	"github.com/stackpit/stackpit/audit"
 	"github.com/stackpit/stackpit/keymap"
+	"github.com/stackpit/stackpit/redact"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/prompt"
 	"github.com/stackpit/stackpit/views/pane"
@@ -222,7 +223,7 @@ func (m *Model) updateActive(msg tea.Msg) tea.Cmd {
 }
 
 func (m *Model) showToast(level themes.Role, text string) {
-	m.toast = &toast{text: text, level: level, until: m.now.Add(5 * time.Second)}
+	m.toast = &toast{text: redact.Text(text), level: level, until: m.now.Add(5 * time.Second)}
 }
 
 func (m *Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {

@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/stackpit/stackpit/redact"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
 	"github.com/stackpit/stackpit/views/pane"
@@ -221,7 +222,7 @@ func (m *Model) freshness(st pane.Status, long bool) string {
 	}
 	if st.Err != nil {
 		if long {
-			parts = append(parts, m.th.Render(themes.Crit, "ERR "+safe.Text(st.Err.Error())))
+			parts = append(parts, m.th.Render(themes.Crit, "ERR "+safe.Text(redact.Text(st.Err.Error()))))
 		} else {
 			parts = append(parts, m.th.Render(themes.Crit, "ERR"))
 		}
