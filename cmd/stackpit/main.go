@@ -134,9 +134,9 @@ func newSession(f *flags) (*session, error) {
 		return nil, err
 	}
 	s := &session{f: f, file: file}
-	keys := keymap.Defaults()
-	if err := keys.Override(file.Keys); err != nil {
-		return nil, fmt.Errorf("%s: keys: %w", file.Path, err)
+	keys, errs := applyKeys(file)
+	if len(errs) > 0 { // refused at load, not discovered by pressing the key
+		return nil, errors.Join(errs...)
 	}
 	th, err := pickTheme(f, file)
 	if err != nil {
@@ -285,13 +285,9 @@ func configCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, e)
 		bad = true
 	}
-	keys := keymap.Defaults()
-	if err := keys.Override(file.Keys); err != nil {
-		fmt.Fprintf(stderr, "%s: keys: %v\n", file.Path, err)
-		bad = true
-	}
-	for _, c := range keys.Conflicts() {
-		fmt.Fprintf(stderr, "%s: keys: %s\n", file.Path, c)
+	_, errs := applyKeys(file)
+	for _, e := range errs {
+		fmt.Fprintln(stderr, e)
 		bad = true
 	}
 	if file.Theme != "" {
@@ -305,6 +301,21 @@ func configCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "%s: ok (%d clouds)\n", file.Path, len(file.Clouds))
 	return 0
+}
+
+// applyKeys is the default keymap with the config's keys applied, and
+// every keymap problem as a file:line error (the action's line under keys:).
+func applyKeys(file *config.File) (*keymap.Map, []error) {
+	keys := keymap.Defaults()
+	var errs []error
+	for _, p := range keys.Apply(file.Keys) {
+		line, ok := file.KeyLines[p.Action]
+		if !ok {
+			line = file.KeysLine
+		}
+		errs = append(errs, &config.Error{File: file.Path, Line: line, Msg: "keys: " + p.Msg})
+	}
+	return keys, errs
 }
 
 // themeDir holds user theme files (NAME.yaml).
