@@ -138,12 +138,7 @@ func errorMessage(body []byte) string {
 		}
 		return obj.Error
 	}
-	const max = 300
-	t := strings.TrimSpace(string(b))
-	if len(t) > max {
-		t = t[:max] + "…"
-	}
-	return t
+	return httpclient.ErrorBody(b, 300)
 }
 
 // do sends one request to one instance and decodes a 2xx JSON body into out

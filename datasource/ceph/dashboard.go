@@ -263,11 +263,7 @@ func errorDetail(data []byte) string {
 			return string(b)
 		}
 	}
-	s := strings.TrimSpace(string(data))
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return s
+	return httpclient.ErrorBody(data, 200)
 }
 
 // ---- wire types (only the fields used) ----

@@ -52,7 +52,7 @@ func (m *Metrics) Snapshot(ctx context.Context) (*Cluster, error) {
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return nil, fmt.Errorf("ceph prometheus module: GET %s: HTTP %d: %s", redact.URL(m.url), resp.StatusCode, strings.TrimSpace(string(b)))
+		return nil, fmt.Errorf("ceph prometheus module: GET %s: HTTP %d: %s", redact.URL(m.url), resp.StatusCode, httpclient.ErrorBody(b, 300))
 	}
 	samples, err := ParseMetrics(resp.Body)
 	if err != nil {

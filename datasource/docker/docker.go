@@ -231,7 +231,7 @@ func (c *Client) request(ctx context.Context, method, path string, q url.Values)
 		var m struct {
 			Message string `json:"message"`
 		}
-		msg := strings.TrimSpace(string(b))
+		msg := httpclient.ErrorBody(b, 300)
 		if json.Unmarshal(b, &m) == nil && m.Message != "" {
 			msg = m.Message
 		}

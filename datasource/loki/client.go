@@ -165,11 +165,7 @@ func errorText(body []byte) string {
 			return j.Message
 		}
 	}
-	s := strings.TrimSpace(string(body))
-	if len(s) > 500 {
-		s = s[:500] + "…"
-	}
-	return s
+	return httpclient.ErrorBody(body, 500)
 }
 
 func ns(t time.Time) string { return strconv.FormatInt(t.UnixNano(), 10) }

@@ -383,11 +383,7 @@ func (c *Client) getJSON(ctx context.Context, sc *gophercloud.ServiceClient, ser
 	}
 	if out != nil {
 		if err := json.Unmarshal(body, out); err != nil {
-			snip := string(bytes.TrimSpace(body))
-			if len(snip) > 120 {
-				snip = snip[:120]
-			}
-			return nil, &MalformedError{Service: service, URL: u, Snippet: snip, Err: err}
+			return nil, &MalformedError{Service: service, URL: u, Snippet: httpclient.ErrorBody(body, 120), Err: err}
 		}
 	}
 	return resp.Header, nil
@@ -409,7 +405,7 @@ func (c *Client) send(ctx context.Context, sc *gophercloud.ServiceClient, servic
 	}
 	if out != nil && len(bytes.TrimSpace(b)) > 0 {
 		if err := json.Unmarshal(b, out); err != nil {
-			return &MalformedError{Service: service, Method: method, URL: u, Snippet: string(b[:min(len(b), 120)]), Err: err}
+			return &MalformedError{Service: service, Method: method, URL: u, Snippet: httpclient.ErrorBody(b, 120), Err: err}
 		}
 	}
 	return nil

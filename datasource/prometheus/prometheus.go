@@ -67,11 +67,7 @@ type Error struct {
 func (e *Error) Error() string {
 	s := e.Type + ": " + e.Msg
 	if e.Detail != "" && !strings.Contains(e.Msg, e.Detail) {
-		d := strings.TrimSpace(e.Detail)
-		if len(d) > 300 {
-			d = d[:300] + "…"
-		}
-		s += " (" + d + ")"
+		s += " (" + httpclient.ErrorBody([]byte(e.Detail), 300) + ")"
 	}
 	return s
 }
