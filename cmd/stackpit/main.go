@@ -25,6 +25,7 @@ import (
 	"github.com/stackpit/stackpit/config"
 	"github.com/stackpit/stackpit/demo"
 	"github.com/stackpit/stackpit/keymap"
+	"github.com/stackpit/stackpit/redact"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui"
 	"github.com/stackpit/stackpit/views/pane"
@@ -87,7 +88,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	s, err := newSession(f)
 	if err != nil {
-		fmt.Fprintln(stderr, "stackpit:", err)
+		fmt.Fprintln(stderr, "stackpit:", redact.Error(err))
 		return 1
 	}
 	defer s.close()
@@ -98,7 +99,7 @@ func runProgram(s *session, stderr io.Writer) int {
 	p := tea.NewProgram(s.model)
 	s.model.SetSend(p.Send)
 	if _, err := p.Run(); err != nil {
-		fmt.Fprintln(stderr, "stackpit:", err)
+		fmt.Fprintln(stderr, "stackpit:", redact.Error(err))
 		return 1
 	}
 	return 0
@@ -277,17 +278,17 @@ func configCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	file, err := loadConfig(*path)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
+		fmt.Fprintln(stderr, redact.Error(err))
 		return 1
 	}
 	bad := false
 	for _, e := range file.Check() {
-		fmt.Fprintln(stderr, e)
+		fmt.Fprintln(stderr, redact.Error(e))
 		bad = true
 	}
 	_, errs := applyKeys(file)
 	for _, e := range errs {
-		fmt.Fprintln(stderr, e)
+		fmt.Fprintln(stderr, redact.Error(e))
 		bad = true
 	}
 	if file.Theme != "" {
@@ -335,7 +336,7 @@ func logsMode(args []string, stdout, stderr io.Writer) int {
 	f.only, f.query = "logs", strings.Join(fs.Args(), " ")
 	s, err := newSession(f)
 	if err != nil {
-		fmt.Fprintln(stderr, "stackpit:", err)
+		fmt.Fprintln(stderr, "stackpit:", redact.Error(err))
 		return 1
 	}
 	defer s.close()

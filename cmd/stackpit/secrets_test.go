@@ -111,6 +111,14 @@ func TestNoOutputPrintsAPasswordFromAURL(t *testing.T) {
 			paneErrs = append(paneErrs, err)
 		}
 	}
+	// An auth_url that does not even parse (url.Parse quotes it whole).
+	bad2 := &Env{CloudName: "prod", Cloud: &config.Cloud{OpenStack: &config.OpenStackAuth{AuthURL: "http://ks:" + secretPW + "@%zz/v3", Username: "u", Password: secretPW}}, ReadOnly: true}
+	bad2.Auth, bad2.AuthErr = config.ResolveAuth("prod", "", bad2.Cloud)
+	if oc, err := openstackClient(bad2); err != nil {
+		paneErrs = append(paneErrs, err)
+	} else {
+		paneErrs = append(paneErrs, oc.Connect(ctx))
+	}
 	for i, err := range paneErrs {
 		if err == nil {
 			t.Errorf("backend %d answered from 127.0.0.1:1?", i)

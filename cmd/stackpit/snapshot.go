@@ -14,6 +14,7 @@ import (
 	"github.com/stackpit/stackpit/datasource/ceph"
 	"github.com/stackpit/stackpit/datasource/openstack"
 	"github.com/stackpit/stackpit/demo"
+	"github.com/stackpit/stackpit/redact"
 	"github.com/stackpit/stackpit/snapshot"
 )
 
@@ -32,7 +33,7 @@ func snapshotCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	file, err := loadConfig(f.configPath)
 	if err != nil {
-		fmt.Fprintln(stderr, "stackpit snapshot:", err)
+		fmt.Fprintln(stderr, "stackpit snapshot:", redact.Error(err))
 		return 3
 	}
 	cloud := f.cloud
@@ -46,7 +47,7 @@ func snapshotCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		d, err := demo.Start(demo.StartOptions{Story: so})
 		if err != nil {
-			fmt.Fprintln(stderr, "stackpit snapshot:", err)
+			fmt.Fprintln(stderr, "stackpit snapshot:", redact.Error(err))
 			return 3
 		}
 		defer d.Close()
@@ -122,7 +123,7 @@ func snapshotCmd(args []string, stdout, stderr io.Writer) int {
 		return 3
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "stackpit snapshot:", err)
+		fmt.Fprintln(stderr, "stackpit snapshot:", redact.Error(err))
 		return 3
 	}
 	return r.ExitCode()

@@ -20,6 +20,7 @@ import (
 
 	"github.com/stackpit/stackpit/config"
 	"github.com/stackpit/stackpit/datasource/httpclient"
+	"github.com/stackpit/stackpit/redact"
 )
 
 // PreferredMicroversion is the Nova microversion the client asks for when
@@ -143,7 +144,7 @@ func (c *Client) connect(ctx context.Context) error {
 	opts.AllowReauth = !(opts.TokenID != "" && (opts.Scope == nil || *opts.Scope == gophercloud.AuthScope{}))
 	p, err := gcos.NewClient(opts.IdentityEndpoint)
 	if err != nil {
-		return fmt.Errorf("keystone: bad auth_url %q: %w", opts.IdentityEndpoint, err)
+		return fmt.Errorf("keystone: bad auth_url %q: %w", redact.URL(opts.IdentityEndpoint), redact.Error(err))
 	}
 	p.HTTPClient = *c.hc
 	p.UserAgent.Prepend("stackpit")
