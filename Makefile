@@ -38,6 +38,7 @@ bench:
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzText -fuzztime 30s ./ui/safe
+	$(GO) test -run '^$$' -fuzz FuzzClipboard -fuzztime 30s ./ui/safe
 
 clean:
 	rm -rf bin

@@ -3,6 +3,8 @@ package config
 import (
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 // Issue 14: a misspelt key anywhere is an error with file:line and the
@@ -67,5 +69,26 @@ func TestKeyLines(t *testing.T) {
 	}
 	if f.KeysLine != 2 || f.KeyLines["instances.reboot"] != 3 || f.KeyLines["global.help"] != 4 {
 		t.Fatalf("got %d %v", f.KeysLine, f.KeyLines)
+	}
+}
+
+// `stackpit demo serve --config-out` writes a File with yaml.Marshal: what
+// it writes must load under the strict check.
+func TestMarshalledConfigLoads(t *testing.T) {
+	f := File{Theme: "dark", Keys: map[string][]string{"global.help": {"f1"}}, Clouds: map[string]*Cloud{"demo": {
+		Prometheus:    &Endpoint{URL: "http://p:9090", Headers: map[string]string{"X": "y"}, Username: "u", Password: "p"},
+		Alertmanagers: []Endpoint{{URL: "http://a:9093"}},
+		Loki:          &Loki{Endpoint: Endpoint{URL: "http://l:3100"}, TenantID: "t", HostLabel: "host"},
+		Ceph:          &Ceph{Endpoint: Endpoint{URL: "https://m:8443", Username: "u"}, MetricsURL: "http://m:9283/metrics"},
+		Docker:        &Docker{Hosts: map[string]string{"c1": "tcp://c1:2375"}, AddressTemplate: "ssh://{host}"},
+		OpenStack:     &OpenStackAuth{AuthURL: "http://k/v3", Username: "u", Password: "p"},
+		Refresh:       Duration(5e9),
+	}}}
+	b, err := yaml.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Parse("c.yaml", b); err != nil {
+		t.Fatalf("%v\n%s", err, b)
 	}
 }
