@@ -20,6 +20,11 @@ const nginxBadGateway = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r
 // hostileProxy answers every API with nginx's 502 page, except a Keystone
 // that issues tokens (when keystoneOK) so Nova's own path is reached too.
 func hostileProxy(t *testing.T, keystoneOK bool) *httptest.Server {
+	return hostilePage(t, keystoneOK, http.StatusBadGateway, nginxBadGateway)
+}
+
+// hostilePage answers every API with page and status.
+func hostilePage(t *testing.T, keystoneOK bool, status int, page string) *httptest.Server {
 	var srv *httptest.Server
 	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if keystoneOK && r.URL.Path == "/v3/auth/tokens" {
@@ -37,8 +42,8 @@ func hostileProxy(t *testing.T, keystoneOK bool) *httptest.Server {
 		}
 		w.Header().Set("Content-Type", "text/html")
 		w.Header().Set("Server", "nginx/1.22.1")
-		w.WriteHeader(http.StatusBadGateway)
-		w.Write([]byte(nginxBadGateway))
+		w.WriteHeader(status)
+		w.Write([]byte(page))
 	}))
 	t.Cleanup(srv.Close)
 	return srv
@@ -119,6 +124,48 @@ func TestHTMLErrorPagesAreSummarised(t *testing.T) {
 		}
 		if strings.ContainsAny(s, "<>") || strings.Contains(s, "nginx/1.22.1") || strings.Contains(s, "padding") {
 			t.Errorf("%s: raw HTML in the error: %q", name, s)
+		}
+	}
+}
+
+// A login portal that answers 200 with its page: no client quotes the
+// markup (JSON decoders' error texts carry the bytes they choked on).
+func TestHTMLPortalPagesAreNotQuoted(t *testing.T) {
+	const portal = "<!DOCTYPE html><html><head><title>Corporate SSO</title><script>window.location='/login'</script></head><body><form>password</form></body></html>"
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	srv := hostilePage(t, false, 200, portal)
+	u := srv.URL
+	cc := &config.Cloud{
+		Prometheus:    &config.Endpoint{URL: u},
+		Alertmanagers: []config.Endpoint{{URL: u}},
+		Loki:          &config.Loki{Endpoint: config.Endpoint{URL: u}},
+		Ceph:          &config.Ceph{Endpoint: config.Endpoint{URL: u, Username: "u", Password: "p"}},
+		Docker:        &config.Docker{Hosts: map[string]string{"c1": "tcp://" + strings.TrimPrefix(u, "http://")}},
+	}
+	e := &Env{CloudName: "prod", Cloud: cc, ReadOnly: true}
+	errs := map[string]error{}
+	pc, _ := promClient(e)
+	_, errs["prometheus"] = pc.Query(ctx, "up", time.Now())
+	lc, _ := lokiClient(e)
+	_, errs["loki"] = lc.Query(ctx, `{job="x"}`, time.Now(), 10)
+	am, _ := alertmanagerClient(e)
+	_, errs["alertmanager"] = am.Alerts(ctx, alertmanager.AlertFilter{})
+	cs, _, _ := cephSource(e)
+	_, errs["ceph dashboard"] = cs.Snapshot(ctx)
+	ds, _ := newDockerSource(e)
+	_, errs["docker"] = ds.List(ctx, "c1")
+	for name, err := range errs {
+		if err == nil {
+			t.Errorf("%s: a portal page accepted as an answer", name)
+			continue
+		}
+		s := err.Error()
+		t.Logf("%s: %s", name, s)
+		for _, markup := range []string{"<!DOCTYPE", "<html", "<title", "<script", "window.location", "<form"} {
+			if strings.Contains(s, markup) {
+				t.Errorf("%s: raw HTML in the error: %q", name, s)
+			}
 		}
 	}
 }
