@@ -39,6 +39,7 @@ bench:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzText -fuzztime 30s ./ui/safe
 	$(GO) test -run '^$$' -fuzz FuzzPad -fuzztime 30s ./ui/safe
+	$(GO) test -run '^$$' -fuzz FuzzClipboard -fuzztime 30s ./ui/safe
 
 clean:
 	rm -rf bin

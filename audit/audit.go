@@ -104,6 +104,7 @@ func (l *Log) Record(e Entry) error {
 	if e.Project == "" {
 		e.Project = l.Project
 	}
+	e = e.redacted()
 	if err := os.MkdirAll(filepath.Dir(l.path), 0o700); err != nil {
 		return fmt.Errorf("audit log: %w", err)
 	}

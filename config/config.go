@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/stackpit/stackpit/redact"
 )
 
 // File is the whole stackpit config file.
@@ -29,6 +31,10 @@ type File struct {
 	Clouds  map[string]*Cloud `yaml:"clouds"`
 	// AuditFile overrides the audit log path (default: XDG state dir).
 	AuditFile string `yaml:"audit_file"`
+	// KeysLine and KeyLines say where `keys:` and each action in it were
+	// written, for keymap errors.
+	KeysLine int            `yaml:"-"`
+	KeyLines map[string]int `yaml:"-"`
 }
 
 // Cloud holds stackpit's settings for one cloud of clouds.yaml.
@@ -138,6 +144,10 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
+	return redact.Text(e.text()) // a bad url is quoted whole: hide its password
+}
+
+func (e *Error) text() string {
 	switch {
 	case e.File != "" && e.Line > 0:
 		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
@@ -186,6 +196,14 @@ func Load(path string, explicit bool) (*File, error) {
 // Parse decodes and validates config bytes. Every error names file and line.
 func Parse(path string, data []byte) (*File, error) {
 	f := &File{Path: path}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, wrapYAML(path, err)
+	}
+	if errs := unknownKeys(path, &doc); len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	f.KeysLine, f.KeyLines = keyLines(&doc)
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(f); err != nil && !errors.Is(err, errEOF(err)) {

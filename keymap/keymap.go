@@ -23,8 +23,9 @@ type Binding struct {
 
 // Map is the effective keymap: defaults plus user overrides.
 type Map struct {
-	byAction map[string]*Binding
-	order    []string
+	byAction   map[string]*Binding
+	order      []string
+	overridden map[string]bool // actions the user rebound (named first in problems)
 }
 
 var registered []Binding
@@ -147,21 +148,39 @@ var reservedChords = map[string]bool{
 }
 
 // Conflicts reports keys bound twice where both bindings are active at once
-// (same group, or one of them global), and destructive actions on reserved
-// chords.
+// (same group, or one of them global), destructive actions on reserved
+// chords and mutating actions on navigation keys.
 func (m *Map) Conflicts() []string {
 	var out []string
+	for _, p := range m.problems() {
+		out = append(out, p.Msg)
+	}
+	return out
+}
+
+func (m *Map) problems() []Problem {
+	var out []Problem
+	// blame names the action to fix: the one the user rebound, if any.
+	blame := func(a, b string) string {
+		if m.overridden[a] && !m.overridden[b] {
+			return a
+		}
+		return b
+	}
 	type slot struct{ group, key string }
 	owner := map[slot]string{}
 	for _, a := range m.order {
 		b := m.byAction[a]
 		for _, k := range b.Keys {
 			if b.Destructive && reservedChords[k] {
-				out = append(out, fmt.Sprintf("%s: destructive action bound to reserved chord %s", a, k))
+				out = append(out, Problem{a, fmt.Sprintf("%s: destructive action bound to reserved chord %s", a, k)})
+			}
+			if b.Mutates && navigationKeys[k] {
+				out = append(out, Problem{a, fmt.Sprintf("%s changes the cloud and cannot be bound to navigation key %q", a, k)})
 			}
 			s := slot{b.Group, k}
 			if prev, ok := owner[s]; ok && prev != a {
-				out = append(out, fmt.Sprintf("key %q bound to both %s and %s", k, prev, a))
+				out = append(out, Problem{blame(prev, a), fmt.Sprintf("key %q bound to both %s and %s", k, prev, a)})
 			}
 			owner[s] = a
 		}
@@ -172,9 +191,13 @@ func (m *Map) Conflicts() []string {
 			continue
 		}
 		if g, ok := owner[slot{"global", s.key}]; ok {
-			out = append(out, fmt.Sprintf("key %q of %s is shadowed by global %s", s.key, a, g))
+			out = append(out, Problem{blame(g, a), fmt.Sprintf("key %q of %s is shadowed by global %s", s.key, a, g)})
+		}
+		// Every table pane looks its own group up before "table".
+		if t, ok := owner[slot{"table", s.key}]; ok && s.group != "table" {
+			out = append(out, Problem{blame(t, a), fmt.Sprintf("key %q of %s shadows %s in its pane", s.key, a, t)})
 		}
 	}
-	sort.Strings(out)
+	sort.Slice(out, func(i, j int) bool { return out[i].Msg < out[j].Msg })
 	return out
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/stackpit/stackpit/datasource/alertmanager"
 	"github.com/stackpit/stackpit/datasource/ceph"
 	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/redact"
 )
 
 // Level is a finding's severity; the report's exit code is its worst level.
@@ -140,7 +141,7 @@ func Collect(ctx context.Context, cloud, region string, s Sources, timeout time.
 				err = fmt.Errorf("no answer within %s", timeout)
 			}
 			if err != nil {
-				fs = append(fs, Finding{Level: Warn, Area: "backend", What: area + ": " + err.Error()})
+				fs = append(fs, Finding{Level: Warn, Area: "backend", What: area + ": " + redact.Text(err.Error())})
 				n = -1
 			}
 			add(fs, area, n)

@@ -21,6 +21,7 @@ type dialog struct {
 	action pane.Action
 	input  prompt.Line
 	err    string
+	copy   string // a multi-line copy waiting for y (no action then)
 }
 
 type actionFinished struct {
@@ -73,6 +74,9 @@ func (m *Model) startAction(a pane.Action) tea.Cmd {
 
 func (m *Model) dialogKey(k tea.KeyPressMsg) tea.Cmd {
 	d := m.dialog
+	if d.copy != "" {
+		return m.copyKey(k)
+	}
 	s := k.String()
 	switch {
 	case s == "ctrl+c":

@@ -17,6 +17,7 @@ import (
 	"github.com/stackpit/stackpit/audit"
 	"github.com/stackpit/stackpit/keymap"
 	"github.com/stackpit/stackpit/ops"
+	"github.com/stackpit/stackpit/redact"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/prompt"
 	"github.com/stackpit/stackpit/views/pane"
@@ -211,8 +212,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.showToast(msg.Level, msg.Text)
 		return m, nil
 	case pane.CopyMsg:
-		m.showToast(themes.Info, "copied to clipboard (OSC 52)")
-		return m, tea.SetClipboard(msg.Text)
+		return m, m.copyText(msg)
 	case cloudSwitched:
 		return m, m.applyCloud(msg)
 	case opsLoaded:
@@ -250,7 +250,7 @@ func (m *Model) updateActive(msg tea.Msg) tea.Cmd {
 }
 
 func (m *Model) showToast(level themes.Role, text string) {
-	m.toast = &toast{text: text, level: level, until: m.now.Add(5 * time.Second)}
+	m.toast = &toast{text: redact.Text(text), level: level, until: m.now.Add(5 * time.Second)}
 }
 
 func (m *Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {

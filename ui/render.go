@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/audit"
+	"github.com/stackpit/stackpit/redact"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
 	"github.com/stackpit/stackpit/views/pane"
@@ -229,7 +230,7 @@ func (m *Model) freshness(st pane.Status, long bool) string {
 	}
 	if st.Err != nil {
 		if long {
-			parts = append(parts, m.th.Render(themes.Crit, "ERR "+safe.Text(st.Err.Error())))
+			parts = append(parts, m.th.Render(themes.Crit, "ERR "+safe.Text(redact.Text(st.Err.Error()))))
 		} else {
 			parts = append(parts, m.th.Render(themes.Crit, "ERR"))
 		}
@@ -395,6 +396,9 @@ func (m *Model) auditPath() string {
 
 func (m *Model) dialogView(w, h int) []string {
 	d := m.dialog
+	if d.copy != "" {
+		return m.copyView(w, h)
+	}
 	a := d.action
 	inner := max(min(w-4, 90), 10)
 	var head, checks, tail []string

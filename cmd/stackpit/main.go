@@ -28,6 +28,7 @@ import (
 	"github.com/stackpit/stackpit/demo"
 	"github.com/stackpit/stackpit/keymap"
 	"github.com/stackpit/stackpit/ops"
+	"github.com/stackpit/stackpit/redact"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui"
 	"github.com/stackpit/stackpit/views/pane"
@@ -90,7 +91,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	s, err := newSession(f)
 	if err != nil {
-		fmt.Fprintln(stderr, "stackpit:", err)
+		fmt.Fprintln(stderr, "stackpit:", redact.Error(err))
 		return 1
 	}
 	defer s.close()
@@ -142,7 +143,7 @@ func runProgram(s *session, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "stackpit: %d operations did not record their interruption in time (journals in %s)\n", left, s.ops.Dir())
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "stackpit:", err)
+		fmt.Fprintln(stderr, "stackpit:", redact.Error(err))
 		return 1
 	}
 	return 0
@@ -183,9 +184,9 @@ func newSession(f *flags) (*session, error) {
 		return nil, err
 	}
 	s := &session{f: f, file: file}
-	keys := keymap.Defaults()
-	if err := keys.Override(file.Keys); err != nil {
-		return nil, fmt.Errorf("%s: keys: %w", file.Path, err)
+	keys, errs := applyKeys(file)
+	if len(errs) > 0 { // refused at load, not discovered by pressing the key
+		return nil, errors.Join(errs...)
 	}
 	th, err := pickTheme(f, file)
 	if err != nil {
@@ -328,21 +329,17 @@ func configCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	file, err := loadConfig(*path)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
+		fmt.Fprintln(stderr, redact.Error(err))
 		return 1
 	}
 	bad := false
 	for _, e := range file.Check() {
-		fmt.Fprintln(stderr, e)
+		fmt.Fprintln(stderr, redact.Error(e))
 		bad = true
 	}
-	keys := keymap.Defaults()
-	if err := keys.Override(file.Keys); err != nil {
-		fmt.Fprintf(stderr, "%s: keys: %v\n", file.Path, err)
-		bad = true
-	}
-	for _, c := range keys.Conflicts() {
-		fmt.Fprintf(stderr, "%s: keys: %s\n", file.Path, c)
+	_, errs := applyKeys(file)
+	for _, e := range errs {
+		fmt.Fprintln(stderr, redact.Error(e))
 		bad = true
 	}
 	if file.Theme != "" {
@@ -356,6 +353,21 @@ func configCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "%s: ok (%d clouds)\n", file.Path, len(file.Clouds))
 	return 0
+}
+
+// applyKeys is the default keymap with the config's keys applied, and
+// every keymap problem as a file:line error (the action's line under keys:).
+func applyKeys(file *config.File) (*keymap.Map, []error) {
+	keys := keymap.Defaults()
+	var errs []error
+	for _, p := range keys.Apply(file.Keys) {
+		line, ok := file.KeyLines[p.Action]
+		if !ok {
+			line = file.KeysLine
+		}
+		errs = append(errs, &config.Error{File: file.Path, Line: line, Msg: "keys: " + p.Msg})
+	}
+	return keys, errs
 }
 
 // themeDir holds user theme files (NAME.yaml).
@@ -375,7 +387,7 @@ func logsMode(args []string, stdout, stderr io.Writer) int {
 	f.only, f.query = "logs", strings.Join(fs.Args(), " ")
 	s, err := newSession(f)
 	if err != nil {
-		fmt.Fprintln(stderr, "stackpit:", err)
+		fmt.Fprintln(stderr, "stackpit:", redact.Error(err))
 		return 1
 	}
 	defer s.close()

@@ -15,6 +15,7 @@ import (
 	"github.com/stackpit/stackpit/datasource/ceph"
 	"github.com/stackpit/stackpit/datasource/openstack"
 	"github.com/stackpit/stackpit/demo"
+	"github.com/stackpit/stackpit/redact"
 	"github.com/stackpit/stackpit/snapshot"
 )
 
@@ -34,7 +35,7 @@ func snapshotCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	file, err := loadConfig(f.configPath)
 	if err != nil {
-		fmt.Fprintln(stderr, "stackpit snapshot:", err)
+		fmt.Fprintln(stderr, "stackpit snapshot:", redact.Error(err))
 		return 3
 	}
 	cloud := f.cloud
@@ -48,7 +49,7 @@ func snapshotCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		d, err := demo.Start(demo.StartOptions{Story: so})
 		if err != nil {
-			fmt.Fprintln(stderr, "stackpit snapshot:", err)
+			fmt.Fprintln(stderr, "stackpit snapshot:", redact.Error(err))
 			return 3
 		}
 		defer d.Close()
@@ -128,7 +129,7 @@ func snapshotCmd(args []string, stdout, stderr io.Writer) int {
 		return 3
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "stackpit snapshot:", err)
+		fmt.Fprintln(stderr, "stackpit snapshot:", redact.Error(err))
 		return 3
 	}
 	return r.ExitCode()

@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/stackpit/stackpit/datasource/httpclient"
+	"github.com/stackpit/stackpit/redact"
 )
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
@@ -64,10 +65,10 @@ func New(ams ...Instance) (*Client, error) {
 	for i, a := range ams {
 		u, err := url.Parse(strings.TrimSuffix(a.URL, "/"))
 		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-			return nil, fmt.Errorf("alertmanager: bad url %q (want http(s)://host:port)", a.URL)
+			return nil, fmt.Errorf("alertmanager: bad url %q (want http(s)://host:port)", redact.URL(a.URL))
 		}
 		if a.HTTP == nil {
-			return nil, fmt.Errorf("alertmanager: instance %q has no http client", a.URL)
+			return nil, fmt.Errorf("alertmanager: instance %q has no http client", redact.URL(a.URL))
 		}
 		a.URL = u.String()
 		if a.Name == "" {
@@ -137,12 +138,7 @@ func errorMessage(body []byte) string {
 		}
 		return obj.Error
 	}
-	const max = 300
-	t := strings.TrimSpace(string(b))
-	if len(t) > max {
-		t = t[:max] + "…"
-	}
-	return t
+	return httpclient.ErrorBody(b, 300)
 }
 
 // do sends one request to one instance and decodes a 2xx JSON body into out

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/stackpit/stackpit/datasource/httpclient"
+	"github.com/stackpit/stackpit/redact"
 )
 
 // AcceptV1 is the versioned media type every dashboard request must carry
@@ -132,7 +133,7 @@ func (d *Dashboard) login(ctx context.Context) error {
 }
 
 func (d *Dashboard) unreachable(err error) error {
-	return &unreachableError{msg: fmt.Sprintf("ceph dashboard at %s unreachable: %s (is the mgr dashboard module enabled and this the active mgr?)", d.base, httpclient.Reason(err)), err: err}
+	return &unreachableError{msg: fmt.Sprintf("ceph dashboard at %s unreachable: %s (is the mgr dashboard module enabled and this the active mgr?)", redact.URL(d.base), httpclient.Reason(err)), err: err}
 }
 
 // unreachableError says in plain words why a request got no answer, without
@@ -262,11 +263,7 @@ func errorDetail(data []byte) string {
 			return string(b)
 		}
 	}
-	s := strings.TrimSpace(string(data))
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return s
+	return httpclient.ErrorBody(data, 200)
 }
 
 // ---- wire types (only the fields used) ----

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/stackpit/stackpit/datasource/httpclient"
+	"github.com/stackpit/stackpit/redact"
 )
 
 // Metrics reads the mgr prometheus module's /metrics text (:9283/metrics).
@@ -46,12 +47,12 @@ func (m *Metrics) Snapshot(ctx context.Context) (*Cluster, error) {
 	req.Header.Set("Accept", "text/plain")
 	resp, err := m.hc.Do(req)
 	if err != nil {
-		return nil, &unreachableError{msg: fmt.Sprintf("ceph prometheus module at %s unreachable: %s (is `ceph mgr module enable prometheus` on?)", m.url, httpclient.Reason(err)), err: err}
+		return nil, &unreachableError{msg: fmt.Sprintf("ceph prometheus module at %s unreachable: %s (is `ceph mgr module enable prometheus` on?)", redact.URL(m.url), httpclient.Reason(err)), err: err}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return nil, fmt.Errorf("ceph prometheus module: GET %s: HTTP %d: %s", m.url, resp.StatusCode, strings.TrimSpace(string(b)))
+		return nil, fmt.Errorf("ceph prometheus module: GET %s: HTTP %d: %s", redact.URL(m.url), resp.StatusCode, httpclient.ErrorBody(b, 300))
 	}
 	samples, err := ParseMetrics(resp.Body)
 	if err != nil {

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/stackpit/stackpit/datasource/httpclient"
+	"github.com/stackpit/stackpit/redact"
 )
 
 // MaxAPIVersion is the newest API version this client speaks. Older daemons
@@ -85,7 +86,7 @@ func New(o Options) (*Client, error) {
 	}
 	u, err := url.Parse(o.Addr)
 	if err != nil {
-		return nil, fmt.Errorf("docker host %s: bad address %q: %w", o.Host, o.Addr, err)
+		return nil, fmt.Errorf("docker host %s: bad address %q: %w", o.Host, redact.URL(o.Addr), redact.Error(err))
 	}
 	ho := httpclient.Options{ReadOnly: o.ReadOnly, Timeout: -1}
 	c := &Client{Host: o.Host, Addr: o.Addr, base: "http://docker"}
@@ -101,7 +102,7 @@ func New(o Options) (*Client, error) {
 	case "https":
 		c.base = "https://" + u.Host
 	default:
-		return nil, fmt.Errorf("docker host %s: unsupported address %q (want unix://, ssh://, tcp:// or http(s)://)", o.Host, o.Addr)
+		return nil, fmt.Errorf("docker host %s: unsupported address %q (want unix://, ssh://, tcp:// or http(s)://)", o.Host, redact.URL(o.Addr))
 	}
 	hc, err := o.NewHTTP(ho)
 	if err != nil {
@@ -223,9 +224,9 @@ func (c *Client) request(ctx context.Context, method, path string, q url.Values)
 			return nil, fmt.Errorf("%s: %w", c.Host, err)
 		}
 		if errors.Is(err, httpclient.ErrReplyLost) { // sent: not "unreachable"
-			return nil, &unreachableError{msg: fmt.Sprintf("%s: docker at %s: %s", c.Host, c.Addr, httpclient.Reason(err)), err: unwrapURL(err)}
+			return nil, &unreachableError{msg: fmt.Sprintf("%s: docker at %s: %s", c.Host, redact.URL(c.Addr), httpclient.Reason(err)), err: unwrapURL(err)}
 		}
-		return nil, &unreachableError{msg: fmt.Sprintf("%s: docker unreachable at %s: %s", c.Host, c.Addr, httpclient.Reason(err)), err: unwrapURL(err)}
+		return nil, &unreachableError{msg: fmt.Sprintf("%s: docker unreachable at %s: %s", c.Host, redact.URL(c.Addr), httpclient.Reason(err)), err: unwrapURL(err)}
 	}
 	if resp.StatusCode >= 300 {
 		defer resp.Body.Close()
@@ -233,7 +234,7 @@ func (c *Client) request(ctx context.Context, method, path string, q url.Values)
 		var m struct {
 			Message string `json:"message"`
 		}
-		msg := strings.TrimSpace(string(b))
+		msg := httpclient.ErrorBody(b, 300)
 		if json.Unmarshal(b, &m) == nil && m.Message != "" {
 			msg = m.Message
 		}

@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 	"syscall"
+
+	"github.com/stackpit/stackpit/redact"
 )
 
 // Reason says in plain words why a request never got an HTTP answer
@@ -22,6 +24,10 @@ func Reason(err error) string {
 	if err == nil {
 		return ""
 	}
+	return redact.Text(reason(err))
+}
+
+func reason(err error) string {
 	inner := err
 	var ue *url.Error
 	if errors.As(err, &ue) && ue.Err != nil {

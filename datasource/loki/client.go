@@ -17,6 +17,7 @@ import (
 	"github.com/grafana/loki/pkg/push"
 
 	"github.com/stackpit/stackpit/datasource/httpclient"
+	"github.com/stackpit/stackpit/redact"
 )
 
 // Options configure a Client. HTTP clients come from the caller (built by
@@ -54,7 +55,7 @@ func New(o Options) (*Client, error) {
 	}
 	u, err := url.Parse(strings.TrimSuffix(o.URL, "/"))
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, fmt.Errorf("loki: bad url %q (want http(s)://host[:port])", o.URL)
+		return nil, fmt.Errorf("loki: bad url %q (want http(s)://host[:port])", redact.URL(o.URL))
 	}
 	c := &Client{o: o, base: u}
 	c.hub = &hub{c: c, m: map[string]*follower{}}
@@ -164,11 +165,7 @@ func errorText(body []byte) string {
 			return j.Message
 		}
 	}
-	s := strings.TrimSpace(string(body))
-	if len(s) > 500 {
-		s = s[:500] + "…"
-	}
-	return s
+	return httpclient.ErrorBody(body, 500)
 }
 
 func ns(t time.Time) string { return strconv.FormatInt(t.UnixNano(), 10) }

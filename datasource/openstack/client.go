@@ -20,6 +20,7 @@ import (
 
 	"github.com/stackpit/stackpit/config"
 	"github.com/stackpit/stackpit/datasource/httpclient"
+	"github.com/stackpit/stackpit/redact"
 )
 
 // PreferredMicroversion is the Nova microversion the client asks for when
@@ -143,7 +144,7 @@ func (c *Client) connect(ctx context.Context) error {
 	opts.AllowReauth = !(opts.TokenID != "" && (opts.Scope == nil || *opts.Scope == gophercloud.AuthScope{}))
 	p, err := gcos.NewClient(opts.IdentityEndpoint)
 	if err != nil {
-		return fmt.Errorf("keystone: bad auth_url %q: %w", opts.IdentityEndpoint, err)
+		return fmt.Errorf("keystone: bad auth_url %q: %w", redact.URL(opts.IdentityEndpoint), redact.Error(err))
 	}
 	p.HTTPClient = *c.hc
 	p.UserAgent.Prepend("stackpit")
@@ -383,11 +384,7 @@ func (c *Client) getJSON(ctx context.Context, sc *gophercloud.ServiceClient, ser
 	}
 	if out != nil {
 		if err := json.Unmarshal(body, out); err != nil {
-			snip := string(bytes.TrimSpace(body))
-			if len(snip) > 120 {
-				snip = snip[:120]
-			}
-			return nil, &MalformedError{Service: service, URL: u, Snippet: snip, Err: err}
+			return nil, &MalformedError{Service: service, URL: u, Snippet: httpclient.ErrorBody(body, 120), Err: err}
 		}
 	}
 	return resp.Header, nil
@@ -409,7 +406,7 @@ func (c *Client) send(ctx context.Context, sc *gophercloud.ServiceClient, servic
 	}
 	if out != nil && len(bytes.TrimSpace(b)) > 0 {
 		if err := json.Unmarshal(b, out); err != nil {
-			return &MalformedError{Service: service, Method: method, URL: u, Snippet: string(b[:min(len(b), 120)]), Err: err}
+			return &MalformedError{Service: service, Method: method, URL: u, Snippet: httpclient.ErrorBody(b, 120), Err: err}
 		}
 	}
 	return nil

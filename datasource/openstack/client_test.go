@@ -761,7 +761,7 @@ func TestServerCacheKeepsDataOnError(t *testing.T) {
 		writeJSON(w, 503, []byte(`<html><body><h1>503 Service Unavailable</h1>No server is available to handle this request.</body></html>`))
 	})
 	_, err := sc.Refresh(ctxT(t))
-	if !errors.Is(err, ErrServer) || !strings.Contains(err.Error(), "No server is available") {
+	if !errors.Is(err, ErrServer) || !strings.Contains(err.Error(), `HTTP 503: HTML page "503 Service Unavailable"`) {
 		t.Errorf("err = %v", err)
 	}
 	if n := len(sc.Servers()); n != 30 {

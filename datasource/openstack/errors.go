@@ -115,7 +115,7 @@ func (e *MicroversionError) Unwrap() error { return ErrMicroversion }
 type MalformedError struct {
 	Service, URL string
 	Method       string // "" means GET
-	Snippet      string // the first bytes of the body (untrusted text)
+	Snippet      string // the first bytes of the body (untrusted text), or an HTML page's title
 	Err          error
 }
 
@@ -123,6 +123,9 @@ func (e *MalformedError) Error() string {
 	m := e.Method
 	if m == "" {
 		m = "GET"
+	}
+	if strings.HasPrefix(e.Snippet, "HTML page") { // a proxy or portal answered for the API
+		return fmt.Sprintf("%s: %s %s: malformed response: %s instead of JSON", e.Service, m, shortPath(e.URL), e.Snippet)
 	}
 	return fmt.Sprintf("%s: %s %s: malformed response (%v); body starts %q", e.Service, m, shortPath(e.URL), e.Err, e.Snippet)
 }
@@ -194,10 +197,7 @@ func serviceMessage(body []byte) string {
 	if json.Unmarshal(body, &s) == nil {
 		return s
 	}
-	if len(b) > 300 {
-		b = b[:300] + "…"
-	}
-	return b
+	return httpclient.ErrorBody(body, 300)
 }
 
 // wrapErr turns a gophercloud/transport error into one of ours.

@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/stackpit/stackpit/datasource/httpclient"
+	"github.com/stackpit/stackpit/redact"
 )
 
 // MaxPoints is Prometheus' limit of points per series in a range query
@@ -66,11 +67,7 @@ type Error struct {
 func (e *Error) Error() string {
 	s := e.Type + ": " + e.Msg
 	if e.Detail != "" && !strings.Contains(e.Msg, e.Detail) {
-		d := strings.TrimSpace(e.Detail)
-		if len(d) > 300 {
-			d = d[:300] + "…"
-		}
-		s += " (" + d + ")"
+		s += " (" + httpclient.ErrorBody([]byte(e.Detail), 300) + ")"
 	}
 	return s
 }
@@ -94,7 +91,7 @@ func (c *Client) wrap(err error) error {
 	if errors.As(err, &ae) {
 		return &Error{Type: string(ae.Type), Msg: ae.Msg, Detail: ae.Detail}
 	}
-	where := "prometheus at " + c.url + ": "
+	where := "prometheus at " + redact.URL(c.url) + ": "
 	if errors.Is(err, context.DeadlineExceeded) {
 		return &Error{Type: "timeout", Msg: where + httpclient.Reason(err)}
 	}

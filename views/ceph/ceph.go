@@ -18,6 +18,7 @@ import (
 
 	ds "github.com/stackpit/stackpit/datasource/ceph"
 	"github.com/stackpit/stackpit/themes"
+	"github.com/stackpit/stackpit/ui/safe"
 	"github.com/stackpit/stackpit/ui/table"
 	"github.com/stackpit/stackpit/views/filter"
 	"github.com/stackpit/stackpit/views/pane"
@@ -285,7 +286,7 @@ func (p *Pane) key(k string) tea.Cmd {
 			if p.section == SecHealth {
 				text = strings.TrimSpace(r.Cells[0].Text) // the line, as `ceph health detail` prints it
 			}
-			return func() tea.Msg { return pane.CopyMsg{Text: text} }
+			return pane.Copy(text, safe.Line)
 		}
 	case p.is(k, "table.open"):
 		return p.open()

@@ -260,7 +260,7 @@ func (p *Pane) key(msg tea.KeyPressMsg) tea.Cmd {
 		return pane.Pivot("instances", "host:"+h.name)
 	case p.is(k, "table.copy"):
 		name := h.name
-		return tea.Batch(func() tea.Msg { return pane.CopyMsg{Text: name} }, pane.Toast(themes.Info, "copied "+safe.Text(name)))
+		return pane.Copy(name, safe.Line)
 	case p.is(k, "compute.agents"):
 		return pane.Pivot("agents", "host:"+h.name)
 	case p.is(k, "compute.containers"):

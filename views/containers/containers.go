@@ -366,7 +366,7 @@ func (p *Pane) key(k tea.KeyPressMsg) tea.Cmd {
 		p.rebuild()
 	case km.Is(s, "table.copy"):
 		if c, ok := p.selected(); ok {
-			return func() tea.Msg { return pane.CopyMsg{Text: c.ID} }
+			return pane.Copy(c.ID, safe.Line)
 		}
 	case km.Is(s, "table.open"), km.Is(s, "containers.logs"):
 		if c, ok := p.selected(); ok {

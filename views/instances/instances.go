@@ -384,8 +384,7 @@ func (p *Pane) key(msg tea.KeyPressMsg) tea.Cmd {
 	case p.is(k, "table.copy"):
 		if s, ok := p.current(); ok {
 			id := s.ID
-			return tea.Batch(func() tea.Msg { return pane.CopyMsg{Text: id} },
-				pane.Toast(themes.Info, "copied ID "+id))
+			return pane.Copy(id, safe.Line)
 		}
 		return nil
 	case p.is(k, "instances.back") || k == "esc":

@@ -560,7 +560,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.save()
 	case is("table.copy"):
 		if l, ok := m.buf.at(m.cursor); ok {
-			return func() tea.Msg { return pane.CopyMsg{Text: safe.Text(l.text)} }
+			return pane.Copy(l.text, safe.Lines) // a multi-line entry is shown before copying
 		}
 	case is("table.down"):
 		m.moveCursor(1)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stackpit/stackpit/keymap"
 	"github.com/stackpit/stackpit/themes"
+	"github.com/stackpit/stackpit/ui/safe"
 )
 
 // Context is what the shell gives every pane.
@@ -157,8 +158,18 @@ func Toast(level themes.Role, text string) tea.Cmd {
 	return func() tea.Msg { return ToastMsg{Text: text, Level: level} }
 }
 
-// CopyMsg asks the shell to copy text to the clipboard (OSC 52).
-type CopyMsg struct{ Text string }
+// CopyMsg asks the shell to copy text to the clipboard (OSC 52). The shell
+// passes Text through safe.Clipboard for its Kind (the zero value is one
+// line) and refuses what may not be pasted; panes send the raw text.
+type CopyMsg struct {
+	Text string
+	Kind safe.Kind
+}
+
+// Copy returns a command that emits a CopyMsg.
+func Copy(text string, kind safe.Kind) tea.Cmd {
+	return func() tea.Msg { return CopyMsg{Text: text, Kind: kind} }
+}
 
 // Age renders a data age compactly: "3s", "2m", "1h".
 func Age(d time.Duration) string {

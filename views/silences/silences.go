@@ -238,7 +238,7 @@ func (p *Pane) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case p.is(k, "table.copy"):
 		if s, ok := p.current(); ok {
-			return func() tea.Msg { return pane.CopyMsg{Text: s.ID} }
+			return pane.Copy(s.ID, safe.Line)
 		}
 		return nil
 	case p.is(k, "global.refresh"):
