@@ -187,6 +187,7 @@ func (m *Model) applyCloud(c cloudSwitched) tea.Cmd {
 	m.o = c.o
 	m.o.SwitchCloud, m.o.Clouds, m.o.Clock, m.o.AutoTheme = sw, clouds, clk, auto
 	m.th = m.o.Ctx.Theme
+	m.ensureHosts()
 	m.active, m.history = 0, nil
 	m.filters = make([]string, len(m.o.Panes))
 	m.showToast(themes.OK, "now on cloud "+c.name)

@@ -14,6 +14,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/audit"
+	"github.com/stackpit/stackpit/hostmodel"
 	"github.com/stackpit/stackpit/keymap"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/prompt"
@@ -118,6 +119,7 @@ func New(o Options) *Model {
 	}
 	m.filters = make([]string, len(o.Panes))
 	m.now = o.Clock()
+	m.ensureHosts()
 	return m
 }
 
@@ -192,6 +194,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.SetClipboard(msg.Text)
 	case cloudSwitched:
 		return m, m.applyCloud(msg)
+	case hostmodel.Observation:
+		return m, m.observe(msg)
 	case auditLoaded:
 		m.audit, m.auditTop = msg.entries, max(len(msg.entries)-1, 0)
 		if msg.err != nil {

@@ -16,6 +16,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/hostmodel"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
 	"github.com/stackpit/stackpit/ui/table"
@@ -215,6 +216,26 @@ func fetch(ctx context.Context, src Source, kind int) ([]agent, error) {
 	return out, nil
 }
 
+var kindSources = [nKinds]hostmodel.Source{hostmodel.Nova, hostmodel.Neutron, hostmodel.Cinder}
+
+// observation is what one list says about hosts, for the host model.
+func observation(kind int, as []agent, err error, at time.Time) hostmodel.Observation {
+	o := hostmodel.Observation{Pane: "agents", Source: kindSources[kind], At: at, Err: err}
+	for _, a := range as {
+		f := hostmodel.ServiceFact(a.base, a.binary, a.dead, a.adminDown)
+		if a.host != a.base {
+			f.ID = a.binary + "@" + a.host // one per Cinder backend
+		}
+		o.Facts = append(o.Facts, f)
+	}
+	return o
+}
+
+// conflicts are what other sources say against this row.
+func (p *Pane) conflicts(a *agent) []hostmodel.Conflict {
+	return p.ctx.Hosts.ConflictsOf(a.base, hostmodel.Service, a.binary)
+}
+
 func adminText(status, reason string) (string, bool) {
 	if strings.EqualFold(status, "disabled") {
 		if reason != "" {
@@ -234,6 +255,14 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		if m.err == nil {
 			l.agents, l.at = m.agents, p.ctx.Now()
 			p.rebuild()
+		}
+		if errors.Is(m.err, openstack.ErrNoService) {
+			return p, nil
+		}
+		return p, pane.Observe(observation(m.kind, l.agents, m.err, p.ctx.Now()))
+	case hostmodel.Observation:
+		if len(p.all) > 0 {
+			p.apply() // a conflict with another source appeared or went
 		}
 	case pane.TickMsg:
 		if len(p.all) > 0 {
@@ -372,7 +401,15 @@ func (p *Pane) apply() {
 		if !p.query.Empty() && !p.query.Match(fields(a)) {
 			continue
 		}
-		rows = append(rows, buildRow(a, now))
+		r := buildRow(a, now)
+		if len(p.conflicts(a)) > 0 {
+			// Never one side alone: the row says another source disagrees.
+			r.Cells[4] = table.S(stateText(a)+" ⚠", themes.Warn)
+			if r.Role == themes.Normal {
+				r.Role = themes.Warn
+			}
+		}
+		rows = append(rows, r)
 	}
 	p.tbl.SetRows(rows)
 }
@@ -446,9 +483,21 @@ func (p *Pane) View(width, height int) string {
 		}
 		lines = append(lines, th.Render(themes.Crit, safe.Fit(s+": "+l.err.Error(), width)))
 	}
+	if cs := p.visibleConflicts(); len(cs) > 0 {
+		s := "⚠ " + cs[0].Line(now, pane.DataAge)
+		if len(cs) > 1 {
+			s += fmt.Sprintf(" (+%d more conflicts)", len(cs)-1)
+		}
+		lines = append(lines, th.Render(themes.Warn, safe.Fit(s, width)))
+	}
 	var foot string
 	if a, ok := p.selected(); ok {
 		foot = th.Render(themes.Info, safe.Fit(detailLine(a, now), width))
+		if cs := p.conflicts(a); len(cs) > 0 {
+			o := cs[0].Other(hostmodel.Service, a.binary, kindSources[a.kind])
+			foot = th.Render(themes.Warn, safe.Fit(a.host+" "+a.binary+": "+stateText(a)+" ⚠ "+
+				hostmodel.Describe(o, pane.DataAge(now.Sub(o.At))), width))
+		}
 	}
 	body := height - len(lines)
 	if foot != "" {
@@ -469,6 +518,19 @@ func (p *Pane) View(width, height int) string {
 		lines = lines[:height]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// visibleConflicts: the conflicts about rows the filter shows.
+func (p *Pane) visibleConflicts() []hostmodel.Conflict {
+	var out []hostmodel.Conflict
+	for i := range p.all {
+		a := &p.all[i]
+		if !p.query.Empty() && !p.query.Match(fields(a)) {
+			continue
+		}
+		out = append(out, p.conflicts(a)...)
+	}
+	return out
 }
 
 // detailLine spells out the selected row in full (the table truncates).

@@ -17,6 +17,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	ds "github.com/stackpit/stackpit/datasource/ceph"
+	"github.com/stackpit/stackpit/hostmodel"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/table"
 	"github.com/stackpit/stackpit/views/filter"
@@ -117,6 +118,34 @@ type snapshotMsg struct {
 	c   *ds.Cluster
 	err error
 	at  time.Time
+}
+
+// observation is the cluster's health and its OSDs by host, for the host
+// model.
+func observation(c *ds.Cluster, at time.Time) hostmodel.Observation {
+	o := hostmodel.Observation{Pane: "ceph", Source: hostmodel.Ceph, At: at}
+	if c == nil {
+		return o
+	}
+	h := hostmodel.Fact{Kind: hostmodel.Health, Name: "ceph", State: c.Status}
+	switch c.Status {
+	case ds.HealthErr:
+		h.Severity = hostmodel.Crit
+	case ds.HealthWarn:
+		h.Severity = hostmodel.Warn
+	}
+	o.Facts = append(o.Facts, h)
+	for _, d := range c.OSDs {
+		f := hostmodel.Fact{Host: d.Host, Kind: hostmodel.OSD, Name: d.Name, State: hostmodel.Up}
+		if !d.Up {
+			f.State, f.Severity = hostmodel.Down, hostmodel.Warn
+		}
+		if !d.In {
+			f.Detail = "out"
+		}
+		o.Facts = append(o.Facts, f)
+	}
+	return o
 }
 
 // ID implements pane.Pane.
@@ -241,12 +270,13 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		p.loading = false
 		if m.err != nil {
 			p.err = m.err
-			return p, nil
+			return p, pane.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.Ceph, Err: m.err})
 		}
 		p.err = nil
 		p.cl = m.c
 		p.updated = m.at
 		p.rebuild()
+		return p, pane.Observe(observation(m.c, m.at))
 	case pane.TickMsg:
 		if !p.loading && p.now().Sub(p.lastTry) >= p.refreshEvery() {
 			return p, p.load()

@@ -17,6 +17,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/hostmodel"
 	"github.com/stackpit/stackpit/themes"
 	uiprompt "github.com/stackpit/stackpit/ui/prompt"
 	"github.com/stackpit/stackpit/ui/safe"
@@ -202,12 +203,19 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			p.svcs, p.svcAt = m.svcs, p.ctx.Now()
 			p.rebuild()
 		}
+		return p, pane.Observe(servicesObservation(p.svcs, m.err, p.ctx.Now()))
 	case hypervisorsMsg:
 		p.hvLoad, p.hvErr = false, m.err
 		// Rows with a partial error (Placement usage missing) still count.
 		if m.err == nil || len(m.hvs) > 0 {
 			p.hvs, p.hvAt = m.hvs, p.ctx.Now()
 			p.rebuild()
+			return p, pane.Observe(usageObservation(p.hvs, p.ctx.Now()))
+		}
+		return p, pane.Observe(hostmodel.Observation{Pane: "compute", Source: hostmodel.Placement, Err: m.err})
+	case hostmodel.Observation:
+		if len(p.hosts) > 0 && m.Pane != "compute" {
+			p.rebuild() // another source may now disagree with a row
 		}
 	case pane.TickMsg:
 		if len(p.svcs) > 0 || len(p.hvs) > 0 {
@@ -354,6 +362,11 @@ func (p *Pane) rebuild() {
 		h := byHost[n]
 		h.down = isDown(h)
 		h.row = buildRow(h, now)
+		if cs := p.ctx.Hosts.ConflictsOf(h.name, hostmodel.Service, "nova-compute"); len(cs) > 0 {
+			// Another source disagrees: the row says so, the detail line how.
+			h.row.Cells[2].Text += "⚠"
+			h.row.Cells[2].Role = themes.Warn
+		}
 		p.hosts = append(p.hosts, *h)
 	}
 	// Down hosts first, then disabled, then by name.
@@ -368,6 +381,30 @@ func (p *Pane) rebuild() {
 		return a.name < b.name
 	})
 	p.apply()
+}
+
+// servicesObservation is what Nova's services say, for the host model.
+func servicesObservation(svcs []openstack.ComputeService, err error, at time.Time) hostmodel.Observation {
+	o := hostmodel.Observation{Pane: "compute", Source: hostmodel.Nova, At: at, Err: err}
+	for _, s := range svcs {
+		o.Facts = append(o.Facts, hostmodel.ServiceFact(s.Host, s.Binary,
+			strings.EqualFold(s.State, "down") || s.ForcedDown, strings.EqualFold(s.Status, "disabled")))
+	}
+	return o
+}
+
+// usageObservation: each hypervisor's usage, for the host model.
+func usageObservation(hvs []openstack.Hypervisor, at time.Time) hostmodel.Observation {
+	o := hostmodel.Observation{Pane: "compute", Source: hostmodel.Placement, At: at}
+	for _, hv := range hvs {
+		name := hv.Host
+		if name == "" {
+			name = hv.Hostname
+		}
+		o.Facts = append(o.Facts, hostmodel.Fact{Host: name, Kind: hostmodel.Usage, Name: "hypervisor", State: strings.ToLower(hv.State),
+			Detail: fmt.Sprintf("vCPU %d/%d · %d VMs", hv.VCPUsUsed, capOr(hv.VCPUsCap, hv.VCPUs), hv.RunningVMs)})
+	}
+	return o
 }
 
 func isDown(h *host) bool {
@@ -529,6 +566,9 @@ func (p *Pane) View(width, height int) string {
 	var foot []string
 	if h, ok := p.selected(); ok {
 		foot = append(foot, th.Render(themes.Info, safe.Fit(detailLine(h, now), width)))
+		if cs := p.ctx.Hosts.ConflictsOf(h.name, hostmodel.Service, "nova-compute"); len(cs) > 0 {
+			foot = append(foot, th.Render(themes.Warn, safe.Fit("⚠ "+cs[0].Line(now, pane.DataAge), width)))
+		}
 	}
 	if p.prompt.Active {
 		foot = append(foot, p.prompt.View(width, th))
