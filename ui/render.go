@@ -32,8 +32,9 @@ func (m *Model) Render() string {
 	lines = append(lines, m.header(w))
 	bodyH := h - 3
 	if !m.o.Single {
-		lines = append(lines, m.tabs(w))
-		bodyH--
+		// The incident strip sits under the tabs on every pane.
+		lines = append(lines, m.tabs(w), m.strip(w))
+		bodyH -= 2
 	}
 	var body string
 	switch {
