@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stackpit/stackpit/hostmodel"
+	"github.com/stackpit/stackpit/themes"
+	"github.com/stackpit/stackpit/views/pane"
 )
 
 var tIncident = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
@@ -90,5 +93,57 @@ func TestStripSaysAllClear(t *testing.T) {
 	})
 	if got := line(t, e.m.Render(), 2); !strings.HasPrefix(got, "✓ no incident") {
 		t.Fatalf("strip: %q", got)
+	}
+}
+
+// downPane is a pane whose backend does not answer.
+type downPane struct{ *fakePane }
+
+func (d downPane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) { return d, nil }
+func (d downPane) Status() pane.Status {
+	return pane.Status{Err: errors.New("alertmanager: connection refused")}
+}
+
+func TestTabMarkersBySeverityAndUnreachable(t *testing.T) {
+	e := newEnv(t, false)
+	three := &fakePane{id: "three", ctx: e.one.ctx}
+	four := downPane{&fakePane{id: "four", ctx: e.one.ctx}}
+	e.m.o.Panes = append(e.m.o.Panes, Entry{ID: "three", Title: "Three", Pane: three}, Entry{ID: "four", Title: "Four", Pane: four},
+		Entry{ID: "five", Title: "Five", Pane: NewPlaceholder("five", "Five", errors.New("not configured"), e.m.th)})
+	e.m.filters = make([]string, len(e.m.o.Panes))
+	tabs := func() string { return line(t, e.m.Render(), 1) }
+	if got := tabs(); strings.ContainsAny(got, "✗⚠!") || !strings.Contains(got, "4 Four?") || strings.Contains(got, "Five?") {
+		t.Fatalf("before any incident: %q", got)
+	}
+	for _, o := range incident() {
+		e.drain(func() tea.Msg { return o })
+	}
+	// One holds compute04's nova-compute DOWN: CRIT; Three only a WARN
+	// alert; Four's backend is unreachable (and its last alert CRIT).
+	e.drain(func() tea.Msg {
+		return hostmodel.Observation{Pane: "three", Source: hostmodel.Alerts, At: tIncident, Facts: []hostmodel.Fact{
+			{Kind: hostmodel.Alert, Name: "Disk", State: hostmodel.Firing, Severity: hostmodel.Warn}}}
+	})
+	e.drain(func() tea.Msg {
+		return hostmodel.Observation{Pane: "four", Source: hostmodel.Prometheus, At: tIncident, Facts: []hostmodel.Fact{
+			{Kind: hostmodel.Alert, Name: "X", State: hostmodel.Firing, Severity: hostmodel.Crit}}}
+	})
+	want := " 1 One✗  2 Two✗  3 Three⚠  4 Four✗?  5 Five "
+	if got := strings.TrimRight(tabs(), " "); got != strings.TrimRight(want, " ") {
+		t.Fatalf("tabs\n got %q\nwant %q", got, want)
+	}
+	golden(t, "tabs_markers_80x24", e.m.Render())
+	// NO_COLOR: the marks are symbols, so nothing is lost without colour.
+	nc := themes.Build(themes.Spec{Name: "nc"}, true)
+	e.m.th = nc
+	if got := ansi.Strip(e.m.tabs(80)); !strings.Contains(got, "One✗") || !strings.Contains(got, "Three⚠") || !strings.Contains(got, "Four✗?") {
+		t.Fatalf("no-colour tabs lost a mark: %q", got)
+	}
+	// Narrow: tabs scrolled out of view still show their worst mark.
+	e.m.th = e.one.ctx.Theme
+	e.m.Activate(4)
+	e.m.Update(tea.WindowSizeMsg{Width: 24, Height: 10})
+	if got := tabs(); !strings.HasPrefix(got, "✗‹ 4 Four✗?") {
+		t.Fatalf("hidden tabs' marks: %q", got)
 	}
 }

@@ -108,16 +108,15 @@ func (m *Model) tabs(w int) string {
 	var parts []string
 	widths := 0
 	for i, e := range m.o.Panes {
-		label := fmt.Sprintf(" %d %s ", i+1, e.Title)
-		if st := e.Pane.Status(); st.Err != nil {
-			label = fmt.Sprintf(" %d %s! ", i+1, e.Title)
-		}
+		// Title, then the marks of what the pane shows (markers.go).
+		role := themes.Tab
 		if i == m.active {
-			parts = append(parts, m.th.Render(themes.TabActive, label))
-		} else {
-			parts = append(parts, m.th.Render(themes.Tab, label))
+			role = themes.TabActive
 		}
-		widths += ansi.StringWidth(label)
+		mark, mw := m.markText(m.tabMark(i))
+		label := fmt.Sprintf(" %d %s", i+1, e.Title)
+		parts = append(parts, m.th.Render(role, label)+mark+m.th.Render(role, " "))
+		widths += ansi.StringWidth(label) + mw + 1
 	}
 	if widths <= w {
 		return strings.Join(parts, "")
@@ -143,19 +142,11 @@ func (m *Model) tabs(w int) string {
 		}
 	}
 	s := strings.Join(parts[start:end], "")
-	hiddenErr := func(from, to int) string {
-		for i := from; i < to; i++ {
-			if m.o.Panes[i].Pane.Status().Err != nil {
-				return m.th.Render(themes.Crit, "!")
-			}
-		}
-		return ""
-	}
 	if start > 0 {
-		s = hiddenErr(0, start) + "‹" + s
+		s = m.hiddenMarks(0, start) + "‹" + s
 	}
 	if end < len(parts) {
-		s += "›" + hiddenErr(end, len(parts))
+		s += "›" + m.hiddenMarks(end, len(parts))
 	}
 	return fit(s, w)
 }
