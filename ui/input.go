@@ -21,7 +21,7 @@ type lineInput struct {
 
 // commands is the :command table: name -> aliases.
 func (m *Model) commandNames() []string {
-	names := []string{"q", "quit", "help", "audit", "cloud"}
+	names := []string{"q", "quit", "help", "audit", "cloud", "messages"}
 	for _, e := range m.o.Panes {
 		names = append(names, e.ID)
 		names = append(names, e.Aliases...)
@@ -124,6 +124,9 @@ func (m *Model) runCommand(text string) tea.Cmd {
 	case "audit":
 		m.mode = modeAudit
 		return m.loadAudit()
+	case "messages", "msgs":
+		m.mode, m.msgTop = modeMessages, max(len(m.messages)-1, 0)
+		return nil
 	case "cloud":
 		if len(f) != 2 {
 			m.showToast(themes.Warn, "usage: :cloud NAME  (clouds: "+strings.Join(m.o.Clouds, ", ")+")")

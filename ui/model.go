@@ -65,6 +65,7 @@ const (
 	modeHelp
 	modeDialog
 	modeAudit
+	modeMessages
 )
 
 type crumb struct {
@@ -105,6 +106,11 @@ type Model struct {
 	audit    []audit.Entry
 	auditTop int
 	quitting bool
+	// messages.go: the history, the failure waiting for esc.
+	messages []message
+	failure  *toast
+	failures int
+	msgTop   int
 }
 
 // New builds the shell.
@@ -161,9 +167,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case clockMsg:
 		m.now = m.o.Clock()
-		if m.toast != nil && m.now.After(m.toast.until) {
-			m.toast = nil
-		}
+		m.expireToast()
 		return m, tea.Batch(clock(), m.broadcast(pane.TickMsg(msg)))
 	case tea.BackgroundColorMsg:
 		if m.o.AutoTheme != nil {
@@ -226,10 +230,6 @@ func (m *Model) updateActive(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
-func (m *Model) showToast(level themes.Role, text string) {
-	m.toast = &toast{text: text, level: level, until: m.now.Add(5 * time.Second)}
-}
-
 func (m *Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	s := k.String()
 	km := m.o.Ctx.Keys
@@ -250,6 +250,8 @@ func (m *Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m.closeOverlay(k)
 		}
 		return m, nil
+	case modeMessages:
+		return m.messagesKey(k)
 	case modeAudit:
 		switch {
 		case km.Is(s, "table.down"):
@@ -285,6 +287,9 @@ func (m *Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.input = lineInput{label: "/", Line: prompt.NewLine(m.filters[m.active])}
 		return m, nil
 	case km.Is(s, "global.back"):
+		if m.dismiss() { // a failure on the bottom line goes first
+			return m, nil
+		}
 		return m, m.back()
 	case km.Is(s, "global.redraw"):
 		return m, tea.ClearScreen

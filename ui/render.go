@@ -42,6 +42,8 @@ func (m *Model) Render() string {
 		body = m.helpView(w, bodyH)
 	case m.mode == modeAudit:
 		body = m.auditView(w, bodyH)
+	case m.mode == modeMessages:
+		body = m.messagesView(w, bodyH)
 	case m.cur() != nil:
 		body = m.cur().View(w, bodyH)
 	default:
@@ -229,8 +231,8 @@ func (m *Model) bottomLine(w int) string {
 	case modeCommand, modeFilter:
 		return m.inputLine(m.input, w)
 	}
-	if m.toast != nil {
-		return fit(m.th.Render(m.toast.level, safe.Text(m.toast.text)), w)
+	if t := m.toastLine(w); t != "" {
+		return t
 	}
 	km := m.o.Ctx.Keys
 	hints := []string{
