@@ -261,8 +261,8 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		}
 		return p, pane.Observe(observation(m.kind, l.agents, m.err, p.ctx.Now()))
 	case hostmodel.Observation:
-		if len(p.all) > 0 {
-			p.apply() // a conflict with another source appeared or went
+		if len(p.all) > 0 && m.Pane != "agents" {
+			p.rebuild() // a conflict with another source appeared or went
 		}
 	case pane.TickMsg:
 		if len(p.all) > 0 {
@@ -363,11 +363,16 @@ func rowKey(a *agent) string {
 func (p *Pane) rebuild() {
 	p.all = p.all[:0]
 	hostDead := map[string]bool{}
+	// Conflicts (another source disagrees) come next: as much to look at.
+	hostConflict, conflict := map[string]bool{}, map[string]bool{}
 	for k := range p.lists {
 		for _, a := range p.lists[k].agents {
 			p.all = append(p.all, a)
 			if a.dead {
 				hostDead[a.base] = true
+			}
+			if len(p.conflicts(&a)) > 0 {
+				hostConflict[a.base], conflict[rowKey(&a)] = true, true
 			}
 		}
 	}
@@ -376,11 +381,17 @@ func (p *Pane) rebuild() {
 		if da, db := hostDead[a.base], hostDead[b.base]; da != db {
 			return da
 		}
+		if ca, cb := hostConflict[a.base], hostConflict[b.base]; ca != cb {
+			return ca
+		}
 		if a.base != b.base {
 			return a.base < b.base
 		}
 		if a.dead != b.dead {
 			return a.dead
+		}
+		if ca, cb := conflict[rowKey(a)], conflict[rowKey(b)]; ca != cb {
+			return ca
 		}
 		if a.kind != b.kind {
 			return a.kind < b.kind
