@@ -101,6 +101,9 @@ type Observation struct {
 	// Err says the source could not be read: its last facts stay (with
 	// their age) and the source counts as unreachable.
 	Err error
+	// For is the model the publishing pane reads (nil: any). A session
+	// applies only its own model's observations.
+	For *Model
 }
 
 type obsKey struct {
@@ -175,6 +178,7 @@ func (m *Model) Apply(o Observation) {
 		return
 	}
 	cp := o
+	cp.For = nil
 	cp.Facts = make([]Fact, len(o.Facts))
 	for i, f := range o.Facts {
 		f.Source, f.At = o.Source, o.At

@@ -25,6 +25,9 @@ func (m *Model) hosts() *hostmodel.Model { return m.o.Ctx.Hosts }
 // observe applies what a pane loaded, then tells every pane so the ones
 // that show conflicts rebuild their rows.
 func (m *Model) observe(o hostmodel.Observation) tea.Cmd {
+	if o.For != nil && o.For != m.hosts() {
+		return nil // from a pane of the cloud before a :cloud switch
+	}
 	m.hosts().Apply(o)
 	return m.broadcast(o)
 }

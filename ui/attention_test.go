@@ -147,3 +147,21 @@ func TestTabMarkersBySeverityAndUnreachable(t *testing.T) {
 		t.Fatalf("hidden tabs' marks: %q", got)
 	}
 }
+
+// After :cloud, an observation from a pane of the old cloud (it reads the
+// old model) lands in nothing.
+func TestObservationOfAnotherSessionDropped(t *testing.T) {
+	e := newEnv(t, false)
+	old := hostmodel.New()
+	o := incident()[0]
+	o.For = old
+	e.drain(func() tea.Msg { return o })
+	if e.m.hosts().Summarize().Known {
+		t.Fatal("an old cloud's observation reached this session's model")
+	}
+	o.For = e.m.hosts()
+	e.drain(func() tea.Msg { return o })
+	if len(e.m.hosts().Summarize().HostsDown) != 1 {
+		t.Fatal("this session's observation was not applied")
+	}
+}

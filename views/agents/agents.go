@@ -259,7 +259,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		if errors.Is(m.err, openstack.ErrNoService) {
 			return p, nil
 		}
-		return p, pane.Observe(observation(m.kind, l.agents, m.err, p.ctx.Now()))
+		return p, p.ctx.Observe(observation(m.kind, l.agents, m.err, p.ctx.Now()))
 	case hostmodel.Observation:
 		if len(p.all) > 0 && m.Pane != "agents" {
 			p.rebuild() // a conflict with another source appeared or went

@@ -207,7 +207,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			if len(m.alerts.Sources) > 0 {
 				p.sources = m.alerts.Sources
 			}
-			return p, pane.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.Alerts, Err: m.err})
+			return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.Alerts, Err: m.err})
 		}
 		p.err = nil
 		p.alerts, p.sources = m.alerts.Alerts, m.alerts.Sources
@@ -227,7 +227,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			p.form.SetAlerts(p.alerts)
 		}
 		p.apply()
-		return p, pane.Observe(p.observation())
+		return p, p.ctx.Observe(p.observation())
 	case pane.TickMsg:
 		if !p.loading && p.ctx.Now().Sub(p.lastAttempt) >= p.ctx.Refresh {
 			return p, p.load()

@@ -270,13 +270,13 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		p.loading = false
 		if m.err != nil {
 			p.err = m.err
-			return p, pane.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.Ceph, Err: m.err})
+			return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.Ceph, Err: m.err})
 		}
 		p.err = nil
 		p.cl = m.c
 		p.updated = m.at
 		p.rebuild()
-		return p, pane.Observe(observation(m.c, m.at))
+		return p, p.ctx.Observe(observation(m.c, m.at))
 	case pane.TickMsg:
 		if !p.loading && p.now().Sub(p.lastTry) >= p.refreshEvery() {
 			return p, p.load()

@@ -203,16 +203,16 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			p.svcs, p.svcAt = m.svcs, p.ctx.Now()
 			p.rebuild()
 		}
-		return p, pane.Observe(servicesObservation(p.svcs, m.err, p.ctx.Now()))
+		return p, p.ctx.Observe(servicesObservation(p.svcs, m.err, p.ctx.Now()))
 	case hypervisorsMsg:
 		p.hvLoad, p.hvErr = false, m.err
 		// Rows with a partial error (Placement usage missing) still count.
 		if m.err == nil || len(m.hvs) > 0 {
 			p.hvs, p.hvAt = m.hvs, p.ctx.Now()
 			p.rebuild()
-			return p, pane.Observe(usageObservation(p.hvs, p.ctx.Now()))
+			return p, p.ctx.Observe(usageObservation(p.hvs, p.ctx.Now()))
 		}
-		return p, pane.Observe(hostmodel.Observation{Pane: "compute", Source: hostmodel.Placement, Err: m.err})
+		return p, p.ctx.Observe(hostmodel.Observation{Pane: "compute", Source: hostmodel.Placement, Err: m.err})
 	case hostmodel.Observation:
 		if len(p.hosts) > 0 && m.Pane != "compute" {
 			p.rebuild() // another source may now disagree with a row

@@ -270,7 +270,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			st.cs, st.updated = msg.cs, msg.at
 		}
 		p.rebuild()
-		return p, pane.Observe(observation(msg))
+		return p, p.ctx.Observe(observation(msg))
 	case hostmodel.Observation:
 		if msg.Source != hostmodel.Docker {
 			p.rebuild() // a conflict with an agent appeared or went

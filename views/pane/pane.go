@@ -30,8 +30,11 @@ type Context struct {
 }
 
 // Observe returns a command that publishes what a pane loaded to the
-// shell's host model. Panes call it from Update after a load landed.
-func Observe(o hostmodel.Observation) tea.Cmd {
+// shell's host model. Panes call it from Update after a load landed. The
+// observation names the model this pane reads, so one published by a pane
+// of a cloud the shell has switched away from is dropped.
+func (c Context) Observe(o hostmodel.Observation) tea.Cmd {
+	o.For = c.Hosts
 	return func() tea.Msg { return o }
 }
 
