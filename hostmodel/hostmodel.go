@@ -218,15 +218,19 @@ type factKey struct {
 	host, name string
 }
 
+func keyOf(f Fact) factKey {
+	id := f.ID
+	if id == "" {
+		id = f.Name
+	}
+	return factKey{f.Source, f.Kind, f.Host, id}
+}
+
 func (m *Model) merge() {
 	newest := map[factKey]Fact{}
 	for _, o := range m.obs {
 		for _, f := range o.Facts {
-			id := f.ID
-			if id == "" {
-				id = f.Name
-			}
-			k := factKey{f.Source, f.Kind, f.Host, id}
+			k := keyOf(f)
 			if old, ok := newest[k]; !ok || f.At.After(old.At) {
 				newest[k] = f
 			}
@@ -252,6 +256,22 @@ func (m *Model) merge() {
 		sortFacts(h.Facts)
 		h.Conflicts = detect(h)
 		m.conflicts = append(m.conflicts, h.Conflicts...)
+	}
+	// A cluster-wide count (a Prometheus stat: "nova-compute up 5/5")
+	// against a host's service down by its own API.
+	for _, c := range m.cluster {
+		if c.Kind != Service || c.State != Up {
+			continue
+		}
+		for _, h := range m.hosts {
+			for _, f := range h.Facts {
+				if f.Kind == Service && f.Name == c.Name && f.State == Down && f.Source != c.Source {
+					cf := Conflict{Host: h.Name, A: c, B: f}
+					h.Conflicts = append(h.Conflicts, cf)
+					m.conflicts = append(m.conflicts, cf)
+				}
+			}
+		}
 	}
 	sort.Slice(m.conflicts, func(i, j int) bool {
 		a, b := m.conflicts[i], m.conflicts[j]
@@ -353,6 +373,19 @@ func (m *Model) Conflicts() []Conflict {
 	return m.conflicts
 }
 
+// ClusterConflicts lists the contradictions with one cluster-wide fact
+// (from src about service name), e.g. a Prometheus stat saying all
+// nova-compute services are up while Nova says one is down.
+func (m *Model) ClusterConflicts(src Source, name string) []Conflict {
+	var out []Conflict
+	for _, c := range m.Conflicts() {
+		if c.A.Host == "" && c.A.Source == src && c.A.Name == name {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // ConflictsOf lists the contradictions about one fact (a service or a
 // container) on one host, from either side.
 func (m *Model) ConflictsOf(host string, kind Kind, name string) []Conflict {
@@ -413,11 +446,16 @@ func (h Host) Severity() Severity {
 	return s
 }
 
-// PaneSeverity is the worst of what one pane published (its rows), and
-// whether one of its sources could not be read.
+// PaneSeverity is the worst of what one pane published (its rows; a
+// fact another source contradicts is at least WARN), and whether one of
+// its sources could not be read.
 func (m *Model) PaneSeverity(pane string) (sev Severity, unreachable bool) {
 	if m == nil {
 		return OK, false
+	}
+	disputed := map[factKey]bool{}
+	for _, c := range m.conflicts {
+		disputed[keyOf(c.A)], disputed[keyOf(c.B)] = true, true
 	}
 	for k, o := range m.obs {
 		if k.pane != pane {
@@ -428,6 +466,9 @@ func (m *Model) PaneSeverity(pane string) (sev Severity, unreachable bool) {
 		}
 		for _, f := range o.Facts {
 			sev = max(sev, f.Severity)
+			if disputed[keyOf(f)] {
+				sev = max(sev, Warn)
+			}
 		}
 	}
 	return sev, unreachable
@@ -506,6 +547,9 @@ func (m *Model) Summarize() Summary {
 		}
 	}
 	for _, f := range m.cluster {
+		if f.Kind == Service {
+			continue // a cluster-wide count: its hosts are counted above
+		}
 		count(f, false)
 	}
 	s.Conflicts = len(m.conflicts)

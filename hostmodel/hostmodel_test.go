@@ -181,3 +181,42 @@ func TestConflictLine(t *testing.T) {
 		t.Fatalf("got  %q\nwant %q", got, want)
 	}
 }
+
+// Panels: "nova-compute up 5/5 ✓ ALL UP" (Prometheus, cluster-wide) while
+// Nova says compute04's nova-compute is DOWN.
+func TestClusterCountAgainstHostDown(t *testing.T) {
+	m := New()
+	m.Apply(Observation{Pane: "compute", Source: Nova, At: t0, Facts: []Fact{
+		svc("compute04", "nova-compute", Down, Crit), svc("compute01", "nova-compute", Up, OK)}})
+	m.Apply(Observation{Pane: "panels", Source: Prometheus, Scope: "nova-compute up", At: t0.Add(-30 * time.Second), Facts: []Fact{
+		{Kind: Service, Name: "nova-compute", State: Up, Detail: "5/5"}}})
+	cs := m.ClusterConflicts(Prometheus, "nova-compute")
+	if len(cs) != 1 || cs[0].Host != "compute04" || cs[0].B.Source != Nova {
+		t.Fatalf("conflicts %+v", cs)
+	}
+	if got := m.ConflictsOf("compute04", Service, "nova-compute"); len(got) != 1 {
+		t.Fatal("the compute04 row does not see the conflict")
+	}
+	if m.Summarize().Conflicts != 1 {
+		t.Fatal("strip does not count it")
+	}
+	// The stat turns to "4/5 DOWN": no contradiction left.
+	m.Apply(Observation{Pane: "panels", Source: Prometheus, Scope: "nova-compute up", At: t0, Facts: []Fact{
+		{Kind: Service, Name: "nova-compute", State: Down, Detail: "5/6"}}})
+	if len(m.Conflicts()) != 0 {
+		t.Fatalf("conflicts %+v", m.Conflicts())
+	}
+}
+
+func TestDisputedFactMarksItsPaneWarn(t *testing.T) {
+	m := New()
+	m.Apply(Observation{Pane: "agents", Source: Neutron, At: t0, Facts: []Fact{svc("control03", "neutron-l3-agent", Up, OK)}})
+	if sev, _ := m.PaneSeverity("agents"); sev != OK {
+		t.Fatal("undisputed agent is not OK")
+	}
+	m.Apply(Observation{Pane: "containers", Source: Docker, Scope: "control03", At: t0, Facts: []Fact{
+		{Host: "control03", Kind: Container, Name: "neutron_l3_agent", State: "exited", Severity: Crit}}})
+	if sev, _ := m.PaneSeverity("agents"); sev != Warn {
+		t.Fatalf("agents pane with a disputed row: %v, want WARN", sev)
+	}
+}

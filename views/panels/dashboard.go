@@ -41,6 +41,10 @@ type Panel struct {
 	Query      string            `yaml:"query"`
 	Targets    []Target          `yaml:"targets"`
 	Total      string            `yaml:"total"` // stat: "N / total"
+	// Service: the OpenStack binary a stat with a total counts up
+	// ("nova-compute"). Its count is checked against what the service's own
+	// API says per host (the host model); a disagreement is shown.
+	Service string `yaml:"service"`
 	Legend     string            `yaml:"legend"`
 	Unit       string            `yaml:"unit"`
 	Decimals   *int              `yaml:"decimals"`
