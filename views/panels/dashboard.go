@@ -36,15 +36,15 @@ type Dashboard struct {
 
 // Panel is one panel of a dashboard.
 type Panel struct {
-	Title      string            `yaml:"title"`
-	Type       string            `yaml:"type"` // stat, timeseries (sparkline), bargauge, table
-	Query      string            `yaml:"query"`
-	Targets    []Target          `yaml:"targets"`
-	Total      string            `yaml:"total"` // stat: "N / total"
+	Title   string   `yaml:"title"`
+	Type    string   `yaml:"type"` // stat, timeseries (sparkline), bargauge, table
+	Query   string   `yaml:"query"`
+	Targets []Target `yaml:"targets"`
+	Total   string   `yaml:"total"` // stat: "N / total"
 	// Service: the OpenStack binary a stat with a total counts up
 	// ("nova-compute"). Its count is checked against what the service's own
 	// API says per host (the host model); a disagreement is shown.
-	Service string `yaml:"service"`
+	Service    string            `yaml:"service"`
 	Legend     string            `yaml:"legend"`
 	Unit       string            `yaml:"unit"`
 	Decimals   *int              `yaml:"decimals"`
