@@ -36,15 +36,11 @@ type Dashboard struct {
 
 // Panel is one panel of a dashboard.
 type Panel struct {
-	Title   string   `yaml:"title"`
-	Type    string   `yaml:"type"` // stat, timeseries (sparkline), bargauge, table
-	Query   string   `yaml:"query"`
-	Targets []Target `yaml:"targets"`
-	Total   string   `yaml:"total"` // stat: "N / total"
-	// Service: the OpenStack binary a stat with a total counts up
-	// ("nova-compute"). Its count is checked against what the service's own
-	// API says per host (the host model); a disagreement is shown.
-	Service    string            `yaml:"service"`
+	Title      string            `yaml:"title"`
+	Type       string            `yaml:"type"` // stat, timeseries (sparkline), bargauge, table
+	Query      string            `yaml:"query"`
+	Targets    []Target          `yaml:"targets"`
+	Total      string            `yaml:"total"` // stat: "N / total"
 	Legend     string            `yaml:"legend"`
 	Unit       string            `yaml:"unit"`
 	Decimals   *int              `yaml:"decimals"`
@@ -58,6 +54,11 @@ type Panel struct {
 	Empty      string            `yaml:"empty"`   // text when the query returns nothing
 	W          int               `yaml:"w"`
 	H          int               `yaml:"h"`
+
+	// Service: the OpenStack binary a stat with a total counts up
+	// ("nova-compute"). Its count is checked against what the service's own
+	// API says per host (the host model); a disagreement is shown.
+	Service string `yaml:"service"`
 
 	legendT *template.Template
 }
