@@ -10,6 +10,7 @@
 package hostmodel
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -554,4 +555,40 @@ func (m *Model) Summarize() Summary {
 	}
 	s.Conflicts = len(m.conflicts)
 	return s
+}
+
+// Segment is one part of the incident line.
+type Segment struct {
+	Text     string
+	Severity Severity
+}
+
+// Segments is the incident line, worst things first: the cockpit's strip
+// and the snapshot print the same words. Host names are untrusted text:
+// callers render them through ui/safe.
+func (s Summary) Segments() []Segment {
+	var out []Segment
+	add := func(n int, one, many string, sev Severity) {
+		if n == 1 {
+			out = append(out, Segment{"1 " + one, sev})
+		} else if n > 1 {
+			out = append(out, Segment{fmt.Sprintf("%d %s", n, many), sev})
+		}
+	}
+	if n := len(s.HostsDown); n == 1 {
+		out = append(out, Segment{"1 host DOWN (" + s.HostsDown[0] + ")", Crit})
+	} else {
+		add(n, "", "hosts DOWN", Crit)
+	}
+	add(s.Crit, "CRIT", "CRIT", Crit)
+	add(s.Warn, "WARN", "WARN", Warn)
+	if s.CephHealth != "" {
+		out = append(out, Segment{s.CephHealth, max(s.CephSeverity, Warn)})
+	}
+	add(s.OSDsDown, "OSD down", "OSDs down", Warn)
+	add(s.AgentsDown, "agent down", "agents down", Warn)
+	add(s.ContainersExited, "container exited", "containers exited", Crit)
+	add(s.ContainersUnhealthy, "container unhealthy", "containers unhealthy", Warn)
+	add(s.Conflicts, "conflict between sources", "conflicts between sources", Warn)
+	return out
 }

@@ -14,6 +14,9 @@ import (
 func (r Report) Text(w io.Writer) error {
 	fmt.Fprintf(w, "stackpit snapshot of %s%s at %s\n", safe.Text(r.Cloud), region(r), r.Time.Format("2006-01-02 15:04:05Z"))
 	fmt.Fprintf(w, "%s\n", r.Summary())
+	if r.Incident != "" {
+		fmt.Fprintf(w, "incident: %s\n", safe.Text(r.Incident))
+	}
 	fmt.Fprintf(w, "checked: %s\n", checkedLine(r))
 	if len(r.Findings) > 0 {
 		fmt.Fprintln(w)
@@ -32,6 +35,9 @@ func (r Report) Text(w io.Writer) error {
 func (r Report) Markdown(w io.Writer) error {
 	fmt.Fprintf(w, "## stackpit snapshot: %s%s\n\n", md(r.Cloud), region(r))
 	fmt.Fprintf(w, "**%s** at %s  \nchecked: %s\n\n", r.Summary(), r.Time.Format("2006-01-02 15:04:05Z"), checkedLine(r))
+	if r.Incident != "" {
+		fmt.Fprintf(w, "incident: %s\n\n", md(r.Incident))
+	}
 	if len(r.Findings) == 0 {
 		return nil
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/stackpit/stackpit/datasource/alertmanager"
 	"github.com/stackpit/stackpit/datasource/ceph"
 	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/hostmodel"
 )
 
 // Level is a finding's severity; the report's exit code is its worst level.
@@ -59,6 +60,9 @@ type Report struct {
 	Findings []Finding `json:"findings"`
 	// Counts of what was checked, so "no problems" is believable.
 	Checked map[string]int `json:"checked"`
+	// Incident is the host model's one line, as the cockpit's strip says
+	// it ("1 host DOWN (compute04) · 2 CRIT · HEALTH_WARN"); "" when calm.
+	Incident string `json:"incident,omitempty"`
 }
 
 // Sources are the readers; nil ones are skipped (not configured).
@@ -75,6 +79,8 @@ type Sources struct {
 // Collect reads every source concurrently (each bounded by timeout).
 func Collect(ctx context.Context, cloud, region string, s Sources, timeout time.Duration, now time.Time) Report {
 	r := Report{Cloud: cloud, Region: region, Time: now.UTC(), Checked: map[string]int{}}
+	hm := &hostModel{m: hostmodel.New()}
+	s = s.observed(hm, now)
 	var mu sync.Mutex
 	add := func(fs []Finding, area string, n int) {
 		mu.Lock()
@@ -146,6 +152,7 @@ func Collect(ctx context.Context, cloud, region string, s Sources, timeout time.
 		})
 	}
 	wg.Wait()
+	r.Incident = hm.incident()
 	for _, n := range s.NotConfigured {
 		r.Checked[n] = -1
 	}

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/stackpit/stackpit/hostmodel"
@@ -19,34 +18,13 @@ func (m *Model) strip(w int) string {
 		role themes.Role
 	}
 	var segs []seg
-	add := func(n int, one, many string, role themes.Role) {
-		if n == 1 {
-			segs = append(segs, seg{"1 " + one, role})
-		} else if n > 1 {
-			segs = append(segs, seg{fmt.Sprintf("%d %s", n, many), role})
-		}
-	}
-	if n := len(s.HostsDown); n > 0 {
-		t := fmt.Sprintf("%d hosts DOWN", n)
-		if n == 1 {
-			t = "1 host DOWN (" + safe.Text(s.HostsDown[0]) + ")"
-		}
-		segs = append(segs, seg{t, themes.Crit})
-	}
-	add(s.Crit, "CRIT", "CRIT", themes.Crit)
-	add(s.Warn, "WARN", "WARN", themes.Warn)
-	if s.CephHealth != "" {
+	for _, sg := range s.Segments() {
 		role := themes.Warn
-		if s.CephSeverity == hostmodel.Crit {
+		if sg.Severity == hostmodel.Crit {
 			role = themes.Crit
 		}
-		segs = append(segs, seg{safe.Text(s.CephHealth), role})
+		segs = append(segs, seg{safe.Text(sg.Text), role})
 	}
-	add(s.OSDsDown, "OSD down", "OSDs down", themes.Warn)
-	add(s.AgentsDown, "agent down", "agents down", themes.Warn)
-	add(s.ContainersExited, "container exited", "containers exited", themes.Crit)
-	add(s.ContainersUnhealthy, "container unhealthy", "containers unhealthy", themes.Warn)
-	add(s.Conflicts, "conflict between sources", "conflicts between sources", themes.Warn)
 	var unreach []string
 	for i, e := range m.o.Panes {
 		if _, u := m.tabMark(i); u {

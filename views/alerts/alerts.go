@@ -172,25 +172,9 @@ func (p *Pane) load() tea.Cmd {
 	}
 }
 
-// observation is the firing alerts, for the host model: silenced and
-// inhibited ones are known and handled, so they carry no severity.
+// observation is the firing alerts, for the host model.
 func (p *Pane) observation() hostmodel.Observation {
-	o := hostmodel.Observation{Pane: p.ID(), Source: hostmodel.Alerts, At: p.updated}
-	for _, a := range p.alerts {
-		if a.Status.State == "suppressed" || a.Silenced() || a.Inhibited() {
-			continue
-		}
-		f := hostmodel.Fact{Host: a.Host(), Kind: hostmodel.Alert, Name: a.Name(), ID: a.Fingerprint,
-			State: hostmodel.Firing, Detail: a.Severity()}
-		switch silences.SeverityRank(a.Severity()) {
-		case 0:
-			f.Severity = hostmodel.Crit
-		case 1:
-			f.Severity = hostmodel.Warn
-		}
-		o.Facts = append(o.Facts, f)
-	}
-	return o
+	return hostmodel.Observation{Pane: p.ID(), Source: hostmodel.Alerts, At: p.updated, Facts: hostmodel.FromAlerts(p.alerts)}
 }
 
 // Update handles messages.

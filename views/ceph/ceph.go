@@ -123,29 +123,7 @@ type snapshotMsg struct {
 // observation is the cluster's health and its OSDs by host, for the host
 // model.
 func observation(c *ds.Cluster, at time.Time) hostmodel.Observation {
-	o := hostmodel.Observation{Pane: "ceph", Source: hostmodel.Ceph, At: at}
-	if c == nil {
-		return o
-	}
-	h := hostmodel.Fact{Kind: hostmodel.Health, Name: "ceph", State: c.Status}
-	switch c.Status {
-	case ds.HealthErr:
-		h.Severity = hostmodel.Crit
-	case ds.HealthWarn:
-		h.Severity = hostmodel.Warn
-	}
-	o.Facts = append(o.Facts, h)
-	for _, d := range c.OSDs {
-		f := hostmodel.Fact{Host: d.Host, Kind: hostmodel.OSD, Name: d.Name, State: hostmodel.Up}
-		if !d.Up {
-			f.State, f.Severity = hostmodel.Down, hostmodel.Warn
-		}
-		if !d.In {
-			f.Detail = "out"
-		}
-		o.Facts = append(o.Facts, f)
-	}
-	return o
+	return hostmodel.Observation{Pane: "ceph", Source: hostmodel.Ceph, At: at, Facts: hostmodel.FromCeph(c)}
 }
 
 // ID implements pane.Pane.

@@ -385,12 +385,7 @@ func (p *Pane) rebuild() {
 
 // servicesObservation is what Nova's services say, for the host model.
 func servicesObservation(svcs []openstack.ComputeService, err error, at time.Time) hostmodel.Observation {
-	o := hostmodel.Observation{Pane: "compute", Source: hostmodel.Nova, At: at, Err: err}
-	for _, s := range svcs {
-		o.Facts = append(o.Facts, hostmodel.ServiceFact(s.Host, s.Binary,
-			strings.EqualFold(s.State, "down") || s.ForcedDown, strings.EqualFold(s.Status, "disabled")))
-	}
-	return o
+	return hostmodel.Observation{Pane: "compute", Source: hostmodel.Nova, At: at, Err: err, Facts: hostmodel.FromComputeServices(svcs)}
 }
 
 // usageObservation: each hypervisor's usage, for the host model.

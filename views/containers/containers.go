@@ -497,23 +497,8 @@ func Group(name string) string {
 
 // observation is what one host's container list says, for the host model.
 func observation(m loadedMsg) hostmodel.Observation {
-	o := hostmodel.Observation{Pane: "containers", Source: hostmodel.Docker, Scope: m.host, At: m.at, Err: m.err}
-	for _, c := range m.cs {
-		f := hostmodel.Fact{Host: m.host, Kind: hostmodel.Container, Name: c.Name, State: c.State}
-		switch rank(c) {
-		case 0, 1:
-			f.Severity = hostmodel.Crit
-		case 2, 3:
-			f.Severity = hostmodel.Warn
-		}
-		if c.State == "exited" || c.State == "dead" {
-			f.Detail = strconv.Itoa(c.ExitCode)
-		} else if c.Health == "unhealthy" {
-			f.Detail = "unhealthy"
-		}
-		o.Facts = append(o.Facts, f)
-	}
-	return o
+	return hostmodel.Observation{Pane: "containers", Source: hostmodel.Docker, Scope: m.host, At: m.at, Err: m.err,
+		Facts: hostmodel.FromContainers(m.host, m.cs)}
 }
 
 // conflicts are what other sources say against this container.
