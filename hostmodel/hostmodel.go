@@ -113,19 +113,40 @@ type obsKey struct {
 	scope  string
 }
 
+// stored is an applied observation, its facts grouped by host.
+type stored struct {
+	Observation
+	byHost map[string][]Fact
+}
+
 // Model is the merged view. The zero value is not usable; call New. A nil
 // *Model answers every question with "nothing known".
 type Model struct {
-	obs map[obsKey]*Observation
-	// merged is rebuilt on Apply: newest fact per (source, kind, host, name).
-	hosts     map[string]*Host
-	cluster   []Fact
+	obs map[obsKey]*stored
+	// hostObs: which observations hold facts about a host ("" for
+	// cluster-wide facts), so an Apply re-merges only the hosts it touched.
+	hostObs map[string]map[obsKey]bool
+	// merged: newest fact per (source, kind, host, id).
+	hosts   map[string]*Host
+	cluster []Fact
+	version int
+
+	// Answers computed once per version: Render asks every frame.
+	cacheAt   int
 	conflicts []Conflict
-	version   int
+	summary   *Summary
+	paneSev   map[string]paneSev
+}
+
+type paneSev struct {
+	sev         Severity
+	unreachable bool
 }
 
 // New makes an empty model.
-func New() *Model { return &Model{obs: map[obsKey]*Observation{}, hosts: map[string]*Host{}} }
+func New() *Model {
+	return &Model{obs: map[obsKey]*stored{}, hostObs: map[string]map[obsKey]bool{}, hosts: map[string]*Host{}}
+}
 
 // Host is everything known about one host.
 type Host struct {
@@ -169,26 +190,49 @@ func (m *Model) Apply(o Observation) {
 		return
 	}
 	k := obsKey{o.Pane, o.Source, o.Scope}
+	m.version++
 	if o.Err != nil {
 		if old, ok := m.obs[k]; ok {
 			old.Err = o.Err
 		} else {
-			m.obs[k] = &Observation{Pane: o.Pane, Source: o.Source, Scope: o.Scope, Err: o.Err}
+			m.obs[k] = &stored{Observation: Observation{Pane: o.Pane, Source: o.Source, Scope: o.Scope, Err: o.Err}}
 		}
-		m.version++
 		return
 	}
-	cp := o
-	cp.For = nil
-	cp.Facts = make([]Fact, len(o.Facts))
-	for i, f := range o.Facts {
+	touched := map[string]bool{}
+	if old, ok := m.obs[k]; ok {
+		for h := range old.byHost {
+			touched[h] = true
+			delete(m.hostObs[h], k)
+		}
+	}
+	st := &stored{Observation: o, byHost: map[string][]Fact{}}
+	st.For, st.Facts = nil, nil
+	for _, f := range o.Facts {
 		f.Source, f.At = o.Source, o.At
 		f.Host = ShortHost(f.Host)
-		cp.Facts[i] = f
+		st.byHost[f.Host] = append(st.byHost[f.Host], f)
 	}
-	m.obs[k] = &cp
-	m.merge()
-	m.version++
+	for h := range st.byHost {
+		touched[h] = true
+		if m.hostObs[h] == nil {
+			m.hostObs[h] = map[obsKey]bool{}
+		}
+		m.hostObs[h][k] = true
+	}
+	m.obs[k] = st
+	if touched[""] {
+		m.mergeCluster()
+		// A cluster-wide count changed: every host may now disagree.
+		for h := range m.hosts {
+			touched[h] = true
+		}
+	}
+	for h := range touched {
+		if h != "" {
+			m.mergeHost(h)
+		}
+	}
 }
 
 // ServiceFact is a Nova/Cinder service or Neutron agent as the model
@@ -227,60 +271,72 @@ func keyOf(f Fact) factKey {
 	return factKey{f.Source, f.Kind, f.Host, id}
 }
 
-func (m *Model) merge() {
-	newest := map[factKey]Fact{}
-	for _, o := range m.obs {
-		for _, f := range o.Facts {
-			k := keyOf(f)
-			if old, ok := newest[k]; !ok || f.At.After(old.At) {
-				newest[k] = f
+// newest keeps the newest fact per key among the observations of one host.
+func (m *Model) newest(host string) []Fact {
+	byKey := map[factKey]Fact{}
+	for k := range m.hostObs[host] {
+		for _, f := range m.obs[k].byHost[host] {
+			fk := keyOf(f)
+			if old, ok := byKey[fk]; !ok || f.At.After(old.At) {
+				byKey[fk] = f
 			}
 		}
 	}
-	m.hosts = map[string]*Host{}
-	m.cluster = m.cluster[:0]
-	for _, f := range newest {
-		if f.Host == "" {
-			m.cluster = append(m.cluster, f)
-			continue
-		}
-		h := m.hosts[f.Host]
-		if h == nil {
-			h = &Host{Name: f.Host}
-			m.hosts[f.Host] = h
-		}
-		h.Facts = append(h.Facts, f)
+	out := make([]Fact, 0, len(byKey))
+	for _, f := range byKey {
+		out = append(out, f)
 	}
-	sortFacts(m.cluster)
-	m.conflicts = m.conflicts[:0]
-	for _, h := range m.hosts {
-		sortFacts(h.Facts)
-		h.Conflicts = detect(h)
-		m.conflicts = append(m.conflicts, h.Conflicts...)
+	sortFacts(out)
+	return out
+}
+
+func (m *Model) mergeCluster() { m.cluster = m.newest("") }
+
+func (m *Model) mergeHost(name string) {
+	facts := m.newest(name)
+	if len(facts) == 0 {
+		delete(m.hosts, name)
+		return
 	}
+	h := &Host{Name: name, Facts: facts}
+	h.Conflicts = detect(h)
 	// A cluster-wide count (a Prometheus stat: "nova-compute up 5/5")
-	// against a host's service down by its own API.
+	// against this host's service down by its own API.
 	for _, c := range m.cluster {
 		if c.Kind != Service || c.State != Up {
 			continue
 		}
-		for _, h := range m.hosts {
-			for _, f := range h.Facts {
-				if f.Kind == Service && f.Name == c.Name && f.State == Down && f.Source != c.Source {
-					cf := Conflict{Host: h.Name, A: c, B: f}
-					h.Conflicts = append(h.Conflicts, cf)
-					m.conflicts = append(m.conflicts, cf)
-				}
+		for _, f := range h.Facts {
+			if f.Kind == Service && f.Name == c.Name && f.State == Down && f.Source != c.Source {
+				h.Conflicts = append(h.Conflicts, Conflict{Host: name, A: c, B: f})
 			}
 		}
+	}
+	m.hosts[name] = h
+}
+
+// cached recomputes the per-version answers when the model moved.
+func (m *Model) cached() {
+	if m.cacheAt == m.version && m.conflicts != nil {
+		return
+	}
+	m.cacheAt = m.version
+	m.conflicts = []Conflict{}
+	for _, h := range m.hosts {
+		m.conflicts = append(m.conflicts, h.Conflicts...)
 	}
 	sort.Slice(m.conflicts, func(i, j int) bool {
 		a, b := m.conflicts[i], m.conflicts[j]
 		if a.Host != b.Host {
 			return a.Host < b.Host
 		}
-		return a.A.Name < b.A.Name
+		if a.A.Name != b.A.Name {
+			return a.A.Name < b.A.Name
+		}
+		return a.B.Source < b.B.Source
 	})
+	m.summary = nil
+	m.paneSev = nil
 }
 
 func sortFacts(fs []Fact) {
@@ -371,6 +427,7 @@ func (m *Model) Conflicts() []Conflict {
 	if m == nil {
 		return nil
 	}
+	m.cached()
 	return m.conflicts
 }
 
@@ -454,25 +511,36 @@ func (m *Model) PaneSeverity(pane string) (sev Severity, unreachable bool) {
 	if m == nil {
 		return OK, false
 	}
+	m.cached()
+	if m.paneSev == nil {
+		m.paneSevs()
+	}
+	ps := m.paneSev[pane]
+	return ps.sev, ps.unreachable
+}
+
+// paneSevs grades every pane in one pass over the observations.
+func (m *Model) paneSevs() {
 	disputed := map[factKey]bool{}
 	for _, c := range m.conflicts {
 		disputed[keyOf(c.A)], disputed[keyOf(c.B)] = true, true
 	}
+	m.paneSev = map[string]paneSev{}
 	for k, o := range m.obs {
-		if k.pane != pane {
-			continue
-		}
+		ps := m.paneSev[k.pane]
 		if o.Err != nil {
-			unreachable = true
+			ps.unreachable = true
 		}
-		for _, f := range o.Facts {
-			sev = max(sev, f.Severity)
-			if disputed[keyOf(f)] {
-				sev = max(sev, Warn)
+		for _, fs := range o.byHost {
+			for _, f := range fs {
+				ps.sev = max(ps.sev, f.Severity)
+				if len(disputed) > 0 && disputed[keyOf(f)] {
+					ps.sev = max(ps.sev, Warn)
+				}
 			}
 		}
+		m.paneSev[k.pane] = ps
 	}
-	return sev, unreachable
 }
 
 // Summary counts what the incident strip shows.
@@ -497,6 +565,11 @@ func (m *Model) Summarize() Summary {
 	if m == nil {
 		return s
 	}
+	m.cached()
+	if m.summary != nil {
+		return *m.summary
+	}
+	defer func() { m.summary = &s }()
 	unreach := map[Source]bool{}
 	for _, o := range m.obs {
 		if o.Err != nil {
