@@ -431,6 +431,17 @@ func (m *Model) Conflicts() []Conflict {
 	return m.conflicts
 }
 
+// ConflictsKey names the current set of conflicts (not their ages): a
+// pane rebuilds its rows' marks only when it changed, not on every
+// observation another pane publishes.
+func (m *Model) ConflictsKey() string {
+	var b strings.Builder
+	for _, c := range m.Conflicts() {
+		fmt.Fprintf(&b, "%s|%s|%s|%s|%s|%s\n", c.Host, c.A.Source, c.A.Name, c.B.Source, c.B.Name, c.B.State)
+	}
+	return b.String()
+}
+
 // ClusterConflicts lists the contradictions with one cluster-wide fact
 // (from src about service name), e.g. a Prometheus stat saying all
 // nova-compute services are up while Nova says one is down.

@@ -76,6 +76,8 @@ type Pane struct {
 	all        []agent // sorted
 	filterText string
 	query      filter.Query
+	// conflictsKey: the host model's conflicts the rows were built with.
+	conflictsKey string
 }
 
 // New makes the pane.
@@ -261,7 +263,8 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		}
 		return p, p.ctx.Observe(observation(m.kind, l.agents, m.err, p.ctx.Now()))
 	case hostmodel.Observation:
-		if len(p.all) > 0 && m.Pane != "agents" {
+		if k := p.ctx.Hosts.ConflictsKey(); k != p.conflictsKey {
+			p.conflictsKey = k
 			p.rebuild() // a conflict with another source appeared or went
 		}
 	case pane.TickMsg:

@@ -58,6 +58,8 @@ type Pane struct {
 	hosts      []host
 	filterText string
 	query      filter.Query
+	// conflictsKey: the host model's conflicts the rows were built with.
+	conflictsKey string
 
 	prompt uiprompt.Prompt
 
@@ -214,8 +216,9 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		}
 		return p, p.ctx.Observe(hostmodel.Observation{Pane: "compute", Source: hostmodel.Placement, Err: m.err})
 	case hostmodel.Observation:
-		if len(p.hosts) > 0 && m.Pane != "compute" {
-			p.rebuild() // another source may now disagree with a row
+		if k := p.ctx.Hosts.ConflictsKey(); k != p.conflictsKey {
+			p.conflictsKey = k
+			p.rebuild() // another source now disagrees with a row, or agrees again
 		}
 	case pane.TickMsg:
 		if len(p.svcs) > 0 || len(p.hvs) > 0 {

@@ -71,6 +71,8 @@ type Pane struct {
 	touched  bool // the user moved the cursor: keep it on its row
 	// discoverErr: the cloud's host list could not be read.
 	discoverErr error
+	// conflictsKey: the host model's conflicts the rows were built with.
+	conflictsKey string
 }
 
 type loadedMsg struct {
@@ -272,7 +274,8 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		p.rebuild()
 		return p, p.ctx.Observe(observation(msg))
 	case hostmodel.Observation:
-		if msg.Source != hostmodel.Docker {
+		if k := p.ctx.Hosts.ConflictsKey(); k != p.conflictsKey {
+			p.conflictsKey = k
 			p.rebuild() // a conflict with an agent appeared or went
 		}
 		return p, nil
