@@ -47,7 +47,7 @@ func TestDemoIncidentStripMarkersAndConflict(t *testing.T) {
 	}
 	// compute04's Docker does not answer either (no power): Containers
 	// is CRIT and unreachable; no other backend is.
-	for _, tab := range []string{"Compute✗ ", "Alerts✗ ", "Agents✗ ", "Containers✗? ", "Instances "} {
+	for _, tab := range []string{"Compute✗ ", "Alerts✗ ", "Agents✗ ", "Ceph⚠ ", "Containers✗? ", "Instances "} {
 		if !strings.Contains(l[1], tab) {
 			t.Fatalf("tab %q not marked so: %q", tab, l[1])
 		}
