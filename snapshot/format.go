@@ -15,6 +15,9 @@ func (r Report) Text(w io.Writer) error {
 	// The status line comes first: monitoring plugins' first line is theirs.
 	fmt.Fprintf(w, "%s\n", safe.Text(r.Summary()))
 	fmt.Fprintf(w, "stackpit snapshot of %s%s at %s\n", safe.Text(cloudName(r)), region(r), r.Time.Format("2006-01-02 15:04:05Z"))
+	if r.Incident != "" {
+		fmt.Fprintf(w, "incident: %s\n", safe.Text(r.Incident))
+	}
 	fmt.Fprintf(w, "checked: %s\n", checkedLine(r))
 	if r.Hint != "" {
 		fmt.Fprintf(w, "to configure: %s\n", safe.Text(r.Hint))
@@ -36,6 +39,9 @@ func (r Report) Text(w io.Writer) error {
 func (r Report) Markdown(w io.Writer) error {
 	fmt.Fprintf(w, "## stackpit snapshot: %s%s\n\n", md(cloudName(r)), region(r))
 	fmt.Fprintf(w, "**%s** at %s  \nchecked: %s\n\n", md(r.Summary()), r.Time.Format("2006-01-02 15:04:05Z"), checkedLine(r))
+	if r.Incident != "" {
+		fmt.Fprintf(w, "incident: %s\n\n", md(r.Incident))
+	}
 	if r.Hint != "" {
 		fmt.Fprintf(w, "to configure: %s\n\n", md(r.Hint))
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/stackpit/stackpit/datasource/alertmanager"
 	"github.com/stackpit/stackpit/datasource/ceph"
 	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/hostmodel"
 	"github.com/stackpit/stackpit/redact"
 )
 
@@ -101,6 +102,9 @@ type Report struct {
 	NotChecked []string `json:"not_checked,omitempty"`
 	// Hint says how to configure what is missing (with UNKNOWN).
 	Hint string `json:"hint,omitempty"`
+	// Incident is the host model's one line, as the cockpit's strip says
+	// it ("1 host DOWN (compute04) · 2 CRIT · HEALTH_WARN"); "" when calm.
+	Incident string `json:"incident,omitempty"`
 }
 
 // Sources are the readers; nil ones are skipped (not configured).
@@ -122,6 +126,8 @@ type Sources struct {
 // Collect reads every source concurrently (each bounded by timeout).
 func Collect(ctx context.Context, cloud, region string, s Sources, timeout time.Duration, now time.Time) Report {
 	r := Report{Cloud: cloud, Region: region, Time: now.UTC(), Checked: map[string]int{}}
+	hm := &hostModel{m: hostmodel.New()}
+	s = s.observed(hm, now)
 	var mu sync.Mutex
 	add := func(fs []Finding, area string, n int) {
 		mu.Lock()
@@ -193,6 +199,7 @@ func Collect(ctx context.Context, cloud, region string, s Sources, timeout time.
 		})
 	}
 	wg.Wait()
+	r.Incident = hm.incident()
 	r.NotChecked = append(r.NotChecked, s.NotConfigured...)
 	sort.Strings(r.NotChecked)
 	read := 0

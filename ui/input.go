@@ -22,7 +22,7 @@ type lineInput struct {
 
 // commands is the :command table: name -> aliases.
 func (m *Model) commandNames() []string {
-	names := []string{"q", "quit", "help", "audit", "cloud", "ops"}
+	names := []string{"q", "quit", "help", "audit", "cloud", "ops", "messages"}
 	for _, e := range m.o.Panes {
 		names = append(names, e.ID)
 		names = append(names, e.Aliases...)
@@ -128,6 +128,9 @@ func (m *Model) runCommand(text string) tea.Cmd {
 	case "ops":
 		m.mode, m.opsStart = modeOps, false
 		return m.loadOps(false)
+	case "messages", "msgs":
+		m.mode, m.msgTop = modeMessages, max(len(m.messages)-1, 0)
+		return nil
 	case "cloud":
 		if len(f) != 2 {
 			m.showToast(themes.Warn, "usage: :cloud NAME  (clouds: "+strings.Join(m.o.Clouds, ", ")+")")
@@ -194,6 +197,7 @@ func (m *Model) applyCloud(c cloudSwitched) tea.Cmd {
 		m.o.Ops = store
 	}
 	m.th = m.o.Ctx.Theme
+	m.ensureHosts()
 	m.active, m.history = 0, nil
 	m.filters = make([]string, len(m.o.Panes))
 	m.showToast(themes.OK, "now on cloud "+c.name)

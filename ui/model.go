@@ -15,9 +15,9 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/audit"
+	"github.com/stackpit/stackpit/hostmodel"
 	"github.com/stackpit/stackpit/keymap"
 	"github.com/stackpit/stackpit/ops"
-	"github.com/stackpit/stackpit/redact"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/prompt"
 	"github.com/stackpit/stackpit/views/pane"
@@ -72,6 +72,7 @@ const (
 	modeAudit
 	modeQuit // q while operations run: wait, stop after steps in flight, or resume later
 	modeOps  // :ops, and interrupted operations at start
+	modeMessages
 )
 
 type crumb struct {
@@ -123,6 +124,11 @@ type Model struct {
 	opsStart     bool // the list was opened at start (interrupted ones)
 	// inflight counts action commands still running (WaitActions).
 	inflight atomic.Int64
+	// messages.go: the history, the failure waiting for esc.
+	messages []message
+	failure  *toast
+	failures int
+	msgTop   int
 }
 
 // New builds the shell.
@@ -137,6 +143,7 @@ func New(o Options) *Model {
 	}
 	m.filters = make([]string, len(o.Panes))
 	m.now = o.Clock()
+	m.ensureHosts()
 	return m
 }
 
@@ -181,9 +188,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case clockMsg:
 		m.now = m.o.Clock()
-		if m.toast != nil && m.now.After(m.toast.until) {
-			m.toast = nil
-		}
+		m.expireToast()
 		return m, tea.Batch(clock(), m.broadcast(pane.TickMsg(msg)))
 	case tea.BackgroundColorMsg:
 		if m.o.AutoTheme != nil {
@@ -219,6 +224,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.onOps(msg)
 	case forceQuit:
 		return m.quitNow()
+	case hostmodel.Observation:
+		return m, m.observe(msg)
 	case auditLoaded:
 		m.audit, m.auditTop = msg.entries, max(len(msg.entries)-1, 0)
 		if msg.err != nil {
@@ -249,10 +256,6 @@ func (m *Model) updateActive(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
-func (m *Model) showToast(level themes.Role, text string) {
-	m.toast = &toast{text: redact.Text(text), level: level, until: m.now.Add(5 * time.Second)}
-}
-
 func (m *Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	s := k.String()
 	km := m.o.Ctx.Keys
@@ -277,6 +280,8 @@ func (m *Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m.closeOverlay(k)
 		}
 		return m, nil
+	case modeMessages:
+		return m.messagesKey(k)
 	case modeAudit:
 		switch {
 		case km.Is(s, "table.down"):
@@ -312,6 +317,9 @@ func (m *Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.input = lineInput{label: "/", Line: prompt.NewLine(m.filters[m.active])}
 		return m, nil
 	case km.Is(s, "global.back"):
+		if m.dismiss() { // a failure on the bottom line goes first
+			return m, nil
+		}
 		return m, m.back()
 	case km.Is(s, "global.redraw"):
 		return m, tea.ClearScreen

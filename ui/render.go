@@ -33,8 +33,9 @@ func (m *Model) Render() string {
 	lines = append(lines, m.header(w))
 	bodyH := h - 3
 	if !m.o.Single {
-		lines = append(lines, m.tabs(w))
-		bodyH--
+		// The incident strip sits under the tabs on every pane.
+		lines = append(lines, m.tabs(w), m.strip(w))
+		bodyH -= 2
 	}
 	var body string
 	switch {
@@ -44,6 +45,8 @@ func (m *Model) Render() string {
 		body = m.auditView(w, bodyH)
 	case m.mode == modeOps:
 		body = m.opsView(w, bodyH)
+	case m.mode == modeMessages:
+		body = m.messagesView(w, bodyH)
 	case m.cur() != nil:
 		body = m.cur().View(w, bodyH)
 	default:
@@ -113,16 +116,15 @@ func (m *Model) tabs(w int) string {
 	var parts []string
 	widths := 0
 	for i, e := range m.o.Panes {
-		label := fmt.Sprintf(" %d %s ", i+1, e.Title)
-		if st := e.Pane.Status(); st.Err != nil {
-			label = fmt.Sprintf(" %d %s! ", i+1, e.Title)
-		}
+		// Title, then the marks of what the pane shows (markers.go).
+		role := themes.Tab
 		if i == m.active {
-			parts = append(parts, m.th.Render(themes.TabActive, label))
-		} else {
-			parts = append(parts, m.th.Render(themes.Tab, label))
+			role = themes.TabActive
 		}
-		widths += safe.Width(label)
+		mark, mw := m.markText(m.tabMark(i))
+		label := fmt.Sprintf(" %d %s", i+1, e.Title)
+		parts = append(parts, m.th.Render(role, label)+mark+m.th.Render(role, " "))
+		widths += safe.Width(label) + mw + 1
 	}
 	if widths <= w {
 		return strings.Join(parts, "")
@@ -148,19 +150,11 @@ func (m *Model) tabs(w int) string {
 		}
 	}
 	s := strings.Join(parts[start:end], "")
-	hiddenErr := func(from, to int) string {
-		for i := from; i < to; i++ {
-			if m.o.Panes[i].Pane.Status().Err != nil {
-				return m.th.Render(themes.Crit, "!")
-			}
-		}
-		return ""
-	}
 	if start > 0 {
-		s = hiddenErr(0, start) + "‹" + s
+		s = m.hiddenMarks(0, start) + "‹" + s
 	}
 	if end < len(parts) {
-		s += "›" + hiddenErr(end, len(parts))
+		s += "›" + m.hiddenMarks(end, len(parts))
 	}
 	return fit(s, w)
 }
@@ -246,8 +240,8 @@ func (m *Model) bottomLine(w int) string {
 	case modeCommand, modeFilter:
 		return m.inputLine(m.input, w)
 	}
-	if m.toast != nil {
-		return fit(m.th.Render(m.toast.level, safe.Text(m.toast.text)), w)
+	if t := m.toastLine(w); t != "" {
+		return t
 	}
 	km := m.o.Ctx.Keys
 	hints := []string{

@@ -223,3 +223,38 @@ func TestE2ELogsPaneMode(t *testing.T) {
 	tm.keys("q")
 	tm.waitFor("EXITED 0")
 }
+
+// The incident strip and the tab markers follow the demo's incident in the
+// real binary: before compute04 loses power the strip names no DOWN host;
+// after, it says "1 host DOWN (compute04)" on every pane and Compute's tab
+// is marked CRIT; control03's exited l3 agent container (Neutron still
+// says the agent is up) is counted as a conflict. Failures stay on the
+// bottom line and :messages lists them.
+func TestE2EStripAndMarkersFollowTheIncident(t *testing.T) {
+	tm := startTmux(t, 160, 30, e2eEnv(t), "--demo", "--demo-fail-after=3s")
+	s := tm.waitFor("Compute", "conflict between sources")
+	if strings.Contains(s, "host DOWN") {
+		t.Fatalf("a host DOWN before the incident:\n%s", s)
+	}
+	s = tm.waitFor("1 host DOWN (compute04)", "Compute✗")
+	tm.keys("3") // agents: the strip is on every pane
+	s = tm.waitFor("nova-compute", "neutron-l3-agent up (neutron")
+	if !strings.Contains(s, "1 host DOWN (compute04)") {
+		t.Fatalf("strip missing on the agents pane:\n%s", s)
+	}
+	tm.keys(":")
+	tm.literal("nosuchpane")
+	tm.keys("Enter")
+	tm.waitFor(`unknown command "nosuchpane"`, "esc dismisses")
+	time.Sleep(6 * time.Second) // longer than an info toast lives
+	tm.waitFor(`unknown command "nosuchpane"`)
+	tm.keys("Escape")
+	tm.waitGone("esc dismisses")
+	tm.keys(":")
+	tm.literal("messages")
+	tm.keys("Enter")
+	tm.waitFor("Messages", `unknown command "nosuchpane"`)
+	tm.keys("q")
+	tm.keys("q")
+	tm.waitFor("EXITED 0")
+}

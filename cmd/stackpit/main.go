@@ -26,6 +26,7 @@ import (
 	"github.com/stackpit/stackpit/audit"
 	"github.com/stackpit/stackpit/config"
 	"github.com/stackpit/stackpit/demo"
+	"github.com/stackpit/stackpit/hostmodel"
 	"github.com/stackpit/stackpit/keymap"
 	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/redact"
@@ -248,6 +249,7 @@ func (s *session) build(cloud string, base pane.Context, log *audit.Log) (ui.Opt
 	env := &Env{CloudName: cloud, Cloud: cc, ReadOnly: readOnly, Audit: log, Demo: s.demo, Ops: s.ops}
 	env.Auth, env.AuthErr = config.ResolveAuth(cloud, s.f.region, cc)
 	ctx := base
+	ctx.Hosts = hostmodel.New() // one per cloud: a switch starts from nothing known
 	ctx.ReadOnly = readOnly
 	ctx.Refresh = cc.Refresh.D()
 	if ctx.Refresh <= 0 {

@@ -54,6 +54,9 @@ type Model struct {
 	height   int // rows visible at last render (for paging)
 	sortCol  int // -1: keep given order
 	sortDesc bool
+	// touched: the user moved the cursor. Until then a CRIT row that
+	// appears above the cursor takes it (the operator sees what broke).
+	touched bool
 }
 
 // New makes a table with columns.
@@ -63,10 +66,21 @@ func New(cols ...Column) *Model { return &Model{cols: cols, sortCol: -1} }
 func (m *Model) Columns() []Column { return m.cols }
 
 // SetRows replaces the rows, keeping the cursor on the row with the same key.
+// A new CRIT row above an untouched cursor takes the cursor.
 func (m *Model) SetRows(rows []Row) {
 	var key string
 	if r, ok := m.Selected(); ok {
 		key = r.Key
+	}
+	var wasCrit map[string]bool
+	had := len(m.rows) > 0
+	if !m.touched && had {
+		wasCrit = map[string]bool{}
+		for i := range m.rows {
+			if critical(m.rows[i]) {
+				wasCrit[m.rows[i].Key] = true
+			}
+		}
 	}
 	m.rows = rows
 	m.sort()
@@ -74,13 +88,38 @@ func (m *Model) SetRows(rows []Row) {
 		for i := range m.rows {
 			if m.rows[i].Key == key {
 				m.cursor = i
-				m.clamp()
-				return
+				break
 			}
 		}
 	}
 	m.clamp()
+	if wasCrit != nil {
+		for i := 0; i < m.cursor; i++ {
+			if critical(m.rows[i]) && !wasCrit[m.rows[i].Key] {
+				m.cursor = i
+				break
+			}
+		}
+	}
 }
+
+// critical: the row, or one of its cells, is styled CRIT (a DOWN host, a
+// critical alert or its group).
+func critical(r Row) bool {
+	if r.Role == themes.Crit {
+		return true
+	}
+	for _, c := range r.Cells {
+		if c.Role == themes.Crit {
+			return true
+		}
+	}
+	return false
+}
+
+// Touched reports whether the user moved the cursor (Move, Page, Top,
+// Bottom); SetCursor and SelectKey are the pane's own moves.
+func (m *Model) Touched() bool { return m.touched }
 
 // Len is the number of rows.
 func (m *Model) Len() int { return len(m.rows) }
@@ -115,7 +154,7 @@ func (m *Model) SelectKey(k string) bool {
 }
 
 // Move moves the cursor by d rows.
-func (m *Model) Move(d int) { m.cursor += d; m.clamp() }
+func (m *Model) Move(d int) { m.cursor += d; m.touched = true; m.clamp() }
 
 // Page moves by a page.
 func (m *Model) Page(dir int) {
@@ -127,8 +166,8 @@ func (m *Model) Page(dir int) {
 }
 
 // Top and Bottom jump.
-func (m *Model) Top()    { m.cursor = 0; m.clamp() }
-func (m *Model) Bottom() { m.cursor = len(m.rows) - 1; m.clamp() }
+func (m *Model) Top()    { m.cursor = 0; m.touched = true; m.clamp() }
+func (m *Model) Bottom() { m.cursor = len(m.rows) - 1; m.touched = true; m.clamp() }
 
 // SortBy sorts on column c (-1 for given order).
 func (m *Model) SortBy(c int, desc bool) {

@@ -148,3 +148,38 @@ func TestRandomUnicodeRowsAreExactlyTheWidth(t *testing.T) {
 		viewtest.ExactWidth(t, lines, w)
 	}
 }
+
+// The cursor sits, untouched, on an old warning; three new CRIT rows sort
+// above it: the cursor goes to the first. Once the user has moved, new
+// CRIT rows leave the cursor where the user put it.
+func TestNewCritRowTakesUntouchedCursor(t *testing.T) {
+	m := New(Column{Title: "NAME"}, Column{Title: "SEV", Width: 4})
+	warn := Row{Key: "w", Role: themes.Warn, Cells: []Cell{C("old warning"), C("WARN")}}
+	ok := Row{Key: "ok", Cells: []Cell{C("fine"), C("-")}}
+	crit := func(k string) Row { return Row{Key: k, Cells: []Cell{C(k), S("CRIT", themes.Crit)}} }
+	m.SetRows([]Row{warn, ok})
+	m.SetRows([]Row{crit("c1"), crit("c2"), crit("c3"), warn, ok})
+	if r, _ := m.Selected(); r.Key != "c1" {
+		t.Fatalf("cursor on %q, want the new CRIT row c1", r.Key)
+	}
+	// A refresh with the same CRIT rows does not move it again.
+	m.SetCursor(3)
+	m.SetRows([]Row{crit("c1"), crit("c2"), crit("c3"), warn, ok})
+	if r, _ := m.Selected(); r.Key != "w" {
+		t.Fatalf("known CRIT rows took the cursor: %q", r.Key)
+	}
+	// A row turning CRIT (a host going DOWN) is new CRIT.
+	m.SetRows([]Row{crit("ok"), crit("c1"), crit("c2"), crit("c3"), warn})
+	if r, _ := m.Selected(); r.Key != "ok" {
+		t.Fatalf("row turned CRIT did not take the cursor: %q", r.Key)
+	}
+	// The user moves: the cursor is theirs.
+	m.Move(4)
+	if m.Touched() != true {
+		t.Fatal("Move did not mark the cursor touched")
+	}
+	m.SetRows([]Row{crit("new"), crit("ok"), crit("c1"), crit("c2"), crit("c3"), warn})
+	if r, _ := m.Selected(); r.Key != "w" {
+		t.Fatalf("touched cursor moved to %q", r.Key)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/hostmodel"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
 	"github.com/stackpit/stackpit/ui/table"
@@ -75,6 +76,8 @@ type Pane struct {
 	all        []agent // sorted
 	filterText string
 	query      filter.Query
+	// conflictsKey: the host model's conflicts the rows were built with.
+	conflictsKey string
 }
 
 // New makes the pane.
@@ -215,6 +218,26 @@ func fetch(ctx context.Context, src Source, kind int) ([]agent, error) {
 	return out, nil
 }
 
+var kindSources = [nKinds]hostmodel.Source{hostmodel.Nova, hostmodel.Neutron, hostmodel.Cinder}
+
+// observation is what one list says about hosts, for the host model.
+func observation(kind int, as []agent, err error, at time.Time) hostmodel.Observation {
+	o := hostmodel.Observation{Pane: "agents", Source: kindSources[kind], At: at, Err: err}
+	for _, a := range as {
+		f := hostmodel.ServiceFact(a.base, a.binary, a.dead, a.adminDown)
+		if a.host != a.base {
+			f.ID = a.binary + "@" + a.host // one per Cinder backend
+		}
+		o.Facts = append(o.Facts, f)
+	}
+	return o
+}
+
+// conflicts are what other sources say against this row.
+func (p *Pane) conflicts(a *agent) []hostmodel.Conflict {
+	return p.ctx.Hosts.ConflictsOf(a.base, hostmodel.Service, a.binary)
+}
+
 func adminText(status, reason string) (string, bool) {
 	if strings.EqualFold(status, "disabled") {
 		if reason != "" {
@@ -234,6 +257,15 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		if m.err == nil {
 			l.agents, l.at = m.agents, p.ctx.Now()
 			p.rebuild()
+		}
+		if errors.Is(m.err, openstack.ErrNoService) {
+			return p, nil
+		}
+		return p, p.ctx.Observe(observation(m.kind, l.agents, m.err, p.ctx.Now()))
+	case hostmodel.Observation:
+		if k := p.ctx.Hosts.ConflictsKey(); k != p.conflictsKey {
+			p.conflictsKey = k
+			p.rebuild() // a conflict with another source appeared or went
 		}
 	case pane.TickMsg:
 		if len(p.all) > 0 {
@@ -334,11 +366,16 @@ func rowKey(a *agent) string {
 func (p *Pane) rebuild() {
 	p.all = p.all[:0]
 	hostDead := map[string]bool{}
+	// Conflicts (another source disagrees) come next: as much to look at.
+	hostConflict, conflict := map[string]bool{}, map[string]bool{}
 	for k := range p.lists {
 		for _, a := range p.lists[k].agents {
 			p.all = append(p.all, a)
 			if a.dead {
 				hostDead[a.base] = true
+			}
+			if len(p.conflicts(&a)) > 0 {
+				hostConflict[a.base], conflict[rowKey(&a)] = true, true
 			}
 		}
 	}
@@ -347,11 +384,17 @@ func (p *Pane) rebuild() {
 		if da, db := hostDead[a.base], hostDead[b.base]; da != db {
 			return da
 		}
+		if ca, cb := hostConflict[a.base], hostConflict[b.base]; ca != cb {
+			return ca
+		}
 		if a.base != b.base {
 			return a.base < b.base
 		}
 		if a.dead != b.dead {
 			return a.dead
+		}
+		if ca, cb := conflict[rowKey(a)], conflict[rowKey(b)]; ca != cb {
+			return ca
 		}
 		if a.kind != b.kind {
 			return a.kind < b.kind
@@ -372,7 +415,15 @@ func (p *Pane) apply() {
 		if !p.query.Empty() && !p.query.Match(fields(a)) {
 			continue
 		}
-		rows = append(rows, buildRow(a, now))
+		r := buildRow(a, now)
+		if len(p.conflicts(a)) > 0 {
+			// Never one side alone: the row says another source disagrees.
+			r.Cells[4] = table.S(stateText(a)+" ⚠", themes.Warn)
+			if r.Role == themes.Normal {
+				r.Role = themes.Warn
+			}
+		}
+		rows = append(rows, r)
 	}
 	p.tbl.SetRows(rows)
 }
@@ -446,9 +497,21 @@ func (p *Pane) View(width, height int) string {
 		}
 		lines = append(lines, th.Render(themes.Crit, safe.Fit(s+": "+l.err.Error(), width)))
 	}
+	if cs := p.visibleConflicts(); len(cs) > 0 {
+		s := "⚠ " + cs[0].Line(now, pane.DataAge)
+		if len(cs) > 1 {
+			s += fmt.Sprintf(" (+%d more conflicts)", len(cs)-1)
+		}
+		lines = append(lines, th.Render(themes.Warn, safe.Fit(s, width)))
+	}
 	var foot string
 	if a, ok := p.selected(); ok {
 		foot = th.Render(themes.Info, safe.Fit(detailLine(a, now), width))
+		if cs := p.conflicts(a); len(cs) > 0 {
+			o := cs[0].Other(hostmodel.Service, a.binary, kindSources[a.kind])
+			foot = th.Render(themes.Warn, safe.Fit(a.host+" "+a.binary+": "+stateText(a)+" ⚠ "+
+				hostmodel.Describe(o, pane.DataAge(now.Sub(o.At))), width))
+		}
 	}
 	body := height - len(lines)
 	if foot != "" {
@@ -469,6 +532,19 @@ func (p *Pane) View(width, height int) string {
 		lines = lines[:height]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// visibleConflicts: the conflicts about rows the filter shows.
+func (p *Pane) visibleConflicts() []hostmodel.Conflict {
+	var out []hostmodel.Conflict
+	for i := range p.all {
+		a := &p.all[i]
+		if !p.query.Empty() && !p.query.Match(fields(a)) {
+			continue
+		}
+		out = append(out, p.conflicts(a)...)
+	}
+	return out
 }
 
 // detailLine spells out the selected row in full (the table truncates).

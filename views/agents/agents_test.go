@@ -15,6 +15,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/hostmodel"
 	"github.com/stackpit/stackpit/keymap"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/views/pane"
@@ -295,4 +296,57 @@ func TestHeartbeatAgesBetweenRefreshes(t *testing.T) {
 	if b := beat(); b != "27s" {
 		t.Fatalf("BEAT %q after 12 s without an answer from Neutron, want 27s", b)
 	}
+}
+
+// The agents pane publishes its lists to the host model, and when the
+// containers pane says an agent's container exited while Neutron still
+// reports the agent up, the row and the pane say both, with sources and
+// ages: never "up" alone.
+func TestAgentUpContainerExitedShownAsConflict(t *testing.T) {
+	src := fixture()
+	now := t0
+	hosts := hostmodel.New()
+	p := New(pane.Context{Theme: themes.Default(true), Keys: keymap.Defaults(), Now: func() time.Time { return now },
+		Refresh: 10 * time.Second, Hosts: hosts}, src)
+	for _, m := range drive(p, p.Init()) {
+		if o, ok := m.(hostmodel.Observation); ok {
+			hosts.Apply(o)
+		}
+	}
+	h, ok := hosts.Host("control03")
+	if !ok || len(h.Facts) == 0 {
+		t.Fatalf("agents did not publish control03: %+v", hosts.Hosts())
+	}
+	if !hosts.Summarize().Known || len(hosts.Summarize().HostsDown) != 1 {
+		t.Fatalf("compute04's nova-compute down not in the model: %+v", hosts.Summarize())
+	}
+	out := ansi.Strip(p.View(120, 30))
+	if strings.Contains(out, "⚠") {
+		t.Fatalf("conflict shown with no other source:\n%s", out)
+	}
+	o := hostmodel.Observation{Pane: "containers", Source: hostmodel.Docker, Scope: "control03", At: t0.Add(-20 * time.Second),
+		Facts: []hostmodel.Fact{{Host: "control03", Kind: hostmodel.Container, Name: "neutron_l3_agent", State: "exited", Detail: "1", Severity: hostmodel.Crit}}}
+	hosts.Apply(o)
+	p.Update(o)
+	now = t0.Add(time.Second)
+	out = ansi.Strip(p.View(120, 30))
+	var row string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "control03") && strings.Contains(l, "neutron-l3-agent") {
+			row = l
+		}
+	}
+	if !strings.Contains(row, "up ⚠") {
+		t.Fatalf("control03 l3 row does not show the conflict: %q\n%s", row, out)
+	}
+	if !strings.Contains(out, "control03: service neutron-l3-agent up (neutron, <10s) but container neutron_l3_agent exited 1 (containers, 20s)") {
+		t.Fatalf("conflict line missing:\n%s", out)
+	}
+	// The cursor on that row: the detail line says what contradicts it.
+	p.tbl.SelectKey("neutron/control03/neutron-l3-agent/l3-control03")
+	out = ansi.Strip(p.View(120, 30))
+	if !strings.Contains(out, "control03 neutron-l3-agent: up ⚠ container neutron_l3_agent exited 1 (containers, 20s)") {
+		t.Fatalf("detail line does not show the conflict:\n%s", out)
+	}
+	viewtest.File(t, viewtest.Golden("agents", "conflict_120x30"), out, *update)
 }

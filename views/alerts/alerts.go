@@ -17,6 +17,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/datasource/alertmanager"
+	"github.com/stackpit/stackpit/hostmodel"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
 	"github.com/stackpit/stackpit/ui/table"
@@ -171,6 +172,11 @@ func (p *Pane) load() tea.Cmd {
 	}
 }
 
+// observation is the firing alerts, for the host model.
+func (p *Pane) observation() hostmodel.Observation {
+	return hostmodel.Observation{Pane: p.ID(), Source: hostmodel.Alerts, At: p.updated, Facts: hostmodel.FromAlerts(p.alerts)}
+}
+
 // Update handles messages.
 func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 	switch m := msg.(type) {
@@ -185,7 +191,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			if len(m.alerts.Sources) > 0 {
 				p.sources = m.alerts.Sources
 			}
-			return p, nil
+			return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.Alerts, Err: m.err})
 		}
 		p.err = nil
 		p.alerts, p.sources = m.alerts.Alerts, m.alerts.Sources
@@ -205,7 +211,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			p.form.SetAlerts(p.alerts)
 		}
 		p.apply()
-		return p, nil
+		return p, p.ctx.Observe(p.observation())
 	case pane.TickMsg:
 		if !p.loading && p.ctx.Now().Sub(p.lastAttempt) >= p.ctx.Refresh {
 			return p, p.load()

@@ -17,6 +17,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	ds "github.com/stackpit/stackpit/datasource/ceph"
+	"github.com/stackpit/stackpit/hostmodel"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
 	"github.com/stackpit/stackpit/ui/table"
@@ -118,6 +119,12 @@ type snapshotMsg struct {
 	c   *ds.Cluster
 	err error
 	at  time.Time
+}
+
+// observation is the cluster's health and its OSDs by host, for the host
+// model.
+func observation(c *ds.Cluster, at time.Time) hostmodel.Observation {
+	return hostmodel.Observation{Pane: "ceph", Source: hostmodel.Ceph, At: at, Facts: hostmodel.FromCeph(c)}
 }
 
 // ID implements pane.Pane.
@@ -242,12 +249,13 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		p.loading = false
 		if m.err != nil {
 			p.err = m.err
-			return p, nil
+			return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.Ceph, Err: m.err})
 		}
 		p.err = nil
 		p.cl = m.c
 		p.updated = m.at
 		p.rebuild()
+		return p, p.ctx.Observe(observation(m.c, m.at))
 	case pane.TickMsg:
 		if !p.loading && p.now().Sub(p.lastTry) >= p.refreshEvery() {
 			return p, p.load()

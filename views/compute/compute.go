@@ -16,6 +16,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/hostmodel"
 	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	uiprompt "github.com/stackpit/stackpit/ui/prompt"
@@ -57,6 +58,8 @@ type Pane struct {
 	hosts      []host
 	filterText string
 	query      filter.Query
+	// conflictsKey: the host model's conflicts the rows were built with.
+	conflictsKey string
 
 	prompt uiprompt.Prompt
 
@@ -200,19 +203,28 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			p.rebuild()
 			if pp := p.pendingPlan; pp != nil && len(p.hosts) > 0 {
 				p.pendingPlan = nil
-				return p, p.onPlan(*pp)
+				return p, tea.Batch(p.ctx.Observe(servicesObservation(p.svcs, m.err, p.ctx.Now())), p.onPlan(*pp))
 			}
 		}
+		return p, p.ctx.Observe(servicesObservation(p.svcs, m.err, p.ctx.Now()))
 	case hypervisorsMsg:
 		p.hvLoad, p.hvErr = false, m.err
 		// Rows with a partial error (Placement usage missing) still count.
 		if m.err == nil || len(m.hvs) > 0 {
 			p.hvs, p.hvAt = m.hvs, p.ctx.Now()
 			p.rebuild()
+			obs := p.ctx.Observe(usageObservation(p.hvs, p.ctx.Now()))
 			if pp := p.pendingPlan; pp != nil && len(p.hosts) > 0 {
 				p.pendingPlan = nil
-				return p, p.onPlan(*pp)
+				return p, tea.Batch(obs, p.onPlan(*pp))
 			}
+			return p, obs
+		}
+		return p, p.ctx.Observe(hostmodel.Observation{Pane: "compute", Source: hostmodel.Placement, Err: m.err})
+	case hostmodel.Observation:
+		if k := p.ctx.Hosts.ConflictsKey(); k != p.conflictsKey {
+			p.conflictsKey = k
+			p.rebuild() // another source now disagrees with a row, or agrees again
 		}
 	case pane.TickMsg:
 		if len(p.svcs) > 0 || len(p.hvs) > 0 {
@@ -365,6 +377,11 @@ func (p *Pane) rebuild() {
 		h := byHost[n]
 		h.down = isDown(h)
 		h.row = buildRow(h, now)
+		if cs := p.ctx.Hosts.ConflictsOf(h.name, hostmodel.Service, "nova-compute"); len(cs) > 0 {
+			// Another source disagrees: the row says so, the detail line how.
+			h.row.Cells[2].Text += "⚠"
+			h.row.Cells[2].Role = themes.Warn
+		}
 		p.hosts = append(p.hosts, *h)
 	}
 	// Down hosts first, then disabled, then by name.
@@ -379,6 +396,25 @@ func (p *Pane) rebuild() {
 		return a.name < b.name
 	})
 	p.apply()
+}
+
+// servicesObservation is what Nova's services say, for the host model.
+func servicesObservation(svcs []openstack.ComputeService, err error, at time.Time) hostmodel.Observation {
+	return hostmodel.Observation{Pane: "compute", Source: hostmodel.Nova, At: at, Err: err, Facts: hostmodel.FromComputeServices(svcs)}
+}
+
+// usageObservation: each hypervisor's usage, for the host model.
+func usageObservation(hvs []openstack.Hypervisor, at time.Time) hostmodel.Observation {
+	o := hostmodel.Observation{Pane: "compute", Source: hostmodel.Placement, At: at}
+	for _, hv := range hvs {
+		name := hv.Host
+		if name == "" {
+			name = hv.Hostname
+		}
+		o.Facts = append(o.Facts, hostmodel.Fact{Host: name, Kind: hostmodel.Usage, Name: "hypervisor", State: strings.ToLower(hv.State),
+			Detail: fmt.Sprintf("vCPU %d/%d · %d VMs", hv.VCPUsUsed, capOr(hv.VCPUsCap, hv.VCPUs), hv.RunningVMs)})
+	}
+	return o
 }
 
 func isDown(h *host) bool {
@@ -540,6 +576,9 @@ func (p *Pane) View(width, height int) string {
 	var foot []string
 	if h, ok := p.selected(); ok {
 		foot = append(foot, th.Render(themes.Info, safe.Fit(detailLine(h, now), width)))
+		if cs := p.ctx.Hosts.ConflictsOf(h.name, hostmodel.Service, "nova-compute"); len(cs) > 0 {
+			foot = append(foot, th.Render(themes.Warn, safe.Fit("⚠ "+cs[0].Line(now, pane.DataAge), width)))
+		}
 	}
 	if p.prompt.Active {
 		foot = append(foot, p.prompt.View(width, th))

@@ -405,3 +405,36 @@ func TestServiceChecksFitTheDialog(t *testing.T) {
 		t.Fatalf("reason lost: %q", a.Checks)
 	}
 }
+
+// A host goes DOWN while the operator has not moved the cursor: the cursor
+// goes to it (the table's new-CRIT rule). Once the operator has moved, a
+// second host going DOWN leaves the cursor where they put it.
+func TestCursorGoesToNewDownHostUntilTouched(t *testing.T) {
+	src := fixture()
+	for i := range src.svcs {
+		src.svcs[i].State, src.svcs[i].ForcedDown = "up", false
+	}
+	for i := range src.hvs {
+		src.hvs[i].State = "up"
+	}
+	p, now := newPane(src)
+	drive(p, p.Init())
+	sel := func() string { h, _ := p.selected(); return h.name }
+	first := sel()
+	src.svcs[5].State = "down" // compute05
+	*now = now.Add(11 * time.Second)
+	_, cmd := p.Update(pane.TickMsg(*now))
+	drive(p, cmd)
+	if got := sel(); got != "compute05" {
+		t.Fatalf("cursor on %q (was %q), want the new DOWN host compute05", got, first)
+	}
+	press(p, "j")
+	moved := sel()
+	src.svcs[6].State = "down" // compute06
+	*now = now.Add(11 * time.Second)
+	_, cmd = p.Update(pane.TickMsg(*now))
+	drive(p, cmd)
+	if got := sel(); got != moved {
+		t.Fatalf("touched cursor moved from %q to %q", moved, got)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/datasource/docker"
+	"github.com/stackpit/stackpit/hostmodel"
 	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
@@ -90,6 +91,8 @@ type Pane struct {
 	touched  bool // the user moved the cursor: keep it on its row
 	// discoverErr: the cloud's host list could not be read.
 	discoverErr error
+	// conflictsKey: the host model's conflicts the rows were built with.
+	conflictsKey string
 }
 
 type loadedMsg struct {
@@ -289,6 +292,12 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			st.cs, st.updated = msg.cs, msg.at
 		}
 		p.rebuild()
+		return p, p.ctx.Observe(observation(msg))
+	case hostmodel.Observation:
+		if k := p.ctx.Hosts.ConflictsKey(); k != p.conflictsKey {
+			p.conflictsKey = k
+			p.rebuild() // a conflict with an agent appeared or went
+		}
 		return p, nil
 	case pane.TickMsg:
 		if p.ctx.Refresh > 0 && p.ctx.Now().Sub(p.lastLoad) >= p.ctx.Refresh {
@@ -465,6 +474,17 @@ func Group(name string) string {
 	return g
 }
 
+// observation is what one host's container list says, for the host model.
+func observation(m loadedMsg) hostmodel.Observation {
+	return hostmodel.Observation{Pane: "containers", Source: hostmodel.Docker, Scope: m.host, At: m.at, Err: m.err,
+		Facts: hostmodel.FromContainers(m.host, m.cs)}
+}
+
+// conflicts are what other sources say against this container.
+func (p *Pane) conflicts(host, name string) []hostmodel.Conflict {
+	return p.ctx.Hosts.ConflictsOf(host, hostmodel.Container, name)
+}
+
 // rank orders problems first: unhealthy, exited/dead, restarting, starting.
 func rank(c docker.Container) int {
 	switch {
@@ -548,6 +568,13 @@ func (p *Pane) rebuild() {
 		if d := c.Uptime(now); d > 0 {
 			up = pane.Age(d)
 		}
+		if !it.stale && len(p.conflicts(c.Host, c.Name)) > 0 {
+			// Another source says otherwise (its agent reports up): say so.
+			state += " ⚠"
+			if role == themes.Normal {
+				role = themes.Warn
+			}
+		}
 		if it.stale {
 			// Never show a dead host's containers as running and healthy.
 			role, state, health, up = themes.Muted, "? "+orDash(c.State), strings.TrimSpace("? "+c.Health), "?"
@@ -606,6 +633,14 @@ func (p *Pane) View(w, h int) string {
 	}
 	if safe.Width(line) > w {
 		line = safe.Truncate(line, w, "…")
+	}
+	if c, ok := p.selected(); ok && h > 3 && p.state[c.Host].err == nil {
+		if cs := p.conflicts(c.Host, c.Name); len(cs) > 0 {
+			now := p.ctx.Now()
+			o := cs[0].Other(hostmodel.Container, c.Name, hostmodel.Docker)
+			why := "⚠ " + c.Host + " " + c.Name + " " + c.State + " but " + hostmodel.Describe(o, pane.DataAge(now.Sub(o.At)))
+			return line + "\n" + p.tbl.View(w, h-2, th) + "\n" + th.Render(themes.Warn, safe.Fit(why, w))
+		}
 	}
 	// The cursor on an unreachable host: its whole error (backend, address,
 	// reason), which the CONTAINER cell cuts off, on its own line.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/stackpit/stackpit/datasource/docker"
 	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/hostmodel"
 	"github.com/stackpit/stackpit/keymap"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/views/pane"
@@ -408,4 +409,37 @@ func TestLogViewKeepsLinesAcrossRestart(t *testing.T) {
 	if len(src.sinces) < 2 || !src.sinces[1].Equal(t2) {
 		t.Fatalf("reconnect asked since %v, want the last line's time %v", src.sinces, t2)
 	}
+}
+
+// control01's neutron_l3_agent exited while Neutron still reports its agent
+// up: the container row carries the conflict mark and, under the cursor,
+// what the other source says and how old that is.
+func TestExitedContainerOfLiveAgentShownAsConflict(t *testing.T) {
+	hosts := hostmodel.New()
+	hosts.Apply(hostmodel.Observation{Pane: "agents", Source: hostmodel.Neutron, At: now.Add(-30 * time.Second),
+		Facts: []hostmodel.Fact{hostmodel.ServiceFact("control01", "neutron-l3-agent", false, false)}})
+	src := &fakeSrc{}
+	p := New(pane.Context{Theme: themes.Default(true), Keys: keymap.Defaults(), Now: func() time.Time { return now }, Hosts: hosts}, src)
+	for _, m := range drain(t, p, p.Init()) {
+		if o, ok := m.(hostmodel.Observation); ok {
+			hosts.Apply(o)
+			p.Update(o)
+		}
+	}
+	if len(hosts.Conflicts()) != 1 {
+		t.Fatalf("want the l3 agent conflict, got %+v", hosts.Conflicts())
+	}
+	p.Update(hostmodel.Observation{Source: hostmodel.Neutron}) // the shell broadcasts every observation
+	p.tbl.SelectKey("control01/neutron_l3_agent")
+	out := ansi.Strip(p.View(120, 12))
+	if !strings.Contains(out, "✗ exit 1 ⚠") {
+		t.Fatalf("row has no conflict mark:\n%s", out)
+	}
+	if !strings.Contains(out, "⚠ control01 neutron_l3_agent exited but service neutron-l3-agent up (neutron, 30s)") {
+		t.Fatalf("no conflict detail:\n%s", out)
+	}
+	if s := hosts.Summarize(); s.ContainersExited != 1 || len(s.Unreachable) != 1 || s.Unreachable[0] != hostmodel.Docker {
+		t.Fatalf("containers did not publish (exited count, unreachable compute04): %+v", s)
+	}
+	golden(t, "conflict_120x12", out)
 }

@@ -10,6 +10,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/stackpit/stackpit/hostmodel"
 	"github.com/stackpit/stackpit/keymap"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
@@ -23,6 +24,19 @@ type Context struct {
 	Now      func() time.Time
 	// Refresh is the default refresh interval; panes may have their own.
 	Refresh time.Duration
+	// Hosts is the merged host model, read-only for panes: the shell
+	// applies the Observations panes publish (see Observe). Nil in tests
+	// that do not need it (a nil model knows nothing).
+	Hosts *hostmodel.Model
+}
+
+// Observe returns a command that publishes what a pane loaded to the
+// shell's host model. Panes call it from Update after a load landed. The
+// observation names the model this pane reads, so one published by a pane
+// of a cloud the shell has switched away from is dropped.
+func (c Context) Observe(o hostmodel.Observation) tea.Cmd {
+	o.For = c.Hosts
+	return func() tea.Msg { return o }
 }
 
 // Pane is one screen of the cockpit.

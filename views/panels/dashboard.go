@@ -55,6 +55,11 @@ type Panel struct {
 	W          int               `yaml:"w"`
 	H          int               `yaml:"h"`
 
+	// Service: the OpenStack binary a stat with a total counts up
+	// ("nova-compute"). Its count is checked against what the service's own
+	// API says per host (the host model); a disagreement is shown.
+	Service string `yaml:"service"`
+
 	legendT *template.Template
 }
 

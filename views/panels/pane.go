@@ -16,6 +16,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/datasource/prometheus"
+	"github.com/stackpit/stackpit/hostmodel"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
 	"github.com/stackpit/stackpit/views/filter"
@@ -402,7 +403,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			nd = kept
 		}
 		p.data[m.idx] = &nd
-		return p, nil
+		return p, p.observe(int(m.idx), &nd)
 	case adhocMsg:
 		if m.pane != p.id {
 			return p, nil
@@ -609,6 +610,13 @@ func chartCells(pn *Panel, w int) int {
 // visible is a panel's data narrowed by the "/" filter.
 func (p *Pane) visible(i int) *panelData {
 	d := p.data[i]
+	if d != nil && p.cur() != nil && i < len(p.cur().Panels) && p.cur().Panels[i].Service != "" {
+		if s := p.disagreement(p.cur().Panels[i]); s != "" {
+			cp := *d
+			cp.disagree = s
+			d = &cp
+		}
+	}
 	if d == nil || p.filter.Empty() || len(d.series) == 0 || p.cur().Panels[i].Type == "stat" {
 		return d
 	}
@@ -620,6 +628,45 @@ func (p *Pane) visible(i int) *panelData {
 		}
 	}
 	return &cp
+}
+
+// observe publishes a service-count stat to the host model: "up" when
+// the count is complete, else "down".
+func (p *Pane) observe(i int, d *panelData) tea.Cmd {
+	ds := p.cur()
+	if ds == nil || i >= len(ds.Panels) {
+		return nil
+	}
+	pn := ds.Panels[i]
+	if pn.Service == "" || pn.Type != "stat" {
+		return nil
+	}
+	o := hostmodel.Observation{Pane: p.ID(), Source: hostmodel.Prometheus, Scope: ds.Name + "/" + pn.Title, At: d.updated, Err: d.err}
+	if d.err == nil && d.total != nil && len(d.series) > 0 {
+		v := d.series[0].last()
+		f := hostmodel.Fact{Kind: hostmodel.Service, Name: pn.Service, State: hostmodel.Up,
+			Detail: pn.valueText(v) + "/" + pn.valueText(*d.total)}
+		if v < *d.total {
+			f.State = hostmodel.Down
+		}
+		o.Facts = append(o.Facts, f)
+	}
+	return p.ctx.Observe(o)
+}
+
+// disagreement: the hosts whose own API says the service is down while
+// the stat counts it up.
+func (p *Pane) disagreement(pn *Panel) string {
+	cs := p.ctx.Hosts.ClusterConflicts(hostmodel.Prometheus, pn.Service)
+	if len(cs) == 0 {
+		return ""
+	}
+	b := cs[0].B
+	s := string(b.Source) + ": " + cs[0].Host + " " + strings.ToUpper(b.State) + " " + pane.DataAge(p.now().Sub(b.At))
+	if len(cs) > 1 {
+		s += fmt.Sprintf(" (+%d)", len(cs)-1)
+	}
+	return s
 }
 
 func filterFields(s series) map[string]string {

@@ -42,6 +42,9 @@ type panelData struct {
 	// stale: the last refresh failed (err) and series/updated are the last
 	// good data, shown under the error with their age.
 	stale bool
+	// disagree: what the service's own API says against this stat
+	// ("nova: compute04 DOWN <10s"), from the host model.
+	disagree string
 }
 
 // fit pads or cuts a styled line to exactly w cells.
@@ -303,6 +306,10 @@ func renderStat(p *Panel, d *panelData, w, h int, th *themes.Theme) []string {
 		extra += " (total: " + safe.Text(d.totalErr.Error()) + ")"
 	}
 	wordLine := th.Render(role, word) + th.Render(themes.Muted, extra)
+	if d.disagree != "" {
+		// Never "ALL UP" alone while the service's API says otherwise.
+		wordLine += th.Render(themes.Warn, " ⚠ "+safe.Text(d.disagree))
+	}
 	if h >= 4 {
 		if rows, bw, ok := bigText(text); ok && bw <= w {
 			out := make([]string, 0, 4)

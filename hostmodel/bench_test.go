@@ -1,0 +1,51 @@
+package hostmodel
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// BenchmarkApplyOneHost: one host's container list landing in a model of a
+// big cloud (1000 hosts, 30 containers and 3 agents each): the cost every
+// containers refresh pays per host.
+func BenchmarkApplyOneHost(b *testing.B) {
+	m, one := bigCloud()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m.Apply(one)
+	}
+}
+
+// BenchmarkApplyThenFrame: the same, then what the next frame asks (the
+// strip's summary and nine tabs' severities): paid once per change, as the
+// answers are cached until the next Apply.
+func BenchmarkApplyThenFrame(b *testing.B) {
+	m, one := bigCloud()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m.Apply(one)
+		m.Summarize()
+		for _, p := range []string{"instances", "compute", "agents", "ceph", "panels", "logs", "alerts", "silences", "containers"} {
+			m.PaneSeverity(p)
+		}
+	}
+}
+
+func bigCloud() (*Model, Observation) {
+	m := New()
+	var agents []Fact
+	for h := 0; h < 1000; h++ {
+		host := fmt.Sprintf("compute%04d", h)
+		var cs []Fact
+		for c := 0; c < 30; c++ {
+			cs = append(cs, Fact{Host: host, Kind: Container, Name: fmt.Sprintf("c%02d", c), State: Running})
+		}
+		m.Apply(Observation{Pane: "containers", Source: Docker, Scope: host, At: t0, Facts: cs})
+		agents = append(agents, svc(host, "nova-compute", Up, OK), svc(host, "neutron-openvswitch-agent", Up, OK))
+	}
+	m.Apply(Observation{Pane: "agents", Source: Neutron, At: t0, Facts: agents})
+	one := Observation{Pane: "containers", Source: Docker, Scope: "compute0001", At: t0.Add(time.Second),
+		Facts: []Fact{{Host: "compute0001", Kind: Container, Name: "c00", State: "exited", Severity: Crit}}}
+	return m, one
+}

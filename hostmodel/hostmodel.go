@@ -1,0 +1,678 @@
+// Package hostmodel is the one place that merges what the cockpit knows
+// about each host: Nova/Cinder services and Neutron agents, hypervisor
+// usage, containers, alerts and OSDs, each fact with the source and time it
+// was seen. Panes publish what they loaded as Observations (plain values,
+// sent as messages); the shell applies them to one Model on the UI
+// goroutine, so the Model needs no lock. Panes, the incident strip and the
+// tab markers read the merged Model. When two sources disagree (an agent
+// says up, its container exited) the Model reports a Conflict naming both,
+// so no pane shows one side as the truth.
+package hostmodel
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Source is the backend a fact came from.
+type Source string
+
+// The sources the panes publish.
+const (
+	Nova       Source = "nova"
+	Neutron    Source = "neutron"
+	Cinder     Source = "cinder"
+	Placement  Source = "placement" // hypervisor usage
+	Docker     Source = "containers"
+	Alerts     Source = "alerts"
+	Ceph       Source = "ceph"
+	Prometheus Source = "prometheus"
+)
+
+// Kind says what a fact is about.
+type Kind string
+
+const (
+	Service   Kind = "service"   // Nova/Cinder service or Neutron agent; Name is the binary
+	Usage     Kind = "usage"     // hypervisor usage; Name "hypervisor"
+	Container Kind = "container" // Name is the container name
+	Alert     Kind = "alert"     // Name is the alertname
+	OSD       Kind = "osd"       // Name is osd.N
+	Health    Kind = "health"    // cluster-wide health (Ceph); Host ""
+)
+
+// Severity orders how bad a fact is.
+type Severity int
+
+const (
+	OK Severity = iota
+	Warn
+	Crit
+)
+
+func (s Severity) String() string {
+	switch s {
+	case Crit:
+		return "CRIT"
+	case Warn:
+		return "WARN"
+	}
+	return "OK"
+}
+
+// State words the model understands; any other State is shown as given.
+const (
+	Up      = "up"
+	Down    = "down"
+	Running = "running"
+	Firing  = "firing"
+)
+
+// Fact is one thing one source said about one host.
+type Fact struct {
+	Host string // short host name; "" for cluster-wide facts
+	Kind Kind
+	Name string
+	// ID tells apart facts with one Name on one host (two alerts named
+	// alike, two Cinder backends); "" means Name.
+	ID       string
+	State    string // up, down (services); running, exited... (containers); firing (alerts)
+	Detail   string // "exit 1", "disabled: maintenance", "forced down", severity label
+	Severity Severity
+	// Disabled: the service is administratively disabled (a down disabled
+	// host is known and being handled).
+	Disabled bool
+	// Source and At are filled from the Observation.
+	Source Source
+	At     time.Time
+}
+
+// Observation is what one pane loaded from one source: it replaces every
+// fact the same pane published before under the same Source and Scope.
+type Observation struct {
+	Pane   string // the publishing pane's ID (tab markers read it)
+	Source Source
+	// Scope narrows what is replaced: the containers pane loads each host
+	// on its own and publishes one Observation per host (Scope = host).
+	Scope string
+	At    time.Time
+	Facts []Fact
+	// Err says the source could not be read: its last facts stay (with
+	// their age) and the source counts as unreachable.
+	Err error
+	// For is the model the publishing pane reads (nil: any). A session
+	// applies only its own model's observations.
+	For *Model
+}
+
+type obsKey struct {
+	pane   string
+	source Source
+	scope  string
+}
+
+// stored is an applied observation, its facts grouped by host.
+type stored struct {
+	Observation
+	byHost map[string][]Fact
+}
+
+// Model is the merged view. The zero value is not usable; call New. A nil
+// *Model answers every question with "nothing known".
+type Model struct {
+	obs map[obsKey]*stored
+	// hostObs: which observations hold facts about a host ("" for
+	// cluster-wide facts), so an Apply re-merges only the hosts it touched.
+	hostObs map[string]map[obsKey]bool
+	// merged: newest fact per (source, kind, host, id).
+	hosts   map[string]*Host
+	cluster []Fact
+	version int
+
+	// Answers computed once per version: Render asks every frame.
+	cacheAt   int
+	conflicts []Conflict
+	summary   *Summary
+	paneSev   map[string]paneSev
+}
+
+type paneSev struct {
+	sev         Severity
+	unreachable bool
+}
+
+// New makes an empty model.
+func New() *Model {
+	return &Model{obs: map[obsKey]*stored{}, hostObs: map[string]map[obsKey]bool{}, hosts: map[string]*Host{}}
+}
+
+// Host is everything known about one host.
+type Host struct {
+	Name      string
+	Facts     []Fact // sorted by kind, name, source
+	Conflicts []Conflict
+}
+
+// Conflict is two sources saying contradicting things about one host.
+type Conflict struct {
+	Host string
+	A, B Fact // A is the claim (agent up), B what contradicts it (container exited)
+}
+
+// Text describes the contradiction from A's side: "container
+// neutron_l3_agent exited 1".
+func (c Conflict) Text() string {
+	return describe(c.B)
+}
+
+func describe(f Fact) string {
+	s := string(f.Kind) + " " + f.Name + " " + f.State
+	if f.Detail != "" {
+		s += " " + f.Detail
+	}
+	return s
+}
+
+// Version changes on every Apply (panes rebuild rows when it moved).
+func (m *Model) Version() int {
+	if m == nil {
+		return 0
+	}
+	return m.version
+}
+
+// Apply merges an observation. A failed observation keeps the pane's last
+// facts from that source and marks them unreachable.
+func (m *Model) Apply(o Observation) {
+	if m == nil {
+		return
+	}
+	k := obsKey{o.Pane, o.Source, o.Scope}
+	m.version++
+	if o.Err != nil {
+		if old, ok := m.obs[k]; ok {
+			old.Err = o.Err
+		} else {
+			m.obs[k] = &stored{Observation: Observation{Pane: o.Pane, Source: o.Source, Scope: o.Scope, Err: o.Err}}
+		}
+		return
+	}
+	touched := map[string]bool{}
+	if old, ok := m.obs[k]; ok {
+		for h := range old.byHost {
+			touched[h] = true
+			delete(m.hostObs[h], k)
+		}
+	}
+	st := &stored{Observation: o, byHost: map[string][]Fact{}}
+	st.For, st.Facts = nil, nil
+	for _, f := range o.Facts {
+		f.Source, f.At = o.Source, o.At
+		f.Host = ShortHost(f.Host)
+		st.byHost[f.Host] = append(st.byHost[f.Host], f)
+	}
+	for h := range st.byHost {
+		touched[h] = true
+		if m.hostObs[h] == nil {
+			m.hostObs[h] = map[obsKey]bool{}
+		}
+		m.hostObs[h][k] = true
+	}
+	m.obs[k] = st
+	if touched[""] {
+		m.mergeCluster()
+		// A cluster-wide count changed: every host may now disagree.
+		for h := range m.hosts {
+			touched[h] = true
+		}
+	}
+	for h := range touched {
+		if h != "" {
+			m.mergeHost(h)
+		}
+	}
+}
+
+// ServiceFact is a Nova/Cinder service or Neutron agent as the model
+// wants it: down (or forced down) is CRIT, unless the service is disabled
+// (known and being handled: WARN).
+func ServiceFact(host, binary string, down, disabled bool) Fact {
+	f := Fact{Host: host, Kind: Service, Name: binary, State: Up, Disabled: disabled}
+	if down {
+		f.State, f.Severity = Down, Crit
+		if disabled {
+			f.Severity = Warn
+		}
+	}
+	return f
+}
+
+// ShortHost drops a domain and a Cinder backend: "control01.mgmt@rbd-1"
+// is host "control01".
+func ShortHost(h string) string {
+	h, _, _ = strings.Cut(h, "@")
+	h, _, _ = strings.Cut(h, ".")
+	return h
+}
+
+type factKey struct {
+	source     Source
+	kind       Kind
+	host, name string
+}
+
+func keyOf(f Fact) factKey {
+	id := f.ID
+	if id == "" {
+		id = f.Name
+	}
+	return factKey{f.Source, f.Kind, f.Host, id}
+}
+
+// newest keeps the newest fact per key among the observations of one host.
+func (m *Model) newest(host string) []Fact {
+	byKey := map[factKey]Fact{}
+	for k := range m.hostObs[host] {
+		for _, f := range m.obs[k].byHost[host] {
+			fk := keyOf(f)
+			if old, ok := byKey[fk]; !ok || f.At.After(old.At) {
+				byKey[fk] = f
+			}
+		}
+	}
+	out := make([]Fact, 0, len(byKey))
+	for _, f := range byKey {
+		out = append(out, f)
+	}
+	sortFacts(out)
+	return out
+}
+
+func (m *Model) mergeCluster() { m.cluster = m.newest("") }
+
+func (m *Model) mergeHost(name string) {
+	facts := m.newest(name)
+	if len(facts) == 0 {
+		delete(m.hosts, name)
+		return
+	}
+	h := &Host{Name: name, Facts: facts}
+	h.Conflicts = detect(h)
+	// A cluster-wide count (a Prometheus stat: "nova-compute up 5/5")
+	// against this host's service down by its own API.
+	for _, c := range m.cluster {
+		if c.Kind != Service || c.State != Up {
+			continue
+		}
+		for _, f := range h.Facts {
+			if f.Kind == Service && f.Name == c.Name && f.State == Down && f.Source != c.Source {
+				h.Conflicts = append(h.Conflicts, Conflict{Host: name, A: c, B: f})
+			}
+		}
+	}
+	m.hosts[name] = h
+}
+
+// cached recomputes the per-version answers when the model moved.
+func (m *Model) cached() {
+	if m.cacheAt == m.version && m.conflicts != nil {
+		return
+	}
+	m.cacheAt = m.version
+	m.conflicts = []Conflict{}
+	for _, h := range m.hosts {
+		m.conflicts = append(m.conflicts, h.Conflicts...)
+	}
+	sort.Slice(m.conflicts, func(i, j int) bool {
+		a, b := m.conflicts[i], m.conflicts[j]
+		if a.Host != b.Host {
+			return a.Host < b.Host
+		}
+		if a.A.Name != b.A.Name {
+			return a.A.Name < b.A.Name
+		}
+		return a.B.Source < b.B.Source
+	})
+	m.summary = nil
+	m.paneSev = nil
+}
+
+func sortFacts(fs []Fact) {
+	sort.Slice(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return a.Source < b.Source
+	})
+}
+
+// ContainerFor is the Kolla container running an OpenStack binary
+// (neutron-l3-agent runs in neutron_l3_agent).
+func ContainerFor(binary string) string {
+	binary, _, _ = strings.Cut(binary, "@")
+	return strings.ReplaceAll(binary, "-", "_")
+}
+
+// detect finds the contradictions on one host:
+//   - a service or agent its API reports up while its container is not
+//     running (the API's heartbeat lags, or a stale agent row);
+//   - a service its API reports down while its container runs healthy is
+//     not a contradiction (the process can hang), so it is not flagged;
+//   - one service reported up by one source and down by another (Nova
+//     says nova-compute down, Prometheus's view says up).
+func detect(h *Host) []Conflict {
+	var out []Conflict
+	containers := map[string]Fact{}
+	for _, f := range h.Facts {
+		if f.Kind == Container {
+			containers[f.Name] = f
+		}
+	}
+	for i, f := range h.Facts {
+		if f.Kind != Service {
+			continue
+		}
+		if f.State == Up {
+			if c, ok := containers[ContainerFor(f.Name)]; ok && c.State != Running {
+				out = append(out, Conflict{Host: h.Name, A: f, B: c})
+			}
+		}
+		for _, g := range h.Facts[i+1:] {
+			if g.Kind == Service && g.Name == f.Name && g.Source != f.Source &&
+				(g.State == Up || g.State == Down) && (f.State == Up || f.State == Down) && g.State != f.State {
+				a, b := f, g
+				if b.State == Up { // A is the claim "up", B the contradiction
+					a, b = b, a
+				}
+				out = append(out, Conflict{Host: h.Name, A: a, B: b})
+			}
+		}
+	}
+	return out
+}
+
+// Host returns what is known about one host (by short name).
+func (m *Model) Host(name string) (Host, bool) {
+	if m == nil {
+		return Host{}, false
+	}
+	h, ok := m.hosts[ShortHost(name)]
+	if !ok {
+		return Host{}, false
+	}
+	return *h, true
+}
+
+// Hosts lists every known host by name.
+func (m *Model) Hosts() []Host {
+	if m == nil {
+		return nil
+	}
+	out := make([]Host, 0, len(m.hosts))
+	for _, h := range m.hosts {
+		out = append(out, *h)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Conflicts lists every contradiction, by host.
+func (m *Model) Conflicts() []Conflict {
+	if m == nil {
+		return nil
+	}
+	m.cached()
+	return m.conflicts
+}
+
+// ConflictsKey names the current set of conflicts (not their ages): a
+// pane rebuilds its rows' marks only when it changed, not on every
+// observation another pane publishes.
+func (m *Model) ConflictsKey() string {
+	var b strings.Builder
+	for _, c := range m.Conflicts() {
+		fmt.Fprintf(&b, "%s|%s|%s|%s|%s|%s\n", c.Host, c.A.Source, c.A.Name, c.B.Source, c.B.Name, c.B.State)
+	}
+	return b.String()
+}
+
+// ClusterConflicts lists the contradictions with one cluster-wide fact
+// (from src about service name), e.g. a Prometheus stat saying all
+// nova-compute services are up while Nova says one is down.
+func (m *Model) ClusterConflicts(src Source, name string) []Conflict {
+	var out []Conflict
+	for _, c := range m.Conflicts() {
+		if c.A.Host == "" && c.A.Source == src && c.A.Name == name {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// ConflictsOf lists the contradictions about one fact (a service or a
+// container) on one host, from either side.
+func (m *Model) ConflictsOf(host string, kind Kind, name string) []Conflict {
+	h, ok := m.Host(host)
+	if !ok {
+		return nil
+	}
+	var out []Conflict
+	for _, c := range h.Conflicts {
+		if (c.A.Kind == kind && c.A.Name == name) || (c.B.Kind == kind && c.B.Name == name) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Other returns the side of c that is not about (kind, name, source):
+// the pane showing one side renders the other.
+func (c Conflict) Other(kind Kind, name string, src Source) Fact {
+	if c.A.Kind == kind && c.A.Name == name && c.A.Source == src {
+		return c.B
+	}
+	return c.A
+}
+
+// Describe renders a conflicting fact for a row, with its source and age:
+// "container neutron_l3_agent exited exit 1 (containers, 20s)".
+func Describe(f Fact, age string) string {
+	return describe(f) + " (" + string(f.Source) + ", " + age + ")"
+}
+
+// Line spells a conflict out for a pane: "control03: service
+// neutron-l3-agent up (neutron, 10s) but container neutron_l3_agent exited
+// 1 (containers, 20s)". age renders a data age (pane.DataAge).
+func (c Conflict) Line(now time.Time, age func(time.Duration) string) string {
+	return c.Host + ": " + Describe(c.A, age(now.Sub(c.A.At))) + " but " + Describe(c.B, age(now.Sub(c.B.At)))
+}
+
+// HostDown: the host's nova-compute is down (or forced down) by Nova.
+func (h Host) HostDown() bool {
+	for _, f := range h.Facts {
+		if f.Kind == Service && f.Name == "nova-compute" && f.Source == Nova && f.State == Down {
+			return true
+		}
+	}
+	return false
+}
+
+// Severity is the worst fact or conflict on the host.
+func (h Host) Severity() Severity {
+	s := OK
+	for _, f := range h.Facts {
+		s = max(s, f.Severity)
+	}
+	if len(h.Conflicts) > 0 {
+		s = max(s, Warn)
+	}
+	return s
+}
+
+// PaneSeverity is the worst of what one pane published (its rows; a
+// fact another source contradicts is at least WARN), and whether one of
+// its sources could not be read.
+func (m *Model) PaneSeverity(pane string) (sev Severity, unreachable bool) {
+	if m == nil {
+		return OK, false
+	}
+	m.cached()
+	if m.paneSev == nil {
+		m.paneSevs()
+	}
+	ps := m.paneSev[pane]
+	return ps.sev, ps.unreachable
+}
+
+// paneSevs grades every pane in one pass over the observations.
+func (m *Model) paneSevs() {
+	disputed := map[factKey]bool{}
+	for _, c := range m.conflicts {
+		disputed[keyOf(c.A)], disputed[keyOf(c.B)] = true, true
+	}
+	m.paneSev = map[string]paneSev{}
+	for k, o := range m.obs {
+		ps := m.paneSev[k.pane]
+		if o.Err != nil {
+			ps.unreachable = true
+		}
+		for _, fs := range o.byHost {
+			for _, f := range fs {
+				ps.sev = max(ps.sev, f.Severity)
+				if len(disputed) > 0 && disputed[keyOf(f)] {
+					ps.sev = max(ps.sev, Warn)
+				}
+			}
+		}
+		m.paneSev[k.pane] = ps
+	}
+}
+
+// Summary counts what the incident strip shows.
+type Summary struct {
+	HostsDown  []string // nova-compute down (Nova)
+	Crit, Warn int      // firing, unsilenced alerts by severity
+	CephHealth string   // HEALTH_WARN, HEALTH_ERR ("" when OK or unknown)
+	AgentsDown int      // services/agents down on hosts that are not DOWN
+	// Containers not running (exited, dead, restarting...), and running
+	// but unhealthy.
+	ContainersExited, ContainersUnhealthy int
+	OSDsDown                              int
+	Conflicts                             int
+	Unreachable                           []Source // sources whose last read failed
+	Known                                 bool     // at least one source answered
+	CephSeverity                          Severity
+}
+
+// Summarize counts the incident for the strip.
+func (m *Model) Summarize() Summary {
+	var s Summary
+	if m == nil {
+		return s
+	}
+	m.cached()
+	if m.summary != nil {
+		return *m.summary
+	}
+	defer func() { m.summary = &s }()
+	unreach := map[Source]bool{}
+	for _, o := range m.obs {
+		if o.Err != nil {
+			unreach[o.Source] = true
+		} else {
+			s.Known = true
+		}
+	}
+	for src := range unreach {
+		s.Unreachable = append(s.Unreachable, src)
+	}
+	sort.Slice(s.Unreachable, func(i, j int) bool { return s.Unreachable[i] < s.Unreachable[j] })
+	count := func(f Fact, down bool) {
+		switch f.Kind {
+		case Service:
+			if f.State == Down && !down {
+				s.AgentsDown++
+			}
+		case Container:
+			if f.State != Running {
+				s.ContainersExited++
+			} else if f.Severity > OK {
+				s.ContainersUnhealthy++
+			}
+		case Alert:
+			switch f.Severity {
+			case Crit:
+				s.Crit++
+			case Warn:
+				s.Warn++
+			}
+		case OSD:
+			if f.State == Down {
+				s.OSDsDown++
+			}
+		case Health:
+			if f.Severity > OK {
+				s.CephHealth, s.CephSeverity = f.State, f.Severity
+			}
+		}
+	}
+	for _, h := range m.Hosts() {
+		down := h.HostDown()
+		if down {
+			s.HostsDown = append(s.HostsDown, h.Name)
+		}
+		for _, f := range h.Facts {
+			count(f, down)
+		}
+	}
+	for _, f := range m.cluster {
+		if f.Kind == Service {
+			continue // a cluster-wide count: its hosts are counted above
+		}
+		count(f, false)
+	}
+	s.Conflicts = len(m.conflicts)
+	return s
+}
+
+// Segment is one part of the incident line.
+type Segment struct {
+	Text     string
+	Severity Severity
+}
+
+// Segments is the incident line, worst things first: the cockpit's strip
+// and the snapshot print the same words. Host names are untrusted text:
+// callers render them through ui/safe.
+func (s Summary) Segments() []Segment {
+	var out []Segment
+	add := func(n int, one, many string, sev Severity) {
+		if n == 1 {
+			out = append(out, Segment{"1 " + one, sev})
+		} else if n > 1 {
+			out = append(out, Segment{fmt.Sprintf("%d %s", n, many), sev})
+		}
+	}
+	if n := len(s.HostsDown); n == 1 {
+		out = append(out, Segment{"1 host DOWN (" + s.HostsDown[0] + ")", Crit})
+	} else {
+		add(n, "", "hosts DOWN", Crit)
+	}
+	add(s.Crit, "CRIT", "CRIT", Crit)
+	add(s.Warn, "WARN", "WARN", Warn)
+	if s.CephHealth != "" {
+		out = append(out, Segment{s.CephHealth, max(s.CephSeverity, Warn)})
+	}
+	add(s.OSDsDown, "OSD down", "OSDs down", Warn)
+	add(s.AgentsDown, "agent down", "agents down", Warn)
+	add(s.ContainersExited, "container exited", "containers exited", Crit)
+	add(s.ContainersUnhealthy, "container unhealthy", "containers unhealthy", Warn)
+	add(s.Conflicts, "conflict between sources", "conflicts between sources", Warn)
+	return out
+}

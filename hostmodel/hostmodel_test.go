@@ -1,0 +1,222 @@
+package hostmodel
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 12, 6, 16, 44, 0, 0, time.UTC)
+
+func svc(host, bin, state string, sev Severity) Fact {
+	return Fact{Host: host, Kind: Service, Name: bin, State: state, Severity: sev}
+}
+
+func TestMergeKeepsNewestPerSourceAcrossPanes(t *testing.T) {
+	m := New()
+	// Compute and Agents both read Nova's os-services, at different times.
+	m.Apply(Observation{Pane: "compute", Source: Nova, At: t0, Facts: []Fact{svc("compute04.mgmt", "nova-compute", Up, OK)}})
+	m.Apply(Observation{Pane: "agents", Source: Nova, At: t0.Add(10 * time.Second), Facts: []Fact{svc("compute04", "nova-compute", Down, Crit)}})
+	h, ok := m.Host("compute04")
+	if !ok {
+		t.Fatal("compute04 unknown; hosts:", m.Hosts())
+	}
+	if len(h.Facts) != 1 || h.Facts[0].State != Down || !h.Facts[0].At.Equal(t0.Add(10*time.Second)) {
+		t.Fatalf("want one newest fact (down at t0+10s), got %+v", h.Facts)
+	}
+	if !h.HostDown() {
+		t.Fatal("host with nova-compute down is not DOWN")
+	}
+	if len(m.Conflicts()) != 0 {
+		t.Fatalf("one source at two ages is not a conflict: %+v", m.Conflicts())
+	}
+	// The older pane reads again and agrees: still one fact.
+	m.Apply(Observation{Pane: "compute", Source: Nova, At: t0.Add(20 * time.Second), Facts: []Fact{svc("compute04", "nova-compute", Down, Crit)}})
+	if h, _ := m.Host("compute04"); len(h.Facts) != 1 {
+		t.Fatalf("facts: %+v", h.Facts)
+	}
+	// Both panes carry the severity of what they show.
+	for _, p := range []string{"compute", "agents"} {
+		if sev, _ := m.PaneSeverity(p); sev != Crit {
+			t.Errorf("%s severity %v, want CRIT", p, sev)
+		}
+	}
+}
+
+func TestAgentUpContainerExitedIsAConflict(t *testing.T) {
+	m := New()
+	m.Apply(Observation{Pane: "agents", Source: Neutron, At: t0, Facts: []Fact{svc("control03", "neutron-l3-agent", Up, OK)}})
+	if len(m.Conflicts()) != 0 {
+		t.Fatal("conflict with one source")
+	}
+	m.Apply(Observation{Pane: "containers", Source: Docker, Scope: "control03", At: t0.Add(5 * time.Second), Facts: []Fact{
+		{Host: "control03", Kind: Container, Name: "neutron_l3_agent", State: "exited", Detail: "1", Severity: Crit},
+		{Host: "control03", Kind: Container, Name: "neutron_dhcp_agent", State: Running},
+	}})
+	cs := m.Conflicts()
+	if len(cs) != 1 {
+		t.Fatalf("want 1 conflict, got %+v", cs)
+	}
+	c := cs[0]
+	if c.A.Source != Neutron || c.A.State != Up || c.B.Source != Docker || c.B.State != "exited" || !c.B.At.Equal(t0.Add(5*time.Second)) {
+		t.Fatalf("conflict sides/ages wrong: %+v", c)
+	}
+	// Either side finds it, and renders the other.
+	if got := m.ConflictsOf("control03", Service, "neutron-l3-agent"); len(got) != 1 {
+		t.Fatal("agent side does not see the conflict")
+	}
+	got := m.ConflictsOf("control03", Container, "neutron_l3_agent")
+	if len(got) != 1 {
+		t.Fatal("container side does not see the conflict")
+	}
+	if o := got[0].Other(Container, "neutron_l3_agent", Docker); o.Source != Neutron {
+		t.Fatalf("other side of the container is %+v", o)
+	}
+	if d := Describe(got[0].Other(Service, "neutron-l3-agent", Neutron), "20s"); d != "container neutron_l3_agent exited 1 (containers, 20s)" {
+		t.Fatalf("describe: %q", d)
+	}
+	if s := m.Summarize(); s.Conflicts != 1 || s.ContainersExited != 1 {
+		t.Fatalf("summary %+v", s)
+	}
+	// The container runs again: the conflict is gone.
+	m.Apply(Observation{Pane: "containers", Source: Docker, Scope: "control03", At: t0.Add(15 * time.Second), Facts: []Fact{
+		{Host: "control03", Kind: Container, Name: "neutron_l3_agent", State: Running},
+	}})
+	if len(m.Conflicts()) != 0 {
+		t.Fatalf("conflict stays after the container runs: %+v", m.Conflicts())
+	}
+}
+
+func TestAgentDownContainerRunningIsNotAConflict(t *testing.T) {
+	m := New()
+	m.Apply(Observation{Pane: "agents", Source: Neutron, At: t0, Facts: []Fact{svc("compute04", "neutron-openvswitch-agent", Down, Warn)}})
+	m.Apply(Observation{Pane: "containers", Source: Docker, Scope: "compute04", At: t0, Facts: []Fact{
+		{Host: "compute04", Kind: Container, Name: "neutron_openvswitch_agent", State: Running}}})
+	if len(m.Conflicts()) != 0 {
+		t.Fatalf("a hung process in a running container is not a contradiction: %+v", m.Conflicts())
+	}
+}
+
+func TestTwoSourcesDisagreeOnServiceState(t *testing.T) {
+	m := New()
+	m.Apply(Observation{Pane: "compute", Source: Nova, At: t0, Facts: []Fact{svc("compute04", "nova-compute", Down, Crit)}})
+	m.Apply(Observation{Pane: "panels", Source: Prometheus, At: t0.Add(-20 * time.Second), Facts: []Fact{svc("compute04", "nova-compute", Up, OK)}})
+	cs := m.Conflicts()
+	if len(cs) != 1 || cs[0].A.Source != Prometheus || cs[0].B.Source != Nova || cs[0].B.State != Down {
+		t.Fatalf("want prometheus up vs nova down, got %+v", cs)
+	}
+	if h, _ := m.Host("compute04"); h.Severity() != Crit {
+		t.Fatal("host severity")
+	}
+}
+
+func TestScopesReplaceOnlyTheirHost(t *testing.T) {
+	m := New()
+	m.Apply(Observation{Pane: "containers", Source: Docker, Scope: "a", At: t0, Facts: []Fact{{Host: "a", Kind: Container, Name: "x", State: "exited", Severity: Crit}}})
+	m.Apply(Observation{Pane: "containers", Source: Docker, Scope: "b", At: t0, Facts: []Fact{{Host: "b", Kind: Container, Name: "x", State: Running}}})
+	if s := m.Summarize(); s.ContainersExited != 1 {
+		t.Fatalf("host a's exited container lost when host b loaded: %+v", s)
+	}
+	m.Apply(Observation{Pane: "containers", Source: Docker, Scope: "a", At: t0.Add(time.Second), Facts: nil})
+	if s := m.Summarize(); s.ContainersExited != 0 {
+		t.Fatalf("host a's container list replaced: %+v", s)
+	}
+}
+
+func TestFailedReadKeepsFactsAndMarksUnreachable(t *testing.T) {
+	m := New()
+	m.Apply(Observation{Pane: "alerts", Source: Alerts, At: t0, Facts: []Fact{
+		{Host: "compute04", Kind: Alert, Name: "NovaComputeDown", ID: "fp1", State: Firing, Severity: Crit},
+		{Host: "compute04", Kind: Alert, Name: "NovaComputeDown", ID: "fp2", State: Firing, Severity: Crit},
+		{Kind: Alert, Name: "CephHealthWarning", State: Firing, Severity: Warn},
+	}})
+	s := m.Summarize()
+	if s.Crit != 2 || s.Warn != 1 || len(s.Unreachable) != 0 || !s.Known {
+		t.Fatalf("summary %+v", s)
+	}
+	m.Apply(Observation{Pane: "alerts", Source: Alerts, Err: errors.New("connection refused")})
+	s = m.Summarize()
+	if s.Crit != 2 || len(s.Unreachable) != 1 || s.Unreachable[0] != Alerts {
+		t.Fatalf("after a failed read: %+v", s)
+	}
+	if sev, un := m.PaneSeverity("alerts"); sev != Crit || !un {
+		t.Fatalf("pane severity %v unreachable %v", sev, un)
+	}
+	// The next success clears it.
+	m.Apply(Observation{Pane: "alerts", Source: Alerts, At: t0.Add(time.Minute)})
+	if sev, un := m.PaneSeverity("alerts"); sev != OK || un {
+		t.Fatalf("pane severity %v unreachable %v after recovery", sev, un)
+	}
+}
+
+func TestSummaryCountsAgentsOnlyOffDownHosts(t *testing.T) {
+	m := New()
+	m.Apply(Observation{Pane: "agents", Source: Nova, At: t0, Facts: []Fact{svc("compute04", "nova-compute", Down, Crit)}})
+	m.Apply(Observation{Pane: "agents", Source: Neutron, At: t0, Facts: []Fact{
+		svc("compute04", "neutron-openvswitch-agent", Down, Warn), svc("control02", "neutron-dhcp-agent", Down, Warn)}})
+	m.Apply(Observation{Pane: "ceph", Source: Ceph, At: t0, Facts: []Fact{
+		{Kind: Health, Name: "ceph", State: "HEALTH_WARN", Severity: Warn},
+		{Host: "compute04", Kind: OSD, Name: "osd.12", State: Down, Severity: Warn}}})
+	s := m.Summarize()
+	if len(s.HostsDown) != 1 || s.HostsDown[0] != "compute04" || s.AgentsDown != 1 || s.CephHealth != "HEALTH_WARN" || s.OSDsDown != 1 {
+		t.Fatalf("summary %+v", s)
+	}
+}
+
+func TestNilModelKnowsNothing(t *testing.T) {
+	var m *Model
+	m.Apply(Observation{Source: Nova})
+	if _, ok := m.Host("x"); ok || len(m.Conflicts()) != 0 || m.Summarize().Known || m.Version() != 0 {
+		t.Fatal("nil model answered")
+	}
+}
+
+func TestConflictLine(t *testing.T) {
+	c := Conflict{Host: "control03",
+		A: Fact{Kind: Service, Name: "neutron-l3-agent", State: Up, Source: Neutron, At: t0},
+		B: Fact{Kind: Container, Name: "neutron_l3_agent", State: "exited", Detail: "1", Source: Docker, At: t0.Add(-10 * time.Second)}}
+	got := c.Line(t0.Add(10*time.Second), func(d time.Duration) string { return d.String() })
+	want := "control03: service neutron-l3-agent up (neutron, 10s) but container neutron_l3_agent exited 1 (containers, 20s)"
+	if got != want {
+		t.Fatalf("got  %q\nwant %q", got, want)
+	}
+}
+
+// Panels: "nova-compute up 5/5 ✓ ALL UP" (Prometheus, cluster-wide) while
+// Nova says compute04's nova-compute is DOWN.
+func TestClusterCountAgainstHostDown(t *testing.T) {
+	m := New()
+	m.Apply(Observation{Pane: "compute", Source: Nova, At: t0, Facts: []Fact{
+		svc("compute04", "nova-compute", Down, Crit), svc("compute01", "nova-compute", Up, OK)}})
+	m.Apply(Observation{Pane: "panels", Source: Prometheus, Scope: "nova-compute up", At: t0.Add(-30 * time.Second), Facts: []Fact{
+		{Kind: Service, Name: "nova-compute", State: Up, Detail: "5/5"}}})
+	cs := m.ClusterConflicts(Prometheus, "nova-compute")
+	if len(cs) != 1 || cs[0].Host != "compute04" || cs[0].B.Source != Nova {
+		t.Fatalf("conflicts %+v", cs)
+	}
+	if got := m.ConflictsOf("compute04", Service, "nova-compute"); len(got) != 1 {
+		t.Fatal("the compute04 row does not see the conflict")
+	}
+	if m.Summarize().Conflicts != 1 {
+		t.Fatal("strip does not count it")
+	}
+	// The stat turns to "4/5 DOWN": no contradiction left.
+	m.Apply(Observation{Pane: "panels", Source: Prometheus, Scope: "nova-compute up", At: t0, Facts: []Fact{
+		{Kind: Service, Name: "nova-compute", State: Down, Detail: "5/6"}}})
+	if len(m.Conflicts()) != 0 {
+		t.Fatalf("conflicts %+v", m.Conflicts())
+	}
+}
+
+func TestDisputedFactMarksItsPaneWarn(t *testing.T) {
+	m := New()
+	m.Apply(Observation{Pane: "agents", Source: Neutron, At: t0, Facts: []Fact{svc("control03", "neutron-l3-agent", Up, OK)}})
+	if sev, _ := m.PaneSeverity("agents"); sev != OK {
+		t.Fatal("undisputed agent is not OK")
+	}
+	m.Apply(Observation{Pane: "containers", Source: Docker, Scope: "control03", At: t0, Facts: []Fact{
+		{Host: "control03", Kind: Container, Name: "neutron_l3_agent", State: "exited", Severity: Crit}}})
+	if sev, _ := m.PaneSeverity("agents"); sev != Warn {
+		t.Fatalf("agents pane with a disputed row: %v, want WARN", sev)
+	}
+}
