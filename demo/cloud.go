@@ -62,6 +62,7 @@ type Cloud struct {
 	servers  []*http.Server
 	requests []Request
 	tokens   map[string]tokenInfo
+	hold     chan struct{} // non-nil: requests wait until it closes
 }
 
 // Request is one request a simulated server received.
@@ -126,9 +127,37 @@ func (c *Cloud) record(name string, h http.Handler) http.Handler {
 		if len(c.requests) > 100000 {
 			c.requests = append([]Request(nil), c.requests[50000:]...)
 		}
+		hold := c.hold
 		c.mu.Unlock()
+		if hold != nil {
+			select {
+			case <-hold:
+			case <-r.Context().Done():
+				return
+			}
+		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// Hold makes every request wait until Release (tests: answers still in
+// flight when the cockpit moves on).
+func (c *Cloud) Hold() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.hold == nil {
+		c.hold = make(chan struct{})
+	}
+}
+
+// Release lets held requests through.
+func (c *Cloud) Release() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.hold != nil {
+		close(c.hold)
+		c.hold = nil
+	}
 }
 
 // Requests returns a copy of every recorded request.

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -134,6 +135,9 @@ func (p *Pane) Pivot(query string) tea.Cmd {
 	p.SetFilter(query)
 	return p.load()
 }
+
+// LoadKey lets the shell drop an older list that lands after a newer one.
+func (m loadedMsg) LoadKey() string { return "agents/" + strconv.Itoa(m.kind) }
 
 type loadedMsg struct {
 	kind   int

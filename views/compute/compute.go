@@ -154,6 +154,10 @@ func (p *Pane) Pivot(query string) tea.Cmd {
 	return p.load()
 }
 
+// LoadKey lets the shell drop an older list that lands after a newer one.
+func (servicesMsg) LoadKey() string    { return "services" }
+func (hypervisorsMsg) LoadKey() string { return "hypervisors" }
+
 type servicesMsg struct {
 	svcs []openstack.ComputeService
 	err  error

@@ -200,3 +200,14 @@ type Memento interface {
 	Save() any
 	Restore(state any) tea.Cmd
 }
+
+// LoadKeyed is implemented by load results that replace the previous result
+// of the same kind ("alerts", "services"): the shell drops a result when a
+// newer load of the same key, issued later by the same pane, already
+// landed. The shell also drops whatever a pane's commands answer after the
+// cloud switched or the pane was replaced, so panes keep no counters of
+// their own for that. Results that merge into what is there (deltas) must
+// not implement it.
+type LoadKeyed interface {
+	LoadKey() string
+}
