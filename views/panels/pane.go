@@ -199,6 +199,9 @@ func (p *Pane) Pivot(query string) tea.Cmd {
 // Status reports the newest data age, loading and the first failure.
 func (p *Pane) Status() pane.Status {
 	var st pane.Status
+	if d := p.cur(); d != nil && !p.paused {
+		st.Every = d.refresh
+	}
 	failed := 0
 	var first error
 	for _, d := range p.data {
@@ -275,7 +278,7 @@ func (p *Pane) load(i int) tea.Cmd {
 	if p.data[i].loading {
 		return nil
 	}
-	p.data[i].loading = true
+	p.data[i].loading, p.data[i].since = true, p.now()
 	start, end, live := p.window()
 	w := p.widths[i]
 	if w <= 0 {
@@ -283,13 +286,13 @@ func (p *Pane) load(i int) tea.Cmd {
 	}
 	step := prometheus.StepFor(end.Sub(start), w, p.opts.MinStep)
 	vars := p.templateVars()
-	src, timeout, gen := p.src, p.opts.QueryTimeout, int64(p.gen)
+	src, timeout, gen, every := p.src, p.opts.QueryTimeout, int64(p.gen), d.refresh
 	now := p.now()
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		out := fetchPanel(ctx, src, pn, vars, start, end, step, live)
-		out.updated = now
+		out.updated, out.every = now, every
 		return loadedMsg{gen: gen, idx: int64(i), data: out}
 	}
 }
