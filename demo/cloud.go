@@ -63,6 +63,7 @@ type Cloud struct {
 	servers  []*http.Server
 	requests []Request
 	tokens   map[string]tokenInfo
+	hold     chan struct{} // non-nil: requests wait until it closes
 	drop     func(Request) bool
 }
 
@@ -140,7 +141,15 @@ func (c *Cloud) record(name string, h http.Handler) http.Handler {
 			c.requests = append([]Request(nil), c.requests[50000:]...)
 		}
 		drop := c.drop != nil && c.drop(req)
+		hold := c.hold
 		c.mu.Unlock()
+		if hold != nil {
+			select {
+			case <-hold:
+			case <-r.Context().Done():
+				return
+			}
+		}
 		if hj, ok := w.(http.Hijacker); drop && ok {
 			h.ServeHTTP(httptest.NewRecorder(), r) // done, and the answer thrown away
 			if conn, _, err := hj.Hijack(); err == nil {
@@ -150,6 +159,26 @@ func (c *Cloud) record(name string, h http.Handler) http.Handler {
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// Hold makes every request wait until Release (tests: answers still in
+// flight when the cockpit moves on).
+func (c *Cloud) Hold() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.hold == nil {
+		c.hold = make(chan struct{})
+	}
+}
+
+// Release lets held requests through.
+func (c *Cloud) Release() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.hold != nil {
+		close(c.hold)
+		c.hold = nil
+	}
 }
 
 // Requests returns a copy of every recorded request.

@@ -162,6 +162,7 @@ type simWorld struct {
 	events    []Event
 	offPeriod map[string][][2]int64 // host -> [down, up) in ns
 	ips       map[string]string
+	quietAt   int64 // ns; non-zero: no lines after it (Options.Quiet)
 }
 
 func (s *lokiSim) world() *simWorld {
@@ -169,6 +170,9 @@ func (s *lokiSim) world() *simWorld {
 	st := s.c.Story
 	st.Lock(func() {
 		w.now = st.Now()
+		if st.Quiet {
+			w.quietAt = st.Start.UnixNano()
+		}
 		for _, h := range st.Hosts {
 			hc := *h
 			w.hosts[h.Name] = &hc
@@ -530,6 +534,9 @@ func (s *lokiSim) eventLines(w *simWorld, from, to int64) []evLine {
 // collect returns up to limit lines in [from, to) matching q, in the given
 // direction. withPushed includes pushed lines.
 func (s *lokiSim) collect(w *simWorld, q *logQuery, from, to int64, limit int, backward, withPushed bool) []simLine {
+	if w.quietAt != 0 {
+		to = min(to, w.quietAt) // a quiet story logs nothing new
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var extra []simLine

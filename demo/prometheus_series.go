@@ -21,7 +21,8 @@ type PromSample struct {
 // closed-form function of time, so counters stay monotonic and a backfill,
 // a live exporter and the demo API all agree on every value.
 type PromWorld struct {
-	hosts []promHost
+	hosts   []promHost
+	quietAt time.Time // non-zero: every series is flat at its value then
 }
 
 type promHost struct {
@@ -39,6 +40,9 @@ type promHost struct {
 // Story.Lock.
 func PromSnapshot(s *Story) *PromWorld {
 	w := &PromWorld{}
+	if s.Quiet {
+		w.quietAt = s.Start
+	}
 	vms := map[string]int{}
 	for _, in := range s.Instances {
 		if !in.Deleted && in.Status == "ACTIVE" {
@@ -212,6 +216,9 @@ const promOSDDownAfter = 20 * time.Second
 // Raw returns every series the simulated exporters expose at t, except
 // `up` (which Prometheus itself writes; see Up).
 func (w *PromWorld) Raw(at time.Time) []PromSample {
+	if !w.quietAt.IsZero() {
+		at = w.quietAt
+	}
 	t := promSec(at)
 	out := make([]PromSample, 0, 512)
 	add := func(v float64, kv ...string) {
@@ -312,6 +319,9 @@ func (w *PromWorld) Raw(at time.Time) []PromSample {
 
 // Up returns the `up` series Prometheus writes for each scrape target.
 func (w *PromWorld) Up(at time.Time) []PromSample {
+	if !w.quietAt.IsZero() {
+		at = w.quietAt
+	}
 	var out []PromSample
 	for _, h := range w.hosts {
 		v := 1.0

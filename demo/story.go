@@ -29,6 +29,8 @@ type Story struct {
 	// FailHost loses power FailAfter into the story.
 	FailHost  string
 	FailAfter time.Duration
+	// Quiet: nothing the monitoring shows moves (see Options.Quiet).
+	Quiet bool
 
 	scheduled []scheduled
 	events    []Event
@@ -115,6 +117,10 @@ type Options struct {
 	// Elapsed starts the story as if it had already run this long: events
 	// scheduled before now happen at once (`stackpit snapshot --demo`).
 	Elapsed time.Duration
+	// Quiet stops what changes by itself: no new log lines after the start
+	// and flat metrics (every series keeps its value at the start). Idle
+	// output measurements use it; heartbeats go on as in a live cloud.
+	Quiet bool
 }
 
 // NewStory builds the world: 3 controllers, 6 computes, 5 projects.
@@ -134,7 +140,7 @@ func NewStory(o Options) *Story {
 	if o.Seed == 0 {
 		o.Seed = 42
 	}
-	s := &Story{now: o.Now, Start: o.Now().Add(-o.Elapsed), FailHost: o.FailHost, FailAfter: o.FailAfter}
+	s := &Story{now: o.Now, Start: o.Now().Add(-o.Elapsed), FailHost: o.FailHost, FailAfter: o.FailAfter, Quiet: o.Quiet}
 	r := rand.New(rand.NewSource(o.Seed))
 	for i := 1; i <= 3; i++ {
 		s.Hosts = append(s.Hosts, &Host{Name: fmt.Sprintf("control%02d", i), Role: "control", Zone: "internal",

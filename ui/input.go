@@ -200,10 +200,11 @@ func (m *Model) applyCloud(c cloudSwitched) tea.Cmd {
 	m.ensureHosts()
 	m.active, m.history = 0, nil
 	m.filters = make([]string, len(m.o.Panes))
+	m.resetGens() // the old cloud's answers still in flight are dropped
 	m.showToast(themes.OK, "now on cloud "+c.name)
 	var cmds []tea.Cmd
-	for _, e := range m.o.Panes {
-		cmds = append(cmds, e.Pane.Init())
+	for i, e := range m.o.Panes {
+		cmds = append(cmds, m.wrap(i, e.Pane.Init()))
 	}
 	return tea.Batch(cmds...)
 }

@@ -129,6 +129,11 @@ type Model struct {
 	failure  *toast
 	failures int
 	msgTop   int
+	// Stale-response bookkeeping (envelope.go).
+	gens   []uint64 // each slot's generation
+	genSeq uint64
+	issued uint64
+	landed map[landedKey]uint64
 }
 
 // New builds the shell.
@@ -144,6 +149,7 @@ func New(o Options) *Model {
 	m.filters = make([]string, len(o.Panes))
 	m.now = o.Clock()
 	m.ensureHosts()
+	m.resetGens()
 	return m
 }
 
@@ -160,8 +166,8 @@ func clock() tea.Cmd {
 // Init starts every pane (each loads on its own) and the clock.
 func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{clock(), tea.RequestBackgroundColor}
-	for _, e := range m.o.Panes {
-		cmds = append(cmds, e.Pane.Init())
+	for i, e := range m.o.Panes {
+		cmds = append(cmds, m.wrap(i, e.Pane.Init()))
 	}
 	if pv := m.o.Pivot; pv != nil {
 		msg := *pv
@@ -226,6 +232,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.quitNow()
 	case hostmodel.Observation:
 		return m, m.observe(msg)
+	case envelope:
+		return m, m.deliver(msg)
 	case auditLoaded:
 		m.audit, m.auditTop = msg.entries, max(len(msg.entries)-1, 0)
 		if msg.err != nil {
@@ -241,8 +249,8 @@ func (m *Model) broadcast(msg tea.Msg) tea.Cmd {
 	var cmds []tea.Cmd
 	for i := range m.o.Panes {
 		p, cmd := m.o.Panes[i].Pane.Update(msg)
-		m.o.Panes[i].Pane = p
-		cmds = append(cmds, cmd)
+		m.setPane(i, p)
+		cmds = append(cmds, m.wrap(i, cmd))
 	}
 	return tea.Batch(cmds...)
 }
@@ -252,8 +260,8 @@ func (m *Model) updateActive(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	p, cmd := m.o.Panes[m.active].Pane.Update(msg)
-	m.o.Panes[m.active].Pane = p
-	return cmd
+	m.setPane(m.active, p)
+	return m.wrap(m.active, cmd)
 }
 
 func (m *Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
@@ -325,7 +333,7 @@ func (m *Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, tea.ClearScreen
 	case km.Is(s, "global.refresh"):
 		if r, ok := p.(pane.Refresher); ok {
-			return m, r.Refresh()
+			return m, m.wrap(m.active, r.Refresh())
 		}
 		return m, nil
 	case km.Is(s, "global.next_pane"):
@@ -419,7 +427,7 @@ func (m *Model) back() tea.Cmd {
 			m.o.Panes[c.pane].Pane.SetFilter(c.filter)
 		}
 		if mm, ok := m.cur().(pane.Memento); ok && c.state != nil {
-			return mm.Restore(c.state)
+			return m.wrap(m.active, mm.Restore(c.state))
 		}
 		return nil
 	}
@@ -456,7 +464,7 @@ func (m *Model) pivot(p pane.PivotMsg) tea.Cmd {
 	target := m.o.Panes[i].Pane
 	if pv, ok := target.(pane.Pivoter); ok {
 		m.filters[i] = ""
-		return pv.Pivot(p.Query)
+		return m.wrap(i, pv.Pivot(p.Query))
 	}
 	m.filters[i] = p.Query
 	target.SetFilter(p.Query)

@@ -215,7 +215,11 @@ func (m *Model) freshness(st pane.Status, long bool) string {
 	case st.Updated.IsZero() && st.Err == nil:
 		parts = append(parts, m.th.Render(themes.Muted, "–"))
 	case !st.Updated.IsZero():
-		age := pane.DataAge(m.now.Sub(st.Updated))
+		every := st.Every
+		if every <= 0 {
+			every = m.o.Ctx.Refresh
+		}
+		age := pane.FreshAge(m.now.Sub(st.Updated), every)
 		if long {
 			parts = append(parts, "updated "+age+" ago")
 		} else {

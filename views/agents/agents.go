@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -137,6 +138,9 @@ func (p *Pane) Pivot(query string) tea.Cmd {
 	p.SetFilter(query)
 	return p.load()
 }
+
+// LoadKey lets the shell drop an older list that lands after a newer one.
+func (m loadedMsg) LoadKey() string { return "agents/" + strconv.Itoa(m.kind) }
 
 type loadedMsg struct {
 	kind   int
@@ -451,7 +455,7 @@ func buildRow(a *agent, now time.Time) table.Row {
 	beat, beatSort := "-", ""
 	if !a.beat.IsZero() {
 		d := now.Sub(a.beat)
-		beat, beatSort = pane.Age(d), fmt.Sprint(int64(d/time.Second))
+		beat, beatSort = pane.BeatAge(d), fmt.Sprint(int64(d/time.Second))
 	}
 	state := table.S(stateText(a), themes.OK)
 	if a.dead {
@@ -493,7 +497,7 @@ func (p *Pane) View(width, height int) string {
 		}
 		s := "✗ " + kindNames[k] + " failed"
 		if !l.at.IsZero() {
-			s += " (showing data from " + pane.Age(now.Sub(l.at)) + " ago)"
+			s += " (showing data from " + pane.DataAge(now.Sub(l.at)) + " ago)"
 		}
 		lines = append(lines, th.Render(themes.Crit, safe.Fit(s+": "+l.err.Error(), width)))
 	}
@@ -551,7 +555,7 @@ func (p *Pane) visibleConflicts() []hostmodel.Conflict {
 func detailLine(a *agent, now time.Time) string {
 	parts := []string{a.host + " " + a.binary + ": " + stateText(a), "admin " + a.admin}
 	if !a.beat.IsZero() {
-		parts = append(parts, "heartbeat "+pane.Age(now.Sub(a.beat))+" ago")
+		parts = append(parts, "heartbeat "+pane.BeatAge(now.Sub(a.beat))+" ago")
 	}
 	if a.zone != "" {
 		parts = append(parts, "zone "+a.zone)
@@ -592,8 +596,8 @@ func (p *Pane) header(now time.Time) string {
 	case st.Updated.IsZero():
 		b.WriteString(" · no data")
 	default:
-		b.WriteString(" · updated " + pane.Age(now.Sub(st.Updated)) + " ago")
-		if st.Loading {
+		b.WriteString(" · updated " + pane.FreshAge(now.Sub(st.Updated), p.ctx.Refresh) + " ago")
+		if st.Loading && now.Sub(p.lastTry) >= pane.SlowRefresh {
 			b.WriteString(" · refreshing…")
 		}
 	}

@@ -59,7 +59,6 @@ type Pane struct {
 	form *silences.Form
 
 	loading     bool
-	seq         int // load generation: a stale answer never overwrites a newer one
 	updated     time.Time
 	lastAttempt time.Time
 	err         error
@@ -144,20 +143,20 @@ func (p *Pane) Pivot(query string) tea.Cmd {
 }
 
 type loadedMsg struct {
-	seq      int
 	alerts   alertmanager.AlertsResult
 	silences []alertmanager.Silence
 	silErr   error
 	err      error
 }
 
+// LoadKey lets the shell drop an older answer that lands after a newer one.
+func (loadedMsg) LoadKey() string { return "alerts" }
+
 func (p *Pane) load() tea.Cmd {
 	if p.loading || p.src == nil {
 		return nil
 	}
 	p.loading = true
-	p.seq++
-	seq := p.seq
 	p.lastAttempt = p.ctx.Now()
 	src := p.src
 	return func() tea.Msg {
@@ -165,10 +164,10 @@ func (p *Pane) load() tea.Cmd {
 		defer cancel()
 		ar, err := src.Alerts(ctx, alertmanager.AlertFilter{})
 		if err != nil {
-			return loadedMsg{seq: seq, alerts: ar, err: err} // Sources say which instance failed
+			return loadedMsg{alerts: ar, err: err} // Sources say which instance failed
 		}
 		sr, serr := src.Silences(ctx, nil)
-		return loadedMsg{seq: seq, alerts: ar, silences: sr.Silences, silErr: serr}
+		return loadedMsg{alerts: ar, silences: sr.Silences, silErr: serr}
 	}
 }
 
@@ -181,9 +180,6 @@ func (p *Pane) observation() hostmodel.Observation {
 func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 	switch m := msg.(type) {
 	case loadedMsg:
-		if m.seq != p.seq {
-			return p, nil
-		}
 		p.loading = false
 		if m.err != nil {
 			p.err = m.err

@@ -21,6 +21,7 @@ import (
 	"github.com/stackpit/stackpit/datasource/alertmanager"
 	"github.com/stackpit/stackpit/keymap"
 	"github.com/stackpit/stackpit/themes"
+	"github.com/stackpit/stackpit/ui"
 	"github.com/stackpit/stackpit/ui/safe"
 	"github.com/stackpit/stackpit/views/pane"
 	"github.com/stackpit/stackpit/views/silences"
@@ -511,18 +512,25 @@ func TestLoadErrorKeepsScreen(t *testing.T) {
 	}
 }
 
+// The shell drops an older answer landing after a newer one (the pane keeps
+// no counter of its own: ui's envelope does it for every pane).
 func TestStaleLoadDoesNotOverwriteNewer(t *testing.T) {
 	src := fixtureSource(t)
 	p := loaded(t, src)
-	old := run(p.Refresh()) // answered before the silence existed
+	shell := ui.New(ui.Options{Panes: []ui.Entry{{ID: "alerts", Title: "Alerts", Pane: p}}, Ctx: testCtx()})
+	_, old := shell.Update(tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl}) // answered before the silence existed
+	oldMsg := run(old)
 	ms, _ := alertmanager.ParseMatchers(`alertname="HostHighMemory"`)
 	if _, _, err := src.CreateSilence(context.Background(), alertmanager.NewSilence{Matchers: ms, StartsAt: testNow,
 		EndsAt: testNow.Add(time.Hour), CreatedBy: "alice", Comment: "x"}); err != nil {
 		t.Fatal(err)
 	}
-	_, cmd := p.Update(pane.ActionDoneMsg{Name: "silence-create"})
-	p.Update(run(cmd))
-	p.Update(old)
+	_, cmd := shell.Update(pane.ActionDoneMsg{Name: "silence-create"})
+	shell.Update(run(cmd))
+	if a := p.alerts[p.byFP["4e6cbaeb76f320d2"]]; !a.Silenced() {
+		t.Fatal("the newer load did not land")
+	}
+	shell.Update(oldMsg)
 	if a := p.alerts[p.byFP["4e6cbaeb76f320d2"]]; !a.Silenced() {
 		t.Fatal("a stale load overwrote the newer, silenced state")
 	}

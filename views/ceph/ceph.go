@@ -59,7 +59,6 @@ type Pane struct {
 	loading bool
 	updated time.Time
 	lastTry time.Time
-	gen     int
 
 	section    Section
 	filterText string
@@ -115,7 +114,6 @@ func New(ctx pane.Context, src ds.Source, actor ds.Actor) *Pane {
 
 // snapshotMsg carries one refresh result.
 type snapshotMsg struct {
-	gen int
 	c   *ds.Cluster
 	err error
 	at  time.Time
@@ -126,6 +124,9 @@ type snapshotMsg struct {
 func observation(c *ds.Cluster, at time.Time) hostmodel.Observation {
 	return hostmodel.Observation{Pane: "ceph", Source: hostmodel.Ceph, At: at, Facts: hostmodel.FromCeph(c)}
 }
+
+// LoadKey lets the shell drop an older snapshot that lands after a newer one.
+func (snapshotMsg) LoadKey() string { return "snapshot" }
 
 // ID implements pane.Pane.
 func (p *Pane) ID() string { return "ceph" }
@@ -170,14 +171,13 @@ func (p *Pane) load() tea.Cmd {
 		return nil
 	}
 	p.loading = true
-	p.gen++
 	p.lastTry = p.now()
-	gen, src := p.gen, p.src
+	src := p.src
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), snapshotTimeout)
 		defer cancel()
 		c, err := src.Snapshot(ctx)
-		return snapshotMsg{gen: gen, c: c, err: err, at: time.Now()}
+		return snapshotMsg{c: c, err: err, at: time.Now()}
 	}
 }
 
@@ -243,9 +243,6 @@ func (p *Pane) current() *table.Model {
 func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 	switch m := msg.(type) {
 	case snapshotMsg:
-		if m.gen != p.gen {
-			return p, nil
-		}
 		p.loading = false
 		if m.err != nil {
 			p.err = m.err

@@ -539,14 +539,14 @@ func BenchmarkSnapshotRebuildAndView(b *testing.B) {
 	p.section = SecOSDs
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		p.Update(snapshotMsg{gen: p.gen, c: c, at: fixedNow})
+		p.Update(snapshotMsg{c: c, at: fixedNow})
 		_ = p.View(120, 40)
 	}
 }
 
 func BenchmarkViewOnly(b *testing.B) {
 	p := New(paneCtx(), &staticSource{c: bigCluster()}, nil)
-	p.Update(snapshotMsg{gen: p.gen, c: bigCluster(), at: fixedNow})
+	p.Update(snapshotMsg{c: bigCluster(), at: fixedNow})
 	p.section = SecOSDs
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {

@@ -154,6 +154,10 @@ func (p *Pane) Pivot(query string) tea.Cmd {
 	return p.load()
 }
 
+// LoadKey lets the shell drop an older list that lands after a newer one.
+func (servicesMsg) LoadKey() string    { return "services" }
+func (hypervisorsMsg) LoadKey() string { return "hypervisors" }
+
 type servicesMsg struct {
 	svcs []openstack.ComputeService
 	err  error
@@ -493,7 +497,7 @@ func buildRow(h *host, now time.Time) table.Row {
 		zone = h.svc.Zone
 		if !h.svc.UpdatedAt.IsZero() {
 			d := now.Sub(h.svc.UpdatedAt)
-			beat, beatSort = pane.Age(d), fmt.Sprint(int64(d/time.Second))
+			beat, beatSort = pane.BeatAge(d), fmt.Sprint(int64(d/time.Second))
 		}
 		if h.svc.ForcedDown {
 			forced = table.S("FORCED", themes.Crit)
@@ -605,7 +609,7 @@ func (p *Pane) View(width, height int) string {
 func errLine(what string, err error, at, now time.Time) string {
 	s := "✗ " + what + " failed"
 	if !at.IsZero() {
-		s += " (showing data from " + pane.Age(now.Sub(at)) + " ago)"
+		s += " (showing data from " + pane.DataAge(now.Sub(at)) + " ago)"
 	}
 	return s + ": " + err.Error()
 }
@@ -638,8 +642,8 @@ func (p *Pane) header(now time.Time) string {
 	case st.Updated.IsZero():
 		b.WriteString(" · no data")
 	default:
-		b.WriteString(" · updated " + pane.Age(now.Sub(st.Updated)) + " ago")
-		if st.Loading {
+		b.WriteString(" · updated " + pane.FreshAge(now.Sub(st.Updated), p.ctx.Refresh) + " ago")
+		if st.Loading && now.Sub(p.lastTry) >= pane.SlowRefresh {
 			b.WriteString(" · refreshing…")
 		}
 	}
@@ -660,7 +664,7 @@ func detailLine(h *host, now time.Time) string {
 	}
 	if s := h.svc; s != nil {
 		if !s.UpdatedAt.IsZero() {
-			parts = append(parts, "heartbeat "+pane.Age(now.Sub(s.UpdatedAt))+" ago")
+			parts = append(parts, "heartbeat "+pane.BeatAge(now.Sub(s.UpdatedAt))+" ago")
 		}
 		if s.ForcedDown {
 			parts = append(parts, "FORCED DOWN")

@@ -95,6 +95,9 @@ type Pane struct {
 	conflictsKey string
 }
 
+// LoadKey lets the shell drop an older list that lands after a newer one.
+func (m loadedMsg) LoadKey() string { return "containers/" + m.host }
+
 type loadedMsg struct {
 	host string
 	cs   []docker.Container

@@ -690,7 +690,7 @@ func (p *Pane) View(width, height int) string {
 	if p.err != nil {
 		msg := "✗ refresh failed: "
 		if !p.updated.IsZero() {
-			msg = "✗ refresh failed (showing data from " + pane.Age(p.ctx.Now().Sub(p.updated)) + " ago): "
+			msg = "✗ refresh failed (showing data from " + pane.DataAge(p.ctx.Now().Sub(p.updated)) + " ago): "
 		}
 		msg += p.err.Error()
 		lines = append(lines, th.Render(themes.Crit, safe.Fit(msg, width)))
@@ -746,8 +746,8 @@ func (p *Pane) header(width int, th *themes.Theme) string {
 	case p.updated.IsZero():
 		b.WriteString(" · no data")
 	default:
-		b.WriteString(" · updated " + pane.Age(p.ctx.Now().Sub(p.updated)) + " ago")
-		if p.loading {
+		b.WriteString(" · updated " + pane.FreshAge(p.ctx.Now().Sub(p.updated), p.ctx.Refresh) + " ago")
+		if p.loading && p.ctx.Now().Sub(p.lastAttempt) >= pane.SlowRefresh {
 			b.WriteString(" · refreshing…")
 		}
 	}

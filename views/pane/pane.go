@@ -69,6 +69,9 @@ type Status struct {
 	Loading bool
 	Err     error
 	Note    string // e.g. "polling (tail dropped lines)"
+	// Every is how often the pane reloads when it is not Context.Refresh
+	// (a dashboard's own cadence); the shell's age label uses it.
+	Every time.Duration
 }
 
 // Pivoter is implemented by panes that can be opened focused on something:
@@ -244,10 +247,49 @@ func DataAge(d time.Duration) string {
 	return Age(d)
 }
 
+// FreshAge is DataAge for data reloaded every `every`: while it is no older
+// than one cycle plus slack it reads as one constant "<Ns" (N rounded up to
+// ten seconds), so a pane that reloads the same data never changes its
+// label; only data that stopped refreshing shows its age. every <= 0 is
+// DataAge.
+func FreshAge(d, every time.Duration) string {
+	if every <= 0 {
+		return DataAge(d)
+	}
+	limit := every + max(every/2, 5*time.Second)
+	limit = (limit + 10*time.Second - 1) / (10 * time.Second) * (10 * time.Second)
+	if d < limit {
+		return "<" + Age(limit)
+	}
+	return DataAge(d)
+}
+
+// BeatAge renders a service heartbeat's age in coarse steps: "<30s" for a
+// service that reports normally (Nova and Neutron report every 10-30 s), then
+// DataAge. A heartbeat column that moved every second would redraw every row
+// of an idle screen.
+func BeatAge(d time.Duration) string { return FreshAge(d, 20*time.Second) }
+
+// SlowRefresh is how long a background refresh runs before the pane says
+// so ("refreshing…"): a routine refresh that answers sooner and changes
+// nothing leaves the screen, and the terminal link, untouched.
+const SlowRefresh = 2 * time.Second
+
 // Memento is implemented by panes whose pivots change inner state the
 // shell cannot see (the logs pane's query). The shell saves it in the
 // breadcrumb before leaving and restores it when esc comes back.
 type Memento interface {
 	Save() any
 	Restore(state any) tea.Cmd
+}
+
+// LoadKeyed is implemented by load results that replace the previous result
+// of the same kind ("alerts", "services"): the shell drops a result when a
+// newer load of the same key, issued later by the same pane, already
+// landed. The shell also drops whatever a pane's commands answer after the
+// cloud switched or the pane was replaced, so panes keep no counters of
+// their own for that. Results that merge into what is there (deltas) must
+// not implement it.
+type LoadKeyed interface {
+	LoadKey() string
 }

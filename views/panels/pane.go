@@ -10,7 +10,6 @@ import (
 	"math"
 	"sort"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -45,11 +44,8 @@ type Options struct {
 	HistoryFile string
 }
 
-var paneSeq atomic.Int64
-
 // Pane is the panels pane.
 type Pane struct {
-	id      int64
 	ctx     pane.Context
 	src     Source
 	opts    Options
@@ -87,7 +83,7 @@ func New(ctx pane.Context, src Source, o Options) *Pane {
 	if o.MinStep <= 0 {
 		o.MinStep = 15 * time.Second
 	}
-	p := &Pane{id: paneSeq.Add(1), ctx: ctx, src: src, opts: o, vars: map[string]string{}}
+	p := &Pane{ctx: ctx, src: src, opts: o, vars: map[string]string{}}
 	p.complete.history = loadHistory(o.HistoryFile)
 	p.dashes = o.Dashboards
 	if p.dashes == nil {
@@ -204,6 +200,9 @@ func (p *Pane) Pivot(query string) tea.Cmd {
 // Status reports the newest data age, loading and the first failure.
 func (p *Pane) Status() pane.Status {
 	var st pane.Status
+	if d := p.cur(); d != nil && !p.paused {
+		st.Every = d.refresh
+	}
 	failed := 0
 	var first error
 	for _, d := range p.data {
@@ -247,8 +246,8 @@ func (p *Pane) Status() pane.Status {
 
 // loadedMsg carries one panel's new data.
 type loadedMsg struct {
-	pane, gen, idx int64
-	data           panelData
+	gen, idx int64
+	data     panelData
 }
 
 func (p *Pane) refreshAll() tea.Cmd {
@@ -280,7 +279,7 @@ func (p *Pane) load(i int) tea.Cmd {
 	if p.data[i].loading {
 		return nil
 	}
-	p.data[i].loading = true
+	p.data[i].loading, p.data[i].since = true, p.now()
 	start, end, live := p.window()
 	w := p.widths[i]
 	if w <= 0 {
@@ -288,14 +287,14 @@ func (p *Pane) load(i int) tea.Cmd {
 	}
 	step := prometheus.StepFor(end.Sub(start), w, p.opts.MinStep)
 	vars := p.templateVars()
-	src, timeout, gen, id := p.src, p.opts.QueryTimeout, int64(p.gen), p.id
+	src, timeout, gen, every := p.src, p.opts.QueryTimeout, int64(p.gen), d.refresh
 	now := p.now()
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		out := fetchPanel(ctx, src, pn, vars, start, end, step, live)
-		out.updated = now
-		return loadedMsg{pane: id, gen: gen, idx: int64(i), data: out}
+		out.updated, out.every = now, every
+		return loadedMsg{gen: gen, idx: int64(i), data: out}
 	}
 }
 
@@ -391,7 +390,7 @@ func sortSeries(pn *Panel, ss []series) {
 func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 	switch m := msg.(type) {
 	case loadedMsg:
-		if m.pane != p.id || m.gen != int64(p.gen) || int(m.idx) >= len(p.data) {
+		if m.gen != int64(p.gen) || int(m.idx) >= len(p.data) {
 			return p, nil
 		}
 		nd := m.data
@@ -405,14 +404,8 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		p.data[m.idx] = &nd
 		return p, p.observe(int(m.idx), &nd)
 	case adhocMsg:
-		if m.pane != p.id {
-			return p, nil
-		}
 		return p, p.adhocDone(m)
 	case completionMsg:
-		if m.pane != p.id {
-			return p, nil
-		}
 		p.complete.merge(m)
 		return p, nil
 	case pane.TickMsg:

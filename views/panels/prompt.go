@@ -40,7 +40,6 @@ type adhoc struct {
 }
 
 type adhocMsg struct {
-	pane  int64
 	query string
 	data  panelData
 }
@@ -57,7 +56,6 @@ type completion struct {
 }
 
 type completionMsg struct {
-	pane    int64
 	metrics []string
 	labels  []string
 	label   string // values of this label
@@ -103,16 +101,16 @@ func (p *Pane) openPrompt() tea.Cmd {
 		return nil
 	}
 	p.complete.requested["__names"] = true
-	src, id, timeout := p.src, p.id, p.opts.QueryTimeout
+	src, timeout := p.src, p.opts.QueryTimeout
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		ms, err := src.LabelValues(ctx, "__name__", nil, time.Time{}, time.Time{})
 		if err != nil {
-			return completionMsg{pane: id, err: err}
+			return completionMsg{err: err}
 		}
 		ls, err := src.LabelNames(ctx, nil, time.Time{}, time.Time{})
-		return completionMsg{pane: id, metrics: ms, labels: ls, err: err}
+		return completionMsg{metrics: ms, labels: ls, err: err}
 	}
 }
 
@@ -121,12 +119,12 @@ func (p *Pane) loadLabelValues(label string) tea.Cmd {
 		return nil
 	}
 	p.complete.requested["v:"+label] = true
-	src, id, timeout := p.src, p.id, p.opts.QueryTimeout
+	src, timeout := p.src, p.opts.QueryTimeout
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		vs, err := src.LabelValues(ctx, label, nil, time.Time{}, time.Time{})
-		return completionMsg{pane: id, label: label, values: vs, err: err}
+		return completionMsg{label: label, values: vs, err: err}
 	}
 }
 
@@ -352,14 +350,14 @@ func (p *Pane) runAdhoc(q string, rangeQ bool) tea.Cmd {
 	p.result = &adhoc{query: q, rangeQ: rangeQ, chart: rangeQ, loading: true, panel: pn, data: p.resultData()}
 	start, end, live := p.window()
 	step := prometheus.StepFor(end.Sub(start), max(p.lastWidth()-9, 8), p.opts.MinStep)
-	src, id, timeout := p.src, p.id, p.opts.QueryTimeout
+	src, timeout := p.src, p.opts.QueryTimeout
 	now := p.now()
 	return tea.Batch(save, func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		d := fetchPanel(ctx, src, pn, nil, start, end, step, live)
 		d.updated = now
-		return adhocMsg{pane: id, query: q, data: d}
+		return adhocMsg{query: q, data: d}
 	})
 }
 

@@ -36,6 +36,8 @@ type panelData struct {
 	err        error
 	loading    bool
 	updated    time.Time
+	since      time.Time     // when the load in flight started
+	every      time.Duration // the dashboard's refresh (0: ad-hoc)
 	start, end time.Time
 	step       time.Duration
 	dropped    int // series beyond the top-N
@@ -175,8 +177,8 @@ func panelHeader(title string, d *panelData, focused bool, w int, now time.Time,
 	case d.err != nil:
 		right = th.Render(themes.Crit, "✗ ERR")
 	case !d.updated.IsZero():
-		right = pane.Age(now.Sub(d.updated))
-		if d.loading {
+		right = pane.FreshAge(now.Sub(d.updated), d.every)
+		if d.loading && now.Sub(d.since) >= pane.SlowRefresh {
 			right = "↻" + right
 		}
 		right = th.Render(themes.Muted, right)

@@ -48,7 +48,6 @@ type Pane struct {
 	form *Form
 
 	loading     bool
-	seq         int // load generation: a stale answer never overwrites a newer one
 	updated     time.Time
 	lastAttempt time.Time
 	err         error
@@ -121,20 +120,20 @@ func (p *Pane) Pivot(query string) tea.Cmd {
 }
 
 type loadedMsg struct {
-	seq      int
 	sil      alertmanager.SilencesResult
 	alerts   []alertmanager.Alert
 	alertErr error
 	err      error
 }
 
+// LoadKey lets the shell drop an older answer that lands after a newer one.
+func (loadedMsg) LoadKey() string { return "silences" }
+
 func (p *Pane) load() tea.Cmd {
 	if p.loading || p.src == nil {
 		return nil
 	}
 	p.loading = true
-	p.seq++
-	seq := p.seq
 	p.lastAttempt = p.ctx.Now()
 	src := p.src
 	return func() tea.Msg {
@@ -142,10 +141,10 @@ func (p *Pane) load() tea.Cmd {
 		defer cancel()
 		sil, err := src.Silences(ctx, nil)
 		if err != nil {
-			return loadedMsg{seq: seq, sil: sil, err: err} // Sources say which instance failed
+			return loadedMsg{sil: sil, err: err} // Sources say which instance failed
 		}
 		ar, aerr := src.Alerts(ctx, alertmanager.AlertFilter{})
-		return loadedMsg{seq: seq, sil: sil, alerts: ar.Alerts, alertErr: aerr}
+		return loadedMsg{sil: sil, alerts: ar.Alerts, alertErr: aerr}
 	}
 }
 
@@ -153,9 +152,6 @@ func (p *Pane) load() tea.Cmd {
 func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 	switch m := msg.(type) {
 	case loadedMsg:
-		if m.seq != p.seq {
-			return p, nil
-		}
 		p.loading = false
 		if m.err != nil {
 			p.err = m.err

@@ -1,0 +1,41 @@
+package pane
+
+import (
+	"testing"
+	"time"
+)
+
+func TestFreshAge(t *testing.T) {
+	for _, c := range []struct {
+		d, every time.Duration
+		want     string
+	}{
+		{2 * time.Second, 0, "<10s"},
+		{12 * time.Second, 0, "10s"},
+		{9 * time.Second, 3 * time.Second, "<10s"},
+		{12 * time.Second, 3 * time.Second, "10s"}, // stopped refreshing
+		{0, 10 * time.Second, "<20s"},
+		{14 * time.Second, 10 * time.Second, "<20s"}, // a 10 s cycle whose answer is late
+		{25 * time.Second, 10 * time.Second, "20s"},
+		{44 * time.Second, 30 * time.Second, "<50s"},
+		{3 * time.Minute, 30 * time.Second, "3m"},
+	} {
+		if got := FreshAge(c.d, c.every); got != c.want {
+			t.Errorf("FreshAge(%s, %s) = %q, want %q", c.d, c.every, got, c.want)
+		}
+	}
+	// Within one cycle the label never changes, second by second.
+	for d := time.Duration(0); d < 14*time.Second; d += time.Second {
+		if got := FreshAge(d, 10*time.Second); got != "<20s" {
+			t.Fatalf("FreshAge(%s, 10s) = %q: the label moves while data is fresh", d, got)
+		}
+	}
+	for d := time.Duration(0); d < 30*time.Second; d += time.Second {
+		if got := BeatAge(d); got != "<30s" {
+			t.Fatalf("BeatAge(%s) = %q: a normal heartbeat moves the column", d, got)
+		}
+	}
+	if BeatAge(95*time.Second) != "1m" {
+		t.Fatal(BeatAge(95 * time.Second))
+	}
+}
