@@ -53,6 +53,10 @@ type Options struct {
 	Pivot *pane.PivotMsg
 	// Single hides the pane tabs: one pane full-screen for a tmux split.
 	Single bool
+	// OnRefresh, when set, runs on a manual refresh (ctrl+r) before the
+	// pane reloads: it lets a backing-off client try again now. It must not
+	// block.
+	OnRefresh func()
 }
 
 type mode int
@@ -285,6 +289,9 @@ func (m *Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case km.Is(s, "global.redraw"):
 		return m, tea.ClearScreen
 	case km.Is(s, "global.refresh"):
+		if m.o.OnRefresh != nil {
+			m.o.OnRefresh()
+		}
 		if r, ok := p.(pane.Refresher); ok {
 			return m, r.Refresh()
 		}

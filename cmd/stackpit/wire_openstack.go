@@ -34,3 +34,16 @@ func openstackClient(e *Env) (*openstack.Client, error) {
 	}
 	return v.(*openstack.Client), nil
 }
+
+// retryAuthHook is the shell's ctrl+r hook: when a pane built the shared
+// OpenStack client, a manual refresh lets it try the password now instead
+// of waiting for its re-authentication backoff.
+func retryAuthHook(e *Env) func() {
+	e.mu.Lock()
+	c, ok := e.shared["openstack"].(*openstack.Client)
+	e.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	return c.RetryAuthNow
+}

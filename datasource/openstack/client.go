@@ -63,6 +63,8 @@ type Client struct {
 	PageSize int
 
 	bytesRead atomic.Int64
+
+	gate *authGate // rations password re-authentication
 }
 
 // New authenticates against Keystone v3 (re-authenticating by itself when
@@ -96,7 +98,7 @@ func NewLazy(auth *config.Auth, httpClient *http.Client) (*Client, error) {
 	if auth.Options.IdentityEndpoint == "" {
 		return nil, errors.New("openstack: no auth_url configured")
 	}
-	c := &Client{auth: auth, hc: withTLS(httpClient, auth), PageSize: 1000}
+	c := &Client{auth: auth, hc: withTLS(httpClient, auth), PageSize: 1000, gate: newAuthGate(time.Now)}
 	c.id = Identity{Cloud: auth.Cloud, Region: auth.Region(), User: auth.User(), Project: auth.Options.TenantName}
 	if auth.Options.Scope != nil && auth.Options.Scope.ProjectName != "" {
 		c.id.Project = auth.Options.Scope.ProjectName
@@ -149,6 +151,9 @@ func (c *Client) connect(ctx context.Context) error {
 	p.UserAgent.Prepend("stackpit")
 	if err := gcos.Authenticate(ctx, p, opts); err != nil {
 		return fmt.Errorf("authentication failed: %w", wrapErr("keystone", "POST", opts.IdentityEndpoint+"/auth/tokens", err))
+	}
+	if opts.Password != "" && p.ReauthFunc != nil {
+		p.ReauthFunc = c.gate.wrap(p.ReauthFunc, reasonOf)
 	}
 	c.provider = p
 	if err := c.discover(); err != nil {
@@ -363,6 +368,11 @@ func (c *Client) HasPlacement() bool { return c.isConnected() && c.placement != 
 func (c *Client) HasNetwork() bool   { return c.isConnected() && c.network != nil }
 func (c *Client) HasVolume() bool    { return c.isConnected() && c.volume != nil }
 
+// RetryAuthNow lets the next request try the password at once instead of
+// waiting for the re-authentication backoff (a manual refresh). It is still
+// one of the ReauthWindowMax attempts per ReauthWindow.
+func (c *Client) RetryAuthNow() { c.gate.retryNow() }
+
 // BytesRead is the total size of response bodies read so far (for the
 // header's traffic counter and benchmarks).
 func (c *Client) BytesRead() int64 { return c.bytesRead.Load() }
@@ -371,6 +381,9 @@ func (c *Client) BytesRead() int64 { return c.bytesRead.Load() }
 // re-authentication), reads the body and decodes it into out. It returns
 // the response headers (for Date).
 func (c *Client) getJSON(ctx context.Context, sc *gophercloud.ServiceClient, service, u string, out any) (http.Header, error) {
+	if err := c.gate.blocked(); err != nil {
+		return nil, err
+	}
 	resp, err := sc.Get(ctx, u, nil, &gophercloud.RequestOpts{KeepResponseBody: true, OkCodes: []int{200}})
 	if err != nil {
 		return nil, wrapErr(service, "GET", u, err)
@@ -397,6 +410,9 @@ func (c *Client) getJSON(ctx context.Context, sc *gophercloud.ServiceClient, ser
 // any 2xx answer (Nova answers evacuate with 200 and an empty body at 2.29).
 // On refusal it returns an *APIError carrying Nova's own message.
 func (c *Client) send(ctx context.Context, sc *gophercloud.ServiceClient, service, method, u string, body any, out any) error {
+	if err := c.gate.blocked(); err != nil {
+		return err
+	}
 	opts := &gophercloud.RequestOpts{JSONBody: body, KeepResponseBody: true, OkCodes: []int{200, 201, 202, 204}}
 	resp, err := sc.Request(ctx, method, u, opts)
 	if err != nil {

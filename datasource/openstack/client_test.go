@@ -361,7 +361,7 @@ func TestReauthFailsClearly(t *testing.T) {
 	if !errors.Is(err, ErrUnauthorized) {
 		t.Fatalf("want ErrUnauthorized, got %v", err)
 	}
-	if !strings.Contains(err.Error(), "re-authentication failed") || !strings.Contains(err.Error(), "requires authentication") {
+	if !strings.HasPrefix(err.Error(), "auth failing: ") || !strings.Contains(err.Error(), "requires authentication") {
 		t.Errorf("message %q", err)
 	}
 }
