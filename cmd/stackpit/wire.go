@@ -39,11 +39,25 @@ func (e *Env) HTTP(ep *config.Endpoint, streaming bool) (*http.Client, error) {
 	if ep != nil {
 		o.CAFile, o.Insecure, o.Headers = ep.CAFile, ep.Insecure, ep.Headers
 		o.Username, o.Password, o.Bearer = ep.Username, ep.Password, ep.Bearer
+		o.MaxResponse = int64(ep.MaxResponse)
 	}
 	if streaming {
 		o.Timeout = -1
 	}
 	return httpclient.New(o)
+}
+
+// withMax is ep (copied) with a response limit of def unless the user
+// wrote one: Prometheus and Loki answers may be bigger than the others.
+func withMax(ep *config.Endpoint, def int64) *config.Endpoint {
+	if ep == nil {
+		return nil
+	}
+	cp := *ep
+	if cp.MaxResponse == 0 {
+		cp.MaxResponse = config.ByteSize(def)
+	}
+	return &cp
 }
 
 // Shared returns a value built once per session under key (a shared

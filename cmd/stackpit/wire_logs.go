@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 
 	"github.com/stackpit/stackpit/config"
+	"github.com/stackpit/stackpit/datasource/httpclient"
 	"github.com/stackpit/stackpit/datasource/loki"
 	"github.com/stackpit/stackpit/views/logs"
 	"github.com/stackpit/stackpit/views/pane"
@@ -34,7 +35,7 @@ func lokiClient(e *Env) (*loki.Client, error) {
 			return nil, errNotConfigured("loki", e.CloudName)
 		}
 		l := e.Cloud.Loki
-		hc, err := e.HTTP(&l.Endpoint, false)
+		hc, err := e.HTTP(withMax(&l.Endpoint, 128*httpclient.MiB), false)
 		if err != nil {
 			return nil, err
 		}

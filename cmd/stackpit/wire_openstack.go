@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 
+	"github.com/stackpit/stackpit/config"
+
 	"github.com/stackpit/stackpit/datasource/openstack"
 )
 
@@ -23,7 +25,11 @@ func openstackClient(e *Env) (*openstack.Client, error) {
 			}
 			return nil, e.AuthErr
 		}
-		hc, err := e.HTTP(nil, false)
+		ep := &config.Endpoint{}
+		if e.Cloud != nil {
+			ep.MaxResponse = e.Cloud.OpenStackMaxResponse
+		}
+		hc, err := e.HTTP(ep, false)
 		if err != nil {
 			return nil, err
 		}

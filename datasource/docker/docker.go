@@ -76,6 +76,9 @@ type Options struct {
 	ReadOnly   bool
 	// SSHCommand overrides the ssh program (tests).
 	SSHCommand []string
+	// MaxResponse caps each answer (bytes; 0: httpclient.DefaultMaxResponse).
+	// Log streams are not cut.
+	MaxResponse int64
 }
 
 // New makes a client for one host; nothing is dialled until first use.
@@ -87,7 +90,7 @@ func New(o Options) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("docker host %s: bad address %q: %w", o.Host, o.Addr, err)
 	}
-	ho := httpclient.Options{ReadOnly: o.ReadOnly, Timeout: -1}
+	ho := httpclient.Options{ReadOnly: o.ReadOnly, Timeout: -1, MaxResponse: o.MaxResponse}
 	c := &Client{Host: o.Host, Addr: o.Addr, base: "http://docker"}
 	switch u.Scheme {
 	case "unix":
@@ -202,6 +205,9 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, out 
 		return nil
 	}
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		if tl := httpclient.Named(err, "docker on "+c.Host); tl != nil {
+			return tl
+		}
 		return fmt.Errorf("%s: docker: malformed answer to %s: %w", c.Host, path, err)
 	}
 	return nil

@@ -165,18 +165,12 @@ func (c *Client) connect(ctx context.Context) error {
 // withTLS applies the cloud's TLS settings (clouds.yaml cacert/insecure) to
 // a copy of the client, keeping the guard in front.
 func withTLS(hc *http.Client, auth *config.Auth) *http.Client {
-	cp := *hc
 	if auth.TLS == nil {
+		cp := *hc
 		return &cp
 	}
-	if g, ok := hc.Transport.(*httpclient.Guard); ok {
-		if tr, ok := g.Base.(*http.Transport); ok {
-			t2 := tr.Clone()
-			t2.TLSClientConfig = auth.TLS.Clone()
-			cp.Transport = &httpclient.Guard{Base: t2, ReadOnly: g.ReadOnly}
-		}
-	}
-	return &cp
+	cp, _ := httpclient.WithTLS(hc, auth.TLS)
+	return cp
 }
 
 func (c *Client) discover() error {
@@ -389,21 +383,56 @@ func (c *Client) getJSON(ctx context.Context, sc *gophercloud.ServiceClient, ser
 		return nil, wrapErr(service, "GET", u, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	c.bytesRead.Add(int64(len(body)))
-	if err != nil {
-		return nil, wrapErr(service, "GET", u, err)
-	}
-	if out != nil {
-		if err := json.Unmarshal(body, out); err != nil {
-			snip := string(bytes.TrimSpace(body))
-			if len(snip) > 120 {
-				snip = snip[:120]
-			}
-			return nil, &MalformedError{Service: service, URL: u, Snippet: snip, Err: err}
+	// Decode straight from the (size-limited) body: no second copy of a
+	// large page. head keeps the first bytes for a malformed-body message.
+	cr := &countReader{r: resp.Body}
+	if out == nil {
+		_, err = io.Copy(io.Discard, cr)
+	} else {
+		err = json.NewDecoder(cr).Decode(out)
+		if err == nil {
+			_, err = io.Copy(io.Discard, cr) // the trailing newline: reuse the connection
 		}
 	}
+	c.bytesRead.Add(cr.n)
+	if err != nil {
+		if tl := httpclient.Named(err, service); tl != nil {
+			if p, ok := strings.CutPrefix(u, sc.Endpoint); ok {
+				p, _, _ = strings.Cut(p, "?")
+				tl.Path = "/" + p // as Nova's API reference writes it: /servers/detail
+			}
+			return nil, tl
+		}
+		if out == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return nil, wrapErr(service, "GET", u, err)
+		}
+		if err == io.EOF {
+			err = errors.New("empty body")
+		}
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		if !errors.As(err, &se) && !errors.As(err, &te) && err != io.ErrUnexpectedEOF {
+			return nil, wrapErr(service, "GET", u, err) // the connection broke
+		}
+		return nil, &MalformedError{Service: service, URL: u, Snippet: string(bytes.TrimSpace(cr.head)), Err: err}
+	}
 	return resp.Header, nil
+}
+
+// countReader counts what passes and keeps the first 120 bytes.
+type countReader struct {
+	r    io.Reader
+	n    int64
+	head []byte
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if len(c.head) < 120 {
+		c.head = append(c.head, p[:min(n, 120-len(c.head))]...)
+	}
+	return n, err
 }
 
 // send issues a mutating request (POST/PUT) with a JSON body and accepts
@@ -421,6 +450,9 @@ func (c *Client) send(ctx context.Context, sc *gophercloud.ServiceClient, servic
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
+		if tl := httpclient.Named(err, service); tl != nil {
+			return tl
+		}
 		return wrapErr(service, method, u, err)
 	}
 	if out != nil && len(bytes.TrimSpace(b)) > 0 {

@@ -989,11 +989,11 @@ func TestTLSFromCloudKeepsGuard(t *testing.T) {
 	if !ok || !g.ReadOnly {
 		t.Fatalf("guard lost: %#v", got.Transport)
 	}
-	tr, ok := g.Base.(*http.Transport)
-	if !ok || tr.TLSClientConfig == nil || tr.TLSClientConfig.ServerName != "keystone.example" {
+	tr := httpclient.Transport(got)
+	if tr == nil || tr.TLSClientConfig == nil || tr.TLSClientConfig.ServerName != "keystone.example" {
 		t.Errorf("TLS not applied: %#v", g.Base)
 	}
-	if tc := hc.Transport.(*httpclient.Guard).Base.(*http.Transport).TLSClientConfig; tc != nil && tc.ServerName != "" {
+	if tc := httpclient.Transport(hc).TLSClientConfig; tc != nil && tc.ServerName != "" {
 		t.Error("the caller's client was modified")
 	}
 }

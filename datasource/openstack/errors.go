@@ -205,6 +205,9 @@ func wrapErr(service, method, u string, err error) error {
 	if err == nil {
 		return nil
 	}
+	if tl := httpclient.Named(err, service); tl != nil {
+		return tl
+	}
 	if errors.Is(err, httpclient.ErrReadOnly) {
 		return &joined{msg: fmt.Sprintf("%s: %v", service, cause(err)), errs: []error{err}}
 	}
