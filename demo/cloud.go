@@ -58,10 +58,11 @@ type Cloud struct {
 	// Admin credentials the demo accepts.
 	Username, Password, Project string
 
-	mu       sync.Mutex
-	servers  []*http.Server
-	requests []Request
-	tokens   map[string]tokenInfo
+	mu              sync.Mutex
+	servers         []*http.Server
+	requests        []Request
+	tokens          map[string]tokenInfo
+	refusePasswords bool // RefusePasswords
 }
 
 // Request is one request a simulated server received.
