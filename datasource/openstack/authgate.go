@@ -125,6 +125,32 @@ func (g *authGate) done(err error, reason func(error) string) {
 	g.lastErr, g.reason = err, reason(err)
 }
 
+// record counts a password attempt made outside the gate (the login).
+func (g *authGate) record() {
+	g.mu.Lock()
+	g.attempts = append(g.attempts, g.now())
+	g.mu.Unlock()
+}
+
+// takeForced reserves an attempt only when a manual refresh asked for one
+// and the window has room (a refused password at start-up is not retried
+// by itself).
+func (g *authGate) takeForced() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.force {
+		return false
+	}
+	g.force = false
+	now := g.now()
+	g.blockedLocked(now) // drops attempts that left the window
+	if len(g.attempts) >= ReauthWindowMax {
+		return false
+	}
+	g.attempts = append(g.attempts, now)
+	return true
+}
+
 // blocked is non-nil while requests should fail fast: the last password
 // attempt failed (so the token is known bad) and the next is not due.
 func (g *authGate) blocked() error {

@@ -135,8 +135,8 @@ func TestRetryAuthNowForcesOneAttempt(t *testing.T) {
 	}
 }
 
-// An expired token with a good password: one re-authentication, counted,
-// and no backoff afterwards.
+// An expired token with a good password: one re-authentication, counted
+// (as the login is), and no backoff afterwards.
 func TestReauthWithAGoodPasswordIsOneAttempt(t *testing.T) {
 	f := newFakeCloud(t, "2.88")
 	c := f.client(t, true)
@@ -144,7 +144,7 @@ func TestReauthWithAGoodPasswordIsOneAttempt(t *testing.T) {
 	if _, err := c.ComputeServices(ctxT(t)); err != nil {
 		t.Fatalf("expired token with a good password: %v", err)
 	}
-	if c.gate.blocked() != nil || len(c.gate.attempts) != 1 {
-		t.Errorf("a successful re-auth is one counted attempt and no backoff: %d, %v", len(c.gate.attempts), c.gate.blocked())
+	if c.gate.blocked() != nil || len(c.gate.attempts) != 2 {
+		t.Errorf("login and one re-auth are two counted attempts, and no backoff: %d, %v", len(c.gate.attempts), c.gate.blocked())
 	}
 }

@@ -108,7 +108,8 @@ func NewLazy(auth *config.Auth, httpClient *http.Client) (*Client, error) {
 
 // ConnectRetry is the least time between two connection attempts after a
 // transient failure (unreachable, timeout, 5xx). Other failures (bad
-// credentials: 401, no compute endpoint, ...) are not retried.
+// credentials: 401, no compute endpoint, ...) are retried only after
+// RetryAuthNow (ctrl+r), within the password attempt window.
 var ConnectRetry = 5 * time.Second
 
 // Connect authenticates, discovers endpoints and negotiates the
@@ -121,8 +122,21 @@ func (c *Client) Connect(ctx context.Context) error {
 	if c.connected {
 		return nil
 	}
-	if c.connErr != nil && (!transient(c.connErr) || time.Since(c.connAt) < ConnectRetry) {
-		return c.connErr
+	forced := false
+	if c.connErr != nil {
+		switch {
+		case transient(c.connErr):
+			if time.Since(c.connAt) < ConnectRetry {
+				return c.connErr
+			}
+		case c.gate.takeForced():
+			forced = true // ctrl+r after a refused password at start-up: one counted try
+		default:
+			return c.connErr
+		}
+	}
+	if !forced && c.auth.Options.Password != "" {
+		c.gate.record() // the first login counts in the password window too
 	}
 	err := c.connect(ctx)
 	c.connAt, c.connErr = time.Now(), err

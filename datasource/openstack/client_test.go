@@ -881,6 +881,26 @@ func TestLazyClientDoesNotRetryBadCredentials(t *testing.T) {
 	if n != 1 {
 		t.Errorf("a wrong password was sent to Keystone %d times, want once", n)
 	}
+	// ctrl+r tries once more, counted in the window: 3 in all.
+	for i := 0; i < 4; i++ {
+		c.RetryAuthNow()
+		_, _ = c.ComputeServices(ctxT(t))
+	}
+	f.mu.Lock()
+	n = f.authCount
+	f.mu.Unlock()
+	if n != ReauthWindowMax {
+		t.Errorf("after 4 ctrl+r: %d password attempts, want %d", n, ReauthWindowMax)
+	}
+	// The password is fixed and the window has room again: ctrl+r connects.
+	f.mu.Lock()
+	f.password = "secret"
+	f.mu.Unlock()
+	c.gate.now = func() time.Time { return time.Now().Add(ReauthWindow) }
+	c.RetryAuthNow()
+	if _, err := c.ComputeServices(ctxT(t)); err != nil {
+		t.Fatalf("ctrl+r with the right password: %v", err)
+	}
 }
 
 func TestServersOnHost(t *testing.T) {
