@@ -62,7 +62,7 @@ type Endpoint struct {
 	Username string            `yaml:"username"`
 	Password string            `yaml:"password"`
 	Bearer   string            `yaml:"bearer_token"`
-	// MaxResponse caps each answer (default 64MiB, Prometheus and Loki 128MiB).
+	// MaxResponse caps each answer (default 64MiB).
 	MaxResponse ByteSize `yaml:"max_response"`
 	Line        int      `yaml:"-"` // where it was written, for errors
 }
@@ -425,7 +425,7 @@ type endpointFields struct {
 	Username string            `yaml:"username,omitempty"`
 	Password string            `yaml:"password,omitempty"`
 	Bearer   string            `yaml:"bearer_token,omitempty"`
-	// MaxResponse caps each answer (default 64MiB, Prometheus and Loki 128MiB).
+	// MaxResponse caps each answer (default 64MiB).
 	MaxResponse ByteSize `yaml:"max_response,omitempty"`
 	Line        int      `yaml:"-"`
 }

@@ -47,19 +47,6 @@ func (e *Env) HTTP(ep *config.Endpoint, streaming bool) (*http.Client, error) {
 	return httpclient.New(o)
 }
 
-// withMax is ep (copied) with a response limit of def unless the user
-// wrote one: Prometheus and Loki answers may be bigger than the others.
-func withMax(ep *config.Endpoint, def int64) *config.Endpoint {
-	if ep == nil {
-		return nil
-	}
-	cp := *ep
-	if cp.MaxResponse == 0 {
-		cp.MaxResponse = config.ByteSize(def)
-	}
-	return &cp
-}
-
 // Shared returns a value built once per session under key (a shared
 // OpenStack client, say), so several panes reuse one connection and cache.
 func (e *Env) Shared(key string, build func() (any, error)) (any, error) {

@@ -4,7 +4,6 @@ import (
 	"path/filepath"
 
 	"github.com/stackpit/stackpit/config"
-	"github.com/stackpit/stackpit/datasource/httpclient"
 	"github.com/stackpit/stackpit/datasource/loki"
 	"github.com/stackpit/stackpit/views/logs"
 	"github.com/stackpit/stackpit/views/pane"
@@ -35,7 +34,7 @@ func lokiClient(e *Env) (*loki.Client, error) {
 			return nil, errNotConfigured("loki", e.CloudName)
 		}
 		l := e.Cloud.Loki
-		hc, err := e.HTTP(withMax(&l.Endpoint, 128*httpclient.MiB), false)
+		hc, err := e.HTTP(&l.Endpoint, false)
 		if err != nil {
 			return nil, err
 		}

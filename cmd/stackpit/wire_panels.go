@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 
 	"github.com/stackpit/stackpit/config"
-	"github.com/stackpit/stackpit/datasource/httpclient"
 	"github.com/stackpit/stackpit/datasource/prometheus"
 	"github.com/stackpit/stackpit/views/pane"
 	"github.com/stackpit/stackpit/views/panels"
@@ -31,7 +30,7 @@ func promClient(e *Env) (*prometheus.Client, error) {
 		return nil, errNotConfigured("prometheus", e.CloudName)
 	}
 	v, err := e.Shared("prometheus", func() (any, error) {
-		hc, err := e.HTTP(withMax(e.Cloud.Prometheus, 128*httpclient.MiB), false)
+		hc, err := e.HTTP(e.Cloud.Prometheus, false)
 		if err != nil {
 			return nil, err
 		}
