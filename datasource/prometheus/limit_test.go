@@ -46,8 +46,8 @@ func TestOversizedRangeQueryNamesTheLimit(t *testing.T) {
 // the default limit: cut, and the heap stays within a few times the limit
 // (client_golang's buffer doubles as it fills).
 func TestHostile200MBRangeQueryHeapBounded(t *testing.T) {
-	if testing.Short() {
-		t.Skip("200 MB body")
+	if testing.Short() || raceOn {
+		t.Skip("200 MB body; heap measured without -race")
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[`))
