@@ -42,13 +42,13 @@ func TestRefusedPasswordReachesTheStatusLine(t *testing.T) {
 	d := newDriver(t, s.model)
 	d.m.Update(tea.WindowSizeMsg{Width: 200, Height: 40})
 	d.run(s.model.Init())
-	until(t, d, s, 30*time.Second, func(sc string) bool { return strings.Contains(sc, "instances updated") })
+	until(t, d, s, 60*time.Second, func(sc string) bool { return strings.Contains(sc, "instances updated") })
 
 	s.demo.RefusePasswords(true)
 	s.demo.ExpireTokens()
 	mark := len(s.demo.Requests())
 	d.key(keyMsg("ctrl+r"))
-	screen := until(t, d, s, 15*time.Second, func(sc string) bool { return strings.Contains(sc, "auth failing") })
+	screen := until(t, d, s, 30*time.Second, func(sc string) bool { return strings.Contains(sc, "auth failing") })
 	if !strings.Contains(screen, "auth failing: The request you have made requires authentication, next try in") ||
 		!strings.Contains(screen, "(ctrl+r now)") {
 		t.Fatalf("status line does not say auth is failing:\n%s", screen)
@@ -68,7 +68,7 @@ func TestRefusedPasswordReachesTheStatusLine(t *testing.T) {
 	s.demo.RefusePasswords(false)
 	s.model.Activate(0)
 	d.key(keyMsg("ctrl+r"))
-	until(t, d, s, 15*time.Second, func(sc string) bool { return !strings.Contains(sc, "auth failing") })
+	until(t, d, s, 30*time.Second, func(sc string) bool { return !strings.Contains(sc, "auth failing") })
 	if n := passwordPOSTs(s, mark); n != 2 {
 		t.Errorf("ctrl+r: %d password POSTs in all, want 2", n)
 	}
