@@ -7,6 +7,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/stackpit/stackpit/datasource/openstack"
 )
 
 // passwordPOSTs counts token requests the demo Keystone received since from.
@@ -38,6 +40,11 @@ func until(t *testing.T, d *driver, s *session, max time.Duration, ok func(strin
 // so with the next try, refreshing panes do not send the password again,
 // and ctrl+r tries once at once.
 func TestRefusedPasswordReachesTheStatusLine(t *testing.T) {
+	// A long first backoff: a slow (loaded) run must not reach the next
+	// automatic try before it counts.
+	old := openstack.ReauthBackoffBase
+	openstack.ReauthBackoffBase = 5 * time.Minute
+	t.Cleanup(func() { openstack.ReauthBackoffBase = old })
 	s := demoSession(t, true)
 	d := newDriver(t, s.model)
 	d.m.Update(tea.WindowSizeMsg{Width: 200, Height: 40})
