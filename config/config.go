@@ -54,6 +54,9 @@ type Cloud struct {
 	// OpenStack overrides auth for tests and the demo; normally nil, and
 	// auth comes from clouds.yaml / OS_* through Auth().
 	OpenStack *OpenStackAuth `yaml:"openstack"`
+	// OpenStackMaxResponse caps each Keystone/Nova/Placement/Neutron/Cinder
+	// answer (default 64MiB).
+	OpenStackMaxResponse ByteSize `yaml:"openstack_max_response"`
 }
 
 // Endpoint is one HTTP backend.
@@ -65,7 +68,9 @@ type Endpoint struct {
 	Username string            `yaml:"username"`
 	Password string            `yaml:"password"`
 	Bearer   string            `yaml:"bearer_token"`
-	Line     int               `yaml:"-"` // where it was written, for errors
+	// MaxResponse caps each answer (default 64MiB).
+	MaxResponse ByteSize `yaml:"max_response"`
+	Line        int      `yaml:"-"` // where it was written, for errors
 }
 
 // Loki adds label names: shippers name host/container labels differently.
@@ -94,6 +99,9 @@ type Docker struct {
 	// Neutron and Cinder service hosts) at an address made from its name:
 	// "ssh://ops@{host}". Hosts entries override it per host.
 	AddressTemplate string `yaml:"address_template"`
+	// MaxResponse caps each Docker API answer (default 64MiB; log streams
+	// are not cut).
+	MaxResponse ByteSize `yaml:"max_response"`
 }
 
 // OpenStackAuth is an explicit Keystone v3 password auth.
@@ -435,7 +443,9 @@ type endpointFields struct {
 	Username string            `yaml:"username,omitempty"`
 	Password string            `yaml:"password,omitempty"`
 	Bearer   string            `yaml:"bearer_token,omitempty"`
-	Line     int               `yaml:"-"`
+	// MaxResponse caps each answer (default 64MiB).
+	MaxResponse ByteSize `yaml:"max_response,omitempty"`
+	Line        int      `yaml:"-"`
 }
 
 // Marshalling (stackpit demo serve writes configs): the mirror of the

@@ -59,12 +59,13 @@ type Cloud struct {
 	// Admin credentials the demo accepts.
 	Username, Password, Project string
 
-	mu       sync.Mutex
-	servers  []*http.Server
-	requests []Request
-	tokens   map[string]tokenInfo
-	hold     chan struct{} // non-nil: requests wait until it closes
-	drop     func(Request) bool
+	mu              sync.Mutex
+	servers         []*http.Server
+	requests        []Request
+	tokens          map[string]tokenInfo
+	hold            chan struct{} // non-nil: requests wait until it closes
+	drop            func(Request) bool
+	refusePasswords bool // RefusePasswords
 }
 
 // DropReplies makes every simulated server do the requests that match and

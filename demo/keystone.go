@@ -77,7 +77,10 @@ func (c *Cloud) issueToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := body.Auth.Identity.Password.User
-	if u.Name != c.Username || u.Password != c.Password {
+	c.mu.Lock()
+	refuse := c.refusePasswords
+	c.mu.Unlock()
+	if u.Name != c.Username || u.Password != c.Password || refuse {
 		WriteJSON(w, 401, osError(401, "The request you have made requires authentication."))
 		return
 	}
@@ -143,6 +146,14 @@ func (c *Cloud) ExpireTokens() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.tokens = map[string]tokenInfo{}
+}
+
+// RefusePasswords makes Keystone refuse every password from now on (or
+// accept them again): a password rotated mid-session (tests: re-auth backoff).
+func (c *Cloud) RefusePasswords(refuse bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.refusePasswords = refuse
 }
 
 // Authorized checks X-Auth-Token and writes a 401 like OpenStack's when it

@@ -59,6 +59,10 @@ type Options struct {
 	// Ops journals running operations; :ops lists them (and the start
 	// lists interrupted ones) to resume one. Nil: no journal.
 	Ops *ops.Store
+	// OnRefresh, when set, runs on a manual refresh (ctrl+r) before the
+	// pane reloads: it lets a backing-off client try again now. It must not
+	// block.
+	OnRefresh func()
 }
 
 type mode int
@@ -332,6 +336,9 @@ func (m *Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case km.Is(s, "global.redraw"):
 		return m, tea.ClearScreen
 	case km.Is(s, "global.refresh"):
+		if m.o.OnRefresh != nil {
+			m.o.OnRefresh()
+		}
 		if r, ok := p.(pane.Refresher); ok {
 			return m, m.wrap(m.active, r.Refresh())
 		}

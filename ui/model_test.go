@@ -490,3 +490,15 @@ func TestAuditOverlayShowsWhoWhyWhere(t *testing.T) {
 		}
 	}
 }
+
+// ctrl+r tells the session (a backing-off Keystone client) before the pane
+// reloads.
+func TestManualRefreshCallsOnRefresh(t *testing.T) {
+	e := newEnv(t, true)
+	n := 0
+	e.m.o.OnRefresh = func() { n++ }
+	e.m.Update(tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl})
+	if n != 1 {
+		t.Fatalf("OnRefresh ran %d times on ctrl+r, want 1", n)
+	}
+}

@@ -41,6 +41,7 @@ func (e *Env) HTTP(ep *config.Endpoint, streaming bool) (*http.Client, error) {
 	if ep != nil {
 		o.CAFile, o.Insecure, o.Headers = ep.CAFile, ep.Insecure, ep.Headers
 		o.Username, o.Password, o.Bearer = ep.Username, ep.Password, ep.Bearer
+		o.MaxResponse = int64(ep.MaxResponse)
 	}
 	if streaming {
 		o.Timeout = -1

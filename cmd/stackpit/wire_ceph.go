@@ -54,7 +54,7 @@ func cephSource(e *Env) (ds.Source, ds.Actor, error) {
 	}
 	var second ds.Source
 	if cc.MetricsURL != "" {
-		hc, err := e.HTTP(&config.Endpoint{CAFile: cc.CAFile, Insecure: cc.Insecure, Headers: cc.Headers}, false)
+		hc, err := e.HTTP(&config.Endpoint{CAFile: cc.CAFile, Insecure: cc.Insecure, Headers: cc.Headers, MaxResponse: cc.MaxResponse}, false)
 		if err != nil {
 			return nil, nil, fmt.Errorf("ceph metrics: %w", err)
 		}

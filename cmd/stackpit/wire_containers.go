@@ -58,7 +58,7 @@ func newDockerSource(e *Env) (*dockerSource, error) {
 }
 
 func (s *dockerSource) add(h, addr string) error {
-	c, err := docker.New(docker.Options{Host: h, Addr: addr, ReadOnly: s.e.ReadOnly,
+	c, err := docker.New(docker.Options{Host: h, Addr: addr, ReadOnly: s.e.ReadOnly, MaxResponse: int64(s.e.Cloud.Docker.MaxResponse),
 		NewHTTP: func(o httpclient.Options) (*http.Client, error) {
 			o.ReadOnly = s.e.ReadOnly // the guard is never optional
 			return httpclient.New(o)

@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 
+	"github.com/stackpit/stackpit/config"
+
 	"github.com/stackpit/stackpit/datasource/openstack"
 )
 
@@ -23,7 +25,11 @@ func openstackClient(e *Env) (*openstack.Client, error) {
 			}
 			return nil, e.AuthErr
 		}
-		hc, err := e.HTTP(nil, false)
+		ep := &config.Endpoint{}
+		if e.Cloud != nil {
+			ep.MaxResponse = e.Cloud.OpenStackMaxResponse
+		}
+		hc, err := e.HTTP(ep, false)
 		if err != nil {
 			return nil, err
 		}
@@ -33,4 +39,17 @@ func openstackClient(e *Env) (*openstack.Client, error) {
 		return nil, err
 	}
 	return v.(*openstack.Client), nil
+}
+
+// retryAuthHook is the shell's ctrl+r hook: when a pane built the shared
+// OpenStack client, a manual refresh lets it try the password now instead
+// of waiting for its re-authentication backoff.
+func retryAuthHook(e *Env) func() {
+	e.mu.Lock()
+	c, ok := e.shared["openstack"].(*openstack.Client)
+	e.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	return c.RetryAuthNow
 }

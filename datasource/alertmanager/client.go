@@ -172,20 +172,34 @@ func (c *Client) do(ctx context.Context, a Instance, method, path string, q url.
 		return &TransportError{Instance: a.Name, Err: err}
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return &TransportError{Instance: a.Name, Err: err}
-	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		return &APIError{Instance: a.Name, Method: method, Path: path, Code: resp.StatusCode, Message: errorMessage(data)}
 	}
-	if out == nil || len(bytes.TrimSpace(data)) == 0 {
-		return nil
+	// Decode from the body as it comes; the client's transport cuts it at
+	// the configured limit with a *httpclient.TooLargeError (once a silent
+	// 64 MiB cut here showed as "unexpected end of JSON input").
+	if out != nil {
+		err = json.NewDecoder(resp.Body).Decode(out)
 	}
-	if err := json.Unmarshal(data, out); err != nil {
+	if err == nil {
+		_, err = io.Copy(io.Discard, resp.Body)
+	}
+	switch {
+	case err == nil, err == io.EOF: // an empty body is no answer, not an error
+		return nil
+	case httpclient.Named(err, "alertmanager "+a.Name) != nil:
+		return httpclient.Named(err, "alertmanager "+a.Name)
+	case isJSONError(err):
 		return fmt.Errorf("alertmanager %s: %s %s: decoding response: %v", a.Name, method, path, err)
 	}
-	return nil
+	return &TransportError{Instance: a.Name, Err: err}
+}
+
+func isJSONError(err error) bool {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	return errors.As(err, &se) || errors.As(err, &te) || err == io.ErrUnexpectedEOF
 }
 
 // TransportError is a failure to reach an instance (refused, timeout, TLS).

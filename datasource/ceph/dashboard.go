@@ -225,7 +225,7 @@ func (d *Dashboard) do(ctx context.Context, method, path string, in, out any) er
 			}
 			return d.unreachable(err)
 		}
-		data, rerr := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+		data, rerr := io.ReadAll(resp.Body) // the transport cuts it at the limit
 		resp.Body.Close()
 		if resp.StatusCode == http.StatusUnauthorized && attempt == 0 && !d.fixedJWT {
 			stale = tok
@@ -233,6 +233,9 @@ func (d *Dashboard) do(ctx context.Context, method, path string, in, out any) er
 		}
 		if resp.StatusCode/100 != 2 {
 			return &APIError{Method: method, Path: path, Status: resp.StatusCode, Detail: errorDetail(data)}
+		}
+		if tl := httpclient.Named(rerr, "ceph dashboard"); tl != nil {
+			return tl
 		}
 		if rerr != nil {
 			return fmt.Errorf("ceph dashboard: %s %s: reading answer: %w", method, path, rerr)

@@ -54,13 +54,33 @@ func (m *Metrics) Snapshot(ctx context.Context) (*Cluster, error) {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		return nil, fmt.Errorf("ceph prometheus module: GET %s: HTTP %d: %s", redact.URL(m.url), resp.StatusCode, httpclient.ErrorBody(b, 300))
 	}
-	samples, err := ParseMetrics(resp.Body)
+	body := &errReader{r: resp.Body}
+	samples, err := ParseMetrics(body)
+	// The scanner hands on the cut last line before its error: look at
+	// the body's own error first.
+	if tl := httpclient.Named(body.err, "ceph prometheus module"); tl != nil {
+		return nil, tl
+	}
 	if err != nil {
 		return nil, fmt.Errorf("ceph prometheus module: %w", err)
 	}
 	c := ClusterFromMetrics(samples)
 	c.Fetched = time.Now()
 	return c, nil
+}
+
+// errReader remembers the first read error.
+type errReader struct {
+	r   io.Reader
+	err error
+}
+
+func (e *errReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && e.err == nil {
+		e.err = err
+	}
+	return n, err
 }
 
 // Sample is one metric sample.

@@ -67,6 +67,8 @@ type Client struct {
 	base    string // http://docker (dialled specially) or http://host:port
 	mu      sync.Mutex
 	version string
+	seen    map[string]*seen // by container ID: the last inspect (list.go)
+	now     func() time.Time
 }
 
 // Options make a client. NewHTTP builds the guarded http.Client (the caller
@@ -77,6 +79,9 @@ type Options struct {
 	ReadOnly   bool
 	// SSHCommand overrides the ssh program (tests).
 	SSHCommand []string
+	// MaxResponse caps each answer (bytes; 0: httpclient.DefaultMaxResponse).
+	// Log streams are not cut.
+	MaxResponse int64
 }
 
 // New makes a client for one host; nothing is dialled until first use.
@@ -88,8 +93,8 @@ func New(o Options) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("docker host %s: bad address %q: %w", o.Host, redact.URL(o.Addr), redact.Error(err))
 	}
-	ho := httpclient.Options{ReadOnly: o.ReadOnly, Timeout: -1}
-	c := &Client{Host: o.Host, Addr: o.Addr, base: "http://docker"}
+	ho := httpclient.Options{ReadOnly: o.ReadOnly, Timeout: -1, MaxResponse: o.MaxResponse}
+	c := &Client{Host: o.Host, Addr: o.Addr, base: "http://docker", seen: map[string]*seen{}, now: time.Now}
 	switch u.Scheme {
 	case "unix":
 		path := u.Path
@@ -203,6 +208,9 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, out 
 		return nil
 	}
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		if tl := httpclient.Named(err, "docker on "+c.Host); tl != nil {
+			return tl
+		}
 		return fmt.Errorf("%s: docker: malformed answer to %s: %w", c.Host, path, err)
 	}
 	return nil
@@ -297,7 +305,9 @@ type inspect struct {
 }
 
 // List returns every container (running or not) with restart counts and
-// start times from inspect, fetched concurrently.
+// start times from inspect. One list call per refresh; only new or changed
+// containers are inspected (concurrently), the others keep their last
+// inspect (see list.go).
 func (c *Client) List(ctx context.Context) ([]Container, error) {
 	p, err := c.versioned(ctx, "/containers/json")
 	if err != nil {
@@ -307,9 +317,15 @@ func (c *Client) List(ctx context.Context) ([]Container, error) {
 	if err := c.do(ctx, http.MethodGet, p, url.Values{"all": {"1"}}, &raw); err != nil {
 		return nil, err
 	}
+	now := c.now()
 	out := make([]Container, len(raw))
 	sem := make(chan struct{}, 8)
 	var wg sync.WaitGroup
+	c.mu.Lock()
+	last := c.seen
+	c.mu.Unlock()
+	next := make(map[string]*seen, len(raw))
+	var nextMu sync.Mutex
 	for i, e := range raw {
 		name := e.ID
 		if len(e.Names) > 0 {
@@ -317,17 +333,30 @@ func (c *Client) List(ctx context.Context) ([]Container, error) {
 		}
 		out[i] = Container{Host: c.Host, ID: e.ID, Name: name, Image: e.Image, State: e.State, Status: e.Status,
 			Health: healthFromStatus(e.Status), Created: time.Unix(e.Created, 0), Labels: e.Labels}
+		if s := last[e.ID]; s != nil && !s.changed(e.Status, now) {
+			keepInspect(&out[i], s.in)
+			nextMu.Lock()
+			next[e.ID] = s
+			nextMu.Unlock()
+			continue
+		}
 		wg.Add(1)
-		go func(i int) {
+		go func(i int, status string) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			if in, err := c.inspect(ctx, out[i].ID); err == nil {
 				mergeInspect(&out[i], in)
+				nextMu.Lock()
+				next[out[i].ID] = newSeen(in, status, now)
+				nextMu.Unlock()
 			}
-		}(i)
+		}(i, e.Status)
 	}
 	wg.Wait()
+	c.mu.Lock()
+	c.seen = next // containers gone from the list are forgotten
+	c.mu.Unlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, ctx.Err()
 }
@@ -356,6 +385,14 @@ func mergeInspect(c *Container, in *inspect) {
 	if in.State.Health != nil {
 		c.Health = in.State.Health.Status
 	}
+}
+
+// keepInspect fills what only inspect knows from an earlier inspect; state
+// and health stay the list's (current) ones.
+func keepInspect(c *Container, in *inspect) {
+	state, health := c.State, c.Health
+	mergeInspect(c, in)
+	c.State, c.Health = state, health
 }
 
 func parseTime(s string) time.Time {

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/stackpit/stackpit/datasource/httpclient"
 	"io"
 	"net/http"
 	"net/url"
@@ -52,7 +53,9 @@ func (c *Client) Logs(ctx context.Context, name string, o LogOptions, fn func(Lo
 	if o.Follow {
 		q.Set("follow", "1")
 	}
-	resp, err := c.request(ctx, http.MethodGet, p, q)
+	// A log stream is handed on line by line (lines and frames bounded
+	// below), so it is not cut at the response limit.
+	resp, err := c.request(httpclient.Unlimited(ctx), http.MethodGet, p, q)
 	if err != nil {
 		return err
 	}
@@ -93,6 +96,10 @@ func Demux(r io.Reader, fn func(LogLine) bool) error {
 		text := partial[hdr[0]] + string(buf)
 		lines := strings.Split(text, "\n")
 		partial[hdr[0]] = lines[len(lines)-1]
+		if len(partial[hdr[0]]) > 1<<20 { // no newline in sight: hand it on as a line
+			lines = append(lines, "")
+			partial[hdr[0]] = ""
+		}
 		for _, l := range lines[:len(lines)-1] {
 			if !fn(parseLine(stream, l)) {
 				return nil

@@ -1,6 +1,7 @@
 package httpclient
 
 import (
+	"cmp"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -24,6 +25,10 @@ type Options struct {
 	Timeout  time.Duration // whole-request timeout; 0 means 30s; <0 none (streams)
 	// Dial, when set, replaces the TCP dialer (unix sockets, ssh dial-stdio).
 	Dial func(network, addr string) (net.Conn, error)
+	// MaxResponse caps every response body (bytes); 0 means
+	// DefaultMaxResponse, <0 no limit. Requests marked Unlimited (streams)
+	// are not cut.
+	MaxResponse int64
 }
 
 func (o Options) String() string {
@@ -68,10 +73,41 @@ func New(o Options) (*http.Client, error) {
 	if timeout < 0 {
 		timeout = 0
 	}
+	if o.MaxResponse >= 0 {
+		rt = &limitTransport{base: rt, max: cmp.Or(o.MaxResponse, DefaultMaxResponse)}
+	}
 	// The whole-request timeout lives in the Guard, not in http.Client:
 	// the client's own timeout replaces the error with a string, and a
 	// lost reply (errors.Is ErrReplyLost) must stay recognisable.
 	return &http.Client{Transport: &Guard{Base: rt, ReadOnly: o.ReadOnly, Timeout: timeout}}, nil
+}
+
+// WithTLS returns a copy of hc (built by New) whose connections use tc,
+// keeping the guard and the response limit in front. ok is false (and hc
+// is copied unchanged) when hc was not built by New without auth headers.
+func WithTLS(hc *http.Client, tc *tls.Config) (_ *http.Client, ok bool) {
+	cp := *hc
+	g, isGuard := hc.Transport.(*Guard)
+	if !isGuard {
+		return &cp, false
+	}
+	base := g.Base
+	lt, limited := base.(*limitTransport)
+	if limited {
+		base = lt.base
+	}
+	tr, isTr := base.(*http.Transport)
+	if !isTr {
+		return &cp, false
+	}
+	t2 := tr.Clone()
+	t2.TLSClientConfig = tc.Clone()
+	var rt http.RoundTripper = t2
+	if limited {
+		rt = &limitTransport{base: t2, max: lt.max}
+	}
+	cp.Transport = &Guard{Base: rt, ReadOnly: g.ReadOnly, Timeout: g.Timeout}
+	return &cp, true
 }
 
 type authTransport struct {
@@ -91,4 +127,24 @@ func (a *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		r.SetBasicAuth(a.o.Username, a.o.Password)
 	}
 	return a.base.RoundTrip(r)
+}
+
+// Transport is the *http.Transport at the bottom of a client built by New
+// (nil when there is none): for tests and TLS checks.
+func Transport(hc *http.Client) *http.Transport {
+	rt := hc.Transport
+	for {
+		switch t := rt.(type) {
+		case *Guard:
+			rt = t.Base
+		case *limitTransport:
+			rt = t.base
+		case *authTransport:
+			rt = t.base
+		case *http.Transport:
+			return t
+		default:
+			return nil
+		}
+	}
 }

@@ -1,7 +1,8 @@
 // Package httpclient builds the HTTP clients every datasource uses: TLS from
-// config, auth headers, timeouts, and the read-only guard. Because every
-// backend request goes through Guard, a read-only session cannot send a
-// mutating request whatever the UI does.
+// config, auth headers, timeouts, the read-only guard and a size limit on
+// every response body (limit.go). Because every backend request goes
+// through Guard, a read-only session cannot send a mutating request
+// whatever the UI does.
 package httpclient
 
 import (

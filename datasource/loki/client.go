@@ -134,21 +134,34 @@ func (c *Client) get(ctx context.Context, path string, q url.Values) (json.RawMe
 		return nil, c.unreachable(err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
-	if err != nil {
-		return nil, fmt.Errorf("loki at %s: reading answer: %s: %w", c.base.Redacted(), httpclient.Reason(err), err)
-	}
 	if resp.StatusCode != http.StatusOK {
+		body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		if err != nil {
+			return nil, c.readErr(err)
+		}
 		return nil, &Error{Status: resp.StatusCode, Body: errorText(body)}
 	}
+	// Decode as the body comes; the transport cuts it at the limit.
 	var ar apiResponse
-	if err := json.Unmarshal(body, &ar); err != nil {
-		return nil, fmt.Errorf("loki: decoding answer: %w", err)
+	if err := json.NewDecoder(resp.Body).Decode(&ar); err != nil {
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &se) || errors.As(err, &te) || err == io.ErrUnexpectedEOF || err == io.EOF {
+			return nil, fmt.Errorf("loki: decoding answer: %w", err)
+		}
+		return nil, c.readErr(err)
 	}
 	if ar.Status != "" && ar.Status != "success" {
 		return nil, &Error{Status: resp.StatusCode, Body: ar.Error}
 	}
 	return ar.Data, nil
+}
+
+func (c *Client) readErr(err error) error {
+	if tl := httpclient.Named(err, "loki"); tl != nil {
+		return tl
+	}
+	return fmt.Errorf("loki at %s: reading answer: %s: %w", c.base.Redacted(), httpclient.Reason(err), err)
 }
 
 // errorText extracts the server's message from a plain-text or JSON error.

@@ -64,6 +64,8 @@ type Client struct {
 	PageSize int
 
 	bytesRead atomic.Int64
+
+	gate *authGate // rations password re-authentication
 }
 
 // New authenticates against Keystone v3 (re-authenticating by itself when
@@ -97,7 +99,7 @@ func NewLazy(auth *config.Auth, httpClient *http.Client) (*Client, error) {
 	if auth.Options.IdentityEndpoint == "" {
 		return nil, errors.New("openstack: no auth_url configured")
 	}
-	c := &Client{auth: auth, hc: withTLS(httpClient, auth), PageSize: 1000}
+	c := &Client{auth: auth, hc: withTLS(httpClient, auth), PageSize: 1000, gate: newAuthGate(time.Now)}
 	c.id = Identity{Cloud: auth.Cloud, Region: auth.Region(), User: auth.User(), Project: auth.Options.TenantName}
 	if auth.Options.Scope != nil && auth.Options.Scope.ProjectName != "" {
 		c.id.Project = auth.Options.Scope.ProjectName
@@ -107,7 +109,8 @@ func NewLazy(auth *config.Auth, httpClient *http.Client) (*Client, error) {
 
 // ConnectRetry is the least time between two connection attempts after a
 // transient failure (unreachable, timeout, 5xx). Other failures (bad
-// credentials: 401, no compute endpoint, ...) are not retried.
+// credentials: 401, no compute endpoint, ...) are retried only after
+// RetryAuthNow (ctrl+r), within the password attempt window.
 var ConnectRetry = 5 * time.Second
 
 // Connect authenticates, discovers endpoints and negotiates the
@@ -120,8 +123,21 @@ func (c *Client) Connect(ctx context.Context) error {
 	if c.connected {
 		return nil
 	}
-	if c.connErr != nil && (!transient(c.connErr) || time.Since(c.connAt) < ConnectRetry) {
-		return c.connErr
+	forced := false
+	if c.connErr != nil {
+		switch {
+		case transient(c.connErr):
+			if time.Since(c.connAt) < ConnectRetry {
+				return c.connErr
+			}
+		case c.gate.takeForced():
+			forced = true // ctrl+r after a refused password at start-up: one counted try
+		default:
+			return c.connErr
+		}
+	}
+	if !forced && c.auth.Options.Password != "" {
+		c.gate.record() // the first login counts in the password window too
 	}
 	err := c.connect(ctx)
 	c.connAt, c.connErr = time.Now(), err
@@ -151,6 +167,9 @@ func (c *Client) connect(ctx context.Context) error {
 	if err := gcos.Authenticate(ctx, p, opts); err != nil {
 		return fmt.Errorf("authentication failed: %w", wrapErr("keystone", "POST", opts.IdentityEndpoint+"/auth/tokens", err))
 	}
+	if opts.Password != "" && p.ReauthFunc != nil {
+		p.ReauthFunc = c.gate.wrap(p.ReauthFunc, reasonOf)
+	}
 	c.provider = p
 	if err := c.discover(); err != nil {
 		return err
@@ -161,18 +180,12 @@ func (c *Client) connect(ctx context.Context) error {
 // withTLS applies the cloud's TLS settings (clouds.yaml cacert/insecure) to
 // a copy of the client, keeping the guard in front.
 func withTLS(hc *http.Client, auth *config.Auth) *http.Client {
-	cp := *hc
 	if auth.TLS == nil {
+		cp := *hc
 		return &cp
 	}
-	if g, ok := hc.Transport.(*httpclient.Guard); ok {
-		if tr, ok := g.Base.(*http.Transport); ok {
-			t2 := tr.Clone()
-			t2.TLSClientConfig = auth.TLS.Clone()
-			cp.Transport = &httpclient.Guard{Base: t2, ReadOnly: g.ReadOnly}
-		}
-	}
-	return &cp
+	cp, _ := httpclient.WithTLS(hc, auth.TLS)
+	return cp
 }
 
 func (c *Client) discover() error {
@@ -364,6 +377,11 @@ func (c *Client) HasPlacement() bool { return c.isConnected() && c.placement != 
 func (c *Client) HasNetwork() bool   { return c.isConnected() && c.network != nil }
 func (c *Client) HasVolume() bool    { return c.isConnected() && c.volume != nil }
 
+// RetryAuthNow lets the next request try the password at once instead of
+// waiting for the re-authentication backoff (a manual refresh). It is still
+// one of the ReauthWindowMax attempts per ReauthWindow.
+func (c *Client) RetryAuthNow() { c.gate.retryNow() }
+
 // BytesRead is the total size of response bodies read so far (for the
 // header's traffic counter and benchmarks).
 func (c *Client) BytesRead() int64 { return c.bytesRead.Load() }
@@ -372,28 +390,74 @@ func (c *Client) BytesRead() int64 { return c.bytesRead.Load() }
 // re-authentication), reads the body and decodes it into out. It returns
 // the response headers (for Date).
 func (c *Client) getJSON(ctx context.Context, sc *gophercloud.ServiceClient, service, u string, out any) (http.Header, error) {
+	if err := c.gate.blocked(); err != nil {
+		return nil, err
+	}
 	resp, err := sc.Get(ctx, u, nil, &gophercloud.RequestOpts{KeepResponseBody: true, OkCodes: []int{200}})
 	if err != nil {
 		return nil, wrapErr(service, "GET", u, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	c.bytesRead.Add(int64(len(body)))
-	if err != nil {
-		return nil, wrapErr(service, "GET", u, err)
-	}
-	if out != nil {
-		if err := json.Unmarshal(body, out); err != nil {
-			return nil, &MalformedError{Service: service, URL: u, Snippet: httpclient.ErrorBody(body, 120), Err: err}
+	// Decode straight from the (size-limited) body: no second copy of a
+	// large page. head keeps the first bytes for a malformed-body message.
+	cr := &countReader{r: resp.Body}
+	if out == nil {
+		_, err = io.Copy(io.Discard, cr)
+	} else {
+		err = json.NewDecoder(cr).Decode(out)
+		if err == nil {
+			_, err = io.Copy(io.Discard, cr) // the trailing newline: reuse the connection
 		}
 	}
+	c.bytesRead.Add(cr.n)
+	if err != nil {
+		if tl := httpclient.Named(err, service); tl != nil {
+			if p, ok := strings.CutPrefix(u, sc.Endpoint); ok {
+				p, _, _ = strings.Cut(p, "?")
+				tl.Path = "/" + p // as Nova's API reference writes it: /servers/detail
+			}
+			return nil, tl
+		}
+		if out == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return nil, wrapErr(service, "GET", u, err)
+		}
+		if err == io.EOF {
+			err = errors.New("empty body")
+		}
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		if !errors.As(err, &se) && !errors.As(err, &te) && err != io.ErrUnexpectedEOF {
+			return nil, wrapErr(service, "GET", u, err) // the connection broke
+		}
+		return nil, &MalformedError{Service: service, URL: u, Snippet: httpclient.ErrorBody(cr.head, 120), Err: err}
+	}
 	return resp.Header, nil
+}
+
+// countReader counts what passes and keeps the first bytes (enough for an
+// HTML error page's <title>).
+type countReader struct {
+	r    io.Reader
+	n    int64
+	head []byte
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if len(c.head) < 1024 {
+		c.head = append(c.head, p[:min(n, 1024-len(c.head))]...)
+	}
+	return n, err
 }
 
 // send issues a mutating request (POST/PUT) with a JSON body and accepts
 // any 2xx answer (Nova answers evacuate with 200 and an empty body at 2.29).
 // On refusal it returns an *APIError carrying Nova's own message.
 func (c *Client) send(ctx context.Context, sc *gophercloud.ServiceClient, service, method, u string, body any, out any) error {
+	if err := c.gate.blocked(); err != nil {
+		return err
+	}
 	opts := &gophercloud.RequestOpts{JSONBody: body, KeepResponseBody: true, OkCodes: []int{200, 201, 202, 204}}
 	resp, err := sc.Request(ctx, method, u, opts)
 	if err != nil {
@@ -402,6 +466,9 @@ func (c *Client) send(ctx context.Context, sc *gophercloud.ServiceClient, servic
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
+		if tl := httpclient.Named(err, service); tl != nil {
+			return tl
+		}
 		return wrapErr(service, method, u, err)
 	}
 	if out != nil && len(bytes.TrimSpace(b)) > 0 {

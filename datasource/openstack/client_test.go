@@ -362,7 +362,7 @@ func TestReauthFailsClearly(t *testing.T) {
 	if !errors.Is(err, ErrUnauthorized) {
 		t.Fatalf("want ErrUnauthorized, got %v", err)
 	}
-	if !strings.Contains(err.Error(), "re-authentication failed") || !strings.Contains(err.Error(), "requires authentication") {
+	if !strings.HasPrefix(err.Error(), "auth failing: ") || !strings.Contains(err.Error(), "requires authentication") {
 		t.Errorf("message %q", err)
 	}
 }
@@ -882,6 +882,26 @@ func TestLazyClientDoesNotRetryBadCredentials(t *testing.T) {
 	if n != 1 {
 		t.Errorf("a wrong password was sent to Keystone %d times, want once", n)
 	}
+	// ctrl+r tries once more, counted in the window: 3 in all.
+	for i := 0; i < 4; i++ {
+		c.RetryAuthNow()
+		_, _ = c.ComputeServices(ctxT(t))
+	}
+	f.mu.Lock()
+	n = f.authCount
+	f.mu.Unlock()
+	if n != ReauthWindowMax {
+		t.Errorf("after 4 ctrl+r: %d password attempts, want %d", n, ReauthWindowMax)
+	}
+	// The password is fixed and the window has room again: ctrl+r connects.
+	f.mu.Lock()
+	f.password = "secret"
+	f.mu.Unlock()
+	c.gate.now = func() time.Time { return time.Now().Add(ReauthWindow) }
+	c.RetryAuthNow()
+	if _, err := c.ComputeServices(ctxT(t)); err != nil {
+		t.Fatalf("ctrl+r with the right password: %v", err)
+	}
 }
 
 func TestServersOnHost(t *testing.T) {
@@ -990,11 +1010,11 @@ func TestTLSFromCloudKeepsGuard(t *testing.T) {
 	if !ok || !g.ReadOnly {
 		t.Fatalf("guard lost: %#v", got.Transport)
 	}
-	tr, ok := g.Base.(*http.Transport)
-	if !ok || tr.TLSClientConfig == nil || tr.TLSClientConfig.ServerName != "keystone.example" {
+	tr := httpclient.Transport(got)
+	if tr == nil || tr.TLSClientConfig == nil || tr.TLSClientConfig.ServerName != "keystone.example" {
 		t.Errorf("TLS not applied: %#v", g.Base)
 	}
-	if tc := hc.Transport.(*httpclient.Guard).Base.(*http.Transport).TLSClientConfig; tc != nil && tc.ServerName != "" {
+	if tc := httpclient.Transport(hc).TLSClientConfig; tc != nil && tc.ServerName != "" {
 		t.Error("the caller's client was modified")
 	}
 }

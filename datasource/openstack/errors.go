@@ -205,12 +205,23 @@ func wrapErr(service, method, u string, err error) error {
 	if err == nil {
 		return nil
 	}
+	if tl := httpclient.Named(err, service); tl != nil {
+		return tl
+	}
 	if errors.Is(err, httpclient.ErrReadOnly) {
 		return &joined{msg: fmt.Sprintf("%s: %v", service, cause(err)), errs: []error{err}}
+	}
+	var failing *AuthFailingError
+	if errors.As(err, &failing) {
+		return failing
 	}
 	var reauth gophercloud.ErrUnableToReauthenticate
 	var reauthP *gophercloud.ErrUnableToReauthenticate
 	switch {
+	case errors.As(err, &reauth) && errors.As(reauth.ErrReauth, &failing):
+		return failing
+	case errors.As(err, &reauthP) && errors.As(reauthP.ErrReauth, &failing):
+		return failing
 	case errors.As(err, &reauth):
 		return reauthErr(service, method, u, reauth.ErrReauth, err)
 	case errors.As(err, &reauthP):

@@ -2,6 +2,13 @@
 // through gophercloud v2: Nova servers, services, hypervisors, migrations,
 // instance actions and console logs; Placement usage; Neutron agents; Cinder
 // services. It returns the plain types below; views never see gophercloud.
+//
+// Password re-authentication is rationed (authgate.go) so a refused password
+// cannot trip Keystone's account lockout ([security_compliance]
+// lockout_failure_attempts, lockout_duration): one re-auth per 401, then
+// backoff 10 s, 20 s, 40 s, … 5 min (±20% jitter), at most 3 password
+// attempts per 15 minutes; meanwhile calls fail fast with *AuthFailingError
+// and Client.RetryAuthNow (ctrl+r) allows one attempt at once.
 package openstack
 
 import "time"

@@ -87,6 +87,9 @@ func (c *Client) wrap(err error) error {
 	if err == nil {
 		return nil
 	}
+	if tl := httpclient.Named(err, "prometheus"); tl != nil {
+		return tl
+	}
 	var ae *v1.Error
 	if errors.As(err, &ae) {
 		return &Error{Type: string(ae.Type), Msg: ae.Msg, Detail: ae.Detail}

@@ -1,0 +1,7 @@
+//go:build race
+
+package openstack
+
+// raceOn: the race detector changes allocation and is slow; heap figures
+// are measured without it.
+const raceOn = true

@@ -1,0 +1,5 @@
+//go:build !race
+
+package prometheus
+
+const raceOn = false
