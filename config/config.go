@@ -109,12 +109,14 @@ type BMC struct {
 	Insecure bool              `yaml:"insecure"` // Redfish: skip TLS verification
 	Timeout  Duration          `yaml:"timeout"`  // one ipmitool run or HTTP request; default 20s
 	Retries  int               `yaml:"retries"`  // power-state reads; default 2
+	// CipherSuite is ipmitool's -C; 0: ipmitool asks the BMC.
+	CipherSuite int `yaml:"cipher_suite"`
 }
 
 // bmcKeys are the keys of a bmc block: Node.Decode does not inherit the
 // decoder's KnownFields, so a misspelt key is caught here.
 var bmcKeys = map[string]bool{"protocol": true, "address_template": true, "hosts": true, "username": true,
-	"password": true, "ca_file": true, "insecure": true, "timeout": true, "retries": true}
+	"password": true, "ca_file": true, "insecure": true, "timeout": true, "retries": true, "cipher_suite": true}
 
 func (b *BMC) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind == yaml.MappingNode {

@@ -66,10 +66,16 @@ type Options struct {
 	// Timeout bounds one ipmitool run or one HTTP request (default 20s).
 	Timeout time.Duration
 	// Retries is how often a failed power-state read is tried again
-	// (default 2). Power commands are sent once: the caller reads back.
+	// (default 2): ipmitool's own -R (per packet, so a command is not
+	// repeated), one more GET for Redfish. A Redfish reset is sent once:
+	// the caller reads back.
 	Retries int
 	// HTTP is the guarded client for Redfish (Env.HTTP); required for it.
 	HTTP *http.Client
+	// CipherSuite is ipmitool's -C (RMCP+ cipher suite); 0 lets ipmitool
+	// ask the BMC (17 where supported, else 3). BMCs that do not answer
+	// the question (ipmi_sim) cost a long timeout on every call: set 3.
+	CipherSuite int
 	// Ipmitool is the ipmitool binary (default "ipmitool" from PATH).
 	Ipmitool string
 }
@@ -159,6 +165,9 @@ func (c *Client) PowerState(ctx context.Context, host string) (State, error) {
 	if err != nil {
 		return Unknown, err
 	}
+	if a.Protocol == IPMI { // ipmitool retries itself (-R)
+		return c.ipmiStatus(ctx, a)
+	}
 	var last error
 	for i := 0; i <= c.o.Retries; i++ {
 		if i > 0 {
@@ -168,12 +177,7 @@ func (c *Client) PowerState(ctx context.Context, host string) (State, error) {
 			case <-time.After(time.Duration(i) * 500 * time.Millisecond):
 			}
 		}
-		var s State
-		if a.Protocol == IPMI {
-			s, err = c.ipmiStatus(ctx, a)
-		} else {
-			s, err = c.redfishStatus(ctx, a)
-		}
+		s, err := c.redfishStatus(ctx, a)
 		if err == nil {
 			return s, nil
 		}

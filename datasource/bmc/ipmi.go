@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,6 +52,9 @@ func (c *Client) ipmitool(ctx context.Context, a Address, args ...string) (strin
 		return "", fmt.Errorf("bmc %s: %w", a.Addr, err)
 	}
 	argv := []string{"-I", "lanplus", "-H", host, "-p", port}
+	if c.o.CipherSuite > 0 {
+		argv = append(argv, "-C", strconv.Itoa(c.o.CipherSuite))
+	}
 	if c.o.Username != "" {
 		argv = append(argv, "-U", c.o.Username)
 	}
@@ -59,8 +63,9 @@ func (c *Client) ipmitool(ctx context.Context, a Address, args ...string) (strin
 		argv = append(argv, "-E")
 		env = append(env, "IPMI_PASSWORD="+c.o.Password)
 	}
-	// ipmitool's own per-packet retry: -N seconds between tries, -R tries.
-	argv = append(argv, "-N", "1", "-R", "3")
+	// ipmitool's own per-packet retry: -N seconds per try, -R tries. A
+	// dead BMC costs about 4 s per try (session setup has several steps).
+	argv = append(argv, "-N", "1", "-R", strconv.Itoa(c.o.Retries+1))
 	argv = append(argv, args...)
 
 	ctx, cancel := context.WithTimeout(ctx, c.o.Timeout)
@@ -108,7 +113,7 @@ func ipmiSessionFailure(msg string) (string, bool) {
 		return "host not found (DNS): " + clip(oneLine(msg)), true
 	case strings.Contains(l, "unable to establish"), strings.Contains(l, "no response"),
 		strings.Contains(l, "insufficient resources for session"), strings.Contains(l, "connection refused"):
-		return "no IPMI session (" + clip(oneLine(msg)) + ")", true
+		return "no IPMI session: wrong address, port, username or password? (" + clip(oneLine(msg)) + ")", true
 	}
 	return "", false
 }
