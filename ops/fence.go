@@ -52,6 +52,9 @@ type FenceOptions struct {
 
 func (o FenceOptions) timeout() time.Duration { return ctrDuration(o.Timeout, 60*time.Second) }
 func (o FenceOptions) poll() time.Duration    { return ctrDuration(o.Poll, 2*time.Second) }
+func (o FenceOptions) beforeWithin() time.Duration {
+	return min(o.timeout(), 10*time.Second)
+}
 
 // Fence powers a host off and reads its power back until it is off.
 func Fence(ctx context.Context, b bmc.BMC, host string, emit func(FenceStep)) FenceResult {
@@ -86,8 +89,11 @@ func (o FenceOptions) run(ctx context.Context, b bmc.BMC, host, action, command 
 	res = FenceResult{Host: host, Action: action, Want: want}
 	defer func() { res.Took = time.Since(start) }()
 
-	// The state before: for the record ("was already off"), not a gate.
-	before, err := b.PowerState(ctx, host)
+	// The state before: for the record ("was already off"), not a gate,
+	// so a dead BMC must not hold the power command up for long.
+	rctx, cancel := context.WithTimeout(ctx, o.beforeWithin())
+	before, err := b.PowerState(rctx, host)
+	cancel()
 	res.Before = before
 	step(FenceStep{Step: "read", State: before, Err: err, Line: readLine(host, before, err)})
 

@@ -159,3 +159,27 @@ func TestFenceStopsOnCancel(t *testing.T) {
 		t.Fatalf("%+v", res)
 	}
 }
+
+// slowReadBMC hangs on reads until the context ends.
+type slowReadBMC struct{ fakeBMC }
+
+func (s *slowReadBMC) PowerState(ctx context.Context, h string) (bmc.State, error) {
+	s.mu.Lock()
+	first := len(s.commands) == 0
+	s.mu.Unlock()
+	if first {
+		<-ctx.Done()
+		return bmc.Unknown, ctx.Err()
+	}
+	return s.fakeBMC.PowerState(ctx, h)
+}
+
+// A BMC that does not answer the first read does not hold the power-off up
+// beyond the bound.
+func TestFenceBeforeReadIsBounded(t *testing.T) {
+	f := &slowReadBMC{fakeBMC{power: bmc.On}}
+	res := FenceOptions{Timeout: 200 * time.Millisecond, Poll: 10 * time.Millisecond}.Fence(context.Background(), f, "compute04", nil)
+	if !res.Verified || res.Before != bmc.Unknown || res.Took > 2*time.Second {
+		t.Fatalf("%+v", res)
+	}
+}
