@@ -150,3 +150,23 @@ func TestRealIPMIWrongPasswordAndNoBMC(t *testing.T) {
 	}
 	t.Logf("dead BMC answered in %s: %v", time.Since(start).Round(time.Millisecond), err)
 }
+
+// A host that lost power (the hook's file says 0, no command sent) reads
+// Off: the simulator asks the hook on every status read.
+func TestRealIPMIPowerLossReadsOff(t *testing.T) {
+	c := realClient(t, true)
+	f := filepath.Join(os.Getenv("STACKPIT_TEST_IPMI_DIR"), "compute01", "power")
+	if err := os.WriteFile(f, []byte("0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	defer os.WriteFile(f, []byte("1\n"), 0o644)
+	if s, err := c.PowerState(context.Background(), "compute01"); err != nil || s != bmc.Off {
+		t.Fatalf("after power loss: %v %v", s, err)
+	}
+	if err := os.WriteFile(f, []byte("1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := c.PowerState(context.Background(), "compute01"); err != nil || s != bmc.On {
+		t.Fatalf("power back: %v %v", s, err)
+	}
+}
