@@ -46,6 +46,7 @@ type Cloud struct {
 	Alertmanagers []Endpoint `yaml:"alertmanagers"`
 	Ceph          *Ceph      `yaml:"ceph"`
 	Docker        *Docker    `yaml:"docker"`
+	BMC           *BMC       `yaml:"bmc"`
 	// EphemeralShared says instance disks live on shared storage (Ceph RBD),
 	// so evacuation keeps them instead of rebuilding from the image.
 	EphemeralShared bool `yaml:"ephemeral_shared"`
@@ -102,6 +103,51 @@ type Docker struct {
 	// MaxResponse caps each Docker API answer (default 64MiB; log streams
 	// are not cut).
 	MaxResponse ByteSize `yaml:"max_response"`
+}
+
+// BMC says how to reach each host's baseboard management controller
+// (power state, fencing).
+type BMC struct {
+	Line int `yaml:"-"` // where it was written, for errors
+	// Protocol for addresses without a scheme: ipmi (default) or redfish.
+	Protocol string `yaml:"protocol"`
+	// AddressTemplate makes a host's BMC address from its name:
+	// "{host}-ipmi.mgmt", "{host}-ipmi.mgmt:623", "https://{host}-bmc.mgmt".
+	AddressTemplate string `yaml:"address_template"`
+	// Hosts overrides the template per host; ipmi://host[:port] or
+	// http(s)://host (Redfish) pick the protocol for that host.
+	Hosts    map[string]string `yaml:"hosts"`
+	Username string            `yaml:"username"`
+	Password string            `yaml:"password"`
+	CAFile   string            `yaml:"ca_file"`  // Redfish over https
+	Insecure bool              `yaml:"insecure"` // Redfish: skip TLS verification
+	Timeout  Duration          `yaml:"timeout"`  // one ipmitool run or HTTP request; default 20s
+	Retries  int               `yaml:"retries"`  // power-state reads; default 2
+	// CipherSuite is ipmitool's -C; 0: ipmitool asks the BMC.
+	CipherSuite int `yaml:"cipher_suite"`
+}
+
+// bmcKeys are the keys of a bmc block: Node.Decode does not inherit the
+// decoder's KnownFields, so a misspelt key is caught here.
+var bmcKeys = map[string]bool{"protocol": true, "address_template": true, "hosts": true, "username": true,
+	"password": true, "ca_file": true, "insecure": true, "timeout": true, "retries": true, "cipher_suite": true}
+
+func (b *BMC) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; !bmcKeys[k.Value] {
+				return &Error{Line: k.Line, Msg: fmt.Sprintf("bmc: unknown key %q", k.Value)}
+			}
+		}
+	}
+	type plain BMC
+	var p plain
+	if err := n.Decode(&p); err != nil {
+		return err
+	}
+	*b = BMC(p)
+	b.Line = n.Line
+	return nil
 }
 
 // OpenStackAuth is an explicit Keystone v3 password auth.
@@ -363,6 +409,34 @@ func (f *File) Check() []error {
 				}
 			}
 		}
+		if c.BMC != nil {
+			errs = append(errs, bmcProblems(f.Path, n, c.BMC)...)
+		}
+	}
+	return errs
+}
+
+func bmcProblems(path, cloud string, b *BMC) []error {
+	var errs []error
+	bad := func(msg string) {
+		errs = append(errs, &Error{File: path, Line: b.Line, Msg: fmt.Sprintf("clouds.%s.bmc.%s", cloud, msg)})
+	}
+	if b.Protocol != "" && b.Protocol != "ipmi" && b.Protocol != "redfish" {
+		bad(fmt.Sprintf("protocol: unknown %q (want ipmi or redfish)", b.Protocol))
+	}
+	if b.AddressTemplate != "" && !strings.Contains(b.AddressTemplate, "{host}") {
+		bad("address_template needs {host}")
+	}
+	if b.AddressTemplate == "" && len(b.Hosts) == 0 {
+		bad("address_template or hosts is required")
+	}
+	if b.CAFile != "" {
+		if _, err := os.Stat(b.CAFile); err != nil {
+			bad(fmt.Sprintf("ca_file: %v", err))
+		}
+	}
+	if b.Retries < 0 {
+		bad("retries: must be 0 or more")
 	}
 	return errs
 }

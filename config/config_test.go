@@ -135,3 +135,44 @@ func TestCheckFindsPerBackendProblemsWithLines(t *testing.T) {
 		t.Fatalf("%v", errs)
 	}
 }
+
+func TestBMCBlock(t *testing.T) {
+	f, err := Parse("c.yaml", []byte(`clouds:
+  prod:
+    bmc:
+      address_template: "{host}-ipmi.mgmt"
+      hosts: {compute04: "https://compute04-bmc.mgmt"}
+      username: stackpit
+      password: hunter2
+      timeout: 5s
+      retries: 1
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := f.Cloud("prod").BMC
+	if b == nil || b.AddressTemplate != "{host}-ipmi.mgmt" || b.Hosts["compute04"] != "https://compute04-bmc.mgmt" ||
+		b.Username != "stackpit" || b.Password != "hunter2" || b.Timeout.D().Seconds() != 5 || b.Retries != 1 || b.Line != 4 {
+		t.Fatalf("%+v", b)
+	}
+	if errs := f.Check(); len(errs) != 0 {
+		t.Fatalf("good block: %v", errs)
+	}
+	if _, err := Parse("c.yaml", []byte("clouds:\n  p:\n    bmc: {adress_template: x}\n")); err == nil || err.Error() != `c.yaml:3: bmc: unknown key "adress_template"` {
+		t.Errorf("unknown bmc key: %v", err)
+	}
+	f, err = Parse("c.yaml", []byte("clouds:\n  p:\n    bmc: {protocol: snmp, address_template: \"bmc.mgmt\", password: hunter2}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := f.Check()
+	if len(errs) != 2 || errs[0].Error() != `c.yaml:3: clouds.p.bmc.protocol: unknown "snmp" (want ipmi or redfish)` ||
+		errs[1].Error() != "c.yaml:3: clouds.p.bmc.address_template needs {host}" {
+		t.Fatalf("%v", errs)
+	}
+	for _, e := range errs {
+		if strings.Contains(e.Error(), "hunter2") {
+			t.Fatal("password in an error")
+		}
+	}
+}

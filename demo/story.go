@@ -326,14 +326,17 @@ func (s *Story) LastHeartbeat(h *Host) time.Time {
 
 // powerOff cuts a host's power at time at (the story runs lazily, so this
 // may execute later than at; the host still died at at).
-func (s *Story) powerOff(name string, at time.Time) {
+func (s *Story) powerOff(name string, at time.Time) { s.powerDown(name, at, name+" lost power") }
+
+// powerDown cuts a host's power, saying why. Call inside Lock.
+func (s *Story) powerDown(name string, at time.Time, why string) {
 	h := s.Host(name)
 	if h == nil || !h.Powered {
 		return
 	}
 	h.Powered = false
 	h.DownSince = at
-	s.Emit(Event{Kind: "host_down", Host: name, Time: at, Message: name + " lost power"})
+	s.Emit(Event{Kind: "host_down", Host: name, Time: at, Message: why})
 }
 
 // PowerOn brings a host back (a fenced host repaired). Call inside Lock.

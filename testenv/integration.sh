@@ -21,8 +21,9 @@ declare -A PKGS=(
   [loki]="./datasource/loki/"
   [openstack]="./datasource/openstack/"
   [openstack-panes]="-run Integration ./cmd/stackpit/"
+  [ipmi]="-run Real ./datasource/bmc/"
 )
-ORDER=(prometheus alertmanager docker ceph loki openstack)
+ORDER=(prometheus alertmanager docker ceph loki openstack ipmi)
 if [ $# -gt 0 ]; then ORDER=("$@"); fi
 
 log() { printf '\n=== integration: %s\n' "$*"; }
