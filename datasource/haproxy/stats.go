@@ -43,13 +43,14 @@ type Row struct {
 	// Status as HAProxy wrote it: "UP", "UP 1/3" (failing, not yet down),
 	// "DOWN", "MAINT", "MAINT (via b/s)", "DRAIN", "no check", "OPEN"...
 	Status      string
-	Addr        string // server address (HAProxy 1.9+)
+	Addr        string // server address (when HAProxy reports it)
 	Weight      int
 	Active      bool // act: an active server (not a backup)
 	Backup      bool
 	CheckStatus string // L7OK, L4CON, L7STS... ("* " prefix: check running)
 	CheckCode   string // the HTTP code of an L7 check
-	CheckDesc   string // last_chk: the check's own words
+	CheckDesc   string // check_desc: "Layer4 connection problem"
+	LastCheck   string // last_chk: what the check saw ("Connection refused")
 	LastChange  time.Duration
 	Downtime    time.Duration
 	CheckFails  int64 // chkfail
@@ -152,7 +153,7 @@ func ParseCSV(r io.Reader) ([]Row, error) {
 		row := Row{
 			Proxy: get("pxname"), Name: get("svname"), Kind: Kind(kind), Status: get("status"),
 			Addr: get("addr"), Weight: int(num("weight")),
-			CheckStatus: get("check_status"), CheckCode: get("check_code"), CheckDesc: get("last_chk"),
+			CheckStatus: get("check_status"), CheckCode: get("check_code"), CheckDesc: get("check_desc"), LastCheck: get("last_chk"),
 			LastChange: time.Duration(num("lastchg")) * time.Second, Downtime: time.Duration(num("downtime")) * time.Second,
 			CheckFails: num("chkfail"), CheckDowns: num("chkdown"),
 			CurSessions: num("scur"), MaxSessions: num("smax"), Limit: num("slim"), Sessions: num("stot"),
