@@ -21,8 +21,9 @@ declare -A PKGS=(
   [loki]="./datasource/loki/"
   [openstack]="./datasource/openstack/"
   [openstack-panes]="-run Integration ./cmd/stackpit/"
+  [controlplane]="-run Integration ./datasource/rabbitmq/ ./datasource/haproxy/ ./datasource/memcached/"
 )
-ORDER=(prometheus alertmanager docker ceph loki openstack)
+ORDER=(prometheus alertmanager docker ceph loki openstack controlplane)
 if [ $# -gt 0 ]; then ORDER=("$@"); fi
 
 log() { printf '\n=== integration: %s\n' "$*"; }
