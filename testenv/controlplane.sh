@@ -18,7 +18,7 @@ H=127.0.0.1
 AMQP=5673 MGMT=15673 EPMD=4370 DIST=25673
 STATS=18404 FRONT=18480 BACK1=18481 BACK2=18482 ADMIN=18405 MEMC=11212
 NODE=rabbit-cp@localhost
-PACKAGES=(rabbitmq-server haproxy memcached python3 curl procps)
+PACKAGES=(rabbitmq-server haproxy memcached python3 python3-amqp curl procps)
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 
 install() {
@@ -179,6 +179,7 @@ export STACKPIT_TEST_RABBITMQ_URL=http://$H:$MGMT
 export STACKPIT_TEST_RABBITMQ_USER=guest
 export STACKPIT_TEST_RABBITMQ_PASSWORD=guest
 export STACKPIT_TEST_RABBITMQCTL=$RUN/rabbitmqctl
+export STACKPIT_TEST_RABBITMQ_AMQP=$H:$AMQP
 export STACKPIT_TEST_HAPROXY_STATS_URL=http://$H:$STATS/
 export STACKPIT_TEST_HAPROXY_SOCKET=unix://$RUN/haproxy.sock
 export STACKPIT_TEST_HAPROXY_RUNTIME_TCP=tcp://$H:$ADMIN

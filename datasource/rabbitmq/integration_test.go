@@ -138,6 +138,106 @@ func TestIntegrationUnconsumedQueueIsFlagged(t *testing.T) {
 	}
 }
 
+// osloClient connects the way oslo.messaging does (py-amqp, connection
+// name "<process>:<pid>:<uuid>") and consumes queue until killed.
+const osloClient = `
+import amqp, os, socket, sys, uuid
+proc, queue, host = sys.argv[1], sys.argv[2], sys.argv[3]
+c = amqp.Connection(host=host, userid=sys.argv[4], password=sys.argv[5],
+    client_properties={"connection_name": "%s:%d:%s" % (proc, os.getpid(), uuid.uuid4())})
+c.connect()
+ch = c.channel()
+ch.queue_declare(queue, durable=False, auto_delete=False)
+ch.basic_consume(queue, callback=lambda m: m.channel.basic_ack(m.delivery_tag))
+print("consuming", flush=True)
+while True:
+    try:
+        c.drain_events(timeout=1)
+    except socket.timeout:
+        pass
+`
+
+func TestIntegrationConnectionsPerServiceAndHost(t *testing.T) {
+	c := client(t)
+	amqpAddr := os.Getenv("STACKPIT_TEST_RABBITMQ_AMQP")
+	if amqpAddr == "" {
+		t.Skip("STACKPIT_TEST_RABBITMQ_AMQP unset")
+	}
+	_, user, pw := env(t)
+	const queue = "compute.compute01"
+	t.Cleanup(func() { admin(t, http.MethodDelete, "/api/queues/%2F/"+queue, nil) })
+	cmd := exec.Command("/usr/bin/python3", "-c", osloClient, "nova-compute", queue, amqpAddr, user, pw)
+	out, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line := make([]byte, 10)
+	if n, _ := out.Read(line); !strings.HasPrefix(string(line[:n]), "consuming") {
+		t.Fatalf("the oslo-like client did not start: %q", line[:n])
+	}
+	hostOf := func(ip string) string {
+		if ip == "127.0.0.1" {
+			return "compute01"
+		}
+		return ""
+	}
+	expected := []rabbitmq.ServiceHost{{Service: "nova-compute", Host: "compute01"}, {Service: "nova-compute", Host: "compute04"}}
+
+	// poll: connections and consumers show in the management API's stats
+	// within its collection interval
+	poll := func(what string, ok func(conns []rabbitmq.Connection, qs []rabbitmq.Queue) bool) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			conns, err := c.Connections(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			qs, err := c.Queues(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok(conns, qs) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: connections %+v", what, conns)
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+	}
+	poll("nova-compute on compute01 connected and consuming", func(conns []rabbitmq.Connection, qs []rabbitmq.Queue) bool {
+		var mine bool
+		for _, cn := range conns {
+			mine = mine || (cn.Process == "nova-compute" && cn.PID == cmd.Process.Pid && cn.Product == "py-amqp")
+		}
+		m := rabbitmq.Missing(conns, hostOf, expected)
+		consumed := false
+		for _, q := range qs {
+			consumed = consumed || (q.Name == queue && q.Consumers == 1)
+		}
+		return mine && consumed && len(m) == 1 && m[0] == expected[1]
+	})
+
+	// the service dies: its connection goes, its queue fills unconsumed
+	cmd.Process.Kill()
+	cmd.Wait()
+	for i := 0; i < 4; i++ {
+		admin(t, http.MethodPost, "/api/exchanges/%2F/amq.default/publish", map[string]any{
+			"properties": map[string]any{}, "routing_key": queue, "payload": "{}", "payload_encoding": "string"})
+	}
+	poll("nova-compute on compute01 gone, its queue flagged", func(conns []rabbitmq.Connection, qs []rabbitmq.Queue) bool {
+		m := rabbitmq.Missing(conns, hostOf, expected)
+		flagged := false
+		for _, u := range rabbitmq.UnconsumedQueues(qs) {
+			flagged = flagged || u.String() == "nova-compute on compute01: 4 ready, 0 consumers (queue compute.compute01)"
+		}
+		return len(m) == 2 && flagged
+	})
+}
+
 func TestIntegrationStoppedAppReadsUnreachable(t *testing.T) {
 	ctl := os.Getenv("STACKPIT_TEST_RABBITMQCTL")
 	if ctl == "" {
