@@ -170,3 +170,23 @@ func TestIntegrationDeadBackendReadsDown(t *testing.T) {
 		t.Errorf("keystone has %d servers up, want 1", ks.Up())
 	}
 }
+
+// BenchmarkIntegrationStats: one stats read over the stats page and over
+// the runtime socket.
+func BenchmarkIntegrationStats(b *testing.B) {
+	page, sock := os.Getenv("STACKPIT_TEST_HAPROXY_STATS_URL"), os.Getenv("STACKPIT_TEST_HAPROXY_SOCKET")
+	if page == "" || sock == "" {
+		b.Skip("STACKPIT_TEST_HAPROXY_STATS_URL/SOCKET unset")
+	}
+	hc, _ := httpclient.New(httpclient.Options{ReadOnly: true})
+	for name, cfg := range map[string]haproxy.Config{"page": {StatsURL: page, HTTP: hc, ReadOnly: true}, "socket": {Runtime: sock, ReadOnly: true}} {
+		c, _ := haproxy.New(cfg)
+		b.Run(name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := c.Stats(context.Background()); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -92,3 +92,16 @@ func TestIntegrationDownReadsUnreachable(t *testing.T) {
 		t.Errorf("down: %v", err)
 	}
 }
+
+func BenchmarkIntegrationStats(b *testing.B) {
+	a := os.Getenv("STACKPIT_TEST_MEMCACHED_ADDR")
+	if a == "" {
+		b.Skip("STACKPIT_TEST_MEMCACHED_ADDR unset")
+	}
+	c, _ := memcached.New(a, time.Second)
+	for i := 0; i < b.N; i++ {
+		if _, err := c.Stats(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -11,6 +11,10 @@
 // and host a connection belongs to, so "cinder-scheduler: 120 ready, 0
 // consumers" and "nova-compute on compute04 has no connection" can be
 // computed.
+//
+// The management user needs the "monitoring" tag (or administrator): with
+// less, /api/connections and /api/queues only list the user's own objects
+// and every other service would look disconnected.
 package rabbitmq
 
 import (

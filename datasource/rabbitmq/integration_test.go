@@ -265,3 +265,19 @@ func TestIntegrationStoppedAppReadsUnreachable(t *testing.T) {
 		t.Errorf("the error must name the API and say why: %s", msg)
 	}
 }
+
+// BenchmarkIntegrationSnapshot: one whole read (overview, nodes, queues,
+// connections, alarms, concurrently) of the real node.
+func BenchmarkIntegrationSnapshot(b *testing.B) {
+	u, user, pw := os.Getenv("STACKPIT_TEST_RABBITMQ_URL"), os.Getenv("STACKPIT_TEST_RABBITMQ_USER"), os.Getenv("STACKPIT_TEST_RABBITMQ_PASSWORD")
+	if u == "" {
+		b.Skip("STACKPIT_TEST_RABBITMQ_URL unset")
+	}
+	hc, _ := httpclient.New(httpclient.Options{ReadOnly: true, Username: user, Password: pw})
+	c, _ := rabbitmq.New(u, hc)
+	for i := 0; i < b.N; i++ {
+		if s := c.Snapshot(context.Background()); s.Err != nil || len(s.Errs) > 0 {
+			b.Fatal(s.Err, s.Errs)
+		}
+	}
+}
