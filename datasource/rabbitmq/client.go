@@ -112,8 +112,8 @@ func (c *Client) get(ctx context.Context, path string, q url.Values, out any, ok
 		return resp.StatusCode, &Error{URL: c.url, Path: path, Code: resp.StatusCode, Msg: fmt.Sprintf("answer larger than %d MB", maxBody>>20)}
 	}
 	ok := resp.StatusCode/100 == 2
-	for _, c := range okCodes {
-		ok = ok || resp.StatusCode == c
+	for _, code := range okCodes {
+		ok = ok || resp.StatusCode == code
 	}
 	if !ok {
 		return resp.StatusCode, &Error{URL: c.url, Path: path, Code: resp.StatusCode, Msg: errorMessage(body)}

@@ -194,6 +194,7 @@ type Connection struct {
 	ClientName                     string // client_properties.connection_name
 	Product                        string // py-amqp, ...
 	Process                        string // nova-compute
+	ClientHost                     string // only when the name carries one
 	PID                            int
 }
 
@@ -222,7 +223,7 @@ func (r rawConnection) connection() Connection {
 	if r.ConnectedAt > 0 {
 		c.ConnectedAt = time.UnixMilli(r.ConnectedAt).UTC()
 	}
-	c.Process, c.PID = parseClientName(c.ClientName)
+	c.ClientHost, c.Process, c.PID = parseClientName(c.ClientName)
 	return c
 }
 

@@ -125,31 +125,32 @@ func UnconsumedQueues(qs []Queue) []Unconsumed {
 	return out
 }
 
-// parseClientName reads oslo.messaging's "<process>:<pid>:<uuid>".
-func parseClientName(s string) (process string, pid int) {
+// parseClientName reads oslo.messaging's "<process>:<pid>:<uuid>", and
+// the "<host>:<process>:<pid>:<uuid>" some deployments patch in.
+func parseClientName(s string) (host, process string, pid int) {
 	parts := strings.Split(s, ":")
-	if len(parts) < 2 {
-		return "", 0
-	}
 	for i := len(parts) - 2; i >= 1; i-- {
 		if n, err := strconv.Atoi(parts[i]); err == nil && n > 0 {
-			return strings.Join(parts[:i], ":"), n
+			return strings.Join(parts[:i-1], ":"), parts[i-1], n
 		}
 	}
-	return "", 0
+	return "", "", 0
 }
 
 // ServiceHost keys connections by the service and host they come from.
 type ServiceHost struct{ Service, Host string }
 
-// ConnectionsBy groups connections by service and host. hostOf turns a
-// peer address into a host name (nil keeps the address); connections
-// without an oslo.messaging name are grouped under their process "".
+// ConnectionsBy groups connections by service and host: the host the
+// connection names, else hostOf(peer address) (nil, or "" from it, keeps
+// the address). Connections without an oslo.messaging name are grouped
+// under the process "".
 func ConnectionsBy(conns []Connection, hostOf func(peer string) string) map[ServiceHost][]Connection {
 	out := map[ServiceHost][]Connection{}
 	for _, c := range conns {
 		h := c.PeerHost
-		if hostOf != nil {
+		if c.ClientHost != "" {
+			h = c.ClientHost
+		} else if hostOf != nil {
 			if n := hostOf(h); n != "" {
 				h = n
 			}

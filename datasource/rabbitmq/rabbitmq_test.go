@@ -177,6 +177,33 @@ func TestConnectionsAndMissing(t *testing.T) {
 	if len(missing) != 2 || missing[0] != (ServiceHost{"nova-compute", "compute04"}) || missing[1] != (ServiceHost{"nova-scheduler", "controller1"}) {
 		t.Errorf("missing: %v", missing)
 	}
+	// a connection that names its host is counted there, whatever its address
+	named := append(conns, rawConnection{PeerHost: "10.0.0.99", ClientProperties: struct {
+		ConnectionName string `json:"connection_name"`
+		Product        string `json:"product"`
+	}{ConnectionName: "compute04:nova-compute:1:x"}}.connection())
+	if m := Missing(named, hostOf, []ServiceHost{{"nova-compute", "compute04"}}); len(m) != 0 {
+		t.Errorf("compute04 names itself: missing %v", m)
+	}
+}
+
+func TestParseClientName(t *testing.T) {
+	for in, want := range map[string]struct {
+		host, proc string
+		pid        int
+	}{
+		"nova-compute:2231:7c1d6a40-4b1e-4d2b-9e1a-2b5c7e4f9a10":           {"", "nova-compute", 2231},
+		"compute04:nova-compute:2231:7c1d6a40-4b1e-4d2b-9e1a-2b5c7e4f9a10": {"compute04", "nova-compute", 2231},
+		"neutron-server:77:abc": {"", "neutron-server", 77},
+		"my-app":                {"", "", 0},
+		"":                      {"", "", 0},
+		"a:b:c":                 {"", "", 0},
+	} {
+		h, p, pid := parseClientName(in)
+		if h != want.host || p != want.proc || pid != want.pid {
+			t.Errorf("%q: %q %q %d, want %+v", in, h, p, pid, want)
+		}
+	}
 }
 
 func TestSnapshotAndAlarmCheck(t *testing.T) {
