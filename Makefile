@@ -28,7 +28,8 @@ lint:
 unit:
 	STACKPIT_REQUIRE_TMUX=1 $(GO) test -race -count=1 $(PKGS)
 
-# Real servers (Prometheus, Alertmanager, Ceph, Loki, Docker, OpenStack),
+# Real servers (Prometheus, Alertmanager, Ceph, Loki, Docker, OpenStack,
+# RabbitMQ/HAProxy/memcached),
 # installed and started by the project's own scripts.
 integration:
 	bash testenv/integration.sh
