@@ -127,19 +127,9 @@ type BMC struct {
 	CipherSuite int `yaml:"cipher_suite"`
 }
 
-// bmcKeys are the keys of a bmc block: Node.Decode does not inherit the
-// decoder's KnownFields, so a misspelt key is caught here.
-var bmcKeys = map[string]bool{"protocol": true, "address_template": true, "hosts": true, "username": true,
-	"password": true, "ca_file": true, "insecure": true, "timeout": true, "retries": true, "cipher_suite": true}
-
+// UnmarshalYAML keeps the block's line (unknown keys are the strict
+// walker's, strict.go).
 func (b *BMC) UnmarshalYAML(n *yaml.Node) error {
-	if n.Kind == yaml.MappingNode {
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if k := n.Content[i]; !bmcKeys[k.Value] {
-				return &Error{Line: k.Line, Msg: fmt.Sprintf("bmc: unknown key %q", k.Value)}
-			}
-		}
-	}
 	type plain BMC
 	var p plain
 	if err := n.Decode(&p); err != nil {

@@ -158,7 +158,7 @@ func TestBMCBlock(t *testing.T) {
 	if errs := f.Check(); len(errs) != 0 {
 		t.Fatalf("good block: %v", errs)
 	}
-	if _, err := Parse("c.yaml", []byte("clouds:\n  p:\n    bmc: {adress_template: x}\n")); err == nil || err.Error() != `c.yaml:3: bmc: unknown key "adress_template"` {
+	if _, err := Parse("c.yaml", []byte("clouds:\n  p:\n    bmc: {adress_template: x}\n")); err == nil || err.Error() != `c.yaml:3: unknown key "adress_template" in clouds.p.bmc (did you mean "address_template"?)` {
 		t.Errorf("unknown bmc key: %v", err)
 	}
 	f, err = Parse("c.yaml", []byte("clouds:\n  p:\n    bmc: {protocol: snmp, address_template: \"bmc.mgmt\", password: hunter2}\n"))
