@@ -8,6 +8,7 @@
 package demo
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -62,11 +63,13 @@ type Cloud struct {
 	servers  []*http.Server
 	requests []Request
 	tokens   map[string]tokenInfo
+	bytes    map[string]int64 // response body bytes written, by service
 }
 
 // Request is one request a simulated server received.
 type Request struct {
 	Service, Method, Path string
+	Query                 string // raw query
 	Time                  time.Time
 	// Mutating: the read-only guard would have refused this request.
 	Mutating bool
@@ -122,13 +125,60 @@ func (c *Cloud) record(name string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mut := !httpclient.ReadOnlyRequest(r) // reads and restores the body of server actions
 		c.mu.Lock()
-		c.requests = append(c.requests, Request{Service: name, Method: r.Method, Path: r.URL.Path, Time: time.Now(), Mutating: mut})
+		c.requests = append(c.requests, Request{Service: name, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Time: time.Now(), Mutating: mut})
 		if len(c.requests) > 100000 {
 			c.requests = append([]Request(nil), c.requests[50000:]...)
 		}
 		c.mu.Unlock()
-		h.ServeHTTP(w, r)
+		h.ServeHTTP(&countingWriter{ResponseWriter: w, c: c, name: name}, r)
 	})
+}
+
+// countingWriter adds what a handler writes to its service's byte count.
+type countingWriter struct {
+	http.ResponseWriter
+	c    *Cloud
+	name string
+}
+
+func (w *countingWriter) Write(b []byte) (int, error) {
+	n, err := w.ResponseWriter.Write(b)
+	w.c.mu.Lock()
+	if w.c.bytes == nil {
+		w.c.bytes = map[string]int64{}
+	}
+	w.c.bytes[w.name] += int64(n)
+	w.c.mu.Unlock()
+	return n, err
+}
+
+// Flush and Hijack keep streaming handlers (Docker logs and attach) working.
+func (w *countingWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *countingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := w.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("demo: connection cannot be hijacked")
+	}
+	return hj.Hijack()
+}
+
+func (w *countingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// BytesWritten returns the response body bytes each service has written
+// so far (what the cockpit read, for request-budget tests).
+func (c *Cloud) BytesWritten() map[string]int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int64, len(c.bytes))
+	for k, v := range c.bytes {
+		out[k] = v
+	}
+	return out
 }
 
 // Requests returns a copy of every recorded request.

@@ -20,17 +20,18 @@ import (
 // stackpit config pointing at it: benchmarks measure the cockpit's own
 // memory, and scripts can aim any number of cockpits at one demo cloud.
 //
-//	stackpit demo serve [--scale N] [--fail-after D] --config-out FILE
+//	stackpit demo serve [--scale N] [--hosts N] [--fail-after D] --config-out FILE
 func demoServe(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	scale := fs.Int("scale", 300, "instances")
+	hosts := fs.Int("hosts", 6, "compute hosts")
 	failAfter := fs.Duration("fail-after", 45*time.Second, "when compute04 loses power (<0: never)")
 	out := fs.String("config-out", "", "write a stackpit config file here (cloud \"demo\")")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	c, err := demo.Start(demo.StartOptions{Story: demo.Options{Instances: *scale, FailAfter: *failAfter}})
+	c, err := demo.Start(demo.StartOptions{Story: demo.Options{Instances: *scale, Computes: *hosts, FailAfter: *failAfter}})
 	if err != nil {
 		fmt.Fprintln(stderr, "stackpit demo serve:", err)
 		return 1

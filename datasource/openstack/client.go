@@ -62,6 +62,15 @@ type Client struct {
 	// Nova's default max_limit).
 	PageSize int
 
+	// Request budget (budget.go): how long a ComputeServices answer is
+	// shared (default 0: not shared), how often one resource provider's
+	// usages may be re-read (default DefaultUsageEvery), and the clock
+	// those are measured with (default time.Now).
+	SharedTTL  time.Duration
+	UsageEvery time.Duration
+	Clock      func() time.Time
+	budget     budget
+
 	bytesRead atomic.Int64
 }
 

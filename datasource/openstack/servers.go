@@ -216,6 +216,9 @@ func (c *Client) listServersQ(ctx context.Context, since time.Time, extra url.Va
 	}
 	names.Wait()
 	c.resolveNames(ctx, out)
+	if len(extra) == 0 {
+		c.noteServers(out, since.IsZero())
+	}
 	return out, asOf, nil
 }
 
