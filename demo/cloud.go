@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -63,7 +64,8 @@ type Cloud struct {
 	servers  []*http.Server
 	requests []Request
 	tokens   map[string]tokenInfo
-	bytes    map[string]int64 // response body bytes written, by service
+	bytes    map[string]int64         // response body bytes written, by service
+	took     map[string]time.Duration // handler time to first body byte, by service
 }
 
 // Request is one request a simulated server received.
@@ -130,18 +132,60 @@ func (c *Cloud) record(name string, h http.Handler) http.Handler {
 			c.requests = append([]Request(nil), c.requests[50000:]...)
 		}
 		c.mu.Unlock()
-		h.ServeHTTP(&countingWriter{ResponseWriter: w, c: c, name: name}, r)
+		cw := &countingWriter{ResponseWriter: w, c: c, name: name, start: time.Now()}
+		h.ServeHTTP(cw, r)
+		cw.sendHeader()
 	})
 }
 
-// countingWriter adds what a handler writes to its service's byte count.
+// TookHeader carries, on every demo response, how long the handler took
+// to produce its first body byte: the server's own time, without the
+// transfer (benchmarks compare the client's time with it).
+const TookHeader = "X-Demo-Took-Us"
+
+// countingWriter adds what a handler writes to its service's byte count,
+// and holds the status line back until the first body byte so TookHeader
+// can say how long the body took to produce.
 type countingWriter struct {
 	http.ResponseWriter
-	c    *Cloud
-	name string
+	c     *Cloud
+	name  string
+	start time.Time
+	code  int
+	sent  bool
+}
+
+func (w *countingWriter) WriteHeader(code int) {
+	if code < 200 { // informational (101 before a websocket hijack): at once
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	if !w.sent && w.code == 0 {
+		w.code = code
+	}
+}
+
+func (w *countingWriter) sendHeader() {
+	if w.sent {
+		return
+	}
+	w.sent = true
+	took := time.Since(w.start)
+	w.Header().Set(TookHeader, strconv.FormatInt(took.Microseconds(), 10))
+	w.c.mu.Lock()
+	if w.c.took == nil {
+		w.c.took = map[string]time.Duration{}
+	}
+	w.c.took[w.name] += took
+	w.c.mu.Unlock()
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	w.ResponseWriter.WriteHeader(w.code)
 }
 
 func (w *countingWriter) Write(b []byte) (int, error) {
+	w.sendHeader()
 	n, err := w.ResponseWriter.Write(b)
 	w.c.mu.Lock()
 	if w.c.bytes == nil {
@@ -154,12 +198,14 @@ func (w *countingWriter) Write(b []byte) (int, error) {
 
 // Flush and Hijack keep streaming handlers (Docker logs and attach) working.
 func (w *countingWriter) Flush() {
+	w.sendHeader()
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
 }
 
 func (w *countingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	w.sent = true // the handler owns the connection now
 	hj, ok := w.ResponseWriter.(http.Hijacker)
 	if !ok {
 		return nil, nil, errors.New("demo: connection cannot be hijacked")
@@ -168,6 +214,18 @@ func (w *countingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 }
 
 func (w *countingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// ServerTime returns, by service, the handlers' summed time to their first
+// body byte (the server's own time, transfers excluded).
+func (c *Cloud) ServerTime() map[string]time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]time.Duration, len(c.took))
+	for k, v := range c.took {
+		out[k] = v
+	}
+	return out
+}
 
 // BytesWritten returns the response body bytes each service has written
 // so far (what the cockpit read, for request-budget tests).
