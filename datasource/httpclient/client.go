@@ -24,6 +24,8 @@ type Options struct {
 	Timeout  time.Duration // whole-request timeout; 0 means 30s; <0 none (streams)
 	// Dial, when set, replaces the TCP dialer (unix sockets, ssh dial-stdio).
 	Dial func(network, addr string) (net.Conn, error)
+	// Pacer, when set, backs reads off a backend that slows down (pace.go).
+	Pacer *Pacer
 }
 
 func (o Options) String() string {
@@ -60,6 +62,9 @@ func New(o Options) (*http.Client, error) {
 	var rt http.RoundTripper = tr
 	if len(o.Headers) > 0 || o.Username != "" || o.Bearer != "" {
 		rt = &authTransport{base: tr, o: o}
+	}
+	if o.Pacer != nil {
+		rt = o.Pacer.Wrap(rt)
 	}
 	timeout := o.Timeout
 	if timeout == 0 {

@@ -37,7 +37,7 @@ func Reason(err error) string {
 		opEr *net.OpError
 	)
 	switch {
-	case errors.Is(inner, ErrReadOnly):
+	case errors.Is(inner, ErrReadOnly), errors.Is(inner, ErrBackoff):
 		return inner.Error()
 	case errors.Is(inner, context.Canceled):
 		return "request cancelled"
