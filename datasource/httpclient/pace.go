@@ -171,8 +171,9 @@ func (p *Pacer) observe(host, path string, took time.Duration, resp *http.Respon
 	h.until, h.reason = p.now().Add(d), sign
 }
 
-// add records a latency; slow is true when the window's p95 is four times
-// the path's usual p50 and over paceSlowMin.
+// add records a latency; slow is true when the window is full and its p95
+// (the second slowest of 20: one outlier is not a trend) is four times the
+// path's usual p50 and over paceSlowMin.
 func (w *latWindow) add(d time.Duration) (time.Duration, bool) {
 	if len(w.last) < paceWindow {
 		w.last = append(w.last, d)
@@ -180,12 +181,12 @@ func (w *latWindow) add(d time.Duration) (time.Duration, bool) {
 		w.last[w.i] = d
 		w.i = (w.i + 1) % paceWindow
 	}
-	if len(w.last) < paceWindow/4 {
+	if len(w.last) < paceWindow {
 		return 0, false
 	}
 	s := append([]time.Duration(nil), w.last...)
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	p50, p95 := s[len(s)/2], s[len(s)*95/100]
+	p50, p95 := s[len(s)/2], s[len(s)-2]
 	if w.base == 0 || p50 < w.base {
 		w.base = p50
 	}
