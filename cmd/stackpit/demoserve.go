@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"syscall"
 	"time"
 
@@ -54,7 +55,32 @@ func demoServe(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "demo cloud ready: keystone %s (run: stackpit --config %s --cloud demo)\n", c.URLs["keystone"], *out)
 	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	<-sig
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGUSR1)
+	start := time.Now()
+	for s := range sig {
+		writeTraffic(stdout, c, time.Since(start)) // SIGUSR1: a snapshot, the demo goes on
+		if s != syscall.SIGUSR1 {
+			break
+		}
+	}
 	return 0
+}
+
+// writeTraffic reports what the cockpits asked of each backend so far
+// (benchmarks send SIGUSR1 at two moments and subtract).
+func writeTraffic(w io.Writer, c *demo.Cloud, ran time.Duration) {
+	reqs := map[string]int{}
+	for _, r := range c.Requests() {
+		reqs[r.Service]++
+	}
+	bytes, took := c.BytesWritten(), c.ServerTime()
+	names := make([]string, 0, len(reqs))
+	for k := range reqs {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	fmt.Fprintf(w, "traffic over %.1f s:\n", ran.Seconds())
+	for _, k := range names {
+		fmt.Fprintf(w, "traffic %s requests=%d bytes=%d server_ms=%d\n", k, reqs[k], bytes[k], took[k].Milliseconds())
+	}
 }

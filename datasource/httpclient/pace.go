@@ -38,7 +38,7 @@ func (e *BackoffError) Unwrap() error { return ErrBackoff }
 // (or the server's Retry-After), with ±25% jitter so that many cockpits do
 // not come back at once. Each fast, good answer steps the level back down.
 // Changes (non-GET requests) always go through: an operator's action is
-// not delayed by a refresh policy. Panes keep their data and show the
+// not delayed by a refresh policy; so do further pages of a list (marker=). Panes keep their data and show the
 // error, so the status line says which backend is backing off and why.
 type Pacer struct {
 	// Now is the clock (default time.Now).
@@ -103,6 +103,12 @@ type paceTransport struct {
 
 func (t *paceTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return t.base.RoundTrip(r)
+	}
+	if r.URL.Query().Has("marker") {
+		// A further page of a list being read: refusing it would throw the
+		// pages read so far away, and its latency says nothing about the
+		// backend's usual (it grows with the list).
 		return t.base.RoundTrip(r)
 	}
 	host := r.URL.Host

@@ -66,6 +66,11 @@ func TestPacerBacksOffOn503WithJitter(t *testing.T) {
 	if r := Reason(err); !strings.Contains(r, "backing off") || !strings.Contains(r, "503") {
 		t.Errorf("status-line reason %q", r)
 	}
+	if resp, err := hc.Get(srv.URL + "/v2.1/servers/detail?limit=1000&marker=abc"); err != nil {
+		t.Errorf("a further page of a list was held back: %v", err)
+	} else {
+		resp.Body.Close()
+	}
 	req, _ := http.NewRequest(http.MethodPut, srv.URL+"/v2.1/os-services/x", nil)
 	if resp, err := hc.Do(req); err != nil {
 		t.Errorf("a change during back-off was held back: %v", err)
