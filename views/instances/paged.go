@@ -25,7 +25,12 @@ type progress struct {
 	done    bool
 	final   serversMsg
 	notify  chan struct{} // capacity 1
+	lastOut time.Time     // when pages were last handed to Update
 }
+
+// pageEvery spaces the page batches of one load: each batch re-sorts the
+// rows so far, and 50 of them would cost more than the first rows gain.
+const pageEvery = 250 * time.Millisecond
 
 // pagesMsg is a batch of rows of a first load still running.
 type pagesMsg struct {
@@ -56,13 +61,37 @@ func (g *progress) finish(m serversMsg) {
 	g.signal()
 }
 
-// wait returns the next message of the load: pages, then the final list.
+// wait returns the next message of the load: pages (at most every
+// pageEvery), then the final list.
 func (g *progress) wait() tea.Msg {
 	for {
 		g.mu.Lock()
-		if len(g.pending) > 0 {
+		if len(g.pending) > 0 && !g.done {
+			if left := pageEvery - time.Since(g.lastOut); left > 0 {
+				g.mu.Unlock()
+				timer := time.NewTimer(left)
+			sleep:
+				for {
+					select {
+					case <-g.notify: // more pages, or the end of the load
+						g.mu.Lock()
+						done := g.done
+						g.mu.Unlock()
+						if done {
+							break sleep
+						}
+					case <-timer.C:
+						break sleep
+					}
+				}
+				timer.Stop()
+				g.mu.Lock()
+			}
+		}
+		if len(g.pending) > 0 && !g.done {
 			ss := g.pending
 			g.pending = nil
+			g.lastOut = time.Now()
 			g.mu.Unlock()
 			return pagesMsg{prog: g, servers: ss}
 		}

@@ -56,3 +56,40 @@ func TestFirstLoadShowsRowsPageByPage(t *testing.T) {
 		t.Errorf("status after the load: %+v", p.Status())
 	}
 }
+
+// manyPages hands out its servers one per page, as fast as it can.
+type manyPages struct{ *fakeSource }
+
+func (s manyPages) ServersPaged(ctx context.Context, since time.Time, onPage func([]openstack.Server)) ([]openstack.Server, error) {
+	all := s.fakeSource.servers
+	for i := range all {
+		onPage(all[i : i+1])
+		time.Sleep(5 * time.Millisecond)
+	}
+	return all, nil
+}
+
+// Pages that arrive faster than pageEvery reach Update in a few batches,
+// not one re-sort per page.
+func TestFirstLoadPagesAreBatched(t *testing.T) {
+	src := manyPages{&fakeSource{servers: fixture()}} // 30 pages over ~150 ms
+	p, _ := newPane(t, src)
+	batches := 0
+	msg := p.Init()()
+	for i := 0; i < 100; i++ {
+		if _, ok := msg.(pagesMsg); ok {
+			batches++
+		}
+		_, next := p.Update(msg)
+		if next == nil {
+			break
+		}
+		msg = next()
+	}
+	if batches < 1 || batches > 3 {
+		t.Errorf("%d page batches for 30 pages in ~150 ms, want 1-3", batches)
+	}
+	if n := len(p.tbl.Rows()); n != len(fixture()) || p.Status().Loading {
+		t.Errorf("%d rows, loading %v after the load", n, p.Status().Loading)
+	}
+}
