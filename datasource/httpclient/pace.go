@@ -25,7 +25,7 @@ type BackoffError struct {
 
 func (e *BackoffError) Error() string {
 	left := e.Until.Sub(e.now).Round(time.Second)
-	return fmt.Sprintf("%s slowed down (%s): backing off, next try in %s", e.Host, e.Reason, left)
+	return fmt.Sprintf("slowed down (%s): backing off, next try in %s", e.Reason, left)
 }
 
 func (e *BackoffError) Unwrap() error { return ErrBackoff }

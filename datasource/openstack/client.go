@@ -141,7 +141,7 @@ func (c *Client) Connect(ctx context.Context) error {
 
 // transient reports whether a connection error may go away by itself.
 func transient(err error) bool {
-	return errors.Is(err, ErrUnreachable) || errors.Is(err, ErrServer) ||
+	return errors.Is(err, ErrUnreachable) || errors.Is(err, ErrServer) || errors.Is(err, httpclient.ErrBackoff) ||
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 }
 

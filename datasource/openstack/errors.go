@@ -208,6 +208,9 @@ func wrapErr(service, method, u string, err error) error {
 	if errors.Is(err, httpclient.ErrReadOnly) {
 		return &joined{msg: fmt.Sprintf("%s: %v", service, cause(err)), errs: []error{err}}
 	}
+	if errors.Is(err, httpclient.ErrBackoff) { // not sent: not "unreachable"
+		return &joined{msg: fmt.Sprintf("%s at %s %s", service, siteOf(u), httpclient.Reason(err)), errs: []error{err}}
+	}
 	var reauth gophercloud.ErrUnableToReauthenticate
 	var reauthP *gophercloud.ErrUnableToReauthenticate
 	switch {

@@ -1,13 +1,17 @@
 package openstack
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stackpit/stackpit/datasource/httpclient"
 )
 
 // pagedNova serves n servers in pages of limit with marker pagination.
@@ -162,5 +166,21 @@ func TestScanNextMarker(t *testing.T) {
 		if m != tc.marker || h != tc.hasNext || ok != tc.ok {
 			t.Errorf("%s: (%q, %v, %v), want (%q, %v, %v)", tc.body, m, h, ok, tc.marker, tc.hasNext, tc.ok)
 		}
+	}
+}
+
+// A read the pacer held back says so (not "unreachable"), and a connection
+// attempt it held back is tried again later.
+func TestBackoffIsNotUnreachable(t *testing.T) {
+	be := &httpclient.BackoffError{Host: "nova:8774", Until: time.Now().Add(5 * time.Second), Reason: "503 Service Unavailable"}
+	err := wrapErr("nova", "GET", "http://nova:8774/v2.1/os-services", &url.Error{Op: "Get", URL: "http://nova:8774/v2.1/os-services", Err: be})
+	if !errors.Is(err, httpclient.ErrBackoff) || errors.Is(err, ErrUnreachable) {
+		t.Errorf("wrapped: %v (backoff %v, unreachable %v)", err, errors.Is(err, httpclient.ErrBackoff), errors.Is(err, ErrUnreachable))
+	}
+	if s := err.Error(); !strings.Contains(s, "backing off") || strings.Contains(s, "unreachable") || !strings.Contains(s, "503") {
+		t.Errorf("message %q", s)
+	}
+	if !transient(err) {
+		t.Error("a held-back connection attempt is not retried")
 	}
 }
