@@ -8,6 +8,7 @@
 package demo
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -65,7 +67,9 @@ type Cloud struct {
 	tokens          map[string]tokenInfo
 	hold            chan struct{} // non-nil: requests wait until it closes
 	drop            func(Request) bool
-	refusePasswords bool // RefusePasswords
+	refusePasswords bool                     // RefusePasswords
+	bytes           map[string]int64         // response body bytes written, by service
+	took            map[string]time.Duration // handler time to first body byte, by service
 }
 
 // DropReplies makes every simulated server do the requests that match and
@@ -158,7 +162,9 @@ func (c *Cloud) record(name string, h http.Handler) http.Handler {
 			}
 			return
 		}
-		h.ServeHTTP(w, r)
+		cw := &countingWriter{ResponseWriter: w, c: c, name: name, start: time.Now()}
+		h.ServeHTTP(cw, r)
+		cw.sendHeader()
 	})
 }
 
@@ -180,6 +186,107 @@ func (c *Cloud) Release() {
 		close(c.hold)
 		c.hold = nil
 	}
+}
+
+// TookHeader carries, on every demo response, how long the handler took
+// to produce its first body byte: the server's own time, without the
+// transfer (benchmarks compare the client's time with it).
+const TookHeader = "X-Demo-Took-Us"
+
+// countingWriter adds what a handler writes to its service's byte count,
+// and holds the status line back until the first body byte so TookHeader
+// can say how long the body took to produce.
+type countingWriter struct {
+	http.ResponseWriter
+	c     *Cloud
+	name  string
+	start time.Time
+	code  int
+	sent  bool
+}
+
+func (w *countingWriter) WriteHeader(code int) {
+	if code < 200 { // informational (101 before a websocket hijack): at once
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	if !w.sent && w.code == 0 {
+		w.code = code
+	}
+}
+
+func (w *countingWriter) sendHeader() {
+	if w.sent {
+		return
+	}
+	w.sent = true
+	took := time.Since(w.start)
+	w.Header().Set(TookHeader, strconv.FormatInt(took.Microseconds(), 10))
+	w.c.mu.Lock()
+	if w.c.took == nil {
+		w.c.took = map[string]time.Duration{}
+	}
+	w.c.took[w.name] += took
+	w.c.mu.Unlock()
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	w.ResponseWriter.WriteHeader(w.code)
+}
+
+func (w *countingWriter) Write(b []byte) (int, error) {
+	w.sendHeader()
+	n, err := w.ResponseWriter.Write(b)
+	w.c.mu.Lock()
+	if w.c.bytes == nil {
+		w.c.bytes = map[string]int64{}
+	}
+	w.c.bytes[w.name] += int64(n)
+	w.c.mu.Unlock()
+	return n, err
+}
+
+// Flush and Hijack keep streaming handlers (Docker logs and attach) working.
+func (w *countingWriter) Flush() {
+	w.sendHeader()
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *countingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	w.sent = true // the handler owns the connection now
+	hj, ok := w.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("demo: connection cannot be hijacked")
+	}
+	return hj.Hijack()
+}
+
+func (w *countingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// ServerTime returns, by service, the handlers' summed time to their first
+// body byte (the server's own time, transfers excluded).
+func (c *Cloud) ServerTime() map[string]time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]time.Duration, len(c.took))
+	for k, v := range c.took {
+		out[k] = v
+	}
+	return out
+}
+
+// BytesWritten returns the response body bytes each service has written
+// so far (what the cockpit read, for request-budget tests).
+func (c *Cloud) BytesWritten() map[string]int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int64, len(c.bytes))
+	for k, v := range c.bytes {
+		out[k] = v
+	}
+	return out
 }
 
 // Requests returns a copy of every recorded request.

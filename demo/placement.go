@@ -67,6 +67,7 @@ func (p *placement) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.Lock(func() {
 		ns := novaFor(s)
 		ns.sync()
+		usage := ns.usage()
 		if len(parts) == 1 {
 			qs := r.URL.Query()
 			var rps []map[string]any
@@ -77,7 +78,7 @@ func (p *placement) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				if v := qs.Get("uuid"); v != "" && v != h.ID {
 					continue
 				}
-				rps = append(rps, p.provider(ns, mv, h))
+				rps = append(rps, p.provider(ns, usage, mv, h))
 			}
 			if rps == nil {
 				rps = []map[string]any{}
@@ -95,10 +96,10 @@ func (p *placement) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			code, body = 404, fmt.Sprintf("No resource provider with uuid %s found", parts[1])
 			return
 		}
-		gen := p.generation(ns, h)
+		gen := p.generation(ns, usage, h)
 		switch {
 		case len(parts) == 2:
-			body = p.provider(ns, mv, h)
+			body = p.provider(ns, usage, mv, h)
 		case len(parts) == 3 && parts[2] == "inventories":
 			body = map[string]any{"inventories": p.inventories(ns, h), "resource_provider_generation": gen}
 		case len(parts) == 4 && parts[2] == "inventories":
@@ -110,7 +111,7 @@ func (p *placement) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			inv["resource_provider_generation"] = gen
 			body = inv
 		case len(parts) == 3 && parts[2] == "usages":
-			u := ns.usage()[h.Name]
+			u := usage[h.Name]
 			body = map[string]any{"resource_provider_generation": gen, "usages": map[string]int{
 				"VCPU": u.VCPUs, "MEMORY_MB": u.RAMMB, "DISK_GB": u.DiskGB}}
 		case len(parts) == 3 && parts[2] == "allocations":
@@ -160,8 +161,11 @@ func statusTrait(h *Host) string {
 	return "COMPUTE_NODE"
 }
 
-// generation changes whenever the provider's allocations change.
-func (p *placement) generation(ns *novaState, h *Host) int {
+// generation changes whenever the provider's allocations change, as
+// Placement's does (clients re-read usages only when it moved). Real
+// Placement counts up; this one is derived from the host's state, which
+// only differs in that a change undone between two reads goes unseen.
+func (p *placement) generation(ns *novaState, usage map[string]*hostUsage, h *Host) int {
 	g := 1
 	for _, m := range ns.migrations {
 		if m.Source == h.Name || m.Dest == h.Name {
@@ -171,10 +175,13 @@ func (p *placement) generation(ns *novaState, h *Host) int {
 	if h.ServiceDisabled {
 		g++
 	}
-	return g + len(ns.story.Instances)%7
+	if u := usage[h.Name]; u != nil {
+		g += u.Instances + 3*u.VCPUs + 5*u.RAMMB/512 + 7*u.DiskGB
+	}
+	return g
 }
 
-func (p *placement) provider(ns *novaState, mv microversion, h *Host) map[string]any {
+func (p *placement) provider(ns *novaState, usage map[string]*hostUsage, mv microversion, h *Host) map[string]any {
 	base := "/resource_providers/" + h.ID
 	links := []map[string]string{{"rel": "self", "href": base}, {"rel": "inventories", "href": base + "/inventories"},
 		{"rel": "usages", "href": base + "/usages"}}
@@ -187,7 +194,7 @@ func (p *placement) provider(ns *novaState, mv microversion, h *Host) map[string
 	if mv.atLeast(11) {
 		links = append(links, map[string]string{"rel": "allocations", "href": base + "/allocations"})
 	}
-	rp := map[string]any{"uuid": h.ID, "name": h.Name, "generation": p.generation(ns, h), "links": links}
+	rp := map[string]any{"uuid": h.ID, "name": h.Name, "generation": p.generation(ns, usage, h), "links": links}
 	if mv.atLeast(14) {
 		rp["parent_provider_uuid"] = nil
 		rp["root_provider_uuid"] = h.ID

@@ -110,6 +110,7 @@ type scheduled struct {
 // Options configure a story.
 type Options struct {
 	Instances int           // default 300
+	Computes  int           // compute hosts, default 6
 	FailAfter time.Duration // default 45s; <0: never
 	FailHost  string        // default compute04
 	Now       func() time.Time
@@ -123,13 +124,16 @@ type Options struct {
 	Quiet bool
 }
 
-// NewStory builds the world: 3 controllers, 6 computes, 5 projects.
+// NewStory builds the world: 3 controllers, 6 computes (Options.Computes), 5 projects.
 func NewStory(o Options) *Story {
 	if o.Instances == 0 {
 		o.Instances = 300
 	}
 	if o.FailAfter == 0 {
 		o.FailAfter = 45 * time.Second
+	}
+	if o.Computes <= 0 {
+		o.Computes = 6
 	}
 	if o.FailHost == "" {
 		o.FailHost = "compute04"
@@ -146,9 +150,9 @@ func NewStory(o Options) *Story {
 		s.Hosts = append(s.Hosts, &Host{Name: fmt.Sprintf("control%02d", i), Role: "control", Zone: "internal",
 			IP: fmt.Sprintf("10.0.0.%d", 10+i), ID: uuid(r), Powered: true, VCPUs: 32, MemoryMB: 131072, DiskGB: 900})
 	}
-	for i := 1; i <= 6; i++ {
+	for i := 1; i <= o.Computes; i++ {
 		s.Hosts = append(s.Hosts, &Host{Name: fmt.Sprintf("compute%02d", i), Role: "compute", Zone: "nova",
-			IP: fmt.Sprintf("10.0.1.%d", 20+i), ID: uuid(r), Powered: true, VCPUs: 64, MemoryMB: 262144, DiskGB: 1800})
+			IP: fmt.Sprintf("10.0.%d.%d", 1+i/200, 20+i%200), ID: uuid(r), Powered: true, VCPUs: 64, MemoryMB: 262144, DiskGB: 1800})
 	}
 	for _, n := range []string{"admin", "web", "db", "ci", "analytics"} {
 		s.Projects = append(s.Projects, &Project{ID: hex32(r), Name: n})

@@ -34,6 +34,15 @@ pane_pid=$(tmux -S "$sock" display -p -t b '#{pane_pid}')
 [ -r "/proc/$pane_pid/status" ] && rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$pane_pid/status")
 tmux -S "$sock" kill-server 2>/dev/null; kill "$demo_pid" 2>/dev/null; wait "$demo_pid" 2>/dev/null
 
+# Whole program at two scales (issue 15): start to first/all rows, key to
+# screen, RSS after 20 refreshes, steady requests/bytes per minute per backend.
+prog=$(mktemp)
+for scale in "1000 40" "50000 40" "1000 1000"; do
+  set -- $scale
+  echo "whole program at $1 instances, $2 hosts…"
+  bash testenv/bench_program.sh ./bin/stackpit "$1" "$2" | sed "s/^/$1 instances, $2 hosts: /" >> "$prog"
+done
+
 # Time from start to a populated screen with the default demo (300 servers).
 echo "measuring time to a populated cockpit…"
 XDG_STATE_HOME=$tmp/state tmux -S "$sock" new-session -d -s d -x 120 -y 40 "./bin/stackpit --demo --demo-fail-after=-1s"
@@ -57,6 +66,17 @@ tmux -S "$sock" kill-server 2>/dev/null
   echo "| cockpit RSS, 50,000 instances loaded + one refresh | $(( ${rss_kb:-0} / 1024 )) MiB | VmRSS of \`stackpit\` against \`stackpit demo serve --scale 50000\` (separate process) |"
   echo "| start to all 50,000 servers on screen | ${load_s} s | tmux capture-pane poll (0.1 s) |"
   echo "| \`make demo\`: start to populated instances pane (300 servers) | ${demo_s} s | tmux capture-pane poll (0.05 s) |"
+  echo
+  echo "### Whole program at scale (testenv/bench_program.sh)"
+  echo
+  echo "The binary in tmux (160x50) against \`stackpit demo serve --scale N --hosts H\` in another process."
+  echo "Key to screen: send-keys, then capture-pane polled every 2 ms until the screen differs (includes tmux's own latency)."
+  echo "Steady minute: requests and bytes the demo served per backend in the minute after the load (refresh 3 s)."
+  echo
+  echo "| figure | value |"
+  echo "|---|---|"
+  grep -v 'docker-compute' "$prog" | awk -F'\t' '{printf "| %s | %s |\n", $1, $2}'
+  echo "| docker on every compute host, each | $(grep -m1 'docker-compute01' "$prog" | cut -f2) per minute |"
   echo
   echo "## Go benchmarks"
   echo
@@ -98,5 +118,5 @@ tmux -S "$sock" kill-server 2>/dev/null
   echo '```'
   echo "</details>"
 } > "$out"
-rm -rf "$tmp" "$raw"
+rm -rf "$tmp" "$raw" "$prog"
 echo "wrote $out"

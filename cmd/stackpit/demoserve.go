@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"syscall"
 	"time"
 
@@ -20,17 +21,18 @@ import (
 // stackpit config pointing at it: benchmarks measure the cockpit's own
 // memory, and scripts can aim any number of cockpits at one demo cloud.
 //
-//	stackpit demo serve [--scale N] [--fail-after D] --config-out FILE
+//	stackpit demo serve [--scale N] [--hosts N] [--fail-after D] --config-out FILE
 func demoServe(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	scale := fs.Int("scale", 300, "instances")
+	hosts := fs.Int("hosts", 6, "compute hosts")
 	failAfter := fs.Duration("fail-after", 45*time.Second, "when compute04 loses power (<0: never)")
 	out := fs.String("config-out", "", "write a stackpit config file here (cloud \"demo\")")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	c, err := demo.Start(demo.StartOptions{Story: demo.Options{Instances: *scale, FailAfter: *failAfter}})
+	c, err := demo.Start(demo.StartOptions{Story: demo.Options{Instances: *scale, Computes: *hosts, FailAfter: *failAfter}})
 	if err != nil {
 		fmt.Fprintln(stderr, "stackpit demo serve:", err)
 		return 1
@@ -53,7 +55,32 @@ func demoServe(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "demo cloud ready: keystone %s (run: stackpit --config %s --cloud demo)\n", c.URLs["keystone"], *out)
 	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	<-sig
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGUSR1)
+	start := time.Now()
+	for s := range sig {
+		writeTraffic(stdout, c, time.Since(start)) // SIGUSR1: a snapshot, the demo goes on
+		if s != syscall.SIGUSR1 {
+			break
+		}
+	}
 	return 0
+}
+
+// writeTraffic reports what the cockpits asked of each backend so far
+// (benchmarks send SIGUSR1 at two moments and subtract).
+func writeTraffic(w io.Writer, c *demo.Cloud, ran time.Duration) {
+	reqs := map[string]int{}
+	for _, r := range c.Requests() {
+		reqs[r.Service]++
+	}
+	bytes, took := c.BytesWritten(), c.ServerTime()
+	names := make([]string, 0, len(reqs))
+	for k := range reqs {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	fmt.Fprintf(w, "traffic over %.1f s:\n", ran.Seconds())
+	for _, k := range names {
+		fmt.Fprintf(w, "traffic %s requests=%d bytes=%d server_ms=%d\n", k, reqs[k], bytes[k], took[k].Milliseconds())
+	}
 }

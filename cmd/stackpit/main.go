@@ -39,6 +39,7 @@ import (
 type flags struct {
 	demo          bool
 	demoScale     int
+	demoHosts     int
 	demoFailAfter time.Duration
 	readOnly      bool
 	cloud, region string
@@ -47,12 +48,15 @@ type flags struct {
 	theme         string
 	// only keeps one pane (`stackpit logs`); query pivots it at start.
 	only, query string
+	// clock replaces time.Now for the panes and their sources (tests).
+	clock func() time.Time
 }
 
 func parseFlags(fs *flag.FlagSet, args []string) (*flags, error) {
 	f := &flags{}
 	fs.BoolVar(&f.demo, "demo", false, "run against the built-in simulated cloud")
 	fs.IntVar(&f.demoScale, "demo-scale", 300, "number of instances in the demo cloud")
+	fs.IntVar(&f.demoHosts, "demo-hosts", 6, "number of compute hosts in the demo cloud")
 	fs.DurationVar(&f.demoFailAfter, "demo-fail-after", 45*time.Second, "when the demo's compute04 loses power (<0: never)")
 	fs.BoolVar(&f.readOnly, "readonly", false, "read-only session: nothing can be changed")
 	fs.StringVar(&f.cloud, "cloud", "", "cloud name from clouds.yaml (default $OS_CLOUD)")
@@ -194,7 +198,7 @@ func newSession(f *flags) (*session, error) {
 		return nil, err
 	}
 	if f.demo {
-		s.demo, err = demo.Start(demo.StartOptions{Story: demo.Options{Instances: f.demoScale, FailAfter: f.demoFailAfter}})
+		s.demo, err = demo.Start(demo.StartOptions{Story: demo.Options{Instances: f.demoScale, Computes: f.demoHosts, FailAfter: f.demoFailAfter}})
 		if err != nil {
 			return nil, err
 		}
@@ -212,6 +216,9 @@ func newSession(f *flags) (*session, error) {
 	log := audit.Open(auditPath)
 	s.ops = ops.NewStore(filepath.Join(config.StateDir(), "ops"))
 	base := pane.Context{Theme: th, Keys: keys, Now: time.Now}
+	if f.clock != nil {
+		base.Now = f.clock
+	}
 	opts, err := s.build(cloud, base, log)
 	if err != nil {
 		s.close()

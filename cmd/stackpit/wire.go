@@ -32,6 +32,9 @@ type Env struct {
 
 	mu     sync.Mutex
 	shared map[string]any
+
+	pacerOnce sync.Once
+	pacer     *httpclient.Pacer
 }
 
 // HTTP builds a client for an endpoint. The read-only guard is always in
@@ -45,6 +48,14 @@ func (e *Env) HTTP(ep *config.Endpoint, streaming bool) (*http.Client, error) {
 	}
 	if streaming {
 		o.Timeout = -1
+	} else {
+		// Refresh reads back off a backend that slows down (one pacer per
+		// session, state per backend address); streams are not paced.
+		e.pacerOnce.Do(func() {
+			e.pacer = httpclient.NewPacer()
+			e.pacer.Now = e.Ctx.Now
+		})
+		o.Pacer = e.pacer
 	}
 	return httpclient.New(o)
 }

@@ -35,7 +35,14 @@ func alertmanagerClient(e *Env) (*alertmanager.Client, error) {
 			}
 			ins = append(ins, alertmanager.Instance{URL: ep.URL, HTTP: hc})
 		}
-		return alertmanager.New(ins...)
+		c, err := alertmanager.New(ins...)
+		if err != nil {
+			return nil, err
+		}
+		// The alerts and silences panes read both lists each refresh: share.
+		c.SharedTTL = e.Ctx.Refresh / 2
+		c.Clock = e.Ctx.Now
+		return c, nil
 	})
 	if err != nil {
 		return nil, err

@@ -37,3 +37,6 @@ func (s instancesSource) Servers(ctx context.Context, since time.Time) ([]openst
 }
 
 var _ instances.Source = instancesSource{}
+
+// A first load shows rows page by page (ServersPaged comes with the client).
+var _ instances.PagedSource = instancesSource{}

@@ -33,7 +33,15 @@ func openstackClient(e *Env) (*openstack.Client, error) {
 		if err != nil {
 			return nil, err
 		}
-		return openstack.NewLazy(e.Auth, hc)
+		c, err := openstack.NewLazy(e.Auth, hc)
+		if err != nil {
+			return nil, err
+		}
+		// The panes refresh on the same tick: one os-services read serves
+		// them all (compute, agents, instances), fresh to half a refresh.
+		c.SharedTTL = e.Ctx.Refresh / 2
+		c.Clock = e.Ctx.Now
+		return c, nil
 	})
 	if err != nil {
 		return nil, err

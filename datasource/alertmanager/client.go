@@ -52,6 +52,13 @@ type Instance struct {
 // Client queries a set of Alertmanagers.
 type Client struct {
 	ams []Instance
+
+	// SharedTTL > 0 shares unfiltered Alerts and Silences answers between
+	// callers within it (shared.go); Clock measures it (default time.Now).
+	SharedTTL      time.Duration
+	Clock          func() time.Time
+	sharedAlerts   sharedCall[AlertsResult]
+	sharedSilences sharedCall[SilencesResult]
 }
 
 // New makes a client over one or more Alertmanagers. Every instance needs
@@ -415,6 +422,14 @@ type AlertsResult struct {
 // When instances disagree, the most recently updated copy wins and the
 // suppression reasons are merged.
 func (c *Client) Alerts(ctx context.Context, f AlertFilter) (AlertsResult, error) {
+	if c.SharedTTL > 0 && f.zero() {
+		r, err := c.sharedAlerts.get(ctx, c.SharedTTL, c.now, func(ctx context.Context) (AlertsResult, error) { return c.alerts(ctx, f) })
+		return r.clone(), err
+	}
+	return c.alerts(ctx, f)
+}
+
+func (c *Client) alerts(ctx context.Context, f AlertFilter) (AlertsResult, error) {
 	q := f.query()
 	lists, ok, src, err := fanout(ctx, c, func(ctx context.Context, a Instance) ([]Alert, error) {
 		var out []Alert
@@ -583,6 +598,14 @@ type SilencesResult struct {
 // by filter), de-duplicated by ID across instances. Order: active, pending,
 // expired; within a state by end time.
 func (c *Client) Silences(ctx context.Context, filter Matchers) (SilencesResult, error) {
+	if c.SharedTTL > 0 && len(filter) == 0 {
+		r, err := c.sharedSilences.get(ctx, c.SharedTTL, c.now, func(ctx context.Context) (SilencesResult, error) { return c.silences(ctx, nil) })
+		return r.clone(), err
+	}
+	return c.silences(ctx, filter)
+}
+
+func (c *Client) silences(ctx context.Context, filter Matchers) (SilencesResult, error) {
 	q := url.Values{}
 	for _, m := range filter {
 		q.Add("filter", m.String())
@@ -685,6 +708,7 @@ type NewSilence struct {
 // its ID and the instance that took it. Validation is the server's: its
 // error text comes back in an *APIError.
 func (c *Client) CreateSilence(ctx context.Context, s NewSilence) (id, instance string, err error) {
+	defer c.forgetShared()
 	start := s.StartsAt
 	if start.IsZero() {
 		start = time.Now()
@@ -719,6 +743,7 @@ func (c *Client) CreateSilence(ctx context.Context, s NewSilence) (id, instance 
 // unclustered instances a silence lives on one of them only, so a "not
 // found" answer moves on to the next instance.
 func (c *Client) ExpireSilence(ctx context.Context, id string) (instance string, err error) {
+	defer c.forgetShared()
 	var notFound error
 	for _, a := range c.ams {
 		err := c.do(ctx, a, http.MethodDelete, "/api/v2/silence/"+url.PathEscape(id), nil, nil, nil)

@@ -29,6 +29,8 @@ type Options struct {
 	// DefaultMaxResponse, <0 no limit. Requests marked Unlimited (streams)
 	// are not cut.
 	MaxResponse int64
+	// Pacer, when set, backs reads off a backend that slows down (pace.go).
+	Pacer *Pacer
 }
 
 func (o Options) String() string {
@@ -65,6 +67,9 @@ func New(o Options) (*http.Client, error) {
 	var rt http.RoundTripper = tr
 	if len(o.Headers) > 0 || o.Username != "" || o.Bearer != "" {
 		rt = &authTransport{base: tr, o: o}
+	}
+	if o.Pacer != nil {
+		rt = o.Pacer.Wrap(rt)
 	}
 	timeout := o.Timeout
 	if timeout == 0 {

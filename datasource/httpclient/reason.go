@@ -46,7 +46,7 @@ func reason(err error) string {
 	switch {
 	case errors.As(inner, &lost):
 		return lost.Error()
-	case errors.Is(inner, ErrReadOnly):
+	case errors.Is(inner, ErrReadOnly), errors.Is(inner, ErrBackoff):
 		return inner.Error()
 	case errors.Is(inner, context.Canceled):
 		return "request cancelled"

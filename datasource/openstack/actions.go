@@ -33,6 +33,7 @@ func (c *Client) computeService(ctx context.Context, host string) (ComputeServic
 // updateService applies body to host's nova-compute service: PUT
 // /os-services/{uuid} at mv >= 2.53, else the legacy per-verb URLs.
 func (c *Client) updateService(ctx context.Context, host, legacyVerb string, body map[string]any) error {
+	defer c.forgetServices() // the shared os-services answer is stale now
 	if c.AtLeast("2.53") {
 		s, err := c.computeService(ctx, host)
 		if err != nil {

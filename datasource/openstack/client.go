@@ -63,6 +63,15 @@ type Client struct {
 	// Nova's default max_limit).
 	PageSize int
 
+	// Request budget (budget.go): how long a ComputeServices answer is
+	// shared (default 0: not shared), how often one resource provider's
+	// usages may be re-read (default DefaultUsageEvery), and the clock
+	// those are measured with (default time.Now).
+	SharedTTL  time.Duration
+	UsageEvery time.Duration
+	Clock      func() time.Time
+	budget     budget
+
 	bytesRead atomic.Int64
 
 	gate *authGate // rations password re-authentication
@@ -149,7 +158,7 @@ func (c *Client) Connect(ctx context.Context) error {
 
 // transient reports whether a connection error may go away by itself.
 func transient(err error) bool {
-	return errors.Is(err, ErrUnreachable) || errors.Is(err, ErrServer) ||
+	return errors.Is(err, ErrUnreachable) || errors.Is(err, ErrServer) || errors.Is(err, httpclient.ErrBackoff) ||
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 }
 
@@ -411,11 +420,7 @@ func (c *Client) getJSON(ctx context.Context, sc *gophercloud.ServiceClient, ser
 	}
 	c.bytesRead.Add(cr.n)
 	if err != nil {
-		if tl := httpclient.Named(err, service); tl != nil {
-			if p, ok := strings.CutPrefix(u, sc.Endpoint); ok {
-				p, _, _ = strings.Cut(p, "?")
-				tl.Path = "/" + p // as Nova's API reference writes it: /servers/detail
-			}
+		if tl := tooLarge(err, sc, service, u); tl != nil {
 			return nil, tl
 		}
 		if out == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -432,6 +437,21 @@ func (c *Client) getJSON(ctx context.Context, sc *gophercloud.ServiceClient, ser
 		return nil, &MalformedError{Service: service, URL: u, Snippet: httpclient.ErrorBody(cr.head, 120), Err: err}
 	}
 	return resp.Header, nil
+}
+
+// tooLarge names a response cut at the size limit in the operator's terms
+// ("nova response exceeded 64 MiB limit (GET /servers/detail)"); nil when
+// err is not that.
+func tooLarge(err error, sc *gophercloud.ServiceClient, service, u string) error {
+	tl := httpclient.Named(err, service)
+	if tl == nil {
+		return nil
+	}
+	if p, ok := strings.CutPrefix(u, sc.Endpoint); ok {
+		p, _, _ = strings.Cut(p, "?")
+		tl.Path = "/" + p // as Nova's API reference writes it: /servers/detail
+	}
+	return tl
 }
 
 // countReader counts what passes and keeps the first bytes (enough for an

@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // flexID decodes an id that is a number below some microversion and a
@@ -49,15 +48,6 @@ type novaService struct {
 	ForcedDown     bool   `json:"forced_down"`
 }
 
-// ComputeServices lists Nova's os-services (every binary on every host),
-// with disabled_reason and forced_down (mv >= 2.11).
-func (c *Client) ComputeServices(ctx context.Context) ([]ComputeService, error) {
-	if err := c.Connect(ctx); err != nil {
-		return nil, err
-	}
-	return c.services(ctx, url.Values{})
-}
-
 func (c *Client) services(ctx context.Context, q url.Values) ([]ComputeService, error) {
 	var body struct {
 		Services []novaService `json:"services"`
@@ -83,7 +73,8 @@ func (c *Client) services(ctx context.Context, q url.Values) ([]ComputeService, 
 // later Nova no longer reports it and it comes from Placement resource
 // provider inventories and usages (UsageFrom "placement"; empty when the
 // catalog has no Placement or Placement refuses, with the error returned
-// alongside the hypervisors).
+// alongside the hypervisors), and RunningVMs from the server lists this
+// client has read (VMCounts; -1 before the first full list).
 func (c *Client) Hypervisors(ctx context.Context) ([]Hypervisor, error) {
 	if err := c.Connect(ctx); err != nil {
 		return nil, err
@@ -107,26 +98,21 @@ func (c *Client) Hypervisors(ctx context.Context) ([]Hypervisor, error) {
 				Host           string `json:"host"`
 				DisabledReason string `json:"disabled_reason"`
 			} `json:"service"`
-			Servers []struct {
-				UUID string `json:"uuid"`
-			} `json:"servers"`
 		} `json:"hypervisors"`
 	}
+	// Never with_servers: at 50k servers that is every server's ID and
+	// name (4 MB) each refresh, only to count them; the server lists this
+	// client reads already tell (VMCounts).
 	u := c.compute.ServiceURL("os-hypervisors", "detail")
-	if c.AtLeast("2.53") {
-		u += "?with_servers=true"
-	}
 	if _, err := c.getJSON(ctx, c.compute, "nova", u, &body); err != nil {
 		return nil, err
 	}
 	fromPlacement := c.AtLeast("2.88")
+	counts, haveCounts := c.VMCounts()
 	out := make([]Hypervisor, 0, len(body.Hypervisors))
 	for _, h := range body.Hypervisors {
 		hv := Hypervisor{ID: string(h.ID), Hostname: h.Hostname, Host: h.Service.Host, State: h.State,
 			Status: h.Status, Type: h.Type, ServiceID: string(h.Service.ID), DisabledReason: h.Service.DisabledReason}
-		for _, s := range h.Servers {
-			hv.ServerIDs = append(hv.ServerIDs, s.UUID)
-		}
 		if !fromPlacement {
 			hv.VCPUs, hv.VCPUsUsed = h.VCPUs, h.VCPUsUsed
 			hv.MemoryMB, hv.MemUsed = h.MemoryMB, h.MemUsed
@@ -135,7 +121,10 @@ func (c *Client) Hypervisors(ctx context.Context) ([]Hypervisor, error) {
 			hv.RunningVMs = h.RunningVMs
 			hv.UsageFrom = "nova"
 		} else {
-			hv.RunningVMs = len(h.Servers)
+			hv.RunningVMs = -1 // unknown until a server list has been read
+			if haveCounts {
+				hv.RunningVMs = counts[hv.Host]
+			}
 		}
 		out = append(out, hv)
 	}
@@ -294,87 +283,6 @@ func (c *Client) ServerVolumes(ctx context.Context, serverID string) ([]VolumeAt
 			Device: a.Device, Tag: a.Tag, DeleteOnTermination: a.DeleteOnTermination})
 	}
 	return out, nil
-}
-
-// placementUsage fills capacity and usage from Placement for each
-// hypervisor (resource provider UUID = compute node UUID at mv >= 2.53;
-// else matched by name).
-func (c *Client) placementUsage(ctx context.Context, hvs []Hypervisor) error {
-	if c.placement == nil {
-		return fmt.Errorf("Nova %s reports no usage and the catalog has no Placement endpoint: %w", c.mv, ErrNoService)
-	}
-	var rps struct {
-		Providers []struct {
-			UUID string `json:"uuid"`
-			Name string `json:"name"`
-		} `json:"resource_providers"`
-	}
-	if _, err := c.getJSON(ctx, c.placement, "placement", c.placement.ServiceURL("resource_providers"), &rps); err != nil {
-		return err
-	}
-	byUUID, byName := map[string]string{}, map[string]string{}
-	for _, p := range rps.Providers {
-		byUUID[p.UUID] = p.UUID
-		byName[p.Name] = p.UUID
-	}
-	type inv struct {
-		Total           int     `json:"total"`
-		Reserved        int     `json:"reserved"`
-		AllocationRatio float64 `json:"allocation_ratio"`
-	}
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-		sem      = make(chan struct{}, 8)
-	)
-	for i := range hvs {
-		uuid := byUUID[hvs[i].ID]
-		if uuid == "" {
-			uuid = byName[hvs[i].Hostname]
-		}
-		if uuid == "" {
-			continue
-		}
-		wg.Add(1)
-		go func(h *Hypervisor, uuid string) {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			var invs struct {
-				Inventories map[string]inv `json:"inventories"`
-			}
-			var use struct {
-				Usages map[string]int `json:"usages"`
-			}
-			_, err := c.getJSON(ctx, c.placement, "placement", c.placement.ServiceURL("resource_providers", uuid, "inventories"), &invs)
-			if err == nil {
-				_, err = c.getJSON(ctx, c.placement, "placement", c.placement.ServiceURL("resource_providers", uuid, "usages"), &use)
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				if firstErr == nil {
-					firstErr = err
-				}
-				return
-			}
-			capOf := func(v inv) int {
-				r := v.AllocationRatio
-				if r == 0 {
-					r = 1
-				}
-				return int(float64(v.Total-v.Reserved) * r)
-			}
-			vc, mem, disk := invs.Inventories["VCPU"], invs.Inventories["MEMORY_MB"], invs.Inventories["DISK_GB"]
-			h.VCPUs, h.MemoryMB, h.DiskGB = vc.Total, mem.Total, disk.Total
-			h.VCPUsCap, h.MemoryCap, h.DiskCap = capOf(vc), capOf(mem), capOf(disk)
-			h.VCPUsUsed, h.MemUsed, h.DiskUsed = use.Usages["VCPU"], use.Usages["MEMORY_MB"], use.Usages["DISK_GB"]
-			h.UsageFrom = "placement"
-		}(&hvs[i], uuid)
-	}
-	wg.Wait()
-	return firstErr
 }
 
 // NetworkAgents lists Neutron agents (alive, admin state, heartbeat).

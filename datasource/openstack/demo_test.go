@@ -123,7 +123,19 @@ func TestDemoReadsComputeHosts(t *testing.T) {
 	if computes != 6 {
 		t.Errorf("%d nova-compute services", computes)
 	}
+	// VM counts come from the server list the client has read (no
+	// with_servers): unknown before it, right after it.
 	hv, err := oc.Hypervisors(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hv) != 6 || hv[0].RunningVMs != -1 {
+		t.Fatalf("before any server list: %d hypervisors, %d VMs on the first (want -1: unknown)", len(hv), hv[0].RunningVMs)
+	}
+	if _, err := oc.Servers(ctx); err != nil {
+		t.Fatal(err)
+	}
+	hv, err = oc.Hypervisors(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -215,6 +215,9 @@ func wrapErr(service, method, u string, err error) error {
 	if errors.As(err, &failing) {
 		return failing
 	}
+	if errors.Is(err, httpclient.ErrBackoff) { // not sent: not "unreachable"
+		return &joined{msg: fmt.Sprintf("%s at %s %s", service, siteOf(u), httpclient.Reason(err)), errs: []error{err}}
+	}
 	var reauth gophercloud.ErrUnableToReauthenticate
 	var reauthP *gophercloud.ErrUnableToReauthenticate
 	switch {

@@ -149,6 +149,19 @@ func (c *Client) ServersOnHost(ctx context.Context, host string) ([]Server, erro
 }
 
 func (c *Client) listServersQ(ctx context.Context, since time.Time, extra url.Values) ([]Server, time.Time, error) {
+	return c.listServersPaged(ctx, since, extra, nil)
+}
+
+// ServersPaged lists like Servers (since zero) or ServersChangedSince,
+// handing each page to onPage as soon as it is decoded (names resolved),
+// in order, so a pane can show the first rows while the rest loads
+// (onPage may keep a page but not modify it).
+func (c *Client) ServersPaged(ctx context.Context, since time.Time, onPage func([]Server)) ([]Server, error) {
+	out, _, err := c.listServersPaged(ctx, since, nil, onPage)
+	return out, err
+}
+
+func (c *Client) listServersPaged(ctx context.Context, since time.Time, extra url.Values, onPage func([]Server)) ([]Server, time.Time, error) {
 	if err := c.Connect(ctx); err != nil {
 		return nil, time.Time{}, err
 	}
@@ -163,12 +176,7 @@ func (c *Client) listServersQ(ctx context.Context, since time.Time, extra url.Va
 		go func() { defer names.Done(); c.primeNames(ctx) }()
 	}
 	defer names.Wait()
-	var (
-		out    []Server
-		asOf   time.Time
-		marker string
-	)
-	for page := 0; ; page++ {
+	pageURL := func(marker string) string {
 		q := url.Values{}
 		for k, v := range extra {
 			q[k] = v
@@ -181,41 +189,24 @@ func (c *Client) listServersQ(ctx context.Context, since time.Time, extra url.Va
 		if !since.IsZero() {
 			q.Set("changes-since", since.UTC().Format(time.RFC3339))
 		}
-		u := c.compute.ServiceURL("servers", "detail") + "?" + q.Encode()
-		start := time.Now()
-		var p serverPage
-		h, err := c.getJSON(ctx, c.compute, "nova", u, &p)
-		if err != nil {
-			return nil, time.Time{}, err
-		}
-		if page == 0 {
-			asOf = serverClock(h, start)
-		}
-		for i := range p.Servers {
-			out = append(out, p.Servers[i].toServer())
-		}
-		prev, next := marker, false
-		for _, l := range p.Links {
-			if l.Rel == "next" {
-				next = true
-				if nu, err := url.Parse(l.Href); err == nil && nu.Query().Get("marker") != "" {
-					marker = nu.Query().Get("marker")
-				}
-			}
-		}
-		if len(p.Servers) == 0 || !next {
-			break
-		}
-		if last := p.Servers[len(p.Servers)-1].ID; last != "" {
-			marker = last
-		}
-		if marker == prev {
-			return nil, time.Time{}, &MalformedError{Service: "nova", URL: u, Snippet: "servers_links next without progress",
-				Err: fmt.Errorf("pagination did not advance past marker %q", marker)}
-		}
+		return c.compute.ServiceURL("servers", "detail") + "?" + q.Encode()
 	}
-	names.Wait()
-	c.resolveNames(ctx, out)
+	var out []Server
+	asOf, err := c.pagedList(ctx, pageURL, func(ss []Server) error {
+		names.Wait() // names load alongside the first page
+		c.resolveNames(ctx, ss)
+		out = append(out, ss...)
+		if onPage != nil && len(ss) > 0 {
+			onPage(ss)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	if len(extra) == 0 {
+		c.noteServers(out, since.IsZero())
+	}
 	return out, asOf, nil
 }
 

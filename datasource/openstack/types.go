@@ -90,7 +90,6 @@ type Hypervisor struct {
 	VCPUsCap, MemoryCap, DiskCap int
 	ServiceID                    string
 	DisabledReason               string
-	ServerIDs                    []string // servers on this node (mv >= 2.53, with_servers)
 }
 
 // Migration is an os-migrations row.

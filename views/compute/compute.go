@@ -519,7 +519,7 @@ func buildRow(h *host, now time.Time) table.Row {
 			usageCell(hv.VCPUsUsed, hv.VCPUsCap, hv.VCPUs),
 			usageCell(hv.MemUsed, hv.MemoryCap, hv.MemoryMB),
 			usageCell(hv.DiskUsed, hv.DiskCap, hv.DiskGB),
-			table.C(fmt.Sprint(hv.RunningVMs)))
+			vmsCell(hv.RunningVMs))
 	} else {
 		na := table.Cell{Text: "no hypervisor", Role: themes.Muted, Sort: "-1"}
 		cells = append(cells, na, na, na, table.Cell{Text: "-", Sort: "-1"})
@@ -657,7 +657,7 @@ func detailLine(h *host, now time.Time) string {
 			fmt.Sprintf("vCPU %d/%d", hv.VCPUsUsed, capOr(hv.VCPUsCap, hv.VCPUs)),
 			fmt.Sprintf("RAM %d/%d GiB", hv.MemUsed/1024, capOr(hv.MemoryCap, hv.MemoryMB)/1024),
 			fmt.Sprintf("disk %d/%d GB", hv.DiskUsed, capOr(hv.DiskCap, hv.DiskGB)),
-			fmt.Sprintf("%d VMs", hv.RunningVMs))
+			vmsText(hv.RunningVMs)+" VMs")
 		if hv.UsageFrom != "" {
 			parts = append(parts, "usage from "+hv.UsageFrom)
 		}
@@ -685,4 +685,20 @@ func capOr(c, total int) int {
 		return c
 	}
 	return total
+}
+
+// vmsCell shows a host's VM count; < 0 is not known yet (counted from the
+// instance list, which may still be loading).
+func vmsCell(n int) table.Cell {
+	if n < 0 {
+		return table.Cell{Text: "?", Role: themes.Muted, Sort: "-1"}
+	}
+	return table.C(fmt.Sprint(n))
+}
+
+func vmsText(n int) string {
+	if n < 0 {
+		return "?"
+	}
+	return fmt.Sprint(n)
 }

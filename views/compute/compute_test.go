@@ -470,3 +470,24 @@ func TestHeaderStillWhileIdle(t *testing.T) {
 		t.Fatalf("a slow refresh is not shown: %q", h)
 	}
 }
+
+// A VM count not known yet (the instance list still loading) shows "?",
+// not 0: zero VMs on a host is a claim an operator acts on.
+func TestUnknownVMCountIsNotZero(t *testing.T) {
+	f := fixture()
+	for i := range f.hvs {
+		f.hvs[i].RunningVMs = -1
+	}
+	p, _ := newPane(f)
+	drive(p, p.Init())
+	row, ok := p.tbl.Selected()
+	if !ok {
+		t.Fatal("no rows")
+	}
+	if got := row.Cells[8].Text; got != "?" {
+		t.Errorf("VMS cell %q, want ?", got)
+	}
+	if s := ansi.Strip(p.View(120, 40)); !strings.Contains(s, "? VMs") {
+		t.Errorf("summary lacks \"? VMs\":\n%s", s)
+	}
+}

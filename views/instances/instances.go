@@ -105,6 +105,9 @@ type Pane struct {
 	bufA, bufB []table.Row
 	flip       bool
 
+	// prog is the running first load handing out pages (paged.go).
+	prog *progress
+
 	// downHosts are hosts whose nova-compute is down or forced down.
 	downHosts map[string]bool
 	svcErr    error
@@ -267,7 +270,18 @@ func (p *Pane) fetch() tea.Cmd {
 	p.loading = true
 	p.lastAttempt = now
 	src := p.src
-	return func() tea.Msg {
+	// A first load shows its rows page by page (issue 15: first rows as
+	// soon as the first page arrives); later full lists replace at once.
+	paged, _ := src.(PagedSource)
+	if !full || len(p.byID) > 0 {
+		paged = nil
+	}
+	var prog *progress
+	if paged != nil {
+		prog = newProgress()
+		p.prog = prog
+	}
+	load := func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		m := serversMsg{full: full, started: now}
@@ -287,17 +301,35 @@ func (p *Pane) fetch() tea.Cmd {
 				}
 			}
 		}()
-		m.servers, m.err = src.Servers(ctx, since)
+		if paged != nil {
+			m.servers, m.err = paged.ServersPaged(ctx, since, prog.add)
+		} else {
+			m.servers, m.err = src.Servers(ctx, since)
+		}
 		wg.Wait()
 		return m
+	}
+	if prog == nil {
+		return load
+	}
+	return func() tea.Msg {
+		go func() { prog.finish(load().(serversMsg)) }()
+		return prog.wait()
 	}
 }
 
 // Update handles messages.
 func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 	switch m := msg.(type) {
+	case pagesMsg:
+		if m.prog != p.prog || !p.loading {
+			return p, nil
+		}
+		p.merge(m.servers, false)
+		return p, m.prog.wait
 	case serversMsg:
 		p.loading = false
+		p.prog = nil
 		if m.err != nil {
 			p.err = m.err
 			return p, nil

@@ -1,0 +1,181 @@
+package openstack
+
+// The request budget of a steady refresh (issue 15): what several panes
+// ask for is read once and shared, what the server list already tells is
+// not asked again, and Placement is read per provider only when it changed.
+
+import (
+	"context"
+	"net/url"
+	"sync"
+	"time"
+)
+
+// Defaults for the budget knobs on Client.
+const (
+	// DefaultUsageEvery: a resource provider's usages are read at most
+	// this often, and only when its generation changed.
+	DefaultUsageEvery = time.Minute
+	// DefaultUsageMaxAge: usages are re-read this often even when the
+	// generation did not change (a safety net, not the normal path).
+	DefaultUsageMaxAge = 10 * time.Minute
+	// DefaultInventoryEvery: inventories (capacity) change when a host is
+	// reconfigured, so they are re-read rarely.
+	DefaultInventoryEvery = 10 * time.Minute
+)
+
+// budget is the Client's shared, cached state for steady refreshes.
+type budget struct {
+	svcMu     sync.Mutex
+	svc       []ComputeService // last os-services answer
+	svcAt     time.Time
+	svcGen    int // bumped by a service change: an older answer is not kept
+	svcFlight *svcFlight
+
+	hostMu   sync.Mutex
+	hostOf   map[string]string // server ID -> compute host, from server lists
+	hostSeen bool              // a full list has been seen
+
+	rpMu sync.Mutex
+	rps  map[string]*rpState // by provider UUID
+}
+
+type svcFlight struct {
+	done chan struct{}
+	val  []ComputeService
+	err  error
+}
+
+// rpState is what the client last read of one resource provider.
+type rpState struct {
+	gen     int64 // generation the usages were read at
+	usageAt time.Time
+	invAt   time.Time
+	haveUse bool
+	haveInv bool
+	inv     map[string]placementInv
+	use     map[string]int
+}
+
+type placementInv struct {
+	Total           int     `json:"total"`
+	Reserved        int     `json:"reserved"`
+	AllocationRatio float64 `json:"allocation_ratio"`
+}
+
+func (c *Client) now() time.Time {
+	if c.Clock != nil {
+		return c.Clock()
+	}
+	return time.Now()
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// ComputeServices lists Nova's os-services (every binary on every host),
+// with disabled_reason and forced_down (mv >= 2.11). With SharedTTL > 0,
+// callers within SharedTTL of each other share one request (the compute,
+// agents and instances panes all ask in the same refresh tick), and
+// concurrent callers one request in flight; a service change made through
+// this client is seen by the next call.
+func (c *Client) ComputeServices(ctx context.Context) ([]ComputeService, error) {
+	if err := c.Connect(ctx); err != nil {
+		return nil, err
+	}
+	ttl := c.SharedTTL
+	if ttl <= 0 {
+		return c.services(ctx, url.Values{})
+	}
+	b := &c.budget
+	b.svcMu.Lock()
+	if b.svc != nil && c.now().Sub(b.svcAt) < ttl {
+		v := append([]ComputeService(nil), b.svc...)
+		b.svcMu.Unlock()
+		return v, nil
+	}
+	if f := b.svcFlight; f != nil {
+		b.svcMu.Unlock()
+		select {
+		case <-f.done:
+			return append([]ComputeService(nil), f.val...), f.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	f := &svcFlight{done: make(chan struct{})}
+	b.svcFlight = f
+	gen := b.svcGen
+	b.svcMu.Unlock()
+
+	v, err := c.services(ctx, url.Values{})
+
+	b.svcMu.Lock()
+	b.svcFlight = nil
+	if err == nil && gen == b.svcGen {
+		b.svc, b.svcAt = v, c.now()
+	}
+	f.val, f.err = v, err
+	close(f.done)
+	b.svcMu.Unlock()
+	return append([]ComputeService(nil), v...), err
+}
+
+// forgetServices drops the shared os-services answer after a change.
+func (c *Client) forgetServices() {
+	c.budget.svcMu.Lock()
+	c.budget.svc = nil
+	c.budget.svcGen++
+	c.budget.svcMu.Unlock()
+}
+
+// noteServers keeps the server -> host index current from every server
+// list the client reads: a full list replaces it, a changes-since list
+// updates it. Lists filtered otherwise (by host) are ignored.
+func (c *Client) noteServers(ss []Server, full bool) {
+	b := &c.budget
+	b.hostMu.Lock()
+	defer b.hostMu.Unlock()
+	if full {
+		m := make(map[string]string, len(ss))
+		for i := range ss {
+			if !ss[i].Deleted {
+				m[ss[i].ID] = ss[i].Host
+			}
+		}
+		b.hostOf, b.hostSeen = m, true
+		return
+	}
+	if !b.hostSeen {
+		return
+	}
+	for i := range ss {
+		if ss[i].Deleted {
+			delete(b.hostOf, ss[i].ID)
+		} else {
+			b.hostOf[ss[i].ID] = ss[i].Host
+		}
+	}
+}
+
+// VMCounts returns the number of servers per compute host from the last
+// server lists (no request), and false until a full list has been read.
+func (c *Client) VMCounts() (map[string]int, bool) {
+	b := &c.budget
+	b.hostMu.Lock()
+	defer b.hostMu.Unlock()
+	if !b.hostSeen {
+		return nil, false
+	}
+	out := map[string]int{}
+	for _, h := range b.hostOf {
+		if h != "" {
+			out[h]++
+		}
+	}
+	return out, true
+}

@@ -1,0 +1,138 @@
+package openstack_test
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stackpit/stackpit/demo"
+)
+
+// countReqs counts the demo's recorded requests whose service and path
+// match, from index from on.
+func countReqs(c *demo.Cloud, from int, service, pathSuffix string) int {
+	n := 0
+	for _, r := range c.Requests()[from:] {
+		if r.Service == service && strings.HasSuffix(r.Path, pathSuffix) {
+			n++
+		}
+	}
+	return n
+}
+
+// Placement usages are re-read only for providers whose generation moved,
+// and then at most once per UsageEvery; the values shown in between are
+// the last ones read.
+func TestPlacementUsageFollowsGenerationAtMostOncePerMinute(t *testing.T) {
+	c, clk := startDemo(t, demo.Options{Instances: 120, FailAfter: -1})
+	oc := demoClient(t, c, true)
+	oc.Clock = clk.Now
+	ctx := tctx(t)
+	if _, err := oc.Servers(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r0 := len(c.Requests())
+	hv, err := oc.Hypervisors(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countReqs(c, r0, "placement", "/usages"); n != len(hv) {
+		t.Fatalf("first read: %d usages requests for %d providers", n, len(hv))
+	}
+	used := map[string]int{}
+	for _, h := range hv {
+		used[h.Hostname] = h.VCPUsUsed
+	}
+
+	// Nothing changed: ten more refreshes read only the provider list.
+	r0 = len(c.Requests())
+	for i := 0; i < 10; i++ {
+		clk.Add(10 * time.Second)
+		if _, err := oc.Hypervisors(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := countReqs(c, r0, "placement", ""); n != 10 {
+		t.Errorf("10 unchanged refreshes sent %d Placement requests, want 10 (the provider list)", n)
+	}
+
+	// compute01's usage changes: not re-read within the minute, then once.
+	c.Story.Lock(func() {
+		for _, in := range c.Story.Instances {
+			if in.Host == "compute01" && !in.Deleted {
+				in.FlavorID = "5" // m1.xlarge: 8 vCPUs
+				break
+			}
+		}
+	})
+	r0 = len(c.Requests())
+	oc.UsageEvery = time.Minute
+	var got int
+	for i := 0; i < 12; i++ { // two minutes
+		clk.Add(10 * time.Second)
+		hv, err := oc.Hypervisors(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range hv {
+			if h.Hostname == "compute01" {
+				got = h.VCPUsUsed
+			}
+		}
+	}
+	if n := countReqs(c, r0, "placement", "/usages"); n != 1 {
+		t.Errorf("one provider changed: %d usages requests in two minutes, want 1", n)
+	}
+	if got == used["compute01"] {
+		t.Errorf("compute01 vCPU usage still %d after its change was read", got)
+	}
+}
+
+// The panes that ask for os-services in the same refresh share one read;
+// a change made through the client is seen at once.
+func TestComputeServicesSharedWithinTTL(t *testing.T) {
+	c, clk := startDemo(t, demo.Options{Instances: 30, FailAfter: -1})
+	oc := demoClient(t, c, false)
+	oc.Clock = clk.Now
+	oc.SharedTTL = 5 * time.Second
+	ctx := tctx(t)
+	r0 := len(c.Requests())
+	var wg sync.WaitGroup
+	for i := 0; i < 3; i++ { // compute, agents and instances panes on one tick
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := oc.ComputeServices(ctx); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if _, err := oc.ComputeServices(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := countReqs(c, r0, "nova", "/os-services"); n != 1 {
+		t.Errorf("4 callers within the TTL sent %d os-services requests, want 1", n)
+	}
+	if err := oc.DisableService(ctx, "compute02", "budget test"); err != nil {
+		t.Fatal(err)
+	}
+	ss, err := oc.ComputeServices(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range ss {
+		if s.Host == "compute02" && s.Binary == "nova-compute" && s.Status != "disabled" {
+			t.Errorf("after disabling through the client, the shared answer still says %s", s.Status)
+		}
+	}
+	clk.Add(6 * time.Second)
+	r0 = len(c.Requests())
+	if _, err := oc.ComputeServices(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := countReqs(c, r0, "nova", "/os-services"); n != 1 {
+		t.Errorf("after the TTL: %d os-services requests, want 1", n)
+	}
+}

@@ -1,0 +1,95 @@
+package instances
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stackpit/stackpit/datasource/openstack"
+)
+
+// pagedSource hands out its servers in two pages and holds the second
+// until release is closed.
+type pagedSource struct {
+	*fakeSource
+	release chan struct{}
+}
+
+func (s *pagedSource) ServersPaged(ctx context.Context, since time.Time, onPage func([]openstack.Server)) ([]openstack.Server, error) {
+	all := s.fakeSource.servers
+	onPage(all[:10])
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	onPage(all[10:])
+	return all, nil
+}
+
+// The first rows of a first load reach the table as soon as the first
+// page arrives, while the rest still loads; the final list then replaces
+// them as usual.
+func TestFirstLoadShowsRowsPageByPage(t *testing.T) {
+	src := &pagedSource{fakeSource: &fakeSource{servers: fixture()}, release: make(chan struct{})}
+	p, _ := newPane(t, src)
+	msg := p.Init()()
+	pm, ok := msg.(pagesMsg)
+	if !ok {
+		t.Fatalf("first message of a paged first load is %T, want the first page", msg)
+	}
+	_, next := p.Update(pm)
+	if n := len(p.tbl.Rows()); n != 10 {
+		t.Errorf("%d rows after the first page, want 10", n)
+	}
+	if !p.Status().Loading {
+		t.Error("not loading while the rest of the list is still coming")
+	}
+	close(src.release)
+	for i := 0; next != nil && i < 5; i++ {
+		_, next = p.Update(next())
+	}
+	if n := len(p.tbl.Rows()); n != len(fixture()) {
+		t.Errorf("%d rows after the load, want %d", n, len(fixture()))
+	}
+	if p.Status().Loading || p.Status().Updated.IsZero() {
+		t.Errorf("status after the load: %+v", p.Status())
+	}
+}
+
+// manyPages hands out its servers one per page, as fast as it can.
+type manyPages struct{ *fakeSource }
+
+func (s manyPages) ServersPaged(ctx context.Context, since time.Time, onPage func([]openstack.Server)) ([]openstack.Server, error) {
+	all := s.fakeSource.servers
+	for i := range all {
+		onPage(all[i : i+1])
+		time.Sleep(5 * time.Millisecond)
+	}
+	return all, nil
+}
+
+// Pages that arrive faster than pageEvery reach Update in a few batches,
+// not one re-sort per page.
+func TestFirstLoadPagesAreBatched(t *testing.T) {
+	src := manyPages{&fakeSource{servers: fixture()}} // 30 pages over ~150 ms
+	p, _ := newPane(t, src)
+	batches := 0
+	msg := p.Init()()
+	for i := 0; i < 100; i++ {
+		if _, ok := msg.(pagesMsg); ok {
+			batches++
+		}
+		_, next := p.Update(msg)
+		if next == nil {
+			break
+		}
+		msg = next()
+	}
+	if batches < 1 || batches > 3 {
+		t.Errorf("%d page batches for 30 pages in ~150 ms, want 1-3", batches)
+	}
+	if n := len(p.tbl.Rows()); n != len(fixture()) || p.Status().Loading {
+		t.Errorf("%d rows, loading %v after the load", n, p.Status().Loading)
+	}
+}
