@@ -190,6 +190,7 @@ func (p *Pane) buildAction(verb string, s openstack.Server, arg string) pane.Act
 		now = time.Now
 	}
 	store := p.journal
+	a.Long = watch != "" // a journaled move: quit asks first
 	a.Run = func(ctx context.Context, report func(pane.Progress)) (string, error) {
 		if report == nil {
 			report = func(pane.Progress) {}
@@ -241,7 +242,7 @@ func (p *Pane) resume(m pane.ResumeMsg) tea.Cmd {
 	label := safe.Text(name) + " (" + e.Target + ")"
 	s0 := openstack.Server{ID: e.Target, Name: name, Host: e.Details["host"], Status: e.Details["status"]}
 	src, tune, store := p.src, p.watchTune, p.journal
-	a := pane.Action{Name: e.Op, Target: e.Target, Mutates: true, ConfirmYes: true,
+	a := pane.Action{Name: e.Op, Target: e.Target, Mutates: true, ConfirmYes: true, Long: true,
 		Checks: []string{
 			fmt.Sprintf("RESUMES the %s of %s requested %s (by %s, pid %d):", e.Op, label, e.Started.Local().Format("01-02 15:04"), e.User, e.PID),
 			"  only watched until it completes: it is not requested again",
