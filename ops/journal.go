@@ -254,6 +254,9 @@ func (j *Journal) End(sum Summary) error {
 		outcome = StatusInterrupted
 	case sum.Stopped:
 		outcome = StatusStopped
+	case sum.Unknown() > 0:
+		// A lost reply nothing could read back: resumable, to re-plan it.
+		outcome = StatusUnverified
 	case failed > 0 || sum.Err != "" || (skipped > 0 && sum.Verb == "evacuate"):
 		outcome = StatusFailed
 	}
