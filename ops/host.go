@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stackpit/stackpit/datasource/httpclient"
 	"github.com/stackpit/stackpit/datasource/openstack"
 )
 
@@ -45,6 +46,8 @@ type Tuning struct {
 	PerInstance time.Duration
 	EvacuateN   int
 	DrainN      int
+	// ReadBack bounds the read-back of a lost request's reply (default 30s).
+	ReadBack time.Duration
 }
 
 // DefaultTuning is what the cockpit uses.
@@ -98,6 +101,10 @@ type Instance struct {
 	// OrigStatus is the status when planned (decides what is done to it).
 	OrigStatus   string `json:"orig_status,omitempty"`
 	VolumeBacked bool   `json:"volume_backed,omitempty"`
+	// Unknown: its request's reply was lost and the read-back could not
+	// tell whether Nova took it. Neither failed nor sent again: a resumed
+	// run re-plans it from the server's state.
+	Unknown bool `json:"unknown,omitempty"`
 }
 
 // Line is the instance's one-line state (raw text: render through ui/safe).
@@ -179,6 +186,17 @@ func (s Summary) Counts() (ok, failed, skipped int) {
 		}
 	}
 	return
+}
+
+// Unknown counts the instances whose request's outcome is unknown.
+func (s Summary) Unknown() int {
+	n := 0
+	for _, in := range s.Instances {
+		if in.Unknown {
+			n++
+		}
+	}
+	return n
 }
 
 // Text is the one-line result: counts, then every instance's fate.
@@ -564,7 +582,11 @@ func evacuateOne(ctx context.Context, nova Nova, tune Tuning, src string, in *In
 		return
 	}
 	if !IsRebuilding(asServer(cur)) && !elsewhere(cur, src) {
-		if err := nova.Evacuate(ctx, in.ID, ""); err != nil {
+		err := request(ctx, nova, tune, in.ID, "evacuate", func() error { return nova.Evacuate(ctx, in.ID, "") })
+		if unknown(r, in, err) {
+			return
+		}
+		if err != nil {
 			r.update(in, func() {
 				in.State, in.Err = Failed, err.Error()
 				// Nova refusing because the source host is up fails every
@@ -606,7 +628,11 @@ func drainOne(ctx context.Context, nova Nova, tune Tuning, src string, in *Insta
 		fallthrough
 	case status == "ACTIVE":
 		if !migrating {
-			if err := nova.LiveMigrate(ctx, in.ID, ""); err != nil {
+			err := request(ctx, nova, tune, in.ID, "live-migrate", func() error { return nova.LiveMigrate(ctx, in.ID, "") })
+			if unknown(r, in, err) {
+				return
+			}
+			if err != nil {
 				finish(ctx, r, in, err)
 				return
 			}
@@ -630,7 +656,11 @@ func drainOne(ctx context.Context, nova Nova, tune Tuning, src string, in *Insta
 		finish(ctx, r, in, err)
 	case status == "SHUTOFF" || status == "RESIZE" || status == "VERIFY_RESIZE":
 		if !migrating && status == "SHUTOFF" {
-			if err := nova.Migrate(ctx, in.ID); err != nil {
+			err := request(ctx, nova, tune, in.ID, "migrate", func() error { return nova.Migrate(ctx, in.ID) })
+			if unknown(r, in, err) {
+				return
+			}
+			if err != nil {
 				finish(ctx, r, in, err)
 				return
 			}
@@ -656,6 +686,52 @@ func drainOne(ctx context.Context, nova Nova, tune Tuning, src string, in *Insta
 	default:
 		r.update(in, func() { in.State, in.Err = Skipped, "status "+orDash(in.OrigStatus)+": left on "+src })
 	}
+}
+
+// errUnknown: a request's reply was lost and nothing could tell whether
+// Nova took it.
+type errUnknown struct{ why string }
+
+func (e *errUnknown) Error() string { return e.why }
+
+// request sends one move request (action is stackpit's name: "evacuate").
+// A lost reply (httpclient.ErrReplyLost) is read back from the server's
+// Nova action list, never sent again blindly: found, the move is watched
+// like any other (nil); absent, it failed, with what was read; unreadable
+// (or nova cannot read action lists), its outcome is unknown (*errUnknown).
+func request(ctx context.Context, nova Nova, tune Tuning, id, action string, send func() error) error {
+	rd, canRead := nova.(ServerActionReader)
+	var chk *ServerActionCheck
+	if canRead {
+		// The history before the request: a later entry is ours.
+		chk = &ServerActionCheck{Reader: rd, ServerID: id, Action: NovaActionName(action), Poll: tune.Poll, Within: tune.ReadBack}
+		chk.Before(ctx)
+	}
+	err := send()
+	if err == nil || !errors.Is(err, httpclient.ErrReplyLost) {
+		return err
+	}
+	if chk == nil {
+		return &errUnknown{why: fmt.Sprintf("outcome unknown: %s reply lost (%v); not sent again: resume re-plans it", action, err)}
+	}
+	done, ev, rerr := chk.ReadBack(ctx)
+	switch {
+	case rerr != nil:
+		return &errUnknown{why: fmt.Sprintf("outcome unknown: %s reply lost, read-back failed (%v); not sent again: resume re-plans it", action, rerr)}
+	case done:
+		return nil
+	}
+	return fmt.Errorf("%s reply lost and not taken: %s", action, ev)
+}
+
+// unknown marks in as of unknown outcome when err is an *errUnknown.
+func unknown(r *run, in *Instance, err error) bool {
+	var u *errUnknown
+	if !errors.As(err, &u) {
+		return false
+	}
+	r.update(in, func() { in.State, in.Unknown, in.Err = Skipped, true, u.why })
+	return true
 }
 
 func orDash(s string) string {

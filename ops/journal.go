@@ -254,6 +254,9 @@ func (j *Journal) End(sum Summary) error {
 		outcome = StatusInterrupted
 	case sum.Stopped:
 		outcome = StatusStopped
+	case sum.Unknown() > 0:
+		// A lost reply nothing could read back: resumable, to re-plan it.
+		outcome = StatusUnverified
 	case failed > 0 || sum.Err != "" || (skipped > 0 && sum.Verb == "evacuate"):
 		outcome = StatusFailed
 	}
@@ -523,4 +526,29 @@ func (s *Store) RunOne(ctx context.Context, meta Meta, resumeID string, in Insta
 		err = e
 	}
 	return res, err
+}
+
+// KeepFinished is how long the journals of finished operations are kept:
+// the start of the cockpit prunes older ones.
+const KeepFinished = 30 * 24 * time.Hour
+
+// Prune removes the journals of operations that ended (ok or failed) more
+// than age ago; interrupted, stopped and unverified ones are kept for :ops
+// to resume however old. It returns how many it removed.
+func (s *Store) Prune(age time.Duration) (int, error) {
+	list, err := s.List()
+	if err != nil {
+		return 0, err
+	}
+	cut, n := s.now().Add(-age), 0
+	for _, e := range list {
+		if (e.Status != StatusOK && e.Status != StatusFailed) || !e.Updated.Before(cut) {
+			continue
+		}
+		if err := os.Remove(e.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }

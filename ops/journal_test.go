@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -253,5 +254,46 @@ func BenchmarkJournalStep(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		in.State = State(1 + i%2)
 		j.Emit(Event{Kind: EvInstance, Inst: in})
+	}
+}
+
+func TestPruneDropsOldFinishedJournalsOnly(t *testing.T) {
+	dir := t.TempDir()
+	s := testStore(t, dir, os.Getpid(), "alice")
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { return now }
+	write := func(id string, age time.Duration, outcome string) {
+		t.Helper()
+		at := now.Add(-age)
+		recs := []Record{{Time: at, Kind: "start", Meta: &Meta{ID: id, Op: "drain-host", Pane: "compute", Target: id}}}
+		if outcome != "" {
+			recs = append(recs, Record{Time: at, Kind: "end", Outcome: outcome})
+		}
+		var b []byte
+		for _, r := range recs {
+			l, _ := json.Marshal(r)
+			b = append(append(b, l...), '\n')
+		}
+		if err := os.WriteFile(filepath.Join(dir, id+".jsonl"), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("old-ok", 40*24*time.Hour, StatusOK)
+	write("old-failed", 31*24*time.Hour, StatusFailed)
+	write("old-interrupted", 90*24*time.Hour, "")
+	write("old-stopped", 90*24*time.Hour, StatusStopped)
+	write("new-ok", 2*24*time.Hour, StatusOK)
+	n, err := s.Prune(30 * 24 * time.Hour)
+	if err != nil || n != 2 {
+		t.Fatalf("pruned %d, %v", n, err)
+	}
+	list, _ := s.List()
+	var ids []string
+	for _, e := range list {
+		ids = append(ids, e.ID)
+	}
+	sort.Strings(ids)
+	if got := strings.Join(ids, " "); got != "new-ok old-interrupted old-stopped" {
+		t.Fatalf("kept %s", got)
 	}
 }

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -123,4 +124,70 @@ func ServiceHosts(ctx context.Context, c ServiceHostLister) ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// Step is a short operation's progress (service, Ceph, silence changes).
+type Step struct {
+	Done, Total int
+	Line        string
+}
+
+func stepTo(step func(Step)) func(Step) {
+	if step == nil {
+		return func(Step) {}
+	}
+	return step
+}
+
+// ServiceChanger changes nova-compute's service state on a host.
+// *openstack.Client implements it.
+type ServiceChanger interface {
+	DisableService(ctx context.Context, host, reason string) error
+	EnableService(ctx context.Context, host string) error
+	ForceDown(ctx context.Context, host string, down bool) error
+}
+
+// ForceUpRefused is Nova's 400 to a force-up after an evacuation: `done`
+// evacuation migration records stay on the host until nova-compute there
+// restarts (and moves them to `completed`).
+func ForceUpRefused(err error) bool {
+	if err == nil {
+		return false
+	}
+	m := strings.ToLower(err.Error())
+	return strings.Contains(m, "unable to force up") ||
+		(strings.Contains(m, "evacuation migration records") && strings.Contains(m, "done"))
+}
+
+// ChangeService runs one nova-compute service change on host: verb is
+// ServiceDisable (with reason), ServiceEnable, ServiceForceDown or
+// ServiceForceUp. It returns the result line for the operator and the
+// audit record. A force-up Nova refuses after an evacuation says what to
+// do: restart nova-compute on the host, then force up again.
+func ChangeService(ctx context.Context, c ServiceChanger, host, verb, reason string, step func(Step)) (string, error) {
+	step = stepTo(step)
+	var run func() error
+	var done string
+	switch verb {
+	case ServiceDisable:
+		run, done = func() error { return c.DisableService(ctx, host, reason) }, "nova-compute disabled on "+host
+	case ServiceEnable:
+		run, done = func() error { return c.EnableService(ctx, host) }, "nova-compute enabled on "+host
+	case ServiceForceDown:
+		run, done = func() error { return c.ForceDown(ctx, host, true) }, "nova-compute forced down on "+host
+	case ServiceForceUp:
+		run, done = func() error { return c.ForceDown(ctx, host, false) }, "forced-down cleared on "+host
+	default:
+		return "", fmt.Errorf("unknown service change %q", verb)
+	}
+	step(Step{Done: 0, Total: 1, Line: verb + " " + host})
+	if err := run(); err != nil {
+		if verb == ServiceForceUp && ForceUpRefused(err) {
+			return "", fmt.Errorf("%w; restart nova-compute on %s (container %s) so its evacuation records complete, then force up again",
+				err, host, ContainerForBinary("nova-compute"))
+		}
+		return "", err
+	}
+	step(Step{Done: 1, Total: 1, Line: done})
+	return done, nil
 }

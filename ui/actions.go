@@ -111,7 +111,7 @@ func (m *Model) runAction(a pane.Action) tea.Cmd {
 	base, cancelCause := context.WithCancelCause(context.Background())
 	ctx, cancel := context.WithTimeout(base, 30*time.Minute)
 	ctx, stop := ops.WithStop(ctx)
-	m.runs[id] = &running{name: a.Name, target: a.Target, cancel: cancelCause, stop: stop}
+	m.runs[id] = &running{name: a.Name, target: a.Target, long: a.Long, cancel: cancelCause, stop: stop}
 	send := m.send
 	report := func(p pane.Progress) {
 		if send != nil {
@@ -136,6 +136,11 @@ func (m *Model) runAction(a pane.Action) tea.Cmd {
 			return actionFinished{id: id, action: a}
 		}
 		res, err := run(ctx, report)
+		if err != nil && !errors.Is(err, ops.ErrInterrupted) && errors.Is(context.Cause(ctx), ops.ErrInterrupted) {
+			// A short action cut off by quit: its request failed with
+			// context canceled, but the why is the interruption.
+			err = fmt.Errorf("%w: %w", ops.ErrInterrupted, err)
+		}
 		f := actionFinished{id: id, action: a, result: res, err: err}
 		if errors.Is(err, ops.ErrInterrupted) && log != nil {
 			// Recorded here, not from Update: on SIGHUP the program is gone

@@ -93,6 +93,7 @@ type toast struct {
 
 type running struct {
 	name, target string
+	long         bool // a journaled long operation: quit asks first
 	progress     pane.Progress
 	// cancel ends it (cause ops.ErrInterrupted: to be resumed); stop asks
 	// it to stop after the steps in flight.
@@ -376,14 +377,24 @@ func (m *Model) closeOverlay(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m.key(k)
 }
 
-// quit asks what to do with running actions first (quit dialog); with
-// none running it quits.
+// quit asks what to do with running long operations first (quit
+// dialog); with none running it quits, interrupting short actions in
+// flight (their audit record says so).
 func (m *Model) quit() (tea.Model, tea.Cmd) {
-	if len(m.runs) > 0 && m.mode != modeQuit {
+	if m.longRunning() && m.mode != modeQuit {
 		m.mode = modeQuit
 		return m, nil
 	}
 	return m.quitNow()
+}
+
+func (m *Model) longRunning() bool {
+	for _, r := range m.runs {
+		if r.long {
+			return true
+		}
+	}
+	return false
 }
 
 // quitNow quits at once: running actions are interrupted (journaled ones

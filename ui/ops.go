@@ -29,7 +29,7 @@ var quitGrace = 10 * time.Second
 
 func (m *Model) quitKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch s := k.String(); {
-	case len(m.runs) == 0 && (s == "w" || s == "s" || s == "r"):
+	case !m.longRunning() && (s == "w" || s == "s" || s == "r"):
 		return m.quitNow() // it finished while the question was open
 	}
 	switch k.String() {
@@ -60,7 +60,7 @@ func (m *Model) quitKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 func (m *Model) quitView(w, h int) []string {
 	inner := max(min(w-4, 90), 10)
 	head := "Quit? An operation is running:"
-	if len(m.runs) == 0 {
+	if !m.longRunning() {
 		head = "Quit? The operation has finished: any of w, s, r quits."
 	}
 	lines := []string{m.th.Render(themes.Title, safe.Fit(head, inner)), ""}
@@ -101,6 +101,11 @@ func (m *Model) loadOps(atStart bool) tea.Cmd {
 		return func() tea.Msg { return opsLoaded{} }
 	}
 	return func() tea.Msg {
+		if atStart {
+			// Finished operations' journals are kept a month, the
+			// interrupted ones until resumed.
+			_, _ = store.Prune(ops.KeepFinished)
+		}
 		es, err := store.List()
 		return opsLoaded{entries: es, err: err, atStart: atStart}
 	}

@@ -21,7 +21,7 @@ func longRun(t *testing.T, e *env) (ranCh chan tea.Msg, stopped *bool) {
 	t.Helper()
 	started := make(chan struct{})
 	stopped = new(bool)
-	e.one.action = &pane.Action{Name: "evacuate-host", Target: "compute04", Mutates: true, Confirm: "compute04",
+	e.one.action = &pane.Action{Name: "evacuate-host", Target: "compute04", Mutates: true, Confirm: "compute04", Long: true,
 		Run: func(ctx context.Context, report func(pane.Progress)) (string, error) {
 			close(started)
 			for {
@@ -88,6 +88,33 @@ func TestQuitWhileAnOperationRunsAsks(t *testing.T) {
 	// (on SIGHUP the program is gone before its message arrives).
 	es, _ := e.log.Tail(10)
 	if len(es) != 2 || es[0].Outcome != "started" || es[1].Outcome != "interrupted" {
+		t.Fatalf("audit %+v", es)
+	}
+}
+
+// A short action (a reboot) in flight does not open the quit dialog: q
+// quits, and the action's own command audits it interrupted.
+func TestQuitWithAShortActionInFlightQuitsAndAudits(t *testing.T) {
+	e := newEnv(t, false)
+	started := make(chan struct{})
+	e.one.action = &pane.Action{Name: "reboot", Target: "vm1", Mutates: true, ConfirmYes: true,
+		Run: func(ctx context.Context, report func(pane.Progress)) (string, error) {
+			close(started)
+			<-ctx.Done()
+			return "", fmt.Errorf("POST /servers/vm1/action: %w", ctx.Err()) // what an HTTP client returns
+		}}
+	e.press("R")
+	_, cmd := e.m.Update(key("y"))
+	ran := make(chan tea.Msg, 1)
+	go func() { ran <- cmd() }()
+	<-started
+	e.m.Update(key("q"))
+	if e.m.mode == modeQuit || !e.m.quitting {
+		t.Fatalf("q with a reboot in flight asked (mode %d) or did not quit", e.m.mode)
+	}
+	e.m.Update(<-ran)
+	es, _ := e.log.Tail(10)
+	if len(es) != 2 || es[0].Outcome != "started" || es[1].Outcome != "interrupted" || es[1].Action != "reboot" {
 		t.Fatalf("audit %+v", es)
 	}
 }

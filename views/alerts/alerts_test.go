@@ -417,6 +417,14 @@ func TestSilenceFromAlertCreatesAndShowsSuppressed(t *testing.T) {
 	if err != nil || !strings.Contains(res, "11111111-2222-4333-8444-555555555555") {
 		t.Fatalf("run: %q %v", res, err)
 	}
+	// Had the reply been lost, the read-back finds the new silence (and
+	// not one that was there before the request).
+	if a.Reconcile == nil {
+		t.Fatal("silence-create has no read-back for a lost reply")
+	}
+	if done, ev, err := a.Reconcile(context.Background()); !done || err != nil || !strings.HasPrefix(ev, "silence 11111111-2222-4333-8444-555555555555 exists (active") {
+		t.Fatalf("read-back: %v %q %v", done, ev, err)
+	}
 	c := src.created[0]
 	if d := c.EndsAt.Sub(c.StartsAt); d != 24*time.Hour || c.Comment != "nova-compute down after power loss, INC-1" {
 		t.Fatalf("created %+v (duration %s)", c, d)

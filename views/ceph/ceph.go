@@ -18,6 +18,7 @@ import (
 
 	ds "github.com/stackpit/stackpit/datasource/ceph"
 	"github.com/stackpit/stackpit/hostmodel"
+	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
 	"github.com/stackpit/stackpit/ui/table"
@@ -426,7 +427,7 @@ func (p *Pane) nooutCmd() tea.Cmd {
 		return pane.Toast(themes.Info, "Ceph status not loaded yet")
 	}
 	on := !p.cl.HasFlag("noout")
-	a := NooutAction(p.actor, on)
+	a := p.readBack(NooutAction(p.actor, on), ops.CephChange{Kind: ops.CephNoout, On: on})
 	down := 0
 	for _, o := range p.cl.OSDs {
 		if !o.Up && o.In {
@@ -452,12 +453,12 @@ func (p *Pane) osdCmd(op string) tea.Cmd {
 	var a pane.Action
 	switch op {
 	case "noout":
-		a = OSDNooutAction(p.actor, o.ID, o.Host, !o.Noout)
+		a = p.readBack(OSDNooutAction(p.actor, o.ID, o.Host, !o.Noout), ops.CephChange{Kind: ops.CephOSDNoout, OSD: o.ID, On: !o.Noout})
 	case "out":
 		if !o.In {
 			return pane.Toast(themes.Info, o.Name+" is already out")
 		}
-		a = MarkAction(p.actor, o.ID, o.Host, false)
+		a = p.readBack(MarkAction(p.actor, o.ID, o.Host, false), ops.CephChange{Kind: ops.CephMark, OSD: o.ID})
 		a.Checks = append(a.Checks, fmt.Sprintf("%s on %s is %s with %d PGs", o.Name, o.Host, upDown(o.Up), o.PGs))
 		if s := ds.SummarizePGs(p.cl.PGStates); s.Degraded > 0 {
 			a.Checks = append(a.Checks, fmt.Sprintf("cluster already has %d degraded PGs (%s)", s.Degraded, p.cl.Status))
@@ -469,7 +470,7 @@ func (p *Pane) osdCmd(op string) tea.Cmd {
 		if o.In {
 			return pane.Toast(themes.Info, o.Name+" is already in")
 		}
-		a = MarkAction(p.actor, o.ID, o.Host, true)
+		a = p.readBack(MarkAction(p.actor, o.ID, o.Host, true), ops.CephChange{Kind: ops.CephMark, OSD: o.ID, On: true})
 		a.Checks = append(a.Checks, fmt.Sprintf("%s on %s is %s", o.Name, o.Host, upDown(o.Up)))
 	}
 	return pane.RunAction(a)
@@ -485,62 +486,35 @@ func upDown(up bool) string {
 // NooutAction sets (on) or unsets the cluster-wide noout flag, verified by
 // reading the flags back.
 func NooutAction(a ds.Actor, on bool) pane.Action {
-	verb := "unset"
 	check := "down OSDs will be marked out after mon_osd_down_out_interval and their data rebalanced"
 	if on {
-		verb = "set"
 		check = "the mon will not mark down OSDs out: no rebalancing, degraded PGs stay degraded until the OSDs return"
 	}
-	return pane.Action{Name: "ceph-noout-" + verb, Target: "cluster", Mutates: true, ConfirmYes: true,
-		Checks:  []string{check},
-		Details: map[string]string{"flag": "noout", "op": verb},
-		Run: func(ctx context.Context, report func(pane.Progress)) (string, error) {
-			report(pane.Progress{Done: 0, Total: 2, Line: "noout " + verb + ": updating the OSD map flags"})
-			if err := a.SetNoout(ctx, on); err != nil {
-				return "", err
-			}
-			report(pane.Progress{Done: 2, Total: 2, Line: "read back: noout " + verb})
-			return "noout " + verb + " (verified by read-back)", nil
-		}}
+	c := ops.CephChange{Kind: ops.CephNoout, On: on}
+	act := cephAction(a, c)
+	act.ConfirmYes, act.Checks = true, []string{check}
+	act.Details = map[string]string{"flag": "noout", "op": verbOf(on)}
+	return act
 }
 
 // OSDNooutAction sets or unsets noout on one OSD, verified by read-back.
 func OSDNooutAction(a ds.Actor, id int, host string, on bool) pane.Action {
-	verb := "unset"
-	if on {
-		verb = "set"
-	}
-	name := fmt.Sprintf("osd.%d", id)
-	return pane.Action{Name: "ceph-osd-noout-" + verb, Target: name, Mutates: true, ConfirmYes: true,
-		Checks:  []string{fmt.Sprintf("%s on %s: noout %s for this OSD only", name, host, verb)},
-		Details: map[string]string{"osd": name, "host": host, "flag": "noout", "op": verb},
-		Run: func(ctx context.Context, report func(pane.Progress)) (string, error) {
-			report(pane.Progress{Line: name + " noout " + verb})
-			if err := a.SetOSDNoout(ctx, id, on); err != nil {
-				return "", err
-			}
-			return name + " noout " + verb + " (verified by read-back)", nil
-		}}
+	c := ops.CephChange{Kind: ops.CephOSDNoout, OSD: id, On: on}
+	act := cephAction(a, c)
+	act.ConfirmYes = true
+	act.Checks = []string{fmt.Sprintf("%s on %s: noout %s for this OSD only", c.OSDName(), host, verbOf(on))}
+	act.Details = map[string]string{"osd": c.OSDName(), "host": host, "flag": "noout", "op": verbOf(on)}
+	return act
 }
 
 // MarkAction marks an OSD in or out, verified by reading the OSD map back
 // (the dashboard answers 200 even when nothing changed). Marking out needs
 // the OSD's name typed: it moves data.
 func MarkAction(a ds.Actor, id int, host string, in bool) pane.Action {
-	name := fmt.Sprintf("osd.%d", id)
-	verb := "out"
-	if in {
-		verb = "in"
-	}
-	act := pane.Action{Name: "ceph-osd-" + verb, Target: name, Mutates: true,
-		Details: map[string]string{"osd": name, "host": host},
-		Run: func(ctx context.Context, report func(pane.Progress)) (string, error) {
-			report(pane.Progress{Line: "marking " + name + " " + verb})
-			if err := a.MarkOSD(ctx, id, in); err != nil {
-				return "", err
-			}
-			return name + " marked " + verb + " (verified by read-back)", nil
-		}}
+	c := ops.CephChange{Kind: ops.CephMark, OSD: id, On: in}
+	name := c.OSDName()
+	act := cephAction(a, c)
+	act.Details = map[string]string{"osd": name, "host": host}
 	if in {
 		act.ConfirmYes = true
 		act.Checks = []string{"data will move back onto " + name + " (backfill)"}
@@ -549,6 +523,34 @@ func MarkAction(a ds.Actor, id int, host string, in bool) pane.Action {
 		act.Checks = []string{"marking " + name + " out moves its placement groups to other OSDs (recovery/backfill load)"}
 	}
 	return act
+}
+
+// cephAction runs c through ops.ChangeCeph.
+func cephAction(a ds.Actor, c ops.CephChange) pane.Action {
+	return pane.Action{Name: c.Name(), Target: c.Target(), Mutates: true,
+		Run: func(ctx context.Context, report func(pane.Progress)) (string, error) {
+			return ops.ChangeCeph(ctx, a, c, func(s ops.Step) {
+				if report != nil {
+					report(pane.Progress{Done: s.Done, Total: s.Total, Line: s.Line})
+				}
+			})
+		}}
+}
+
+// readBack reads a lost reply's outcome back from the cluster's state.
+func (p *Pane) readBack(a pane.Action, c ops.CephChange) pane.Action {
+	src := p.src
+	a.Reconcile = func(ctx context.Context) (bool, string, error) {
+		return ops.ReadBackCeph(ctx, src, c, 0, 0)
+	}
+	return a
+}
+
+func verbOf(on bool) string {
+	if on {
+		return "set"
+	}
+	return "unset"
 }
 
 // ---- rows ----

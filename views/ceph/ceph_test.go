@@ -353,6 +353,19 @@ func TestActionsAreMutatingVerifiedAndConfirmed(t *testing.T) {
 	if _, err := ra.Action.Run(context.Background(), func(pane.Progress) {}); err != nil || act.calls[0] != "noout false" {
 		t.Fatalf("%v %v", err, act.calls)
 	}
+	// A lost reply is read back from the cluster's state (here still set).
+	readBack := func(a pane.Action) (bool, string, error) {
+		t.Helper()
+		if a.Reconcile == nil {
+			t.Fatalf("%s: no read-back for a lost reply", a.Name)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		return a.Reconcile(ctx)
+	}
+	if done, ev, err := readBack(ra.Action); done || err != nil || ev != "cluster flag noout set" {
+		t.Fatalf("noout read-back: %v %q %v", done, ev, err)
+	}
 
 	// o on an OSD needs the OSD's name typed.
 	if msg := key(p, "o")(); msg.(pane.ToastMsg).Text == "" {
@@ -366,6 +379,9 @@ func TestActionsAreMutatingVerifiedAndConfirmed(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(ra.Action.Checks, "\n"), "degraded PGs") {
 		t.Errorf("out on a degraded cluster must say so: %v", ra.Action.Checks)
+	}
+	if done, ev, err := readBack(ra.Action); done || err != nil || ev != "osd.2 is in" {
+		t.Fatalf("out read-back: %v %q %v", done, ev, err)
 	}
 	_, _ = ra.Action.Run(context.Background(), func(pane.Progress) {})
 	ra = key(p, "N")().(pane.RunActionMsg)

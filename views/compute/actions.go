@@ -24,11 +24,9 @@ func (p *Pane) serviceAction(verb string, h *host, reason string) pane.Action {
 		checks = append(checks, fmt.Sprintf("%d instances on the host", vms))
 	}
 	a := pane.Action{Target: name, Mutates: true, Details: map[string]string{"host": name, "binary": "nova-compute"}}
-	var run func(ctx context.Context) error
-	var done string
 	switch verb {
 	case "disable":
-		a.Name, a.ConfirmYes = "disable-service", true
+		a.Name, a.ConfirmYes = ops.ServiceDisable, true
 		a.Details["reason"] = reason
 		a.Reason = reason
 		if reason == "" {
@@ -37,17 +35,13 @@ func (p *Pane) serviceAction(verb string, h *host, reason string) pane.Action {
 			checks = append(checks, "reason: "+reason)
 		}
 		checks = append(checks, "instances keep running; no new ones are scheduled here")
-		run = func(ctx context.Context) error { return src.DisableService(ctx, name, reason) }
-		done = "nova-compute disabled on " + name
 	case "enable":
-		a.Name, a.ConfirmYes = "enable-service", true
+		a.Name, a.ConfirmYes = ops.ServiceEnable, true
 		if forced {
 			checks = append(checks, "⚠ still forced down: unschedulable until forced up (U)")
 		}
-		run = func(ctx context.Context) error { return src.EnableService(ctx, name) }
-		done = "nova-compute enabled on " + name
 	case "force-down":
-		a.Name, a.Confirm = "force-down", name
+		a.Name, a.Confirm = ops.ServiceForceDown, name
 		checks = append(checks,
 			"only force down a FENCED host (powered off / IPMI off):",
 			"  Nova then allows evacuation; a live host would run them twice",
@@ -55,35 +49,27 @@ func (p *Pane) serviceAction(verb string, h *host, reason string) pane.Action {
 		if !strings.EqualFold(state, "down") {
 			checks = append(checks, "⚠ service is "+orDash(state)+": heartbeats still arrive. Really dead?")
 		}
-		run = func(ctx context.Context) error { return src.ForceDown(ctx, name, true) }
-		done = "nova-compute forced down on " + name
 	case "force-up":
-		a.Name, a.ConfirmYes = "force-up", true
+		a.Name, a.ConfirmYes = ops.ServiceForceUp, true
 		checks = append(checks, "after an evacuation Nova refuses this until nova-compute",
 			"  has restarted on the host (done evacuation records)")
 		if !forced {
 			checks = append(checks, "⚠ the service is not forced down")
 		}
-		run = func(ctx context.Context) error { return src.ForceDown(ctx, name, false) }
-		done = "forced-down cleared on " + name
 	}
 	a.Checks = checks
-	// A lost reply is read back from Nova's service list.
+	// The change is ops.ChangeService's; a lost reply is read back from
+	// Nova's service list.
 	verbName := a.Name
 	a.Reconcile = func(ctx context.Context) (bool, string, error) {
 		return ops.ReadBackService(ctx, src, name, verbName, 0, 0)
 	}
 	a.Run = func(ctx context.Context, report func(pane.Progress)) (string, error) {
-		if report != nil {
-			report(pane.Progress{Done: 0, Total: 1, Line: a.Name + " " + name})
-		}
-		if err := run(ctx); err != nil {
-			return "", err
-		}
-		if report != nil {
-			report(pane.Progress{Done: 1, Total: 1, Line: done})
-		}
-		return done, nil
+		return ops.ChangeService(ctx, src, name, verbName, reason, func(s ops.Step) {
+			if report != nil {
+				report(pane.Progress{Done: s.Done, Total: s.Total, Line: s.Line})
+			}
+		})
 	}
 	return a
 }

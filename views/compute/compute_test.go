@@ -304,8 +304,9 @@ func TestServiceActions(t *testing.T) {
 		if !a.Mutates || a.Name != "force-up" {
 			t.Fatalf("force-up %+v", a)
 		}
-		if _, err := a.Run(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "evacuation migration records remain") {
-			t.Fatalf("Nova's refusal text lost: %v", err)
+		if _, err := a.Run(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "evacuation migration records remain") ||
+			!strings.Contains(err.Error(), "restart nova-compute on compute04") {
+			t.Fatalf("Nova's refusal text lost, or no word of the restart it waits for: %v", err)
 		}
 	}
 	m := keymap.Defaults()

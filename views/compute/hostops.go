@@ -336,7 +336,7 @@ func (p *Pane) drainAction(h *host, ss []openstack.Server, flavors []openstack.F
 		"ACTIVE: live-migrated · SHUTOFF: cold-migrated and confirmed · others left",
 		p.capacityCheck(name, stillOn(ss, name), flavors),
 		fmt.Sprintf("%d at a time; each verified on another host", tune.DrainN))
-	a := pane.Action{Name: "drain-host", Target: name, Mutates: true, Confirm: name, Checks: checks,
+	a := pane.Action{Name: "drain-host", Target: name, Mutates: true, Confirm: name, Checks: checks, Reason: reason,
 		Details: map[string]string{"host": name, "instances": fmt.Sprint(len(ss)), "reason": reason}}
 	p.runHost(&a, ops.HostPlan{Verb: "drain", Host: name, Servers: ss, Disable: !isDisabled, Reason: reason}, resume)
 	return a
@@ -351,6 +351,7 @@ func (p *Pane) runHost(a *pane.Action, plan ops.HostPlan, resume *ops.Entry) {
 		a.Details["resume"], a.Resume = resume.ID, resume.ID
 	}
 	resumeID := a.Resume
+	a.Long = true // journaled: quit asks first
 	op := ops.Evacuate
 	if plan.Verb == "drain" {
 		op = ops.Drain

@@ -192,7 +192,7 @@ func TestEvacuateHost(t *testing.T) {
 	p, src := opsPane(t, ops)
 	p.SetFilter("host=compute04")
 	a := actionOf(t, press(p, "E"))
-	if !a.Mutates || a.Name != "evacuate-host" || a.Confirm != "compute04" || a.Target != "compute04" {
+	if !a.Mutates || a.Name != "evacuate-host" || a.Confirm != "compute04" || a.Target != "compute04" || !a.Long {
 		t.Fatalf("action %+v", a)
 	}
 	checks := strings.Join(a.Checks, "\n")
@@ -342,6 +342,10 @@ func TestDrainHost(t *testing.T) {
 	a := actionOf(t, press(p, "enter"))
 	if a.Name != "drain-host" || a.Confirm != "compute03" || !a.Mutates {
 		t.Fatalf("action %+v", a)
+	}
+	// The typed reason goes into every audit record; quit asks while it runs.
+	if a.Reason != "firmware" || !a.Long {
+		t.Fatalf("reason %q long %v", a.Reason, a.Long)
 	}
 	if c := strings.Join(a.Checks, "\n"); !strings.Contains(c, "disables the service first, reason: firmware") {
 		t.Fatalf("checks %s", c)

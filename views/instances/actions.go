@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -71,7 +70,7 @@ func confirmWord(s openstack.Server) string {
 // buildAction makes the Action for verb on server s; arg is the target host
 // (migrations, evacuate) or the state (reset).
 func (p *Pane) buildAction(verb string, s openstack.Server, arg string) pane.Action {
-	src, id := p.src, s.ID
+	src := p.src
 	label := safe.Text(s.Name) + " (" + s.ID + ")"
 	checks := []string{
 		fmt.Sprintf("server %s", label),
@@ -91,32 +90,21 @@ func (p *Pane) buildAction(verb string, s openstack.Server, arg string) pane.Act
 		Details: map[string]string{"server": s.ID, "name": s.Name, "host": s.Host, "status": s.Status},
 	}
 	destructive := false
-	var run func(ctx context.Context) error
-	var done string
-	watch := "" // migration type to follow after Nova's 202 ("": none)
 	switch verb {
 	case "reboot":
 		a.Name = "reboot"
 		checks = append(checks, "asks the guest OS to restart; hard reboot (R) if it hangs")
-		run = func(ctx context.Context) error { return src.Reboot(ctx, id, false) }
-		done = "soft reboot requested"
 	case "reboot_hard":
 		a.Name, destructive = "reboot-hard", true
 		checks = append(checks, "power-cycles the instance: unsaved guest data is lost")
-		run = func(ctx context.Context) error { return src.Reboot(ctx, id, true) }
-		done = "hard reboot requested"
 	case "start":
 		a.Name = "start"
 		if !strings.EqualFold(s.Status, "SHUTOFF") {
 			checks = append(checks, "⚠ status is "+orDash(s.Status)+": Nova only starts SHUTOFF servers")
 		}
-		run = func(ctx context.Context) error { return src.Start(ctx, id) }
-		done = "start requested"
 	case "stop":
 		a.Name, destructive = "stop", true
 		checks = append(checks, "powers the instance off (ACPI shutdown first)")
-		run = func(ctx context.Context) error { return src.Stop(ctx, id) }
-		done = "stop requested"
 	case "live_migrate":
 		a.Name = "live-migrate"
 		a.Details["target_host"] = arg
@@ -124,23 +112,15 @@ func (p *Pane) buildAction(verb string, s openstack.Server, arg string) pane.Act
 		if !s.VolumeBacked {
 			checks = append(checks, "not volume-backed: local disk is block-migrated (unless shared)")
 		}
-		run = func(ctx context.Context) error { return src.LiveMigrate(ctx, id, arg) }
-		done = "live migration to " + hostOrScheduler(arg) + " requested"
-		watch = "live-migration"
 	case "migrate":
 		a.Name, destructive = "migrate", true
 		checks = append(checks, "shuts the instance down and moves it to another host;",
 			"  it then waits in VERIFY_RESIZE: confirm with v")
-		run = func(ctx context.Context) error { return src.Migrate(ctx, id) }
-		done = "cold migration requested"
-		watch = "migration"
 	case "confirm_resize":
 		a.Name = "confirm-resize"
 		if !strings.EqualFold(s.Status, "VERIFY_RESIZE") {
 			checks = append(checks, "⚠ status is "+orDash(s.Status)+": Nova confirms only VERIFY_RESIZE servers")
 		}
-		run = func(ctx context.Context) error { return src.ConfirmResize(ctx, id) }
-		done = "resize/migration confirmed"
 	case "evacuate":
 		a.Name, destructive = "evacuate", true
 		a.Details["target_host"] = arg
@@ -157,16 +137,11 @@ func (p *Pane) buildAction(verb string, s openstack.Server, arg string) pane.Act
 			checks = append(checks, "⚠ not volume-backed: root disk is REBUILT from the image",
 				"  (local ephemeral storage; set ephemeral_shared if it is shared)")
 		}
-		run = func(ctx context.Context) error { return src.Evacuate(ctx, id, arg) }
-		done = "evacuation to " + hostOrScheduler(arg) + " requested"
-		watch = "evacuation"
 	case "reset_state":
 		a.Name, destructive = "reset-state", true
 		a.Details["state"] = arg
 		checks = append(checks, "only rewrites Nova's record (vm_state="+arg+");",
 			"  the hypervisor is not touched")
-		run = func(ctx context.Context) error { return src.ResetState(ctx, id, arg) }
-		done = "state reset to " + arg
 	}
 	if destructive {
 		a.Confirm = confirmWord(s)
@@ -177,63 +152,29 @@ func (p *Pane) buildAction(verb string, s openstack.Server, arg string) pane.Act
 	if (verb == "live_migrate" || verb == "evacuate") && arg != "" {
 		a.Destinations = []string{arg}
 	}
-	// A lost reply is read back from Nova's action list (and status).
-	chk := &ops.ServerActionCheck{Reader: src, ServerID: id, Action: ops.NovaActionName(a.Name)}
-	if verb == "reset_state" {
-		chk.WantStatus = arg
-	}
+	// The request, and a move's journal and watch, are ops.RunServer's; a
+	// lost reply is read back from Nova's action list (and status).
+	req := ops.ServerRequest{Action: a.Name, Server: s, Arg: arg, Label: label}
+	chk := req.Check(src)
 	a.Reconcile = chk.ReadBack
-	deadHost := s.Host != "" && p.downHosts[s.Host]
-	tune := p.watchTune
-	now := p.ctx.Now
-	if now == nil {
-		now = time.Now
-	}
-	store := p.journal
+	d := ops.ServerRun{Actor: src, Journal: p.journal, Watch: p.watchTune, Now: p.ctx.Now,
+		Meta:     ops.Meta{Op: a.Name, Pane: "instances", Target: s.ID, Details: a.Details},
+		DeadHost: s.Host != "" && p.downHosts[s.Host]}
+	a.Long = ops.MoveKind(a.Name) != "" // a journaled move: quit asks first
 	a.Run = func(ctx context.Context, report func(pane.Progress)) (string, error) {
-		if report == nil {
-			report = func(pane.Progress) {}
-		}
-		if watch == "" {
-			report(pane.Progress{Done: 0, Total: 1, Line: a.Name + " " + label})
-			chk.Before(ctx)
-			if err := run(ctx); err != nil {
-				return "", err
+		return ops.RunServer(ctx, d, req, chk, func(st ops.Step) {
+			if report != nil {
+				report(pane.Progress{Done: st.Done, Total: st.Total, Line: st.Line})
 			}
-			report(pane.Progress{Done: 1, Total: 1, Line: done})
-			return done + ": " + label, nil
-		}
-		// A move is journaled (and its server locked) until it is seen to
-		// complete: an interrupted one is resumed by watching it again.
-		meta := ops.Meta{Op: a.Name, Pane: "instances", Target: s.ID, Details: a.Details}
-		in := ops.Instance{ID: s.ID, Name: s.Name, Status: s.Status, Task: s.TaskState, Host: s.Host, OrigStatus: s.Status}
-		return store.RunOne(ctx, meta, "", in, func(ctx context.Context, issued func()) (string, bool, error) {
-			report(pane.Progress{Done: 0, Total: 1, Line: a.Name + " " + label})
-			chk.Before(ctx)
-			started := now()
-			if err := run(ctx); err != nil {
-				return "", false, err
-			}
-			issued()
-			report(pane.Progress{Done: 1, Total: 1, Line: done})
-			res, settled, err := ops.WatchMove(ctx, src, tune, ops.Move{Kind: watch, Server: s, Started: started, Done: done, Label: label},
-				func(mp ops.MoveProgress) { report(pane.Progress{Done: mp.Poll, Total: mp.Polls, Line: mp.Line}) })
-			if err != nil && watch != "evacuation" && deadHost {
-				err = fmt.Errorf("%w; nova-compute on %s is down: evacuate (E) moves instances off a dead host", err, s.Host)
-			}
-			return res, settled, err
 		})
 	}
 	return a
 }
 
-// moveKinds: an action's name -> the migration type Nova records.
-var moveKinds = map[string]string{"live-migrate": "live-migration", "migrate": "migration", "evacuate": "evacuation"}
-
 // resume watches an interrupted move again; it is never requested twice.
 func (p *Pane) resume(m pane.ResumeMsg) tea.Cmd {
 	e, ok := m.Entry.(ops.Entry)
-	kind := moveKinds[e.Op]
+	kind := ops.MoveKind(e.Op)
 	if !ok || kind == "" {
 		return pane.Toast(themes.Warn, "cannot resume "+safe.Text(e.Op)+" here")
 	}
@@ -241,23 +182,18 @@ func (p *Pane) resume(m pane.ResumeMsg) tea.Cmd {
 	label := safe.Text(name) + " (" + e.Target + ")"
 	s0 := openstack.Server{ID: e.Target, Name: name, Host: e.Details["host"], Status: e.Details["status"]}
 	src, tune, store := p.src, p.watchTune, p.journal
-	a := pane.Action{Name: e.Op, Target: e.Target, Mutates: true, ConfirmYes: true,
+	a := pane.Action{Name: e.Op, Target: e.Target, Mutates: true, ConfirmYes: true, Long: true,
 		Checks: []string{
 			fmt.Sprintf("RESUMES the %s of %s requested %s (by %s, pid %d):", e.Op, label, e.Started.Local().Format("01-02 15:04"), e.User, e.PID),
 			"  only watched until it completes: it is not requested again",
 			"  (if it never started, request it anew from the instance)"},
 		Details: map[string]string{"resume": e.ID, "server": e.Target, "name": name, "host": s0.Host}}
-	in := ops.Instance{ID: e.Target, Name: name, Host: s0.Host, OrigStatus: s0.Status}
-	meta := ops.Meta{Op: e.Op, Pane: "instances", Target: e.Target, Details: e.Details}
+	d := ops.ServerRun{Actor: src, Journal: store, Watch: tune}
 	a.Run = func(ctx context.Context, report func(pane.Progress)) (string, error) {
-		return store.RunOne(ctx, meta, e.ID, in, func(ctx context.Context, issued func()) (string, bool, error) {
-			issued()
-			return ops.WatchMove(ctx, src, tune, ops.Move{Kind: kind, Server: s0, Started: e.Started, Done: e.Op + " (resumed)", Label: label},
-				func(mp ops.MoveProgress) {
-					if report != nil {
-						report(pane.Progress{Done: mp.Poll, Total: mp.Polls, Line: mp.Line})
-					}
-				})
+		return ops.ResumeMove(ctx, d, e, label, func(st ops.Step) {
+			if report != nil {
+				report(pane.Progress{Done: st.Done, Total: st.Total, Line: st.Line})
+			}
 		})
 	}
 	return pane.RunAction(a)

@@ -493,6 +493,10 @@ func TestActionsAreMutatingAndCallSource(t *testing.T) {
 			if !a.Mutates || a.Name != c.name || a.Target != id(9) {
 				t.Errorf("%v: action %+v", c.keys, a)
 			}
+			// Moves are journaled long operations (quit asks); the rest is short.
+			if move := c.name == "live-migrate" || c.name == "migrate" || c.name == "evacuate"; a.Long != move {
+				t.Errorf("%s: Long %v", c.name, a.Long)
+			}
 			if c.destructive && a.Confirm != "admin-vm-009" {
 				t.Errorf("%s: Confirm %q", c.name, a.Confirm)
 			}

@@ -122,6 +122,11 @@ type Action struct {
 	// "unknown", calls it, and audits and shows what it found. err means
 	// it could not tell (still unknown). Nil: the outcome stays unknown.
 	Reconcile func(ctx context.Context) (done bool, evidence string, err error)
+	// Long marks a journaled long operation (evacuate, drain, a move and
+	// its watch): q while one runs asks whether to wait, stop or resume
+	// later. A short action in flight on quit is just interrupted and
+	// audited.
+	Long bool
 	// Resume, when set, is the journal of an interrupted operation this
 	// action resumes (appended to, not started afresh).
 	Resume string

@@ -13,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/datasource/alertmanager"
+	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
 	"github.com/stackpit/stackpit/views/pane"
@@ -334,21 +335,29 @@ func (f *Form) Preview() []alertmanager.Alert {
 	return out
 }
 
-// CreateAction is the pane action that creates s through src.
+// CreateAction is the pane action that creates s through src (the work is
+// ops.CreateSilence); a lost reply is read back from the silence list.
 func CreateAction(src Source, s alertmanager.NewSilence) pane.Action {
+	chk := &ops.SilenceCheck{Reader: src, Silence: s}
 	return pane.Action{
 		Name: "silence-create", Target: s.Matchers.String(), Mutates: true,
 		Details: map[string]string{"matchers": s.Matchers.String(), "starts": s.StartsAt.UTC().Format(time.RFC3339),
 			"ends": s.EndsAt.UTC().Format(time.RFC3339), "author": s.CreatedBy, "comment": s.Comment},
+		Reason:    s.Comment,
+		Reconcile: chk.ReadBack,
 		Run: func(ctx context.Context, report func(pane.Progress)) (string, error) {
-			report(pane.Progress{Done: 0, Total: 1, Line: "creating silence " + s.Matchers.String()})
-			id, inst, err := src.CreateSilence(ctx, s)
-			if err != nil {
-				return "", err
-			}
-			report(pane.Progress{Done: 1, Total: 1, Line: "created " + id})
-			return fmt.Sprintf("silence %s created on %s, until %s", id, inst, s.EndsAt.Format("2006-01-02 15:04")), nil
+			chk.Before(ctx)
+			return ops.CreateSilence(ctx, src, s, progress(report))
 		},
+	}
+}
+
+// progress hands an operation's steps to the shell.
+func progress(report func(pane.Progress)) func(ops.Step) {
+	return func(s ops.Step) {
+		if report != nil {
+			report(pane.Progress{Done: s.Done, Total: s.Total, Line: s.Line})
+		}
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/datasource/alertmanager"
+	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
 	"github.com/stackpit/stackpit/ui/table"
@@ -312,12 +313,10 @@ func (p *Pane) expire() tea.Cmd {
 		Name: "silence-expire", Target: id, Mutates: true, ConfirmYes: true, Checks: checks,
 		Details: map[string]string{"matchers": s.Matchers.String(), "created_by": s.CreatedBy, "comment": s.Comment},
 		Run: func(ctx context.Context, report func(pane.Progress)) (string, error) {
-			report(pane.Progress{Done: 0, Total: 1, Line: "expiring silence " + id})
-			inst, err := src.ExpireSilence(ctx, id)
-			if err != nil {
-				return "", err
-			}
-			return "silence " + id + " expired on " + inst, nil
+			return ops.ExpireSilence(ctx, src, id, progress(report))
+		},
+		Reconcile: func(ctx context.Context) (bool, string, error) {
+			return ops.ReadBackSilenceExpired(ctx, src, id, 0, 0)
 		},
 	})
 }

@@ -248,6 +248,13 @@ func TestExpireAsksConfirmationAndRuns(t *testing.T) {
 	if err != nil || len(src.expired) != 1 || src.expired[0] != activeID || !strings.Contains(res, "expired on am1") {
 		t.Fatalf("run: %q %v %v", res, err, src.expired)
 	}
+	// A lost reply is read back from the silence list.
+	if a.Reconcile == nil {
+		t.Fatal("silence-expire has no read-back for a lost reply")
+	}
+	if done, ev, err := a.Reconcile(context.Background()); !done || err != nil || ev != "silence "+activeID+" is expired" {
+		t.Fatalf("read-back: %v %q %v", done, ev, err)
+	}
 	_, cmd := p.Update(pane.ActionDoneMsg{Name: a.Name, Target: a.Target, Result: res})
 	p.Update(run(cmd))
 	if s, _ := p.current(); s.Status.State != "expired" {
