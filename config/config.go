@@ -22,10 +22,12 @@ import (
 
 // File is the whole stackpit config file.
 type File struct {
-	Path     string              `yaml:"-"`
-	Theme    string              `yaml:"theme"`
-	ReadOnly bool                `yaml:"readonly"`
-	Keys     map[string][]string `yaml:"keys"`
+	Path     string `yaml:"-"`
+	Theme    string `yaml:"theme"`
+	ReadOnly bool   `yaml:"readonly"`
+	// Clock shows hh:mm in the header (off: an idle cockpit writes nothing).
+	Clock bool                `yaml:"clock"`
+	Keys  map[string][]string `yaml:"keys"`
 	// Refresh is the default pane refresh interval ("10s").
 	Refresh Duration          `yaml:"refresh"`
 	Clouds  map[string]*Cloud `yaml:"clouds"`

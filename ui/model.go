@@ -48,6 +48,10 @@ type Options struct {
 	SwitchCloud func(name string) (Options, error)
 	// Clock overrides the header clock (golden tests).
 	Clock func() time.Time
+	// ShowClock puts the time (hh:mm) in the header. Off by default: a
+	// clock rewrites the header every minute, and an idle cockpit on a
+	// slow SSH link should write nothing (tmux's status line has one).
+	ShowClock bool
 	// AutoTheme, when set, picks the theme from the terminal's background
 	// (queried through Bubble Tea, so it works over SSH). Nil when the user
 	// chose a theme.

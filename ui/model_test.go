@@ -105,7 +105,7 @@ func newEnv(t *testing.T, readOnly bool) *env {
 	e.log = audit.Open(filepath.Join(t.TempDir(), "audit.jsonl"))
 	e.m = New(Options{Panes: []Entry{{ID: "one", Title: "One", Aliases: []string{"uno"}, Pane: e.one}, {ID: "two", Title: "Two", Pane: e.two}},
 		Ctx: ctx, Header: Header{Cloud: "demo", Region: "RegionOne", User: "admin", Project: "admin"}, Audit: e.log,
-		Clock: func() time.Time { return now }})
+		Clock: func() time.Time { return now }, ShowClock: true})
 	e.m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	return e
 }
@@ -500,5 +500,18 @@ func TestManualRefreshCallsOnRefresh(t *testing.T) {
 	e.m.Update(tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl})
 	if n != 1 {
 		t.Fatalf("OnRefresh ran %d times on ctrl+r, want 1", n)
+	}
+}
+
+// The header clock is opt-in: without it an idle header never changes
+// (the 0 bytes per idle minute); with it, it shows hh:mm.
+func TestHeaderClockIsOptIn(t *testing.T) {
+	e := newEnv(t, false)
+	if top := strings.Split(ansi.Strip(e.m.Render()), "\n")[0]; !strings.HasSuffix(top, "12:00") {
+		t.Fatalf("ShowClock: header %q lacks the time", top)
+	}
+	e.m.o.ShowClock = false
+	if top := strings.Split(ansi.Strip(e.m.Render()), "\n")[0]; strings.Contains(top, "12:00") {
+		t.Fatalf("clock shown without ShowClock: %q", top)
 	}
 }

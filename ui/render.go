@@ -96,9 +96,12 @@ func (m *Model) header(w int) string {
 		parts = append(parts, u)
 	}
 	left += " " + m.th.Render(themes.Muted, "│") + " " + strings.Join(parts, m.th.Render(themes.Muted, " │ "))
-	right := m.now.Format("15:04")
+	var right string
+	if m.o.ShowClock {
+		right = m.now.Format("15:04")
+	}
 	if m.o.Ctx.ReadOnly {
-		right = m.th.Render(themes.Badge, " READ-ONLY ") + " " + right
+		right = strings.TrimSuffix(m.th.Render(themes.Badge, " READ-ONLY ")+" "+right, " ")
 	}
 	gap := w - safe.Width(left) - safe.Width(right)
 	if gap < 1 {

@@ -293,7 +293,7 @@ func (s *session) build(cloud string, base pane.Context, log *audit.Log) (ui.Opt
 	if len(entries) == 0 {
 		return ui.Options{}, errors.New("no panes registered")
 	}
-	o := ui.Options{Panes: entries, Ctx: ctx, Header: hdr, Audit: log, Single: s.f.only != "", Ops: s.ops, OnRefresh: retryAuthHook(env)}
+	o := ui.Options{Panes: entries, Ctx: ctx, Header: hdr, Audit: log, Single: s.f.only != "", Ops: s.ops, OnRefresh: retryAuthHook(env), ShowClock: s.file.Clock}
 	if s.f.query != "" {
 		o.Pivot = &pane.PivotMsg{Pane: entries[0].ID, Query: s.f.query}
 	}
