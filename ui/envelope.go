@@ -12,6 +12,7 @@ package ui
 // every pane.
 
 import (
+	"github.com/stackpit/stackpit/hostmodel"
 	"reflect"
 
 	tea "charm.land/bubbletea/v2"
@@ -116,7 +117,8 @@ func (m *Model) deliver(e envelope) tea.Cmd {
 		m.landed[lk] = e.seq
 	}
 	switch e.msg.(type) {
-	case pane.PivotMsg, pane.RunActionMsg, pane.ToastMsg, pane.CopyMsg, pane.ActionProgressMsg:
+	case pane.PivotMsg, pane.RunActionMsg, pane.ToastMsg, pane.CopyMsg, pane.ActionProgressMsg,
+		hostmodel.Observation: // the shell applies it to the host model, then tells every pane
 		_, cmd := m.Update(e.msg)
 		return cmd
 	}

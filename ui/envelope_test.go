@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/stackpit/stackpit/hostmodel"
 	"github.com/stackpit/stackpit/keymap"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/views/pane"
@@ -262,5 +263,25 @@ func TestEnvelopeRuntimeMessages(t *testing.T) {
 	}
 	if strings.Join(p.got, ",") != "s1,s2" {
 		t.Fatalf("sequence delivered %v", p.got)
+	}
+}
+
+// A pane's observation (what it loaded about hosts) comes back in an
+// envelope like any answer: the shell must still apply it to the host
+// model and pass it on to every pane, or the strip never hears of an
+// incident (it stayed "no host data" while Compute showed a host DOWN).
+func TestEnvelopeObservationReachesTheHostModel(t *testing.T) {
+	obs := hostmodel.Observation{Pane: "a", Source: hostmodel.Nova, At: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC),
+		Facts: []hostmodel.Fact{hostmodel.ServiceFact("compute04", "nova-compute", true, false)}}
+	a := &loadPane{id: "a", next: send(obs)}
+	b := &loadPane{id: "b"}
+	m := loadShell(a, b)
+	m.o.Ctx.Hosts = hostmodel.New()
+	land(m, refresh(m))
+	if s := m.hosts().Summarize(); len(s.HostsDown) != 1 || s.HostsDown[0] != "compute04" {
+		t.Fatalf("observation not applied: %+v", s)
+	}
+	if !strings.Contains(ansi.Strip(m.Render()), "1 host DOWN (compute04)") {
+		t.Fatalf("strip:\n%s", ansi.Strip(m.Render()))
 	}
 }
