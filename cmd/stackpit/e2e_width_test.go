@@ -23,12 +23,14 @@ import (
 func checkInstancesScreen(t *testing.T, screen string, h, rows int) {
 	t.Helper()
 	lines := strings.Split(strings.TrimRight(screen, "\n"), "\n")
-	if len(lines) != h || !strings.HasPrefix(lines[0], "stackpit") || !strings.HasPrefix(lines[3], "NAME") ||
+	// Rows: header, tabs, incident strip, the pane's count line, NAME.
+	const nameRow = 4
+	if len(lines) != h || !strings.HasPrefix(lines[0], "stackpit") || !strings.HasPrefix(lines[nameRow], "NAME") ||
 		!strings.Contains(lines[h-1], "? help") {
-		t.Fatalf("layout broken (want the header on row 1, NAME on row 4, keys on row %d):\n%s", h, screen)
+		t.Fatalf("layout broken (want the header on row 1, NAME on row %d, keys on row %d):\n%s", nameRow+1, h, screen)
 	}
-	col := strings.Index(lines[3], "STATUS")
-	for i := 4; i < 4+rows; i++ {
+	col := strings.Index(lines[nameRow], "STATUS")
+	for i := nameRow + 1; i < nameRow+1+rows; i++ {
 		l := lines[i]
 		// Cell column of each rune as tmux drew it (captured text has no
 		// padding for wide characters).
