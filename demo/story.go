@@ -34,6 +34,17 @@ type Story struct {
 	events    []Event
 	watchers  []func(Event)
 	seq       int
+
+	// gen counts instance changes (Touch); caches of the whole instance
+	// list rebuild only when it moves. changes logs each Touch in time
+	// order, so changes-since reads what changed instead of every server.
+	gen     uint64
+	changes []change
+}
+
+type change struct {
+	at time.Time
+	in *Instance
 }
 
 // Host is a physical node.
@@ -239,6 +250,51 @@ func (s *Story) Flavor(id string) *Flavor {
 		}
 	}
 	return nil
+}
+
+// Touch marks an instance changed now: its Updated moves and the change is
+// logged. Every change of an instance's state, host or actions goes through
+// Touch (Nova's setState) within the same Lock. Call inside Lock.
+func (s *Story) Touch(in *Instance) {
+	now := s.now()
+	in.Updated = now
+	s.gen++
+	s.changes = append(s.changes, change{at: now, in: in})
+	if len(s.changes) > 4096 && len(s.changes) > 2*len(s.Instances) {
+		// Keep only each instance's latest change.
+		kept := s.changes[:0]
+		for _, c := range s.changes {
+			if c.in.Updated.Equal(c.at) {
+				kept = append(kept, c)
+			}
+		}
+		clear(s.changes[len(kept):])
+		s.changes = kept
+	}
+}
+
+// instanceGen identifies the instance list's contents: it moves with every
+// Touch and every instance added. Call inside Lock.
+func (s *Story) instanceGen() [2]uint64 { return [2]uint64{s.gen, uint64(len(s.Instances))} }
+
+// changedSince returns the instances whose Updated, truncated to the
+// second as Nova compares, is not before since: O(changes), read from the
+// log. ok is false when the log does not cover since (at or before the
+// story's start, where the initial instances' times lie); scan then. Call
+// inside Lock.
+func (s *Story) changedSince(since time.Time) (out []*Instance, ok bool) {
+	if !since.After(s.Start) {
+		return nil, false
+	}
+	i := sort.Search(len(s.changes), func(i int) bool { return !s.changes[i].at.Truncate(time.Second).Before(since) })
+	seen := map[*Instance]bool{}
+	for _, c := range s.changes[i:] {
+		if !seen[c.in] {
+			seen[c.in] = true
+			out = append(out, c.in)
+		}
+	}
+	return out, true
 }
 
 // Now is the story's clock.
