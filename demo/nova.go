@@ -145,6 +145,9 @@ type novaState struct {
 	// for one instance generation.
 	withServers    map[string]json.RawMessage
 	withServersGen [2]uint64
+	// placed sums what the instances use per compute, for one generation.
+	placed    map[string]hostUsage
+	placedGen [2]uint64
 }
 
 type novaMigration struct {

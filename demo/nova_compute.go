@@ -64,17 +64,16 @@ func (n *novaState) capacity() capacityModel {
 
 // usage sums the allocations on each compute: instances placed there plus
 // in-flight moves towards it. Call inside Lock.
+//
+// The instances' part is summed once per instance generation (Placement
+// asks per provider every refresh: at 50,000 servers each sum was a scan).
 func (n *novaState) usage() map[string]*hostUsage {
 	s := n.story
-	u := map[string]*hostUsage{}
-	for _, h := range s.Computes() {
-		u[h.Name] = &hostUsage{}
-	}
 	flavors := map[string]*Flavor{}
 	for _, f := range s.Flavors {
 		flavors[f.ID] = f
 	}
-	add := func(host string, in *Instance, count bool) {
+	add := func(u map[string]*hostUsage, host string, in *Instance, count bool) {
 		hu := u[host]
 		f := flavors[in.FlavorID]
 		if hu == nil || f == nil {
@@ -89,16 +88,32 @@ func (n *novaState) usage() map[string]*hostUsage {
 			hu.Instances++
 		}
 	}
-	for _, in := range s.Instances {
-		if in.Deleted || in.Host == "" {
-			continue
+	if n.placed == nil || n.placedGen != s.instanceGen() {
+		n.placed = map[string]hostUsage{}
+		sums := map[string]*hostUsage{}
+		for _, h := range s.Computes() {
+			sums[h.Name] = &hostUsage{}
 		}
-		add(in.Host, in, true)
+		for _, in := range s.Instances {
+			if in.Deleted || in.Host == "" {
+				continue
+			}
+			add(sums, in.Host, in, true)
+		}
+		for h, hu := range sums {
+			n.placed[h] = *hu
+		}
+		n.placedGen = s.instanceGen()
+	}
+	u := map[string]*hostUsage{}
+	for _, h := range s.Computes() {
+		hu := n.placed[h.Name]
+		u[h.Name] = &hu
 	}
 	n.reindex()
 	for id, target := range n.pending {
 		if in := n.byID[id]; in != nil && in.Host != target {
-			add(target, in, false)
+			add(u, target, in, false)
 		}
 	}
 	return u

@@ -161,3 +161,34 @@ func TestLokiWorldShared(t *testing.T) {
 		t.Fatalf("new event not in the snapshot: %v", d.offPeriod)
 	}
 }
+
+// TestUsageFollowsMoves: the per-compute sums are cached per instance
+// generation, and a server's move (a Touch) moves its usage.
+func TestUsageFollowsMoves(t *testing.T) {
+	e := startCloud(t, Options{Instances: 60, FailAfter: -1})
+	s := e.c.Story
+	s.Lock(func() {
+		ns := novaFor(s)
+		before := ns.usage()
+		var in *Instance
+		for _, x := range s.Instances {
+			if x.Host == "compute02" && !x.Deleted {
+				in = x
+				break
+			}
+		}
+		f := s.Flavor(in.FlavorID)
+		in.Host = "compute01"
+		s.Touch(in)
+		after := ns.usage()
+		if after["compute01"].VCPUs != before["compute01"].VCPUs+f.VCPUs || after["compute02"].VCPUs != before["compute02"].VCPUs-f.VCPUs ||
+			after["compute01"].Instances != before["compute01"].Instances+1 {
+			t.Fatalf("usage did not follow the move: before %+v %+v after %+v %+v", *before["compute01"], *before["compute02"],
+				*after["compute01"], *after["compute02"])
+		}
+		after["compute01"].VCPUs = -1 // callers own their copy
+		if ns.usage()["compute01"].VCPUs == -1 {
+			t.Fatal("usage handed out the cache")
+		}
+	})
+}
