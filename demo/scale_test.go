@@ -192,3 +192,26 @@ func TestUsageFollowsMoves(t *testing.T) {
 		}
 	})
 }
+
+// TestHostCountsFollowStateChanges: the cached per-host counts behind
+// Prometheus' running VMs and Neutron's devices follow a stop and a delete.
+func TestHostCountsFollowStateChanges(t *testing.T) {
+	e := startCloud(t, Options{Instances: 60, FailAfter: -1})
+	s := e.c.Story
+	s.Lock(func() {
+		ns := novaFor(s)
+		in := s.Instances[10]
+		placed, active := s.hostCounts()
+		p0, a0 := placed[in.Host], active[in.Host]
+		ns.setState(in, "stopped", "")
+		placed, active = s.hostCounts()
+		if placed[in.Host] != p0 || active[in.Host] != a0-1 {
+			t.Fatalf("after stop: placed %d active %d, want %d %d", placed[in.Host], active[in.Host], p0, a0-1)
+		}
+		in.Deleted = true
+		ns.setState(in, "deleted", "")
+		if placed, _ = s.hostCounts(); placed[in.Host] != p0-1 {
+			t.Fatalf("after delete: placed %d, want %d", placed[in.Host], p0-1)
+		}
+	})
+}

@@ -40,6 +40,10 @@ type Story struct {
 	// order, so changes-since reads what changed instead of every server.
 	gen     uint64
 	changes []change
+	counts  struct {
+		gen            [2]uint64
+		placed, active map[string]int
+	}
 }
 
 type change struct {
@@ -276,6 +280,28 @@ func (s *Story) Touch(in *Instance) {
 // instanceGen identifies the instance list's contents: it moves with every
 // Touch and every instance added. Call inside Lock.
 func (s *Story) instanceGen() [2]uint64 { return [2]uint64{s.gen, uint64(len(s.Instances))} }
+
+// hostCounts counts the live instances per host, placed and ACTIVE, once
+// per instance generation (Prometheus and Neutron ask every refresh). The
+// maps are shared: read only. Call inside Lock.
+func (s *Story) hostCounts() (placed, active map[string]int) {
+	if s.counts.placed == nil || s.counts.gen != s.instanceGen() {
+		s.counts.placed, s.counts.active = map[string]int{}, map[string]int{}
+		for _, in := range s.Instances {
+			if in.Deleted {
+				continue
+			}
+			if in.Host != "" {
+				s.counts.placed[in.Host]++
+			}
+			if in.Status == "ACTIVE" {
+				s.counts.active[in.Host]++
+			}
+		}
+		s.counts.gen = s.instanceGen()
+	}
+	return s.counts.placed, s.counts.active
+}
 
 // changedSince returns the instances whose Updated, truncated to the
 // second as Nova compares, is not before since: O(changes), read from the
