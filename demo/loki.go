@@ -75,6 +75,12 @@ type lokiSim struct {
 	interns map[string]*simLabels
 	tails   int
 	cond    *sync.Cond
+
+	// world's shared parts, guarded by the story's lock.
+	insts    *simInsts
+	instsGen [2]uint64
+	evs      *simEvents
+	evsSeq   int
 }
 
 var controlContainers = []string{"keystone", "glance_api", "nova_api", "nova_scheduler", "nova_conductor",
@@ -165,8 +171,12 @@ type simWorld struct {
 	quietAt   int64 // ns; non-zero: no lines after it (Options.Quiet)
 }
 
+// world snapshots what the log lines need. The instance and event parts
+// are shared, read-only, between snapshots and rebuilt only when the story
+// changed: a tail polls every 200 ms, and copying 50,000 instances each
+// time made the in-process demo starve the cockpit it runs beside.
 func (s *lokiSim) world() *simWorld {
-	w := &simWorld{hosts: map[string]*Host{}, byHost: map[string][]int{}, offPeriod: map[string][][2]int64{}, ips: map[string]string{}}
+	w := &simWorld{hosts: map[string]*Host{}, ips: map[string]string{}}
 	st := s.c.Story
 	st.Lock(func() {
 		w.now = st.Now()
@@ -178,34 +188,62 @@ func (s *lokiSim) world() *simWorld {
 			w.hosts[h.Name] = &hc
 			w.ips[h.Name] = h.IP
 		}
-		for _, in := range st.Instances {
-			if in.Deleted {
-				continue
-			}
-			w.insts = append(w.insts, simInst{id: in.ID, name: in.Name, host: in.Host, project: in.ProjectID,
-				user: in.UserID, actions: append([]InstanceAction(nil), in.Actions...)})
+		// The cache is read and written only inside the story's lock.
+		if gen := st.instanceGen(); s.insts == nil || s.instsGen != gen {
+			s.insts, s.instsGen = buildSimInsts(st), gen
 		}
-		w.events = st.Events(0)
+		if s.evs == nil || s.evsSeq != st.seq {
+			s.evs, s.evsSeq = buildSimEvents(st), st.seq
+		}
+		w.insts, w.byHost = s.insts.insts, s.insts.byHost
+		w.events, w.offPeriod = s.evs.events, s.evs.offPeriod
 	})
-	for i, in := range w.insts {
-		w.byHost[in.host] = append(w.byHost[in.host], i)
+	return w
+}
+
+type simInsts struct {
+	insts  []simInst
+	byHost map[string][]int
+}
+
+type simEvents struct {
+	events    []Event
+	offPeriod map[string][][2]int64
+}
+
+func buildSimInsts(st *Story) *simInsts {
+	c := &simInsts{byHost: map[string][]int{}}
+	for _, in := range st.Instances {
+		if in.Deleted {
+			continue
+		}
+		c.insts = append(c.insts, simInst{id: in.ID, name: in.Name, host: in.Host, project: in.ProjectID,
+			user: in.UserID, actions: append([]InstanceAction(nil), in.Actions...)})
 	}
+	for i, in := range c.insts {
+		c.byHost[in.host] = append(c.byHost[in.host], i)
+	}
+	return c
+}
+
+func buildSimEvents(st *Story) *simEvents {
+	c := &simEvents{events: st.Events(0), offPeriod: map[string][][2]int64{}}
 	down := map[string]int64{}
-	for _, e := range w.events {
+	for _, e := range c.events {
 		switch e.Kind {
 		case "host_down":
 			down[e.Host] = e.Time.UnixNano()
 		case "host_up":
 			if d, ok := down[e.Host]; ok {
-				w.offPeriod[e.Host] = append(w.offPeriod[e.Host], [2]int64{d, e.Time.UnixNano()})
+				c.offPeriod[e.Host] = append(c.offPeriod[e.Host], [2]int64{d, e.Time.UnixNano()})
 				delete(down, e.Host)
 			}
 		}
 	}
 	for h, d := range down {
-		w.offPeriod[h] = append(w.offPeriod[h], [2]int64{d, 1<<63 - 1})
+		c.offPeriod[h] = append(c.offPeriod[h], [2]int64{d, 1<<63 - 1})
 	}
-	return w
+	return c
 }
 
 func (w *simWorld) off(host string, ts int64) bool {

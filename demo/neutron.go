@@ -153,12 +153,7 @@ func (n *neutron) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s := n.c.Story
 	s.Lock(func() {
 		ns := neutronFor(s)
-		devices := map[string]int{}
-		for _, in := range s.Instances {
-			if !in.Deleted && in.Host != "" {
-				devices[in.Host]++
-			}
-		}
+		devices, _ := s.hostCounts()
 		for _, a := range neutronAgents(s) {
 			if len(parts) == 2 {
 				if a.id() != parts[1] {

@@ -138,6 +138,16 @@ type novaState struct {
 	liveSlot    map[string]string
 	// vm_state of instances whose state Nova changed (else derived from Status).
 	vm map[string]string
+	// scanned counts the servers changes-since requests looked at (tests
+	// prove a refresh costs O(changes)).
+	scanned int
+	// withServers caches os-hypervisors' per-host server lists, encoded,
+	// for one instance generation.
+	withServers    map[string]json.RawMessage
+	withServersGen [2]uint64
+	// placed sums what the instances use per compute, for one generation.
+	placed    map[string]hostUsage
+	placedGen [2]uint64
 }
 
 type novaMigration struct {

@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/url"
@@ -63,17 +64,16 @@ func (n *novaState) capacity() capacityModel {
 
 // usage sums the allocations on each compute: instances placed there plus
 // in-flight moves towards it. Call inside Lock.
+//
+// The instances' part is summed once per instance generation (Placement
+// asks per provider every refresh: at 50,000 servers each sum was a scan).
 func (n *novaState) usage() map[string]*hostUsage {
 	s := n.story
-	u := map[string]*hostUsage{}
-	for _, h := range s.Computes() {
-		u[h.Name] = &hostUsage{}
-	}
 	flavors := map[string]*Flavor{}
 	for _, f := range s.Flavors {
 		flavors[f.ID] = f
 	}
-	add := func(host string, in *Instance, count bool) {
+	add := func(u map[string]*hostUsage, host string, in *Instance, count bool) {
 		hu := u[host]
 		f := flavors[in.FlavorID]
 		if hu == nil || f == nil {
@@ -88,16 +88,32 @@ func (n *novaState) usage() map[string]*hostUsage {
 			hu.Instances++
 		}
 	}
-	for _, in := range s.Instances {
-		if in.Deleted || in.Host == "" {
-			continue
+	if n.placed == nil || n.placedGen != s.instanceGen() {
+		n.placed = map[string]hostUsage{}
+		sums := map[string]*hostUsage{}
+		for _, h := range s.Computes() {
+			sums[h.Name] = &hostUsage{}
 		}
-		add(in.Host, in, true)
+		for _, in := range s.Instances {
+			if in.Deleted || in.Host == "" {
+				continue
+			}
+			add(sums, in.Host, in, true)
+		}
+		for h, hu := range sums {
+			n.placed[h] = *hu
+		}
+		n.placedGen = s.instanceGen()
+	}
+	u := map[string]*hostUsage{}
+	for _, h := range s.Computes() {
+		hu := n.placed[h.Name]
+		u[h.Name] = &hu
 	}
 	n.reindex()
 	for id, target := range n.pending {
 		if in := n.byID[id]; in != nil && in.Host != target {
-			add(target, in, false)
+			add(u, target, in, false)
 		}
 	}
 	return u
@@ -453,15 +469,9 @@ func (n *nova) hypervisors(q *novaReq, p []string) {
 				svcs[sv.host.Name] = sv
 			}
 		}
-		var servers map[string][]map[string]any
-		if withServers || show {
-			servers = map[string][]map[string]any{}
-			for _, in := range s.Instances {
-				if !in.Deleted && in.Host != "" {
-					servers[in.Host] = append(servers[in.Host], map[string]any{"uuid": in.ID,
-						"name": fmt.Sprintf("instance-%08x", ns.ordinal[in.ID])})
-				}
-			}
+		var servers map[string]json.RawMessage
+		if withServers {
+			servers = ns.hostServers()
 		}
 		for i, h := range s.Computes() {
 			if pattern != "" && !strings.Contains(h.Name, pattern) {
@@ -496,6 +506,39 @@ func (n *nova) hypervisors(q *novaReq, p []string) {
 		out = []map[string]any{}
 	}
 	q.json(200, map[string]any{"hypervisors": out})
+}
+
+// hostServers returns each compute's server list as os-hypervisors
+// with_servers shows it, encoded once per instance generation: a steady
+// refresh at 50,000 servers re-sends it but no longer rebuilds it. Call
+// inside Lock.
+func (n *novaState) hostServers() map[string]json.RawMessage {
+	s := n.story
+	if n.withServers != nil && n.withServersGen == s.instanceGen() {
+		return n.withServers
+	}
+	n.reindex()
+	bufs := map[string][]byte{}
+	for _, in := range s.Instances {
+		if in.Deleted || in.Host == "" {
+			continue
+		}
+		b := bufs[in.Host]
+		if b == nil {
+			b = append(b, '[')
+		} else {
+			b = append(b, ',')
+		}
+		b = fmt.Appendf(b, `{"name":"instance-%08x","uuid":`, n.ordinal[in.ID])
+		b = appendJSONString(b, in.ID)
+		bufs[in.Host] = append(b, '}')
+	}
+	out := make(map[string]json.RawMessage, len(bufs))
+	for h, b := range bufs {
+		out[h] = append(b, ']')
+	}
+	n.withServers, n.withServersGen = out, s.instanceGen()
+	return out
 }
 
 func (n *novaState) renderHypervisor(q *novaReq, h *Host, intID int, sv novaService, u *hostUsage, detail bool) map[string]any {

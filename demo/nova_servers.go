@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -87,7 +88,7 @@ func (n *novaState) setState(in *Instance, vm, task string) {
 	n.vm[in.ID] = vm
 	in.TaskState = task
 	in.Status = novaStatus(vm, task)
-	in.Updated = n.story.Now()
+	n.story.Touch(in)
 }
 
 // instanceVolume is a Cinder volume attached to an instance.
@@ -350,8 +351,20 @@ func (n *nova) listServers(q *novaReq, detail bool) {
 			}
 			start = i + 1
 		}
-		for i := start; i < len(ns.order) && count < limit; i++ {
-			in := ns.order[i]
+		list := ns.order
+		if !f.since.IsZero() {
+			// changes-since: only the changed servers, in list order.
+			if changed, ok := s.changedSince(f.since); ok {
+				sort.Slice(changed, func(i, j int) bool { return ns.pos[changed[i].ID] < ns.pos[changed[j].ID] })
+				first := sort.Search(len(changed), func(i int) bool { return ns.pos[changed[i].ID] >= start })
+				list, start = changed[first:], 0
+				ns.scanned += len(list)
+			} else {
+				ns.scanned += len(ns.order) - start
+			}
+		}
+		for i := start; i < len(list) && count < limit; i++ {
+			in := list[i]
 			if !f.match(ns, in, own) {
 				continue
 			}

@@ -344,7 +344,8 @@ func TestNovaChangesSince(t *testing.T) {
 	var gone string
 	e.c.Story.Lock(func() {
 		in := e.c.Story.Instances[9]
-		in.Deleted, in.Status, in.Updated, gone = true, "DELETED", e.c.Story.Now(), in.ID
+		in.Deleted, in.Status, gone = true, "DELETED", in.ID
+		e.c.Story.Touch(in)
 	})
 	ss, err := servers.List(e.compute("2.88"), servers.ListOpts{AllTenants: true, ChangesSince: since}).AllPages(context.Background())
 	if err != nil {
@@ -937,7 +938,7 @@ func BenchmarkNovaChangesSince50k(b *testing.B) {
 	since := clock.Now().Format(time.RFC3339)
 	c.Story.Lock(func() {
 		for i := 0; i < 10; i++ {
-			c.Story.Instances[i*4999].Updated = clock.Now()
+			c.Story.Touch(c.Story.Instances[i*4999])
 		}
 	})
 	u := c.URLs["nova"] + "/v2.1/servers/detail?all_tenants=1&changes-since=" + since

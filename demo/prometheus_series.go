@@ -43,12 +43,7 @@ func PromSnapshot(s *Story) *PromWorld {
 	if s.Quiet {
 		w.quietAt = s.Start
 	}
-	vms := map[string]int{}
-	for _, in := range s.Instances {
-		if !in.Deleted && in.Status == "ACTIVE" {
-			vms[in.Host]++
-		}
-	}
+	_, vms := s.hostCounts()
 	for _, h := range s.Hosts {
 		ph := promHost{name: h.Name, role: h.Role, id: h.ID, cores: h.VCPUs / 2, memBytes: float64(h.MemoryMB) * (1 << 20),
 			forcedDown: h.ForcedDown, disabled: h.ServiceDisabled, runningVMs: vms[h.Name], seed: promHseed(h.Name)}

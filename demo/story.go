@@ -36,6 +36,21 @@ type Story struct {
 	events    []Event
 	watchers  []func(Event)
 	seq       int
+
+	// gen counts instance changes (Touch); caches of the whole instance
+	// list rebuild only when it moves. changes logs each Touch in time
+	// order, so changes-since reads what changed instead of every server.
+	gen     uint64
+	changes []change
+	counts  struct {
+		gen            [2]uint64
+		placed, active map[string]int
+	}
+}
+
+type change struct {
+	at time.Time
+	in *Instance
 }
 
 // Host is a physical node.
@@ -80,7 +95,7 @@ type Instance struct {
 	VolumeBacked                bool
 	Created, Updated            time.Time
 	Deleted                     bool
-	Metadata                    map[string]string
+	Metadata                    map[string]string // may be shared: replace, never write into
 	Fault                       string
 	Actions                     []InstanceAction
 }
@@ -168,6 +183,9 @@ func NewStory(o Options) *Story {
 	computes := s.Computes()
 	roles := map[string][]string{"web": {"web", "lb", "cache"}, "db": {"pg", "mysql", "redis"}, "ci": {"runner", "builder"},
 		"analytics": {"spark", "kafka", "zk"}, "admin": {"bastion", "monitor"}}
+	// One metadata map per role, shared (read only): at 50,000 servers a
+	// map each was 50,000 more objects for every GC cycle to mark.
+	meta := map[string]map[string]string{}
 	for i := 0; i < o.Instances; i++ {
 		p := s.Projects[i%len(s.Projects)]
 		rs := roles[p.Name]
@@ -178,7 +196,11 @@ func NewStory(o Options) *Story {
 			ProjectID: p.ID, UserID: hex32(r), Status: "ACTIVE", PowerState: 1, Host: h.Name,
 			FlavorID: s.Flavors[r.Intn(len(s.Flavors))].ID, ImageID: s.Images[r.Intn(len(s.Images))].ID,
 			IPs: []string{fmt.Sprintf("192.168.%d.%d", 10+i/250, 2+i%250)}, VolumeBacked: r.Intn(3) > 0,
-			Created: created, Updated: created, Metadata: map[string]string{"role": rs[0]},
+			Created: created, Updated: created, Metadata: meta[rs[0]],
+		}
+		if in.Metadata == nil {
+			in.Metadata = map[string]string{"role": rs[0]}
+			meta[rs[0]] = in.Metadata
 		}
 		switch {
 		case i%97 == 13:
@@ -249,6 +271,73 @@ func (s *Story) Flavor(id string) *Flavor {
 		}
 	}
 	return nil
+}
+
+// Touch marks an instance changed now: its Updated moves and the change is
+// logged. Every change of an instance's state, host or actions goes through
+// Touch (Nova's setState) within the same Lock. Call inside Lock.
+func (s *Story) Touch(in *Instance) {
+	now := s.now()
+	in.Updated = now
+	s.gen++
+	s.changes = append(s.changes, change{at: now, in: in})
+	if len(s.changes) > 4096 && len(s.changes) > 2*len(s.Instances) {
+		// Keep only each instance's latest change.
+		kept := s.changes[:0]
+		for _, c := range s.changes {
+			if c.in.Updated.Equal(c.at) {
+				kept = append(kept, c)
+			}
+		}
+		clear(s.changes[len(kept):])
+		s.changes = kept
+	}
+}
+
+// instanceGen identifies the instance list's contents: it moves with every
+// Touch and every instance added. Call inside Lock.
+func (s *Story) instanceGen() [2]uint64 { return [2]uint64{s.gen, uint64(len(s.Instances))} }
+
+// hostCounts counts the live instances per host, placed and ACTIVE, once
+// per instance generation (Prometheus and Neutron ask every refresh). The
+// maps are shared: read only. Call inside Lock.
+func (s *Story) hostCounts() (placed, active map[string]int) {
+	if s.counts.placed == nil || s.counts.gen != s.instanceGen() {
+		s.counts.placed, s.counts.active = map[string]int{}, map[string]int{}
+		for _, in := range s.Instances {
+			if in.Deleted {
+				continue
+			}
+			if in.Host != "" {
+				s.counts.placed[in.Host]++
+			}
+			if in.Status == "ACTIVE" {
+				s.counts.active[in.Host]++
+			}
+		}
+		s.counts.gen = s.instanceGen()
+	}
+	return s.counts.placed, s.counts.active
+}
+
+// changedSince returns the instances whose Updated, truncated to the
+// second as Nova compares, is not before since: O(changes), read from the
+// log. ok is false when the log does not cover since (at or before the
+// story's start, where the initial instances' times lie); scan then. Call
+// inside Lock.
+func (s *Story) changedSince(since time.Time) (out []*Instance, ok bool) {
+	if !since.After(s.Start) {
+		return nil, false
+	}
+	i := sort.Search(len(s.changes), func(i int) bool { return !s.changes[i].at.Truncate(time.Second).Before(since) })
+	seen := map[*Instance]bool{}
+	for _, c := range s.changes[i:] {
+		if !seen[c.in] {
+			seen[c.in] = true
+			out = append(out, c.in)
+		}
+	}
+	return out, true
 }
 
 // Now is the story's clock.
