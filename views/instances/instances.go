@@ -766,9 +766,9 @@ func (p *Pane) header(width int, th *themes.Theme) string {
 		b.WriteString(" · filter: " + safe.Text(p.filterText))
 	}
 	if c, desc := p.tbl.SortState(); c >= 0 {
-		dir := "↑"
+		dir := "▲"
 		if desc {
-			dir = "↓"
+			dir = "▼"
 		}
 		b.WriteString(" · sort " + columns[c].Title + dir)
 	}
