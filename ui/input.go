@@ -148,7 +148,7 @@ func (m *Model) runCommand(text string) tea.Cmd {
 		}
 	}
 	if i := m.paneIndex(f[0]); i >= 0 {
-		cmd := m.switchTo(i, true)
+		cmd := m.switchTo(i)
 		if len(f) > 1 { // ":instances host:compute03" filters at once
 			q := strings.Join(f[1:], " ")
 			m.filters[i] = q

@@ -785,3 +785,6 @@ func (p *Pane) header(width int, th *themes.Theme) string {
 	}
 	return th.Render(themes.Title, safe.Fit(b.String(), width))
 }
+
+// Table is the list the shell keeps in the breadcrumb (pane.Tabled).
+func (p *Pane) Table() *table.Model { return p.tbl }
