@@ -38,7 +38,7 @@ func (p *tblPane) SetFilter(s string) {
 	p.tbl.SetRows(rows)
 }
 func (p *tblPane) Pivot(q string) tea.Cmd { p.pivoted = q; p.SetFilter(""); return nil }
-func (p *tblPane) View(w, h int) string  { return p.tbl.View(w, h, p.ctx.Theme) }
+func (p *tblPane) View(w, h int) string   { return p.tbl.View(w, h, p.ctx.Theme) }
 func (p *tblPane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 	if k, ok := msg.(tea.KeyPressMsg); ok {
 		if k.String() == "p" {

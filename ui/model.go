@@ -109,11 +109,11 @@ type running struct {
 
 // Model is the root bubbletea model.
 type Model struct {
-	o        Options
-	th       *themes.Theme
-	w, h     int
-	active   int
-	filters  []string
+	o       Options
+	th      *themes.Theme
+	w, h    int
+	active  int
+	filters []string
 	// history is the drill-down path (pivots only: switching panes with
 	// tab, digits or :name is not a drill-down). It leads to pane trailEnd,
 	// reached with the pivot query arrived; esc walks it up only there.
@@ -356,13 +356,13 @@ func (m *Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case km.Is(s, "global.next_pane"):
-		return m, m.switchTo((m.active+1)%max(len(m.o.Panes), 1))
+		return m, m.switchTo((m.active + 1) % max(len(m.o.Panes), 1))
 	case km.Is(s, "global.prev_pane"):
-		return m, m.switchTo((m.active-1+len(m.o.Panes))%max(len(m.o.Panes), 1))
+		return m, m.switchTo((m.active - 1 + len(m.o.Panes)) % max(len(m.o.Panes), 1))
 	}
 	for i := 1; i <= 9; i++ {
 		if km.Is(s, fmt.Sprintf("global.pane%d", i)) && i <= len(m.o.Panes) {
-			return m, m.switchTo(i-1)
+			return m, m.switchTo(i - 1)
 		}
 	}
 	if p == nil {
