@@ -78,6 +78,7 @@ const (
 	modeQuit // q while operations run: wait, stop after steps in flight, or resume later
 	modeOps  // :ops, and interrupted operations at start
 	modeMessages
+	modeClouds // :cloud alone: the cloud picker (clouds.go)
 )
 
 // crumb is one step of the drill-down path, saved when a pivot leaves
@@ -145,6 +146,7 @@ type Model struct {
 	failure  *toast
 	failures int
 	msgTop   int
+	cloudAt  int // the picker's cursor
 	// Stale-response bookkeeping (envelope.go).
 	gens   []uint64 // each slot's generation
 	genSeq uint64
@@ -306,6 +308,8 @@ func (m *Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case modeMessages:
 		return m.messagesKey(k)
+	case modeClouds:
+		return m.cloudsKey(k)
 	case modeAudit:
 		switch {
 		case km.Is(s, "table.down"):

@@ -71,6 +71,9 @@ func (m *Model) Render() string {
 	if m.mode == modeQuit {
 		bl = overlay(bl, m.quitView(w, bodyH), w, bodyH)
 	}
+	if m.mode == modeClouds {
+		bl = overlay(bl, m.cloudsView(w, bodyH), w, bodyH)
+	}
 	for i := 0; i < bodyH; i++ {
 		if i < len(bl) {
 			lines = append(lines, fit(bl[i], w))
