@@ -132,23 +132,17 @@ func (m *Model) runCommand(text string) tea.Cmd {
 		m.mode, m.msgTop = modeMessages, max(len(m.messages)-1, 0)
 		return nil
 	case "cloud":
-		if len(f) != 2 {
-			m.showToast(themes.Warn, "usage: :cloud NAME  (clouds: "+strings.Join(m.o.Clouds, ", ")+")")
-			return nil
+		switch len(f) {
+		case 1:
+			return m.openClouds()
+		case 2:
+			return m.switchCloud(f[1])
 		}
-		if m.o.SwitchCloud == nil {
-			m.showToast(themes.Warn, "switching clouds is not available in this session")
-			return nil
-		}
-		name, sw := f[1], m.o.SwitchCloud
-		m.showToast(themes.Info, "switching to cloud "+name+"…")
-		return func() tea.Msg {
-			o, err := sw(name)
-			return cloudSwitched{name: name, o: o, err: err}
-		}
+		m.showToast(themes.Warn, "usage: :cloud [NAME]")
+		return nil
 	}
 	if i := m.paneIndex(f[0]); i >= 0 {
-		cmd := m.switchTo(i, true)
+		cmd := m.switchTo(i)
 		if len(f) > 1 { // ":instances host:compute03" filters at once
 			q := strings.Join(f[1:], " ")
 			m.filters[i] = q

@@ -20,6 +20,7 @@ import (
 	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/prompt"
+	"github.com/stackpit/stackpit/ui/table"
 	"github.com/stackpit/stackpit/views/pane"
 )
 
@@ -81,12 +82,18 @@ const (
 	modeQuit // q while operations run: wait, stop after steps in flight, or resume later
 	modeOps  // :ops, and interrupted operations at start
 	modeMessages
+	modeClouds // :cloud alone: the cloud picker (clouds.go)
 )
 
+// crumb is one step of the drill-down path, saved when a pivot leaves
+// it: esc restores exactly this (filter, the pane's inner state, the
+// table's cursor, scroll and sort).
 type crumb struct {
 	pane   int
 	filter string
 	state  any // pane.Memento state, when the pane keeps one
+	view   *table.ViewState
+	query  string // the pivot query that led to this step ("" at the root)
 }
 
 type toast struct {
@@ -107,12 +114,17 @@ type running struct {
 
 // Model is the root bubbletea model.
 type Model struct {
-	o        Options
-	th       *themes.Theme
-	w, h     int
-	active   int
-	filters  []string
+	o       Options
+	th      *themes.Theme
+	w, h    int
+	active  int
+	filters []string
+	// history is the drill-down path (pivots only: switching panes with
+	// tab, digits or :name is not a drill-down). It leads to pane trailEnd,
+	// reached with the pivot query arrived; esc walks it up only there.
 	history  []crumb
+	trailEnd int
+	arrived  string
 	mode     mode
 	input    lineInput
 	toast    *toast
@@ -138,6 +150,7 @@ type Model struct {
 	failure  *toast
 	failures int
 	msgTop   int
+	cloudAt  int // the picker's cursor
 	// Stale-response bookkeeping (envelope.go).
 	gens   []uint64 // each slot's generation
 	genSeq uint64
@@ -299,6 +312,8 @@ func (m *Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case modeMessages:
 		return m.messagesKey(k)
+	case modeClouds:
+		return m.cloudsKey(k)
 	case modeAudit:
 		switch {
 		case km.Is(s, "table.down"):
@@ -349,13 +364,13 @@ func (m *Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case km.Is(s, "global.next_pane"):
-		return m, m.switchTo((m.active+1)%max(len(m.o.Panes), 1), true)
+		return m, m.switchTo((m.active + 1) % max(len(m.o.Panes), 1))
 	case km.Is(s, "global.prev_pane"):
-		return m, m.switchTo((m.active-1+len(m.o.Panes))%max(len(m.o.Panes), 1), true)
+		return m, m.switchTo((m.active - 1 + len(m.o.Panes)) % max(len(m.o.Panes), 1))
 	}
 	for i := 1; i <= 9; i++ {
 		if km.Is(s, fmt.Sprintf("global.pane%d", i)) && i <= len(m.o.Panes) {
-			return m, m.switchTo(i-1, true)
+			return m, m.switchTo(i - 1)
 		}
 	}
 	if p == nil {
@@ -411,22 +426,32 @@ func (m *Model) quitNow() (tea.Model, tea.Cmd) {
 	return m, tea.Quit
 }
 
-// switchTo makes pane i active, remembering where we came from.
-func (m *Model) switchTo(i int, remember bool) tea.Cmd {
+// switchTo makes pane i active. It is not a drill-down: the breadcrumb
+// stays with the pane it leads to and comes back with it.
+func (m *Model) switchTo(i int) tea.Cmd {
 	if i == m.active || i < 0 || i >= len(m.o.Panes) {
 		return nil
-	}
-	if remember {
-		m.pushCrumb()
 	}
 	m.active = i
 	return nil
 }
 
+// onTrail: the active pane is where the drill-down path leads.
+func (m *Model) onTrail() bool { return len(m.history) > 0 && m.active == m.trailEnd }
+
+// pushCrumb saves the active pane's state as the next step of the path.
+// A pivot from a pane off the path starts a new path there.
 func (m *Model) pushCrumb() {
-	c := crumb{pane: m.active, filter: m.filters[m.active]}
+	if !m.onTrail() {
+		m.history, m.arrived = nil, ""
+	}
+	c := crumb{pane: m.active, filter: m.filters[m.active], query: m.arrived}
 	if mm, ok := m.cur().(pane.Memento); ok {
 		c.state = mm.Save()
+	}
+	if tp, ok := m.cur().(pane.Tabled); ok && tp.Table() != nil {
+		v := tp.Table().SaveView()
+		c.view = &v
 	}
 	m.history = append(m.history, c)
 	if len(m.history) > 50 {
@@ -434,24 +459,29 @@ func (m *Model) pushCrumb() {
 	}
 }
 
-// back: the pane's own inner level first, then the breadcrumb, then the
-// filter.
+// back: the pane's own inner level first, then up the drill-down path,
+// then the filter.
 func (m *Model) back() tea.Cmd {
 	if b, ok := m.cur().(pane.Backer); ok && b.Back() {
 		return nil
 	}
-	if n := len(m.history); n > 0 {
+	if m.onTrail() {
+		n := len(m.history)
 		c := m.history[n-1]
 		m.history = m.history[:n-1]
-		m.active = c.pane
+		m.active, m.trailEnd, m.arrived = c.pane, c.pane, c.query
 		if m.filters[c.pane] != c.filter {
 			m.filters[c.pane] = c.filter
 			m.o.Panes[c.pane].Pane.SetFilter(c.filter)
 		}
+		var cmd tea.Cmd
 		if mm, ok := m.cur().(pane.Memento); ok && c.state != nil {
-			return m.wrap(m.active, mm.Restore(c.state))
+			cmd = m.wrap(m.active, mm.Restore(c.state))
 		}
-		return nil
+		if tp, ok := m.cur().(pane.Tabled); ok && c.view != nil && tp.Table() != nil {
+			tp.Table().RestoreView(*c.view)
+		}
+		return cmd
 	}
 	// Nothing to go back to: clear the pane's filter, including one a
 	// pivot set inside the pane (the shell does not see those).
@@ -482,7 +512,7 @@ func (m *Model) pivot(p pane.PivotMsg) tea.Cmd {
 		return nil
 	}
 	m.pushCrumb()
-	m.active = i
+	m.active, m.trailEnd, m.arrived = i, i, p.Query
 	target := m.o.Panes[i].Pane
 	if pv, ok := target.(pane.Pivoter); ok {
 		m.filters[i] = ""

@@ -181,7 +181,7 @@ func (m *Model) resume(e ops.Entry) tea.Cmd {
 		m.showToast(themes.Warn, fmt.Sprintf("no %s pane in this session to resume %s", e.Pane, e.Op))
 		return nil
 	}
-	cmd := m.switchTo(i, true)
+	cmd := m.switchTo(i)
 	p, c := m.o.Panes[i].Pane.Update(pane.ResumeMsg{Pane: e.Pane, Entry: e})
 	m.o.Panes[i].Pane = p
 	return tea.Batch(cmd, c)

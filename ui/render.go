@@ -33,9 +33,21 @@ func (m *Model) Render() string {
 	lines = append(lines, m.header(w))
 	bodyH := h - 3
 	if !m.o.Single {
-		// The incident strip sits under the tabs on every pane.
-		lines = append(lines, m.tabs(w), m.strip(w))
+		// The incident strip sits under the tabs on every pane, the
+		// breadcrumb under it after a drill-down (breadcrumb.go).
+		lines = append(lines, m.tabs(w))
 		bodyH -= 2
+		switch {
+		case !m.onTrail():
+			lines = append(lines, m.strip(w))
+		case h >= crumbOwnLineFrom:
+			lines = append(lines, m.strip(w), m.crumbLine(w))
+			bodyH--
+		default:
+			path := m.crumbs(w / 2)
+			sep := m.th.Render(themes.Muted, " │ ")
+			lines = append(lines, path+sep+m.strip(max(w-safe.Width(path)-3, 1)))
+		}
 	}
 	var body string
 	switch {
@@ -58,6 +70,9 @@ func (m *Model) Render() string {
 	}
 	if m.mode == modeQuit {
 		bl = overlay(bl, m.quitView(w, bodyH), w, bodyH)
+	}
+	if m.mode == modeClouds {
+		bl = overlay(bl, m.cloudsView(w, bodyH), w, bodyH)
 	}
 	for i := 0; i < bodyH; i++ {
 		if i < len(bl) {

@@ -153,3 +153,43 @@ func TestCloudSwitchDropsLoadsInFlight(t *testing.T) {
 		}
 	}
 }
+
+// :cloud alone opens the picker of the clouds in the config, the current
+// one marked; k moves to the other and enter switches to it.
+func TestCloudPickerSwitches(t *testing.T) {
+	d, err := demo.Start(demo.StartOptions{Story: demo.Options{Instances: 20, FailAfter: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	a, b := d.Config(), d.Config()
+	b.OpenStack.Region = "RegionTwo"
+	cfgPath := filepath.Join(t.TempDir(), "config.yaml")
+	out, _ := yaml.Marshal(config.File{Clouds: map[string]*config.Cloud{"prod": a, "audit": b}})
+	if err := os.WriteFile(cfgPath, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	s, err := newSession(&flags{configPath: cfgPath, cloud: "prod"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drv := newDriver(t, s.model)
+	drv.m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
+	drv.run(s.model.Init())
+	drv.pump(500 * time.Millisecond)
+	for _, k := range []string{":", "c", "l", "o", "u", "d", "enter"} {
+		drv.key(keyMsg(k))
+	}
+	screen := ansi.Strip(s.model.Render())
+	if !strings.Contains(screen, "● prod  (current)") || !strings.Contains(screen, "  audit") {
+		t.Fatalf("no picker after :cloud:\n%s", screen)
+	}
+	drv.key(keyMsg("k"))
+	drv.key(keyMsg("enter"))
+	drv.pump(1500 * time.Millisecond)
+	screen = ansi.Strip(s.model.Render())
+	if !strings.Contains(screen, "cloud audit") || !strings.Contains(screen, "region RegionTwo") {
+		t.Fatalf("after picking audit:\n%s", screen)
+	}
+}

@@ -193,6 +193,35 @@ func (m *Model) ReverseSort() { m.SortBy(m.sortCol, !m.sortDesc) }
 // SortState returns the sort column and direction.
 func (m *Model) SortState() (int, bool) { return m.sortCol, m.sortDesc }
 
+// ViewState is what the operator set in a table: the cursor (by row
+// key, falling back to its index), the scroll position and the sort. The
+// shell keeps it in the breadcrumb so esc comes back to exactly that.
+type ViewState struct {
+	key             string
+	cursor, offset  int
+	sortCol         int
+	sortDesc, moved bool
+}
+
+// SaveView returns the table's ViewState.
+func (m *Model) SaveView() ViewState {
+	v := ViewState{cursor: m.cursor, offset: m.offset, sortCol: m.sortCol, sortDesc: m.sortDesc, moved: m.touched}
+	if r, ok := m.Selected(); ok {
+		v.key = r.Key
+	}
+	return v
+}
+
+// RestoreView puts back a saved ViewState on the rows there are now.
+func (m *Model) RestoreView(v ViewState) {
+	m.sortCol, m.sortDesc, m.touched = v.sortCol, v.sortDesc, v.moved
+	m.sort()
+	m.offset = v.offset
+	if v.key == "" || !m.SelectKey(v.key) {
+		m.SetCursor(v.cursor)
+	}
+}
+
 func (m *Model) sort() {
 	c := m.sortCol
 	if c < 0 || c >= len(m.cols) {
@@ -311,9 +340,9 @@ func (m *Model) View(width, height int, th *themes.Theme) string {
 		t := c.Title
 		if i == m.sortCol {
 			if m.sortDesc {
-				t += "↓"
+				t += "▼"
 			} else {
-				t += "↑"
+				t += "▲"
 			}
 		}
 		hdr = append(hdr, align(t, widths[i], c.Right))

@@ -8,6 +8,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/stackpit/stackpit/keymap"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/views/viewtest"
 )
@@ -181,5 +182,79 @@ func TestNewCritRowTakesUntouchedCursor(t *testing.T) {
 	m.SetRows([]Row{crit("new"), crit("ok"), crit("c1"), crit("c2"), crit("c3"), warn})
 	if r, _ := m.Selected(); r.Key != "w" {
 		t.Fatalf("touched cursor moved to %q", r.Key)
+	}
+}
+
+// < and > choose the sort column through the keymap, the header marks it
+// (▲ ascending, ▼ descending) and ~ still flips the direction.
+func TestSortByColumnKeys(t *testing.T) {
+	km := keymap.Defaults()
+	tb := New(Column{Title: "NAME", Width: 6}, Column{Title: "CPU", Width: 5, Right: true})
+	tb.SetRows([]Row{
+		{Key: "a", Cells: []Cell{C("b"), C("10")}},
+		{Key: "b", Cells: []Cell{C("a"), C("9")}},
+		{Key: "c", Cells: []Cell{C("c"), C("100")}},
+	})
+	press := func(k string) {
+		if !tb.HandleKey(km.Is, k) {
+			t.Fatalf("%q is not a table key", k)
+		}
+	}
+	order := func() string {
+		var s string
+		for _, r := range tb.Rows() {
+			s += r.Key
+		}
+		return s
+	}
+	th := themes.Default(true)
+	press(">")
+	if c, _ := tb.SortState(); c != 0 || order() != "bac" || !strings.Contains(ansi.Strip(tb.View(20, 4, th)), "NAME▲") {
+		t.Fatalf("> sorted col %d order %s\n%s", c, order(), tb.View(20, 4, th))
+	}
+	press(">")
+	if !strings.Contains(ansi.Strip(tb.View(20, 4, th)), "CPU▲") {
+		t.Fatalf("second > : %s", ansi.Strip(tb.View(20, 4, th)))
+	}
+	if order() != "bac" { // 9 < 10 < 100, numerically
+		t.Fatalf("numeric order %s", order())
+	}
+	press("~")
+	if order() != "cab" || !strings.Contains(ansi.Strip(tb.View(20, 4, th)), "CPU▼") {
+		t.Fatalf("~ : %s %s", order(), ansi.Strip(tb.View(20, 4, th)))
+	}
+	press("<")
+	if c, desc := tb.SortState(); c != 0 || !desc || order() != "cab" || !strings.Contains(ansi.Strip(tb.View(20, 4, th)), "NAME▼") {
+		t.Fatalf("< : col %d %s", c, order())
+	}
+	press("<")
+	if c, _ := tb.SortState(); c != -1 || strings.ContainsAny(ansi.Strip(tb.View(20, 4, th)), "▲▼") {
+		t.Fatalf("< back to the given order: col %d", c)
+	}
+}
+
+// A saved ViewState brings back cursor row and sort after the rows changed.
+func TestViewStateRoundTrip(t *testing.T) {
+	tb := New(Column{Title: "NAME", Width: 6})
+	rows := func(keys ...string) []Row {
+		var out []Row
+		for _, k := range keys {
+			out = append(out, Row{Key: k, Cells: []Cell{C(k)}})
+		}
+		return out
+	}
+	tb.SetRows(rows("c", "a", "b"))
+	tb.SortBy(0, true)
+	tb.SelectKey("b")
+	v := tb.SaveView()
+	tb.SortBy(-1, false)
+	tb.Top()
+	tb.SetRows(rows("d", "b", "a"))
+	tb.RestoreView(v)
+	if c, desc := tb.SortState(); c != 0 || !desc {
+		t.Fatalf("sort %d %v", c, desc)
+	}
+	if r, _ := tb.Selected(); r.Key != "b" || tb.Rows()[0].Key != "d" {
+		t.Fatalf("cursor on %q, first %q", r.Key, tb.Rows()[0].Key)
 	}
 }

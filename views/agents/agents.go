@@ -603,3 +603,6 @@ func (p *Pane) header(now time.Time) string {
 	}
 	return b.String()
 }
+
+// Table is the list the shell keeps in the breadcrumb (pane.Tabled).
+func (p *Pane) Table() *table.Model { return p.tbl }

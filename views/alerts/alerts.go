@@ -813,3 +813,6 @@ func shortID(id string) string {
 	}
 	return id
 }
+
+// Table is the list the shell keeps in the breadcrumb (pane.Tabled).
+func (p *Pane) Table() *table.Model { return p.tbl }

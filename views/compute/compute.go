@@ -702,3 +702,6 @@ func vmsText(n int) string {
 	}
 	return fmt.Sprint(n)
 }
+
+// Table is the list the shell keeps in the breadcrumb (pane.Tabled).
+func (p *Pane) Table() *table.Model { return p.tbl }

@@ -657,3 +657,6 @@ func (p *Pane) View(w, h int) string {
 	}
 	return line + "\n" + p.tbl.View(w, h-1, th)
 }
+
+// Table is the list the shell keeps in the breadcrumb (pane.Tabled).
+func (p *Pane) Table() *table.Model { return p.tbl }

@@ -766,9 +766,9 @@ func (p *Pane) header(width int, th *themes.Theme) string {
 		b.WriteString(" · filter: " + safe.Text(p.filterText))
 	}
 	if c, desc := p.tbl.SortState(); c >= 0 {
-		dir := "↑"
+		dir := "▲"
 		if desc {
-			dir = "↓"
+			dir = "▼"
 		}
 		b.WriteString(" · sort " + columns[c].Title + dir)
 	}
@@ -785,3 +785,6 @@ func (p *Pane) header(width int, th *themes.Theme) string {
 	}
 	return th.Render(themes.Title, safe.Fit(b.String(), width))
 }
+
+// Table is the list the shell keeps in the breadcrumb (pane.Tabled).
+func (p *Pane) Table() *table.Model { return p.tbl }

@@ -14,6 +14,7 @@ import (
 	"github.com/stackpit/stackpit/keymap"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
+	"github.com/stackpit/stackpit/ui/table"
 )
 
 // Context is what the shell gives every pane.
@@ -297,4 +298,12 @@ type Memento interface {
 // not implement it.
 type LoadKeyed interface {
 	LoadKey() string
+}
+
+// Tabled is implemented by list panes built on ui/table: the shell saves
+// the table's cursor, scroll and sort in the breadcrumb before a drill-down
+// and restores them when esc comes back up. The pane returns the table the
+// operator sees now.
+type Tabled interface {
+	Table() *table.Model
 }

@@ -517,3 +517,6 @@ func (p *Pane) details(width, height int, th *themes.Theme) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// Table is the list the shell keeps in the breadcrumb (pane.Tabled).
+func (p *Pane) Table() *table.Model { return p.tbl }
