@@ -2,6 +2,7 @@ package controlplane
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/stackpit/stackpit/themes"
@@ -53,8 +54,13 @@ func (p *Pane) View(width, height int) string {
 			if !p.rabbit.Alarms.OK && p.rabbit.Alarms.Name != "" {
 				pre = append(pre, "  ✗ alarms: "+p.rabbit.Alarms.Reason)
 			}
-			for part, err := range p.rabbit.Errs {
-				pre = append(pre, "  ✗ "+part+": "+err.Error())
+			parts := make([]string, 0, len(p.rabbit.Errs))
+			for part := range p.rabbit.Errs {
+				parts = append(parts, part)
+			}
+			sort.Strings(parts)
+			for _, part := range parts {
+				pre = append(pre, "  ✗ "+part+": "+p.rabbit.Errs[part].Error())
 			}
 		}
 	}
