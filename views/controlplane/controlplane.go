@@ -20,6 +20,7 @@ import (
 	"github.com/stackpit/stackpit/datasource/haproxy"
 	"github.com/stackpit/stackpit/datasource/memcached"
 	"github.com/stackpit/stackpit/datasource/rabbitmq"
+	"github.com/stackpit/stackpit/hostmodel"
 	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
@@ -312,17 +313,22 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 	case hapMsg:
 		pt := p.parts[pHAProxy]
 		pt.loading = false
-		if pt.err = m.err; m.err == nil {
-			p.hap, pt.updated, pt.loaded = m.st, m.at, true
+		if pt.err = m.err; m.err != nil {
+			return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.HAProxy, Err: m.err})
 		}
+		p.hap, pt.updated, pt.loaded = m.st, m.at, true
 		p.rebuild()
+		return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.HAProxy, At: m.at, Facts: hostmodel.FromHAProxy(m.st)})
 	case rabbitMsg:
 		pt := p.parts[pRabbit]
 		pt.loading = false
-		if pt.err = m.s.Err; m.s.Err == nil {
-			p.rabbit, pt.updated, pt.loaded = m.s, m.at, true
+		if pt.err = m.s.Err; m.s.Err != nil {
+			return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.RabbitMQ, Err: m.s.Err})
 		}
+		p.rabbit, pt.updated, pt.loaded = m.s, m.at, true
 		p.rebuild()
+		return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.RabbitMQ, At: m.at,
+			Facts: hostmodel.FromRabbitMQ(m.s.Nodes, m.s.Queues)})
 	case mcMsg:
 		pt := p.parts[pMemcached]
 		pt.loading = false
