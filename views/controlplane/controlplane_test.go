@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -333,4 +332,3 @@ func TestHostileText(t *testing.T) {
 	screen(t, p, 100, 20)
 }
 
-var _ atomic.Int64
