@@ -331,4 +331,3 @@ func TestHostileText(t *testing.T) {
 	runAll(p, p.Init())
 	screen(t, p, 100, 20)
 }
-
