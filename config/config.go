@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -49,6 +50,10 @@ type Cloud struct {
 	Ceph          *Ceph      `yaml:"ceph"`
 	Docker        *Docker    `yaml:"docker"`
 	BMC           *BMC       `yaml:"bmc"`
+	// The control plane under OpenStack (the controlplane pane).
+	RabbitMQ  *Endpoint  `yaml:"rabbitmq"`
+	HAProxy   *HAProxy   `yaml:"haproxy"`
+	Memcached *Memcached `yaml:"memcached"`
 	// EphemeralShared says instance disks live on shared storage (Ceph RBD),
 	// so evacuation keeps them instead of rebuilding from the image.
 	EphemeralShared bool `yaml:"ephemeral_shared"`
@@ -127,6 +132,49 @@ type BMC struct {
 	Retries  int               `yaml:"retries"`  // power-state reads; default 2
 	// CipherSuite is ipmitool's -C; 0: ipmitool asks the BMC.
 	CipherSuite int `yaml:"cipher_suite"`
+}
+
+// HAProxy is one HAProxy's stats page (CSV over HTTP) and/or its runtime
+// API (needed for drain/maint/ready).
+type HAProxy struct {
+	Line     int    `yaml:"-"`
+	URL      string `yaml:"url"`     // stats page: http://controller:1984/
+	Runtime  string `yaml:"runtime"` // unix:///run/haproxy/admin.sock or tcp://host:port
+	CAFile   string `yaml:"ca_file"`
+	Insecure bool   `yaml:"insecure"`
+	Username string `yaml:"username"`
+	Password string `yaml:"password"`
+}
+
+// UnmarshalYAML keeps the block's line.
+func (h *HAProxy) UnmarshalYAML(n *yaml.Node) error {
+	type plain HAProxy
+	var p plain
+	if err := n.Decode(&p); err != nil {
+		return err
+	}
+	*h = HAProxy(p)
+	h.Line = n.Line
+	return nil
+}
+
+// Memcached lists the memcached servers (host:port each).
+type Memcached struct {
+	Line      int      `yaml:"-"`
+	Addresses []string `yaml:"addresses"`
+	Timeout   Duration `yaml:"timeout"` // one stats read; default 5s
+}
+
+// UnmarshalYAML keeps the block's line.
+func (m *Memcached) UnmarshalYAML(n *yaml.Node) error {
+	type plain Memcached
+	var p plain
+	if err := n.Decode(&p); err != nil {
+		return err
+	}
+	*m = Memcached(p)
+	m.Line = n.Line
+	return nil
 }
 
 // UnmarshalYAML keeps the block's line (unknown keys are the strict
@@ -341,6 +389,7 @@ func (f *File) validate() []error {
 		if c.Ceph != nil && len(c.Ceph.Command) == 0 && c.Ceph.MetricsURL == "" {
 			check("clouds."+n+".ceph", &c.Ceph.Endpoint)
 		}
+		check("clouds."+n+".rabbitmq", c.RabbitMQ)
 	}
 	return errs
 }
@@ -363,6 +412,9 @@ func (f *File) Check() []error {
 		}
 		if c.Ceph != nil {
 			eps["ceph"] = &c.Ceph.Endpoint
+		}
+		if c.RabbitMQ != nil {
+			eps["rabbitmq"] = c.RabbitMQ
 		}
 		for i := range c.Alertmanagers {
 			eps[fmt.Sprintf("alertmanagers[%d]", i)] = &c.Alertmanagers[i]
@@ -403,6 +455,47 @@ func (f *File) Check() []error {
 		}
 		if c.BMC != nil {
 			errs = append(errs, bmcProblems(f.Path, n, c.BMC)...)
+		}
+		errs = append(errs, controlPlaneProblems(f.Path, n, c)...)
+	}
+	return errs
+}
+
+// controlPlaneProblems checks the haproxy and memcached blocks.
+func controlPlaneProblems(path, cloud string, c *Cloud) []error {
+	var errs []error
+	if h := c.HAProxy; h != nil {
+		bad := func(msg string) {
+			errs = append(errs, &Error{File: path, Line: h.Line, Msg: fmt.Sprintf("clouds.%s.haproxy.%s", cloud, msg)})
+		}
+		if h.URL == "" && h.Runtime == "" {
+			bad("url or runtime is required")
+		}
+		if h.URL != "" {
+			if u, err := url.Parse(h.URL); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+				bad(fmt.Sprintf("url: bad url %q (want http(s)://host:port/stats)", h.URL))
+			}
+		}
+		if h.Runtime != "" {
+			u, err := url.Parse(h.Runtime)
+			if err != nil || !((u.Scheme == "unix" && u.Path != "") || (u.Scheme == "tcp" && u.Host != "")) {
+				bad(fmt.Sprintf("runtime: bad address %q (want unix:///path/admin.sock or tcp://host:port)", h.Runtime))
+			}
+		}
+		if h.CAFile != "" {
+			if _, err := os.Stat(h.CAFile); err != nil {
+				bad(fmt.Sprintf("ca_file: %v", err))
+			}
+		}
+	}
+	if m := c.Memcached; m != nil {
+		if len(m.Addresses) == 0 {
+			errs = append(errs, &Error{File: path, Line: m.Line, Msg: fmt.Sprintf("clouds.%s.memcached.addresses is required", cloud)})
+		}
+		for i, a := range m.Addresses {
+			if _, _, err := net.SplitHostPort(a); err != nil {
+				errs = append(errs, &Error{File: path, Line: m.Line, Msg: fmt.Sprintf("clouds.%s.memcached.addresses[%d]: bad address %q (want host:port)", cloud, i, a)})
+			}
 		}
 	}
 	return errs

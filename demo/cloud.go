@@ -63,6 +63,7 @@ type Cloud struct {
 
 	mu              sync.Mutex
 	servers         []*http.Server
+	listeners       []net.Listener // raw TCP services (HAProxy runtime API, memcached)
 	requests        []Request
 	tokens          map[string]tokenInfo
 	hold            chan struct{} // non-nil: requests wait until it closes
@@ -313,7 +314,12 @@ func (c *Cloud) Close() {
 	c.mu.Lock()
 	srvs := c.servers
 	c.servers = nil
+	lns := c.listeners
+	c.listeners = nil
 	c.mu.Unlock()
+	for _, l := range lns {
+		_ = l.Close()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	for _, s := range srvs {

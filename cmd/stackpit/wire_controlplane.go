@@ -1,0 +1,73 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/stackpit/stackpit/config"
+	"github.com/stackpit/stackpit/datasource/haproxy"
+	"github.com/stackpit/stackpit/datasource/memcached"
+	"github.com/stackpit/stackpit/datasource/rabbitmq"
+	"github.com/stackpit/stackpit/views/controlplane"
+	"github.com/stackpit/stackpit/views/pane"
+)
+
+func init() {
+	registerPane(PaneSpec{ID: "controlplane", Title: "Control plane", Order: 95, Aliases: []string{"cp", "infra"},
+		Build: buildControlPlane})
+}
+
+// buildControlPlane wires the control-plane pane from the cloud's rabbitmq,
+// haproxy and memcached blocks; any may be missing (its section says so).
+// HTTP goes through e.HTTP (the read-only guard); the HAProxy runtime API
+// is a socket, so its client gets the session's ReadOnly itself.
+func buildControlPlane(e *Env) (pane.Pane, error) {
+	src, err := controlPlaneSources(e)
+	if err != nil {
+		return nil, err
+	}
+	return controlplane.New(e.Ctx, src), nil
+}
+
+func controlPlaneSources(e *Env) (controlplane.Sources, error) {
+	var src controlplane.Sources
+	c := e.Cloud
+	if c.RabbitMQ == nil && c.HAProxy == nil && c.Memcached == nil {
+		return src, errNotConfigured("rabbitmq, haproxy or memcached", e.CloudName)
+	}
+	if c.RabbitMQ != nil {
+		hc, err := e.HTTP(c.RabbitMQ, false)
+		if err != nil {
+			return src, fmt.Errorf("rabbitmq: %w", err)
+		}
+		r, err := rabbitmq.New(c.RabbitMQ.URL, hc)
+		if err != nil {
+			return src, err
+		}
+		src.Rabbit = r
+	}
+	if h := c.HAProxy; h != nil {
+		hcfg := haproxy.Config{StatsURL: h.URL, Runtime: h.Runtime, ReadOnly: e.ReadOnly}
+		if h.URL != "" {
+			hc, err := e.HTTP(&config.Endpoint{URL: h.URL, CAFile: h.CAFile, Insecure: h.Insecure, Username: h.Username, Password: h.Password}, false)
+			if err != nil {
+				return src, fmt.Errorf("haproxy: %w", err)
+			}
+			hcfg.HTTP = hc
+		}
+		cl, err := haproxy.New(hcfg)
+		if err != nil {
+			return src, err
+		}
+		src.HAProxy = cl
+	}
+	if m := c.Memcached; m != nil {
+		for _, a := range m.Addresses {
+			cl, err := memcached.New(a, m.Timeout.D())
+			if err != nil {
+				return src, err
+			}
+			src.Memcached = append(src.Memcached, cl)
+		}
+	}
+	return src, nil
+}
