@@ -62,6 +62,7 @@ func TestPlacementUsageFollowsGenerationAtMostOncePerMinute(t *testing.T) {
 		for _, in := range c.Story.Instances {
 			if in.Host == "compute01" && !in.Deleted {
 				in.FlavorID = "5" // m1.xlarge: 8 vCPUs
+				c.Story.Touch(in) // the demo's caches follow changes made through Touch
 				break
 			}
 		}
