@@ -303,3 +303,7 @@ func (p *Pane) powerCheck(a *pane.Action, m planMsg) {
 	a.Checks = append([]string{"⚠ NOT FENCED: " + why, "  fence it first (O), or type: " + over}, a.Checks...)
 	a.Confirm, a.Reason = over, over
 }
+
+// TuneRecovery shortens a recovery's waits and the host runs' polling
+// (tests driving the demo).
+func (p *Pane) TuneRecovery(t ops.Tuning, f func(*ops.RecoveryPlan)) { p.tune, p.recoveryTune = t, f }
