@@ -224,7 +224,7 @@ func (p *Pane) recoverAction(h *host, ss []openstack.Server) pane.Action {
 		fmt.Sprintf("4 power on, wait up to %s for nova-compute's heartbeat", recoveryBootWait),
 		"5 back: force up and enable · dead: fence again, evacuate and verify",
 		fmt.Sprintf("%d instances: %s (evacuated only if it stays dead)", len(ss), countStatus(ss)),
-		"s in the progress stops after the step in flight")
+		"q then s stops it after the step in flight")
 	a := pane.Action{Name: "recover-host", Target: name, Mutates: true, Confirm: name, Checks: checks, Long: true,
 		Reason:  "guided recovery (stackpit)",
 		Details: map[string]string{"host": name, "instances": fmt.Sprint(len(ss))}}
