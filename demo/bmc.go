@@ -11,7 +11,8 @@ import (
 // The demo's BMCs: one Redfish service per host on its own loopback port,
 // answering like the DMTF mockups. PowerState is the story's power (a host
 // that lost power reads Off); ComputerSystem.Reset ForceOff cuts the
-// story's power, On brings the host back.
+// story's power, On brings the host back (not the story's failed host: its
+// supply is dead, so a guided recovery evacuates it).
 
 const bmcSystem = "/redfish/v1/Systems/1"
 
@@ -85,7 +86,13 @@ func serveBMC(c *Cloud, host string, w http.ResponseWriter, r *http.Request) {
 				c.Story.powerDown(host, c.Story.Now(), host+" powered off through its BMC (ForceOff)")
 			})
 		case "On", "ForceOn":
-			c.Story.Lock(func() { c.Story.PowerOn(host) })
+			c.Story.Lock(func() {
+				// A host whose supply died does not come up: the BMC
+				// accepts the reset, the power stays off.
+				if h := c.Story.Host(host); h != nil && !h.PowerFailed {
+					c.Story.PowerOn(host)
+				}
+			})
 		default:
 			redfishErr(w, http.StatusBadRequest, "Base.1.8.ActionParameterNotSupported",
 				"The parameter ResetType for the action ComputerSystem.Reset is not supported on the target resource.")

@@ -80,15 +80,29 @@ func TestDemoBMCRedfishFollowsTheStory(t *testing.T) {
 			t.Error("nova-compute on a fenced host still up")
 		}
 	})
+	// compute04's supply died: its BMC takes the power-on, the host
+	// stays off (a guided recovery then evacuates it).
 	if err := b.PowerOn(ctx, "compute04"); err != nil {
 		t.Fatal(err)
 	}
-	if state("compute04") != bmc.On {
-		t.Fatal("On did not power compute04 on")
+	if state("compute04") != bmc.Off {
+		t.Fatal("the story's failed host came back on a power-on")
+	}
+	// A host fenced through its BMC comes back.
+	if err := b.PowerOn(ctx, "compute01"); err != nil {
+		t.Fatal(err)
+	}
+	if state("compute01") != bmc.On {
+		t.Fatal("On did not power compute01 on")
 	}
 	c.Story.Lock(func() {
-		if h := c.Story.Host("compute04"); !h.Powered || !c.Story.ServiceUp(h) {
-			t.Error("story: compute04 not back")
+		if h := c.Story.Host("compute01"); !h.Powered || !c.Story.ServiceUp(h) {
+			t.Error("story: compute01 not back")
+		}
+		// Repaired (the story's own power-on), compute04 comes back too.
+		c.Story.PowerOn("compute04")
+		if !c.Story.Host("compute04").Powered {
+			t.Error("story: repaired compute04 not back")
 		}
 	})
 }

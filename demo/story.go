@@ -66,6 +66,9 @@ type Host struct {
 	DiskGB          int
 	// NovaRestartedAt resets the heartbeat and cleans evacuation records.
 	NovaRestartedAt time.Time
+	// PowerFailed: the story's power loss (a dead supply): its BMC accepts
+	// a power-on and the host stays off, until PowerOn (repaired).
+	PowerFailed bool
 }
 
 // IsCompute reports whether the host runs nova-compute.
@@ -419,7 +422,12 @@ func (s *Story) LastHeartbeat(h *Host) time.Time {
 
 // powerOff cuts a host's power at time at (the story runs lazily, so this
 // may execute later than at; the host still died at at).
-func (s *Story) powerOff(name string, at time.Time) { s.powerDown(name, at, name+" lost power") }
+func (s *Story) powerOff(name string, at time.Time) {
+	if h := s.Host(name); h != nil && h.Powered {
+		h.PowerFailed = true
+	}
+	s.powerDown(name, at, name+" lost power")
+}
 
 // powerDown cuts a host's power, saying why. Call inside Lock.
 func (s *Story) powerDown(name string, at time.Time, why string) {
@@ -438,7 +446,7 @@ func (s *Story) PowerOn(name string) {
 	if h == nil || h.Powered {
 		return
 	}
-	h.Powered = true
+	h.Powered, h.PowerFailed = true, false
 	h.DownSince = time.Time{}
 	h.NovaRestartedAt = s.now()
 	s.Emit(Event{Kind: "host_up", Host: name, Message: name + " powered on"})

@@ -13,6 +13,8 @@ func init() {
 		Binding{Action: "compute.force_down", Keys: []string{"F"}, Help: "force service down (host fenced)", Group: "compute", Mutates: true, Destructive: true},
 		Binding{Action: "compute.force_up", Keys: []string{"U"}, Help: "unset forced down", Group: "compute", Mutates: true},
 		Binding{Action: "compute.evacuate", Keys: []string{"E"}, Help: "evacuate every instance of this (fenced, down) host", Group: "compute", Mutates: true, Destructive: true},
+		Binding{Action: "compute.fence", Keys: []string{"O"}, Help: "fence: power off through the BMC, read back until off", Group: "compute", Mutates: true, Destructive: true},
+		Binding{Action: "compute.recover", Keys: []string{"R"}, Help: "guided recovery of a down host (fence, power on or evacuate)", Group: "compute", Mutates: true, Destructive: true},
 		Binding{Action: "compute.drain", Keys: []string{"D"}, Help: "drain: disable + live-migrate every instance away", Group: "compute", Mutates: true, Destructive: true},
 	)
 }

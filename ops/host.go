@@ -171,6 +171,9 @@ type Summary struct {
 	// Interrupted: cut off (quit to resume later, SIGHUP/SIGTERM);
 	// Stopped: stopped after the steps in flight. Both are resumable.
 	Interrupted, Stopped bool
+	// Steps are the steps a guided recovery took before (or instead of)
+	// evacuating.
+	Steps []string
 }
 
 // Counts are the summary's ok, failed and not-moved instances.
@@ -207,6 +210,9 @@ func (s Summary) Text() string {
 		verb = "moved"
 	}
 	head := fmt.Sprintf("%s %d/%d from %s", verb, ok, len(s.Instances), s.Host)
+	if s.Verb == VerbRecover {
+		head = "recovery of " + s.Host
+	}
 	if failed > 0 {
 		head += fmt.Sprintf(", %d failed", failed)
 	}
@@ -222,7 +228,8 @@ func (s Summary) Text() string {
 	if s.Err != "" {
 		head += " (" + s.Err + ")"
 	}
-	lines := make([]string, 0, len(s.Instances))
+	lines := make([]string, 0, len(s.Steps)+len(s.Instances))
+	lines = append(lines, s.Steps...)
 	for _, in := range s.Instances {
 		lines = append(lines, in.Line())
 	}

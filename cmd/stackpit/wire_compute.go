@@ -19,6 +19,13 @@ func init() {
 			p.SetHostOps(hostOps(c))
 			p.SetEphemeralShared(e.Cloud != nil && e.Cloud.EphemeralShared)
 			p.SetJournal(e.Ops)
+			if e.Cloud != nil && e.Cloud.BMC != nil {
+				// A BMC that cannot be built is the pane's "-" and the
+				// fence action's toast, not a pane that fails to open.
+				if b, err := e.BMC(); err == nil {
+					p.SetPower(b)
+				}
+			}
 			return p, nil
 		},
 	})

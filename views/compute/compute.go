@@ -71,6 +71,12 @@ type Pane struct {
 	run             *runView
 	// pendingPlan is a resumed run re-planned before the hosts loaded.
 	pendingPlan *planMsg
+
+	// Host power (power.go): nil power means no BMC configured.
+	power        Power
+	powers       map[string]powerInfo
+	pwLoad       bool
+	recoveryTune func(*ops.RecoveryPlan) // tests shorten the waits
 }
 
 // host is one joined row: the nova-compute service and its hypervisor.
@@ -207,10 +213,12 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			p.rebuild()
 			if pp := p.pendingPlan; pp != nil && len(p.hosts) > 0 {
 				p.pendingPlan = nil
-				return p, tea.Batch(p.ctx.Observe(servicesObservation(p.svcs, m.err, p.ctx.Now())), p.onPlan(*pp))
+				return p, tea.Batch(p.ctx.Observe(servicesObservation(p.svcs, m.err, p.ctx.Now())), p.onPlan(*pp), p.loadPower())
 			}
 		}
-		return p, p.ctx.Observe(servicesObservation(p.svcs, m.err, p.ctx.Now()))
+		return p, tea.Batch(p.ctx.Observe(servicesObservation(p.svcs, m.err, p.ctx.Now())), p.loadPower())
+	case powerMsg:
+		p.onPower(m)
 	case hypervisorsMsg:
 		p.hvLoad, p.hvErr = false, m.err
 		// Rows with a partial error (Placement usage missing) still count.
@@ -306,6 +314,10 @@ func (p *Pane) key(msg tea.KeyPressMsg) tea.Cmd {
 		return pane.RunAction(p.serviceAction("force-up", h, ""))
 	case p.is(k, "compute.evacuate"):
 		return p.plan("evacuate", h, "")
+	case p.is(k, "compute.fence"):
+		return p.fenceAction(h)
+	case p.is(k, "compute.recover"):
+		return p.recoverCmd(h)
 	case p.is(k, "compute.drain"):
 		name := h.name
 		p.prompt.Open("drain "+safe.Text(name)+": reason for disabling:", "maintenance", func(reason string) tea.Cmd {
@@ -381,6 +393,9 @@ func (p *Pane) rebuild() {
 		h := byHost[n]
 		h.down = isDown(h)
 		h.row = buildRow(h, now)
+		if p.power != nil {
+			h.row.Cells = append(h.row.Cells[:5:5], append([]table.Cell{powerCell(p.powerOf(h.name), true, now)}, h.row.Cells[5:]...)...)
+		}
 		if cs := p.ctx.Hosts.ConflictsOf(h.name, hostmodel.Service, "nova-compute"); len(cs) > 0 {
 			// Another source disagrees: the row says so, the detail line how.
 			h.row.Cells[2].Text += "⚠"
@@ -579,7 +594,12 @@ func (p *Pane) View(width, height int) string {
 	}
 	var foot []string
 	if h, ok := p.selected(); ok {
-		foot = append(foot, th.Render(themes.Info, safe.Fit(detailLine(h, now), width)))
+		detail := detailLine(h, now)
+		if p.power != nil {
+			// Power first: it is what decides the dangerous actions.
+			detail = h.name + ": " + powerDetail(p.powerOf(h.name), now) + " · " + strings.TrimPrefix(detail, h.name+": ")
+		}
+		foot = append(foot, th.Render(themes.Info, safe.Fit(detail, width)))
 		if cs := p.ctx.Hosts.ConflictsOf(h.name, hostmodel.Service, "nova-compute"); len(cs) > 0 {
 			foot = append(foot, th.Render(themes.Warn, safe.Fit("⚠ "+cs[0].Line(now, pane.DataAge), width)))
 		}

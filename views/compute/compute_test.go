@@ -109,7 +109,7 @@ func drive(p *Pane, cmd tea.Cmd) []tea.Msg {
 		switch m := c().(type) {
 		case tea.BatchMsg:
 			queue = append(queue, m...)
-		case servicesMsg, hypervisorsMsg, planMsg:
+		case servicesMsg, hypervisorsMsg, planMsg, powerMsg:
 			_, next := p.Update(m)
 			queue = append(queue, next)
 		case nil:

@@ -63,6 +63,8 @@ type planMsg struct {
 	resume *ops.Entry
 	// holder runs an operation on the host now (another process).
 	holder *ops.LockInfo
+	// power: the host's power read just before the dialog (evacuate).
+	power *powerInfo
 }
 
 // plan loads what the pre-checks need.
@@ -74,7 +76,7 @@ func (p *Pane) planHost(verb, name, reason string, resume *ops.Entry) tea.Cmd {
 	if p.ops == nil {
 		return pane.Toast(themes.Warn, verb+" is not available for this cloud")
 	}
-	hops, store := p.ops, p.journal
+	hops, store, pw := p.ops, p.journal, p.power
 	return tea.Batch(pane.Toast(themes.Info, "checking "+safe.Text(name)+" before "+verb+"…"), func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*loadTimeout)
 		defer cancel()
@@ -83,6 +85,9 @@ func (p *Pane) planHost(verb, name, reason string, resume *ops.Entry) tea.Cmd {
 			if h, held := store.Holder(name); held {
 				m.holder = &h
 			}
+		}
+		if pw != nil && verb == "evacuate" {
+			m.power = readPower(ctx, pw, name)
 		}
 		m.servers, m.err = hops.ServersOnHost(ctx, name)
 		if m.err == nil && resume != nil {
@@ -138,7 +143,7 @@ func (p *Pane) onPlan(m planMsg) tea.Cmd {
 	if m.err != nil {
 		return pane.Toast(themes.Crit, m.verb+" "+safe.Text(m.host)+": cannot list its instances: "+m.err.Error())
 	}
-	if len(m.servers) == 0 {
+	if len(m.servers) == 0 && m.verb != ops.VerbRecover {
 		if m.resume != nil {
 			return pane.Toast(themes.Warn, "nothing left of the interrupted "+m.verb+" of "+safe.Text(m.host))
 		}
@@ -153,9 +158,13 @@ func (p *Pane) onPlan(m planMsg) tea.Cmd {
 		return pane.Toast(themes.Warn, safe.Text(m.host)+" is no longer listed")
 	}
 	var a pane.Action
-	if m.verb == "evacuate" {
+	switch m.verb {
+	case ops.VerbRecover:
+		a = p.recoverAction(h, m.servers)
+	case "evacuate":
 		a = p.evacuateAction(h, m.servers, m.flavors, m.resume)
-	} else {
+		p.powerCheck(&a, m)
+	default:
 		a = p.drainAction(h, m.servers, m.flavors, m.reason, m.resume)
 	}
 	if m.holder != nil {
@@ -387,6 +396,12 @@ func progressLine(e ops.Event) string {
 
 // onEvent updates the run panel from one of the run's events.
 func (p *Pane) onEvent(e ops.Event) {
+	if e.Verb == ops.VerbRecover && e.Kind == ops.EvNote {
+		// A recovery's steps before any evacuation: a panel of its own.
+		if r := p.run; r == nil || r.verb != e.Verb || r.host != e.Host || r.ended {
+			p.run = &runView{verb: e.Verb, host: e.Host, index: map[string]int{}}
+		}
+	}
 	if e.Kind == ops.EvStart {
 		r := &runView{verb: e.Verb, host: e.Host, insts: append([]ops.Instance(nil), e.Instances...), index: map[string]int{}}
 		for i, in := range r.insts {
