@@ -36,6 +36,12 @@ type Server struct {
 	Updated      time.Time
 	LaunchedAt   time.Time
 	Fault        string // fault.message when status is ERROR
+	FaultCode    int       // fault.code (500: Nova's own error)
+	FaultAt      time.Time // fault.created
+	// Networks are the names of the networks the server has addresses on
+	// (the keys of "addresses"); SecurityGroups the names of its groups.
+	Networks       []string
+	SecurityGroups []string
 	Locked       bool
 	KeyName      string
 	VolumeBacked bool // booted from volume (image empty)
