@@ -15,37 +15,38 @@ import "time"
 
 // Server is a Nova server as the instances pane needs it.
 type Server struct {
-	ID, Name    string
-	ProjectID   string
-	ProjectName string // resolved from Keystone when allowed; else ""
-	UserID      string
-	Status      string // ACTIVE, ERROR, SHUTOFF, MIGRATING, ...
-	TaskState   string // OS-EXT-STS:task_state ("" when none)
-	PowerState  int    // OS-EXT-STS:power_state (1 running, 4 shutdown)
-	VMState     string
-	Host        string // OS-EXT-SRV-ATTR:host (admin only)
-	Hypervisor  string // OS-EXT-SRV-ATTR:hypervisor_hostname
-	Zone        string
-	FlavorID    string
-	FlavorName  string // resolved
-	ImageID     string
-	IPs         []string
-	VolumeIDs   []string // os-extended-volumes:volumes_attached
-	Metadata    map[string]string
-	Created     time.Time
-	Updated     time.Time
-	LaunchedAt  time.Time
-	Fault       string    // fault.message when status is ERROR
-	FaultCode   int       // fault.code (500: Nova's own error)
-	FaultAt     time.Time // fault.created
+	ID, Name     string
+	ProjectID    string
+	ProjectName  string // resolved from Keystone when allowed; else ""
+	UserID       string
+	Status       string // ACTIVE, ERROR, SHUTOFF, MIGRATING, ...
+	TaskState    string // OS-EXT-STS:task_state ("" when none)
+	PowerState   int    // OS-EXT-STS:power_state (1 running, 4 shutdown)
+	VMState      string
+	Host         string // OS-EXT-SRV-ATTR:host (admin only)
+	Hypervisor   string // OS-EXT-SRV-ATTR:hypervisor_hostname
+	Zone         string
+	FlavorID     string
+	FlavorName   string // resolved
+	ImageID      string
+	IPs          []string
+	VolumeIDs    []string // os-extended-volumes:volumes_attached
+	Metadata     map[string]string
+	Created      time.Time
+	Updated      time.Time
+	LaunchedAt   time.Time
+	Fault        string // fault.message when status is ERROR
+	Locked       bool
+	KeyName      string
+	VolumeBacked bool // booted from volume (image empty)
+	Deleted      bool // seen via changes-since as DELETED
+
+	FaultCode int       // fault.code (500: Nova's own error)
+	FaultAt   time.Time // fault.created
 	// Networks are the names of the networks the server has addresses on
 	// (the keys of "addresses"); SecurityGroups the names of its groups.
 	Networks       []string
 	SecurityGroups []string
-	Locked         bool
-	KeyName        string
-	VolumeBacked   bool // booted from volume (image empty)
-	Deleted        bool // seen via changes-since as DELETED
 }
 
 // PowerStateName renders Nova's power_state code.
