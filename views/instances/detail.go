@@ -380,7 +380,6 @@ func named(name, id string) string {
 	return name + " (" + id + ")"
 }
 
-
 func stamp(t time.Time) string {
 	if t.IsZero() {
 		return "-"
