@@ -475,10 +475,7 @@ func (r *runView) view(width, height int, now time.Time, th *themes.Theme) []str
 	// The moved ones are counted by the state they ended in (a line of
 	// their own), not only as "ok".
 	landed, changed := finalStates(r.insts)
-	head := fmt.Sprintf("%s %s %s · %d/%d done · %d ok", strings.ToUpper(r.verb), r.host, state, finished, total, ok)
-	if failed > 0 {
-		head += fmt.Sprintf(" · %d failed", failed)
-	}
+	head := fmt.Sprintf("%s %s %s · %d/%d done · %d ok · %d failed", strings.ToUpper(r.verb), r.host, state, finished, total, ok, failed)
 	if n := finished - ok - failed; n > 0 {
 		head += fmt.Sprintf(" · %d not moved", n) // the counts add up to "done"
 	}

@@ -551,7 +551,7 @@ func TestRunPanelScrollsAndSaysWhatIsHappening(t *testing.T) {
 	out := p.View(100, 24)
 	checkFrame(t, out, 100, 24)
 	v := ansi.Strip(out)
-	for _, want := range []string{"EVACUATE compute04 running · 28/30 done · 28 ok · 2 in progress", "ok: 27 ACTIVE, 1 SHUTOFF (was SHUTOFF before)",
+	for _, want := range []string{"EVACUATE compute04 running · 28/30 done · 28 ok · 0 failed · 2 in progress", "ok: 27 ACTIVE, 1 SHUTOFF (was SHUTOFF before)",
 		"… vm-00: rebuilding on compute06 (40s)", "… vm-01: waiting for ACTIVE on compute02 (40s)", "of 30 · j/k pgup/pgdn scroll"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("panel lacks %q:\n%s", want, v)
