@@ -53,9 +53,39 @@ func (c *Cloud) keystone(w http.ResponseWriter, r *http.Request) {
 			}
 		})
 		WriteJSON(w, 200, map[string]any{"projects": ps})
+	case strings.HasPrefix(p, "/v3/users/") && strings.Count(p, "/") == 3 && r.Method == http.MethodGet:
+		if !c.Authorized(w, r) {
+			return
+		}
+		id := strings.TrimPrefix(p, "/v3/users/")
+		known := false
+		c.Story.Lock(func() {
+			for _, in := range c.Story.Instances {
+				if in.UserID == id {
+					known = true
+					break
+				}
+			}
+		})
+		if !known {
+			WriteJSON(w, 404, osError(404, "Could not find user: "+id+"."))
+			return
+		}
+		WriteJSON(w, 200, map[string]any{"user": map[string]any{"id": id, "name": demoUserName(id),
+			"domain_id": "default", "enabled": true}})
 	default:
 		WriteJSON(w, 404, osError(404, "The resource could not be found."))
 	}
+}
+
+// demoUserName is a stable name for an instance owner's user ID.
+func demoUserName(id string) string {
+	names := []string{"alice", "bhavin", "chen", "dana", "emeka", "freya", "goran", "hana"}
+	h := 0
+	for _, b := range []byte(id) {
+		h = h*31 + int(b)
+	}
+	return names[(h%len(names)+len(names))%len(names)] + "-" + id[:min(4, len(id))]
 }
 
 func (c *Cloud) issueToken(w http.ResponseWriter, r *http.Request) {

@@ -40,3 +40,6 @@ var _ instances.Source = instancesSource{}
 
 // A first load shows rows page by page (ServersPaged comes with the client).
 var _ instances.PagedSource = instancesSource{}
+
+// The detail names images and users through the client's cached lookups.
+var _ instances.NameSource = instancesSource{}

@@ -47,6 +47,7 @@ type Client struct {
 	placement *gophercloud.ServiceClient // nil when not in the catalog
 	network   *gophercloud.ServiceClient // nil when not in the catalog
 	volume    *gophercloud.ServiceClient // nil when not in the catalog
+	image     *gophercloud.ServiceClient // nil when not in the catalog
 	identity  *gophercloud.ServiceClient
 
 	mv, mvMax mver // negotiated, cloud maximum
@@ -58,6 +59,7 @@ type Client struct {
 	projects    map[string]string // ID -> name
 	projectsAt  time.Time
 	projectsErr error
+	names       nameCache // image and user names (names.go)
 
 	// PageSize is the limit used for paginated server lists (default 1000,
 	// Nova's default max_limit).
@@ -249,6 +251,12 @@ func (c *Client) discover() error {
 		}
 	}
 	c.volume = sc("volume", find("block-storage", "volumev3", "volume"))
+	if gu := find("image"); gu != "" {
+		c.image = sc("image", gu)
+		if !strings.HasSuffix(gu, "v2/") {
+			c.image.ResourceBase = gu + "v2/"
+		}
+	}
 	iu := find("identity")
 	if iu == "" {
 		iu = gophercloud.NormalizeURL(c.provider.IdentityEndpoint)

@@ -326,3 +326,40 @@ func TestDemoReadOnlySendsNoMutation(t *testing.T) {
 		t.Errorf("read-only session reached the server with %+v", m)
 	}
 }
+
+// The demo's Glance and Keystone answer the detail's name lookups.
+func TestDemoNamesImageAndUser(t *testing.T) {
+	c, _ := startDemo(t, demo.Options{Instances: 20, FailAfter: -1})
+	oc := demoClient(t, c, true)
+	ss, err := oc.Servers(tctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s openstack.Server
+	for _, x := range ss {
+		if x.ImageID != "" && x.UserID != "" && len(x.Networks) > 0 {
+			s = x
+			break
+		}
+	}
+	if s.ID == "" {
+		t.Fatal("no server with an image, a user and a network")
+	}
+	var want string
+	c.Story.Lock(func() {
+		for _, im := range c.Story.Images {
+			if im.ID == s.ImageID {
+				want = im.Name
+			}
+		}
+	})
+	if n, err := oc.ImageName(tctx(t), s.ImageID); err != nil || n == "" || n != want {
+		t.Errorf("image %s: %q %v, want %q", s.ImageID, n, err, want)
+	}
+	if n, err := oc.UserName(tctx(t), s.UserID); err != nil || n == "" || n == s.UserID {
+		t.Errorf("user %s: %q %v", s.UserID, n, err)
+	}
+	if len(s.SecurityGroups) == 0 {
+		t.Errorf("no security groups on %s", s.ID)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,7 +49,12 @@ type novaServer struct {
 	Locked bool `json:"locked"`
 	Fault  *struct {
 		Message string `json:"message"`
+		Code    int    `json:"code"`
+		Created string `json:"created"`
 	} `json:"fault"`
+	SecurityGroups []struct {
+		Name string `json:"name"`
+	} `json:"security_groups"`
 }
 
 type serverPage struct {
@@ -78,6 +84,7 @@ func (n *novaServer) toServer() Server {
 			nets = append(nets, k)
 		}
 		sort.Strings(nets)
+		s.Networks = nets
 		for _, k := range nets {
 			for _, a := range n.Addresses[k] {
 				s.IPs = append(s.IPs, a.Addr)
@@ -88,7 +95,13 @@ func (n *novaServer) toServer() Server {
 		s.VolumeIDs = append(s.VolumeIDs, v.ID)
 	}
 	if n.Fault != nil {
-		s.Fault = n.Fault.Message
+		s.Fault, s.FaultCode, s.FaultAt = n.Fault.Message, n.Fault.Code, parseTime(n.Fault.Created)
+	}
+	for _, g := range n.SecurityGroups {
+		// Nova lists a group once per port: name each once.
+		if g.Name != "" && !slices.Contains(s.SecurityGroups, g.Name) {
+			s.SecurityGroups = append(s.SecurityGroups, g.Name)
+		}
 	}
 	s.Deleted = strings.EqualFold(n.Status, "DELETED") || n.VMState == "deleted"
 	return s

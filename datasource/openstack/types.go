@@ -40,6 +40,13 @@ type Server struct {
 	KeyName      string
 	VolumeBacked bool // booted from volume (image empty)
 	Deleted      bool // seen via changes-since as DELETED
+
+	FaultCode int       // fault.code (500: Nova's own error)
+	FaultAt   time.Time // fault.created
+	// Networks are the names of the networks the server has addresses on
+	// (the keys of "addresses"); SecurityGroups the names of its groups.
+	Networks       []string
+	SecurityGroups []string
 }
 
 // PowerStateName renders Nova's power_state code.

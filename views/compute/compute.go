@@ -268,6 +268,9 @@ func (p *Pane) key(msg tea.KeyPressMsg) tea.Cmd {
 		return p.prompt.Key(msg)
 	}
 	k := msg.String()
+	if p.runScroll(k) {
+		return nil
+	}
 	if p.tbl.HandleKey(p.is, k) {
 		return nil
 	}
@@ -330,6 +333,27 @@ func (p *Pane) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	return nil
+}
+
+// runScroll: while the run panel shows a list longer than its room, the
+// movement keys scroll that list (the table cursor stays).
+func (p *Pane) runScroll(k string) bool {
+	r := p.run
+	if r == nil {
+		return false
+	}
+	page := max(r.room-1, 1)
+	switch {
+	case p.is(k, "table.down"):
+		return r.scroll(1)
+	case p.is(k, "table.up"):
+		return r.scroll(-1)
+	case p.is(k, "table.page_down"):
+		return r.scroll(page)
+	case p.is(k, "table.page_up"):
+		return r.scroll(-page)
+	}
+	return false
 }
 
 // selected is the host under the cursor. The pointer is only valid until

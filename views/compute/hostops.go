@@ -52,6 +52,22 @@ type runView struct {
 	note       string
 	err        string
 	ended      bool
+	// since: when each in-flight instance entered its current step
+	// (status, task, host), for "waiting for ACTIVE (40s)".
+	since map[string]time.Time
+	// top is the first list row shown; room the list rows the last frame
+	// had (the keys scroll only a list that overflows).
+	top, room int
+}
+
+// scroll moves the run list by n rows; false when it fits (the key then
+// moves the table cursor).
+func (r *runView) scroll(n int) bool {
+	if r.room <= 0 || len(r.insts) <= r.room {
+		return false
+	}
+	r.top = min(max(r.top+n, 0), len(r.insts)-r.room)
+	return true
 }
 
 type planMsg struct {
@@ -403,7 +419,8 @@ func (p *Pane) onEvent(e ops.Event) {
 		}
 	}
 	if e.Kind == ops.EvStart {
-		r := &runView{verb: e.Verb, host: e.Host, insts: append([]ops.Instance(nil), e.Instances...), index: map[string]int{}}
+		r := &runView{verb: e.Verb, host: e.Host, insts: append([]ops.Instance(nil), e.Instances...), index: map[string]int{},
+			since: map[string]time.Time{}}
 		for i, in := range r.insts {
 			r.index[in.ID] = i
 		}
@@ -419,6 +436,10 @@ func (p *Pane) onEvent(e ops.Event) {
 		r.note = e.Note
 	case ops.EvInstance:
 		if i, ok := r.index[e.Inst.ID]; ok {
+			old := r.insts[i]
+			if old.State != e.Inst.State || old.Status != e.Inst.Status || old.Task != e.Inst.Task || old.Host != e.Inst.Host {
+				r.since[e.Inst.ID] = p.ctx.Now()
+			}
 			r.insts[i] = e.Inst
 		}
 	case ops.EvStop:
@@ -435,8 +456,9 @@ func (p *Pane) onEvent(e ops.Event) {
 	}
 }
 
-// runView renders the run panel: header with a progress bar, then one line
-// per instance (failed and running first).
+// view renders the run panel: the summary and progress bar pinned on top,
+// then one line per instance (failed and running first), scrolled from
+// r.top when they do not fit.
 func (r *runView) view(width, height int, now time.Time, th *themes.Theme) []string {
 	if height < 1 {
 		return nil
@@ -463,26 +485,39 @@ func (r *runView) view(width, height int, now time.Time, th *themes.Theme) []str
 	}
 	state := "running"
 	if r.ended {
-		state = "finished (esc closes)"
+		state = "finished, esc closes"
 	}
-	head := fmt.Sprintf("%s %s: %d/%d done · %d ok · %d failed", strings.ToUpper(r.verb), r.host, finished, total, ok, failed)
+	// The moved ones are counted by the state they ended in (a line of
+	// their own), not only as "ok".
+	landed, changed := finalStates(r.insts)
+	head := fmt.Sprintf("%s %s %s · %d/%d done · %d ok · %d failed", strings.ToUpper(r.verb), r.host, state, finished, total, ok, failed)
 	if n := finished - ok - failed; n > 0 {
 		head += fmt.Sprintf(" · %d not moved", n) // the counts add up to "done"
 	}
-	head += fmt.Sprintf(" · %d in progress · %s", running, state)
+	if running > 0 {
+		head += fmt.Sprintf(" · %d in progress", running)
+	}
 	if r.note != "" {
 		head += " · " + r.note
 	}
 	role := themes.Info
-	if failed > 0 || r.err != "" {
+	switch {
+	case failed > 0 || r.err != "":
 		role = themes.Crit
+	case changed:
+		role = themes.Warn
 	}
 	out := []string{th.Render(role, safe.Fit(head, width))}
-	if r.err != "" && height > 1 {
+	if ok > 0 && height > 2 {
+		out = append(out, th.Render(role, safe.Fit("  ok: "+landed, width)))
+	}
+	if r.err != "" && len(out) < height {
 		out = append(out, th.Render(themes.Crit, safe.Fit("✗ "+r.err, width)))
 	}
+	barAt := -1
 	if len(out) < height {
-		out = append(out, safe.Fit(table.Bar(frac, min(width, 60)), width))
+		barAt = len(out)
+		out = append(out, "")
 	}
 	order := func(in ops.Instance) int {
 		switch in.State {
@@ -499,7 +534,16 @@ func (r *runView) view(width, height int, now time.Time, th *themes.Theme) []str
 	}
 	list := append([]ops.Instance(nil), r.insts...)
 	sort.SliceStable(list, func(i, j int) bool { return order(list[i]) < order(list[j]) })
-	for _, in := range list {
+	r.room = height - len(out)
+	r.top = max(min(r.top, len(list)-r.room), 0)
+	bar := table.Bar(frac, min(width, 60))
+	if r.room > 0 && len(list) > r.room {
+		bar += fmt.Sprintf("  %d–%d of %d · j/k pgup/pgdn scroll", r.top+1, min(r.top+r.room, len(list)), len(list))
+	}
+	if barAt >= 0 {
+		out[barAt] = safe.Fit(bar, width)
+	}
+	for _, in := range list[min(r.top, len(list)):] {
 		if len(out) >= height {
 			break
 		}
@@ -512,9 +556,133 @@ func (r *runView) view(width, height int, now time.Time, th *themes.Theme) []str
 		case ops.Skipped:
 			rl = themes.Warn
 		}
-		out = append(out, th.Render(rl, safe.Fit("  "+in.Line(), width)))
+		out = append(out, th.Render(rl, safe.Fit("  "+r.line(in, now), width)))
 	}
 	return out
+}
+
+// line is one instance's row: in-flight ones say what is happening.
+func (r *runView) line(in ops.Instance, now time.Time) string {
+	if in.State != ops.Running {
+		return in.Line()
+	}
+	s := "… " + in.Name + ": " + r.doing(in)
+	if t, ok := r.since[in.ID]; ok && !now.Before(t) {
+		s += " (" + shortDur(now.Sub(t)) + ")"
+	}
+	return s
+}
+
+// doing says what an in-flight instance is waiting for, from its task,
+// status and host as last read.
+func (r *runView) doing(in ops.Instance) string {
+	task, status, host := strings.ToLower(in.Task), strings.ToUpper(in.Status), orDash(in.Host)
+	want := "ACTIVE"
+	switch strings.ToUpper(in.OrigStatus) {
+	case "SHUTOFF", "STOPPED":
+		want = "SHUTOFF"
+	}
+	switch {
+	case strings.Contains(task, "rebuild"):
+		return "rebuilding on " + host
+	case strings.HasPrefix(task, "migrating"):
+		return "live-migrating from " + host
+	case strings.HasPrefix(task, "resize"):
+		return "cold-migrating (" + task + ") on " + host
+	case status == "VERIFY_RESIZE":
+		return "confirming the resize on " + host
+	case task != "":
+		return task + " on " + host
+	case status == "ERROR":
+		return "ERROR on " + host + ", waiting for Nova"
+	case in.Host != "" && in.Host != r.host && status != want:
+		return "waiting for " + want + " on " + host
+	case in.Host != "" && in.Host != r.host:
+		return "verifying on " + host
+	}
+	return "requested, waiting for Nova (" + orDash(status) + " on " + host + ")"
+}
+
+// finalStates counts the moved instances by the status they ended in,
+// saying what the ones not ACTIVE (or not what they were) were before;
+// changed when one ended in another status than it started with.
+func finalStates(insts []ops.Instance) (string, bool) {
+	type group struct {
+		n    int
+		orig map[string]int
+	}
+	groups := map[string]*group{}
+	var keys []string
+	changed := false
+	for _, in := range insts {
+		if in.State != ops.OK {
+			continue
+		}
+		st, was := orDash(strings.ToUpper(in.Status)), strings.ToUpper(in.OrigStatus)
+		switch was {
+		case "MIGRATING":
+			was = "ACTIVE" // a live migration already under way
+		case "REBUILD", "RESIZE", "VERIFY_RESIZE":
+			was = "" // moving already when planned: says nothing
+		}
+		g := groups[st]
+		if g == nil {
+			g = &group{orig: map[string]int{}}
+			groups[st] = g
+			keys = append(keys, st)
+		}
+		g.n++
+		if was != "" {
+			g.orig[was]++
+			if was != st && was != "ERROR" {
+				changed = true
+			}
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if (keys[i] == "ACTIVE") != (keys[j] == "ACTIVE") {
+			return keys[i] == "ACTIVE"
+		}
+		return keys[i] < keys[j]
+	})
+	var parts []string
+	for _, k := range keys {
+		g := groups[k]
+		part := fmt.Sprintf("%d %s", g.n, k)
+		var origs []string
+		for o := range g.orig {
+			if k != "ACTIVE" || o != "ACTIVE" {
+				origs = append(origs, o)
+			}
+		}
+		sort.Strings(origs)
+		switch {
+		case len(origs) == 1 && g.orig[origs[0]] == g.n && g.n == 1:
+			part += " (was " + origs[0] + " before)"
+		case len(origs) == 1 && g.orig[origs[0]] == g.n:
+			part += fmt.Sprintf(" (all %d were %s before)", g.n, origs[0])
+		case len(origs) > 0:
+			var ws []string
+			for _, o := range origs {
+				ws = append(ws, fmt.Sprintf("%d %s", g.orig[o], o))
+			}
+			part += " (before: " + strings.Join(ws, ", ") + ")"
+		}
+		parts = append(parts, part)
+	}
+	return strings.Join(parts, ", "), changed
+}
+
+// shortDur: "40s", "3m05s", "1h02m".
+func shortDur(d time.Duration) string {
+	d = d.Round(time.Second)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 }
 
 // resume re-plans an interrupted host run from the cloud's current state.

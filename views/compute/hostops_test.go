@@ -3,11 +3,13 @@ package compute
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
@@ -466,7 +468,7 @@ func TestResumeInterruptedEvacuation(t *testing.T) {
 	if ok, _, _ := e.Counts(); e.Status != ops.StatusOK || ok != 4 || e.Resumes != 1 {
 		t.Fatalf("journal after resume: %s %d ok, %d resumes", e.Status, ok, e.Resumes)
 	}
-	if s := ansi.Strip(p.View(100, 20)); !strings.Contains(s, "EVACUATE compute04: 4/4 done · 4 ok · 0 failed") {
+	if s := ansi.Strip(p.View(100, 20)); !strings.Contains(s, "ok: 3 ACTIVE, 1 SHUTOFF (was SHUTOFF before)") {
 		t.Fatalf("panel:\n%s", s)
 	}
 }
@@ -516,5 +518,90 @@ func TestResumeBeforeHostsLoaded(t *testing.T) {
 	a := actionOf(t, drive(p, p.Init()))
 	if a.Name != "evacuate-host" || a.Resume != "x" {
 		t.Fatalf("action %+v", a)
+	}
+}
+
+// A long run: the summary and bar stay pinned while j/k/pgdn scroll the
+// instance list; in-flight rows say what is happening and for how long;
+// the summary counts the state each instance ended in.
+func TestRunPanelScrollsAndSaysWhatIsHappening(t *testing.T) {
+	p, _, now := loaded(t)
+	ev := func(e ops.Event) {
+		e.Verb, e.Host = "evacuate", "compute04"
+		p.Update(pane.ActionProgressMsg{Name: "evacuate-host", Target: "compute04", Progress: pane.Progress{Event: e}})
+	}
+	var insts []ops.Instance
+	for i := range 30 {
+		insts = append(insts, ops.Instance{ID: fmt.Sprint("i", i), Name: fmt.Sprintf("vm-%02d", i), Status: "ACTIVE", OrigStatus: "ACTIVE", Host: "compute04"})
+	}
+	insts[29].Status, insts[29].OrigStatus = "SHUTOFF", "SHUTOFF"
+	ev(ops.Event{Kind: ops.EvStart, Instances: insts})
+	rebuilding := insts[0]
+	rebuilding.State, rebuilding.Status, rebuilding.Task, rebuilding.Host = ops.Running, "REBUILD", "rebuild_spawning", "compute06"
+	ev(ops.Event{Kind: ops.EvInstance, Inst: rebuilding})
+	waiting := insts[1]
+	waiting.State, waiting.Status, waiting.Host = ops.Running, "SHUTOFF", "compute02"
+	ev(ops.Event{Kind: ops.EvInstance, Inst: waiting})
+	*now = now.Add(40 * time.Second)
+	for i := 2; i < 30; i++ {
+		in := insts[i]
+		in.State, in.Host, in.Target = ops.OK, "compute05", "compute05"
+		ev(ops.Event{Kind: ops.EvInstance, Inst: in})
+	}
+	out := p.View(100, 24)
+	checkFrame(t, out, 100, 24)
+	v := ansi.Strip(out)
+	for _, want := range []string{"EVACUATE compute04 running · 28/30 done · 28 ok · 0 failed · 2 in progress", "ok: 27 ACTIVE, 1 SHUTOFF (was SHUTOFF before)",
+		"… vm-00: rebuilding on compute06 (40s)", "… vm-01: waiting for ACTIVE on compute02 (40s)", "of 30 · j/k pgup/pgdn scroll"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("panel lacks %q:\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "ACTIVE/- on") {
+		t.Errorf("old in-flight rows or ok count:\n%s", v)
+	}
+	if strings.Contains(v, "vm-29") {
+		t.Fatalf("last row visible before scrolling:\n%s", v)
+	}
+	golden(t, "run-scroll-top-100x24", out)
+	cursor := p.tbl.Cursor()
+	press(p, "j")
+	if p.run.top != 1 || p.tbl.Cursor() != cursor {
+		t.Fatalf("j: run top %d, table cursor %d→%d", p.run.top, cursor, p.tbl.Cursor())
+	}
+	for range 5 {
+		p.Update(tea.KeyPressMsg{Code: tea.KeyPgDown})
+	}
+	out = p.View(100, 24)
+	checkFrame(t, out, 100, 24)
+	v = ansi.Strip(out)
+	if !strings.Contains(v, "vm-29") || !strings.Contains(v, "28/30 done") || !strings.Contains(v, "–30 of 30") {
+		t.Fatalf("pgdn did not reach the end with the summary pinned:\n%s", v)
+	}
+	golden(t, "run-scroll-end-100x24", out)
+	press(p, "k")
+	if !strings.Contains(ansi.Strip(p.View(100, 24)), "of 30") || p.run.top == 0 {
+		t.Fatal("k scrolled to the top")
+	}
+	// A run that fits leaves the keys to the table.
+	p.run.insts = p.run.insts[:2]
+	p.View(100, 24)
+	press(p, "j")
+	if p.tbl.Cursor() == cursor {
+		t.Fatal("j did not move the table while the run list fits")
+	}
+}
+
+// One that landed in another state than it started in is named, and the
+// summary is no longer plain info.
+func TestFinalStatesSayWhatChanged(t *testing.T) {
+	got, changed := finalStates([]ops.Instance{
+		{State: ops.OK, Status: "ACTIVE", OrigStatus: "ACTIVE"},
+		{State: ops.OK, Status: "SHUTOFF", OrigStatus: "ACTIVE"},
+		{State: ops.OK, Status: "SHUTOFF", OrigStatus: "SHUTOFF"},
+		{State: ops.Failed, Status: "ERROR", OrigStatus: "ACTIVE"},
+	})
+	if got != "1 ACTIVE, 2 SHUTOFF (before: 1 ACTIVE, 1 SHUTOFF)" || !changed {
+		t.Fatalf("%q %v", got, changed)
 	}
 }

@@ -24,6 +24,8 @@ type detail struct {
 	server        *openstack.Server
 	serverErr     error
 	serverLoading bool
+	// imageName and userName: looked up with the server ("" unknown).
+	imageName, userName string
 
 	actions        []openstack.InstanceAction
 	actionsErr     error
@@ -69,6 +71,15 @@ type detailMsg struct {
 	volumes    []openstack.VolumeAttachment
 	migrations []openstack.Migration
 	err        error
+	// imageName, userName come with the server (NameSource).
+	imageName, userName string
+}
+
+// NameSource resolves the IDs the detail shows to names (optional: a
+// Source without it shows IDs only). "" means unknown.
+type NameSource interface {
+	ImageName(ctx context.Context, id string) (string, error)
+	UserName(ctx context.Context, id string) (string, error)
 }
 
 func (d *detail) loadAll(p *Pane) []tea.Cmd {
@@ -90,6 +101,13 @@ func (d *detail) loadAll(p *Pane) []tea.Cmd {
 	return []tea.Cmd{
 		run(secServer, func(ctx context.Context, m *detailMsg) (err error) {
 			m.server, err = src.Server(ctx, id)
+			if ns, ok := src.(NameSource); ok && err == nil {
+				// Names are extras: a failed lookup shows the ID alone.
+				if !m.server.VolumeBacked {
+					m.imageName, _ = ns.ImageName(ctx, m.server.ImageID)
+				}
+				m.userName, _ = ns.UserName(ctx, m.server.UserID)
+			}
 			return err
 		}),
 		run(secActions, func(ctx context.Context, m *detailMsg) (err error) {
@@ -118,6 +136,7 @@ func (d *detail) set(m detailMsg) {
 		if m.err == nil {
 			s := m.server
 			d.server = &s
+			d.imageName, d.userName = m.imageName, m.userName
 		}
 	case secActions:
 		d.actionsLoading, d.actionsErr = false, m.err
@@ -207,16 +226,28 @@ func (d *detail) lines(p *Pane) []line {
 			add(themes.Crit, "  fault: %s", fault)
 		}
 		if s.Fault != "" {
-			add(themes.Crit, "  nova fault: %s", s.Fault)
+			f := "  nova fault"
+			if s.FaultCode != 0 {
+				f += fmt.Sprintf(" %d", s.FaultCode)
+			}
+			if !s.FaultAt.IsZero() {
+				f += " at " + stamp(s.FaultAt) + ago(now, s.FaultAt)
+			}
+			add(themes.Crit, "%s: %s", f, s.Fault)
 		}
 		add(themes.Normal, "  host %s · hypervisor %s · zone %s", orDash(s.Host), orDash(s.Hypervisor), orDash(s.Zone))
-		add(themes.Normal, "  project %s (%s) · user %s", orDash(s.ProjectName), orDash(s.ProjectID), orDash(s.UserID))
-		boot := "image " + orDash(s.ImageID)
+		add(themes.Normal, "  project %s · user %s", named(s.ProjectName, s.ProjectID), named(d.userName, s.UserID))
+		boot := "image " + named(d.imageName, s.ImageID)
 		if s.VolumeBacked {
 			boot = "volume-backed"
 		}
-		add(themes.Normal, "  flavor %s · %s · key %s · locked %v", orDash(firstNonEmpty(s.FlavorName, s.FlavorID)), boot, orDash(s.KeyName), s.Locked)
-		add(themes.Normal, "  IPs %s", orDash(strings.Join(s.IPs, ", ")))
+		flavor := s.FlavorID
+		if s.FlavorName == s.FlavorID {
+			flavor = "" // an old microversion names it by ID only
+		}
+		add(themes.Normal, "  flavor %s · %s", named(s.FlavorName, flavor), boot)
+		add(themes.Normal, "  key %s · locked %v · security groups %s", orDash(s.KeyName), s.Locked, orDash(strings.Join(s.SecurityGroups, ", ")))
+		add(themes.Normal, "  networks %s · IPs %s", orDash(strings.Join(s.Networks, ", ")), orDash(strings.Join(s.IPs, ", ")))
 		add(themes.Normal, "  created %s%s · updated %s%s", stamp(s.Created), ago(now, s.Created),
 			stamp(s.Updated), ago(now, s.Updated))
 	}
@@ -337,13 +368,16 @@ func orDash(s string) string {
 	return s
 }
 
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
+// named shows a name with its ID ("web (4f2c…)"), the ID alone when the
+// name is unknown, or the name alone when there is no ID.
+func named(name, id string) string {
+	switch {
+	case name == "" || name == id:
+		return orDash(id)
+	case id == "":
+		return name
 	}
-	return ""
+	return name + " (" + id + ")"
 }
 
 func stamp(t time.Time) string {

@@ -23,6 +23,7 @@ import (
 	"github.com/stackpit/stackpit/datasource/loki"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
+	"github.com/stackpit/stackpit/views/filter"
 	"github.com/stackpit/stackpit/views/pane"
 )
 
@@ -79,9 +80,12 @@ type Model struct {
 	showLabel bool
 
 	search     string
-	searchLow  string
+	searchLow  string // the term highlighted in rows
+	find       filter.Query
+	fields     map[string]string // reused by lineMatches
 	matches    int
 	lastHeight int
+	lay        layout // columns of the frame being rendered
 
 	loading bool
 	err     error
@@ -425,10 +429,10 @@ func (m *Model) appendEntry(e loki.Entry) {
 }
 
 func (m *Model) appendLine(l line) {
-	if m.searchLow != "" && m.lineMatches(&l) {
+	if m.lineMatches(&l) {
 		m.matches++
 	}
-	if ev, ok := m.buf.append(l, m.o.BufferLines); ok && m.searchLow != "" && m.lineMatches(&ev) {
+	if ev, ok := m.buf.append(l, m.o.BufferLines); ok && m.lineMatches(&ev) {
 		m.matches--
 	}
 	if m.follow {
@@ -444,25 +448,40 @@ func (m *Model) appendLine(l line) {
 	}
 }
 
-// lineMatches: the search looks at the text and the host/container labels
-// (what the row shows).
+// lineMatches: "/" takes the terms of every pane's filter (views/filter):
+// host: container: level: req: match those columns, free text matches the
+// line or any column.
 func (m *Model) lineMatches(l *line) bool {
-	if m.searchLow == "" {
+	if m.find.Empty() || l.marker != "" {
 		return false
 	}
-	if strings.Contains(strings.ToLower(l.text), m.searchLow) {
-		return true
+	f := m.fields
+	if f == nil {
+		f = map[string]string{}
+		m.fields = f
 	}
-	return l.labels != nil && (strings.Contains(strings.ToLower(l.labels.Get(m.o.HostLabel)), m.searchLow) ||
-		strings.Contains(strings.ToLower(l.labels.Get(m.o.ContainerLabel)), m.searchLow))
+	f["host"], f["container"] = "", ""
+	if l.labels != nil {
+		f["host"], f["container"] = l.labels.Get(m.o.HostLabel), l.labels.Get(m.o.ContainerLabel)
+	}
+	f["level"], f["req"], f["text"] = l.lv.word(), requestID(l.text), l.text
+	return m.find.Match(f)
 }
 
-// SetFilter searches within the buffer: matches are highlighted, n/N jump.
+// SetFilter finds lines in the buffer by filter terms: matches are
+// counted and highlighted, n/N bring them into view.
 func (m *Model) SetFilter(text string) {
 	m.search = strings.TrimSpace(text)
-	m.searchLow = strings.ToLower(m.search)
+	m.find = filter.Parse(m.search)
+	m.searchLow = ""
+	for _, t := range m.find.Terms {
+		if !t.Negate && !strings.ContainsAny(t.Value, "*?[") && (t.Field == "" || t.Field == "req" || t.Field == "text") {
+			m.searchLow = t.Value
+			break
+		}
+	}
 	m.matches = 0
-	if m.searchLow == "" {
+	if m.find.Empty() {
 		return
 	}
 	for s := m.buf.first(); s <= m.buf.last(); s++ {
@@ -579,14 +598,25 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
+// jumpMatch moves the cursor to the next (previous) match and scrolls so
+// that its row is on screen.
 func (m *Model) jumpMatch(dir int64) {
-	if m.searchLow == "" || m.matches == 0 {
+	if m.find.Empty() || m.matches == 0 {
 		return
 	}
 	m.pause()
 	for s := m.cursor + dir; s >= m.buf.first() && s <= m.buf.last(); s += dir {
 		if l, ok := m.buf.at(s); ok && m.lineMatches(l) {
 			m.cursor = s
+			h := int64(max(m.lastHeight, 1))
+			if s > m.bottom || s <= m.bottom-h || m.wrap {
+				// Off screen (or wrapped rows of unknown height): put the
+				// match in the middle.
+				m.bottom = min(s+h/2, m.buf.last())
+				if m.wrap {
+					m.bottom = s
+				}
+			}
 			return
 		}
 	}

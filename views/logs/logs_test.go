@@ -159,7 +159,7 @@ func TestGoldenSearchHighlight(t *testing.T) {
 		t.Fatalf("matches %d", m.matches)
 	}
 	v := m.View(120, 40)
-	if !strings.Contains(v, `search "Compute04": 48 matches`) || !strings.Contains(v, "\x1b[7mcompute04") {
+	if !strings.Contains(v, `find Compute04: 48 matching lines`) || !strings.Contains(v, "\x1b[7mcompute04") {
 		t.Fatalf("no highlighted match:\n%q", v)
 	}
 	golden(t, "search", m)

@@ -155,7 +155,8 @@ func (m *Model) footer(w int) []string {
 		parts = append(parts, "⇄ "+m.fstat.Note)
 	}
 	if m.search != "" {
-		parts = append(parts, fmt.Sprintf("search %q: %d matches (n/N)", m.search, m.matches))
+		parts = append(parts, fmt.Sprintf("find %s: %d matching lines highlighted, n/N bring them into view (terms: host: container: level: req: text)",
+			safe.Text(m.search), m.matches))
 	}
 	if len(parts) == 0 {
 		parts = append(parts, m.hint())
@@ -211,6 +212,7 @@ func (m *Model) body(w, h int) []string {
 		bottom = min(max(bottom, m.buf.first()), m.buf.last())
 		m.bottom = bottom
 	}
+	m.lay = m.layout(w, bottom, h)
 	var rows [][]string
 	used := 0
 	for s := bottom; s >= m.buf.first() && used < h; s-- {
@@ -285,29 +287,8 @@ func (m *Model) renderLine(l *line, w int, selected bool) []string {
 		}
 		return []string{m.paint(role, safe.Fit(txt, w))}
 	}
-	var prefix strings.Builder
-	if m.showTS {
-		prefix.WriteString(time.Unix(0, l.ts).In(m.o.Location).Format("15:04:05.000"))
-		prefix.WriteByte(' ')
-	}
-	prefix.WriteString(l.lv.tag())
-	prefix.WriteByte(' ')
-	if m.showLabel && l.labels != nil {
-		h, c := l.labels.Get(m.o.HostLabel), l.labels.Get(m.o.ContainerLabel)
-		var lab string
-		switch {
-		case h != "" && c != "":
-			lab = h + "/" + c
-		case h != "" || c != "":
-			lab = h + c
-		default:
-			lab = l.labels.Key
-		}
-		prefix.WriteString(safe.Text(lab))
-		prefix.WriteByte(' ')
-	}
-	pre := prefix.String()
-	text := safe.Text(l.text)
+	pre, req := m.columns(l)
+	text := message(safe.Text(l.text), req, w-safe.Width(pre) < 60)
 	role := levelRole(l.lv)
 	if selected {
 		role = themes.Selected
@@ -316,24 +297,20 @@ func (m *Model) renderLine(l *line, w int, selected bool) []string {
 		full := fitRow(pre+text, w)
 		return []string{m.styleRow(full, len(pre), role)}
 	}
-	parts := strings.Split(safe.Hardwrap(pre+text, w, true), "\n")
-	indent := ""
-	if len(parts) > 1 && w > 2*len(wrapIndent) {
-		// Continuation rows are indented so that where one log line ends
-		// and the next begins stays visible without colour.
-		rest := strings.Join(parts[1:], "")
-		parts = append(parts[:1], strings.Split(safe.Hardwrap(rest, w-len(wrapIndent), true), "\n")...)
-		indent = wrapIndent
+	indent := wrapIndent
+	if w <= 2*len(wrapIndent) {
+		indent = ""
 	}
+	parts := wordWrap(text, w-safe.Width(pre), w-len(indent))
 	out := make([]string, len(parts))
-	pl := len(pre)
 	for i, p := range parts {
 		if i == 0 {
-			out[i] = m.styleRow(p, pl, role)
+			out[i] = m.styleRow(pre+p, len(pre), role)
 		} else {
-			out[i] = m.styleRow(indent+p, len(indent)+pl, role)
+			// Continuation rows are indented so that where one log line
+			// ends and the next begins stays visible without colour.
+			out[i] = m.styleRow(indent+p, len(indent), role)
 		}
-		pl = max(pl-len(p), 0)
 	}
 	return out
 }

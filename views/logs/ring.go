@@ -22,6 +22,25 @@ const (
 
 // tag is the fixed-width text mark of a level: colour is never the only
 // signal.
+// word is the level for "/" terms (level:warn matches "warning").
+func (l level) word() string {
+	switch l {
+	case lvTrace:
+		return "trace"
+	case lvDebug:
+		return "debug"
+	case lvInfo:
+		return "info"
+	case lvWarn:
+		return "warning"
+	case lvError:
+		return "error"
+	case lvCrit:
+		return "critical"
+	}
+	return ""
+}
+
 func (l level) tag() string {
 	switch l {
 	case lvTrace:
