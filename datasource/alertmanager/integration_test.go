@@ -187,7 +187,8 @@ func TestIntegrationSilenceLifecycle(t *testing.T) {
 		}
 	}
 
-	// Silence it from the alerts pane: s, a comment, enter.
+	// Silence it from the alerts pane: s (the form opens on the matchers),
+	// tab to the comment, type it, enter.
 	ap := alerts.New(paneCtx(), c, alerts.Options{Author: "stackpit-itest"})
 	ap.Update(ap.Init()())
 	if ap.Status().Err != nil {
@@ -199,6 +200,9 @@ func TestIntegrationSilenceLifecycle(t *testing.T) {
 	if !ap.Capturing() {
 		t.Fatal("silence form did not open")
 	}
+	key(ap, "tab")
+	key(ap, "tab")
+	key(ap, "tab") // matchers -> starts -> duration -> comment
 	typeText(ap, "integration test: "+host+" is down, INC-1")
 	out := runAction(t, ap, key(ap, "enter"))
 	i := strings.Index(out, "silence ")

@@ -76,7 +76,18 @@ func admin(t *testing.T, method, path string, body any) {
 
 func TestIntegrationReadsTheNode(t *testing.T) {
 	c := client(t)
-	s := c.Snapshot(context.Background())
+	// The management plugin fills a node's statistics (fd, memory, uptime)
+	// a few seconds after the node answers: wait for them, bounded.
+	var s rabbitmq.Snapshot
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(time.Second) {
+		s = c.Snapshot(context.Background())
+		if s.Err == nil && len(s.Errs) == 0 && len(s.Nodes) == 1 && s.Nodes[0].FDTotal > 0 && s.Nodes[0].Uptime > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			break
+		}
+	}
 	if s.Err != nil || len(s.Errs) != 0 {
 		t.Fatalf("snapshot: %v %v", s.Err, s.Errs)
 	}
