@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,7 +18,10 @@ import (
 // was asked.
 func fake(t *testing.T, alarmsFailing bool) (*Client, *[]string) {
 	t.Helper()
-	var seen []string
+	var (
+		mu   sync.Mutex // Snapshot asks concurrently
+		seen []string
+	)
 	files := map[string]string{
 		"/api/overview":    "overview.json",
 		"/api/nodes":       "nodes.json",
@@ -25,7 +29,9 @@ func fake(t *testing.T, alarmsFailing bool) (*Client, *[]string) {
 		"/api/connections": "connections.json",
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
 		seen = append(seen, r.Method+" "+r.URL.RequestURI())
+		mu.Unlock()
 		if u, p, ok := r.BasicAuth(); !ok || u != "monitor" || p != "pw" {
 			w.WriteHeader(401)
 			w.Write([]byte(`{"error":"not_authorised","reason":"Login failed"}`))
