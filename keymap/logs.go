@@ -11,6 +11,7 @@ func init() {
 		Binding{Action: "logs.wrap", Keys: []string{"w"}, Help: "wrap long lines", Group: "logs"},
 		Binding{Action: "logs.timestamps", Keys: []string{"t"}, Help: "timestamps on/off", Group: "logs"},
 		Binding{Action: "logs.labels", Keys: []string{"L"}, Help: "labels on/off", Group: "logs"},
+		Binding{Action: "logs.show_all", Keys: []string{"o"}, Help: "with a / filter: only matching lines, or all lines with matches highlighted", Group: "logs"},
 		Binding{Action: "logs.next_match", Keys: []string{"n"}, Help: "next search match", Group: "logs"},
 		Binding{Action: "logs.prev_match", Keys: []string{"N"}, Help: "previous search match", Group: "logs"},
 		Binding{Action: "logs.pivot_request", Keys: []string{"r"}, Help: "follow this line's request ID across every service", Group: "logs"},

@@ -34,9 +34,14 @@ func (m *Model) layout(w int, bottom int64, h int) layout {
 		lay.time = tsLong
 	}
 	anyReq := false
-	for s := bottom; s >= m.buf.first() && s > bottom-int64(h); s-- {
+	shown := 0
+	for s := bottom; s >= m.buf.first() && shown < h; s-- {
 		l, ok := m.buf.at(s)
-		if !ok || l.marker != "" {
+		if !ok || !m.visible(l) {
+			continue
+		}
+		shown++
+		if l.marker != "" {
 			continue
 		}
 		if m.showLabel && l.labels != nil {

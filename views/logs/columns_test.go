@@ -91,8 +91,17 @@ func TestFindByFieldTerms(t *testing.T) {
 	m.View(120, 40)
 	m.SetFilter("host:compute09")
 	v := ansi.Strip(m.View(120, 40))
-	if m.matches != 1 || !strings.Contains(v, "find host:compute09: 1 matching lines") || strings.Contains(v, "the one to find") {
-		t.Fatalf("matches %d:\n%s", m.matches, v)
+	// "/" filters: the one matching line is on screen, nothing else is.
+	if m.matches != 1 || !strings.Contains(v, "filter host:compute09: 1 of 200 lines") || !strings.Contains(v, "the one to find") ||
+		strings.Contains(v, "compute04") {
+		t.Fatalf("filter: matches %d:\n%s", m.matches, v)
+	}
+	// o shows every line again with the match highlighted in context:
+	// it is far up the buffer, off screen until N brings it into view.
+	key(m, "o")
+	v = ansi.Strip(m.View(120, 40))
+	if !strings.Contains(v, "showing all lines): 1 matching lines highlighted") || strings.Contains(v, "the one to find") {
+		t.Fatalf("show all:\n%s", v)
 	}
 	key(m, "N")
 	v = ansi.Strip(m.View(120, 40))

@@ -84,6 +84,7 @@ type Model struct {
 	find       filter.Query
 	fields     map[string]string // reused by lineMatches
 	matches    int
+	showAll    bool // "/" highlights in context instead of filtering
 	lastHeight int
 	lay        layout // columns of the frame being rendered
 
@@ -429,10 +430,11 @@ func (m *Model) appendEntry(e loki.Entry) {
 }
 
 func (m *Model) appendLine(l line) {
-	if m.lineMatches(&l) {
+	l.hit = m.lineMatches(&l)
+	if l.hit {
 		m.matches++
 	}
-	if ev, ok := m.buf.append(l, m.o.BufferLines); ok && m.lineMatches(&ev) {
+	if ev, ok := m.buf.append(l, m.o.BufferLines); ok && ev.hit {
 		m.matches--
 	}
 	if m.follow {
@@ -468,8 +470,10 @@ func (m *Model) lineMatches(l *line) bool {
 	return m.find.Match(f)
 }
 
-// SetFilter finds lines in the buffer by filter terms: matches are
-// counted and highlighted, n/N bring them into view.
+// SetFilter filters the buffer by filter terms, as "/" does in every
+// pane: only matching lines are shown (markers stay, they explain gaps),
+// matches are highlighted, n/N move between them. The show-all toggle
+// keeps every line and highlights the matches in context instead.
 func (m *Model) SetFilter(text string) {
 	m.search = strings.TrimSpace(text)
 	m.find = filter.Parse(m.search)
@@ -481,14 +485,56 @@ func (m *Model) SetFilter(text string) {
 		}
 	}
 	m.matches = 0
-	if m.find.Empty() {
-		return
-	}
 	for s := m.buf.first(); s <= m.buf.last(); s++ {
-		if l, ok := m.buf.at(s); ok && m.lineMatches(l) {
-			m.matches++
+		if l, ok := m.buf.at(s); ok {
+			l.hit = m.lineMatches(l)
+			if l.hit {
+				m.matches++
+			}
 		}
 	}
+	if m.filtering() && !m.follow {
+		if l, ok := m.buf.at(m.cursor); !ok || !m.visible(l) {
+			if s, ok := m.nextVisible(m.cursor, -1); ok {
+				m.cursor = s
+			} else if s, ok := m.nextVisible(m.cursor, 1); ok {
+				m.cursor = s
+			}
+		}
+	}
+}
+
+// filtering: "/" terms are set and hide the lines that do not match.
+func (m *Model) filtering() bool { return !m.find.Empty() && !m.showAll }
+
+// visible: the line is shown in the current filter mode.
+func (m *Model) visible(l *line) bool { return !m.filtering() || l.hit || l.marker != "" }
+
+// nextVisible is the first shown line after (dir 1) or before (dir -1) s.
+func (m *Model) nextVisible(s, dir int64) (int64, bool) {
+	for s += dir; s >= m.buf.first() && s <= m.buf.last(); s += dir {
+		if l, ok := m.buf.at(s); ok && m.visible(l) {
+			return s, true
+		}
+	}
+	return 0, false
+}
+
+// stepVisible moves n shown lines from s (negative: up), stopping at the
+// first or last shown line.
+func (m *Model) stepVisible(s, n int64) int64 {
+	dir := int64(1)
+	if n < 0 {
+		dir, n = -1, -n
+	}
+	for ; n > 0; n-- {
+		next, ok := m.nextVisible(s, dir)
+		if !ok {
+			break
+		}
+		s = next
+	}
+	return s
 }
 
 // Refresh re-runs the query.
@@ -522,6 +568,13 @@ func (m *Model) moveCursor(d int64) {
 		return
 	}
 	m.pause()
+	if m.filtering() {
+		m.cursor = m.stepVisible(m.cursor, d)
+		if _, more := m.nextVisible(m.cursor, 1); !more && d > 0 {
+			m.resume()
+		}
+		return
+	}
 	m.cursor = min(max(m.cursor+d, m.buf.first()), m.buf.last())
 	if m.cursor == m.buf.last() && d > 0 {
 		m.resume()
@@ -558,6 +611,11 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		m.showTS = !m.showTS
 	case is("logs.labels"):
 		m.showLabel = !m.showLabel
+	case is("logs.show_all"):
+		m.showAll = !m.showAll
+		if m.filtering() {
+			m.SetFilter(m.search) // put the cursor back on a shown line
+		}
 	case is("logs.next_match"):
 		m.jumpMatch(1)
 	case is("logs.prev_match"):
@@ -592,6 +650,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case is("table.top"):
 		m.pause()
 		m.cursor = m.buf.first()
+		if l, ok := m.buf.at(m.cursor); ok && !m.visible(l) {
+			m.cursor = m.stepVisible(m.cursor, 1)
+		}
 	case is("table.bottom"):
 		m.resume()
 	}
@@ -606,13 +667,16 @@ func (m *Model) jumpMatch(dir int64) {
 	}
 	m.pause()
 	for s := m.cursor + dir; s >= m.buf.first() && s <= m.buf.last(); s += dir {
-		if l, ok := m.buf.at(s); ok && m.lineMatches(l) {
+		if l, ok := m.buf.at(s); ok && l.hit {
 			m.cursor = s
 			h := int64(max(m.lastHeight, 1))
 			if s > m.bottom || s <= m.bottom-h || m.wrap {
 				// Off screen (or wrapped rows of unknown height): put the
 				// match in the middle.
 				m.bottom = min(s+h/2, m.buf.last())
+				if m.filtering() {
+					m.bottom = m.stepVisible(s, h/2)
+				}
 				if m.wrap {
 					m.bottom = s
 				}

@@ -159,8 +159,15 @@ func TestGoldenSearchHighlight(t *testing.T) {
 		t.Fatalf("matches %d", m.matches)
 	}
 	v := m.View(120, 40)
-	if !strings.Contains(v, `find Compute04: 48 matching lines`) || !strings.Contains(v, "\x1b[7mcompute04") {
+	if !strings.Contains(v, `filter Compute04: 48 of 60 lines`) || !strings.Contains(v, "\x1b[7mcompute04") {
 		t.Fatalf("no highlighted match:\n%q", v)
+	}
+	// Only matching lines: the 12 lines of the sample that do not mention
+	// compute04 are hidden.
+	for _, l := range strings.Split(ansi.Strip(v), "\n") {
+		if strings.Contains(l, ":") && !strings.Contains(strings.ToLower(l), "compute04") && !strings.Contains(l, "{host") {
+			t.Fatalf("a line without the term is shown: %q", l)
+		}
 	}
 	golden(t, "search", m)
 }
@@ -407,6 +414,34 @@ func TestSaveIsALocalAction(t *testing.T) {
 	}
 	if strings.Count(string(b), "\n") != 5 || strings.Contains(string(b), "\x1b") || !strings.Contains(string(b), "Rebooting instance") {
 		t.Fatalf("saved file:\n%s", b)
+	}
+}
+
+// With a "/" filter, j/k/g move between shown lines only, and a new
+// matching line arriving while paused is counted.
+func TestFilterMovesOverShownLines(t *testing.T) {
+	m := newTest(Options{})
+	m.AppendEntries(sampleEntries(20)...)
+	m.SetFilter("Lost connection")
+	key(m, "k")
+	key(m, "k")
+	if l, _ := m.buf.at(m.cursor); !strings.Contains(l.text, "Lost connection") {
+		t.Fatalf("k k landed on a hidden line: %q", l.text)
+	}
+	key(m, "g")
+	if l, _ := m.buf.at(m.cursor); !strings.Contains(l.text, "Lost connection") || m.cursor == m.buf.first() {
+		t.Fatalf("g landed on %d %q", m.cursor, l.text)
+	}
+	before := m.matches
+	m.AppendEntries(sampleEntries(20)...)
+	if m.matches <= before {
+		t.Fatalf("matches %d after more lines, was %d", m.matches, before)
+	}
+	v := ansi.Strip(m.View(120, 20))
+	for _, l := range strings.Split(v, "\n")[1:] {
+		if strings.Contains(l, " INF ") || strings.Contains(l, " DBG ") {
+			t.Fatalf("hidden line shown: %q\n%s", l, v)
+		}
 	}
 }
 

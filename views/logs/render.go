@@ -155,8 +155,13 @@ func (m *Model) footer(w int) []string {
 		parts = append(parts, "⇄ "+m.fstat.Note)
 	}
 	if m.search != "" {
-		parts = append(parts, fmt.Sprintf("find %s: %d matching lines highlighted, n/N bring them into view (terms: host: container: level: req: text)",
-			safe.Text(m.search), m.matches))
+		if m.filtering() {
+			parts = append(parts, fmt.Sprintf("filter %s: %d of %d lines  %s show all lines  n/N next/prev  (terms: host: container: level: req: text)",
+				safe.Text(m.search), m.matches, m.buf.n, m.keyText("logs.show_all")))
+		} else {
+			parts = append(parts, fmt.Sprintf("filter %s (showing all lines): %d matching lines highlighted  %s only matches  n/N bring them into view",
+				safe.Text(m.search), m.matches, m.keyText("logs.show_all")))
+		}
 	}
 	if len(parts) == 0 {
 		parts = append(parts, m.hint())
@@ -206,7 +211,12 @@ func (m *Model) body(w, h int) []string {
 		if m.cursor > bottom {
 			bottom = m.cursor
 		}
-		if m.cursor < bottom-int64(h)+1 && !m.wrap {
+		if m.filtering() {
+			// Sequence numbers skip hidden lines: count the shown ones.
+			if !m.wrap && m.shownBetween(m.cursor, bottom, h) >= h {
+				bottom = m.stepVisible(m.cursor, int64(h)-1)
+			}
+		} else if m.cursor < bottom-int64(h)+1 && !m.wrap {
 			bottom = m.cursor + int64(h) - 1
 		}
 		bottom = min(max(bottom, m.buf.first()), m.buf.last())
@@ -217,6 +227,9 @@ func (m *Model) body(w, h int) []string {
 	used := 0
 	for s := bottom; s >= m.buf.first() && used < h; s-- {
 		l, _ := m.buf.at(s)
+		if !m.visible(l) {
+			continue
+		}
 		r := m.renderLine(l, w, s == m.cursor && !m.follow)
 		rows = append(rows, r)
 		used += len(r)
@@ -224,7 +237,7 @@ func (m *Model) body(w, h int) []string {
 			break
 		}
 	}
-	if m.wrap && !m.follow && m.cursor < bottom-int64(len(rows))+1 {
+	if m.wrap && !m.follow && !m.filtering() && m.cursor < bottom-int64(len(rows))+1 {
 		// The cursor scrolled above the screen while wrapping: anchor on it.
 		m.bottom = m.cursor
 		return m.body(w, h)
@@ -237,6 +250,17 @@ func (m *Model) body(w, h int) []string {
 		out = out[len(out)-h:]
 	}
 	return out
+}
+
+// shownBetween counts the shown lines in (from, to], stopping at limit.
+func (m *Model) shownBetween(from, to int64, limit int) int {
+	n := 0
+	for s := to; s > from && n < limit; s-- {
+		if l, ok := m.buf.at(s); ok && m.visible(l) {
+			n++
+		}
+	}
+	return n
 }
 
 func (m *Model) keyText(a string) string {

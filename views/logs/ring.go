@@ -110,6 +110,7 @@ type line struct {
 	labels *loki.Labels
 	lv     level
 	marker loki.MarkerKind // "" for log lines
+	hit    bool            // matches the "/" terms (kept so a frame never re-matches the buffer)
 }
 
 // ring is a fixed-capacity buffer: appending past capacity overwrites the
