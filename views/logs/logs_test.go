@@ -597,6 +597,21 @@ func BenchmarkLogViewRender100k(b *testing.B) {
 	}
 }
 
+// A "/" filter that matches one line in 100k: a frame walks hidden lines
+// by a flag per line, it never re-matches the buffer.
+func BenchmarkLogViewRenderSparseFilter100k(b *testing.B) {
+	m := newTest(Options{})
+	es := sampleEntries(100000)
+	es[10].Line = "2026-11-22 12:00:05.000 7 INFO nova.compute.manager [-] needle-in-the-haystack"
+	m.AppendEntries(es...)
+	m.SetFilter("needle-in-the-haystack")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_ = m.View(200, 60)
+	}
+}
+
 func BenchmarkRingAppend(b *testing.B) {
 	m := newTest(Options{})
 	es := sampleEntries(1000)
