@@ -538,6 +538,21 @@ func (e *promEvaluator) call(c *pCall, t time.Time) (pval, error) {
 			return pval{}, &promErr{"expected type scalar in call to function \"vector\""}
 		}
 		return pval{v: []PromSample{{Labels: map[string]string{}, Value: v.s}}}, nil
+	case "timestamp":
+		// Exporters are scraped every 15 s: a sample is as old as the time
+		// since the last scrape (the cockpit shows it as the sample age).
+		if len(c.args) != 1 {
+			return pval{}, &promErr{"expected 1 argument(s) in call to \"timestamp\""}
+		}
+		v, err := e.eval(c.args[0], t)
+		if err != nil {
+			return v, err
+		}
+		if v.scalar {
+			return pval{}, &promErr{"expected type instant vector in call to function \"timestamp\", got scalar"}
+		}
+		scraped := float64(t.Unix() / 15 * 15)
+		return promUnaryMap(v, func(float64) float64 { return scraped }), nil
 	case "abs", "ceil", "floor", "round":
 		if len(c.args) != 1 {
 			return pval{}, &promErr{fmt.Sprintf("expected 1 argument(s) in call to %q", c.fn)}

@@ -104,3 +104,24 @@ func promItoa64(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// timestamp() answers the last scrape's time, so ad-hoc tables in the demo
+// show sample ages like a real Prometheus does.
+func TestPromTimestampIsTheLastScrape(t *testing.T) {
+	s := NewStory(Options{Instances: 10, FailAfter: -1})
+	var w *PromWorld
+	s.Lock(func() { w = PromSnapshot(s) })
+	at := time.Unix(time.Now().Unix()/15*15+7, 0)
+	r, err := w.Query("timestamp(node_load1)", at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r) == 0 {
+		t.Fatal("no series")
+	}
+	for _, s := range r {
+		if s.Value != float64(at.Unix()-7) || s.Labels["__name__"] != "" {
+			t.Fatalf("%v", s)
+		}
+	}
+}

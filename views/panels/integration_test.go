@@ -100,3 +100,23 @@ func TestRealDashboardRender(t *testing.T) {
 		t.Errorf("host panels for compute04:\n%s", v)
 	}
 }
+
+// A real Prometheus answers timestamp() of an ad-hoc query: every row of
+// the result carries its sample age (scraped targets: fresh, not "?").
+func TestRealAdhocSampleAges(t *testing.T) {
+	c := realClient(t)
+	p := New(testCtx(time.Now()), c, Options{})
+	_ = p.View(160, 50)
+	run(p, p.runAdhoc("up", false))
+	if p.result == nil || p.result.data == nil || len(p.result.data.series) == 0 {
+		t.Fatal("no result for up")
+	}
+	for _, s := range p.result.data.series {
+		if s.age < 0 || s.age > staleSample {
+			t.Errorf("%v: sample age %v", s.labels, s.age)
+		}
+	}
+	if v := ansi.Strip(p.View(160, 50)); !strings.Contains(v, "SAMPLE AGE") {
+		t.Errorf("no sample age column:\n%s", v)
+	}
+}

@@ -326,12 +326,20 @@ func fetchPanel(ctx context.Context, src Source, pn *Panel, vars map[string]stri
 			out.err = err
 			return out
 		}
+		var ages map[string]time.Duration
+		if pn.Type == "table" && len(r.Series) > 0 {
+			ages = sampleAges(ctx, src, q, at)
+		}
 		for _, s := range r.Series {
 			name := tg.legend(s.Labels)
 			if name == "" {
 				name = prometheus.LabelString(s.Labels)
 			}
-			out.series = append(out.series, series{name: name, labels: s.Labels, points: s.Points})
+			age, ok := ages[seriesKey(s.Labels)]
+			if !ok {
+				age = -1
+			}
+			out.series = append(out.series, series{name: name, labels: s.Labels, points: s.Points, age: age})
 		}
 	}
 	if pn.Total != "" {
@@ -355,6 +363,41 @@ func fetchPanel(ctx context.Context, src Source, pn *Panel, vars map[string]stri
 		out.series = out.series[:limit]
 	}
 	return out
+}
+
+// sampleAges asks Prometheus for timestamp() of the same expression: per
+// series, how old its sample was at evaluation. A failure leaves the ages
+// unknown ("?"), never zero.
+func sampleAges(ctx context.Context, src Source, q string, at time.Time) map[string]time.Duration {
+	r, err := src.Query(ctx, "timestamp("+q+")", at)
+	if err != nil {
+		return nil
+	}
+	out := make(map[string]time.Duration, len(r.Series))
+	for _, s := range r.Series {
+		if len(s.Points) == 0 {
+			continue
+		}
+		p := s.Points[len(s.Points)-1]
+		sampled := time.Unix(0, int64(p.V*float64(time.Second)))
+		out[seriesKey(s.Labels)] = max(p.T.Sub(sampled), 0)
+	}
+	return out
+}
+
+// seriesKey identifies a series across an expression and its timestamp()
+// (which drops the metric name).
+func seriesKey(l map[string]string) string {
+	if _, named := l["__name__"]; named {
+		c := make(map[string]string, len(l))
+		for k, v := range l {
+			if k != "__name__" {
+				c[k] = v
+			}
+		}
+		l = c
+	}
+	return prometheus.LabelString(l)
 }
 
 func sortSeries(pn *Panel, ss []series) {

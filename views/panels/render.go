@@ -19,7 +19,17 @@ type series struct {
 	name   string
 	labels map[string]string
 	points []prometheus.Point
+	// age: how old the sample behind the value was when the query was
+	// evaluated (timestamp() of the same expression); -1 when unknown. A
+	// host that stopped reporting keeps its last value for Prometheus's
+	// lookback window: the age is what tells it apart.
+	age time.Duration
 }
+
+// staleSample: a value whose sample is older than this is greyed and
+// marked; scrapes come every 15-60 s, so two minutes is a target that
+// stopped reporting, not a slow scrape.
+const staleSample = 2 * time.Minute
 
 func (s series) last() float64 {
 	if len(s.points) == 0 {
@@ -583,12 +593,20 @@ func renderTable(p *Panel, d *panelData, w, h, off int, th *themes.Theme) []stri
 		vw = max(vw, safe.Width(p.valueText(s.last()))+2)
 	}
 	tcols = append(tcols, table.Column{Title: "VALUE", Width: vw, Right: true})
+	withAge := false
+	for _, s := range d.series {
+		withAge = withAge || s.age >= 0
+	}
+	if withAge {
+		tcols = append(tcols, table.Column{Title: "SAMPLE AGE", Width: 10, Right: true})
+	}
 	t := table.New(tcols...)
 	widths := t.Widths(w)
 	type row struct {
 		cells []string
 		role  themes.Role
 		v     float64
+		stale bool
 	}
 	rows := make([]row, 0, len(d.series))
 	for _, s := range d.series {
@@ -607,6 +625,19 @@ func renderTable(p *Panel, d *panelData, w, h, off int, th *themes.Theme) []stri
 		}
 		r.cells = append(r.cells, txt)
 		r.role = levelRole(lvl)
+		if withAge {
+			// Relative to the query's evaluation, so it only changes when
+			// the data reloads (a quiet screen stays quiet).
+			switch {
+			case s.age < 0:
+				r.cells = append(r.cells, "?")
+			case s.age > staleSample:
+				r.cells = append(r.cells, pane.DataAge(s.age)+" stale")
+				r.role, r.stale = themes.Muted, true
+			default:
+				r.cells = append(r.cells, pane.DataAge(s.age))
+			}
+		}
 		rows = append(rows, r)
 	}
 	// Worst first, then by label text.
@@ -616,7 +647,8 @@ func renderTable(p *Panel, d *panelData, w, h, off int, th *themes.Theme) []stri
 		}
 		return strings.Join(rows[a].cells, " ") < strings.Join(rows[b].cells, " ")
 	})
-	line := func(cells []string, valueRole themes.Role) string {
+	valueCol := len(cols)
+	line := func(cells []string, valueRole themes.Role, stale bool) string {
 		var parts []string
 		for i, c := range cells {
 			if widths[i] == 0 {
@@ -628,10 +660,14 @@ func renderTable(p *Panel, d *panelData, w, h, off int, th *themes.Theme) []stri
 			} else {
 				txt = safe.Pad(safe.Text(c), widths[i])
 			}
-			if i == len(cells)-1 && valueRole != themes.Normal {
+			if i == valueCol && valueRole != themes.Normal && !stale {
 				txt = th.Render(valueRole, txt)
 			}
 			parts = append(parts, txt)
+		}
+		if stale {
+			// Greyed as a whole: its value is not the host's present.
+			return th.Render(themes.Muted, strings.Join(parts, " "))
 		}
 		return strings.Join(parts, " ")
 	}
@@ -639,7 +675,7 @@ func renderTable(p *Panel, d *panelData, w, h, off int, th *themes.Theme) []stri
 	for i, c := range tcols {
 		hdr[i] = c.Title
 	}
-	out := []string{th.Render(themes.Header, line(hdr, themes.Normal))}
+	out := []string{th.Render(themes.Header, line(hdr, themes.Normal, false))}
 	off = max(0, min(off, len(rows)-(h-2)))
 	n := len(rows) - off
 	more := 0
@@ -648,7 +684,7 @@ func renderTable(p *Panel, d *panelData, w, h, off int, th *themes.Theme) []stri
 		more = len(rows) - off - n
 	}
 	for _, r := range rows[off : off+n] {
-		out = append(out, line(r.cells, r.role))
+		out = append(out, line(r.cells, r.role, r.stale))
 	}
 	if more > 0 || off > 0 {
 		out = append(out, th.Render(themes.Muted, fmt.Sprintf("rows %d-%d of %d (z zoom, j/k scroll when zoomed)", off+1, off+n, len(rows))))
