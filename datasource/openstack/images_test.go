@@ -172,3 +172,26 @@ func TestStoreOf(t *testing.T) {
 		}
 	}
 }
+
+// Servers per image come from the server lists the client already read.
+func TestImageUseFromServerLists(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	c := f.client(t, true)
+	if _, ok := c.ImageUse(); ok {
+		t.Fatal("known before any server list")
+	}
+	ss, err := c.Servers(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{}
+	for _, s := range ss {
+		if s.ImageID != "" {
+			want[s.ImageID]++
+		}
+	}
+	got, ok := c.ImageUse()
+	if !ok || len(want) == 0 || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("ImageUse %v %v, want %v", got, ok, want)
+	}
+}
