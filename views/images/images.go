@@ -95,7 +95,7 @@ func New(ctx pane.Context, src Source, act ops.ImageChanger, use Usage) *Pane {
 }
 
 var columns = []table.Column{
-	{Title: "STATUS", Width: 15},
+	{Title: "STATUS", Width: 16},
 	{Title: "NAME", Min: 12},
 	{Title: "SIZE", Width: 8, Right: true},
 	{Title: "FORMAT", Width: 6, HideBelow: 80},
@@ -487,7 +487,9 @@ func detailLine(e *entry, now time.Time, after time.Duration) string {
 		}
 		parts[0] += " " + s
 	}
-	parts = append(parts, "id "+im.ID)
+	if e.servers >= 0 {
+		parts = append(parts, fmt.Sprintf("%d servers", e.servers))
+	}
 	if len(im.Locations) > 0 {
 		loc := im.Locations[0]
 		if len(im.Locations) > 1 {
@@ -497,12 +499,10 @@ func detailLine(e *entry, now time.Time, after time.Duration) string {
 	} else if len(im.Stores) > 0 {
 		parts = append(parts, "store "+strings.Join(im.Stores, ","))
 	}
-	if e.servers >= 0 {
-		parts = append(parts, fmt.Sprintf("%d servers", e.servers))
-	}
 	if e.stuck {
 		parts = append(parts, "l: its requests in the logs")
 	}
+	parts = append(parts, "id "+im.ID)
 	return strings.Join(parts, " · ")
 }
 
