@@ -34,7 +34,7 @@ type budget struct {
 
 	hostMu   sync.Mutex
 	hostOf   map[string]serverRef // server ID -> compute host and image, from server lists
-	hostSeen bool              // a full list has been seen
+	hostSeen bool                 // a full list has been seen
 
 	rpMu sync.Mutex
 	rps  map[string]*rpState // by provider UUID
