@@ -102,8 +102,8 @@ func imageDeleteLines(d *ImageDelete, from, to int64, add func(ts int64, host, c
 	for t := start; t < to; t += every {
 		ts := t + 211e6
 		add(ts, d.Host, "glance_api", "warn", oslo(ts, 31, "warn", "glance_store._drivers.rbd", ctx,
-			fmt.Sprintf("rbd: waiting for image %s in pool %s: %d slow ops on %s, oldest blocked for %d sec",
-				d.ImageID, d.Pool, d.SlowOps, strings.ReplaceAll(d.OSDNames(), ",", ", "), (ts-t0)/1e9)))
+			fmt.Sprintf("rbd: waiting on pool %s: %d slow ops on %s, oldest blocked for %d sec (removing image %s)",
+				d.Pool, d.SlowOps, strings.ReplaceAll(d.OSDNames(), ",", ", "), (ts-t0)/1e9, d.ImageID)))
 	}
 }
 
