@@ -68,6 +68,7 @@ type Pane struct {
 	lastTry time.Time
 
 	all        []*entry // sorted: stuck first
+	byID       map[string]*entry
 	filterText string
 	query      filter.Query
 	useKey     string // the usage counts the rows were built with
@@ -271,12 +272,8 @@ func (p *Pane) selected() (*entry, bool) {
 	if !ok {
 		return nil, false
 	}
-	for _, e := range p.all {
-		if e.im.ID == r.Key {
-			return e, true
-		}
-	}
-	return nil, false
+	e, ok := p.byID[r.Key]
+	return e, ok
 }
 
 // readUsage takes the server counts (once a tick or load, never per frame:
@@ -312,6 +309,7 @@ func (p *Pane) rebuild() {
 	counts, known := p.counts, p.useKnown
 	p.useKey = usageKey(counts, known)
 	p.all = p.all[:0]
+	p.byID = make(map[string]*entry, len(p.images))
 	for _, im := range p.images {
 		e := &entry{im: im, stuck: IsStuck(im, now, p.stuck), servers: -1}
 		if known {
@@ -319,6 +317,7 @@ func (p *Pane) rebuild() {
 		}
 		e.fields = fields(e)
 		p.all = append(p.all, e)
+		p.byID[im.ID] = e
 	}
 	sort.SliceStable(p.all, func(i, j int) bool {
 		a, b := p.all[i], p.all[j]
@@ -411,7 +410,7 @@ func buildRow(e *entry, now time.Time) table.Row {
 		d := now.Sub(im.Updated)
 		age, ageSort = pane.Age(d), strconv.FormatInt(int64(d/time.Second), 10)
 	}
-	prot := table.S("no", themes.Muted)
+	prot := table.C("no")
 	if im.Protected {
 		prot = table.S("yes", themes.Info)
 	}
