@@ -62,8 +62,8 @@ func BenchmarkRefresh10k(b *testing.B) {
 // frame passes 10 ms: what a frame that walked all 10,000 rows would
 // cost, not what load costs. It logs the figures.
 func TestRender10kFrameBudget(t *testing.T) {
-	if testing.Short() {
-		t.Skip("timing")
+	if testing.Short() || raceOn {
+		t.Skip("timing (not under -short or the race detector)")
 	}
 	p := loadedBig(t, 10000)
 	var lat []time.Duration

@@ -167,11 +167,16 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			p.images, p.at = m.images, p.ctx.Now()
 			p.readUsage()
 			p.rebuild()
+		} else if p.readUsage(); usageKey(p.counts, p.useKnown) != p.useKey && len(p.images) > 0 {
+			p.rebuild() // Glance failed, the server counts still move
 		}
 	case pane.TickMsg:
-		p.readUsage()
-		if k := usageKey(p.counts, p.useKnown); k != p.useKey && len(p.images) > 0 {
-			p.rebuild() // the instances list landed or changed
+		if !p.useKnown && p.use != nil && len(p.images) > 0 {
+			// Waiting for the instances list: look each second (later
+			// counts are read with each refresh, not per tick).
+			if p.readUsage(); p.useKnown {
+				p.rebuild()
+			}
 		}
 		if !p.loading && p.ctx.Now().Sub(p.lastTry) >= p.ctx.Refresh {
 			return p, p.load()
@@ -308,6 +313,7 @@ func (p *Pane) rebuild() {
 	now := p.ctx.Now()
 	counts, known := p.counts, p.useKnown
 	p.useKey = usageKey(counts, known)
+	prev := p.byID
 	p.all = p.all[:0]
 	p.byID = make(map[string]*entry, len(p.images))
 	for _, im := range p.images {
@@ -315,7 +321,13 @@ func (p *Pane) rebuild() {
 		if known {
 			e.servers = counts[im.ID]
 		}
-		e.fields = fields(e)
+		// A refresh mostly brings the same images: keep their filter
+		// fields (10,000 maps per refresh were most of its cost).
+		if o, ok := prev[im.ID]; ok && o.stuck == e.stuck && sameImage(&o.im, &im) {
+			e.fields = o.fields
+		} else {
+			e.fields = fields(e)
+		}
 		p.all = append(p.all, e)
 		p.byID[im.ID] = e
 	}
@@ -342,6 +354,21 @@ func (p *Pane) apply() {
 		rows = append(rows, buildRow(e, now))
 	}
 	p.tbl.SetRows(rows)
+}
+
+// sameImage: nothing the filter fields read differs.
+func sameImage(a, b *openstack.Image) bool {
+	if a.ID != b.ID || a.Name != b.Name || a.Status != b.Status || a.DiskFormat != b.DiskFormat ||
+		a.OwnerName != b.OwnerName || a.OwnerID != b.OwnerID || a.Visibility != b.Visibility ||
+		a.Protected != b.Protected || len(a.Stores) != len(b.Stores) {
+		return false
+	}
+	for i := range a.Stores {
+		if a.Stores[i] != b.Stores[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func yesNo(b bool) string {
