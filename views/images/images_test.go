@@ -294,3 +294,20 @@ func TestFailureKeepsRows(t *testing.T) {
 		t.Errorf("failure:\n%s", out)
 	}
 }
+
+// A refresh that changes an image's status is seen by the filter (the
+// fields of unchanged images are reused, changed ones rebuilt).
+func TestRefreshUpdatesFilterFields(t *testing.T) {
+	src := fixture()
+	p, _ := newPane(src, nil)
+	p.SetFilter("status:deactivated")
+	if p.tbl.Len() != 1 {
+		t.Fatalf("%d rows", p.tbl.Len())
+	}
+	src.ims = append([]openstack.Image(nil), src.ims...)
+	src.ims[0].Status = "deactivated"
+	drive(p, p.Refresh())
+	if p.tbl.Len() != 2 {
+		t.Errorf("after a status change: %d rows, want 2", p.tbl.Len())
+	}
+}
