@@ -507,6 +507,13 @@ func (sim *cephSim) view() cephView {
 		}
 		checks = append(checks, cephCheck("HEALTH_WARN", "RECENT_CRASH", msg, len(sim.crashes), sim.crashes))
 	}
+	if d := sim.story.StuckDelete; d != nil {
+		now := sim.story.Now()
+		if sim.story.Quiet {
+			now = sim.story.Start // a quiet story's screens do not move
+		}
+		checks = append(checks, slowOpsCheck(d, now))
+	}
 	v.status = "HEALTH_OK"
 	for _, c := range checks {
 		if c["severity"] == "HEALTH_ERR" {

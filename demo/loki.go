@@ -169,6 +169,8 @@ type simWorld struct {
 	offPeriod map[string][][2]int64 // host -> [down, up) in ns
 	ips       map[string]string
 	quietAt   int64 // ns; non-zero: no lines after it (Options.Quiet)
+	// imageDelete is the seed's stuck image delete (images_story.go).
+	imageDelete *ImageDelete
 }
 
 // world snapshots what the log lines need. The instance and event parts
@@ -180,6 +182,7 @@ func (s *lokiSim) world() *simWorld {
 	st := s.c.Story
 	st.Lock(func() {
 		w.now = st.Now()
+		w.imageDelete = st.StuckDelete
 		if st.Quiet {
 			w.quietAt = st.Start.UnixNano()
 		}
@@ -524,6 +527,7 @@ func (s *lokiSim) eventLines(w *simWorld, from, to int64) []evLine {
 			}
 		}
 	}
+	imageDeleteLines(w.imageDelete, from, to, add)
 	// Other instance actions (no events): a short trail from the record.
 	for _, in := range w.insts {
 		for ai, a := range in.actions {

@@ -78,14 +78,14 @@ func (n *nova) projectNamed(name string) *Project {
 func (n *nova) ambientCreate(ns *novaState, r *rand.Rand) {
 	s := n.c.Story
 	p := n.projectNamed("ci")
-	if p == nil || len(s.Flavors) < 2 || len(s.Images) == 0 {
+	if p == nil || len(s.Flavors) < 2 || len(s.bootImages()) == 0 {
 		return
 	}
 	now := s.Now()
 	seq := len(s.Instances)
 	in := &Instance{ID: randomUUID(), Name: fmt.Sprintf("ci-runner-%03d", seq), ProjectID: p.ID,
 		UserID:   strings.ReplaceAll(stableUUID("ci-user", p.ID), "-", ""),
-		FlavorID: s.Flavors[1].ID, ImageID: s.Images[r.Intn(len(s.Images))].ID,
+		FlavorID: s.Flavors[1].ID, ImageID: s.bootImages()[r.Intn(len(s.bootImages()))].ID,
 		IPs:     []string{fmt.Sprintf("192.168.%d.%d", 200+(seq/250)%50, 2+seq%250)},
 		Created: now, Updated: now, Metadata: map[string]string{"role": "runner"}}
 	dest := ns.pickHost(in, "")

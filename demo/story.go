@@ -26,6 +26,10 @@ type Story struct {
 	Images    []*Image
 	Instances []*Instance
 
+	// StuckDelete is the seed's image delete hanging on Ceph slow ops
+	// (images_story.go); nil when the story has none.
+	StuckDelete *ImageDelete
+
 	// FailHost loses power FailAfter into the story.
 	FailHost  string
 	FailAfter time.Duration
@@ -83,8 +87,20 @@ type Flavor struct {
 	VCPUs, RAMMB, DiskGB int
 }
 
-// Image is a Glance image.
-type Image struct{ ID, Name string }
+// Image is a Glance image. The seed's boot images are active and public
+// (zero Status); the story's own (Extra, see images_story.go) are never
+// booted by new servers.
+type Image struct {
+	ID, Name   string
+	Status     string // "" is active
+	SizeMB     int64  // 0: the boot images' own formula (glance.go)
+	DiskFormat string
+	Visibility string
+	OwnerID    string
+	Protected  bool
+	Extra      bool
+	Updated    time.Time
+}
 
 // Instance is a Nova server.
 type Instance struct {
@@ -218,6 +234,7 @@ func NewStory(o Options) *Story {
 	if len(s.Instances) > 5 {
 		s.Instances[5].Name = "\x1b]52;c;ZWNobyBoaQ==\a\x1b[2Jevil"
 	}
+	s.addStoryImages()
 	if o.FailAfter > 0 {
 		at := s.Start.Add(o.FailAfter)
 		s.schedule(at, func() { s.powerOff(s.FailHost, at) })

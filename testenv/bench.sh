@@ -105,6 +105,7 @@ tmux -S "$sock" kill-server 2>/dev/null
   echo
   echo "- Frame render at 50k instances (budget ≤ 2 ms p99): \`BenchmarkRender50k\` (views/instances), \`BenchmarkViewLargeTable/50000\` (ui/table)."
   echo "- Filter keystroke at 50k (budget ≤ 16 ms): \`BenchmarkFilterKeystroke50k\` (views/instances)."
+  echo "- Images list at 10k images (same frame budget): \`BenchmarkRender10k\`, refresh landing \`BenchmarkRefresh10k\` (views/images)."
   echo "- Refresh bytes with changes-since (budget < 1% of a full list): \`BenchmarkServerCacheRefresh\` (datasource/openstack)."
   echo "- Dashboard render: \`BenchmarkDashboardRender\` (views/panels)."
   echo "- Log pipeline throughput and memory: \`BenchmarkLogViewRender100k\`, ring buffer benchmarks (views/logs, datasource/loki)."

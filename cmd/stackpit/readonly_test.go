@@ -244,3 +244,54 @@ func runWithTimeout(c tea.Cmd, d time.Duration) tea.Msg {
 }
 
 var _ = ui.Entry{}
+
+// The images pane's changes (issue 18) in a read-only session: on an
+// active image both A (deactivate) and D (delete) produce actions, and
+// every one is stopped by the guard; nothing reaches the demo's Glance.
+func TestReadOnlyImageActionsRefused(t *testing.T) {
+	s := demoSession(t, true)
+	d := newDriver(t, s.model)
+	d.m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	d.run(s.model.Init())
+	d.pump(3 * time.Second)
+	var p pane.Pane
+	for i, e := range s.model.Entries() {
+		if e.Pane.ID() == "images" {
+			p = e.Pane
+			s.model.Activate(i)
+		}
+	}
+	if p == nil {
+		t.Fatal("no images pane registered")
+	}
+	p.SetFilter("name:ubuntu-24.04")
+	// Level one: through the shell.
+	for _, k := range []string{"A", "D"} {
+		d.key(keyMsg(k))
+		d.pump(150 * time.Millisecond)
+		for _, k := range []string{"y", "enter", "esc", "esc"} {
+			d.key(keyMsg(k))
+		}
+	}
+	d.pump(300 * time.Millisecond)
+	// Level two: straight into the pane (esc above cleared the filter).
+	p.SetFilter("name:ubuntu-24.04")
+	names := map[string]bool{}
+	for _, k := range []string{"A", "D"} {
+		for _, a := range collectActions(t, p, k) {
+			names[a.Name] = true
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			_, err := a.Run(ctx, func(pane.Progress) {})
+			cancel()
+			if !errors.Is(err, httpclient.ErrReadOnly) {
+				t.Errorf("%s: %v, want ErrReadOnly", a.Name, err)
+			}
+		}
+	}
+	if !names["image-deactivate"] || !names["image-delete"] {
+		t.Fatalf("actions produced: %v, want image-deactivate and image-delete", names)
+	}
+	if m := s.demo.Mutations(); len(m) > 0 {
+		t.Fatalf("mutating requests reached the demo servers: %+v", m)
+	}
+}

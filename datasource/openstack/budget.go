@@ -33,8 +33,8 @@ type budget struct {
 	svcFlight *svcFlight
 
 	hostMu   sync.Mutex
-	hostOf   map[string]string // server ID -> compute host, from server lists
-	hostSeen bool              // a full list has been seen
+	hostOf   map[string]serverRef // server ID -> compute host and image, from server lists
+	hostSeen bool                 // a full list has been seen
 
 	rpMu sync.Mutex
 	rps  map[string]*rpState // by provider UUID
@@ -141,10 +141,10 @@ func (c *Client) noteServers(ss []Server, full bool) {
 	b.hostMu.Lock()
 	defer b.hostMu.Unlock()
 	if full {
-		m := make(map[string]string, len(ss))
+		m := make(map[string]serverRef, len(ss))
 		for i := range ss {
 			if !ss[i].Deleted {
-				m[ss[i].ID] = ss[i].Host
+				m[ss[i].ID] = serverRef{ss[i].Host, ss[i].ImageID}
 			}
 		}
 		b.hostOf, b.hostSeen = m, true
@@ -157,9 +157,32 @@ func (c *Client) noteServers(ss []Server, full bool) {
 		if ss[i].Deleted {
 			delete(b.hostOf, ss[i].ID)
 		} else {
-			b.hostOf[ss[i].ID] = ss[i].Host
+			b.hostOf[ss[i].ID] = serverRef{ss[i].Host, ss[i].ImageID}
 		}
 	}
+}
+
+// serverRef is what the budget keeps per server: where it runs and what
+// it was booted from (both strings shared with the decoded list).
+type serverRef struct{ host, image string }
+
+// ImageUse returns the number of servers booted from each image, from the
+// same server lists as VMCounts (no request); false until a full list has
+// been read. Volume-backed servers have no image and are not counted.
+func (c *Client) ImageUse() (map[string]int, bool) {
+	b := &c.budget
+	b.hostMu.Lock()
+	defer b.hostMu.Unlock()
+	if !b.hostSeen {
+		return nil, false
+	}
+	out := map[string]int{}
+	for _, r := range b.hostOf {
+		if r.image != "" {
+			out[r.image]++
+		}
+	}
+	return out, true
 }
 
 // VMCounts returns the number of servers per compute host from the last
@@ -172,8 +195,8 @@ func (c *Client) VMCounts() (map[string]int, bool) {
 		return nil, false
 	}
 	out := map[string]int{}
-	for _, h := range b.hostOf {
-		if h != "" {
+	for _, r := range b.hostOf {
+		if h := r.host; h != "" {
 			out[h]++
 		}
 	}

@@ -203,11 +203,15 @@ func (p *Pane) SetFilter(text string) {
 }
 
 // Pivot implements pane.Pivoter: "host:compute04" opens the OSD tree on
-// that host; "osd.6" or other text filters the current section.
+// that host; "pool:images" the pools section on that pool; "osd.6" or
+// other text filters the current section.
 func (p *Pane) Pivot(query string) tea.Cmd {
 	p.SetFilter(query)
 	if strings.Contains(query, "host:") || strings.Contains(query, "osd.") {
 		p.section = SecOSDs
+	}
+	if strings.Contains(query, "pool:") {
+		p.section = SecPools // an image's or a volume's pool
 	}
 	if p.cl == nil && !p.loading {
 		return p.load()

@@ -676,6 +676,7 @@ func newEntry(s openstack.Server, now time.Time, down map[string]bool) *entry {
 		lower(flavor),
 		lower(ips),
 		lower(s.Zone),
+		lower(s.ImageID), // image:<id>, the images pane's pivot
 	}
 	e.all = e.fields.joined()
 	return e

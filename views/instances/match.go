@@ -9,7 +9,7 @@ import (
 
 // Filter fields, in entry.fields order. Keeping them in a fixed array
 // instead of a map makes a filter keystroke over 50,000 servers cheap.
-var fieldNames = [...]string{"name", "id", "project", "status", "task", "power", "host", "flavor", "ip", "zone"}
+var fieldNames = [...]string{"name", "id", "project", "status", "task", "power", "host", "flavor", "ip", "zone", "image"}
 
 type fieldSet [len(fieldNames)]string
 
