@@ -15,6 +15,9 @@ import (
 type Problem struct {
 	Action string
 	Msg    string
+	// Warning: the key grammar is broken (Map.Grammar) but nothing unsafe;
+	// the keymap still loads. Other problems are refusals.
+	Warning bool
 }
 
 func (p Problem) String() string { return p.Msg }
@@ -32,7 +35,8 @@ var navigationKeys = map[string]bool{
 // problem of the resulting keymap: unknown actions (with the closest known
 // one), key names no terminal sends, conflicts, and mutating actions on
 // navigation keys or reserved chords. An action with a problem of its own
-// keeps its default keys. Callers refuse to start on any problem.
+// keeps its default keys. Callers refuse to start on any problem that is
+// not a Warning (a grammar break: Map.Grammar), and show the warnings.
 func (m *Map) Apply(over map[string][]string) []Problem {
 	var out []Problem
 	actions := make([]string, 0, len(over))
@@ -66,7 +70,8 @@ func (m *Map) Apply(over map[string][]string) []Problem {
 		}
 		m.overridden[a] = true
 	}
-	return append(out, m.problems()...)
+	out = append(out, m.problems()...)
+	return append(out, m.Grammar()...)
 }
 
 // keyNames are the named keys as tea.KeyPressMsg.String() prints them.

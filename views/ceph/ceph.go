@@ -448,7 +448,7 @@ func (p *Pane) osdCmd(op string) tea.Cmd {
 	}
 	o, ok := p.selectedOSD()
 	if !ok {
-		return pane.Toast(themes.Info, "select an OSD row in the OSDs section (s cycles sections)")
+		return pane.Toast(themes.Info, "select an OSD row in the OSDs section ("+p.ctx.KeyText("ceph.next_section")+" cycles sections)")
 	}
 	var a pane.Action
 	switch op {
