@@ -50,13 +50,16 @@ var PivotLetters = map[string]string{
 // PivotOrder lists the targets in the order help shows them.
 var PivotOrder = []string{"host", "instances", "containers", "logs", "metrics", "alerts", "request", "silences", "agents"}
 
-// Legend is the grammar in one line, for the help overlay.
-func Legend() string {
+// Legend is the grammar in two lines, for the help overlay.
+func Legend() []string {
 	var ps []string
 	for _, t := range PivotOrder {
 		ps = append(ps, PivotLetters[t]+" "+t)
 	}
-	return "lowercase: move, view, pivot (" + strings.Join(ps, " ") + ") · UPPERCASE/ctrl: changes the cloud"
+	return []string{
+		"lowercase: move, view, pivot (one letter per target, in every pane) · UPPERCASE or ctrl: changes the cloud (*)",
+		"pivots: " + strings.Join(ps, " · "),
+	}
 }
 
 // kind is the binding's kind, derived when the binding leaves it zero (so
