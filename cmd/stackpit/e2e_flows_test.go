@@ -108,8 +108,8 @@ func TestE2EFlowImageDeleteHangs(t *testing.T) {
 	f.word(`{container="glance_api"}`)
 	f.key("Enter")
 	tm.waitFor(`{container="glance_api"}`, "glance_api INF req-") // lines, not only the query
-	f.key("k") // a line (pauses following)
-	f.key("r") // its request across every service
+	f.key("k")                                                    // a line (pauses following)
+	f.key("r")                                                    // its request across every service
 	s := tm.waitFor("logs › logs (req:req-")
 	if !strings.Contains(s, `|= "req-`) {
 		t.Fatalf("request pivot did not query the request ID:\n%s", s)
