@@ -107,8 +107,9 @@ func TestE2EFlowImageDeleteHangs(t *testing.T) {
 	f.key("e", "C-u") // LogQL prompt, cleared
 	f.word(`{container="glance_api"}`)
 	f.key("Enter")
-	tm.waitFor(`{container="glance_api"}`, "glance_api INF req-") // lines, not only the query
-	f.key("k")                                                    // a line (pauses following)
+	// lines, not only the query
+	tm.waitFor(`{container="glance_api"}`, "glance_api INF req-")
+	f.key("k") // a line (pauses following)
 	f.key("r")                                                    // its request across every service
 	s := tm.waitFor("logs › logs (req:req-")
 	if !strings.Contains(s, `|= "req-`) {
