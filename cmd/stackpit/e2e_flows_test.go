@@ -110,7 +110,7 @@ func TestE2EFlowImageDeleteHangs(t *testing.T) {
 	// lines, not only the query
 	tm.waitFor(`{container="glance_api"}`, "glance_api INF req-")
 	f.key("k") // a line (pauses following)
-	f.key("r")                                                    // its request across every service
+	f.key("r") // its request across every service
 	s := tm.waitFor("logs › logs (req:req-")
 	if !strings.Contains(s, `|= "req-`) {
 		t.Fatalf("request pivot did not query the request ID:\n%s", s)
