@@ -125,3 +125,21 @@ func TestOverridesBreakingTheGrammarWarn(t *testing.T) {
 		t.Errorf("an action on a pivot letter was not refused:\n%s", msgs(ps))
 	}
 }
+
+// A grammar break the user made is reported against the override; one in
+// the defaults (a test's job) is not blamed on an unrelated override.
+func TestApplyReportsOnlyTheOverridesGrammarBreaks(t *testing.T) {
+	m := build([]Binding{
+		{Action: "a.stop", Keys: []string{"e"}, Group: "a", Mutates: true}, // a default breaking the grammar
+		{Action: "b.wrap", Keys: []string{"w"}, Group: "b"},
+		{Action: "b.reboot", Keys: []string{"B"}, Group: "b", Mutates: true},
+	})
+	ps := m.Apply(map[string][]string{"b.reboot": {"x"}})
+	got := msgs(ps)
+	if !strings.Contains(got, `b.reboot: b.reboot changes the cloud: bind it to an uppercase letter or a ctrl chord, not "x"`) {
+		t.Errorf("the override's break is missing:\n%s", got)
+	}
+	if strings.Contains(got, "a.stop") {
+		t.Errorf("a default's break is blamed on the user:\n%s", got)
+	}
+}
