@@ -4,15 +4,15 @@ package keymap
 // lines, or on an OSD/host row opens the host in the compute pane.
 func init() {
 	Register(
-		Binding{Action: "ceph.next_section", Keys: []string{"s", "]"}, Help: "next section (Health/OSDs/Pools/PGs/Mons)", Group: "ceph"},
-		Binding{Action: "ceph.prev_section", Keys: []string{"S", "["}, Help: "previous section", Group: "ceph"},
+		Binding{Action: "ceph.next_section", Keys: []string{"]"}, Help: "next section (Health/OSDs/Pools/PGs/Mons)", Group: "ceph", Kind: Nav},
+		Binding{Action: "ceph.prev_section", Keys: []string{"["}, Help: "previous section", Group: "ceph", Kind: Nav},
 		Binding{Action: "ceph.expand", Keys: []string{"e"}, Help: "expand/collapse every check's detail lines", Group: "ceph"},
-		Binding{Action: "ceph.compute", Keys: []string{"c"}, Help: "this host in the compute pane", Group: "ceph"},
-		Binding{Action: "ceph.containers", Keys: []string{"C"}, Help: "containers on this host", Group: "ceph"},
-		Binding{Action: "ceph.logs", Keys: []string{"L"}, Help: "logs of this host", Group: "ceph"},
-		Binding{Action: "ceph.noout", Keys: []string{"n"}, Help: "set/unset noout cluster-wide", Group: "ceph", Mutates: true},
-		Binding{Action: "ceph.osd_noout", Keys: []string{"N"}, Help: "set/unset noout on this OSD", Group: "ceph", Mutates: true},
-		Binding{Action: "ceph.out", Keys: []string{"o"}, Help: "mark this OSD out (moves its data)", Group: "ceph", Mutates: true, Destructive: true},
-		Binding{Action: "ceph.in", Keys: []string{"i"}, Help: "mark this OSD in", Group: "ceph", Mutates: true},
+		Binding{Action: "ceph.compute", Keys: []string{"h"}, Help: "this host in the compute pane", Group: "ceph", Target: "host"},
+		Binding{Action: "ceph.containers", Keys: []string{"c"}, Help: "containers on this host", Group: "ceph", Target: "containers"},
+		Binding{Action: "ceph.logs", Keys: []string{"l"}, Help: "logs of this host", Group: "ceph", Target: "logs"},
+		Binding{Action: "ceph.noout", Keys: []string{"Z"}, Help: "set/unset noout cluster-wide (freeze rebalancing)", Group: "ceph", Mutates: true},
+		Binding{Action: "ceph.osd_noout", Keys: []string{"K"}, Help: "set/unset noout on this OSD (keep it in)", Group: "ceph", Mutates: true},
+		Binding{Action: "ceph.out", Keys: []string{"O"}, Help: "mark this OSD out (moves its data)", Group: "ceph", Mutates: true, Destructive: true},
+		Binding{Action: "ceph.in", Keys: []string{"I"}, Help: "mark this OSD in", Group: "ceph", Mutates: true},
 	)
 }

@@ -15,6 +15,9 @@ import (
 type Problem struct {
 	Action string
 	Msg    string
+	// Warning: the key grammar is broken (Map.Grammar) but nothing unsafe;
+	// the keymap still loads. Other problems are refusals.
+	Warning bool
 }
 
 func (p Problem) String() string { return p.Msg }
@@ -32,7 +35,8 @@ var navigationKeys = map[string]bool{
 // problem of the resulting keymap: unknown actions (with the closest known
 // one), key names no terminal sends, conflicts, and mutating actions on
 // navigation keys or reserved chords. An action with a problem of its own
-// keeps its default keys. Callers refuse to start on any problem.
+// keeps its default keys. Callers refuse to start on any problem that is
+// not a Warning (a grammar break: Map.Grammar), and show the warnings.
 func (m *Map) Apply(over map[string][]string) []Problem {
 	var out []Problem
 	actions := make([]string, 0, len(over))
@@ -66,7 +70,15 @@ func (m *Map) Apply(over map[string][]string) []Problem {
 		}
 		m.overridden[a] = true
 	}
-	return append(out, m.problems()...)
+	out = append(out, m.problems()...)
+	// Grammar breaks of the defaults themselves fail a test; here only
+	// those the user's overrides made are news.
+	for _, p := range m.Grammar() {
+		if m.overridden[p.Action] {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // keyNames are the named keys as tea.KeyPressMsg.String() prints them.

@@ -5,16 +5,16 @@ package keymap
 func init() {
 	Register(
 		Binding{Action: "instances.faults", Keys: []string{"f"}, Help: "toggle faults only (ERROR, unknown power, stuck task)", Group: "instances"},
-		Binding{Action: "instances.host", Keys: []string{"h"}, Help: "jump to the instance's compute host", Group: "instances"},
-		Binding{Action: "instances.logs", Keys: []string{"L"}, Help: "logs mentioning this instance (all services)", Group: "instances"},
-		Binding{Action: "instances.back", Keys: []string{"backspace"}, Help: "close detail view", Group: "instances"},
-		Binding{Action: "instances.reboot", Keys: []string{"r"}, Help: "reboot (soft)", Group: "instances", Mutates: true},
+		Binding{Action: "instances.host", Keys: []string{"h"}, Help: "jump to the instance's compute host", Group: "instances", Target: "host"},
+		Binding{Action: "instances.logs", Keys: []string{"l"}, Help: "logs mentioning this instance (all services)", Group: "instances", Target: "logs"},
+		Binding{Action: "instances.back", Keys: []string{"backspace"}, Help: "close detail view", Group: "instances", Kind: Nav},
+		Binding{Action: "instances.reboot", Keys: []string{"B"}, Help: "reboot (soft)", Group: "instances", Mutates: true},
 		Binding{Action: "instances.reboot_hard", Keys: []string{"R"}, Help: "reboot (hard)", Group: "instances", Mutates: true, Destructive: true},
-		Binding{Action: "instances.start", Keys: []string{"s"}, Help: "start", Group: "instances", Mutates: true},
+		Binding{Action: "instances.start", Keys: []string{"U"}, Help: "start (up)", Group: "instances", Mutates: true},
 		Binding{Action: "instances.stop", Keys: []string{"S"}, Help: "stop", Group: "instances", Mutates: true, Destructive: true},
-		Binding{Action: "instances.live_migrate", Keys: []string{"m"}, Help: "live-migrate (target host optional)", Group: "instances", Mutates: true},
+		Binding{Action: "instances.live_migrate", Keys: []string{"V"}, Help: "live-migrate, moVe (target host optional)", Group: "instances", Mutates: true},
 		Binding{Action: "instances.migrate", Keys: []string{"M"}, Help: "cold migrate (then confirm resize)", Group: "instances", Mutates: true, Destructive: true},
-		Binding{Action: "instances.confirm_resize", Keys: []string{"v"}, Help: "confirm resize / migration", Group: "instances", Mutates: true},
+		Binding{Action: "instances.confirm_resize", Keys: []string{"Y"}, Help: "confirm resize / migration (yes)", Group: "instances", Mutates: true},
 		Binding{Action: "instances.evacuate", Keys: []string{"E"}, Help: "evacuate (source host must be down)", Group: "instances", Mutates: true, Destructive: true},
 		Binding{Action: "instances.reset_state", Keys: []string{"X"}, Help: "reset state (admin)", Group: "instances", Mutates: true, Destructive: true},
 	)

@@ -1,7 +1,13 @@
 // Package keymap holds every key binding as data: an action name, its keys,
-// a help line, the help group it shows in, and whether it changes the cloud.
-// The help overlay, the read-only gate and conflict checks all read this one
-// table, and users override any key from their config.
+// a help line, the help group it shows in, its kind (navigation, view,
+// pivot, action) and whether it changes the cloud. The help overlay, the
+// read-only gate, conflict and grammar checks all read this one table, and
+// users override any key from their config.
+//
+// The key grammar (grammar.go) keeps one letter meaning one thing in every
+// pane: lowercase letters navigate, toggle views and pivot, with one fixed
+// letter per pivot target; anything that changes the cloud sits on an
+// uppercase letter or a ctrl chord.
 package keymap
 
 import (
@@ -19,6 +25,11 @@ type Binding struct {
 	Mutates bool   // changes cloud state: refused in read-only sessions
 	// Destructive actions must never sit on a vim or tmux chord.
 	Destructive bool
+	// Kind says what the key does (grammar.go); left zero it is derived:
+	// Action when Mutates, Pivot when Target is set, else View.
+	Kind Kind
+	// Target is where a pivot goes ("host", "logs", ...: PivotLetters).
+	Target string
 }
 
 // Map is the effective keymap: defaults plus user overrides.
@@ -34,11 +45,14 @@ var registered []Binding
 func Register(bs ...Binding) { registered = append(registered, bs...) }
 
 // Defaults returns the shipped keymap.
-func Defaults() *Map {
+func Defaults() *Map { return build(registered) }
+
+func build(bs []Binding) *Map {
 	m := &Map{byAction: map[string]*Binding{}}
-	for _, b := range registered {
+	for _, b := range bs {
 		b := b
 		b.Keys = append([]string(nil), b.Keys...)
+		b.Kind = b.kind()
 		if _, dup := m.byAction[b.Action]; !dup {
 			m.order = append(m.order, b.Action)
 		}
@@ -173,14 +187,16 @@ func (m *Map) problems() []Problem {
 		b := m.byAction[a]
 		for _, k := range b.Keys {
 			if b.Destructive && reservedChords[k] {
-				out = append(out, Problem{a, fmt.Sprintf("%s: destructive action bound to reserved chord %s", a, k)})
+				out = append(out, Problem{Action: a, Msg: fmt.Sprintf("%s: destructive action bound to reserved chord %s", a, k)})
 			}
 			if b.Mutates && navigationKeys[k] {
-				out = append(out, Problem{a, fmt.Sprintf("%s changes the cloud and cannot be bound to navigation key %q", a, k)})
+				out = append(out, Problem{Action: a, Msg: fmt.Sprintf("%s changes the cloud and cannot be bound to navigation key %q", a, k)})
+			} else if t, ok := pivotLetter(k); ok && b.Mutates {
+				out = append(out, Problem{Action: a, Msg: fmt.Sprintf("%s changes the cloud and cannot be bound to %q, the %s pivot in every pane", a, k, t)})
 			}
 			s := slot{b.Group, k}
 			if prev, ok := owner[s]; ok && prev != a {
-				out = append(out, Problem{blame(prev, a), fmt.Sprintf("key %q bound to both %s and %s", k, prev, a)})
+				out = append(out, Problem{Action: blame(prev, a), Msg: fmt.Sprintf("key %q bound to both %s and %s", k, prev, a)})
 			}
 			owner[s] = a
 		}
@@ -191,11 +207,11 @@ func (m *Map) problems() []Problem {
 			continue
 		}
 		if g, ok := owner[slot{"global", s.key}]; ok {
-			out = append(out, Problem{blame(g, a), fmt.Sprintf("key %q of %s is shadowed by global %s", s.key, a, g)})
+			out = append(out, Problem{Action: blame(g, a), Msg: fmt.Sprintf("key %q of %s is shadowed by global %s", s.key, a, g)})
 		}
 		// Every table pane looks its own group up before "table".
 		if t, ok := owner[slot{"table", s.key}]; ok && s.group != "table" {
-			out = append(out, Problem{blame(t, a), fmt.Sprintf("key %q of %s shadows %s in its pane", s.key, a, t)})
+			out = append(out, Problem{Action: blame(t, a), Msg: fmt.Sprintf("key %q of %s shadows %s in its pane", s.key, a, t)})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Msg < out[j].Msg })

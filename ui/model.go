@@ -68,6 +68,9 @@ type Options struct {
 	// pane reloads: it lets a backing-off client try again now. It must not
 	// block.
 	OnRefresh func()
+	// Notices are shown as warnings at start and kept in :messages (a key
+	// override that breaks the key grammar).
+	Notices []string
 }
 
 type mode int
@@ -172,6 +175,9 @@ func New(o Options) *Model {
 	m.now = o.Clock()
 	m.ensureHosts()
 	m.resetGens()
+	for _, n := range o.Notices {
+		m.showToast(themes.Warn, n)
+	}
 	return m
 }
 

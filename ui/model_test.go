@@ -307,6 +307,23 @@ func TestHelpOverlayFromKeymap(t *testing.T) {
 	}
 }
 
+// Issue 16: help states the key grammar in one line (pivot letters, and
+// that uppercase and ctrl chords change the cloud).
+func TestGoldenHelpShowsTheKeyGrammar(t *testing.T) {
+	e := newEnv(t, false)
+	e.press("?")
+	out := ansi.Strip(e.m.Render())
+	for _, want := range []string{"lowercase: move, view, pivot (one letter per target, in every pane)", "UPPERCASE or ctrl: changes the cloud (*)",
+		"pivots: h host", "i instances", "c containers", "l logs", "m metrics",
+		"a alerts", "r request", "s silences", "v agents"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("help lacks %q:\n%s", want, out)
+		}
+	}
+	e.m.Update(tea.WindowSizeMsg{Width: 120, Height: 24})
+	golden(t, "help_120x24", e.m.Render())
+}
+
 func TestAuditOverlay(t *testing.T) {
 	e := newEnv(t, true)
 	e.press("R")
@@ -513,5 +530,19 @@ func TestHeaderClockIsOptIn(t *testing.T) {
 	e.m.o.ShowClock = false
 	if top := strings.Split(ansi.Strip(e.m.Render()), "\n")[0]; strings.Contains(top, "12:00") {
 		t.Fatalf("clock shown without ShowClock: %q", top)
+	}
+}
+
+// A key override that breaks the grammar loads with a warning the operator
+// sees at start (and finds again in :messages).
+func TestNoticesShownAtStart(t *testing.T) {
+	e := newEnv(t, false)
+	m := New(Options{Panes: e.m.o.Panes, Ctx: e.m.o.Ctx, Notices: []string{"cfg.yaml:2: keys: warning: instances.reboot on b"}})
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 24})
+	if out := ansi.Strip(m.Render()); !strings.Contains(out, "keys: warning: instances.reboot on b") {
+		t.Fatalf("notice not shown:\n%s", out)
+	}
+	if len(m.messages) != 1 {
+		t.Fatalf("notice not kept in messages: %+v", m.messages)
 	}
 }

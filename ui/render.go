@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/audit"
+	"github.com/stackpit/stackpit/keymap"
 	"github.com/stackpit/stackpit/redact"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
@@ -334,7 +335,15 @@ func (m *Model) helpView(w, h int) string {
 		}
 	}
 	title := m.th.Render(themes.Title, "Keys") + m.th.Render(themes.Muted, "  * changes the cloud · any key closes · j/k scroll")
-	rows := max(h-1, 1)
+	// The grammar in one line: the same letter means the same everywhere.
+	legend := 0
+	for _, l := range keymap.Legend() {
+		for _, part := range wrapAt(safe.Text(l), " · ", w) {
+			title += "\n" + m.th.Render(themes.Muted, fit(part, w))
+			legend++
+		}
+	}
+	rows := max(h-1-legend, 1)
 	if m.helpTop > len(items)-rows*ncols {
 		m.helpTop = max(len(items)-rows*ncols, 0)
 	}
@@ -352,6 +361,25 @@ func (m *Model) helpView(w, h int) string {
 		lines[r] += cell
 	}
 	return title + "\n" + strings.Join(lines, "\n")
+}
+
+// wrapAt breaks s into lines of at most w cells, only at sep (so "l logs"
+// stays together); a part wider than w is cut by fit.
+func wrapAt(s, sep string, w int) []string {
+	var out []string
+	line := ""
+	for _, part := range strings.Split(s, sep) {
+		switch {
+		case line == "":
+			line = part
+		case safe.Width(line+sep+part) <= w:
+			line += sep + part
+		default:
+			out = append(out, line)
+			line = part
+		}
+	}
+	return append(out, line)
 }
 
 // auditView shows the audit log, two lines per record: when, outcome,

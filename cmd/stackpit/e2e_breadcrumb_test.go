@@ -18,7 +18,7 @@ func TestE2EBreadcrumbAndEscUp(t *testing.T) {
 	tm.literal("compute04")
 	tm.keys("Enter")
 	tm.waitFor("filter: compute04")
-	tm.keys("A")
+	tm.keys("a")
 	tm.waitFor("compute (compute04) › alerts (host=compute04)", "esc goes up")
 	tm.keys("Tab")
 	s := tm.waitGone("esc goes up")

@@ -114,7 +114,7 @@ func TestE2EEvacuateReadOnlyChangesNothing(t *testing.T) {
 	tm.literal("hosts")
 	tm.keys("Enter")
 	tm.waitLong(60*time.Second, "1 DOWN")
-	for _, k := range []string{"E", "D", "d", "F", "U", "e"} {
+	for _, k := range []string{"E", "M", "D", "F", "U", "A"} {
 		tm.keys("g", k)
 		tm.waitFor("read-only")
 		if strings.Contains(tm.screen(), "Confirm:") {

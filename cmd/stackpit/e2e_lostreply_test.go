@@ -19,7 +19,7 @@ func TestE2ELostReplyIsUnknownThenReconciled(t *testing.T) {
 	})
 	tm := startTmux(t, 140, 40, e2eEnv(t), "--config", cfg, "--cloud", "demo")
 	tm.waitFor("stackpit", "30/30 servers")
-	tm.keys("r")
+	tm.keys("B")
 	tm.waitFor("Confirm: reboot")
 	tm.keys("y")
 	tm.waitLong(30*time.Second, "reply lost, but it was done")

@@ -170,7 +170,7 @@ func TestE2EDemoLikeAPerson(t *testing.T) {
 	tm.waitFor("nova-compute")
 	// Help overlay from the keymap.
 	tm.keys("?")
-	tm.waitFor("Keys", "global", "redraw screen")
+	tm.waitFor("Keys", "global", "redraw screen", "pivots: h host · i instances")
 	tm.keys("Escape")
 	tm.waitGone("redraw screen")
 	// The escape-laden server name renders as visible escapes.

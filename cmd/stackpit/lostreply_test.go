@@ -52,7 +52,7 @@ func TestLostRebootReplyIsUnknownThenReconciledDone(t *testing.T) {
 	env, dc := icaEnv(t)
 	inst := icaBuild(t, env, "instances")
 	settle(inst, inst.Init())
-	_, cmd := inst.Update(tea.KeyPressMsg{Code: 'r', Text: "r"})
+	_, cmd := inst.Update(tea.KeyPressMsg{Code: 'B', Text: "B"})
 	var ra *pane.RunActionMsg
 	for _, m := range settle(inst, cmd) {
 		if r, ok := m.(pane.RunActionMsg); ok {

@@ -167,6 +167,8 @@ type session struct {
 	demo  *demo.Cloud
 	model *ui.Model
 	ops   *ops.Store // journals and locks of running operations
+	// keyWarnings: key overrides that break the key grammar (shown at start)
+	keyWarnings []error
 }
 
 func (s *session) close() {
@@ -189,10 +191,11 @@ func newSession(f *flags) (*session, error) {
 		return nil, err
 	}
 	s := &session{f: f, file: file}
-	keys, errs := applyKeys(file)
+	keys, errs, warns := applyKeys(file)
 	if len(errs) > 0 { // refused at load, not discovered by pressing the key
 		return nil, errors.Join(errs...)
 	}
+	s.keyWarnings = warns
 	th, err := pickTheme(f, file)
 	if err != nil {
 		return nil, err
@@ -297,6 +300,9 @@ func (s *session) build(cloud string, base pane.Context, log *audit.Log) (ui.Opt
 	if s.f.query != "" {
 		o.Pivot = &pane.PivotMsg{Pane: entries[0].ID, Query: s.f.query}
 	}
+	for _, w := range s.keyWarnings {
+		o.Notices = append(o.Notices, redact.Error(w).Error())
+	}
 	return o, nil
 }
 
@@ -346,10 +352,13 @@ func configCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, redact.Error(e))
 		bad = true
 	}
-	_, errs := applyKeys(file)
+	_, errs, warns := applyKeys(file)
 	for _, e := range errs {
 		fmt.Fprintln(stderr, redact.Error(e))
 		bad = true
+	}
+	for _, w := range warns {
+		fmt.Fprintln(stderr, redact.Error(w))
 	}
 	if file.Theme != "" {
 		if _, err := themes.Load(themeDir(), file.Theme); err != nil {
@@ -365,18 +374,22 @@ func configCheck(args []string, stdout, stderr io.Writer) int {
 }
 
 // applyKeys is the default keymap with the config's keys applied, and
-// every keymap problem as a file:line error (the action's line under keys:).
-func applyKeys(file *config.File) (*keymap.Map, []error) {
-	keys := keymap.Defaults()
-	var errs []error
+// every keymap problem as a file:line error (the action's line under keys:):
+// refusals in errs, grammar breaks (the override works) in warns.
+func applyKeys(file *config.File) (keys *keymap.Map, errs, warns []error) {
+	keys = keymap.Defaults()
 	for _, p := range keys.Apply(file.Keys) {
 		line, ok := file.KeyLines[p.Action]
 		if !ok {
 			line = file.KeysLine
 		}
+		if p.Warning {
+			warns = append(warns, &config.Error{File: file.Path, Line: line, Msg: "keys: warning: " + p.Msg})
+			continue
+		}
 		errs = append(errs, &config.Error{File: file.Path, Line: line, Msg: "keys: " + p.Msg})
 	}
-	return keys, errs
+	return keys, errs, warns
 }
 
 // themeDir holds user theme files (NAME.yaml).

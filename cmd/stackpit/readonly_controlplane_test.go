@@ -37,7 +37,9 @@ func TestReadOnlyHAProxyActionsRefusedBelowTheUI(t *testing.T) {
 		t.Fatalf("pane not on a HAProxy server (section %s, host %q)", cp.Section(), cp.SelectedHost())
 	}
 	ran := 0
-	for _, k := range []string{"d", "m", "r"} {
+	for _, action := range []string{"controlplane.drain", "controlplane.maint", "controlplane.ready"} {
+		b, _ := s.model.Keys().Get(action)
+		k := b.Keys[0]
 		acts := collectActions(t, cp, k)
 		if len(acts) != 1 {
 			t.Fatalf("key %s: %d actions", k, len(acts))

@@ -55,3 +55,43 @@ func TestStrictConfigRefusedAtLoad(t *testing.T) {
 		}
 	}
 }
+
+// Issue 16: an override that breaks the key grammar (an action on a plain
+// lowercase letter) is a warning, and the override works; an action on a
+// pivot letter is refused like one on a navigation key.
+func TestKeyGrammarOverrideWarnsPivotLetterRefused(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	dir := t.TempDir()
+	warn := filepath.Join(dir, "warn.yaml")
+	if err := os.WriteFile(warn, []byte("keys:\n  instances.reboot: [b]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"config", "check", "--config", warn}, &out, &errb); code != 0 {
+		t.Fatalf("config check refused a grammar warning: exit %d\n%s", code, errb.String())
+	}
+	want := warn + `:2: keys: warning: instances.reboot changes the cloud: bind it to an uppercase letter or a ctrl chord, not "b"`
+	if !strings.Contains(errb.String(), want) {
+		t.Errorf("missing %q in\n%s", want, errb.String())
+	}
+	file, err := loadConfig(warn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, errs, warns := applyKeys(file)
+	if len(errs) != 0 || len(warns) == 0 || !keys.Is("b", "instances.reboot") {
+		t.Errorf("errs %v warns %v, b reboots: %v", errs, warns, keys.Is("b", "instances.reboot"))
+	}
+
+	refuse := filepath.Join(dir, "refuse.yaml")
+	if err := os.WriteFile(refuse, []byte("keys:\n  instances.reboot: [c]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	errb.Reset()
+	if code := run([]string{"config", "check", "--config", refuse}, &out, &errb); code != 1 {
+		t.Fatalf("config check accepted an action on a pivot letter: exit %d", code)
+	}
+	if want := refuse + `:2: keys: instances.reboot changes the cloud and cannot be bound to "c", the containers pivot in every pane`; !strings.Contains(errb.String(), want) {
+		t.Errorf("missing %q in\n%s", want, errb.String())
+	}
+}

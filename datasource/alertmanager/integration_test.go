@@ -196,7 +196,7 @@ func TestIntegrationSilenceLifecycle(t *testing.T) {
 	}
 	ap.SetFilter("alertname=HostDown host=" + host)
 	key(ap, "j") // from the group row to the alert
-	key(ap, "s")
+	key(ap, "S")
 	if !ap.Capturing() {
 		t.Fatal("silence form did not open")
 	}
@@ -240,7 +240,7 @@ func TestIntegrationSilenceLifecycle(t *testing.T) {
 	if len(sp.Silences()) == 0 {
 		t.Fatal("silences pane loaded nothing")
 	}
-	runAction(t, sp, key(sp, "x"))
+	runAction(t, sp, key(sp, "X"))
 	s, err = c.Silence(context.Background(), id)
 	if err != nil || s.Status.State != "expired" {
 		t.Fatalf("after expire: %+v %v", s.Status, err)

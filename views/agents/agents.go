@@ -306,7 +306,7 @@ func (p *Pane) key(k string) tea.Cmd {
 	}
 	h := a.base
 	switch {
-	case p.is(k, "table.open"):
+	case p.is(k, "table.open"), p.is(k, "agents.host"):
 		return pane.Pivot("compute", "host:"+h)
 	case p.is(k, "agents.instances"):
 		return pane.Pivot("instances", "host:"+h)

@@ -198,10 +198,11 @@ func TestPivotsAndKollaNames(t *testing.T) {
 	cases := map[string]pane.PivotMsg{
 		"enter": {Pane: "compute", Query: "host:compute04"},
 		"i":     {Pane: "instances", Query: "host:compute04"},
-		"C":     {Pane: "containers", Query: "host:compute04 name:neutron_openvswitch_agent"},
-		"L":     {Pane: "logs", Query: "host:compute04"},
-		"A":     {Pane: "alerts", Query: "host=compute04"},
-		"P":     {Pane: "panels", Query: "host:compute04"},
+		"h":     {Pane: "compute", Query: "host:compute04"},
+		"c":     {Pane: "containers", Query: "host:compute04 name:neutron_openvswitch_agent"},
+		"l":     {Pane: "logs", Query: "host:compute04"},
+		"a":     {Pane: "alerts", Query: "host=compute04"},
+		"m":     {Pane: "panels", Query: "host:compute04"},
 	}
 	for k, want := range cases {
 		msgs := press(p, k)
@@ -211,7 +212,7 @@ func TestPivotsAndKollaNames(t *testing.T) {
 	}
 	// Cinder volume service: pivots use the host without @backend.
 	p.SetFilter("host:control02 binary:cinder-volume")
-	if msgs := press(p, "C"); len(msgs) != 1 || msgs[0] != (pane.PivotMsg{Pane: "containers", Query: "host:control02 name:cinder_volume"}) {
+	if msgs := press(p, "c"); len(msgs) != 1 || msgs[0] != (pane.PivotMsg{Pane: "containers", Query: "host:control02 name:cinder_volume"}) {
 		t.Errorf("cinder pivot %#v", msgs)
 	}
 	for in, want := range map[string]string{"neutron-openvswitch-agent": "neutron_openvswitch_agent", "nova-compute": "nova_compute",

@@ -253,6 +253,12 @@ func (p *Pane) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case p.is(k, "alerts.host") || p.is(k, "table.open"):
 		return p.pivotHost("compute")
+	case p.is(k, "alerts.instances"):
+		return p.pivotHost("instances")
+	case p.is(k, "alerts.containers"):
+		return p.pivotHost("containers")
+	case p.is(k, "alerts.agents"):
+		return p.pivotHost("agents")
 	case p.is(k, "alerts.panels"):
 		return p.pivotHost("panels")
 	case p.is(k, "alerts.logs"):
@@ -293,7 +299,7 @@ func (p *Pane) key(msg tea.KeyPressMsg) tea.Cmd {
 	case p.is(k, "table.bottom"):
 		p.tbl.Bottom()
 	case p.is(k, "table.sort_next"), p.is(k, "table.sort_prev"), p.is(k, "table.sort_reverse"):
-		return pane.Toast(themes.Info, "alerts are ordered by severity, state and age within groups; b changes grouping")
+		return pane.Toast(themes.Info, "alerts are ordered by severity, state and age within groups; "+p.ctx.KeyText("alerts.group_by")+" changes grouping")
 	}
 	return nil
 }
@@ -741,7 +747,7 @@ func (p *Pane) details(width, height int, th *themes.Theme) string {
 	if !ok {
 		r, isRow := p.tbl.Selected()
 		if isRow && strings.HasPrefix(r.Key, groupKeyPrefix) {
-			return sep + "\n" + th.Render(themes.Muted, safe.Fit("group selected: s silences the whole group, enter/h jumps to its host", width)) +
+			return sep + "\n" + th.Render(themes.Muted, safe.Fit("group selected: "+p.ctx.KeyText("alerts.silence")+" silences the whole group, enter/"+p.ctx.KeyText("alerts.host")+" jumps to its host", width)) +
 				strings.Repeat("\n", max(height-2, 0))
 		}
 		return sep + strings.Repeat("\n", max(height-1, 0))

@@ -233,7 +233,7 @@ func TestGoldenAlertsGrouped(t *testing.T) {
 func TestGoldenSilenceFormWithPreview(t *testing.T) {
 	p := loaded(t, fixtureSource(t))
 	selectKey(t, p, "e5fec9c5a2f63d98") // CephOSDDown osd.4
-	press(p, "s")
+	press(p, "S")
 	if !p.Capturing() || p.Form() == nil {
 		t.Fatal("s did not open the silence form")
 	}
@@ -305,7 +305,7 @@ func TestFiltersSeverityStateHost(t *testing.T) {
 		}
 	}
 	p.SetFilter("")
-	press(p, "i")
+	press(p, "x")
 	if got := len(alertRows(p)); got != 6 {
 		t.Errorf("hiding suppressed: %d alerts, want 6", got)
 	}
@@ -351,16 +351,19 @@ func TestPivotsFromAlert(t *testing.T) {
 	for key, want := range map[string]pane.PivotMsg{
 		"h":     {Pane: "compute", Query: "host:compute03"},
 		"enter": {Pane: "compute", Query: "host:compute03"},
-		"P":     {Pane: "panels", Query: "host:compute03"},
-		"L":     {Pane: "logs", Query: "host:compute03"},
+		"m":     {Pane: "panels", Query: "host:compute03"},
+		"l":     {Pane: "logs", Query: "host:compute03"},
+		"i":     {Pane: "instances", Query: "host:compute03"},
+		"c":     {Pane: "containers", Query: "host:compute03"},
+		"v":     {Pane: "agents", Query: "host:compute03"},
 	} {
 		if got := run(press(p, key)); got != want {
 			t.Errorf("%s: %#v, want %#v", key, got, want)
 		}
 	}
 	selectKey(t, p, "27558d14181a4776") // NodeDown, silenced
-	if got := run(press(p, "S")); got != (pane.PivotMsg{Pane: "silences", Query: "id=2db83140-c218-415e-9ceb-7e35d342f838"}) {
-		t.Errorf("S: %#v", got)
+	if got := run(press(p, "s")); got != (pane.PivotMsg{Pane: "silences", Query: "id=2db83140-c218-415e-9ceb-7e35d342f838"}) {
+		t.Errorf("s: %#v", got)
 	}
 	// CephPGDegraded has no host: no pivot, a toast instead.
 	selectKey(t, p, "9c901693d4f9023d")
@@ -381,7 +384,7 @@ func TestSilenceFromAlertCreatesAndShowsSuppressed(t *testing.T) {
 	src := fixtureSource(t)
 	p := loaded(t, src)
 	selectKey(t, p, "96a42d8e9a83d57b") // NovaComputeDown on compute03
-	press(p, "s")
+	press(p, "S")
 	f := p.Form()
 	if f == nil || f.Focus() != "Matchers" {
 		t.Fatalf("form %+v", f)
@@ -456,7 +459,7 @@ func TestSilenceFromAlertCreatesAndShowsSuppressed(t *testing.T) {
 func TestSilenceFormValidation(t *testing.T) {
 	p := loaded(t, fixtureSource(t))
 	selectKey(t, p, "4e6cbaeb76f320d2")
-	press(p, "s")
+	press(p, "S")
 	f := p.Form()
 	for f.Focus() != "Comment" {
 		press(p, "tab")
@@ -496,7 +499,7 @@ func TestSilenceFormValidation(t *testing.T) {
 		t.Fatalf("ends %s", ra.Action.Details["ends"])
 	}
 	// esc cancels without an action.
-	press(p, "s")
+	press(p, "S")
 	if cmd := press(p, "esc"); cmd != nil || p.Capturing() {
 		t.Fatal("esc did not cancel")
 	}

@@ -89,7 +89,7 @@ func TestDemoStoryInThePane(t *testing.T) {
 
 	// Silence HostDown from the pane.
 	p.tbl.SelectKey(names["HostDown"].Fingerprint)
-	press(p, "s")
+	press(p, "S")
 	press(p, "tab", "tab", "tab") // matchers -> starts, duration, comment
 	typeText(p, "compute04 lost power, INC-7")
 	ra, ok := run(press(p, "enter")).(pane.RunActionMsg)
@@ -113,7 +113,7 @@ func TestDemoStoryInThePane(t *testing.T) {
 	ro := New(ctx, demoClient(t, c, true), Options{Author: "alice"})
 	ro.Update(run(ro.Init()))
 	ro.SetFilter("alertname=NovaComputeDown")
-	press(ro, "j", "s", "tab", "tab", "tab")
+	press(ro, "j", "S", "tab", "tab", "tab")
 	typeText(ro, "x")
 	ra, ok = run(press(ro, "enter")).(pane.RunActionMsg)
 	if !ok {

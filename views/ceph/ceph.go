@@ -452,7 +452,7 @@ func (p *Pane) osdCmd(op string) tea.Cmd {
 	}
 	o, ok := p.selectedOSD()
 	if !ok {
-		return pane.Toast(themes.Info, "select an OSD row in the OSDs section (s cycles sections)")
+		return pane.Toast(themes.Info, "select an OSD row in the OSDs section ("+p.ctx.KeyText("ceph.next_section")+" cycles sections)")
 	}
 	var a pane.Action
 	switch op {
@@ -661,7 +661,7 @@ func (p *Pane) healthRows() []table.Row {
 		if more := len(details) - limit; more > 0 {
 			n++
 			rows = append(rows, table.Row{Key: fmt.Sprintf("check:%s#more%d", ch.Type, n),
-				Cells: []table.Cell{table.C(fmt.Sprintf("    … %d more (enter on the check or e expands)", more))}, Role: themes.Muted})
+				Cells: []table.Cell{table.C(fmt.Sprintf("    … %d more (enter on the check or %s expands)", more, p.ctx.KeyText("ceph.expand")))}, Role: themes.Muted})
 		}
 	}
 	// Crashes.

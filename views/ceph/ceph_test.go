@@ -264,14 +264,14 @@ func TestSectionsCycleAndFilter(t *testing.T) {
 	var seen []string
 	for i := 0; i < 5; i++ {
 		seen = append(seen, p.Section().String())
-		key(p, "s")
+		key(p, "]")
 	}
 	if strings.Join(seen, ",") != "Health,OSDs,Pools,PGs,Mons" || p.Section() != SecHealth {
 		t.Fatalf("sections %v, back at %s", seen, p.Section())
 	}
-	key(p, "S")
+	key(p, "[")
 	if p.Section() != SecMons {
-		t.Fatal("S goes back")
+		t.Fatal("[ goes back")
 	}
 	p.Pivot("host:compute02")
 	if p.Section() != SecOSDs {
@@ -293,7 +293,7 @@ func TestPivotsFromOSDAndDetailLine(t *testing.T) {
 	p := loaded(t, fixtureCluster(t, "03_warn_osd_down"), nil)
 	p.section = SecOSDs
 	p.osds.SelectKey("osd:1")
-	for k, target := range map[string]string{"c": "compute", "C": "containers", "L": "logs"} {
+	for k, target := range map[string]string{"h": "compute", "c": "containers", "l": "logs"} {
 		msg := key(p, k)()
 		pv, ok := msg.(pane.PivotMsg)
 		if !ok || pv.Pane != target || pv.Query != "host:compute02" {
@@ -307,7 +307,7 @@ func TestPivotsFromOSDAndDetailLine(t *testing.T) {
 			p.health.SetCursor(i)
 		}
 	}
-	if pv, ok := key(p, "L")().(pane.PivotMsg); !ok || pv.Query != "host:compute02" {
+	if pv, ok := key(p, "l")().(pane.PivotMsg); !ok || pv.Query != "host:compute02" {
 		t.Errorf("pivot from detail line: %#v", pv)
 	}
 	// From a crash line.
@@ -316,7 +316,7 @@ func TestPivotsFromOSDAndDetailLine(t *testing.T) {
 			p.health.SetCursor(i)
 		}
 	}
-	if pv, ok := key(p, "c")().(pane.PivotMsg); !ok || pv.Query != "host:compute02" {
+	if pv, ok := key(p, "h")().(pane.PivotMsg); !ok || pv.Query != "host:compute02" {
 		t.Errorf("pivot from crash line: %#v", pv)
 	}
 	if cp, ok := key(p, "y")().(pane.CopyMsg); !ok || !strings.HasPrefix(cp.Text, "osd.1") {
@@ -342,7 +342,7 @@ func TestActionsAreMutatingVerifiedAndConfirmed(t *testing.T) {
 	p := loaded(t, fixtureCluster(t, "03_warn_osd_down"), act)
 
 	// noout is set in this state: n unsets it.
-	msg := key(p, "n")()
+	msg := key(p, "Z")()
 	ra, ok := msg.(pane.RunActionMsg)
 	if !ok || ra.Action.Name != "ceph-noout-unset" || !ra.Action.Mutates || !ra.Action.ConfirmYes {
 		t.Fatalf("%#v", msg)
@@ -368,12 +368,12 @@ func TestActionsAreMutatingVerifiedAndConfirmed(t *testing.T) {
 	}
 
 	// o on an OSD needs the OSD's name typed.
-	if msg := key(p, "o")(); msg.(pane.ToastMsg).Text == "" {
+	if msg := key(p, "O")(); msg.(pane.ToastMsg).Text == "" {
 		t.Fatal("o outside the OSD section must explain")
 	}
 	p.section = SecOSDs
 	p.osds.SelectKey("osd:2")
-	ra = key(p, "o")().(pane.RunActionMsg)
+	ra = key(p, "O")().(pane.RunActionMsg)
 	if ra.Action.Name != "ceph-osd-out" || ra.Action.Confirm != "osd.2" || !ra.Action.Mutates || ra.Action.Target != "osd.2" {
 		t.Fatalf("%#v", ra.Action)
 	}
@@ -384,7 +384,7 @@ func TestActionsAreMutatingVerifiedAndConfirmed(t *testing.T) {
 		t.Fatalf("out read-back: %v %q %v", done, ev, err)
 	}
 	_, _ = ra.Action.Run(context.Background(), func(pane.Progress) {})
-	ra = key(p, "N")().(pane.RunActionMsg)
+	ra = key(p, "K")().(pane.RunActionMsg)
 	_, _ = ra.Action.Run(context.Background(), func(pane.Progress) {})
 	if ra.Action.Name != "ceph-osd-noout-set" {
 		t.Errorf("%s", ra.Action.Name)
@@ -393,7 +393,7 @@ func TestActionsAreMutatingVerifiedAndConfirmed(t *testing.T) {
 		t.Errorf("calls %v", act.calls)
 	}
 	// i on an OSD that is in: nothing to do.
-	if _, ok := key(p, "i")().(pane.ToastMsg); !ok {
+	if _, ok := key(p, "I")().(pane.ToastMsg); !ok {
 		t.Error("i on an in OSD must only explain")
 	}
 	// A finished ceph action triggers a refresh.
@@ -406,7 +406,7 @@ func TestNoActorExplains(t *testing.T) {
 	c := fixtureCluster(t, "01_health_ok")
 	c.Source = "prometheus"
 	p := loaded(t, c, nil)
-	msg, ok := key(p, "n")().(pane.ToastMsg)
+	msg, ok := key(p, "Z")().(pane.ToastMsg)
 	if !ok || !strings.Contains(msg.Text, "dashboard") {
 		t.Fatalf("%#v", msg)
 	}
@@ -498,7 +498,7 @@ func TestDemoHostLossInThePane(t *testing.T) {
 	}
 	// Set noout through the pane's action, as the shell would run it.
 	p.SetFilter("")
-	ra := key(p, "n")().(pane.RunActionMsg)
+	ra := key(p, "Z")().(pane.RunActionMsg)
 	if ra.Action.Name != "ceph-noout-set" {
 		t.Fatal(ra.Action.Name)
 	}
@@ -516,7 +516,7 @@ func TestDemoHostLossInThePane(t *testing.T) {
 			t.Errorf("%s out despite noout", o.Name)
 		}
 	}
-	ra = key(p, "n")().(pane.RunActionMsg)
+	ra = key(p, "Z")().(pane.RunActionMsg)
 	if _, err := ra.Action.Run(context.Background(), func(pane.Progress) {}); err != nil {
 		t.Fatal(err)
 	}
@@ -576,7 +576,7 @@ func TestOSDFlagsVisibleWhenNarrow(t *testing.T) {
 	c := fixtureCluster(t, "03_warn_osd_down")
 	c.OSDs[0].Noout = true
 	p := loaded(t, c, nil)
-	key(p, "s")
+	key(p, "]")
 	for _, w := range []int{60, 70} {
 		out := ansi.Strip(p.View(w, 15))
 		flagged := false

@@ -230,7 +230,7 @@ func (p *Pane) tabs(th *themes.Theme, width int) string {
 		b.WriteString(th.Render(role, label))
 		used += w
 	}
-	hint := "  s/S section"
+	hint := "  " + p.ctx.KeyText("ceph.next_section") + "/" + p.ctx.KeyText("ceph.prev_section") + " section"
 	if p.filterText != "" {
 		hint = "  filter: " + p.filterText
 	}

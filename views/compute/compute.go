@@ -283,7 +283,7 @@ func (p *Pane) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	switch {
-	case p.is(k, "table.open"):
+	case p.is(k, "table.open"), p.is(k, "compute.instances"):
 		return pane.Pivot("instances", "host:"+h.name)
 	case p.is(k, "table.copy"):
 		name := h.name

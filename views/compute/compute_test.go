@@ -213,11 +213,12 @@ func TestPivots(t *testing.T) {
 	p.SetFilter("host=compute03")
 	cases := map[string]pane.PivotMsg{
 		"enter": {Pane: "instances", Query: "host:compute03"},
-		"a":     {Pane: "agents", Query: "host:compute03"},
-		"C":     {Pane: "containers", Query: "host:compute03"},
-		"L":     {Pane: "logs", Query: "host:compute03"},
-		"A":     {Pane: "alerts", Query: "host=compute03"},
-		"P":     {Pane: "panels", Query: "host:compute03"},
+		"i":     {Pane: "instances", Query: "host:compute03"},
+		"v":     {Pane: "agents", Query: "host:compute03"},
+		"c":     {Pane: "containers", Query: "host:compute03"},
+		"l":     {Pane: "logs", Query: "host:compute03"},
+		"a":     {Pane: "alerts", Query: "host=compute03"},
+		"m":     {Pane: "panels", Query: "host:compute03"},
 	}
 	for k, want := range cases {
 		msgs := press(p, k)
@@ -250,7 +251,7 @@ func TestServiceActions(t *testing.T) {
 		p.SetFilter("host=compute03")
 
 		// Disable with a reason typed into the prompt.
-		press(p, "d")
+		press(p, "D")
 		if !p.Capturing() {
 			t.Fatal("disable did not open the reason prompt")
 		}
@@ -278,7 +279,7 @@ func TestServiceActions(t *testing.T) {
 			t.Fatalf("call %q", last)
 		}
 
-		a = actionOf(t, press(p, "e"))
+		a = actionOf(t, press(p, "A"))
 		if !a.Mutates || a.Name != "enable-service" || !a.ConfirmYes {
 			t.Fatalf("enable %+v", a)
 		}

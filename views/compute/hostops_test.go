@@ -331,7 +331,7 @@ func TestDrainHost(t *testing.T) {
 	ops.inflight++
 	p, src := opsPane(t, ops)
 	p.SetFilter("host=compute03")
-	press(p, "D")
+	press(p, "M")
 	if !p.Capturing() {
 		t.Fatal("drain did not ask for a reason")
 	}

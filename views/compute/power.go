@@ -300,7 +300,7 @@ func (p *Pane) powerCheck(a *pane.Action, m planMsg) {
 		why = "power UNKNOWN (" + pi.state.String() + ")"
 	}
 	over := OverrideText(m.host)
-	a.Checks = append([]string{"⚠ NOT FENCED: " + why, "  fence it first (O), or type: " + over}, a.Checks...)
+	a.Checks = append([]string{"⚠ NOT FENCED: " + why, "  fence it first (" + p.ctx.KeyText("compute.fence") + "), or type: " + over}, a.Checks...)
 	a.Confirm, a.Reason = over, over
 }
 

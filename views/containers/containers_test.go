@@ -234,7 +234,7 @@ func TestLogViewSanitizedAndPivots(t *testing.T) {
 	if !p.Back() || p.logs != nil {
 		t.Fatal("esc did not close the log view")
 	}
-	_, cmd = p.Update(key("a"))
+	_, cmd = p.Update(key("v"))
 	if m, ok := cmd().(pane.PivotMsg); !ok || m.Pane != "agents" || m.Query != "host:compute01" {
 		t.Fatalf("pivot %+v", m)
 	}
@@ -296,9 +296,9 @@ func TestUnreachableHostRowPivots(t *testing.T) {
 	p, _ := newPane(t)
 	p.tbl.SelectKey("compute04/")
 	for _, c := range []struct{ key, pane, query string }{
-		{"a", "agents", "host:compute04"},
-		{"c", "compute", "host:compute04"},
-		{"L", "logs", "host:compute04"},
+		{"v", "agents", "host:compute04"},
+		{"h", "compute", "host:compute04"},
+		{"l", "logs", "host:compute04"},
 	} {
 		_, cmd := p.Update(key(c.key))
 		if cmd == nil {

@@ -243,7 +243,7 @@ func (l *logView) view(w, h int) string {
 	l.lastH = max(h-1, 1)
 	state := th.Render(themes.OK, "● following")
 	if !l.follow {
-		state = th.Render(themes.Warn, "‖ paused (f resumes)")
+		state = th.Render(themes.Warn, "‖ paused ("+l.ctx.KeyText("logs.follow")+" resumes)")
 	}
 	if l.ended {
 		state = th.Render(themes.Muted, "■ stream ended ("+l.ctx.Keys.KeysText("logs.follow")+" reconnects)")

@@ -461,7 +461,7 @@ func (p *Pane) serverCmd(st haproxy.ServerState) tea.Cmd {
 	}
 	r, ok := p.selectedServer()
 	if !ok {
-		return pane.Toast(themes.Info, "select a server in the HAProxy section (s cycles sections)")
+		return pane.Toast(themes.Info, "select a server in the HAProxy section ("+p.ctx.KeyText("controlplane.next_section")+" cycles sections)")
 	}
 	a := ServerAction(p.src.HAProxy, ops.HAProxyChange{Backend: r.Proxy, Server: r.Name, State: st})
 	b, _ := p.hap.Backend(r.Proxy)

@@ -177,7 +177,7 @@ func TestGoldenSections(t *testing.T) {
 			t.Fatalf("section %s, want %s", p.Section(), s)
 		}
 		viewtest.File(t, viewtest.Golden("controlplane", strings.ToLower(s.String())), screen(t, p, 110, 22), *update)
-		key(p, "s")
+		key(p, "]")
 	}
 	viewtest.File(t, viewtest.Golden("controlplane", "haproxy-narrow"), screen(t, p, 56, 16), *update)
 }
@@ -202,8 +202,8 @@ func TestSectionsShowWhatMatters(t *testing.T) {
 			t.Errorf("missing %q\n%s", want, out)
 		}
 	}
-	key(p, "s")
-	key(p, "s")
+	key(p, "]")
+	key(p, "]")
 	out = screen(t, p, 120, 30)
 	flagged := rabbitmq.UnconsumedQueues(p.rabbit.Queues)
 	if len(flagged) == 0 {
@@ -276,7 +276,7 @@ func TestDrainActionReadsBack(t *testing.T) {
 		key(p, "j")
 	}
 	r, _ := p.selectedServer()
-	msg := key(p, "d")()
+	msg := key(p, "D")()
 	ra, ok := msg.(pane.RunActionMsg)
 	if !ok {
 		t.Fatalf("%T %v", msg, msg)
@@ -294,25 +294,25 @@ func TestDrainActionReadsBack(t *testing.T) {
 		t.Fatal("read-back does not see the drain")
 	}
 	// maint wants the server's name typed.
-	if a := key(p, "m")().(pane.RunActionMsg).Action; a.Confirm != r.Name {
+	if a := key(p, "M")().(pane.RunActionMsg).Action; a.Confirm != r.Name {
 		t.Fatalf("maint confirm %q", a.Confirm)
 	}
 	// Outside the HAProxy section there is no server to act on.
-	key(p, "s")
-	if _, ok := key(p, "d")().(pane.ToastMsg); !ok {
+	key(p, "]")
+	if _, ok := key(p, "D")().(pane.ToastMsg); !ok {
 		t.Fatal("drain outside the HAProxy section")
 	}
 }
 
 func TestPivotsToTheHost(t *testing.T) {
 	p, _ := loaded(t)
-	if m, ok := key(p, "C")().(pane.PivotMsg); !ok || m.Pane != "containers" || m.Query != "host:controller3" {
+	if m, ok := key(p, "c")().(pane.PivotMsg); !ok || m.Pane != "containers" || m.Query != "host:controller3" {
 		t.Fatalf("%+v", m)
 	}
-	key(p, "s")
-	key(p, "s") // queues: the unconsumed one first
+	key(p, "]")
+	key(p, "]") // queues: the unconsumed one first
 	u := rabbitmq.UnconsumedQueues(p.rabbit.Queues)[0]
-	msg := key(p, "a")()
+	msg := key(p, "v")()
 	if u.Owner.Host == "" {
 		if _, ok := msg.(pane.ToastMsg); !ok {
 			t.Fatalf("%+v", msg)

@@ -220,7 +220,7 @@ func (p *Pane) hostCheck(verb string, s openstack.Server) []string {
 		return []string{"⚠ nova-compute on " + s.Host + " is up: Nova refuses (409) until it is down or forced down"}
 	case verb != "evacuate" && verb != "reset_state" && down:
 		return []string{"⚠ nova-compute on " + s.Host + " is DOWN: this will fail or hang there;",
-			"  evacuate (E) moves instances off a dead host"}
+			"  evacuate (" + p.ctx.KeyText("instances.evacuate") + ") moves instances off a dead host"}
 	}
 	return nil
 }

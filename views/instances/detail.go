@@ -344,7 +344,10 @@ func (d *detail) lines(p *Pane) []line {
 func (d *detail) view(p *Pane, width, height int, th *themes.Theme) string {
 	ls := d.lines(p)
 	d.height = height
-	hint := th.Render(themes.Muted, safe.Fit("esc/backspace back · j/k scroll · y copy ID · h host · r/R reboot · m/M migrate · E evacuate", width))
+	k := p.ctx.KeyText
+	hint := th.Render(themes.Muted, safe.Fit("esc/"+k("instances.back")+" back · j/k scroll · "+k("table.copy")+" copy ID · "+
+		k("instances.host")+" host · "+k("instances.reboot")+"/"+k("instances.reboot_hard")+" reboot · "+k("instances.live_migrate")+"/"+k("instances.migrate")+" migrate · "+
+		k("instances.evacuate")+" evacuate", width))
 	body := height - 1
 	if body < 1 {
 		return hint

@@ -438,7 +438,7 @@ func TestCopyAndPivots(t *testing.T) {
 	if len(msgs) != 1 || msgs[0] != (pane.PivotMsg{Pane: "compute", Query: "host:compute04"}) {
 		t.Fatalf("host pivot: %#v", msgs)
 	}
-	msgs = press(p, "L")
+	msgs = press(p, "l")
 	if len(msgs) != 1 || msgs[0] != (pane.PivotMsg{Pane: "logs", Query: "instance:" + id(9)}) {
 		t.Fatalf("logs pivot: %#v", msgs)
 	}
@@ -472,14 +472,14 @@ func TestActionsAreMutatingAndCallSource(t *testing.T) {
 		destructive bool
 		call        string
 	}{
-		{[]string{"r"}, "reboot", false, "reboot " + id(9) + " hard=false"},
+		{[]string{"B"}, "reboot", false, "reboot " + id(9) + " hard=false"},
 		{[]string{"R"}, "reboot-hard", true, "reboot " + id(9) + " hard=true"},
-		{[]string{"s"}, "start", false, "start " + id(9)},
+		{[]string{"U"}, "start", false, "start " + id(9)},
 		{[]string{"S"}, "stop", true, "stop " + id(9)},
-		{[]string{"m", "c", "o", "m", "p", "u", "t", "e", "0", "6", "enter"}, "live-migrate", false, "live-migrate " + id(9) + " compute06"},
-		{[]string{"m", "enter"}, "live-migrate", false, "live-migrate " + id(9) + " "},
+		{[]string{"V", "c", "o", "m", "p", "u", "t", "e", "0", "6", "enter"}, "live-migrate", false, "live-migrate " + id(9) + " compute06"},
+		{[]string{"V", "enter"}, "live-migrate", false, "live-migrate " + id(9) + " "},
 		{[]string{"M"}, "migrate", true, "migrate " + id(9)},
-		{[]string{"v"}, "confirm-resize", false, "confirm " + id(9)},
+		{[]string{"Y"}, "confirm-resize", false, "confirm " + id(9)},
 		{[]string{"X", "enter"}, "reset-state", true, "reset " + id(9) + " active"},
 		{[]string{"E", "enter"}, "evacuate", true, "evacuate " + id(9) + " "},
 	}
@@ -785,7 +785,7 @@ func TestActionChecksWarnAboutHostState(t *testing.T) {
 		p.SetFilter("id:" + id)
 		return strings.Join(actionOf(t, press(p, keys...)).Checks, "\n")
 	}
-	if c := checks(onDown, "m", "enter"); !strings.Contains(c, "nova-compute on compute04 is DOWN") || !strings.Contains(c, "evacuate (E)") {
+	if c := checks(onDown, "V", "enter"); !strings.Contains(c, "nova-compute on compute04 is DOWN") || !strings.Contains(c, "evacuate (E)") {
 		t.Errorf("live-migrate off a down host has no warning:\n%s", c)
 	}
 	if c := checks(onDown, "E", "enter"); strings.Contains(c, "⚠ nova-compute") {
@@ -794,7 +794,7 @@ func TestActionChecksWarnAboutHostState(t *testing.T) {
 	if c := checks(onUp, "E", "enter"); !strings.Contains(c, "is up: Nova refuses") {
 		t.Errorf("evacuate off a live host has no warning:\n%s", c)
 	}
-	if c := checks(onUp, "m", "enter"); strings.Contains(c, "⚠ nova-compute") {
+	if c := checks(onUp, "V", "enter"); strings.Contains(c, "⚠ nova-compute") {
 		t.Errorf("live-migrate off a live host warns:\n%s", c)
 	}
 }

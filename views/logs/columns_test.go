@@ -98,7 +98,7 @@ func TestFindByFieldTerms(t *testing.T) {
 	}
 	// o shows every line again with the match highlighted in context:
 	// it is far up the buffer, off screen until N brings it into view.
-	key(m, "o")
+	key(m, "&")
 	v = ansi.Strip(m.View(120, 40))
 	if !strings.Contains(v, "showing all lines): 1 matching lines highlighted") || strings.Contains(v, "the one to find") {
 		t.Fatalf("show all:\n%s", v)

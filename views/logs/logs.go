@@ -633,6 +633,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.preset(m.o.HostLabel)
 	case is("logs.preset_container"):
 		return m.preset(m.o.ContainerLabel)
+	case is("logs.host"):
+		return m.lineHostPivot("compute")
+	case is("logs.containers"):
+		return m.lineHostPivot("containers")
 	case is("logs.save"):
 		return m.save()
 	case is("table.copy"):
@@ -733,6 +737,20 @@ func (m *Model) preset(label string) tea.Cmd {
 		return pane.Toast(themes.Warn, "this line has no "+label+" label")
 	}
 	return pane.Pivot("logs", label+":"+l.labels.Get(label))
+}
+
+// lineHostPivot opens another pane (compute, containers) on the cursor
+// line's host, and in containers on its container too.
+func (m *Model) lineHostPivot(to string) tea.Cmd {
+	l, ok := m.buf.at(m.cursor)
+	if !ok || l.labels == nil || l.labels.Get(m.o.HostLabel) == "" {
+		return pane.Toast(themes.Warn, "this line has no "+m.o.HostLabel+" label")
+	}
+	q := "host:" + l.labels.Get(m.o.HostLabel)
+	if c := l.labels.Get(m.o.ContainerLabel); to == "containers" && c != "" {
+		q += " name:" + c
+	}
+	return pane.Pivot(to, q)
 }
 
 // Pivot opens the pane on a query: "host:compute04", "container:nova_compute",

@@ -91,6 +91,8 @@ func key(m *Model, k string) tea.Cmd {
 		msg = tea.KeyPressMsg{Code: tea.KeyDown}
 	case "backspace":
 		msg = tea.KeyPressMsg{Code: tea.KeyBackspace}
+	case "ctrl+s":
+		msg = tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl}
 	default:
 		r := []rune(k)
 		msg = tea.KeyPressMsg{Code: r[0], Text: k}
@@ -302,11 +304,17 @@ func TestLinePivots(t *testing.T) {
 	if msg := key(m, "i")(); msg != (pane.PivotMsg{Pane: "instances", Query: "id:" + inst}) {
 		t.Fatalf("i -> %+v", msg)
 	}
-	if msg := key(m, "H")(); msg != (pane.PivotMsg{Pane: "logs", Query: "host:compute04"}) {
-		t.Fatalf("H -> %+v", msg)
+	if msg := key(m, "l")(); msg != (pane.PivotMsg{Pane: "logs", Query: "host:compute04"}) {
+		t.Fatalf("l -> %+v", msg)
 	}
-	if msg := key(m, "C")(); msg != (pane.PivotMsg{Pane: "logs", Query: "container:nova_compute"}) {
-		t.Fatalf("C -> %+v", msg)
+	if msg := key(m, "o")(); msg != (pane.PivotMsg{Pane: "logs", Query: "container:nova_compute"}) {
+		t.Fatalf("o -> %+v", msg)
+	}
+	if msg := key(m, "h")(); msg != (pane.PivotMsg{Pane: "compute", Query: "host:compute04"}) {
+		t.Fatalf("h -> %+v", msg)
+	}
+	if msg := key(m, "c")(); msg != (pane.PivotMsg{Pane: "containers", Query: "host:compute04 name:nova_compute"}) {
+		t.Fatalf("c -> %+v", msg)
 	}
 	key(m, "j") // line 2: no IDs
 	if msg, ok := key(m, "r")().(pane.ToastMsg); !ok || !strings.Contains(msg.Text, "no request ID") {
@@ -399,7 +407,7 @@ func TestSaveIsALocalAction(t *testing.T) {
 	m := newTest(Options{SaveDir: dir})
 	m.AppendEntries(sampleEntries(3)...)
 	m.AppendEntries(loki.Entry{TS: 99, Stream: computeLabels, Line: "evil \x1b]52;c;x\a"})
-	msg := key(m, "S")()
+	msg := key(m, "ctrl+s")()
 	ra, ok := msg.(pane.RunActionMsg)
 	if !ok || ra.Action.Mutates || ra.Action.Name != "save-logs" {
 		t.Fatalf("save -> %+v", msg)
@@ -665,7 +673,7 @@ func TestSaveNamesTheAbsolutePath(t *testing.T) {
 	t.Chdir(dir)
 	m := newTest(Options{})
 	m.AppendEntries(sampleEntries(2)...)
-	ra, ok := key(m, "S")().(pane.RunActionMsg)
+	ra, ok := key(m, "ctrl+s")().(pane.RunActionMsg)
 	if !ok {
 		t.Fatal("no action")
 	}

@@ -180,7 +180,7 @@ func (m *Model) hint() string {
 		}
 		return m.ctx.Keys.KeysText(a)
 	}
-	return fmt.Sprintf("%s query  %s follow  %s wrap  %s time  %s labels  %s request  %s instance  %s/%s host/container  %s save",
+	return fmt.Sprintf("%s query  %s follow  %s wrap  %s time  %s labels  %s request  %s instance  %s/%s host/container logs  %s save",
 		k("logs.query"), k("logs.follow"), k("logs.wrap"), k("logs.timestamps"), k("logs.labels"),
 		k("logs.pivot_request"), k("logs.pivot_instance"), k("logs.preset_host"), k("logs.preset_container"), k("logs.save"))
 }

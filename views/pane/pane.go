@@ -40,6 +40,15 @@ func (c Context) Observe(o hostmodel.Observation) tea.Cmd {
 	return func() tea.Msg { return o }
 }
 
+// KeyText is an action's keys for a hint ("R", "]/["), from the user's
+// keymap: hints never name a key the user rebound.
+func (c Context) KeyText(action string) string {
+	if c.Keys == nil {
+		return action
+	}
+	return c.Keys.KeysText(action)
+}
+
 // Pane is one screen of the cockpit.
 type Pane interface {
 	// ID is the stable name used by :commands and pivots ("instances").

@@ -215,7 +215,7 @@ func TestStepFromPanelWidth(t *testing.T) {
 	if steps["q"] != "30" {
 		t.Errorf("1h over 120 cells: step %q, want 30", steps["q"])
 	}
-	key(p, "r") // 6h
+	key(p, "t") // 6h
 	_ = p.View(129, 20)
 	run(p, p.Init())
 	if steps["q"] != "180" {
@@ -300,11 +300,11 @@ func TestTimeNavigationAndPause(t *testing.T) {
 	if !strings.Contains(h, "range 1h") || !strings.Contains(h, "live") {
 		t.Fatalf("header %q", h)
 	}
-	key(p, "r")
+	key(p, "t")
 	key(p, "[")
 	h = strings.Split(plain(p, 120, 40), "\n")[0]
 	if !strings.Contains(h, "range 6h") || !strings.Contains(h, "ends 3h ago") {
-		t.Fatalf("after r and [: %q", h)
+		t.Fatalf("after t and [: %q", h)
 	}
 	if q, _ := Expand(`max_over_time(up[{{.range}}])`, p.templateVars()); q != `max_over_time(up[6h])` {
 		t.Errorf("{{.range}} expands to %q", q)
@@ -455,9 +455,9 @@ func TestPromptCompletionHistoryAndErrors(t *testing.T) {
 	if p.result == nil || p.result.data == nil || len(p.result.data.series) != 9 || !strings.Contains(v, "compute03:9100") {
 		t.Fatalf("instant result table:\n%s", v)
 	}
-	key(p, "t")
+	key(p, "T")
 	if v := plain(p, 100, 30); !strings.Contains(v, "as chart") {
-		t.Errorf("t toggles chart:\n%s", v)
+		t.Errorf("T toggles chart:\n%s", v)
 	}
 	// Bad PromQL: Prometheus' error inline, prompt reopened with the text.
 	key(p, "e")

@@ -232,7 +232,7 @@ func TestExpireAsksConfirmationAndRuns(t *testing.T) {
 	src := fixtureSource(t)
 	p := loaded(t, src)
 	p.tbl.SelectKey(activeID)
-	msg := run(press(p, "x"))
+	msg := run(press(p, "X"))
 	ra, ok := msg.(pane.RunActionMsg)
 	if !ok {
 		t.Fatalf("x gave %#v", msg)
@@ -262,7 +262,7 @@ func TestExpireAsksConfirmationAndRuns(t *testing.T) {
 	}
 	// Expiring an expired silence asks nothing of the server.
 	p.tbl.SelectKey("105d0d89-8f03-4f8b-ac08-5629183629c1")
-	if _, ok := run(press(p, "x")).(pane.ToastMsg); !ok {
+	if _, ok := run(press(p, "X")).(pane.ToastMsg); !ok {
 		t.Fatal("expiring an expired silence should only explain")
 	}
 }
@@ -271,7 +271,7 @@ func TestNewMaintenanceWindowFromScratch(t *testing.T) {
 	src := fixtureSource(t)
 	p := loaded(t, src)
 	p.SetFilter("host=compute03")
-	press(p, "n")
+	press(p, "S")
 	f := p.FormOpen()
 	if f == nil || !p.Capturing() || f.Focus() != "Matchers" {
 		t.Fatalf("form %+v capturing %v", f, p.Capturing())
@@ -361,7 +361,7 @@ func TestNewSilenceIsSelectedOnceListed(t *testing.T) {
 	p := loaded(t, src)
 	press(p, "G")
 	before, _ := p.tbl.Selected()
-	press(p, "n")
+	press(p, "S")
 	typeText(p, `host="compute09"`)
 	press(p, "tab", "tab", "tab") // starts, duration, comment
 	typeText(p, "maintenance CHG-1")
