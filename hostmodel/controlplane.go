@@ -2,6 +2,7 @@ package hostmodel
 
 import (
 	"fmt"
+	"net"
 	"strings"
 
 	"github.com/stackpit/stackpit/datasource/haproxy"
@@ -12,12 +13,26 @@ import (
 // them): a controller's row shows its RabbitMQ node and HAProxy servers, a
 // compute's row the queue nobody consumes for it.
 const (
-	RabbitMQ Source = "rabbitmq"
-	HAProxy  Source = "haproxy"
+	RabbitMQ     Source = "rabbitmq"
+	HAProxy      Source = "haproxy"
+	MemcachedSrc Source = "memcached"
+	Keepalived   Source = "keepalived"
 
 	RabbitNode    Kind = "rabbitmq-node"  // Name is the node (rabbit@control01)
 	Queue         Kind = "queue"          // a queue with messages and no consumer; Name is the queue
 	HAProxyServer Kind = "haproxy-server" // Name is backend/server
+	// RabbitConn: a service the cloud's API says runs on the host, with
+	// no connection to the broker (Name is the service). Only the missing
+	// ones are facts: connected is the normal case.
+	RabbitConn Kind = "rabbitmq-connection"
+	// Memcached: one memcached; Name is its address.
+	Memcached Kind = "memcached"
+	// Address: an IP address the host is known by (Name is the address),
+	// from HAProxy's server addresses and Nova's hypervisor host_ip, so a
+	// RabbitMQ connection's peer address finds its host.
+	Address Kind = "address"
+	// VIP: a keepalived virtual IP the host holds (Name is the VIP).
+	VIP Kind = "vip"
 )
 
 // FromRabbitMQ: each node on its host (CRIT when not running, WARN with
@@ -48,6 +63,9 @@ func FromHAProxy(st haproxy.Stats) []Fact {
 	var out []Fact
 	for _, b := range st.Backends {
 		for _, s := range b.Servers {
+			if a := AddrHost(s.Addr); a != "" {
+				out = append(out, Fact{Host: s.Name, Kind: Address, Name: a})
+			}
 			f := Fact{Host: s.Name, Kind: HAProxyServer, Name: b.Proxy + "/" + s.Name, State: s.State(), Detail: s.Status}
 			switch s.State() {
 			case "DOWN":
@@ -56,6 +74,79 @@ func FromHAProxy(st haproxy.Stats) []Fact {
 				f.Severity = Warn
 			}
 			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// AddrHost is the IP of "ip:port", "[v6]:port" or a bare address.
+func AddrHost(addr string) string {
+	addr = strings.TrimSpace(addr)
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		return h
+	}
+	return strings.Trim(addr, "[]")
+}
+
+// FromMissingConnections: each expected service with no broker connection
+// on its host. CRIT when its API says it is up (it cannot receive RPCs:
+// the "nova-compute did not reconnect" case), WARN when it is down
+// anyway (already counted as down).
+func FromMissingConnections(missing []rabbitmq.ServiceHost, up func(rabbitmq.ServiceHost) bool) []Fact {
+	var out []Fact
+	for _, m := range missing {
+		f := Fact{Host: m.Host, Kind: RabbitConn, Name: m.Service, State: "no connection", Severity: Warn,
+			Detail: "down in its API too"}
+		if up(m) {
+			f.Severity, f.Detail = Crit, "up in its API but not connected to RabbitMQ"
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// Addresses maps every IP address a host is known by to the host.
+func (m *Model) Addresses() map[string]string {
+	out := map[string]string{}
+	if m == nil {
+		return out
+	}
+	for _, h := range m.hosts {
+		for _, f := range h.Facts {
+			if f.Kind == Address {
+				out[f.Name] = h.Name
+			}
+		}
+	}
+	return out
+}
+
+// FromMemcached: each memcached on its host (the address's host part,
+// through addrs when it is an IP, cluster-wide when no host has that IP);
+// one that does not answer is CRIT.
+func FromMemcached(addr string, err error, addrs map[string]string) Fact {
+	h := AddrHost(addr)
+	if n, ok := addrs[h]; ok {
+		h = n
+	} else if net.ParseIP(h) != nil {
+		h = "" // an address no host is known by: cluster-wide
+	}
+	f := Fact{Host: h, Kind: Memcached, Name: addr, State: Up}
+	if err != nil {
+		f.State, f.Severity, f.Detail = Down, Crit, err.Error()
+	}
+	return f
+}
+
+// ServicesUp lists the services src (Nova, Cinder, Neutron) reports on
+// each host, named binary (all binaries when ""), with whether each is up.
+func (m *Model) ServicesUp(src Source, binary string) map[rabbitmq.ServiceHost]bool {
+	out := map[rabbitmq.ServiceHost]bool{}
+	for _, h := range m.Hosts() {
+		for _, f := range h.Facts {
+			if f.Kind == Service && f.Source == src && (binary == "" || f.Name == binary) {
+				out[rabbitmq.ServiceHost{Service: f.Name, Host: h.Name}] = f.State == Up
+			}
 		}
 	}
 	return out

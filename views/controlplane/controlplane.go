@@ -56,10 +56,11 @@ const (
 	SecRabbit
 	SecQueues
 	SecMemcached
+	SecConns
 	numSections
 )
 
-var sectionNames = [...]string{"HAProxy", "RabbitMQ", "Queues", "memcached"}
+var sectionNames = [...]string{"HAProxy", "RabbitMQ", "Queues", "memcached", "Connections"}
 
 func (s Section) String() string { return sectionNames[s] }
 
@@ -91,7 +92,9 @@ type Pane struct {
 	filterText string
 	query      filter.Query
 
-	servers, nodes, queues, mcs *table.Model
+	servers, nodes, queues, mcs, conns *table.Model
+	// connPub is the missing-connection facts last published (connKey).
+	connPub string
 }
 
 type mcRow struct {
@@ -143,6 +146,15 @@ func New(ctx pane.Context, src Sources) *Pane {
 		table.Column{Title: "EVICTIONS", Width: 9, Right: true},
 		table.Column{Title: "HIT%", Width: 6, Right: true},
 		table.Column{Title: "NOTE", Min: 8, HideBelow: 70},
+	)
+	p.conns = table.New(
+		table.Column{Title: "SERVICE", Width: 25},
+		table.Column{Title: "HOST", Min: 10},
+		table.Column{Title: "CONNS", Width: 5, Right: true},
+		table.Column{Title: "CHAN", Width: 4, Right: true, HideBelow: 70},
+		table.Column{Title: "PEER", Width: 15, HideBelow: 80},
+		table.Column{Title: "NODE", Width: 12, HideBelow: 90},
+		table.Column{Title: "STATE", Min: 26},
 	)
 	return p
 }
@@ -327,8 +339,8 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		}
 		p.rabbit, pt.updated, pt.loaded = m.s, m.at, true
 		p.rebuild()
-		return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.RabbitMQ, At: m.at,
-			Facts: hostmodel.FromRabbitMQ(m.s.Nodes, m.s.Queues)})
+		return p, tea.Batch(p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.RabbitMQ, At: m.at,
+			Facts: hostmodel.FromRabbitMQ(m.s.Nodes, m.s.Queues)}), p.publishConns(true))
 	case mcMsg:
 		pt := p.parts[pMemcached]
 		pt.loading = false
@@ -338,6 +350,19 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		}
 		p.mc, pt.updated, pt.loaded = m.rows, m.at, true
 		p.rebuild()
+		addrs := p.ctx.Hosts.Addresses()
+		o := hostmodel.Observation{Pane: p.ID(), Source: hostmodel.MemcachedSrc, At: m.at}
+		for _, r := range m.rows {
+			o.Facts = append(o.Facts, hostmodel.FromMemcached(r.Addr, r.Err, addrs))
+		}
+		return p, p.ctx.Observe(o)
+	case hostmodel.Observation:
+		// Nova's services or known addresses may have moved: who should
+		// be connected, and from where.
+		if m.Pane != p.ID() && p.parts[pRabbit].loaded {
+			p.conns.SetRows(p.connRows())
+			return p, p.publishConns(false)
+		}
 	case pane.TickMsg:
 		return p, p.loadAll(false)
 	case pane.ActionDoneMsg:
@@ -372,6 +397,8 @@ func (p *Pane) current() *table.Model {
 		return p.queues
 	case SecMemcached:
 		return p.mcs
+	case SecConns:
+		return p.conns
 	}
 	return p.servers
 }
@@ -427,6 +454,11 @@ func (p *Pane) SelectedHost() string {
 	case "queue":
 		_, name, _ := strings.Cut(v, "|")
 		return rabbitmq.QueueOwner(name).Host
+	case "conn":
+		_, h, _ := strings.Cut(v, "|")
+		return h
+	case "mc":
+		return p.mcHost(v)
 	}
 	return ""
 }
@@ -519,6 +551,34 @@ func (p *Pane) rebuild() {
 	p.nodes.SetRows(p.nodeRows())
 	p.queues.SetRows(p.queueRows())
 	p.mcs.SetRows(p.mcRows())
+	p.conns.SetRows(p.connRows())
+}
+
+// publishConns sends the missing-connection facts to the host model when
+// they changed (force: with every RabbitMQ read, so their age moves).
+func (p *Pane) publishConns(force bool) tea.Cmd {
+	cs := p.connections()
+	if !cs.known {
+		return nil
+	}
+	fs := p.connFacts(cs)
+	k := connKey(fs)
+	if !force && k == p.connPub {
+		return nil
+	}
+	p.connPub = k
+	return p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.RabbitMQ, Scope: "connections",
+		At: p.parts[pRabbit].updated, Facts: fs})
+}
+
+// mcHost is a memcached's host: its address's host part, named through
+// the addresses the cockpit knows.
+func (p *Pane) mcHost(addr string) string {
+	h := hostmodel.AddrHost(addr)
+	if n := p.hostOf()(h); n != "" {
+		return n
+	}
+	return h
 }
 
 // serverRank puts the servers needing attention first.

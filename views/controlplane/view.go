@@ -46,6 +46,8 @@ func (p *Pane) View(width, height int) string {
 				pre = append(pre, "  "+s)
 			}
 		}
+	case SecConns:
+		pre = append(pre, p.connSummary()...)
 	case SecRabbit:
 		if p.parts[pRabbit].loaded {
 			o := p.rabbit.Overview
