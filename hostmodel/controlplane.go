@@ -151,3 +151,61 @@ func (m *Model) ServicesUp(src Source, binary string) map[rabbitmq.ServiceHost]b
 	}
 	return out
 }
+
+// countControlPlane counts one control-plane fact for the strip.
+func (s *Summary) countControlPlane(f Fact) {
+	if f.Severity == OK {
+		return
+	}
+	switch f.Kind {
+	case RabbitNode:
+		if f.State == Down {
+			s.RabbitDown = append(s.RabbitDown, f.Host)
+		} else {
+			s.RabbitProblems++
+		}
+	case Queue:
+		s.QueuesUnconsumed++
+	case RabbitConn:
+		if f.Severity == Crit { // a down service without one is counted as down
+			s.Disconnected = append(s.Disconnected, f.Name+"@"+f.Host)
+		}
+	case HAProxyServer:
+		if f.State == "DOWN" {
+			s.HAProxyDown++
+		}
+	case Memcached:
+		s.MemcachedDown++
+	case VIP:
+		s.VIPProblems++
+	}
+}
+
+// controlPlaneSegments are the strip's control-plane words, after the
+// hosts, alerts and Ceph (those name the incident; these its cause).
+func (s Summary) controlPlaneSegments() []Segment {
+	var out []Segment
+	add := func(n int, one, many string, sev Severity) {
+		if n == 1 {
+			out = append(out, Segment{"1 " + one, sev})
+		} else if n > 1 {
+			out = append(out, Segment{fmt.Sprintf("%d %s", n, many), sev})
+		}
+	}
+	if n := len(s.RabbitDown); n == 1 {
+		out = append(out, Segment{"RabbitMQ node down (" + s.RabbitDown[0] + ")", Crit})
+	} else {
+		add(n, "", "RabbitMQ nodes down", Crit)
+	}
+	add(s.RabbitProblems, "RabbitMQ node alarm/partition", "RabbitMQ node alarms/partitions", Warn)
+	if n := len(s.Disconnected); n == 1 {
+		out = append(out, Segment{s.Disconnected[0] + " not connected to RabbitMQ", Crit})
+	} else {
+		add(n, "", "services not connected to RabbitMQ", Crit)
+	}
+	add(s.QueuesUnconsumed, "queue without consumer", "queues without consumer", Warn)
+	add(s.HAProxyDown, "HAProxy server DOWN", "HAProxy servers DOWN", Crit)
+	add(s.MemcachedDown, "memcached down", "memcached down", Crit)
+	add(s.VIPProblems, "VIP without a single holder", "VIPs without a single holder", Crit)
+	return out
+}

@@ -2,6 +2,7 @@ package controlplane
 
 import (
 	"fmt"
+	"net"
 	"sort"
 	"strings"
 
@@ -60,6 +61,21 @@ func (p *Pane) connections() connState {
 	cs.expected = p.ctx.Hosts.ServicesUp(hostmodel.Nova, expectedBinary)
 	if len(cs.expected) == 0 {
 		cs.why = "Nova's service list not loaded yet: missing " + expectedBinary + " connections cannot be told"
+		return cs
+	}
+	// A connection of the checked service from an address no host is
+	// known by could be any host's: missing ones cannot be told (until
+	// the compute pane has read the hypervisors' host_ip).
+	var unknown []string
+	for k := range cs.by {
+		if k.Service == expectedBinary && net.ParseIP(k.Host) != nil {
+			unknown = append(unknown, k.Host)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		cs.why = fmt.Sprintf("%d %s connection peer(s) no known host has as its address (%s): missing connections cannot be told",
+			len(unknown), expectedBinary, strings.Join(unknown, " "))
 		return cs
 	}
 	cs.known = true

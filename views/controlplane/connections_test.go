@@ -135,3 +135,28 @@ func collect(p *Pane, cmd func() tea.Msg, obs *[]hostmodel.Observation) {
 	_, next := p.Update(msg)
 	collect(p, next, obs)
 }
+
+// Nova's services known but not the hypervisors' addresses: a connection
+// from 10.0.0.21 could be compute03's, so nothing is called missing.
+func TestConnectionsFromUnknownAddressesCannotTell(t *testing.T) {
+	ctx := paneCtx()
+	ctx.Hosts = novaModel(map[string]bool{"compute01": true, "compute03": true}, nil)
+	p := New(ctx, Sources{Rabbit: rabbitFixture(t)})
+	var obs []hostmodel.Observation
+	collect(p, p.Init(), &obs)
+	out := strings.Join(connLines(t, p), "\n")
+	if strings.Contains(out, "no connection") || !strings.Contains(out, "2 nova-compute connection peer(s) no known host has as its address (10.0.0.21 10.0.0.22)") {
+		t.Fatalf("%s", out)
+	}
+	// the compute pane reads the hypervisors: now it can tell
+	ctx.Hosts.Apply(hostmodel.Observation{Pane: "compute", Source: hostmodel.Placement, At: fixedNow, Facts: []hostmodel.Fact{
+		{Host: "compute01", Kind: hostmodel.Address, Name: "10.0.0.21"}, {Host: "compute02", Kind: hostmodel.Address, Name: "10.0.0.22"}}})
+	_, cmd := p.Update(hostmodel.Observation{Pane: "compute", Source: hostmodel.Placement})
+	if cmd == nil {
+		t.Fatal("no observation published once the addresses are known")
+	}
+	out = strings.Join(connLines(t, p), "\n")
+	if !strings.Contains(out, "✗ no connection (nova: up)") || !strings.Contains(out, "compute03") {
+		t.Fatalf("%s", out)
+	}
+}
