@@ -2,7 +2,6 @@ package controlplane
 
 import (
 	"fmt"
-	"net"
 	"sort"
 	"strings"
 
@@ -63,40 +62,13 @@ func (p *Pane) connections() connState {
 		cs.why = "Nova's service list not loaded yet: missing " + expectedBinary + " connections cannot be told"
 		return cs
 	}
-	// A connection of the checked service from an address no host is
-	// known by could be any host's: missing ones cannot be told (until
-	// the compute pane has read the hypervisors' host_ip).
-	var unknown []string
-	for k := range cs.by {
-		if k.Service == expectedBinary && net.ParseIP(k.Host) != nil {
-			unknown = append(unknown, k.Host)
-		}
-	}
-	if len(unknown) > 0 {
-		sort.Strings(unknown)
-		cs.why = fmt.Sprintf("%d %s connection peer(s) no known host has as its address (%s): missing connections cannot be told",
-			len(unknown), expectedBinary, strings.Join(unknown, " "))
+	missing, why := rabbitmq.CheckConnections(p.rabbit.Connections, hostOf, cs.expected)
+	if why != "" {
+		cs.why = expectedBinary + ": " + why
 		return cs
 	}
-	cs.known = true
-	keys := make([]rabbitmq.ServiceHost, 0, len(cs.expected))
-	for k := range cs.expected {
-		keys = append(keys, k)
-	}
-	sortSH(keys)
-	cs.missing = rabbitmq.Missing(p.rabbit.Connections, hostOf, keys)
-	// up ones first: those are the surprise
-	sort.SliceStable(cs.missing, func(i, j int) bool { return cs.expected[cs.missing[i]] && !cs.expected[cs.missing[j]] })
+	cs.known, cs.missing = true, missing
 	return cs
-}
-
-func sortSH(s []rabbitmq.ServiceHost) {
-	sort.Slice(s, func(i, j int) bool {
-		if s[i].Service != s[j].Service {
-			return s[i].Service < s[j].Service
-		}
-		return s[i].Host < s[j].Host
-	})
 }
 
 // connFacts are the host model's facts about missing connections.
@@ -136,7 +108,7 @@ func (p *Pane) connRows() []table.Row {
 	for k := range cs.by {
 		keys = append(keys, k)
 	}
-	sortSH(keys)
+	rabbitmq.SortServiceHosts(keys)
 	for _, k := range keys {
 		conns := cs.by[k]
 		ch := 0

@@ -145,7 +145,7 @@ func TestConnectionsFromUnknownAddressesCannotTell(t *testing.T) {
 	var obs []hostmodel.Observation
 	collect(p, p.Init(), &obs)
 	out := strings.Join(connLines(t, p), "\n")
-	if strings.Contains(out, "no connection") || !strings.Contains(out, "2 nova-compute connection peer(s) no known host has as its address (10.0.0.21 10.0.0.22)") {
+	if strings.Contains(out, "no connection") || !strings.Contains(out, "nova-compute: 2 connection peer(s) no known host has as its address (10.0.0.21 10.0.0.22)") {
 		t.Fatalf("%s", out)
 	}
 	// the compute pane reads the hypervisors: now it can tell
