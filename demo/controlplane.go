@@ -27,6 +27,7 @@ func init() {
 	}})
 	Register(Service{Name: "haproxy", Order: 61, Start: startHAProxy, Configure: func(c *Cloud, cfg *config.Cloud) {
 		cfg.HAProxy = &config.HAProxy{URL: c.url("haproxy") + "/", Runtime: "tcp://" + c.url("haproxy-runtime")}
+		cfg.Keepalived = &config.Keepalived{VIPs: DemoVIPs} // VRRP states: the demo's Prometheus
 	}})
 	Register(Service{Name: "memcached", Order: 62, Start: startMemcached, Configure: func(c *Cloud, cfg *config.Cloud) {
 		m := &config.Memcached{}

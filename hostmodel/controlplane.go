@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/stackpit/stackpit/datasource/haproxy"
+	"github.com/stackpit/stackpit/datasource/keepalived"
 	"github.com/stackpit/stackpit/datasource/rabbitmq"
 )
 
@@ -207,5 +208,22 @@ func (s Summary) controlPlaneSegments() []Segment {
 	add(s.HAProxyDown, "HAProxy server DOWN", "HAProxy servers DOWN", Crit)
 	add(s.MemcachedDown, "memcached down", "memcached down", Crit)
 	add(s.VIPProblems, "VIP without a single holder", "VIPs without a single holder", Crit)
+	return out
+}
+
+// FromVIPs: the holder of each VIP (State MASTER, on its host); a VIP
+// held by two hosts or by none is a cluster-wide CRIT. One no series
+// names is not a fact: unknown is not a problem found.
+func FromVIPs(vs []keepalived.VIP) []Fact {
+	var out []Fact
+	for _, v := range vs {
+		switch {
+		case !v.Known:
+		case v.OK():
+			out = append(out, Fact{Host: v.Holder(), Kind: VIP, Name: v.Addr, State: "MASTER"})
+		default:
+			out = append(out, Fact{Kind: VIP, Name: v.Addr, State: "unheld", Severity: Crit, Detail: v.Text()})
+		}
+	}
 	return out
 }

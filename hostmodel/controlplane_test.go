@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stackpit/stackpit/datasource/haproxy"
+	"github.com/stackpit/stackpit/datasource/keepalived"
 	"github.com/stackpit/stackpit/datasource/rabbitmq"
 )
 
@@ -76,5 +77,25 @@ func TestControlPlaneInTheSummary(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("control02: %+v", h.Facts)
+	}
+}
+
+// A VIP's holder is a fact on its host; one held by two hosts (or none)
+// is CRIT in the strip; one no metric names is not a finding at all.
+func TestVIPFacts(t *testing.T) {
+	fs := FromVIPs([]keepalived.VIP{
+		{Addr: "10.0.0.250", Known: true, Masters: []string{"control01"}, Backups: []string{"control02"}},
+		{Addr: "10.0.0.251", Known: true, Masters: []string{"control01", "control02"}},
+		{Addr: "192.0.2.10"},
+	})
+	if len(fs) != 2 || fs[0].Host != "control01" || fs[0].Severity != OK || fs[1].Host != "" || fs[1].Severity != Crit ||
+		fs[1].Detail != "✗ split brain: MASTER on control01 control02" {
+		t.Fatalf("%+v", fs)
+	}
+	m := New()
+	m.Apply(Observation{Pane: "cp", Source: Keepalived, At: time.Now(), Facts: fs})
+	segs := m.Summarize().Segments()
+	if len(segs) != 1 || segs[0].Text != "1 VIP without a single holder" || segs[0].Severity != Crit {
+		t.Fatalf("%+v", segs)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stackpit/stackpit/datasource/haproxy"
+	"github.com/stackpit/stackpit/datasource/keepalived"
 	"github.com/stackpit/stackpit/datasource/openstack"
 	"github.com/stackpit/stackpit/datasource/rabbitmq"
 	"github.com/stackpit/stackpit/hostmodel"
@@ -25,6 +26,9 @@ type ControlPlane struct {
 	// Hypervisors names RabbitMQ connection peers (host_ip), so a
 	// nova-compute Nova says is up without a connection can be told.
 	Hypervisors func(context.Context) ([]openstack.Hypervisor, error)
+	// VIPs: who holds each keepalived VIP (read after HAProxy, whose
+	// server addresses name the hosts).
+	VIPs func(ctx context.Context, hostOf func(string) string) ([]keepalived.VIP, error)
 }
 
 // MemcachedResult is one memcached's answer.
@@ -34,7 +38,7 @@ type MemcachedResult struct {
 }
 
 func (c ControlPlane) configured() bool {
-	return c.RabbitMQ != nil || c.HAProxy != nil || c.Memcached != nil
+	return c.RabbitMQ != nil || c.HAProxy != nil || c.Memcached != nil || c.VIPs != nil
 }
 
 // controlPlane reads every configured part concurrently; the connection
@@ -130,6 +134,17 @@ func (c ControlPlane) read(ctx context.Context, hm *hostModel, services func() (
 		hm.apply(hostmodel.MemcachedSrc, fs, nil, now)
 		facts = append(facts, fs...)
 	}
+	if c.VIPs != nil {
+		vs, err := c.VIPs(ctx, func(ip string) string { return addrs[ip] })
+		if err != nil {
+			errs = append(errs, "keepalived: "+err.Error())
+		} else {
+			fs := hostmodel.FromVIPs(vs)
+			n += len(vs)
+			hm.apply(hostmodel.Keepalived, fs, nil, now)
+			facts = append(facts, fs...)
+		}
+	}
 	var err error
 	if len(errs) > 0 {
 		err = fmt.Errorf("%s", strings.Join(errs, "; "))
@@ -158,6 +173,8 @@ func controlFindings(fs []hostmodel.Fact) []Finding {
 			what = f.Name + " has no RabbitMQ connection: " + f.Detail
 		case hostmodel.HAProxyServer:
 			what = "HAProxy server " + f.Name + " " + f.Detail
+		case hostmodel.VIP:
+			what = "VIP " + f.Name + ": " + f.Detail
 		case hostmodel.Memcached:
 			what = "memcached " + f.Name + " down: " + f.Detail
 		default:

@@ -170,6 +170,9 @@ func snapshotControlPlane(cp controlplane.Sources, nova bool, hvs func(context.C
 	if h := cp.HAProxy; h != nil {
 		out.HAProxy = h.Stats
 	}
+	if v := cp.VIPs; v != nil {
+		out.VIPs = v.Holders
+	}
 	if len(cp.Memcached) > 0 {
 		out.Memcached = func(ctx context.Context) []snapshot.MemcachedResult {
 			var res []snapshot.MemcachedResult

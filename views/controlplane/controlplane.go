@@ -18,6 +18,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/datasource/haproxy"
+	"github.com/stackpit/stackpit/datasource/keepalived"
 	"github.com/stackpit/stackpit/datasource/memcached"
 	"github.com/stackpit/stackpit/datasource/rabbitmq"
 	"github.com/stackpit/stackpit/hostmodel"
@@ -40,11 +41,17 @@ type MemcachedSource interface {
 	Stats(ctx context.Context) (memcached.Stats, error)
 }
 
+// VIPSource says which host holds each keepalived VIP (keepalived.Source).
+type VIPSource interface {
+	Holders(ctx context.Context, hostOf func(string) string) ([]keepalived.VIP, error)
+}
+
 // Sources are the pane's backends; any may be nil (not configured).
 type Sources struct {
 	Rabbit    RabbitSource
 	HAProxy   ops.HAProxyActor
 	Memcached []MemcachedSource
+	VIPs      VIPSource
 }
 
 // Section is one of the pane's sub-views.
@@ -86,7 +93,8 @@ type Pane struct {
 	rabbit  rabbitmq.Snapshot
 	hap     haproxy.Stats
 	mc      []mcRow
-	parts   [3]*part // haproxy, rabbit, memcached
+	vips    []keepalived.VIP
+	parts   [4]*part // haproxy, rabbit, memcached, keepalived
 	section Section
 
 	filterText string
@@ -107,6 +115,7 @@ const (
 	pHAProxy = iota
 	pRabbit
 	pMemcached
+	pVIP
 )
 
 // New builds the pane.
@@ -115,6 +124,7 @@ func New(ctx pane.Context, src Sources) *Pane {
 	p.parts[pHAProxy] = &part{name: "HAProxy", configured: src.HAProxy != nil}
 	p.parts[pRabbit] = &part{name: "RabbitMQ", configured: src.Rabbit != nil}
 	p.parts[pMemcached] = &part{name: "memcached", configured: len(src.Memcached) > 0}
+	p.parts[pVIP] = &part{name: "keepalived", configured: src.VIPs != nil}
 	p.servers = table.New(
 		table.Column{Title: "BACKEND", Min: 12},
 		table.Column{Title: "SERVER", Min: 8},
@@ -174,11 +184,17 @@ type (
 		rows []mcRow
 		at   time.Time
 	}
+	vipMsg struct {
+		vips []keepalived.VIP
+		err  error
+		at   time.Time
+	}
 )
 
 func (hapMsg) LoadKey() string    { return "haproxy" }
 func (rabbitMsg) LoadKey() string { return "rabbitmq" }
 func (mcMsg) LoadKey() string     { return "memcached" }
+func (vipMsg) LoadKey() string    { return "keepalived" }
 
 // ID implements pane.Pane.
 func (p *Pane) ID() string { return "controlplane" }
@@ -250,6 +266,15 @@ func (p *Pane) loadAll(force bool) tea.Cmd {
 			ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 			defer cancel()
 			return mcMsg{rows: ReadMemcached(ctx, srcs), at: time.Now()}
+		})
+	}
+	if due(pVIP) {
+		src, hostOf := p.src.VIPs, p.hostOf() // the addresses as known now: no model read off the UI goroutine
+		cmds = append(cmds, func() tea.Msg {
+			ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
+			defer cancel()
+			v, err := src.Holders(ctx, hostOf)
+			return vipMsg{vips: v, err: err, at: time.Now()}
 		})
 	}
 	return tea.Batch(cmds...)
@@ -356,6 +381,15 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			o.Facts = append(o.Facts, hostmodel.FromMemcached(r.Addr, r.Err, addrs))
 		}
 		return p, p.ctx.Observe(o)
+	case vipMsg:
+		pt := p.parts[pVIP]
+		pt.loading = false
+		if pt.err = m.err; m.err != nil {
+			return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.Keepalived, Err: m.err})
+		}
+		p.vips, pt.updated, pt.loaded = m.vips, m.at, true
+		p.rebuild()
+		return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.Keepalived, At: m.at, Facts: hostmodel.FromVIPs(m.vips)})
 	case hostmodel.Observation:
 		// Nova's services or known addresses may have moved: who should
 		// be connected, and from where.
