@@ -42,16 +42,14 @@ type File struct {
 
 // Cloud holds stackpit's settings for one cloud of clouds.yaml.
 type Cloud struct {
-	Name       string    `yaml:"-"`
-	ReadOnly   bool      `yaml:"readonly"`
-	Prometheus *Endpoint `yaml:"prometheus"`
-	// Keepalived: the VIPs whose holder is read from Prometheus.
-	Keepalived    *Keepalived `yaml:"keepalived"`
-	Loki          *Loki       `yaml:"loki"`
-	Alertmanagers []Endpoint  `yaml:"alertmanagers"`
-	Ceph          *Ceph       `yaml:"ceph"`
-	Docker        *Docker     `yaml:"docker"`
-	BMC           *BMC        `yaml:"bmc"`
+	Name          string     `yaml:"-"`
+	ReadOnly      bool       `yaml:"readonly"`
+	Prometheus    *Endpoint  `yaml:"prometheus"`
+	Loki          *Loki      `yaml:"loki"`
+	Alertmanagers []Endpoint `yaml:"alertmanagers"`
+	Ceph          *Ceph      `yaml:"ceph"`
+	Docker        *Docker    `yaml:"docker"`
+	BMC           *BMC       `yaml:"bmc"`
 	// The control plane under OpenStack (the controlplane pane).
 	RabbitMQ  *Endpoint  `yaml:"rabbitmq"`
 	HAProxy   *HAProxy   `yaml:"haproxy"`
@@ -67,6 +65,8 @@ type Cloud struct {
 	// OpenStackMaxResponse caps each Keystone/Nova/Placement/Neutron/Cinder
 	// answer (default 64MiB).
 	OpenStackMaxResponse ByteSize `yaml:"openstack_max_response"`
+	// Keepalived: the VIPs whose holder is read from Prometheus.
+	Keepalived *Keepalived `yaml:"keepalived"`
 }
 
 // Endpoint is one HTTP backend.
