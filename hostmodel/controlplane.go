@@ -227,3 +227,71 @@ func FromVIPs(vs []keepalived.VIP) []Fact {
 	}
 	return out
 }
+
+// ControllerRow is one controller's control-plane state as a row says it.
+type ControllerRow struct {
+	Host      string
+	RabbitMQ  string // "running", "✗ not running", "⚠ memory alarm (publishers blocked)", "-"
+	HAProxy   string // "6 UP", "5 UP · ✗ DOWN keystone_internal", "-"
+	Memcached string // "up", "✗ down", "-"
+	VIPs      string // the VIPs it holds, "-"
+	Severity  Severity
+}
+
+// ControllerRows: every host with a RabbitMQ node, HAProxy server,
+// memcached or VIP fact, by name.
+func (m *Model) ControllerRows() []ControllerRow {
+	var out []ControllerRow
+	for _, h := range m.Hosts() {
+		r := ControllerRow{Host: h.Name, RabbitMQ: "-", HAProxy: "-", Memcached: "-", VIPs: "-"}
+		up, any := 0, false
+		var bad, vips []string
+		for _, f := range h.Facts {
+			switch f.Kind {
+			case RabbitNode:
+				any = true
+				r.RabbitMQ = "running"
+				if f.State == Down {
+					r.RabbitMQ = "✗ not running"
+				} else if f.Severity > OK {
+					r.RabbitMQ = "⚠ " + f.Detail
+				}
+			case HAProxyServer:
+				any = true
+				backend, _, _ := strings.Cut(f.Name, "/")
+				if f.Severity == OK {
+					up++
+				} else {
+					mark := "⚠ "
+					if f.Severity == Crit {
+						mark = "✗ "
+					}
+					bad = append(bad, mark+f.State+" "+backend)
+				}
+			case Memcached:
+				any = true
+				r.Memcached = "up"
+				if f.Severity > OK {
+					r.Memcached = "✗ down"
+				}
+			case VIP:
+				any = true
+				vips = append(vips, f.Name)
+			default:
+				continue
+			}
+			r.Severity = max(r.Severity, f.Severity)
+		}
+		if !any {
+			continue
+		}
+		if up+len(bad) > 0 {
+			r.HAProxy = strings.Join(append([]string{fmt.Sprintf("%d UP", up)}, bad...), " · ")
+		}
+		if len(vips) > 0 {
+			r.VIPs = strings.Join(vips, " ")
+		}
+		out = append(out, r)
+	}
+	return out
+}

@@ -160,3 +160,25 @@ func TestConnectionsFromUnknownAddressesCannotTell(t *testing.T) {
 		t.Fatalf("%s", out)
 	}
 }
+
+// A controller's row: its RabbitMQ node, its HAProxy servers, its
+// memcached and the VIPs it holds, from the host model; pivots act on it.
+func TestControllerRows(t *testing.T) {
+	p, _ := loaded(t)
+	for p.Section() != SecControllers {
+		key(p, "s")
+	}
+	out := screen(t, p, 140, 30)
+	for _, want := range []string{
+		"controller1  running", "3 UP", "10.0.0.250",
+		"controller3  ✗ not running", "0 UP · ✗ DOWN keystone_internal", "✗ down",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q\n%s", want, out)
+		}
+	}
+	key(p, "G")
+	if m, ok := key(p, "L")().(pane.PivotMsg); !ok || m.Pane != "logs" || m.Query != "host:controller3" {
+		t.Fatalf("%+v", m)
+	}
+}

@@ -64,10 +64,11 @@ const (
 	SecQueues
 	SecMemcached
 	SecConns
+	SecControllers
 	numSections
 )
 
-var sectionNames = [...]string{"HAProxy", "RabbitMQ", "Queues", "memcached", "Connections"}
+var sectionNames = [...]string{"HAProxy", "RabbitMQ", "Queues", "memcached", "Connections", "Controllers"}
 
 func (s Section) String() string { return sectionNames[s] }
 
@@ -100,7 +101,7 @@ type Pane struct {
 	filterText string
 	query      filter.Query
 
-	servers, nodes, queues, mcs, conns *table.Model
+	servers, nodes, queues, mcs, conns, ctls *table.Model
 	// connPub is the missing-connection facts last published (connKey).
 	connPub string
 }
@@ -165,6 +166,13 @@ func New(ctx pane.Context, src Sources) *Pane {
 		table.Column{Title: "PEER", Width: 15, HideBelow: 80},
 		table.Column{Title: "NODE", Width: 12, HideBelow: 90},
 		table.Column{Title: "STATE", Min: 26},
+	)
+	p.ctls = table.New(
+		table.Column{Title: "CONTROLLER", Width: 12},
+		table.Column{Title: "RABBITMQ", Min: 12},
+		table.Column{Title: "HAPROXY", Min: 30},
+		table.Column{Title: "MEMCACHED", Width: 9, HideBelow: 70},
+		table.Column{Title: "VIP", Min: 10, HideBelow: 80},
 	)
 	return p
 }
@@ -391,6 +399,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		p.rebuild()
 		return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.Keepalived, At: m.at, Facts: hostmodel.FromVIPs(m.vips)})
 	case hostmodel.Observation:
+		p.ctls.SetRows(p.controllerRows())
 		// Nova's services or known addresses may have moved: who should
 		// be connected, and from where.
 		if m.Pane != p.ID() && p.parts[pRabbit].loaded {
@@ -433,6 +442,8 @@ func (p *Pane) current() *table.Model {
 		return p.mcs
 	case SecConns:
 		return p.conns
+	case SecControllers:
+		return p.ctls
 	}
 	return p.servers
 }
@@ -491,6 +502,8 @@ func (p *Pane) SelectedHost() string {
 	case "conn":
 		_, h, _ := strings.Cut(v, "|")
 		return h
+	case "ctl":
+		return v
 	case "mc":
 		return p.mcHost(v)
 	}
@@ -586,6 +599,30 @@ func (p *Pane) rebuild() {
 	p.queues.SetRows(p.queueRows())
 	p.mcs.SetRows(p.mcRows())
 	p.conns.SetRows(p.connRows())
+	p.ctls.SetRows(p.controllerRows())
+}
+
+// controllerRows: each controller as the host model merged it (this
+// pane's facts and any other pane's about the same hosts).
+func (p *Pane) controllerRows() []table.Row {
+	var rows []table.Row
+	for _, r := range p.ctx.Hosts.ControllerRows() {
+		if !p.match(r.Host+" "+r.RabbitMQ+" "+r.HAProxy+" "+r.VIPs, r.Host) {
+			continue
+		}
+		role := themes.Normal
+		switch r.Severity {
+		case hostmodel.Crit:
+			role = themes.Crit
+		case hostmodel.Warn:
+			role = themes.Warn
+		}
+		rows = append(rows, table.Row{Key: "ctl:" + r.Host, Role: role, Cells: []table.Cell{
+			table.C(safe.Text(r.Host)), table.C(safe.Text(r.RabbitMQ)), table.C(safe.Text(r.HAProxy)),
+			table.C(r.Memcached), table.C(safe.Text(r.VIPs)),
+		}})
+	}
+	return rows
 }
 
 // publishConns sends the missing-connection facts to the host model when

@@ -21,6 +21,7 @@ import (
 	"github.com/stackpit/stackpit/datasource/memcached"
 	"github.com/stackpit/stackpit/datasource/prometheus"
 	"github.com/stackpit/stackpit/datasource/rabbitmq"
+	"github.com/stackpit/stackpit/hostmodel"
 	"github.com/stackpit/stackpit/keymap"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/views/pane"
@@ -160,6 +161,9 @@ func runAll(p *Pane, cmd tea.Cmd) {
 		}
 		return
 	}
+	if o, ok := msg.(hostmodel.Observation); ok { // as the shell does: apply, then tell the panes
+		p.ctx.Hosts.Apply(o)
+	}
 	_, next := p.Update(msg)
 	if _, isLoad := msg.(interface{ LoadKey() string }); isLoad {
 		runAll(p, next)
@@ -169,7 +173,9 @@ func runAll(p *Pane, cmd tea.Cmd) {
 func loaded(t *testing.T) (*Pane, *fakeHAProxy) {
 	t.Helper()
 	hap := haproxyFixture(t)
-	p := New(paneCtx(), Sources{Rabbit: rabbitFixture(t), HAProxy: hap, Memcached: mcFixture(t), VIPs: vipFixture()})
+	ctx := paneCtx()
+	ctx.Hosts = hostmodel.New()
+	p := New(ctx, Sources{Rabbit: rabbitFixture(t), HAProxy: hap, Memcached: mcFixture(t), VIPs: vipFixture()})
 	runAll(p, p.Init())
 	for _, pt := range p.parts {
 		if !pt.loaded {
