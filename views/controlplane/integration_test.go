@@ -26,6 +26,8 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/stackpit/stackpit/datasource/haproxy"
 	"github.com/stackpit/stackpit/datasource/httpclient"
 	"github.com/stackpit/stackpit/datasource/memcached"
@@ -79,12 +81,31 @@ func realPane(t *testing.T) *Pane {
 	return New(ctx, Sources{Rabbit: rc, HAProxy: hp, Memcached: []MemcachedSource{mc}})
 }
 
-// reload refreshes every part (as the shell: observations applied to the
-// model, then handed to the pane) and returns how long it took.
+// reload refreshes every part as the shell does (each backend's command
+// on its own goroutine; observations applied to the model, then handed to
+// the pane) and returns how long until every answer landed.
 func reload(p *Pane) time.Duration {
 	start := time.Now()
-	runAll(p, p.Refresh())
-	return time.Since(start)
+	var cmds []tea.Cmd
+	switch m := p.Refresh()().(type) {
+	case tea.BatchMsg:
+		cmds = m
+	default:
+		cmds = []tea.Cmd{func() tea.Msg { return m }}
+	}
+	msgs := make(chan tea.Msg, len(cmds))
+	for _, c := range cmds {
+		go func() { msgs <- c() }()
+	}
+	got := make([]tea.Msg, 0, len(cmds))
+	for range cmds {
+		got = append(got, <-msgs)
+	}
+	took := time.Since(start)
+	for _, m := range got {
+		runAll(p, func() tea.Msg { return m })
+	}
+	return took
 }
 
 // until reloads the pane until ok says the screen (section sec) shows
