@@ -88,8 +88,11 @@ func connKey(fs []hostmodel.Fact) string {
 	return b.String()
 }
 
+// connRows also keeps what it computed for the head line and the host
+// model (p.conn): the View reads it every frame.
 func (p *Pane) connRows() []table.Row {
 	cs := p.connections()
+	p.conn = cs
 	var rows []table.Row
 	for _, m := range cs.missing {
 		up := cs.expected[m]
@@ -153,7 +156,10 @@ func joinKeys(m map[string]bool) string {
 
 // connSummary is the Connections section's head line.
 func (p *Pane) connSummary() []string {
-	cs := p.connections()
+	cs := p.conn
+	if !p.parts[pRabbit].loaded {
+		cs.why = "RabbitMQ not read yet"
+	}
 	if !cs.known {
 		if cs.why == "" {
 			return nil

@@ -102,7 +102,9 @@ type Pane struct {
 	query      filter.Query
 
 	servers, nodes, queues, mcs, conns, ctls *table.Model
-	// connPub is the missing-connection facts last published (connKey).
+	// conn is what connRows last computed; connPub the missing-connection
+	// facts last published (connKey; "" none).
+	conn    connState
 	connPub string
 }
 
@@ -628,8 +630,8 @@ func (p *Pane) controllerRows() []table.Row {
 // publishConns sends the missing-connection facts to the host model when
 // they changed (force: with every RabbitMQ read, so their age moves).
 func (p *Pane) publishConns(force bool) tea.Cmd {
-	cs := p.connections()
-	if !cs.known {
+	cs := p.conn // as connRows last computed it
+	if !cs.known && p.connPub == "" {
 		return nil
 	}
 	fs := p.connFacts(cs)
