@@ -65,6 +65,8 @@ type Cloud struct {
 	// OpenStackMaxResponse caps each Keystone/Nova/Placement/Neutron/Cinder
 	// answer (default 64MiB).
 	OpenStackMaxResponse ByteSize `yaml:"openstack_max_response"`
+	// Keepalived: the VIPs whose holder is read from Prometheus.
+	Keepalived *Keepalived `yaml:"keepalived"`
 }
 
 // Endpoint is one HTTP backend.
@@ -163,6 +165,26 @@ type Memcached struct {
 	Line      int      `yaml:"-"`
 	Addresses []string `yaml:"addresses"`
 	Timeout   Duration `yaml:"timeout"` // one stats read; default 5s
+}
+
+// Keepalived lists the virtual IPs the control-plane pane shows the
+// holder of (from keepalived_exporter's keepalived_vrrp_state in the
+// cloud's Prometheus).
+type Keepalived struct {
+	Line int      `yaml:"-"`
+	VIPs []string `yaml:"vips"`
+}
+
+// UnmarshalYAML keeps the block's line.
+func (k *Keepalived) UnmarshalYAML(n *yaml.Node) error {
+	type plain Keepalived
+	var p plain
+	if err := n.Decode(&p); err != nil {
+		return err
+	}
+	*k = Keepalived(p)
+	k.Line = n.Line
+	return nil
 }
 
 // UnmarshalYAML keeps the block's line.
@@ -485,6 +507,16 @@ func controlPlaneProblems(path, cloud string, c *Cloud) []error {
 		if h.CAFile != "" {
 			if _, err := os.Stat(h.CAFile); err != nil {
 				bad(fmt.Sprintf("ca_file: %v", err))
+			}
+		}
+	}
+	if k := c.Keepalived; k != nil {
+		if c.Prometheus == nil {
+			errs = append(errs, &Error{File: path, Line: k.Line, Msg: fmt.Sprintf("clouds.%s.keepalived needs clouds.%s.prometheus (the VIP holders are read from it)", cloud, cloud)})
+		}
+		for i, v := range k.VIPs {
+			if net.ParseIP(v) == nil {
+				errs = append(errs, &Error{File: path, Line: k.Line, Msg: fmt.Sprintf("clouds.%s.keepalived.vips[%d]: bad address %q (want an IP)", cloud, i, v)})
 			}
 		}
 	}

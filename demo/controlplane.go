@@ -27,6 +27,7 @@ func init() {
 	}})
 	Register(Service{Name: "haproxy", Order: 61, Start: startHAProxy, Configure: func(c *Cloud, cfg *config.Cloud) {
 		cfg.HAProxy = &config.HAProxy{URL: c.url("haproxy") + "/", Runtime: "tcp://" + c.url("haproxy-runtime")}
+		cfg.Keepalived = &config.Keepalived{VIPs: DemoVIPs} // VRRP states: the demo's Prometheus
 	}})
 	Register(Service{Name: "memcached", Order: 62, Start: startMemcached, Configure: func(c *Cloud, cfg *config.Cloud) {
 		m := &config.Memcached{}
@@ -106,6 +107,7 @@ func serveRabbit(c *Cloud, w http.ResponseWriter, r *http.Request) {
 	}
 	var out any
 	queues := rabbitQueues(c)
+	conns := rabbitConnections(c)
 	switch r.URL.Path {
 	case "/api/overview":
 		var msgs, cons int64
@@ -115,7 +117,7 @@ func serveRabbit(c *Cloud, w http.ResponseWriter, r *http.Request) {
 		}
 		out = map[string]any{"cluster_name": "rabbit@control01", "node": "rabbit@control01", "rabbitmq_version": "3.12.13",
 			"erlang_version": "26.2.5", "queue_totals": map[string]any{"messages": msgs, "messages_ready": msgs, "messages_unacknowledged": 0},
-			"object_totals": map[string]any{"connections": len(c.controllers()) * 4, "channels": len(queues), "queues": len(queues), "consumers": cons}}
+			"object_totals": map[string]any{"connections": len(conns), "channels": len(queues), "queues": len(queues), "consumers": cons}}
 	case "/api/nodes":
 		var nodes []map[string]any
 		for i, h := range c.controllers() {
@@ -128,7 +130,7 @@ func serveRabbit(c *Cloud, w http.ResponseWriter, r *http.Request) {
 	case "/api/queues":
 		out = queues
 	case "/api/connections":
-		out = []any{}
+		out = conns
 	case "/api/health/checks/alarms":
 		out = map[string]any{"status": "ok"}
 	default:
@@ -166,6 +168,45 @@ func rabbitQueues(c *Cloud) []map[string]any {
 			// One message every 5s since the heartbeat stopped.
 			n := 1 + int64(now.Sub(h.DownSince.Add(HeartbeatTimeout))/(5*time.Second))
 			out = append(out, q("compute."+h.Name, max(n, 1), 0, 0.2))
+		}
+	})
+	return out
+}
+
+// rabbitConnections: what oslo.messaging opens, one connection per service
+// process (connection_name "<binary>:<pid>:<uuid>", the peer its host's
+// management IP). A host that lost power loses its connections when the
+// broker's heartbeat gives up on them, as its services' heartbeats stop.
+func rabbitConnections(c *Cloud) []map[string]any {
+	var out []map[string]any
+	c.Story.Lock(func() {
+		at := c.Story.Start.Add(-26 * time.Hour).UnixMilli()
+		ctrls := 0
+		for _, h := range c.Story.Hosts {
+			if h.Role == "control" {
+				ctrls++
+			}
+		}
+		for hi, h := range c.Story.Hosts {
+			if !c.Story.ServiceUp(h) {
+				continue
+			}
+			bins := []string{"nova-compute", "neutron-openvswitch-agent"}
+			if h.Role == "control" {
+				bins = []string{"nova-conductor", "nova-scheduler", "cinder-scheduler", "neutron-server"}
+			}
+			for bi, b := range bins {
+				pid := 1000 + 37*hi + bi
+				port := 40000 + 100*hi + bi
+				node := fmt.Sprintf("rabbit@control%02d", 1+(hi+bi)%max(ctrls, 1))
+				out = append(out, map[string]any{
+					"name": fmt.Sprintf("%s:%d -> 10.0.0.%d:5672", h.IP, port, 11+(hi+bi)%max(ctrls, 1)),
+					"user": "openstack", "vhost": "/", "node": node, "state": "running", "channels": 2,
+					"peer_host": h.IP, "peer_port": port, "connected_at": at,
+					"client_properties": map[string]any{"connection_name": fmt.Sprintf("%s:%d:%08x-4b1d-4c2e-9f3a-%012x", b, pid, hi*16+bi, pid),
+						"product": "py-amqp"},
+				})
+			}
 		}
 	})
 	return out

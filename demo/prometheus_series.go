@@ -205,6 +205,10 @@ func promFmtLe(le float64) string {
 	return strconv.FormatFloat(le, 'f', -1, 64)
 }
 
+// DemoVIPs are the keepalived VIPs in front of the demo's controllers
+// (internal and external API endpoints).
+var DemoVIPs = []string{"10.0.0.250", "192.0.2.250"}
+
 // osdDown: an OSD is marked down 20 s after its host loses power.
 const promOSDDownAfter = 20 * time.Second
 
@@ -226,6 +230,7 @@ func (w *PromWorld) Raw(at time.Time) []PromSample {
 		out = append(out, PromSample{Labels: l, Value: v})
 	}
 	osd := 0
+	vipHeld := false // the first live controller holds the VIPs
 	for hi := range w.hosts {
 		h := &w.hosts[hi]
 		inst := h.name + ":9100"
@@ -279,6 +284,17 @@ func (w *PromWorld) Raw(at time.Time) []PromSample {
 				add(1, "__name__", "ceph_osd_metadata", "ceph_daemon", d, "device_class", "hdd", "hostname", h.name, "instance", "control01:9283", "job", "ceph", "objectstore", "bluestore")
 			}
 		} else {
+			if h.alive(at) { // keepalived_exporter: VRRP state 2 MASTER, 1 BACKUP
+				st := 1.0
+				if !vipHeld {
+					st, vipHeld = 2, true
+				}
+				for i, vip := range DemoVIPs {
+					vrid := strconv.Itoa(51 + i)
+					add(st, "__name__", "keepalived_vrrp_state", "iname", "kolla_vip_"+vrid, "instance", h.name+":9650", "intf", "bond0",
+						"ip_address", vip, "job", "keepalived", "vrid", vrid)
+				}
+			}
 			for _, svc := range []string{"nova-scheduler", "nova-conductor"} {
 				add(up, append([]string{"__name__", "openstack_nova_agent_state", "adminState", "enabled", "id", h.id[:8] + svc[4:8], "service", svc, "zone", "internal"}, os...)...)
 			}

@@ -1,9 +1,13 @@
 package hostmodel
 
 import (
+	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stackpit/stackpit/datasource/haproxy"
+	"github.com/stackpit/stackpit/datasource/keepalived"
 	"github.com/stackpit/stackpit/datasource/rabbitmq"
 )
 
@@ -35,5 +39,63 @@ func TestControlPlaneFacts(t *testing.T) {
 		if want[f.Name] != f.Severity || f.Kind != HAProxyServer {
 			t.Errorf("%+v", f)
 		}
+	}
+}
+
+// The strip's words for the control plane, after the incident's own.
+func TestControlPlaneInTheSummary(t *testing.T) {
+	m := New()
+	at := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	m.Apply(Observation{Pane: "compute", Source: Nova, At: at, Facts: []Fact{ServiceFact("compute04", "nova-compute", true, false)}})
+	m.Apply(Observation{Pane: "cp", Source: RabbitMQ, At: at, Facts: FromRabbitMQ(
+		[]rabbitmq.Node{{Name: "rabbit@control01", Running: true}, {Name: "rabbit@control02"}, {Name: "rabbit@control03", Running: true, MemAlarm: true}},
+		[]rabbitmq.Queue{{Name: "compute.compute04", Messages: 9, Ready: 9}, {Name: "cinder-scheduler", Messages: 120, Ready: 120}})})
+	m.Apply(Observation{Pane: "cp", Source: RabbitMQ, Scope: "connections", At: at, Facts: FromMissingConnections(
+		[]rabbitmq.ServiceHost{{Service: "nova-compute", Host: "compute04"}, {Service: "nova-compute", Host: "compute05"}},
+		func(k rabbitmq.ServiceHost) bool { return k.Host == "compute05" })})
+	m.Apply(Observation{Pane: "cp", Source: HAProxy, At: at, Facts: FromHAProxy(haproxy.Group([]haproxy.Row{
+		{Proxy: "keystone_internal", Name: "control02", Kind: haproxy.Server, Status: "DOWN", Addr: "10.0.0.12:5000"},
+		{Proxy: "keystone_internal", Name: "control01", Kind: haproxy.Server, Status: "UP", Addr: "10.0.0.11:5000"}}))})
+	m.Apply(Observation{Pane: "cp", Source: MemcachedSrc, At: at, Facts: []Fact{
+		FromMemcached("10.0.0.12:11211", errors.New("connection refused"), m.Addresses()),
+		FromMemcached("10.0.0.99:11211", nil, m.Addresses())}})
+	var words []string
+	for _, sg := range m.Summarize().Segments() {
+		words = append(words, sg.Text)
+	}
+	got := strings.Join(words, " · ")
+	want := "1 host DOWN (compute04) · RabbitMQ node down (control02) · 1 RabbitMQ node alarm/partition · " +
+		"nova-compute@compute05 not connected to RabbitMQ · 2 queues without consumer · 1 HAProxy server DOWN · 1 memcached down"
+	if got != want {
+		t.Fatalf("strip\n got %q\nwant %q", got, want)
+	}
+	// the down memcached is on control02, by HAProxy's address for it
+	h, _ := m.Host("control02")
+	found := false
+	for _, f := range h.Facts {
+		found = found || (f.Kind == Memcached && f.Severity == Crit)
+	}
+	if !found {
+		t.Fatalf("control02: %+v", h.Facts)
+	}
+}
+
+// A VIP's holder is a fact on its host; one held by two hosts (or none)
+// is CRIT in the strip; one no metric names is not a finding at all.
+func TestVIPFacts(t *testing.T) {
+	fs := FromVIPs([]keepalived.VIP{
+		{Addr: "10.0.0.250", Known: true, Masters: []string{"control01"}, Backups: []string{"control02"}},
+		{Addr: "10.0.0.251", Known: true, Masters: []string{"control01", "control02"}},
+		{Addr: "192.0.2.10"},
+	})
+	if len(fs) != 2 || fs[0].Host != "control01" || fs[0].Severity != OK || fs[1].Host != "" || fs[1].Severity != Crit ||
+		fs[1].Detail != "✗ split brain: MASTER on control01 control02" {
+		t.Fatalf("%+v", fs)
+	}
+	m := New()
+	m.Apply(Observation{Pane: "cp", Source: Keepalived, At: time.Now(), Facts: fs})
+	segs := m.Summarize().Segments()
+	if len(segs) != 1 || segs[0].Text != "1 VIP without a single holder" || segs[0].Severity != Crit {
+		t.Fatalf("%+v", segs)
 	}
 }

@@ -568,6 +568,17 @@ type Summary struct {
 	Unreachable                           []Source // sources whose last read failed
 	Known                                 bool     // at least one source answered
 	CephSeverity                          Severity
+	// The control plane (controlplane.go): RabbitMQ nodes not running and
+	// with alarms or partitions, queues with messages and no consumer,
+	// services up without a broker connection, HAProxy servers DOWN,
+	// memcached not answering, VIPs held by no host or by two.
+	RabbitDown       []string
+	RabbitProblems   int
+	QueuesUnconsumed int
+	Disconnected     []string // service@host
+	HAProxyDown      int
+	MemcachedDown    int
+	VIPProblems      int
 }
 
 // Summarize counts the incident for the strip.
@@ -620,6 +631,8 @@ func (m *Model) Summarize() Summary {
 			if f.Severity > OK {
 				s.CephHealth, s.CephSeverity = f.State, f.Severity
 			}
+		default:
+			s.countControlPlane(f)
 		}
 	}
 	for _, h := range m.Hosts() {
@@ -674,5 +687,5 @@ func (s Summary) Segments() []Segment {
 	add(s.ContainersExited, "container exited", "containers exited", Crit)
 	add(s.ContainersUnhealthy, "container unhealthy", "containers unhealthy", Warn)
 	add(s.Conflicts, "conflict between sources", "conflicts between sources", Warn)
-	return out
+	return append(out, s.controlPlaneSegments()...)
 }

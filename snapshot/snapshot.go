@@ -114,6 +114,8 @@ type Sources struct {
 	VolumeServices  func(context.Context) ([]openstack.VolumeService, error)
 	Alerts          func(context.Context) ([]alertmanager.Alert, error)
 	Ceph            func(context.Context) (*ceph.Cluster, error)
+	// ControlPlane: RabbitMQ, HAProxy, memcached (controlplane.go).
+	ControlPlane ControlPlane
 	// NotConfigured names backends the cloud has no settings for
 	// ("openstack", "alerts", "ceph"): listed as not checked. Without
 	// "openstack" there is no cloud to report on: UNKNOWN.
@@ -128,6 +130,23 @@ func Collect(ctx context.Context, cloud, region string, s Sources, timeout time.
 	r := Report{Cloud: cloud, Region: region, Time: now.UTC(), Checked: map[string]int{}}
 	hm := &hostModel{m: hostmodel.New()}
 	s = s.observed(hm, now)
+	// Nova's services, for the control plane's connection check.
+	var svcMu sync.Mutex
+	var svcs []openstack.ComputeService
+	svcRead := false
+	svcDone := make(chan struct{})
+	if f := s.ComputeServices; f != nil {
+		s.ComputeServices = func(c context.Context) ([]openstack.ComputeService, error) {
+			defer close(svcDone)
+			ss, err := f(c)
+			svcMu.Lock()
+			svcs, svcRead = ss, err == nil
+			svcMu.Unlock()
+			return ss, err
+		}
+	} else {
+		close(svcDone)
+	}
 	var mu sync.Mutex
 	add := func(fs []Finding, area string, n int) {
 		mu.Lock()
@@ -196,6 +215,20 @@ func Collect(ctx context.Context, cloud, region string, s Sources, timeout time.
 				return nil, 0, err
 			}
 			return cephFindings(cl), len(cl.OSDs), nil
+		})
+	}
+	if s.ControlPlane.configured() {
+		run("controlplane", func(c context.Context) ([]Finding, int, error) {
+			return s.ControlPlane.read(c, hm, func() ([]openstack.ComputeService, bool) {
+				select { // Nova answers within the same timeout
+				case <-svcDone:
+				case <-c.Done():
+					return nil, false
+				}
+				svcMu.Lock()
+				defer svcMu.Unlock()
+				return svcs, svcRead
+			}, now)
 		})
 	}
 	wg.Wait()

@@ -89,7 +89,7 @@ func TestSnapshotWithoutACloudIsUnknown(t *testing.T) {
 	if code != 3 || !strings.HasPrefix(first, "UNKNOWN: ") {
 		t.Fatalf("exit %d\n%s%s", code, out.String(), errb.String())
 	}
-	for _, want := range []string{"OS_CLOUD", "clouds.yaml", "config.yaml", "not checked (not configured): alerts, ceph, openstack"} {
+	for _, want := range []string{"OS_CLOUD", "clouds.yaml", "config.yaml", "not checked (not configured): alerts, ceph, controlplane, openstack"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output does not mention %q:\n%s", want, out.String())
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/stackpit/stackpit/demo"
 	"github.com/stackpit/stackpit/redact"
 	"github.com/stackpit/stackpit/snapshot"
+	"github.com/stackpit/stackpit/views/controlplane"
 )
 
 // snapshotCmd prints the incident snapshot and exits as a monitoring plugin
@@ -64,6 +65,7 @@ func snapshotCmd(args []string, stdout, stderr io.Writer) int {
 	e := &Env{CloudName: cloud, Cloud: cc, ReadOnly: true, Audit: audit.Open(os.DevNull)}
 	e.Auth, e.AuthErr = config.ResolveAuth(cloud, f.region, cc)
 	var src snapshot.Sources
+	var hypervisors func(context.Context) ([]openstack.Hypervisor, error)
 	region := ""
 	if e.Auth != nil {
 		region = e.Auth.Region()
@@ -82,6 +84,12 @@ func snapshotCmd(args []string, stdout, stderr io.Writer) int {
 					return nil, nil
 				}
 				return os.NetworkAgents(ctx)
+			}
+			hypervisors = func(ctx context.Context) ([]openstack.Hypervisor, error) {
+				if err := os.Connect(ctx); err != nil {
+					return nil, err
+				}
+				return os.Hypervisors(ctx)
 			}
 			src.VolumeServices = func(ctx context.Context) ([]openstack.VolumeService, error) {
 				if err := os.Connect(ctx); err != nil {
@@ -116,6 +124,11 @@ func snapshotCmd(args []string, stdout, stderr io.Writer) int {
 	} else {
 		src.NotConfigured = append(src.NotConfigured, "ceph")
 	}
+	if cp, err := controlPlaneSources(e); err == nil {
+		src.ControlPlane = snapshotControlPlane(cp, src.ComputeServices != nil, hypervisors)
+	} else {
+		src.NotConfigured = append(src.NotConfigured, "controlplane")
+	}
 	r := snapshot.Collect(context.Background(), cloud, region, src, *timeout, time.Now())
 	switch *format {
 	case "text":
@@ -142,4 +155,32 @@ func snapshotHint(authErr error, configPath string) string {
 		h = authErr.Error() + "; " + h
 	}
 	return h + "; alertmanagers and ceph go under clouds.NAME in " + configPath
+}
+
+// snapshotControlPlane adapts the control-plane pane's sources to the
+// snapshot's readers.
+func snapshotControlPlane(cp controlplane.Sources, nova bool, hvs func(context.Context) ([]openstack.Hypervisor, error)) snapshot.ControlPlane {
+	var out snapshot.ControlPlane
+	if r := cp.Rabbit; r != nil {
+		out.RabbitMQ = r.Snapshot
+		if nova {
+			out.Hypervisors = hvs
+		}
+	}
+	if h := cp.HAProxy; h != nil {
+		out.HAProxy = h.Stats
+	}
+	if v := cp.VIPs; v != nil {
+		out.VIPs = v.Holders
+	}
+	if len(cp.Memcached) > 0 {
+		out.Memcached = func(ctx context.Context) []snapshot.MemcachedResult {
+			var res []snapshot.MemcachedResult
+			for _, r := range controlplane.ReadMemcached(ctx, cp.Memcached) {
+				res = append(res, snapshot.MemcachedResult{Addr: r.Addr, Err: r.Err})
+			}
+			return res
+		}
+	}
+	return out
 }

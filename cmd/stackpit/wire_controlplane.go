@@ -5,6 +5,7 @@ import (
 
 	"github.com/stackpit/stackpit/config"
 	"github.com/stackpit/stackpit/datasource/haproxy"
+	"github.com/stackpit/stackpit/datasource/keepalived"
 	"github.com/stackpit/stackpit/datasource/memcached"
 	"github.com/stackpit/stackpit/datasource/rabbitmq"
 	"github.com/stackpit/stackpit/views/controlplane"
@@ -31,8 +32,15 @@ func buildControlPlane(e *Env) (pane.Pane, error) {
 func controlPlaneSources(e *Env) (controlplane.Sources, error) {
 	var src controlplane.Sources
 	c := e.Cloud
-	if c.RabbitMQ == nil && c.HAProxy == nil && c.Memcached == nil {
-		return src, errNotConfigured("rabbitmq, haproxy or memcached", e.CloudName)
+	if c.RabbitMQ == nil && c.HAProxy == nil && c.Memcached == nil && c.Keepalived == nil {
+		return src, errNotConfigured("rabbitmq, haproxy, memcached or keepalived", e.CloudName)
+	}
+	if k := c.Keepalived; k != nil && len(k.VIPs) > 0 {
+		pc, err := promClient(e) // config check insists on a prometheus block
+		if err != nil {
+			return src, fmt.Errorf("keepalived: %w", err)
+		}
+		src.VIPs = keepalived.Source{Prom: pc, VIPs: k.VIPs}
 	}
 	if c.RabbitMQ != nil {
 		hc, err := e.HTTP(c.RabbitMQ, false)

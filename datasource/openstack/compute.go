@@ -83,6 +83,7 @@ func (c *Client) Hypervisors(ctx context.Context) ([]Hypervisor, error) {
 		Hypervisors []struct {
 			ID         flexID `json:"id"`
 			Hostname   string `json:"hypervisor_hostname"`
+			HostIP     string `json:"host_ip"`
 			State      string `json:"state"`
 			Status     string `json:"status"`
 			Type       string `json:"hypervisor_type"`
@@ -111,7 +112,7 @@ func (c *Client) Hypervisors(ctx context.Context) ([]Hypervisor, error) {
 	counts, haveCounts := c.VMCounts()
 	out := make([]Hypervisor, 0, len(body.Hypervisors))
 	for _, h := range body.Hypervisors {
-		hv := Hypervisor{ID: string(h.ID), Hostname: h.Hostname, Host: h.Service.Host, State: h.State,
+		hv := Hypervisor{ID: string(h.ID), Hostname: h.Hostname, Host: h.Service.Host, HostIP: h.HostIP, State: h.State,
 			Status: h.Status, Type: h.Type, ServiceID: string(h.Service.ID), DisabledReason: h.Service.DisabledReason}
 		if !fromPlacement {
 			hv.VCPUs, hv.VCPUsUsed = h.VCPUs, h.VCPUsUsed

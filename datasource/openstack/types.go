@@ -85,6 +85,7 @@ type ComputeService struct {
 // >= 2.88 Nova no longer reports usage; it comes from Placement instead.
 type Hypervisor struct {
 	ID, Hostname, Host string // Host: the service host
+	HostIP             string // host_ip: the address its services use
 	State, Status      string // up/down, enabled/disabled
 	Type               string
 	VCPUs, VCPUsUsed   int

@@ -2,6 +2,7 @@ package rabbitmq
 
 import (
 	"fmt"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -173,4 +174,44 @@ func Missing(conns []Connection, hostOf func(peer string) string, expected []Ser
 		}
 	}
 	return out
+}
+
+// CheckConnections says which expected services (service@host -> up by the cloud's
+// API) have no connection, up ones first. It refuses to tell (why != "")
+// when a connection of an expected service comes from an address hostOf
+// cannot name: that connection could be any of the missing ones.
+func CheckConnections(conns []Connection, hostOf func(peer string) string, expected map[ServiceHost]bool) (missing []ServiceHost, why string) {
+	services := map[string]bool{}
+	for k := range expected {
+		services[k.Service] = true
+	}
+	var unknown []string
+	for k := range ConnectionsBy(conns, hostOf) {
+		if services[k.Service] && net.ParseIP(k.Host) != nil {
+			unknown = append(unknown, k.Host)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return nil, fmt.Sprintf("%d connection peer(s) no known host has as its address (%s): missing connections cannot be told",
+			len(unknown), strings.Join(unknown, " "))
+	}
+	keys := make([]ServiceHost, 0, len(expected))
+	for k := range expected {
+		keys = append(keys, k)
+	}
+	SortServiceHosts(keys)
+	missing = Missing(conns, hostOf, keys)
+	sort.SliceStable(missing, func(i, j int) bool { return expected[missing[i]] && !expected[missing[j]] })
+	return missing, ""
+}
+
+// SortServiceHosts orders by service, then host.
+func SortServiceHosts(s []ServiceHost) {
+	sort.Slice(s, func(i, j int) bool {
+		if s[i].Service != s[j].Service {
+			return s[i].Service < s[j].Service
+		}
+		return s[i].Host < s[j].Host
+	})
 }

@@ -456,6 +456,9 @@ func usageObservation(hvs []openstack.Hypervisor, at time.Time) hostmodel.Observ
 		}
 		o.Facts = append(o.Facts, hostmodel.Fact{Host: name, Kind: hostmodel.Usage, Name: "hypervisor", State: strings.ToLower(hv.State),
 			Detail: fmt.Sprintf("vCPU %d/%d · %d VMs", hv.VCPUsUsed, capOr(hv.VCPUsCap, hv.VCPUs), hv.RunningVMs)})
+		if hv.HostIP != "" { // a RabbitMQ connection's peer address names its host through it
+			o.Facts = append(o.Facts, hostmodel.Fact{Host: name, Kind: hostmodel.Address, Name: hv.HostIP})
+		}
 	}
 	return o
 }

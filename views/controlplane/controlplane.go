@@ -18,6 +18,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/datasource/haproxy"
+	"github.com/stackpit/stackpit/datasource/keepalived"
 	"github.com/stackpit/stackpit/datasource/memcached"
 	"github.com/stackpit/stackpit/datasource/rabbitmq"
 	"github.com/stackpit/stackpit/hostmodel"
@@ -40,11 +41,17 @@ type MemcachedSource interface {
 	Stats(ctx context.Context) (memcached.Stats, error)
 }
 
+// VIPSource says which host holds each keepalived VIP (keepalived.Source).
+type VIPSource interface {
+	Holders(ctx context.Context, hostOf func(string) string) ([]keepalived.VIP, error)
+}
+
 // Sources are the pane's backends; any may be nil (not configured).
 type Sources struct {
 	Rabbit    RabbitSource
 	HAProxy   ops.HAProxyActor
 	Memcached []MemcachedSource
+	VIPs      VIPSource
 }
 
 // Section is one of the pane's sub-views.
@@ -56,10 +63,12 @@ const (
 	SecRabbit
 	SecQueues
 	SecMemcached
+	SecConns
+	SecControllers
 	numSections
 )
 
-var sectionNames = [...]string{"HAProxy", "RabbitMQ", "Queues", "memcached"}
+var sectionNames = [...]string{"HAProxy", "RabbitMQ", "Queues", "memcached", "Connections", "Controllers"}
 
 func (s Section) String() string { return sectionNames[s] }
 
@@ -85,13 +94,18 @@ type Pane struct {
 	rabbit  rabbitmq.Snapshot
 	hap     haproxy.Stats
 	mc      []mcRow
-	parts   [3]*part // haproxy, rabbit, memcached
+	vips    []keepalived.VIP
+	parts   [4]*part // haproxy, rabbit, memcached, keepalived
 	section Section
 
 	filterText string
 	query      filter.Query
 
-	servers, nodes, queues, mcs *table.Model
+	servers, nodes, queues, mcs, conns, ctls *table.Model
+	// conn is what connRows last computed; connPub the missing-connection
+	// facts last published (connKey; "" none).
+	conn    connState
+	connPub string
 }
 
 type mcRow struct {
@@ -104,6 +118,7 @@ const (
 	pHAProxy = iota
 	pRabbit
 	pMemcached
+	pVIP
 )
 
 // New builds the pane.
@@ -112,6 +127,7 @@ func New(ctx pane.Context, src Sources) *Pane {
 	p.parts[pHAProxy] = &part{name: "HAProxy", configured: src.HAProxy != nil}
 	p.parts[pRabbit] = &part{name: "RabbitMQ", configured: src.Rabbit != nil}
 	p.parts[pMemcached] = &part{name: "memcached", configured: len(src.Memcached) > 0}
+	p.parts[pVIP] = &part{name: "keepalived", configured: src.VIPs != nil}
 	p.servers = table.New(
 		table.Column{Title: "BACKEND", Min: 12},
 		table.Column{Title: "SERVER", Min: 8},
@@ -144,6 +160,22 @@ func New(ctx pane.Context, src Sources) *Pane {
 		table.Column{Title: "HIT%", Width: 6, Right: true},
 		table.Column{Title: "NOTE", Min: 8, HideBelow: 70},
 	)
+	p.conns = table.New(
+		table.Column{Title: "SERVICE", Width: 25},
+		table.Column{Title: "HOST", Min: 10},
+		table.Column{Title: "CONNS", Width: 5, Right: true},
+		table.Column{Title: "CHAN", Width: 4, Right: true, HideBelow: 70},
+		table.Column{Title: "PEER", Width: 15, HideBelow: 80},
+		table.Column{Title: "NODE", Width: 12, HideBelow: 90},
+		table.Column{Title: "STATE", Min: 26},
+	)
+	p.ctls = table.New(
+		table.Column{Title: "CONTROLLER", Width: 12},
+		table.Column{Title: "RABBITMQ", Min: 12},
+		table.Column{Title: "HAPROXY", Min: 30},
+		table.Column{Title: "MEMCACHED", Width: 9, HideBelow: 70},
+		table.Column{Title: "VIP", Min: 10, HideBelow: 80},
+	)
 	return p
 }
 
@@ -162,11 +194,17 @@ type (
 		rows []mcRow
 		at   time.Time
 	}
+	vipMsg struct {
+		vips []keepalived.VIP
+		err  error
+		at   time.Time
+	}
 )
 
 func (hapMsg) LoadKey() string    { return "haproxy" }
 func (rabbitMsg) LoadKey() string { return "rabbitmq" }
 func (mcMsg) LoadKey() string     { return "memcached" }
+func (vipMsg) LoadKey() string    { return "keepalived" }
 
 // ID implements pane.Pane.
 func (p *Pane) ID() string { return "controlplane" }
@@ -238,6 +276,15 @@ func (p *Pane) loadAll(force bool) tea.Cmd {
 			ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 			defer cancel()
 			return mcMsg{rows: ReadMemcached(ctx, srcs), at: time.Now()}
+		})
+	}
+	if due(pVIP) {
+		src, hostOf := p.src.VIPs, p.hostOf() // the addresses as known now: no model read off the UI goroutine
+		cmds = append(cmds, func() tea.Msg {
+			ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
+			defer cancel()
+			v, err := src.Holders(ctx, hostOf)
+			return vipMsg{vips: v, err: err, at: time.Now()}
 		})
 	}
 	return tea.Batch(cmds...)
@@ -327,8 +374,8 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		}
 		p.rabbit, pt.updated, pt.loaded = m.s, m.at, true
 		p.rebuild()
-		return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.RabbitMQ, At: m.at,
-			Facts: hostmodel.FromRabbitMQ(m.s.Nodes, m.s.Queues)})
+		return p, tea.Batch(p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.RabbitMQ, At: m.at,
+			Facts: hostmodel.FromRabbitMQ(m.s.Nodes, m.s.Queues)}), p.publishConns(true))
 	case mcMsg:
 		pt := p.parts[pMemcached]
 		pt.loading = false
@@ -338,6 +385,29 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		}
 		p.mc, pt.updated, pt.loaded = m.rows, m.at, true
 		p.rebuild()
+		addrs := p.ctx.Hosts.Addresses()
+		o := hostmodel.Observation{Pane: p.ID(), Source: hostmodel.MemcachedSrc, At: m.at}
+		for _, r := range m.rows {
+			o.Facts = append(o.Facts, hostmodel.FromMemcached(r.Addr, r.Err, addrs))
+		}
+		return p, p.ctx.Observe(o)
+	case vipMsg:
+		pt := p.parts[pVIP]
+		pt.loading = false
+		if pt.err = m.err; m.err != nil {
+			return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.Keepalived, Err: m.err})
+		}
+		p.vips, pt.updated, pt.loaded = m.vips, m.at, true
+		p.rebuild()
+		return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.Keepalived, At: m.at, Facts: hostmodel.FromVIPs(m.vips)})
+	case hostmodel.Observation:
+		p.ctls.SetRows(p.controllerRows())
+		// Nova's services or known addresses may have moved: who should
+		// be connected, and from where.
+		if m.Pane != p.ID() && p.parts[pRabbit].loaded {
+			p.conns.SetRows(p.connRows())
+			return p, p.publishConns(false)
+		}
 	case pane.TickMsg:
 		return p, p.loadAll(false)
 	case pane.ActionDoneMsg:
@@ -372,6 +442,10 @@ func (p *Pane) current() *table.Model {
 		return p.queues
 	case SecMemcached:
 		return p.mcs
+	case SecConns:
+		return p.conns
+	case SecControllers:
+		return p.ctls
 	}
 	return p.servers
 }
@@ -427,6 +501,13 @@ func (p *Pane) SelectedHost() string {
 	case "queue":
 		_, name, _ := strings.Cut(v, "|")
 		return rabbitmq.QueueOwner(name).Host
+	case "conn":
+		_, h, _ := strings.Cut(v, "|")
+		return h
+	case "ctl":
+		return v
+	case "mc":
+		return p.mcHost(v)
 	}
 	return ""
 }
@@ -519,6 +600,58 @@ func (p *Pane) rebuild() {
 	p.nodes.SetRows(p.nodeRows())
 	p.queues.SetRows(p.queueRows())
 	p.mcs.SetRows(p.mcRows())
+	p.conns.SetRows(p.connRows())
+	p.ctls.SetRows(p.controllerRows())
+}
+
+// controllerRows: each controller as the host model merged it (this
+// pane's facts and any other pane's about the same hosts).
+func (p *Pane) controllerRows() []table.Row {
+	var rows []table.Row
+	for _, r := range p.ctx.Hosts.ControllerRows() {
+		if !p.match(r.Host+" "+r.RabbitMQ+" "+r.HAProxy+" "+r.VIPs, r.Host) {
+			continue
+		}
+		role := themes.Normal
+		switch r.Severity {
+		case hostmodel.Crit:
+			role = themes.Crit
+		case hostmodel.Warn:
+			role = themes.Warn
+		}
+		rows = append(rows, table.Row{Key: "ctl:" + r.Host, Role: role, Cells: []table.Cell{
+			table.C(safe.Text(r.Host)), table.C(safe.Text(r.RabbitMQ)), table.C(safe.Text(r.HAProxy)),
+			table.C(r.Memcached), table.C(safe.Text(r.VIPs)),
+		}})
+	}
+	return rows
+}
+
+// publishConns sends the missing-connection facts to the host model when
+// they changed (force: with every RabbitMQ read, so their age moves).
+func (p *Pane) publishConns(force bool) tea.Cmd {
+	cs := p.conn // as connRows last computed it
+	if !cs.known && p.connPub == "" {
+		return nil
+	}
+	fs := p.connFacts(cs)
+	k := connKey(fs)
+	if !force && k == p.connPub {
+		return nil
+	}
+	p.connPub = k
+	return p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.RabbitMQ, Scope: "connections",
+		At: p.parts[pRabbit].updated, Facts: fs})
+}
+
+// mcHost is a memcached's host: its address's host part, named through
+// the addresses the cockpit knows.
+func (p *Pane) mcHost(addr string) string {
+	h := hostmodel.AddrHost(addr)
+	if n := p.hostOf()(h); n != "" {
+		return n
+	}
+	return h
 }
 
 // serverRank puts the servers needing attention first.

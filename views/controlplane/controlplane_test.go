@@ -17,8 +17,11 @@ import (
 
 	"github.com/stackpit/stackpit/datasource/haproxy"
 	"github.com/stackpit/stackpit/datasource/httpclient"
+	"github.com/stackpit/stackpit/datasource/keepalived"
 	"github.com/stackpit/stackpit/datasource/memcached"
+	"github.com/stackpit/stackpit/datasource/prometheus"
 	"github.com/stackpit/stackpit/datasource/rabbitmq"
+	"github.com/stackpit/stackpit/hostmodel"
 	"github.com/stackpit/stackpit/keymap"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/views/pane"
@@ -99,6 +102,27 @@ func haproxyFixture(t *testing.T) *fakeHAProxy {
 	return &fakeHAProxy{rows: rows}
 }
 
+// vipFixture: the internal VIP on controller1, the external one with no
+// keepalived metrics.
+type fakeVIPs struct {
+	series []prometheus.Series
+	err    error
+}
+
+func (f fakeVIPs) Holders(ctx context.Context, hostOf func(string) string) ([]keepalived.VIP, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	return keepalived.Sort(f.series, []string{"10.0.0.250", "192.0.2.10"}, hostOf), nil
+}
+
+func vipFixture() fakeVIPs {
+	st := func(inst string, v float64) prometheus.Series {
+		return prometheus.Series{Labels: map[string]string{"instance": inst, "ip_address": "10.0.0.250"}, Points: []prometheus.Point{{V: v}}}
+	}
+	return fakeVIPs{series: []prometheus.Series{st("controller1:9650", 2), st("controller2:9650", 1), st("controller3:9650", 1)}}
+}
+
 type fakeMC struct {
 	addr string
 	st   memcached.Stats
@@ -137,6 +161,9 @@ func runAll(p *Pane, cmd tea.Cmd) {
 		}
 		return
 	}
+	if o, ok := msg.(hostmodel.Observation); ok { // as the shell does: apply, then tell the panes
+		p.ctx.Hosts.Apply(o)
+	}
 	_, next := p.Update(msg)
 	if _, isLoad := msg.(interface{ LoadKey() string }); isLoad {
 		runAll(p, next)
@@ -146,7 +173,9 @@ func runAll(p *Pane, cmd tea.Cmd) {
 func loaded(t *testing.T) (*Pane, *fakeHAProxy) {
 	t.Helper()
 	hap := haproxyFixture(t)
-	p := New(paneCtx(), Sources{Rabbit: rabbitFixture(t), HAProxy: hap, Memcached: mcFixture(t)})
+	ctx := paneCtx()
+	ctx.Hosts = hostmodel.New()
+	p := New(ctx, Sources{Rabbit: rabbitFixture(t), HAProxy: hap, Memcached: mcFixture(t), VIPs: vipFixture()})
 	runAll(p, p.Init())
 	for _, pt := range p.parts {
 		if !pt.loaded {

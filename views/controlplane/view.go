@@ -46,6 +46,13 @@ func (p *Pane) View(width, height int) string {
 				pre = append(pre, "  "+s)
 			}
 		}
+		if p.parts[pVIP].loaded {
+			for _, v := range p.vips {
+				pre = append(pre, "  VIP "+v.Addr+": "+v.Text())
+			}
+		}
+	case SecConns:
+		pre = append(pre, p.connSummary()...)
 	case SecRabbit:
 		if p.parts[pRabbit].loaded {
 			o := p.rabbit.Overview
@@ -115,6 +122,23 @@ func (p *Pane) partSummary(pt *part) string {
 			}
 		}
 		return fmt.Sprintf("%d backends, %d servers, %d not serving", len(p.hap.Backends), n, bad)
+	case p.parts[pVIP]:
+		held, unknown := 0, 0
+		for _, v := range p.vips {
+			if v.OK() {
+				held++
+			} else if !v.Known {
+				unknown++
+			}
+		}
+		s := fmt.Sprintf("%d VIPs, %d held by one host", len(p.vips), held)
+		if bad := len(p.vips) - held - unknown; bad > 0 {
+			s += fmt.Sprintf(", ✗ %d held by none or by two", bad)
+		}
+		if unknown > 0 {
+			s += fmt.Sprintf(", %d unknown (no keepalived metrics)", unknown)
+		}
+		return s
 	case p.parts[pRabbit]:
 		down := 0
 		for _, n := range p.rabbit.Nodes {

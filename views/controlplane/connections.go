@@ -1,0 +1,181 @@
+package controlplane
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/stackpit/stackpit/datasource/rabbitmq"
+	"github.com/stackpit/stackpit/hostmodel"
+	"github.com/stackpit/stackpit/themes"
+	"github.com/stackpit/stackpit/ui/safe"
+	"github.com/stackpit/stackpit/ui/table"
+)
+
+// RabbitMQ connections per service and host. The services that should be
+// connected come from the host model (Nova's os-services as the compute
+// pane loaded them), never from a request of this pane: every nova-compute
+// Nova knows should hold a connection, and one Nova says is up without a
+// connection cannot receive RPCs (the "did not reconnect after a RabbitMQ
+// restart" case). A peer address names its host through the addresses the
+// cockpit knows (HAProxy's server addresses, Nova's hypervisor host_ip).
+
+// expectedBinary is the service whose connection is checked on every host.
+const expectedBinary = "nova-compute"
+
+// hostOf maps a connection's peer address to a host name ("" unknown).
+func (p *Pane) hostOf() func(string) string {
+	addrs := p.ctx.Hosts.Addresses()
+	for _, b := range p.hap.Backends {
+		for _, s := range b.Servers {
+			if a := hostmodel.AddrHost(s.Addr); a != "" {
+				addrs[a] = s.Name
+			}
+		}
+	}
+	return func(ip string) string { return addrs[ip] }
+}
+
+// connState is what the pane knows of the broker's connections.
+type connState struct {
+	known    bool                          // connections were read and Nova's services are known
+	expected map[rabbitmq.ServiceHost]bool // service -> up in Nova
+	by       map[rabbitmq.ServiceHost][]rabbitmq.Connection
+	missing  []rabbitmq.ServiceHost
+	why      string // why missing cannot be told
+}
+
+func (p *Pane) connections() connState {
+	var cs connState
+	if !p.parts[pRabbit].loaded {
+		cs.why = "RabbitMQ not read yet"
+		return cs
+	}
+	if err := p.rabbit.Errs["connections"]; err != nil {
+		cs.why = "connections could not be read: " + err.Error()
+		return cs
+	}
+	hostOf := p.hostOf()
+	cs.by = rabbitmq.ConnectionsBy(p.rabbit.Connections, hostOf)
+	cs.expected = p.ctx.Hosts.ServicesUp(hostmodel.Nova, expectedBinary)
+	if len(cs.expected) == 0 {
+		cs.why = "Nova's service list not loaded yet: missing " + expectedBinary + " connections cannot be told"
+		return cs
+	}
+	missing, why := rabbitmq.CheckConnections(p.rabbit.Connections, hostOf, cs.expected)
+	if why != "" {
+		cs.why = expectedBinary + ": " + why
+		return cs
+	}
+	cs.known, cs.missing = true, missing
+	return cs
+}
+
+// connFacts are the host model's facts about missing connections.
+func (p *Pane) connFacts(cs connState) []hostmodel.Fact {
+	if !cs.known {
+		return nil
+	}
+	return hostmodel.FromMissingConnections(cs.missing, func(k rabbitmq.ServiceHost) bool { return cs.expected[k] })
+}
+
+// connKey names a fact set, so an unchanged one is not published again.
+func connKey(fs []hostmodel.Fact) string {
+	var b strings.Builder
+	for _, f := range fs {
+		fmt.Fprintf(&b, "%s|%s|%d\n", f.Host, f.Name, f.Severity)
+	}
+	return b.String()
+}
+
+// connRows also keeps what it computed for the head line and the host
+// model (p.conn): the View reads it every frame.
+func (p *Pane) connRows() []table.Row {
+	cs := p.connections()
+	p.conn = cs
+	var rows []table.Row
+	for _, m := range cs.missing {
+		up := cs.expected[m]
+		state, role := "no connection (nova: down)", themes.Warn
+		if up {
+			state, role = "✗ no connection (nova: up)", themes.Crit
+		}
+		if !p.match(m.Service+" "+m.Host+" "+state, m.Host) {
+			continue
+		}
+		rows = append(rows, table.Row{Key: "conn:" + m.Service + "|" + m.Host, Role: role, Cells: []table.Cell{
+			table.C(safe.Text(m.Service)), table.C(safe.Text(m.Host)), table.C("0"), table.C("-"), table.C("-"), table.C("-"), table.C(state),
+		}})
+	}
+	keys := make([]rabbitmq.ServiceHost, 0, len(cs.by))
+	for k := range cs.by {
+		keys = append(keys, k)
+	}
+	rabbitmq.SortServiceHosts(keys)
+	for _, k := range keys {
+		conns := cs.by[k]
+		ch := 0
+		peers := map[string]bool{}
+		nodes := map[string]bool{}
+		for _, c := range conns {
+			ch += c.Channels
+			peers[c.PeerHost] = true
+			nodes[rabbitmq.Node{Name: c.Node}.Host()] = true
+		}
+		svc := k.Service
+		if svc == "" {
+			svc = "(unnamed)"
+		}
+		state, role := "connected", themes.Normal
+		for _, c := range conns {
+			if c.State != "" && c.State != "running" {
+				state, role = c.State, themes.Warn
+			}
+		}
+		if !p.match(svc+" "+k.Host+" "+state, k.Host) {
+			continue
+		}
+		rows = append(rows, table.Row{Key: "conn:" + k.Service + "|" + k.Host, Role: role, Cells: []table.Cell{
+			table.C(safe.Text(svc)), table.C(safe.Text(k.Host)), table.C(fmt.Sprint(len(conns))), table.C(fmt.Sprint(ch)),
+			table.C(safe.Text(joinKeys(peers))), table.C(safe.Text(joinKeys(nodes))), table.C(state),
+		}})
+	}
+	return rows
+}
+
+func joinKeys(m map[string]bool) string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		if k != "" {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, " ")
+}
+
+// connSummary is the Connections section's head line.
+func (p *Pane) connSummary() []string {
+	cs := p.conn
+	if !p.parts[pRabbit].loaded {
+		cs.why = "RabbitMQ not read yet"
+	}
+	if !cs.known {
+		if cs.why == "" {
+			return nil
+		}
+		return []string{"  " + cs.why}
+	}
+	up := 0
+	for _, m := range cs.missing {
+		if cs.expected[m] {
+			up++
+		}
+	}
+	s := fmt.Sprintf("  %d connections · %s: %d of %d Nova knows connected", len(p.rabbit.Connections), expectedBinary,
+		len(cs.expected)-len(cs.missing), len(cs.expected))
+	if up > 0 {
+		s += fmt.Sprintf(" · ✗ %d up in Nova without a connection", up)
+	}
+	return []string{s}
+}

@@ -1,0 +1,184 @@
+package controlplane
+
+import (
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/stackpit/stackpit/hostmodel"
+	"github.com/stackpit/stackpit/views/pane"
+)
+
+// novaModel is a host model as the compute pane leaves it: Nova's
+// nova-compute services and the hypervisors' host_ip addresses.
+func novaModel(up map[string]bool, addrs map[string]string) *hostmodel.Model {
+	m := hostmodel.New()
+	var fs []hostmodel.Fact
+	for h, u := range up {
+		fs = append(fs, hostmodel.ServiceFact(h, "nova-compute", !u, false))
+	}
+	m.Apply(hostmodel.Observation{Pane: "compute", Source: hostmodel.Nova, At: fixedNow, Facts: fs})
+	var as []hostmodel.Fact
+	for ip, h := range addrs {
+		as = append(as, hostmodel.Fact{Host: h, Kind: hostmodel.Address, Name: ip})
+	}
+	m.Apply(hostmodel.Observation{Pane: "compute", Source: hostmodel.Placement, At: fixedNow, Facts: as})
+	return m
+}
+
+func connLines(t *testing.T, p *Pane) []string {
+	t.Helper()
+	for p.Section() != SecConns {
+		key(p, "]")
+	}
+	return strings.Split(screen(t, p, 130, 30), "\n")
+}
+
+// The fixture's nova-compute connections come from 10.0.0.21 and .22
+// (compute01, compute02 by their host_ip); compute03 is up in Nova with
+// none, compute04 down with none: the up one is the alarm, first.
+func TestConnectionsPerHostShowMissingNovaCompute(t *testing.T) {
+	hap := haproxyFixture(t)
+	ctx := paneCtx()
+	ctx.Hosts = novaModel(map[string]bool{"compute01": true, "compute02": true, "compute03": true, "compute04": false},
+		map[string]string{"10.0.0.21": "compute01", "10.0.0.22": "compute02"})
+	p := New(ctx, Sources{Rabbit: rabbitFixture(t), HAProxy: hap})
+	var obs []hostmodel.Observation
+	collect(p, p.Init(), &obs)
+	lines := connLines(t, p)
+	out := strings.Join(lines, "\n")
+	var rows []string
+	for i, l := range lines {
+		if strings.HasPrefix(l, "SERVICE") {
+			rows = lines[i+1:]
+		}
+	}
+	if len(rows) < 4 || !strings.HasPrefix(rows[0], "nova-compute") || !strings.Contains(rows[0], "compute03") ||
+		!strings.Contains(rows[0], "✗ no connection (nova: up)") {
+		t.Fatalf("first row must be compute03's missing connection:\n%s", out)
+	}
+	if !strings.Contains(rows[1], "compute04") || !strings.Contains(rows[1], "no connection (nova: down)") {
+		t.Fatalf("second row must be compute04 (down in Nova):\n%s", out)
+	}
+	if !strings.Contains(out, "nova-compute: 2 of 4 Nova knows connected · ✗ 1 up in Nova without a connection") {
+		t.Fatalf("summary:\n%s", out)
+	}
+	// compute01's two connections grouped on one row, by its host_ip
+	found := false
+	for _, r := range rows {
+		if strings.HasPrefix(r, "nova-compute") && strings.Contains(r, "compute01") {
+			found = strings.Contains(r, " 2 ") && strings.Contains(r, "10.0.0.21") && strings.Contains(r, "connected")
+		}
+	}
+	if !found {
+		t.Fatalf("compute01 row:\n%s", out)
+	}
+	// the pivots act on the missing service's host
+	if h := p.SelectedHost(); h != "compute03" {
+		t.Fatalf("selected host %q", h)
+	}
+	if m, ok := key(p, "c")().(pane.PivotMsg); !ok || m.Query != "host:compute03" {
+		t.Fatalf("%+v", m)
+	}
+	// the host model learns compute03's missing connection as CRIT,
+	// compute04's as WARN
+	var conn *hostmodel.Observation
+	for i := range obs {
+		if obs[i].Scope == "connections" {
+			conn = &obs[i]
+		}
+	}
+	if conn == nil || len(conn.Facts) != 2 {
+		t.Fatalf("connections observation: %+v", obs)
+	}
+	for _, f := range conn.Facts {
+		want := map[string]hostmodel.Severity{"compute03": hostmodel.Crit, "compute04": hostmodel.Warn}[f.Host]
+		if f.Kind != hostmodel.RabbitConn || f.Name != "nova-compute" || f.Severity != want {
+			t.Errorf("%+v", f)
+		}
+	}
+}
+
+// Without Nova's services the pane says it cannot tell, never "missing".
+func TestConnectionsWithoutNovaCannotTell(t *testing.T) {
+	p := New(paneCtx(), Sources{Rabbit: rabbitFixture(t)})
+	var obs []hostmodel.Observation
+	collect(p, p.Init(), &obs)
+	out := strings.Join(connLines(t, p), "\n")
+	if strings.Contains(out, "no connection") || !strings.Contains(out, "Nova's service list not loaded yet") {
+		t.Fatalf("%s", out)
+	}
+	for _, o := range obs {
+		if o.Scope == "connections" {
+			t.Fatalf("published %+v", o)
+		}
+	}
+}
+
+// collect runs cmd like runAll and keeps the observations the pane sends.
+func collect(p *Pane, cmd func() tea.Msg, obs *[]hostmodel.Observation) {
+	if cmd == nil {
+		return
+	}
+	msg := cmd()
+	switch m := msg.(type) {
+	case tea.BatchMsg:
+		for _, c := range m {
+			collect(p, c, obs)
+		}
+		return
+	case hostmodel.Observation:
+		*obs = append(*obs, m)
+		return
+	}
+	_, next := p.Update(msg)
+	collect(p, next, obs)
+}
+
+// Nova's services known but not the hypervisors' addresses: a connection
+// from 10.0.0.21 could be compute03's, so nothing is called missing.
+func TestConnectionsFromUnknownAddressesCannotTell(t *testing.T) {
+	ctx := paneCtx()
+	ctx.Hosts = novaModel(map[string]bool{"compute01": true, "compute03": true}, nil)
+	p := New(ctx, Sources{Rabbit: rabbitFixture(t)})
+	var obs []hostmodel.Observation
+	collect(p, p.Init(), &obs)
+	out := strings.Join(connLines(t, p), "\n")
+	if strings.Contains(out, "no connection") || !strings.Contains(out, "nova-compute: 2 connection peer(s) no known host has as its address (10.0.0.21 10.0.0.22)") {
+		t.Fatalf("%s", out)
+	}
+	// the compute pane reads the hypervisors: now it can tell
+	ctx.Hosts.Apply(hostmodel.Observation{Pane: "compute", Source: hostmodel.Placement, At: fixedNow, Facts: []hostmodel.Fact{
+		{Host: "compute01", Kind: hostmodel.Address, Name: "10.0.0.21"}, {Host: "compute02", Kind: hostmodel.Address, Name: "10.0.0.22"}}})
+	_, cmd := p.Update(hostmodel.Observation{Pane: "compute", Source: hostmodel.Placement})
+	if cmd == nil {
+		t.Fatal("no observation published once the addresses are known")
+	}
+	out = strings.Join(connLines(t, p), "\n")
+	if !strings.Contains(out, "✗ no connection (nova: up)") || !strings.Contains(out, "compute03") {
+		t.Fatalf("%s", out)
+	}
+}
+
+// A controller's row: its RabbitMQ node, its HAProxy servers, its
+// memcached and the VIPs it holds, from the host model; pivots act on it.
+func TestControllerRows(t *testing.T) {
+	p, _ := loaded(t)
+	for p.Section() != SecControllers {
+		key(p, "]")
+	}
+	out := screen(t, p, 140, 30)
+	for _, want := range []string{
+		"controller1  running", "3 UP", "10.0.0.250",
+		"controller3  ✗ not running", "0 UP · ✗ DOWN keystone_internal", "✗ down",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q\n%s", want, out)
+		}
+	}
+	key(p, "G")
+	if m, ok := key(p, "l")().(pane.PivotMsg); !ok || m.Pane != "logs" || m.Query != "host:controller3" {
+		t.Fatalf("%+v", m)
+	}
+}
