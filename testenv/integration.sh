@@ -22,7 +22,7 @@ declare -A PKGS=(
   [openstack]="./datasource/openstack/"
   [openstack-panes]="-run Integration ./cmd/stackpit/"
   [ipmi]="-run Real ./datasource/bmc/"
-  [controlplane]="-run Integration ./datasource/rabbitmq/ ./datasource/haproxy/ ./datasource/memcached/"
+  [controlplane]="-run Integration ./datasource/rabbitmq/ ./datasource/haproxy/ ./datasource/memcached/ ./datasource/galera/ ./views/controlplane/"
 )
 # Loki's build runs in the background from the start: the suites before it
 # (and OpenStack's package install) overlap with it.
