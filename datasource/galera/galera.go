@@ -81,7 +81,8 @@ func New(cfg Config) (*Client, error) {
 		mc := mysql.NewConfig()
 		mc.User, mc.Passwd = cfg.User, cfg.Password
 		mc.Net, mc.Addr = "tcp", n.Address
-		mc.Timeout, mc.ReadTimeout, mc.WriteTimeout = cfg.Timeout, cfg.Timeout, cfg.Timeout
+		// The context bounds the read; the socket timeouts are a backstop.
+		mc.Timeout, mc.ReadTimeout, mc.WriteTimeout = cfg.Timeout, cfg.Timeout+time.Second, cfg.Timeout+time.Second
 		mc.Logger = quiet
 		conn, err := mysql.NewConnector(mc)
 		if err != nil {
@@ -223,7 +224,9 @@ func (c *Client) Read(ctx context.Context) Cluster {
 			st.Node, st.Took = n.Node, time.Since(start)
 			if err != nil {
 				var ge *Error
-				if !errors.As(err, &ge) {
+				if ctx.Err() == context.DeadlineExceeded && !errors.As(err, &ge) {
+					err = &Error{Node: n.Host, Addr: n.Address, Kind: Timeout, Msg: fmt.Sprintf("no answer within %s", c.cfg.Timeout), Err: err}
+				} else if !errors.As(err, &ge) {
 					err = c.classify(n.Node, err)
 				} else {
 					ge.Node, ge.Addr = n.Host, n.Address
