@@ -61,6 +61,12 @@ func (s *Server) Listen(addr string) error {
 	if err != nil {
 		return err
 	}
+	s.Serve(ln)
+	return nil
+}
+
+// Serve starts serving ln in the background; Close closes it.
+func (s *Server) Serve(ln net.Listener) {
 	s.ln = ln
 	s.conns = map[net.Conn]bool{}
 	s.wg.Add(1)
@@ -90,7 +96,6 @@ func (s *Server) Listen(addr string) error {
 			}()
 		}
 	}()
-	return nil
 }
 
 // Addr is "127.0.0.1:port".

@@ -1,7 +1,9 @@
 // Package controlplane is the control-plane pane: the infrastructure under
 // OpenStack. HAProxy backends and servers (which controllers serve each
 // API), RabbitMQ nodes, queues with messages and no consumer (flagged with
-// the service that should consume them) and memcached per node. Each
+// the service that should consume them), memcached per node and the
+// MariaDB Galera nodes (state, cluster size, split, flow control,
+// connections, longest statements). Each
 // backend loads in its own command and fails on its own, showing its error
 // and the age of what it last read. HAProxy drain/maint/ready go through
 // the shell as confirmed, audited actions verified by read-back.
@@ -17,6 +19,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/stackpit/stackpit/datasource/galera"
 	"github.com/stackpit/stackpit/datasource/haproxy"
 	"github.com/stackpit/stackpit/datasource/memcached"
 	"github.com/stackpit/stackpit/datasource/rabbitmq"
@@ -40,11 +43,17 @@ type MemcachedSource interface {
 	Stats(ctx context.Context) (memcached.Stats, error)
 }
 
+// GaleraSource reads every Galera node (*galera.Client).
+type GaleraSource interface {
+	Read(ctx context.Context) galera.Cluster
+}
+
 // Sources are the pane's backends; any may be nil (not configured).
 type Sources struct {
 	Rabbit    RabbitSource
 	HAProxy   ops.HAProxyActor
 	Memcached []MemcachedSource
+	Galera    GaleraSource
 }
 
 // Section is one of the pane's sub-views.
@@ -56,10 +65,11 @@ const (
 	SecRabbit
 	SecQueues
 	SecMemcached
+	SecGalera
 	numSections
 )
 
-var sectionNames = [...]string{"HAProxy", "RabbitMQ", "Queues", "memcached"}
+var sectionNames = [...]string{"HAProxy", "RabbitMQ", "Queues", "memcached", "Galera"}
 
 func (s Section) String() string { return sectionNames[s] }
 
@@ -85,13 +95,14 @@ type Pane struct {
 	rabbit  rabbitmq.Snapshot
 	hap     haproxy.Stats
 	mc      []mcRow
-	parts   [3]*part // haproxy, rabbit, memcached
+	galera  galera.Cluster
+	parts   [4]*part // haproxy, rabbit, memcached, galera
 	section Section
 
 	filterText string
 	query      filter.Query
 
-	servers, nodes, queues, mcs *table.Model
+	servers, nodes, queues, mcs, gnodes *table.Model
 }
 
 type mcRow struct {
@@ -104,6 +115,7 @@ const (
 	pHAProxy = iota
 	pRabbit
 	pMemcached
+	pGalera
 )
 
 // New builds the pane.
@@ -112,6 +124,8 @@ func New(ctx pane.Context, src Sources) *Pane {
 	p.parts[pHAProxy] = &part{name: "HAProxy", configured: src.HAProxy != nil}
 	p.parts[pRabbit] = &part{name: "RabbitMQ", configured: src.Rabbit != nil}
 	p.parts[pMemcached] = &part{name: "memcached", configured: len(src.Memcached) > 0}
+	p.parts[pGalera] = &part{name: "Galera", configured: src.Galera != nil}
+	p.gnodes = galeraTable()
 	p.servers = table.New(
 		table.Column{Title: "BACKEND", Min: 12},
 		table.Column{Title: "SERVER", Min: 8},
@@ -167,6 +181,7 @@ type (
 func (hapMsg) LoadKey() string    { return "haproxy" }
 func (rabbitMsg) LoadKey() string { return "rabbitmq" }
 func (mcMsg) LoadKey() string     { return "memcached" }
+func (galeraMsg) LoadKey() string { return "galera" }
 
 // ID implements pane.Pane.
 func (p *Pane) ID() string { return "controlplane" }
@@ -239,6 +254,9 @@ func (p *Pane) loadAll(force bool) tea.Cmd {
 			defer cancel()
 			return mcMsg{rows: ReadMemcached(ctx, srcs), at: time.Now()}
 		})
+	}
+	if due(pGalera) {
+		cmds = append(cmds, loadGalera(p.src.Galera))
 	}
 	return tea.Batch(cmds...)
 }
@@ -338,6 +356,8 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		}
 		p.mc, pt.updated, pt.loaded = m.rows, m.at, true
 		p.rebuild()
+	case galeraMsg:
+		return p, p.galeraLoaded(m)
 	case pane.TickMsg:
 		return p, p.loadAll(false)
 	case pane.ActionDoneMsg:
@@ -372,6 +392,8 @@ func (p *Pane) current() *table.Model {
 		return p.queues
 	case SecMemcached:
 		return p.mcs
+	case SecGalera:
+		return p.gnodes
 	}
 	return p.servers
 }
@@ -427,6 +449,8 @@ func (p *Pane) SelectedHost() string {
 	case "queue":
 		_, name, _ := strings.Cut(v, "|")
 		return rabbitmq.QueueOwner(name).Host
+	case "galera":
+		return v
 	}
 	return ""
 }
@@ -434,7 +458,7 @@ func (p *Pane) SelectedHost() string {
 func (p *Pane) pivotHost(target string) tea.Cmd {
 	h := p.SelectedHost()
 	if h == "" {
-		return pane.Toast(themes.Info, "select a HAProxy server, a RabbitMQ node or a per-host queue")
+		return pane.Toast(themes.Info, "select a HAProxy server, a RabbitMQ node, a per-host queue or a Galera node")
 	}
 	return pane.Pivot(target, "host:"+h)
 }
@@ -519,6 +543,7 @@ func (p *Pane) rebuild() {
 	p.nodes.SetRows(p.nodeRows())
 	p.queues.SetRows(p.queueRows())
 	p.mcs.SetRows(p.mcRows())
+	p.gnodes.SetRows(p.galeraRows())
 }
 
 // serverRank puts the servers needing attention first.
