@@ -33,7 +33,7 @@ func galeraFixture() *fakeGalera {
 	return &fakeGalera{cl: galera.Cluster{Expected: 3, Nodes: []galera.NodeStatus{c1, c2, c3}}}
 }
 
-func galeraOnly(t *testing.T, g *fakeGalera) *Pane {
+func galeraOnly(t *testing.T, g GaleraSource) *Pane {
 	t.Helper()
 	p := New(paneCtx(), Sources{Galera: g})
 	runAll(p, p.Init())
