@@ -10,7 +10,7 @@ import (
 	"github.com/stackpit/stackpit/datasource/galera"
 )
 
-func galeraClient(t *testing.T, c *Cloud) *galera.Client {
+func galeraClient(t testing.TB, c *Cloud) *galera.Client {
 	t.Helper()
 	g := c.Config().Galera
 	if g == nil || len(g.Nodes) != 3 {
