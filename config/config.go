@@ -54,6 +54,7 @@ type Cloud struct {
 	RabbitMQ  *Endpoint  `yaml:"rabbitmq"`
 	HAProxy   *HAProxy   `yaml:"haproxy"`
 	Memcached *Memcached `yaml:"memcached"`
+	Galera    *Galera    `yaml:"galera"`
 	// EphemeralShared says instance disks live on shared storage (Ceph RBD),
 	// so evacuation keeps them instead of rebuilding from the image.
 	EphemeralShared bool `yaml:"ephemeral_shared"`
@@ -196,6 +197,37 @@ func (m *Memcached) UnmarshalYAML(n *yaml.Node) error {
 	}
 	*m = Memcached(p)
 	m.Line = n.Line
+	return nil
+}
+
+// Galera is a MariaDB Galera cluster, read on each node over a monitoring
+// account (it needs PROCESS for other sessions' statements; nothing else).
+type Galera struct {
+	Line     int          `yaml:"-"`
+	Nodes    []GaleraNode `yaml:"nodes"`
+	Username string       `yaml:"username"`
+	Password string       `yaml:"password"`
+	// ClusterSize is how many members the cluster should have (default:
+	// the number of nodes listed); fewer is CRIT.
+	ClusterSize int      `yaml:"cluster_size"`
+	Timeout     Duration `yaml:"timeout"` // one node's read; default 5s
+}
+
+// GaleraNode is one member: its SQL address and the host it runs on.
+type GaleraNode struct {
+	Host    string `yaml:"host"`    // default: the address's host
+	Address string `yaml:"address"` // host:port (Kolla: the node's internal address, 3306)
+}
+
+// UnmarshalYAML keeps the block's line.
+func (g *Galera) UnmarshalYAML(n *yaml.Node) error {
+	type plain Galera
+	var p plain
+	if err := n.Decode(&p); err != nil {
+		return err
+	}
+	*g = Galera(p)
+	g.Line = n.Line
 	return nil
 }
 
@@ -483,7 +515,7 @@ func (f *File) Check() []error {
 	return errs
 }
 
-// controlPlaneProblems checks the haproxy and memcached blocks.
+// controlPlaneProblems checks the haproxy, memcached and galera blocks.
 func controlPlaneProblems(path, cloud string, c *Cloud) []error {
 	var errs []error
 	if h := c.HAProxy; h != nil {
@@ -528,6 +560,25 @@ func controlPlaneProblems(path, cloud string, c *Cloud) []error {
 			if _, _, err := net.SplitHostPort(a); err != nil {
 				errs = append(errs, &Error{File: path, Line: m.Line, Msg: fmt.Sprintf("clouds.%s.memcached.addresses[%d]: bad address %q (want host:port)", cloud, i, a)})
 			}
+		}
+	}
+	if g := c.Galera; g != nil {
+		bad := func(msg string) {
+			errs = append(errs, &Error{File: path, Line: g.Line, Msg: fmt.Sprintf("clouds.%s.galera.%s", cloud, msg)})
+		}
+		if len(g.Nodes) == 0 {
+			bad("nodes is required (a list of {host, address})")
+		}
+		for i, nd := range g.Nodes {
+			if _, _, err := net.SplitHostPort(nd.Address); err != nil {
+				bad(fmt.Sprintf("nodes[%d].address: bad address %q (want host:port)", i, nd.Address))
+			}
+		}
+		if g.Username == "" {
+			bad("username is required (a monitoring account)")
+		}
+		if g.ClusterSize < 0 {
+			bad("cluster_size: must be 0 (the number of nodes) or more")
 		}
 	}
 	return errs

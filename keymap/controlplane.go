@@ -4,7 +4,7 @@ package keymap
 // HAProxy server through the runtime API.
 func init() {
 	Register(
-		Binding{Action: "controlplane.next_section", Keys: []string{"]"}, Help: "next section (HAProxy/RabbitMQ/Queues/memcached)", Group: "controlplane", Kind: Nav},
+		Binding{Action: "controlplane.next_section", Keys: []string{"]"}, Help: "next section (HAProxy/RabbitMQ/Queues/memcached/Connections/Controllers/Galera)", Group: "controlplane", Kind: Nav},
 		Binding{Action: "controlplane.prev_section", Keys: []string{"["}, Help: "previous section", Group: "controlplane", Kind: Nav},
 		Binding{Action: "controlplane.compute", Keys: []string{"h"}, Help: "this host in the compute pane", Group: "controlplane", Target: "host"},
 		Binding{Action: "controlplane.containers", Keys: []string{"c"}, Help: "containers on this host", Group: "controlplane", Target: "containers"},

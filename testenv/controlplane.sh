@@ -6,7 +6,11 @@
 #     distribution 25673) so it never meets testenv/openstack.sh's node;
 #   - Debian's haproxy with a stats page (/;csv) and an admin runtime socket
 #     (unix and tcp), in front of two tiny python http.server backends;
-#   - memcached.
+#   - memcached;
+#   - a one-node MariaDB Galera cluster (Debian's mariadb-server with
+#     galera-4, wsrep_cluster_address=gcomm://): its own mariadbd with its
+#     own datadir, socket and ports (SQL 13307, group communication 14567),
+#     never testenv/openstack.sh's database server.
 # Everything binds 127.0.0.1; setsid, pid files in testenv/run/controlplane,
 # stop signals only the saved process groups.
 #   testenv/controlplane.sh install|start|stop
@@ -17,8 +21,9 @@ ENVF="$PWD/testenv/run/controlplane.env"
 H=127.0.0.1
 AMQP=5673 MGMT=15673 EPMD=4370 DIST=25673
 STATS=18404 FRONT=18480 BACK1=18481 BACK2=18482 ADMIN=18405 MEMC=11212
+GALERA=13307 GCOMM=14567 GIST=14568
 NODE=rabbit-cp@localhost
-PACKAGES=(rabbitmq-server haproxy memcached python3 python3-amqp curl procps)
+PACKAGES=(rabbitmq-server haproxy memcached mariadb-server galera-4 python3 python3-amqp curl procps)
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 
 install() {
@@ -154,6 +159,43 @@ CFG
   daemon haproxy "$RUN/haproxy.cfg" /usr/sbin/haproxy -db -f "$RUN/haproxy.cfg"
 }
 
+# start_galera: a one-node Galera cluster, bootstrapped (gcomm://), with a
+# monitoring account (PROCESS only: SHOW status, the processlist) and an
+# admin account the tests use to desync the node.
+start_galera() {
+  local g=$RUN/galera
+  mkdir -p "$g/data"
+  cat >"$g/my.cnf" <<CNF
+[mysqld]
+datadir=$g/data
+socket=$g/mysqld.sock
+pid-file=$g/mysqld.pid
+port=$GALERA
+bind-address=$H
+user=root
+log-error=$RUN/logs/galera-error.log
+skip-name-resolve
+innodb_buffer_pool_size=32M
+innodb_log_file_size=16M
+performance_schema=OFF
+binlog_format=ROW
+default_storage_engine=InnoDB
+innodb_autoinc_lock_mode=2
+wsrep_on=ON
+wsrep_provider=/usr/lib/galera/libgalera_smm.so
+wsrep_cluster_address=gcomm://
+wsrep_cluster_name=stackpit-test
+wsrep_node_name=galera-test
+wsrep_node_address=$H:$GCOMM
+wsrep_provider_options="gmcast.listen_addr=tcp://$H:$GCOMM;ist.recv_addr=$H:$GIST;gcache.size=16M"
+CNF
+  /usr/bin/mariadb-install-db --defaults-file="$g/my.cnf" --auth-root-authentication-method=socket \
+    --skip-test-db >"$RUN/logs/galera-install.log" 2>&1
+  daemon galera "$g/my.cnf" /usr/sbin/mariadbd --defaults-file="$g/my.cnf"
+}
+
+galera_sql() { /usr/bin/mariadb --no-defaults -S "$RUN/galera/mysqld.sock" -uroot -N -e "$1"; }
+
 start() {
   local p
   for p in "${PACKAGES[@]}"; do
@@ -161,7 +203,7 @@ start() {
       { echo "controlplane: package $p missing: run $0 install first" >&2; exit 1; }
   done
   [ -d "$RUN/pids" ] && stop
-  for p in $AMQP $MGMT $EPMD $DIST $STATS $FRONT $BACK1 $BACK2 $ADMIN $MEMC; do
+  for p in $AMQP $MGMT $EPMD $DIST $STATS $FRONT $BACK1 $BACK2 $ADMIN $MEMC $GALERA $GCOMM $GIST; do
     port_open $H $p && { echo "controlplane: port $p on $H is already in use (not by a daemon of ours)" >&2; exit 1; }
   done
   rm -rf "$RUN" "$ENVF"
@@ -169,10 +211,15 @@ start() {
   local t0=$SECONDS
   start_rabbitmq
   start_haproxy
+  start_galera
   daemon memcached memcached /usr/bin/memcached -l $H -p $MEMC -U 0 -m 16 -u nobody
   wait_for "memcached on $MEMC" 20 memcached port_open $H $MEMC
   wait_for "haproxy stats on $STATS" 20 haproxy curl -sf "http://$H:$STATS/;csv"
   wait_for "backends up in haproxy" 20 haproxy sh -c "curl -sf 'http://$H:$STATS/;csv' | grep -c '^keystone_internal,controller[12],.*,UP,' | grep -qx 2"
+  wait_for "galera node Synced on $GALERA" 120 galera sh -c \
+    "/usr/bin/mariadb --no-defaults -S '$RUN/galera/mysqld.sock' -uroot -N -e \"SHOW GLOBAL STATUS LIKE 'wsrep_local_state_comment'\" | grep -q Synced"
+  galera_sql "CREATE USER 'stackpit_monitor'@'$H' IDENTIFIED BY 'monitor-pw'; GRANT PROCESS ON *.* TO 'stackpit_monitor'@'$H';
+    CREATE USER 'stackpit_admin'@'$H' IDENTIFIED BY 'admin-pw'; GRANT ALL ON *.* TO 'stackpit_admin'@'$H';"
   wait_for "rabbitmq management API on $MGMT" 120 rabbitmq curl -sf -u guest:guest "http://$H:$MGMT/api/overview"
   cat >"$ENVF" <<ENV
 export STACKPIT_TEST_RABBITMQ_URL=http://$H:$MGMT
@@ -185,6 +232,11 @@ export STACKPIT_TEST_HAPROXY_SOCKET=unix://$RUN/haproxy.sock
 export STACKPIT_TEST_HAPROXY_RUNTIME_TCP=tcp://$H:$ADMIN
 export STACKPIT_TEST_HAPROXY_BACKEND2_PID=$(awk '{print $1}' "$RUN/pids/backend2.pid")
 export STACKPIT_TEST_MEMCACHED_ADDR=$H:$MEMC
+export STACKPIT_TEST_GALERA_ADDR=$H:$GALERA
+export STACKPIT_TEST_GALERA_USER=stackpit_monitor
+export STACKPIT_TEST_GALERA_PASSWORD=monitor-pw
+export STACKPIT_TEST_GALERA_ADMIN_USER=stackpit_admin
+export STACKPIT_TEST_GALERA_ADMIN_PASSWORD=admin-pw
 ENV
   echo "controlplane ready in $((SECONDS - t0))s; env in $ENVF"
 }

@@ -22,9 +22,9 @@ declare -A PKGS=(
   [openstack]="./datasource/openstack/"
   [openstack-panes]="-run Integration ./cmd/stackpit/"
   [ipmi]="-run Real ./datasource/bmc/"
-  # -p 1: the packages share one RabbitMQ and one HAProxy, and each stops
-  # or takes down part of them for a while.
-  [controlplane]="-p 1 -run Integration ./datasource/rabbitmq/ ./datasource/haproxy/ ./datasource/memcached/ ./views/controlplane/"
+  # -p 1: the packages share one RabbitMQ, one HAProxy and one Galera node,
+  # and each stops or takes down part of them for a while.
+  [controlplane]="-p 1 -run Integration ./datasource/rabbitmq/ ./datasource/haproxy/ ./datasource/memcached/ ./datasource/galera/ ./views/controlplane/"
 )
 # Loki's build runs in the background from the start: the suites before it
 # (and OpenStack's package install) overlap with it.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/stackpit/stackpit/config"
+	"github.com/stackpit/stackpit/datasource/galera"
 	"github.com/stackpit/stackpit/datasource/haproxy"
 	"github.com/stackpit/stackpit/datasource/keepalived"
 	"github.com/stackpit/stackpit/datasource/memcached"
@@ -18,7 +19,7 @@ func init() {
 }
 
 // buildControlPlane wires the control-plane pane from the cloud's rabbitmq,
-// haproxy and memcached blocks; any may be missing (its section says so).
+// haproxy, memcached and galera blocks; any may be missing (its section says so).
 // HTTP goes through e.HTTP (the read-only guard); the HAProxy runtime API
 // is a socket, so its client gets the session's ReadOnly itself.
 func buildControlPlane(e *Env) (pane.Pane, error) {
@@ -32,8 +33,8 @@ func buildControlPlane(e *Env) (pane.Pane, error) {
 func controlPlaneSources(e *Env) (controlplane.Sources, error) {
 	var src controlplane.Sources
 	c := e.Cloud
-	if c.RabbitMQ == nil && c.HAProxy == nil && c.Memcached == nil && c.Keepalived == nil {
-		return src, errNotConfigured("rabbitmq, haproxy, memcached or keepalived", e.CloudName)
+	if c.RabbitMQ == nil && c.HAProxy == nil && c.Memcached == nil && c.Keepalived == nil && c.Galera == nil {
+		return src, errNotConfigured("rabbitmq, haproxy, memcached, keepalived or galera", e.CloudName)
 	}
 	if k := c.Keepalived; k != nil && len(k.VIPs) > 0 {
 		pc, err := promClient(e) // config check insists on a prometheus block
@@ -76,6 +77,19 @@ func controlPlaneSources(e *Env) (controlplane.Sources, error) {
 			}
 			src.Memcached = append(src.Memcached, cl)
 		}
+	}
+	if g := c.Galera; g != nil {
+		// SQL, not HTTP: the client is read-only by construction (read-only
+		// transactions, a statement allowlist), whatever the session's mode.
+		gc := galera.Config{User: g.Username, Password: g.Password, Expected: g.ClusterSize, Timeout: g.Timeout.D()}
+		for _, n := range g.Nodes {
+			gc.Nodes = append(gc.Nodes, galera.Node{Host: n.Host, Address: n.Address})
+		}
+		cl, err := galera.New(gc)
+		if err != nil {
+			return src, err
+		}
+		src.Galera = cl
 	}
 	return src, nil
 }

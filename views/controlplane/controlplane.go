@@ -1,7 +1,9 @@
 // Package controlplane is the control-plane pane: the infrastructure under
 // OpenStack. HAProxy backends and servers (which controllers serve each
 // API), RabbitMQ nodes, queues with messages and no consumer (flagged with
-// the service that should consume them) and memcached per node. Each
+// the service that should consume them), memcached per node and the
+// MariaDB Galera nodes (state, cluster size, split, flow control,
+// connections, longest statements). Each
 // backend loads in its own command and fails on its own, showing its error
 // and the age of what it last read. HAProxy drain/maint/ready go through
 // the shell as confirmed, audited actions verified by read-back.
@@ -17,6 +19,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/stackpit/stackpit/datasource/galera"
 	"github.com/stackpit/stackpit/datasource/haproxy"
 	"github.com/stackpit/stackpit/datasource/keepalived"
 	"github.com/stackpit/stackpit/datasource/memcached"
@@ -46,12 +49,18 @@ type VIPSource interface {
 	Holders(ctx context.Context, hostOf func(string) string) ([]keepalived.VIP, error)
 }
 
+// GaleraSource reads every Galera node (*galera.Client).
+type GaleraSource interface {
+	Read(ctx context.Context) galera.Cluster
+}
+
 // Sources are the pane's backends; any may be nil (not configured).
 type Sources struct {
 	Rabbit    RabbitSource
 	HAProxy   ops.HAProxyActor
 	Memcached []MemcachedSource
 	VIPs      VIPSource
+	Galera    GaleraSource
 }
 
 // Section is one of the pane's sub-views.
@@ -65,10 +74,11 @@ const (
 	SecMemcached
 	SecConns
 	SecControllers
+	SecGalera
 	numSections
 )
 
-var sectionNames = [...]string{"HAProxy", "RabbitMQ", "Queues", "memcached", "Connections", "Controllers"}
+var sectionNames = [...]string{"HAProxy", "RabbitMQ", "Queues", "memcached", "Connections", "Controllers", "Galera"}
 
 func (s Section) String() string { return sectionNames[s] }
 
@@ -95,13 +105,14 @@ type Pane struct {
 	hap     haproxy.Stats
 	mc      []mcRow
 	vips    []keepalived.VIP
-	parts   [4]*part // haproxy, rabbit, memcached, keepalived
+	galera  galera.Cluster
+	parts   [5]*part // haproxy, rabbit, memcached, keepalived, galera
 	section Section
 
 	filterText string
 	query      filter.Query
 
-	servers, nodes, queues, mcs, conns, ctls *table.Model
+	servers, nodes, queues, mcs, conns, ctls, gnodes *table.Model
 	// conn is what connRows last computed; connPub the missing-connection
 	// facts last published (connKey; "" none).
 	conn    connState
@@ -119,6 +130,7 @@ const (
 	pRabbit
 	pMemcached
 	pVIP
+	pGalera
 )
 
 // New builds the pane.
@@ -128,6 +140,8 @@ func New(ctx pane.Context, src Sources) *Pane {
 	p.parts[pRabbit] = &part{name: "RabbitMQ", configured: src.Rabbit != nil}
 	p.parts[pMemcached] = &part{name: "memcached", configured: len(src.Memcached) > 0}
 	p.parts[pVIP] = &part{name: "keepalived", configured: src.VIPs != nil}
+	p.parts[pGalera] = &part{name: "Galera", configured: src.Galera != nil}
+	p.gnodes = galeraTable()
 	p.servers = table.New(
 		table.Column{Title: "BACKEND", Min: 12},
 		table.Column{Title: "SERVER", Min: 8},
@@ -205,6 +219,7 @@ func (hapMsg) LoadKey() string    { return "haproxy" }
 func (rabbitMsg) LoadKey() string { return "rabbitmq" }
 func (mcMsg) LoadKey() string     { return "memcached" }
 func (vipMsg) LoadKey() string    { return "keepalived" }
+func (galeraMsg) LoadKey() string { return "galera" }
 
 // ID implements pane.Pane.
 func (p *Pane) ID() string { return "controlplane" }
@@ -286,6 +301,9 @@ func (p *Pane) loadAll(force bool) tea.Cmd {
 			v, err := src.Holders(ctx, hostOf)
 			return vipMsg{vips: v, err: err, at: time.Now()}
 		})
+	}
+	if due(pGalera) {
+		cmds = append(cmds, loadGalera(p.src.Galera))
 	}
 	return tea.Batch(cmds...)
 }
@@ -408,6 +426,8 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			p.conns.SetRows(p.connRows())
 			return p, p.publishConns(false)
 		}
+	case galeraMsg:
+		return p, p.galeraLoaded(m)
 	case pane.TickMsg:
 		return p, p.loadAll(false)
 	case pane.ActionDoneMsg:
@@ -446,6 +466,8 @@ func (p *Pane) current() *table.Model {
 		return p.conns
 	case SecControllers:
 		return p.ctls
+	case SecGalera:
+		return p.gnodes
 	}
 	return p.servers
 }
@@ -508,6 +530,8 @@ func (p *Pane) SelectedHost() string {
 		return v
 	case "mc":
 		return p.mcHost(v)
+	case "galera":
+		return v
 	}
 	return ""
 }
@@ -515,7 +539,7 @@ func (p *Pane) SelectedHost() string {
 func (p *Pane) pivotHost(target string) tea.Cmd {
 	h := p.SelectedHost()
 	if h == "" {
-		return pane.Toast(themes.Info, "select a HAProxy server, a RabbitMQ node or a per-host queue")
+		return pane.Toast(themes.Info, "select a HAProxy server, a RabbitMQ node, a per-host queue or a Galera node")
 	}
 	return pane.Pivot(target, "host:"+h)
 }
@@ -602,6 +626,7 @@ func (p *Pane) rebuild() {
 	p.mcs.SetRows(p.mcRows())
 	p.conns.SetRows(p.connRows())
 	p.ctls.SetRows(p.controllerRows())
+	p.gnodes.SetRows(p.galeraRows())
 }
 
 // controllerRows: each controller as the host model merged it (this

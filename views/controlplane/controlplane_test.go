@@ -175,7 +175,7 @@ func loaded(t *testing.T) (*Pane, *fakeHAProxy) {
 	hap := haproxyFixture(t)
 	ctx := paneCtx()
 	ctx.Hosts = hostmodel.New()
-	p := New(ctx, Sources{Rabbit: rabbitFixture(t), HAProxy: hap, Memcached: mcFixture(t), VIPs: vipFixture()})
+	p := New(ctx, Sources{Rabbit: rabbitFixture(t), HAProxy: hap, Memcached: mcFixture(t), VIPs: vipFixture(), Galera: galeraFixture()})
 	runAll(p, p.Init())
 	for _, pt := range p.parts {
 		if !pt.loaded {
@@ -226,7 +226,7 @@ func TestSectionsShowWhatMatters(t *testing.T) {
 		t.Errorf("first server row %q, want keystone's DOWN controller3\n%s", first, out)
 	}
 	for _, want := range []string{"⚠ MAINT", "⚠ DRAIN", "keystone 2/3 controller1 controller2", "nova-api 1/3 controller1",
-		"✗ memcached", "MariaDB/Galera: not configured"} {
+		"✗ memcached", "✗ Galera: 2/3 nodes Synced: controller2 Donor/Desynced"} {
 		if !strings.Contains(out, want) && !(want == "✗ memcached" && strings.Contains(out, "memcached: 2/3 up")) {
 			t.Errorf("missing %q\n%s", want, out)
 		}
@@ -356,7 +356,15 @@ func TestPivotsToTheHost(t *testing.T) {
 // Hostile text from a backend never reaches the terminal raw.
 func TestHostileText(t *testing.T) {
 	hap := &fakeHAProxy{rows: []haproxy.Row{{Proxy: "keystone\x1b]0;pwn\x07", Name: "c1\x1b[2J", Kind: haproxy.Server, Status: "DOWN\r", LastCheck: "\x1b[31mevil"}}}
-	p := New(paneCtx(), Sources{HAProxy: hap, Memcached: []MemcachedSource{fakeMC{addr: "x:1", err: errors.New("bad\x1b[1mstuff")}}})
+	g := galeraFixture()
+	g.cl.Nodes[0].Host = "c1\x1b]0;pwn\x07"
+	g.cl.Nodes[0].Queries[0].Info = "SELECT '\x1b[2J\x1b]52;c;Y3VybCBldmlsfHNo\x07'"
+	g.cl.Nodes[1].LocalState = "Donor\x1b[31m"
+	p := New(paneCtx(), Sources{HAProxy: hap, Memcached: []MemcachedSource{fakeMC{addr: "x:1", err: errors.New("bad\x1b[1mstuff")}}, Galera: g})
 	runAll(p, p.Init())
+	screen(t, p, 100, 20)
+	for p.Section() != SecGalera {
+		key(p, "]")
+	}
 	screen(t, p, 100, 20)
 }

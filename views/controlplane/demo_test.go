@@ -8,6 +8,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/stackpit/stackpit/datasource/galera"
 	"github.com/stackpit/stackpit/datasource/haproxy"
 	"github.com/stackpit/stackpit/datasource/httpclient"
 	"github.com/stackpit/stackpit/datasource/keepalived"
@@ -38,6 +39,16 @@ func demoSources(t *testing.T, c *demo.Cloud) Sources {
 		t.Fatal(err)
 	}
 	src := Sources{Rabbit: rc, HAProxy: hp, VIPs: keepalived.Source{Prom: pc, VIPs: cfg.Keepalived.VIPs}}
+	gcfg := galera.Config{User: cfg.Galera.Username, Password: cfg.Galera.Password}
+	for _, n := range cfg.Galera.Nodes {
+		gcfg.Nodes = append(gcfg.Nodes, galera.Node{Host: n.Host, Address: n.Address})
+	}
+	gc, err := galera.New(gcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { gc.Close() })
+	src.Galera = gc
 	for _, a := range cfg.Memcached.Addresses {
 		m, err := memcached.New(a, time.Second)
 		if err != nil {
@@ -50,9 +61,9 @@ func demoSources(t *testing.T, c *demo.Cloud) Sources {
 
 // The demo's story through the pane: after compute04 dies its
 // compute.compute04 queue is flagged with nova-compute on compute04, and
-// keystone's control02 flaps. Also the budget: the whole pane (3
-// controllers: 3 RabbitMQ nodes, 3 HAProxy servers per API, 3 memcached)
-// loads concurrently.
+// keystone's control02 flaps, and control03's Galera node goes Donor. Also
+// the budget: the whole pane (3 controllers: 3 RabbitMQ nodes, 3 HAProxy
+// servers per API, 3 memcached, 3 Galera nodes) loads concurrently.
 func TestDemoCompute04QueueFlaggedAfterTheIncident(t *testing.T) {
 	var now atomic.Int64
 	now.Store(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC).UnixNano())
@@ -111,5 +122,18 @@ func TestDemoCompute04QueueFlaggedAfterTheIncident(t *testing.T) {
 	if !strings.Contains(out, "keystone 2/3 control01 control03") || !strings.Contains(out, "✗ DOWN") ||
 		!strings.Contains(out, "VIP 10.0.0.250: control01 (backup: control02 control03)") {
 		t.Fatalf("flap not shown:\n%s", out)
+	}
+	// Same moment (30s into the Galera donor window): control03 first in
+	// the Galera section, CRIT, the backup that desynced it listed.
+	for p.Section() != SecGalera {
+		key(p, "]")
+	}
+	out = screen(t, p, 120, 30)
+	if !strings.Contains(out, "✗ Galera: 2/3 nodes Synced: control03 Donor/Desynced") ||
+		!strings.Contains(out, "longest on control03:") || !strings.Contains(out, "mariabackup Query BACKUP STAGE BLOCK_COMMIT") {
+		t.Fatalf("donor not shown:\n%s", out)
+	}
+	if h := p.SelectedHost(); h != "control03" {
+		t.Fatalf("selected %q\n%s", h, out)
 	}
 }

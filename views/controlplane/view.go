@@ -28,7 +28,6 @@ func (p *Pane) View(width, height int) string {
 		role, s := p.partLine(pt)
 		line(role, s)
 	}
-	line(themes.Muted, "MariaDB/Galera: not configured (not built yet)")
 	var tabs []string
 	for s := Section(0); s < numSections; s++ {
 		name := s.String()
@@ -53,6 +52,8 @@ func (p *Pane) View(width, height int) string {
 		}
 	case SecConns:
 		pre = append(pre, p.connSummary()...)
+	case SecGalera:
+		pre = append(pre, p.galeraPre()...)
 	case SecRabbit:
 		if p.parts[pRabbit].loaded {
 			o := p.rabbit.Overview
@@ -79,6 +80,8 @@ func (p *Pane) View(width, height int) string {
 		role := themes.Muted
 		if strings.Contains(s, "✗") {
 			role = themes.Crit
+		} else if strings.Contains(s, "⚠") {
+			role = themes.Warn
 		}
 		line(role, safe.Text(s))
 	}
@@ -104,6 +107,8 @@ func (p *Pane) partLine(pt *part) (themes.Role, string) {
 		return themes.Crit, fmt.Sprintf("✗ %s: %s", pt.name, safe.Text(pt.err.Error()))
 	case !pt.loaded:
 		return themes.Muted, pt.name + ": loading…"
+	case pt == p.parts[pGalera]:
+		return p.galeraPartLine(pt)
 	}
 	return themes.OK, fmt.Sprintf("✓ %s: %s (%s ago)", pt.name, p.partSummary(pt), pane.FreshAge(p.now().Sub(pt.updated), p.refreshEvery()))
 }
