@@ -35,6 +35,10 @@ type RecoveryPlan struct {
 	// BootWait bounds the wait for nova-compute after the power-on
 	// (default 10 minutes); Poll is between service-list reads (default 5s).
 	BootWait, Poll time.Duration
+	// ForceUpWait bounds the retries of a force-up Nova refuses because of
+	// `done` evacuation records (default 3 minutes): the power-on restarted
+	// nova-compute, which completes them, but its heartbeat can come first.
+	ForceUpWait time.Duration
 }
 
 // VerbRecover names a recovery in events, journals and summaries.
@@ -126,7 +130,8 @@ func Recover(ctx context.Context, nova Nova, svc RecoveryServices, b bmc.BMC, tu
 		// 5a. Back: clear forced-down (Nova refuses after evacuations
 		// until nova-compute restarts: ChangeService says so) and enable.
 		progress("5/5 clearing forced-down on " + host)
-		if _, err := ChangeService(ctx, svc, host, ServiceForceUp, "", nil); err != nil {
+		if err := forceUp(ctx, svc, host, ctrDuration(plan.ForceUpWait, 3*time.Minute),
+			ctrDuration(plan.Poll, 5*time.Second), note); err != nil {
 			return end("force-up failed: " + err.Error())
 		}
 		note("cleared forced-down on " + host)
@@ -156,6 +161,28 @@ func Recover(ctx context.Context, nova Nova, svc RecoveryServices, b bmc.BMC, tu
 	sum := Evacuate(ctx, nova, svc, tune, HostPlan{Host: host, Servers: plan.Servers}, emit)
 	sum.Steps = append(steps, sum.Steps...)
 	return sum
+}
+
+// forceUp clears forced-down on host. Nova refuses while `done` evacuation
+// records remain; they complete when nova-compute starts, and the power-on
+// just started it, so a refusal is retried (bounded by within) before it
+// is reported with what to do.
+func forceUp(ctx context.Context, svc ServiceChanger, host string, within, poll time.Duration, note func(string)) error {
+	deadline := time.Now().Add(within)
+	said := false
+	for {
+		_, err := ChangeService(ctx, svc, host, ServiceForceUp, "", nil)
+		if err == nil || !ForceUpRefused(err) || time.Now().Add(poll).After(deadline) || Stopping(ctx) {
+			return err
+		}
+		if !said {
+			note(fmt.Sprintf("Nova refuses force-up until nova-compute on %s completes its evacuation records (it just started): retrying up to %s", host, within))
+			said = true
+		}
+		if ctrSleep(ctx, poll) != nil {
+			return err
+		}
+	}
 }
 
 // heartbeat is nova-compute's updated_at on host (zero when unread).

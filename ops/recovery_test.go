@@ -15,12 +15,14 @@ import (
 // fakeRecoverySvc is Nova's service API for one host whose nova-compute
 // heartbeats only while boots is set and its BMC reads on.
 type fakeRecoverySvc struct {
-	mu       sync.Mutex
-	b        *fakeBMC
-	boots    bool
-	hb       time.Time
-	calls    []string
-	forceErr error // on force-up
+	mu        sync.Mutex
+	b         *fakeBMC
+	boots     bool
+	hb        time.Time
+	calls     []string
+	forceErr  error // on force-up
+	forceErrN int   // how many force-ups fail with forceErr (0: all)
+	forceUps  int
 }
 
 func (f *fakeRecoverySvc) call(c string) { f.mu.Lock(); f.calls = append(f.calls, c); f.mu.Unlock() }
@@ -36,6 +38,12 @@ func (f *fakeRecoverySvc) EnableService(_ context.Context, host string) error {
 func (f *fakeRecoverySvc) ForceDown(_ context.Context, host string, down bool) error {
 	if !down {
 		f.call("force-up " + host)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.forceUps++
+		if f.forceErrN > 0 && f.forceUps > f.forceErrN {
+			return nil
+		}
 		return f.forceErr
 	}
 	f.call("force-down " + host)
@@ -59,7 +67,7 @@ func (f *fakeRecoverySvc) log() string {
 
 func recoveryPlan(ss ...openstack.Server) RecoveryPlan {
 	return RecoveryPlan{Host: "compute04", Reason: "recovery", Servers: ss, Fence: fastFence,
-		BootWait: 200 * time.Millisecond, Poll: 5 * time.Millisecond}
+		BootWait: 200 * time.Millisecond, Poll: 5 * time.Millisecond, ForceUpWait: 100 * time.Millisecond}
 }
 
 func notes(ev *events) []string {
@@ -173,5 +181,26 @@ func TestRecoverForceUpRefusedSaysRestart(t *testing.T) {
 	sum := Recover(context.Background(), newNova(), svc, b, fast, recoveryPlan(), nil)
 	if !strings.Contains(sum.Err, "restart nova-compute on compute04") {
 		t.Fatalf("%q", sum.Err)
+	}
+}
+
+// Nova refuses the force-up until the nova-compute the power-on started has
+// completed its `done` evacuation records; its heartbeat can come first:
+// the refusal is retried (bounded), then the host is enabled.
+func TestRecoverForceUpRetriedWhileNovaComputeCompletesEvacuations(t *testing.T) {
+	b := &fakeBMC{power: bmc.On}
+	svc := &fakeRecoverySvc{b: b, boots: true, hb: time.Unix(1000, 0), forceErrN: 2,
+		forceErr: errors.New("400: Unable to force up host compute04 as it has 'done' evacuation migration records")}
+	var ev events
+	sum := Recover(context.Background(), newNova(), svc, b, fast, recoveryPlan(), ev.emit)
+	if res, err := sum.Result(); err != nil {
+		t.Fatalf("%q %v", res, err)
+	}
+	if got := svc.log(); got != "disable compute04,force-down compute04,force-up compute04,force-up compute04,force-up compute04,enable compute04" {
+		t.Fatalf("service calls %s", got)
+	}
+	if ns := strings.Join(notes(&ev), "\n"); !strings.Contains(ns, "Nova refuses force-up until nova-compute on compute04 completes") ||
+		!strings.Contains(ns, "host recovered") {
+		t.Fatalf("notes:\n%s", ns)
 	}
 }
