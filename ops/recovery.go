@@ -185,8 +185,10 @@ func Recover(ctx context.Context, nova Nova, svc RecoveryServices, b bmc.BMC, tu
 		} else if ctx.Err() == nil && !Stopping(ctx) {
 			noteAt("nova-compute on "+host+" did not come back within the wait", RecoveryDead)
 		}
-	} else {
+	} else if ctx.Err() == nil {
 		noteAt("power on not verified: "+pr.Text, RecoveryDead)
+	} else {
+		note("power on not verified: " + pr.Text) // cut off: not a decision
 	}
 	if halted() {
 		return end("")
