@@ -156,7 +156,10 @@ type Event struct {
 	Instances []Instance
 	Inst      Instance
 	Note      string
-	Err       string
+	// Phase: a guided recovery reached it with this note (RecoveryDead,
+	// RecoveryBack); journaled, where a resume starts.
+	Phase string
+	Err   string
 	// Done of Total instances are finished (ok, failed or skipped).
 	Done, Total int
 	Summary     *Summary

@@ -42,6 +42,7 @@ type Record struct {
 	Insts []Instance `json:"instances,omitempty"` // start, resume: the plan
 	Inst  *Instance  `json:"inst,omitempty"`      // step
 	Text  string     `json:"text,omitempty"`      // note, stop, end (summary)
+	Phase string     `json:"phase,omitempty"`     // note: a recovery's phase reached
 	// Outcome of an end record: ok, failed, interrupted, stopped.
 	Outcome string `json:"outcome,omitempty"`
 }
@@ -219,7 +220,7 @@ func (j *Journal) Emit(e Event) {
 		if e.Note == "" {
 			return
 		}
-		r = Record{Kind: "note", Text: e.Note}
+		r = Record{Kind: "note", Text: e.Note, Phase: e.Phase}
 	case EvInstance:
 		if st, ok := j.state[e.Inst.ID]; ok && st == e.Inst.State {
 			return
@@ -340,6 +341,8 @@ type Entry struct {
 	Status           string // running, interrupted, stopped, failed, ok
 	Summary          string // the last end record's text
 	Notes            []string
+	// Phase is the last phase a guided recovery journaled ("" none).
+	Phase string
 	// Instances: each one's last journaled state, in plan order.
 	Instances []Instance
 	Resumes   int
@@ -411,6 +414,9 @@ func (s *Store) Read(id string) (Entry, error) {
 			}
 		case "note", "stop":
 			e.Notes = append(e.Notes, r.Text)
+			if r.Phase != "" {
+				e.Phase = r.Phase
+			}
 		case "end":
 			ended = true
 			e.Status, e.Summary = r.Outcome, r.Text

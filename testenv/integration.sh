@@ -21,6 +21,7 @@ declare -A PKGS=(
   [loki]="./datasource/loki/"
   [openstack]="./datasource/openstack/"
   [openstack-panes]="-run Integration ./cmd/stackpit/"
+  [openstack-recovery]="-run Integration ./ops/"
   [ipmi]="-run Real ./datasource/bmc/"
   # -p 1: the packages share one RabbitMQ, one HAProxy and one Galera node,
   # and each stops or takes down part of them for a while.
@@ -62,8 +63,20 @@ for s in "${ORDER[@]}"; do
   if [ "$s" = alertmanager ] && [ -x testenv/prometheus.sh ]; then deps=(prometheus); fi
   ok=1
   extra=()
-  if [ "$s" = openstack ]; then extra=(openstack-panes); fi
+  if [ "$s" = openstack ]; then
+    extra=(openstack-panes)
+    # Guided recovery against the real Nova: ipmi_sim BMCs whose power
+    # hooks kill and restart the computes' nova-compute.
+    if [ -x testenv/ipmi.sh ]; then
+      deps=(ipmi); extra+=(openstack-recovery)
+      export STACKPIT_IPMI_NOVA_CTL="$PWD/testenv/openstack.sh"
+    fi
+  fi
+  for d in "${deps[@]}"; do
+    if ! "testenv/$d.sh" install; then ok=0; fi
+  done
   for d in "${deps[@]}" "$s"; do
+    [ $ok = 1 ] || break
     log "$s: start $d"
     if ! "testenv/$d.sh" start; then ok=0; break; fi
   done
@@ -86,6 +99,7 @@ for s in "${ORDER[@]}"; do
     failed=$((failed+1)); failures+=("$s(start)")
   fi
   for d in "$s" "${deps[@]}"; do "testenv/$d.sh" stop || true; done
+  unset STACKPIT_IPMI_NOVA_CTL
 done
 
 echo

@@ -11,8 +11,11 @@
 #   STACKPIT_TEST_IPMI_USER, STACKPIT_TEST_IPMI_PASSWORD
 #   STACKPIT_TEST_IPMI_DIR       holds <host>/power (1 on, 0 off) and <host>/power.log
 # A host whose directory holds an executable on-power-off (on-power-on) has
-# it run after the power changes: the OpenStack suite uses it to stop (start)
-# that host's nova-compute.
+# it run after the power changes. With STACKPIT_IPMI_NOVA_CTL set to
+# testenv/openstack.sh, start writes them for the OpenStack env's computes:
+# power off kills that host's nova-compute at once (SIGKILL, by its pid
+# file: a power loss), power on starts it again in the background (a boot)
+# unless <host>/no-boot exists (a host that powers on and never comes up).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN="$PWD/testenv/run/ipmi"
@@ -96,6 +99,32 @@ mc_enable 0x20
 EOF
 }
 
+# The OpenStack env's power hooks for host (its nova-compute is
+# nova-<host> in openstack.sh). Without STACKPIT_IPMI_NOVA_CTL: none, so a
+# restart without it leaves no stale hook behind.
+write_nova_hooks() { # host dir
+  rm -f "$2/on-power-off" "$2/on-power-on" "$2/no-boot"
+  local ctl=${STACKPIT_IPMI_NOVA_CTL:-}
+  [ -n "$ctl" ] || return 0
+  case $1 in compute01 | compute02) ;; *) return 0 ;; esac
+  cat > "$2/on-power-off" <<EOF
+#!/bin/sh
+# Power lost: nova-compute dies with the host, no shutdown. (Synchronous:
+# done when the BMC answers; a SIGKILL takes milliseconds.)
+exec "$ctl" crash nova-$1
+EOF
+  cat > "$2/on-power-on" <<EOF
+#!/bin/sh
+# Powered on: the host boots and starts nova-compute, in the background
+# (the BMC answers at once, as a real one does). no-boot: it never comes
+# up. KEEP: a failed start must not take the rest of the cloud down.
+dir=\$(cd "\$(dirname "\$0")" && pwd)
+[ -e "\$dir/no-boot" ] && { echo "\$(date -u +%FT%T) no-boot: nova-$1 not started"; exit 0; }
+STACKPIT_OPENSTACK_KEEP=1 setsid "$ctl" revive nova-$1 >> "\$dir/boot.log" 2>&1 < /dev/null &
+EOF
+  chmod +x "$2/on-power-off" "$2/on-power-on"
+}
+
 ipmi() { # port args...
   local port=$1; shift
   IPMI_PASSWORD="$PASSWORD" ipmitool -I lanplus -H 127.0.0.1 -p "$port" -U "$USER_NAME" -E -C 3 -N 1 -R 1 "$@"
@@ -116,6 +145,7 @@ start() {
     mkdir -p "$dir/state"
     write_hook "$dir"
     write_conf "$h" "$dir" "$port"
+    write_nova_hooks "$h" "$dir"
     echo 1 > "$dir/power"
     : > "$dir/power.log"
     if alive "$dir/ipmi_sim.pid" "$dir/lan.conf"; then

@@ -1,5 +1,5 @@
 #!/bin/bash
-# testenv/openstack.sh install|start|stop|status|restart-compute HOST|kill DAEMON|revive DAEMON
+# testenv/openstack.sh install|start|stop|status|restart-compute HOST|kill DAEMON|revive DAEMON|crash DAEMON
 #
 # A real OpenStack Zed control plane from Debian 12 packages on loopback, for
 # stackpit's integration tests (facts in ../shared/notes/real-servers.md):
@@ -514,6 +514,16 @@ cmd_kill() {
   stop_one "$n"
   say "$n stopped"
 }
+# crash DAEMON: SIGKILL its process group at once, no shutdown (what a
+# power loss does to it; testenv/ipmi.sh's power-off hook uses it).
+cmd_crash() {
+  local n=${1:?usage: $0 crash DAEMON ($KILLABLE)} pg
+  [[ " $KILLABLE " == *" $n "* ]] || { echo "openstack: crash: $n is not one of: $KILLABLE" >&2; exit 2; }
+  pg=$(group_of "$n") || { say "$n not running"; return 0; }
+  kill -KILL -- "-$pg" 2>/dev/null || true
+  rm -f "$PIDS/$n.pid"
+  say "$n killed (SIGKILL)"
+}
 cmd_revive() {
   local n=${1:?usage: $0 revive DAEMON ($KILLABLE)}
   [[ " $KILLABLE " == *" $n "* ]] || { echo "openstack: revive: $n is not one of: $KILLABLE" >&2; exit 2; }
@@ -547,5 +557,6 @@ case "${1:-}" in
   restart-compute) cmd_restart_compute "${2:-}" ;;
   kill) cmd_kill "${2:-}" ;;
   revive) cmd_revive "${2:-}" ;;
-  *) echo "usage: $0 install|start|stop|status|restart-compute HOST|kill DAEMON|revive DAEMON" >&2; exit 2 ;;
+  crash) cmd_crash "${2:-}" ;;
+  *) echo "usage: $0 install|start|stop|status|restart-compute HOST|kill DAEMON|revive DAEMON|crash DAEMON" >&2; exit 2 ;;
 esac

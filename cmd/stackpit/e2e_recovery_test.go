@@ -44,6 +44,23 @@ func TestE2EGuidedRecoveryOfDeadHost(t *testing.T) {
 	if len(left) > 0 {
 		t.Fatalf("still on compute04: %v", left)
 	}
+	// The result line has every step; the row reads fenced and forced down.
+	s = tm.waitLong(30*time.Second, "recover-host compute04: evacuated")
+	if !strings.Contains(s, "from compute04: disabled nova-compute on compute04; fence compute04: verified off") {
+		t.Fatalf("result line: want the disable and the verified fence first:\n%s", s)
+	}
+	tm.keys("Escape")
+	s = tm.waitGone("EVACUATE compute04")
+	s = tm.waitLong(30*time.Second, "FORCED off")
+	if row := screenRow(s, "compute04 "); !strings.Contains(row, "disabled") || !strings.Contains(row, "FORCED off") {
+		t.Fatalf("compute04 after the recovery: %q\n%s", row, s)
+	}
+	tm.keys(":")
+	tm.literal("audit")
+	tm.keys("Enter")
+	tm.waitFor("Audit log", "ok        recover-host compute04")
+	tm.keys("Escape")
+	tm.waitGone("Audit log")
 	tm.keys("q")
 	tm.waitFor("EXITED 0")
 }

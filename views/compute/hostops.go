@@ -176,7 +176,7 @@ func (p *Pane) onPlan(m planMsg) tea.Cmd {
 	var a pane.Action
 	switch m.verb {
 	case ops.VerbRecover:
-		a = p.recoverAction(h, m.servers)
+		a = p.recoverAction(h, m.servers, m.resume)
 	case "evacuate":
 		a = p.evacuateAction(h, m.servers, m.flavors, m.resume)
 		p.powerCheck(&a, m)
@@ -692,7 +692,7 @@ func (p *Pane) resume(m pane.ResumeMsg) tea.Cmd {
 		return nil
 	}
 	verb := strings.TrimSuffix(e.Op, "-host")
-	if verb != "evacuate" && verb != "drain" {
+	if verb != "evacuate" && verb != "drain" && verb != ops.VerbRecover {
 		return pane.Toast(themes.Warn, "cannot resume "+safe.Text(e.Op)+" here")
 	}
 	return p.planHost(verb, e.Target, e.Details["reason"], &e)

@@ -216,7 +216,10 @@ func (p *Pane) recoverCmd(h *host) tea.Cmd {
 // Recovery defaults: how long to wait for nova-compute after the power-on.
 var recoveryBootWait = 10 * time.Minute
 
-func (p *Pane) recoverAction(h *host, ss []openstack.Server) pane.Action {
+// recoverAction confirms a guided recovery; resume: an interrupted one,
+// re-planned (its instances read back from Nova) and resumed at its
+// journaled phase.
+func (p *Pane) recoverAction(h *host, ss []openstack.Server, resume *ops.Entry) pane.Action {
 	name, tune, pw, hops, src, store := h.name, p.tune, p.power, p.ops, p.src, p.journal
 	checks := serviceChecks(name, stateOf(h), adminOf(h), h.svc != nil && h.svc.ForcedDown)
 	checks = append(checks, powerDetail(p.powerOf(name), p.ctx.Now()),
@@ -235,6 +238,12 @@ func (p *Pane) recoverAction(h *host, ss []openstack.Server) pane.Action {
 	if p.recoveryTune != nil {
 		p.recoveryTune(&plan)
 	}
+	resumeID := ""
+	if resume != nil {
+		plan.From = ops.RecoveryResumeFrom(*resume)
+		resumeID, a.Resume, a.Details["resume"] = resume.ID, resume.ID, resume.ID
+		a.Checks = append(append(resumeChecks(resume, ss), "  "+recoveryResumeLine(plan.From)), a.Checks...)
+	}
 	meta := ops.Meta{Op: a.Name, Pane: "compute", Target: name, Details: a.Details}
 	svc, ok := src.(ops.RecoveryServices)
 	a.Run = func(ctx context.Context, report func(pane.Progress)) (string, error) {
@@ -246,7 +255,7 @@ func (p *Pane) recoverAction(h *host, ss []openstack.Server) pane.Action {
 				report(pane.Progress{Done: e.Done, Total: e.Total, Line: progressLine(e), Event: e})
 			}
 		}
-		sum, err := store.Run(ctx, meta, "", emit, func(ctx context.Context, emit func(ops.Event)) ops.Summary {
+		sum, err := store.Run(ctx, meta, resumeID, emit, func(ctx context.Context, emit func(ops.Event)) ops.Summary {
 			return ops.Recover(ctx, hops, svc, pw, tune, plan, emit)
 		})
 		if err != nil {
@@ -255,6 +264,17 @@ func (p *Pane) recoverAction(h *host, ss []openstack.Server) pane.Action {
 		return sum.Result()
 	}
 	return a
+}
+
+// recoveryResumeLine says where a resumed recovery starts.
+func recoveryResumeLine(from string) string {
+	switch from {
+	case ops.RecoveryDead:
+		return "resumes at: disable, fence (read back off), force down, evacuate: the host was found dead, it is not powered on again"
+	case ops.RecoveryBack:
+		return "resumes at: force up and enable: nova-compute was back"
+	}
+	return "resumes from the start: the interruption came before the power-on decided; each step is re-done from the cloud's state"
 }
 
 // readPower reads one host's power for a pre-check.

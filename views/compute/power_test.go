@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stackpit/stackpit/datasource/bmc"
+	"github.com/stackpit/stackpit/datasource/openstack"
 	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/views/pane"
 )
@@ -232,4 +233,78 @@ func hasAction(msgs []tea.Msg) bool {
 		}
 	}
 	return false
+}
+
+// :ops resumes an interrupted guided recovery: re-planned from Nova, it
+// says where it resumes (the host was found dead: fence, then evacuate,
+// never a power-on), moves only what was not moved, and the journal ends
+// ok.
+func TestResumeInterruptedRecovery(t *testing.T) {
+	moved := with(srv("a", "web-1", "ACTIVE", "compute02", true), "ACTIVE", "", "compute02")
+	midway := with(srv("b", "web-2", "ACTIVE", "compute05", true), "REBUILD", "rebuild_spawning", "compute05")
+	fo := newOps(moved, midway, srv("c", "web-3", "ACTIVE", "compute04", true), srv("d", "web-4", "SHUTOFF", "compute04", true))
+	fo.steps["b"] = []openstack.Server{with(midway, "ACTIVE", "", "compute05")}
+	fo.inflight++
+	store := ops.NewStore(t.TempDir())
+	j, _, err := store.Begin(context.Background(), ops.Meta{Op: "recover-host", Pane: "compute", Target: "compute04"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"disabled nova-compute on compute04", "fence compute04: verified off", "forced nova-compute down on compute04"} {
+		j.Emit(ops.Event{Kind: ops.EvNote, Verb: ops.VerbRecover, Host: "compute04", Note: n})
+	}
+	j.Emit(ops.Event{Kind: ops.EvNote, Verb: ops.VerbRecover, Host: "compute04", Note: "nova-compute on compute04 did not come back within the wait", Phase: ops.RecoveryDead})
+	j.Emit(ops.Event{Kind: ops.EvStart, Instances: []ops.Instance{
+		{ID: "a", Name: "web-1", OrigStatus: "ACTIVE"}, {ID: "b", Name: "web-2", OrigStatus: "ACTIVE"},
+		{ID: "c", Name: "web-3", OrigStatus: "ACTIVE"}, {ID: "d", Name: "web-4", OrigStatus: "SHUTOFF"}}})
+	j.Emit(ops.Event{Kind: ops.EvInstance, Inst: ops.Instance{ID: "a", Name: "web-1", State: ops.OK, Target: "compute02"}})
+	j.Emit(ops.Event{Kind: ops.EvInstance, Inst: ops.Instance{ID: "b", Name: "web-2", State: ops.Running}})
+	j.EndWith(ops.StatusInterrupted, "")
+	e, err := store.Read(j.ID())
+	if err != nil || !e.Resumable() {
+		t.Fatalf("%v %+v", err, e)
+	}
+
+	fp := newFakePower()
+	fp.states["compute04"] = bmc.On // someone powered it on since
+	p, _, _ := powerPane(t, fp, fo)
+	p.SetJournal(store)
+	p.recoveryTune = func(pl *ops.RecoveryPlan) {
+		pl.BootWait, pl.Poll = 50*time.Millisecond, 5*time.Millisecond
+		pl.Fence = ops.FenceOptions{Timeout: 200 * time.Millisecond, Poll: 5 * time.Millisecond}
+	}
+	_, cmd := p.Update(pane.ResumeMsg{Pane: "compute", Entry: e})
+	a := actionOf(t, drive(p, cmd))
+	checks := strings.Join(a.Checks, "\n")
+	for _, want := range []string{"RESUMES the recover-host", "journal: 1 verified, 0 failed, 3 not finished",
+		"2 still on compute04, 2 elsewhere (verified or watched, not moved again)",
+		"resumes at: disable, fence (read back off), force down, evacuate"} {
+		if !strings.Contains(checks, want) {
+			t.Errorf("checks lack %q:\n%s", want, checks)
+		}
+	}
+	if a.Name != "recover-host" || a.Resume != j.ID() || a.Confirm != "compute04" || !a.Long {
+		t.Fatalf("action %+v", a)
+	}
+	res, err, _ := run(p, a)
+	if err != nil {
+		t.Fatal(err, res)
+	}
+	if got := strings.Join(fp.calls, ","); got != "off compute04" {
+		t.Fatalf("bmc calls %s: a resumed recovery of a dead host fences, never powers on", got)
+	}
+	for _, want := range []string{"evacuated 4/4 from compute04", "resumed: compute04 was found dead", "fence compute04: verified off"} {
+		if !strings.Contains(res, want) {
+			t.Errorf("summary lacks %q: %s", want, res)
+		}
+	}
+	for _, c := range fo.calls {
+		if c == "evacuate web-1" || c == "evacuate web-2" {
+			t.Fatalf("moved again: %v", fo.calls)
+		}
+	}
+	e, _ = store.Read(j.ID())
+	if ok, _, _ := e.Counts(); e.Status != ops.StatusOK || ok != 4 || e.Resumes != 1 {
+		t.Fatalf("journal after resume: %s %d ok, %d resumes", e.Status, ok, e.Resumes)
+	}
 }
