@@ -1,0 +1,398 @@
+package openstack
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Neutron resources the networks pane chases: ports that should be up and
+// are not, L3 HA routers and their agents' HA state, and the agent actions
+// (admin state, delete). Lists ask Neutron to filter (status, vif_type) so
+// a big cloud's port list is never read whole.
+
+// Port is a Neutron port as the networks pane needs it.
+type Port struct {
+	ID, Name, Status       string
+	NetworkID, NetworkName string // name resolved from the network list when allowed
+	DeviceID, DeviceOwner  string // device_owner "compute:nova": DeviceID is a server
+	HostID                 string // binding:host_id
+	VIFType                string // binding:vif_type ("binding_failed", "ovs", "unbound")
+	ProjectID              string
+	FixedIPs               []string
+	Created, Updated       time.Time
+}
+
+// Router is a Neutron router.
+type Router struct {
+	ID, Name, Status, ProjectID string
+	HA, AdminUp                 bool
+}
+
+// RouterAgent is one L3 agent hosting a router, with its HA state
+// ("active", "standby", "fault", "" when the router is not HA).
+type RouterAgent struct {
+	AgentID, Host, HAState string
+	Alive, AdminUp         bool
+}
+
+// PortPageSize is the limit per Neutron list request (Neutron's pagination
+// follows <resource>_links rel=next).
+var PortPageSize = 500
+
+// neutronPort is the API shape.
+type neutronPort struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Status      string `json:"status"`
+	NetworkID   string `json:"network_id"`
+	DeviceID    string `json:"device_id"`
+	DeviceOwner string `json:"device_owner"`
+	HostID      string `json:"binding:host_id"`
+	VIFType     string `json:"binding:vif_type"`
+	ProjectID   string `json:"project_id"`
+	TenantID    string `json:"tenant_id"`
+	FixedIPs    []struct {
+		IP string `json:"ip_address"`
+	} `json:"fixed_ips"`
+	Created string `json:"created_at"`
+	Updated string `json:"updated_at"`
+}
+
+type link struct {
+	Rel  string `json:"rel"`
+	Href string `json:"href"`
+}
+
+// nextURL is base with the marker of the rel=next link ("" when none): the
+// token goes only to the catalog's endpoint, never to a host a link names.
+func nextURL(base string, q url.Values, ls []link) string {
+	for _, l := range ls {
+		if l.Rel != "next" {
+			continue
+		}
+		lu, err := url.Parse(l.Href)
+		if err != nil {
+			return ""
+		}
+		m := lu.Query().Get("marker")
+		if m == "" {
+			return ""
+		}
+		q = cloneValues(q)
+		q.Set("marker", m)
+		return base + "?" + q.Encode()
+	}
+	return ""
+}
+
+// maxNeutronPages bounds a paginated list (a server that always answers
+// with a next link cannot keep the pane loading forever).
+const maxNeutronPages = 200
+
+func (c *Client) neutron(ctx context.Context) error {
+	if err := c.Connect(ctx); err != nil {
+		return err
+	}
+	if c.network == nil {
+		return fmt.Errorf("neutron: %w", ErrNoService)
+	}
+	return nil
+}
+
+// Ports lists the ports matching q (Neutron's filters: status=DOWN&status=BUILD
+// means DOWN or BUILD), following pagination.
+func (c *Client) Ports(ctx context.Context, q url.Values) ([]Port, error) {
+	if err := c.neutron(ctx); err != nil {
+		return nil, err
+	}
+	q = cloneValues(q)
+	q.Set("limit", strconv.Itoa(PortPageSize))
+	base := c.network.ServiceURL("ports")
+	u := base + "?" + q.Encode()
+	var out []Port
+	for page := 0; u != ""; page++ {
+		if page == maxNeutronPages {
+			return out, fmt.Errorf("neutron: port list longer than %d pages", maxNeutronPages)
+		}
+		var body struct {
+			Ports []neutronPort `json:"ports"`
+			Links []link        `json:"ports_links"`
+		}
+		if _, err := c.getJSON(ctx, c.network, "neutron", u, &body); err != nil {
+			return nil, err
+		}
+		for _, p := range body.Ports {
+			out = append(out, p.port())
+		}
+		u = nextURL(base, q, body.Links)
+		if len(body.Ports) == 0 {
+			break
+		}
+	}
+	return out, nil
+}
+
+func (p neutronPort) port() Port {
+	o := Port{ID: p.ID, Name: p.Name, Status: p.Status, NetworkID: p.NetworkID, DeviceID: p.DeviceID,
+		DeviceOwner: p.DeviceOwner, HostID: p.HostID, VIFType: p.VIFType, ProjectID: p.ProjectID,
+		Created: parseTime(p.Created), Updated: parseTime(p.Updated)}
+	if o.ProjectID == "" {
+		o.ProjectID = p.TenantID
+	}
+	for _, ip := range p.FixedIPs {
+		o.FixedIPs = append(o.FixedIPs, ip.IP)
+	}
+	return o
+}
+
+func cloneValues(q url.Values) url.Values {
+	out := url.Values{}
+	for k, v := range q {
+		out[k] = append([]string(nil), v...)
+	}
+	return out
+}
+
+// SuspectPorts lists the ports that may be stuck: status DOWN or BUILD, and
+// binding:vif_type=binding_failed (two filtered requests, merged by ID),
+// with network names resolved when the network list can be read. Whether
+// a DOWN port is stuck depends on its server (ACTIVE or not): the caller
+// decides.
+func (c *Client) SuspectPorts(ctx context.Context) ([]Port, error) {
+	down, err := c.Ports(ctx, url.Values{"status": {"DOWN", "BUILD"}})
+	if err != nil {
+		return nil, err
+	}
+	failed, err := c.Ports(ctx, url.Values{"binding:vif_type": {"binding_failed"}})
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []Port
+	for _, l := range [][]Port{failed, down} {
+		for _, p := range l {
+			if !seen[p.ID] {
+				seen[p.ID] = true
+				out = append(out, p)
+			}
+		}
+	}
+	if names, err := c.NetworkNames(ctx); err == nil {
+		for i := range out {
+			out[i].NetworkName = names[out[i].NetworkID]
+		}
+	}
+	return out, nil
+}
+
+// NetworkNames maps network IDs to names (only those two fields are asked for).
+func (c *Client) NetworkNames(ctx context.Context) (map[string]string, error) {
+	if err := c.neutron(ctx); err != nil {
+		return nil, err
+	}
+	base := c.network.ServiceURL("networks")
+	q := url.Values{"fields": {"id", "name"}, "limit": {strconv.Itoa(PortPageSize)}}
+	u := base + "?" + q.Encode()
+	out := map[string]string{}
+	for page := 0; u != "" && page < maxNeutronPages; page++ {
+		var body struct {
+			Networks []struct {
+				ID   string `json:"id"`
+				Name string `json:"name"`
+			} `json:"networks"`
+			Links []link `json:"networks_links"`
+		}
+		if _, err := c.getJSON(ctx, c.network, "neutron", u, &body); err != nil {
+			return nil, err
+		}
+		for _, n := range body.Networks {
+			out[n.ID] = n.Name
+		}
+		u = nextURL(base, q, body.Links)
+		if len(body.Networks) == 0 {
+			break
+		}
+	}
+	return out, nil
+}
+
+// Routers lists every router (ha needs admin to be shown; without it HA is
+// false for all).
+func (c *Client) Routers(ctx context.Context) ([]Router, error) {
+	if err := c.neutron(ctx); err != nil {
+		return nil, err
+	}
+	base := c.network.ServiceURL("routers")
+	q := url.Values{"limit": {strconv.Itoa(PortPageSize)}}
+	u := base + "?" + q.Encode()
+	var out []Router
+	for page := 0; u != "" && page < maxNeutronPages; page++ {
+		var body struct {
+			Routers []struct {
+				ID        string `json:"id"`
+				Name      string `json:"name"`
+				Status    string `json:"status"`
+				ProjectID string `json:"project_id"`
+				TenantID  string `json:"tenant_id"`
+				HA        bool   `json:"ha"`
+				AdminUp   bool   `json:"admin_state_up"`
+			} `json:"routers"`
+			Links []link `json:"routers_links"`
+		}
+		if _, err := c.getJSON(ctx, c.network, "neutron", u, &body); err != nil {
+			return nil, err
+		}
+		for _, r := range body.Routers {
+			p := r.ProjectID
+			if p == "" {
+				p = r.TenantID
+			}
+			out = append(out, Router{ID: r.ID, Name: r.Name, Status: r.Status, ProjectID: p, HA: r.HA, AdminUp: r.AdminUp})
+		}
+		u = nextURL(base, q, body.Links)
+		if len(body.Routers) == 0 {
+			break
+		}
+	}
+	return out, nil
+}
+
+// RouterL3Agents lists the L3 agents hosting a router with their HA state.
+func (c *Client) RouterL3Agents(ctx context.Context, routerID string) ([]RouterAgent, error) {
+	if err := c.neutron(ctx); err != nil {
+		return nil, err
+	}
+	var body struct {
+		Agents []struct {
+			ID      string `json:"id"`
+			Host    string `json:"host"`
+			HAState string `json:"ha_state"`
+			Alive   bool   `json:"alive"`
+			AdminUp bool   `json:"admin_state_up"`
+		} `json:"agents"`
+	}
+	u := c.network.ServiceURL("routers", url.PathEscape(routerID), "l3-agents")
+	if _, err := c.getJSON(ctx, c.network, "neutron", u, &body); err != nil {
+		return nil, err
+	}
+	out := make([]RouterAgent, 0, len(body.Agents))
+	for _, a := range body.Agents {
+		out = append(out, RouterAgent{AgentID: a.ID, Host: a.Host, HAState: a.HAState, Alive: a.Alive, AdminUp: a.AdminUp})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Host < out[j].Host })
+	return out, nil
+}
+
+// HARouter is an HA router with the HA state its agents report.
+type HARouter struct {
+	Router
+	Agents []RouterAgent
+	Err    error // the l3-agents read failed (Agents empty)
+}
+
+// Active counts the agents reporting ha_state=active.
+func (r HARouter) Active() int {
+	n := 0
+	for _, a := range r.Agents {
+		if a.HAState == "active" {
+			n++
+		}
+	}
+	return n
+}
+
+// HAConcurrency bounds the l3-agents requests in flight for HARouters.
+var HAConcurrency = 4
+
+// HARouters lists the HA routers (ha=true) with their agents' HA state:
+// one l3-agents request per HA router, at most HAConcurrency at once;
+// non-HA routers cost nothing more than the router list. A failed
+// l3-agents read stays on its router (Err).
+func (c *Client) HARouters(ctx context.Context) ([]HARouter, error) {
+	rs, err := c.Routers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []HARouter
+	for _, r := range rs {
+		if r.HA {
+			out = append(out, HARouter{Router: r})
+		}
+	}
+	sem := make(chan struct{}, max(HAConcurrency, 1))
+	var wg sync.WaitGroup
+	for i := range out {
+		wg.Add(1)
+		go func(h *HARouter) {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				h.Err = ctx.Err()
+				return
+			}
+			defer func() { <-sem }()
+			h.Agents, h.Err = c.RouterL3Agents(ctx, h.ID)
+		}(&out[i])
+	}
+	wg.Wait()
+	return out, nil
+}
+
+// NetworkAgent reads one Neutron agent (the read-back after an action).
+func (c *Client) NetworkAgent(ctx context.Context, id string) (NetworkAgent, error) {
+	if err := c.neutron(ctx); err != nil {
+		return NetworkAgent{}, err
+	}
+	var body struct {
+		Agent struct {
+			ID        string `json:"id"`
+			Type      string `json:"agent_type"`
+			Binary    string `json:"binary"`
+			Host      string `json:"host"`
+			Zone      string `json:"availability_zone"`
+			Alive     bool   `json:"alive"`
+			AdminUp   bool   `json:"admin_state_up"`
+			Heartbeat string `json:"heartbeat_timestamp"`
+		} `json:"agent"`
+	}
+	if _, err := c.getJSON(ctx, c.network, "neutron", c.network.ServiceURL("agents", url.PathEscape(id)), &body); err != nil {
+		return NetworkAgent{}, err
+	}
+	a := body.Agent
+	return NetworkAgent{ID: a.ID, Type: a.Type, Binary: a.Binary, Host: a.Host, Zone: a.Zone,
+		Alive: a.Alive, AdminUp: a.AdminUp, HeartbeatAt: parseTime(a.Heartbeat)}, nil
+}
+
+// SetAgentAdminState enables (up) or disables a Neutron agent: PUT
+// /v2.0/agents/{id} {"agent": {"admin_state_up": up}}. A disabled DHCP or
+// L3 agent gets no new networks or routers scheduled.
+func (c *Client) SetAgentAdminState(ctx context.Context, id string, up bool) error {
+	if err := c.neutron(ctx); err != nil {
+		return err
+	}
+	if strings.TrimSpace(id) == "" {
+		return fmt.Errorf("neutron: agent action without an agent ID")
+	}
+	u := c.network.ServiceURL("agents", url.PathEscape(id))
+	return c.send(ctx, c.network, "neutron", "PUT", u, map[string]any{"agent": map[string]any{"admin_state_up": up}}, nil)
+}
+
+// DeleteAgent deletes a Neutron agent record (DELETE /v2.0/agents/{id}).
+// Neutron deletes live agents too (they re-register at their next report):
+// callers refuse unless the agent is dead.
+func (c *Client) DeleteAgent(ctx context.Context, id string) error {
+	if err := c.neutron(ctx); err != nil {
+		return err
+	}
+	if strings.TrimSpace(id) == "" {
+		return fmt.Errorf("neutron: agent action without an agent ID")
+	}
+	return c.send(ctx, c.network, "neutron", "DELETE", c.network.ServiceURL("agents", url.PathEscape(id)), nil, nil)
+}
