@@ -8,5 +8,8 @@ func init() {
 		Binding{Action: "agents.alerts", Keys: []string{"A"}, Help: "alerts for this host", Group: "agents"},
 		Binding{Action: "agents.panels", Keys: []string{"P"}, Help: "metric panels for this host", Group: "agents"},
 		Binding{Action: "agents.instances", Keys: []string{"i"}, Help: "instances on this host", Group: "agents"},
+		Binding{Action: "agents.disable", Keys: []string{"D"}, Help: "disable this Neutron agent (admin_state_up=false)", Group: "agents", Mutates: true},
+		Binding{Action: "agents.enable", Keys: []string{"E"}, Help: "enable this Neutron agent", Group: "agents", Mutates: true},
+		Binding{Action: "agents.delete", Keys: []string{"X"}, Help: "delete this dead Neutron agent's record", Group: "agents", Mutates: true, Destructive: true},
 	)
 }
