@@ -2,6 +2,7 @@ package openstack
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"sort"
@@ -395,4 +396,102 @@ func (c *Client) DeleteAgent(ctx context.Context, id string) error {
 		return fmt.Errorf("neutron: agent action without an agent ID")
 	}
 	return c.send(ctx, c.network, "neutron", "DELETE", c.network.ServiceURL("agents", url.PathEscape(id)), nil, nil)
+}
+
+// StuckPort is a port that should be up and is not: binding failed, or
+// DOWN/BUILD while its server is ACTIVE.
+type StuckPort struct {
+	Port
+	ServerStatus string // the device's Nova status ("" when not a server or not read)
+	Reason       string // "binding failed", "DOWN, server ACTIVE"
+}
+
+// MaxServerChecks bounds the servers read for one StuckPorts call (a DOWN
+// compute port is stuck only if its server is ACTIVE; a cloud with many
+// SHUTOFF servers has as many DOWN ports). Beyond it, ports are reported
+// as unchecked in the count StuckPorts returns.
+var MaxServerChecks = 200
+
+// StuckPorts lists the stuck ports: every binding_failed port, and every
+// DOWN/BUILD port of a server Nova says is ACTIVE (one GET per distinct
+// candidate server, HAConcurrency in flight, at most MaxServerChecks).
+// unchecked counts DOWN compute ports whose server was not read.
+func (c *Client) StuckPorts(ctx context.Context) (stuck []StuckPort, unchecked int, err error) {
+	ps, err := c.SuspectPorts(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	var ids []string
+	want := map[string]bool{}
+	for _, p := range ps {
+		if p.VIFType != "binding_failed" && strings.HasPrefix(p.DeviceOwner, "compute:") && p.DeviceID != "" && !want[p.DeviceID] {
+			want[p.DeviceID] = true
+			ids = append(ids, p.DeviceID)
+		}
+	}
+	checked := ids
+	if len(checked) > MaxServerChecks {
+		checked = checked[:MaxServerChecks]
+	}
+	status := c.serverStatuses(ctx, checked)
+	for _, p := range ps {
+		sp := StuckPort{Port: p, ServerStatus: status[p.DeviceID]}
+		switch {
+		case p.VIFType == "binding_failed":
+			sp.Reason = "binding failed"
+		case !strings.HasPrefix(p.DeviceOwner, "compute:") || p.DeviceID == "":
+			continue // a router or DHCP port, or an unused one: DOWN is normal
+		case sp.ServerStatus == "ACTIVE":
+			sp.Reason = p.Status + ", server ACTIVE"
+		case sp.ServerStatus == "":
+			if _, ok := status[p.DeviceID]; !ok {
+				unchecked++
+			}
+			continue
+		default:
+			continue // a SHUTOFF/ERROR server's port is DOWN as it should be
+		}
+		stuck = append(stuck, sp)
+	}
+	return stuck, unchecked, nil
+}
+
+// serverStatuses reads Nova's status of each server (absent: not read;
+// "" for a server that is gone).
+func (c *Client) serverStatuses(ctx context.Context, ids []string) map[string]string {
+	out := map[string]string{}
+	if len(ids) == 0 || c.Connect(ctx) != nil {
+		return out
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, max(HAConcurrency, 1))
+	for _, id := range ids {
+		wg.Add(1)
+		go func(id string) {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-sem }()
+			var body struct {
+				Server struct {
+					Status string `json:"status"`
+				} `json:"server"`
+			}
+			_, err := c.getJSON(ctx, c.compute, "nova", c.compute.ServiceURL("servers", url.PathEscape(id)), &body)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				out[id] = body.Server.Status
+			case errors.Is(err, ErrNotFound):
+				out[id] = ""
+			}
+		}(id)
+	}
+	wg.Wait()
+	return out
 }

@@ -178,3 +178,46 @@ func TestAgentActionsSendNeutronShapesAndReadOnlyRefuses(t *testing.T) {
 		t.Fatal("a read-only session reached Neutron")
 	}
 }
+
+func TestStuckPortsNeedAnActiveServer(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	shutoff := strings.NewReplacer(`"p-down"`, `"p-off"`, `"srv-1"`, `"srv-3"`).Replace(portDown)
+	dhcp := strings.NewReplacer(`"p-down"`, `"p-dhcp"`, `"compute:nova"`, `"network:dhcp"`, `"srv-1"`, `"dhcp-x"`).Replace(portDown)
+	f.on("GET /network/v2.0/ports", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("binding:vif_type") == "binding_failed" {
+			writeJSON(w, 200, []byte(`{"ports":[`+portFailed+`]}`))
+			return
+		}
+		writeJSON(w, 200, []byte(`{"ports":[`+portDown+`,`+shutoff+`,`+dhcp+`,`+portFailed+`]}`))
+	})
+	f.on("GET /network/v2.0/networks", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 500, []byte(`{"NeutronError":{"message":"boom"}}`)) // names are extras
+	})
+	f.on("GET /compute/v2.1/servers/srv-1", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, []byte(`{"server":{"id":"srv-1","status":"ACTIVE"}}`))
+	})
+	f.on("GET /compute/v2.1/servers/srv-3", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, []byte(`{"server":{"id":"srv-3","status":"SHUTOFF"}}`))
+	})
+	c := f.client(t, true)
+	ps, unchecked, err := c.StuckPorts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range ps {
+		got = append(got, p.ID+": "+p.Reason)
+	}
+	if strings.Join(got, "; ") != "p-failed: binding failed; p-down: DOWN, server ACTIVE" || unchecked != 0 {
+		t.Fatalf("stuck = %q, unchecked %d", got, unchecked)
+	}
+	// Only the DOWN compute ports' servers were read, once each.
+	if n := len(f.requests("GET", "/compute/v2.1/servers/")); n != 2 {
+		t.Fatalf("%d server reads, want 2", n)
+	}
+	MaxServerChecks = 1
+	t.Cleanup(func() { MaxServerChecks = 200 })
+	if _, unchecked, _ = c.StuckPorts(context.Background()); unchecked != 1 {
+		t.Fatalf("unchecked = %d past the cap, want 1", unchecked)
+	}
+}
