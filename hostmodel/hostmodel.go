@@ -568,6 +568,8 @@ type Summary struct {
 	Unreachable                           []Source // sources whose last read failed
 	Known                                 bool     // at least one source answered
 	CephSeverity                          Severity
+	// Stuck resources by kind (stuck.go).
+	Stuck []StuckCount
 }
 
 // Summarize counts the incident for the strip.
@@ -638,6 +640,7 @@ func (m *Model) Summarize() Summary {
 		count(f, false)
 	}
 	s.Conflicts = len(m.conflicts)
+	s.Stuck = countStuck(m.cluster)
 	return s
 }
 
@@ -674,5 +677,8 @@ func (s Summary) Segments() []Segment {
 	add(s.ContainersExited, "container exited", "containers exited", Crit)
 	add(s.ContainersUnhealthy, "container unhealthy", "containers unhealthy", Warn)
 	add(s.Conflicts, "conflict between sources", "conflicts between sources", Warn)
+	for _, c := range s.Stuck {
+		out = append(out, Segment{c.text(), c.Severity})
+	}
 	return out
 }
