@@ -114,6 +114,8 @@ type Sources struct {
 	VolumeServices  func(context.Context) ([]openstack.VolumeService, error)
 	Alerts          func(context.Context) ([]alertmanager.Alert, error)
 	Ceph            func(context.Context) (*ceph.Cluster, error)
+	// Stuck are the stuck-resource readers (stuck.go), one per area.
+	Stuck []StuckSource
 	// NotConfigured names backends the cloud has no settings for
 	// ("openstack", "alerts", "ceph"): listed as not checked. Without
 	// "openstack" there is no cloud to report on: UNKNOWN.
@@ -196,6 +198,12 @@ func Collect(ctx context.Context, cloud, region string, s Sources, timeout time.
 				return nil, 0, err
 			}
 			return cephFindings(cl), len(cl.OSDs), nil
+		})
+	}
+	for _, st := range s.Stuck {
+		run(st.Area, func(c context.Context) ([]Finding, int, error) {
+			rs, err := st.Read(c)
+			return stuckFindings(st.Area, rs), len(rs), err
 		})
 	}
 	wg.Wait()
