@@ -171,7 +171,7 @@ func (n *neutron) renderRouter(s *Story, r demoRouter) map[string]any {
 		"distributed": false, "tenant_id": r.project, "project_id": r.project, "description": "", "routes": []any{},
 		"availability_zones": []string{"nova"}, "availability_zone_hints": []string{}, "flavor_id": nil,
 		"external_gateway_info": map[string]any{"network_id": stableUUID("network", "public"), "enable_snat": true},
-		"tags": []string{}, "revision_number": 3, "created_at": t, "updated_at": t}
+		"tags":                  []string{}, "revision_number": 3, "created_at": t, "updated_at": t}
 }
 
 // serveNet answers networks, ports, routers and routers/{id}/l3-agents;

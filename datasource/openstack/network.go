@@ -224,7 +224,8 @@ func (c *Client) NetworkNames(ctx context.Context) (map[string]string, error) {
 }
 
 // Routers lists every router (ha needs admin to be shown; without it HA is
-// false for all).
+// false for all). A Neutron without the L3 router plugin answers 404: no
+// routers.
 func (c *Client) Routers(ctx context.Context) ([]Router, error) {
 	if err := c.neutron(ctx); err != nil {
 		return nil, err
@@ -247,6 +248,9 @@ func (c *Client) Routers(ctx context.Context) ([]Router, error) {
 			Links []link `json:"routers_links"`
 		}
 		if _, err := c.getJSON(ctx, c.network, "neutron", u, &body); err != nil {
+			if page == 0 && errors.Is(err, ErrNotFound) {
+				return nil, nil // no L3 router plugin (service_plugins without router): no routers
+			}
 			return nil, err
 		}
 		for _, r := range body.Routers {
