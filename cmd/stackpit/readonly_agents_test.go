@@ -35,8 +35,10 @@ func TestReadOnlyAgentActionsRefusedBelowTheUI(t *testing.T) {
 		t.Fatal("no agents pane in the demo session")
 	}
 	ap.SetFilter("host:control01 binary:neutron-dhcp-agent")
-	if ap.Table().Len() != 1 {
-		t.Fatalf("%d rows for control01's DHCP agent", ap.Table().Len())
+	for end := time.Now().Add(20 * time.Second); ap.Table().Len() != 1; d.pump(300 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("%d rows for control01's DHCP agent", ap.Table().Len())
+		}
 	}
 	for k, verb := range map[string]string{"D": ops.AgentDisable, "E": ops.AgentEnable} {
 		acts := collectActions(t, ap, k)

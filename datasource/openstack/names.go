@@ -18,10 +18,12 @@ type nameCache struct {
 	usersDenied bool
 }
 
-func (n *nameCache) get(m map[string]string, id string) (string, bool) {
+// get reads under the lock: m is the field's address, since put replaces
+// a nil map (reading the field to pass it would race with that).
+func (n *nameCache) get(m *map[string]string, id string) (string, bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	v, ok := m[id]
+	v, ok := (*m)[id]
 	return v, ok
 }
 
@@ -40,7 +42,7 @@ func (c *Client) ImageName(ctx context.Context, id string) (string, error) {
 	if id == "" {
 		return "", nil
 	}
-	if v, ok := c.names.get(c.names.images, id); ok {
+	if v, ok := c.names.get(&c.names.images, id); ok {
 		return v, nil
 	}
 	if err := c.Connect(ctx); err != nil {
@@ -70,7 +72,7 @@ func (c *Client) UserName(ctx context.Context, id string) (string, error) {
 	if id == "" {
 		return "", nil
 	}
-	if v, ok := c.names.get(c.names.users, id); ok {
+	if v, ok := c.names.get(&c.names.users, id); ok {
 		return v, nil
 	}
 	c.names.mu.Lock()
