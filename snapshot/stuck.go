@@ -10,7 +10,9 @@ import (
 // StuckSource reads one area's stuck resources for the snapshot: the
 // networks (ports, HA routers), and the volumes and images panes' own
 // readers when they add theirs. Each is one finding per resource, and
-// reaches the incident line through the host model.
+// reaches the incident line through the host model. The report's checked
+// count for the area is how many were found stuck (0: read, none stuck;
+// -1: could not be read).
 type StuckSource struct {
 	Area string // "networks", "volumes", "images": the findings' area
 	Read func(context.Context) ([]hostmodel.StuckResource, error)
