@@ -189,6 +189,11 @@ func (n *neutron) serveNet(w http.ResponseWriter, r *http.Request, parts []strin
 	}
 	s := n.c.Story
 	qs := r.URL.Query()
+	if parts[0] == "ports" && qs.Has("binding:vif_type") {
+		// As Zed: not a filterable attribute.
+		neutronError(w, 400, "HTTPBadRequest", "['binding:vif_type'] is invalid attribute for filtering")
+		return true
+	}
 	var list []map[string]any
 	found := true
 	s.Lock(func() {
@@ -198,7 +203,7 @@ func (n *neutron) serveNet(w http.ResponseWriter, r *http.Request, parts []strin
 			list = n.networks(s)
 		case parts[0] == "ports":
 			for _, p := range n.ports(s, ns) {
-				if matchQuery(qs, p, "id", "status", "binding:vif_type", "device_id", "device_owner", "network_id", "binding:host_id") {
+				if matchQuery(qs, p, "id", "status", "device_id", "device_owner", "network_id", "binding:host_id") {
 					list = append(list, p)
 				}
 			}

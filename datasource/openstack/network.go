@@ -160,30 +160,22 @@ func cloneValues(q url.Values) url.Values {
 	return out
 }
 
-// SuspectPorts lists the ports that may be stuck: status DOWN or BUILD, and
-// binding:vif_type=binding_failed (two filtered requests, merged by ID),
-// with network names resolved when the network list can be read. Whether
-// a DOWN port is stuck depends on its server (ACTIVE or not): the caller
-// decides.
+// SuspectPorts lists the ports that may be stuck: status DOWN or BUILD
+// (one filtered request), with network names resolved when the network
+// list can be read. A port whose binding failed is DOWN too, and Neutron
+// refuses binding:vif_type as a filter (HTTP 400 "is invalid attribute for
+// filtering", seen on Zed), so binding_failed is told apart here. Whether
+// a plain DOWN port is stuck depends on its server (ACTIVE or not): the
+// caller decides.
 func (c *Client) SuspectPorts(ctx context.Context) ([]Port, error) {
-	down, err := c.Ports(ctx, url.Values{"status": {"DOWN", "BUILD"}})
+	out, err := c.Ports(ctx, url.Values{"status": {"DOWN", "BUILD"}})
 	if err != nil {
 		return nil, err
 	}
-	failed, err := c.Ports(ctx, url.Values{"binding:vif_type": {"binding_failed"}})
-	if err != nil {
-		return nil, err
-	}
-	seen := map[string]bool{}
-	var out []Port
-	for _, l := range [][]Port{failed, down} {
-		for _, p := range l {
-			if !seen[p.ID] {
-				seen[p.ID] = true
-				out = append(out, p)
-			}
-		}
-	}
+	// binding_failed first: they are the worst.
+	sort.SliceStable(out, func(i, j int) bool {
+		return out[i].VIFType == "binding_failed" && out[j].VIFType != "binding_failed"
+	})
 	if names, err := c.NetworkNames(ctx); err == nil {
 		for i := range out {
 			out[i].NetworkName = names[out[i].NetworkID]
@@ -416,7 +408,7 @@ type StuckPort struct {
 // as unchecked in the count StuckPorts returns.
 var MaxServerChecks = 200
 
-// StuckPorts lists the stuck ports: every binding_failed port, and every
+// StuckPorts lists the stuck ports: every binding_failed port (DOWN), and every
 // DOWN/BUILD port of a server Nova says is ACTIVE (one GET per distinct
 // candidate server, HAConcurrency in flight, at most MaxServerChecks).
 // unchecked counts DOWN compute ports whose server was not read.
