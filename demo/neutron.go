@@ -26,12 +26,14 @@ type neutron struct {
 // neutronState holds what Neutron changes itself (admin_state_up).
 type neutronState struct {
 	adminDown map[string]bool
+	deleted   map[string]bool // agent records deleted while dead
+	net       netStory
 }
 
 var neutronStates sync.Map // *Story -> *neutronState
 
 func neutronFor(s *Story) *neutronState {
-	v, _ := neutronStates.LoadOrStore(s, &neutronState{adminDown: map[string]bool{}})
+	v, _ := neutronStates.LoadOrStore(s, &neutronState{adminDown: map[string]bool{}, deleted: map[string]bool{}})
 	return v.(*neutronState)
 }
 
@@ -129,6 +131,9 @@ func (n *neutron) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				"href": n.c.URLs["neutron"] + "/v2.0/agents"}}}}})
 		return
 	}
+	if n.serveNet(w, r, parts) {
+		return
+	}
 	if parts[0] != "agents" || len(parts) > 2 {
 		neutronError(w, 404, "HTTPNotFound", "The resource could not be found.")
 		return
@@ -139,6 +144,11 @@ func (n *neutron) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPut {
 		if len(parts) != 2 || decodeBody(r, &body) != nil || body.Agent == nil {
 			neutronError(w, 400, "HTTPBadRequest", "Malformed request body")
+			return
+		}
+	} else if r.Method == http.MethodDelete {
+		if len(parts) != 2 {
+			neutronError(w, 405, "HTTPMethodNotAllowed", "The method specified is not allowed for this resource.")
 			return
 		}
 	} else if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -155,9 +165,23 @@ func (n *neutron) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ns := neutronFor(s)
 		devices, _ := s.hostCounts()
 		for _, a := range neutronAgents(s) {
+			if ns.deleted[a.id()] {
+				if !heartbeatAlive(s, a.host) {
+					continue
+				}
+				delete(ns.deleted, a.id()) // it reported again: registered anew
+			}
 			if len(parts) == 2 {
 				if a.id() != parts[1] {
 					continue
+				}
+				if r.Method == http.MethodDelete {
+					ns.deleted[a.id()] = true
+					s.Emit(Event{Kind: "agent_deleted", Host: a.host.Name, Service: a.binary,
+						Message: fmt.Sprintf("%s on %s deleted", a.typ, a.host.Name),
+						Fields:  map[string]string{"agent_id": a.id(), "binary": a.binary, "host": a.host.Name}})
+					one = map[string]any{}
+					return
 				}
 				if r.Method == http.MethodPut {
 					if v, ok := body.Agent["admin_state_up"].(bool); ok {
@@ -184,6 +208,10 @@ func (n *neutron) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if len(parts) == 2 {
 		if one == nil {
 			neutronError(w, 404, "AgentNotFound", fmt.Sprintf("Agent %s could not be found.", parts[1]))
+			return
+		}
+		if r.Method == http.MethodDelete {
+			w.WriteHeader(http.StatusNoContent)
 			return
 		}
 		WriteJSON(w, 200, map[string]any{"agent": one})

@@ -579,6 +579,8 @@ type Summary struct {
 	HAProxyDown      int
 	MemcachedDown    int
 	VIPProblems      int
+	// Stuck resources by kind (stuck.go).
+	Stuck []StuckCount
 }
 
 // Summarize counts the incident for the strip.
@@ -651,6 +653,7 @@ func (m *Model) Summarize() Summary {
 		count(f, false)
 	}
 	s.Conflicts = len(m.conflicts)
+	s.Stuck = countStuck(m.cluster)
 	return s
 }
 
@@ -687,5 +690,8 @@ func (s Summary) Segments() []Segment {
 	add(s.ContainersExited, "container exited", "containers exited", Crit)
 	add(s.ContainersUnhealthy, "container unhealthy", "containers unhealthy", Warn)
 	add(s.Conflicts, "conflict between sources", "conflicts between sources", Warn)
+	for _, c := range s.Stuck {
+		out = append(out, Segment{c.text(), c.Severity})
+	}
 	return append(out, s.controlPlaneSegments()...)
 }

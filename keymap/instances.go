@@ -19,3 +19,14 @@ func init() {
 		Binding{Action: "instances.reset_state", Keys: []string{"X"}, Help: "reset state (admin)", Group: "instances", Mutates: true, Destructive: true},
 	)
 }
+
+// Instance detail bindings: looked up before the instances group while the
+// detail is open, so r follows a request there (the action history's
+// request ID to its logs, the r pivot of every pane) instead of rebooting.
+func init() {
+	Register(
+		Binding{Action: "instance_detail.request", Keys: []string{"r"}, Help: "logs of the selected action's request (req-…)", Group: "instance_detail", Target: "request"},
+		Binding{Action: "instance_detail.next_action", Keys: []string{"]"}, Help: "select the next (older) action", Group: "instance_detail"},
+		Binding{Action: "instance_detail.prev_action", Keys: []string{"["}, Help: "select the previous (newer) action", Group: "instance_detail"},
+	)
+}

@@ -65,7 +65,23 @@ func (s Sources) observed(h *hostModel, now time.Time) Sources {
 			return cl, err
 		}
 	}
+	s.Stuck = append([]StuckSource(nil), s.Stuck...) // the caller's slice stays as it was
+	for i, st := range s.Stuck {
+		f := st.Read
+		s.Stuck[i].Read = func(c context.Context) ([]hostmodel.StuckResource, error) {
+			rs, err := f(c)
+			h.applyStuck(hostmodel.Source(st.Area), hostmodel.StuckFacts(rs), err, now)
+			return rs, err
+		}
+	}
 	return s
+}
+
+// applyStuck applies an area's stuck resources under a scope of their own.
+func (h *hostModel) applyStuck(src hostmodel.Source, facts []hostmodel.Fact, err error, at time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.m.Apply(hostmodel.Observation{Pane: "snapshot", Source: src, Scope: "stuck", At: at, Facts: facts, Err: err})
 }
 
 // incident is the strip's line: "1 host DOWN (compute04) · 2 CRIT · ...".

@@ -116,6 +116,8 @@ type Sources struct {
 	Ceph            func(context.Context) (*ceph.Cluster, error)
 	// ControlPlane: RabbitMQ, HAProxy, memcached (controlplane.go).
 	ControlPlane ControlPlane
+	// Stuck are the stuck-resource readers (stuck.go), one per area.
+	Stuck []StuckSource
 	// NotConfigured names backends the cloud has no settings for
 	// ("openstack", "alerts", "ceph"): listed as not checked. Without
 	// "openstack" there is no cloud to report on: UNKNOWN.
@@ -229,6 +231,12 @@ func Collect(ctx context.Context, cloud, region string, s Sources, timeout time.
 				defer svcMu.Unlock()
 				return svcs, svcRead
 			}, now)
+		})
+	}
+	for _, st := range s.Stuck {
+		run(st.Area, func(c context.Context) ([]Finding, int, error) {
+			rs, err := st.Read(c)
+			return stuckFindings(st.Area, rs), len(rs), err
 		})
 	}
 	wg.Wait()

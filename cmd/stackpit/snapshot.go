@@ -15,6 +15,7 @@ import (
 	"github.com/stackpit/stackpit/datasource/ceph"
 	"github.com/stackpit/stackpit/datasource/openstack"
 	"github.com/stackpit/stackpit/demo"
+	"github.com/stackpit/stackpit/hostmodel"
 	"github.com/stackpit/stackpit/redact"
 	"github.com/stackpit/stackpit/snapshot"
 	"github.com/stackpit/stackpit/views/controlplane"
@@ -100,6 +101,15 @@ func snapshotCmd(args []string, stdout, stderr io.Writer) int {
 				}
 				return os.VolumeServices(ctx)
 			}
+			src.Stuck = append(src.Stuck, snapshot.StuckSource{Area: "networks", Read: func(ctx context.Context) ([]hostmodel.StuckResource, error) {
+				if err := os.Connect(ctx); err != nil {
+					return nil, err
+				}
+				if !os.HasNetwork() {
+					return nil, nil
+				}
+				return stuckNetworks(ctx, os)
+			}})
 		} else {
 			src.ComputeServices = func(context.Context) ([]openstack.ComputeService, error) { return nil, err }
 		}

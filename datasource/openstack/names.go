@@ -18,7 +18,8 @@ type nameCache struct {
 	usersDenied bool
 }
 
-// get reads *m under the lock: put may replace a nil map concurrently.
+// get reads under the lock: m is the field's address, since put replaces
+// a nil map (reading the field to pass it would race with that).
 func (n *nameCache) get(m *map[string]string, id string) (string, bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()

@@ -18,6 +18,7 @@ import (
 
 	"github.com/stackpit/stackpit/datasource/openstack"
 	"github.com/stackpit/stackpit/hostmodel"
+	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
 	"github.com/stackpit/stackpit/ui/table"
@@ -322,6 +323,12 @@ func (p *Pane) key(k string) tea.Cmd {
 		return pane.Pivot("alerts", "host="+h)
 	case p.is(k, "agents.panels"):
 		return pane.Pivot("panels", "host:"+h)
+	case p.is(k, "agents.disable"):
+		return p.agentAction(ops.AgentDisable, a)
+	case p.is(k, "agents.enable"):
+		return p.agentAction(ops.AgentEnable, a)
+	case p.is(k, "agents.delete"):
+		return p.agentAction(ops.AgentDelete, a)
 	case p.is(k, "table.copy"):
 		text := a.id
 		if text == "" {

@@ -46,6 +46,64 @@ type detail struct {
 	scroll   int
 	height   int
 	loadedAt time.Time
+	// actSel is the selected action-history entry (in history order,
+	// newest first); picked once the operator moved it, before that the
+	// newest failed action (with a message) is selected.
+	actSel    int
+	actPicked bool
+}
+
+// history is the action history newest first.
+func (d *detail) history() []openstack.InstanceAction {
+	acts := append([]openstack.InstanceAction(nil), d.actions...)
+	sort.SliceStable(acts, func(i, j int) bool { return acts[i].StartTime.After(acts[j].StartTime) })
+	return acts
+}
+
+// selectedAction is the action whose request `r` follows.
+func (d *detail) selectedAction() (openstack.InstanceAction, int, bool) {
+	acts := d.history()
+	if len(acts) == 0 {
+		return openstack.InstanceAction{}, -1, false
+	}
+	i := 0
+	if d.actPicked {
+		i = min(max(d.actSel, 0), len(acts)-1)
+	} else {
+		for j, a := range acts {
+			if a.Message != "" {
+				i = j
+				break
+			}
+		}
+	}
+	return acts[i], i, true
+}
+
+// requestKey handles the detail's own keys (group instance_detail): they
+// come before the pane's, so `r` there is the request pivot, not a reboot.
+func (d *detail) requestKey(p *Pane, k string) (tea.Cmd, bool) {
+	switch {
+	case p.is(k, "instance_detail.request"):
+		a, _, ok := d.selectedAction()
+		if !ok || a.RequestID == "" {
+			return pane.Toast(themes.Warn, "no action with a request ID in the history"), true
+		}
+		return pane.Pivot("logs", "req:"+a.RequestID), true
+	case p.is(k, "instance_detail.next_action"), p.is(k, "instance_detail.prev_action"):
+		_, i, ok := d.selectedAction()
+		if !ok {
+			return nil, true
+		}
+		if p.is(k, "instance_detail.next_action") {
+			i++
+		} else {
+			i--
+		}
+		d.actSel, d.actPicked = min(max(i, 0), len(d.actions)-1), true
+		return nil, true
+	}
+	return nil, false
 }
 
 func (d *detail) busy() bool {
@@ -309,9 +367,8 @@ func (d *detail) lines(p *Pane) []line {
 		if len(d.actions) == 0 && !d.actionsLoading {
 			add(themes.Muted, "  (none)")
 		}
-		acts := append([]openstack.InstanceAction(nil), d.actions...)
-		sort.SliceStable(acts, func(i, j int) bool { return acts[i].StartTime.After(acts[j].StartTime) })
-		for _, a := range acts {
+		_, sel, _ := d.selectedAction()
+		for i, a := range d.history() {
 			role := themes.Normal
 			if a.Message != "" {
 				role = themes.Warn
@@ -320,7 +377,11 @@ func (d *detail) lines(p *Pane) []line {
 			if a.Message != "" {
 				msg = " · " + a.Message
 			}
-			add(role, "  %s  %-16s %s  user %s%s", stamp(a.StartTime), a.Action, a.RequestID, orDash(a.UserID), msg)
+			mark := " "
+			if i == sel {
+				mark = "▸" // the request r follows
+			}
+			add(role, "%s %s  %-16s %s  user %s%s", mark, stamp(a.StartTime), a.Action, a.RequestID, orDash(a.UserID), msg)
 		}
 	}
 
@@ -346,8 +407,9 @@ func (d *detail) view(p *Pane, width, height int, th *themes.Theme) string {
 	d.height = height
 	k := p.ctx.KeyText
 	hint := th.Render(themes.Muted, safe.Fit("esc/"+k("instances.back")+" back · j/k scroll · "+k("table.copy")+" copy ID · "+
-		k("instances.host")+" host · "+k("instances.reboot")+"/"+k("instances.reboot_hard")+" reboot · "+k("instances.live_migrate")+"/"+k("instances.migrate")+" migrate · "+
-		k("instances.evacuate")+" evacuate", width))
+		k("instances.host")+" host · "+k("instance_detail.request")+" request logs ("+k("instance_detail.prev_action")+"/"+
+		k("instance_detail.next_action")+" action) · "+k("instances.reboot")+"/"+k("instances.reboot_hard")+" reboot · "+
+		k("instances.live_migrate")+"/"+k("instances.migrate")+" migrate · "+k("instances.evacuate")+" evacuate", width))
 	body := height - 1
 	if body < 1 {
 		return hint
@@ -395,4 +457,12 @@ func ago(now, t time.Time) string {
 		return ""
 	}
 	return " (" + pane.Age(now.Sub(t)) + " ago)"
+}
+
+// keysText is an action's keys for a hint ("r"), "?" without a keymap.
+func (p *Pane) keysText(action string) string {
+	if p.ctx.Keys == nil {
+		return "?"
+	}
+	return p.ctx.Keys.KeysText(action)
 }

@@ -181,6 +181,9 @@ const (
 func (p *Pane) ID() string    { return "instances" }
 func (p *Pane) Title() string { return "Instances" }
 func (p *Pane) KeyGroups() []string {
+	if p.detail != nil {
+		return []string{"instance_detail", "instances", "table"}
+	}
 	return []string{"instances", "table"}
 }
 func (p *Pane) Capturing() bool { return p.prompt.Active }
@@ -394,6 +397,11 @@ func (p *Pane) key(msg tea.KeyPressMsg) tea.Cmd {
 		return p.prompt.Key(msg)
 	}
 	k := msg.String()
+	if p.detail != nil {
+		if cmd, ok := p.detail.requestKey(p, k); ok {
+			return cmd
+		}
+	}
 	if cmd, ok := p.actionKey(k); ok {
 		return cmd
 	}
