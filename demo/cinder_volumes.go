@@ -119,7 +119,7 @@ func (c *cinder) renderVolume(s *Story, v *demoVolume, mv microversion) map[stri
 		"os-vol-host-attr:host": nullable(v.Host), "os-vol-tenant-attr:tenant_id": v.ProjectID,
 		"os-vol-mig-status-attr:migstat": nullable(v.MigStatus), "os-vol-mig-status-attr:name_id": nil,
 		"migration_status": nullable(v.MigStatus),
-		"links": []map[string]string{link("self", c.c.URLs["cinder"]+"/v3/"+v.ProjectID+"/volumes/"+v.ID)},
+		"links":            []map[string]string{link("self", c.c.URLs["cinder"]+"/v3/"+v.ProjectID+"/volumes/"+v.ID)},
 	}
 	if mv.atLeast(48) {
 		m["shared_targets"] = false
