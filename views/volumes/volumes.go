@@ -67,8 +67,9 @@ type row struct {
 	age      time.Duration // in status (since updated_at)
 	stuck    bool
 	errored  bool
-	fields   map[string]string
+	fields   map[string]string // lower-cased, for the filter
 	migStuck bool
+	tr       table.Row // built once per load: a keystroke only filters
 }
 
 // Pane is the volumes pane.
@@ -82,7 +83,10 @@ type Pane struct {
 	vols     []openstack.Volume
 	names    map[string]string
 	projects map[string]string
-	rows     []row // sorted: stuck, error, the rest
+	rows     []row          // sorted: stuck, error, the rest
+	index    map[string]int // volume ID -> rows index
+	nStuck   int            // counted at rebuild, for the header
+	nErr     int
 	err      error
 	loading  bool
 	at       time.Time
@@ -117,7 +121,7 @@ var columns = []table.Column{
 	{Title: "TYPE", Width: 8, HideBelow: 90},
 	{Title: "HOST", Min: 10, HideBelow: 70},
 	{Title: "ATTACHED TO", Min: 12},
-	{Title: "MIGRATION", Width: 10, HideBelow: 110},
+	{Title: "MIGRATION", Width: 12, HideBelow: 110},
 	{Title: "AGE IN STATUS", Width: 13, Right: true},
 }
 
@@ -269,12 +273,11 @@ func (p *Pane) selected() (*row, bool) {
 	if !ok {
 		return nil, false
 	}
-	for i := range p.rows {
-		if p.rows[i].v.ID == sel.Key {
-			return &p.rows[i], true
-		}
+	i, ok := p.index[sel.Key]
+	if !ok {
+		return nil, false
 	}
-	return nil, false
+	return &p.rows[i], true
 }
 
 // rebuild derives the rows from the last list: stuck first (oldest
@@ -310,6 +313,10 @@ func (p *Pane) rebuild() {
 			"project": r.project + " " + v.ProjectID, "server": strings.Join(r.servers, " ") + " " + attachedIDs(v),
 			"migration": v.MigrationStatus, "stuck": stuck,
 		}
+		for k, s := range r.fields {
+			r.fields[k] = strings.ToLower(s)
+		}
+		r.tr = buildRow(&r)
 		p.rows = append(p.rows, r)
 	}
 	rank := func(r *row) int {
@@ -337,6 +344,17 @@ func (p *Pane) rebuild() {
 		}
 		return a.v.ID < b.v.ID
 	})
+	p.index = make(map[string]int, len(p.rows))
+	p.nStuck, p.nErr = 0, 0
+	for i := range p.rows {
+		p.index[p.rows[i].v.ID] = i
+		switch rank(&p.rows[i]) {
+		case 0:
+			p.nStuck++
+		case 1:
+			p.nErr++
+		}
+	}
 	p.apply()
 }
 
@@ -358,7 +376,7 @@ func (p *Pane) apply() {
 		if !p.query.Empty() && !p.query.Match(r.fields) {
 			continue
 		}
-		rows = append(rows, buildRow(r))
+		rows = append(rows, r.tr)
 	}
 	p.tbl.SetRows(rows)
 }
@@ -445,15 +463,7 @@ func (p *Pane) View(width, height int) string {
 }
 
 func (p *Pane) header(now time.Time) string {
-	stuck, errs := 0, 0
-	for i := range p.rows {
-		switch {
-		case p.rows[i].stuck || p.rows[i].migStuck:
-			stuck++
-		case p.rows[i].errored:
-			errs++
-		}
-	}
+	stuck, errs := p.nStuck, p.nErr
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d volumes", len(p.rows))
 	if stuck > 0 {
