@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -153,6 +154,18 @@ func (c *cinder) listVolumes(w http.ResponseWriter, r *http.Request, project str
 	}
 	all, _ := boolParam(qs.Get("all_tenants"))
 	marker := qs.Get("marker")
+	// Time comparison filters (3.60+): updated_at=gte:2026-12-06T10:00:00.
+	var upOp string
+	var upAt time.Time
+	if f := qs.Get("updated_at"); f != "" && mv.atLeast(60) {
+		op, ts, ok := strings.Cut(f, ":")
+		t, err := time.Parse("2006-01-02T15:04:05", ts)
+		if !ok || err != nil || (op != "gt" && op != "gte" && op != "lt" && op != "lte" && op != "eq" && op != "neq") {
+			cinderError(w, 400, "Invalid input received: Invalid filter: updated_at="+f)
+			return
+		}
+		upOp, upAt = op, t
+	}
 	var out []map[string]any
 	next := ""
 	badMarker := false
@@ -174,6 +187,9 @@ func (c *cinder) listVolumes(w http.ResponseWriter, r *http.Request, project str
 				continue
 			}
 			if st := qs.Get("status"); st != "" && st != v.Status {
+				continue
+			}
+			if upOp != "" && !timeCompare(v.Updated.UTC().Truncate(time.Second), upOp, upAt) {
 				continue
 			}
 			if len(out) == limit {
@@ -357,4 +373,20 @@ func (c *cinder) deleteAttachment(w http.ResponseWriter, attID string) {
 		return
 	}
 	WriteJSON(w, 200, map[string]any{"attachments": []any{}})
+}
+
+func timeCompare(t time.Time, op string, at time.Time) bool {
+	switch op {
+	case "gt":
+		return t.After(at)
+	case "gte":
+		return !t.Before(at)
+	case "lt":
+		return t.Before(at)
+	case "lte":
+		return !t.After(at)
+	case "eq":
+		return t.Equal(at)
+	}
+	return !t.Equal(at)
 }

@@ -176,3 +176,32 @@ func TestCinderVolumeAdminActions(t *testing.T) {
 		t.Fatalf("after migration: %s", raw)
 	}
 }
+
+func TestCinderVolumesUpdatedAtFilter(t *testing.T) {
+	e := startCloud(t, Options{Instances: 60, FailAfter: -1})
+	var proj string
+	e.c.Story.Lock(func() { proj = e.c.Story.Projects[0].ID })
+	since := e.c.Story.Now().UTC().Format("2006-01-02T15:04:05")
+	path := "/v3/" + proj + "/volumes/detail?all_tenants=1&updated_at=gte:" + since
+	if code, raw := e.cinderDo("GET", path, "3.60", nil); code != 200 || raw != `{"volumes":[]}`+"\n" {
+		t.Fatalf("nothing changed yet: %d %s", code, raw)
+	}
+	all := demoVolumes(t, e)
+	var v volumes.Volume
+	for _, x := range all {
+		if x.Status == "available" {
+			v = x
+			break
+		}
+	}
+	e.clock.Add(time.Second)
+	if code, raw := e.cinderDo("POST", "/v3/"+proj+"/volumes/"+v.ID+"/action", "3.70", map[string]any{"os-reset_status": map[string]any{"status": "error"}}); code != 202 {
+		t.Fatalf("%d %s", code, raw)
+	}
+	if _, raw := e.cinderDo("GET", path, "3.60", nil); strings.Count(raw, `"id":`) != 1 || !strings.Contains(raw, v.ID) {
+		t.Fatalf("the reset volume alone: %s", raw)
+	}
+	if code, _ := e.cinderDo("GET", "/v3/"+proj+"/volumes/detail?updated_at=bad:x", "3.60", nil); code != 400 {
+		t.Fatalf("bad filter: %d", code)
+	}
+}

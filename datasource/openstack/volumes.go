@@ -196,20 +196,43 @@ func (c *Client) VolumeMicroversion(ctx context.Context) (string, error) {
 // Volumes lists every volume of every project (all_tenants, limit/marker
 // paging), with attachments, backend host and migration status.
 func (c *Client) Volumes(ctx context.Context) ([]Volume, error) {
-	sc, _, err := c.volumeClient(ctx)
+	l, err := c.VolumesSince(ctx, time.Time{})
+	return l.Volumes, err
+}
+
+// VolumeList is one volume list: everything (Full) or the volumes updated
+// since a time. AsOf is Cinder's clock when the list began, minus
+// DefaultOverlap: the since for the next delta.
+type VolumeList struct {
+	Volumes []Volume
+	Full    bool
+	AsOf    time.Time
+}
+
+// VolumesSince lists the volumes updated at or after since (Cinder's time
+// filter updated_at=gte:, microversion 3.60), so a refresh reads what
+// changed, not the whole cloud. A zero since, or a Cinder older than 3.60,
+// lists everything (Full). Deleted volumes never show in a delta: the
+// caller lists everything now and then.
+func (c *Client) VolumesSince(ctx context.Context, since time.Time) (VolumeList, error) {
+	sc, mv, err := c.volumeClient(ctx)
 	if err != nil {
-		return nil, err
+		return VolumeList{}, err
 	}
 	limit := c.PageSize
 	if limit <= 0 {
 		limit = 1000
 	}
-	var out []Volume
+	out := VolumeList{Full: since.IsZero() || mv.less(mver{3, 60})}
 	marker := ""
+	start := time.Now()
 	for {
 		q := url.Values{}
 		q.Set("all_tenants", "1")
 		q.Set("limit", fmt.Sprint(limit))
+		if !out.Full {
+			q.Set("updated_at", "gte:"+since.UTC().Format("2006-01-02T15:04:05"))
+		}
 		if marker != "" {
 			q.Set("marker", marker)
 		}
@@ -218,11 +241,15 @@ func (c *Client) Volumes(ctx context.Context) ([]Volume, error) {
 			Links   []serverLink   `json:"volumes_links"`
 		}
 		u := sc.ServiceURL("volumes", "detail") + "?" + q.Encode()
-		if _, err := c.getJSON(ctx, sc, "cinder", u, &page); err != nil {
-			return nil, err
+		h, err := c.getJSON(ctx, sc, "cinder", u, &page)
+		if err != nil {
+			return VolumeList{}, err
+		}
+		if marker == "" {
+			out.AsOf = serverClock(h, start).Add(-DefaultOverlap)
 		}
 		for i := range page.Volumes {
-			out = append(out, page.Volumes[i].toVolume())
+			out.Volumes = append(out.Volumes, page.Volumes[i].toVolume())
 		}
 		next := false
 		for _, l := range page.Links {
@@ -233,7 +260,7 @@ func (c *Client) Volumes(ctx context.Context) ([]Volume, error) {
 		}
 		last := page.Volumes[len(page.Volumes)-1].ID
 		if last == marker {
-			return nil, &MalformedError{Service: "cinder", URL: u, Snippet: "volumes_links next without progress",
+			return VolumeList{}, &MalformedError{Service: "cinder", URL: u, Snippet: "volumes_links next without progress",
 				Err: fmt.Errorf("pagination did not advance past marker %q", marker)}
 		}
 		marker = last

@@ -42,6 +42,7 @@ type cinderFake struct {
 	vols    []map[string]any
 	actions []string // "POST id {json}" / "DELETE attachments/id"
 	mvSeen  []string
+	queries []string
 }
 
 func (f *fakeCloud) withCinder(t *testing.T, maxMV string, vols []map[string]any) *cinderFake {
@@ -54,6 +55,8 @@ func (f *fakeCloud) withCinder(t *testing.T, maxMV string, vols []map[string]any
 		cf.mu.Lock()
 		defer cf.mu.Unlock()
 		cf.mvSeen = append(cf.mvSeen, r.Header.Get("OpenStack-API-Version"))
+		cf.queries = append(cf.queries, r.URL.RawQuery)
+		w.Header().Set("Date", time.Now().UTC().Format(http.TimeFormat))
 		if r.URL.Query().Get("all_tenants") != "1" {
 			t.Errorf("volume list without all_tenants: %s", r.URL.RawQuery)
 		}
@@ -260,5 +263,43 @@ func TestServerNamesListsOnceForUnknownIDs(t *testing.T) {
 	defer mu.Unlock()
 	if lists != 2 {
 		t.Fatalf("%d server lists, want 2 (first use, then the unknown ID after a minute)", lists)
+	}
+}
+
+func TestVolumesSinceAsksForWhatChanged(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	cf := f.withCinder(t, "3.70", []map[string]any{cinderVolumeJSON("0001-vol", "in-use", "srv")})
+	c := f.client(t, false)
+	ctx := context.Background()
+	first, err := c.VolumesSince(ctx, time.Time{})
+	if err != nil || !first.Full || len(first.Volumes) != 1 {
+		t.Fatalf("%+v %v", first, err)
+	}
+	if d := time.Since(first.AsOf); d < DefaultOverlap || d > DefaultOverlap+5*time.Second {
+		t.Fatalf("AsOf %v: want Cinder's clock minus the overlap", first.AsOf)
+	}
+	delta, err := c.VolumesSince(ctx, first.AsOf)
+	if err != nil || delta.Full {
+		t.Fatalf("%+v %v", delta, err)
+	}
+	cf.mu.Lock()
+	defer cf.mu.Unlock()
+	if strings.Contains(cf.queries[0], "updated_at") || !strings.Contains(cf.queries[1], "updated_at=gte%3A"+first.AsOf.UTC().Format("2006-01-02T15%3A04%3A05")) {
+		t.Fatalf("queries %q", cf.queries)
+	}
+}
+
+func TestVolumesSinceListsEverythingBefore360(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	cf := f.withCinder(t, "3.59", []map[string]any{cinderVolumeJSON("0001-vol", "in-use", "srv")})
+	c := f.client(t, false)
+	l, err := c.VolumesSince(context.Background(), time.Now())
+	if err != nil || !l.Full {
+		t.Fatalf("a Cinder without time filters: %+v %v", l, err)
+	}
+	cf.mu.Lock()
+	defer cf.mu.Unlock()
+	if strings.Contains(cf.queries[0], "updated_at") {
+		t.Fatalf("query %q", cf.queries[0])
 	}
 }

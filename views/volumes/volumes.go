@@ -30,7 +30,8 @@ import (
 
 // Source is what the pane needs; *openstack.Client satisfies it.
 type Source interface {
-	Volumes(ctx context.Context) ([]openstack.Volume, error)
+	// VolumesSince lists every volume (zero since) or those updated since.
+	VolumesSince(ctx context.Context, since time.Time) (openstack.VolumeList, error)
 	// ServerNames names attached servers (IDs it cannot name are absent).
 	ServerNames(ctx context.Context, ids []string) (map[string]string, error)
 	Projects(ctx context.Context) (map[string]string, error)
@@ -54,10 +55,16 @@ var transitional = map[string]bool{
 	"retyping": true, "backing-up": true, "restoring-backup": true, "awaiting-transfer": true,
 }
 
+// DefaultFullEvery is how often the whole list is read again; refreshes
+// in between read only the volumes that changed (deleted ones leave at the
+// next whole list, or at once after an action of ours).
+const DefaultFullEvery = 5 * time.Minute
+
 // Options tune the pane.
 type Options struct {
 	StuckAfter time.Duration // default DefaultStuckAfter
 	Pool       string        // Ceph pool for the p pivot; default DefaultPool
+	FullEvery  time.Duration // default DefaultFullEvery
 }
 
 type row struct {
@@ -80,7 +87,9 @@ type Pane struct {
 	tbl    *table.Model
 	prompt uiprompt.Prompt
 
-	vols     []openstack.Volume
+	vols     map[string]openstack.Volume // by ID
+	since    time.Time                   // next delta's since (zero: whole list)
+	lastFull time.Time
 	names    map[string]string
 	projects map[string]string
 	rows     []row          // sorted: stuck, error, the rest
@@ -111,6 +120,9 @@ func New(ctx pane.Context, src Source, o Options) *Pane {
 	if o.Pool == "" {
 		o.Pool = DefaultPool
 	}
+	if o.FullEvery <= 0 {
+		o.FullEvery = DefaultFullEvery
+	}
 	return &Pane{ctx: ctx, src: src, opts: o, tbl: table.New(columns...)}
 }
 
@@ -130,7 +142,7 @@ func (p *Pane) Title() string       { return "Volumes" }
 func (p *Pane) KeyGroups() []string { return []string{"volumes", "table"} }
 func (p *Pane) Capturing() bool     { return p.prompt.Active }
 func (p *Pane) Init() tea.Cmd       { return p.load() }
-func (p *Pane) Refresh() tea.Cmd    { return p.load() }
+func (p *Pane) Refresh() tea.Cmd    { return p.full() }
 
 // Table is the list the shell keeps in the breadcrumb (pane.Tabled).
 func (p *Pane) Table() *table.Model { return p.tbl }
@@ -155,10 +167,16 @@ func (p *Pane) Pivot(query string) tea.Cmd {
 }
 
 type loadedMsg struct {
-	vols     []openstack.Volume
+	list     openstack.VolumeList
 	names    map[string]string
 	projects map[string]string
 	err      error
+}
+
+// full reads the whole list now (ctrl+r, after our own actions).
+func (p *Pane) full() tea.Cmd {
+	p.since = time.Time{}
+	return p.load()
 }
 
 // LoadKey lets the shell drop an older list that lands after a newer one.
@@ -169,17 +187,30 @@ func (p *Pane) load() tea.Cmd {
 		return nil
 	}
 	p.loading, p.lastTry = true, p.ctx.Now()
-	src := p.src
+	src, since := p.src, p.since
+	if p.ctx.Now().Sub(p.lastFull) >= p.opts.FullEvery {
+		since = time.Time{}
+	}
+	// Names for every attached server shown, not only the changed ones
+	// (the source caches them).
+	var ids []string
+	seen := map[string]bool{}
+	for _, v := range p.vols {
+		for _, a := range v.Attachments {
+			if a.ServerID != "" && !seen[a.ServerID] {
+				seen[a.ServerID] = true
+				ids = append(ids, a.ServerID)
+			}
+		}
+	}
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 		defer cancel()
-		vs, err := src.Volumes(ctx)
+		l, err := src.VolumesSince(ctx, since)
 		if err != nil {
 			return loadedMsg{err: err}
 		}
-		var ids []string
-		seen := map[string]bool{}
-		for _, v := range vs {
+		for _, v := range l.Volumes {
 			for _, a := range v.Attachments {
 				if a.ServerID != "" && !seen[a.ServerID] {
 					seen[a.ServerID] = true
@@ -193,7 +224,7 @@ func (p *Pane) load() tea.Cmd {
 			names, _ = src.ServerNames(ctx, ids)
 		}
 		projects, _ := src.Projects(ctx)
-		return loadedMsg{vols: vs, names: names, projects: projects}
+		return loadedMsg{list: l, names: names, projects: projects}
 	}
 }
 
@@ -203,7 +234,15 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 	case loadedMsg:
 		p.loading, p.err = false, m.err
 		if m.err == nil {
-			p.vols, p.names, p.projects, p.at = m.vols, m.names, m.projects, p.ctx.Now()
+			if m.list.Full || p.vols == nil {
+				p.vols = make(map[string]openstack.Volume, len(m.list.Volumes))
+				p.lastFull = p.ctx.Now()
+			}
+			for _, v := range m.list.Volumes {
+				p.vols[v.ID] = v
+			}
+			p.since = m.list.AsOf
+			p.names, p.projects, p.at = m.names, m.projects, p.ctx.Now()
 			p.rebuild()
 		}
 	case pane.TickMsg:
@@ -212,7 +251,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		}
 	case pane.ActionDoneMsg:
 		if strings.HasPrefix(m.Name, "volume-") {
-			return p, p.load()
+			return p, p.full()
 		}
 	case tea.KeyPressMsg:
 		if p.prompt.Active {
@@ -231,7 +270,7 @@ func (p *Pane) key(k string) tea.Cmd {
 	}
 	switch {
 	case p.is(k, "global.refresh"):
-		return p.load()
+		return p.full()
 	case p.is(k, "volumes.stuck"):
 		p.stuckOnly = !p.stuckOnly
 		p.apply()

@@ -33,12 +33,24 @@ type fakeSource struct {
 	err     error
 	nameErr error
 	sent    []string
+	sinces  []time.Time
+	delta   []openstack.Volume
 }
 
-func (f *fakeSource) Volumes(context.Context) ([]openstack.Volume, error) {
+// VolumesSince answers a delta with the volumes in delta (set by the
+// test), a whole list otherwise.
+func (f *fakeSource) VolumesSince(_ context.Context, since time.Time) (openstack.VolumeList, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]openstack.Volume(nil), f.vols...), f.err
+	f.sinces = append(f.sinces, since)
+	if f.err != nil {
+		return openstack.VolumeList{}, f.err
+	}
+	asOf := t0.Add(time.Duration(len(f.sinces)) * time.Second)
+	if !since.IsZero() {
+		return openstack.VolumeList{Volumes: append([]openstack.Volume(nil), f.delta...), AsOf: asOf}, nil
+	}
+	return openstack.VolumeList{Volumes: append([]openstack.Volume(nil), f.vols...), Full: true, AsOf: asOf}, nil
 }
 
 func (f *fakeSource) ServerNames(_ context.Context, ids []string) (map[string]string, error) {
@@ -135,8 +147,13 @@ func fixture() *fakeSource {
 }
 
 func newPane(src *fakeSource, o Options) *Pane {
+	p, _ := newPaneClock(src, o)
+	return p
+}
+
+func newPaneClock(src *fakeSource, o Options) (*Pane, *time.Time) {
 	now := t0
-	return New(pane.Context{Theme: themes.Default(true), Keys: keymap.Defaults(), Now: func() time.Time { return now }}, src, o)
+	return New(pane.Context{Theme: themes.Default(true), Keys: keymap.Defaults(), Now: func() time.Time { return now }}, src, o), &now
 }
 
 // drive runs commands to completion, feeding load results back, and
@@ -419,5 +436,37 @@ func TestLoadErrorKeepsLastList(t *testing.T) {
 	out := ansi.Strip(p.View(120, 14))
 	if p.tbl.Len() != 7 || !strings.Contains(out, "✗ cinder failed (showing data from <10s ago): cinder: GET /volumes/detail: HTTP 503") {
 		t.Fatalf("%d rows:\n%s", p.tbl.Len(), out)
+	}
+}
+
+func TestRefreshReadsOnlyWhatChangedThenTheWholeList(t *testing.T) {
+	src := fixture()
+	p, now := newPaneClock(src, Options{FullEvery: 5 * time.Minute})
+	drive(p, p.Init())
+	// A refresh tick: a delta since the first list's AsOf.
+	moved := src.vols[1]
+	moved.Status, moved.Attachments, moved.Updated = "available", nil, t0
+	src.delta = []openstack.Volume{moved}
+	src.vols = src.vols[2:] // two volumes deleted meanwhile
+	*now = now.Add(10 * time.Second)
+	_, cmd := p.Update(pane.TickMsg(*now))
+	drive(p, cmd)
+	if len(src.sinces) != 2 || !src.sinces[0].IsZero() || !src.sinces[1].Equal(t0.Add(time.Second)) {
+		t.Fatalf("sinces %v: want a whole list, then a delta since its AsOf", src.sinces)
+	}
+	if p.tbl.Len() != 7 || strings.Contains(ansi.Strip(p.View(120, 14)), "detaching") {
+		t.Fatalf("delta merged wrong: %d rows\n%s", p.tbl.Len(), ansi.Strip(p.View(120, 14)))
+	}
+	// After FullEvery the whole list comes back: the deleted ones leave.
+	*now = now.Add(5 * time.Minute)
+	_, cmd = p.Update(pane.TickMsg(*now))
+	drive(p, cmd)
+	if !src.sinces[2].IsZero() || p.tbl.Len() != 5 {
+		t.Fatalf("whole list after FullEvery: since %v, %d rows", src.sinces[2], p.tbl.Len())
+	}
+	// ctrl+r reads the whole list too.
+	drive(p, p.Refresh())
+	if !src.sinces[3].IsZero() {
+		t.Fatalf("ctrl+r: since %v", src.sinces[3])
 	}
 }
