@@ -114,6 +114,7 @@ type volumeState struct {
 	mv      mver
 	names   map[string]string // server ID -> name
 	namesAt time.Time
+	absent  map[string]bool // IDs the last name list did not have
 }
 
 var volumeStates sync.Map // *Client -> *volumeState
@@ -286,9 +287,14 @@ func (c *Client) Volume(ctx context.Context, id string) (Volume, error) {
 // name servers the cache does not know yet.
 var ServerNamesEvery = time.Minute
 
+// ServerNamesAbsentEvery is how often an ID the last list did not have
+// (a stale attachment of a deleted server) may cause another list.
+var ServerNamesAbsentEvery = 15 * time.Minute
+
 // ServerNames names the given server IDs from a cache of Nova's brief
 // server list (/servers: ID and name only). The list is re-read when an ID
-// is unknown, at most every ServerNamesEvery; IDs Nova does not list stay
+// is new to it, at most every ServerNamesEvery (an ID the last list did
+// not have: every ServerNamesAbsentEvery); IDs Nova does not list stay
 // unnamed (absent from the map).
 func (c *Client) ServerNames(ctx context.Context, ids []string) (map[string]string, error) {
 	st := c.vols()
@@ -297,22 +303,32 @@ func (c *Client) ServerNames(ctx context.Context, ids []string) (map[string]stri
 		now = c.Clock()
 	}
 	st.mu.Lock()
-	missing := false
+	missing, known := false, false // unknown, and unknown but seen absent
 	for _, id := range ids {
 		if _, ok := st.names[id]; !ok {
-			missing = true
-			break
+			if st.absent[id] {
+				known = true
+			} else {
+				missing = true
+			}
 		}
 	}
-	stale := st.names == nil || now.Sub(st.namesAt) >= ServerNamesEvery
+	age := now.Sub(st.namesAt)
+	relist := st.names == nil || (missing && age >= ServerNamesEvery) || (known && age >= ServerNamesAbsentEvery)
 	st.mu.Unlock()
-	if missing && stale {
+	if relist {
 		names, err := c.serverNameList(ctx)
 		if err != nil {
 			return nil, err
 		}
+		absent := map[string]bool{}
+		for _, id := range ids {
+			if _, ok := names[id]; !ok {
+				absent[id] = true
+			}
+		}
 		st.mu.Lock()
-		st.names, st.namesAt = names, now
+		st.names, st.namesAt, st.absent = names, now, absent
 		st.mu.Unlock()
 	}
 	st.mu.Lock()

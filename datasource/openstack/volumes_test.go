@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -257,12 +258,22 @@ func TestServerNamesListsOnceForUnknownIDs(t *testing.T) {
 		t.Fatalf("%v", got)
 	}
 	now = now.Add(ServerNamesEvery)
+	_, _ = c.ServerNames(ctx, []string{"gone"}) // new to the list: listed again
+	_, _ = c.ServerNames(ctx, []string{"s2"})   // known: no list
+	now = now.Add(ServerNamesEvery)
+	_, _ = c.ServerNames(ctx, []string{"gone"}) // absent from the last list: not yet
+	mu.Lock()
+	n := lists
+	mu.Unlock()
+	if n != 2 {
+		t.Fatalf("%d server lists, want 2 (first use, then the new ID after a minute)", n)
+	}
+	now = now.Add(ServerNamesAbsentEvery)
 	_, _ = c.ServerNames(ctx, []string{"gone"})
-	_, _ = c.ServerNames(ctx, []string{"s2"}) // known: no list
 	mu.Lock()
 	defer mu.Unlock()
-	if lists != 2 {
-		t.Fatalf("%d server lists, want 2 (first use, then the unknown ID after a minute)", lists)
+	if lists != 3 {
+		t.Fatalf("%d server lists, want 3 (the absent ID after ServerNamesAbsentEvery)", lists)
 	}
 }
 
@@ -284,7 +295,7 @@ func TestVolumesSinceAsksForWhatChanged(t *testing.T) {
 	}
 	cf.mu.Lock()
 	defer cf.mu.Unlock()
-	if strings.Contains(cf.queries[0], "updated_at") || !strings.Contains(cf.queries[1], "updated_at=gte%3A"+first.AsOf.UTC().Format("2006-01-02T15%3A04%3A05")) {
+	if strings.Contains(cf.queries[0], "updated_at") || !strings.Contains(cf.queries[1], "updated_at="+url.QueryEscape("gte:"+first.AsOf.UTC().Format("2006-01-02T15:04:05"))) {
 		t.Fatalf("queries %q", cf.queries)
 	}
 }
