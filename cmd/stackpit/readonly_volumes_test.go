@@ -49,7 +49,7 @@ func TestReadOnlyVolumeActionsRefusedByTheGuard(t *testing.T) {
 		t.Fatal("no detaching volume in the demo")
 	}
 	names := map[string]bool{}
-	for _, step := range [][]string{{"S", "enter"}, {"D"}, {"X"}, {"T", "rbd-ssd", "enter"}, {"M", "control03@rbd-1#rbd", "enter"}} {
+	for _, step := range [][]string{{"S", "enter"}, {"D"}, {"X"}, {"W", "rbd-ssd", "enter"}, {"M", "control03@rbd-1#rbd", "enter"}} {
 		var cmds []tea.Cmd
 		for _, k := range step {
 			if len(k) > 1 && k != "enter" {

@@ -287,9 +287,14 @@ func (p *Pane) key(k string) tea.Cmd {
 			return pane.Toast(themes.Info, "volume "+v.ID+" is not attached")
 		}
 		return pane.Pivot("instances", "id="+v.Attachments[0].ServerID)
-	case p.is(k, "volumes.host"):
+	case p.is(k, "volumes.host"), p.is(k, "volumes.agents"):
 		if v.ServiceHost() == "" {
 			return pane.Toast(themes.Info, "volume "+v.ID+" has no backend host (not scheduled, or not an admin)")
+		}
+		// The backend host is a controller (or storage node): its view is
+		// its services; v narrows to the backend's cinder-volume.
+		if p.is(k, "volumes.host") {
+			return pane.Pivot("agents", "host:"+v.BackendHost())
 		}
 		return pane.Pivot("agents", "host="+v.ServiceHost()+" binary=cinder-volume")
 	case p.is(k, "volumes.containers"):

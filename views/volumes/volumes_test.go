@@ -293,10 +293,11 @@ func TestPivots(t *testing.T) {
 	for k, want := range map[string]pane.PivotMsg{
 		"i":     {Pane: "instances", Query: "id=srv-web1"},
 		"enter": {Pane: "instances", Query: "id=srv-web1"},
-		"h":     {Pane: "agents", Query: "host=control02@rbd-1 binary=cinder-volume"},
+		"h":     {Pane: "agents", Query: "host:control02"},
+		"v":     {Pane: "agents", Query: "host=control02@rbd-1 binary=cinder-volume"},
 		"c":     {Pane: "containers", Query: "host:control02 name:cinder_volume"},
 		"l":     {Pane: "logs", Query: "id:22222222-bbbb"},
-		"p":     {Pane: "ceph", Query: "pool:cinder-volumes"},
+		"o":     {Pane: "ceph", Query: "pool:cinder-volumes"},
 	} {
 		msgs := press(p, k)
 		if len(msgs) != 1 || msgs[0] != want {
