@@ -89,6 +89,7 @@ type Pane struct {
 
 	vols     map[string]openstack.Volume // by ID
 	since    time.Time                   // next delta's since (zero: whole list)
+	wantFull bool                        // the next load lists everything
 	lastFull time.Time
 	names    map[string]string
 	projects map[string]string
@@ -174,8 +175,9 @@ type loadedMsg struct {
 }
 
 // full reads the whole list now (ctrl+r, after our own actions).
+// A full asked for while a load is in flight runs when that one lands.
 func (p *Pane) full() tea.Cmd {
-	p.since = time.Time{}
+	p.wantFull = true
 	return p.load()
 }
 
@@ -188,8 +190,8 @@ func (p *Pane) load() tea.Cmd {
 	}
 	p.loading, p.lastTry = true, p.ctx.Now()
 	src, since := p.src, p.since
-	if p.ctx.Now().Sub(p.lastFull) >= p.opts.FullEvery {
-		since = time.Time{}
+	if p.wantFull || p.ctx.Now().Sub(p.lastFull) >= p.opts.FullEvery {
+		since, p.wantFull = time.Time{}, false
 	}
 	// Names for every attached server shown, not only the changed ones
 	// (the source caches them).
@@ -244,6 +246,9 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			p.since = m.list.AsOf
 			p.names, p.projects, p.at = m.names, m.projects, p.ctx.Now()
 			p.rebuild()
+		}
+		if p.wantFull {
+			return p, p.load()
 		}
 	case pane.TickMsg:
 		if !p.loading && p.ctx.Now().Sub(p.lastTry) >= p.ctx.Refresh {

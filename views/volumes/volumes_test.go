@@ -471,3 +471,20 @@ func TestRefreshReadsOnlyWhatChangedThenTheWholeList(t *testing.T) {
 		t.Fatalf("ctrl+r: since %v", src.sinces[3])
 	}
 }
+
+func TestActionDuringARefreshStillGetsTheWholeList(t *testing.T) {
+	src := fixture()
+	p, now := newPaneClock(src, Options{})
+	drive(p, p.Init())
+	*now = now.Add(10 * time.Second)
+	_, refresh := p.Update(pane.TickMsg(*now)) // a delta is in flight
+	src.vols = src.vols[:3]
+	_, cmd := p.Update(pane.ActionDoneMsg{Name: "volume-force-delete"})
+	if cmd != nil {
+		t.Fatal("a second load while one is in flight")
+	}
+	drive(p, refresh) // the delta lands, then the whole list follows
+	if len(src.sinces) != 3 || !src.sinces[2].IsZero() || p.tbl.Len() != 3 {
+		t.Fatalf("sinces %v, %d rows: the action's whole list was lost", src.sinces, p.tbl.Len())
+	}
+}
