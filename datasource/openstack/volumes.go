@@ -117,6 +117,8 @@ type volumeState struct {
 	absent  map[string]bool // IDs the last name list did not have
 }
 
+// volumeStates keeps each Client's Cinder state beside it (one per client,
+// for the session's life: a few per session, one per :cloud switch).
 var volumeStates sync.Map // *Client -> *volumeState
 
 func (c *Client) vols() *volumeState {
