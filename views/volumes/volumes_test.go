@@ -18,6 +18,7 @@ import (
 	"github.com/stackpit/stackpit/keymap"
 	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
+	"github.com/stackpit/stackpit/views/filter"
 	"github.com/stackpit/stackpit/views/pane"
 	"github.com/stackpit/stackpit/views/viewtest"
 )
@@ -486,5 +487,19 @@ func TestActionDuringARefreshStillGetsTheWholeList(t *testing.T) {
 	drive(p, refresh) // the delta lands, then the whole list follows
 	if len(src.sinces) != 3 || !src.sinces[2].IsZero() || p.tbl.Len() != 3 {
 		t.Fatalf("sinces %v, %d rows: the action's whole list was lost", src.sinces, p.tbl.Len())
+	}
+}
+
+// The fast free-text path agrees with filter.Query.Match.
+func TestMatchAgreesWithTheFilterPackage(t *testing.T) {
+	p, _ := loaded(Options{})
+	for _, q := range []string{"web", "!web", "control0", "detach", "web stuck:yes", "*ssd*", "!x", "1-data", "G", "rbd-1#rbd", "p-db"} {
+		fq := filter.Parse(q)
+		for i := range p.rows {
+			r := &p.rows[i]
+			if got, want := match(fq, r), fq.Match(r.fields); got != want {
+				t.Errorf("%q on %s: match %v, filter.Match %v", q, r.v.ID, got, want)
+			}
+		}
 	}
 }
