@@ -118,7 +118,8 @@ func (c VolumeChange) Checks() []string {
 		return append(out, "the data is gone for good")
 	case VolumeDetach:
 		return []string{fmt.Sprintf("remove attachment %s (server %s) from Cinder", c.Attachment, orDash(c.ServerName)),
-			"the volume's status: " + v.Status + "; the hypervisor is not asked"}
+			"the volume's status: " + v.Status + "; the hypervisor is not asked",
+			"Cinder refuses while Nova still uses it (then detach through Nova)"}
 	case VolumeRetype:
 		return []string{fmt.Sprintf("type %s → %s (migrates on demand)", orDash(v.Type), c.NewType)}
 	case VolumeMigrate:
@@ -132,6 +133,13 @@ func attachedNote(v openstack.Volume) string {
 		return fmt.Sprintf(", attached %d time(s)", len(v.Attachments))
 	}
 	return ""
+}
+
+// NovaUsesAttachment reports Cinder's 409 to an attachment delete while
+// the instance still has the volume (Cinder 3.x refuses: the attachment is
+// Nova's, not stale).
+func NovaUsesAttachment(err error) bool {
+	return err != nil && errors.Is(err, openstack.ErrConflict) && strings.Contains(err.Error(), "ConflictNovaUsingAttachment")
 }
 
 // ErrVolumePrecheck wraps every refusal of the pre-checks.
@@ -196,6 +204,9 @@ func ChangeVolume(ctx context.Context, a VolumeActor, c VolumeChange, step func(
 		err = a.ForceDeleteVolume(ctx, v.ID)
 	case VolumeDetach:
 		err = a.DeleteVolumeAttachment(ctx, v.ID, c.Attachment)
+		if NovaUsesAttachment(err) {
+			err = fmt.Errorf("%w; the attachment is not stale: Nova still has it, detach through Nova (server remove volume)", err)
+		}
 	case VolumeRetype:
 		err = a.RetypeVolume(ctx, v.ID, c.NewType)
 	case VolumeMigrate:

@@ -236,3 +236,19 @@ func TestVolumeLostReplyReadsBack(t *testing.T) {
 		t.Fatalf("%v %q", done, ev)
 	}
 }
+
+type novaHoldsAttachment struct{ *fakeCinder }
+
+func (novaHoldsAttachment) DeleteVolumeAttachment(context.Context, string, string) error {
+	// Cinder's answer, as the testenv's Zed gives it.
+	return &openstack.APIError{Service: "cinder", Method: "DELETE", Status: 409,
+		Message: "ConflictNovaUsingAttachment: Detach volume from instance s1 using the Compute API"}
+}
+
+func TestDetachOfAnAttachmentNovaStillUsesSaysDetachThroughNova(t *testing.T) {
+	f := novaHoldsAttachment{newCinder(stuck())}
+	_, err := ChangeVolume(context.Background(), f, VolumeChange{Verb: VolumeDetach, Volume: stuck(), Attachment: "att1"}, nil)
+	if !errors.Is(err, openstack.ErrConflict) || !NovaUsesAttachment(err) || !strings.Contains(err.Error(), "detach through Nova") {
+		t.Fatalf("got %v", err)
+	}
+}
