@@ -58,6 +58,12 @@ type Cloud struct {
 	// EphemeralShared says instance disks live on shared storage (Ceph RBD),
 	// so evacuation keeps them instead of rebuilding from the image.
 	EphemeralShared bool `yaml:"ephemeral_shared"`
+	// StuckAfter: a volume in a transitional status (attaching, deleting,
+	// ...) longer than this is stuck (default 10m).
+	StuckAfter Duration `yaml:"stuck_after"`
+	// VolumePool is the Ceph pool Cinder's RBD backend writes to, for the
+	// volumes pane's pivot to Ceph (default "volumes", Kolla's).
+	VolumePool string `yaml:"volume_pool"`
 	// Refresh overrides File.Refresh for this cloud.
 	Refresh Duration `yaml:"refresh"`
 	// OpenStack overrides auth for tests and the demo; normally nil, and

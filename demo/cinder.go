@@ -26,6 +26,8 @@ type cinder struct{ c *Cloud }
 
 type cinderState struct {
 	disabled map[string]string // host/binary -> reason
+	vols     []*demoVolume     // by ID (cinder_volumes.go); nil until first asked
+	byID     map[string]*demoVolume
 }
 
 var cinderStates sync.Map // *Story -> *cinderState
@@ -96,8 +98,13 @@ func (c *cinder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	parts = parts[1:]
-	if parts[0] != "os-services" {
-		parts = parts[1:]
+	project := ""
+	if parts[0] != "os-services" && parts[0] != "volumes" && parts[0] != "attachments" {
+		project, parts = parts[0], parts[1:]
+	}
+	if len(parts) > 0 && (parts[0] == "volumes" || parts[0] == "attachments") {
+		c.volumesRoute(w, r, project, parts, mv)
+		return
 	}
 	if len(parts) == 0 || parts[0] != "os-services" || len(parts) > 2 {
 		cinderError(w, 404, "The resource could not be found.")
@@ -203,4 +210,28 @@ func (c *cinder) update(w http.ResponseWriter, r *http.Request, action string) {
 		return
 	}
 	WriteJSON(w, 200, resp)
+}
+
+// volumesRoute serves /volumes[/detail|/{id}[/action]] and
+// /attachments/{id} (cinder_volumes.go).
+func (c *cinder) volumesRoute(w http.ResponseWriter, r *http.Request, project string, parts []string, mv microversion) {
+	get := r.Method == http.MethodGet || r.Method == http.MethodHead
+	switch {
+	case parts[0] == "volumes" && len(parts) == 1 && get:
+		c.listVolumes(w, r, project, false, mv)
+	case parts[0] == "volumes" && len(parts) == 2 && parts[1] == "detail" && get:
+		c.listVolumes(w, r, project, true, mv)
+	case parts[0] == "volumes" && len(parts) == 2 && get:
+		c.showVolume(w, parts[1], mv)
+	case parts[0] == "volumes" && len(parts) == 3 && parts[2] == "action" && r.Method == http.MethodPost:
+		c.volumeAction(w, r, parts[1])
+	case parts[0] == "attachments" && len(parts) == 2 && r.Method == http.MethodDelete:
+		if !mv.atLeast(27) {
+			cinderError(w, 404, "The resource could not be found.")
+			return
+		}
+		c.deleteAttachment(w, parts[1])
+	default:
+		cinderError(w, 405, "The method specified is not allowed for this resource.")
+	}
 }

@@ -1,0 +1,505 @@
+package volumes
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/keymap"
+	"github.com/stackpit/stackpit/ops"
+	"github.com/stackpit/stackpit/themes"
+	"github.com/stackpit/stackpit/views/filter"
+	"github.com/stackpit/stackpit/views/pane"
+	"github.com/stackpit/stackpit/views/viewtest"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+var t0 = time.Date(2026, 12, 6, 16, 0, 0, 0, time.UTC)
+
+type fakeSource struct {
+	mu      sync.Mutex
+	vols    []openstack.Volume
+	names   map[string]string
+	err     error
+	nameErr error
+	sent    []string
+	sinces  []time.Time
+	delta   []openstack.Volume
+}
+
+// VolumesSince answers a delta with the volumes in delta (set by the
+// test), a whole list otherwise.
+func (f *fakeSource) VolumesSince(_ context.Context, since time.Time) (openstack.VolumeList, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sinces = append(f.sinces, since)
+	if f.err != nil {
+		return openstack.VolumeList{}, f.err
+	}
+	asOf := t0.Add(time.Duration(len(f.sinces)) * time.Second)
+	if !since.IsZero() {
+		return openstack.VolumeList{Volumes: append([]openstack.Volume(nil), f.delta...), AsOf: asOf}, nil
+	}
+	return openstack.VolumeList{Volumes: append([]openstack.Volume(nil), f.vols...), Full: true, AsOf: asOf}, nil
+}
+
+func (f *fakeSource) ServerNames(_ context.Context, ids []string) (map[string]string, error) {
+	if f.nameErr != nil {
+		return nil, f.nameErr
+	}
+	out := map[string]string{}
+	for _, id := range ids {
+		if n, ok := f.names[id]; ok {
+			out[id] = n
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeSource) Projects(context.Context) (map[string]string, error) {
+	return map[string]string{"p-web": "web", "p-db": "db"}, nil
+}
+
+func (f *fakeSource) Volume(_ context.Context, id string) (openstack.Volume, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, v := range f.vols {
+		if v.ID == id {
+			return v, nil
+		}
+	}
+	return openstack.Volume{}, openstack.ErrNotFound
+}
+
+func (f *fakeSource) record(s string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sent = append(f.sent, s)
+	return nil
+}
+
+func (f *fakeSource) ResetVolumeStatus(_ context.Context, id, st, att, _ string) error {
+	f.record("reset " + id + " " + st + " " + att)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range f.vols {
+		if f.vols[i].ID == id {
+			f.vols[i].Status = st
+		}
+	}
+	return nil
+}
+func (f *fakeSource) ForceDeleteVolume(_ context.Context, id string) error {
+	return f.record("force-delete " + id)
+}
+func (f *fakeSource) DeleteVolumeAttachment(_ context.Context, id, att string) error {
+	f.record("detach " + id + " " + att)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range f.vols {
+		if f.vols[i].ID == id {
+			f.vols[i].Attachments, f.vols[i].Status = nil, "available"
+		}
+	}
+	return nil
+}
+func (f *fakeSource) RetypeVolume(_ context.Context, id, t string) error {
+	return f.record("retype " + id + " " + t)
+}
+func (f *fakeSource) MigrateVolume(_ context.Context, id, h string) error {
+	return f.record("migrate " + id + " " + h)
+}
+
+// fixture: a volume detaching for 2h on compute04's web-1, one
+// error_deleting, one attaching for 3 minutes (not stuck yet), one in
+// error, and healthy ones.
+func fixture() *fakeSource {
+	att := func(id, srv string) []openstack.VolumeAttach {
+		return []openstack.VolumeAttach{{ID: "att-" + id, ServerID: srv, HostName: "compute04", Device: "/dev/vdb"}}
+	}
+	f := &fakeSource{names: map[string]string{"srv-web1": "web-1", "srv-db1": "db-1"}}
+	f.vols = []openstack.Volume{
+		{ID: "11111111-aaaa", Name: "web-data", Status: "in-use", Size: 100, Type: "rbd", Host: "control01@rbd-1#rbd", ProjectID: "p-web",
+			Updated: t0.Add(-30 * 24 * time.Hour), Attachments: att("11111111-aaaa", "srv-db1")},
+		{ID: "22222222-bbbb", Name: "web-1-data", Status: "detaching", Size: 50, Type: "rbd", Host: "control02@rbd-1#rbd", ProjectID: "p-web",
+			Updated: t0.Add(-2 * time.Hour), Attachments: att("22222222-bbbb", "srv-web1")},
+		{ID: "33333333-cccc", Name: "ci-artifacts-old", Status: "error_deleting", Size: 200, Type: "rbd", Host: "control03@rbd-1#rbd", ProjectID: "p-ci",
+			Updated: t0.Add(-3 * time.Hour)},
+		{ID: "44444444-dddd", Name: "new-disk", Status: "attaching", Size: 10, Type: "rbd-ssd", Host: "control01@rbd-1#rbd", ProjectID: "p-db",
+			Updated: t0.Add(-3 * time.Minute), Attachments: att("44444444-dddd", "srv-gone")},
+		{ID: "55555555-eeee", Name: "broken", Status: "error", Size: 5, Type: "rbd", ProjectID: "p-db", Updated: t0.Add(-26 * time.Hour)},
+		{ID: "66666666-ffff", Name: "scratch", Status: "available", Size: 20, Type: "rbd", Host: "control02@rbd-1#rbd", ProjectID: "p-db",
+			Updated: t0.Add(-5 * 24 * time.Hour)},
+		{ID: "77777777-0000", Name: "moving", Status: "available", Size: 20, Type: "rbd", Host: "control02@rbd-1#rbd", ProjectID: "p-db",
+			MigrationStatus: "migrating", Updated: t0.Add(-40 * time.Minute)},
+	}
+	return f
+}
+
+func newPane(src *fakeSource, o Options) *Pane {
+	p, _ := newPaneClock(src, o)
+	return p
+}
+
+func newPaneClock(src *fakeSource, o Options) (*Pane, *time.Time) {
+	now := t0
+	return New(pane.Context{Theme: themes.Default(true), Keys: keymap.Defaults(), Now: func() time.Time { return now }}, src, o), &now
+}
+
+// drive runs commands to completion, feeding load results back, and
+// returns the other messages.
+func drive(p *Pane, cmd tea.Cmd) []tea.Msg {
+	var out []tea.Msg
+	queue := []tea.Cmd{cmd}
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		switch m := c().(type) {
+		case tea.BatchMsg:
+			queue = append(queue, m...)
+		case loadedMsg:
+			_, next := p.Update(m)
+			queue = append(queue, next)
+		case nil:
+		default:
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func key(s string) tea.KeyPressMsg {
+	switch s {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "backspace":
+		return tea.KeyPressMsg{Code: tea.KeyBackspace}
+	}
+	return tea.KeyPressMsg{Code: []rune(s)[0], Text: s}
+}
+
+func press(p *Pane, k string) []tea.Msg {
+	_, cmd := p.Update(key(k))
+	return drive(p, cmd)
+}
+
+func loaded(o Options) (*Pane, *fakeSource) {
+	src := fixture()
+	p := newPane(src, o)
+	drive(p, p.Init())
+	return p, src
+}
+
+func keys(p *Pane) []string {
+	var out []string
+	for _, r := range p.tbl.Rows() {
+		out = append(out, r.Key)
+	}
+	return out
+}
+
+func TestGoldenStuckFirstFlagged(t *testing.T) {
+	p, _ := loaded(Options{})
+	for _, sz := range [][2]int{{120, 14}, {80, 12}} {
+		out := p.View(sz[0], sz[1])
+		viewtest.Frame(t, out, sz[0], sz[1])
+		viewtest.File(t, viewtest.Golden("volumes", fmt.Sprintf("stuck_%dx%d", sz[0], sz[1])), ansi.Strip(out)+"\n", *update)
+	}
+}
+
+func TestStuckFirstOldestFirstThenErrors(t *testing.T) {
+	p, _ := loaded(Options{})
+	got := strings.Join(keys(p), " ")
+	// error_deleting 3h, detaching 2h, migrating 40m (stuck), then errors,
+	// then the rest; attaching for 3m is not stuck yet.
+	want := "33333333-cccc 22222222-bbbb 77777777-0000 55555555-eeee"
+	if !strings.HasPrefix(got, want) {
+		t.Fatalf("order %s, want it to start %s", got, want)
+	}
+	out := ansi.Strip(p.View(120, 14))
+	if !strings.Contains(out, "3 STUCK (> 10m in status)") || !strings.Contains(out, "detaching ⚠") || !strings.Contains(out, "migrating ⚠") {
+		t.Fatalf("stuck not flagged:\n%s", out)
+	}
+	if strings.Contains(out, "attaching ⚠") {
+		t.Fatalf("attaching for 3m flagged with a 10m threshold:\n%s", out)
+	}
+	// The threshold comes from the options (config stuck_after).
+	p2, _ := loaded(Options{StuckAfter: 2 * time.Minute})
+	if out := ansi.Strip(p2.View(120, 14)); !strings.Contains(out, "attaching ⚠") || !strings.Contains(out, "4 STUCK (> 2m in status)") {
+		t.Fatalf("2m threshold:\n%s", out)
+	}
+}
+
+func TestAttachedToShowsServerNamesElseIDs(t *testing.T) {
+	p, _ := loaded(Options{})
+	out := ansi.Strip(p.View(160, 14))
+	if !strings.Contains(out, "web-1") || !strings.Contains(out, "srv-gone") {
+		t.Fatalf("attached column:\n%s", out)
+	}
+	// A failed name lookup keeps the list (IDs shown).
+	src := fixture()
+	src.nameErr = errors.New("nova down")
+	p2 := newPane(src, Options{})
+	drive(p2, p2.Init())
+	if p2.Status().Err != nil || p2.tbl.Len() != 7 || !strings.Contains(ansi.Strip(p2.View(160, 14)), "srv-web1") {
+		t.Fatalf("names failing must not fail the list: %v %d", p2.Status().Err, p2.tbl.Len())
+	}
+}
+
+func TestFilterTerms(t *testing.T) {
+	p, _ := loaded(Options{})
+	for q, want := range map[string]int{
+		"status:detaching":          1,
+		"host:control02":            3,
+		"project:db":                4,
+		"project:web status:in-use": 1,
+		"server:web-1":              1,
+		"stuck:yes":                 3,
+		"type:rbd-ssd":              1,
+		"migration:migrating":       1,
+		"22222222":                  1,
+		"status:error":              2,
+		"nosuchfield:x":             0,
+		"host:control02 !moving":    2,
+	} {
+		p.SetFilter(q)
+		if p.tbl.Len() != want {
+			t.Errorf("%q: %d rows, want %d", q, p.tbl.Len(), want)
+		}
+	}
+	p.SetFilter("")
+	press(p, "f") // stuck and error only
+	if p.tbl.Len() != 4 {
+		t.Fatalf("stuck/error only: %d rows", p.tbl.Len())
+	}
+}
+
+func TestPivots(t *testing.T) {
+	p, _ := loaded(Options{Pool: "cinder-volumes"})
+	p.tbl.SelectKey("22222222-bbbb")
+	for k, want := range map[string]pane.PivotMsg{
+		"i":     {Pane: "instances", Query: "id=srv-web1"},
+		"enter": {Pane: "instances", Query: "id=srv-web1"},
+		"h":     {Pane: "agents", Query: "host:control02"},
+		"v":     {Pane: "agents", Query: "host=control02@rbd-1 binary=cinder-volume"},
+		"c":     {Pane: "containers", Query: "host:control02 name:cinder_volume"},
+		"l":     {Pane: "logs", Query: "id:22222222-bbbb"},
+		"o":     {Pane: "ceph", Query: "pool:cinder-volumes"},
+	} {
+		msgs := press(p, k)
+		if len(msgs) != 1 || msgs[0] != want {
+			t.Errorf("%s: %+v, want %+v", k, msgs, want)
+		}
+	}
+}
+
+func actionOf(t *testing.T, msgs []tea.Msg) pane.Action {
+	t.Helper()
+	for _, m := range msgs {
+		if a, ok := m.(pane.RunActionMsg); ok {
+			return a.Action
+		}
+	}
+	t.Fatalf("no action in %+v", msgs)
+	return pane.Action{}
+}
+
+func TestResetStatusPromptsAndShowsCurrentToTarget(t *testing.T) {
+	p, src := loaded(Options{})
+	p.tbl.SelectKey("22222222-bbbb")
+	if msgs := press(p, "S"); len(msgs) != 0 || !p.Capturing() {
+		t.Fatalf("S must open the target prompt first: %+v", msgs)
+	}
+	if out := ansi.Strip(p.View(120, 14)); !strings.Contains(out, "reset web-1-data from detaching to") {
+		t.Fatalf("prompt:\n%s", out)
+	}
+	a := actionOf(t, press(p, "enter")) // the default: available
+	if !a.Mutates || !a.ConfirmYes || a.Name != "volume-reset-status" {
+		t.Fatalf("%+v", a)
+	}
+	if c := strings.Join(a.Checks, "\n"); !strings.Contains(c, "status detaching → available") {
+		t.Fatalf("checks %s", c)
+	}
+	if _, err := a.Run(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(src.sent) != 1 || src.sent[0] != "reset 22222222-bbbb available detached" {
+		t.Fatalf("sent %q", src.sent)
+	}
+	// Not a reset target: refused in the pane, nothing handed over.
+	press(p, "S")
+	for range len("available") {
+		press(p, "backspace")
+	}
+	for _, r := range "creating" {
+		press(p, string(r))
+	}
+	msgs := press(p, "enter")
+	if len(msgs) != 1 {
+		t.Fatalf("%+v", msgs)
+	}
+	if _, ok := msgs[0].(pane.ToastMsg); !ok {
+		t.Fatalf("want a toast, got %+v", msgs[0])
+	}
+}
+
+func TestForceDeleteTypedAndOverrideOutsideSafeStatuses(t *testing.T) {
+	p, src := loaded(Options{})
+	p.tbl.SelectKey("33333333-cccc") // error_deleting: the normal case
+	a := actionOf(t, press(p, "D"))
+	if a.Confirm != "ci-artifacts-old" || a.ConfirmYes {
+		t.Fatalf("force delete must be typed: %+v", a)
+	}
+	p.tbl.SelectKey("22222222-bbbb") // detaching, attached
+	a = actionOf(t, press(p, "D"))
+	if a.Confirm != "override web-1-data" || a.Details["override"] != "yes" {
+		t.Fatalf("override: %+v", a)
+	}
+	if c := strings.Join(a.Checks, "\n"); !strings.Contains(c, "⚠ detaching, attached 1 time(s)") {
+		t.Fatalf("checks %s", c)
+	}
+	_ = src
+}
+
+func TestDetachAndMigrateActions(t *testing.T) {
+	p, src := loaded(Options{})
+	p.tbl.SelectKey("22222222-bbbb")
+	a := actionOf(t, press(p, "X"))
+	if a.Confirm != "web-1-data" || a.Details["attachment"] != "att-22222222-bbbb" || a.Details["server"] != "web-1" {
+		t.Fatalf("%+v", a)
+	}
+	if res, err := a.Run(context.Background(), nil); err != nil || res != "attachment att-22222222-bbbb removed; 22222222-bbbb (web-1-data) is available" {
+		t.Fatalf("run: %q %v", res, err)
+	}
+	p.tbl.SelectKey("66666666-ffff")
+	press(p, "M")
+	for _, r := range "control03@rbd-1#rbd" {
+		press(p, string(r))
+	}
+	a = actionOf(t, press(p, "enter"))
+	if a.Name != "volume-migrate" || len(a.Destinations) != 1 || a.Destinations[0] != "control03@rbd-1#rbd" {
+		t.Fatalf("%+v", a)
+	}
+	if !strings.Contains(strings.Join(a.Checks, ""), "backend control02@rbd-1#rbd → control03@rbd-1#rbd") {
+		t.Fatalf("checks %q", a.Checks)
+	}
+	src.mu.Lock()
+	defer src.mu.Unlock()
+	if len(src.sent) != 1 || !strings.HasPrefix(src.sent[0], "detach ") {
+		t.Fatalf("sent %q", src.sent)
+	}
+}
+
+func TestActionsRefreshTheList(t *testing.T) {
+	p, src := loaded(Options{})
+	src.mu.Lock()
+	src.vols = src.vols[:2]
+	src.mu.Unlock()
+	_, cmd := p.Update(pane.ActionDoneMsg{Name: ops.VolumeChange{Verb: ops.VolumeForceDelete}.Name()})
+	drive(p, cmd)
+	if p.tbl.Len() != 2 {
+		t.Fatalf("after a volume action the list reloads: %d rows", p.tbl.Len())
+	}
+}
+
+func TestHostileNamesStayInTheFrame(t *testing.T) {
+	src := fixture()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range src.vols {
+		src.vols[i].Name = viewtest.HostileText(rng, 40)
+		src.vols[i].Type = "\x1b]52;c;ZXZpbA==\a" + viewtest.HostileText(rng, 5)
+	}
+	src.names["srv-web1"] = "\x1b[2J" + viewtest.HostileText(rng, 30)
+	p := newPane(src, Options{})
+	drive(p, p.Init())
+	for _, sz := range [][2]int{{120, 14}, {80, 10}, {50, 6}} {
+		viewtest.Frame(t, p.View(sz[0], sz[1]), sz[0], sz[1])
+	}
+}
+
+func TestLoadErrorKeepsLastList(t *testing.T) {
+	p, src := loaded(Options{})
+	src.err = errors.New("cinder: GET /volumes/detail: HTTP 503")
+	drive(p, p.Refresh())
+	out := ansi.Strip(p.View(120, 14))
+	if p.tbl.Len() != 7 || !strings.Contains(out, "✗ cinder failed (showing data from <10s ago): cinder: GET /volumes/detail: HTTP 503") {
+		t.Fatalf("%d rows:\n%s", p.tbl.Len(), out)
+	}
+}
+
+func TestRefreshReadsOnlyWhatChangedThenTheWholeList(t *testing.T) {
+	src := fixture()
+	p, now := newPaneClock(src, Options{FullEvery: 5 * time.Minute})
+	drive(p, p.Init())
+	// A refresh tick: a delta since the first list's AsOf.
+	moved := src.vols[1]
+	moved.Status, moved.Attachments, moved.Updated = "available", nil, t0
+	src.delta = []openstack.Volume{moved}
+	src.vols = src.vols[2:] // two volumes deleted meanwhile
+	*now = now.Add(10 * time.Second)
+	_, cmd := p.Update(pane.TickMsg(*now))
+	drive(p, cmd)
+	if len(src.sinces) != 2 || !src.sinces[0].IsZero() || !src.sinces[1].Equal(t0.Add(time.Second)) {
+		t.Fatalf("sinces %v: want a whole list, then a delta since its AsOf", src.sinces)
+	}
+	if p.tbl.Len() != 7 || strings.Contains(ansi.Strip(p.View(120, 14)), "detaching") {
+		t.Fatalf("delta merged wrong: %d rows\n%s", p.tbl.Len(), ansi.Strip(p.View(120, 14)))
+	}
+	// After FullEvery the whole list comes back: the deleted ones leave.
+	*now = now.Add(5 * time.Minute)
+	_, cmd = p.Update(pane.TickMsg(*now))
+	drive(p, cmd)
+	if !src.sinces[2].IsZero() || p.tbl.Len() != 5 {
+		t.Fatalf("whole list after FullEvery: since %v, %d rows", src.sinces[2], p.tbl.Len())
+	}
+	// ctrl+r reads the whole list too.
+	drive(p, p.Refresh())
+	if !src.sinces[3].IsZero() {
+		t.Fatalf("ctrl+r: since %v", src.sinces[3])
+	}
+}
+
+func TestActionDuringARefreshStillGetsTheWholeList(t *testing.T) {
+	src := fixture()
+	p, now := newPaneClock(src, Options{})
+	drive(p, p.Init())
+	*now = now.Add(10 * time.Second)
+	_, refresh := p.Update(pane.TickMsg(*now)) // a delta is in flight
+	src.vols = src.vols[:3]
+	_, cmd := p.Update(pane.ActionDoneMsg{Name: "volume-force-delete"})
+	if cmd != nil {
+		t.Fatal("a second load while one is in flight")
+	}
+	drive(p, refresh) // the delta lands, then the whole list follows
+	if len(src.sinces) != 3 || !src.sinces[2].IsZero() || p.tbl.Len() != 3 {
+		t.Fatalf("sinces %v, %d rows: the action's whole list was lost", src.sinces, p.tbl.Len())
+	}
+}
+
+// The fast free-text path agrees with filter.Query.Match.
+func TestMatchAgreesWithTheFilterPackage(t *testing.T) {
+	p, _ := loaded(Options{})
+	for _, q := range []string{"web", "!web", "control0", "detach", "web stuck:yes", "*ssd*", "!x", "1-data", "G", "rbd-1#rbd", "p-db"} {
+		fq := filter.Parse(q)
+		for i := range p.rows {
+			r := &p.rows[i]
+			if got, want := match(fq, r), fq.Match(r.fields); got != want {
+				t.Errorf("%q on %s: match %v, filter.Match %v", q, r.v.ID, got, want)
+			}
+		}
+	}
+}
