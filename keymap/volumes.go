@@ -7,11 +7,11 @@ package keymap
 func init() {
 	Register(
 		Binding{Action: "volumes.stuck", Keys: []string{"f"}, Help: "toggle stuck and error volumes only", Group: "volumes"},
-		Binding{Action: "volumes.instance", Keys: []string{"i"}, Help: "the server the volume is attached to", Group: "volumes"},
-		Binding{Action: "volumes.host", Keys: []string{"h"}, Help: "the backend host (its services: a controller)", Group: "volumes"},
-		Binding{Action: "volumes.agents", Keys: []string{"v"}, Help: "the backend's cinder-volume service", Group: "volumes"},
-		Binding{Action: "volumes.containers", Keys: []string{"c"}, Help: "the backend host's cinder_volume container", Group: "volumes"},
-		Binding{Action: "volumes.logs", Keys: []string{"l"}, Help: "logs mentioning this volume ID", Group: "volumes"},
+		Binding{Action: "volumes.instance", Keys: []string{"i"}, Help: "the server the volume is attached to", Group: "volumes", Target: "instances"},
+		Binding{Action: "volumes.host", Keys: []string{"h"}, Help: "the backend host (its services: a controller)", Group: "volumes", Target: "host"},
+		Binding{Action: "volumes.agents", Keys: []string{"v"}, Help: "the backend's cinder-volume service", Group: "volumes", Target: "agents"},
+		Binding{Action: "volumes.containers", Keys: []string{"c"}, Help: "the backend host's cinder_volume container", Group: "volumes", Target: "containers"},
+		Binding{Action: "volumes.logs", Keys: []string{"l"}, Help: "logs mentioning this volume ID", Group: "volumes", Target: "logs"},
 		Binding{Action: "volumes.ceph", Keys: []string{"o"}, Help: "the Ceph pool behind the volumes (Ceph pane, pools)", Group: "volumes"},
 		Binding{Action: "volumes.reset_status", Keys: []string{"S"}, Help: "reset status (admin; Cinder's record only)", Group: "volumes", Mutates: true},
 		Binding{Action: "volumes.force_delete", Keys: []string{"D"}, Help: "force delete (typed confirmation)", Group: "volumes", Mutates: true, Destructive: true},
