@@ -34,6 +34,9 @@ type Entry struct {
 // Header is what the top line says about the session.
 type Header struct {
 	Cloud, Region, User, Project string
+	// Person and Role: who a `stackpit serve` session belongs to (the
+	// users file's name and role); empty in a local cockpit.
+	Person, Role string
 }
 
 // Options configure the shell.
