@@ -21,17 +21,17 @@ import (
 
 // Entry is one audit record.
 type Entry struct {
-	Time      time.Time `json:"time"`
-	OSUser    string    `json:"os_user"`              // the local (Unix) user
+	Time   time.Time `json:"time"`
+	OSUser string    `json:"os_user"` // the local (Unix) user
 	// SSHUser and SSHKey: the person of a `stackpit serve` session (the
 	// users file's name) and the fingerprint of the key they logged in with.
 	SSHUser   string `json:"ssh_user,omitempty"`
 	SSHKey    string `json:"ssh_key,omitempty"`
-	CloudUser string    `json:"cloud_user,omitempty"` // the OpenStack user
-	Project   string    `json:"project,omitempty"`    // the OpenStack project
-	Cloud     string    `json:"cloud,omitempty"`
-	Action    string    `json:"action"`
-	Target    string    `json:"target"`
+	CloudUser string `json:"cloud_user,omitempty"` // the OpenStack user
+	Project   string `json:"project,omitempty"`    // the OpenStack project
+	Cloud     string `json:"cloud,omitempty"`
+	Action    string `json:"action"`
+	Target    string `json:"target"`
 	// Reason is what the operator typed as the why (a disable reason).
 	Reason string `json:"reason,omitempty"`
 	// Destinations are where the action sends things (target hosts).

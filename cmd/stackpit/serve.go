@@ -27,7 +27,7 @@ type servedAs struct {
 // servedCockpit adapts a session to serve.Cockpit.
 type servedCockpit struct{ s *session }
 
-func (c servedCockpit) Model() tea.Model          { return c.s.model }
+func (c servedCockpit) Model() tea.Model           { return c.s.model }
 func (c servedCockpit) SetSend(send func(tea.Msg)) { c.s.model.SetSend(send) }
 func (c servedCockpit) Close()                     { c.s.close() }
 
