@@ -29,7 +29,14 @@ type servedCockpit struct{ s *session }
 
 func (c servedCockpit) Model() tea.Model           { return c.s.model }
 func (c servedCockpit) SetSend(send func(tea.Msg)) { c.s.model.SetSend(send) }
-func (c servedCockpit) Close()                     { c.s.close() }
+
+// Close: the SSH session ended. Operations it started go on in the
+// server (their journals show them to every session in :ops) and write
+// their own final audit records.
+func (c servedCockpit) Close() {
+	c.s.model.Detach()
+	c.s.close()
+}
 
 // serveCmd is `stackpit serve`: the cockpit over SSH for the people in a
 // users file. The server holds the cloud credentials (its config and
