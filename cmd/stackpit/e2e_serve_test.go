@@ -244,3 +244,83 @@ func tmuxKey(k string) string {
 	}
 	return k
 }
+
+// An operator's SSH link is cut mid-evacuation: the evacuation finishes in
+// the server, a second person's session sees it in :ops with who ran it,
+// and the audit has the whole story (started by alice, ok, session ended).
+func TestE2EServeDroppedLinkEvacuationFinishes(t *testing.T) {
+	dc, cfg := startDemoConfig(t, 30, time.Second)
+	s := startServe(t, cfg)
+	km := keymap.Defaults()
+	evac, _ := km.Get("compute.evacuate")
+	tm := s.session(s.keyOp, "alice")
+	tm.waitFor("ssh alice", "30/30 servers")
+	tm.keys(":")
+	tm.literal("hosts")
+	tm.keys("Enter")
+	tm.waitLong(60*time.Second, "1 DOWN")
+	tm.keys("g", tmuxKey(evac.Keys[0]))
+	tm.waitFor("Confirm: evacuate-host compute04")
+	tm.literal("compute04")
+	tm.keys("Enter")
+	tm.waitFor("EVACUATE compute04")
+	// The link drops: the ssh client dies with its terminal.
+	_ = exec.Command("tmux", "-S", tm.sock, "kill-server").Run()
+
+	onHost := func() (n int) {
+		dc.Story.Lock(func() {
+			for _, in := range dc.Story.Instances {
+				if !in.Deleted && in.Host == "compute04" {
+					n++
+				}
+			}
+		})
+		return n
+	}
+	deadline := time.Now().Add(150 * time.Second)
+	for onHost() > 0 && time.Now().Before(deadline) {
+		time.Sleep(500 * time.Millisecond)
+	}
+	if n := onHost(); n > 0 {
+		t.Fatalf("%d instances still on compute04 after the link dropped", n)
+	}
+	// Another person sees it, finished, with who ran it.
+	tm2 := s.session(s.keyAud, "bob")
+	tm2.waitFor("READ-ONLY: auditor", "30/30 servers")
+	// While it verifies the list says "run by alice"; reopened until it ends.
+	deadline = time.Now().Add(120 * time.Second)
+	for {
+		tm2.keys(":")
+		tm2.literal("ops")
+		tm2.keys("Enter")
+		sc := tm2.waitFor("evacuate-host", "compute04", "alice")
+		if strings.Contains(sc, " OK ") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the evacuation never finished:\n%s", sc)
+		}
+		tm2.keys("Escape")
+		time.Sleep(2 * time.Second)
+	}
+	// The audit: started by alice, then its own final record.
+	b, _ := os.ReadFile(filepath.Join(s.state, "stackpit", "audit.jsonl"))
+	var outcomes []string
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var e struct {
+			SSHUser string            `json:"ssh_user"`
+			Action  string            `json:"action"`
+			Outcome string            `json:"outcome"`
+			Details map[string]string `json:"details"`
+		}
+		if json.Unmarshal([]byte(l), &e) == nil && e.Action == "evacuate-host" {
+			if e.SSHUser != "alice" {
+				t.Errorf("record without alice: %s", l)
+			}
+			outcomes = append(outcomes, e.Outcome)
+		}
+	}
+	if strings.Join(outcomes, ",") != "started,ok" {
+		t.Fatalf("audit outcomes %v:\n%s", outcomes, b)
+	}
+}
