@@ -295,6 +295,9 @@ func (s *session) build(cloud string, base pane.Context, log *audit.Log) (ui.Opt
 	}
 	readOnly := s.f.readOnly || cc.ReadOnly
 	env := &Env{CloudName: cloud, Cloud: cc, ReadOnly: readOnly, Audit: log, Demo: s.demo, Ops: s.ops}
+	if s.served != nil {
+		env.Share = s.served.share
+	}
 	env.Auth, env.AuthErr = config.ResolveAuth(cloud, s.f.region, cc)
 	ctx := base
 	ctx.Hosts = hostmodel.New() // one per cloud: a switch starts from nothing known

@@ -9,10 +9,12 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/config"
+	"github.com/stackpit/stackpit/datasource/httpclient"
 	"github.com/stackpit/stackpit/demo"
 	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/redact"
@@ -21,7 +23,8 @@ import (
 
 // servedAs marks a session run by `stackpit serve` for one person.
 type servedAs struct {
-	who serve.Session
+	who   serve.Session
+	share *httpclient.Share // one for the server: reads are answered once
 }
 
 // servedCockpit adapts a session to serve.Cockpit.
@@ -81,22 +84,15 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 		defer cloud.Close()
 	}
 	opsDir := filepath.Join(config.StateDir(), "ops")
+	// Sessions refresh every 10 s (a cloud's refresh: setting); an answer
+	// younger than 9 s is everyone's, so one session's own next refresh
+	// still asks the server, and twenty sessions ask about as often as one.
+	share := httpclient.NewShare(shareFresh(file))
 	srv, err := serve.New(serve.Options{
 		Listen: *listen, HostKey: *hostKey, Users: users, Log: stderr,
 		NewCockpit: func(who serve.Session) (serve.Cockpit, error) {
-			sf := *f
-			sf.readOnly = who.User.ReadOnly() // the server decides, from the users file
-			sf.noColor = f.noColor || envSet(who.Env, "NO_COLOR")
-			if !f.demo && sf.cloud == "" {
-				sf.cloud = firstCloud(file, who.User)
-			}
-			s := &session{f: &sf, file: file, demo: cloud, served: &servedAs{who: who}}
-			// One store per session, one journal dir for all: locks are
-			// flocks, so two sessions cannot run one target at once, and
-			// each journal names the person who started it.
-			s.ops = ops.NewStore(opsDir)
-			s.ops.User = who.User.Name
-			if err := s.start(); err != nil {
+			s, err := newServedSession(f, file, cloud, share, opsDir, who)
+			if err != nil {
 				return nil, err
 			}
 			return servedCockpit{s}, nil
@@ -117,6 +113,39 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 	<-sigc
 	_ = srv.Close()
 	return 0
+}
+
+// newServedSession builds one person's cockpit from the server's flags,
+// config, demo cloud and share.
+func newServedSession(f *flags, file *config.File, cloud *demo.Cloud, share *httpclient.Share, opsDir string, who serve.Session) (*session, error) {
+	sf := *f
+	sf.readOnly = who.User.ReadOnly() // the server decides, from the users file
+	sf.noColor = f.noColor || envSet(who.Env, "NO_COLOR")
+	if !f.demo && sf.cloud == "" {
+		sf.cloud = firstCloud(file, who.User)
+	}
+	s := &session{f: &sf, file: file, demo: cloud, served: &servedAs{who: who, share: share}}
+	// One store per session, one journal dir for all: locks are flocks,
+	// so two sessions cannot run one target at once, and each journal
+	// names the person who started it.
+	s.ops = ops.NewStore(opsDir)
+	s.ops.User = who.User.Name
+	if err := s.start(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// shareFresh is 90% of the shortest refresh interval of the config's
+// clouds (10 s by default).
+func shareFresh(file *config.File) time.Duration {
+	every := 10 * time.Second
+	for _, c := range file.Clouds {
+		if r := c.Refresh.D(); r > 0 && r < every {
+			every = r
+		}
+	}
+	return every * 9 / 10
 }
 
 func envSet(env []string, name string) bool {
