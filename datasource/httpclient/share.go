@@ -80,17 +80,43 @@ func shareKey(r *http.Request) string {
 	return b.String()
 }
 
+// sharedPOST: the read-only query POSTs (Prometheus and Loki queries, sent
+// as forms) are reads too; a Keystone token is each session's own.
+func sharedPOST(r *http.Request) bool {
+	return r.Method == http.MethodPost && ReadOnlyAllowed(r.Method, r.URL.Path) &&
+		!strings.HasSuffix(strings.TrimSuffix(r.URL.Path, "/"), "/auth/tokens")
+}
+
+// maxSharedBody bounds a query body read into the key.
+const maxSharedBody = 256 << 10
+
 func (t *shareTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	s := t.s
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		s.forget(r.URL.Host)
+	read := r.Method == http.MethodGet || r.Method == http.MethodHead
+	var body []byte
+	if !read && sharedPOST(r) && r.Body != nil {
+		b, err := io.ReadAll(io.LimitReader(r.Body, maxSharedBody+1))
+		r.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		if len(b) <= maxSharedBody {
+			read, body = true, b
+			r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+		}
+	}
+	if !read {
+		if !ReadOnlyAllowed(r.Method, r.URL.Path) {
+			s.forget(r.URL.Host)
+		}
 		return t.base.RoundTrip(r)
 	}
-	if strings.Contains(r.Header.Get("Cache-Control"), "no-cache") || r.Body != nil && r.Body != http.NoBody {
+	if strings.Contains(r.Header.Get("Cache-Control"), "no-cache") || body == nil && r.Body != nil && r.Body != http.NoBody {
 		s.upstream.Add(1)
 		return t.base.RoundTrip(r)
 	}
-	key := shareKey(r)
+	key := shareKey(r) + "\n\n" + string(body)
 	s.mu.Lock()
 	e, ok := s.entries[key]
 	if ok {

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -125,4 +126,53 @@ func (t tokenRT) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
 	r.Header.Set("X-Auth-Token", t.token)
 	return t.base.RoundTrip(r)
+}
+
+// Prometheus and Loki query POSTs are reads: the same form is answered
+// once, another form is asked; a Keystone token is never shared, and no
+// query POST makes the share forget a host.
+func TestShareQueryPOSTs(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		_ = r.ParseForm()
+		io.WriteString(w, r.URL.Path+"?"+r.Form.Encode())
+	}))
+	defer srv.Close()
+	sh := NewShare(10 * time.Second)
+	hc, _ := New(Options{Share: sh})
+	post := func(path, form string) string {
+		resp, err := hc.Post(srv.URL+path, "application/x-www-form-urlencoded", strings.NewReader(form))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	get := func(path string) {
+		resp, err := hc.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	get("/api/v1/alerts")
+	a := post("/api/v1/query", "query=up")
+	b := post("/api/v1/query", "query=up")
+	if a != b || !strings.Contains(a, "query=up") || hits.Load() != 2 {
+		t.Fatalf("%q %q, %d upstream", a, b, hits.Load())
+	}
+	if c := post("/api/v1/query", "query=node_load1"); !strings.Contains(c, "node_load1") || hits.Load() != 3 {
+		t.Fatalf("another query shared: %q", c)
+	}
+	post("/v3/auth/tokens", "x")
+	post("/v3/auth/tokens", "x")
+	if hits.Load() != 5 {
+		t.Fatalf("a token issue was shared: %d", hits.Load())
+	}
+	get("/api/v1/alerts") // still cached: query POSTs forget nothing
+	if hits.Load() != 5 {
+		t.Fatalf("a query POST made the share forget: %d", hits.Load())
+	}
 }

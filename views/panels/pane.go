@@ -42,7 +42,14 @@ type Options struct {
 	MinStep time.Duration
 	// HistoryFile keeps ad-hoc queries across sessions ("" = memory only).
 	HistoryFile string
+	// SharedWindow: live ranges end on a step boundary and steps assume a
+	// standard width, so the sessions of `stackpit serve` send identical
+	// queries and the server answers them once.
+	SharedWindow bool
 }
+
+// sharedWidth is the width steps assume under SharedWindow.
+const sharedWidth = 120
 
 // Pane is the panels pane.
 type Pane struct {
@@ -267,6 +274,9 @@ func (p *Pane) refreshAll() tea.Cmd {
 
 func (p *Pane) window() (start, end time.Time, live bool) {
 	end = p.now().Add(-p.offset)
+	if p.opts.SharedWindow && p.offset == 0 {
+		end = end.Truncate(prometheus.StepFor(p.rng(), sharedWidth, p.opts.MinStep))
+	}
 	return end.Add(-p.rng()), end, p.offset == 0
 }
 
@@ -284,6 +294,9 @@ func (p *Pane) load(i int) tea.Cmd {
 	w := p.widths[i]
 	if w <= 0 {
 		w = 60
+	}
+	if p.opts.SharedWindow {
+		w = sharedWidth
 	}
 	step := prometheus.StepFor(end.Sub(start), w, p.opts.MinStep)
 	vars := p.templateVars()
