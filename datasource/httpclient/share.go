@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/stackpit/stackpit/internal/cadence"
 )
 
 // Share lets the sessions of one `stackpit serve` poll a backend once:
@@ -119,10 +121,14 @@ func (t *shareTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	key := shareKey(r) + "\n\n" + string(body)
 	s.mu.Lock()
 	e, ok := s.entries[key]
+	fresh := s.Fresh
+	if every := cadence.Of(r.Context()); every > 0 {
+		fresh = every * 9 / 10 // a read repeating every 30 s may share a 27 s old answer
+	}
 	if ok {
 		select {
 		case <-e.done:
-			if !e.keep || s.Now().Sub(e.at) >= s.Fresh {
+			if !e.keep || s.Now().Sub(e.at) >= fresh {
 				ok = false
 			}
 		default: // in flight: wait for it

@@ -1,6 +1,7 @@
 package httpclient
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/stackpit/stackpit/internal/cadence"
 )
 
 func TestShareAnswersSessionsOnce(t *testing.T) {
@@ -174,5 +177,36 @@ func TestShareQueryPOSTs(t *testing.T) {
 	get("/api/v1/alerts") // still cached: query POSTs forget nothing
 	if hits.Load() != 5 {
 		t.Fatalf("a query POST made the share forget: %d", hits.Load())
+	}
+}
+
+// A read that says it repeats every 30 s may share an answer up to 27 s
+// old; one without a cadence gets the share's own freshness.
+func TestShareFollowsTheReadsCadence(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	now := time.Unix(1000, 0)
+	sh := NewShare(9 * time.Second)
+	sh.Now = func() time.Time { return now }
+	hc, _ := New(Options{Share: sh})
+	get := func(ctx context.Context) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/q", nil)
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	slow := cadence.With(context.Background(), 30*time.Second)
+	get(slow)
+	now = now.Add(20 * time.Second)
+	get(slow)
+	if hits.Load() != 1 {
+		t.Fatalf("a 30 s cadence read asked again after 20 s: %d", hits.Load())
+	}
+	get(context.Background())
+	if hits.Load() != 2 {
+		t.Fatalf("a read without cadence took a 20 s old answer: %d", hits.Load())
 	}
 }

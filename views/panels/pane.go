@@ -16,6 +16,7 @@ import (
 
 	"github.com/stackpit/stackpit/datasource/prometheus"
 	"github.com/stackpit/stackpit/hostmodel"
+	"github.com/stackpit/stackpit/internal/cadence"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
 	"github.com/stackpit/stackpit/views/filter"
@@ -303,7 +304,7 @@ func (p *Pane) load(i int) tea.Cmd {
 	src, timeout, gen, every := p.src, p.opts.QueryTimeout, int64(p.gen), d.refresh
 	now := p.now()
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		ctx, cancel := context.WithTimeout(cadence.With(context.Background(), every), timeout)
 		defer cancel()
 		out := fetchPanel(ctx, src, pn, vars, start, end, step, live)
 		out.updated, out.every = now, every
