@@ -21,13 +21,17 @@ import (
 
 // Entry is one audit record.
 type Entry struct {
-	Time      time.Time `json:"time"`
-	OSUser    string    `json:"os_user"`              // the local (Unix) user
-	CloudUser string    `json:"cloud_user,omitempty"` // the OpenStack user
-	Project   string    `json:"project,omitempty"`    // the OpenStack project
-	Cloud     string    `json:"cloud,omitempty"`
-	Action    string    `json:"action"`
-	Target    string    `json:"target"`
+	Time   time.Time `json:"time"`
+	OSUser string    `json:"os_user"` // the local (Unix) user
+	// SSHUser and SSHKey: the person of a `stackpit serve` session (the
+	// users file's name) and the fingerprint of the key they logged in with.
+	SSHUser   string `json:"ssh_user,omitempty"`
+	SSHKey    string `json:"ssh_key,omitempty"`
+	CloudUser string `json:"cloud_user,omitempty"` // the OpenStack user
+	Project   string `json:"project,omitempty"`    // the OpenStack project
+	Cloud     string `json:"cloud,omitempty"`
+	Action    string `json:"action"`
+	Target    string `json:"target"`
 	// Reason is what the operator typed as the why (a disable reason).
 	Reason string `json:"reason,omitempty"`
 	// Destinations are where the action sends things (target hosts).
@@ -61,7 +65,16 @@ type Log struct {
 	CloudUser string
 	Project   string
 	Cloud     string
+	SSHUser   string
+	SSHKey    string
 	now       func() time.Time
+}
+
+// SetSSH names the person behind a served session in every record.
+func (l *Log) SetSSH(user, keyFingerprint string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.SSHUser, l.SSHKey = user, keyFingerprint
 }
 
 // SetIdentity sets the cloud, OpenStack user and project recorded from now
@@ -97,6 +110,9 @@ func (l *Log) Record(e Entry) error {
 	}
 	if e.CloudUser == "" {
 		e.CloudUser = l.CloudUser
+	}
+	if e.SSHUser == "" {
+		e.SSHUser, e.SSHKey = l.SSHUser, l.SSHKey
 	}
 	if e.Cloud == "" {
 		e.Cloud = l.Cloud

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -122,6 +123,7 @@ func (m *Model) runAction(a pane.Action) tea.Cmd {
 	started := entry(a, "started")
 	started.ReadOnly = ro
 	inflight := &m.inflight
+	det := m.det
 	return func() tea.Msg {
 		inflight.Add(1)
 		defer inflight.Add(-1)
@@ -149,8 +151,84 @@ func (m *Model) runAction(a pane.Action) tea.Cmd {
 			e.Error, e.ReadOnly = err.Error(), ro
 			f.audited = log.Record(e) == nil
 		}
+		if det.finished(f, log, ro) {
+			return nil // the session is gone: recorded here
+		}
 		return f
 	}
+}
+
+// detached tracks actions whose session may end before they do (a
+// dropped `stackpit serve` SSH link): the operation goes on in the server,
+// and its final audit record must not depend on an Update that will never
+// run.
+type detached struct {
+	mu      sync.Mutex
+	on      bool
+	pending map[int]actionFinished // finished, not yet seen by Update
+}
+
+// finished is called by an action's Cmd when it returns: once the session
+// is detached it writes the final record itself.
+func (d *detached) finished(f actionFinished, log *audit.Log, ro bool) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.on {
+		recordFinal(f, log, ro)
+		return true
+	}
+	if d.pending == nil {
+		d.pending = map[int]actionFinished{}
+	}
+	d.pending[f.id] = f
+	return false
+}
+
+func (d *detached) seen(id int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.pending, id)
+}
+
+// Detach says the program is gone (its session ended): actions still
+// running finish in the background and audit their own outcome; ones that
+// finished but were never seen by Update are recorded now.
+func (m *Model) Detach() {
+	d := m.det
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.on = true
+	for id, f := range d.pending {
+		recordFinal(f, m.o.Audit, m.o.Ctx.ReadOnly)
+		delete(d.pending, id)
+	}
+}
+
+// recordFinal writes an action's final record without the shell: no
+// read-back runs for a lost reply (nobody would see it), so it stays
+// "unknown".
+func recordFinal(f actionFinished, log *audit.Log, ro bool) {
+	if log == nil || f.unaudited || f.audited {
+		return
+	}
+	e := entry(f.action, "ok")
+	e.Result, e.ReadOnly = f.result, ro
+	if f.err != nil {
+		e.Outcome, e.Error = "failed", f.err.Error()
+		switch {
+		case errors.Is(f.err, httpclient.ErrReplyLost):
+			e.Outcome = audit.OutcomeUnknown
+		case errors.Is(f.err, httpclient.ErrReadOnly):
+			e.Outcome = "refused"
+		case errors.Is(f.err, ops.ErrInterrupted):
+			e.Outcome = "interrupted"
+		}
+	}
+	if e.Details == nil {
+		e.Details = map[string]string{}
+	}
+	e.Details["session"] = "ended before the action (finished in the background)"
+	_ = log.Record(e)
 }
 
 // WaitActions waits (up to d) until every running action's command has
@@ -232,6 +310,7 @@ func (m *Model) finishReconcile(r actionReconciled) tea.Cmd {
 }
 
 func (m *Model) finishAction(f actionFinished) tea.Cmd {
+	m.det.seen(f.id)
 	a := f.action
 	if f.err != nil && !f.unaudited && errors.Is(f.err, httpclient.ErrReplyLost) {
 		return m.outcomeUnknown(f)

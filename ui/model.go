@@ -34,6 +34,9 @@ type Entry struct {
 // Header is what the top line says about the session.
 type Header struct {
 	Cloud, Region, User, Project string
+	// Person and Role: who a `stackpit serve` session belongs to (the
+	// users file's name and role); empty in a local cockpit.
+	Person, Role string
 }
 
 // Options configure the shell.
@@ -148,6 +151,8 @@ type Model struct {
 	opsStart     bool // the list was opened at start (interrupted ones)
 	// inflight counts action commands still running (WaitActions).
 	inflight atomic.Int64
+	// det: actions outliving a served session audit themselves (Detach).
+	det *detached
 	// messages.go: the history, the failure waiting for esc.
 	messages []message
 	failure  *toast
@@ -166,7 +171,7 @@ func New(o Options) *Model {
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}
-	m := &Model{o: o, th: o.Ctx.Theme, runs: map[int]*running{}, w: 80, h: 24}
+	m := &Model{o: o, th: o.Ctx.Theme, runs: map[int]*running{}, w: 80, h: 24, det: &detached{}}
 	if m.th == nil {
 		m.th = themes.Default(false)
 		m.o.Ctx.Theme = m.th

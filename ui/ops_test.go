@@ -229,3 +229,49 @@ func TestResumeRefusesAnotherCloudsOperation(t *testing.T) {
 		t.Fatalf("resumed %d times:\n%s", resumed, ansi.Strip(e.m.Render()))
 	}
 }
+
+// A served session ends (its SSH link dropped) while an evacuation runs:
+// the operation goes on and writes its own final record, since no Update
+// will ever see its result; an action that finished in the window before
+// Detach is recorded by Detach.
+func TestDetachedSessionActionsAuditThemselves(t *testing.T) {
+	e := newEnv(t, false)
+	release := make(chan struct{})
+	started := make(chan struct{})
+	e.one.action = &pane.Action{Name: "evacuate-host", Target: "compute04", Mutates: true, Confirm: "compute04", Long: true,
+		Run: func(ctx context.Context, report func(pane.Progress)) (string, error) {
+			close(started)
+			<-release
+			return "55/55 ACTIVE elsewhere", nil
+		}}
+	e.press("R")
+	e.typeText("compute04")
+	_, cmd := e.m.Update(key("enter"))
+	ran := make(chan tea.Msg, 1)
+	go func() { ran <- cmd() }()
+	<-started
+	e.m.Detach() // the program is gone
+	close(release)
+	if msg := <-ran; msg != nil {
+		t.Fatalf("a detached action returned %T for an Update that will never run", msg)
+	}
+	es, _ := e.log.Tail(10)
+	if len(es) != 2 || es[1].Outcome != "ok" || es[1].Result != "55/55 ACTIVE elsewhere" || !strings.Contains(es[1].Details["session"], "ended") {
+		t.Fatalf("audit %+v", es)
+	}
+
+	// Finished just before Detach, never seen by Update: Detach records it.
+	e2 := newEnv(t, false)
+	e2.one.action = &pane.Action{Name: "reboot", Target: "vm1", Mutates: true, ConfirmYes: true,
+		Run: func(ctx context.Context, report func(pane.Progress)) (string, error) { return "", nil }}
+	e2.press("R")
+	_, cmd = e2.m.Update(key("y"))
+	if _, ok := cmd().(actionFinished); !ok {
+		t.Fatal("not finished")
+	}
+	e2.m.Detach()
+	es, _ = e2.log.Tail(10)
+	if len(es) != 2 || es[1].Outcome != "ok" || es[1].Action != "reboot" {
+		t.Fatalf("audit %+v", es)
+	}
+}

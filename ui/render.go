@@ -116,8 +116,15 @@ func (m *Model) header(w int) string {
 	if m.o.ShowClock {
 		right = m.now.Format("15:04")
 	}
+	if hd.Person != "" {
+		right = strings.TrimSuffix(m.th.Render(themes.Muted, "ssh "+safe.Text(hd.Person))+" "+right, " ")
+	}
 	if m.o.Ctx.ReadOnly {
-		right = strings.TrimSuffix(m.th.Render(themes.Badge, " READ-ONLY ")+" "+right, " ")
+		badge := " READ-ONLY "
+		if hd.Role != "" { // served: the role the server gave, not a flag
+			badge = " READ-ONLY: " + safe.Text(hd.Role) + " "
+		}
+		right = strings.TrimSuffix(m.th.Render(themes.Badge, badge)+" "+right, " ")
 	}
 	gap := w - safe.Width(left) - safe.Width(right)
 	if gap < 1 {

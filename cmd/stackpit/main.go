@@ -81,6 +81,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) >= 1 && args[0] == "logs" {
 		return logsMode(args[1:], stdout, stderr)
 	}
+	if len(args) >= 1 && args[0] == "serve" {
+		return serveCmd(args[1:], stdout, stderr)
+	}
 	if len(args) >= 1 && args[0] == "snapshot" {
 		return snapshotCmd(args[1:], stdout, stderr)
 	}
@@ -169,10 +172,13 @@ type session struct {
 	ops   *ops.Store // journals and locks of running operations
 	// keyWarnings: key overrides that break the key grammar (shown at start)
 	keyWarnings []error
+	// served: a `stackpit serve` session; the demo cloud and the ops store
+	// belong to the server, not to this session.
+	served *servedAs
 }
 
 func (s *session) close() {
-	if s.demo != nil {
+	if s.demo != nil && s.served == nil {
 		s.demo.Close()
 	}
 }
@@ -191,20 +197,31 @@ func newSession(f *flags) (*session, error) {
 		return nil, err
 	}
 	s := &session{f: f, file: file}
-	keys, errs, warns := applyKeys(file)
-	if len(errs) > 0 { // refused at load, not discovered by pressing the key
-		return nil, errors.Join(errs...)
-	}
-	s.keyWarnings = warns
-	th, err := pickTheme(f, file)
-	if err != nil {
-		return nil, err
-	}
 	if f.demo {
 		s.demo, err = demo.Start(demo.StartOptions{Story: demo.Options{Instances: f.demoScale, Computes: f.demoHosts, FailAfter: f.demoFailAfter}})
 		if err != nil {
 			return nil, err
 		}
+	}
+	s.ops = ops.NewStore(filepath.Join(config.StateDir(), "ops"))
+	if err := s.start(); err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// start builds the shell for s (its file, demo and ops store set).
+func (s *session) start() error {
+	f, file := s.f, s.file
+	keys, errs, warns := applyKeys(file)
+	if len(errs) > 0 { // refused at load, not discovered by pressing the key
+		return errors.Join(errs...)
+	}
+	s.keyWarnings = warns
+	th, err := pickTheme(f, file)
+	if err != nil {
+		return err
 	}
 	cloud := f.cloud
 	if f.demo {
@@ -217,22 +234,42 @@ func newSession(f *flags) (*session, error) {
 		auditPath = filepath.Join(config.StateDir(), "audit.jsonl")
 	}
 	log := audit.Open(auditPath)
-	s.ops = ops.NewStore(filepath.Join(config.StateDir(), "ops"))
+	if s.served != nil {
+		log.SetSSH(s.served.who.User.Name, s.served.who.Fingerprint)
+	}
 	base := pane.Context{Theme: th, Keys: keys, Now: time.Now}
 	if f.clock != nil {
 		base.Now = f.clock
 	}
+	if s.served != nil && !f.demo && !s.served.who.User.MayUse(cloud) {
+		return fmt.Errorf("%s may not use cloud %q", s.served.who.User.Name, cloud)
+	}
 	opts, err := s.build(cloud, base, log)
 	if err != nil {
-		s.close()
-		return nil, err
+		return err
 	}
 	if !f.demo {
 		opts.Clouds = cloudNames(file)
 		opts.SwitchCloud = func(name string) (ui.Options, error) { return s.build(name, base, log) }
+		if s.served != nil {
+			u := s.served.who.User
+			var mine []string
+			for _, c := range opts.Clouds {
+				if u.MayUse(c) {
+					mine = append(mine, c)
+				}
+			}
+			opts.Clouds = mine
+			opts.SwitchCloud = func(name string) (ui.Options, error) {
+				if !u.MayUse(name) { // checked here, not only in the picker
+					return ui.Options{}, fmt.Errorf("%s may not use cloud %q", u.Name, name)
+				}
+				return s.build(name, base, log)
+			}
+		}
 	}
 	if f.theme == "" && file.Theme == "" {
-		noColor := f.noColor || os.Getenv("NO_COLOR") != ""
+		noColor := f.noColor || (s.served == nil && os.Getenv("NO_COLOR") != "") // served: the session's env decided f.noColor
 		opts.AutoTheme = func(dark bool) *themes.Theme {
 			name := "dark"
 			if !dark {
@@ -242,8 +279,12 @@ func newSession(f *flags) (*session, error) {
 			return themes.Build(spec, noColor)
 		}
 	}
+	if s.served != nil {
+		opts.Header.Person = s.served.who.User.Name
+		opts.Header.Role = s.served.who.User.Role
+	}
 	s.model = ui.New(opts)
-	return s, nil
+	return nil
 }
 
 // build assembles the shell options for one cloud: config, auth, panes.
@@ -257,6 +298,9 @@ func (s *session) build(cloud string, base pane.Context, log *audit.Log) (ui.Opt
 	}
 	readOnly := s.f.readOnly || cc.ReadOnly
 	env := &Env{CloudName: cloud, Cloud: cc, ReadOnly: readOnly, Audit: log, Demo: s.demo, Ops: s.ops}
+	if s.served != nil {
+		env.Share = s.served.share
+	}
 	env.Auth, env.AuthErr = config.ResolveAuth(cloud, s.f.region, cc)
 	ctx := base
 	ctx.Hosts = hostmodel.New() // one per cloud: a switch starts from nothing known

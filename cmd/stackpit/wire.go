@@ -29,6 +29,9 @@ type Env struct {
 	Audit     *audit.Log
 	Demo      *demo.Cloud // non-nil under --demo
 	Ops       *ops.Store  // journals and locks of running operations
+	// Share answers identical reads of all `stackpit serve` sessions once
+	// (nil in a local cockpit).
+	Share *httpclient.Share
 
 	mu     sync.Mutex
 	shared map[string]any
@@ -56,6 +59,7 @@ func (e *Env) HTTP(ep *config.Endpoint, streaming bool) (*http.Client, error) {
 			e.pacer.Now = e.Ctx.Now
 		})
 		o.Pacer = e.pacer
+		o.Share = e.Share
 	}
 	return httpclient.New(o)
 }

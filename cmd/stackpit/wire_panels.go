@@ -19,7 +19,8 @@ func init() {
 			}
 			return panels.New(e.Ctx, c, panels.Options{
 				DashboardDir: filepath.Join(config.Dir(), "dashboards"),
-				HistoryFile:  filepath.Join(config.StateDir(), "promql_history")}), nil
+				HistoryFile:  filepath.Join(config.StateDir(), "promql_history"),
+				SharedWindow: e.Share != nil}), nil
 		}})
 }
 

@@ -31,6 +31,9 @@ type Options struct {
 	MaxResponse int64
 	// Pacer, when set, backs reads off a backend that slows down (pace.go).
 	Pacer *Pacer
+	// Share, when set, answers identical GETs of several sessions once
+	// (share.go: `stackpit serve`).
+	Share *Share
 }
 
 func (o Options) String() string {
@@ -80,6 +83,9 @@ func New(o Options) (*http.Client, error) {
 	}
 	if o.MaxResponse >= 0 {
 		rt = &limitTransport{base: rt, max: cmp.Or(o.MaxResponse, DefaultMaxResponse)}
+	}
+	if o.Share != nil {
+		rt = o.Share.Wrap(rt) // above the limit: it only holds bounded bodies
 	}
 	// The whole-request timeout lives in the Guard, not in http.Client:
 	// the client's own timeout replaces the error with a string, and a

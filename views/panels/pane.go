@@ -16,6 +16,7 @@ import (
 
 	"github.com/stackpit/stackpit/datasource/prometheus"
 	"github.com/stackpit/stackpit/hostmodel"
+	"github.com/stackpit/stackpit/internal/cadence"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
 	"github.com/stackpit/stackpit/views/filter"
@@ -42,7 +43,14 @@ type Options struct {
 	MinStep time.Duration
 	// HistoryFile keeps ad-hoc queries across sessions ("" = memory only).
 	HistoryFile string
+	// SharedWindow: live ranges end on a step boundary and steps assume a
+	// standard width, so the sessions of `stackpit serve` send identical
+	// queries and the server answers them once.
+	SharedWindow bool
 }
+
+// sharedWidth is the width steps assume under SharedWindow.
+const sharedWidth = 120
 
 // Pane is the panels pane.
 type Pane struct {
@@ -267,6 +275,9 @@ func (p *Pane) refreshAll() tea.Cmd {
 
 func (p *Pane) window() (start, end time.Time, live bool) {
 	end = p.now().Add(-p.offset)
+	if p.opts.SharedWindow && p.offset == 0 {
+		end = end.Truncate(prometheus.StepFor(p.rng(), sharedWidth, p.opts.MinStep))
+	}
 	return end.Add(-p.rng()), end, p.offset == 0
 }
 
@@ -285,12 +296,15 @@ func (p *Pane) load(i int) tea.Cmd {
 	if w <= 0 {
 		w = 60
 	}
+	if p.opts.SharedWindow {
+		w = sharedWidth
+	}
 	step := prometheus.StepFor(end.Sub(start), w, p.opts.MinStep)
 	vars := p.templateVars()
 	src, timeout, gen, every := p.src, p.opts.QueryTimeout, int64(p.gen), d.refresh
 	now := p.now()
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		ctx, cancel := context.WithTimeout(cadence.With(context.Background(), every), timeout)
 		defer cancel()
 		out := fetchPanel(ctx, src, pn, vars, start, end, step, live)
 		out.updated, out.every = now, every

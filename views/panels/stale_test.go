@@ -138,3 +138,28 @@ func TestAdhocValuesShowSampleAgeAndGreyWhenStale(t *testing.T) {
 		t.Fatalf("without ages:\n%s", v)
 	}
 }
+
+// Under SharedWindow (stackpit serve) a live range ends on a step boundary
+// and assumes a standard width, so sessions of different sizes at
+// different seconds send one identical query.
+func TestSharedWindowAlignsRanges(t *testing.T) {
+	at := func(sec int) time.Time { return captureTime.Truncate(time.Hour).Add(time.Duration(sec) * time.Second) }
+	win := func(now time.Time) (time.Time, time.Time) {
+		ctx := testCtx(now)
+		p := New(ctx, nil, Options{SharedWindow: true})
+		s, e, live := p.window()
+		if !live {
+			t.Fatal("not live")
+		}
+		return s, e
+	}
+	s1, e1 := win(at(61))
+	s2, e2 := win(at(64))
+	if !s1.Equal(s2) || !e1.Equal(e2) {
+		t.Fatalf("two sessions 3 s apart: %v-%v vs %v-%v", s1, e1, s2, e2)
+	}
+	p := New(testCtx(at(61)), nil, Options{})
+	if _, e, _ := p.window(); !e.Equal(at(61)) {
+		t.Fatalf("a local cockpit's range must end now: %v", e)
+	}
+}

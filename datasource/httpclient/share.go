@@ -1,0 +1,192 @@
+package httpclient
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/stackpit/stackpit/internal/cadence"
+)
+
+// Share lets the sessions of one `stackpit serve` poll a backend once:
+// a GET answered less than Fresh ago is answered again from memory to every
+// session asking for the same URL, concurrent identical GETs make one
+// request, and any other method sent through the share forgets what it
+// holds for that host (an action's read-back never sees the state from
+// before the action). API load then follows the refresh interval, not the
+// number of people looking.
+type Share struct {
+	Fresh time.Duration
+	Now   func() time.Time
+
+	mu      sync.Mutex
+	entries map[string]*shareEntry
+
+	upstream, shared atomic.Int64
+}
+
+type shareEntry struct {
+	host   string
+	done   chan struct{}
+	at     time.Time
+	keep   bool // a 2xx answer: kept for Fresh
+	status int
+	proto  string
+	header http.Header
+	body   []byte
+	err    error
+}
+
+// NewShare answers repeated GETs from memory for fresh.
+func NewShare(fresh time.Duration) *Share {
+	return &Share{Fresh: fresh, Now: time.Now, entries: map[string]*shareEntry{}}
+}
+
+// Counts reports requests sent upstream and answered from the share.
+func (s *Share) Counts() (upstream, shared int64) { return s.upstream.Load(), s.shared.Load() }
+
+// Wrap puts the share in front of base.
+func (s *Share) Wrap(base http.RoundTripper) http.RoundTripper {
+	return &shareTransport{s: s, base: base}
+}
+
+type shareTransport struct {
+	s    *Share
+	base http.RoundTripper
+}
+
+// Headers that never change an answer's content between sessions: each
+// session has its own Keystone token for the same credentials.
+var unsharedHeaders = map[string]bool{"X-Auth-Token": true, "User-Agent": true, "Accept-Encoding": true}
+
+func shareKey(r *http.Request) string {
+	var b strings.Builder
+	b.WriteString(r.Method)
+	b.WriteByte(' ')
+	b.WriteString(r.URL.String())
+	names := make([]string, 0, len(r.Header))
+	for k := range r.Header {
+		if !unsharedHeaders[http.CanonicalHeaderKey(k)] {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		b.WriteString("\n" + k + ": " + strings.Join(r.Header[k], ","))
+	}
+	return b.String()
+}
+
+// sharedPOST: the read-only query POSTs (Prometheus and Loki queries, sent
+// as forms) are reads too; a Keystone token is each session's own.
+func sharedPOST(r *http.Request) bool {
+	return r.Method == http.MethodPost && ReadOnlyAllowed(r.Method, r.URL.Path) &&
+		!strings.HasSuffix(strings.TrimSuffix(r.URL.Path, "/"), "/auth/tokens")
+}
+
+// maxSharedBody bounds a query body read into the key.
+const maxSharedBody = 256 << 10
+
+func (t *shareTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	s := t.s
+	read := r.Method == http.MethodGet || r.Method == http.MethodHead
+	var body []byte
+	if !read && sharedPOST(r) && r.Body != nil {
+		b, err := io.ReadAll(io.LimitReader(r.Body, maxSharedBody+1))
+		r.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		if len(b) <= maxSharedBody {
+			read, body = true, b
+			r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+		}
+	}
+	if !read {
+		if !ReadOnlyAllowed(r.Method, r.URL.Path) {
+			s.forget(r.URL.Host)
+		}
+		return t.base.RoundTrip(r)
+	}
+	if strings.Contains(r.Header.Get("Cache-Control"), "no-cache") || body == nil && r.Body != nil && r.Body != http.NoBody {
+		s.upstream.Add(1)
+		return t.base.RoundTrip(r)
+	}
+	key := shareKey(r) + "\n\n" + string(body)
+	s.mu.Lock()
+	e, ok := s.entries[key]
+	fresh := s.Fresh
+	if every := cadence.Of(r.Context()); every > 0 {
+		fresh = every * 9 / 10 // a read repeating every 30 s may share a 27 s old answer
+	}
+	if ok {
+		select {
+		case <-e.done:
+			if !e.keep || s.Now().Sub(e.at) >= fresh {
+				ok = false
+			}
+		default: // in flight: wait for it
+		}
+	}
+	if ok {
+		s.mu.Unlock()
+		select {
+		case <-e.done:
+		case <-r.Context().Done():
+			return nil, r.Context().Err()
+		}
+		s.shared.Add(1)
+		return e.response(r)
+	}
+	e = &shareEntry{host: r.URL.Host, done: make(chan struct{})}
+	s.entries[key] = e
+	s.mu.Unlock()
+	s.upstream.Add(1)
+	resp, err := t.base.RoundTrip(r)
+	if err == nil {
+		e.body, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		e.status, e.proto, e.header = resp.StatusCode, resp.Proto, resp.Header.Clone()
+	}
+	e.err, e.at = err, s.Now()
+	e.keep = err == nil && e.status >= 200 && e.status < 300
+	close(e.done)
+	if !e.keep {
+		s.mu.Lock()
+		if s.entries[key] == e {
+			delete(s.entries, key)
+		}
+		s.mu.Unlock()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return e.response(r)
+}
+
+func (e *shareEntry) response(r *http.Request) (*http.Response, error) {
+	if e.err != nil {
+		return nil, e.err
+	}
+	return &http.Response{Status: http.StatusText(e.status), StatusCode: e.status, Proto: e.proto, ProtoMajor: 1, ProtoMinor: 1,
+		Header: e.header.Clone(), Body: io.NopCloser(bytes.NewReader(e.body)), ContentLength: int64(len(e.body)), Request: r}, nil
+}
+
+// forget drops what the share holds for host, answered or in flight:
+// something changed there, and an answer from before must not be served
+// after it.
+func (s *Share) forget(host string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, e := range s.entries {
+		if e.host == host {
+			delete(s.entries, k)
+		}
+	}
+}
