@@ -4,6 +4,8 @@ set -euo pipefail
 need=()
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
 command -v git >/dev/null 2>&1 || need+=(git)
+# stackpit serve's end-to-end tests drive the real OpenSSH client.
+command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 if [ ${#need[@]} -gt 0 ]; then
   echo "testenv/deps: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
