@@ -179,6 +179,12 @@ func (s *Summary) countControlPlane(f Fact) {
 		s.MemcachedDown++
 	case VIP:
 		s.VIPProblems++
+	case GaleraNode:
+		s.GaleraNodes = append(s.GaleraNodes, f.Host+" "+f.State)
+		s.GaleraSeverity = max(s.GaleraSeverity, f.Severity)
+	case GaleraCluster:
+		s.GaleraCluster = append(s.GaleraCluster, f.Detail)
+		s.GaleraSeverity = max(s.GaleraSeverity, f.Severity)
 	}
 }
 
@@ -208,6 +214,14 @@ func (s Summary) controlPlaneSegments() []Segment {
 	add(s.HAProxyDown, "HAProxy server DOWN", "HAProxy servers DOWN", Crit)
 	add(s.MemcachedDown, "memcached down", "memcached down", Crit)
 	add(s.VIPProblems, "VIP without a single holder", "VIPs without a single holder", Crit)
+	switch n := len(s.GaleraNodes); {
+	case n >= 1 && n <= 3:
+		out = append(out, Segment{"Galera " + strings.Join(s.GaleraNodes, ", "), s.GaleraSeverity})
+	case n > 3:
+		out = append(out, Segment{fmt.Sprintf("%d Galera nodes with problems", n), s.GaleraSeverity})
+	case len(s.GaleraCluster) > 0:
+		out = append(out, Segment{"Galera: " + s.GaleraCluster[0], s.GaleraSeverity})
+	}
 	return out
 }
 

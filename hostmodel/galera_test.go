@@ -2,6 +2,7 @@ package hostmodel
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/stackpit/stackpit/datasource/galera"
@@ -49,5 +50,35 @@ func TestGaleraFacts(t *testing.T) {
 	}
 	if sev, _ := m.PaneSeverity("controlplane"); sev != Crit {
 		t.Errorf("pane severity %v", sev)
+	}
+}
+
+// The incident strip names the Galera nodes in trouble.
+func TestGaleraInTheStrip(t *testing.T) {
+	cl := galera.Cluster{Expected: 3, Nodes: []galera.NodeStatus{
+		{Node: galera.Node{Host: "control01"}, LocalState: "Synced", Ready: true, ClusterSize: 3, StateUUID: "u"},
+		{Node: galera.Node{Host: "control02"}, LocalState: "Synced", Ready: true, ClusterSize: 3, StateUUID: "u"},
+		{Node: galera.Node{Host: "control03"}, LocalState: "Donor/Desynced", Ready: true, ClusterSize: 3, StateUUID: "u"},
+	}}
+	m := New()
+	m.Apply(Observation{Pane: "controlplane", Source: Galera, Facts: FromGalera(cl)})
+	var got []string
+	for _, sg := range m.Summarize().Segments() {
+		got = append(got, sg.Text)
+		if sg.Text == "Galera control03 Donor/Desynced" && sg.Severity != Crit {
+			t.Errorf("severity %v", sg.Severity)
+		}
+	}
+	if !strings.Contains(strings.Join(got, "|"), "Galera control03 Donor/Desynced") {
+		t.Fatalf("segments %q", got)
+	}
+	// All Synced: nothing about Galera.
+	cl.Nodes[2].LocalState = "Synced"
+	m = New()
+	m.Apply(Observation{Pane: "controlplane", Source: Galera, Facts: FromGalera(cl)})
+	for _, sg := range m.Summarize().Segments() {
+		if strings.Contains(sg.Text, "Galera") {
+			t.Fatalf("healthy cluster in the strip: %q", sg.Text)
+		}
 	}
 }

@@ -579,6 +579,11 @@ type Summary struct {
 	HAProxyDown      int
 	MemcachedDown    int
 	VIPProblems      int
+	// Galera nodes with problems ("control03 Donor/Desynced") and the
+	// cluster's own problems (size, split), with the worst severity.
+	GaleraNodes    []string
+	GaleraCluster  []string
+	GaleraSeverity Severity
 	// Stuck resources by kind (stuck.go).
 	Stuck []StuckCount
 }

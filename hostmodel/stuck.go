@@ -17,6 +17,9 @@ import (
 // compute04 row worse, it is on its own line.
 const Stuck Kind = "stuck"
 
+// Glance is the images pane's source (stuck images).
+const Glance Source = "glance"
+
 // StuckResource is one stuck thing.
 type StuckResource struct {
 	Kind     string // singular noun: "port", "router", "volume", "image"

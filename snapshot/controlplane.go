@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stackpit/stackpit/datasource/galera"
 	"github.com/stackpit/stackpit/datasource/haproxy"
 	"github.com/stackpit/stackpit/datasource/keepalived"
 	"github.com/stackpit/stackpit/datasource/openstack"
@@ -29,6 +30,8 @@ type ControlPlane struct {
 	// VIPs: who holds each keepalived VIP (read after HAProxy, whose
 	// server addresses name the hosts).
 	VIPs func(ctx context.Context, hostOf func(string) string) ([]keepalived.VIP, error)
+	// Galera reads every node (read-only SQL).
+	Galera func(context.Context) galera.Cluster
 }
 
 // MemcachedResult is one memcached's answer.
@@ -38,7 +41,7 @@ type MemcachedResult struct {
 }
 
 func (c ControlPlane) configured() bool {
-	return c.RabbitMQ != nil || c.HAProxy != nil || c.Memcached != nil || c.VIPs != nil
+	return c.RabbitMQ != nil || c.HAProxy != nil || c.Memcached != nil || c.VIPs != nil || c.Galera != nil
 }
 
 // controlPlane reads every configured part concurrently; the connection
@@ -52,6 +55,7 @@ func (c ControlPlane) read(ctx context.Context, hm *hostModel, services func() (
 		mcs   []MemcachedResult
 		hvs   []openstack.Hypervisor
 		hvErr error
+		gc    galera.Cluster
 	)
 	do := func(f func()) {
 		wg.Add(1)
@@ -68,6 +72,9 @@ func (c ControlPlane) read(ctx context.Context, hm *hostModel, services func() (
 	}
 	if c.Memcached != nil {
 		do(func() { mcs = c.Memcached(ctx) })
+	}
+	if c.Galera != nil {
+		do(func() { gc = c.Galera(ctx) })
 	}
 	wg.Wait()
 	var facts []hostmodel.Fact
@@ -145,6 +152,21 @@ func (c ControlPlane) read(ctx context.Context, hm *hostModel, services func() (
 			facts = append(facts, fs...)
 		}
 	}
+	if c.Galera != nil {
+		answered := 0
+		for _, nd := range gc.Nodes {
+			if nd.Err == nil {
+				answered++
+			}
+		}
+		if len(gc.Nodes) > 0 && answered == 0 {
+			errs = append(errs, "galera: no node answers")
+		}
+		fs := hostmodel.FromGalera(gc)
+		n += len(gc.Nodes)
+		hm.apply(hostmodel.Galera, fs, nil, now)
+		facts = append(facts, fs...)
+	}
 	var err error
 	if len(errs) > 0 {
 		err = fmt.Errorf("%s", strings.Join(errs, "; "))
@@ -177,6 +199,10 @@ func controlFindings(fs []hostmodel.Fact) []Finding {
 			what = "VIP " + f.Name + ": " + f.Detail
 		case hostmodel.Memcached:
 			what = "memcached " + f.Name + " down: " + f.Detail
+		case hostmodel.GaleraNode:
+			what = "Galera node " + f.State + ": " + f.Detail
+		case hostmodel.GaleraCluster:
+			what = "Galera cluster " + f.Name + ": " + f.Detail
 		default:
 			what = string(f.Kind) + " " + f.Name + " " + f.State
 		}

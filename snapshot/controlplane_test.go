@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stackpit/stackpit/datasource/galera"
 	"github.com/stackpit/stackpit/datasource/haproxy"
 	"github.com/stackpit/stackpit/datasource/openstack"
 	"github.com/stackpit/stackpit/datasource/rabbitmq"
@@ -78,5 +79,28 @@ func TestSnapshotIncludesTheControlPlane(t *testing.T) {
 	}
 	if !backend || !haproxyDown {
 		t.Fatalf("%+v", r.Findings)
+	}
+}
+
+// A Galera node that is not Synced is a CRIT finding on its host, and the
+// incident line names it.
+func TestSnapshotIncludesGalera(t *testing.T) {
+	src := cpSources(nil)
+	src.ControlPlane.Galera = func(context.Context) galera.Cluster {
+		return galera.Cluster{Expected: 3, Nodes: []galera.NodeStatus{
+			{Node: galera.Node{Host: "control01"}, LocalState: "Synced", Ready: true, ClusterSize: 3, StateUUID: "u"},
+			{Node: galera.Node{Host: "control02"}, LocalState: "Synced", Ready: true, ClusterSize: 3, StateUUID: "u"},
+			{Node: galera.Node{Host: "control03"}, LocalState: "Donor/Desynced", Ready: true, ClusterSize: 3, StateUUID: "u"},
+		}}
+	}
+	r := Collect(context.Background(), "c", "", src, time.Second, now)
+	found := false
+	for _, f := range r.Findings {
+		if f.Area == "controlplane" && f.Host == "control03" && f.Level == Crit && strings.Contains(f.What, "Galera node Donor/Desynced") {
+			found = true
+		}
+	}
+	if !found || !strings.Contains(r.Incident, "Galera control03 Donor/Desynced") {
+		t.Fatalf("%q\n%+v", r.Incident, r.Findings)
 	}
 }

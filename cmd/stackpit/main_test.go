@@ -51,6 +51,12 @@ func TestSnapshotAgainstTheDemo(t *testing.T) {
 	if !strings.Contains(out.String(), "HostFilesystemFilling") || strings.Contains(out.String(), "CRIT") {
 		t.Fatalf("before:\n%s", out.String())
 	}
+	// The demo's stuck volume and the image delete that hangs are listed.
+	for _, want := range []string{"detaching", "pending_delete", "ubuntu-22.04-old"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("snapshot lacks %q:\n%s", want, out.String())
+		}
+	}
 	out.Reset()
 	// After compute04 lost power: critical, and the host is named.
 	if code := run([]string{"snapshot", "--demo", "--demo-fail-after=1s", "--demo-scale", "30", "--format", "json"}, &out, &errb); code != 2 {

@@ -19,6 +19,8 @@ import (
 	"github.com/stackpit/stackpit/redact"
 	"github.com/stackpit/stackpit/snapshot"
 	"github.com/stackpit/stackpit/views/controlplane"
+	"github.com/stackpit/stackpit/views/images"
+	"github.com/stackpit/stackpit/views/volumes"
 )
 
 // snapshotCmd prints the incident snapshot and exits as a monitoring plugin
@@ -110,6 +112,32 @@ func snapshotCmd(args []string, stdout, stderr io.Writer) int {
 				}
 				return stuckNetworks(ctx, os)
 			}})
+			stuckAfter := e.Cloud.StuckAfter.D()
+			src.Stuck = append(src.Stuck, snapshot.StuckSource{Area: "volumes", Read: func(ctx context.Context) ([]hostmodel.StuckResource, error) {
+				if err := os.Connect(ctx); err != nil {
+					return nil, err
+				}
+				if !os.HasVolume() {
+					return nil, nil
+				}
+				vs, err := os.Volumes(ctx)
+				var rs []hostmodel.StuckResource
+				for _, v := range vs {
+					if r, ok := volumes.StuckVolume(v, time.Now(), stuckAfter); ok {
+						rs = append(rs, r)
+					}
+				}
+				return rs, err
+			}}, snapshot.StuckSource{Area: "images", Read: func(ctx context.Context) ([]hostmodel.StuckResource, error) {
+				if err := os.Connect(ctx); err != nil {
+					return nil, err
+				}
+				ims, err := os.Images(ctx)
+				if errors.Is(err, openstack.ErrNoService) {
+					return nil, nil
+				}
+				return images.StuckImages(ims, time.Now()), err
+			}})
 		} else {
 			src.ComputeServices = func(context.Context) ([]openstack.ComputeService, error) { return nil, err }
 		}
@@ -182,6 +210,9 @@ func snapshotControlPlane(cp controlplane.Sources, nova bool, hvs func(context.C
 	}
 	if v := cp.VIPs; v != nil {
 		out.VIPs = v.Holders
+	}
+	if g := cp.Galera; g != nil {
+		out.Galera = g.Read
 	}
 	if len(cp.Memcached) > 0 {
 		out.Memcached = func(ctx context.Context) []snapshot.MemcachedResult {

@@ -18,6 +18,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/hostmodel"
 	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
@@ -167,9 +168,11 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			p.images, p.at = m.images, p.ctx.Now()
 			p.readUsage()
 			p.rebuild()
+			return p, p.observe(nil)
 		} else if p.readUsage(); usageKey(p.counts, p.useKnown) != p.useKey && len(p.images) > 0 {
 			p.rebuild() // Glance failed, the server counts still move
 		}
+		return p, p.observe(m.err)
 	case pane.TickMsg:
 		if !p.useKnown && p.use != nil && len(p.images) > 0 {
 			// Waiting for the instances list: look each second (later
@@ -189,6 +192,40 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		return p, p.key(m.String())
 	}
 	return p, nil
+}
+
+// observe publishes the stuck images to the host model (the incident
+// strip counts them), or Glance's failure.
+func (p *Pane) observe(err error) tea.Cmd {
+	if errors.Is(err, openstack.ErrNoService) {
+		return nil // not in this cloud: nothing to count
+	}
+	var rs []hostmodel.StuckResource
+	if err == nil {
+		for _, e := range p.all {
+			if e.stuck {
+				rs = append(rs, stuckImage(e.im))
+			}
+		}
+	}
+	return p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.Glance, Scope: "images",
+		At: p.ctx.Now(), Facts: hostmodel.StuckFacts(rs), Err: err})
+}
+
+func stuckImage(im openstack.Image) hostmodel.StuckResource {
+	return hostmodel.StuckResource{Kind: "image", ID: im.ID, Name: im.Name, Status: im.Status, Since: im.Updated}
+}
+
+// StuckImages are the images stuck at now (IsStuck), as stuck resources:
+// the snapshot's count.
+func StuckImages(ims []openstack.Image, now time.Time) []hostmodel.StuckResource {
+	var rs []hostmodel.StuckResource
+	for _, im := range ims {
+		if IsStuck(im, now, StuckAfter) {
+			rs = append(rs, stuckImage(im))
+		}
+	}
+	return rs
 }
 
 func (p *Pane) is(k, action string) bool { return p.ctx.Keys != nil && p.ctx.Keys.Is(k, action) }

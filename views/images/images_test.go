@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/hostmodel"
 	"github.com/stackpit/stackpit/keymap"
 	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
@@ -309,5 +310,41 @@ func TestRefreshUpdatesFilterFields(t *testing.T) {
 	drive(p, p.Refresh())
 	if p.tbl.Len() != 2 {
 		t.Errorf("after a status change: %d rows, want 2", p.tbl.Len())
+	}
+}
+
+// Each load publishes the stuck images to the host model, so the incident
+// strip counts them ("1 stuck image") next to stuck ports and volumes.
+func TestStuckImagesReachTheStrip(t *testing.T) {
+	now := t0
+	src := fixture()
+	p := New(pane.Context{Theme: themes.Default(true), Keys: keymap.Defaults(), Now: func() time.Time { return now }}, src, &fakeActor{}, nil)
+	var obs []hostmodel.Observation
+	for _, m := range drive(p, p.Init()) {
+		if o, ok := m.(hostmodel.Observation); ok {
+			obs = append(obs, o)
+		}
+	}
+	if len(obs) != 1 || obs[0].Source != hostmodel.Glance {
+		t.Fatalf("observations %+v", obs)
+	}
+	want := 0
+	for _, e := range p.all {
+		if e.stuck {
+			want++
+		}
+	}
+	if want == 0 || len(obs[0].Facts) != want {
+		t.Fatalf("%d stuck facts, %d stuck images", len(obs[0].Facts), want)
+	}
+	m := hostmodel.New()
+	m.Apply(obs[0])
+	segs := m.Summarize().Segments()
+	found := false
+	for _, s := range segs {
+		found = found || strings.Contains(s.Text, "stuck image")
+	}
+	if !found {
+		t.Fatalf("strip segments %+v", segs)
 	}
 }

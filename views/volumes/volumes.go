@@ -9,6 +9,7 @@ package volumes
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -19,6 +20,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/hostmodel"
 	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	uiprompt "github.com/stackpit/stackpit/ui/prompt"
@@ -232,6 +234,46 @@ func (p *Pane) load() tea.Cmd {
 }
 
 // Update handles messages.
+// observe publishes the stuck volumes to the host model (the incident
+// strip counts them), or Cinder's failure.
+func (p *Pane) observe(err error) tea.Cmd {
+	if errors.Is(err, openstack.ErrNoService) {
+		return nil // not in this cloud: nothing to count
+	}
+	var rs []hostmodel.StuckResource
+	if err == nil {
+		now := p.ctx.Now()
+		for i := range p.rows {
+			if r, ok := StuckVolume(p.rows[i].v, now, p.opts.StuckAfter); ok {
+				rs = append(rs, r)
+			}
+		}
+	}
+	return p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.Cinder, Scope: "volumes",
+		At: p.ctx.Now(), Facts: hostmodel.StuckFacts(rs), Err: err})
+}
+
+// StuckVolume is v as a stuck resource when it has sat in a transitional
+// status (or a migration) for after or longer: the pane's ⚠ rows, the
+// strip's and the snapshot's count.
+func StuckVolume(v openstack.Volume, now time.Time, after time.Duration) (hostmodel.StuckResource, bool) {
+	if after <= 0 {
+		after = DefaultStuckAfter
+	}
+	if v.Updated.IsZero() || now.Sub(v.Updated) < after {
+		return hostmodel.StuckResource{}, false
+	}
+	st := v.Status
+	switch {
+	case transitional[v.Status]:
+	case v.MigrationStatus == "migrating" || v.MigrationStatus == "starting":
+		st = "migration " + v.MigrationStatus
+	default:
+		return hostmodel.StuckResource{}, false
+	}
+	return hostmodel.StuckResource{Kind: "volume", ID: v.ID, Name: v.Name, Status: st, Host: v.BackendHost(), Since: v.Updated}, true
+}
+
 func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 	switch m := msg.(type) {
 	case loadedMsg:
@@ -248,9 +290,11 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			p.names, p.projects, p.at = m.names, m.projects, p.ctx.Now()
 			p.rebuild()
 		}
+		obs := p.observe(m.err)
 		if p.wantFull {
-			return p, p.load()
+			return p, tea.Batch(obs, p.load())
 		}
+		return p, obs
 	case pane.TickMsg:
 		if !p.loading && p.ctx.Now().Sub(p.lastTry) >= p.ctx.Refresh {
 			return p, p.load()

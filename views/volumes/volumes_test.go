@@ -15,6 +15,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/hostmodel"
 	"github.com/stackpit/stackpit/keymap"
 	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
@@ -501,5 +502,29 @@ func TestMatchAgreesWithTheFilterPackage(t *testing.T) {
 				t.Errorf("%q on %s: match %v, filter.Match %v", q, r.v.ID, got, want)
 			}
 		}
+	}
+}
+
+// Each load publishes the stuck volumes to the host model, so the incident
+// strip counts them ("N stuck volumes").
+func TestStuckVolumesReachTheStrip(t *testing.T) {
+	p := newPane(fixture(), Options{})
+	var obs []hostmodel.Observation
+	for _, m := range drive(p, p.Init()) {
+		if o, ok := m.(hostmodel.Observation); ok {
+			obs = append(obs, o)
+		}
+	}
+	if len(obs) == 0 || obs[len(obs)-1].Source != hostmodel.Cinder || len(obs[len(obs)-1].Facts) != p.nStuck || p.nStuck == 0 {
+		t.Fatalf("%d stuck volumes, observations %+v", p.nStuck, obs)
+	}
+	m := hostmodel.New()
+	m.Apply(obs[len(obs)-1])
+	found := false
+	for _, s := range m.Summarize().Segments() {
+		found = found || strings.Contains(s.Text, "stuck volume")
+	}
+	if !found {
+		t.Fatalf("strip segments %+v", m.Summarize().Segments())
 	}
 }
