@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -50,8 +49,9 @@ type Options struct {
 // Server is a running `stackpit serve`.
 type Server struct {
 	o   Options
-	srv *ssh.Server
-	ln  net.Listener
+	srv     *ssh.Server
+	ln      net.Listener
+	serving chan struct{} // closed when Serve has returned
 
 	mu       sync.Mutex
 	sessions map[string]int // per user
@@ -134,16 +134,20 @@ func (s *Server) Start() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("serve: %w", err)
 	}
-	s.ln = ln
-	go func() { _ = s.srv.Serve(ln) }()
+	s.ln, s.serving = ln, make(chan struct{})
+	go func() { _ = s.srv.Serve(ln); close(s.serving) }()
 	return ln.Addr().String(), nil
 }
 
-// Close stops listening and ends every session.
+// Close stops listening and ends every session. The listener is closed
+// and Serve waited for first: the SSH library's Shutdown races with a
+// Serve that has not started tracking its listener yet.
 func (s *Server) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return s.srv.Shutdown(ctx)
+	if s.ln != nil {
+		_ = s.ln.Close()
+		<-s.serving
+	}
+	return s.srv.Close()
 }
 
 // Sessions returns the open sessions per user and in total.
