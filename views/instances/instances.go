@@ -10,10 +10,13 @@ package instances
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unique"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -546,7 +549,7 @@ func (p *Pane) merge(ss []openstack.Server, full bool) {
 func sameServer(a, b openstack.Server) bool {
 	return a.Updated.Equal(b.Updated) && a.Status == b.Status && a.TaskState == b.TaskState &&
 		a.PowerState == b.PowerState && a.Host == b.Host && a.Name == b.Name &&
-		a.ProjectName == b.ProjectName && a.FlavorName == b.FlavorName && strings.Join(a.IPs, ",") == strings.Join(b.IPs, ",")
+		a.ProjectName == b.ProjectName && a.FlavorName == b.FlavorName && slices.Equal(a.IPs, b.IPs)
 }
 
 // apply re-filters the cached rows into the table.
@@ -611,6 +614,9 @@ func faultOf(s openstack.Server, now time.Time, down map[string]bool) string {
 
 func newEntry(s openstack.Server, now time.Time, down map[string]bool) *entry {
 	e := &entry{s: s, fault: faultOf(s, now, down), sortBy: strings.ToLower(s.Name)}
+	// Unique per server: lower-cased without interning (no copy when
+	// already lower-case).
+	nameLow, idLow := e.sortBy, strings.ToLower(s.ID)
 	project := s.ProjectName
 	if project == "" {
 		project = s.ProjectID
@@ -626,8 +632,8 @@ func newEntry(s openstack.Server, now time.Time, down map[string]bool) *entry {
 	ageSort := ""
 	if !s.Created.IsZero() {
 		d := now.Sub(s.Created)
-		age = pane.Age(d)
-		ageSort = fmt.Sprint(int64(d / time.Second))
+		age = intern(pane.Age(d))
+		ageSort = strconv.FormatInt(int64(d/time.Second), 10)
 	}
 	statusRole := themes.Normal
 	switch {
@@ -664,21 +670,31 @@ func newEntry(s openstack.Server, now time.Time, down map[string]bool) *entry {
 	if e.fault != "" {
 		e.row.Role = themes.Warn
 	}
-	lower := strings.ToLower
+	// Lower-case copies of the fields many servers share are interned:
+	// one "active" for 50,000 servers, not 50,000 (issue 15, RSS).
+	lower := func(s string) string { return intern(strings.ToLower(s)) }
 	e.fields = fieldSet{
-		lower(s.Name),
-		lower(s.ID),
+		nameLow,
+		idLow,
 		lower(strings.TrimSpace(s.ProjectName + " " + s.ProjectID)),
 		lower(s.Status),
 		lower(task),
 		lower(power),
 		lower(s.Host),
 		lower(flavor),
-		lower(ips),
+		strings.ToLower(ips),
 		lower(s.Zone),
 	}
 	e.all = e.fields.joined()
 	return e
+}
+
+// intern returns the canonical copy of s (weak: dropped when unused).
+func intern(s string) string {
+	if s == "" {
+		return ""
+	}
+	return unique.Make(s).Value()
 }
 
 // hostCell marks a host whose nova-compute is down (a word, not only colour).
