@@ -11,7 +11,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -489,6 +488,7 @@ func (p *Pane) merge(ss []openstack.Server, full bool) {
 		}
 	} else {
 		reorder := false
+		var added []*entry // new servers, merged into p.order when nothing else moved
 		for _, s := range ss {
 			if s.Updated.After(p.maxUpdated) {
 				p.maxUpdated = s.Updated
@@ -501,8 +501,9 @@ func (p *Pane) merge(ss []openstack.Server, full bool) {
 					reorder = true
 				}
 			case !ok:
-				p.byID[s.ID] = newEntry(s, now, p.downHosts)
-				reorder = true
+				e := newEntry(s, now, p.downHosts)
+				p.byID[s.ID] = e
+				added = append(added, e)
 			case sameServer(e.s, s):
 			default:
 				// Update in place so p.order stays valid; reorder only
@@ -522,6 +523,18 @@ func (p *Pane) merge(ss []openstack.Server, full bool) {
 			}
 		}
 		if !reorder {
+			// Only additions (a page of a first load, new servers): sort
+			// them and merge, not re-sort everything (50 pages of a 50k
+			// load re-sorted up to 50,000 entries each).
+			if len(added) > 0 {
+				slices.SortFunc(added, entryCmp)
+				p.order = mergeSorted(p.order, added)
+				for _, e := range added {
+					if e.fault != "" {
+						p.nFaults++
+					}
+				}
+			}
 			p.apply()
 			return
 		}
@@ -534,14 +547,33 @@ func (p *Pane) merge(ss []openstack.Server, full bool) {
 			p.nFaults++
 		}
 	}
-	sort.Slice(p.order, func(i, j int) bool {
-		a, b := p.order[i], p.order[j]
-		if a.sortBy != b.sortBy {
-			return a.sortBy < b.sortBy
-		}
-		return a.s.ID < b.s.ID
-	})
+	slices.SortFunc(p.order, entryCmp)
 	p.apply()
+}
+
+// entryCmp is the pane's given order: name (lower-case), then ID.
+func entryCmp(a, b *entry) int {
+	if c := strings.Compare(a.sortBy, b.sortBy); c != 0 {
+		return c
+	}
+	return strings.Compare(a.s.ID, b.s.ID)
+}
+
+// mergeSorted merges two slices sorted by entryCmp into a new one.
+func mergeSorted(a, b []*entry) []*entry {
+	out := make([]*entry, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		if entryCmp(b[j], a[i]) < 0 {
+			out = append(out, b[j])
+			j++
+		} else {
+			out = append(out, a[i])
+			i++
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
 }
 
 // sameServer compares the fields the pane shows (Updated changes with every

@@ -93,3 +93,49 @@ func TestFirstLoadPagesAreBatched(t *testing.T) {
 		t.Errorf("%d rows, loading %v after the load", n, p.Status().Loading)
 	}
 }
+
+// Pages merged one after another (names in no particular order across
+// pages, faults among them) give the same rows, order and fault count as
+// the whole list at once.
+func TestPagesMergeIntoTheSameOrderAsOneList(t *testing.T) {
+	all := bigFixture(3000)
+	for i := range all { // scatter names across pages
+		j := (i * 7919) % len(all)
+		all[i], all[j] = all[j], all[i]
+	}
+	whole, _ := newPane(t, &fakeSource{})
+	whole.merge(all, true)
+	paged, _ := newPane(t, &fakeSource{})
+	for from := 0; from < len(all); from += 250 {
+		paged.merge(all[from:min(from+250, len(all))], false)
+	}
+	if paged.nFaults != whole.nFaults || paged.nFaults == 0 {
+		t.Errorf("faults %d after pages, %d at once", paged.nFaults, whole.nFaults)
+	}
+	a, b := paged.tbl.Rows(), whole.tbl.Rows()
+	if len(a) != len(b) || len(a) != len(all) {
+		t.Fatalf("%d rows after pages, %d at once", len(a), len(b))
+	}
+	for i := range a {
+		if a[i].Key != b[i].Key {
+			t.Fatalf("row %d is %s after pages, %s at once", i, a[i].Key, b[i].Key)
+		}
+	}
+}
+
+// BenchmarkFirstLoadMerge50k: the Update-side cost of a 50,000-server
+// first load arriving as 50 batches of 1,000.
+func BenchmarkFirstLoadMerge50k(b *testing.B) {
+	all := bigFixture(50000)
+	for i := range all {
+		j := (i * 7919) % len(all)
+		all[i], all[j] = all[j], all[i]
+	}
+	b.ReportAllocs()
+	for range b.N {
+		p, _ := newPane(b, &fakeSource{})
+		for from := 0; from < len(all); from += 1000 {
+			p.merge(all[from:from+1000], false)
+		}
+	}
+}
