@@ -234,6 +234,7 @@ func (m *Model) sort() {
 	for i := range m.rows {
 		keys[i] = keyOf(cellAt(m.rows[i], c))
 		keys[i].row = int32(i)
+		keys[i].kpfx = prefix(m.rows[i].Key)
 	}
 	desc := m.sortDesc
 	rows := m.rows
@@ -243,7 +244,9 @@ func (m *Model) sort() {
 			r = -r
 		}
 		if r == 0 { // ties in key order, so equal rows never shuffle between refreshes
-			r = strings.Compare(rows[a.row].Key, rows[b.row].Key)
+			if r = cmp.Compare(a.kpfx, b.kpfx); r == 0 {
+				r = strings.Compare(rows[a.row].Key, rows[b.row].Key)
+			}
 		}
 		if r == 0 {
 			r = cmp.Compare(a.row, b.row)
@@ -260,9 +263,24 @@ func (m *Model) sort() {
 // sortKey is a cell's sort key, computed once per sort.
 type sortKey struct {
 	low   string  // lower-cased key text
+	pfx   uint64  // low's first 8 bytes (prefix): most comparisons end here
+	kpfx  uint64  // the row key's prefix, for ties
 	num   float64 // the key as a number, when isNum
 	isNum bool
 	row   int32
+}
+
+// prefix packs s's first 8 bytes big-endian (zero-padded), so comparing
+// prefixes orders strings as strings.Compare does, unless they are equal.
+func prefix(s string) uint64 {
+	var p uint64
+	for i := 0; i < 8; i++ {
+		p <<= 8
+		if i < len(s) {
+			p |= uint64(s[i])
+		}
+	}
+	return p
 }
 
 func keyOf(c Cell) sortKey {
@@ -270,7 +288,8 @@ func keyOf(c Cell) sortKey {
 	if k == "" {
 		k = c.Text
 	}
-	key := sortKey{low: strings.ToLower(k)}
+	low := strings.ToLower(k)
+	key := sortKey{low: low, pfx: prefix(low)}
 	if maybeNumber(k) { // skip ParseFloat's error allocation for plain words
 		f, err := strconv.ParseFloat(strings.TrimRight(k, "%"), 64)
 		key.num, key.isNum = f, err == nil
@@ -295,6 +314,9 @@ func maybeNumber(s string) bool {
 func (a *sortKey) compare(b *sortKey) int {
 	if a.isNum && b.isNum {
 		return cmp.Compare(a.num, b.num)
+	}
+	if a.pfx != b.pfx {
+		return cmp.Compare(a.pfx, b.pfx)
 	}
 	return strings.Compare(a.low, b.low)
 }
