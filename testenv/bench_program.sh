@@ -32,7 +32,8 @@ XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/cfg tmux -S "$sock" new-session -
 t0=$(now); first="n/a"; all="n/a"
 for _ in $(seq 1 6000); do
   s=$(tmux -S "$sock" capture-pane -p -t b)
-  if [ "$first" = "n/a" ] && echo "$s" | grep -qE '(^| )[1-9][0-9]*/[0-9]+ servers'; then first=$(ms "$(now)" "$t0"); fi
+  # First rows: a count in the header and the table drawn under it.
+  if [ "$first" = "n/a" ] && echo "$s" | grep -qE '(^| )[1-9][0-9]*/[0-9]+ servers' && echo "$s" | grep -qE '^NAME +ID'; then first=$(ms "$(now)" "$t0"); fi
   if echo "$s" | grep -q "$n/$n servers"; then all=$(ms "$(now)" "$t0"); break; fi
   sleep 0.02
 done

@@ -786,7 +786,8 @@ func (p *Pane) View(width, height int) string {
 	if body > 0 {
 		if p.detail != nil {
 			lines = append(lines, p.detail.view(p, width, body, th))
-		} else if p.updated.IsZero() && p.loading {
+		} else if p.updated.IsZero() && p.loading && len(p.byID) == 0 {
+			// (Once a first page is in, its rows show while the rest loads.)
 			lines = append(lines, th.Render(themes.Muted, safe.Fit("loading servers…", width)))
 		} else {
 			lines = append(lines, p.tbl.View(width, body, th))

@@ -2,8 +2,11 @@ package instances
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
 )
@@ -41,6 +44,12 @@ func TestFirstLoadShowsRowsPageByPage(t *testing.T) {
 	_, next := p.Update(pm)
 	if n := len(p.tbl.Rows()); n != 10 {
 		t.Errorf("%d rows after the first page, want 10", n)
+	}
+	// On screen, not only in the table: the header counts them and the
+	// rows are drawn (not "loading servers…").
+	screen := ansi.Strip(p.View(160, 20))
+	if strings.Contains(screen, "loading servers") || !strings.Contains(screen, src.servers[0].Name) {
+		t.Errorf("after the first page the screen shows no rows:\n%s", screen)
 	}
 	if !p.Status().Loading {
 		t.Error("not loading while the rest of the list is still coming")
