@@ -473,18 +473,26 @@ func (p *Pane) merge(ss []openstack.Server, full bool) {
 		old := p.byID
 		p.byID = make(map[string]*entry, len(ss))
 		p.maxUpdated = time.Time{}
+		kept := 0
 		for _, s := range ss {
 			if s.Deleted {
 				continue
 			}
 			if e, ok := old[s.ID]; ok && sameServer(e.s, s) {
 				p.byID[s.ID] = e
+				kept++
 			} else {
 				p.byID[s.ID] = newEntry(s, now, p.downHosts)
 			}
 			if s.Updated.After(p.maxUpdated) {
 				p.maxUpdated = s.Updated
 			}
+		}
+		if kept == len(old) && len(p.byID) == len(old) && len(p.order) == len(old) {
+			// The same entries (the end of a paged first load, a periodic
+			// full list with no change): the order stands.
+			p.apply()
+			return
 		}
 	} else {
 		reorder := false

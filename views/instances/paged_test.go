@@ -130,6 +130,23 @@ func TestPagesMergeIntoTheSameOrderAsOneList(t *testing.T) {
 			t.Fatalf("row %d is %s after pages, %s at once", i, a[i].Key, b[i].Key)
 		}
 	}
+	// The load's final full list (the same servers) keeps it all; a full
+	// list without one server drops that one.
+	paged.merge(all, true)
+	if got := paged.tbl.Rows(); len(got) != len(b) || got[0].Key != b[0].Key || got[len(got)-1].Key != b[len(b)-1].Key || paged.nFaults != whole.nFaults {
+		t.Errorf("the final full list changed the rows: %d rows, %d faults", len(got), paged.nFaults)
+	}
+	gone := b[17].Key
+	var less []openstack.Server
+	for _, s := range all {
+		if s.ID != gone {
+			less = append(less, s)
+		}
+	}
+	paged.merge(less, true)
+	if n := len(paged.tbl.Rows()); n != len(all)-1 || paged.tbl.Rows()[17].Key == gone {
+		t.Errorf("a full list without %s left %d rows (row 17 %s)", gone, n, paged.tbl.Rows()[17].Key)
+	}
 }
 
 // BenchmarkFirstLoadMerge50k: the Update-side cost of a 50,000-server
