@@ -215,17 +215,13 @@ func (c *Client) listServersPaged(ctx context.Context, since time.Time, extra ur
 		}
 		return c.compute.ServiceURL("servers", "detail") + "?" + q.Encode()
 	}
-	var out []Server
-	if since.IsZero() && len(extra) == 0 {
-		// Sized from the last full list: no regrowing 50,000 servers.
-		c.budget.hostMu.Lock()
-		out = make([]Server, 0, len(c.budget.hostOf)+len(c.budget.hostOf)/50)
-		c.budget.hostMu.Unlock()
-	}
+	// Pages are joined once at the end (one exact copy, not a slice of
+	// 50,000 servers regrown and copied page after page).
+	var pages [][]Server
 	asOf, err := c.pagedList(ctx, pageURL, func(ss []Server) error {
 		names.Wait() // names load alongside the first page
 		c.resolveNames(ctx, ss)
-		out = append(out, ss...)
+		pages = append(pages, ss)
 		if onPage != nil && len(ss) > 0 {
 			onPage(ss)
 		}
@@ -234,6 +230,7 @@ func (c *Client) listServersPaged(ctx context.Context, since time.Time, extra ur
 	if err != nil {
 		return nil, time.Time{}, err
 	}
+	out := slices.Concat(pages...)
 	if len(extra) == 0 {
 		c.noteServers(out, since.IsZero())
 	}
