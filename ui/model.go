@@ -185,7 +185,8 @@ func clock() tea.Cmd {
 	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return clockMsg(t) })
 }
 
-// Init starts every pane (each loads on its own) and the clock.
+// Init starts every pane (each loads on its own, the active one first:
+// activeFirst) and the clock.
 func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{clock(), tea.RequestBackgroundColor}
 	loads := make([]tea.Cmd, len(m.o.Panes))
