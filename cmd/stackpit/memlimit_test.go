@@ -1,32 +1,32 @@
 package main
 
 import (
-	"math"
 	"runtime/debug"
 	"testing"
 )
 
-// The cockpit sets its soft memory limit, except with the demo cloud in
-// the same process or when GOMEMLIMIT says otherwise.
-func TestSoftMemoryLimit(t *testing.T) {
-	orig := debug.SetMemoryLimit(-1)
-	t.Cleanup(func() { debug.SetMemoryLimit(orig) })
+// The cockpit sets its GC percentage, except with the demo cloud in the
+// same process or when GOGC or GOMEMLIMIT says otherwise.
+func TestCockpitGCPercent(t *testing.T) {
+	orig := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(orig) })
 	for _, tc := range []struct {
-		name   string
-		demo   bool
-		env    string
-		expect int64
+		name, gogc, limit string
+		demo              bool
+		expect            int
 	}{
-		{"cockpit", false, "", softMemoryLimit},
-		{"in-process demo", true, "", math.MaxInt64},
-		{"GOMEMLIMIT set", false, "off", math.MaxInt64},
+		{"cockpit", "", "", false, gcPercent},
+		{"in-process demo", "", "", true, 100},
+		{"GOGC set", "100", "", false, 100},
+		{"GOMEMLIMIT set", "", "off", false, 100},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv("GOMEMLIMIT", tc.env)
-			debug.SetMemoryLimit(math.MaxInt64)
+			t.Setenv("GOGC", tc.gogc)
+			t.Setenv("GOMEMLIMIT", tc.limit)
+			debug.SetGCPercent(100)
 			setMemoryLimit(tc.demo)
-			if got := debug.SetMemoryLimit(-1); got != tc.expect {
-				t.Errorf("memory limit %d, want %d", got, tc.expect)
+			if got := debug.SetGCPercent(100); got != tc.expect {
+				t.Errorf("GC percent %d, want %d", got, tc.expect)
 			}
 		})
 	}
