@@ -215,3 +215,22 @@ func TestHostCountsFollowStateChanges(t *testing.T) {
 		}
 	})
 }
+
+// The server list is indexed when the demo starts, not on the first list
+// request (at 50,000 servers that index is on the way to the first rows).
+func TestServerListIndexedAtStart(t *testing.T) {
+	e := startCloud(t, Options{Instances: 500, FailAfter: -1})
+	s := e.c.Story
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var indexed, n int
+		s.Lock(func() { indexed, n = novaFor(s).indexed, len(s.Instances) })
+		if indexed == n && n > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d servers indexed 10 s after start, without a request", indexed, n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -42,6 +42,10 @@ for scale in "1000 40" "50000 40" "1000 1000"; do
   echo "whole program at $1 instances, $2 hosts…"
   bash testenv/bench_program.sh ./bin/stackpit "$1" "$2" | sed "s/^/$1 instances, $2 hosts: /" >> "$prog"
 done
+# The in-process demo (`stackpit --demo --demo-scale 50000`), to compare
+# with the out-of-process figures above (budget: key to screen within 1.5x).
+echo "whole program, in-process demo at 50000 instances…"
+bash testenv/bench_program.sh ./bin/stackpit 50000 40 inproc | sed "s/^/in-process demo, 50000 instances, 40 hosts: /" >> "$prog"
 
 # Time from start to a populated screen with the default demo (300 servers).
 echo "measuring time to a populated cockpit…"
@@ -72,6 +76,8 @@ tmux -S "$sock" kill-server 2>/dev/null
   echo "The binary in tmux (160x50) against \`stackpit demo serve --scale N --hosts H\` in another process."
   echo "Key to screen: send-keys, then capture-pane polled every 2 ms until the screen differs (includes tmux's own latency)."
   echo "Steady minute: requests and bytes the demo served per backend in the minute after the load (refresh 3 s)."
+  echo "Nova server time: the demo's own time to produce each Nova response (X-Demo-Took-Us), summed until all rows were on screen."
+  echo "Each run prints the load average at its start and end: on a loaded machine wall-clock figures mean little."
   echo
   echo "| figure | value |"
   echo "|---|---|"

@@ -1,38 +1,65 @@
 #!/usr/bin/env bash
 # Whole-program figures: the real binary in tmux against `stackpit demo
-# serve` in another process. Usage: bench_program.sh BIN INSTANCES HOSTS
-# Prints one "figure<TAB>value" line per measurement.
+# serve` in another process, or (MODE inproc) against its own in-process
+# demo (`--demo --demo-scale N`). Usage:
+#   bench_program.sh BIN INSTANCES HOSTS [inproc]
+# Prints one "figure<TAB>value" line per measurement, with the machine's
+# load average at the start and the end (wall-clock figures mean little
+# on a loaded machine).
 set -uo pipefail
-bin=$1 n=$2 hosts=$3
+bin=$1 n=$2 hosts=$3 mode=${4:-serve}
 tmp=$(mktemp -d)
 sock="$tmp/tmux.sock"
 now() { date +%s.%N; }
 ms() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.0f", (a-b)*1000}'; }
-"$bin" demo serve --scale "$n" --hosts "$hosts" --fail-after -1s --config-out "$tmp/config.yaml" > "$tmp/demo.log" 2>&1 &
-demo_pid=$!
-for _ in $(seq 1 300); do [ -s "$tmp/config.yaml" ] && break; sleep 0.2; done
-cleanup() { tmux -S "$sock" kill-server 2>/dev/null; kill "$demo_pid" 2>/dev/null; wait "$demo_pid" 2>/dev/null; rm -rf "$tmp"; }
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+printf 'load average at start (1/5/15 min)\t%s\n' "$(loadavg)"
+demo_pid=""
+cleanup() { tmux -S "$sock" kill-server 2>/dev/null; [ -n "$demo_pid" ] && { kill "$demo_pid" 2>/dev/null; wait "$demo_pid" 2>/dev/null; }; rm -rf "$tmp"; }
 trap cleanup EXIT
-cap() { tmux -S "$sock" capture-pane -p -t b; }
-XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/cfg tmux -S "$sock" new-session -d -s b -x 160 -y 50 "$bin --config $tmp/config.yaml --cloud demo"
+if [ "$mode" = inproc ]; then
+  cmd="$bin --demo --demo-scale $n --demo-hosts $hosts --demo-fail-after -1s"
+else
+  "$bin" demo serve --scale "$n" --hosts "$hosts" --fail-after -1s --config-out "$tmp/config.yaml" > "$tmp/demo.log" 2>&1 &
+  demo_pid=$!
+  for _ in $(seq 1 300); do [ -s "$tmp/config.yaml" ] && break; sleep 0.2; done
+  cmd="$bin --config $tmp/config.yaml --cloud demo"
+fi
+# cap: the screen with its styles (-e), so a cursor move (a style change
+# only) counts as a change.
+cap() { tmux -S "$sock" capture-pane -p -e -t b; }
+XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/cfg tmux -S "$sock" new-session -d -s b -x 160 -y 50 "$cmd"
 t0=$(now); first="n/a"; all="n/a"
-for _ in $(seq 1 3000); do
-  s=$(cap)
-  if [ "$first" = "n/a" ] && echo "$s" | grep -qE '(^| )[1-9][0-9]*/[0-9]+ servers'; then first=$(ms "$(now)" "$t0"); fi
+for _ in $(seq 1 6000); do
+  s=$(tmux -S "$sock" capture-pane -p -t b)
+  # First rows: a count in the header and the table drawn under it.
+  if [ "$first" = "n/a" ] && echo "$s" | grep -qE '(^| )[1-9][0-9]*/[0-9]+ servers' && echo "$s" | grep -qE '^NAME +ID'; then first=$(ms "$(now)" "$t0"); fi
   if echo "$s" | grep -q "$n/$n servers"; then all=$(ms "$(now)" "$t0"); break; fi
   sleep 0.02
 done
 printf 'start to first rows (ms)\t%s\nstart to all %s rows (ms)\t%s\n' "$first" "$n" "$all"
+if [ -n "$demo_pid" ]; then
+  # The server's own time (the demo's time to produce each response,
+  # summed) for Nova until all rows were on screen: the server list pages
+  # plus the few other Nova requests of the start.
+  kill -USR1 "$demo_pid"; sleep 0.5
+  nova_ms=$(awk '/^traffic nova / {for (i=3;i<=NF;i++) if ($i ~ /^server_ms=/) {split($i,a,"="); v=a[2]}} END {print v}' "$tmp/demo.log")
+  printf 'nova server time until all rows (ms)\t%s\n' "${nova_ms:-n/a}"
+  if [ -n "${nova_ms:-}" ] && [ "$all" != "n/a" ] && [ "$nova_ms" -gt 0 ]; then
+    printf 'all rows / nova server time\t%s\n' "$(awk -v a="$all" -v b="$nova_ms" 'BEGIN{printf "%.2fx", a/b}')"
+  fi
+fi
 sleep 2
 # Key to screen: send a key, poll the screen until it differs.
-k2s() { # name key...
+k2s() { # name key... (AFTER: a key sent after each measurement, to go back)
   local name=$1; shift; local times=()
   for i in $(seq 1 15); do
     local before; before=$(cap)
     local a; a=$(now)
     tmux -S "$sock" send-keys -t b "$@"
-    for _ in $(seq 1 500); do [ "$(cap)" != "$before" ] && break; sleep 0.002; done
+    for _ in $(seq 1 2500); do [ "$(cap)" != "$before" ] && break; sleep 0.002; done
     times+=("$(ms "$(now)" "$a")")
+    if [ -n "${AFTER:-}" ]; then tmux -S "$sock" send-keys -t b "$AFTER"; sleep 0.3; fi
     sleep 0.05
   done
   printf '%s\n' "${times[@]}" | sort -n | awk -v name="$name" '{v[NR]=$1} END{p50=v[int((NR+1)/2)]; p99=v[NR]; printf "key to screen %s p50/max (ms, 15 keys)\t%s / %s\n", name, p50, p99}'
@@ -40,6 +67,7 @@ k2s() { # name key...
 k2s "j" j
 k2s "page down" NPage
 k2s "sort change" ">"
+AFTER=Escape k2s "open detail" Enter
 k2s "pane switch" Tab
 tmux -S "$sock" send-keys -t b 1
 sleep 0.5
@@ -47,10 +75,20 @@ tmux -S "$sock" send-keys -t b /
 sleep 0.3
 k2s "filter keystroke" a
 tmux -S "$sock" send-keys -t b Escape
+if [ -z "$demo_pid" ]; then
+  sleep 30
+  pane_pid=$(tmux -S "$sock" display -p -t b '#{pane_pid}')
+  rss=$(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$pane_pid/status" 2>/dev/null)
+  printf 'RSS, cockpit and in-process demo (MiB)\t%s\n' "${rss:-n/a}"
+  printf 'load average at end (1/5/15 min)\t%s\n' "$(loadavg)"
+  exit 0
+fi
 # Steady refresh: traffic over 60 s after the load, RSS after >= 10 refreshes.
 kill -USR1 "$demo_pid"; sleep 60; kill -USR1 "$demo_pid"; sleep 0.5
 pane_pid=$(tmux -S "$sock" display -p -t b '#{pane_pid}')
 rss=$(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$pane_pid/status" 2>/dev/null)
 printf 'RSS after 20 refreshes (MiB)\t%s\n' "${rss:-n/a}"
-awk '/^traffic over/ {snap++} /^traffic [a-z]/ && $2 != "over" {split($3,r,"="); split($4,b,"="); if (snap==1) {r1[$2]=r[2]; b1[$2]=b[2]} else {r2[$2]=r[2]; b2[$2]=b[2]}}
-  END {for (k in r2) printf "steady minute %s: requests / bytes\t%d / %d\n", k, r2[k]-r1[k], b2[k]-b1[k]}' "$tmp/demo.log" | sort
+# The last two snapshots bound the minute.
+awk '/^traffic over/ {snap++} /^traffic [a-z]/ && $2 != "over" {split($3,r,"="); split($4,b,"="); rq[snap,$2]=r[2]; by[snap,$2]=b[2]; seen[$2]=1}
+  END {for (k in seen) printf "steady minute %s: requests / bytes\t%d / %d\n", k, rq[snap,k]-rq[snap-1,k], by[snap,k]-by[snap-1,k]}' "$tmp/demo.log" | sort
+printf 'load average at end (1/5/15 min)\t%s\n' "$(loadavg)"

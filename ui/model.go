@@ -196,12 +196,15 @@ func clock() tea.Cmd {
 	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return clockMsg(t) })
 }
 
-// Init starts every pane (each loads on its own) and the clock.
+// Init starts every pane (each loads on its own, the active one first:
+// activeFirst) and the clock.
 func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{clock(), tea.RequestBackgroundColor}
+	loads := make([]tea.Cmd, len(m.o.Panes))
 	for i, e := range m.o.Panes {
-		cmds = append(cmds, m.wrap(i, e.Pane.Init()))
+		loads[i] = m.wrap(i, e.Pane.Init())
 	}
+	cmds = append(cmds, activeFirst(loads, m.active)...)
 	if pv := m.o.Pivot; pv != nil {
 		msg := *pv
 		cmds = append(cmds, func() tea.Msg { return msg })

@@ -34,7 +34,8 @@ func TestDemoIncidentStripMarkersAndConflict(t *testing.T) {
 	for {
 		drv.pump(300 * time.Millisecond)
 		l := lines()
-		if strings.Contains(l[2], "host DOWN") && strings.Contains(l[1], "Alerts✗") && strings.Contains(l[2], "conflict") {
+		// (Every pane's first load, Ceph's included, may land in any order.)
+		if strings.Contains(l[2], "host DOWN") && strings.Contains(l[1], "Alerts✗") && strings.Contains(l[2], "conflict") && strings.Contains(l[1], "Ceph⚠") {
 			break
 		}
 		if time.Now().After(deadline) {

@@ -97,6 +97,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return 2
 	}
+	setMemoryLimit(f.demo)
 	s, err := newSession(f)
 	if err != nil {
 		fmt.Fprintln(stderr, "stackpit:", redact.Error(err))

@@ -25,6 +25,7 @@ type pagedNova struct {
 
 	mu     sync.Mutex
 	asked  []string // markers asked for, in order
+	limits []int    // limits asked for, in order
 	askedC chan string
 }
 
@@ -34,6 +35,7 @@ func (s *pagedNova) serve(w http.ResponseWriter, r *http.Request) {
 	marker := q.Get("marker")
 	s.mu.Lock()
 	s.asked = append(s.asked, marker)
+	s.limits = append(s.limits, limit)
 	s.mu.Unlock()
 	if s.askedC != nil {
 		s.askedC <- marker

@@ -16,13 +16,13 @@ import (
 
 // novaServer is the wire form of a server in /servers/detail.
 type novaServer struct {
-	ID       string            `json:"id"`
-	Name     string            `json:"name"`
-	Status   string            `json:"status"`
-	TenantID string            `json:"tenant_id"`
-	UserID   string            `json:"user_id"`
-	Metadata map[string]string `json:"metadata"`
-	Image    json.RawMessage   `json:"image"` // "" when booted from volume, else {"id":...}
+	ID       string          `json:"id"`
+	Name     string          `json:"name"`
+	Status   string          `json:"status"`
+	TenantID string          `json:"tenant_id"`
+	UserID   string          `json:"user_id"`
+	Metadata json.RawMessage `json:"metadata"` // decodeMetadata
+	Image    json.RawMessage `json:"image"`    // "" when booted from volume, else {"id":...}
 	Flavor   struct {
 		ID           string `json:"id"`            // mv < 2.47
 		OriginalName string `json:"original_name"` // mv >= 2.47
@@ -66,22 +66,23 @@ type serverPage struct {
 }
 
 func (n *novaServer) toServer() Server {
-	s := Server{ID: n.ID, Name: n.Name, ProjectID: n.TenantID, UserID: n.UserID, Status: n.Status,
-		TaskState: n.TaskState, PowerState: n.PowerState, VMState: n.VMState, Host: n.Host,
-		Hypervisor: n.Hypervisor, Zone: n.Zone, FlavorID: n.Flavor.ID, FlavorName: n.Flavor.OriginalName,
-		Metadata: n.Metadata, Created: parseTime(n.Created), Updated: parseTime(n.Updated),
-		LaunchedAt: parseTime(n.LaunchedAt), Locked: n.Locked, KeyName: n.KeyName}
+	// Fields many servers share are interned (intern.go).
+	s := Server{ID: n.ID, Name: n.Name, ProjectID: intern(n.TenantID), UserID: intern(n.UserID), Status: intern(n.Status),
+		TaskState: intern(n.TaskState), PowerState: n.PowerState, VMState: intern(n.VMState), Host: intern(n.Host),
+		Hypervisor: intern(n.Hypervisor), Zone: intern(n.Zone), FlavorID: intern(n.Flavor.ID), FlavorName: intern(n.Flavor.OriginalName),
+		Metadata: decodeMetadata(n.Metadata), Created: parseTime(n.Created), Updated: parseTime(n.Updated),
+		LaunchedAt: parseTime(n.LaunchedAt), Locked: n.Locked, KeyName: intern(n.KeyName)}
 	var img struct {
 		ID string `json:"id"`
 	}
 	if len(n.Image) > 0 && n.Image[0] == '{' && json.Unmarshal(n.Image, &img) == nil {
-		s.ImageID = img.ID
+		s.ImageID = intern(img.ID)
 	}
 	s.VolumeBacked = s.ImageID == ""
 	if len(n.Addresses) > 0 {
 		nets := make([]string, 0, len(n.Addresses))
 		for k := range n.Addresses {
-			nets = append(nets, k)
+			nets = append(nets, intern(k))
 		}
 		sort.Strings(nets)
 		s.Networks = nets
@@ -100,7 +101,7 @@ func (n *novaServer) toServer() Server {
 	for _, g := range n.SecurityGroups {
 		// Nova lists a group once per port: name each once.
 		if g.Name != "" && !slices.Contains(s.SecurityGroups, g.Name) {
-			s.SecurityGroups = append(s.SecurityGroups, g.Name)
+			s.SecurityGroups = append(s.SecurityGroups, intern(g.Name))
 		}
 	}
 	s.Deleted = strings.EqualFold(n.Status, "DELETED") || n.VMState == "deleted"
@@ -174,6 +175,11 @@ func (c *Client) ServersPaged(ctx context.Context, since time.Time, onPage func(
 	return out, err
 }
 
+// firstPageLimit is the size of the first page of a paged list: small, so
+// the first rows reach the screen in one short request (a 1000-server page
+// is ~2 MB for the server to build and the client to decode).
+const firstPageLimit = 100
+
 func (c *Client) listServersPaged(ctx context.Context, since time.Time, extra url.Values, onPage func([]Server)) ([]Server, time.Time, error) {
 	if err := c.Connect(ctx); err != nil {
 		return nil, time.Time{}, err
@@ -195,7 +201,12 @@ func (c *Client) listServersPaged(ctx context.Context, since time.Time, extra ur
 			q[k] = v
 		}
 		q.Set("all_tenants", "1")
-		q.Set("limit", strconv.Itoa(limit))
+		if marker == "" && onPage != nil && limit > firstPageLimit {
+			// A small first page: the pane shows rows while the rest loads.
+			q.Set("limit", strconv.Itoa(firstPageLimit))
+		} else {
+			q.Set("limit", strconv.Itoa(limit))
+		}
 		if marker != "" {
 			q.Set("marker", marker)
 		}
@@ -204,11 +215,13 @@ func (c *Client) listServersPaged(ctx context.Context, since time.Time, extra ur
 		}
 		return c.compute.ServiceURL("servers", "detail") + "?" + q.Encode()
 	}
-	var out []Server
+	// Pages are joined once at the end (one exact copy, not a slice of
+	// 50,000 servers regrown and copied page after page).
+	var pages [][]Server
 	asOf, err := c.pagedList(ctx, pageURL, func(ss []Server) error {
 		names.Wait() // names load alongside the first page
 		c.resolveNames(ctx, ss)
-		out = append(out, ss...)
+		pages = append(pages, ss)
 		if onPage != nil && len(ss) > 0 {
 			onPage(ss)
 		}
@@ -217,6 +230,7 @@ func (c *Client) listServersPaged(ctx context.Context, since time.Time, extra ur
 	if err != nil {
 		return nil, time.Time{}, err
 	}
+	out := slices.Concat(pages...)
 	if len(extra) == 0 {
 		c.noteServers(out, since.IsZero())
 	}

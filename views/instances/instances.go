@@ -10,10 +10,12 @@ package instances
 import (
 	"context"
 	"fmt"
-	"sort"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unique"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -479,12 +481,14 @@ func (p *Pane) merge(ss []openstack.Server, full bool) {
 		old := p.byID
 		p.byID = make(map[string]*entry, len(ss))
 		p.maxUpdated = time.Time{}
+		kept := 0
 		for _, s := range ss {
 			if s.Deleted {
 				continue
 			}
 			if e, ok := old[s.ID]; ok && sameServer(e.s, s) {
 				p.byID[s.ID] = e
+				kept++
 			} else {
 				p.byID[s.ID] = newEntry(s, now, p.downHosts)
 			}
@@ -492,8 +496,15 @@ func (p *Pane) merge(ss []openstack.Server, full bool) {
 				p.maxUpdated = s.Updated
 			}
 		}
+		if kept == len(old) && len(p.byID) == len(old) && len(p.order) == len(old) {
+			// The same entries (the end of a paged first load, a periodic
+			// full list with no change): the order stands.
+			p.apply()
+			return
+		}
 	} else {
 		reorder := false
+		var added []*entry // new servers, merged into p.order when nothing else moved
 		for _, s := range ss {
 			if s.Updated.After(p.maxUpdated) {
 				p.maxUpdated = s.Updated
@@ -506,8 +517,9 @@ func (p *Pane) merge(ss []openstack.Server, full bool) {
 					reorder = true
 				}
 			case !ok:
-				p.byID[s.ID] = newEntry(s, now, p.downHosts)
-				reorder = true
+				e := newEntry(s, now, p.downHosts)
+				p.byID[s.ID] = e
+				added = append(added, e)
 			case sameServer(e.s, s):
 			default:
 				// Update in place so p.order stays valid; reorder only
@@ -527,6 +539,18 @@ func (p *Pane) merge(ss []openstack.Server, full bool) {
 			}
 		}
 		if !reorder {
+			// Only additions (a page of a first load, new servers): sort
+			// them and merge, not re-sort everything (50 pages of a 50k
+			// load re-sorted up to 50,000 entries each).
+			if len(added) > 0 {
+				slices.SortFunc(added, entryCmp)
+				p.order = mergeSorted(p.order, added)
+				for _, e := range added {
+					if e.fault != "" {
+						p.nFaults++
+					}
+				}
+			}
 			p.apply()
 			return
 		}
@@ -539,14 +563,33 @@ func (p *Pane) merge(ss []openstack.Server, full bool) {
 			p.nFaults++
 		}
 	}
-	sort.Slice(p.order, func(i, j int) bool {
-		a, b := p.order[i], p.order[j]
-		if a.sortBy != b.sortBy {
-			return a.sortBy < b.sortBy
-		}
-		return a.s.ID < b.s.ID
-	})
+	slices.SortFunc(p.order, entryCmp)
 	p.apply()
+}
+
+// entryCmp is the pane's given order: name (lower-case), then ID.
+func entryCmp(a, b *entry) int {
+	if c := strings.Compare(a.sortBy, b.sortBy); c != 0 {
+		return c
+	}
+	return strings.Compare(a.s.ID, b.s.ID)
+}
+
+// mergeSorted merges two slices sorted by entryCmp into a new one.
+func mergeSorted(a, b []*entry) []*entry {
+	out := make([]*entry, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		if entryCmp(b[j], a[i]) < 0 {
+			out = append(out, b[j])
+			j++
+		} else {
+			out = append(out, a[i])
+			i++
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
 }
 
 // sameServer compares the fields the pane shows (Updated changes with every
@@ -554,7 +597,7 @@ func (p *Pane) merge(ss []openstack.Server, full bool) {
 func sameServer(a, b openstack.Server) bool {
 	return a.Updated.Equal(b.Updated) && a.Status == b.Status && a.TaskState == b.TaskState &&
 		a.PowerState == b.PowerState && a.Host == b.Host && a.Name == b.Name &&
-		a.ProjectName == b.ProjectName && a.FlavorName == b.FlavorName && strings.Join(a.IPs, ",") == strings.Join(b.IPs, ",")
+		a.ProjectName == b.ProjectName && a.FlavorName == b.FlavorName && slices.Equal(a.IPs, b.IPs)
 }
 
 // apply re-filters the cached rows into the table.
@@ -619,6 +662,9 @@ func faultOf(s openstack.Server, now time.Time, down map[string]bool) string {
 
 func newEntry(s openstack.Server, now time.Time, down map[string]bool) *entry {
 	e := &entry{s: s, fault: faultOf(s, now, down), sortBy: strings.ToLower(s.Name)}
+	// Unique per server: lower-cased without interning (no copy when
+	// already lower-case).
+	nameLow, idLow := e.sortBy, strings.ToLower(s.ID)
 	project := s.ProjectName
 	if project == "" {
 		project = s.ProjectID
@@ -634,8 +680,8 @@ func newEntry(s openstack.Server, now time.Time, down map[string]bool) *entry {
 	ageSort := ""
 	if !s.Created.IsZero() {
 		d := now.Sub(s.Created)
-		age = pane.Age(d)
-		ageSort = fmt.Sprint(int64(d / time.Second))
+		age = intern(pane.Age(d))
+		ageSort = strconv.FormatInt(int64(d/time.Second), 10)
 	}
 	statusRole := themes.Normal
 	switch {
@@ -672,22 +718,32 @@ func newEntry(s openstack.Server, now time.Time, down map[string]bool) *entry {
 	if e.fault != "" {
 		e.row.Role = themes.Warn
 	}
-	lower := strings.ToLower
+	// Lower-case copies of the fields many servers share are interned:
+	// one "active" for 50,000 servers, not 50,000 (issue 15, RSS).
+	lower := func(s string) string { return intern(strings.ToLower(s)) }
 	e.fields = fieldSet{
-		lower(s.Name),
-		lower(s.ID),
+		nameLow,
+		idLow,
 		lower(strings.TrimSpace(s.ProjectName + " " + s.ProjectID)),
 		lower(s.Status),
 		lower(task),
 		lower(power),
 		lower(s.Host),
 		lower(flavor),
-		lower(ips),
+		strings.ToLower(ips),
 		lower(s.Zone),
 		lower(s.ImageID), // image:<id>, the images pane's pivot
 	}
 	e.all = e.fields.joined()
 	return e
+}
+
+// intern returns the canonical copy of s (weak: dropped when unused).
+func intern(s string) string {
+	if s == "" {
+		return ""
+	}
+	return unique.Make(s).Value()
 }
 
 // hostCell marks a host whose nova-compute is down (a word, not only colour).
@@ -747,7 +803,8 @@ func (p *Pane) View(width, height int) string {
 	if body > 0 {
 		if p.detail != nil {
 			lines = append(lines, p.detail.view(p, width, body, th))
-		} else if p.updated.IsZero() && p.loading {
+		} else if p.updated.IsZero() && p.loading && len(p.byID) == 0 {
+			// (Once a first page is in, its rows show while the rest loads.)
 			lines = append(lines, th.Render(themes.Muted, safe.Fit("loading servers…", width)))
 		} else {
 			lines = append(lines, p.tbl.View(width, body, th))

@@ -2,6 +2,7 @@ package instances
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -21,7 +22,7 @@ type PagedSource interface {
 // while Update is busy are coalesced into one message.
 type progress struct {
 	mu      sync.Mutex
-	pending []openstack.Server
+	pending [][]openstack.Server // pages not yet handed to Update
 	done    bool
 	final   serversMsg
 	notify  chan struct{} // capacity 1
@@ -49,7 +50,7 @@ func (g *progress) signal() {
 
 func (g *progress) add(ss []openstack.Server) {
 	g.mu.Lock()
-	g.pending = append(g.pending, ss...)
+	g.pending = append(g.pending, ss)
 	g.mu.Unlock()
 	g.signal()
 }
@@ -89,7 +90,7 @@ func (g *progress) wait() tea.Msg {
 			}
 		}
 		if len(g.pending) > 0 && !g.done {
-			ss := g.pending
+			ss := slices.Concat(g.pending...)
 			g.pending = nil
 			g.lastOut = time.Now()
 			g.mu.Unlock()

@@ -2,8 +2,11 @@ package instances
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
 )
@@ -41,6 +44,12 @@ func TestFirstLoadShowsRowsPageByPage(t *testing.T) {
 	_, next := p.Update(pm)
 	if n := len(p.tbl.Rows()); n != 10 {
 		t.Errorf("%d rows after the first page, want 10", n)
+	}
+	// On screen, not only in the table: the header counts them and the
+	// rows are drawn (not "loading servers…").
+	screen := ansi.Strip(p.View(160, 20))
+	if strings.Contains(screen, "loading servers") || !strings.Contains(screen, src.servers[0].Name) {
+		t.Errorf("after the first page the screen shows no rows:\n%s", screen)
 	}
 	if !p.Status().Loading {
 		t.Error("not loading while the rest of the list is still coming")
@@ -91,5 +100,68 @@ func TestFirstLoadPagesAreBatched(t *testing.T) {
 	}
 	if n := len(p.tbl.Rows()); n != len(fixture()) || p.Status().Loading {
 		t.Errorf("%d rows, loading %v after the load", n, p.Status().Loading)
+	}
+}
+
+// Pages merged one after another (names in no particular order across
+// pages, faults among them) give the same rows, order and fault count as
+// the whole list at once.
+func TestPagesMergeIntoTheSameOrderAsOneList(t *testing.T) {
+	all := bigFixture(3000)
+	for i := range all { // scatter names across pages
+		j := (i * 7919) % len(all)
+		all[i], all[j] = all[j], all[i]
+	}
+	whole, _ := newPane(t, &fakeSource{})
+	whole.merge(all, true)
+	paged, _ := newPane(t, &fakeSource{})
+	for from := 0; from < len(all); from += 250 {
+		paged.merge(all[from:min(from+250, len(all))], false)
+	}
+	if paged.nFaults != whole.nFaults || paged.nFaults == 0 {
+		t.Errorf("faults %d after pages, %d at once", paged.nFaults, whole.nFaults)
+	}
+	a, b := paged.tbl.Rows(), whole.tbl.Rows()
+	if len(a) != len(b) || len(a) != len(all) {
+		t.Fatalf("%d rows after pages, %d at once", len(a), len(b))
+	}
+	for i := range a {
+		if a[i].Key != b[i].Key {
+			t.Fatalf("row %d is %s after pages, %s at once", i, a[i].Key, b[i].Key)
+		}
+	}
+	// The load's final full list (the same servers) keeps it all; a full
+	// list without one server drops that one.
+	paged.merge(all, true)
+	if got := paged.tbl.Rows(); len(got) != len(b) || got[0].Key != b[0].Key || got[len(got)-1].Key != b[len(b)-1].Key || paged.nFaults != whole.nFaults {
+		t.Errorf("the final full list changed the rows: %d rows, %d faults", len(got), paged.nFaults)
+	}
+	gone := b[17].Key
+	var less []openstack.Server
+	for _, s := range all {
+		if s.ID != gone {
+			less = append(less, s)
+		}
+	}
+	paged.merge(less, true)
+	if n := len(paged.tbl.Rows()); n != len(all)-1 || paged.tbl.Rows()[17].Key == gone {
+		t.Errorf("a full list without %s left %d rows (row 17 %s)", gone, n, paged.tbl.Rows()[17].Key)
+	}
+}
+
+// BenchmarkFirstLoadMerge50k: the Update-side cost of a 50,000-server
+// first load arriving as 50 batches of 1,000.
+func BenchmarkFirstLoadMerge50k(b *testing.B) {
+	all := bigFixture(50000)
+	for i := range all {
+		j := (i * 7919) % len(all)
+		all[i], all[j] = all[j], all[i]
+	}
+	b.ReportAllocs()
+	for range b.N {
+		p, _ := newPane(b, &fakeSource{})
+		for from := 0; from < len(all); from += 1000 {
+			p.merge(all[from:from+1000], false)
+		}
 	}
 }
