@@ -48,7 +48,7 @@ type Options struct {
 
 // Server is a running `stackpit serve`.
 type Server struct {
-	o   Options
+	o       Options
 	srv     *ssh.Server
 	ln      net.Listener
 	serving chan struct{} // closed when Serve has returned
