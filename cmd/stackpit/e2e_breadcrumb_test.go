@@ -22,7 +22,13 @@ func TestE2EBreadcrumbAndEscUp(t *testing.T) {
 	tm.waitFor("compute (compute04) › alerts (host=compute04)", "esc goes up")
 	tm.keys("Tab")
 	s := tm.waitGone("esc goes up")
-	if strings.Contains(s, "›") {
+	// The line under the tabs (the tab bar itself may show ‹ › when it
+	// scrolls: thirteen panes do not fit in 120 columns).
+	crumb := false
+	for i, l := range strings.Split(s, "\n") {
+		crumb = crumb || (i != 1 && strings.Contains(l, " › "))
+	}
+	if crumb {
 		t.Fatalf("breadcrumb on a pane off the path:\n%s", s)
 	}
 	tm.keys("7")

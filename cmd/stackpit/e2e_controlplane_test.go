@@ -44,7 +44,7 @@ func TestE2EDemoControlPlaneStory(t *testing.T) {
 			t.Fatalf("the flap is control02's:\n%s", s)
 		}
 	}
-	tm.keys("]") // back to HAProxy
+	tm.keys("]", "]") // Galera, then round to HAProxy
 	tm.waitFor("[HAProxy]", "keystone 2/3 control01 control03", "✗ DOWN")
 	tm.keys("q")
 	tm.waitFor("EXITED 0")

@@ -36,7 +36,7 @@ func (p *Pane) View(width, height int) string {
 		}
 		tabs = append(tabs, name)
 	}
-	line(themes.Header, strings.Join(tabs, "  ")+"   (s/S: section)")
+	line(themes.Header, strings.Join(tabs, "  ")+"   ("+p.ctx.KeyText("controlplane.next_section")+"/"+p.ctx.KeyText("controlplane.prev_section")+": section)")
 	var pre []string
 	switch p.section {
 	case SecHAProxy:
