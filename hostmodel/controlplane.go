@@ -249,15 +249,16 @@ type ControllerRow struct {
 	HAProxy   string // "6 UP", "5 UP · ✗ DOWN keystone_internal", "-"
 	Memcached string // "up", "✗ down", "-"
 	VIPs      string // the VIPs it holds, "-"
+	Galera    string // "Synced", "✗ Donor/Desynced", "-"
 	Severity  Severity
 }
 
 // ControllerRows: every host with a RabbitMQ node, HAProxy server,
-// memcached or VIP fact, by name.
+// memcached, VIP or Galera node fact, by name.
 func (m *Model) ControllerRows() []ControllerRow {
 	var out []ControllerRow
 	for _, h := range m.Hosts() {
-		r := ControllerRow{Host: h.Name, RabbitMQ: "-", HAProxy: "-", Memcached: "-", VIPs: "-"}
+		r := ControllerRow{Host: h.Name, RabbitMQ: "-", HAProxy: "-", Memcached: "-", VIPs: "-", Galera: "-"}
 		up, any := 0, false
 		var bad, vips []string
 		for _, f := range h.Facts {
@@ -291,6 +292,14 @@ func (m *Model) ControllerRows() []ControllerRow {
 			case VIP:
 				any = true
 				vips = append(vips, f.Name)
+			case GaleraNode:
+				any = true
+				r.Galera = f.State
+				if f.Severity == Crit {
+					r.Galera = "✗ " + f.State
+				} else if f.Severity == Warn {
+					r.Galera = "⚠ " + f.State
+				}
 			default:
 				continue
 			}

@@ -172,6 +172,7 @@ func TestControllerRows(t *testing.T) {
 	for _, want := range []string{
 		"controller1  running", "3 UP", "10.0.0.250",
 		"controller3  ✗ not running", "0 UP · ✗ DOWN keystone_internal", "✗ down",
+		"✗ Donor/Desynced", // controller2's Galera node
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q\n%s", want, out)

@@ -189,6 +189,7 @@ func New(ctx pane.Context, src Sources) *Pane {
 		table.Column{Title: "HAPROXY", Min: 30},
 		table.Column{Title: "MEMCACHED", Width: 9, HideBelow: 70},
 		table.Column{Title: "VIP", Min: 10, HideBelow: 80},
+		table.Column{Title: "GALERA", Width: 16, HideBelow: 100},
 	)
 	return p
 }
@@ -646,7 +647,7 @@ func (p *Pane) controllerRows() []table.Row {
 		}
 		rows = append(rows, table.Row{Key: "ctl:" + r.Host, Role: role, Cells: []table.Cell{
 			table.C(safe.Text(r.Host)), table.C(safe.Text(r.RabbitMQ)), table.C(safe.Text(r.HAProxy)),
-			table.C(r.Memcached), table.C(safe.Text(r.VIPs)),
+			table.C(r.Memcached), table.C(safe.Text(r.VIPs)), table.C(safe.Text(r.Galera)),
 		}})
 	}
 	return rows
