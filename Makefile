@@ -26,7 +26,7 @@ lint:
 
 # Unit, golden and tmux end-to-end tests, with the race detector.
 unit:
-	STACKPIT_REQUIRE_TMUX=1 $(GO) test -race -count=1 $(PKGS)
+	STACKPIT_REQUIRE_TMUX=1 $(GO) test -race -count=1 -timeout 30m $(PKGS)
 
 # Real servers (Prometheus, Alertmanager, Ceph, Loki, Docker, OpenStack,
 # RabbitMQ/HAProxy/memcached),

@@ -56,6 +56,17 @@ func (c *Cloud) controllers() []string {
 	return out
 }
 
+// lineMutates: a command is a write unless the protocol says it only
+// reads. An HTTP request line that reached this port (a stray client, say
+// a cockpit of an earlier test polling a port the system gave this
+// listener since) is judged as HTTP: only GET/HEAD read.
+func lineMutates(cmd string, reads func(string) bool) bool {
+	if m, rest, ok := strings.Cut(cmd, " "); ok && strings.HasPrefix(rest, "/") && strings.Contains(rest, " HTTP/") {
+		return m != "GET" && m != "HEAD"
+	}
+	return !reads(cmd)
+}
+
 // listenTCP serves a line protocol on a loopback port, recording each
 // command as a request (mutating unless it only reads), and stores
 // "127.0.0.1:port" in c.URLs[name].
@@ -83,7 +94,7 @@ func (c *Cloud) listenTCP(name string, serve func(cmd string) string, reads func
 				}
 				cmd := strings.TrimRight(line, "\r\n")
 				c.mu.Lock()
-				c.requests = append(c.requests, Request{Service: name, Method: "CMD", Path: cmd, Time: time.Now(), Mutating: !reads(cmd)})
+				c.requests = append(c.requests, Request{Service: name, Method: "CMD", Path: cmd, Time: time.Now(), Mutating: lineMutates(cmd, reads)})
 				c.mu.Unlock()
 				_, _ = conn.Write([]byte(serve(cmd)))
 			}()

@@ -109,3 +109,20 @@ func TestDemoControlPlaneFollowsTheStory(t *testing.T) {
 		}
 	}
 }
+
+// A stray HTTP client on a line-protocol port is judged as HTTP: its GET
+// is not a write, its POST is; a memcached write is one, a read is not.
+func TestLineMutates(t *testing.T) {
+	reads := func(cmd string) bool { return cmd == "stats" }
+	for cmd, want := range map[string]bool{
+		"GET /api/overview HTTP/1.1":  false,
+		"POST /api/queues HTTP/1.1":   true,
+		"stats":                       false,
+		"flush_all":                   true,
+		"GET /not-http-without-proto": true,
+	} {
+		if got := lineMutates(cmd, reads); got != want {
+			t.Errorf("%q: %v, want %v", cmd, got, want)
+		}
+	}
+}

@@ -215,9 +215,12 @@ func TestRequestBudgetPerBackend(t *testing.T) {
 			}
 		}
 	}
-	// Requests per cycle do not grow with the instance count.
+	// Requests per cycle do not grow with the instance count. The slack
+	// is for one backend of forty retrying a slow answer under load (a
+	// docker host at 2.2 vs 1.0 in a loaded CI run); growth with the
+	// cloud (pages of a list) is several times that at 10x the servers.
 	for _, k := range names {
-		if rl[k] > rs[k]+1 {
+		if rl[k] > rs[k]*1.25+1.5 {
 			t.Errorf("%s: %.1f requests per cycle at 10k vs %.1f at 1k", k, rl[k], rs[k])
 		}
 	}
