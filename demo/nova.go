@@ -278,7 +278,13 @@ func newNova(c *Cloud) http.Handler {
 	n.startAmbient()
 	// Index the server list now, not on the first list request: at 50,000
 	// servers that is a sort and three maps on the way to the first rows.
-	go s.Lock(func() { novaFor(s).reindex() })
+	// Under the story's mutex only, not Lock: Lock would run due story
+	// events, which read the cloud's URLs while Start is still listening.
+	go func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		novaFor(s).reindex()
+	}()
 	return n
 }
 

@@ -70,6 +70,11 @@ for s in "${ORDER[@]}"; do
     if [ -x testenv/ipmi.sh ]; then
       deps=(ipmi); extra+=(openstack-recovery)
       export STACKPIT_IPMI_NOVA_CTL="$PWD/testenv/openstack.sh"
+      # The volumes test would attach a volume to a fixture server and
+      # delete it: Nova keeps that server's stale block device mapping, and
+      # the evacuations of the recovery test then fail on it ("Volume ...
+      # could not be found"). Here it checks everything but the attach.
+      export STACKPIT_TEST_NO_ATTACH=1
     fi
   fi
   for d in "${deps[@]}"; do
@@ -99,7 +104,7 @@ for s in "${ORDER[@]}"; do
     failed=$((failed+1)); failures+=("$s(start)")
   fi
   for d in "$s" "${deps[@]}"; do "testenv/$d.sh" stop || true; done
-  unset STACKPIT_IPMI_NOVA_CTL
+  unset STACKPIT_IPMI_NOVA_CTL STACKPIT_TEST_NO_ATTACH
 done
 
 echo
