@@ -683,17 +683,7 @@ func (p *Pane) header(now time.Time) string {
 		fmt.Fprintf(&b, " · filter: %s (%d shown)", safe.Text(p.filterText), p.tbl.Len())
 	}
 	st := p.Status()
-	switch {
-	case st.Updated.IsZero() && st.Loading:
-		b.WriteString(" · loading…")
-	case st.Updated.IsZero():
-		b.WriteString(" · no data")
-	default:
-		b.WriteString(" · updated " + pane.FreshAge(now.Sub(st.Updated), p.ctx.Refresh) + " ago")
-		if st.Loading && now.Sub(p.lastTry) >= pane.SlowRefresh {
-			b.WriteString(" · refreshing…")
-		}
-	}
+	b.WriteString(pane.Freshness(now, st.Updated, p.lastTry, st.Loading, p.ctx.Refresh))
 	return b.String()
 }
 

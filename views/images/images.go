@@ -583,7 +583,7 @@ func (p *Pane) header(now time.Time) string {
 	}
 	fmt.Fprintf(&b, "%d images", len(p.all))
 	if stuck > 0 {
-		fmt.Fprintf(&b, " · %d STUCK (%s %s %s)", stuck, safe.Text(first.im.Name), first.im.Status, pane.Age(now.Sub(first.im.Updated)))
+		fmt.Fprintf(&b, " · %d STUCK (%s %s %s)", stuck, safe.Text(first.im.Name), safe.Text(first.im.Status), pane.Age(now.Sub(first.im.Updated)))
 	}
 	if !p.useKnown && p.use != nil && len(p.all) > 0 {
 		b.WriteString(" · servers: waiting for the instances list")
@@ -591,16 +591,6 @@ func (p *Pane) header(now time.Time) string {
 	if p.filterText != "" {
 		fmt.Fprintf(&b, " · filter: %s (%d shown)", safe.Text(p.filterText), p.tbl.Len())
 	}
-	switch {
-	case p.at.IsZero() && p.loading:
-		b.WriteString(" · loading…")
-	case p.at.IsZero():
-		b.WriteString(" · no data")
-	default:
-		b.WriteString(" · updated " + pane.FreshAge(now.Sub(p.at), p.ctx.Refresh) + " ago")
-		if p.loading && now.Sub(p.lastTry) >= pane.SlowRefresh {
-			b.WriteString(" · refreshing…")
-		}
-	}
+	b.WriteString(pane.Freshness(now, p.at, p.lastTry, p.loading, p.ctx.Refresh))
 	return b.String()
 }

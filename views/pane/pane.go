@@ -290,6 +290,24 @@ func BeatAge(d time.Duration) string { return FreshAge(d, 20*time.Second) }
 // nothing leaves the screen, and the terminal link, untouched.
 const SlowRefresh = 2 * time.Second
 
+// Freshness is a header's data-age tail: " · loading…" before the first
+// data, " · no data" when none came, else " · updated <age> ago" (FreshAge
+// for data reloaded every `every`), plus " · refreshing…" once a reload has
+// run SlowRefresh. Every table pane's header ends with it.
+func Freshness(now, updated, tried time.Time, loading bool, every time.Duration) string {
+	switch {
+	case updated.IsZero() && loading:
+		return " · loading…"
+	case updated.IsZero():
+		return " · no data"
+	}
+	s := " · updated " + FreshAge(now.Sub(updated), every) + " ago"
+	if loading && now.Sub(tried) >= SlowRefresh {
+		s += " · refreshing…"
+	}
+	return s
+}
+
 // Memento is implemented by panes whose pivots change inner state the
 // shell cannot see (the logs pane's query). The shell saves it in the
 // breadcrumb before leaving and restores it when esc comes back.

@@ -575,17 +575,7 @@ func (p *Pane) header(now time.Time) string {
 	if p.filterText != "" {
 		fmt.Fprintf(&b, " · filter: %s (%d shown)", safe.Text(p.filterText), p.tbl.Len())
 	}
-	switch {
-	case p.at.IsZero() && p.loading:
-		b.WriteString(" · loading…")
-	case p.at.IsZero():
-		b.WriteString(" · no data")
-	default:
-		b.WriteString(" · updated " + pane.FreshAge(now.Sub(p.at), p.ctx.Refresh) + " ago")
-		if p.loading && now.Sub(p.lastTry) >= pane.SlowRefresh {
-			b.WriteString(" · refreshing…")
-		}
-	}
+	b.WriteString(pane.Freshness(now, p.at, p.lastTry, p.loading, p.ctx.Refresh))
 	return b.String()
 }
 
