@@ -98,6 +98,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	setMemoryLimit(f.demo)
+	startProfiler()
 	s, err := newSession(f)
 	if err != nil {
 		fmt.Fprintln(stderr, "stackpit:", redact.Error(err))
