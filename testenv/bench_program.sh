@@ -3,6 +3,8 @@
 # serve` in another process, or (MODE inproc) against its own in-process
 # demo (`--demo --demo-scale N`). Usage:
 #   bench_program.sh BIN INSTANCES HOSTS [inproc]
+# QUIET=1: the demo runs with --quiet (nothing on screen changes by
+# itself), so the steady minute's output bytes are an idle screen's.
 # Prints one "figure<TAB>value" line per measurement, with the machine's
 # load average at the start and the end (wall-clock figures mean little
 # on a loaded machine).
@@ -20,7 +22,8 @@ trap cleanup EXIT
 if [ "$mode" = inproc ]; then
   cmd="$bin --demo --demo-scale $n --demo-hosts $hosts --demo-fail-after -1s"
 else
-  "$bin" demo serve --scale "$n" --hosts "$hosts" --fail-after -1s --config-out "$tmp/config.yaml" > "$tmp/demo.log" 2>&1 &
+  quiet=""; [ -n "${QUIET:-}" ] && quiet=--quiet
+  "$bin" demo serve --scale "$n" --hosts "$hosts" --fail-after -1s $quiet --config-out "$tmp/config.yaml" > "$tmp/demo.log" 2>&1 &
   demo_pid=$!
   for _ in $(seq 1 300); do [ -s "$tmp/config.yaml" ] && break; sleep 0.2; done
   cmd="$bin --config $tmp/config.yaml --cloud demo"
@@ -83,8 +86,17 @@ if [ -z "$demo_pid" ]; then
   printf 'load average at end (1/5/15 min)\t%s\n' "$(loadavg)"
   exit 0
 fi
-# Steady refresh: traffic over 60 s after the load, RSS after >= 10 refreshes.
+# Steady refresh: traffic over 60 s after the load, RSS after >= 10 refreshes,
+# and the bytes the cockpit wrote to its terminal in that minute (tmux
+# pipe-pane: what an SSH link would carry).
+sleep 3 # the filter's Escape redraw is not the idle minute's
+tmux -S "$sock" pipe-pane -t b "cat > $tmp/out.bytes"
 kill -USR1 "$demo_pid"; sleep 60; kill -USR1 "$demo_pid"; sleep 0.5
+tmux -S "$sock" pipe-pane -t b
+sleep 0.2
+label="with the demo's changes (metrics, logs, Ceph)"
+[ -n "${QUIET:-}" ] && label="quiet demo: no data change"
+printf 'bytes written in the steady minute, %s\t%s\n' "$label" "$(stat -c %s "$tmp/out.bytes" 2>/dev/null || echo n/a)"
 pane_pid=$(tmux -S "$sock" display -p -t b '#{pane_pid}')
 rss=$(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$pane_pid/status" 2>/dev/null)
 printf 'RSS after 20 refreshes (MiB)\t%s\n' "${rss:-n/a}"
