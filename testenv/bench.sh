@@ -37,11 +37,15 @@ tmux -S "$sock" kill-server 2>/dev/null; kill "$demo_pid" 2>/dev/null; wait "$de
 # Whole program at two scales (issue 15): start to first/all rows, key to
 # screen, RSS after 20 refreshes, steady requests/bytes per minute per backend.
 prog=$(mktemp)
-for scale in "1000 40" "50000 40" "1000 1000"; do
+for scale in "1000 40" "50000 40" "1000 1000" "50000 1000"; do
   set -- $scale
   echo "whole program at $1 instances, $2 hosts…"
   bash testenv/bench_program.sh ./bin/stackpit "$1" "$2" | sed "s/^/$1 instances, $2 hosts: /" >> "$prog"
 done
+# An idle screen: the same at 50k with a quiet demo (nothing changes by
+# itself), for the bytes written per idle minute (budget 0).
+echo "whole program at 50000 instances, quiet demo…"
+QUIET=1 bash testenv/bench_program.sh ./bin/stackpit 50000 40 | sed "s/^/50000 instances, 40 hosts, quiet demo: /" >> "$prog"
 # The in-process demo (`stackpit --demo --demo-scale 50000`), to compare
 # with the out-of-process figures above (budget: key to screen within 1.5x).
 echo "whole program, in-process demo at 50000 instances…"
@@ -81,8 +85,9 @@ tmux -S "$sock" kill-server 2>/dev/null
   echo
   echo "| figure | value |"
   echo "|---|---|"
-  grep -v 'docker-compute' "$prog" | awk -F'\t' '{printf "| %s | %s |\n", $1, $2}'
+  grep -v 'docker-compute\|bmc-compute' "$prog" | awk -F'\t' '{printf "| %s | %s |\n", $1, $2}'
   echo "| docker on every compute host, each | $(grep -m1 'docker-compute01' "$prog" | cut -f2) per minute |"
+  echo "| BMC (IPMI) of every compute host, each | $(grep -m1 'bmc-compute01' "$prog" | cut -f2) per minute |"
   echo
   echo "## Go benchmarks"
   echo
