@@ -44,6 +44,11 @@ var powerColumn = table.Column{Title: "POWER", Width: 12, HideBelow: 70}
 const (
 	powerParallel = 4
 	powerTimeout  = 10 * time.Second
+	// powerSteady: a host that is up, enabled and powered on is read
+	// again only this often (issue 15: work follows what changed, not
+	// the cloud's size; BMCs are slow and fragile). A host that is down,
+	// disabled, off, unreadable or selected is read every refresh.
+	powerSteady = time.Minute
 )
 
 // powerInfo is one host's last power read.
@@ -66,12 +71,12 @@ func (p *Pane) loadPower() tea.Cmd {
 	if p.power == nil || p.pwLoad || len(p.hosts) == 0 {
 		return nil
 	}
-	p.pwLoad = true
 	pw, now := p.power, p.ctx.Now
-	names := make([]string, len(p.hosts))
-	for i := range p.hosts {
-		names[i] = p.hosts[i].name
+	names := p.powerDue(now())
+	if len(names) == 0 {
+		return nil
 	}
+	p.pwLoad = true
 	return func() tea.Msg {
 		out := make(map[string]powerInfo, len(names))
 		var mu sync.Mutex
@@ -99,6 +104,32 @@ func (p *Pane) loadPower() tea.Cmd {
 		wg.Wait()
 		return powerMsg{out}
 	}
+}
+
+// powerDue names the hosts whose power is read this refresh: never read,
+// in a state an operator is watching (down, disabled, forced down, off or
+// unknown), selected, or last read powerSteady ago.
+func (p *Pane) powerDue(now time.Time) []string {
+	sel := ""
+	if r, ok := p.tbl.Selected(); ok {
+		sel = r.Key
+	}
+	var names []string
+	for i := range p.hosts {
+		h := &p.hosts[i]
+		pi, read := p.powers[h.name]
+		watched := h.down || h.name == sel || (h.svc != nil && (h.svc.ForcedDown || h.svc.Status == "disabled"))
+		switch {
+		case !read, watched, pi.noBMC && now.Sub(pi.at) >= powerSteady:
+		case pi.noBMC:
+			continue
+		case pi.err != nil, pi.state != bmc.On, now.Sub(pi.at) >= powerSteady:
+		default:
+			continue
+		}
+		names = append(names, h.name)
+	}
+	return names
 }
 
 func (p *Pane) onPower(m powerMsg) {

@@ -25,6 +25,7 @@ type fakePower struct {
 	readErr   map[string]error
 	boots     bool
 	calls     []string
+	reads     map[string]int
 	in, maxIn int
 }
 
@@ -46,6 +47,10 @@ func (f *fakePower) PowerState(ctx context.Context, host string) (bmc.State, err
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.in--
+	if f.reads == nil {
+		f.reads = map[string]int{}
+	}
+	f.reads[host]++
 	if err := f.readErr[host]; err != nil {
 		return bmc.Unknown, err
 	}
@@ -134,6 +139,46 @@ func TestPowerColumnAndDetail(t *testing.T) {
 	q, _, _ := loaded(t)
 	if strings.Contains(ansi.Strip(q.View(140, 20)), "POWER") {
 		t.Fatal("POWER column without BMCs")
+	}
+}
+
+// TestPowerReadsFollowWhatIsWatched: a host that is up, enabled and on
+// is read once a minute, not every refresh (1,000 BMCs every 10 s was
+// O(hosts) on fragile hardware); down, disabled, off, unreadable and
+// selected hosts every refresh.
+func TestPowerReadsFollowWhatIsWatched(t *testing.T) {
+	fp := newFakePower()
+	p, _, now := powerPane(t, fp, nil)
+	refresh := func(after time.Duration) map[string]int {
+		fp.mu.Lock()
+		fp.reads = nil
+		fp.mu.Unlock()
+		*now = now.Add(after)
+		_, cmd := p.Update(pane.TickMsg(*now))
+		drive(p, cmd)
+		fp.mu.Lock()
+		defer fp.mu.Unlock()
+		return fp.reads
+	}
+	sel, _ := p.tbl.Selected()
+	got := refresh(11 * time.Second)
+	// compute01 and compute06: up, enabled, on, not selected.
+	for _, h := range []string{"compute01", "compute06"} {
+		if h != sel.Key && got[h] != 0 {
+			t.Errorf("%s (up, on) read again after 11 s: %v", h, got)
+		}
+	}
+	for _, h := range []string{"compute02", "compute03", "compute04", sel.Key} {
+		if got[h] != 1 {
+			t.Errorf("%s (disabled/unknown/off/selected) not read this refresh: %v", h, got)
+		}
+	}
+	got = refresh(powerSteady)
+	if got["compute01"] != 1 || got["compute06"] != 1 {
+		t.Fatalf("steady hosts not read after %v: %v", powerSteady, got)
+	}
+	if r := rowOf(p.View(140, 20), "compute01"); !strings.Contains(r, " on <10s") {
+		t.Fatalf("compute01 not fresh after its read: %q", r)
 	}
 }
 
