@@ -418,7 +418,7 @@ func (p *Pane) rebuild() {
 		h.down = isDown(h)
 		h.row = buildRow(h, now)
 		if p.power != nil {
-			h.row.Cells = append(h.row.Cells[:5:5], append([]table.Cell{powerCell(p.powerOf(h.name), true, now)}, h.row.Cells[5:]...)...)
+			h.row.Cells = append(h.row.Cells[:5:5], append([]table.Cell{powerCell(p.powerOf(h.name), true, now, p.ctx.Refresh, h.down)}, h.row.Cells[5:]...)...)
 		}
 		if cs := p.ctx.Hosts.ConflictsOf(h.name, hostmodel.Service, "nova-compute"); len(cs) > 0 {
 			// Another source disagrees: the row says so, the detail line how.

@@ -149,14 +149,21 @@ func (p *Pane) onPower(m powerMsg) {
 }
 
 // powerCell: on / off / unknown and the read's age; "-" without a BMC.
-func powerCell(pi *powerInfo, configured bool, now time.Time) table.Cell {
+// The age reads as one constant "<N" while the host is read on its
+// cadence (every refresh, or powerSteady for a host that is up and on):
+// an idle screen writes nothing; a read that stopped shows its real age.
+func powerCell(pi *powerInfo, configured bool, now time.Time, refresh time.Duration, down bool) table.Cell {
 	switch {
 	case !configured || (pi != nil && pi.noBMC):
 		return table.Cell{Text: "-", Role: themes.Muted, Sort: "0"}
 	case pi == nil:
 		return table.Cell{Text: "…", Role: themes.Muted, Sort: "0"}
 	}
-	age := " " + pane.DataAge(now.Sub(pi.at))
+	every := refresh
+	if pi.err == nil && pi.state == bmc.On && !down {
+		every = powerSteady
+	}
+	age := " " + pane.FreshAge(now.Sub(pi.at), every)
 	if pi.err != nil {
 		return table.Cell{Text: "unknown" + age, Role: themes.Warn, Sort: "2"}
 	}

@@ -273,6 +273,11 @@ func FreshAge(d, every time.Duration) string {
 	}
 	limit := every + max(every/2, 5*time.Second)
 	limit = (limit + 10*time.Second - 1) / (10 * time.Second) * (10 * time.Second)
+	if limit > time.Minute {
+		// Age shows whole minutes: round up, so the label is never
+		// younger than the data can be.
+		limit = (limit + time.Minute - 1) / time.Minute * time.Minute
+	}
 	if d < limit {
 		return "<" + Age(limit)
 	}
