@@ -78,7 +78,7 @@ tmux -S "$sock" kill-server 2>/dev/null
   echo "### Whole program at scale (testenv/bench_program.sh)"
   echo
   echo "The binary in tmux (160x50) against \`stackpit demo serve --scale N --hosts H\` in another process."
-  echo "Key to screen: send-keys, then capture-pane polled every 2 ms until the screen differs (includes tmux's own latency)."
+  echo "Key to screen: a tmux control-mode client (testenv/keylatency) sends the key and times the cockpit's output for it, to the frame's last byte; 30 presses: p50, p99 (with 30 presses, the slowest) and max. \`cat\` in the same harness answers in 0.5-2 ms."
   echo "Steady minute: requests and bytes the demo served per backend in the minute after the load (refresh 3 s)."
   echo "Nova server time: the demo's own time to produce each Nova response (X-Demo-Took-Us), summed until all rows were on screen."
   echo "Each run prints the load average at its start and end: on a loaded machine wall-clock figures mean little."
