@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"maps"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -496,9 +497,15 @@ func TestMatchAgreesWithTheFilterPackage(t *testing.T) {
 	p, _ := loaded(Options{})
 	for _, q := range []string{"web", "!web", "control0", "detach", "web stuck:yes", "*ssd*", "!x", "1-data", "G", "rbd-1#rbd", "p-db"} {
 		fq := filter.Parse(q)
-		for i := range p.rows {
-			r := &p.rows[i]
-			if got, want := match(fq, r), fq.Match(r.fields); got != want {
+		m := filter.Compile(fq, fieldNames)
+		for _, r := range p.rows {
+			var f [numFields]string
+			r.fields(&f)
+			fields := map[string]string{}
+			for i, n := range fieldNames {
+				fields[n] = f[i]
+			}
+			if got, want := match(m, r), fq.Match(fields); got != want {
 				t.Errorf("%q on %s: match %v, filter.Match %v", q, r.v.ID, got, want)
 			}
 		}
@@ -526,5 +533,100 @@ func TestStuckVolumesReachTheStrip(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("strip segments %+v", m.Summarize().Segments())
+	}
+}
+
+// rowKeys are the table's keys in order.
+func rowKeys(p *Pane) string { return strings.Join(keys(p), " ") }
+
+// Issue 15: a delta refresh derives only the changed volumes' rows; the
+// unchanged keep theirs (same row, no rebuild), a whole list that brings
+// the same volumes rebuilds nothing, and the order follows the change.
+func TestDeltaRefreshRebuildsOnlyChangedRows(t *testing.T) {
+	src := fixture()
+	p, now := newPaneClock(src, Options{})
+	drive(p, p.Init())
+	if p.built != 7 {
+		t.Fatalf("first list built %d rows, want 7", p.built)
+	}
+	before := maps.Clone(p.byID)
+	// The delta: one volume goes into error, one comes back unchanged.
+	changed := src.vols[5] // scratch, available
+	changed.Status, changed.Updated = "error", t0
+	src.delta = []openstack.Volume{changed, src.vols[0]}
+	*now = now.Add(10 * time.Second)
+	_, cmd := p.Update(pane.TickMsg(*now))
+	drive(p, cmd)
+	if p.built != 8 {
+		t.Fatalf("a delta of one changed volume built %d rows, want 1", p.built-7)
+	}
+	for id, r := range before {
+		if id != changed.ID && p.byID[id] != r {
+			t.Errorf("%s: unchanged volume got a new row", id)
+		}
+	}
+	if p.byID[changed.ID] == before[changed.ID] || p.nErr != 2 {
+		t.Fatalf("changed volume kept its row (nErr %d)", p.nErr)
+	}
+	// Errors come after the stuck ones, oldest first: the new error last.
+	if got := rowKeys(p); !strings.Contains(got, "55555555-eeee 66666666-ffff") {
+		t.Fatalf("order %s", got)
+	}
+	// An empty delta and a whole list of the same volumes rebuild nothing.
+	src.delta = nil
+	*now = now.Add(10 * time.Second)
+	_, cmd = p.Update(pane.TickMsg(*now))
+	drive(p, cmd)
+	src.vols[5] = changed
+	drive(p, p.Refresh())
+	if p.built != 8 {
+		t.Fatalf("refreshes without changes built %d rows", p.built-8)
+	}
+}
+
+// Time moves without a change of the volumes: the age cells follow (in
+// place, no row rebuilt), and a volume that has sat in a transitional
+// status past StuckAfter becomes stuck (its row alone is rebuilt) and
+// moves to the top.
+func TestTimeMovesAgesAndStuckWithoutRebuildingEveryRow(t *testing.T) {
+	src := fixture()
+	p, now := newPaneClock(src, Options{})
+	drive(p, p.Init())
+	built := p.built
+	if p.nStuck != 3 {
+		t.Fatalf("%d stuck at first", p.nStuck)
+	}
+	*now = now.Add(8 * time.Minute) // new-disk: attaching for 11 minutes
+	_, cmd := p.Update(pane.TickMsg(*now))
+	drive(p, cmd)
+	if p.built != built+1 || p.nStuck != 4 {
+		t.Fatalf("built %d rows, %d stuck: want new-disk's row alone rebuilt, and stuck", p.built-built, p.nStuck)
+	}
+	out := ansi.Strip(p.View(140, 14))
+	if !strings.Contains(out, "attaching ⚠") || !strings.Contains(out, "11m") {
+		t.Fatalf("new-disk not stuck, or its age not moved:\n%s", out)
+	}
+	// The others' ages moved in their cells: scratch (2h10m in status).
+	if !strings.Contains(out, "2h") || strings.Contains(out, "3m ") {
+		t.Fatalf("ages not moved:\n%s", out)
+	}
+	if r := p.byID["77777777-0000"]; r.tr.Cells[ageCol].Text != "48m" {
+		t.Fatalf("moving: age %q, want 48m", r.tr.Cells[ageCol].Text)
+	}
+}
+
+// The filter fields hold what they held as a map (issue 15 made them one
+// string): project name and ID, server names then IDs, stuck yes/no.
+func TestFilterFieldsCompact(t *testing.T) {
+	p, _ := loaded(Options{})
+	var f [numFields]string
+	p.byID["22222222-bbbb"].fields(&f)
+	want := [numFields]string{"detaching", "web-1-data", "22222222-bbbb", "control02@rbd-1#rbd", "rbd", "web p-web", "web-1 srv-web1", "", "yes"}
+	if f != want {
+		t.Fatalf("fields %q\nwant   %q", f, want)
+	}
+	p.byID["66666666-ffff"].fields(&f)
+	if f[6] != " " || f[8] != "no" || f[5] != "db p-db" {
+		t.Fatalf("fields %q", f)
 	}
 }
