@@ -371,7 +371,8 @@ var ServerNamesAbsentEvery = 15 * time.Minute
 // server list (/servers: ID and name only). The list is re-read when an ID
 // is new to it, at most every ServerNamesEvery (an ID the last list did
 // not have: every ServerNamesAbsentEvery); IDs Nova does not list stay
-// unnamed (absent from the map).
+// unnamed (absent from the map). The map may name other servers too, and
+// is shared: read only.
 func (c *Client) ServerNames(ctx context.Context, ids []string) (map[string]string, error) {
 	st := c.vols()
 	now := time.Now()
@@ -407,15 +408,12 @@ func (c *Client) ServerNames(ctx context.Context, ids []string) (map[string]stri
 		st.names, st.namesAt, st.absent = names, now, absent
 		st.mu.Unlock()
 	}
+	// The cache itself: a new map at each list, never changed after, so
+	// callers share it read-only (a copy for 50,000 attached servers on
+	// every refresh was most of the volumes refresh's own work).
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	out := make(map[string]string, len(ids))
-	for _, id := range ids {
-		if n, ok := st.names[id]; ok {
-			out[id] = n
-		}
-	}
-	return out, nil
+	return st.names, nil
 }
 
 func (c *Client) serverNameList(ctx context.Context) (map[string]string, error) {

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,7 +36,8 @@ import (
 type Source interface {
 	// VolumesSince lists every volume (zero since) or those updated since.
 	VolumesSince(ctx context.Context, since time.Time) (openstack.VolumeList, error)
-	// ServerNames names attached servers (IDs it cannot name are absent).
+	// ServerNames names attached servers (IDs it cannot name are absent;
+	// others may be present). The map is read only.
 	ServerNames(ctx context.Context, ids []string) (map[string]string, error)
 	Projects(ctx context.Context) (map[string]string, error)
 	ops.VolumeActor
@@ -132,16 +134,22 @@ type Pane struct {
 	// rows are sorted: stuck, error, the rest. A new order is a new slice
 	// (a load in flight reads the old one); rows are never changed but for
 	// their age cell and dead flag.
-	rows    []*row
-	byID    map[string]*row
-	nStuck  int // counted at each change, for the header
-	nErr    int
-	sizes   map[int]table.Cell // SIZE cells by size: a few dozen distinct
-	built   int                // rows built (tests: a delta rebuilds only its volumes)
-	err     error
-	loading bool
-	at      time.Time
-	lastTry time.Time
+	rows   []*row
+	byID   map[string]*row
+	nStuck int // counted at each change, for the header
+	nErr   int
+	sizes  map[int]table.Cell // SIZE cells by size: a few dozen distinct
+	// refs counts the live rows attached to each server; ids are its keys,
+	// made again only when a server gains its first or loses its last
+	// attached volume (loads ask names for ids).
+	refs     map[string]int
+	ids      []string
+	idsStale bool
+	built    int // rows built (tests: a delta rebuilds only its volumes)
+	err      error
+	loading  bool
+	at       time.Time
+	lastTry  time.Time
 
 	filterText string
 	match      filter.Matcher
@@ -235,9 +243,12 @@ func (p *Pane) load() tea.Cmd {
 		since, p.wantFull = time.Time{}, false
 	}
 	// Names for every attached server shown, not only the changed ones
-	// (the source caches them), gathered off the UI goroutine: rows is
-	// never reordered in place, and a row's volume never changes.
-	rows := p.rows
+	// (the source caches them), plus those of the list that comes.
+	if p.idsStale {
+		p.ids = slices.Collect(maps.Keys(p.refs))
+		p.idsStale = false
+	}
+	ids := p.ids[:len(p.ids):len(p.ids)] // appending copies: p.ids stays as is
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 		defer cancel()
@@ -245,21 +256,12 @@ func (p *Pane) load() tea.Cmd {
 		if err != nil {
 			return loadedMsg{err: err}
 		}
-		var ids []string
-		seen := map[string]bool{}
-		add := func(v *openstack.Volume) {
+		for _, v := range l.Volumes {
 			for _, a := range v.Attachments {
-				if a.ServerID != "" && !seen[a.ServerID] {
-					seen[a.ServerID] = true
-					ids = append(ids, a.ServerID)
+				if a.ServerID != "" {
+					ids = append(ids, a.ServerID) // the source tolerates repeats
 				}
 			}
-		}
-		for _, r := range rows {
-			add(&r.v)
-		}
-		for i := range l.Volumes {
-			add(&l.Volumes[i])
 		}
 		// Names are a nicety: without them the IDs show.
 		var names map[string]string
@@ -417,7 +419,7 @@ func (p *Pane) selected() (*row, bool) {
 // name.
 func (p *Pane) merge(vols []openstack.Volume, full bool, names, projects map[string]string) {
 	now := p.ctx.Now()
-	relabel := !maps.Equal(p.names, names) || !maps.Equal(p.projects, projects)
+	relabel := !sameMap(p.names, names) || !sameMap(p.projects, projects)
 	p.names, p.projects = names, projects
 	prev, byID := p.byID, p.byID
 	if full || byID == nil {
@@ -436,7 +438,7 @@ func (p *Pane) merge(vols []openstack.Volume, full bool, names, projects map[str
 			continue
 		}
 		if cur != nil {
-			cur.dead = true
+			p.retire(cur)
 		}
 		r := p.newRow(*v, now)
 		byID[v.ID] = r
@@ -446,7 +448,8 @@ func (p *Pane) merge(vols []openstack.Volume, full bool, names, projects map[str
 	if full {
 		for id, r := range prev {
 			if byID[id] != r && !r.dead {
-				r.dead, changed = true, true
+				p.retire(r)
+				changed = true
 			}
 		}
 	}
@@ -458,7 +461,8 @@ func (p *Pane) merge(vols []openstack.Volume, full bool, names, projects map[str
 		}
 		if (relabel && !p.sameLabels(r)) || (r.timed && p.stuckChanged(r, now)) {
 			nr := p.newRow(r.v, now)
-			r.dead, byID[r.v.ID] = true, nr
+			p.retire(r)
+			byID[r.v.ID] = nr
 			added = append(added, nr)
 			changed = true
 			continue
@@ -480,6 +484,47 @@ func (p *Pane) merge(vols []openstack.Volume, full bool, names, projects map[str
 		}
 	}
 	p.apply()
+}
+
+// sameMap: a and b hold the same; the same map (a source's shared cache)
+// is not compared entry by entry.
+func sameMap(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer() {
+		return true
+	}
+	return maps.Equal(a, b)
+}
+
+// retire drops r: replaced by a newer row, or gone from the list.
+func (p *Pane) retire(r *row) {
+	r.dead = true
+	p.ref(r, -1)
+}
+
+// ref counts r's attached servers in or out of refs.
+func (p *Pane) ref(r *row, d int) {
+	for _, a := range r.v.Attachments {
+		if a.ServerID == "" {
+			continue
+		}
+		if p.refs == nil {
+			p.refs = map[string]int{}
+		}
+		n := p.refs[a.ServerID] + d
+		switch {
+		case n <= 0:
+			delete(p.refs, a.ServerID)
+			p.idsStale = true
+		case n == 1 && d > 0:
+			p.refs[a.ServerID] = n
+			p.idsStale = true
+		default:
+			p.refs[a.ServerID] = n
+		}
+	}
 }
 
 // mergeSorted is the live rows of old (sorted) with added, in a new slice:
@@ -643,6 +688,7 @@ func (p *Pane) newRow(v openstack.Volume, now time.Time) *row {
 	}
 	r.setFields()
 	r.tr = p.buildRow(r)
+	p.ref(r, +1)
 	return r
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -38,6 +39,7 @@ type fakeSource struct {
 	sent    []string
 	sinces  []time.Time
 	delta   []openstack.Volume
+	asked   []string // the IDs of the last ServerNames
 }
 
 // VolumesSince answers a delta with the volumes in delta (set by the
@@ -57,6 +59,9 @@ func (f *fakeSource) VolumesSince(_ context.Context, since time.Time) (openstack
 }
 
 func (f *fakeSource) ServerNames(_ context.Context, ids []string) (map[string]string, error) {
+	f.mu.Lock()
+	f.asked = slices.Clone(ids)
+	f.mu.Unlock()
 	if f.nameErr != nil {
 		return nil, f.nameErr
 	}
@@ -628,5 +633,50 @@ func TestFilterFieldsCompact(t *testing.T) {
 	p.byID["66666666-ffff"].fields(&f)
 	if f[6] != " " || f[8] != "no" || f[5] != "db p-db" {
 		t.Fatalf("fields %q", f)
+	}
+}
+
+// Loads ask names for the servers the rows are attached to (kept as the
+// rows change, not gathered from every row at each load) and for those of
+// the list that comes.
+func TestLoadsAskNamesForAttachedServers(t *testing.T) {
+	src := fixture()
+	p, now := newPaneClock(src, Options{})
+	drive(p, p.Init())
+	drive(p, p.Refresh())
+	uniq := func() string {
+		src.mu.Lock()
+		defer src.mu.Unlock()
+		s := slices.Clone(src.asked)
+		slices.Sort(s)
+		return strings.Join(slices.Compact(s), " ")
+	}
+	if got := uniq(); got != "srv-db1 srv-gone srv-web1" {
+		t.Fatalf("asked %q", got)
+	}
+	if r := p.byID["22222222-bbbb"]; len(r.servers) != 1 || r.servers[0] != "web-1" {
+		t.Fatalf("servers %v", r.servers)
+	}
+	// web-1-data detached; new-disk attached to a new server.
+	a, b := src.vols[1], src.vols[3]
+	a.Attachments, a.Status = nil, "available"
+	b.Attachments = []openstack.VolumeAttach{{ID: "att-new", ServerID: "srv-new"}}
+	src.names["srv-new"] = "new-1"
+	src.delta = []openstack.Volume{a, b}
+	*now = now.Add(10 * time.Second)
+	_, cmd := p.Update(pane.TickMsg(*now))
+	drive(p, cmd)
+	if got := uniq(); got != "srv-db1 srv-gone srv-new srv-web1" {
+		t.Fatalf("delta load asked %q: want the rows' servers and the delta's", got)
+	}
+	if r := p.byID["44444444-dddd"]; r.servers[0] != "new-1" {
+		t.Fatalf("new attachment named %v", r.servers)
+	}
+	src.delta = nil
+	*now = now.Add(10 * time.Second)
+	_, cmd = p.Update(pane.TickMsg(*now))
+	drive(p, cmd)
+	if got := uniq(); got != "srv-db1 srv-new" {
+		t.Fatalf("after the detach asked %q: want srv-db1 srv-new", got)
 	}
 }
