@@ -542,19 +542,25 @@ func mergeSorted(old, added []*row) []*row {
 		slices.SortFunc(out, compareRows)
 		return out
 	}
+	// Each added row's place by binary search (dead rows keep their
+	// place in old's order), the live rows between copied.
 	slices.SortFunc(added, compareRows)
-	j := 0
-	for _, r := range old {
-		if r.dead {
-			continue
+	live := func(rs []*row) {
+		for _, r := range rs {
+			if !r.dead {
+				out = append(out, r)
+			}
 		}
-		for j < len(added) && compareRows(added[j], r) < 0 {
-			out = append(out, added[j])
-			j++
-		}
-		out = append(out, r)
 	}
-	return append(out, added[j:]...)
+	prev := 0
+	for _, a := range added {
+		i, _ := slices.BinarySearchFunc(old[prev:], a, compareRows)
+		live(old[prev : prev+i])
+		out = append(out, a)
+		prev += i
+	}
+	live(old[prev:])
+	return out
 }
 
 func compareRows(a, b *row) int {

@@ -680,3 +680,84 @@ func TestLoadsAskNamesForAttachedServers(t *testing.T) {
 		t.Fatalf("after the detach asked %q: want srv-db1 srv-new", got)
 	}
 }
+
+// Rows merged in by a delta land where a whole sort puts them: random
+// deltas (status changes into and out of error and transitional states,
+// new volumes, renames), then the order, counts and index are checked
+// against a fresh pane given the same volumes.
+func TestIncrementalOrderMatchesAFullSort(t *testing.T) {
+	src := bigVolumes(3000)
+	p, now := newPaneClock(src, Options{})
+	drive(p, p.Init())
+	rng := rand.New(rand.NewPCG(3, 4))
+	statuses := []string{"available", "in-use", "error", "error_deleting", "detaching", "attaching", "extending"}
+	cur := map[string]openstack.Volume{}
+	for _, v := range src.vols {
+		cur[v.ID] = v
+	}
+	for round := range 30 {
+		src.delta = nil
+		for range 1 + rng.IntN(40) {
+			var v openstack.Volume
+			if round%7 == 6 && rng.IntN(3) == 0 { // a volume deleted: leaves at the next whole list
+				i := rng.IntN(len(src.vols))
+				delete(cur, src.vols[i].ID)
+				src.vols = slices.Delete(src.vols, i, i+1)
+				continue
+			}
+			if rng.IntN(5) == 0 {
+				v = openstack.Volume{ID: fmt.Sprintf("new-%d-%d", round, rng.IntN(1e6)), Name: fmt.Sprintf("n%d", rng.IntN(50)), ProjectID: "p-db"}
+			} else {
+				v = src.vols[rng.IntN(len(src.vols))]
+				v = cur[v.ID]
+			}
+			v.Status = statuses[rng.IntN(len(statuses))]
+			v.Updated = now.Add(-time.Duration(rng.IntN(120)) * time.Minute)
+			if rng.IntN(4) == 0 {
+				v.Name = fmt.Sprintf("renamed-%d", rng.IntN(100))
+			}
+			if _, ok := cur[v.ID]; !ok {
+				src.vols = append(src.vols, v)
+			}
+			for i := range src.vols { // a whole list (every FullEvery) brings the same
+				if src.vols[i].ID == v.ID {
+					src.vols[i] = v
+				}
+			}
+			cur[v.ID] = v
+			src.delta = append(src.delta, v)
+		}
+		*now = now.Add(time.Duration(10+rng.IntN(300)) * time.Second) // past the refresh period: a load
+		_, cmd := p.Update(pane.TickMsg(*now))
+		drive(p, cmd)
+		if round%7 == 6 {
+			drive(p, p.Refresh()) // the whole list: deleted volumes leave
+		}
+
+		all := slices.Collect(maps.Values(cur))
+		fresh, fnow := newPaneClock(&fakeSource{vols: all, names: src.names}, Options{})
+		*fnow = *now
+		drive(fresh, fresh.Init())
+		if got, want := keys(p), keys(fresh); !slices.Equal(got, want) {
+			for i := range min(len(got), len(want)) {
+				if got[i] != want[i] {
+					a, b := p.byID[got[i]], fresh.byID[want[i]]
+					t.Fatalf("round %d: row %d is %s (%s %s %v %q %q), a full sort has %s (%s %s %v %q %q)", round, i,
+						got[i], a.v.Status, a.v.Updated, a.stuck, a.project, a.v.Name, want[i], b.v.Status, b.v.Updated, b.stuck, b.project, b.v.Name)
+				}
+			}
+			t.Fatalf("round %d: %d rows, a full sort %d", round, len(got), len(want))
+		}
+		if p.nStuck != fresh.nStuck || p.nErr != fresh.nErr || len(p.byID) != len(cur) || len(p.rows) != len(cur) {
+			t.Fatalf("round %d: stuck %d/%d err %d/%d, %d indexed, %d rows, want %d", round, p.nStuck, fresh.nStuck, p.nErr, fresh.nErr, len(p.byID), len(p.rows), len(cur))
+		}
+		for i, r := range p.rows {
+			if r.dead || p.byID[r.v.ID] != r {
+				t.Fatalf("round %d: row %d (%s) dead or not indexed", round, i, r.v.ID)
+			}
+			if got, want := r.tr.Cells[ageCol].Text, fresh.byID[r.v.ID].tr.Cells[ageCol].Text; got != want {
+				t.Fatalf("round %d: %s age %q, a fresh pane says %q", round, r.v.ID, got, want)
+			}
+		}
+	}
+}
