@@ -1,6 +1,9 @@
 package filter
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestMatch(t *testing.T) {
 	row := map[string]string{"name": "web-01", "host": "compute03", "status": "ERROR", "project": "web"}
@@ -19,6 +22,27 @@ func TestMatch(t *testing.T) {
 	} {
 		if got := Parse(q).Match(row); got != want {
 			t.Errorf("%q: got %v want %v", q, got, want)
+		}
+	}
+}
+
+// A compiled query agrees with Query.Match on the same fields.
+func TestCompiledAgreesWithMatch(t *testing.T) {
+	names := []string{"name", "host", "status", "project"}
+	rows := [][]string{{"web-01", "compute03", "error", "web"}, {"db-1", "compute1", "active", "db"}, {"", "", "", ""}}
+	for _, q := range []string{"", "web", "host:compute03 status:error", "host=compute0", "host=compute03", "status!=error",
+		"!web", "host:compute0*", "nosuchfield:x", "!nosuchfield:x", "db", "*1", "c?mpute1", "[", "e", "name=", "host:"} {
+		pq := Parse(q)
+		m := Compile(pq, names)
+		for _, r := range rows {
+			fields := map[string]string{}
+			for i, n := range names {
+				fields[n] = r[i]
+			}
+			all := strings.Join(r, "\x00")
+			if got, want := m.Match(r, all), pq.Match(fields); got != want {
+				t.Errorf("%q on %v: compiled %v, Match %v", q, r, got, want)
+			}
 		}
 	}
 }

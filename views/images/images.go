@@ -140,6 +140,8 @@ func (p *Pane) Table() *table.Model { return p.tbl }
 type loadedMsg struct {
 	images []openstack.Image
 	err    error
+	counts map[string]int // servers per image, counted beside the list
+	known  bool
 }
 
 // LoadKey lets the shell drop an older list that lands after a newer one.
@@ -150,12 +152,18 @@ func (p *Pane) load() tea.Cmd {
 		return nil
 	}
 	p.loading, p.lastTry = true, p.ctx.Now()
-	src := p.src
+	src, use := p.src, p.use
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 		defer cancel()
 		ims, err := src.Images(ctx)
-		return loadedMsg{images: ims, err: err}
+		m := loadedMsg{images: ims, err: err}
+		// Counting walks every server (50,000): here, not on the UI
+		// goroutine.
+		if use != nil {
+			m.counts, m.known = use.ImageUse()
+		}
+		return m
 	}
 }
 
@@ -164,19 +172,22 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 	switch m := msg.(type) {
 	case loadedMsg:
 		p.loading, p.err = false, m.err
+		if p.use != nil {
+			p.counts, p.useKnown = m.counts, m.known
+		}
 		if m.err == nil {
 			p.images, p.at = m.images, p.ctx.Now()
-			p.readUsage()
 			p.rebuild()
 			return p, p.observe(nil)
-		} else if p.readUsage(); usageKey(p.counts, p.useKnown) != p.useKey && len(p.images) > 0 {
+		} else if usageKey(p.counts, p.useKnown) != p.useKey && len(p.images) > 0 {
 			p.rebuild() // Glance failed, the server counts still move
 		}
 		return p, p.observe(m.err)
 	case pane.TickMsg:
 		if !p.useKnown && p.use != nil && len(p.images) > 0 {
 			// Waiting for the instances list: look each second (later
-			// counts are read with each refresh, not per tick).
+			// counts come with each refresh, counted off the UI
+			// goroutine; this is one count, when the list arrives).
 			if p.readUsage(); p.useKnown {
 				p.rebuild()
 			}
@@ -318,8 +329,9 @@ func (p *Pane) selected() (*entry, bool) {
 	return e, ok
 }
 
-// readUsage takes the server counts (once a tick or load, never per frame:
-// at 50,000 servers counting is a walk over them all).
+// readUsage takes the server counts on the UI goroutine: only while
+// waiting for the first instances list (at 50,000 servers counting is a
+// walk over them all; refreshes count in their command).
 func (p *Pane) readUsage() {
 	if p.use == nil {
 		return

@@ -38,11 +38,12 @@ func (f *fakeSource) Images(context.Context) ([]openstack.Image, error) {
 }
 
 type fakeUse struct {
-	m  map[string]int
-	ok bool
+	m     map[string]int
+	ok    bool
+	calls int
 }
 
-func (f *fakeUse) ImageUse() (map[string]int, bool) { return f.m, f.ok }
+func (f *fakeUse) ImageUse() (map[string]int, bool) { f.calls++; return f.m, f.ok }
 
 type fakeActor struct {
 	calls []string
@@ -346,5 +347,28 @@ func TestStuckImagesReachTheStrip(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("strip segments %+v", segs)
+	}
+}
+
+// Issue 15: counting servers per image walks all 50,000 servers, so a
+// refresh counts in its command; the refresh landing (Update, on the UI
+// goroutine) takes the counts it brings and does not count again.
+func TestRefreshCountsOffTheUIGoroutine(t *testing.T) {
+	use := &fakeUse{m: map[string]int{"11111111-0000-4000-8000-000000000002": 7}, ok: true}
+	p, _ := newPane(fixture(), use)
+	cmd := p.Refresh()
+	calls := use.calls
+	msg := cmd()
+	if use.calls != calls+1 {
+		t.Fatalf("the load command counted %d times", use.calls-calls)
+	}
+	use.m = map[string]int{"11111111-0000-4000-8000-000000000002": 9}
+	p.Update(msg)
+	p.Update(pane.TickMsg(t0))
+	if use.calls != calls+1 {
+		t.Fatalf("Update counted on the UI goroutine (%d calls)", use.calls-calls-1)
+	}
+	if out := ansi.Strip(p.View(120, 12)); !strings.Contains(out, "7 servers") {
+		t.Fatalf("counts from the load not shown:\n%s", out)
 	}
 }

@@ -2,6 +2,7 @@ package volumes
 
 import (
 	"fmt"
+	"maps"
 	"testing"
 	"time"
 
@@ -64,12 +65,53 @@ func BenchmarkFilterKeystroke10k(b *testing.B) {
 	}
 }
 
-// BenchmarkLoad10k: a refresh landing (rows rebuilt, stuck sorted first).
+// BenchmarkLoad10k: a whole list landing in which every volume changed
+// (every row rebuilt, stuck sorted first).
 func BenchmarkLoad10k(b *testing.B) {
-	p := loadedBig(b, 10000)
+	f := bigVolumes(10000)
+	p := newPane(f, Options{})
+	drive(p, p.Init())
+	var lists [2][]openstack.Volume
+	for i, v := range f.vols {
+		lists[0] = append(lists[0], v)
+		v.Size = 10 + i%7
+		lists[1] = append(lists[1], v)
+	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	for range b.N {
-		p.rebuild()
+	for i := range b.N {
+		p.Update(loadedMsg{list: openstack.VolumeList{Volumes: lists[(i+1)%2], Full: true, AsOf: t0}, names: p.names, projects: p.projects})
+	}
+}
+
+// BenchmarkDeltaRefresh50k: a steady refresh landing at 50,000 volumes
+// with 10 changed volumes (issue 15: it runs on the UI goroutine every
+// refresh period). Each op changes the same 10 volumes' status back and
+// forth, and brings a fresh (equal) names map as the source does.
+func BenchmarkDeltaRefresh50k(b *testing.B) {
+	f := bigVolumes(50000)
+	p := newPane(f, Options{})
+	drive(p, p.Init())
+	if p.tbl.Len() != 50000 {
+		b.Fatalf("loaded %d", p.tbl.Len())
+	}
+	var deltas [2][]openstack.Volume
+	for i := range 10 {
+		v := f.vols[1+i*4999]
+		deltas[0] = append(deltas[0], v)
+		v.Status, v.Updated = "extending", v.Updated.Add(time.Second)
+		deltas[1] = append(deltas[1], v)
+	}
+	names := [2]map[string]string{maps.Clone(p.names), maps.Clone(p.names)}
+	projects := p.projects
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		d := deltas[(i+1)%2]
+		p.Update(loadedMsg{list: openstack.VolumeList{Volumes: append([]openstack.Volume(nil), d...), AsOf: t0}, names: names[i%2], projects: projects})
+	}
+	b.StopTimer()
+	if p.tbl.Len() != 50000 {
+		b.Fatalf("%d rows after the deltas", p.tbl.Len())
 	}
 }

@@ -8,11 +8,13 @@
 package volumes
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"reflect"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -34,7 +36,8 @@ import (
 type Source interface {
 	// VolumesSince lists every volume (zero since) or those updated since.
 	VolumesSince(ctx context.Context, since time.Time) (openstack.VolumeList, error)
-	// ServerNames names attached servers (IDs it cannot name are absent).
+	// ServerNames names attached servers (IDs it cannot name are absent;
+	// others may be present). The map is read only.
 	ServerNames(ctx context.Context, ids []string) (map[string]string, error)
 	Projects(ctx context.Context) (map[string]string, error)
 	ops.VolumeActor
@@ -69,17 +72,50 @@ type Options struct {
 	FullEvery  time.Duration // default DefaultFullEvery
 }
 
+// fieldNames are the filter fields, in row.ends order.
+var fieldNames = []string{"status", "name", "id", "host", "type", "project", "server", "migration", "stuck"}
+
+const numFields = 9
+
+// row is one volume's derived row. Rows are built once per change of the
+// volume (or of its server or project names, or of its stuck flag) and
+// reused by every later refresh: at 50,000 volumes, re-deriving every row
+// on each 10 s refresh took ~350 ms of the UI goroutine.
 type row struct {
 	v        openstack.Volume
 	servers  []string // attached servers' names (or IDs when unnamed)
 	project  string
-	age      time.Duration // in status (since updated_at)
+	age      time.Duration // in status (since updated_at), as of the last refresh
+	ageStep  int64         // the age cell's coarse step (ageStep): the text changes with it
 	stuck    bool
 	errored  bool
-	fields   map[string]string // lower-cased, for the filter
-	all      string            // every field, NUL-joined: one search per free-text term
 	migStuck bool
-	tr       table.Row // built once per load: a keystroke only filters
+	timed    bool // a transitional status or migration: stuck comes with time
+	dead     bool // replaced by a newer row, or gone from the list
+	// all is the filter fields, lower-cased and NUL-joined (one search per
+	// free-text term); field i is all[ends[i-1]+1 : ends[i]].
+	all  string
+	ends [numFields]uint32
+	tr   table.Row // built once per change: a keystroke only filters
+}
+
+// fields are the row's filter fields (substrings of all, no copy).
+func (r *row) fields(f *[numFields]string) {
+	start := uint32(0)
+	for i, e := range r.ends {
+		f[i] = r.all[start:e]
+		start = e + 1
+	}
+}
+
+func (r *row) rank() int {
+	switch {
+	case r.stuck || r.migStuck:
+		return 0
+	case r.errored:
+		return 1
+	}
+	return 2
 }
 
 // Pane is the volumes pane.
@@ -90,23 +126,33 @@ type Pane struct {
 	tbl    *table.Model
 	prompt uiprompt.Prompt
 
-	vols     map[string]openstack.Volume // by ID
-	since    time.Time                   // next delta's since (zero: whole list)
-	wantFull bool                        // the next load lists everything
+	since    time.Time // next delta's since (zero: whole list)
+	wantFull bool      // the next load lists everything
 	lastFull time.Time
 	names    map[string]string
 	projects map[string]string
-	rows     []row          // sorted: stuck, error, the rest
-	index    map[string]int // volume ID -> rows index
-	nStuck   int            // counted at rebuild, for the header
-	nErr     int
+	// rows are sorted: stuck, error, the rest. A new order is a new slice
+	// (a load in flight reads the old one); rows are never changed but for
+	// their age cell and dead flag.
+	rows   []*row
+	byID   map[string]*row
+	nStuck int // counted at each change, for the header
+	nErr   int
+	sizes  map[int]table.Cell // SIZE cells by size: a few dozen distinct
+	// refs counts the live rows attached to each server; ids are its keys,
+	// made again only when a server gains its first or loses its last
+	// attached volume (loads ask names for ids).
+	refs     map[string]int
+	ids      []string
+	idsStale bool
+	built    int // rows built (tests: a delta rebuilds only its volumes)
 	err      error
 	loading  bool
 	at       time.Time
 	lastTry  time.Time
 
 	filterText string
-	query      filter.Query
+	match      filter.Matcher
 	stuckOnly  bool
 }
 
@@ -160,7 +206,7 @@ func (p *Pane) Status() pane.Status {
 // stuck:yes; free text matches any of them.
 func (p *Pane) SetFilter(text string) {
 	p.filterText = strings.TrimSpace(text)
-	p.query = filter.Parse(p.filterText)
+	p.match = filter.Compile(filter.Parse(p.filterText), fieldNames)
 	p.apply()
 }
 
@@ -197,17 +243,12 @@ func (p *Pane) load() tea.Cmd {
 		since, p.wantFull = time.Time{}, false
 	}
 	// Names for every attached server shown, not only the changed ones
-	// (the source caches them).
-	var ids []string
-	seen := map[string]bool{}
-	for _, v := range p.vols {
-		for _, a := range v.Attachments {
-			if a.ServerID != "" && !seen[a.ServerID] {
-				seen[a.ServerID] = true
-				ids = append(ids, a.ServerID)
-			}
-		}
+	// (the source caches them), plus those of the list that comes.
+	if p.idsStale {
+		p.ids = slices.Collect(maps.Keys(p.refs))
+		p.idsStale = false
 	}
+	ids := p.ids[:len(p.ids):len(p.ids)] // appending copies: p.ids stays as is
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 		defer cancel()
@@ -217,9 +258,8 @@ func (p *Pane) load() tea.Cmd {
 		}
 		for _, v := range l.Volumes {
 			for _, a := range v.Attachments {
-				if a.ServerID != "" && !seen[a.ServerID] {
-					seen[a.ServerID] = true
-					ids = append(ids, a.ServerID)
+				if a.ServerID != "" {
+					ids = append(ids, a.ServerID) // the source tolerates repeats
 				}
 			}
 		}
@@ -242,10 +282,14 @@ func (p *Pane) observe(err error) tea.Cmd {
 	}
 	var rs []hostmodel.StuckResource
 	if err == nil {
+		// The stuck rows sort first.
 		now := p.ctx.Now()
-		for i := range p.rows {
-			if r, ok := StuckVolume(p.rows[i].v, now, p.opts.StuckAfter); ok {
-				rs = append(rs, r)
+		for _, r := range p.rows {
+			if r.rank() != 0 {
+				break
+			}
+			if sr, ok := StuckVolume(r.v, now, p.opts.StuckAfter); ok {
+				rs = append(rs, sr)
 			}
 		}
 	}
@@ -279,16 +323,12 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 	case loadedMsg:
 		p.loading, p.err = false, m.err
 		if m.err == nil {
-			if m.list.Full || p.vols == nil {
-				p.vols = make(map[string]openstack.Volume, len(m.list.Volumes))
+			full := m.list.Full || p.byID == nil
+			if full {
 				p.lastFull = p.ctx.Now()
 			}
-			for _, v := range m.list.Volumes {
-				p.vols[v.ID] = v
-			}
-			p.since = m.list.AsOf
-			p.names, p.projects, p.at = m.names, m.projects, p.ctx.Now()
-			p.rebuild()
+			p.since, p.at = m.list.AsOf, p.ctx.Now()
+			p.merge(m.list.Volumes, full, m.names, m.projects)
 		}
 		obs := p.observe(m.err)
 		if p.wantFull {
@@ -367,85 +407,76 @@ func (p *Pane) selected() (*row, bool) {
 	if !ok {
 		return nil, false
 	}
-	i, ok := p.index[sel.Key]
-	if !ok {
-		return nil, false
-	}
-	return &p.rows[i], true
+	r, ok := p.byID[sel.Key]
+	return r, ok
 }
 
-// rebuild derives the rows from the last list: stuck first (oldest
-// first), then errors, then by project and name.
-func (p *Pane) rebuild() {
+// merge takes a list into the rows: a whole list (full) or the volumes
+// changed since the last one. Only new or changed volumes get a new row
+// (and rows whose server or project names or stuck flag changed); the
+// rest keep theirs, and the order is re-made only when a row changed.
+// Order: stuck first (oldest first), then errors, then by project and
+// name.
+func (p *Pane) merge(vols []openstack.Volume, full bool, names, projects map[string]string) {
 	now := p.ctx.Now()
-	p.rows = p.rows[:0]
-	for _, v := range p.vols {
-		r := row{v: v, project: p.projects[v.ProjectID]}
-		if r.project == "" {
-			r.project = v.ProjectID
+	relabel := !sameMap(p.names, names) || !sameMap(p.projects, projects)
+	p.names, p.projects = names, projects
+	prev, byID := p.byID, p.byID
+	if full || byID == nil {
+		byID = make(map[string]*row, len(vols))
+	}
+	var added []*row
+	changed := false
+	for i := range vols {
+		v := &vols[i]
+		cur := byID[v.ID]
+		if cur == nil && full {
+			cur = prev[v.ID]
 		}
-		if !v.Updated.IsZero() {
-			r.age = max(now.Sub(v.Updated), 0)
+		if cur != nil && sameVolume(&cur.v, v) {
+			byID[v.ID] = cur
+			continue
 		}
-		long := !v.Updated.IsZero() && r.age >= p.opts.StuckAfter
-		r.stuck = transitional[v.Status] && long
-		r.migStuck = (v.MigrationStatus == "migrating" || v.MigrationStatus == "starting") && long
-		r.errored = v.Status == "error" || strings.HasPrefix(v.Status, "error_")
-		for _, a := range v.Attachments {
-			n := p.names[a.ServerID]
-			if n == "" {
-				n = a.ServerID
+		if cur != nil {
+			p.retire(cur)
+		}
+		r := p.newRow(*v, now)
+		byID[v.ID] = r
+		added = append(added, r)
+		changed = true
+	}
+	if full {
+		for id, r := range prev {
+			if byID[id] != r && !r.dead {
+				p.retire(r)
+				changed = true
 			}
-			r.servers = append(r.servers, n)
 		}
-		stuck := "no"
-		if r.stuck || r.migStuck {
-			stuck = "yes"
-		}
-		r.fields = map[string]string{
-			"status": v.Status, "name": v.Name, "id": v.ID, "host": v.Host, "type": v.Type,
-			"project": r.project + " " + v.ProjectID, "server": strings.Join(r.servers, " ") + " " + attachedIDs(v),
-			"migration": v.MigrationStatus, "stuck": stuck,
-		}
-		all := make([]string, 0, len(r.fields))
-		for k, s := range r.fields {
-			r.fields[k] = strings.ToLower(s)
-			all = append(all, r.fields[k])
-		}
-		r.all = strings.Join(all, "\x00")
-		r.tr = buildRow(&r)
-		p.rows = append(p.rows, r)
 	}
-	rank := func(r *row) int {
-		switch {
-		case r.stuck || r.migStuck:
-			return 0
-		case r.errored:
-			return 1
+	// Time moves: the age cells (in place, when their text changes) and
+	// the stuck flag of volumes in a transitional status.
+	for _, r := range p.rows {
+		if r.dead {
+			continue
 		}
-		return 2
+		if (relabel && !p.sameLabels(r)) || (r.timed && p.stuckChanged(r, now)) {
+			nr := p.newRow(r.v, now)
+			p.retire(r)
+			byID[r.v.ID] = nr
+			added = append(added, nr)
+			changed = true
+			continue
+		}
+		r.setAge(now)
 	}
-	sort.SliceStable(p.rows, func(i, j int) bool {
-		a, b := &p.rows[i], &p.rows[j]
-		if ra, rb := rank(a), rank(b); ra != rb {
-			return ra < rb
-		}
-		if rank(a) < 2 && a.age != b.age {
-			return a.age > b.age
-		}
-		if a.project != b.project {
-			return a.project < b.project
-		}
-		if a.v.Name != b.v.Name {
-			return a.v.Name < b.v.Name
-		}
-		return a.v.ID < b.v.ID
-	})
-	p.index = make(map[string]int, len(p.rows))
+	p.byID = byID
+	if !changed {
+		return
+	}
+	p.rows = mergeSorted(p.rows, added)
 	p.nStuck, p.nErr = 0, 0
-	for i := range p.rows {
-		p.index[p.rows[i].v.ID] = i
-		switch rank(&p.rows[i]) {
+	for _, r := range p.rows {
+		switch r.rank() {
 		case 0:
 			p.nStuck++
 		case 1:
@@ -455,22 +486,281 @@ func (p *Pane) rebuild() {
 	p.apply()
 }
 
-func attachedIDs(v openstack.Volume) string {
-	var s []string
-	for _, a := range v.Attachments {
-		s = append(s, a.ServerID)
+// sameMap: a and b hold the same; the same map (a source's shared cache)
+// is not compared entry by entry.
+func sameMap(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
 	}
-	return strings.Join(s, " ")
+	if reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer() {
+		return true
+	}
+	return maps.Equal(a, b)
+}
+
+// retire drops r: replaced by a newer row, or gone from the list.
+func (p *Pane) retire(r *row) {
+	r.dead = true
+	p.ref(r, -1)
+}
+
+// ref counts r's attached servers in or out of refs.
+func (p *Pane) ref(r *row, d int) {
+	for _, a := range r.v.Attachments {
+		if a.ServerID == "" {
+			continue
+		}
+		if p.refs == nil {
+			p.refs = map[string]int{}
+		}
+		n := p.refs[a.ServerID] + d
+		switch {
+		case n <= 0:
+			delete(p.refs, a.ServerID)
+			p.idsStale = true
+		case n == 1 && d > 0:
+			p.refs[a.ServerID] = n
+			p.idsStale = true
+		default:
+			p.refs[a.ServerID] = n
+		}
+	}
+}
+
+// mergeSorted is the live rows of old (sorted) with added, in a new slice:
+// one pass when few rows changed, a sort when many did.
+func mergeSorted(old, added []*row) []*row {
+	added = slices.DeleteFunc(added, func(r *row) bool { return r.dead })
+	out := make([]*row, 0, len(old)+len(added))
+	if len(added) > len(old)/8 {
+		for _, r := range old {
+			if !r.dead {
+				out = append(out, r)
+			}
+		}
+		out = append(out, added...)
+		slices.SortFunc(out, compareRows)
+		return out
+	}
+	// Each added row's place by binary search (dead rows keep their
+	// place in old's order), the live rows between copied.
+	slices.SortFunc(added, compareRows)
+	live := func(rs []*row) {
+		for _, r := range rs {
+			if !r.dead {
+				out = append(out, r)
+			}
+		}
+	}
+	prev := 0
+	for _, a := range added {
+		i, _ := slices.BinarySearchFunc(old[prev:], a, compareRows)
+		live(old[prev : prev+i])
+		out = append(out, a)
+		prev += i
+	}
+	live(old[prev:])
+	return out
+}
+
+func compareRows(a, b *row) int {
+	ra, rb := a.rank(), b.rank()
+	if ra != rb {
+		return cmp.Compare(ra, rb)
+	}
+	// Stuck and errored: longest in status first (unknown last).
+	if ra < 2 && !a.v.Updated.Equal(b.v.Updated) {
+		switch {
+		case a.v.Updated.IsZero():
+			return 1
+		case b.v.Updated.IsZero():
+			return -1
+		}
+		return a.v.Updated.Compare(b.v.Updated)
+	}
+	if c := strings.Compare(a.project, b.project); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.v.Name, b.v.Name); c != 0 {
+		return c
+	}
+	return strings.Compare(a.v.ID, b.v.ID)
+}
+
+// sameVolume: a and b are the same volume in the same state (a row built
+// from one shows the other).
+func sameVolume(a, b *openstack.Volume) bool {
+	if a.ID != b.ID || a.Name != b.Name || a.Status != b.Status || a.Size != b.Size || a.Type != b.Type ||
+		a.Host != b.Host || a.ProjectID != b.ProjectID || a.MigrationStatus != b.MigrationStatus ||
+		a.Bootable != b.Bootable || a.Multiattach != b.Multiattach || !a.Created.Equal(b.Created) ||
+		!a.Updated.Equal(b.Updated) || len(a.Attachments) != len(b.Attachments) {
+		return false
+	}
+	for i := range a.Attachments {
+		x, y := &a.Attachments[i], &b.Attachments[i]
+		if x.ID != y.ID || x.ServerID != y.ServerID || x.HostName != y.HostName || x.Device != y.Device || !x.Attached.Equal(y.Attached) {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *Pane) projectName(v *openstack.Volume) string {
+	if n := p.projects[v.ProjectID]; n != "" {
+		return n
+	}
+	return v.ProjectID
+}
+
+func (p *Pane) serverName(id string) string {
+	if n := p.names[id]; n != "" {
+		return n
+	}
+	return id
+}
+
+// sameLabels: r's project and server names are still the current ones.
+func (p *Pane) sameLabels(r *row) bool {
+	if r.project != p.projectName(&r.v) {
+		return false
+	}
+	for i, a := range r.v.Attachments {
+		if r.servers[i] != p.serverName(a.ServerID) {
+			return false
+		}
+	}
+	return true
+}
+
+// stuckAt: the stuck flags of v at now.
+func (p *Pane) stuckAt(v *openstack.Volume, now time.Time) (stuck, migStuck bool) {
+	long := !v.Updated.IsZero() && now.Sub(v.Updated) >= p.opts.StuckAfter
+	return transitional[v.Status] && long, (v.MigrationStatus == "migrating" || v.MigrationStatus == "starting") && long
+}
+
+func (p *Pane) stuckChanged(r *row, now time.Time) bool {
+	s, m := p.stuckAt(&r.v, now)
+	return s != r.stuck || m != r.migStuck
+}
+
+// ageStep identifies the text pane.DataAge gives d: rows whose step did
+// not change keep their age cell.
+func ageStep(d time.Duration) int64 {
+	switch {
+	case d < 10*time.Second:
+		return 0
+	case d < time.Minute:
+		return int64(d / (10 * time.Second))
+	case d < time.Hour:
+		return 100 + int64(d/time.Minute)
+	case d < 48*time.Hour:
+		return 1000 + int64(d/time.Hour)
+	}
+	return 10000 + int64(d/(24*time.Hour))
+}
+
+// ageCol is the AGE IN STATUS column.
+const ageCol = 7
+
+// setAge moves r's age to now; the cell's text changes in place (the
+// table holds the same cells) only when its coarse text does.
+func (r *row) setAge(now time.Time) {
+	if r.v.Updated.IsZero() {
+		return
+	}
+	r.age = max(now.Sub(r.v.Updated), 0)
+	if st := ageStep(r.age); st != r.ageStep {
+		r.ageStep = st
+		r.tr.Cells[ageCol].Text = pane.DataAge(r.age)
+	}
+}
+
+// newRow derives v's row at now.
+func (p *Pane) newRow(v openstack.Volume, now time.Time) *row {
+	p.built++
+	r := &row{v: v, project: p.projectName(&v)}
+	if !v.Updated.IsZero() {
+		r.age = max(now.Sub(v.Updated), 0)
+	}
+	r.ageStep = ageStep(r.age)
+	r.stuck, r.migStuck = p.stuckAt(&v, now)
+	r.timed = transitional[v.Status] || v.MigrationStatus == "migrating" || v.MigrationStatus == "starting"
+	r.errored = v.Status == "error" || strings.HasPrefix(v.Status, "error_")
+	if len(v.Attachments) > 0 {
+		r.servers = make([]string, len(v.Attachments))
+		for i, a := range v.Attachments {
+			r.servers[i] = p.serverName(a.ServerID)
+		}
+	}
+	r.setFields()
+	r.tr = p.buildRow(r)
+	p.ref(r, +1)
+	return r
+}
+
+// setFields writes the lower-cased filter fields into one string.
+func (r *row) setFields() {
+	v := &r.v
+	var b strings.Builder
+	n := len(v.Status) + len(v.Name) + len(v.ID) + len(v.Host) + len(v.Type) + len(r.project) + len(v.ProjectID) + len(v.MigrationStatus) + 16
+	for i, a := range v.Attachments {
+		n += len(r.servers[i]) + len(a.ServerID) + 2
+	}
+	b.Grow(n)
+	lower := func(s string) { b.WriteString(strings.ToLower(s)) }
+	end := func(i int) {
+		r.ends[i] = uint32(b.Len())
+		if i < numFields-1 {
+			b.WriteByte(0)
+		}
+	}
+	lower(v.Status)
+	end(0)
+	lower(v.Name)
+	end(1)
+	lower(v.ID)
+	end(2)
+	lower(v.Host)
+	end(3)
+	lower(v.Type)
+	end(4)
+	lower(r.project)
+	b.WriteByte(' ')
+	lower(v.ProjectID)
+	end(5)
+	// Server names, then their IDs ("web-1 db-1 <id> <id>").
+	for i, s := range r.servers {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		lower(s)
+	}
+	b.WriteByte(' ')
+	for i, a := range v.Attachments {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		lower(a.ServerID)
+	}
+	end(6)
+	lower(v.MigrationStatus)
+	end(7)
+	if r.stuck || r.migStuck {
+		b.WriteString("yes")
+	} else {
+		b.WriteString("no")
+	}
+	end(8)
+	r.all = b.String()
 }
 
 func (p *Pane) apply() {
 	rows := make([]table.Row, 0, len(p.rows))
-	for i := range p.rows {
-		r := &p.rows[i]
+	for _, r := range p.rows {
 		if p.stuckOnly && !r.stuck && !r.migStuck && !r.errored {
 			continue
 		}
-		if !p.query.Empty() && !match(p.query, r) {
+		if !p.match.Empty() && !match(p.match, r) {
 			continue
 		}
 		rows = append(rows, r.tr)
@@ -478,7 +768,22 @@ func (p *Pane) apply() {
 	p.tbl.SetRows(rows)
 }
 
-func buildRow(r *row) table.Row {
+// sizeCell is the SIZE cell, shared by every row of that size.
+func (p *Pane) sizeCell(n int) table.Cell {
+	c, ok := p.sizes[n]
+	if !ok {
+		if p.sizes == nil {
+			p.sizes = map[int]table.Cell{}
+		}
+		c = table.Cell{Text: strconv.Itoa(n) + "G", Sort: strconv.Itoa(n)}
+		if len(p.sizes) < 4096 {
+			p.sizes[n] = c
+		}
+	}
+	return c
+}
+
+func (p *Pane) buildRow(r *row) table.Row {
 	v := &r.v
 	status := table.C(v.Status)
 	role := themes.Normal
@@ -501,15 +806,16 @@ func buildRow(r *row) table.Row {
 		name = v.ID
 	}
 	attached := strings.Join(r.servers, ",")
-	age := "-"
+	// The age sorts by updated_at (newest first ascending), which does
+	// not move with time: the cell's text changes in place (setAge).
+	age := table.Cell{Text: "-", Sort: "-1e18"}
 	if !v.Updated.IsZero() {
-		age = pane.DataAge(r.age)
+		age = table.Cell{Text: pane.DataAge(r.age), Sort: strconv.FormatInt(-v.Updated.Unix(), 10)}
 	}
 	host := v.ServiceHost()
 	return table.Row{Key: v.ID, Role: role, Cells: []table.Cell{
-		status, table.C(name), {Text: strconv.Itoa(v.Size) + "G", Sort: strconv.Itoa(v.Size)},
-		table.C(v.Type), table.C(host), table.C(attached), mig,
-		{Text: age, Sort: strconv.FormatInt(int64(r.age/time.Second), 10)},
+		status, table.C(name), p.sizeCell(v.Size),
+		table.C(v.Type), table.C(host), table.C(attached), mig, age,
 	}}
 }
 
@@ -723,19 +1029,9 @@ func (p *Pane) action(c ops.VolumeChange) pane.Action {
 	return a
 }
 
-// match is filter.Query.Match with plain free-text terms searched in the
-// joined fields at once (a keystroke over 10,000 volumes stays cheap).
-func match(q filter.Query, r *row) bool {
-	for _, t := range q.Terms {
-		if t.Field != "" || strings.ContainsAny(t.Value, "*?[\x00") {
-			if !(filter.Query{Terms: []filter.Term{t}}).Match(r.fields) {
-				return false
-			}
-			continue
-		}
-		if strings.Contains(r.all, t.Value) == t.Negate {
-			return false
-		}
-	}
-	return true
+// match is m on r's fields.
+func match(m filter.Matcher, r *row) bool {
+	var f [numFields]string
+	r.fields(&f)
+	return m.Match(f[:], r.all)
 }

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -37,6 +39,7 @@ type fakeSource struct {
 	sent    []string
 	sinces  []time.Time
 	delta   []openstack.Volume
+	asked   []string // the IDs of the last ServerNames
 }
 
 // VolumesSince answers a delta with the volumes in delta (set by the
@@ -56,6 +59,9 @@ func (f *fakeSource) VolumesSince(_ context.Context, since time.Time) (openstack
 }
 
 func (f *fakeSource) ServerNames(_ context.Context, ids []string) (map[string]string, error) {
+	f.mu.Lock()
+	f.asked = slices.Clone(ids)
+	f.mu.Unlock()
 	if f.nameErr != nil {
 		return nil, f.nameErr
 	}
@@ -496,9 +502,15 @@ func TestMatchAgreesWithTheFilterPackage(t *testing.T) {
 	p, _ := loaded(Options{})
 	for _, q := range []string{"web", "!web", "control0", "detach", "web stuck:yes", "*ssd*", "!x", "1-data", "G", "rbd-1#rbd", "p-db"} {
 		fq := filter.Parse(q)
-		for i := range p.rows {
-			r := &p.rows[i]
-			if got, want := match(fq, r), fq.Match(r.fields); got != want {
+		m := filter.Compile(fq, fieldNames)
+		for _, r := range p.rows {
+			var f [numFields]string
+			r.fields(&f)
+			fields := map[string]string{}
+			for i, n := range fieldNames {
+				fields[n] = f[i]
+			}
+			if got, want := match(m, r), fq.Match(fields); got != want {
 				t.Errorf("%q on %s: match %v, filter.Match %v", q, r.v.ID, got, want)
 			}
 		}
@@ -526,5 +538,226 @@ func TestStuckVolumesReachTheStrip(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("strip segments %+v", m.Summarize().Segments())
+	}
+}
+
+// rowKeys are the table's keys in order.
+func rowKeys(p *Pane) string { return strings.Join(keys(p), " ") }
+
+// Issue 15: a delta refresh derives only the changed volumes' rows; the
+// unchanged keep theirs (same row, no rebuild), a whole list that brings
+// the same volumes rebuilds nothing, and the order follows the change.
+func TestDeltaRefreshRebuildsOnlyChangedRows(t *testing.T) {
+	src := fixture()
+	p, now := newPaneClock(src, Options{})
+	drive(p, p.Init())
+	if p.built != 7 {
+		t.Fatalf("first list built %d rows, want 7", p.built)
+	}
+	before := maps.Clone(p.byID)
+	// The delta: one volume goes into error, one comes back unchanged.
+	changed := src.vols[5] // scratch, available
+	changed.Status, changed.Updated = "error", t0
+	src.delta = []openstack.Volume{changed, src.vols[0]}
+	*now = now.Add(10 * time.Second)
+	_, cmd := p.Update(pane.TickMsg(*now))
+	drive(p, cmd)
+	if p.built != 8 {
+		t.Fatalf("a delta of one changed volume built %d rows, want 1", p.built-7)
+	}
+	for id, r := range before {
+		if id != changed.ID && p.byID[id] != r {
+			t.Errorf("%s: unchanged volume got a new row", id)
+		}
+	}
+	if p.byID[changed.ID] == before[changed.ID] || p.nErr != 2 {
+		t.Fatalf("changed volume kept its row (nErr %d)", p.nErr)
+	}
+	// Errors come after the stuck ones, oldest first: the new error last.
+	if got := rowKeys(p); !strings.Contains(got, "55555555-eeee 66666666-ffff") {
+		t.Fatalf("order %s", got)
+	}
+	// An empty delta and a whole list of the same volumes rebuild nothing.
+	src.delta = nil
+	*now = now.Add(10 * time.Second)
+	_, cmd = p.Update(pane.TickMsg(*now))
+	drive(p, cmd)
+	src.vols[5] = changed
+	drive(p, p.Refresh())
+	if p.built != 8 {
+		t.Fatalf("refreshes without changes built %d rows", p.built-8)
+	}
+}
+
+// Time moves without a change of the volumes: the age cells follow (in
+// place, no row rebuilt), and a volume that has sat in a transitional
+// status past StuckAfter becomes stuck (its row alone is rebuilt) and
+// moves to the top.
+func TestTimeMovesAgesAndStuckWithoutRebuildingEveryRow(t *testing.T) {
+	src := fixture()
+	p, now := newPaneClock(src, Options{})
+	drive(p, p.Init())
+	built := p.built
+	if p.nStuck != 3 {
+		t.Fatalf("%d stuck at first", p.nStuck)
+	}
+	*now = now.Add(8 * time.Minute) // new-disk: attaching for 11 minutes
+	_, cmd := p.Update(pane.TickMsg(*now))
+	drive(p, cmd)
+	if p.built != built+1 || p.nStuck != 4 {
+		t.Fatalf("built %d rows, %d stuck: want new-disk's row alone rebuilt, and stuck", p.built-built, p.nStuck)
+	}
+	out := ansi.Strip(p.View(140, 14))
+	if !strings.Contains(out, "attaching ⚠") || !strings.Contains(out, "11m") {
+		t.Fatalf("new-disk not stuck, or its age not moved:\n%s", out)
+	}
+	// The others' ages moved in their cells: scratch (2h10m in status).
+	if !strings.Contains(out, "2h") || strings.Contains(out, "3m ") {
+		t.Fatalf("ages not moved:\n%s", out)
+	}
+	if r := p.byID["77777777-0000"]; r.tr.Cells[ageCol].Text != "48m" {
+		t.Fatalf("moving: age %q, want 48m", r.tr.Cells[ageCol].Text)
+	}
+}
+
+// The filter fields hold what they held as a map (issue 15 made them one
+// string): project name and ID, server names then IDs, stuck yes/no.
+func TestFilterFieldsCompact(t *testing.T) {
+	p, _ := loaded(Options{})
+	var f [numFields]string
+	p.byID["22222222-bbbb"].fields(&f)
+	want := [numFields]string{"detaching", "web-1-data", "22222222-bbbb", "control02@rbd-1#rbd", "rbd", "web p-web", "web-1 srv-web1", "", "yes"}
+	if f != want {
+		t.Fatalf("fields %q\nwant   %q", f, want)
+	}
+	p.byID["66666666-ffff"].fields(&f)
+	if f[6] != " " || f[8] != "no" || f[5] != "db p-db" {
+		t.Fatalf("fields %q", f)
+	}
+}
+
+// Loads ask names for the servers the rows are attached to (kept as the
+// rows change, not gathered from every row at each load) and for those of
+// the list that comes.
+func TestLoadsAskNamesForAttachedServers(t *testing.T) {
+	src := fixture()
+	p, now := newPaneClock(src, Options{})
+	drive(p, p.Init())
+	drive(p, p.Refresh())
+	uniq := func() string {
+		src.mu.Lock()
+		defer src.mu.Unlock()
+		s := slices.Clone(src.asked)
+		slices.Sort(s)
+		return strings.Join(slices.Compact(s), " ")
+	}
+	if got := uniq(); got != "srv-db1 srv-gone srv-web1" {
+		t.Fatalf("asked %q", got)
+	}
+	if r := p.byID["22222222-bbbb"]; len(r.servers) != 1 || r.servers[0] != "web-1" {
+		t.Fatalf("servers %v", r.servers)
+	}
+	// web-1-data detached; new-disk attached to a new server.
+	a, b := src.vols[1], src.vols[3]
+	a.Attachments, a.Status = nil, "available"
+	b.Attachments = []openstack.VolumeAttach{{ID: "att-new", ServerID: "srv-new"}}
+	src.names["srv-new"] = "new-1"
+	src.delta = []openstack.Volume{a, b}
+	*now = now.Add(10 * time.Second)
+	_, cmd := p.Update(pane.TickMsg(*now))
+	drive(p, cmd)
+	if got := uniq(); got != "srv-db1 srv-gone srv-new srv-web1" {
+		t.Fatalf("delta load asked %q: want the rows' servers and the delta's", got)
+	}
+	if r := p.byID["44444444-dddd"]; r.servers[0] != "new-1" {
+		t.Fatalf("new attachment named %v", r.servers)
+	}
+	src.delta = nil
+	*now = now.Add(10 * time.Second)
+	_, cmd = p.Update(pane.TickMsg(*now))
+	drive(p, cmd)
+	if got := uniq(); got != "srv-db1 srv-new" {
+		t.Fatalf("after the detach asked %q: want srv-db1 srv-new", got)
+	}
+}
+
+// Rows merged in by a delta land where a whole sort puts them: random
+// deltas (status changes into and out of error and transitional states,
+// new volumes, renames), then the order, counts and index are checked
+// against a fresh pane given the same volumes.
+func TestIncrementalOrderMatchesAFullSort(t *testing.T) {
+	src := bigVolumes(3000)
+	p, now := newPaneClock(src, Options{})
+	drive(p, p.Init())
+	rng := rand.New(rand.NewPCG(3, 4))
+	statuses := []string{"available", "in-use", "error", "error_deleting", "detaching", "attaching", "extending"}
+	cur := map[string]openstack.Volume{}
+	for _, v := range src.vols {
+		cur[v.ID] = v
+	}
+	for round := range 30 {
+		src.delta = nil
+		for range 1 + rng.IntN(40) {
+			var v openstack.Volume
+			if round%7 == 6 && rng.IntN(3) == 0 { // a volume deleted: leaves at the next whole list
+				i := rng.IntN(len(src.vols))
+				delete(cur, src.vols[i].ID)
+				src.vols = slices.Delete(src.vols, i, i+1)
+				continue
+			}
+			if rng.IntN(5) == 0 {
+				v = openstack.Volume{ID: fmt.Sprintf("new-%d-%d", round, rng.IntN(1e6)), Name: fmt.Sprintf("n%d", rng.IntN(50)), ProjectID: "p-db"}
+			} else {
+				v = src.vols[rng.IntN(len(src.vols))]
+				v = cur[v.ID]
+			}
+			v.Status = statuses[rng.IntN(len(statuses))]
+			v.Updated = now.Add(-time.Duration(rng.IntN(120)) * time.Minute)
+			if rng.IntN(4) == 0 {
+				v.Name = fmt.Sprintf("renamed-%d", rng.IntN(100))
+			}
+			if _, ok := cur[v.ID]; !ok {
+				src.vols = append(src.vols, v)
+			}
+			for i := range src.vols { // a whole list (every FullEvery) brings the same
+				if src.vols[i].ID == v.ID {
+					src.vols[i] = v
+				}
+			}
+			cur[v.ID] = v
+			src.delta = append(src.delta, v)
+		}
+		*now = now.Add(time.Duration(10+rng.IntN(300)) * time.Second) // past the refresh period: a load
+		_, cmd := p.Update(pane.TickMsg(*now))
+		drive(p, cmd)
+		if round%7 == 6 {
+			drive(p, p.Refresh()) // the whole list: deleted volumes leave
+		}
+
+		all := slices.Collect(maps.Values(cur))
+		fresh, fnow := newPaneClock(&fakeSource{vols: all, names: src.names}, Options{})
+		*fnow = *now
+		drive(fresh, fresh.Init())
+		if got, want := keys(p), keys(fresh); !slices.Equal(got, want) {
+			for i := range min(len(got), len(want)) {
+				if got[i] != want[i] {
+					a, b := p.byID[got[i]], fresh.byID[want[i]]
+					t.Fatalf("round %d: row %d is %s (%s %s %v %q %q), a full sort has %s (%s %s %v %q %q)", round, i,
+						got[i], a.v.Status, a.v.Updated, a.stuck, a.project, a.v.Name, want[i], b.v.Status, b.v.Updated, b.stuck, b.project, b.v.Name)
+				}
+			}
+			t.Fatalf("round %d: %d rows, a full sort %d", round, len(got), len(want))
+		}
+		if p.nStuck != fresh.nStuck || p.nErr != fresh.nErr || len(p.byID) != len(cur) || len(p.rows) != len(cur) {
+			t.Fatalf("round %d: stuck %d/%d err %d/%d, %d indexed, %d rows, want %d", round, p.nStuck, fresh.nStuck, p.nErr, fresh.nErr, len(p.byID), len(p.rows), len(cur))
+		}
+		for i, r := range p.rows {
+			if r.dead || p.byID[r.v.ID] != r {
+				t.Fatalf("round %d: row %d (%s) dead or not indexed", round, i, r.v.ID)
+			}
+			if got, want := r.tr.Cells[ageCol].Text, fresh.byID[r.v.ID].tr.Cells[ageCol].Text; got != want {
+				t.Fatalf("round %d: %s age %q, a fresh pane says %q", round, r.v.ID, got, want)
+			}
+		}
 	}
 }
