@@ -46,15 +46,21 @@ type novaServer struct {
 	Volumes    []struct {
 		ID string `json:"id"`
 	} `json:"os-extended-volumes:volumes_attached"`
-	Locked bool `json:"locked"`
-	Fault  *struct {
-		Message string `json:"message"`
-		Code    int    `json:"code"`
-		Created string `json:"created"`
-	} `json:"fault"`
+	Locked         bool       `json:"locked"`
+	Fault          *faultWire `json:"fault"`
 	SecurityGroups []struct {
 		Name string `json:"name"`
 	} `json:"security_groups"`
+
+	// Set by scanServerPage, which reads the image's ID as it goes.
+	imageID   string
+	imageRead bool
+}
+
+type faultWire struct {
+	Message string `json:"message"`
+	Code    int    `json:"code"`
+	Created string `json:"created"`
 }
 
 type serverPage struct {
@@ -75,7 +81,9 @@ func (n *novaServer) toServer() Server {
 	var img struct {
 		ID string `json:"id"`
 	}
-	if len(n.Image) > 0 && n.Image[0] == '{' && json.Unmarshal(n.Image, &img) == nil {
+	if n.imageRead {
+		s.ImageID = intern(n.imageID)
+	} else if len(n.Image) > 0 && n.Image[0] == '{' && json.Unmarshal(n.Image, &img) == nil {
 		s.ImageID = intern(img.ID)
 	}
 	s.VolumeBacked = s.ImageID == ""
