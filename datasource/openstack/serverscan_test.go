@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // decodeReference decodes a page the way encoding/json does it.
@@ -122,5 +123,19 @@ func TestScanServerPageCopiesKeptStrings(t *testing.T) {
 		!reflect.DeepEqual(got[0].IPs, want.IPs) || !reflect.DeepEqual(got[0].VolumeIDs, want.VolumeIDs) ||
 		got[1].Fault != "No valid host" || !strings.HasPrefix(got[0].Networks[0], "net-") {
 		t.Fatalf("a string still points into the page: %+v", got[0])
+	}
+}
+
+// parseTime reads every form OpenStack emits, with or without a zone.
+func TestParseTimeForms(t *testing.T) {
+	want := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, s := range []string{"2026-01-02T03:04:05Z", "2026-01-02T05:04:05+02:00", "2026-01-01T23:04:05-04:00",
+		"2026-01-02T03:04:05.000000", "2026-01-02 03:04:05.000000", "2026-01-02T03:04:05", "2026-01-02 03:04:05", "2026-01-02T03:04:05.000Z"} {
+		if got := parseTime(s); !got.Equal(want) {
+			t.Errorf("parseTime(%q) = %v", s, got)
+		}
+	}
+	if got := parseTime("yesterday"); !got.IsZero() {
+		t.Errorf("parseTime(yesterday) = %v", got)
 	}
 }
