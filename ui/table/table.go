@@ -54,6 +54,9 @@ type Model struct {
 	height   int // rows visible at last render (for paging)
 	sortCol  int // -1: keep given order
 	sortDesc bool
+	// presorted: the owner hands over rows in the sort's order after every
+	// SortBy (SetPresorted), so SortBy only records the sort.
+	presorted bool
 	// touched: the user moved the cursor. Until then a CRIT row that
 	// appears above the cursor takes it (the operator sees what broke).
 	touched bool
@@ -169,9 +172,18 @@ func (m *Model) Page(dir int) {
 func (m *Model) Top()    { m.cursor = 0; m.touched = true; m.clamp() }
 func (m *Model) Bottom() { m.cursor = len(m.rows) - 1; m.touched = true; m.clamp() }
 
+// SetPresorted says the owner keeps its rows in the table's sort order:
+// after each SortBy (a sort key) it hands over the rows in the new order
+// with SetRows, so SortBy does not sort the rows it has (issue 15: a sort
+// change on 50,000 rows sorted them twice).
+func (m *Model) SetPresorted(b bool) { m.presorted = b }
+
 // SortBy sorts on column c (-1 for given order).
 func (m *Model) SortBy(c int, desc bool) {
 	m.sortCol, m.sortDesc = c, desc
+	if m.presorted {
+		return // the owner's next SetRows brings the order (and keeps the cursor's row)
+	}
 	var key string
 	if r, ok := m.Selected(); ok {
 		key = r.Key
