@@ -75,16 +75,7 @@ func (m *Model) SetRows(rows []Row) {
 	if r, ok := m.Selected(); ok {
 		key = r.Key
 	}
-	var wasCrit map[string]bool
-	had := len(m.rows) > 0
-	if !m.touched && had {
-		wasCrit = map[string]bool{}
-		for i := range m.rows {
-			if critical(m.rows[i]) {
-				wasCrit[m.rows[i].Key] = true
-			}
-		}
-	}
+	old := m.rows
 	m.rows = rows
 	m.sort()
 	if key != "" {
@@ -96,7 +87,16 @@ func (m *Model) SetRows(rows []Row) {
 		}
 	}
 	m.clamp()
-	if wasCrit != nil {
+	if !m.touched && len(old) > 0 && m.cursor > 0 {
+		// The old rows' CRIT keys, only when a row can sit above the
+		// cursor (a set: the same if the sort above permuted old in
+		// place). Every SetRows of a 50,000-row first load built it.
+		wasCrit := map[string]bool{}
+		for i := range old {
+			if critical(old[i]) {
+				wasCrit[old[i].Key] = true
+			}
+		}
 		for i := 0; i < m.cursor; i++ {
 			if critical(m.rows[i]) && !wasCrit[m.rows[i].Key] {
 				m.cursor = i
