@@ -139,16 +139,16 @@ func (s *pageScan) server(n *novaServer) bool {
 				}
 				list := n.Addresses[net][:0]
 				ok := s.array(func() bool {
-					var a struct {
-						Addr string `json:"addr"`
-					}
+					s.tmp = ""
 					ok := s.object(func(k []byte) bool {
 						if string(k) == "addr" {
-							return s.str(&a.Addr, true)
+							return s.str(&s.tmp, true)
 						}
 						return s.skip()
 					})
-					list = append(list, a)
+					list = append(list, struct {
+						Addr string `json:"addr"`
+					}{s.tmp})
 					return ok
 				})
 				n.Addresses[net] = list
@@ -177,16 +177,16 @@ func (s *pageScan) server(n *novaServer) bool {
 			}
 			n.Volumes = n.Volumes[:0]
 			return s.array(func() bool {
-				var v struct {
-					ID string `json:"id"`
-				}
+				s.tmp = ""
 				ok := s.object(func(k []byte) bool {
 					if string(k) == "id" {
-						return s.str(&v.ID, true)
+						return s.str(&s.tmp, true)
 					}
 					return s.skip()
 				})
-				n.Volumes = append(n.Volumes, v)
+				n.Volumes = append(n.Volumes, struct {
+					ID string `json:"id"`
+				}{s.tmp})
 				return ok
 			})
 		case "locked":
@@ -218,16 +218,16 @@ func (s *pageScan) server(n *novaServer) bool {
 			}
 			n.SecurityGroups = n.SecurityGroups[:0]
 			return s.array(func() bool {
-				var g struct {
-					Name string `json:"name"`
-				}
+				s.tmp = ""
 				ok := s.object(func(k []byte) bool {
 					if string(k) == "name" {
-						return s.str(&g.Name, false)
+						return s.str(&s.tmp, false)
 					}
 					return s.skip()
 				})
-				n.SecurityGroups = append(n.SecurityGroups, g)
+				n.SecurityGroups = append(n.SecurityGroups, struct {
+					Name string `json:"name"`
+				}{s.tmp})
 				return ok
 			})
 		}
@@ -241,16 +241,16 @@ func (s *pageScan) image(n *novaServer) bool {
 	s.ws()
 	start := s.i
 	if s.i < len(s.b) && s.b[s.i] == '{' {
-		var id string
+		s.tmp = ""
 		if !s.object(func(k []byte) bool {
 			if string(k) == "id" {
-				return s.str(&id, false)
+				return s.str(&s.tmp, false)
 			}
 			return s.skip()
 		}) {
 			return false
 		}
-		n.Image, n.imageID, n.imageRead = s.b[start:s.i], id, true
+		n.Image, n.imageID, n.imageRead = s.b[start:s.i], s.tmp, true
 		return true
 	}
 	return s.raw(&n.Image)
@@ -261,6 +261,7 @@ type pageScan struct {
 	b     []byte
 	i     int
 	fault faultWire // the fault of the server being read, if any
+	tmp   string    // the one field read from a small object
 }
 
 func (s *pageScan) ws() {
