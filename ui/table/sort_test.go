@@ -148,3 +148,37 @@ func BenchmarkSetRowsSorted50k(b *testing.B) {
 		m.SetRows(sorted)
 	}
 }
+
+// A presorted table takes rows as they come and SortBy only records the
+// sort (the owner hands over the new order); RestoreView still sorts.
+func TestPresortedTable(t *testing.T) {
+	rows := []Row{{Key: "b", Cells: []Cell{C("2")}}, {Key: "a", Cells: []Cell{C("1")}}, {Key: "c", Cells: []Cell{C("3")}}}
+	keys := func(m *Model) string {
+		var s []string
+		for _, r := range m.Rows() {
+			s = append(s, r.Key)
+		}
+		return strings.Join(s, "")
+	}
+	m := New(Column{Title: "N"})
+	m.SetPresorted(true)
+	m.SetRows(slices.Clone(rows))
+	m.SetCursor(2)
+	m.SortBy(0, false)
+	if c, desc := m.SortState(); c != 0 || desc || keys(m) != "bac" {
+		t.Fatalf("SortBy on a presorted table: sort %d/%v rows %s, want 0/false bac", c, desc, keys(m))
+	}
+	m.SetRows([]Row{rows[1], rows[0], rows[2]})
+	if keys(m) != "abc" {
+		t.Fatalf("rows %s", keys(m))
+	}
+	if r, _ := m.Selected(); r.Key != "c" {
+		t.Fatalf("cursor on %s, want c (its row kept)", r.Key)
+	}
+	v := m.SaveView()
+	m.SetRows(slices.Clone(rows))
+	m.RestoreView(v)
+	if keys(m) != "abc" {
+		t.Fatalf("RestoreView left rows %s, want abc", keys(m))
+	}
+}

@@ -77,7 +77,9 @@ func (m *Model) SetRows(rows []Row) {
 	}
 	old := m.rows
 	m.rows = rows
-	m.sort()
+	if !m.presorted {
+		m.sort()
+	}
 	if key != "" {
 		for i := range m.rows {
 			if m.rows[i].Key == key {
@@ -173,9 +175,11 @@ func (m *Model) Top()    { m.cursor = 0; m.touched = true; m.clamp() }
 func (m *Model) Bottom() { m.cursor = len(m.rows) - 1; m.touched = true; m.clamp() }
 
 // SetPresorted says the owner keeps its rows in the table's sort order:
-// after each SortBy (a sort key) it hands over the rows in the new order
-// with SetRows, so SortBy does not sort the rows it has (issue 15: a sort
-// change on 50,000 rows sorted them twice).
+// SetRows takes them as they come, and after each SortBy (a sort key) the
+// owner hands over the rows in the new order, so SortBy does not sort the
+// rows it has (issue 15: a filter keystroke on 50,000 sorted rows
+// re-sorted them, a sort change sorted them twice). RestoreView still
+// sorts.
 func (m *Model) SetPresorted(b bool) { m.presorted = b }
 
 // SortBy sorts on column c (-1 for given order).

@@ -165,3 +165,18 @@ func BenchmarkFirstLoadMerge50k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFinalFullMerge50k: the end of a paged 50k first load, the full
+// list (the same servers the pages brought) merged on the UI goroutine.
+func BenchmarkFinalFullMerge50k(b *testing.B) {
+	all := bigFixture(50000)
+	p, _ := newPane(b, &fakeSource{})
+	for from := 0; from < len(all); from += 1000 {
+		p.merge(all[from:from+1000], false)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		p.merge(all, true)
+	}
+}
