@@ -110,8 +110,10 @@ type Pane struct {
 	bufA, bufB []table.Row
 	flip       bool
 
-	// prog is the running first load handing out pages (paged.go).
-	prog *progress
+	// prog is the running first load handing out pages (paged.go);
+	// pagedIn counts the servers its pages brought so far.
+	prog    *progress
+	pagedIn int
 
 	// downHosts are hosts whose nova-compute is down or forced down.
 	downHosts map[string]bool
@@ -262,6 +264,7 @@ type serversMsg struct {
 	err     error
 	down    map[string]bool // nil when the services list failed
 	svcErr  error
+	paged   bool // the list of a paged first load (its pages came first)
 }
 
 // fetch starts a refresh unless one is running (requests never overlap).
@@ -289,7 +292,7 @@ func (p *Pane) fetch() tea.Cmd {
 	var prog *progress
 	if paged != nil {
 		prog = newProgress()
-		p.prog = prog
+		p.prog, p.pagedIn = prog, 0
 	}
 	load := func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
@@ -312,6 +315,7 @@ func (p *Pane) fetch() tea.Cmd {
 			}
 		}()
 		if paged != nil {
+			m.paged = true
 			m.servers, m.err = paged.ServersPaged(ctx, since, prog.add)
 		} else {
 			m.servers, m.err = src.Servers(ctx, since)
@@ -336,6 +340,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			return p, nil
 		}
 		p.merge(m.servers, false)
+		p.pagedIn += len(m.servers)
 		return p, m.prog.wait
 	case serversMsg:
 		p.loading = false
@@ -359,7 +364,16 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 				}
 			}
 		}
-		p.merge(m.servers, m.full)
+		if m.paged && p.pagedIn <= len(m.servers) {
+			// The pages were the list's first pagedIn servers, in order,
+			// into an empty pane: only the rest is new (a full merge
+			// rebuilt and compared 50,000 entries as the last rows landed).
+			if rest := m.servers[p.pagedIn:]; len(rest) > 0 {
+				p.merge(rest, false)
+			}
+		} else {
+			p.merge(m.servers, m.full)
+		}
 		p.updated = p.ctx.Now()
 		if m.full {
 			p.lastFull = m.started
