@@ -129,5 +129,8 @@ func (m *Model) deliver(e envelope) tea.Cmd {
 	}
 	p, cmd := m.o.Panes[e.slot].Pane.Update(e.msg)
 	m.setPane(e.slot, p)
+	if m.firstRelease != nil && e.slot == m.firstSlot && !p.Status().Loading {
+		m.releaseFirst() // the active pane's first load is in
+	}
 	return m.wrap(e.slot, cmd)
 }

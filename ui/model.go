@@ -120,11 +120,15 @@ type running struct {
 
 // Model is the root bubbletea model.
 type Model struct {
-	o       Options
-	th      *themes.Theme
-	w, h    int
-	active  int
-	filters []string
+	o      Options
+	th     *themes.Theme
+	w, h   int
+	active int
+	// firstRelease starts the other panes' first loads once pane firstSlot
+	// has its own (activeFirst); nil once called.
+	firstRelease func()
+	firstSlot    int
+	filters      []string
 	// history is the drill-down path (pivots only: switching panes with
 	// tab, digits or :name is not a drill-down). It leads to pane trailEnd,
 	// reached with the pivot query arrived; esc walks it up only there.
@@ -204,7 +208,9 @@ func (m *Model) Init() tea.Cmd {
 	for i, e := range m.o.Panes {
 		loads[i] = m.wrap(i, e.Pane.Init())
 	}
-	cmds = append(cmds, activeFirst(loads, m.active)...)
+	loads, m.firstRelease = activeFirst(loads, m.active)
+	m.firstSlot = m.active
+	cmds = append(cmds, loads...)
 	if pv := m.o.Pivot; pv != nil {
 		msg := *pv
 		cmds = append(cmds, func() tea.Msg { return msg })
@@ -447,7 +453,16 @@ func (m *Model) switchTo(i int) tea.Cmd {
 		return nil
 	}
 	m.active = i
+	m.releaseFirst() // the operator wants another pane: let its load go
 	return nil
+}
+
+// releaseFirst lets the other panes' first loads start (activeFirst).
+func (m *Model) releaseFirst() {
+	if m.firstRelease != nil {
+		m.firstRelease()
+		m.firstRelease = nil
+	}
 }
 
 // onTrail: the active pane is where the drill-down path leads.

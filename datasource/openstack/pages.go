@@ -132,6 +132,10 @@ func (j *pageJob) decode(body []byte, decoders chan struct{}) {
 	defer close(j.done)
 	decoders <- struct{}{}
 	defer func() { <-decoders }()
+	if ss, links, ok := scanServerPage(body); ok {
+		j.servers, j.links = ss, links
+		return
+	}
 	var p serverPage
 	if err := json.Unmarshal(body, &p); err != nil {
 		snip := string(bytes.TrimSpace(body[:min(len(body), 120)]))

@@ -46,15 +46,21 @@ type novaServer struct {
 	Volumes    []struct {
 		ID string `json:"id"`
 	} `json:"os-extended-volumes:volumes_attached"`
-	Locked bool `json:"locked"`
-	Fault  *struct {
-		Message string `json:"message"`
-		Code    int    `json:"code"`
-		Created string `json:"created"`
-	} `json:"fault"`
+	Locked         bool       `json:"locked"`
+	Fault          *faultWire `json:"fault"`
 	SecurityGroups []struct {
 		Name string `json:"name"`
 	} `json:"security_groups"`
+
+	// Set by scanServerPage, which reads the image's ID as it goes.
+	imageID   string
+	imageRead bool
+}
+
+type faultWire struct {
+	Message string `json:"message"`
+	Code    int    `json:"code"`
+	Created string `json:"created"`
 }
 
 type serverPage struct {
@@ -75,7 +81,9 @@ func (n *novaServer) toServer() Server {
 	var img struct {
 		ID string `json:"id"`
 	}
-	if len(n.Image) > 0 && n.Image[0] == '{' && json.Unmarshal(n.Image, &img) == nil {
+	if n.imageRead {
+		s.ImageID = intern(n.imageID)
+	} else if len(n.Image) > 0 && n.Image[0] == '{' && json.Unmarshal(n.Image, &img) == nil {
 		s.ImageID = intern(img.ID)
 	}
 	s.VolumeBacked = s.ImageID == ""
@@ -113,12 +121,26 @@ func parseTime(s string) time.Time {
 	if s == "" {
 		return time.Time{}
 	}
-	for _, f := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999", "2006-01-02 15:04:05.999999", "2006-01-02T15:04:05", "2006-01-02 15:04:05"} {
+	// Nova's launched_at has no zone: not trying RFC3339 on it first saves
+	// a parse error (two allocations) per server per list.
+	forms := timeForms
+	if !hasZone(s) {
+		forms = forms[1:]
+	}
+	for _, f := range forms {
 		if t, err := time.Parse(f, s); err == nil {
 			return t.UTC()
 		}
 	}
 	return time.Time{}
+}
+
+var timeForms = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999", "2006-01-02 15:04:05.999999", "2006-01-02T15:04:05", "2006-01-02 15:04:05"}
+
+// hasZone: s ends in Z or a ±hh:mm offset (what RFC 3339 needs).
+func hasZone(s string) bool {
+	n := len(s)
+	return n > 0 && (s[n-1] == 'Z' || s[n-1] == 'z') || n > 6 && (s[n-6] == '+' || s[n-6] == '-') && s[n-3] == ':'
 }
 
 // Servers lists every server in every project (all_tenants, paginated with

@@ -54,6 +54,9 @@ type Model struct {
 	height   int // rows visible at last render (for paging)
 	sortCol  int // -1: keep given order
 	sortDesc bool
+	// presorted: the owner hands over rows in the sort's order after every
+	// SortBy (SetPresorted), so SortBy only records the sort.
+	presorted bool
 	// touched: the user moved the cursor. Until then a CRIT row that
 	// appears above the cursor takes it (the operator sees what broke).
 	touched bool
@@ -72,18 +75,11 @@ func (m *Model) SetRows(rows []Row) {
 	if r, ok := m.Selected(); ok {
 		key = r.Key
 	}
-	var wasCrit map[string]bool
-	had := len(m.rows) > 0
-	if !m.touched && had {
-		wasCrit = map[string]bool{}
-		for i := range m.rows {
-			if critical(m.rows[i]) {
-				wasCrit[m.rows[i].Key] = true
-			}
-		}
-	}
+	old := m.rows
 	m.rows = rows
-	m.sort()
+	if !m.presorted {
+		m.sort()
+	}
 	if key != "" {
 		for i := range m.rows {
 			if m.rows[i].Key == key {
@@ -93,7 +89,16 @@ func (m *Model) SetRows(rows []Row) {
 		}
 	}
 	m.clamp()
-	if wasCrit != nil {
+	if !m.touched && len(old) > 0 && m.cursor > 0 {
+		// The old rows' CRIT keys, only when a row can sit above the
+		// cursor (a set: the same if the sort above permuted old in
+		// place). Every SetRows of a 50,000-row first load built it.
+		wasCrit := map[string]bool{}
+		for i := range old {
+			if critical(old[i]) {
+				wasCrit[old[i].Key] = true
+			}
+		}
 		for i := 0; i < m.cursor; i++ {
 			if critical(m.rows[i]) && !wasCrit[m.rows[i].Key] {
 				m.cursor = i
@@ -169,9 +174,20 @@ func (m *Model) Page(dir int) {
 func (m *Model) Top()    { m.cursor = 0; m.touched = true; m.clamp() }
 func (m *Model) Bottom() { m.cursor = len(m.rows) - 1; m.touched = true; m.clamp() }
 
+// SetPresorted says the owner keeps its rows in the table's sort order:
+// SetRows takes them as they come, and after each SortBy (a sort key) the
+// owner hands over the rows in the new order, so SortBy does not sort the
+// rows it has (issue 15: a filter keystroke on 50,000 sorted rows
+// re-sorted them, a sort change sorted them twice). RestoreView still
+// sorts.
+func (m *Model) SetPresorted(b bool) { m.presorted = b }
+
 // SortBy sorts on column c (-1 for given order).
 func (m *Model) SortBy(c int, desc bool) {
 	m.sortCol, m.sortDesc = c, desc
+	if m.presorted {
+		return // the owner's next SetRows brings the order (and keeps the cursor's row)
+	}
 	var key string
 	if r, ok := m.Selected(); ok {
 		key = r.Key
@@ -224,20 +240,65 @@ func (m *Model) RestoreView(v ViewState) {
 
 func (m *Model) sort() {
 	c := m.sortCol
-	if c < 0 || c >= len(m.cols) {
+	if c < 0 || c >= len(m.cols) || inOrder(m.rows, c, m.sortDesc) {
 		return
 	}
+	perm := SortOrder(m.rows, c, m.sortDesc)
+	sorted := make([]Row, len(m.rows))
+	for i, k := range perm {
+		sorted[i] = m.rows[k]
+	}
+	copy(m.rows, sorted)
+}
+
+// inOrder: rows are already sorted on column c (a pane that keeps its rows
+// in the table's order; issue 15: a filter keystroke on 50,000 sorted rows
+// re-sorted them all). One pass, no allocation for lower-case keys.
+func inOrder(rows []Row, c int, desc bool) bool {
+	if len(rows) < 2 {
+		return true
+	}
+	prev := keyOf(cellAt(rows[0], c))
+	for i := 1; i < len(rows); i++ {
+		k := keyOf(cellAt(rows[i], c))
+		r := prev.compare(&k)
+		if desc {
+			r = -r
+		}
+		if r > 0 || r == 0 && rows[i-1].Key > rows[i].Key {
+			return false
+		}
+		prev = k
+	}
+	return true
+}
+
+// CompareRows orders two rows as a sort on column c does (ties by key).
+func CompareRows(a, b Row, c int, desc bool) int {
+	ka, kb := keyOf(cellAt(a, c)), keyOf(cellAt(b, c))
+	r := ka.compare(&kb)
+	if desc {
+		r = -r
+	}
+	if r == 0 {
+		r = strings.Compare(a.Key, b.Key)
+	}
+	return r
+}
+
+// SortOrder returns the indexes of rows in the order a sort on column c
+// puts them (what SetRows shows), for a pane that keeps its own sorted
+// copy.
+func SortOrder(rows []Row, c int, desc bool) []int32 {
 	// Each cell's key is read once (number or lower-case text), not once
 	// per comparison: a sort change on 50,000 rows took ~0.6 s parsing
 	// floats and lower-casing inside the comparator.
-	keys := make([]sortKey, len(m.rows))
-	for i := range m.rows {
-		keys[i] = keyOf(cellAt(m.rows[i], c))
+	keys := make([]sortKey, len(rows))
+	for i := range rows {
+		keys[i] = keyOf(cellAt(rows[i], c))
 		keys[i].row = int32(i)
-		keys[i].kpfx = prefix(m.rows[i].Key)
+		keys[i].kpfx = prefix(rows[i].Key)
 	}
-	desc := m.sortDesc
-	rows := m.rows
 	slices.SortFunc(keys, func(a, b sortKey) int {
 		r := a.compare(&b)
 		if desc {
@@ -253,11 +314,11 @@ func (m *Model) sort() {
 		}
 		return r
 	})
-	sorted := make([]Row, len(rows))
+	perm := make([]int32, len(keys))
 	for i, k := range keys {
-		sorted[i] = rows[k.row]
+		perm[i] = k.row
 	}
-	copy(rows, sorted)
+	return perm
 }
 
 // sortKey is a cell's sort key, computed once per sort.

@@ -118,3 +118,38 @@ func TestRenderCostFollowsVisibleRows(t *testing.T) {
 		t.Fatalf("frame allocations grow with rows: %v at 1k, %v at 50k", small, big)
 	}
 }
+
+// BenchmarkFilterKeystrokeSorted50k: BenchmarkFilterKeystroke50k with the
+// table sorted on a column (HOST): a keystroke must not re-sort the rows.
+func BenchmarkFilterKeystrokeSorted50k(b *testing.B) {
+	p := loadedBig(b, 50000)
+	p.tbl.SortBy(colHost, false)
+	var qs []string
+	for _, full := range []string{"host:compute012", "web-vm-01"} {
+		for i := 1; i <= len(full); i++ {
+			qs = append(qs, full[:i])
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		p.SetFilter(qs[i%len(qs)])
+		_ = p.View(120, 40)
+	}
+}
+
+// BenchmarkIncrementalMergeSorted50k: a 10-server refresh into 50,000
+// servers sorted on a column (HOST).
+func BenchmarkIncrementalMergeSorted50k(b *testing.B) {
+	p := loadedBig(b, 50000)
+	p.tbl.SortBy(colHost, false)
+	delta := bigFixture(10)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		for j := range delta {
+			delta[j].Updated = t0.Add(time.Duration(i) * time.Second)
+		}
+		p.merge(delta, false)
+	}
+}

@@ -91,8 +91,11 @@ type Pane struct {
 	// faults toggle; a narrowing keystroke only re-checks these.
 	matched      []*entry
 	matchedValid bool
-	faultsOnly   bool
-	shown        int
+	matchedSort  [2]int // the table sort matched is in (column, desc)
+	// sorted is order in the table's sort (sorted.go).
+	sorted     sortCache
+	faultsOnly bool
+	shown      int
 
 	loading     bool
 	lastAttempt time.Time
@@ -107,8 +110,10 @@ type Pane struct {
 	bufA, bufB []table.Row
 	flip       bool
 
-	// prog is the running first load handing out pages (paged.go).
-	prog *progress
+	// prog is the running first load handing out pages (paged.go);
+	// pagedIn counts the servers its pages brought so far.
+	prog    *progress
+	pagedIn int
 
 	// downHosts are hosts whose nova-compute is down or forced down.
 	downHosts map[string]bool
@@ -150,7 +155,9 @@ func New(ctx pane.Context, src Source) *Pane {
 	if ctx.Refresh <= 0 {
 		ctx.Refresh = 10 * time.Second
 	}
-	return &Pane{ctx: ctx, src: src, tbl: table.New(columns...), byID: map[string]*entry{}, watchTune: ops.DefaultWatch}
+	tbl := table.New(columns...)
+	tbl.SetPresorted(true) // rows always come in the sort's order (sorted.go)
+	return &Pane{ctx: ctx, src: src, tbl: tbl, byID: map[string]*entry{}, watchTune: ops.DefaultWatch}
 }
 
 var columns = []table.Column{
@@ -230,7 +237,7 @@ func (p *Pane) SetFilter(text string) {
 	p.filterText = strings.TrimSpace(text)
 	p.query = filter.Parse(p.filterText)
 	next := compile(p.query)
-	narrow := p.matchedValid && p.match.narrows(next)
+	narrow := p.matchedValid && p.matchedSort == p.sortState() && p.match.narrows(next)
 	p.match = next
 	if narrow {
 		p.applyFrom(p.matched, true)
@@ -257,6 +264,7 @@ type serversMsg struct {
 	err     error
 	down    map[string]bool // nil when the services list failed
 	svcErr  error
+	paged   bool // the list of a paged first load (its pages came first)
 }
 
 // fetch starts a refresh unless one is running (requests never overlap).
@@ -284,7 +292,7 @@ func (p *Pane) fetch() tea.Cmd {
 	var prog *progress
 	if paged != nil {
 		prog = newProgress()
-		p.prog = prog
+		p.prog, p.pagedIn = prog, 0
 	}
 	load := func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
@@ -307,6 +315,7 @@ func (p *Pane) fetch() tea.Cmd {
 			}
 		}()
 		if paged != nil {
+			m.paged = true
 			m.servers, m.err = paged.ServersPaged(ctx, since, prog.add)
 		} else {
 			m.servers, m.err = src.Servers(ctx, since)
@@ -331,6 +340,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			return p, nil
 		}
 		p.merge(m.servers, false)
+		p.pagedIn += len(m.servers)
 		return p, m.prog.wait
 	case serversMsg:
 		p.loading = false
@@ -346,6 +356,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			p.downHosts = m.down
 			now := p.ctx.Now()
 			p.nFaults = 0
+			p.sorted.ok = false
 			for _, e := range p.byID {
 				*e = *newEntry(e.s, now, p.downHosts)
 				if e.fault != "" {
@@ -353,7 +364,16 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 				}
 			}
 		}
-		p.merge(m.servers, m.full)
+		if m.paged && p.pagedIn <= len(m.servers) {
+			// The pages were the list's first pagedIn servers, in order,
+			// into an empty pane: only the rest is new (a full merge
+			// rebuilt and compared 50,000 entries as the last rows landed).
+			if rest := m.servers[p.pagedIn:]; len(rest) > 0 {
+				p.merge(rest, false)
+			}
+		} else {
+			p.merge(m.servers, m.full)
+		}
 		p.updated = p.ctx.Now()
 		if m.full {
 			p.lastFull = m.started
@@ -438,7 +458,11 @@ func (p *Pane) key(msg tea.KeyPressMsg) tea.Cmd {
 	if p.detail != nil {
 		return p.detail.key(p, k)
 	}
+	sortWas := p.sortState()
 	if p.tbl.HandleKey(p.is, k) {
+		if p.sortState() != sortWas {
+			p.apply() // the rows in the new order (the table does not sort them: SetPresorted)
+		}
 		return nil
 	}
 	switch {
@@ -502,9 +526,11 @@ func (p *Pane) merge(ss []openstack.Server, full bool) {
 			p.apply()
 			return
 		}
+		p.sorted.ok = false
 	} else {
 		reorder := false
-		var added []*entry // new servers, merged into p.order when nothing else moved
+		var added []*entry            // new servers, merged into p.order when nothing else moved
+		var changed, removed []*entry // for the sorted view (sorted.go)
 		for _, s := range ss {
 			if s.Updated.After(p.maxUpdated) {
 				p.maxUpdated = s.Updated
@@ -514,6 +540,7 @@ func (p *Pane) merge(ss []openstack.Server, full bool) {
 			case s.Deleted:
 				if ok {
 					delete(p.byID, s.ID)
+					removed = append(removed, e)
 					reorder = true
 				}
 			case !ok:
@@ -536,8 +563,10 @@ func (p *Pane) merge(ss []openstack.Server, full bool) {
 					}
 				}
 				*e = *ne
+				changed = append(changed, e)
 			}
 		}
+		p.resort(changed, added, removed)
 		if !reorder {
 			// Only additions (a page of a first load, new servers): sort
 			// them and merge, not re-sort everything (50 pages of a 50k
@@ -601,9 +630,18 @@ func sameServer(a, b openstack.Server) bool {
 }
 
 // apply re-filters the cached rows into the table.
-func (p *Pane) apply() { p.applyFrom(p.order, false) }
+func (p *Pane) apply() { p.applyFrom(p.view(), false) }
 
-// applyFrom filters candidates (a subsequence of p.order) into the table.
+// sortState is the table's sort (column, desc as 0/1).
+func (p *Pane) sortState() [2]int {
+	c, desc := p.tbl.SortState()
+	if desc {
+		return [2]int{c, 1}
+	}
+	return [2]int{c, 0}
+}
+
+// applyFrom filters candidates (a subsequence of p.view()) into the table.
 // narrowing is set when cands is p.matched itself.
 func (p *Pane) applyFrom(cands []*entry, narrowing bool) {
 	// Two row buffers used in turn: the table still holds the previous
@@ -632,7 +670,7 @@ func (p *Pane) applyFrom(cands []*entry, narrowing bool) {
 		}
 		rows = append(rows, e.row)
 	}
-	p.matched, p.matchedValid = matched, true
+	p.matched, p.matchedValid, p.matchedSort = matched, true, p.sortState()
 	p.shown = len(rows)
 	p.tbl.SetRows(rows)
 }

@@ -165,3 +165,62 @@ func BenchmarkFirstLoadMerge50k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFinalFullMerge50k: the end of a paged 50k first load, the full
+// list (the same servers the pages brought) merged on the UI goroutine.
+func BenchmarkFinalFullMerge50k(b *testing.B) {
+	all := bigFixture(50000)
+	p, _ := newPane(b, &fakeSource{})
+	for from := 0; from < len(all); from += 1000 {
+		p.merge(all[from:from+1000], false)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		p.merge(all, true)
+	}
+}
+
+// tailSource hands out only its first page; the rest comes with the final
+// list (pages still pending when a load ends are not handed out).
+type tailSource struct{ *fakeSource }
+
+func (s tailSource) ServersPaged(ctx context.Context, since time.Time, onPage func([]openstack.Server)) ([]openstack.Server, error) {
+	all := s.fakeSource.servers
+	onPage(all[:700])
+	return all, nil
+}
+
+// The end of a paged first load adds what its pages did not bring, and
+// leaves the pane as one full list would (rows, order, faults).
+func TestFirstLoadEndAddsTheRest(t *testing.T) {
+	all := bigFixture(2000)
+	for i := range all {
+		j := (i * 7919) % len(all)
+		all[i], all[j] = all[j], all[i]
+	}
+	all[1500].Deleted = true // a full list may carry one; it is not shown
+	whole, _ := newPane(t, &fakeSource{})
+	whole.merge(all, true)
+	p, _ := newPane(t, tailSource{&fakeSource{servers: all}})
+	msg := p.Init()()
+	for i := 0; i < 10; i++ {
+		_, next := p.Update(msg)
+		if next == nil {
+			break
+		}
+		msg = next()
+	}
+	if p.Status().Loading || len(p.byID) != len(whole.byID) || p.nFaults != whole.nFaults || !p.maxUpdated.Equal(whole.maxUpdated) {
+		t.Fatalf("after the load: loading %v, %d servers (want %d), %d faults (want %d)", p.Status().Loading, len(p.byID), len(whole.byID), p.nFaults, whole.nFaults)
+	}
+	a, b := p.tbl.Rows(), whole.tbl.Rows()
+	if len(a) != len(b) {
+		t.Fatalf("%d rows, want %d", len(a), len(b))
+	}
+	for i := range a {
+		if a[i].Key != b[i].Key {
+			t.Fatalf("row %d is %s, want %s", i, a[i].Key, b[i].Key)
+		}
+	}
+}

@@ -1,0 +1,25 @@
+package openstack
+
+import "encoding/json"
+
+// DecodeServerPage decodes one /servers/detail page as the pager does (for
+// the external benchmarks).
+func DecodeServerPage(body []byte) ([]Server, error) {
+	j := &pageJob{done: make(chan struct{})}
+	j.decode(body, make(chan struct{}, 1))
+	return j.servers, j.err
+}
+
+// DecodeServerPageJSON decodes a page with encoding/json only (the
+// reference the lean reader must match).
+func DecodeServerPageJSON(body []byte) ([]Server, error) {
+	var p serverPage
+	if err := json.Unmarshal(body, &p); err != nil {
+		return nil, err
+	}
+	out := make([]Server, len(p.Servers))
+	for i := range p.Servers {
+		out[i] = p.Servers[i].toServer()
+	}
+	return out, nil
+}

@@ -1,0 +1,141 @@
+package openstack
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// decodeReference decodes a page the way encoding/json does it.
+func decodeReference(t *testing.T, body []byte) ([]Server, []serverLink) {
+	t.Helper()
+	var p serverPage
+	if err := json.Unmarshal(body, &p); err != nil {
+		t.Fatalf("reference decode: %v", err)
+	}
+	var ss []Server
+	for i := range p.Servers {
+		ss = append(ss, p.Servers[i].toServer())
+	}
+	var ls []serverLink
+	for _, l := range p.Links {
+		ls = append(ls, serverLink{Rel: l.Rel, Href: l.Href})
+	}
+	return ss, ls
+}
+
+const scanServers = `{"servers": [
+ {"id": "a1", "name": "web-1", "status": "ACTIVE", "tenant_id": "p1", "user_id": "u1",
+  "metadata": {"role": "web", "é-key": "v\u00e9"}, "hostId": "h", "image": {"id": "img-1", "links": [{"rel": "bookmark", "href": "x"}]},
+  "flavor": {"vcpus": 2, "ram": 4096, "disk": 20, "ephemeral": 0, "swap": 0, "original_name": "m1.medium", "extra_specs": {}},
+  "created": "2026-01-02T03:04:05Z", "updated": "2026-01-03T03:04:05Z",
+  "addresses": {"net-b": [{"version": 4, "addr": "10.0.0.2", "OS-EXT-IPS:type": "fixed"}], "net-a": [{"addr": "10.1.0.2"}, {"addr": "fd00::2", "version": 6}]},
+  "links": [{"rel": "self", "href": "http://x/servers/a1"}], "OS-DCF:diskConfig": "MANUAL",
+  "OS-EXT-AZ:availability_zone": "nova", "key_name": null, "OS-SRV-USG:launched_at": "2026-01-02T03:04:08.000000",
+  "OS-SRV-USG:terminated_at": null, "OS-EXT-SRV-ATTR:host": "cmp1", "OS-EXT-SRV-ATTR:hypervisor_hostname": "cmp1.example",
+  "OS-EXT-STS:task_state": null, "OS-EXT-STS:vm_state": "active", "OS-EXT-STS:power_state": 1,
+  "os-extended-volumes:volumes_attached": [{"id": "v1", "delete_on_termination": false}, {"id": "v2"}],
+  "locked": false, "progress": 0, "tags": [], "description": null, "accessIPv4": "", "config_drive": "",
+  "security_groups": [{"name": "default"}, {"name": "default"}, {"name": "ssh"}]},
+ {"id": "b2", "name": "caf\u00e9 \"quoted\" \\ tab\t", "status": "ERROR", "tenant_id": "p2", "user_id": "u1",
+  "metadata": {}, "image": "", "flavor": {"id": "f1", "links": []},
+  "created": "2026-01-02T03:04:05Z", "updated": "2026-01-04T03:04:05Z", "addresses": {},
+  "OS-EXT-STS:vm_state": "error", "OS-EXT-STS:power_state": 0, "OS-EXT-STS:task_state": "deleting",
+  "fault": {"message": "No valid host", "code": 500, "created": "2026-01-04T03:04:05Z", "details": "trace\nback"},
+  "locked": true, "key_name": "ops", "security_groups": null},
+ {"id": "c3", "name": "日本語-vm", "status": "DELETED", "tenant_id": "p1", "metadata": null, "image": null,
+  "flavor": null, "addresses": null, "os-extended-volumes:volumes_attached": [], "fault": null,
+  "OS-EXT-STS:power_state": null, "nested": {"a": [1, -2.5e3, true, false, null, {"b": "c"}]}},
+ {"id": "d4", "name": "second-fault", "status": "ERROR", "fault": {"message": "other", "code": 400}}
+], "servers_links": [{"rel": "next", "href": "http://x/v2.1/servers/detail?marker=d4&limit=4"}]}`
+
+// The lean reader gives what encoding/json gives, escapes, nulls, unicode,
+// nested unknown fields and reused per-server state included.
+func TestScanServerPageMatchesJSON(t *testing.T) {
+	want, wantLinks := decodeReference(t, []byte(scanServers))
+	got, links, ok := scanServerPage([]byte(scanServers))
+	if !ok {
+		t.Fatal("scan gave up on a valid page")
+	}
+	if !reflect.DeepEqual(got, want) {
+		for i := range want {
+			if i < len(got) && !reflect.DeepEqual(got[i], want[i]) {
+				t.Errorf("server %d:\n got %+v\nwant %+v", i, got[i], want[i])
+			}
+		}
+		t.Fatalf("got %d servers, want %d", len(got), len(want))
+	}
+	if !reflect.DeepEqual(links, wantLinks) {
+		t.Fatalf("links %+v, want %+v", links, wantLinks)
+	}
+	if got[1].Fault != "No valid host" || got[3].Fault != "other" || got[3].FaultCode != 400 || got[0].ImageID != "img-1" {
+		t.Fatalf("fields lost: %+v", got)
+	}
+}
+
+// Whatever the reader does not expect, it leaves to encoding/json (which
+// may then report the page as malformed).
+func TestScanServerPageGivesUp(t *testing.T) {
+	for _, body := range []string{
+		`{"servers": [{"id": "a", "OS-EXT-STS:power_state": "1"}]}`,
+		`{"servers": [{"id": 5}]}`,
+		`{"servers": [{"id": "a", "OS-EXT-STS:power_state": 1.5}]}`,
+		`{"servers": [{"id": "a"}]`,
+		`{"servers": [{"id": "a"}]} trailing`,
+		`{"servers": [{"id": "a" "name": "b"}]}`,
+		`{"servers": [{"id": "a", "image": {"id": 7}}]}`,
+		`{"servers": [{"id": "a", "locked": "yes"}]}`,
+		`[]`,
+	} {
+		if _, _, ok := scanServerPage([]byte(body)); ok {
+			t.Errorf("scan accepted %s", body)
+		}
+	}
+	// A page the reader refuses still decodes through encoding/json.
+	j := &pageJob{done: make(chan struct{})}
+	j.decode([]byte(`{"servers": [{"id": "a", "name": "x", "flavor": {"id": "f", "vcpus": 1.0e0}}]}`), make(chan struct{}, 1))
+	if j.err == nil {
+		t.Fatal("a float vcpus decoded without error")
+	}
+	j = &pageJob{done: make(chan struct{})}
+	j.decode([]byte(`{"servers": [{"id": "a", "name": "x\u00e9", "extra": {"k": [1,2]}}]}`), make(chan struct{}, 1))
+	if j.err != nil || len(j.servers) != 1 || j.servers[0].Name != "xé" {
+		t.Fatalf("servers %+v err %v", j.servers, j.err)
+	}
+}
+
+// Strings the pane keeps are copies, not views of the (2 MB) page.
+func TestScanServerPageCopiesKeptStrings(t *testing.T) {
+	body := []byte(scanServers)
+	got, _, ok := scanServerPage(body)
+	if !ok {
+		t.Fatal("scan gave up")
+	}
+	want := got[0]
+	want.IPs = append([]string(nil), want.IPs...)
+	want.VolumeIDs = append([]string(nil), want.VolumeIDs...)
+	for i := range body {
+		body[i] = 'X'
+	}
+	if got[0].ID != "a1" || got[0].Name != "web-1" || got[0].Host != "cmp1" || got[0].Status != "ACTIVE" ||
+		!reflect.DeepEqual(got[0].IPs, want.IPs) || !reflect.DeepEqual(got[0].VolumeIDs, want.VolumeIDs) ||
+		got[1].Fault != "No valid host" || !strings.HasPrefix(got[0].Networks[0], "net-") {
+		t.Fatalf("a string still points into the page: %+v", got[0])
+	}
+}
+
+// parseTime reads every form OpenStack emits, with or without a zone.
+func TestParseTimeForms(t *testing.T) {
+	want := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, s := range []string{"2026-01-02T03:04:05Z", "2026-01-02T05:04:05+02:00", "2026-01-01T23:04:05-04:00",
+		"2026-01-02T03:04:05.000000", "2026-01-02 03:04:05.000000", "2026-01-02T03:04:05", "2026-01-02 03:04:05", "2026-01-02T03:04:05.000Z"} {
+		if got := parseTime(s); !got.Equal(want) {
+			t.Errorf("parseTime(%q) = %v", s, got)
+		}
+	}
+	if got := parseTime("yesterday"); !got.IsZero() {
+		t.Errorf("parseTime(yesterday) = %v", got)
+	}
+}

@@ -1,0 +1,87 @@
+package instances
+
+import (
+	"slices"
+
+	"github.com/stackpit/stackpit/ui/table"
+)
+
+// The pane keeps its entries in the table's sort order as well as in name
+// order (issue 15): a filter keystroke then hands the table rows already in
+// order (the table checks them in one pass instead of re-sorting up to
+// 50,000), a sort change sorts once, and a refresh that changes a few
+// servers moves those few.
+
+// sortCache is p.order sorted on a table column.
+type sortCache struct {
+	col  int
+	desc bool
+	ok   bool
+	list []*entry
+}
+
+// view returns the entries in the order the table shows them.
+func (p *Pane) view() []*entry {
+	c, desc := p.tbl.SortState()
+	if c < 0 {
+		return p.order
+	}
+	sc := &p.sorted
+	if sc.ok && sc.col == c && sc.desc == desc {
+		return sc.list
+	}
+	rows := make([]table.Row, len(p.order))
+	for i, e := range p.order {
+		rows[i] = e.row
+	}
+	perm := table.SortOrder(rows, c, desc)
+	list := make([]*entry, len(perm))
+	for i, k := range perm {
+		list[i] = p.order[k]
+	}
+	*sc = sortCache{col: c, desc: desc, ok: true, list: list}
+	return list
+}
+
+// resort moves the entries a refresh changed (rows rebuilt in place),
+// added or removed within the sorted list, when there are few of them.
+func (p *Pane) resort(changed, added, removed []*entry) {
+	sc := &p.sorted
+	n := len(changed) + len(added) + len(removed)
+	if !sc.ok || n == 0 {
+		return
+	}
+	if n > len(sc.list)/8+16 {
+		sc.ok = false // cheaper to sort again when next shown
+		return
+	}
+	if len(changed)+len(removed) > 0 {
+		out := make(map[*entry]bool, len(changed)+len(removed))
+		for _, e := range changed {
+			out[e] = true
+		}
+		for _, e := range removed {
+			out[e] = true
+		}
+		sc.list = slices.DeleteFunc(slices.Clone(sc.list), func(e *entry) bool { return out[e] })
+	}
+	// Entries still in the cache, each once (a server may come twice in
+	// one refresh, or change and then go).
+	in := slices.DeleteFunc(slices.Concat(changed, added), func(e *entry) bool { return p.byID[e.s.ID] != e })
+	cmp := func(a, b *entry) int { return table.CompareRows(a.row, b.row, sc.col, sc.desc) }
+	slices.SortFunc(in, cmp)
+	in = slices.Compact(in)
+	merged := make([]*entry, 0, len(sc.list)+len(in))
+	i, j := 0, 0
+	for i < len(sc.list) && j < len(in) {
+		if cmp(in[j], sc.list[i]) < 0 {
+			merged = append(merged, in[j])
+			j++
+		} else {
+			merged = append(merged, sc.list[i])
+			i++
+		}
+	}
+	merged = append(merged, sc.list[i:]...)
+	sc.list = append(merged, in[j:]...)
+}

@@ -1,0 +1,120 @@
+package instances
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/ui/table"
+)
+
+// wantRows is what the table must show: the pane's servers filtered, then
+// sorted from scratch as the table sorts.
+func wantRows(t *testing.T, p *Pane) []string {
+	t.Helper()
+	var rows []table.Row
+	for _, e := range p.order {
+		if (p.match.empty() || p.match.match(&e.fields, e.all)) && (!p.faultsOnly || e.fault != "") {
+			rows = append(rows, e.row)
+		}
+	}
+	var keys []string
+	if c, desc := p.tbl.SortState(); c >= 0 {
+		for _, k := range table.SortOrder(rows, c, desc) {
+			keys = append(keys, rows[k].Key)
+		}
+		return keys
+	}
+	for _, r := range rows {
+		keys = append(keys, r.Key)
+	}
+	return keys
+}
+
+func shownRows(p *Pane) []string {
+	var keys []string
+	for _, r := range p.tbl.Rows() {
+		keys = append(keys, r.Key)
+	}
+	return keys
+}
+
+// The pane's sorted copy stays what a fresh sort gives through sort keys,
+// filter keystrokes (narrowing and widening), refreshes that move, add,
+// rename, repeat and delete servers, and a faults toggle.
+func TestSortedViewMatchesFreshSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	all := bigFixture(600)
+	for i := range all {
+		all[i].Host = fmt.Sprintf("compute%02d", r.IntN(12))
+	}
+	p, _ := newPane(t, &fakeSource{servers: all})
+	drive(p, p.Init())
+	next := len(all)
+	filters := []string{"", "web", "web-vm", "web-vm-0", "host:compute0", "host:compute01", "db", "status:error", ""}
+	for step := range 200 {
+		switch r.IntN(5) {
+		case 0:
+			press(p, []string{">", "<", "~"}[r.IntN(3)])
+		case 1:
+			p.SetFilter(filters[r.IntN(len(filters))])
+		case 2:
+			var delta []openstack.Server
+			for range 1 + r.IntN(6) {
+				s := all[r.IntN(len(all))]
+				s.Updated = t0.Add(time.Duration(step+1) * time.Second)
+				switch r.IntN(5) {
+				case 0:
+					s.Host = fmt.Sprintf("compute%02d", r.IntN(12))
+				case 1:
+					s.Name = fmt.Sprintf("renamed-%d", r.IntN(1000))
+				case 2:
+					s.Status, s.PowerState = "SHUTOFF", 4
+				case 3:
+					s.Deleted = true
+				case 4:
+					s = bigFixture(next + 1)[next]
+					s.Updated = t0.Add(time.Duration(step+1) * time.Second)
+					next++
+				}
+				delta = append(delta, s)
+				if r.IntN(4) == 0 {
+					delta = append(delta, s) // the same server twice in one refresh
+				}
+			}
+			p.merge(delta, false)
+		case 3:
+			press(p, "j", "j")
+		case 4:
+			p.faultsOnly = !p.faultsOnly
+			p.apply()
+		}
+		if got, want := shownRows(p), wantRows(t, p); !slices.Equal(got, want) {
+			c, desc := p.tbl.SortState()
+			t.Fatalf("step %d (sort %d desc %v, filter %q): %d rows shown, want %d; first %v want %v",
+				step, c, desc, p.filterText, len(got), len(want), got[:min(5, len(got))], want[:min(5, len(want))])
+		}
+	}
+}
+
+// A sort key keeps the cursor on its server and shows every row in the
+// new order at once (the table itself no longer sorts the pane's rows).
+func TestSortKeyKeepsCursorRow(t *testing.T) {
+	p, _ := newPane(t, &fakeSource{servers: bigFixture(300)})
+	drive(p, p.Init())
+	press(p, "j", "j", "j", "j", "j")
+	sel, _ := p.tbl.Selected()
+	press(p, ">", ">", ">", ">", ">", ">", ">")
+	if c, _ := p.tbl.SortState(); c != colHost {
+		t.Fatalf("sort column %d, want HOST", c)
+	}
+	if now, _ := p.tbl.Selected(); now.Key != sel.Key {
+		t.Fatalf("cursor on %s after the sort, was %s", now.Key, sel.Key)
+	}
+	if got, want := shownRows(p), wantRows(t, p); !slices.Equal(got, want) {
+		t.Fatalf("rows not in HOST order after the sort key")
+	}
+}
