@@ -82,6 +82,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return logsMode(args[1:], stdout, stderr)
 	}
 	if len(args) >= 1 && args[0] == "serve" {
+		startProfiler() // the multi-session benchmark profiles the server
 		return serveCmd(args[1:], stdout, stderr)
 	}
 	if len(args) >= 1 && args[0] == "snapshot" {
