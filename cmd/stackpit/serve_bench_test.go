@@ -11,7 +11,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/config"
-	"github.com/stackpit/stackpit/datasource/httpclient"
 	"github.com/stackpit/stackpit/demo"
 	"github.com/stackpit/stackpit/serve"
 )
@@ -46,7 +45,7 @@ func measureServe(b *testing.B, instances, sessions int, window time.Duration) m
 	defer dc.Close()
 	b.Setenv("XDG_STATE_HOME", b.TempDir())
 	file := &config.File{Clouds: map[string]*config.Cloud{}}
-	share := httpclient.NewShare(shareFresh(file))
+	share := newServerShare(shareFresh(file))
 	f := &flags{demo: true}
 	user := &serve.User{Name: "bench", Role: serve.RoleAuditor}
 	var progs []*tea.Program
