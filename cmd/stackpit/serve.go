@@ -53,6 +53,10 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return 2
 	}
+	// The server is a cockpit per session: the same collector setting
+	// (RSS closer to the live heap; at 50k the heap is mostly each
+	// session's rows).
+	setMemoryLimit(f.demo)
 	if f.readOnly {
 		fmt.Fprintln(stderr, "stackpit serve: --readonly is per user here: give the user role auditor in the users file")
 		return 2
