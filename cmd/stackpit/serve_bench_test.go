@@ -19,7 +19,8 @@ import (
 // programs, headless) on one demo cloud; requests per minute each backend
 // receives once they are steady. Goal (issue 20): 20 sessions within 1.1x
 // of one. STACKPIT_BENCH_SERVE_INSTANCES sets the cloud's size (default
-// 1000: twenty 50k cockpits do not fit this machine's memory).
+// 1000). The whole-program figures (real SSH clients against the real
+// binary, with RSS and key to screen) come from testenv/bench_serve.sh.
 func BenchmarkServeSessions(b *testing.B) {
 	n := 1000
 	if v := envInt("STACKPIT_BENCH_SERVE_INSTANCES"); v > 0 {
