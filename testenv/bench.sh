@@ -51,6 +51,15 @@ QUIET=1 bash testenv/bench_program.sh ./bin/stackpit 50000 40 | sed "s/^/50000 i
 echo "whole program, in-process demo at 50000 instances…"
 bash testenv/bench_program.sh ./bin/stackpit 50000 40 inproc | sed "s/^/in-process demo, 50000 instances, 40 hosts: /" >> "$prog"
 
+# `stackpit serve` (issue 20): 1, 5 and 20 real OpenSSH sessions at 1,000
+# instances, 1 and 5 at 50,000 (one run at a time: each is a demo, a
+# server and N sessions).
+serve_out=$(mktemp)
+echo "whole program, stackpit serve, 1000 instances, 1/5/20 sessions…"
+bash testenv/bench_serve.sh ./bin/stackpit 1000 "1 5 20" >> "$serve_out"
+echo "whole program, stackpit serve, 50000 instances, 1/5 sessions…"
+bash testenv/bench_serve.sh ./bin/stackpit 50000 "1 5" >> "$serve_out"
+
 # Time from start to a populated screen with the default demo (300 servers).
 echo "measuring time to a populated cockpit…"
 XDG_STATE_HOME=$tmp/state tmux -S "$sock" new-session -d -s d -x 120 -y 40 "./bin/stackpit --demo --demo-fail-after=-1s"
@@ -88,6 +97,16 @@ tmux -S "$sock" kill-server 2>/dev/null
   grep -v 'docker-compute\|bmc-compute' "$prog" | awk -F'\t' '{printf "| %s | %s |\n", $1, $2}'
   echo "| docker on every compute host, each | $(grep -m1 'docker-compute01' "$prog" | cut -f2) per minute |"
   echo "| BMC (IPMI) of every compute host, each | $(grep -m1 'bmc-compute01' "$prog" | cut -f2) per minute |"
+  echo
+  echo "### stackpit serve: sessions over SSH (testenv/bench_serve.sh)"
+  echo
+  echo "\`stackpit serve\` against \`stackpit demo serve --scale N --hosts 40\` in another process; N real OpenSSH clients (\`ssh -tt\`), each in its own tmux window (160x50)."
+  echo "Steady requests/min: what the demo served per backend in the minute after every session showed all rows. RSS: the server's VmRSS then."
+  echo "Key to screen: \`j\` sent to each session in turn, capture-pane polled every 2 ms until its screen differs (includes ssh and tmux)."
+  echo
+  echo "| figure | value |"
+  echo "|---|---|"
+  grep -E 'load average|RSS|all rows|requests/min (nova|prometheus|placement|alertmanager|cinder|neutron|keystone)\b|all sessions' "$serve_out" | awk -F'\t' '{printf "| %s | %s |\n", $1, $2}'
   echo
   echo "## Go benchmarks"
   echo
@@ -130,5 +149,5 @@ tmux -S "$sock" kill-server 2>/dev/null
   echo '```'
   echo "</details>"
 } > "$out"
-rm -rf "$tmp" "$raw" "$prog"
+rm -rf "$tmp" "$raw" "$prog" "$serve_out"
 echo "wrote $out"

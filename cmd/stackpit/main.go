@@ -82,6 +82,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return logsMode(args[1:], stdout, stderr)
 	}
 	if len(args) >= 1 && args[0] == "serve" {
+		startProfiler() // the multi-session benchmark profiles the server
 		return serveCmd(args[1:], stdout, stderr)
 	}
 	if len(args) >= 1 && args[0] == "snapshot" {
@@ -301,7 +302,9 @@ func (s *session) build(cloud string, base pane.Context, log *audit.Log) (ui.Opt
 	readOnly := s.f.readOnly || cc.ReadOnly
 	env := &Env{CloudName: cloud, Cloud: cc, ReadOnly: readOnly, Audit: log, Demo: s.demo, Ops: s.ops}
 	if s.served != nil {
-		env.Share = s.served.share
+		env.Share = s.served.share.http
+		env.Clients = s.served.share.clients
+		env.Role = s.served.who.User.Role
 	}
 	env.Auth, env.AuthErr = config.ResolveAuth(cloud, s.f.region, cc)
 	ctx := base

@@ -14,7 +14,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/config"
-	"github.com/stackpit/stackpit/datasource/httpclient"
 	"github.com/stackpit/stackpit/demo"
 	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/redact"
@@ -24,7 +23,7 @@ import (
 // servedAs marks a session run by `stackpit serve` for one person.
 type servedAs struct {
 	who   serve.Session
-	share *httpclient.Share // one for the server: reads are answered once
+	share *serverShare // one for the server: reads are answered and decoded once
 }
 
 // servedCockpit adapts a session to serve.Cockpit.
@@ -54,6 +53,10 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return 2
 	}
+	// The server is a cockpit per session: the same collector setting
+	// (RSS closer to the live heap; at 50k the heap is mostly each
+	// session's rows).
+	setMemoryLimit(f.demo)
 	if f.readOnly {
 		fmt.Fprintln(stderr, "stackpit serve: --readonly is per user here: give the user role auditor in the users file")
 		return 2
@@ -87,7 +90,7 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 	// Sessions refresh every 10 s (a cloud's refresh: setting); an answer
 	// younger than 9 s is everyone's, so one session's own next refresh
 	// still asks the server, and twenty sessions ask about as often as one.
-	share := httpclient.NewShare(shareFresh(file))
+	share := newServerShare(shareFresh(file))
 	srv, err := serve.New(serve.Options{
 		Listen: *listen, HostKey: *hostKey, Users: users, Log: stderr,
 		NewCockpit: func(who serve.Session) (serve.Cockpit, error) {
@@ -117,7 +120,7 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 
 // newServedSession builds one person's cockpit from the server's flags,
 // config, demo cloud and share.
-func newServedSession(f *flags, file *config.File, cloud *demo.Cloud, share *httpclient.Share, opsDir string, who serve.Session) (*session, error) {
+func newServedSession(f *flags, file *config.File, cloud *demo.Cloud, share *serverShare, opsDir string, who serve.Session) (*session, error) {
 	sf := *f
 	sf.readOnly = who.User.ReadOnly() // the server decides, from the users file
 	sf.noColor = f.noColor || envSet(who.Env, "NO_COLOR")

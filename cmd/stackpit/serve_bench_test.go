@@ -11,7 +11,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/config"
-	"github.com/stackpit/stackpit/datasource/httpclient"
 	"github.com/stackpit/stackpit/demo"
 	"github.com/stackpit/stackpit/serve"
 )
@@ -20,7 +19,8 @@ import (
 // programs, headless) on one demo cloud; requests per minute each backend
 // receives once they are steady. Goal (issue 20): 20 sessions within 1.1x
 // of one. STACKPIT_BENCH_SERVE_INSTANCES sets the cloud's size (default
-// 1000: twenty 50k cockpits do not fit this machine's memory).
+// 1000). The whole-program figures (real SSH clients against the real
+// binary, with RSS and key to screen) come from testenv/bench_serve.sh.
 func BenchmarkServeSessions(b *testing.B) {
 	n := 1000
 	if v := envInt("STACKPIT_BENCH_SERVE_INSTANCES"); v > 0 {
@@ -46,7 +46,7 @@ func measureServe(b *testing.B, instances, sessions int, window time.Duration) m
 	defer dc.Close()
 	b.Setenv("XDG_STATE_HOME", b.TempDir())
 	file := &config.File{Clouds: map[string]*config.Cloud{}}
-	share := httpclient.NewShare(shareFresh(file))
+	share := newServerShare(shareFresh(file))
 	f := &flags{demo: true}
 	user := &serve.User{Name: "bench", Role: serve.RoleAuditor}
 	var progs []*tea.Program

@@ -32,6 +32,11 @@ type Env struct {
 	// Share answers identical reads of all `stackpit serve` sessions once
 	// (nil in a local cockpit).
 	Share *httpclient.Share
+	// Clients, under `stackpit serve`, holds the clients and decoded reads
+	// every session of this cloud and Role shares (nil in a local
+	// cockpit): Shared then builds once for the server, not per session.
+	Clients *servedClients
+	Role    string // the served user's role: part of every shared key
 
 	mu     sync.Mutex
 	shared map[string]any
@@ -61,12 +66,44 @@ func (e *Env) HTTP(ep *config.Endpoint, streaming bool) (*http.Client, error) {
 		o.Pacer = e.pacer
 		o.Share = e.Share
 	}
+	if e.Clients != nil {
+		// Served: one client (one transport, one set of connections) per
+		// endpoint settings for every session of this cloud and role,
+		// paced as one.
+		v, err := e.Shared("http\x00"+httpKey(o), func() (any, error) {
+			if o.Pacer != nil {
+				pv, _ := e.Shared("pacer", func() (any, error) { return o.Pacer, nil })
+				o.Pacer = pv.(*httpclient.Pacer)
+			}
+			return httpclient.New(o)
+		})
+		if err != nil {
+			return nil, err
+		}
+		return v.(*http.Client), nil
+	}
 	return httpclient.New(o)
 }
 
+// httpKey names a client's settings (not its pacer or share: one each per
+// server and role).
+func httpKey(o httpclient.Options) string {
+	hs := make([]string, 0, len(o.Headers))
+	for k, v := range o.Headers {
+		hs = append(hs, k+"="+v)
+	}
+	sort.Strings(hs)
+	return fmt.Sprintf("%v|%q|%v|%q|%q|%q|%q|%v|%v", o.ReadOnly, o.CAFile, o.Insecure, hs, o.Username, o.Password, o.Bearer, o.Timeout, o.MaxResponse)
+}
+
 // Shared returns a value built once per session under key (a shared
-// OpenStack client, say), so several panes reuse one connection and cache.
+// OpenStack client, say), so several panes reuse one connection and cache;
+// under `stackpit serve`, once per cloud and role for every session.
 func (e *Env) Shared(key string, build func() (any, error)) (any, error) {
+	if e.Clients != nil {
+		// Never across roles: the key names the role and the guard.
+		return e.Clients.get(servedKey(e.CloudName, e.Role, e.ReadOnly, key), build)
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.shared == nil {

@@ -17,7 +17,19 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			p := instances.New(e.Ctx, instancesSource{c})
+			var src serversSource = instancesSource{c}
+			if e.Clients != nil {
+				// Served: one decoded list for every session of this
+				// cloud and role (c is theirs too).
+				v, err := e.Shared("servers-decoded", func() (any, error) {
+					return sharedServers{src, newDecodedReads(e.Clients.fresh)}, nil
+				})
+				if err != nil {
+					return nil, err
+				}
+				src = v.(sharedServers)
+			}
+			p := instances.New(e.Ctx, src)
 			p.SetEphemeralShared(e.Cloud != nil && e.Cloud.EphemeralShared)
 			p.SetJournal(e.Ops)
 			return p, nil

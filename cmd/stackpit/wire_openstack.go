@@ -53,9 +53,15 @@ func openstackClient(e *Env) (*openstack.Client, error) {
 // OpenStack client, a manual refresh lets it try the password now instead
 // of waiting for its re-authentication backoff.
 func retryAuthHook(e *Env) func() {
-	e.mu.Lock()
-	c, ok := e.shared["openstack"].(*openstack.Client)
-	e.mu.Unlock()
+	var c *openstack.Client
+	ok := false
+	if e.Clients != nil {
+		c, ok = e.Clients.peek(servedKey(e.CloudName, e.Role, e.ReadOnly, "openstack")).(*openstack.Client)
+	} else {
+		e.mu.Lock()
+		c, ok = e.shared["openstack"].(*openstack.Client)
+		e.mu.Unlock()
+	}
 	if !ok {
 		return nil
 	}

@@ -24,8 +24,9 @@ type Share struct {
 	Fresh time.Duration
 	Now   func() time.Time
 
-	mu      sync.Mutex
-	entries map[string]*shareEntry
+	mu        sync.Mutex
+	entries   map[string]*shareEntry
+	lastPrune time.Time
 
 	upstream, shared atomic.Int64
 }
@@ -34,7 +35,8 @@ type shareEntry struct {
 	host   string
 	done   chan struct{}
 	at     time.Time
-	keep   bool // a 2xx answer: kept for Fresh
+	fresh  time.Duration // how long it is everyone's answer
+	keep   bool          // a 2xx answer: kept for fresh
 	status int
 	proto  string
 	header http.Header
@@ -144,7 +146,8 @@ func (t *shareTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		s.shared.Add(1)
 		return e.response(r)
 	}
-	e = &shareEntry{host: r.URL.Host, done: make(chan struct{})}
+	s.prune()
+	e = &shareEntry{host: r.URL.Host, done: make(chan struct{}), fresh: fresh}
 	s.entries[key] = e
 	s.mu.Unlock()
 	s.upstream.Add(1)
@@ -176,6 +179,34 @@ func (e *shareEntry) response(r *http.Request) (*http.Response, error) {
 	}
 	return &http.Response{Status: http.StatusText(e.status), StatusCode: e.status, Proto: e.proto, ProtoMajor: 1, ProtoMinor: 1,
 		Header: e.header.Clone(), Body: io.NopCloser(bytes.NewReader(e.body)), ContentLength: int64(len(e.body)), Request: r}, nil
+}
+
+// prune drops answers no session may have any more (at most once a
+// second): a URL asked once (a changes-since list names its time) would
+// otherwise keep its body, a full list's megabytes, for the server's life.
+// s.mu is held.
+func (s *Share) prune() {
+	now := s.Now()
+	if now.Sub(s.lastPrune) < time.Second {
+		return
+	}
+	s.lastPrune = now
+	for k, e := range s.entries {
+		select {
+		case <-e.done:
+			if now.Sub(e.at) >= e.fresh {
+				delete(s.entries, k)
+			}
+		default: // in flight
+		}
+	}
+}
+
+// Held reports how many answers the share holds (tests).
+func (s *Share) Held() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.entries)
 }
 
 // forget drops what the share holds for host, answered or in flight:

@@ -210,3 +210,36 @@ func TestShareFollowsTheReadsCadence(t *testing.T) {
 		t.Fatalf("a read without cadence took a 20 s old answer: %d", hits.Load())
 	}
 }
+
+// An answer no session may have any more is dropped, not kept for the
+// server's life: changes-since URLs name their time, so each is asked once.
+func TestShareDropsStaleAnswers(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, strings.Repeat("x", 1000))
+	}))
+	defer srv.Close()
+	now := time.Unix(1000, 0)
+	sh := NewShare(10 * time.Second)
+	sh.Now = func() time.Time { return now }
+	hc, err := New(Options{Share: sh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(q string) {
+		resp, err := hc.Get(srv.URL + "/servers?changes-since=" + q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	for i := 0; i < 5; i++ {
+		get(string(rune('a' + i)))
+		now = now.Add(3 * time.Second)
+	}
+	// Asked at 0, 3, 6, 9, 12 s; now 15 s: the first two are stale.
+	get("z")
+	if n := sh.Held(); n != 4 {
+		t.Fatalf("the share holds %d answers, want 4 (3 fresh and the new one)", n)
+	}
+}

@@ -1,0 +1,228 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stackpit/stackpit/config"
+	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/demo"
+	"github.com/stackpit/stackpit/serve"
+	"github.com/stackpit/stackpit/views/pane"
+)
+
+// countingServers is a server source that counts its loads; a paged load
+// hands out its first page, then waits for release before the second.
+type countingServers struct {
+	serversSource // the rest: unused
+	loads         atomic.Int32
+	release       chan struct{}
+}
+
+func (c *countingServers) ServersPaged(ctx context.Context, since time.Time, onPage func([]openstack.Server)) ([]openstack.Server, error) {
+	c.loads.Add(1)
+	p1 := []openstack.Server{{ID: "a", Name: "a"}}
+	p2 := []openstack.Server{{ID: "b", Name: "b"}}
+	onPage(p1)
+	<-c.release
+	onPage(p2)
+	return append(append([]openstack.Server(nil), p1...), p2...), nil
+}
+
+func (c *countingServers) Servers(ctx context.Context, since time.Time) ([]openstack.Server, error) {
+	c.loads.Add(1)
+	return []openstack.Server{{ID: "a"}, {ID: "b"}}, nil
+}
+
+// Twenty sessions asking for the same list while one load runs decode it
+// once, and each still gets the pages so far (a joining session sees its
+// first rows before the load ends); the list stays everyone's for the fresh
+// window, and a different since or a stale list is a load of its own.
+func TestServedSessionsDecodeASharedListOnce(t *testing.T) {
+	fake := &countingServers{release: make(chan struct{})}
+	reads := newDecodedReads(9 * time.Second)
+	now := time.Unix(1000, 0)
+	var clock sync.Mutex
+	reads.now = func() time.Time { clock.Lock(); defer clock.Unlock(); return now }
+	src := sharedServers{fake, reads}
+
+	const sessions = 20
+	var wg sync.WaitGroup
+	lists := make([][]openstack.Server, sessions)
+	pages := make([]atomic.Int32, sessions)
+	for i := 0; i < sessions; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, err := src.ServersPaged(context.Background(), time.Time{}, func(p []openstack.Server) { pages[i].Add(int32(len(p))) })
+			if err != nil {
+				t.Error(err)
+			}
+			lists[i] = out
+		}()
+	}
+	// Every session is in (one loading, nineteen joined) and has its
+	// first rows while the load still runs.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		reads.mu.Lock()
+		joined := reads.joins
+		reads.mu.Unlock()
+		first := 0
+		for i := range pages {
+			if pages[i].Load() > 0 {
+				first++
+			}
+		}
+		if joined == sessions-1 && first == sessions {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sessions joined (want %d), %d have first rows (want %d)", joined, sessions-1, first, sessions)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(fake.release)
+	wg.Wait()
+	if n := fake.loads.Load(); n != 1 {
+		t.Fatalf("%d sessions made %d loads, want 1", sessions, n)
+	}
+	for i := range lists {
+		if len(lists[i]) != 2 || &lists[i][0] != &lists[0][0] {
+			t.Fatalf("session %d got its own list %v, want the shared one", i, lists[i])
+		}
+	}
+	// Fresh: the same list, no load (unpaged too).
+	if out, _ := src.Servers(context.Background(), time.Time{}); len(out) != 2 || &out[0] != &lists[0][0] || fake.loads.Load() != 1 {
+		t.Fatalf("a fresh list was loaded again (%d loads)", fake.loads.Load())
+	}
+	// Another since: its own load.
+	if _, err := src.Servers(context.Background(), time.Unix(900, 0)); err != nil || fake.loads.Load() != 2 {
+		t.Fatalf("changes-since list: %v, %d loads, want 2", err, fake.loads.Load())
+	}
+	// Stale: loaded again.
+	clock.Lock()
+	now = now.Add(10 * time.Second)
+	clock.Unlock()
+	if _, err := src.Servers(context.Background(), time.Time{}); err != nil || fake.loads.Load() != 3 {
+		t.Fatalf("stale list: %v, %d loads, want 3", err, fake.loads.Load())
+	}
+}
+
+// Clients are shared between the sessions of one role, never across
+// roles: an auditor's client, even when an operator's session built its
+// own first, carries the read-only guard and sends no change.
+func TestServedClientsNeverCrossRoles(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Method+" "+r.URL.Path)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"success","data":{"resultType":"vector","result":[]}}`))
+	}))
+	defer srv.Close()
+	cc := &config.Cloud{Prometheus: &config.Endpoint{URL: srv.URL}}
+	clients := newServedClients(9 * time.Second)
+	env := func(role string) *Env {
+		return &Env{CloudName: "prod", Cloud: cc, ReadOnly: role != serve.RoleOperator, Role: role,
+			Clients: clients, Ctx: pane.Context{Now: time.Now, Refresh: 10 * time.Second}}
+	}
+	op, aud1, aud2 := env(serve.RoleOperator), env(serve.RoleAuditor), env(serve.RoleAuditor)
+	pOp, err := promClient(op)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pAud1, _ := promClient(aud1)
+	pAud2, _ := promClient(aud2)
+	if pOp == pAud1 {
+		t.Fatal("an auditor's session got the operator's Prometheus client")
+	}
+	if pAud1 != pAud2 {
+		t.Fatal("two auditors' sessions built two Prometheus clients, want one")
+	}
+	hOp, _ := op.HTTP(cc.Prometheus, false)
+	hAud1, _ := aud1.HTTP(cc.Prometheus, false)
+	hAud2, _ := aud2.HTTP(cc.Prometheus, false)
+	if hOp == hAud1 || hAud1 != hAud2 {
+		t.Fatalf("HTTP clients: operator==auditor %v, auditor==auditor %v; want false, true", hOp == hAud1, hAud1 == hAud2)
+	}
+	del := func(c *http.Client) error {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/admin/tsdb/delete_series", strings.NewReader("match[]=up"))
+		resp, err := c.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}
+	if err := del(hAud2); err == nil {
+		t.Fatal("an auditor's shared client sent a change")
+	}
+	if err := del(hOp); err != nil {
+		t.Fatalf("the operator's client: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 || got[0] != "POST /api/v1/admin/tsdb/delete_series" {
+		t.Fatalf("the server saw %q, want only the operator's change", got)
+	}
+}
+
+// Served sessions are wired to the server's clients: two auditors share
+// one OpenStack client and one decoded server list, an operator has his
+// own, and the auditors' client refuses a change before the wire.
+func TestServedSessionsShareClientsPerRole(t *testing.T) {
+	dc, err := demo.Start(demo.StartOptions{Story: demo.Options{Instances: 20, FailAfter: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dc.Close()
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	file := &config.File{Clouds: map[string]*config.Cloud{}}
+	share := newServerShare(shareFresh(file))
+	f := &flags{demo: true}
+	ops := filepath.Join(t.TempDir(), "ops")
+	aud := &serve.User{Name: "bob", Role: serve.RoleAuditor}
+	op := &serve.User{Name: "alice", Role: serve.RoleOperator}
+	for _, u := range []*serve.User{aud, aud, op} {
+		if _, err := newServedSession(f, file, dc, share, ops, serve.Session{User: u}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	key := func(role, k string) string { return servedKey("demo", role, role != serve.RoleOperator, k) }
+	cAud, _ := share.clients.peek(key(serve.RoleAuditor, "openstack")).(*openstack.Client)
+	cOp, _ := share.clients.peek(key(serve.RoleOperator, "openstack")).(*openstack.Client)
+	if cAud == nil || cOp == nil || cAud == cOp {
+		t.Fatalf("openstack clients: auditor %p, operator %p: want one each", cAud, cOp)
+	}
+	if _, ok := share.clients.peek(key(serve.RoleAuditor, "servers-decoded")).(sharedServers); !ok {
+		t.Fatal("the auditors' instances panes have no shared server list")
+	}
+	share.clients.mu.Lock()
+	n := 0
+	for k := range share.clients.m {
+		if strings.HasSuffix(k, "\x00openstack") {
+			n++
+		}
+	}
+	share.clients.mu.Unlock()
+	if n != 2 {
+		t.Fatalf("%d openstack clients for two roles, want 2", n)
+	}
+	before := len(dc.Requests())
+	if err := cAud.Reboot(context.Background(), "whatever", false); err == nil {
+		t.Fatal("the auditors' shared client rebooted a server")
+	}
+	for _, r := range dc.Requests()[before:] {
+		if r.Mutating {
+			t.Fatalf("the auditors' client sent %s %s", r.Method, r.Path)
+		}
+	}
+}
