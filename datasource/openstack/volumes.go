@@ -530,3 +530,54 @@ func (c *Client) MigrateVolume(ctx context.Context, id, host string) error {
 	}
 	return c.volumeAction(ctx, id, map[string]any{"os-migrate_volume": map[string]any{"host": host, "force_host_copy": false, "lock_volume": false}})
 }
+
+// VolumeIDs lists every volume's ID through the summary list (GET
+// /volumes: id, name and links, not the detail): which volumes still
+// exist, for a refresh that otherwise reads only what changed (a delta
+// never lists a deleted volume).
+func (c *Client) VolumeIDs(ctx context.Context) ([]string, error) {
+	sc, _, err := c.volumeClient(ctx)
+	if err != nil {
+		return nil, err
+	}
+	limit := c.PageSize
+	if limit <= 0 {
+		limit = 1000
+	}
+	var out []string
+	marker := ""
+	for {
+		q := url.Values{}
+		q.Set("all_tenants", "1")
+		q.Set("limit", fmt.Sprint(limit))
+		if marker != "" {
+			q.Set("marker", marker)
+		}
+		u := sc.ServiceURL("volumes") + "?" + q.Encode()
+		var page struct {
+			Volumes []struct {
+				ID string `json:"id"`
+			} `json:"volumes"`
+			Links []serverLink `json:"volumes_links"`
+		}
+		if _, err := c.getJSON(ctx, sc, "cinder", u, &page); err != nil {
+			return nil, err
+		}
+		for _, v := range page.Volumes {
+			out = append(out, v.ID)
+		}
+		next := false
+		for _, l := range page.Links {
+			next = next || l.Rel == "next"
+		}
+		if !next || len(page.Volumes) == 0 {
+			return out, nil
+		}
+		last := page.Volumes[len(page.Volumes)-1].ID
+		if last == marker {
+			return nil, &MalformedError{Service: "cinder", URL: u, Snippet: "volumes_links next without progress",
+				Err: fmt.Errorf("pagination did not advance past marker %q", marker)}
+		}
+		marker = last
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -149,6 +150,11 @@ func TestIntegrationVolumesMatchCLIAndResetStatus(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("the reset volume is not in the delta (%d volumes)", len(l.Volumes))
+	}
+	// The presence check's summary list names it too.
+	ids, err = c.VolumeIDs(ctx)
+	if err != nil || !slices.Contains(ids, stuck) {
+		t.Fatalf("VolumeIDs: %d IDs without %s (%v)", len(ids), stuck, err)
 	}
 
 	// An attachment Nova still uses is not stale: Cinder refuses its

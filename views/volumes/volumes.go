@@ -39,6 +39,9 @@ type Source interface {
 	// ServerNames names attached servers (IDs it cannot name are absent;
 	// others may be present). The map is read only.
 	ServerNames(ctx context.Context, ids []string) (map[string]string, error)
+	// VolumeIDs lists every volume's ID (the summary list): which volumes
+	// still exist, at a fraction of the detail list's bytes.
+	VolumeIDs(ctx context.Context) ([]string, error)
 	Projects(ctx context.Context) (map[string]string, error)
 	ops.VolumeActor
 }
@@ -60,16 +63,26 @@ var transitional = map[string]bool{
 	"retyping": true, "backing-up": true, "restoring-backup": true, "awaiting-transfer": true,
 }
 
-// DefaultFullEvery is how often the whole list is read again; refreshes
-// in between read only the volumes that changed (deleted ones leave at the
-// next whole list, or at once after an action of ours).
-const DefaultFullEvery = 5 * time.Minute
+// DefaultPresenceEvery is how often the refresh asks which volumes still
+// exist (the summary list: IDs only), to drop the ones deleted elsewhere:
+// a delta (updated_at) never lists a deleted volume. The whole detail
+// list is read at the start, on ctrl+r and after our own actions, or
+// every Options.FullEvery if set (issue 15: a steady refresh reads what
+// changed; 50,000 volumes are ~75 MB of detail, ~3-14 MB of summary).
+// A volume about to be called stuck is read on its own first.
+const DefaultPresenceEvery = 10 * time.Minute
+
+// verifyMax bounds the volumes read one by one per refresh before the
+// pane calls them stuck (a deleted one must not show as stuck deleting).
+const verifyMax = 20
 
 // Options tune the pane.
 type Options struct {
 	StuckAfter time.Duration // default DefaultStuckAfter
 	Pool       string        // Ceph pool for the p pivot; default DefaultPool
-	FullEvery  time.Duration // default DefaultFullEvery
+	FullEvery  time.Duration // the whole detail list this often; default: never by itself
+	// PresenceEvery: which volumes still exist; default DefaultPresenceEvery.
+	PresenceEvery time.Duration
 }
 
 // fieldNames are the filter fields, in row.ends order.
@@ -129,6 +142,7 @@ type Pane struct {
 	since    time.Time // next delta's since (zero: whole list)
 	wantFull bool      // the next load lists everything
 	lastFull time.Time
+	lastSeen time.Time // the last presence check (or whole list)
 	names    map[string]string
 	projects map[string]string
 	// rows are sorted: stuck, error, the rest. A new order is a new slice
@@ -170,8 +184,8 @@ func New(ctx pane.Context, src Source, o Options) *Pane {
 	if o.Pool == "" {
 		o.Pool = DefaultPool
 	}
-	if o.FullEvery <= 0 {
-		o.FullEvery = DefaultFullEvery
+	if o.PresenceEvery <= 0 {
+		o.PresenceEvery = DefaultPresenceEvery
 	}
 	return &Pane{ctx: ctx, src: src, opts: o, tbl: table.New(columns...)}
 }
@@ -218,6 +232,8 @@ func (p *Pane) Pivot(query string) tea.Cmd {
 
 type loadedMsg struct {
 	list     openstack.VolumeList
+	present  map[string]struct{} // non-nil: every volume that exists
+	gone     []string            // read one by one: not found
 	names    map[string]string
 	projects map[string]string
 	err      error
@@ -238,9 +254,14 @@ func (p *Pane) load() tea.Cmd {
 		return nil
 	}
 	p.loading, p.lastTry = true, p.ctx.Now()
-	src, since := p.src, p.since
-	if p.wantFull || p.ctx.Now().Sub(p.lastFull) >= p.opts.FullEvery {
+	src, since, now := p.src, p.since, p.ctx.Now()
+	if p.wantFull || p.byID == nil || (p.opts.FullEvery > 0 && now.Sub(p.lastFull) >= p.opts.FullEvery) {
 		since, p.wantFull = time.Time{}, false
+	}
+	presence := !since.IsZero() && now.Sub(p.lastSeen) >= p.opts.PresenceEvery
+	var verify []string
+	if !since.IsZero() {
+		verify = p.aboutStuck(now)
 	}
 	// Names for every attached server shown, not only the changed ones
 	// (the source caches them), plus those of the list that comes.
@@ -256,6 +277,27 @@ func (p *Pane) load() tea.Cmd {
 		if err != nil {
 			return loadedMsg{err: err}
 		}
+		var present map[string]struct{}
+		if presence {
+			all, err := src.VolumeIDs(ctx)
+			if err != nil {
+				return loadedMsg{err: err}
+			}
+			present = make(map[string]struct{}, len(all))
+			for _, id := range all {
+				present[id] = struct{}{}
+			}
+		}
+		var gone []string
+		for _, id := range verify {
+			v, err := src.Volume(ctx, id)
+			switch {
+			case errors.Is(err, openstack.ErrNotFound):
+				gone = append(gone, id)
+			case err == nil:
+				l.Volumes = append(l.Volumes, v)
+			}
+		}
 		for _, v := range l.Volumes {
 			for _, a := range v.Attachments {
 				if a.ServerID != "" {
@@ -269,7 +311,7 @@ func (p *Pane) load() tea.Cmd {
 			names, _ = src.ServerNames(ctx, ids)
 		}
 		projects, _ := src.Projects(ctx)
-		return loadedMsg{list: l, names: names, projects: projects}
+		return loadedMsg{list: l, present: present, gone: gone, names: names, projects: projects}
 	}
 }
 
@@ -324,10 +366,14 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		p.loading, p.err = false, m.err
 		if m.err == nil {
 			full := m.list.Full || p.byID == nil
+			if full || m.present != nil {
+				p.lastSeen = p.ctx.Now()
+			}
 			if full {
 				p.lastFull = p.ctx.Now()
 			}
 			p.since, p.at = m.list.AsOf, p.ctx.Now()
+			p.drop(m.present, m.gone, m.list.Volumes)
 			p.merge(m.list.Volumes, full, m.names, m.projects)
 		}
 		obs := p.observe(m.err)
@@ -474,6 +520,12 @@ func (p *Pane) merge(vols []openstack.Volume, full bool, names, projects map[str
 		return
 	}
 	p.rows = mergeSorted(p.rows, added)
+	p.recount()
+	p.apply()
+}
+
+// recount counts the stuck and errored rows for the header.
+func (p *Pane) recount() {
 	p.nStuck, p.nErr = 0, 0
 	for _, r := range p.rows {
 		switch r.rank() {
@@ -483,7 +535,6 @@ func (p *Pane) merge(vols []openstack.Volume, full bool, names, projects map[str
 			p.nErr++
 		}
 	}
-	p.apply()
 }
 
 // sameMap: a and b hold the same; the same map (a source's shared cache)
@@ -499,6 +550,61 @@ func sameMap(a, b map[string]string) bool {
 }
 
 // retire drops r: replaced by a newer row, or gone from the list.
+// drop retires the rows of volumes that no longer exist: absent from
+// present (when a presence check ran) or read one by one as not found,
+// unless this load's list brought them (created after the check).
+func (p *Pane) drop(present map[string]struct{}, gone []string, listed []openstack.Volume) {
+	if present == nil && len(gone) == 0 {
+		return
+	}
+	keep := make(map[string]bool, len(listed))
+	for i := range listed {
+		keep[listed[i].ID] = true
+	}
+	dead := map[string]bool{}
+	for _, id := range gone {
+		dead[id] = true
+	}
+	if present != nil {
+		for id := range p.byID {
+			if _, ok := present[id]; !ok {
+				dead[id] = true
+			}
+		}
+	}
+	removed := false
+	for id := range dead {
+		if r := p.byID[id]; r != nil && !keep[id] && !r.dead {
+			p.retire(r)
+			delete(p.byID, id)
+			removed = true
+		}
+	}
+	if removed {
+		p.rows = slices.DeleteFunc(p.rows, func(r *row) bool { return r.dead })
+		p.recount()
+		p.apply()
+	}
+}
+
+// aboutStuck: volumes in a transitional status that are stuck or will be
+// within two refreshes, to read one by one before they are called stuck
+// (at most verifyMax, the oldest first: the rows are sorted so).
+func (p *Pane) aboutStuck(now time.Time) []string {
+	var ids []string
+	soon := p.opts.StuckAfter - 2*p.ctx.Refresh
+	for _, r := range p.rows {
+		if len(ids) == verifyMax {
+			break
+		}
+		if r.dead || !transitional[r.v.Status] || r.v.Updated.IsZero() || now.Sub(r.v.Updated) < soon {
+			continue
+		}
+		ids = append(ids, r.v.ID)
+	}
+	return ids
+}
+
 func (p *Pane) retire(r *row) {
 	r.dead = true
 	p.ref(r, -1)

@@ -40,6 +40,22 @@ type fakeSource struct {
 	sinces  []time.Time
 	delta   []openstack.Volume
 	asked   []string // the IDs of the last ServerNames
+	idLists int      // VolumeIDs calls
+	reads   []string // Volume calls
+}
+
+func (f *fakeSource) VolumeIDs(context.Context) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.idLists++
+	if f.err != nil {
+		return nil, f.err
+	}
+	ids := make([]string, 0, len(f.vols))
+	for _, v := range f.vols {
+		ids = append(ids, v.ID)
+	}
+	return ids, nil
 }
 
 // VolumesSince answers a delta with the volumes in delta (set by the
@@ -81,6 +97,7 @@ func (f *fakeSource) Projects(context.Context) (map[string]string, error) {
 func (f *fakeSource) Volume(_ context.Context, id string) (openstack.Volume, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.reads = append(f.reads, id)
 	for _, v := range f.vols {
 		if v.ID == id {
 			return v, nil
@@ -448,6 +465,52 @@ func TestLoadErrorKeepsLastList(t *testing.T) {
 	}
 }
 
+// TestDeletedVolumesLeaveWithoutTheWholeList: the steady refresh reads a
+// delta; every PresenceEvery it asks only which volumes exist (IDs) and
+// drops the others; a transitional volume about to be called stuck is
+// read on its own first, so a deleted one never shows as stuck deleting.
+func TestDeletedVolumesLeaveWithoutTheWholeList(t *testing.T) {
+	src := fixture()
+	p, now := newPaneClock(src, Options{})
+	drive(p, p.Init())
+	rows := p.tbl.Len()
+	var deleting openstack.Volume
+	for _, v := range src.vols {
+		if transitional[v.Status] && !v.Updated.IsZero() && now.Sub(v.Updated) > DefaultStuckAfter {
+			deleting = v
+		}
+	}
+	if deleting.ID == "" {
+		t.Fatal("fixture has no transitional volume")
+	}
+	// Another volume is deleted elsewhere, and the transitional one too.
+	other := src.vols[len(src.vols)-1]
+	if other.ID == deleting.ID {
+		other = src.vols[len(src.vols)-2]
+	}
+	src.vols = slices.DeleteFunc(src.vols, func(v openstack.Volume) bool { return v.ID == other.ID || v.ID == deleting.ID })
+	*now = now.Add(10 * time.Second)
+	_, cmd := p.Update(pane.TickMsg(*now))
+	drive(p, cmd)
+	if src.sinces[1].IsZero() || src.idLists != 0 {
+		t.Fatalf("a steady refresh read the whole list (sinces %v) or the IDs (%d)", src.sinces, src.idLists)
+	}
+	// The transitional one was read on its own (old enough to be stuck):
+	// not found, it leaves now; the other one is still shown.
+	if _, shown := p.byID[deleting.ID]; !slices.Contains(src.reads, deleting.ID) || p.tbl.Len() != rows-1 || shown {
+		t.Fatalf("reads %v, %d rows (want %d)\n%s", src.reads, p.tbl.Len(), rows-1, ansi.Strip(p.View(140, 20)))
+	}
+	*now = now.Add(DefaultPresenceEvery)
+	_, cmd = p.Update(pane.TickMsg(*now))
+	drive(p, cmd)
+	if last := src.sinces[len(src.sinces)-1]; last.IsZero() || src.idLists != 1 {
+		t.Fatalf("presence: since %v, %d ID lists", last, src.idLists)
+	}
+	if p.tbl.Len() != rows-2 {
+		t.Fatalf("%d rows after the presence check, want %d", p.tbl.Len(), rows-2)
+	}
+}
+
 func TestRefreshReadsOnlyWhatChangedThenTheWholeList(t *testing.T) {
 	src := fixture()
 	p, now := newPaneClock(src, Options{FullEvery: 5 * time.Minute})
@@ -663,6 +726,7 @@ func TestLoadsAskNamesForAttachedServers(t *testing.T) {
 	b.Attachments = []openstack.VolumeAttach{{ID: "att-new", ServerID: "srv-new"}}
 	src.names["srv-new"] = "new-1"
 	src.delta = []openstack.Volume{a, b}
+	src.vols[1], src.vols[3] = a, b // what a one-volume read answers too
 	*now = now.Add(10 * time.Second)
 	_, cmd := p.Update(pane.TickMsg(*now))
 	drive(p, cmd)
