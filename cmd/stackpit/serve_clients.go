@@ -91,6 +91,7 @@ type serversSource interface {
 	instances.Source
 	instances.PagedSource
 	instances.NameSource
+	instances.PresenceSource
 }
 
 // sharedServers puts one decoded server list in front of a source for all

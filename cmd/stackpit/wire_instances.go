@@ -55,3 +55,6 @@ var _ instances.PagedSource = instancesSource{}
 
 // The detail names images and users through the client's cached lookups.
 var _ instances.NameSource = instancesSource{}
+
+// Between whole lists, a presence check lists IDs only (Nova's brief list).
+var _ instances.PresenceSource = instancesSource{}

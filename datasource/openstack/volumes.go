@@ -581,3 +581,26 @@ func (c *Client) VolumeIDs(ctx context.Context) ([]string, error) {
 		marker = last
 	}
 }
+
+// ServerIDs lists every server's ID through Nova's brief list (ID and
+// name only: a presence check between whole lists), and keeps the names
+// it brought for ServerNames.
+func (c *Client) ServerIDs(ctx context.Context) ([]string, error) {
+	names, err := c.serverNameList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	if c.Clock != nil {
+		now = c.Clock()
+	}
+	st := c.vols()
+	st.mu.Lock()
+	st.names, st.namesAt = names, now
+	st.mu.Unlock()
+	ids := make([]string, 0, len(names))
+	for id := range names {
+		ids = append(ids, id)
+	}
+	return ids, nil
+}

@@ -62,10 +62,16 @@ type Source interface {
 
 // Timeouts and policy.
 const (
-	fullTimeout     = 60 * time.Second
-	deltaTimeout    = 20 * time.Second
-	detailTimeout   = 20 * time.Second
-	fullResyncEvery = 10 * time.Minute
+	fullTimeout   = 60 * time.Second
+	deltaTimeout  = 20 * time.Second
+	detailTimeout = 20 * time.Second
+	// fullResyncEvery: a whole list again only this rarely (issue 15: the
+	// steady refresh reads what changed; 50,000 servers are ~105 MB, so
+	// every 10 minutes was 10 MB per minute). changes-since lists
+	// deleted servers too; the presence check (presenceEvery, IDs only)
+	// catches the ones it cannot (rows archived out of Nova's database).
+	fullResyncEvery = 6 * time.Hour
+	presenceEvery   = 30 * time.Minute
 	// changesSlack widens each changes-since window backwards: updated_at
 	// is stamped by services on other hosts whose clocks may lag.
 	changesSlack     = openstack.DefaultOverlap
@@ -97,12 +103,13 @@ type Pane struct {
 	faultsOnly bool
 	shown      int
 
-	loading     bool
-	lastAttempt time.Time
-	lastFull    time.Time
-	updated     time.Time // last successful refresh (local clock)
-	maxUpdated  time.Time // newest server updated_at seen (server clock)
-	err         error
+	loading      bool
+	lastAttempt  time.Time
+	lastFull     time.Time
+	lastPresence time.Time
+	updated      time.Time // last successful refresh (local clock)
+	maxUpdated   time.Time // newest server updated_at seen (server clock)
+	err          error
 
 	detail *detail
 	prompt uiprompt.Prompt
@@ -264,7 +271,14 @@ type serversMsg struct {
 	err     error
 	down    map[string]bool // nil when the services list failed
 	svcErr  error
-	paged   bool // the list of a paged first load (its pages came first)
+	paged   bool                // the list of a paged first load (its pages came first)
+	present map[string]struct{} // non-nil: every server that exists (presence check)
+}
+
+// PresenceSource lists which servers exist (IDs only: Nova's brief list),
+// for a presence check between whole lists.
+type PresenceSource interface {
+	ServerIDs(ctx context.Context) ([]string, error)
 }
 
 // fetch starts a refresh unless one is running (requests never overlap).
@@ -288,6 +302,10 @@ func (p *Pane) fetch() tea.Cmd {
 	paged, _ := src.(PagedSource)
 	if !full || len(p.byID) > 0 {
 		paged = nil
+	}
+	presence, _ := src.(PresenceSource)
+	if full || now.Sub(p.lastPresence) < presenceEvery {
+		presence = nil
 	}
 	var prog *progress
 	if paged != nil {
@@ -319,6 +337,16 @@ func (p *Pane) fetch() tea.Cmd {
 			m.servers, m.err = paged.ServersPaged(ctx, since, prog.add)
 		} else {
 			m.servers, m.err = src.Servers(ctx, since)
+		}
+		if presence != nil && m.err == nil {
+			ids, err := presence.ServerIDs(ctx)
+			if err == nil {
+				m.present = make(map[string]struct{}, len(ids))
+				for _, id := range ids {
+					m.present[id] = struct{}{}
+				}
+			}
+			// A failed check is tried again at the next refresh.
 		}
 		wg.Wait()
 		return m
@@ -372,11 +400,14 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 				p.merge(rest, false)
 			}
 		} else {
-			p.merge(m.servers, m.full)
+			p.merge(withAbsent(m.servers, m.present, p.byID), m.full)
 		}
 		p.updated = p.ctx.Now()
 		if m.full {
 			p.lastFull = m.started
+		}
+		if m.full || m.present != nil {
+			p.lastPresence = m.started
 		}
 		return p, nil
 	case detailMsg:
@@ -499,6 +530,24 @@ func (p *Pane) current() (openstack.Server, bool) {
 
 // merge folds a refresh result into the cache; cost follows the number of
 // changed servers plus one pass to re-filter.
+// withAbsent adds a deletion for every shown server the presence check
+// did not list (unless this delta brought it: created after the check).
+func withAbsent(ss []openstack.Server, present map[string]struct{}, shown map[string]*entry) []openstack.Server {
+	if present == nil {
+		return ss
+	}
+	listed := make(map[string]bool, len(ss))
+	for i := range ss {
+		listed[ss[i].ID] = true
+	}
+	for id := range shown {
+		if _, ok := present[id]; !ok && !listed[id] {
+			ss = append(ss, openstack.Server{ID: id, Deleted: true})
+		}
+	}
+	return ss
+}
+
 func (p *Pane) merge(ss []openstack.Server, full bool) {
 	now := p.ctx.Now()
 	if full {

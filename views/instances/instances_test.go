@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -40,6 +41,21 @@ type fakeSource struct {
 	consErr  error
 	down     []string // hosts whose nova-compute is down
 	svcErr   error
+	existing []string // ServerIDs' answer (nil: every server of servers)
+}
+
+func (f *fakeSource) ServerIDs(ctx context.Context) ([]string, error) {
+	f.rec("server ids")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.existing != nil {
+		return slices.Clone(f.existing), nil
+	}
+	var ids []string
+	for _, s := range f.servers {
+		ids = append(ids, s.ID)
+	}
+	return ids, nil
 }
 
 func (f *fakeSource) ComputeServices(ctx context.Context) ([]openstack.ComputeService, error) {
@@ -614,6 +630,45 @@ func TestIncrementalRefreshNoOverlap(t *testing.T) {
 	}
 	if src.maxIn > 1 {
 		t.Fatal("overlapping requests")
+	}
+}
+
+// TestSteadyRefreshChecksPresenceNotTheWholeList: between whole lists
+// (fullResyncEvery) the refresh reads changes-since; every presenceEvery
+// it also lists IDs only, and a server it no longer lists (a deletion
+// changes-since cannot show) leaves.
+func TestSteadyRefreshChecksPresenceNotTheWholeList(t *testing.T) {
+	p, src, now := loaded(t)
+	count := func(prefix string) int {
+		n := 0
+		for _, c := range src.calls {
+			if strings.HasPrefix(c, prefix) {
+				n++
+			}
+		}
+		return n
+	}
+	tick := func(d time.Duration) {
+		*now = now.Add(d)
+		_, cmd := p.Update(pane.TickMsg(*now))
+		drive(p, cmd)
+	}
+	for i := 0; i < 12; i++ { // an hour of 5-minute steps
+		tick(5 * time.Minute)
+	}
+	if n := count("servers full"); n != 1 {
+		t.Fatalf("%d whole lists in an hour, want only the first", n)
+	}
+	if n := count("server ids"); n != 2 {
+		t.Fatalf("%d presence checks in an hour, want 2 (every %v)", n, presenceEvery)
+	}
+	before := len(p.byID)
+	for _, s := range src.servers[1:] {
+		src.existing = append(src.existing, s.ID)
+	}
+	tick(presenceEvery)
+	if len(p.byID) != before-1 || p.byID[src.servers[0].ID] != nil {
+		t.Fatalf("%d servers after the presence check, want %d without %s", len(p.byID), before-1, src.servers[0].ID)
 	}
 }
 
