@@ -107,6 +107,7 @@ type Pane struct {
 	lastAttempt  time.Time
 	lastFull     time.Time
 	lastPresence time.Time
+	wantFull     bool      // ctrl+r: the next refresh lists everything
 	updated      time.Time // last successful refresh (local clock)
 	maxUpdated   time.Time // newest server updated_at seen (server clock)
 	err          error
@@ -209,6 +210,8 @@ func (p *Pane) Init() tea.Cmd { return p.fetch() }
 
 // Refresh reloads now (ctrl+r).
 func (p *Pane) Refresh() tea.Cmd {
+	// ctrl+r: the whole list (a steady refresh reads only what changed).
+	p.wantFull = true
 	var cmds []tea.Cmd
 	cmds = append(cmds, p.fetch())
 	if p.detail != nil {
@@ -287,7 +290,8 @@ func (p *Pane) fetch() tea.Cmd {
 		return nil
 	}
 	now := p.ctx.Now()
-	full := p.lastFull.IsZero() || now.Sub(p.lastFull) >= fullResyncEvery || p.maxUpdated.IsZero()
+	full := p.wantFull || p.lastFull.IsZero() || now.Sub(p.lastFull) >= fullResyncEvery || p.maxUpdated.IsZero()
+	p.wantFull = false
 	var since time.Time
 	timeout := fullTimeout
 	if !full {

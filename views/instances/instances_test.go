@@ -662,6 +662,11 @@ func TestSteadyRefreshChecksPresenceNotTheWholeList(t *testing.T) {
 	if n := count("server ids"); n != 2 {
 		t.Fatalf("%d presence checks in an hour, want 2 (every %v)", n, presenceEvery)
 	}
+	// ctrl+r reads the whole list.
+	drive(p, p.Refresh())
+	if n := count("servers full"); n != 2 {
+		t.Fatalf("ctrl+r: %d whole lists, want 2", n)
+	}
 	before := len(p.byID)
 	for _, s := range src.servers[1:] {
 		src.existing = append(src.existing, s.ID)
