@@ -35,7 +35,13 @@ func promClient(e *Env) (*prometheus.Client, error) {
 		if err != nil {
 			return nil, err
 		}
-		return prometheus.New(e.Cloud.Prometheus.URL, hc)
+		c, err := prometheus.New(e.Cloud.Prometheus.URL, hc)
+		if err == nil && e.Share != nil {
+			// Served: every session evaluates at the same aligned time, so
+			// the share sends each query once for all of them.
+			c.Align = e.Ctx.Refresh
+		}
+		return c, err
 	})
 	if err != nil {
 		return nil, err

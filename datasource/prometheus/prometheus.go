@@ -34,6 +34,12 @@ const MaxPoints = 11000
 type Client struct {
 	url string
 	api v1.API
+	// Align rounds evaluation times down to a multiple of itself (zero:
+	// as given). `stackpit serve` sets it to the refresh interval: the
+	// sessions' queries then carry the same time and are sent once for
+	// all of them (issue 20), where each session's own "now" made every
+	// query unique.
+	Align time.Duration
 }
 
 // New returns a client for the API at baseURL (e.g. http://prom:9090, or a
@@ -163,6 +169,9 @@ type Result struct {
 
 // Query runs an instant query at t (zero: now on the server).
 func (c *Client) Query(ctx context.Context, q string, t time.Time) (*Result, error) {
+	if c.Align > 0 && !t.IsZero() {
+		t = t.Truncate(c.Align)
+	}
 	v, warn, _, err := c.api.Query(ctx, q, t)
 	if err != nil {
 		return nil, c.wrap(err)
@@ -177,6 +186,10 @@ func (c *Client) Query(ctx context.Context, q string, t time.Time) (*Result, err
 func (c *Client) QueryRange(ctx context.Context, q string, start, end time.Time, step time.Duration) (*Result, error) {
 	if step <= 0 {
 		return nil, &Error{Type: "bad_data", Msg: "zero or negative query resolution step widths are not accepted. Try a positive integer"}
+	}
+	if c.Align > 0 {
+		aligned := end.Truncate(c.Align)
+		start, end = start.Add(aligned.Sub(end)), aligned
 	}
 	v, warn, _, err := c.api.QueryRange(ctx, q, v1.Range{Start: start, End: end, Step: step})
 	if err != nil {

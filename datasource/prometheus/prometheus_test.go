@@ -394,3 +394,53 @@ func TestTLSBasicAuthTenant(t *testing.T) {
 func pemCert(der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
+
+// TestAlignGivesSessionsTheSameQuery: with Align, queries asked at
+// different moments of one interval carry the same evaluation time (the
+// serve share then sends them once); a range keeps its length.
+func TestAlignGivesSessionsTheSameQuery(t *testing.T) {
+	var times, starts, ends []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		times = append(times, r.Form.Get("time"))
+		starts = append(starts, r.Form.Get("start"))
+		ends = append(ends, r.Form.Get("end"))
+		w.Header().Set("Content-Type", "application/json")
+		if strings.HasSuffix(r.URL.Path, "query_range") {
+			_, _ = w.Write([]byte(`{"status":"success","data":{"resultType":"matrix","result":[]}}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"status":"success","data":{"resultType":"vector","result":[]}}`))
+	}))
+	defer srv.Close()
+	c := client(t, srv.URL, httpclient.Options{})
+	ctx := context.Background()
+	base := time.Date(2026, 12, 6, 20, 0, 0, 0, time.UTC)
+	c.Align = 10 * time.Second
+	for _, d := range []time.Duration{time.Second, 7 * time.Second} {
+		r, err := c.Query(ctx, "up", base.Add(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.Time.Equal(base) {
+			t.Fatalf("result time %v, want the aligned %v", r.Time, base)
+		}
+	}
+	if times[0] != times[1] {
+		t.Fatalf("aligned queries differ: %q", times)
+	}
+	if _, err := c.QueryRange(ctx, "up", base.Add(-time.Hour+3*time.Second), base.Add(3*time.Second), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if ends[2] != times[0] || starts[2] == "" || starts[2] >= ends[2] {
+		t.Fatalf("range end %q start %q, want end %q", ends[2], starts[2], times[0])
+	}
+	// Without Align the time is the one asked.
+	c.Align = 0
+	if _, err := c.Query(ctx, "up", base.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if times[3] == times[0] {
+		t.Fatalf("unaligned query got the aligned time %q", times[3])
+	}
+}
