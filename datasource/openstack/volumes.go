@@ -256,7 +256,10 @@ func (c *Client) VolumesSince(ctx context.Context, since time.Time) (VolumeList,
 		q.Set("all_tenants", "1")
 		q.Set("limit", fmt.Sprint(limit))
 		if !out.Full {
-			q.Set("updated_at", "gte:"+since.UTC().Format("2006-01-02T15:04:05"))
+			// Rounded down to SinceGrain: a few seconds more of changes,
+			// and the sessions of `stackpit serve` ask the same URL
+			// (each session's own since made every delta unique).
+			q.Set("updated_at", "gte:"+since.UTC().Truncate(SinceGrain).Format("2006-01-02T15:04:05"))
 		}
 		if marker != "" {
 			q.Set("marker", marker)
@@ -530,6 +533,10 @@ func (c *Client) MigrateVolume(ctx context.Context, id, host string) error {
 	}
 	return c.volumeAction(ctx, id, map[string]any{"os-migrate_volume": map[string]any{"host": host, "force_host_copy": false, "lock_volume": false}})
 }
+
+// SinceGrain rounds the since of a delta list down, so that clients
+// refreshing at different moments of one interval send the same request.
+const SinceGrain = 10 * time.Second
 
 // VolumeIDs lists every volume's ID through the summary list (GET
 // /volumes: id, name and links, not the detail): which volumes still

@@ -295,7 +295,7 @@ func TestVolumesSinceAsksForWhatChanged(t *testing.T) {
 	}
 	cf.mu.Lock()
 	defer cf.mu.Unlock()
-	if strings.Contains(cf.queries[0], "updated_at") || !strings.Contains(cf.queries[1], "updated_at="+url.QueryEscape("gte:"+first.AsOf.UTC().Format("2006-01-02T15:04:05"))) {
+	if strings.Contains(cf.queries[0], "updated_at") || !strings.Contains(cf.queries[1], "updated_at="+url.QueryEscape("gte:"+first.AsOf.UTC().Truncate(SinceGrain).Format("2006-01-02T15:04:05"))) {
 		t.Fatalf("queries %q", cf.queries)
 	}
 }
