@@ -37,6 +37,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: keylatency -S SOCKET -t TARGET [-n N] [-after KEY] KEY...")
 		os.Exit(2)
 	}
+	// Only the target pane's output counts: a session may hold other
+	// windows (one per SSH session in the serve benchmark).
+	id, err := exec.Command("tmux", "-S", *sock, "display", "-p", "-t", *target, "#{pane_id}").Output()
+	if err != nil {
+		fail(fmt.Errorf("pane of %s: %w", *target, err))
+	}
+	pane := strings.TrimSpace(string(id))
 	cmd := exec.Command("tmux", "-S", *sock, "-C", "attach-session", "-t", *target)
 	in, err := cmd.StdinPipe()
 	if err != nil {
@@ -55,7 +62,7 @@ func main() {
 		r := bufio.NewReaderSize(out, 1<<20)
 		for {
 			line, err := r.ReadString('\n')
-			if strings.HasPrefix(line, "%output ") || strings.HasPrefix(line, "%extended-output ") {
+			if strings.HasPrefix(line, "%output "+pane+" ") || strings.HasPrefix(line, "%extended-output "+pane+" ") {
 				outputs <- time.Now()
 			}
 			if err != nil {
