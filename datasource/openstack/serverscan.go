@@ -139,16 +139,10 @@ func (s *pageScan) server(n *novaServer) bool {
 				}
 				list := n.Addresses[net][:0]
 				ok := s.array(func() bool {
-					s.tmp = ""
-					ok := s.object(func(k []byte) bool {
-						if string(k) == "addr" {
-							return s.str(&s.tmp, true)
-						}
-						return s.skip()
-					})
+					addr, ok := s.oneField("addr", true)
 					list = append(list, struct {
 						Addr string `json:"addr"`
-					}{s.tmp})
+					}{addr})
 					return ok
 				})
 				n.Addresses[net] = list
@@ -177,16 +171,10 @@ func (s *pageScan) server(n *novaServer) bool {
 			}
 			n.Volumes = n.Volumes[:0]
 			return s.array(func() bool {
-				s.tmp = ""
-				ok := s.object(func(k []byte) bool {
-					if string(k) == "id" {
-						return s.str(&s.tmp, true)
-					}
-					return s.skip()
-				})
+				id, ok := s.oneField("id", true)
 				n.Volumes = append(n.Volumes, struct {
 					ID string `json:"id"`
-				}{s.tmp})
+				}{id})
 				return ok
 			})
 		case "locked":
@@ -218,21 +206,28 @@ func (s *pageScan) server(n *novaServer) bool {
 			}
 			n.SecurityGroups = n.SecurityGroups[:0]
 			return s.array(func() bool {
-				s.tmp = ""
-				ok := s.object(func(k []byte) bool {
-					if string(k) == "name" {
-						return s.str(&s.tmp, false)
-					}
-					return s.skip()
-				})
+				name, ok := s.oneField("name", false)
 				n.SecurityGroups = append(n.SecurityGroups, struct {
 					Name string `json:"name"`
-				}{s.tmp})
+				}{name})
 				return ok
 			})
 		}
 		return s.skip()
 	})
+}
+
+// oneField reads an object keeping only key's string (copied or not, as
+// str does): addresses, volumes_attached, security_groups, image.
+func (s *pageScan) oneField(key string, keep bool) (string, bool) {
+	s.tmp = ""
+	ok := s.object(func(k []byte) bool {
+		if string(k) == key {
+			return s.str(&s.tmp, keep)
+		}
+		return s.skip()
+	})
+	return s.tmp, ok
 }
 
 // image reads "image": "" (booted from volume) or {"id": ...}. The raw
@@ -241,16 +236,11 @@ func (s *pageScan) image(n *novaServer) bool {
 	s.ws()
 	start := s.i
 	if s.i < len(s.b) && s.b[s.i] == '{' {
-		s.tmp = ""
-		if !s.object(func(k []byte) bool {
-			if string(k) == "id" {
-				return s.str(&s.tmp, false)
-			}
-			return s.skip()
-		}) {
+		id, ok := s.oneField("id", false)
+		if !ok {
 			return false
 		}
-		n.Image, n.imageID, n.imageRead = s.b[start:s.i], s.tmp, true
+		n.Image, n.imageID, n.imageRead = s.b[start:s.i], id, true
 		return true
 	}
 	return s.raw(&n.Image)
