@@ -423,11 +423,25 @@ func (c *Client) serverNameList(ctx context.Context) (map[string]string, error) 
 	if err := c.Connect(ctx); err != nil {
 		return nil, err
 	}
+	out := map[string]string{}
+	err := c.briefList(ctx, c.compute, "nova", c.compute.ServiceURL("servers"), "servers", func(id, name string) {
+		out[id] = name
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// briefList pages through a brief list (Nova's /servers, Cinder's
+// /volumes: ID and name only) of every project, calling each for every
+// entry. key names the list in the page ("servers", "volumes"; its links
+// are key+"_links").
+func (c *Client) briefList(ctx context.Context, sc *gophercloud.ServiceClient, service, base, key string, each func(id, name string)) error {
 	limit := c.PageSize
 	if limit <= 0 {
 		limit = 1000
 	}
-	out := map[string]string{}
 	marker := ""
 	for {
 		q := url.Values{}
@@ -436,28 +450,38 @@ func (c *Client) serverNameList(ctx context.Context) (map[string]string, error) 
 		if marker != "" {
 			q.Set("marker", marker)
 		}
-		var page struct {
-			Servers []struct {
-				ID   string `json:"id"`
-				Name string `json:"name"`
-			} `json:"servers"`
-			Links []serverLink `json:"servers_links"`
+		u := base + "?" + q.Encode()
+		var page map[string]json.RawMessage
+		if _, err := c.getJSON(ctx, sc, service, u, &page); err != nil {
+			return err
 		}
-		u := c.compute.ServiceURL("servers") + "?" + q.Encode()
-		if _, err := c.getJSON(ctx, c.compute, "nova", u, &page); err != nil {
-			return nil, err
+		var items []struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
 		}
-		for _, s := range page.Servers {
-			out[s.ID] = s.Name
+		var links []serverLink
+		if err := json.Unmarshal(page[key], &items); err != nil && page[key] != nil {
+			return &MalformedError{Service: service, URL: u, Snippet: key, Err: err}
+		}
+		if err := json.Unmarshal(page[key+"_links"], &links); err != nil && page[key+"_links"] != nil {
+			return &MalformedError{Service: service, URL: u, Snippet: key + "_links", Err: err}
+		}
+		for _, it := range items {
+			each(it.ID, it.Name)
 		}
 		next := false
-		for _, l := range page.Links {
+		for _, l := range links {
 			next = next || l.Rel == "next"
 		}
-		if !next || len(page.Servers) == 0 || page.Servers[len(page.Servers)-1].ID == marker {
-			return out, nil
+		if !next || len(items) == 0 {
+			return nil
 		}
-		marker = page.Servers[len(page.Servers)-1].ID
+		last := items[len(items)-1].ID
+		if last == marker {
+			return &MalformedError{Service: service, URL: u, Snippet: key + "_links next without progress",
+				Err: fmt.Errorf("pagination did not advance past marker %q", marker)}
+		}
+		marker = last
 	}
 }
 
@@ -547,46 +571,13 @@ func (c *Client) VolumeIDs(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	limit := c.PageSize
-	if limit <= 0 {
-		limit = 1000
-	}
 	var out []string
-	marker := ""
-	for {
-		q := url.Values{}
-		q.Set("all_tenants", "1")
-		q.Set("limit", fmt.Sprint(limit))
-		if marker != "" {
-			q.Set("marker", marker)
-		}
-		u := sc.ServiceURL("volumes") + "?" + q.Encode()
-		var page struct {
-			Volumes []struct {
-				ID string `json:"id"`
-			} `json:"volumes"`
-			Links []serverLink `json:"volumes_links"`
-		}
-		if _, err := c.getJSON(ctx, sc, "cinder", u, &page); err != nil {
-			return nil, err
-		}
-		for _, v := range page.Volumes {
-			out = append(out, v.ID)
-		}
-		next := false
-		for _, l := range page.Links {
-			next = next || l.Rel == "next"
-		}
-		if !next || len(page.Volumes) == 0 {
-			return out, nil
-		}
-		last := page.Volumes[len(page.Volumes)-1].ID
-		if last == marker {
-			return nil, &MalformedError{Service: "cinder", URL: u, Snippet: "volumes_links next without progress",
-				Err: fmt.Errorf("pagination did not advance past marker %q", marker)}
-		}
-		marker = last
+	if err := c.briefList(ctx, sc, "cinder", sc.ServiceURL("volumes"), "volumes", func(id, _ string) {
+		out = append(out, id)
+	}); err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // ServerIDs lists every server's ID through Nova's brief list (ID and
