@@ -38,12 +38,29 @@ func C(s string) Cell { return Cell{Text: s} }
 // S makes a styled cell.
 func S(s string, r themes.Role) Cell { return Cell{Text: s, Role: r} }
 
-// Row is one row; Key identifies it across refreshes.
+// Row is one row; Key identifies it across refreshes. Its cells are
+// Cells, or, when Cells is nil, made by Src when needed (a lazy row).
 type Row struct {
 	Key   string
 	Cells []Cell
 	Role  themes.Role
+	Src   CellSource
 }
+
+// CellSource makes a lazy row's cells: the table asks for the cells of the
+// rows on screen and of the sort column only, so a pane with 50,000 rows
+// keeps what sorting and filtering need instead of every row's cells
+// (issue 15: ten cells a row were ~20 MB of the heap at 50,000 servers,
+// scanned by every GC).
+type CellSource interface {
+	// Cell is column i's cell; the same as an eager row's Cells[i].
+	Cell(i int) Cell
+	// Crit: a cell is styled CRIT (see critical), without making them.
+	Crit() bool
+}
+
+// Cell returns the row's cell in column i (empty past the last).
+func (r Row) Cell(i int) Cell { return cellAt(r, i) }
 
 // Model is the table state.
 type Model struct {
@@ -113,6 +130,9 @@ func (m *Model) SetRows(rows []Row) {
 func critical(r Row) bool {
 	if r.Role == themes.Crit {
 		return true
+	}
+	if r.Cells == nil && r.Src != nil {
+		return r.Src.Crit()
 	}
 	for _, c := range r.Cells {
 		if c.Role == themes.Crit {
@@ -385,6 +405,9 @@ func (a *sortKey) compare(b *sortKey) int {
 func cellAt(r Row, c int) Cell {
 	if c < len(r.Cells) {
 		return r.Cells[c]
+	}
+	if r.Cells == nil && r.Src != nil && c >= 0 {
+		return r.Src.Cell(c)
 	}
 	return Cell{}
 }

@@ -258,3 +258,91 @@ func TestViewStateRoundTrip(t *testing.T) {
 		t.Fatalf("cursor on %q, first %q", r.Key, tb.Rows()[0].Key)
 	}
 }
+
+// lazyRow makes its cells from an eager row's, counting the cells made.
+type lazyRow struct {
+	cells []Cell
+	made  *int
+}
+
+func (l lazyRow) Cell(i int) Cell {
+	*l.made++
+	if i < len(l.cells) {
+		return l.cells[i]
+	}
+	return Cell{}
+}
+
+func (l lazyRow) Crit() bool {
+	for _, c := range l.cells {
+		if c.Role == themes.Crit {
+			return true
+		}
+	}
+	return false
+}
+
+// A lazy row renders, sorts and takes an untouched cursor (a new CRIT
+// cell above it) exactly as the eager row it stands for, and only the
+// rows on screen and the sort column are made.
+func TestLazyRowsSameAsEager(t *testing.T) {
+	th := themes.Default(true)
+	eager := func(n int) []Row {
+		out := rows(n)
+		for i := range out {
+			if i%97 == 5 {
+				out[i].Cells[1] = S("crit", themes.Crit)
+			}
+			out[i].Cells = append(out[i].Cells, Cell{Text: fmt.Sprint(n - i), Sort: fmt.Sprint(i)})
+		}
+		return out
+	}
+	made := 0
+	lazy := func(rs []Row) []Row {
+		out := make([]Row, len(rs))
+		for i, r := range rs {
+			out[i] = Row{Key: r.Key, Role: r.Role, Src: lazyRow{r.Cells, &made}}
+		}
+		return out
+	}
+	cols := []Column{{Title: "NAME"}, {Title: "N", Width: 4}, {Title: "AGE", Width: 5, Right: true}}
+	e, l := New(cols...), New(cols...)
+	e.SetRows(eager(1000))
+	l.SetRows(lazy(eager(1000)))
+	for _, m := range []*Model{e, l} {
+		m.SetCursor(500)
+	}
+	// Fewer rows, with a CRIT one above the (untouched) cursor.
+	next := eager(1000)[300:]
+	next[10].Cells[1] = S("crit", themes.Crit)
+	e.SetRows(next)
+	made = 0
+	l.SetRows(lazy(next))
+	if made != 0 {
+		t.Errorf("SetRows made %d cells of lazy rows", made)
+	}
+	if e.Cursor() != l.Cursor() {
+		t.Fatalf("cursor: eager %d, lazy %d", e.Cursor(), l.Cursor())
+	}
+	if got, want := l.View(60, 12, th), e.View(60, 12, th); got != want {
+		t.Fatalf("lazy rows render\n%s\nwant\n%s", got, want)
+	}
+	if made > 11*3 {
+		t.Errorf("rendering 11 rows made %d cells", made)
+	}
+	for _, c := range []int{0, 1, 2} {
+		e.SortBy(c, c == 1)
+		l.SortBy(c, c == 1)
+		for i, r := range e.Rows() {
+			if l.Rows()[i].Key != r.Key {
+				t.Fatalf("sort on %d: row %d is %s, want %s", c, i, l.Rows()[i].Key, r.Key)
+			}
+		}
+		if got, want := l.View(60, 12, th), e.View(60, 12, th); got != want {
+			t.Fatalf("sorted on %d, lazy rows render\n%s\nwant\n%s", c, got, want)
+		}
+		if got, want := l.Rows()[3].Cell(2), e.Rows()[3].Cell(2); got != want {
+			t.Fatalf("Row.Cell: %v, want %v", got, want)
+		}
+	}
+}
