@@ -144,15 +144,22 @@ func (p *Pane) SetJournal(store *ops.Store) { p.journal = store }
 // storage; the evacuate pre-checks use it.
 func (p *Pane) SetEphemeralShared(b bool) { p.ephemeralShared = b }
 
-// entry is one server with its prebuilt row and filter fields, rebuilt only
-// when the server changes.
+// entry is one server with its filter fields, rebuilt only when the server
+// changes. Its table cells are made when drawn (table.CellSource: the rows
+// on screen, the sort column), not kept (issue 15: ten cells, a field
+// array and a joined copy per server were a third of the cockpit's heap at
+// 50,000 servers).
 type entry struct {
-	s      openstack.Server
-	row    table.Row
-	fields fieldSet // lower-case filter fields (see match.go)
-	all    string   // fields joined
-	fault  string
-	sortBy string
+	s openstack.Server
+	// all is the lower-cased filter fields NUL-joined (one search per
+	// free-text term); field i is all[ends[i-1]+1 : ends[i]] (match.go).
+	all   string
+	ends  [len(fieldNames)]uint32
+	fault string
+	age   string // the AGE text as of the build (interned)
+	ageS  int64  // the age in seconds then: the AGE sort key
+	// hostDown: nova-compute on the server's host was down at the build.
+	hostDown bool
 }
 
 // New makes the pane.
@@ -605,7 +612,7 @@ func (p *Pane) merge(ss []openstack.Server, full bool) {
 				// Update in place so p.order stays valid; reorder only
 				// when the sort key (name) changed.
 				ne := newEntry(s, now, p.downHosts)
-				if ne.sortBy != e.sortBy {
+				if ne.sortKey() != e.sortKey() {
 					reorder = true
 				}
 				if (ne.fault != "") != (e.fault != "") {
@@ -651,7 +658,7 @@ func (p *Pane) merge(ss []openstack.Server, full bool) {
 
 // entryCmp is the pane's given order: name (lower-case), then ID.
 func entryCmp(a, b *entry) int {
-	if c := strings.Compare(a.sortBy, b.sortBy); c != 0 {
+	if c := strings.Compare(a.sortKey(), b.sortKey()); c != 0 {
 		return c
 	}
 	return strings.Compare(a.s.ID, b.s.ID)
@@ -714,14 +721,14 @@ func (p *Pane) applyFrom(cands []*entry, narrowing bool) {
 		matched = make([]*entry, 0, len(cands))
 	}
 	for _, e := range cands {
-		if !empty && !p.match.match(&e.fields, e.all) {
+		if !empty && !p.match.matchEntry(e) {
 			continue
 		}
 		matched = append(matched, e)
 		if p.faultsOnly && e.fault == "" {
 			continue
 		}
-		rows = append(rows, e.row)
+		rows = append(rows, e.row())
 	}
 	p.matched, p.matchedValid, p.matchedSort = matched, true, p.sortState()
 	p.shown = len(rows)
@@ -752,81 +759,133 @@ func faultOf(s openstack.Server, now time.Time, down map[string]bool) string {
 }
 
 func newEntry(s openstack.Server, now time.Time, down map[string]bool) *entry {
-	e := &entry{s: s, fault: faultOf(s, now, down), sortBy: strings.ToLower(s.Name)}
-	// Unique per server: lower-cased without interning (no copy when
-	// already lower-case).
-	nameLow, idLow := e.sortBy, strings.ToLower(s.ID)
-	project := s.ProjectName
-	if project == "" {
-		project = s.ProjectID
-	}
-	ips := strings.Join(s.IPs, " ")
-	task := s.TaskState
-	power := openstack.PowerStateName(s.PowerState)
-	flavor := s.FlavorName
-	if flavor == "" {
-		flavor = s.FlavorID
-	}
-	age := ""
-	ageSort := ""
+	e := &entry{s: s, fault: faultOf(s, now, down), hostDown: s.Host != "" && down[s.Host]}
 	if !s.Created.IsZero() {
 		d := now.Sub(s.Created)
-		age = intern(pane.Age(d))
-		ageSort = strconv.FormatInt(int64(d/time.Second), 10)
+		e.age = intern(pane.Age(d))
+		e.ageS = int64(d / time.Second)
 	}
-	statusRole := themes.Normal
-	switch {
-	case strings.EqualFold(s.Status, "ERROR"):
-		statusRole = themes.Crit
-	case strings.EqualFold(s.Status, "SHUTOFF"):
-		statusRole = themes.Muted
-	case s.Status != "ACTIVE":
-		statusRole = themes.Warn
+	project := strings.TrimSpace(s.ProjectName + " " + s.ProjectID)
+	var b strings.Builder
+	n := len(s.Name) + len(s.ID) + len(project) + len(s.Status) + len(s.TaskState) + 8 + len(s.Host) +
+		len(s.FlavorName) + len(s.FlavorID) + len(s.Zone) + len(s.ImageID) + len(fieldNames)
+	for _, ip := range s.IPs {
+		n += len(ip) + 1
 	}
-	taskCell := table.S(dash(task), themes.Warn)
-	if task == "" {
-		taskCell = table.S("-", themes.Muted)
+	b.Grow(n)
+	lower := func(i int, v string) {
+		if i > 0 {
+			b.WriteByte(0)
+		}
+		ascii := true
+		for j := 0; j < len(v) && ascii; j++ {
+			ascii = v[j] < 0x80
+		}
+		if !ascii {
+			b.WriteString(strings.ToLower(v))
+		} else {
+			for j := 0; j < len(v); j++ { // no lower-cased copy of v
+				c := v[j]
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				b.WriteByte(c)
+			}
+		}
+		e.ends[i] = uint32(b.Len())
 	}
-	if strings.HasPrefix(e.fault, "stuck") {
-		taskCell = table.S("!"+task, themes.Crit)
-	}
-	powerCell := table.C(power)
-	if strings.HasPrefix(e.fault, "power") {
-		powerCell = table.S(power, themes.Crit)
-	}
-	e.row = table.Row{Key: s.ID, Cells: []table.Cell{
-		table.C(s.Name),
-		table.C(s.ID),
-		table.C(project),
-		table.S(dash(s.Status), statusRole),
-		taskCell,
-		powerCell,
-		hostCell(s.Host, down),
-		table.C(flavor),
-		table.C(ips),
-		{Text: age, Sort: ageSort},
-	}}
-	if e.fault != "" {
-		e.row.Role = themes.Warn
-	}
-	// Lower-case copies of the fields many servers share are interned:
-	// one "active" for 50,000 servers, not 50,000 (issue 15, RSS).
-	lower := func(s string) string { return intern(strings.ToLower(s)) }
-	e.fields = fieldSet{
-		nameLow,
-		idLow,
-		lower(strings.TrimSpace(s.ProjectName + " " + s.ProjectID)),
-		lower(s.Status),
-		lower(task),
-		lower(power),
-		lower(s.Host),
-		lower(flavor),
-		strings.ToLower(ips),
-		lower(s.Zone),
-		lower(s.ImageID), // image:<id>, the images pane's pivot
-	}
-	e.all = e.fields.joined()
+	lower(0, s.Name)
+	lower(1, s.ID)
+	lower(2, project)
+	lower(3, s.Status)
+	lower(4, s.TaskState)
+	lower(5, openstack.PowerStateName(s.PowerState))
+	lower(6, s.Host)
+	lower(7, orID(s.FlavorName, s.FlavorID))
+	lower(8, strings.Join(s.IPs, " "))
+	lower(9, s.Zone)
+	lower(10, s.ImageID) // image:<id>, the images pane's pivot
+	e.all = b.String()
 	return e
+}
+
+// sortKey is the pane's given order: the lower-case name.
+func (e *entry) sortKey() string { return e.all[:e.ends[0]] }
+
+// row is the entry's table row; its cells are made when drawn.
+func (e *entry) row() table.Row {
+	r := table.Row{Key: e.s.ID, Src: e}
+	if e.fault != "" {
+		r.Role = themes.Warn
+	}
+	return r
+}
+
+// Cell makes column i's cell (table.CellSource).
+func (e *entry) Cell(i int) table.Cell {
+	s := &e.s
+	switch i {
+	case colName:
+		return table.C(s.Name)
+	case colID:
+		return table.C(s.ID)
+	case colProject:
+		return table.C(orID(s.ProjectName, s.ProjectID))
+	case colStatus:
+		role := themes.Normal
+		switch {
+		case strings.EqualFold(s.Status, "ERROR"):
+			role = themes.Crit
+		case strings.EqualFold(s.Status, "SHUTOFF"):
+			role = themes.Muted
+		case s.Status != "ACTIVE":
+			role = themes.Warn
+		}
+		return table.S(dash(s.Status), role)
+	case colTask:
+		switch {
+		case strings.HasPrefix(e.fault, "stuck"):
+			return table.S("!"+s.TaskState, themes.Crit)
+		case s.TaskState == "":
+			return table.S("-", themes.Muted)
+		}
+		return table.S(s.TaskState, themes.Warn)
+	case colPower:
+		power := openstack.PowerStateName(s.PowerState)
+		if strings.HasPrefix(e.fault, "power") {
+			return table.S(power, themes.Crit)
+		}
+		return table.C(power)
+	case colHost:
+		if e.hostDown {
+			return table.Cell{Text: "✗ " + s.Host, Role: themes.Crit, Sort: s.Host}
+		}
+		return table.C(dash(s.Host))
+	case colFlavor:
+		return table.C(orID(s.FlavorName, s.FlavorID))
+	case colIPs:
+		return table.C(strings.Join(s.IPs, " "))
+	case colAge:
+		if e.age == "" {
+			return table.Cell{}
+		}
+		return table.Cell{Text: e.age, Sort: strconv.FormatInt(e.ageS, 10)}
+	}
+	return table.Cell{}
+}
+
+// Crit: a cell is CRIT (table.CellSource), as Cell would style them.
+func (e *entry) Crit() bool {
+	return strings.EqualFold(e.s.Status, "ERROR") || e.hostDown ||
+		strings.HasPrefix(e.fault, "stuck") || strings.HasPrefix(e.fault, "power")
+}
+
+// orID is name, or id when the name is not known.
+func orID(name, id string) string {
+	if name == "" {
+		return id
+	}
+	return name
 }
 
 // intern returns the canonical copy of s (weak: dropped when unused).
@@ -835,14 +894,6 @@ func intern(s string) string {
 		return ""
 	}
 	return unique.Make(s).Value()
-}
-
-// hostCell marks a host whose nova-compute is down (a word, not only colour).
-func hostCell(h string, down map[string]bool) table.Cell {
-	if h != "" && down[h] {
-		return table.Cell{Text: "✗ " + h, Role: themes.Crit, Sort: h}
-	}
-	return table.C(dash(h))
 }
 
 func sameSet(a, b map[string]bool) bool {

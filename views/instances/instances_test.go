@@ -369,7 +369,7 @@ func TestSorting(t *testing.T) {
 	// Given order is by name.
 	rows := p.tbl.Rows()
 	for i := 1; i < len(rows); i++ {
-		if strings.ToLower(rows[i-1].Cells[colName].Text) > strings.ToLower(rows[i].Cells[colName].Text) {
+		if strings.ToLower(rows[i-1].Cell(colName).Text) > strings.ToLower(rows[i].Cell(colName).Text) {
 			t.Fatalf("default order not by name at %d", i)
 		}
 	}
@@ -381,11 +381,11 @@ func TestSorting(t *testing.T) {
 		t.Fatalf("sort column %d, want HOST", c)
 	}
 	rows = p.tbl.Rows()
-	if rows[0].Cells[colHost].Text != "compute01" || rows[len(rows)-1].Cells[colHost].Text != "compute06" {
-		t.Fatalf("host sort wrong: %s..%s", rows[0].Cells[colHost].Text, rows[len(rows)-1].Cells[colHost].Text)
+	if rows[0].Cell(colHost).Text != "compute01" || rows[len(rows)-1].Cell(colHost).Text != "compute06" {
+		t.Fatalf("host sort wrong: %s..%s", rows[0].Cell(colHost).Text, rows[len(rows)-1].Cell(colHost).Text)
 	}
 	press(p, "~")
-	if p.tbl.Rows()[0].Cells[colHost].Text != "compute06" {
+	if p.tbl.Rows()[0].Cell(colHost).Text != "compute06" {
 		t.Fatal("reverse sort wrong")
 	}
 	// AGE sorts numerically: newest (1d) first ascending.
@@ -703,12 +703,13 @@ func TestMatcherAgreesWithFilter(t *testing.T) {
 	for _, e := range fixture() {
 		en := newEntry(e, t0, nil)
 		fields := map[string]string{}
+		fs := en.fieldSet()
 		for i, n := range fieldNames {
-			fields[n] = en.fields[i]
+			fields[n] = fs[i]
 		}
 		for _, q := range qs {
 			fq := filter.Parse(q)
-			if got, want := compile(fq).match(&en.fields, en.all), fq.Match(fields); got != want {
+			if got, want := compile(fq).matchEntry(en), fq.Match(fields); got != want {
 				t.Errorf("%q on %s: matcher %v, filter %v", q, e.Name, got, want)
 			}
 		}

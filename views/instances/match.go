@@ -7,15 +7,31 @@ import (
 	"github.com/stackpit/stackpit/views/filter"
 )
 
-// Filter fields, in entry.fields order. Keeping them in a fixed array
+// Filter fields, in entry.all order. Keeping them in a fixed array
 // instead of a map makes a filter keystroke over 50,000 servers cheap.
 var fieldNames = [...]string{"name", "id", "project", "status", "task", "power", "host", "flavor", "ip", "zone", "image"}
 
 type fieldSet [len(fieldNames)]string
 
-// joined is every field in one string, NUL-separated, so a free-text term
-// is one substring search instead of one per field.
-func (f *fieldSet) joined() string { return strings.Join(f[:], "\x00") }
+// fieldSet returns e's filter fields (substrings of e.all, no copy).
+func (e *entry) fieldSet() fieldSet {
+	var f fieldSet
+	start := uint32(0)
+	for i, end := range e.ends {
+		f[i] = e.all[start:end]
+		start = end + 1
+	}
+	return f
+}
+
+// field is e's filter field i.
+func (e *entry) field(i int) string {
+	start := uint32(0)
+	if i > 0 {
+		start = e.ends[i-1] + 1
+	}
+	return e.all[start:e.ends[i]]
+}
 
 func fieldIndex(name string) int {
 	for i, n := range fieldNames {
@@ -59,8 +75,8 @@ func compile(q filter.Query) matcher {
 
 func (m matcher) empty() bool { return len(m.terms) == 0 }
 
-// match: fields are already lower-case; all is f.joined().
-func (m matcher) match(f *fieldSet, all string) bool {
+// matchEntry is match on e's fields.
+func (m matcher) matchEntry(e *entry) bool {
 	for i := range m.terms {
 		t := &m.terms[i]
 		ok := false
@@ -68,9 +84,10 @@ func (m matcher) match(f *fieldSet, all string) bool {
 		case -2:
 		case -1:
 			if !t.glob && !strings.Contains(t.value, "\x00") {
-				ok = strings.Contains(all, t.value)
+				ok = strings.Contains(e.all, t.value)
 				break
 			}
+			f := e.fieldSet()
 			for _, v := range f {
 				if t.matchValue(v, false) {
 					ok = true
@@ -78,7 +95,7 @@ func (m matcher) match(f *fieldSet, all string) bool {
 				}
 			}
 		default:
-			ok = t.matchValue(f[t.field], t.exact)
+			ok = t.matchValue(e.field(t.field), t.exact)
 		}
 		if ok == t.negate {
 			return false

@@ -32,7 +32,7 @@ func (p *Pane) view() []*entry {
 	}
 	rows := make([]table.Row, len(p.order))
 	for i, e := range p.order {
-		rows[i] = e.row
+		rows[i] = e.row()
 	}
 	perm := table.SortOrder(rows, c, desc)
 	list := make([]*entry, len(perm))
@@ -68,7 +68,7 @@ func (p *Pane) resort(changed, added, removed []*entry) {
 	// Entries still in the cache, each once (a server may come twice in
 	// one refresh, or change and then go).
 	in := slices.DeleteFunc(slices.Concat(changed, added), func(e *entry) bool { return p.byID[e.s.ID] != e })
-	cmp := func(a, b *entry) int { return table.CompareRows(a.row, b.row, sc.col, sc.desc) }
+	cmp := func(a, b *entry) int { return table.CompareRows(a.row(), b.row(), sc.col, sc.desc) }
 	slices.SortFunc(in, cmp)
 	in = slices.Compact(in)
 	merged := make([]*entry, 0, len(sc.list)+len(in))

@@ -17,8 +17,8 @@ func wantRows(t *testing.T, p *Pane) []string {
 	t.Helper()
 	var rows []table.Row
 	for _, e := range p.order {
-		if (p.match.empty() || p.match.match(&e.fields, e.all)) && (!p.faultsOnly || e.fault != "") {
-			rows = append(rows, e.row)
+		if (p.match.empty() || p.match.matchEntry(e)) && (!p.faultsOnly || e.fault != "") {
+			rows = append(rows, e.row())
 		}
 	}
 	var keys []string
