@@ -44,7 +44,7 @@ func TestReadOnlyVolumeActionsRefusedByTheGuard(t *testing.T) {
 	// The story's stuck detach: attached, so every action applies.
 	found := false
 	for _, r := range tbl.Rows() {
-		if strings.HasPrefix(r.Cells[0].Text, "detaching") {
+		if strings.HasPrefix(r.Cell(0).Text, "detaching") {
 			found = tbl.SelectKey(r.Key)
 		}
 	}

@@ -3,6 +3,7 @@ package volumes
 import (
 	"fmt"
 	"maps"
+	"runtime"
 	"testing"
 	"time"
 
@@ -113,5 +114,33 @@ func BenchmarkDeltaRefresh50k(b *testing.B) {
 	b.StopTimer()
 	if p.tbl.Len() != 50000 {
 		b.Fatalf("%d rows after the deltas", p.tbl.Len())
+	}
+}
+
+// BenchmarkPaneHeap50k: the heap the pane keeps for 50,000 volumes (the
+// source's own list, made before, is not counted).
+//
+//	go test -run '^$' -bench PaneHeap50k -benchtime 1x ./views/volumes/
+func BenchmarkPaneHeap50k(b *testing.B) {
+	for range b.N {
+		b.StopTimer()
+		f := bigVolumes(50000)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		b.StartTimer()
+		p := newPane(f, Options{})
+		drive(p, p.Init())
+		_ = p.View(160, 50)
+		b.StopTimer()
+		if p.tbl.Len() != 50000 {
+			b.Fatalf("loaded %d", p.tbl.Len())
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20), "pane-heap-MiB")
+		runtime.KeepAlive(p)
+		runtime.KeepAlive(f)
+		b.StartTimer()
 	}
 }

@@ -99,7 +99,6 @@ type row struct {
 	servers  []string // attached servers' names (or IDs when unnamed)
 	project  string
 	age      time.Duration // in status (since updated_at), as of the last refresh
-	ageStep  int64         // the age cell's coarse step (ageStep): the text changes with it
 	stuck    bool
 	errored  bool
 	migStuck bool
@@ -109,7 +108,8 @@ type row struct {
 	// free-text term); field i is all[ends[i-1]+1 : ends[i]].
 	all  string
 	ends [numFields]uint32
-	tr   table.Row // built once per change: a keystroke only filters
+	// The table cells are made when drawn (Cell: table.CellSource), not
+	// kept: eight cells a row were ~20 MB at 50,000 volumes (issue 15).
 }
 
 // fields are the row's filter fields (substrings of all, no copy).
@@ -152,7 +152,6 @@ type Pane struct {
 	byID   map[string]*row
 	nStuck int // counted at each change, for the header
 	nErr   int
-	sizes  map[int]table.Cell // SIZE cells by size: a few dozen distinct
 	// refs counts the live rows attached to each server; ids are its keys,
 	// made again only when a server gains its first or loses its last
 	// attached volume (loads ask names for ids).
@@ -749,36 +748,15 @@ func (p *Pane) stuckChanged(r *row, now time.Time) bool {
 	return s != r.stuck || m != r.migStuck
 }
 
-// ageStep identifies the text pane.DataAge gives d: rows whose step did
-// not change keep their age cell.
-func ageStep(d time.Duration) int64 {
-	switch {
-	case d < 10*time.Second:
-		return 0
-	case d < time.Minute:
-		return int64(d / (10 * time.Second))
-	case d < time.Hour:
-		return 100 + int64(d/time.Minute)
-	case d < 48*time.Hour:
-		return 1000 + int64(d/time.Hour)
-	}
-	return 10000 + int64(d/(24*time.Hour))
-}
-
 // ageCol is the AGE IN STATUS column.
 const ageCol = 7
 
-// setAge moves r's age to now; the cell's text changes in place (the
-// table holds the same cells) only when its coarse text does.
+// setAge moves r's age to now (its cell is made from it when drawn).
 func (r *row) setAge(now time.Time) {
 	if r.v.Updated.IsZero() {
 		return
 	}
 	r.age = max(now.Sub(r.v.Updated), 0)
-	if st := ageStep(r.age); st != r.ageStep {
-		r.ageStep = st
-		r.tr.Cells[ageCol].Text = pane.DataAge(r.age)
-	}
 }
 
 // newRow derives v's row at now.
@@ -788,7 +766,6 @@ func (p *Pane) newRow(v openstack.Volume, now time.Time) *row {
 	if !v.Updated.IsZero() {
 		r.age = max(now.Sub(v.Updated), 0)
 	}
-	r.ageStep = ageStep(r.age)
 	r.stuck, r.migStuck = p.stuckAt(&v, now)
 	r.timed = transitional[v.Status] || v.MigrationStatus == "migrating" || v.MigrationStatus == "starting"
 	r.errored = v.Status == "error" || strings.HasPrefix(v.Status, "error_")
@@ -799,7 +776,6 @@ func (p *Pane) newRow(v openstack.Volume, now time.Time) *row {
 		}
 	}
 	r.setFields()
-	r.tr = p.buildRow(r)
 	p.ref(r, +1)
 	return r
 }
@@ -869,60 +845,70 @@ func (p *Pane) apply() {
 		if !p.match.Empty() && !match(p.match, r) {
 			continue
 		}
-		rows = append(rows, r.tr)
+		rows = append(rows, r.tableRow())
 	}
 	p.tbl.SetRows(rows)
 }
 
-// sizeCell is the SIZE cell, shared by every row of that size.
-func (p *Pane) sizeCell(n int) table.Cell {
-	c, ok := p.sizes[n]
-	if !ok {
-		if p.sizes == nil {
-			p.sizes = map[int]table.Cell{}
-		}
-		c = table.Cell{Text: strconv.Itoa(n) + "G", Sort: strconv.Itoa(n)}
-		if len(p.sizes) < 4096 {
-			p.sizes[n] = c
-		}
-	}
-	return c
-}
-
-func (p *Pane) buildRow(r *row) table.Row {
-	v := &r.v
-	status := table.C(v.Status)
+// tableRow is r's table row; its cells are made when drawn (Cell).
+func (r *row) tableRow() table.Row {
 	role := themes.Normal
 	switch {
-	case r.stuck:
-		status, role = table.S(v.Status+" ⚠", themes.Crit), themes.Warn
+	case r.stuck || r.migStuck:
+		role = themes.Warn
 	case r.errored:
-		status, role = table.S(v.Status, themes.Crit), themes.Crit
-	case v.Status == "available" || v.Status == "in-use":
-		status = table.S(v.Status, themes.OK)
-	case transitional[v.Status]:
-		status = table.S(v.Status, themes.Info)
+		role = themes.Crit
 	}
-	mig := table.C(v.MigrationStatus)
-	if r.migStuck {
-		mig, role = table.S(v.MigrationStatus+" ⚠", themes.Crit), themes.Warn
+	return table.Row{Key: r.v.ID, Role: role, Src: r}
+}
+
+// Crit: a cell is CRIT (table.CellSource), as Cell would style them.
+func (r *row) Crit() bool { return r.stuck || r.errored || r.migStuck }
+
+// Cell makes column i's cell (table.CellSource).
+func (r *row) Cell(i int) table.Cell {
+	v := &r.v
+	switch i {
+	case 0:
+		switch {
+		case r.stuck:
+			return table.S(v.Status+" ⚠", themes.Crit)
+		case r.errored:
+			return table.S(v.Status, themes.Crit)
+		case v.Status == "available" || v.Status == "in-use":
+			return table.S(v.Status, themes.OK)
+		case transitional[v.Status]:
+			return table.S(v.Status, themes.Info)
+		}
+		return table.C(v.Status)
+	case 1:
+		if v.Name == "" {
+			return table.C(v.ID)
+		}
+		return table.C(v.Name)
+	case 2:
+		n := strconv.Itoa(v.Size)
+		return table.Cell{Text: n + "G", Sort: n}
+	case 3:
+		return table.C(v.Type)
+	case 4:
+		return table.C(v.ServiceHost())
+	case 5:
+		return table.C(strings.Join(r.servers, ","))
+	case 6:
+		if r.migStuck {
+			return table.S(v.MigrationStatus+" ⚠", themes.Crit)
+		}
+		return table.C(v.MigrationStatus)
+	case ageCol:
+		// The age sorts by updated_at (newest first ascending), which
+		// does not move with time.
+		if v.Updated.IsZero() {
+			return table.Cell{Text: "-", Sort: "-1e18"}
+		}
+		return table.Cell{Text: pane.DataAge(r.age), Sort: strconv.FormatInt(-v.Updated.Unix(), 10)}
 	}
-	name := v.Name
-	if name == "" {
-		name = v.ID
-	}
-	attached := strings.Join(r.servers, ",")
-	// The age sorts by updated_at (newest first ascending), which does
-	// not move with time: the cell's text changes in place (setAge).
-	age := table.Cell{Text: "-", Sort: "-1e18"}
-	if !v.Updated.IsZero() {
-		age = table.Cell{Text: pane.DataAge(r.age), Sort: strconv.FormatInt(-v.Updated.Unix(), 10)}
-	}
-	host := v.ServiceHost()
-	return table.Row{Key: v.ID, Role: role, Cells: []table.Cell{
-		status, table.C(name), p.sizeCell(v.Size),
-		table.C(v.Type), table.C(host), table.C(attached), mig, age,
-	}}
+	return table.Cell{}
 }
 
 // View renders the pane.

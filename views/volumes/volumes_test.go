@@ -678,8 +678,8 @@ func TestTimeMovesAgesAndStuckWithoutRebuildingEveryRow(t *testing.T) {
 	if !strings.Contains(out, "2h") || strings.Contains(out, "3m ") {
 		t.Fatalf("ages not moved:\n%s", out)
 	}
-	if r := p.byID["77777777-0000"]; r.tr.Cells[ageCol].Text != "48m" {
-		t.Fatalf("moving: age %q, want 48m", r.tr.Cells[ageCol].Text)
+	if r := p.byID["77777777-0000"]; r.Cell(ageCol).Text != "48m" {
+		t.Fatalf("moving: age %q, want 48m", r.Cell(ageCol).Text)
 	}
 }
 
@@ -819,7 +819,7 @@ func TestIncrementalOrderMatchesAFullSort(t *testing.T) {
 			if r.dead || p.byID[r.v.ID] != r {
 				t.Fatalf("round %d: row %d (%s) dead or not indexed", round, i, r.v.ID)
 			}
-			if got, want := r.tr.Cells[ageCol].Text, fresh.byID[r.v.ID].tr.Cells[ageCol].Text; got != want {
+			if got, want := r.Cell(ageCol).Text, fresh.byID[r.v.ID].Cell(ageCol).Text; got != want {
 				t.Fatalf("round %d: %s age %q, a fresh pane says %q", round, r.v.ID, got, want)
 			}
 		}
