@@ -93,6 +93,19 @@ type Pane struct {
 	discoverErr error
 	// conflictsKey: the host model's conflicts the rows were built with.
 	conflictsKey string
+	// dirty: a host's list (or a conflict) came in since the rows were
+	// built; they are built again when next drawn or used (sync). Each
+	// host's answer rebuilt every row (issue 15: 40 hosts, 40 rebuilds a
+	// cycle on the UI goroutine, with the pane not even on screen).
+	dirty    bool
+	rebuilds int // tests: how often the rows were built
+}
+
+// sync builds the rows again if something came in since the last build.
+func (p *Pane) sync() {
+	if p.dirty {
+		p.rebuild()
+	}
 }
 
 // LoadKey lets the shell drop an older list that lands after a newer one.
@@ -294,12 +307,12 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		if msg.err == nil {
 			st.cs, st.updated = msg.cs, msg.at
 		}
-		p.rebuild()
+		p.dirty = true
 		return p, p.ctx.Observe(observation(msg))
 	case hostmodel.Observation:
 		if k := p.ctx.Hosts.ConflictsKey(); k != p.conflictsKey {
 			p.conflictsKey = k
-			p.rebuild() // a conflict with an agent appeared or went
+			p.dirty = true // a conflict with an agent appeared or went
 		}
 		return p, nil
 	case pane.TickMsg:
@@ -323,12 +336,14 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		}
 		return p, nil
 	case tea.KeyPressMsg:
+		p.sync()
 		return p, p.key(msg)
 	}
 	return p, nil
 }
 
 func (p *Pane) selected() (docker.Container, bool) {
+	p.sync()
 	r, ok := p.tbl.Selected()
 	if !ok {
 		return docker.Container{}, false
@@ -345,6 +360,7 @@ func (p *Pane) selected() (docker.Container, bool) {
 // selectedHost is the host of the cursor row, also for a host's error row
 // (an unreachable host is exactly the one to look at in agents or logs).
 func (p *Pane) selectedHost() (string, bool) {
+	p.sync()
 	r, ok := p.tbl.Selected()
 	if !ok {
 		return "", false
@@ -504,6 +520,8 @@ func rank(c docker.Container) int {
 }
 
 func (p *Pane) rebuild() {
+	p.dirty = false
+	p.rebuilds++
 	now := p.ctx.Now()
 	var rows []table.Row
 	type item struct {
@@ -531,9 +549,8 @@ func (p *Pane) rebuild() {
 			if p.problems && rank(c) == 4 && !stale {
 				continue
 			}
-			f := map[string]string{"host": h, "name": c.Name, "state": c.State, "health": c.Health,
-				"group": Group(c.Name), "image": c.Image, "id": c.ID}
-			if !p.query.Match(f) {
+			if !p.query.Empty() && !p.query.Match(map[string]string{"host": h, "name": c.Name, "state": c.State,
+				"health": c.Health, "group": Group(c.Name), "image": c.Image, "id": c.ID}) {
 				continue
 			}
 			r := rank(c)
@@ -598,6 +615,7 @@ func (p *Pane) rebuild() {
 
 // View renders the host selector line, then the table or the log view.
 func (p *Pane) View(w, h int) string {
+	p.sync()
 	if p.logs != nil {
 		return p.logs.view(w, h)
 	}
@@ -659,4 +677,4 @@ func (p *Pane) View(w, h int) string {
 }
 
 // Table is the list the shell keeps in the breadcrumb (pane.Tabled).
-func (p *Pane) Table() *table.Model { return p.tbl }
+func (p *Pane) Table() *table.Model { p.sync(); return p.tbl }

@@ -197,7 +197,7 @@ func TestFilterHostCycleAndProblems(t *testing.T) {
 
 func TestRestartActionIsMutatingAndPostChecks(t *testing.T) {
 	p, src := newPane(t)
-	p.tbl.SelectKey("compute01/nova_compute")
+	p.Table().SelectKey("compute01/nova_compute")
 	msgs := drain(t, p, func() tea.Msg { _, c := p.Update(key("R")); return c() })
 	var a *pane.Action
 	for _, m := range msgs {
@@ -223,7 +223,7 @@ func TestRestartActionIsMutatingAndPostChecks(t *testing.T) {
 
 func TestLogViewSanitizedAndPivots(t *testing.T) {
 	p, _ := newPane(t)
-	p.tbl.SelectKey("compute01/nova_compute")
+	p.Table().SelectKey("compute01/nova_compute")
 	_, cmd := p.Update(key("enter"))
 	drain(t, p, cmd)
 	out := ansi.Strip(p.View(100, 10))
@@ -276,7 +276,7 @@ func TestUnreachableHostRowsAreStaleNotHealthy(t *testing.T) {
 	if st := p.Status(); !st.Updated.Equal(clock) {
 		t.Fatalf("status age from the unreachable host: %v", st.Updated)
 	}
-	p.tbl.SelectKey("compute01/neutron_openvswitch_agent")
+	p.Table().SelectKey("compute01/neutron_openvswitch_agent")
 	p.touched = true
 	msgs := drain(t, p, func() tea.Msg { _, c := p.Update(key("R")); return c() })
 	var checks string
@@ -294,7 +294,7 @@ func TestUnreachableHostRowsAreStaleNotHealthy(t *testing.T) {
 // the operator wants to see in agents, compute and logs.
 func TestUnreachableHostRowPivots(t *testing.T) {
 	p, _ := newPane(t)
-	p.tbl.SelectKey("compute04/")
+	p.Table().SelectKey("compute04/")
 	for _, c := range []struct{ key, pane, query string }{
 		{"v", "agents", "host:compute04"},
 		{"h", "compute", "host:compute04"},
@@ -312,7 +312,7 @@ func TestUnreachableHostRowPivots(t *testing.T) {
 
 func TestLogViewAnswersTheLogsPaneKeys(t *testing.T) {
 	p, src := newPane(t)
-	p.tbl.SelectKey("compute01/nova_compute")
+	p.Table().SelectKey("compute01/nova_compute")
 	_, cmd := p.Update(key("enter"))
 	drain(t, p, cmd)
 	if g := p.KeyGroups(); g[0] != "logs" {
@@ -385,7 +385,7 @@ func TestLogViewKeepsLinesAcrossRestart(t *testing.T) {
 		{Host: "compute01", Name: "nova_compute", State: "exited", ExitCode: 137},
 		{Host: "compute01", Name: "nova_compute", State: "running", Pid: 4242, StartedAt: now.Add(80 * time.Second)},
 	}
-	p.tbl.SelectKey("compute01/nova_compute")
+	p.Table().SelectKey("compute01/nova_compute")
 	_, cmd := p.Update(key("enter"))
 	// Stop after the first check: the container is exited.
 	msg := cmd()
@@ -430,7 +430,7 @@ func TestExitedContainerOfLiveAgentShownAsConflict(t *testing.T) {
 		t.Fatalf("want the l3 agent conflict, got %+v", hosts.Conflicts())
 	}
 	p.Update(hostmodel.Observation{Source: hostmodel.Neutron}) // the shell broadcasts every observation
-	p.tbl.SelectKey("control01/neutron_l3_agent")
+	p.Table().SelectKey("control01/neutron_l3_agent")
 	out := ansi.Strip(p.View(120, 12))
 	if !strings.Contains(out, "✗ exit 1 ⚠") {
 		t.Fatalf("row has no conflict mark:\n%s", out)
@@ -442,4 +442,32 @@ func TestExitedContainerOfLiveAgentShownAsConflict(t *testing.T) {
 		t.Fatalf("containers did not publish (exited count, unreachable compute04): %+v", s)
 	}
 	golden(t, "conflict_120x12", out)
+}
+
+// Hosts' lists arriving one by one do not rebuild the rows each time: they
+// are built once, when drawn (or read), and show every host's containers.
+func TestHostListsRebuildOnceWhenDrawn(t *testing.T) {
+	p, src := newPane(t)
+	n := p.rebuilds
+	for _, h := range []string{"compute01", "control01"} {
+		cs, err := src.List(context.Background(), h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Update(loadedMsg{host: h, cs: cs, at: now})
+	}
+	if p.rebuilds != n {
+		t.Fatalf("%d rebuilds before the rows were drawn", p.rebuilds-n)
+	}
+	out := ansi.Strip(p.View(120, 16))
+	if p.rebuilds != n+1 {
+		t.Fatalf("%d rebuilds for one frame, want 1", p.rebuilds-n)
+	}
+	if !strings.Contains(out, "nova_compute") || !strings.Contains(out, "neutron_l3_agent") {
+		t.Fatalf("rows after the lists:\n%s", out)
+	}
+	p.View(120, 16)
+	if p.rebuilds != n+1 {
+		t.Fatal("a frame with nothing new rebuilt the rows")
+	}
 }
