@@ -2,6 +2,7 @@ package controlplane
 
 import (
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 
@@ -45,8 +46,25 @@ type connState struct {
 	why      string // why missing cannot be told
 }
 
+// connInputs are what connections reads from the host model.
+type connInputs struct {
+	ok    bool
+	addrs map[string]string
+	up    map[rabbitmq.ServiceHost]bool
+}
+
+func (p *Pane) connInputs() connInputs {
+	return connInputs{ok: true, addrs: p.ctx.Hosts.Addresses(), up: p.ctx.Hosts.ServicesUp(hostmodel.Nova, expectedBinary)}
+}
+
+// same: a and b are the same inputs (both known).
+func (a connInputs) same(b connInputs) bool {
+	return a.ok && b.ok && maps.Equal(a.addrs, b.addrs) && maps.Equal(a.up, b.up)
+}
+
 func (p *Pane) connections() connState {
 	var cs connState
+	p.connIn = p.connInputs()
 	if !p.parts[pRabbit].loaded {
 		cs.why = "RabbitMQ not read yet"
 		return cs
@@ -91,6 +109,7 @@ func connKey(fs []hostmodel.Fact) string {
 // connRows also keeps what it computed for the head line and the host
 // model (p.conn): the View reads it every frame.
 func (p *Pane) connRows() []table.Row {
+	p.connBuilds++
 	cs := p.connections()
 	p.conn = cs
 	var rows []table.Row

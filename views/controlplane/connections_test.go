@@ -183,3 +183,37 @@ func TestControllerRows(t *testing.T) {
 		t.Fatalf("%+v", m)
 	}
 }
+
+// Another pane's observation that leaves Nova's services and the known
+// addresses as they were does not make the connection rows again; one
+// that changes them does, and the rows follow.
+func TestConnectionsRebuiltOnlyWhenTheirInputsChange(t *testing.T) {
+	ctx := paneCtx()
+	ctx.Hosts = novaModel(map[string]bool{"compute01": true, "compute02": true, "compute03": true},
+		map[string]string{"10.0.0.21": "compute01", "10.0.0.22": "compute02"})
+	p := New(ctx, Sources{Rabbit: rabbitFixture(t), HAProxy: haproxyFixture(t)})
+	var obs []hostmodel.Observation
+	collect(p, p.Init(), &obs)
+	n := p.connBuilds
+	other := hostmodel.Observation{Pane: "containers", Source: hostmodel.Docker, At: fixedNow,
+		Facts: []hostmodel.Fact{{Host: "compute01", Kind: hostmodel.Container, Name: "nova_compute", State: hostmodel.Up}}}
+	ctx.Hosts.Apply(other)
+	p.Update(other)
+	if p.connBuilds != n {
+		t.Fatalf("an observation changing no input made the connection rows %d times", p.connBuilds-n)
+	}
+	if strings.Contains(strings.Join(connLines(t, p), "\n"), "compute04") {
+		t.Fatal("compute04 shown before Nova knew it")
+	}
+	nova := hostmodel.Observation{Pane: "compute", Source: hostmodel.Nova, At: fixedNow, Facts: []hostmodel.Fact{
+		hostmodel.ServiceFact("compute01", "nova-compute", false, false), hostmodel.ServiceFact("compute02", "nova-compute", false, false),
+		hostmodel.ServiceFact("compute03", "nova-compute", false, false), hostmodel.ServiceFact("compute04", "nova-compute", false, false)}}
+	ctx.Hosts.Apply(nova)
+	p.Update(nova)
+	if p.connBuilds == n {
+		t.Fatal("Nova's services changed, the connection rows were not made again")
+	}
+	if out := strings.Join(connLines(t, p), "\n"); !strings.Contains(out, "compute04") {
+		t.Fatalf("compute04 (new in Nova, no connection) not shown:\n%s", out)
+	}
+}

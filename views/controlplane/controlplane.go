@@ -117,6 +117,13 @@ type Pane struct {
 	// facts last published (connKey; "" none).
 	conn    connState
 	connPub string
+	// connIn are the host model's inputs conn was computed from; an
+	// observation that leaves them as they were changes no connection row
+	// (issue 15: every other pane's observation, 40 hosts' containers
+	// among them, regrouped every broker connection on the UI goroutine,
+	// a quarter of the cockpit's allocations).
+	connIn     connInputs
+	connBuilds int // tests: how often the connection rows were made
 }
 
 type mcRow struct {
@@ -424,6 +431,9 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		// Nova's services or known addresses may have moved: who should
 		// be connected, and from where.
 		if m.Pane != p.ID() && p.parts[pRabbit].loaded {
+			if p.connIn.same(p.connInputs()) {
+				return p, nil
+			}
 			p.conns.SetRows(p.connRows())
 			return p, p.publishConns(false)
 		}
