@@ -77,7 +77,31 @@ type Model struct {
 	// touched: the user moved the cursor. Until then a CRIT row that
 	// appears above the cursor takes it (the operator sees what broke).
 	touched bool
+	// frame is the last View's output, reused while nothing it was drawn
+	// from changed (SetFrameCache).
+	frame frameCache
 }
+
+// frameCache is a View's output and what it was drawn from.
+type frameCache struct {
+	on            bool
+	ok            bool
+	width, height int
+	th            *themes.Theme
+	out           string
+}
+
+// SetFrameCache says the owner changes its rows only through SetRows
+// (never a row's cells in place, nor what a lazy row's cells are made
+// from): View then draws again only after a change through the table's
+// methods or at another size. The shell draws the active pane after every
+// message, and most messages (another pane's refresh, a host's answer)
+// change nothing on it (issue 15: redrawing the instances table was a
+// third of the cockpit's allocations).
+func (m *Model) SetFrameCache(b bool) { m.frame = frameCache{on: b} }
+
+// changed drops the cached frame.
+func (m *Model) changed() { m.frame.ok = false }
 
 // New makes a table with columns.
 func New(cols ...Column) *Model { return &Model{cols: cols, sortCol: -1} }
@@ -88,6 +112,7 @@ func (m *Model) Columns() []Column { return m.cols }
 // SetRows replaces the rows, keeping the cursor on the row with the same key.
 // A new CRIT row above an untouched cursor takes the cursor.
 func (m *Model) SetRows(rows []Row) {
+	m.changed()
 	var key string
 	if r, ok := m.Selected(); ok {
 		key = r.Key
@@ -164,7 +189,7 @@ func (m *Model) Selected() (Row, bool) {
 func (m *Model) Cursor() int { return m.cursor }
 
 // SetCursor moves the cursor to index i.
-func (m *Model) SetCursor(i int) { m.cursor = i; m.clamp() }
+func (m *Model) SetCursor(i int) { m.cursor = i; m.clamp(); m.changed() }
 
 // SelectKey moves the cursor to the row with key k.
 func (m *Model) SelectKey(k string) bool {
@@ -172,6 +197,7 @@ func (m *Model) SelectKey(k string) bool {
 		if m.rows[i].Key == k {
 			m.cursor = i
 			m.clamp()
+			m.changed()
 			return true
 		}
 	}
@@ -179,7 +205,7 @@ func (m *Model) SelectKey(k string) bool {
 }
 
 // Move moves the cursor by d rows.
-func (m *Model) Move(d int) { m.cursor += d; m.touched = true; m.clamp() }
+func (m *Model) Move(d int) { m.cursor += d; m.touched = true; m.clamp(); m.changed() }
 
 // Page moves by a page.
 func (m *Model) Page(dir int) {
@@ -191,8 +217,8 @@ func (m *Model) Page(dir int) {
 }
 
 // Top and Bottom jump.
-func (m *Model) Top()    { m.cursor = 0; m.touched = true; m.clamp() }
-func (m *Model) Bottom() { m.cursor = len(m.rows) - 1; m.touched = true; m.clamp() }
+func (m *Model) Top()    { m.cursor = 0; m.touched = true; m.clamp(); m.changed() }
+func (m *Model) Bottom() { m.cursor = len(m.rows) - 1; m.touched = true; m.clamp(); m.changed() }
 
 // SetPresorted says the owner keeps its rows in the table's sort order:
 // SetRows takes them as they come, and after each SortBy (a sort key) the
@@ -204,6 +230,7 @@ func (m *Model) SetPresorted(b bool) { m.presorted = b }
 
 // SortBy sorts on column c (-1 for given order).
 func (m *Model) SortBy(c int, desc bool) {
+	m.changed()
 	m.sortCol, m.sortDesc = c, desc
 	if m.presorted {
 		return // the owner's next SetRows brings the order (and keeps the cursor's row)
@@ -250,6 +277,7 @@ func (m *Model) SaveView() ViewState {
 
 // RestoreView puts back a saved ViewState on the rows there are now.
 func (m *Model) RestoreView(v ViewState) {
+	m.changed()
 	m.sortCol, m.sortDesc, m.touched = v.sortCol, v.sortDesc, v.moved
 	m.sort()
 	m.offset = v.offset
@@ -478,6 +506,18 @@ func (m *Model) View(width, height int, th *themes.Theme) string {
 	if height < 1 || width < 1 {
 		return ""
 	}
+	f := &m.frame
+	if f.on && f.ok && f.width == width && f.height == height && f.th == th {
+		return f.out
+	}
+	out := m.view(width, height, th)
+	if f.on {
+		f.ok, f.width, f.height, f.th, f.out = true, width, height, th, out
+	}
+	return out
+}
+
+func (m *Model) view(width, height int, th *themes.Theme) string {
 	widths := m.Widths(width)
 	var b strings.Builder
 	// Header, with a sort marker.

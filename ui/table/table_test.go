@@ -346,3 +346,64 @@ func TestLazyRowsSameAsEager(t *testing.T) {
 		}
 	}
 }
+
+// With the frame cache on, every frame is the one an uncached table draws
+// after the same calls, and a frame with no change in between makes no
+// cell.
+func TestFrameCacheSameFrames(t *testing.T) {
+	th := themes.Default(true)
+	made := 0
+	lazy := func(rs []Row) []Row {
+		out := make([]Row, len(rs))
+		for i, r := range rs {
+			out[i] = Row{Key: r.Key, Role: r.Role, Src: lazyRow{r.Cells, &made}}
+		}
+		return out
+	}
+	cols := []Column{{Title: "NAME"}, {Title: "N", Width: 4}}
+	plain, cached := New(cols...), New(cols...)
+	cached.SetFrameCache(true)
+	rng := rand.New(rand.NewPCG(1, 2))
+	var saved ViewState
+	for step := range 400 {
+		op := rng.IntN(11)
+		for _, m := range []*Model{plain, cached} {
+			r := rand.New(rand.NewPCG(uint64(step), 7)) // the same arguments for both
+			switch op {
+			case 0:
+				m.SetRows(lazy(rows(50 + r.IntN(100))[r.IntN(20):]))
+			case 1:
+				m.Move(r.IntN(7) - 3)
+			case 2:
+				m.Page(r.IntN(3) - 1)
+			case 3:
+				m.SortBy(r.IntN(3)-1, r.IntN(2) == 0)
+			case 4:
+				m.SetCursor(r.IntN(120))
+			case 5:
+				m.SelectKey(fmt.Sprint(r.IntN(120)))
+			case 6:
+				m.Top()
+			case 7:
+				m.Bottom()
+			case 8:
+				saved = m.SaveView()
+			case 9:
+				m.RestoreView(saved)
+			}
+		}
+		w, h := 40, 12
+		if op == 10 {
+			w, h = 30+rng.IntN(20), 5+rng.IntN(10)
+		}
+		if got, want := cached.View(w, h, th), plain.View(w, h, th); got != want {
+			t.Fatalf("step %d (op %d): cached frame\n%s\nwant\n%s", step, op, got, want)
+		}
+	}
+	cached.View(40, 12, th)
+	made = 0
+	cached.View(40, 12, th)
+	if made != 0 {
+		t.Fatalf("an unchanged frame made %d cells", made)
+	}
+}

@@ -172,6 +172,9 @@ func New(ctx pane.Context, src Source) *Pane {
 	}
 	tbl := table.New(columns...)
 	tbl.SetPresorted(true) // rows always come in the sort's order (sorted.go)
+	// Entries change only through merge, which hands the table its rows
+	// again: the table may keep its last frame.
+	tbl.SetFrameCache(true)
 	return &Pane{ctx: ctx, src: src, tbl: tbl, byID: map[string]*entry{}, watchTune: ops.DefaultWatch}
 }
 
@@ -402,6 +405,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 					p.nFaults++
 				}
 			}
+			p.apply() // the rows' cells changed in place
 		}
 		if m.paged && p.pagedIn <= len(m.servers) {
 			// The pages were the list's first pagedIn servers, in order,
