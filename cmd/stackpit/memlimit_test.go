@@ -1,33 +1,89 @@
 package main
 
 import (
+	"math"
+	"runtime"
 	"runtime/debug"
 	"testing"
+	"time"
 )
 
 // The cockpit sets its GC percentage, except with the demo cloud in the
 // same process or when GOGC or GOMEMLIMIT says otherwise.
 func TestCockpitGCPercent(t *testing.T) {
 	orig := debug.SetGCPercent(100)
-	t.Cleanup(func() { debug.SetGCPercent(orig) })
+	t.Cleanup(func() { debug.SetGCPercent(orig); noLimit() })
 	for _, tc := range []struct {
 		name, gogc, limit string
 		demo              bool
 		expect            int
+		memLimit          int64
 	}{
-		{"cockpit", "", "", false, gcPercent},
-		{"in-process demo", "", "", true, 100},
-		{"GOGC set", "100", "", false, 100},
-		{"GOMEMLIMIT set", "", "off", false, 100},
+		{"cockpit", "", "", false, gcPercent, memLimitFloor},
+		{"in-process demo", "", "", true, 100, math.MaxInt64},
+		{"GOGC set", "100", "", false, 100, math.MaxInt64},
+		{"GOMEMLIMIT set", "", "off", false, 100, math.MaxInt64},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("GOGC", tc.gogc)
 			t.Setenv("GOMEMLIMIT", tc.limit)
 			debug.SetGCPercent(100)
+			noLimit()
 			setMemoryLimit(tc.demo)
 			if got := debug.SetGCPercent(100); got != tc.expect {
 				t.Errorf("GC percent %d, want %d", got, tc.expect)
 			}
+			// (this test's live heap is far below the floor)
+			if got := debug.SetMemoryLimit(-1); got != tc.memLimit {
+				t.Errorf("memory limit %d, want %d", got, tc.memLimit)
+			}
 		})
+	}
+}
+
+// The soft limit follows the live heap: the floor for a small one, 1.75x
+// a big one (above GOGC=60's own goal, so never a collector running flat
+// out near the limit).
+func TestMemoryLimitFollowsLiveHeap(t *testing.T) {
+	for _, c := range []struct {
+		live uint64
+		want int64
+	}{
+		{0, memLimitFloor},
+		{100 << 20, memLimitFloor},
+		{200 << 20, 350 << 20},
+		{1 << 30, 1792 << 20},
+	} {
+		if got := limitFor(c.live); got != c.want {
+			t.Errorf("live %d MiB: limit %d MiB, want %d MiB", c.live>>20, got>>20, c.want>>20)
+		}
+		if lim := limitFor(c.live); float64(lim) < float64(c.live)*(1+gcPercent/100.0) {
+			t.Errorf("live %d MiB: limit %d MiB under GOGC's goal", c.live>>20, lim>>20)
+		}
+	}
+}
+
+// afterGC's function runs after each collection.
+func TestAfterGCRunsAfterEachCollection(t *testing.T) {
+	ran := make(chan struct{}, 16)
+	afterGC(func() {
+		select {
+		case ran <- struct{}{}:
+		default:
+		}
+	})
+	for i := range 2 {
+		deadline := time.After(5 * time.Second)
+	wait:
+		for {
+			runtime.GC()
+			select {
+			case <-ran:
+				break wait
+			case <-deadline:
+				t.Fatalf("collection %d: the function did not run", i+1)
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
 	}
 }
