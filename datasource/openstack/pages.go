@@ -103,8 +103,9 @@ func (c *Client) getBody(ctx context.Context, sc *gophercloud.ServiceClient, ser
 // fetchPages asks for pages from marker on, one request at a time, each
 // as soon as the previous page's next marker is known, and hands each page
 // to out after starting its decode. It stops at the last page, at a page
-// whose next marker the scan cannot tell, on error, or when ctx ends.
-func (c *Client) fetchPages(ctx context.Context, pageURL func(marker string) string, marker string, decoders chan struct{}, out chan<- *pageJob) {
+// whose next marker the scan cannot tell, on error, when ctx ends, or when
+// enough(next) says the pages from next on are not needed (may be nil).
+func (c *Client) fetchPages(ctx context.Context, pageURL func(marker string) string, marker string, enough func(string) bool, decoders chan struct{}, out chan<- *pageJob) {
 	defer close(out)
 	for {
 		j := &pageJob{u: pageURL(marker), marker: marker, start: time.Now(), done: make(chan struct{})}
@@ -121,7 +122,7 @@ func (c *Client) fetchPages(ctx context.Context, pageURL func(marker string) str
 		case <-ctx.Done():
 			return
 		}
-		if err != nil || !j.spec || j.next == "" || j.next == marker {
+		if err != nil || !j.spec || j.next == "" || j.next == marker || enough != nil && enough(j.next) {
 			return
 		}
 		marker = j.next
@@ -154,8 +155,13 @@ func (j *pageJob) decode(body []byte, decoders chan struct{}) {
 
 // pagedList runs the pipeline: pages in order, each handed to onPage
 // (may be nil) once decoded. It returns the Nova-clock time just before
-// the first page was asked for (see serverClock).
-func (c *Client) pagedList(ctx context.Context, pageURL func(marker string) string, onPage func([]Server) error) (time.Time, error) {
+// the first page was asked for (see serverClock), also with an error once
+// a page came (bothEnds takes the earlier of its two streams').
+//
+// enough (may be nil) lets the fetcher stop asking ahead: see fetchPages.
+// The pages it did fetch still reach onPage, which must then end the list
+// (an error) or the list fails as stopped early.
+func (c *Client) pagedList(ctx context.Context, pageURL func(marker string) string, enough func(string) bool, onPage func([]Server) error) (time.Time, error) {
 	decoders := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
 	var asOf time.Time
 	first := true
@@ -163,20 +169,20 @@ func (c *Client) pagedList(ctx context.Context, pageURL func(marker string) stri
 	for {
 		fctx, cancel := context.WithCancel(ctx)
 		jobs := make(chan *pageJob, pagesAhead)
-		go c.fetchPages(fctx, pageURL, marker, decoders, jobs)
+		go c.fetchPages(fctx, pageURL, marker, enough, decoders, jobs)
 		restart, finished := false, false
 		for j := range jobs {
 			<-j.done
 			if j.err != nil {
 				cancel()
-				return time.Time{}, j.err
+				return asOf, j.err
 			}
 			if first {
 				asOf, first = serverClock(j.hdr, j.start), false
 			}
 			if err := onPage(j.servers); err != nil {
 				cancel()
-				return time.Time{}, err
+				return asOf, err
 			}
 			// The next marker as the serial loop always computed it: the
 			// next link's marker, or rather the last server's ID.
@@ -198,7 +204,7 @@ func (c *Client) pagedList(ctx context.Context, pageURL func(marker string) stri
 			}
 			if next == j.marker {
 				cancel()
-				return time.Time{}, &MalformedError{Service: "nova", URL: j.u, Snippet: "servers_links next without progress",
+				return asOf, &MalformedError{Service: "nova", URL: j.u, Snippet: "servers_links next without progress",
 					Err: fmt.Errorf("pagination did not advance past marker %q", next)}
 			}
 			if !j.spec || j.next != next {
@@ -214,9 +220,9 @@ func (c *Client) pagedList(ctx context.Context, pageURL func(marker string) stri
 		if !restart {
 			// The fetcher stopped without an error page: ctx ended.
 			if err := ctx.Err(); err != nil {
-				return time.Time{}, err
+				return asOf, err
 			}
-			return time.Time{}, fmt.Errorf("nova: server list paging stopped early")
+			return asOf, fmt.Errorf("nova: server list paging stopped early")
 		}
 	}
 }
