@@ -162,6 +162,7 @@ func (c *Client) bothEnds(ctx context.Context, pageURL func(marker, dir string) 
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	m := &meeting{cancel: cancel, hand: hand}
+	decoders := newDecoders()
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var asOf time.Time
@@ -171,7 +172,7 @@ func (c *Client) bothEnds(ctx context.Context, pageURL func(marker, dir string) 
 			defer wg.Done()
 			var prev string
 			desc := dir == "desc"
-			t, err := c.pagedList(sctx, func(marker string) string { return pageURL(marker, dir) },
+			t, err := c.pagedListWith(sctx, decoders, func(marker string) string { return pageURL(marker, dir) },
 				func(next string) bool { return m.enough(desc, next) },
 				func(ss []Server) error { return m.page(desc, &prev, ss) })
 			mu.Lock()

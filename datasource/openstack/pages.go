@@ -162,7 +162,15 @@ func (j *pageJob) decode(body []byte, decoders chan struct{}) {
 // The pages it did fetch still reach onPage, which must then end the list
 // (an error) or the list fails as stopped early.
 func (c *Client) pagedList(ctx context.Context, pageURL func(marker string) string, enough func(string) bool, onPage func([]Server) error) (time.Time, error) {
-	decoders := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+	return c.pagedListWith(ctx, newDecoders(), pageURL, enough, onPage)
+}
+
+// newDecoders bounds the pages decoded at once to the CPUs (bothEnds
+// shares one between its streams: a second stream adds requests in
+// flight, not decoders competing with everything else for the cores).
+func newDecoders() chan struct{} { return make(chan struct{}, max(1, runtime.GOMAXPROCS(0))) }
+
+func (c *Client) pagedListWith(ctx context.Context, decoders chan struct{}, pageURL func(marker string) string, enough func(string) bool, onPage func([]Server) error) (time.Time, error) {
 	var asOf time.Time
 	first := true
 	marker := ""
