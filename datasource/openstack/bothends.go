@@ -99,9 +99,6 @@ func (m *meeting) page(desc bool, prev *string, ss []Server) error {
 			keep--
 		}
 	}
-	if keep < len(ss) {
-		m.met = true
-	}
 	if len(ss) > 0 {
 		last := ss[len(ss)-1].ID
 		if desc {
@@ -118,7 +115,10 @@ func (m *meeting) page(desc bool, prev *string, ss []Server) error {
 			return err
 		}
 	}
-	if m.met {
+	if keep < len(ss) {
+		// This page reached what the other stream read: met (only once
+		// handed, so a failed hand fails the list).
+		m.met = true
 		m.cancel()
 		return errMet
 	}
