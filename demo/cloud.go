@@ -204,7 +204,13 @@ type countingWriter struct {
 	start time.Time
 	code  int
 	sent  bool
+	idle  time.Duration // waiting for another request's turn (Idle)
 }
+
+// Idle tells the writer the handler spent d waiting for another request
+// (the story's lock): not the server's own time (TookHeader). A real Nova
+// serves concurrent requests side by side.
+func (w *countingWriter) Idle(d time.Duration) { w.idle += d }
 
 func (w *countingWriter) WriteHeader(code int) {
 	if code < 200 { // informational (101 before a websocket hijack): at once
@@ -221,7 +227,7 @@ func (w *countingWriter) sendHeader() {
 		return
 	}
 	w.sent = true
-	took := time.Since(w.start)
+	took := time.Since(w.start) - w.idle
 	w.Header().Set(TookHeader, strconv.FormatInt(took.Microseconds(), 10))
 	w.c.mu.Lock()
 	if w.c.took == nil {

@@ -113,6 +113,11 @@ type novaState struct {
 	pos     map[string]int
 	byID    map[string]*Instance
 	ordinal map[string]int
+	// The same index sorted by uuid, ascending and descending (sort_key=uuid),
+	// for index generation byUUIDGen.
+	byUUID    [2][]*Instance
+	uuidPos   [2]map[string]int
+	byUUIDGen int
 
 	migrations []*novaMigration
 	migSeq     int
@@ -323,6 +328,13 @@ type novaReq struct {
 	mv    microversion
 	reqID string
 	base  string // http://127.0.0.1:port
+}
+
+// idle reports time spent waiting, not working (see countingWriter.Idle).
+func (q *novaReq) idle(d time.Duration) {
+	if w, ok := q.w.(interface{ Idle(time.Duration) }); ok {
+		w.Idle(d)
+	}
 }
 
 func (q *novaReq) json(code int, v any) {

@@ -64,6 +64,9 @@ type Client struct {
 	// PageSize is the limit used for paginated server lists (default 1000,
 	// Nova's default max_limit).
 	PageSize int
+	// oneEnd reads whole server lists as one stream in Nova's default
+	// order, not from both ends (tests compare the two).
+	oneEnd bool
 
 	// Request budget (budget.go): how long a ComputeServices answer is
 	// shared (default 0: not shared), how often one resource provider's

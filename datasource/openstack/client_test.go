@@ -669,8 +669,10 @@ func TestServerCacheIncremental(t *testing.T) {
 	if len(list) != 1200 || !sc.Stats().Full {
 		t.Fatalf("first refresh: %d servers, stats %+v", len(list), sc.Stats())
 	}
-	if n := len(f.requests("GET", "/servers/detail")); n != 3 {
-		t.Errorf("1200 servers at limit 500 took %d pages, want 3", n)
+	// From both ends: 500 from each, then the pages each asked for
+	// ahead before it knew the other had read past 700.
+	if n := len(f.requests("GET", "/servers/detail")); n < 3 || n > 6 {
+		t.Errorf("1200 servers at limit 500 took %d pages, want 3 to 6", n)
 	}
 	fullBytes := sc.Stats().Bytes
 	ids := f.synth.liveIDs()
@@ -800,6 +802,7 @@ func TestServersFollowNextLinkBelowRequestedLimit(t *testing.T) {
 	f.synth = newSynthNova(t, 25)
 	f.synth.maxLimit = 10
 	c := f.client(t, true)
+	c.oneEnd = true // one stream: the pages it asks for are known
 	ss, err := c.Servers(ctxT(t))
 	if err != nil {
 		t.Fatal(err)
@@ -827,8 +830,10 @@ func TestServersStopsWhenPagingDoesNotAdvance(t *testing.T) {
 	if !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), "did not advance") {
 		t.Errorf("err = %v", err)
 	}
-	if n := len(f.requests("GET", "/servers/detail")); n != 2 {
-		t.Errorf("%d requests, want 2", n)
+	// Two per stream of a list read from both ends; when the first pages
+	// look unsorted, two more in Nova's default order.
+	if n := len(f.requests("GET", "/servers/detail")); n < 2 || n > 6 {
+		t.Errorf("%d requests, want 2 to 6", n)
 	}
 }
 

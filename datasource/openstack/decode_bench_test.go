@@ -105,4 +105,12 @@ func TestDecodeServerPageDemo(t *testing.T) {
 	if len(got) != 1000 || !reflect.DeepEqual(got, want) {
 		t.Fatalf("%d servers; differ from encoding/json's", len(got))
 	}
+	// The pager reuses a page's buffer once decoded: nothing decoded may
+	// still point into it.
+	for i := range body {
+		body[i] = 'X'
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatal("a decoded server changed when its page's buffer was reused")
+	}
 }

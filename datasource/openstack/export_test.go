@@ -23,3 +23,7 @@ func DecodeServerPageJSON(body []byte) ([]Server, error) {
 	}
 	return out, nil
 }
+
+// SetOneEnd makes c read whole server lists as one stream (benchmarks
+// compare it with a list read from both ends).
+func SetOneEnd(c *Client, one bool) { c.oneEnd = one }

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -535,9 +536,22 @@ func (s *synthNova) list(w http.ResponseWriter, r *http.Request) {
 		}
 		since = t
 	}
+	order, idx := s.order, s.idx
+	if q.Get("sort_key") == "uuid" {
+		// Nova's sort_key=uuid (sort_dir asc or desc), marker by position.
+		order = slices.Clone(s.order)
+		slices.Sort(order)
+		if q.Get("sort_dir") != "asc" {
+			slices.Reverse(order)
+		}
+		idx = make(map[string]int, len(order))
+		for i, id := range order {
+			idx[id] = i
+		}
+	}
 	start := 0
 	if m := q.Get("marker"); m != "" {
-		i, ok := s.idx[m]
+		i, ok := idx[m]
 		if !ok {
 			writeJSON(w, 400, []byte(`{"badRequest": {"code": 400, "message": "marker [`+m+`] not found"}}`))
 			return
@@ -547,8 +561,8 @@ func (s *synthNova) list(w http.ResponseWriter, r *http.Request) {
 	var buf bytes.Buffer
 	buf.WriteString(`{"servers": [`)
 	n, last := 0, ""
-	for i := start; i < len(s.order) && n < limit; i++ {
-		sv := s.srv[s.order[i]]
+	for i := start; i < len(order) && n < limit; i++ {
+		sv := s.srv[order[i]]
 		if since.IsZero() && sv.deleted {
 			continue
 		}
@@ -560,7 +574,7 @@ func (s *synthNova) list(w http.ResponseWriter, r *http.Request) {
 		}
 		buf.Write(sv.json)
 		n++
-		last = s.order[i]
+		last = order[i]
 	}
 	buf.WriteString("]")
 	if n == limit {

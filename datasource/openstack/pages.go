@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
@@ -78,50 +79,63 @@ func scanNextMarker(body []byte) (marker string, hasNext, ok bool) {
 	return "", false, true
 }
 
-// getBody GETs u and returns the raw body (counted in BytesRead).
-func (c *Client) getBody(ctx context.Context, sc *gophercloud.ServiceClient, service, u string) ([]byte, http.Header, error) {
+// bodies recycles page buffers: a 50,000-server list is ~50 pages of
+// ~2.5 MB, each otherwise a fresh zeroed allocation and then garbage. A
+// page goes back once decoded: the servers keep copies of what they hold,
+// never views of the page (TestScanServerPageCopiesKeptStrings).
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// getBody GETs u and returns the raw body (counted in BytesRead) in a
+// buffer from bodies.
+func (c *Client) getBody(ctx context.Context, sc *gophercloud.ServiceClient, service, u string) (*bytes.Buffer, http.Header, error) {
 	resp, err := sc.Get(ctx, u, nil, &gophercloud.RequestOpts{KeepResponseBody: true, OkCodes: []int{200}})
 	if err != nil {
 		return nil, nil, wrapErr(service, "GET", u, err)
 	}
 	defer resp.Body.Close()
-	var buf bytes.Buffer
+	buf := bodies.Get().(*bytes.Buffer)
+	buf.Reset()
 	if n := resp.ContentLength; n > 0 && n < 64<<20 {
 		buf.Grow(int(n) + bytes.MinRead)
 	}
 	_, err = buf.ReadFrom(resp.Body)
 	c.bytesRead.Add(int64(buf.Len()))
 	if err != nil {
+		bodies.Put(buf)
 		if tl := tooLarge(err, sc, service, u); tl != nil {
 			return nil, nil, tl
 		}
 		return nil, nil, wrapErr(service, "GET", u, err)
 	}
-	return buf.Bytes(), resp.Header, nil
+	return buf, resp.Header, nil
 }
 
 // fetchPages asks for pages from marker on, one request at a time, each
 // as soon as the previous page's next marker is known, and hands each page
 // to out after starting its decode. It stops at the last page, at a page
-// whose next marker the scan cannot tell, on error, or when ctx ends.
-func (c *Client) fetchPages(ctx context.Context, pageURL func(marker string) string, marker string, decoders chan struct{}, out chan<- *pageJob) {
+// whose next marker the scan cannot tell, on error, when ctx ends, or when
+// enough(next) says the pages from next on are not needed (may be nil).
+func (c *Client) fetchPages(ctx context.Context, pageURL func(marker string) string, marker string, enough func(string) bool, decoders chan struct{}, out chan<- *pageJob) {
 	defer close(out)
 	for {
 		j := &pageJob{u: pageURL(marker), marker: marker, start: time.Now(), done: make(chan struct{})}
-		body, hdr, err := c.getBody(ctx, c.compute, "nova", j.u)
+		buf, hdr, err := c.getBody(ctx, c.compute, "nova", j.u)
 		j.hdr, j.err = hdr, err
 		if err != nil {
 			close(j.done)
 		} else {
-			j.next, _, j.spec = scanNextMarker(body)
-			go j.decode(body, decoders)
+			j.next, _, j.spec = scanNextMarker(buf.Bytes())
+			go func() {
+				j.decode(buf.Bytes(), decoders)
+				bodies.Put(buf)
+			}()
 		}
 		select {
 		case out <- j:
 		case <-ctx.Done():
 			return
 		}
-		if err != nil || !j.spec || j.next == "" || j.next == marker {
+		if err != nil || !j.spec || j.next == "" || j.next == marker || enough != nil && enough(j.next) {
 			return
 		}
 		marker = j.next
@@ -154,29 +168,42 @@ func (j *pageJob) decode(body []byte, decoders chan struct{}) {
 
 // pagedList runs the pipeline: pages in order, each handed to onPage
 // (may be nil) once decoded. It returns the Nova-clock time just before
-// the first page was asked for (see serverClock).
-func (c *Client) pagedList(ctx context.Context, pageURL func(marker string) string, onPage func([]Server) error) (time.Time, error) {
-	decoders := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+// the first page was asked for (see serverClock), also with an error once
+// a page came (bothEnds takes the earlier of its two streams').
+//
+// enough (may be nil) lets the fetcher stop asking ahead: see fetchPages.
+// The pages it did fetch still reach onPage, which must then end the list
+// (an error) or the list fails as stopped early.
+func (c *Client) pagedList(ctx context.Context, pageURL func(marker string) string, enough func(string) bool, onPage func([]Server) error) (time.Time, error) {
+	return c.pagedListWith(ctx, newDecoders(), pageURL, enough, onPage)
+}
+
+// newDecoders bounds the pages decoded at once to the CPUs (bothEnds
+// shares one between its streams: a second stream adds requests in
+// flight, not decoders competing with everything else for the cores).
+func newDecoders() chan struct{} { return make(chan struct{}, max(1, runtime.GOMAXPROCS(0))) }
+
+func (c *Client) pagedListWith(ctx context.Context, decoders chan struct{}, pageURL func(marker string) string, enough func(string) bool, onPage func([]Server) error) (time.Time, error) {
 	var asOf time.Time
 	first := true
 	marker := ""
 	for {
 		fctx, cancel := context.WithCancel(ctx)
 		jobs := make(chan *pageJob, pagesAhead)
-		go c.fetchPages(fctx, pageURL, marker, decoders, jobs)
+		go c.fetchPages(fctx, pageURL, marker, enough, decoders, jobs)
 		restart, finished := false, false
 		for j := range jobs {
 			<-j.done
 			if j.err != nil {
 				cancel()
-				return time.Time{}, j.err
+				return asOf, j.err
 			}
 			if first {
 				asOf, first = serverClock(j.hdr, j.start), false
 			}
 			if err := onPage(j.servers); err != nil {
 				cancel()
-				return time.Time{}, err
+				return asOf, err
 			}
 			// The next marker as the serial loop always computed it: the
 			// next link's marker, or rather the last server's ID.
@@ -198,7 +225,7 @@ func (c *Client) pagedList(ctx context.Context, pageURL func(marker string) stri
 			}
 			if next == j.marker {
 				cancel()
-				return time.Time{}, &MalformedError{Service: "nova", URL: j.u, Snippet: "servers_links next without progress",
+				return asOf, &MalformedError{Service: "nova", URL: j.u, Snippet: "servers_links next without progress",
 					Err: fmt.Errorf("pagination did not advance past marker %q", next)}
 			}
 			if !j.spec || j.next != next {
@@ -214,9 +241,9 @@ func (c *Client) pagedList(ctx context.Context, pageURL func(marker string) stri
 		if !restart {
 			// The fetcher stopped without an error page: ctx ended.
 			if err := ctx.Err(); err != nil {
-				return time.Time{}, err
+				return asOf, err
 			}
-			return time.Time{}, fmt.Errorf("nova: server list paging stopped early")
+			return asOf, fmt.Errorf("nova: server list paging stopped early")
 		}
 	}
 }

@@ -75,7 +75,20 @@ func BenchmarkServersPaged50k(b *testing.B) {
 	if _, err := oc.Servers(ctx); err != nil { // warm: names, connections
 		b.Fatal(err)
 	}
-	b.ResetTimer()
+	// Read from both ends at once (the default), and as one stream.
+	for _, mode := range []struct {
+		name string
+		one  bool
+	}{{"both-ends", false}, {"one-end", true}} {
+		b.Run(mode.name, func(b *testing.B) {
+			openstack.SetOneEnd(oc, mode.one)
+			serversPaged(b, oc, rt, want)
+		})
+	}
+}
+
+func serversPaged(b *testing.B, oc *openstack.Client, rt *tookRT, want int) {
+	ctx := context.Background()
 	var first, all, server time.Duration
 	for i := 0; i < b.N; i++ {
 		rt.us.Store(0)

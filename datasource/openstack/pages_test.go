@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,66 +15,132 @@ import (
 	"github.com/stackpit/stackpit/datasource/httpclient"
 )
 
-// pagedNova serves n servers in pages of limit with marker pagination.
-// decoy puts a metadata key named "servers_links" after the real links
-// (a document the cheap scan misreads); linksFirst puts servers_links
-// before servers.
+// pagedNova serves n servers (IDs srv-00000 on, so that their order as
+// strings is their number's) in pages of limit with marker pagination, in
+// ID order or, with sort_key=uuid, in the sort_dir asked for. decoy puts a
+// metadata key named "servers_links" after the real links (a document the
+// cheap scan misreads); linksFirst puts servers_links before servers.
 type pagedNova struct {
 	n          int
 	decoy      bool
 	linksFirst bool
+	// ignoreSort serves ID order whatever the sort (an API that ignores
+	// sort_key); fail answers 500 to the requests it returns true for;
+	// stuck answers the desc stream's second page with its first again
+	// (a next link that does not advance).
+	ignoreSort bool
+	fail       func(q url.Values) bool
+	stuck      bool
+	// before runs (under mu) ahead of each request k (0 on): the test
+	// deletes (gone) or creates (added) servers in the middle of a list.
+	before func(k int)
+	gone   map[int]bool
+	added  []int
+	// date, when set, is the Date header of each answer (Nova's clock).
+	date func(desc bool) time.Time
 
 	mu     sync.Mutex
-	asked  []string // markers asked for, in order
+	asked  []string // markers asked for, in order (desc: "desc:" marker)
 	limits []int    // limits asked for, in order
 	askedC chan string
 }
+
+func srvID(i int) string { return fmt.Sprintf("srv-%05d", i) }
 
 func (s *pagedNova) serve(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	limit, _ := strconv.Atoi(q.Get("limit"))
 	marker := q.Get("marker")
+	desc := q.Get("sort_key") == "uuid" && q.Get("sort_dir") == "desc" && !s.ignoreSort
 	s.mu.Lock()
-	s.asked = append(s.asked, marker)
+	if s.before != nil {
+		s.before(len(s.asked))
+	}
+	key := marker
+	if desc {
+		key = "desc:" + marker
+	}
+	s.asked = append(s.asked, key)
 	s.limits = append(s.limits, limit)
+	var ids []int
+	for i := 0; i < s.n; i++ {
+		if !s.gone[i] {
+			ids = append(ids, i)
+		}
+	}
+	for _, i := range s.added {
+		if !s.gone[i] {
+			ids = append(ids, i)
+		}
+	}
 	s.mu.Unlock()
 	if s.askedC != nil {
 		s.askedC <- marker
 	}
+	if s.fail != nil && s.fail(q) {
+		w.WriteHeader(500)
+		_, _ = w.Write([]byte(`{"computeFault": {"code": 500, "message": "boom"}}`))
+		return
+	}
+	slices.Sort(ids)
+	if desc {
+		slices.Reverse(ids)
+	}
+	// After the marker in this order (by value, as Nova's paginate_query:
+	// a deleted marker still works).
 	from := 0
 	if marker != "" {
-		i, _ := strconv.Atoi(strings.TrimPrefix(marker, "srv-"))
-		from = i + 1
+		m, _ := strconv.Atoi(strings.TrimPrefix(marker, "srv-"))
+		for from < len(ids) && (!desc && ids[from] <= m || desc && ids[from] >= m) {
+			from++
+		}
+		if s.stuck && desc {
+			from = 0
+		}
 	}
-	to := min(from+limit, s.n)
+	to := min(from+limit, len(ids))
 	var servers []string
-	for i := from; i < to; i++ {
+	for _, i := range ids[from:to] {
 		md := `{}`
 		if s.decoy {
 			md = `{"servers_links": "srv-0"}`
 		}
-		servers = append(servers, fmt.Sprintf(`{"id": "srv-%d", "name": "vm-%d", "status": "ACTIVE", "tenant_id": "p", "metadata": %s, "flavor": {"original_name": "m1"}, "OS-EXT-SRV-ATTR:host": "compute01"}`, i, i, md))
+		servers = append(servers, fmt.Sprintf(`{"id": "%s", "name": "vm-%d", "status": "ACTIVE", "tenant_id": "p", "metadata": %s, "flavor": {"original_name": "m1"}, "OS-EXT-SRV-ATTR:host": "compute01"}`, srvID(i), i, md))
 	}
 	links := `[]`
-	if to < s.n || (to == s.n && to-from == limit) {
-		links = fmt.Sprintf(`[{"href": "http://x/v2.1/servers/detail?limit=%d&marker=srv-%d", "rel": "next"}]`, limit, to-1)
+	if to > from && (to < len(ids) || to-from == limit) {
+		next := url.Values{"limit": {strconv.Itoa(limit)}, "marker": {srvID(ids[to-1])}}
+		if s.stuck && desc && marker != "" {
+			next.Set("marker", marker)
+		}
+		links = fmt.Sprintf(`[{"href": "http://x/v2.1/servers/detail?%s", "rel": "next"}]`, next.Encode())
 	}
 	body := fmt.Sprintf(`{"servers": [%s], "servers_links": %s}`, strings.Join(servers, ", "), links)
 	if s.linksFirst {
 		body = fmt.Sprintf(`{"servers_links": %s, "servers": [%s]}`, links, strings.Join(servers, ", "))
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if s.date != nil {
+		w.Header().Set("Date", s.date(desc).UTC().Format(http.TimeFormat))
+	}
 	_, _ = w.Write([]byte(body))
 }
 
+// checkList: ss holds servers srv-00000 to n-1, each once (a list read
+// from both ends comes in the order its pages were handed out).
 func checkList(t *testing.T, ss []Server, n int) {
 	t.Helper()
 	if len(ss) != n {
 		t.Fatalf("%d servers, want %d", len(ss), n)
 	}
+	ids := make([]string, len(ss))
 	for i, s := range ss {
-		if s.ID != fmt.Sprintf("srv-%d", i) {
-			t.Fatalf("server %d is %s: order or content wrong", i, s.ID)
+		ids[i] = s.ID
+	}
+	slices.Sort(ids)
+	for i, id := range ids {
+		if id != srvID(i) {
+			t.Fatalf("server %d is %s: missing or listed twice", i, id)
 		}
 	}
 }

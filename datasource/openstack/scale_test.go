@@ -10,12 +10,14 @@ import (
 
 // A paged list (the pane's first load) asks for a small first page, so the
 // first rows come after one short request, then full pages; a plain list
-// asks for full pages from the start. Every server comes once, in order.
+// asks for full pages from the start. Every server comes once, in order
+// (one stream: a list read from both ends starts each end so).
 func TestPagedListStartsWithASmallPage(t *testing.T) {
 	f := newFakeCloud(t, "2.88")
 	nova := &pagedNova{n: 2350}
 	f.on("GET /compute/v2.1/servers/detail", nova.serve)
 	c := f.client(t, false)
+	c.oneEnd = true
 	var sizes []int
 	ss, err := c.ServersPaged(ctxT(t), time.Time{}, func(p []Server) { sizes = append(sizes, len(p)) })
 	if err != nil {

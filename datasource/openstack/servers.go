@@ -210,6 +210,7 @@ func (c *Client) listServersPaged(ctx context.Context, since time.Time, extra ur
 	if limit <= 0 {
 		limit = 1000
 	}
+	var sortedURL func(marker, dir string) string
 	var names sync.WaitGroup
 	if since.IsZero() {
 		// Resolve names while the list loads (start-up latency).
@@ -217,10 +218,15 @@ func (c *Client) listServersPaged(ctx context.Context, since time.Time, extra ur
 		go func() { defer names.Done(); c.primeNames(ctx) }()
 	}
 	defer names.Wait()
-	pageURL := func(marker string) string {
+	pageURL := func(marker string) string { return sortedURL(marker, "") }
+	sortedURL = func(marker, dir string) string {
 		q := url.Values{}
 		for k, v := range extra {
 			q[k] = v
+		}
+		if dir != "" {
+			q.Set("sort_key", "uuid")
+			q.Set("sort_dir", dir)
 		}
 		q.Set("all_tenants", "1")
 		if marker == "" && onPage != nil && limit > firstPageLimit {
@@ -240,7 +246,7 @@ func (c *Client) listServersPaged(ctx context.Context, since time.Time, extra ur
 	// Pages are joined once at the end (one exact copy, not a slice of
 	// 50,000 servers regrown and copied page after page).
 	var pages [][]Server
-	asOf, err := c.pagedList(ctx, pageURL, func(ss []Server) error {
+	hand := func(ss []Server) error {
 		names.Wait() // names load alongside the first page
 		c.resolveNames(ctx, ss)
 		pages = append(pages, ss)
@@ -248,7 +254,16 @@ func (c *Client) listServersPaged(ctx context.Context, since time.Time, extra ur
 			onPage(ss)
 		}
 		return nil
-	})
+	}
+	var asOf time.Time
+	var err error
+	if since.IsZero() && len(extra) == 0 && !c.oneEnd {
+		// A whole list: from both ends at once (bothends.go). The pages
+		// are handed one at a time, so the list stays what was handed.
+		asOf, err = c.bothEnds(ctx, sortedURL, pageURL, hand)
+	} else {
+		asOf, err = c.pagedList(ctx, pageURL, nil, hand)
+	}
 	if err != nil {
 		return nil, time.Time{}, err
 	}

@@ -122,6 +122,8 @@ type Pane struct {
 	// pagedIn counts the servers its pages brought so far.
 	prog    *progress
 	pagedIn int
+	// partial: the rows are what a failed first load read before failing.
+	partial bool
 
 	// downHosts are hosts whose nova-compute is down or forced down.
 	downHosts map[string]bool
@@ -392,9 +394,13 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		p.prog = nil
 		if m.err != nil {
 			p.err = m.err
+			// A first load that failed after some pages: the rows shown
+			// are not the whole list, and the screen says so.
+			p.partial = m.paged && p.pagedIn > 0
 			return p, nil
 		}
 		p.err = nil
+		p.partial = false
 		p.svcErr = m.svcErr
 		if m.down != nil && !sameSet(m.down, p.downHosts) {
 			// Host states changed: every entry's fault may change.
@@ -928,6 +934,9 @@ func (p *Pane) View(width, height int) string {
 		msg := "✗ refresh failed: "
 		if !p.updated.IsZero() {
 			msg = "✗ refresh failed (showing data from " + pane.DataAge(p.ctx.Now().Sub(p.updated)) + " ago): "
+		}
+		if p.partial {
+			msg = fmt.Sprintf("✗ list incomplete: loading stopped after %d servers: ", p.pagedIn)
 		}
 		msg += p.err.Error()
 		lines = append(lines, th.Render(themes.Crit, safe.Fit(msg, width)))

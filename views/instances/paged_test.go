@@ -2,6 +2,7 @@ package instances
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -222,5 +223,33 @@ func TestFirstLoadEndAddsTheRest(t *testing.T) {
 		if a[i].Key != b[i].Key {
 			t.Fatalf("row %d is %s, want %s", i, a[i].Key, b[i].Key)
 		}
+	}
+}
+
+// failSource hands out its first page, then fails the load.
+type failSource struct{ *fakeSource }
+
+func (s failSource) ServersPaged(ctx context.Context, since time.Time, onPage func([]openstack.Server)) ([]openstack.Server, error) {
+	onPage(s.fakeSource.servers[:300])
+	return nil, errors.New("nova: HTTP 500")
+}
+
+// A first load that fails after some pages keeps the rows it read, and
+// says the list is incomplete (never a half list that looks whole).
+func TestFailedFirstLoadSaysTheListIsIncomplete(t *testing.T) {
+	p, _ := newPane(t, failSource{&fakeSource{servers: bigFixture(1000)}})
+	msg := p.Init()()
+	for i := 0; i < 10; i++ {
+		_, next := p.Update(msg)
+		if next == nil {
+			break
+		}
+		msg = next()
+	}
+	if p.Status().Loading || p.Status().Err == nil {
+		t.Fatalf("after the load: loading %v, err %v", p.Status().Loading, p.Status().Err)
+	}
+	if v := p.View(160, 40); !strings.Contains(v, "list incomplete") || !strings.Contains(v, "after 300 servers") {
+		t.Fatalf("a failed first load's screen does not say the list is incomplete:\n%s", v)
 	}
 }

@@ -1,0 +1,193 @@
+package openstack
+
+import (
+	"errors"
+	"net/url"
+	"slices"
+	"testing"
+	"time"
+)
+
+// bothEndsClient serves nova and returns a client with pages of 10.
+func bothEndsClient(t *testing.T, nova *pagedNova) *Client {
+	t.Helper()
+	f := newFakeCloud(t, "2.88")
+	f.on("GET /compute/v2.1/servers/detail", nova.serve)
+	c := f.client(t, false)
+	c.PageSize = 10
+	return c
+}
+
+func ids(ss []Server) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = s.ID
+	}
+	return out
+}
+
+// A list read from both ends holds exactly the servers of a list read as
+// one stream (each once), for lists empty, of one server, one page, exactly
+// one or two pages, and many; what it hands out page by page is, in order,
+// the list it returns; and it asks for about as many pages as one stream.
+func TestBothEndsListsWhatOneStreamLists(t *testing.T) {
+	for _, n := range []int{0, 1, 7, 10, 20, 21, 95, 1234} {
+		nova := &pagedNova{n: n}
+		c := bothEndsClient(t, nova)
+		c.oneEnd = true
+		serial, err := c.Servers(ctxT(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		nova.mu.Lock()
+		serialAsked := len(nova.asked)
+		nova.asked = nil
+		nova.mu.Unlock()
+		c.oneEnd = false
+		var handed []Server
+		both, err := c.ServersPaged(ctxT(t), time.Time{}, func(p []Server) { handed = append(handed, p...) })
+		if err != nil {
+			t.Fatalf("n=%d: %v", n, err)
+		}
+		checkList(t, both, n)
+		a, b := ids(serial), ids(both)
+		slices.Sort(a)
+		slices.Sort(b)
+		if !slices.Equal(a, b) {
+			t.Fatalf("n=%d: both ends %v, one stream %v", n, b, a)
+		}
+		if !slices.Equal(ids(handed), ids(both)) {
+			t.Fatalf("n=%d: handed %v, returned %v", n, ids(handed), ids(both))
+		}
+		nova.mu.Lock()
+		asked := slices.Clone(nova.asked)
+		nova.mu.Unlock()
+		// Two small first pages, and a page or two each stream asked
+		// ahead before it saw the other.
+		if n >= 100 && len(asked) > serialAsked+6 {
+			t.Errorf("n=%d: both ends asked %d pages %v, one stream %d", n, len(asked), asked, serialAsked)
+		}
+		var desc int
+		for _, m := range asked {
+			if len(m) >= 5 && m[:5] == "desc:" {
+				desc++
+			}
+		}
+		if n >= 100 && (desc < len(asked)/3 || desc > 2*len(asked)/3) {
+			t.Errorf("n=%d: %d of %d pages from the end: not two streams", n, desc, len(asked))
+		}
+	}
+}
+
+// Servers deleted or created while the list is read: every server that
+// existed throughout is listed, once; nothing is listed twice (the next
+// changes-since brings what the load could not know).
+func TestBothEndsWithServersChangingMidLoad(t *testing.T) {
+	// 145 and 155 do not exist yet.
+	nova := &pagedNova{n: 300, gone: map[int]bool{145: true, 155: true}}
+	nova.before = func(k int) {
+		if k == 4 {
+			// Both streams are under way: delete in the unread middle and
+			// at both ends already read, create in the middle and past
+			// the end.
+			for _, i := range []int{0, 149, 150, 151, 299} {
+				nova.gone[i] = true
+			}
+			delete(nova.gone, 145)
+			delete(nova.gone, 155)
+			nova.added = append(nova.added, 1000)
+		}
+	}
+	c := bothEndsClient(t, nova)
+	ss, err := c.Servers(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, s := range ss {
+		seen[s.ID]++
+		if seen[s.ID] > 1 {
+			t.Fatalf("%s listed twice", s.ID)
+		}
+	}
+	for i := 0; i < 300; i++ {
+		if nova.gone[i] || i == 145 || i == 155 {
+			continue
+		}
+		if seen[srvID(i)] != 1 {
+			t.Errorf("%s existed throughout the load but is missing", srvID(i))
+		}
+	}
+}
+
+// The time the next changes-since starts from is before the first request
+// of either stream: each stream's first answer says a different time, the
+// list takes the earlier.
+func TestBothEndsAsOfIsTheEarlierStream(t *testing.T) {
+	base := time.Now().Add(-time.Hour).Truncate(time.Second)
+	for _, early := range []string{"asc", "desc"} {
+		nova := &pagedNova{n: 95, date: func(desc bool) time.Time {
+			if desc == (early == "desc") {
+				return base
+			}
+			return base.Add(10 * time.Minute)
+		}}
+		c := bothEndsClient(t, nova)
+		_, asOf, err := c.listServers(ctxT(t), time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if asOf.After(base) || asOf.Before(base.Add(-time.Minute)) {
+			t.Errorf("%s stream earlier (Nova's clock %v): asOf %v", early, base, asOf)
+		}
+	}
+}
+
+// A stream that fails, or a next link that does not advance, fails the
+// whole list: no list is returned, never a half one.
+func TestBothEndsFailsOnEitherStream(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		nova *pagedNova
+	}{
+		{"asc page fails", &pagedNova{n: 300, fail: func(q url.Values) bool {
+			return q.Get("sort_dir") == "asc" && q.Get("marker") == srvID(29)
+		}}},
+		{"desc page fails", &pagedNova{n: 300, fail: func(q url.Values) bool {
+			return q.Get("sort_dir") == "desc" && q.Get("marker") == srvID(270)
+		}}},
+		{"desc first page fails", &pagedNova{n: 300, fail: func(q url.Values) bool {
+			return q.Get("sort_dir") == "desc" && q.Get("marker") == ""
+		}}},
+		{"next link does not advance", &pagedNova{n: 300, stuck: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := bothEndsClient(t, tc.nova)
+			var handed int
+			ss, err := c.ServersPaged(ctxT(t), time.Time{}, func(p []Server) { handed += len(p) })
+			if err == nil || ss != nil {
+				t.Fatalf("%d servers (%d handed), err %v: want an error and no list", len(ss), handed, err)
+			}
+			var me *MalformedError
+			if tc.nova.stuck && !errors.As(err, &me) {
+				t.Errorf("stuck paging: %v, want a MalformedError", err)
+			}
+		})
+	}
+}
+
+// An API that ignores sort_key (both streams come in one order): the list
+// is read again in the default order and holds every server once.
+func TestBothEndsFallsBackWhenTheOrderIsIgnored(t *testing.T) {
+	nova := &pagedNova{n: 95, ignoreSort: true}
+	c := bothEndsClient(t, nova)
+	var handed []Server
+	ss, err := c.ServersPaged(ctxT(t), time.Time{}, func(p []Server) { handed = append(handed, p...) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkList(t, ss, 95)
+	if !slices.Equal(ids(handed), ids(ss)) {
+		t.Fatalf("handed %d, returned %d", len(handed), len(ss))
+	}
+}
