@@ -110,7 +110,14 @@ type Pane struct {
 	wantFull     bool      // ctrl+r: the next refresh lists everything
 	updated      time.Time // last successful refresh (local clock)
 	maxUpdated   time.Time // newest server updated_at seen (server clock)
-	err          error
+	// lastStarted: when the last successful list started (local clock).
+	// The next changes-since reads from no later: a server changed while
+	// a multi-page list ran may sit on a page read before its change,
+	// while later pages carry newer updated_at (a 50k first load that
+	// took longer than changesSlack could miss it until the next full
+	// list, hours later).
+	lastStarted time.Time
+	err         error
 
 	detail *detail
 	prompt uiprompt.Prompt
@@ -310,7 +317,11 @@ func (p *Pane) fetch() tea.Cmd {
 	var since time.Time
 	timeout := fullTimeout
 	if !full {
-		since = p.maxUpdated.Add(-changesSlack)
+		since = p.maxUpdated
+		if !p.lastStarted.IsZero() && p.lastStarted.Before(since) {
+			since = p.lastStarted
+		}
+		since = since.Add(-changesSlack)
 		timeout = deltaTimeout
 	}
 	p.loading = true
@@ -427,6 +438,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			p.merge(withAbsent(m.servers, m.present, p.byID), m.full)
 		}
 		p.updated = p.ctx.Now()
+		p.lastStarted = m.started
 		if m.full {
 			p.lastFull = m.started
 		}

@@ -875,3 +875,31 @@ func TestNameKeepsRoomAtMidWidths(t *testing.T) {
 		}
 	}
 }
+
+// A multi-page list takes time: a server changed while it ran may sit on
+// a page read before the change while a later page carries a newer
+// updated_at. The next changes-since reads from the list's start, not
+// from the newest updated_at it saw.
+func TestDeltaAfterALongListReadsFromItsStart(t *testing.T) {
+	ss := fixture()
+	ss[len(ss)-1].Updated = t0.Add(5 * time.Minute) // stamped late in a long load
+	src := &fakeSource{servers: ss}
+	p, now := newPane(t, src)
+	start := *now
+	drive(p, p.Init())
+	*now = now.Add(10 * time.Minute)
+	_, cmd := p.Update(pane.TickMsg(*now))
+	if cmd == nil {
+		t.Fatal("no refresh after the interval")
+	}
+	drive(p, cmd)
+	var last string
+	for _, c := range src.calls {
+		if strings.HasPrefix(c, "servers") {
+			last = c
+		}
+	}
+	if want := "servers since " + start.Add(-changesSlack).UTC().Format(time.RFC3339); last != want {
+		t.Fatalf("delta %q, want %q (from the list's start)", last, want)
+	}
+}
