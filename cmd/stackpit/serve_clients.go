@@ -9,6 +9,7 @@ import (
 
 	"github.com/stackpit/stackpit/datasource/httpclient"
 	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/internal/cadence"
 	"github.com/stackpit/stackpit/views/instances"
 )
 
@@ -23,8 +24,13 @@ type serverShare struct {
 	clients *servedClients
 }
 
-func newServerShare(fresh time.Duration) *serverShare {
-	return &serverShare{http: httpclient.NewShare(fresh), clients: newServedClients(fresh)}
+// newServerShare: sessions refresh every `every`; an answer younger than
+// 90% of it, or asked in the same interval of the wall clock, is
+// everyone's (httpclient.Share).
+func newServerShare(every time.Duration) *serverShare {
+	h := httpclient.NewShare(every * 9 / 10)
+	h.Slot = every
+	return &serverShare{http: h, clients: newServedClients(every*9/10, every)}
 }
 
 // servedClients holds one datasource client per cloud, role and kind for
@@ -33,6 +39,7 @@ func newServerShare(fresh time.Duration) *serverShare {
 // auditor, with the read-only guard in its chain, never an operator's.
 type servedClients struct {
 	fresh time.Duration // how long a decoded read is everyone's
+	slot  time.Duration // and to the end of the refresh interval it was asked in
 
 	mu sync.Mutex
 	m  map[string]*servedClient
@@ -45,8 +52,8 @@ type servedClient struct {
 	built atomic.Bool
 }
 
-func newServedClients(fresh time.Duration) *servedClients {
-	return &servedClients{fresh: fresh, m: map[string]*servedClient{}}
+func newServedClients(fresh, slot time.Duration) *servedClients {
+	return &servedClients{fresh: fresh, slot: slot, m: map[string]*servedClient{}}
 }
 
 func servedKey(cloud, role string, readOnly bool, key string) string {
@@ -96,32 +103,54 @@ type serversSource interface {
 
 // sharedServers puts one decoded server list in front of a source for all
 // sessions: a list asked for with the same since while another session's
-// is loading, or less than fresh after it loaded, is that same list
-// (read-only: panes never modify what a source returns). Everything else
-// passes through.
+// is loading, or in the same refresh interval after it loaded, is that
+// same list (read-only: panes never modify what a source returns).
+// Everything else passes through.
+//
+// Each session asks for changes since its own newest updated_at, so the
+// sessions' questions differ unless made alike: since is rounded down to
+// sinceGrain (a few seconds more of changes; merging a server again is
+// harmless), and a changes-since list already asked in this interval
+// from an earlier since holds every change a later since asks for.
 type sharedServers struct {
 	serversSource
 	reads *decodedReads
 }
 
+// sinceGrain: the instances deltas' since, rounded like Cinder's.
+const sinceGrain = openstack.SinceGrain
+
 func (s sharedServers) Servers(ctx context.Context, since time.Time) ([]openstack.Server, error) {
-	return s.reads.do(ctx, since, nil, func(onPage func([]openstack.Server)) ([]openstack.Server, error) {
+	since = grained(since)
+	return s.reads.do(ctx, since, nil, func(ctx context.Context, onPage func([]openstack.Server)) ([]openstack.Server, error) {
 		return s.serversSource.Servers(ctx, since)
 	})
 }
 
 func (s sharedServers) ServersPaged(ctx context.Context, since time.Time, onPage func([]openstack.Server)) ([]openstack.Server, error) {
-	return s.reads.do(ctx, since, onPage, func(onPage func([]openstack.Server)) ([]openstack.Server, error) {
+	since = grained(since)
+	return s.reads.do(ctx, since, onPage, func(ctx context.Context, onPage func([]openstack.Server)) ([]openstack.Server, error) {
 		return s.serversSource.ServersPaged(ctx, since, onPage)
 	})
 }
 
-// decodedReads is a singleflight with a fresh window over decoded server
-// lists, keyed by since. Pages of a load in flight are kept, so a session
-// joining it still gets its first rows before the last page.
+func grained(since time.Time) time.Time {
+	if since.IsZero() {
+		return since
+	}
+	return since.UTC().Truncate(sinceGrain)
+}
+
+// decodedReads is a singleflight over decoded server lists, keyed by
+// since, whose lists stay everyone's for fresh after they loaded and to
+// the end of the slot (the refresh interval, on the wall clock) they were
+// asked in: one load per interval, however the sessions' refreshes fall.
+// Pages of a load in flight are kept, so a session joining it still gets
+// its first rows before the last page. A session given a list another
+// session asked for learns its real time (cadence.Answered).
 type decodedReads struct {
-	fresh time.Duration
-	now   func() time.Time
+	fresh, slot time.Duration
+	now         func() time.Time
 
 	mu      sync.Mutex
 	entries map[time.Time]*decodedRead
@@ -130,43 +159,74 @@ type decodedReads struct {
 }
 
 type decodedRead struct {
+	since   time.Time
+	started time.Time // what the list is as of (or older: asOf)
+	until   time.Time // everyone's until then (the end of its slot)
+
 	mu      sync.Mutex
 	pages   [][]openstack.Server
 	changed chan struct{} // closed and replaced on each page and at the end
 	done    bool
 	at      time.Time
+	asOf    time.Time
 	out     []openstack.Server
 	err     error
 }
 
-func newDecodedReads(fresh time.Duration) *decodedReads {
-	return &decodedReads{fresh: fresh, now: time.Now, entries: map[time.Time]*decodedRead{}}
+func newDecodedReads(fresh, slot time.Duration) *decodedReads {
+	return &decodedReads{fresh: fresh, slot: slot, now: time.Now, entries: map[time.Time]*decodedRead{}}
+}
+
+// current: the read may be given to a session asking at now (in flight,
+// or loaded well and still fresh). e.mu is held.
+func (d *decodedReads) current(e *decodedRead, now time.Time) bool {
+	if !e.done {
+		return true
+	}
+	return e.err == nil && (now.Sub(e.at) < d.fresh || now.Before(e.until))
+}
+
+// find is the read that answers since at now: the same since, or for a
+// changes-since list, one from an earlier since (it holds every change
+// since asks for; the latest such since, the smallest list). d.mu is held.
+func (d *decodedReads) find(since, now time.Time) *decodedRead {
+	var best *decodedRead
+	for k, e := range d.entries {
+		e.mu.Lock()
+		ok := d.current(e, now)
+		e.mu.Unlock()
+		switch {
+		case !ok:
+			delete(d.entries, k) // stale lists hold memory
+		case k.Equal(since):
+			best = e
+		case !since.IsZero() && !k.IsZero() && k.Before(since) &&
+			(best == nil || !best.since.Equal(since) && best.since.Before(k)):
+			best = e
+		}
+	}
+	return best
 }
 
 func (d *decodedReads) do(ctx context.Context, since time.Time, onPage func([]openstack.Server),
-	load func(onPage func([]openstack.Server)) ([]openstack.Server, error)) ([]openstack.Server, error) {
-	key := since.UTC()
+	load func(ctx context.Context, onPage func([]openstack.Server)) ([]openstack.Server, error)) ([]openstack.Server, error) {
+	since = since.UTC()
 	now := d.now()
 	d.mu.Lock()
-	for k, e := range d.entries { // drop stale lists: they hold memory
-		e.mu.Lock()
-		stale := e.done && (e.err != nil || now.Sub(e.at) >= d.fresh)
-		e.mu.Unlock()
-		if stale {
-			delete(d.entries, k)
-		}
-	}
-	e, ok := d.entries[key]
-	if ok {
+	if e := d.find(since, now); e != nil {
 		d.joins++
 		d.mu.Unlock()
 		return e.follow(ctx, onPage)
 	}
-	e = &decodedRead{changed: make(chan struct{})}
-	d.entries[key] = e
+	e := &decodedRead{since: since, started: now, changed: make(chan struct{})}
+	if d.slot > 0 {
+		e.until = now.Truncate(d.slot).Add(d.slot)
+	}
+	d.entries[since] = e
 	d.loads++
 	d.mu.Unlock()
-	out, err := load(func(page []openstack.Server) {
+	lctx, age := cadence.WithAge(ctx) // the load's own reads may be shared answers too
+	out, err := load(lctx, func(page []openstack.Server) {
 		e.mu.Lock()
 		e.pages = append(e.pages, page)
 		close(e.changed)
@@ -178,6 +238,10 @@ func (d *decodedReads) do(ctx context.Context, since time.Time, onPage func([]op
 	})
 	e.mu.Lock()
 	e.out, e.err, e.done, e.at = out, err, true, d.now()
+	e.asOf = e.started
+	if o := age.Oldest(); !o.IsZero() && o.Before(e.asOf) {
+		e.asOf = o
+	}
 	e.pages = nil // the whole list is out
 	close(e.changed)
 	e.mu.Unlock()
@@ -186,14 +250,19 @@ func (d *decodedReads) do(ctx context.Context, since time.Time, onPage func([]op
 
 // follow hands a joining session the pages so far, then new ones as they
 // come, then the list (which has every page: a page that came with the end
-// is not handed out again; a finished read is the list at once).
+// is not handed out again; a finished read is the list at once), and
+// notes the list's time in the session's context: it is another
+// session's answer.
 func (e *decodedRead) follow(ctx context.Context, onPage func([]openstack.Server)) ([]openstack.Server, error) {
 	sent := 0
 	for {
 		e.mu.Lock()
 		if e.done {
-			out, err := e.out, e.err
+			out, err, asOf := e.out, e.err, e.asOf
 			e.mu.Unlock()
+			if err == nil {
+				cadence.Answered(ctx, asOf)
+			}
 			return out, err
 		}
 		pages, changed := e.pages[sent:], e.changed

@@ -12,8 +12,10 @@ import (
 	"time"
 
 	"github.com/stackpit/stackpit/config"
+	"github.com/stackpit/stackpit/datasource/httpclient"
 	"github.com/stackpit/stackpit/datasource/openstack"
 	"github.com/stackpit/stackpit/demo"
+	"github.com/stackpit/stackpit/internal/cadence"
 	"github.com/stackpit/stackpit/serve"
 	"github.com/stackpit/stackpit/views/pane"
 )
@@ -47,7 +49,7 @@ func (c *countingServers) Servers(ctx context.Context, since time.Time) ([]opens
 // window, and a different since or a stale list is a load of its own.
 func TestServedSessionsDecodeASharedListOnce(t *testing.T) {
 	fake := &countingServers{release: make(chan struct{})}
-	reads := newDecodedReads(9 * time.Second)
+	reads := newDecodedReads(9*time.Second, 0)
 	now := time.Unix(1000, 0)
 	var clock sync.Mutex
 	reads.now = func() time.Time { clock.Lock(); defer clock.Unlock(); return now }
@@ -130,7 +132,7 @@ func TestServedClientsNeverCrossRoles(t *testing.T) {
 	}))
 	defer srv.Close()
 	cc := &config.Cloud{Prometheus: &config.Endpoint{URL: srv.URL}}
-	clients := newServedClients(9 * time.Second)
+	clients := newServedClients(9*time.Second, 10*time.Second)
 	env := func(role string) *Env {
 		return &Env{CloudName: "prod", Cloud: cc, ReadOnly: role != serve.RoleOperator, Role: role,
 			Clients: clients, Ctx: pane.Context{Now: time.Now, Refresh: 10 * time.Second}}
@@ -186,7 +188,7 @@ func TestServedSessionsShareClientsPerRole(t *testing.T) {
 	defer dc.Close()
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	file := &config.File{Clouds: map[string]*config.Cloud{}}
-	share := newServerShare(shareFresh(file))
+	share := newServerShare(shareEvery(file))
 	f := &flags{demo: true}
 	ops := filepath.Join(t.TempDir(), "ops")
 	aud := &serve.User{Name: "bob", Role: serve.RoleAuditor}
@@ -223,6 +225,101 @@ func TestServedSessionsShareClientsPerRole(t *testing.T) {
 	for _, r := range dc.Requests()[before:] {
 		if r.Mutating {
 			t.Fatalf("the auditors' client sent %s %s", r.Method, r.Path)
+		}
+	}
+}
+
+// novaDeltas is a server source that asks an HTTP server (through the
+// serve share) for each list, naming its since in the URL as Nova's
+// changes-since does.
+type novaDeltas struct {
+	serversSource // the rest: unused
+	hc            *http.Client
+	url           string
+}
+
+func (n novaDeltas) Servers(ctx context.Context, since time.Time) ([]openstack.Server, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, n.url+"/servers/detail?changes-since="+since.UTC().Format(time.RFC3339), nil)
+	resp, err := n.hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body.Close()
+	return []openstack.Server{{ID: "a"}}, nil
+}
+
+// Twenty sessions refreshing at their own moments, each with its own
+// since (its own newest updated_at), make one request to Nova per refresh
+// interval: since is rounded to the grain, a list from an earlier since
+// answers a later one, and a list is everyone's to the end of the interval
+// it was asked in. A session given another's list learns its real time.
+func TestServedDeltasOneRequestPerInterval(t *testing.T) {
+	var hits atomic.Int64
+	var mu sync.Mutex
+	var asked []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		mu.Lock()
+		asked = append(asked, r.URL.Query().Get("changes-since"))
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	const every = 10 * time.Second
+	share := newServerShare(every)
+	now := time.Unix(1_000_000, 0) // the start of an interval
+	var clock sync.Mutex
+	tick := func() time.Time { clock.Lock(); defer clock.Unlock(); return now }
+	set := func(t time.Time) { clock.Lock(); now = t; clock.Unlock() }
+	share.http.Now = tick
+	reads := newDecodedReads(share.clients.fresh, share.clients.slot)
+	reads.now = tick
+	hc, err := httpclient.New(httpclient.Options{Share: share.http})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := sharedServers{novaDeltas{hc: hc, url: srv.URL}, reads}
+
+	base := time.Unix(999_900, 0) // on the grain
+	const sessions = 20
+	start := now
+	var firstAsked time.Time
+	for round := 0; round < 3; round++ {
+		before := hits.Load()
+		for i := 0; i < sessions; i++ {
+			// Session i asks i*500 ms into the interval, with a since of
+			// its own. Rounds 0 and 2: later sessions have earlier sinces,
+			// all in one grain (the grain makes them one question); round
+			// 1: later sessions have later sinces, over two grains (the
+			// first list holds every change the later ones ask for).
+			at := start.Add(time.Duration(round)*every + time.Duration(i)*500*time.Millisecond)
+			set(at)
+			since := base.Add(time.Duration(round)*every + 9900*time.Millisecond - time.Duration(i)*500*time.Millisecond)
+			if round == 1 {
+				since = base.Add(every + 300*time.Millisecond + time.Duration(i)*700*time.Millisecond)
+			}
+			ctx, age := cadence.WithAge(context.Background())
+			if _, err := src.Servers(ctx, since); err != nil {
+				t.Fatal(err)
+			}
+			if i == 0 {
+				firstAsked = at
+				if !age.Oldest().IsZero() {
+					t.Fatalf("round %d: the asking session was told its own list is another's (%v)", round, age.Oldest())
+				}
+			} else if got := age.Oldest(); !got.Equal(firstAsked) {
+				t.Fatalf("round %d session %d: the shared list's time is %v, want %v (when session 0 asked)", round, i, got, firstAsked)
+			}
+		}
+		if n := hits.Load() - before; n != 1 {
+			mu.Lock()
+			t.Fatalf("round %d: %d sessions made %d requests to Nova, want 1: %q", round, sessions, n, asked)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, s := range asked {
+		if ts, err := time.Parse(time.RFC3339, s); err != nil || ts.Unix()%10 != 0 {
+			t.Fatalf("changes-since %q is not on the 10 s grain", s)
 		}
 	}
 }

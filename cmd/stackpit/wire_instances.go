@@ -22,7 +22,7 @@ func init() {
 				// Served: one decoded list for every session of this
 				// cloud and role (c is theirs too).
 				v, err := e.Shared("servers-decoded", func() (any, error) {
-					return sharedServers{src, newDecodedReads(e.Clients.fresh)}, nil
+					return sharedServers{src, newDecodedReads(e.Clients.fresh, e.Clients.slot)}, nil
 				})
 				if err != nil {
 					return nil, err
