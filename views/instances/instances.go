@@ -20,6 +20,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/internal/cadence"
 	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	uiprompt "github.com/stackpit/stackpit/ui/prompt"
@@ -275,6 +276,7 @@ type serversMsg struct {
 	down    map[string]bool // nil when the services list failed
 	svcErr  error
 	paged   bool                // the list of a paged first load (its pages came first)
+	asOf    time.Time           // non-zero: part of it was another session's answer, as of then (serve)
 	present map[string]struct{} // non-nil: every server that exists (presence check)
 }
 
@@ -319,6 +321,7 @@ func (p *Pane) fetch() tea.Cmd {
 	load := func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
+		ctx, age := cadence.WithAge(ctx)
 		m := serversMsg{full: full, started: now}
 		var wg sync.WaitGroup
 		wg.Add(1)
@@ -353,6 +356,7 @@ func (p *Pane) fetch() tea.Cmd {
 			// A failed check is tried again at the next refresh.
 		}
 		wg.Wait()
+		m.asOf = age.Oldest()
 		return m
 	}
 	if prog == nil {
@@ -407,6 +411,9 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			p.merge(withAbsent(m.servers, m.present, p.byID), m.full)
 		}
 		p.updated = p.ctx.Now()
+		if !m.asOf.IsZero() && m.asOf.Before(p.updated) {
+			p.updated = m.asOf // a shared answer: its age is what the pane says
+		}
 		if m.full {
 			p.lastFull = m.started
 		}
