@@ -11,7 +11,7 @@
 # clock figures mean little on a loaded machine).
 # STACKPIT_PPROF set in the environment reaches the server (profiles).
 set -uo pipefail
-bin=$(readlink -f "$1") n=$2 counts=${3:-"1 5 20"}
+bin=$(readlink -f "$1") n=$2 counts=${3:-${SESSIONS:-"1 5 20"}}
 hosts=${HOSTS:-40}
 now() { date +%s.%N; }
 ms() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.0f", (a-b)*1000}'; }
@@ -83,6 +83,11 @@ run() { # sessions
   kill -USR1 "$demo_pid"; sleep 60; kill -USR1 "$demo_pid"; sleep 0.5
   awk -v p="$p" '/^traffic over/ {snap++} /^traffic [a-z]/ && $2 != "over" {split($3,r,"="); rq[snap,$2]=r[2]; seen[$2]=1}
     END {for (k in seen) printf "%s: steady requests/min %s\t%d\n", p, k, rq[snap,k]-rq[snap-1,k]}' "$tmp/demo.log" | sort
+  # Per path (PATHS=1): which reads a backend's count is made of.
+  if [ -n "${PATHS:-}" ]; then
+    awk -v p="$p" '/^traffic over/ {snap++} /^path / {k=$2" "$3" "$4; c[snap,k]=$5; seen[k]=1}
+      END {for (k in seen) if (c[snap,k]-c[snap-1,k] > 0) printf "%s: steady requests/min path %s\t%d\n", p, k, c[snap,k]-c[snap-1,k]}' "$tmp/demo.log" | sort
+  fi
   local rss; rss=$(rss_of "$serve_pid")
   rss_at[$k]=$rss
   printf '%s: serve RSS, sessions steady (MiB)\t%s\n' "$p" "${rss:-n/a}"
