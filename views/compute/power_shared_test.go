@@ -1,0 +1,54 @@
+package compute
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stackpit/stackpit/datasource/bmc"
+	"github.com/stackpit/stackpit/internal/cadence"
+	"github.com/stackpit/stackpit/views/pane"
+)
+
+// cadencePower records the cadence each read says it repeats at.
+type cadencePower struct {
+	*fakePower
+	mu   sync.Mutex
+	seen map[string]time.Duration
+}
+
+func (c *cadencePower) PowerState(ctx context.Context, host string) (bmc.State, error) {
+	c.mu.Lock()
+	c.seen[host] = cadence.Of(ctx)
+	c.mu.Unlock()
+	return c.fakePower.PowerState(ctx, host)
+}
+
+// A steady host's once-a-minute read says so (under `stackpit serve` one
+// read a minute is then every session's); a watched host's read does not
+// (it must be this refresh's).
+func TestSteadyPowerReadsCarryTheirCadence(t *testing.T) {
+	cp := &cadencePower{fakePower: newFakePower(), seen: map[string]time.Duration{}}
+	p, _, now := powerPane(t, cp.fakePower, nil)
+	p.SetPower(cp)
+	sel, _ := p.tbl.Selected()
+	*now = now.Add(powerSteady)
+	_, cmd := p.Update(pane.TickMsg(*now))
+	drive(p, cmd)
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	for _, h := range []string{"compute01", "compute06"} {
+		if h != sel.Key && cp.seen[h] != powerSteady {
+			t.Errorf("%s (steady) read with cadence %v, want %v", h, cp.seen[h], powerSteady)
+		}
+	}
+	for _, h := range []string{"compute02", "compute03", "compute04", sel.Key} {
+		if h == "" {
+			continue
+		}
+		if d, ok := cp.seen[h]; !ok || d != 0 {
+			t.Errorf("%s (watched) read with cadence %v (read: %v), want none", h, d, ok)
+		}
+	}
+}
