@@ -7,9 +7,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/stackpit/stackpit/datasource/galera"
 	"github.com/stackpit/stackpit/datasource/httpclient"
+	"github.com/stackpit/stackpit/datasource/memcached"
 	"github.com/stackpit/stackpit/datasource/openstack"
 	"github.com/stackpit/stackpit/internal/cadence"
+	"github.com/stackpit/stackpit/views/controlplane"
 	"github.com/stackpit/stackpit/views/instances"
 )
 
@@ -279,4 +282,98 @@ func (e *decodedRead) follow(ctx context.Context, onPage func([]openstack.Server
 			return nil, ctx.Err()
 		}
 	}
+}
+
+// sharedRead is one read (a memcached's stats, the Galera cluster, a
+// Docker host's containers) made once for every session of the server:
+// a read in flight is joined, and a good answer is everyone's for fresh
+// after it came and to the end of the slot it was asked in, like
+// httpclient.Share's for HTTP (these backends speak other protocols, and
+// each session asked them itself: 20 sessions made 5-6x one's reads). A
+// session given another's answer learns its time (cadence.Answered).
+type sharedRead[T any] struct {
+	fresh, slot time.Duration
+	now         func() time.Time
+
+	mu  sync.Mutex
+	cur *readCall[T]
+
+	loads int // (tests)
+}
+
+type readCall[T any] struct {
+	done     chan struct{}
+	sent, at time.Time
+	v        T
+	err      error
+}
+
+func newSharedRead[T any](fresh, slot time.Duration) *sharedRead[T] {
+	return &sharedRead[T]{fresh: fresh, slot: slot, now: time.Now}
+}
+
+func (s *sharedRead[T]) do(ctx context.Context, load func(context.Context) (T, error)) (T, error) {
+	now := s.now()
+	s.mu.Lock()
+	c := s.cur
+	if c != nil {
+		select {
+		case <-c.done:
+			sameSlot := s.slot > 0 && now.Truncate(s.slot).Equal(c.sent.Truncate(s.slot))
+			if c.err != nil || now.Sub(c.at) >= s.fresh && !sameSlot {
+				c = nil
+			}
+		default: // in flight: join it
+		}
+	}
+	if c != nil {
+		s.mu.Unlock()
+		select {
+		case <-c.done:
+		case <-ctx.Done():
+			var zero T
+			return zero, ctx.Err()
+		}
+		if c.err == nil {
+			cadence.Answered(ctx, c.sent)
+		}
+		return c.v, c.err
+	}
+	c = &readCall[T]{done: make(chan struct{}), sent: now}
+	s.cur = c
+	s.loads++
+	s.mu.Unlock()
+	c.v, c.err = load(ctx)
+	c.at = s.now()
+	close(c.done)
+	return c.v, c.err
+}
+
+// forget drops the answer held: something changed (an action).
+func (s *sharedRead[T]) forget() {
+	s.mu.Lock()
+	s.cur = nil
+	s.mu.Unlock()
+}
+
+// sharedMemcached reads one memcached's stats once for every session.
+type sharedMemcached struct {
+	controlplane.MemcachedSource
+	r *sharedRead[memcached.Stats]
+}
+
+func (m sharedMemcached) Stats(ctx context.Context) (memcached.Stats, error) {
+	return m.r.do(ctx, m.MemcachedSource.Stats)
+}
+
+// sharedGalera reads the Galera cluster once for every session (SQL: the
+// client is read-only by construction, whatever the role).
+type sharedGalera struct {
+	controlplane.GaleraSource
+	r *sharedRead[galera.Cluster]
+}
+
+func (g sharedGalera) Read(ctx context.Context) galera.Cluster {
+	cl, _ := g.r.do(ctx, func(ctx context.Context) (galera.Cluster, error) { return g.GaleraSource.Read(ctx), nil })
+	return cl
 }

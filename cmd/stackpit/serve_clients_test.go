@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/stackpit/stackpit/config"
 	"github.com/stackpit/stackpit/datasource/httpclient"
+	"github.com/stackpit/stackpit/datasource/memcached"
 	"github.com/stackpit/stackpit/datasource/openstack"
 	"github.com/stackpit/stackpit/demo"
 	"github.com/stackpit/stackpit/internal/cadence"
@@ -207,6 +209,9 @@ func TestServedSessionsShareClientsPerRole(t *testing.T) {
 	if _, ok := share.clients.peek(key(serve.RoleAuditor, "servers-decoded")).(sharedServers); !ok {
 		t.Fatal("the auditors' instances panes have no shared server list")
 	}
+	if _, ok := share.clients.peek(key(serve.RoleAuditor, "galera")).(sharedGalera); !ok {
+		t.Fatal("the auditors' control-plane panes have no shared Galera read")
+	}
 	share.clients.mu.Lock()
 	n := 0
 	for k := range share.clients.m {
@@ -321,5 +326,55 @@ func TestServedDeltasOneRequestPerInterval(t *testing.T) {
 		if ts, err := time.Parse(time.RFC3339, s); err != nil || ts.Unix()%10 != 0 {
 			t.Fatalf("changes-since %q is not on the 10 s grain", s)
 		}
+	}
+}
+
+// countingMemcached is a memcached that counts the stats reads it answers.
+type countingMemcached struct {
+	reads atomic.Int32
+	fail  atomic.Bool
+}
+
+func (c *countingMemcached) Addr() string { return "10.0.0.1:11211" }
+func (c *countingMemcached) Stats(ctx context.Context) (memcached.Stats, error) {
+	c.reads.Add(1)
+	if c.fail.Load() {
+		return memcached.Stats{}, errors.New("connection refused")
+	}
+	return memcached.Stats{}, nil
+}
+
+// Backends that are not HTTP (memcached, Galera) are read once per
+// refresh interval for all twenty sessions, each asking at its own moment;
+// a failed read is not kept, and a session given another's read learns
+// its time.
+func TestServedNonHTTPReadsOncePerInterval(t *testing.T) {
+	mc := &countingMemcached{}
+	now := time.Unix(1_000_000, 0)
+	r := newSharedRead[memcached.Stats](9*time.Second, 10*time.Second)
+	r.now = func() time.Time { return now }
+	src := sharedMemcached{mc, r}
+	start := now
+	for round := 0; round < 3; round++ {
+		for i := 0; i < 20; i++ {
+			now = start.Add(time.Duration(round)*10*time.Second + time.Duration(i)*490*time.Millisecond)
+			ctx, age := cadence.WithAge(context.Background())
+			if _, err := src.Stats(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if want := start.Add(time.Duration(round) * 10 * time.Second); i > 0 && !age.Oldest().Equal(want) {
+				t.Fatalf("round %d session %d: shared read as of %v, want %v", round, i, age.Oldest(), want)
+			}
+		}
+		if n := mc.reads.Load(); n != int32(round+1) {
+			t.Fatalf("after %d intervals of 20 sessions, %d reads: want one per interval", round+1, n)
+		}
+	}
+	mc.fail.Store(true)
+	now = now.Add(10 * time.Second)
+	src.Stats(context.Background())
+	mc.fail.Store(false)
+	if _, err := src.Stats(context.Background()); err != nil || mc.reads.Load() != 5 {
+		t.Fatalf("a failed read was kept: %v, %d reads", err, mc.reads.Load())
 	}
 }
