@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/stackpit/stackpit/datasource/docker"
 	"github.com/stackpit/stackpit/datasource/galera"
 	"github.com/stackpit/stackpit/datasource/httpclient"
 	"github.com/stackpit/stackpit/datasource/memcached"
@@ -376,4 +377,50 @@ type sharedGalera struct {
 func (g sharedGalera) Read(ctx context.Context) galera.Cluster {
 	cl, _ := g.r.do(ctx, func(ctx context.Context) (galera.Cluster, error) { return g.GaleraSource.Read(ctx), nil })
 	return cl
+}
+
+// sharedDocker puts one container list per host, per interval, in front
+// of a session's Docker fleet (each session keeps its own fleet: host
+// discovery tells each pane what it added). An action on a host forgets
+// that host's list: its read-back is new.
+type sharedDocker struct {
+	*docker.Fleet
+	reads *hostReads
+}
+
+// hostReads are the shared container lists of one cloud and role.
+type hostReads struct {
+	fresh, slot time.Duration
+	mu          sync.Mutex
+	m           map[string]*sharedRead[[]docker.Container]
+}
+
+func (h *hostReads) of(host string) *sharedRead[[]docker.Container] {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r, ok := h.m[host]
+	if !ok {
+		r = newSharedRead[[]docker.Container](h.fresh, h.slot)
+		h.m[host] = r
+	}
+	return r
+}
+
+func (d sharedDocker) List(ctx context.Context, host string) ([]docker.Container, error) {
+	return d.reads.of(host).do(ctx, func(ctx context.Context) ([]docker.Container, error) { return d.Fleet.List(ctx, host) })
+}
+
+func (d sharedDocker) Restart(ctx context.Context, host, name string) error {
+	defer d.reads.of(host).forget()
+	return d.Fleet.Restart(ctx, host, name)
+}
+
+func (d sharedDocker) Stop(ctx context.Context, host, name string) error {
+	defer d.reads.of(host).forget()
+	return d.Fleet.Stop(ctx, host, name)
+}
+
+func (d sharedDocker) Start(ctx context.Context, host, name string) error {
+	defer d.reads.of(host).forget()
+	return d.Fleet.Start(ctx, host, name)
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/stackpit/stackpit/config"
+	"github.com/stackpit/stackpit/datasource/docker"
 	"github.com/stackpit/stackpit/datasource/httpclient"
 	"github.com/stackpit/stackpit/datasource/memcached"
 	"github.com/stackpit/stackpit/datasource/openstack"
@@ -376,5 +377,55 @@ func TestServedNonHTTPReadsOncePerInterval(t *testing.T) {
 	mc.fail.Store(false)
 	if _, err := src.Stats(context.Background()); err != nil || mc.reads.Load() != 5 {
 		t.Fatalf("a failed read was kept: %v, %d reads", err, mc.reads.Load())
+	}
+}
+
+// Twenty sessions' container panes list a Docker host once (the same
+// interval), each through its own fleet; a restart through the share
+// forgets that host's list, so the read-back after it is new.
+func TestServedDockerListsOncePerInterval(t *testing.T) {
+	var lists, restarts atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/version":
+			_, _ = w.Write([]byte(`{"ApiVersion":"1.41"}`))
+		case strings.HasSuffix(r.URL.Path, "/containers/json"):
+			lists.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`[{"Id":"abc","Names":["/nova_compute"],"State":"running","Status":"Up 2 hours","Image":"nova"}]`))
+		case strings.HasSuffix(r.URL.Path, "/restart"):
+			restarts.Add(1)
+			w.WriteHeader(http.StatusNoContent)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	reads := &hostReads{fresh: time.Minute, slot: time.Minute, m: map[string]*sharedRead[[]docker.Container]{}}
+	var wg sync.WaitGroup
+	srcs := make([]sharedDocker, 20)
+	for i := range srcs {
+		srcs[i] = sharedDocker{docker.NewFleet(docker.FleetOptions{Hosts: map[string]string{"compute01": srv.URL}}), reads}
+	}
+	for _, s := range srcs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cs, err := s.List(context.Background(), "compute01")
+			if err != nil || len(cs) != 1 {
+				t.Errorf("list: %v %v", cs, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := lists.Load(); n != 1 {
+		t.Fatalf("20 sessions listed the host %d times, want 1", n)
+	}
+	if err := srcs[3].Restart(context.Background(), "compute01", "nova_compute"); err != nil || restarts.Load() != 1 {
+		t.Fatalf("restart: %v (%d sent)", err, restarts.Load())
+	}
+	srcs[7].List(context.Background(), "compute01")
+	if n := lists.Load(); n != 2 {
+		t.Fatalf("the list after a restart came from before it (%d lists)", n)
 	}
 }
