@@ -155,6 +155,9 @@ func grained(since time.Time) time.Time {
 type decodedReads struct {
 	fresh, slot time.Duration
 	now         func() time.Time
+	// changes counts the changes sent (httpclient.Share.Changes): a list
+	// read before an action is not the action's read-back (nil: none).
+	changes func() uint64
 
 	mu      sync.Mutex
 	entries map[time.Time]*decodedRead
@@ -163,6 +166,7 @@ type decodedReads struct {
 }
 
 type decodedRead struct {
+	gen     uint64 // changes when it began
 	since   time.Time
 	started time.Time // what the list is as of (or older: asOf)
 	until   time.Time // everyone's until then (the end of its slot)
@@ -184,6 +188,9 @@ func newDecodedReads(fresh, slot time.Duration) *decodedReads {
 // current: the read may be given to a session asking at now (in flight,
 // or loaded well and still fresh). e.mu is held.
 func (d *decodedReads) current(e *decodedRead, now time.Time) bool {
+	if d.changes != nil && d.changes() != e.gen {
+		return false // something changed since it was asked
+	}
 	if !e.done {
 		return true
 	}
@@ -223,6 +230,9 @@ func (d *decodedReads) do(ctx context.Context, since time.Time, onPage func([]op
 		return e.follow(ctx, onPage)
 	}
 	e := &decodedRead{since: since, started: now, changed: make(chan struct{})}
+	if d.changes != nil {
+		e.gen = d.changes()
+	}
 	if d.slot > 0 {
 		e.until = now.Truncate(d.slot).Add(d.slot)
 	}

@@ -429,3 +429,40 @@ func TestServedDockerListsOncePerInterval(t *testing.T) {
 		t.Fatalf("the list after a restart came from before it (%d lists)", n)
 	}
 }
+
+// An action sent through the share (a reboot, say) makes the decoded
+// lists from before it nobody's: the acting session's read-back, and
+// everyone else's next read, is a new list.
+func TestServedListAfterAnActionIsNew(t *testing.T) {
+	var lists atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			lists.Add(1)
+		}
+	}))
+	defer srv.Close()
+	share := newServerShare(10 * time.Second)
+	hc, err := httpclient.New(httpclient.Options{Share: share.http})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reads := newDecodedReads(share.clients.fresh, share.clients.slot)
+	reads.changes = share.http.Changes
+	src := sharedServers{novaDeltas{hc: hc, url: srv.URL}, reads}
+	since := time.Now().Add(-time.Minute)
+	src.Servers(context.Background(), since)
+	src.Servers(context.Background(), since)
+	if lists.Load() != 1 {
+		t.Fatalf("%d lists for two sessions, want 1", lists.Load())
+	}
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/servers/x/action", strings.NewReader(`{"reboot":{"type":"SOFT"}}`))
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	src.Servers(context.Background(), since)
+	if lists.Load() != 2 {
+		t.Fatalf("the list after an action was the one from before it (%d lists)", lists.Load())
+	}
+}

@@ -39,7 +39,13 @@ type Share struct {
 	lastPrune time.Time
 
 	upstream, shared atomic.Int64
+	changes          atomic.Uint64
 }
+
+// Changes counts the changes sent through the share (each made it forget
+// a host): a cache above it (decoded lists) that saw the count move since
+// it read must read again.
+func (s *Share) Changes() uint64 { return s.changes.Load() }
 
 type shareEntry struct {
 	host   string
@@ -236,6 +242,7 @@ func (s *Share) Held() int {
 // something changed there, and an answer from before must not be served
 // after it.
 func (s *Share) forget(host string) {
+	s.changes.Add(1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for k, e := range s.entries {
