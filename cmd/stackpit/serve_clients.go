@@ -227,7 +227,7 @@ func (d *decodedReads) do(ctx context.Context, since time.Time, onPage func([]op
 	if e := d.find(since, now); e != nil {
 		d.joins++
 		d.mu.Unlock()
-		return e.follow(ctx, onPage)
+		return e.follow(ctx, onPage, true)
 	}
 	e := &decodedRead{since: since, started: now, changed: make(chan struct{})}
 	if d.changes != nil {
@@ -239,42 +239,50 @@ func (d *decodedReads) do(ctx context.Context, since time.Time, onPage func([]op
 	d.entries[since] = e
 	d.loads++
 	d.mu.Unlock()
+	// The load is everyone's: it runs apart from the session that asked
+	// (that session closing must not fail the others' load), bounded by
+	// its deadline; that session follows it like the others.
 	lctx, age := cadence.WithAge(ctx) // the load's own reads may be shared answers too
-	out, err := load(lctx, func(page []openstack.Server) {
-		e.mu.Lock()
-		e.pages = append(e.pages, page)
-		close(e.changed)
-		e.changed = make(chan struct{})
-		e.mu.Unlock()
-		if onPage != nil {
-			onPage(page)
-		}
-	})
-	e.mu.Lock()
-	e.out, e.err, e.done, e.at = out, err, true, d.now()
-	e.asOf = e.started
-	if o := age.Oldest(); !o.IsZero() && o.Before(e.asOf) {
-		e.asOf = o
+	dctx, cancel := context.WithCancel(context.WithoutCancel(lctx))
+	if dl, ok := ctx.Deadline(); ok {
+		cancel()
+		dctx, cancel = context.WithDeadline(context.WithoutCancel(lctx), dl)
 	}
-	e.pages = nil // the whole list is out
-	close(e.changed)
-	e.mu.Unlock()
-	return out, err
+	go func() {
+		defer cancel()
+		out, err := load(dctx, func(page []openstack.Server) {
+			e.mu.Lock()
+			e.pages = append(e.pages, page)
+			close(e.changed)
+			e.changed = make(chan struct{})
+			e.mu.Unlock()
+		})
+		e.mu.Lock()
+		e.out, e.err, e.done, e.at = out, err, true, d.now()
+		e.asOf = e.started
+		if o := age.Oldest(); !o.IsZero() && o.Before(e.asOf) {
+			e.asOf = o
+		}
+		e.pages = nil // the whole list is out
+		close(e.changed)
+		e.mu.Unlock()
+	}()
+	return e.follow(ctx, onPage, false)
 }
 
 // follow hands a joining session the pages so far, then new ones as they
 // come, then the list (which has every page: a page that came with the end
-// is not handed out again; a finished read is the list at once), and
-// notes the list's time in the session's context: it is another
-// session's answer.
-func (e *decodedRead) follow(ctx context.Context, onPage func([]openstack.Server)) ([]openstack.Server, error) {
+// is not handed out again; a finished read is the list at once), and for
+// a session that joined, notes the list's time in its context: it is
+// another session's answer.
+func (e *decodedRead) follow(ctx context.Context, onPage func([]openstack.Server), joined bool) ([]openstack.Server, error) {
 	sent := 0
 	for {
 		e.mu.Lock()
 		if e.done {
 			out, err, asOf := e.out, e.err, e.asOf
 			e.mu.Unlock()
-			if err == nil {
+			if err == nil && joined {
 				cadence.Answered(ctx, asOf)
 			}
 			return out, err

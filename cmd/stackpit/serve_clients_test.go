@@ -36,7 +36,11 @@ func (c *countingServers) ServersPaged(ctx context.Context, since time.Time, onP
 	p1 := []openstack.Server{{ID: "a", Name: "a"}}
 	p2 := []openstack.Server{{ID: "b", Name: "b"}}
 	onPage(p1)
-	<-c.release
+	select {
+	case <-c.release:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	onPage(p2)
 	return append(append([]openstack.Server(nil), p1...), p2...), nil
 }
@@ -464,5 +468,47 @@ func TestServedListAfterAnActionIsNew(t *testing.T) {
 	src.Servers(context.Background(), since)
 	if lists.Load() != 2 {
 		t.Fatalf("the list after an action was the one from before it (%d lists)", lists.Load())
+	}
+}
+
+// The session whose refresh started a shared load may leave (its SSH
+// session closed) while others wait for that load: theirs still ends.
+func TestServedLoadOutlivesTheSessionThatStartedIt(t *testing.T) {
+	fake := &countingServers{release: make(chan struct{})}
+	reads := newDecodedReads(9*time.Second, 10*time.Second)
+	src := sharedServers{fake, reads}
+	ctxA, cancelA := context.WithCancel(context.Background())
+	errA := make(chan error, 1)
+	go func() {
+		_, err := src.ServersPaged(ctxA, time.Time{}, func([]openstack.Server) {})
+		errA <- err
+	}()
+	for fake.loads.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	gotB := make(chan []openstack.Server, 1)
+	go func() {
+		out, err := src.ServersPaged(context.Background(), time.Time{}, func([]openstack.Server) {})
+		if err != nil {
+			t.Error(err)
+		}
+		gotB <- out
+	}()
+	for {
+		reads.mu.Lock()
+		j := reads.joins
+		reads.mu.Unlock()
+		if j == 1 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancelA()
+	if err := <-errA; err == nil {
+		t.Fatal("the session that left got a list")
+	}
+	close(fake.release)
+	if out := <-gotB; len(out) != 2 || fake.loads.Load() != 1 {
+		t.Fatalf("the staying session got %v after %d loads, want the 2 servers of 1 load", out, fake.loads.Load())
 	}
 }
