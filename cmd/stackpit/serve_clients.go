@@ -121,6 +121,9 @@ type sharedServers struct {
 	reads *decodedReads
 }
 
+// wholeListMax bounds a shared whole server list's load.
+const wholeListMax = 5 * time.Minute
+
 // sinceGrain: the instances deltas' since, rounded like Cinder's.
 const sinceGrain = openstack.SinceGrain
 
@@ -241,10 +244,18 @@ func (d *decodedReads) do(ctx context.Context, since time.Time, onPage func([]op
 	d.mu.Unlock()
 	// The load is everyone's: it runs apart from the session that asked
 	// (that session closing must not fail the others' load), bounded by
-	// its deadline; that session follows it like the others.
+	// its deadline; that session follows it like the others. A whole list
+	// may take longer than one session waits (20 sessions at 50,000
+	// servers on 2 cores read 35,000 in a pane's 60 s, then started again
+	// from nothing): it goes on up to wholeListMax, and a session that
+	// gave up joins it again at its next refresh, with the pages so far.
 	lctx, age := cadence.WithAge(ctx) // the load's own reads may be shared answers too
+	dl, ok := ctx.Deadline()
+	if since.IsZero() && (!ok || dl.Before(time.Now().Add(wholeListMax))) {
+		dl, ok = time.Now().Add(wholeListMax), true
+	}
 	dctx, cancel := context.WithCancel(context.WithoutCancel(lctx))
-	if dl, ok := ctx.Deadline(); ok {
+	if ok {
 		cancel()
 		dctx, cancel = context.WithDeadline(context.WithoutCancel(lctx), dl)
 	}

@@ -512,3 +512,30 @@ func TestServedLoadOutlivesTheSessionThatStartedIt(t *testing.T) {
 		t.Fatalf("the staying session got %v after %d loads, want the 2 servers of 1 load", out, fake.loads.Load())
 	}
 }
+
+// A whole list slower than a session waits goes on: the session that gave
+// up joins it again at its next refresh, and one load serves everyone (it
+// was started again from nothing, and never ended, at 20 sessions on
+// 50,000 servers).
+func TestServedWholeListOutlivesASessionsTimeout(t *testing.T) {
+	fake := &countingServers{release: make(chan struct{})}
+	src := sharedServers{fake, newDecodedReads(9*time.Second, 10*time.Second)}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := src.ServersPaged(ctx, time.Time{}, func([]openstack.Server) {}); err == nil {
+		t.Fatal("the list came before the load ended")
+	}
+	done := make(chan []openstack.Server, 1)
+	go func() {
+		out, err := src.Servers(context.Background(), time.Time{}) // the next refresh
+		if err != nil {
+			t.Error(err)
+		}
+		done <- out
+	}()
+	time.Sleep(20 * time.Millisecond)
+	close(fake.release)
+	if out := <-done; len(out) != 2 || fake.loads.Load() != 1 {
+		t.Fatalf("got %v after %d loads, want 2 servers from 1 load", out, fake.loads.Load())
+	}
+}
