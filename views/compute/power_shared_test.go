@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stackpit/stackpit/datasource/bmc"
+	"github.com/stackpit/stackpit/datasource/openstack"
 	"github.com/stackpit/stackpit/internal/cadence"
 	"github.com/stackpit/stackpit/views/pane"
 )
@@ -50,5 +51,27 @@ func TestSteadyPowerReadsCarryTheirCadence(t *testing.T) {
 		if d, ok := cp.seen[h]; !ok || d != 0 {
 			t.Errorf("%s (watched) read with cadence %v (read: %v), want none", h, d, ok)
 		}
+	}
+}
+
+// sharedHVs answers the hypervisor list as another session's answer
+// asked for at asOf.
+type sharedHVs struct {
+	*fakeSource
+	asOf time.Time
+}
+
+func (s sharedHVs) Hypervisors(ctx context.Context) ([]openstack.Hypervisor, error) {
+	cadence.Answered(ctx, s.asOf)
+	return s.fakeSource.Hypervisors(ctx)
+}
+
+// A shared list's age is the one the pane shows, never its arrival.
+func TestSharedListShowsItsRealAge(t *testing.T) {
+	asOf := t0.Add(-6 * time.Second)
+	p, _ := newPane(sharedHVs{fixture(), asOf})
+	drive(p, p.Init())
+	if !p.hvAt.Equal(asOf) || !p.svcAt.Equal(t0) {
+		t.Fatalf("hypervisors at %v (want the shared %v), services at %v (want %v: its own)", p.hvAt, asOf, p.svcAt, t0)
 	}
 }
