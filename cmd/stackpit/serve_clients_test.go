@@ -214,6 +214,9 @@ func TestServedSessionsShareClientsPerRole(t *testing.T) {
 	if _, ok := share.clients.peek(key(serve.RoleAuditor, "servers-decoded")).(sharedServers); !ok {
 		t.Fatal("the auditors' instances panes have no shared server list")
 	}
+	if share.clients.peek(key(serve.RoleAuditor, "ceph-dashboard")) == nil {
+		t.Fatal("the auditors' Ceph panes have no shared dashboard client (one login for all)")
+	}
 	if _, ok := share.clients.peek(key(serve.RoleAuditor, "galera")).(sharedGalera); !ok {
 		t.Fatal("the auditors' control-plane panes have no shared Galera read")
 	}
