@@ -88,9 +88,10 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	opsDir := filepath.Join(config.StateDir(), "ops")
 	// Sessions refresh every 10 s (a cloud's refresh: setting); an answer
-	// younger than 9 s is everyone's, so one session's own next refresh
-	// still asks the server, and twenty sessions ask about as often as one.
-	share := newServerShare(shareFresh(file))
+	// younger than 9 s, or asked in the same 10 s of the clock, is
+	// everyone's, so one session's own next refresh still asks the server,
+	// and twenty sessions ask about as often as one.
+	share := newServerShare(shareEvery(file))
 	srv, err := serve.New(serve.Options{
 		Listen: *listen, HostKey: *hostKey, Users: users, Log: stderr,
 		NewCockpit: func(who serve.Session) (serve.Cockpit, error) {
@@ -139,16 +140,16 @@ func newServedSession(f *flags, file *config.File, cloud *demo.Cloud, share *ser
 	return s, nil
 }
 
-// shareFresh is 90% of the shortest refresh interval of the config's
-// clouds (10 s by default).
-func shareFresh(file *config.File) time.Duration {
+// shareEvery is the shortest refresh interval of the config's clouds (10 s
+// by default).
+func shareEvery(file *config.File) time.Duration {
 	every := 10 * time.Second
 	for _, c := range file.Clouds {
 		if r := c.Refresh.D(); r > 0 && r < every {
 			every = r
 		}
 	}
-	return every * 9 / 10
+	return every
 }
 
 func envSet(env []string, name string) bool {

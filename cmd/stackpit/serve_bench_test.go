@@ -46,7 +46,7 @@ func measureServe(b *testing.B, instances, sessions int, window time.Duration) m
 	defer dc.Close()
 	b.Setenv("XDG_STATE_HOME", b.TempDir())
 	file := &config.File{Clouds: map[string]*config.Cloud{}}
-	share := newServerShare(shareFresh(file))
+	share := newServerShare(shareEvery(file))
 	f := &flags{demo: true}
 	user := &serve.User{Name: "bench", Role: serve.RoleAuditor}
 	var progs []*tea.Program

@@ -42,14 +42,27 @@ func cephSource(e *Env) (ds.Source, ds.Actor, error) {
 		// them as Basic auth on every request.
 		ep := cc.Endpoint
 		ep.Username, ep.Password, ep.Bearer = "", "", ""
-		hc, err := e.HTTP(&ep, false)
-		if err != nil {
-			return nil, nil, fmt.Errorf("ceph dashboard: %w", err)
+		build := func() (any, error) {
+			hc, err := e.HTTP(&ep, false)
+			if err != nil {
+				return nil, fmt.Errorf("ceph dashboard: %w", err)
+			}
+			return ds.NewDashboard(hc, ds.DashboardOptions{URL: cc.URL, Username: cc.Username, Password: cc.Password, Token: cc.Bearer})
 		}
-		d, err := ds.NewDashboard(hc, ds.DashboardOptions{URL: cc.URL, Username: cc.Username, Password: cc.Password, Token: cc.Bearer})
+		var v any
+		var err error
+		if e.Clients != nil {
+			// Served: one login (one JWT) for every session of this cloud
+			// and role; a token per session made each session's reads
+			// its own (the token is part of what the share compares).
+			v, err = e.Shared("ceph-dashboard", build)
+		} else {
+			v, err = build()
+		}
 		if err != nil {
 			return nil, nil, err
 		}
+		d := v.(*ds.Dashboard)
 		src, actor = d, d
 	}
 	var second ds.Source

@@ -15,9 +15,21 @@ func init() {
 			if e.Cloud.Docker == nil || (len(e.Cloud.Docker.Hosts) == 0 && e.Cloud.Docker.AddressTemplate == "") {
 				return nil, errNotConfigured("docker (hosts or address_template)", e.CloudName)
 			}
-			src, err := newDockerSource(e)
+			fleet, err := newDockerSource(e)
 			if err != nil {
 				return nil, err
+			}
+			var src containers.Source = fleet
+			if e.Clients != nil {
+				// Served: each host's list once per interval for every
+				// session of this cloud and role.
+				v, err := e.Shared("docker-lists", func() (any, error) {
+					return &hostReads{fresh: e.Clients.fresh, slot: e.Clients.slot, m: map[string]*sharedRead[[]docker.Container]{}}, nil
+				})
+				if err != nil {
+					return nil, err
+				}
+				src = sharedDocker{fleet, v.(*hostReads)}
 			}
 			p := containers.New(e.Ctx, src)
 			if os, err := openstackClient(e); err == nil {

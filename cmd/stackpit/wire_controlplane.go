@@ -71,6 +71,20 @@ func controlPlaneSources(e *Env) (controlplane.Sources, error) {
 	}
 	if m := c.Memcached; m != nil {
 		for _, a := range m.Addresses {
+			if e.Clients != nil { // served: one client, one read per interval, for every session
+				v, err := e.Shared("memcached\x00"+a, func() (any, error) {
+					cl, err := memcached.New(a, m.Timeout.D())
+					if err != nil {
+						return nil, err
+					}
+					return sharedMemcached{cl, newSharedRead[memcached.Stats](e.Clients.fresh, e.Clients.slot)}, nil
+				})
+				if err != nil {
+					return src, err
+				}
+				src.Memcached = append(src.Memcached, v.(sharedMemcached))
+				continue
+			}
 			cl, err := memcached.New(a, m.Timeout.D())
 			if err != nil {
 				return src, err
@@ -84,6 +98,20 @@ func controlPlaneSources(e *Env) (controlplane.Sources, error) {
 		gc := galera.Config{User: g.Username, Password: g.Password, Expected: g.ClusterSize, Timeout: g.Timeout.D()}
 		for _, n := range g.Nodes {
 			gc.Nodes = append(gc.Nodes, galera.Node{Host: n.Host, Address: n.Address})
+		}
+		if e.Clients != nil { // served: one client, one read per interval, for every session
+			v, err := e.Shared("galera", func() (any, error) {
+				cl, err := galera.New(gc)
+				if err != nil {
+					return nil, err
+				}
+				return sharedGalera{cl, newSharedRead[galera.Cluster](e.Clients.fresh, e.Clients.slot)}, nil
+			})
+			if err != nil {
+				return src, err
+			}
+			src.Galera = v.(sharedGalera)
+			return src, nil
 		}
 		cl, err := galera.New(gc)
 		if err != nil {

@@ -22,7 +22,11 @@ func init() {
 				// Served: one decoded list for every session of this
 				// cloud and role (c is theirs too).
 				v, err := e.Shared("servers-decoded", func() (any, error) {
-					return sharedServers{src, newDecodedReads(e.Clients.fresh)}, nil
+					reads := newDecodedReads(e.Clients.fresh, e.Clients.slot)
+					if e.Share != nil {
+						reads.changes = e.Share.Changes // an action's read-back is a new list
+					}
+					return sharedServers{src, reads}, nil
 				})
 				if err != nil {
 					return nil, err

@@ -20,8 +20,18 @@ import (
 // holds for that host (an action's read-back never sees the state from
 // before the action). API load then follows the refresh interval, not the
 // number of people looking.
+//
+// Sessions refresh at their own moments (each started when its person
+// logged in), so a window of Fresh after each request would let twenty
+// sessions make two requests per interval: the one whose turn comes just
+// after the window ends asks again, and its answer serves the rest. An
+// answer is therefore also everyone's until the end of the wall-clock
+// interval of Slot it was asked in: one request per interval and URL, and
+// a session refreshing every Slot never gets its own previous answer.
+// A shared answer's real time reaches the asker's cadence.Age.
 type Share struct {
 	Fresh time.Duration
+	Slot  time.Duration // the sessions' refresh interval (0: Fresh only)
 	Now   func() time.Time
 
 	mu        sync.Mutex
@@ -29,13 +39,21 @@ type Share struct {
 	lastPrune time.Time
 
 	upstream, shared atomic.Int64
+	changes          atomic.Uint64
 }
+
+// Changes counts the changes sent through the share (each made it forget
+// a host): a cache above it (decoded lists) that saw the count move since
+// it read must read again.
+func (s *Share) Changes() uint64 { return s.changes.Load() }
 
 type shareEntry struct {
 	host   string
 	done   chan struct{}
+	sent   time.Time // when it was asked upstream: what the data is as of
 	at     time.Time
 	fresh  time.Duration // how long it is everyone's answer
+	until  time.Time     // and until then (the end of its slot)
 	keep   bool          // a 2xx answer: kept for fresh
 	status int
 	proto  string
@@ -123,14 +141,15 @@ func (t *shareTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	key := shareKey(r) + "\n\n" + string(body)
 	s.mu.Lock()
 	e, ok := s.entries[key]
-	fresh := s.Fresh
+	fresh, slot := s.Fresh, s.Slot
 	if every := cadence.Of(r.Context()); every > 0 {
-		fresh = every * 9 / 10 // a read repeating every 30 s may share a 27 s old answer
+		fresh, slot = every*9/10, every // a read repeating every 30 s may share a 27 s old answer
 	}
+	now := s.Now()
 	if ok {
 		select {
 		case <-e.done:
-			if !e.keep || s.Now().Sub(e.at) >= fresh {
+			if !e.keep || !e.current(now, fresh, slot) {
 				ok = false
 			}
 		default: // in flight: wait for it
@@ -144,10 +163,14 @@ func (t *shareTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 			return nil, r.Context().Err()
 		}
 		s.shared.Add(1)
+		cadence.Answered(r.Context(), e.sent)
 		return e.response(r)
 	}
 	s.prune()
-	e = &shareEntry{host: r.URL.Host, done: make(chan struct{}), fresh: fresh}
+	e = &shareEntry{host: r.URL.Host, done: make(chan struct{}), sent: now, fresh: fresh}
+	if slot > 0 {
+		e.until = now.Truncate(slot).Add(slot)
+	}
 	s.entries[key] = e
 	s.mu.Unlock()
 	s.upstream.Add(1)
@@ -173,6 +196,12 @@ func (t *shareTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return e.response(r)
 }
 
+// current: an answered entry may be given at now to a read repeating with
+// fresh and slot (younger than fresh, or asked in the same slot).
+func (e *shareEntry) current(now time.Time, fresh, slot time.Duration) bool {
+	return now.Sub(e.at) < fresh || slot > 0 && now.Truncate(slot).Equal(e.sent.Truncate(slot))
+}
+
 func (e *shareEntry) response(r *http.Request) (*http.Response, error) {
 	if e.err != nil {
 		return nil, e.err
@@ -194,7 +223,7 @@ func (s *Share) prune() {
 	for k, e := range s.entries {
 		select {
 		case <-e.done:
-			if now.Sub(e.at) >= e.fresh {
+			if now.Sub(e.at) >= e.fresh && !now.Before(e.until) {
 				delete(s.entries, k)
 			}
 		default: // in flight
@@ -213,6 +242,7 @@ func (s *Share) Held() int {
 // something changed there, and an answer from before must not be served
 // after it.
 func (s *Share) forget(host string) {
+	s.changes.Add(1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for k, e := range s.entries {

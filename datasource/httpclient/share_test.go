@@ -243,3 +243,48 @@ func TestShareDropsStaleAnswers(t *testing.T) {
 		t.Fatalf("the share holds %d answers, want 4 (3 fresh and the new one)", n)
 	}
 }
+
+// Twenty sessions refreshing every 10 s, each at its own moment, make one
+// request per 10 s interval of the clock: a window of 9 s after each
+// request let the session whose turn came just after it ask again (two
+// requests per interval). A session given another's answer learns when it
+// was asked; one asking for itself learns nothing.
+func TestShareOneRequestPerInterval(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	now := time.Unix(1_000_000, 0) // the start of an interval
+	sh := NewShare(9 * time.Second)
+	sh.Slot = 10 * time.Second
+	sh.Now = func() time.Time { return now }
+	hc, _ := New(Options{Share: sh})
+	get := func() time.Time {
+		ctx, age := cadence.WithAge(context.Background())
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/ceph/api/health/full", nil)
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return age.Oldest()
+	}
+	start := now
+	for round := 0; round < 6; round++ {
+		var first time.Time
+		for i := 0; i < 20; i++ { // session i refreshes i*490 ms into each interval
+			now = start.Add(time.Duration(round)*10*time.Second + time.Duration(i)*490*time.Millisecond)
+			got := get()
+			switch {
+			case i == 0 && !got.IsZero():
+				t.Fatalf("round %d: the asking session was told its answer is another's", round)
+			case i == 0:
+				first = now
+			case !got.Equal(first):
+				t.Fatalf("round %d session %d: shared answer as of %v, want %v", round, i, got, first)
+			}
+		}
+		if hits.Load() != int64(round+1) {
+			t.Fatalf("after %d intervals, %d requests: want one per interval", round+1, hits.Load())
+		}
+	}
+}

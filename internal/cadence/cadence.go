@@ -6,6 +6,7 @@ package cadence
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
@@ -23,4 +24,45 @@ func With(ctx context.Context, d time.Duration) context.Context {
 func Of(ctx context.Context) time.Duration {
 	d, _ := ctx.Value(key{}).(time.Duration)
 	return d
+}
+
+// Age collects how old the answers given to the reads under a context
+// really are: a shared answer (httpclient.Share, `stackpit serve`'s
+// decoded lists) was asked for by another session, earlier, and a pane
+// must not call it fresher than it is.
+type Age struct {
+	mu     sync.Mutex
+	oldest time.Time
+	parent *Age
+}
+
+type ageKey struct{}
+
+// WithAge returns a context whose reads report shared answers' times to
+// the returned Age (and to any Age ctx already carries).
+func WithAge(ctx context.Context) (context.Context, *Age) {
+	parent, _ := ctx.Value(ageKey{}).(*Age)
+	a := &Age{parent: parent}
+	return context.WithValue(ctx, ageKey{}, a), a
+}
+
+// Answered notes that a read under ctx was answered with data as of at
+// (the moment the shared request was sent).
+func Answered(ctx context.Context, at time.Time) {
+	a, _ := ctx.Value(ageKey{}).(*Age)
+	for ; a != nil; a = a.parent {
+		a.mu.Lock()
+		if a.oldest.IsZero() || at.Before(a.oldest) {
+			a.oldest = at
+		}
+		a.mu.Unlock()
+	}
+}
+
+// Oldest is the oldest shared answer's time, zero when every answer was
+// the read's own.
+func (a *Age) Oldest() time.Time {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.oldest
 }

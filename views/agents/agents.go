@@ -18,6 +18,7 @@ import (
 
 	"github.com/stackpit/stackpit/datasource/openstack"
 	"github.com/stackpit/stackpit/hostmodel"
+	"github.com/stackpit/stackpit/internal/cadence"
 	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
@@ -147,6 +148,7 @@ type loadedMsg struct {
 	kind   int
 	agents []agent
 	err    error
+	asOf   time.Time // non-zero: a shared answer's time (serve)
 }
 
 func (p *Pane) load() tea.Cmd {
@@ -164,8 +166,9 @@ func (p *Pane) load() tea.Cmd {
 		cmds = append(cmds, func() tea.Msg {
 			ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 			defer cancel()
+			ctx, age := cadence.WithAge(ctx)
 			as, err := fetch(ctx, src, kind)
-			return loadedMsg{kind: kind, agents: as, err: err}
+			return loadedMsg{kind: kind, agents: as, err: err, asOf: age.Oldest()}
 		})
 	}
 	return tea.Batch(cmds...)
@@ -261,6 +264,9 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		l.loading, l.err = false, m.err
 		if m.err == nil {
 			l.agents, l.at = m.agents, p.ctx.Now()
+			if !m.asOf.IsZero() && m.asOf.Before(l.at) {
+				l.at = m.asOf // another session's answer: its real age
+			}
 			p.rebuild()
 		}
 		if errors.Is(m.err, openstack.ErrNoService) {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/stackpit/stackpit/datasource/alertmanager"
 	"github.com/stackpit/stackpit/hostmodel"
+	"github.com/stackpit/stackpit/internal/cadence"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
 	"github.com/stackpit/stackpit/ui/table"
@@ -147,6 +148,7 @@ type loadedMsg struct {
 	silences []alertmanager.Silence
 	silErr   error
 	err      error
+	asOf     time.Time // non-zero: a shared answer's time (serve)
 }
 
 // LoadKey lets the shell drop an older answer that lands after a newer one.
@@ -162,12 +164,13 @@ func (p *Pane) load() tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 		defer cancel()
+		ctx, age := cadence.WithAge(ctx)
 		ar, err := src.Alerts(ctx, alertmanager.AlertFilter{})
 		if err != nil {
 			return loadedMsg{alerts: ar, err: err} // Sources say which instance failed
 		}
 		sr, serr := src.Silences(ctx, nil)
-		return loadedMsg{alerts: ar, silences: sr.Silences, silErr: serr}
+		return loadedMsg{alerts: ar, silences: sr.Silences, silErr: serr, asOf: age.Oldest()}
 	}
 }
 
@@ -203,6 +206,9 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		}
 		p.silErr = m.silErr
 		p.updated = p.ctx.Now()
+		if !m.asOf.IsZero() && m.asOf.Before(p.updated) {
+			p.updated = m.asOf // another session's answer: its real age
+		}
 		if p.form != nil {
 			p.form.SetAlerts(p.alerts)
 		}

@@ -18,6 +18,7 @@ import (
 
 	ds "github.com/stackpit/stackpit/datasource/ceph"
 	"github.com/stackpit/stackpit/hostmodel"
+	"github.com/stackpit/stackpit/internal/cadence"
 	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
@@ -177,8 +178,13 @@ func (p *Pane) load() tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), snapshotTimeout)
 		defer cancel()
+		ctx, age := cadence.WithAge(ctx)
 		c, err := src.Snapshot(ctx)
-		return snapshotMsg{c: c, err: err, at: time.Now()}
+		at := time.Now()
+		if o := age.Oldest(); !o.IsZero() && o.Before(at) {
+			at = o // another session's answer (serve): its real age
+		}
+		return snapshotMsg{c: c, err: err, at: at}
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/stackpit/stackpit/datasource/openstack"
 	"github.com/stackpit/stackpit/hostmodel"
+	"github.com/stackpit/stackpit/internal/cadence"
 	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	uiprompt "github.com/stackpit/stackpit/ui/prompt"
@@ -167,11 +168,22 @@ func (hypervisorsMsg) LoadKey() string { return "hypervisors" }
 type servicesMsg struct {
 	svcs []openstack.ComputeService
 	err  error
+	asOf time.Time // non-zero: a shared answer's time (serve)
 }
 
 type hypervisorsMsg struct {
-	hvs []openstack.Hypervisor
-	err error
+	hvs  []openstack.Hypervisor
+	err  error
+	asOf time.Time
+}
+
+// sharedAt is when a list is from: now, or a shared answer's older time
+// (`stackpit serve`: another session's answer).
+func sharedAt(now, asOf time.Time) time.Time {
+	if !asOf.IsZero() && asOf.Before(now) {
+		return asOf
+	}
+	return now
 }
 
 // load starts whichever of the two lists is not already loading.
@@ -187,8 +199,9 @@ func (p *Pane) load() tea.Cmd {
 		cmds = append(cmds, func() tea.Msg {
 			ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 			defer cancel()
+			ctx, age := cadence.WithAge(ctx)
 			s, err := src.ComputeServices(ctx)
-			return servicesMsg{s, err}
+			return servicesMsg{s, err, age.Oldest()}
 		})
 	}
 	if !p.hvLoad {
@@ -196,8 +209,9 @@ func (p *Pane) load() tea.Cmd {
 		cmds = append(cmds, func() tea.Msg {
 			ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 			defer cancel()
+			ctx, age := cadence.WithAge(ctx)
 			h, err := src.Hypervisors(ctx)
-			return hypervisorsMsg{h, err}
+			return hypervisorsMsg{h, err, age.Oldest()}
 		})
 	}
 	return tea.Batch(cmds...)
@@ -209,7 +223,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 	case servicesMsg:
 		p.svcLoad, p.svcErr = false, m.err
 		if m.err == nil {
-			p.svcs, p.svcAt = m.svcs, p.ctx.Now()
+			p.svcs, p.svcAt = m.svcs, sharedAt(p.ctx.Now(), m.asOf)
 			p.rebuild()
 			if pp := p.pendingPlan; pp != nil && len(p.hosts) > 0 {
 				p.pendingPlan = nil
@@ -223,7 +237,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		p.hvLoad, p.hvErr = false, m.err
 		// Rows with a partial error (Placement usage missing) still count.
 		if m.err == nil || len(m.hvs) > 0 {
-			p.hvs, p.hvAt = m.hvs, p.ctx.Now()
+			p.hvs, p.hvAt = m.hvs, sharedAt(p.ctx.Now(), m.asOf)
 			p.rebuild()
 			obs := p.ctx.Observe(usageObservation(p.hvs, p.ctx.Now()))
 			if pp := p.pendingPlan; pp != nil && len(p.hosts) > 0 {

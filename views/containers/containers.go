@@ -16,6 +16,7 @@ import (
 
 	"github.com/stackpit/stackpit/datasource/docker"
 	"github.com/stackpit/stackpit/hostmodel"
+	"github.com/stackpit/stackpit/internal/cadence"
 	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
@@ -185,8 +186,13 @@ func (p *Pane) load(h string) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
+		ctx, age := cadence.WithAge(ctx)
 		cs, err := src.List(ctx, h)
-		return loadedMsg{host: h, cs: cs, err: err, at: now()}
+		at := now()
+		if o := age.Oldest(); !o.IsZero() && o.Before(at) {
+			at = o // another session's list (serve): its real age
+		}
+		return loadedMsg{host: h, cs: cs, err: err, at: at}
 	}
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/stackpit/stackpit/datasource/memcached"
 	"github.com/stackpit/stackpit/datasource/rabbitmq"
 	"github.com/stackpit/stackpit/hostmodel"
+	"github.com/stackpit/stackpit/internal/cadence"
 	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
@@ -281,8 +282,9 @@ func (p *Pane) loadAll(force bool) tea.Cmd {
 		cmds = append(cmds, func() tea.Msg {
 			ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 			defer cancel()
+			ctx, age := cadence.WithAge(ctx)
 			st, err := src.Stats(ctx)
-			return hapMsg{st: st, err: err, at: time.Now()}
+			return hapMsg{st: st, err: err, at: asOf(age)}
 		})
 	}
 	if due(pRabbit) {
@@ -290,7 +292,8 @@ func (p *Pane) loadAll(force bool) tea.Cmd {
 		cmds = append(cmds, func() tea.Msg {
 			ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 			defer cancel()
-			return rabbitMsg{s: src.Snapshot(ctx), at: time.Now()}
+			ctx, age := cadence.WithAge(ctx)
+			return rabbitMsg{s: src.Snapshot(ctx), at: asOf(age)}
 		})
 	}
 	if due(pMemcached) {
@@ -298,7 +301,8 @@ func (p *Pane) loadAll(force bool) tea.Cmd {
 		cmds = append(cmds, func() tea.Msg {
 			ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 			defer cancel()
-			return mcMsg{rows: ReadMemcached(ctx, srcs), at: time.Now()}
+			ctx, age := cadence.WithAge(ctx)
+			return mcMsg{rows: ReadMemcached(ctx, srcs), at: asOf(age)}
 		})
 	}
 	if due(pVIP) {
@@ -306,14 +310,25 @@ func (p *Pane) loadAll(force bool) tea.Cmd {
 		cmds = append(cmds, func() tea.Msg {
 			ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 			defer cancel()
+			ctx, age := cadence.WithAge(ctx)
 			v, err := src.Holders(ctx, hostOf)
-			return vipMsg{vips: v, err: err, at: time.Now()}
+			return vipMsg{vips: v, err: err, at: asOf(age)}
 		})
 	}
 	if due(pGalera) {
 		cmds = append(cmds, loadGalera(p.src.Galera))
 	}
 	return tea.Batch(cmds...)
+}
+
+// asOf is when a load's data is from: now, or the oldest shared answer
+// it was given (under `stackpit serve`, another session's read).
+func asOf(age *cadence.Age) time.Time {
+	now := time.Now()
+	if o := age.Oldest(); !o.IsZero() && o.Before(now) {
+		return o
+	}
+	return now
 }
 
 // ReadMemcached reads every memcached at once.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stackpit/stackpit/datasource/galera"
 	"github.com/stackpit/stackpit/hostmodel"
+	"github.com/stackpit/stackpit/internal/cadence"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
 	"github.com/stackpit/stackpit/ui/table"
@@ -44,7 +45,8 @@ func loadGalera(src GaleraSource) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 		defer cancel()
-		return galeraMsg{cl: src.Read(ctx), at: time.Now()}
+		ctx, age := cadence.WithAge(ctx)
+		return galeraMsg{cl: src.Read(ctx), at: asOf(age)}
 	}
 }
 

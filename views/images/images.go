@@ -19,6 +19,7 @@ import (
 
 	"github.com/stackpit/stackpit/datasource/openstack"
 	"github.com/stackpit/stackpit/hostmodel"
+	"github.com/stackpit/stackpit/internal/cadence"
 	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
@@ -142,6 +143,7 @@ type loadedMsg struct {
 	err    error
 	counts map[string]int // servers per image, counted beside the list
 	known  bool
+	asOf   time.Time // non-zero: a shared answer's time (serve)
 }
 
 // LoadKey lets the shell drop an older list that lands after a newer one.
@@ -156,8 +158,9 @@ func (p *Pane) load() tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 		defer cancel()
+		ctx, age := cadence.WithAge(ctx)
 		ims, err := src.Images(ctx)
-		m := loadedMsg{images: ims, err: err}
+		m := loadedMsg{images: ims, err: err, asOf: age.Oldest()}
 		// Counting walks every server (50,000): here, not on the UI
 		// goroutine.
 		if use != nil {
@@ -177,6 +180,9 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		}
 		if m.err == nil {
 			p.images, p.at = m.images, p.ctx.Now()
+			if !m.asOf.IsZero() && m.asOf.Before(p.at) {
+				p.at = m.asOf // another session's answer: its real age
+			}
 			p.rebuild()
 			return p, p.observe(nil)
 		} else if usageKey(p.counts, p.useKnown) != p.useKey && len(p.images) > 0 {

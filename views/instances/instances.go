@@ -20,6 +20,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/internal/cadence"
 	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	uiprompt "github.com/stackpit/stackpit/ui/prompt"
@@ -297,6 +298,7 @@ type serversMsg struct {
 	down    map[string]bool // nil when the services list failed
 	svcErr  error
 	paged   bool                // the list of a paged first load (its pages came first)
+	asOf    time.Time           // non-zero: part of it was another session's answer, as of then (serve)
 	present map[string]struct{} // non-nil: every server that exists (presence check)
 }
 
@@ -345,6 +347,7 @@ func (p *Pane) fetch() tea.Cmd {
 	load := func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
+		ctx, age := cadence.WithAge(ctx)
 		m := serversMsg{full: full, started: now}
 		var wg sync.WaitGroup
 		wg.Add(1)
@@ -379,6 +382,7 @@ func (p *Pane) fetch() tea.Cmd {
 			// A failed check is tried again at the next refresh.
 		}
 		wg.Wait()
+		m.asOf = age.Oldest()
 		return m
 	}
 	if prog == nil {
@@ -439,6 +443,12 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		}
 		p.updated = p.ctx.Now()
 		p.lastStarted = m.started
+		if !m.asOf.IsZero() && m.asOf.Before(p.updated) {
+			p.updated = m.asOf // a shared answer: its age is what the pane says
+			if m.asOf.Before(p.lastStarted) {
+				p.lastStarted = m.asOf // and it was asked for then
+			}
+		}
 		if m.full {
 			p.lastFull = m.started
 		}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/stackpit/stackpit/datasource/openstack"
 	"github.com/stackpit/stackpit/hostmodel"
+	"github.com/stackpit/stackpit/internal/cadence"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
 	"github.com/stackpit/stackpit/ui/table"
@@ -161,11 +162,13 @@ type portsMsg struct {
 	ports     []openstack.StuckPort
 	unchecked int
 	err       error
+	asOf      time.Time // non-zero: a shared answer's time (serve)
 }
 
 type routersMsg struct {
 	routers []openstack.HARouter
 	err     error
+	asOf    time.Time
 }
 
 // LoadKey lets the shell drop an older list that lands after a newer one.
@@ -188,20 +191,26 @@ func (p *Pane) load(force bool) tea.Cmd {
 		}
 		pt.loading, pt.tried = true, now
 		src := p.src
+		// The section's own period goes with its reads: under `stackpit
+		// serve` an answer that young is every session's (sessions asked
+		// each at their own moments: 7 → 16 port lists a minute at 20).
+		period := p.ctx.Refresh * time.Duration(every[s])
 		switch s {
 		case SecPorts:
 			cmds = append(cmds, func() tea.Msg {
-				ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
+				ctx, cancel := context.WithTimeout(cadence.With(context.Background(), period), loadTimeout)
 				defer cancel()
+				ctx, age := cadence.WithAge(ctx)
 				ps, n, err := src.StuckPorts(ctx)
-				return portsMsg{ports: ps, unchecked: n, err: err}
+				return portsMsg{ports: ps, unchecked: n, err: err, asOf: age.Oldest()}
 			})
 		case SecRouters:
 			cmds = append(cmds, func() tea.Msg {
-				ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
+				ctx, cancel := context.WithTimeout(cadence.With(context.Background(), period), loadTimeout)
 				defer cancel()
+				ctx, age := cadence.WithAge(ctx)
 				rs, err := src.HARouters(ctx)
-				return routersMsg{routers: rs, err: err}
+				return routersMsg{routers: rs, err: err, asOf: age.Oldest()}
 			})
 		}
 	}
@@ -228,7 +237,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		pt := &p.parts[SecPorts]
 		pt.loading, pt.err = false, m.err
 		if m.err == nil {
-			p.ports, p.unchecked, pt.at = m.ports, m.unchecked, p.ctx.Now()
+			p.ports, p.unchecked, pt.at = m.ports, m.unchecked, asOf(p.ctx.Now(), m.asOf)
 			p.rebuild()
 		}
 		return p, p.observe(SecPorts, hostmodel.FromStuckPorts(m.ports), m.err)
@@ -236,7 +245,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		pt := &p.parts[SecRouters]
 		pt.loading, pt.err = false, m.err
 		if m.err == nil {
-			p.routers, pt.at = m.routers, p.ctx.Now()
+			p.routers, pt.at = m.routers, asOf(p.ctx.Now(), m.asOf)
 			p.rebuild()
 		}
 		return p, p.observe(SecRouters, hostmodel.FromHARouters(m.routers), m.err)
@@ -540,4 +549,12 @@ func (p *Pane) partLine(s Section, now time.Time) (themes.Role, string) {
 		b.WriteString(" · refreshing…")
 	}
 	return role, b.String()
+}
+
+// asOf is when a load's data is from: now, or a shared answer's older time.
+func asOf(now, shared time.Time) time.Time {
+	if !shared.IsZero() && shared.Before(now) {
+		return shared
+	}
+	return now
 }

@@ -306,8 +306,12 @@ func (p *Pane) load(i int) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(cadence.With(context.Background(), every), timeout)
 		defer cancel()
+		ctx, age := cadence.WithAge(ctx)
 		out := fetchPanel(ctx, src, pn, vars, start, end, step, live)
 		out.updated, out.every = now, every
+		if o := age.Oldest(); !o.IsZero() && o.Before(now) {
+			out.updated = o // another session's answer (serve): its real age
+		}
 		return loadedMsg{gen: gen, idx: int64(i), data: out}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/datasource/alertmanager"
+	"github.com/stackpit/stackpit/internal/cadence"
 	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
@@ -125,6 +126,7 @@ type loadedMsg struct {
 	alerts   []alertmanager.Alert
 	alertErr error
 	err      error
+	asOf     time.Time // non-zero: a shared answer's time (serve)
 }
 
 // LoadKey lets the shell drop an older answer that lands after a newer one.
@@ -140,12 +142,13 @@ func (p *Pane) load() tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 		defer cancel()
+		ctx, age := cadence.WithAge(ctx)
 		sil, err := src.Silences(ctx, nil)
 		if err != nil {
 			return loadedMsg{sil: sil, err: err} // Sources say which instance failed
 		}
 		ar, aerr := src.Alerts(ctx, alertmanager.AlertFilter{})
-		return loadedMsg{sil: sil, alerts: ar.Alerts, alertErr: aerr}
+		return loadedMsg{sil: sil, alerts: ar.Alerts, alertErr: aerr, asOf: age.Oldest()}
 	}
 }
 
@@ -169,6 +172,9 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		}
 		p.alertErr = m.alertErr
 		p.updated = p.ctx.Now()
+		if !m.asOf.IsZero() && m.asOf.Before(p.updated) {
+			p.updated = m.asOf // another session's answer: its real age
+		}
 		if p.form != nil {
 			p.form.SetAlerts(p.alerts)
 		}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/stackpit/stackpit/datasource/openstack"
 	"github.com/stackpit/stackpit/hostmodel"
+	"github.com/stackpit/stackpit/internal/cadence"
 	"github.com/stackpit/stackpit/ops"
 	"github.com/stackpit/stackpit/themes"
 	uiprompt "github.com/stackpit/stackpit/ui/prompt"
@@ -236,6 +237,7 @@ type loadedMsg struct {
 	names    map[string]string
 	projects map[string]string
 	err      error
+	asOf     time.Time // non-zero: the volume reads were a shared answer of then (serve)
 }
 
 // full reads the whole list now (ctrl+r, after our own actions).
@@ -272,6 +274,7 @@ func (p *Pane) load() tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 		defer cancel()
+		ctx, age := cadence.WithAge(ctx)
 		l, err := src.VolumesSince(ctx, since)
 		if err != nil {
 			return loadedMsg{err: err}
@@ -297,6 +300,7 @@ func (p *Pane) load() tea.Cmd {
 				l.Volumes = append(l.Volumes, v)
 			}
 		}
+		asOf := age.Oldest() // the volumes' (names may be older: they are names)
 		for _, v := range l.Volumes {
 			for _, a := range v.Attachments {
 				if a.ServerID != "" {
@@ -310,7 +314,7 @@ func (p *Pane) load() tea.Cmd {
 			names, _ = src.ServerNames(ctx, ids)
 		}
 		projects, _ := src.Projects(ctx)
-		return loadedMsg{list: l, present: present, gone: gone, names: names, projects: projects}
+		return loadedMsg{list: l, present: present, gone: gone, names: names, projects: projects, asOf: asOf}
 	}
 }
 
@@ -372,6 +376,9 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 				p.lastFull = p.ctx.Now()
 			}
 			p.since, p.at = m.list.AsOf, p.ctx.Now()
+			if !m.asOf.IsZero() && m.asOf.Before(p.at) {
+				p.at = m.asOf // another session's answer: its real age
+			}
 			p.drop(m.present, m.gone, m.list.Volumes)
 			p.merge(m.list.Volumes, full, m.names, m.projects)
 		}
