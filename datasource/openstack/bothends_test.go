@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -189,5 +190,36 @@ func TestBothEndsFallsBackWhenTheOrderIsIgnored(t *testing.T) {
 	checkList(t, ss, 95)
 	if !slices.Equal(ids(handed), ids(ss)) {
 		t.Fatalf("handed %d, returned %d", len(handed), len(ss))
+	}
+}
+
+// The first rows come from one request alone: the descending stream asks
+// for nothing until the ascending one has handed its first page.
+func TestBothEndsFirstPageBeforeTheSecondStream(t *testing.T) {
+	nova := &pagedNova{n: 95}
+	c := bothEndsClient(t, nova)
+	var atFirst []string
+	_, err := c.ServersPaged(ctxT(t), time.Time{}, func(p []Server) {
+		if atFirst == nil {
+			nova.mu.Lock()
+			atFirst = append([]string{}, nova.asked...)
+			nova.mu.Unlock()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(atFirst) == 0 {
+		t.Fatal("no request recorded before the first page")
+	}
+	for _, a := range atFirst {
+		if strings.HasPrefix(a, "desc:") {
+			t.Fatalf("the descending stream asked before the first page was handed: %q", atFirst)
+		}
+	}
+	nova.mu.Lock()
+	defer nova.mu.Unlock()
+	if !slices.ContainsFunc(nova.asked, func(a string) bool { return strings.HasPrefix(a, "desc:") }) {
+		t.Fatalf("the descending stream never ran: %q", nova.asked)
 	}
 }
