@@ -89,7 +89,10 @@ func (g *progress) wait() tea.Msg {
 				g.mu.Lock()
 			}
 		}
-		if len(g.pending) > 0 && !g.done {
+		// Pages still pending when the load ended: a whole list brings
+		// them again, a failed one does not (its rows read stay on screen,
+		// said to be incomplete), so they go out first.
+		if len(g.pending) > 0 && (!g.done || g.final.err != nil) {
 			ss := slices.Concat(g.pending...)
 			g.pending = nil
 			g.lastOut = time.Now()
