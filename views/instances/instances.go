@@ -111,14 +111,16 @@ type Pane struct {
 	wantFull     bool      // ctrl+r: the next refresh lists everything
 	updated      time.Time // last successful refresh (local clock)
 	maxUpdated   time.Time // newest server updated_at seen (server clock)
-	// lastStarted: when the last successful list started (local clock).
-	// The next changes-since reads from no later: a server changed while
-	// a multi-page list ran may sit on a page read before its change,
-	// while later pages carry newer updated_at (a 50k first load that
-	// took longer than changesSlack could miss it until the next full
-	// list, hours later).
-	lastStarted time.Time
-	err         error
+	// sinceFloor: the start of the last list when it took longer than
+	// half of changesSlack (local clock), else zero. The next changes-
+	// since reads from no later: a server changed while a long multi-page
+	// list ran may sit on a page read before its change while later pages
+	// carry newer updated_at (a 50k first load on a loaded machine could
+	// miss it until the next full list, hours later). A quick list needs
+	// no floor (the slack covers it), and none keeps the sessions of
+	// `stackpit serve` asking one question (their own starts differ).
+	sinceFloor time.Time
+	err        error
 
 	detail *detail
 	prompt uiprompt.Prompt
@@ -320,8 +322,8 @@ func (p *Pane) fetch() tea.Cmd {
 	timeout := fullTimeout
 	if !full {
 		since = p.maxUpdated
-		if !p.lastStarted.IsZero() && p.lastStarted.Before(since) {
-			since = p.lastStarted
+		if !p.sinceFloor.IsZero() && p.sinceFloor.Before(since) {
+			since = p.sinceFloor
 		}
 		since = since.Add(-changesSlack)
 		timeout = deltaTimeout
@@ -442,12 +444,16 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			p.merge(withAbsent(m.servers, m.present, p.byID), m.full)
 		}
 		p.updated = p.ctx.Now()
-		p.lastStarted = m.started
+		started := m.started
 		if !m.asOf.IsZero() && m.asOf.Before(p.updated) {
 			p.updated = m.asOf // a shared answer: its age is what the pane says
-			if m.asOf.Before(p.lastStarted) {
-				p.lastStarted = m.asOf // and it was asked for then
+			if m.asOf.Before(started) {
+				started = m.asOf // and it was asked for then
 			}
+		}
+		p.sinceFloor = time.Time{}
+		if p.ctx.Now().Sub(started) > changesSlack/2 {
+			p.sinceFloor = started
 		}
 		if m.full {
 			p.lastFull = m.started
