@@ -66,3 +66,15 @@ func (a *Age) Oldest() time.Time {
 	defer a.mu.Unlock()
 	return a.oldest
 }
+
+// AsOf is when data read at now is from: now, or shared (a shared
+// answer's time, zero when there was none) when that is older.
+func AsOf(now, shared time.Time) time.Time {
+	if !shared.IsZero() && shared.Before(now) {
+		return shared
+	}
+	return now
+}
+
+// At is AsOf(now, the oldest shared answer's time).
+func (a *Age) At(now time.Time) time.Time { return AsOf(now, a.Oldest()) }

@@ -24,3 +24,22 @@ func TestAgeKeepsTheOldestAnswer(t *testing.T) {
 		t.Fatal("a fresh Age has an answer")
 	}
 }
+
+// Data is as old as its oldest shared answer, never newer than the read.
+func TestAsOfTakesTheOlderSharedTime(t *testing.T) {
+	now := time.Unix(1000, 0)
+	for _, tc := range []struct{ shared, want time.Time }{
+		{time.Time{}, now}, // no shared answer
+		{now.Add(-6 * time.Second), now.Add(-6 * time.Second)}, // another session's, older
+		{now.Add(time.Second), now},                            // a clock ahead: never newer than the read
+	} {
+		if got := AsOf(now, tc.shared); !got.Equal(tc.want) {
+			t.Errorf("AsOf(now, %v) = %v, want %v", tc.shared, got, tc.want)
+		}
+	}
+	ctx, a := WithAge(context.Background())
+	Answered(ctx, now.Add(-time.Minute))
+	if got := a.At(now); !got.Equal(now.Add(-time.Minute)) {
+		t.Errorf("At = %v, want the answer's time", got)
+	}
+}

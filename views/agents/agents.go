@@ -263,10 +263,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		l := &p.lists[m.kind]
 		l.loading, l.err = false, m.err
 		if m.err == nil {
-			l.agents, l.at = m.agents, p.ctx.Now()
-			if !m.asOf.IsZero() && m.asOf.Before(l.at) {
-				l.at = m.asOf // another session's answer: its real age
-			}
+			l.agents, l.at = m.agents, cadence.AsOf(p.ctx.Now(), m.asOf)
 			p.rebuild()
 		}
 		if errors.Is(m.err, openstack.ErrNoService) {

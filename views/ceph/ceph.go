@@ -180,11 +180,7 @@ func (p *Pane) load() tea.Cmd {
 		defer cancel()
 		ctx, age := cadence.WithAge(ctx)
 		c, err := src.Snapshot(ctx)
-		at := time.Now()
-		if o := age.Oldest(); !o.IsZero() && o.Before(at) {
-			at = o // another session's answer (serve): its real age
-		}
-		return snapshotMsg{c: c, err: err, at: at}
+		return snapshotMsg{c: c, err: err, at: age.At(time.Now())}
 	}
 }
 

@@ -177,15 +177,6 @@ type hypervisorsMsg struct {
 	asOf time.Time
 }
 
-// sharedAt is when a list is from: now, or a shared answer's older time
-// (`stackpit serve`: another session's answer).
-func sharedAt(now, asOf time.Time) time.Time {
-	if !asOf.IsZero() && asOf.Before(now) {
-		return asOf
-	}
-	return now
-}
-
 // load starts whichever of the two lists is not already loading.
 func (p *Pane) load() tea.Cmd {
 	if p.src == nil {
@@ -223,7 +214,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 	case servicesMsg:
 		p.svcLoad, p.svcErr = false, m.err
 		if m.err == nil {
-			p.svcs, p.svcAt = m.svcs, sharedAt(p.ctx.Now(), m.asOf)
+			p.svcs, p.svcAt = m.svcs, cadence.AsOf(p.ctx.Now(), m.asOf)
 			p.rebuild()
 			if pp := p.pendingPlan; pp != nil && len(p.hosts) > 0 {
 				p.pendingPlan = nil
@@ -237,7 +228,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		p.hvLoad, p.hvErr = false, m.err
 		// Rows with a partial error (Placement usage missing) still count.
 		if m.err == nil || len(m.hvs) > 0 {
-			p.hvs, p.hvAt = m.hvs, sharedAt(p.ctx.Now(), m.asOf)
+			p.hvs, p.hvAt = m.hvs, cadence.AsOf(p.ctx.Now(), m.asOf)
 			p.rebuild()
 			obs := p.ctx.Observe(usageObservation(p.hvs, p.ctx.Now()))
 			if pp := p.pendingPlan; pp != nil && len(p.hosts) > 0 {

@@ -105,10 +105,7 @@ func (p *Pane) loadPower() tea.Cmd {
 				defer cancel()
 				ctx, age := cadence.WithAge(ctx)
 				s, err := pw.PowerState(ctx, n)
-				at := now()
-				if o := age.Oldest(); !o.IsZero() && o.Before(at) {
-					at = o // another session's read: its real age
-				}
+				at := age.At(now())
 				mu.Lock()
 				out[n] = powerInfo{addr: a.Protocol + " " + a.Addr, state: s, err: err, at: at}
 				mu.Unlock()

@@ -188,11 +188,7 @@ func (p *Pane) load(h string) tea.Cmd {
 		defer cancel()
 		ctx, age := cadence.WithAge(ctx)
 		cs, err := src.List(ctx, h)
-		at := now()
-		if o := age.Oldest(); !o.IsZero() && o.Before(at) {
-			at = o // another session's list (serve): its real age
-		}
-		return loadedMsg{host: h, cs: cs, err: err, at: at}
+		return loadedMsg{host: h, cs: cs, err: err, at: age.At(now())}
 	}
 }
 

@@ -284,7 +284,7 @@ func (p *Pane) loadAll(force bool) tea.Cmd {
 			defer cancel()
 			ctx, age := cadence.WithAge(ctx)
 			st, err := src.Stats(ctx)
-			return hapMsg{st: st, err: err, at: asOf(age)}
+			return hapMsg{st: st, err: err, at: age.At(time.Now())}
 		})
 	}
 	if due(pRabbit) {
@@ -293,7 +293,7 @@ func (p *Pane) loadAll(force bool) tea.Cmd {
 			ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 			defer cancel()
 			ctx, age := cadence.WithAge(ctx)
-			return rabbitMsg{s: src.Snapshot(ctx), at: asOf(age)}
+			return rabbitMsg{s: src.Snapshot(ctx), at: age.At(time.Now())}
 		})
 	}
 	if due(pMemcached) {
@@ -302,7 +302,7 @@ func (p *Pane) loadAll(force bool) tea.Cmd {
 			ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 			defer cancel()
 			ctx, age := cadence.WithAge(ctx)
-			return mcMsg{rows: ReadMemcached(ctx, srcs), at: asOf(age)}
+			return mcMsg{rows: ReadMemcached(ctx, srcs), at: age.At(time.Now())}
 		})
 	}
 	if due(pVIP) {
@@ -312,23 +312,13 @@ func (p *Pane) loadAll(force bool) tea.Cmd {
 			defer cancel()
 			ctx, age := cadence.WithAge(ctx)
 			v, err := src.Holders(ctx, hostOf)
-			return vipMsg{vips: v, err: err, at: asOf(age)}
+			return vipMsg{vips: v, err: err, at: age.At(time.Now())}
 		})
 	}
 	if due(pGalera) {
 		cmds = append(cmds, loadGalera(p.src.Galera))
 	}
 	return tea.Batch(cmds...)
-}
-
-// asOf is when a load's data is from: now, or the oldest shared answer
-// it was given (under `stackpit serve`, another session's read).
-func asOf(age *cadence.Age) time.Time {
-	now := time.Now()
-	if o := age.Oldest(); !o.IsZero() && o.Before(now) {
-		return o
-	}
-	return now
 }
 
 // ReadMemcached reads every memcached at once.

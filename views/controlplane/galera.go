@@ -46,7 +46,7 @@ func loadGalera(src GaleraSource) tea.Cmd {
 		ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 		defer cancel()
 		ctx, age := cadence.WithAge(ctx)
-		return galeraMsg{cl: src.Read(ctx), at: asOf(age)}
+		return galeraMsg{cl: src.Read(ctx), at: age.At(time.Now())}
 	}
 }
 

@@ -179,10 +179,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			p.counts, p.useKnown = m.counts, m.known
 		}
 		if m.err == nil {
-			p.images, p.at = m.images, p.ctx.Now()
-			if !m.asOf.IsZero() && m.asOf.Before(p.at) {
-				p.at = m.asOf // another session's answer: its real age
-			}
+			p.images, p.at = m.images, cadence.AsOf(p.ctx.Now(), m.asOf)
 			p.rebuild()
 			return p, p.observe(nil)
 		} else if usageKey(p.counts, p.useKnown) != p.useKey && len(p.images) > 0 {

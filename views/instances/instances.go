@@ -443,14 +443,10 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		} else {
 			p.merge(withAbsent(m.servers, m.present, p.byID), m.full)
 		}
-		p.updated = p.ctx.Now()
-		started := m.started
-		if !m.asOf.IsZero() && m.asOf.Before(p.updated) {
-			p.updated = m.asOf // a shared answer: its age is what the pane says
-			if m.asOf.Before(started) {
-				started = m.asOf // and it was asked for then
-			}
-		}
+		// A shared answer (serve): its age is what the pane says, and it
+		// was asked for then.
+		p.updated = cadence.AsOf(p.ctx.Now(), m.asOf)
+		started := cadence.AsOf(m.started, m.asOf)
 		p.sinceFloor = time.Time{}
 		if p.ctx.Now().Sub(started) > changesSlack/2 {
 			p.sinceFloor = started

@@ -237,7 +237,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		pt := &p.parts[SecPorts]
 		pt.loading, pt.err = false, m.err
 		if m.err == nil {
-			p.ports, p.unchecked, pt.at = m.ports, m.unchecked, asOf(p.ctx.Now(), m.asOf)
+			p.ports, p.unchecked, pt.at = m.ports, m.unchecked, cadence.AsOf(p.ctx.Now(), m.asOf)
 			p.rebuild()
 		}
 		return p, p.observe(SecPorts, hostmodel.FromStuckPorts(m.ports), m.err)
@@ -245,7 +245,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		pt := &p.parts[SecRouters]
 		pt.loading, pt.err = false, m.err
 		if m.err == nil {
-			p.routers, pt.at = m.routers, asOf(p.ctx.Now(), m.asOf)
+			p.routers, pt.at = m.routers, cadence.AsOf(p.ctx.Now(), m.asOf)
 			p.rebuild()
 		}
 		return p, p.observe(SecRouters, hostmodel.FromHARouters(m.routers), m.err)
@@ -549,12 +549,4 @@ func (p *Pane) partLine(s Section, now time.Time) (themes.Role, string) {
 		b.WriteString(" · refreshing…")
 	}
 	return role, b.String()
-}
-
-// asOf is when a load's data is from: now, or a shared answer's older time.
-func asOf(now, shared time.Time) time.Time {
-	if !shared.IsZero() && shared.Before(now) {
-		return shared
-	}
-	return now
 }

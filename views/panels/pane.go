@@ -308,10 +308,7 @@ func (p *Pane) load(i int) tea.Cmd {
 		defer cancel()
 		ctx, age := cadence.WithAge(ctx)
 		out := fetchPanel(ctx, src, pn, vars, start, end, step, live)
-		out.updated, out.every = now, every
-		if o := age.Oldest(); !o.IsZero() && o.Before(now) {
-			out.updated = o // another session's answer (serve): its real age
-		}
+		out.updated, out.every = age.At(now), every
 		return loadedMsg{gen: gen, idx: int64(i), data: out}
 	}
 }

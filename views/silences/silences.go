@@ -171,10 +171,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			p.alerts = m.alerts
 		}
 		p.alertErr = m.alertErr
-		p.updated = p.ctx.Now()
-		if !m.asOf.IsZero() && m.asOf.Before(p.updated) {
-			p.updated = m.asOf // another session's answer: its real age
-		}
+		p.updated = cadence.AsOf(p.ctx.Now(), m.asOf)
 		if p.form != nil {
 			p.form.SetAlerts(p.alerts)
 		}

@@ -375,10 +375,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			if full {
 				p.lastFull = p.ctx.Now()
 			}
-			p.since, p.at = m.list.AsOf, p.ctx.Now()
-			if !m.asOf.IsZero() && m.asOf.Before(p.at) {
-				p.at = m.asOf // another session's answer: its real age
-			}
+			p.since, p.at = m.list.AsOf, cadence.AsOf(p.ctx.Now(), m.asOf)
 			p.drop(m.present, m.gone, m.list.Volumes)
 			p.merge(m.list.Volumes, full, m.names, m.projects)
 		}
