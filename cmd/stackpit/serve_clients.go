@@ -172,7 +172,6 @@ type decodedRead struct {
 	gen     uint64 // changes when it began
 	since   time.Time
 	started time.Time // what the list is as of (or older: asOf)
-	until   time.Time // everyone's until then (the end of its slot)
 
 	mu      sync.Mutex
 	pages   [][]openstack.Server
@@ -197,7 +196,7 @@ func (d *decodedReads) current(e *decodedRead, now time.Time) bool {
 	if !e.done {
 		return true
 	}
-	return e.err == nil && (now.Sub(e.at) < d.fresh || now.Before(e.until))
+	return e.err == nil && cadence.Current(e.started, e.at, now, d.fresh, d.slot)
 }
 
 // find is the read that answers since at now: the same since, or for a
@@ -236,9 +235,6 @@ func (d *decodedReads) do(ctx context.Context, since time.Time, onPage func([]op
 	if d.changes != nil {
 		e.gen = d.changes()
 	}
-	if d.slot > 0 {
-		e.until = now.Truncate(d.slot).Add(d.slot)
-	}
 	d.entries[since] = e
 	d.loads++
 	d.mu.Unlock()
@@ -250,15 +246,11 @@ func (d *decodedReads) do(ctx context.Context, since time.Time, onPage func([]op
 	// from nothing): it goes on up to wholeListMax, and a session that
 	// gave up joins it again at its next refresh, with the pages so far.
 	lctx, age := cadence.WithAge(ctx) // the load's own reads may be shared answers too
-	dl, ok := ctx.Deadline()
-	if since.IsZero() && (!ok || dl.Before(time.Now().Add(wholeListMax))) {
-		dl, ok = time.Now().Add(wholeListMax), true
+	atLeast := time.Duration(0)
+	if since.IsZero() {
+		atLeast = wholeListMax
 	}
-	dctx, cancel := context.WithCancel(context.WithoutCancel(lctx))
-	if ok {
-		cancel()
-		dctx, cancel = context.WithDeadline(context.WithoutCancel(lctx), dl)
-	}
+	dctx, cancel := detached(lctx, atLeast)
 	go func() {
 		defer cancel()
 		out, err := load(dctx, func(page []openstack.Server) {
@@ -270,10 +262,7 @@ func (d *decodedReads) do(ctx context.Context, since time.Time, onPage func([]op
 		})
 		e.mu.Lock()
 		e.out, e.err, e.done, e.at = out, err, true, d.now()
-		e.asOf = e.started
-		if o := age.Oldest(); !o.IsZero() && o.Before(e.asOf) {
-			e.asOf = o
-		}
+		e.asOf = age.At(e.started)
 		e.pages = nil // the whole list is out
 		close(e.changed)
 		e.mu.Unlock()
@@ -349,8 +338,7 @@ func (s *sharedRead[T]) do(ctx context.Context, load func(context.Context) (T, e
 	if c != nil {
 		select {
 		case <-c.done:
-			sameSlot := s.slot > 0 && now.Truncate(s.slot).Equal(c.sent.Truncate(s.slot))
-			if c.err != nil || now.Sub(c.at) >= s.fresh && !sameSlot {
+			if c.err != nil || !cadence.Current(c.sent, c.at, now, s.fresh, s.slot) {
 				c = nil
 			}
 		default: // in flight: join it
@@ -373,7 +361,11 @@ func (s *sharedRead[T]) do(ctx context.Context, load func(context.Context) (T, e
 	s.cur = c
 	s.loads++
 	s.mu.Unlock()
-	c.v, c.err = load(ctx)
+	// Everyone's read: the asking session closing must not fail the
+	// sessions that joined it (its deadline still bounds it).
+	lctx, cancel := detached(ctx, 0)
+	defer cancel()
+	c.v, c.err = load(lctx)
 	c.at = s.now()
 	close(c.done)
 	return c.v, c.err
@@ -452,4 +444,19 @@ func (d sharedDocker) Stop(ctx context.Context, host, name string) error {
 func (d sharedDocker) Start(ctx context.Context, host, name string) error {
 	defer d.reads.of(host).forget()
 	return d.Fleet.Start(ctx, host, name)
+}
+
+// detached is ctx's values and deadline without its cancellation, the
+// deadline at least atLeast from now (0: ctx's as is): a shared load
+// outlives the session that started it.
+func detached(ctx context.Context, atLeast time.Duration) (context.Context, context.CancelFunc) {
+	d := context.WithoutCancel(ctx)
+	dl, ok := ctx.Deadline()
+	if atLeast > 0 && (!ok || dl.Before(time.Now().Add(atLeast))) {
+		dl, ok = time.Now().Add(atLeast), true
+	}
+	if !ok {
+		return context.WithCancel(d)
+	}
+	return context.WithDeadline(d, dl)
 }

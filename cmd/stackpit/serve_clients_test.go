@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -540,5 +541,43 @@ func TestServedWholeListOutlivesASessionsTimeout(t *testing.T) {
 	close(fake.release)
 	if out := <-done; len(out) != 2 || fake.loads.Load() != 1 {
 		t.Fatalf("got %v after %d loads, want 2 servers from 1 load", out, fake.loads.Load())
+	}
+}
+
+// A shared non-HTTP read runs apart from the session that asked: that
+// session closing mid-read does not fail the session that joined it.
+func TestServedSharedReadOutlivesTheSessionThatAsked(t *testing.T) {
+	r := newSharedRead[int](time.Minute, time.Minute)
+	started, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	load := func(ctx context.Context) (int, error) {
+		once.Do(func() { close(started) })
+		select {
+		case <-release:
+			return 42, nil
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+	first, closeFirst := context.WithCancel(context.Background())
+	go r.do(first, load)
+	<-started
+	joined := make(chan error, 1)
+	go func() {
+		v, err := r.do(context.Background(), load)
+		if err == nil && v != 42 {
+			err = fmt.Errorf("value %d", v)
+		}
+		joined <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // the second session joins the read in flight
+	closeFirst()
+	time.Sleep(20 * time.Millisecond) // a read on the closed session's context would end now
+	close(release)
+	if err := <-joined; err != nil {
+		t.Fatalf("the joined session got %v: the asker closing failed it", err)
+	}
+	if r.loads != 1 {
+		t.Fatalf("%d loads: the second session did not join the first's read", r.loads)
 	}
 }

@@ -199,7 +199,7 @@ func (t *shareTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // current: an answered entry may be given at now to a read repeating with
 // fresh and slot (younger than fresh, or asked in the same slot).
 func (e *shareEntry) current(now time.Time, fresh, slot time.Duration) bool {
-	return now.Sub(e.at) < fresh || slot > 0 && now.Truncate(slot).Equal(e.sent.Truncate(slot))
+	return cadence.Current(e.sent, e.at, now, fresh, slot)
 }
 
 func (e *shareEntry) response(r *http.Request) (*http.Response, error) {

@@ -78,3 +78,13 @@ func AsOf(now, shared time.Time) time.Time {
 
 // At is AsOf(now, the oldest shared answer's time).
 func (a *Age) At(now time.Time) time.Time { return AsOf(now, a.Oldest()) }
+
+// Current says whether a shared answer asked for at sent and come at at
+// may still be given at now to a read repeating every slot: younger than
+// fresh, or asked in the same interval of slot on the wall clock (so
+// sessions refreshing at their own moments make one read per interval;
+// slot 0: fresh only). One rule for every share (HTTP answers, decoded
+// server lists, other protocols' reads).
+func Current(sent, at, now time.Time, fresh, slot time.Duration) bool {
+	return now.Sub(at) < fresh || slot > 0 && now.Truncate(slot).Equal(sent.Truncate(slot))
+}
