@@ -118,7 +118,7 @@ type serversSource interface {
 // from an earlier since holds every change a later since asks for.
 type sharedServers struct {
 	serversSource
-	reads *decodedReads
+	reads *decodedReads[[]openstack.Server]
 }
 
 // wholeListMax bounds a shared whole server list's load.
@@ -155,7 +155,7 @@ func grained(since time.Time) time.Time {
 // Pages of a load in flight are kept, so a session joining it still gets
 // its first rows before the last page. A session given a list another
 // session asked for learns its real time (cadence.Answered).
-type decodedReads struct {
+type decodedReads[T any] struct {
 	fresh, slot time.Duration
 	now         func() time.Time
 	// changes counts the changes sent (httpclient.Share.Changes): a list
@@ -163,33 +163,39 @@ type decodedReads struct {
 	changes func() uint64
 
 	mu      sync.Mutex
-	entries map[time.Time]*decodedRead
+	entries map[time.Time]*decodedRead[T]
 
 	loads, joins int // counts (tests)
 }
 
-type decodedRead struct {
+type decodedRead[T any] struct {
 	gen     uint64 // changes when it began
 	since   time.Time
 	started time.Time // what the list is as of (or older: asOf)
 
 	mu      sync.Mutex
-	pages   [][]openstack.Server
+	pages   []T
 	changed chan struct{} // closed and replaced on each page and at the end
 	done    bool
 	at      time.Time
 	asOf    time.Time
-	out     []openstack.Server
+	out     T
 	err     error
 }
 
-func newDecodedReads(fresh, slot time.Duration) *decodedReads {
-	return &decodedReads{fresh: fresh, slot: slot, now: time.Now, entries: map[time.Time]*decodedRead{}}
+func newDecodedReads(fresh, slot time.Duration) *decodedReads[[]openstack.Server] {
+	return newDecodedReadsOf[[]openstack.Server](fresh, slot)
+}
+
+// newDecodedReadsOf is decodedReads for any decoded list (T: a page, and
+// the whole answer).
+func newDecodedReadsOf[T any](fresh, slot time.Duration) *decodedReads[T] {
+	return &decodedReads[T]{fresh: fresh, slot: slot, now: time.Now, entries: map[time.Time]*decodedRead[T]{}}
 }
 
 // current: the read may be given to a session asking at now (in flight,
 // or loaded well and still fresh). e.mu is held.
-func (d *decodedReads) current(e *decodedRead, now time.Time) bool {
+func (d *decodedReads[T]) current(e *decodedRead[T], now time.Time) bool {
 	if d.changes != nil && d.changes() != e.gen {
 		return false // something changed since it was asked
 	}
@@ -202,8 +208,8 @@ func (d *decodedReads) current(e *decodedRead, now time.Time) bool {
 // find is the read that answers since at now: the same since, or for a
 // changes-since list, one from an earlier since (it holds every change
 // since asks for; the latest such since, the smallest list). d.mu is held.
-func (d *decodedReads) find(since, now time.Time) *decodedRead {
-	var best *decodedRead
+func (d *decodedReads[T]) find(since, now time.Time) *decodedRead[T] {
+	var best *decodedRead[T]
 	for k, e := range d.entries {
 		e.mu.Lock()
 		ok := d.current(e, now)
@@ -221,8 +227,8 @@ func (d *decodedReads) find(since, now time.Time) *decodedRead {
 	return best
 }
 
-func (d *decodedReads) do(ctx context.Context, since time.Time, onPage func([]openstack.Server),
-	load func(ctx context.Context, onPage func([]openstack.Server)) ([]openstack.Server, error)) ([]openstack.Server, error) {
+func (d *decodedReads[T]) do(ctx context.Context, since time.Time, onPage func(T),
+	load func(ctx context.Context, onPage func(T)) (T, error)) (T, error) {
 	since = since.UTC()
 	now := d.now()
 	d.mu.Lock()
@@ -231,7 +237,7 @@ func (d *decodedReads) do(ctx context.Context, since time.Time, onPage func([]op
 		d.mu.Unlock()
 		return e.follow(ctx, onPage, true)
 	}
-	e := &decodedRead{since: since, started: now, changed: make(chan struct{})}
+	e := &decodedRead[T]{since: since, started: now, changed: make(chan struct{})}
 	if d.changes != nil {
 		e.gen = d.changes()
 	}
@@ -253,7 +259,7 @@ func (d *decodedReads) do(ctx context.Context, since time.Time, onPage func([]op
 	dctx, cancel := detached(lctx, atLeast)
 	go func() {
 		defer cancel()
-		out, err := load(dctx, func(page []openstack.Server) {
+		out, err := load(dctx, func(page T) {
 			e.mu.Lock()
 			e.pages = append(e.pages, page)
 			close(e.changed)
@@ -275,7 +281,7 @@ func (d *decodedReads) do(ctx context.Context, since time.Time, onPage func([]op
 // is not handed out again; a finished read is the list at once), and for
 // a session that joined, notes the list's time in its context: it is
 // another session's answer.
-func (e *decodedRead) follow(ctx context.Context, onPage func([]openstack.Server), joined bool) ([]openstack.Server, error) {
+func (e *decodedRead[T]) follow(ctx context.Context, onPage func(T), joined bool) (T, error) {
 	sent := 0
 	for {
 		e.mu.Lock()
@@ -298,7 +304,8 @@ func (e *decodedRead) follow(ctx context.Context, onPage func([]openstack.Server
 		select {
 		case <-changed:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			var zero T
+			return zero, ctx.Err()
 		}
 	}
 }

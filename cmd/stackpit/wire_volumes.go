@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/stackpit/stackpit/datasource/openstack"
 	"github.com/stackpit/stackpit/views/pane"
 	"github.com/stackpit/stackpit/views/volumes"
 )
@@ -18,7 +19,23 @@ func init() {
 				o.StuckAfter, o.Pool = e.Cloud.StuckAfter.D(), e.Cloud.VolumePool
 			}
 			// *openstack.Client lists, names and acts (volumes.Source).
-			return volumes.New(e.Ctx, c, o), nil
+			var src volumes.Source = c
+			if e.Clients != nil {
+				// Served: one decoded volume list for every session of
+				// this cloud and role (c is theirs too).
+				v, err := e.Shared("volumes-decoded", func() (any, error) {
+					reads := newDecodedReadsOf[openstack.VolumeList](e.Clients.fresh, e.Clients.slot)
+					if e.Share != nil {
+						reads.changes = e.Share.Changes // an action's read-back is a new list
+					}
+					return sharedVolumes{src, reads}, nil
+				})
+				if err != nil {
+					return nil, err
+				}
+				src = v.(sharedVolumes)
+			}
+			return volumes.New(e.Ctx, src, o), nil
 		},
 	})
 }

@@ -291,6 +291,8 @@ func (p *Pane) load() tea.Cmd {
 			}
 		}
 		var gone []string
+		// The list may be other sessions' too (serve): appending copies.
+		l.Volumes = slices.Clip(l.Volumes)
 		for _, id := range verify {
 			v, err := src.Volume(ctx, id)
 			switch {
