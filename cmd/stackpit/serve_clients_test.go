@@ -215,6 +215,9 @@ func TestServedSessionsShareClientsPerRole(t *testing.T) {
 	if _, ok := share.clients.peek(key(serve.RoleAuditor, "servers-decoded")).(sharedServers); !ok {
 		t.Fatal("the auditors' instances panes have no shared server list")
 	}
+	if _, ok := share.clients.peek(key(serve.RoleAuditor, "docker-clients")).(*docker.Pool); !ok {
+		t.Fatal("the auditors' containers panes have no shared Docker clients (each session inspected again)")
+	}
 	if _, ok := share.clients.peek(key(serve.RoleAuditor, "volumes-decoded")).(sharedVolumes); !ok {
 		t.Fatal("the auditors' volumes panes have no shared volume list")
 	}

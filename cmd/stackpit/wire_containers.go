@@ -43,8 +43,18 @@ func init() {
 // the cloud's own service hosts through address_template.
 func newDockerSource(e *Env) (*docker.Fleet, error) {
 	d := e.Cloud.Docker
+	var pool *docker.Pool
+	if e.Clients != nil {
+		// Served: one client per host for every session of this cloud
+		// and role (its last inspects are everyone's).
+		v, err := e.Shared("docker-clients", func() (any, error) { return docker.NewPool(), nil })
+		if err != nil {
+			return nil, err
+		}
+		pool = v.(*docker.Pool)
+	}
 	return docker.NewFleet(docker.FleetOptions{Hosts: d.Hosts, AddressTemplate: d.AddressTemplate,
-		ReadOnly: e.ReadOnly, MaxResponse: int64(d.MaxResponse),
+		ReadOnly: e.ReadOnly, MaxResponse: int64(d.MaxResponse), Pool: pool,
 		ServiceHosts: func(ctx context.Context) ([]string, error) {
 			os, err := openstackClient(e)
 			if err != nil {

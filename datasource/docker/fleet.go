@@ -39,6 +39,39 @@ type FleetOptions struct {
 	// StopTimeout is what restart and stop give a container before
 	// SIGKILL (default 10 s, as `docker restart`).
 	StopTimeout time.Duration
+	// Pool, when set, holds the host clients of every fleet built with
+	// it (`stackpit serve`: one pool per cloud and role). A client keeps
+	// its last inspects: with a client per fleet, the session whose turn
+	// it was to list a host inspected everything that changed since its
+	// own last turn, not since the last list.
+	Pool *Pool
+}
+
+// Pool is host clients shared by fleets of one cloud, by host, address
+// and read-only setting (a read-only fleet never gets a client without
+// the guard, whoever built it first).
+type Pool struct {
+	mu sync.Mutex
+	m  map[string]*Client
+}
+
+// NewPool makes an empty pool.
+func NewPool() *Pool { return &Pool{m: map[string]*Client{}} }
+
+// get is the pool's client for host at addr, built once.
+func (p *Pool) get(host, addr string, readOnly bool, build func() (*Client, error)) (*Client, error) {
+	k := fmt.Sprintf("%s\x00%s\x00%v", host, addr, readOnly)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c, ok := p.m[k]; ok {
+		return c, nil
+	}
+	c, err := build()
+	if err != nil {
+		return nil, err
+	}
+	p.m[k] = c
+	return c, nil
 }
 
 // NewFleet builds the clients of the configured hosts.
@@ -60,11 +93,20 @@ func NewFleet(o FleetOptions) *Fleet {
 
 func (f *Fleet) add(h, addr string) error {
 	ro := f.o.ReadOnly
-	c, err := New(Options{Host: h, Addr: addr, ReadOnly: ro, MaxResponse: f.o.MaxResponse,
-		NewHTTP: func(o httpclient.Options) (*http.Client, error) {
-			o.ReadOnly = ro // the guard is never optional
-			return httpclient.New(o)
-		}})
+	build := func() (*Client, error) {
+		return New(Options{Host: h, Addr: addr, ReadOnly: ro, MaxResponse: f.o.MaxResponse,
+			NewHTTP: func(o httpclient.Options) (*http.Client, error) {
+				o.ReadOnly = ro // the guard is never optional
+				return httpclient.New(o)
+			}})
+	}
+	var c *Client
+	var err error
+	if f.o.Pool != nil {
+		c, err = f.o.Pool.get(h, addr, ro, build)
+	} else {
+		c, err = build()
+	}
 	if err != nil {
 		return err
 	}

@@ -95,3 +95,36 @@ func TestListInspectsOnlyNewOrChangedContainers(t *testing.T) {
 		t.Errorf("restarted nova_compute not re-inspected: %+v (was %+v)", got, before)
 	}
 }
+
+// Fleets sharing a pool (the sessions of `stackpit serve`) share each
+// host's last inspects: a second fleet's list of an unchanged host is the
+// list call alone, not an inspect of every container again.
+func TestPooledFleetsShareInspects(t *testing.T) {
+	c := demoCloud(t, nil)
+	hosts := map[string]string{"compute02": c.Config().Docker.Hosts["compute02"]}
+	pool := docker.NewPool()
+	a := docker.NewFleet(docker.FleetOptions{Hosts: hosts, ReadOnly: true, Pool: pool})
+	b := docker.NewFleet(docker.FleetOptions{Hosts: hosts, ReadOnly: true, Pool: pool})
+	ctx := context.Background()
+	cs, err := a.List(ctx, "compute02")
+	if err != nil || len(cs) == 0 {
+		t.Fatalf("first list: %d containers, %v", len(cs), err)
+	}
+	mark := len(c.Requests())
+	again, err := b.List(ctx, "compute02")
+	if err != nil || len(again) != len(cs) {
+		t.Fatalf("second fleet: %d containers, %v", len(again), err)
+	}
+	if n, paths := requestsTo(c, "compute02", mark); n != 1 || !strings.HasSuffix(paths[0], "/containers/json") {
+		t.Fatalf("the second fleet's list of an unchanged host made %d requests %v, want the list only", n, paths)
+	}
+	// A fleet of another read-only setting gets its own client (its own guard).
+	rw := docker.NewFleet(docker.FleetOptions{Hosts: hosts, Pool: pool})
+	mark = len(c.Requests())
+	if _, err := rw.List(ctx, "compute02"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := requestsTo(c, "compute02", mark); n < 2 {
+		t.Fatalf("a read-write fleet used the read-only fleets' client (%d requests, want a version read and inspects of its own)", n)
+	}
+}
