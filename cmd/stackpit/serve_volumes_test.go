@@ -71,7 +71,7 @@ func TestServedVolumeDeltasOneRequestPerInterval(t *testing.T) {
 	reads := newDecodedReadsOf[openstack.VolumeList](share.clients.fresh, share.clients.slot)
 	reads.now = tick
 	var hits atomic.Int64
-	src := sharedVolumes{newCinderDeltas(t, share, &hits), reads}
+	src := sharedVolumes{newCinderDeltas(t, share, &hits), reads, nil}
 
 	base := time.Unix(999_960, 0) // on the grain
 	start := now
@@ -110,7 +110,7 @@ func TestServedWholeVolumeListOutlivesASessionsTimeout(t *testing.T) {
 	share := newServerShare(10 * time.Second)
 	var hits atomic.Int64
 	c := newCinderDeltas(t, share, &hits)
-	src := sharedVolumes{c, newDecodedReadsOf[openstack.VolumeList](share.clients.fresh, share.clients.slot)}
+	src := sharedVolumes{c, newDecodedReadsOf[openstack.VolumeList](share.clients.fresh, share.clients.slot), nil}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	if _, err := src.VolumesSince(ctx, time.Time{}); err == nil {
@@ -128,5 +128,45 @@ func TestServedWholeVolumeListOutlivesASessionsTimeout(t *testing.T) {
 	close(c.release)
 	if l := <-done; len(l.Volumes) != 2 || !l.Full || c.wholes.Load() != 1 {
 		t.Fatalf("got %v after %d loads, want 2 volumes from 1 whole list", l, c.wholes.Load())
+	}
+}
+
+// slowIDs is a summary list that counts its reads and waits for release.
+type slowIDs struct {
+	volumes.Source
+	reads   atomic.Int32
+	release chan struct{}
+}
+
+func (s *slowIDs) VolumeIDs(ctx context.Context) ([]string, error) {
+	s.reads.Add(1)
+	<-s.release
+	return []string{"a", "b"}, nil
+}
+
+// Twenty sessions checking presence at the start of the interval (the
+// panes ask at the same wall-clock moments) read the summary list once,
+// however many pages it is: a session asking while it loads joins it.
+func TestServedPresenceOneListForAllSessions(t *testing.T) {
+	src := &slowIDs{release: make(chan struct{})}
+	sv := sharedVolumes{src, nil, newSharedRead[[]string](9*time.Second, 10*time.Second)}
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if ids, err := sv.VolumeIDs(context.Background()); err != nil || len(ids) != 2 {
+				t.Errorf("presence: %v, %v", ids, err)
+			}
+		}()
+	}
+	for src.reads.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond) // the others join
+	close(src.release)
+	wg.Wait()
+	if n := src.reads.Load(); n != 1 {
+		t.Fatalf("20 sessions made %d summary lists, want 1", n)
 	}
 }

@@ -28,7 +28,7 @@ func init() {
 					if e.Share != nil {
 						reads.changes = e.Share.Changes // an action's read-back is a new list
 					}
-					return sharedVolumes{src, reads}, nil
+					return sharedVolumes{src, reads, newSharedRead[[]string](e.Clients.fresh, e.Clients.slot)}, nil
 				})
 				if err != nil {
 					return nil, err

@@ -70,7 +70,8 @@ var transitional = map[string]bool{
 // list is read at the start, on ctrl+r and after our own actions, or
 // every Options.FullEvery if set (issue 15: a steady refresh reads what
 // changed; 50,000 volumes are ~75 MB of detail, ~3-14 MB of summary).
-// A volume about to be called stuck is read on its own first.
+// A volume about to be called stuck is read on its own first. The checks
+// fall on the wall clock's intervals of it (see load).
 const DefaultPresenceEvery = 10 * time.Minute
 
 // verifyMax bounds the volumes read one by one per refresh before the
@@ -259,7 +260,11 @@ func (p *Pane) load() tea.Cmd {
 	if p.wantFull || p.byID == nil || (p.opts.FullEvery > 0 && now.Sub(p.lastFull) >= p.opts.FullEvery) {
 		since, p.wantFull = time.Time{}, false
 	}
-	presence := !since.IsZero() && now.Sub(p.lastSeen) >= p.opts.PresenceEvery
+	// Once per PresenceEvery of the wall clock, at the first refresh after
+	// its start, not PresenceEvery after this pane's own last check: the
+	// sessions of `stackpit serve` then ask at once and share one list
+	// (each at its own moment made one each: 20 sessions, 20 lists).
+	presence := !since.IsZero() && now.Truncate(p.opts.PresenceEvery).After(p.lastSeen)
 	var verify []string
 	if !since.IsZero() {
 		verify = p.aboutStuck(now)

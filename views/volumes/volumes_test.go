@@ -825,3 +825,44 @@ func TestIncrementalOrderMatchesAFullSort(t *testing.T) {
 		}
 	}
 }
+
+// Panes whose lists came at different moments check presence at the same
+// refresh, the first after an interval of PresenceEvery begins on the
+// wall clock (the sessions of `stackpit serve` then share one ID list),
+// and then not again in that interval.
+func TestPresenceChecksFallOnTheWallClock(t *testing.T) {
+	window := t0.Add(DefaultPresenceEvery).Truncate(DefaultPresenceEvery) // the next interval's start
+	srcs := []*fakeSource{fixture(), fixture()}
+	var panes []*Pane
+	var clocks []*time.Time
+	for i, at := range []time.Duration{9 * time.Minute, 2 * time.Minute} { // lists 9 and 2 minutes before it
+		p, now := newPaneClock(srcs[i], Options{})
+		*now = window.Add(-at)
+		drive(p, p.Init())
+		panes, clocks = append(panes, p), append(clocks, now)
+	}
+	refresh := func(at time.Time) {
+		for i, p := range panes {
+			*clocks[i] = at
+			_, cmd := p.Update(pane.TickMsg(at))
+			drive(p, cmd)
+		}
+	}
+	refresh(window.Add(-10 * time.Second))
+	if srcs[0].idLists != 0 || srcs[1].idLists != 0 {
+		t.Fatalf("presence before the interval began: %d and %d ID lists", srcs[0].idLists, srcs[1].idLists)
+	}
+	refresh(window.Add(2 * time.Second))
+	if srcs[0].idLists != 1 || srcs[1].idLists != 1 {
+		t.Fatalf("first refresh of the interval: %d and %d ID lists, want 1 each (at once)", srcs[0].idLists, srcs[1].idLists)
+	}
+	refresh(window.Add(90 * time.Second)) // 10 minutes after the first pane's list: not due again
+	refresh(window.Add(DefaultPresenceEvery - time.Second))
+	if srcs[0].idLists != 1 || srcs[1].idLists != 1 {
+		t.Fatalf("within the interval: %d and %d ID lists, want 1 each", srcs[0].idLists, srcs[1].idLists)
+	}
+	refresh(window.Add(DefaultPresenceEvery + 10*time.Second))
+	if srcs[0].idLists != 2 || srcs[1].idLists != 2 {
+		t.Fatalf("next interval: %d and %d ID lists, want 2 each", srcs[0].idLists, srcs[1].idLists)
+	}
+}
