@@ -1,6 +1,7 @@
 package volumes
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"runtime"
@@ -141,6 +142,40 @@ func BenchmarkPaneHeap50k(b *testing.B) {
 		b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20), "pane-heap-MiB")
 		runtime.KeepAlive(p)
 		runtime.KeepAlive(f)
+		b.StartTimer()
+	}
+}
+
+// BenchmarkPaneHeap50kShared: the heap one more pane keeps when it is
+// given the same 50,000-volume list as another (`stackpit serve`: the
+// sessions of a cloud share one decoded list): what each added session's
+// volumes pane costs.
+//
+//	go test -run '^$' -bench PaneHeap50kShared -benchtime 1x ./views/volumes/
+func BenchmarkPaneHeap50kShared(b *testing.B) {
+	for range b.N {
+		b.StopTimer()
+		f := bigVolumes(50000)
+		l, _ := f.VolumesSince(context.Background(), time.Time{})
+		first := newPane(f, Options{})
+		first.Update(loadedMsg{list: l, names: f.names})
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		b.StartTimer()
+		p := newPane(f, Options{})
+		p.Update(loadedMsg{list: l, names: f.names})
+		_ = p.View(160, 50)
+		b.StopTimer()
+		if p.tbl.Len() != 50000 {
+			b.Fatalf("loaded %d", p.tbl.Len())
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20), "added-pane-heap-MiB")
+		runtime.KeepAlive(p)
+		runtime.KeepAlive(first)
+		runtime.KeepAlive(l)
 		b.StartTimer()
 	}
 }

@@ -97,7 +97,10 @@ const numFields = 9
 // reused by every later refresh: at 50,000 volumes, re-deriving every row
 // on each 10 s refresh took ~350 ms of the UI goroutine.
 type row struct {
-	v        openstack.Volume
+	// v is the listed volume itself, not a copy: a list is never changed
+	// after it came, and in `stackpit serve` it is every session's (a copy
+	// per row was ~190 bytes of each session's row at 50,000 volumes).
+	v        *openstack.Volume
 	servers  []string // attached servers' names (or IDs when unnamed)
 	project  string
 	age      time.Duration // in status (since updated_at), as of the last refresh
@@ -340,7 +343,7 @@ func (p *Pane) observe(err error) tea.Cmd {
 			if r.rank() != 0 {
 				break
 			}
-			if sr, ok := StuckVolume(r.v, now, p.opts.StuckAfter); ok {
+			if sr, ok := StuckVolume(*r.v, now, p.opts.StuckAfter); ok {
 				rs = append(rs, sr)
 			}
 		}
@@ -426,7 +429,7 @@ func (p *Pane) key(k string) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	v := r.v
+	v := *r.v
 	switch {
 	case p.is(k, "volumes.instance"), p.is(k, "table.open"):
 		if len(v.Attachments) == 0 {
@@ -489,14 +492,14 @@ func (p *Pane) merge(vols []openstack.Volume, full bool, names, projects map[str
 		if cur == nil && full {
 			cur = prev[v.ID]
 		}
-		if cur != nil && sameVolume(&cur.v, v) {
+		if cur != nil && sameVolume(cur.v, v) {
 			byID[v.ID] = cur
 			continue
 		}
 		if cur != nil {
 			p.retire(cur)
 		}
-		r := p.newRow(*v, now)
+		r := p.newRow(v, now)
 		byID[v.ID] = r
 		added = append(added, r)
 		changed = true
@@ -737,7 +740,7 @@ func (p *Pane) serverName(id string) string {
 
 // sameLabels: r's project and server names are still the current ones.
 func (p *Pane) sameLabels(r *row) bool {
-	if r.project != p.projectName(&r.v) {
+	if r.project != p.projectName(r.v) {
 		return false
 	}
 	for i, a := range r.v.Attachments {
@@ -755,7 +758,7 @@ func (p *Pane) stuckAt(v *openstack.Volume, now time.Time) (stuck, migStuck bool
 }
 
 func (p *Pane) stuckChanged(r *row, now time.Time) bool {
-	s, m := p.stuckAt(&r.v, now)
+	s, m := p.stuckAt(r.v, now)
 	return s != r.stuck || m != r.migStuck
 }
 
@@ -771,13 +774,13 @@ func (r *row) setAge(now time.Time) {
 }
 
 // newRow derives v's row at now.
-func (p *Pane) newRow(v openstack.Volume, now time.Time) *row {
+func (p *Pane) newRow(v *openstack.Volume, now time.Time) *row {
 	p.built++
-	r := &row{v: v, project: p.projectName(&v)}
+	r := &row{v: v, project: p.projectName(v)}
 	if !v.Updated.IsZero() {
 		r.age = max(now.Sub(v.Updated), 0)
 	}
-	r.stuck, r.migStuck = p.stuckAt(&v, now)
+	r.stuck, r.migStuck = p.stuckAt(v, now)
 	r.timed = transitional[v.Status] || v.MigrationStatus == "migrating" || v.MigrationStatus == "starting"
 	r.errored = v.Status == "error" || strings.HasPrefix(v.Status, "error_")
 	if len(v.Attachments) > 0 {
@@ -793,7 +796,7 @@ func (p *Pane) newRow(v openstack.Volume, now time.Time) *row {
 
 // setFields writes the lower-cased filter fields into one string.
 func (r *row) setFields() {
-	v := &r.v
+	v := r.v
 	var b strings.Builder
 	n := len(v.Status) + len(v.Name) + len(v.ID) + len(v.Host) + len(v.Type) + len(r.project) + len(v.ProjectID) + len(v.MigrationStatus) + 16
 	for i, a := range v.Attachments {
@@ -878,7 +881,7 @@ func (r *row) Crit() bool { return r.stuck || r.errored || r.migStuck }
 
 // Cell makes column i's cell (table.CellSource).
 func (r *row) Cell(i int) table.Cell {
-	v := &r.v
+	v := r.v
 	switch i {
 	case 0:
 		switch {
@@ -990,7 +993,7 @@ func (p *Pane) header(now time.Time) string {
 
 // detailLine spells out the selected volume (the table truncates).
 func detailLine(r *row, now time.Time) string {
-	v := &r.v
+	v := r.v
 	parts := []string{v.ID + ": " + v.Status}
 	if !v.Updated.IsZero() {
 		parts[0] += " for " + pane.DataAge(r.age)
@@ -1032,7 +1035,7 @@ func confirmWord(v openstack.Volume) string {
 }
 
 func (p *Pane) actionKey(k string, r *row) tea.Cmd {
-	v := r.v
+	v := *r.v
 	switch {
 	case p.is(k, "volumes.reset_status"):
 		initial := "available"
@@ -1088,7 +1091,7 @@ func (p *Pane) actionKey(k string, r *row) tea.Cmd {
 }
 
 func (p *Pane) detach(r *row, i int) ops.VolumeChange {
-	return ops.VolumeChange{Verb: ops.VolumeDetach, Volume: r.v, Attachment: r.v.Attachments[i].ID, ServerName: r.servers[i]}
+	return ops.VolumeChange{Verb: ops.VolumeDetach, Volume: *r.v, Attachment: r.v.Attachments[i].ID, ServerName: r.servers[i]}
 }
 
 // action wraps a change for the shell: confirmation (typed for force

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -864,5 +865,27 @@ func TestPresenceChecksFallOnTheWallClock(t *testing.T) {
 	refresh(window.Add(DefaultPresenceEvery + 10*time.Second))
 	if srcs[0].idLists != 2 || srcs[1].idLists != 2 {
 		t.Fatalf("next interval: %d and %d ID lists, want 2 each", srcs[0].idLists, srcs[1].idLists)
+	}
+}
+
+// Panes given one list (the sessions of `stackpit serve`) keep its
+// volumes, not a copy each: a row is the listed volume and the list is
+// never changed.
+func TestPanesGivenOneListShareItsVolumes(t *testing.T) {
+	src := fixture()
+	l, _ := src.VolumesSince(context.Background(), time.Time{})
+	before := append([]openstack.Volume(nil), l.Volumes...)
+	a, b := newPane(src, Options{}), newPane(src, Options{})
+	for _, p := range []*Pane{a, b} {
+		p.Update(loadedMsg{list: l, names: src.names})
+	}
+	for i := range l.Volumes {
+		v := &l.Volumes[i]
+		if a.byID[v.ID].v != v || b.byID[v.ID].v != v {
+			t.Fatalf("volume %s: the panes' rows hold copies, not the listed volume", v.ID)
+		}
+	}
+	if !reflect.DeepEqual(before, l.Volumes) {
+		t.Fatal("a pane changed the list it was given")
 	}
 }
