@@ -136,6 +136,11 @@ type volumeState struct {
 	names   map[string]string // server ID -> name
 	namesAt time.Time
 	absent  map[string]bool // IDs the last name list did not have
+	// naming is closed when the name list in flight ends (nil: none):
+	// callers that would list too wait for it instead (the sessions of
+	// `stackpit serve` share this client; each started its own 50-page
+	// list when the names went stale: 219 requests a minute at 50k).
+	naming chan struct{}
 }
 
 // volumeStates keeps each Client's Cinder state beside it (one per client,
@@ -395,10 +400,39 @@ func (c *Client) ServerNames(ctx context.Context, ids []string) (map[string]stri
 	}
 	age := now.Sub(st.namesAt)
 	relist := st.names == nil || (missing && age >= ServerNamesEvery) || (known && age >= ServerNamesAbsentEvery)
+	if wait := st.naming; relist && wait != nil {
+		// Another caller is listing: its list is this one's too.
+		st.mu.Unlock()
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		for _, id := range ids {
+			if _, ok := st.names[id]; !ok && st.names != nil {
+				if st.absent == nil {
+					st.absent = map[string]bool{}
+				}
+				st.absent[id] = true
+			}
+		}
+		return st.names, nil
+	}
+	var done chan struct{}
+	if relist {
+		done = make(chan struct{})
+		st.naming = done
+	}
 	st.mu.Unlock()
 	if relist {
 		names, err := c.serverNameList(ctx)
+		st.mu.Lock()
+		st.naming = nil
+		close(done)
 		if err != nil {
+			st.mu.Unlock()
 			return nil, err
 		}
 		absent := map[string]bool{}
@@ -407,7 +441,6 @@ func (c *Client) ServerNames(ctx context.Context, ids []string) (map[string]stri
 				absent[id] = true
 			}
 		}
-		st.mu.Lock()
 		st.names, st.namesAt, st.absent = names, now, absent
 		st.mu.Unlock()
 	}

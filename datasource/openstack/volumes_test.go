@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -312,5 +313,44 @@ func TestVolumesSinceListsEverythingBefore360(t *testing.T) {
 	defer cf.mu.Unlock()
 	if strings.Contains(cf.queries[0], "updated_at") {
 		t.Fatalf("query %q", cf.queries[0])
+	}
+}
+
+// Callers that find the names stale while a name list is in flight (the
+// sessions of `stackpit serve` share the client) wait for that list
+// instead of each listing every server again.
+func TestServerNamesOneListInFlight(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	var lists atomic.Int32
+	release := make(chan struct{})
+	f.on("GET /compute/v2.1/servers", func(w http.ResponseWriter, r *http.Request) {
+		lists.Add(1)
+		<-release
+		writeJSON(w, 200, map[string]any{"servers": []any{map[string]any{"id": "s1", "name": "web-1"}}})
+	})
+	c := f.client(t, false)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	got := make([]map[string]string, 10)
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[i], _ = c.ServerNames(ctx, []string{"s1", "new"})
+		}()
+	}
+	for lists.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond) // the others ask meanwhile
+	close(release)
+	wg.Wait()
+	if n := lists.Load(); n != 1 {
+		t.Fatalf("10 callers made %d server lists, want 1", n)
+	}
+	for i, m := range got {
+		if m["s1"] != "web-1" {
+			t.Fatalf("caller %d got %v", i, m)
+		}
 	}
 }
