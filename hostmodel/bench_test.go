@@ -49,3 +49,15 @@ func bigCloud() (*Model, Observation) {
 		Facts: []Fact{{Host: "compute0001", Kind: Container, Name: "c00", State: "exited", Severity: Crit}}}
 	return m, one
 }
+
+// BenchmarkApplyClusterFact: a cluster-wide answer that is no service
+// count (Ceph's health) landing in a big cloud: hosts do not read it, so
+// none is merged again (issue 15).
+func BenchmarkApplyClusterFact(b *testing.B) {
+	m, _ := bigCloud()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m.Apply(Observation{Pane: "ceph", Source: Ceph, At: t0.Add(time.Duration(i) * time.Second),
+			Facts: []Fact{{Kind: Health, Name: "HEALTH_WARN", State: "warn", Severity: Warn}}})
+	}
+}

@@ -11,6 +11,7 @@ package hostmodel
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -222,10 +223,16 @@ func (m *Model) Apply(o Observation) {
 	}
 	m.obs[k] = st
 	if touched[""] {
+		before := upServices(m.cluster)
 		m.mergeCluster()
-		// A cluster-wide count changed: every host may now disagree.
-		for h := range m.hosts {
-			touched[h] = true
+		// A cluster-wide count changed: every host may now disagree. Hosts
+		// read only those counts (mergeHost), so another cluster-wide fact
+		// (Ceph, a stuck volume) leaves them as they were (issue 15: every
+		// such answer re-merged every host on the UI goroutine).
+		if !slices.Equal(before, upServices(m.cluster)) {
+			for h := range m.hosts {
+				touched[h] = true
+			}
 		}
 	}
 	for h := range touched {
@@ -291,6 +298,17 @@ func (m *Model) newest(host string) []Fact {
 }
 
 func (m *Model) mergeCluster() { m.cluster = m.newest("") }
+
+// upServices: the cluster facts mergeHost compares a host's services with.
+func upServices(cluster []Fact) []Fact {
+	var out []Fact
+	for _, c := range cluster {
+		if c.Kind == Service && c.State == Up {
+			out = append(out, c)
+		}
+	}
+	return out
+}
 
 func (m *Model) mergeHost(name string) {
 	facts := m.newest(name)

@@ -220,3 +220,30 @@ func TestDisputedFactMarksItsPaneWarn(t *testing.T) {
 		t.Fatalf("agents pane with a disputed row: %v, want WARN", sev)
 	}
 }
+
+// A cluster-wide answer re-merges the hosts only when it changes what
+// they are compared with (the service counts that say up): Ceph's health
+// leaves every host as it was, a Prometheus count still finds the host
+// whose own API says down.
+func TestClusterFactsRemergeHostsOnlyForServiceCounts(t *testing.T) {
+	m := New()
+	m.Apply(Observation{Pane: "agents", Source: Nova, At: t0, Facts: []Fact{
+		svc("compute01", "nova-compute", Down, Crit), svc("compute02", "nova-compute", Up, OK)}})
+	before := m.hosts["compute01"]
+	m.Apply(Observation{Pane: "ceph", Source: Ceph, At: t0, Facts: []Fact{{Kind: Health, Name: "HEALTH_WARN", State: "warn", Severity: Warn}}})
+	if m.hosts["compute01"] != before {
+		t.Fatal("Ceph's health re-merged the hosts")
+	}
+	m.Apply(Observation{Pane: "panels", Source: Prometheus, At: t0, Facts: []Fact{{Kind: Service, Name: "nova-compute", State: Up}}})
+	if h, _ := m.Host("compute01"); len(h.Conflicts) != 1 {
+		t.Fatalf("compute01 conflicts %+v, want the cluster count against its own API", h.Conflicts)
+	}
+	m.Apply(Observation{Pane: "ceph", Source: Ceph, At: t0.Add(time.Second), Facts: nil})
+	if h, _ := m.Host("compute01"); len(h.Conflicts) != 1 {
+		t.Fatalf("after Ceph's next answer: conflicts %+v", h.Conflicts)
+	}
+	m.Apply(Observation{Pane: "panels", Source: Prometheus, At: t0.Add(time.Second), Facts: nil})
+	if h, _ := m.Host("compute01"); len(h.Conflicts) != 0 {
+		t.Fatalf("the count went, conflicts stayed: %+v", h.Conflicts)
+	}
+}

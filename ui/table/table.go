@@ -150,6 +150,22 @@ func (m *Model) SetRows(rows []Row) {
 	}
 }
 
+// SetRow replaces row i with r, a row with the same key whose place in the
+// order stands (a refresh that changed a few rows in place: SetRows of
+// 50,000 rows for them held a keystroke back, issue 15). As with SetRows,
+// a row that turns CRIT above an untouched cursor takes it.
+func (m *Model) SetRow(i int, r Row) {
+	if i < 0 || i >= len(m.rows) {
+		return
+	}
+	m.changed()
+	was := critical(m.rows[i])
+	m.rows[i] = r
+	if !m.touched && i < m.cursor && !was && critical(r) {
+		m.cursor = i
+	}
+}
+
 // critical: the row, or one of its cells, is styled CRIT (a DOWN host, a
 // critical alert or its group).
 func critical(r Row) bool {

@@ -407,3 +407,35 @@ func TestFrameCacheSameFrames(t *testing.T) {
 		t.Fatalf("an unchanged frame made %d cells", made)
 	}
 }
+
+// SetRow replaces one row: the next frame shows it (the frame cache is
+// dropped), and a row turning CRIT above an untouched cursor takes it, as
+// with SetRows; a touched cursor stays.
+func TestSetRowRedrawsAndKeepsTheCritRule(t *testing.T) {
+	th := themes.Default(true)
+	m := New(Column{Title: "NAME"}, Column{Title: "STATE"})
+	m.SetFrameCache(true)
+	var rows []Row
+	for _, k := range []string{"a", "b", "c", "d"} {
+		rows = append(rows, Row{Key: k, Cells: []Cell{C(k), C("ok")}})
+	}
+	m.SetRows(rows)
+	m.SetCursor(3)
+	_ = m.View(40, 10, th)
+	m.SetRow(1, Row{Key: "b", Cells: []Cell{C("b"), C("changed")}})
+	if out := m.View(40, 10, th); !strings.Contains(out, "changed") {
+		t.Fatalf("SetRow not drawn:\n%s", out)
+	}
+	if m.Cursor() != 3 {
+		t.Fatalf("cursor moved to %d on a plain change", m.Cursor())
+	}
+	m.SetRow(2, Row{Key: "c", Cells: []Cell{C("c"), S("DOWN", themes.Crit)}})
+	if m.Cursor() != 2 {
+		t.Fatalf("row turned CRIT above an untouched cursor: cursor %d, want 2", m.Cursor())
+	}
+	m.Move(1) // the user's cursor (3)
+	m.SetRow(0, Row{Key: "a", Cells: []Cell{C("a"), S("DOWN", themes.Crit)}})
+	if m.Cursor() != 3 {
+		t.Fatalf("touched cursor moved to %d", m.Cursor())
+	}
+}

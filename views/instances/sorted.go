@@ -55,6 +55,9 @@ func (p *Pane) resort(changed, added, removed []*entry) {
 		sc.ok = false // cheaper to sort again when next shown
 		return
 	}
+	if len(added)+len(removed) == 0 && sc.inPlace(changed) {
+		return // a steady refresh's few changes: no copy of 50,000 entries
+	}
 	if len(changed)+len(removed) > 0 {
 		out := make(map[*entry]bool, len(changed)+len(removed))
 		for _, e := range changed {
@@ -84,4 +87,19 @@ func (p *Pane) resort(changed, added, removed []*entry) {
 	}
 	merged = append(merged, sc.list[i:]...)
 	sc.list = append(merged, in[j:]...)
+}
+
+// inPlace: each changed entry is still in order with its neighbours in
+// the list (found by binary search: the rest of the list is unchanged and
+// sorted), so the list stands as it is.
+func (sc *sortCache) inPlace(changed []*entry) bool {
+	cmp := func(a, b *entry) int { return table.CompareRows(a.row(), b.row(), sc.col, sc.desc) }
+	l := sc.list
+	for _, e := range changed {
+		i, found := slices.BinarySearchFunc(l, e, cmp)
+		if !found || l[i] != e || i > 0 && cmp(l[i-1], e) > 0 || i+1 < len(l) && cmp(l[i+1], e) < 0 {
+			return false
+		}
+	}
+	return true
 }

@@ -242,6 +242,9 @@ type loadedMsg struct {
 	projects map[string]string
 	err      error
 	asOf     time.Time // non-zero: the volume reads were a shared answer of then (serve)
+
+	// first: the first list's rows, built by the load (prebuild.go).
+	first *firstRows
 }
 
 // full reads the whole list now (ctrl+r, after our own actions).
@@ -279,6 +282,7 @@ func (p *Pane) load() tea.Cmd {
 		p.idsStale = false
 	}
 	ids := p.ids[:len(p.ids):len(p.ids)] // appending copies: p.ids stays as is
+	first, opts := p.byID == nil && since.IsZero(), p.opts
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 		defer cancel()
@@ -324,7 +328,11 @@ func (p *Pane) load() tea.Cmd {
 			names, _ = src.ServerNames(ctx, ids)
 		}
 		projects, _ := src.Projects(ctx)
-		return loadedMsg{list: l, present: present, gone: gone, names: names, projects: projects, asOf: asOf}
+		var pre *firstRows
+		if first {
+			pre = prebuild(l.Volumes, now, names, projects, opts)
+		}
+		return loadedMsg{list: l, present: present, gone: gone, names: names, projects: projects, asOf: asOf, first: pre}
 	}
 }
 
@@ -387,7 +395,9 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			}
 			p.since, p.at = m.list.AsOf, cadence.AsOf(p.ctx.Now(), m.asOf)
 			p.drop(m.present, m.gone, m.list.Volumes)
-			p.merge(m.list.Volumes, full, m.names, m.projects)
+			if !p.takeFirst(m) {
+				p.merge(m.list.Volumes, full, m.names, m.projects)
+			}
 		}
 		obs := p.observe(m.err)
 		if p.wantFull {

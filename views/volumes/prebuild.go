@@ -1,0 +1,52 @@
+package volumes
+
+import (
+	"slices"
+	"time"
+
+	"github.com/stackpit/stackpit/datasource/openstack"
+)
+
+// firstRows is the first list's rows, built and sorted by the load's
+// tea.Cmd: at 50,000 volumes building them in Update held the UI
+// goroutine 200-550 ms, so keystrokes waited (issue 15).
+type firstRows struct {
+	rows []*row // in the pane's order (compareRows)
+	byID map[string]*row
+	refs map[string]int
+	opts Options
+}
+
+// prebuild builds the rows of a first list off the UI goroutine, as merge
+// would into an empty pane (nil when the list names a volume twice: merge
+// then decides).
+func prebuild(vols []openstack.Volume, now time.Time, names, projects map[string]string, opts Options) *firstRows {
+	b := &Pane{names: names, projects: projects, opts: opts}
+	f := &firstRows{rows: make([]*row, 0, len(vols)), byID: make(map[string]*row, len(vols)), opts: opts}
+	for i := range vols {
+		if f.byID[vols[i].ID] != nil {
+			return nil
+		}
+		r := b.newRow(vols[i], now)
+		f.byID[r.v.ID] = r
+		f.rows = append(f.rows, r)
+	}
+	slices.SortFunc(f.rows, compareRows)
+	f.refs = b.refs
+	return f
+}
+
+// takeFirst takes a prebuilt first list into an empty pane; false: merge.
+func (p *Pane) takeFirst(m loadedMsg) bool {
+	f := m.first
+	if f == nil || p.byID != nil || len(p.rows) > 0 || f.opts != p.opts || len(f.rows) != len(m.list.Volumes) {
+		return false
+	}
+	p.names, p.projects = m.names, m.projects
+	p.byID, p.rows, p.refs = f.byID, f.rows, f.refs
+	p.idsStale = true
+	p.built += len(f.rows)
+	p.recount()
+	p.apply()
+	return true
+}
