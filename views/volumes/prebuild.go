@@ -27,7 +27,7 @@ func prebuild(vols []openstack.Volume, now time.Time, names, projects map[string
 		if f.byID[vols[i].ID] != nil {
 			return nil
 		}
-		r := b.newRow(vols[i], now)
+		r := b.newRow(&vols[i], now)
 		f.byID[r.v.ID] = r
 		f.rows = append(f.rows, r)
 	}
