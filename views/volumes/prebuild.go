@@ -44,6 +44,10 @@ func (p *Pane) takeFirst(m loadedMsg) bool {
 	}
 	p.names, p.projects = m.names, m.projects
 	p.byID, p.rows, p.refs = f.byID, f.rows, f.refs
+	listed := p.ctx.Now().UnixNano() // in Update: after the list was taken
+	for _, r := range p.rows {
+		r.listed = listed
+	}
 	p.idsStale = true
 	p.built += len(f.rows)
 	p.recount()

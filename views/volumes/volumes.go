@@ -109,6 +109,10 @@ type row struct {
 	migStuck bool
 	timed    bool // a transitional status or migration: stuck comes with time
 	dead     bool // replaced by a newer row, or gone from the list
+	// listed is when (UnixNano, at or after) a list last showed the
+	// volume: a presence list from before then (serve shares one taken
+	// up to an interval earlier) cannot say it was deleted.
+	listed int64
 	// all is the filter fields, lower-cased and NUL-joined (one search per
 	// free-text term); field i is all[ends[i-1]+1 : ends[i]].
 	all  string
@@ -237,6 +241,7 @@ func (p *Pane) Pivot(query string) tea.Cmd {
 type loadedMsg struct {
 	list     openstack.VolumeList
 	present  map[string]struct{} // non-nil: every volume that exists
+	presAt   time.Time           // present's time (at or before its read)
 	gone     []string            // read one by one: not found
 	names    map[string]string
 	projects map[string]string
@@ -292,8 +297,11 @@ func (p *Pane) load() tea.Cmd {
 			return loadedMsg{err: err}
 		}
 		var present map[string]struct{}
+		var presAt time.Time
 		if presence {
-			all, err := src.VolumeIDs(ctx)
+			idsCtx, idsAge := cadence.WithAge(ctx)
+			all, err := src.VolumeIDs(idsCtx)
+			presAt = idsAge.At(now) // now: before a read of our own
 			if err != nil {
 				return loadedMsg{err: err}
 			}
@@ -332,7 +340,7 @@ func (p *Pane) load() tea.Cmd {
 		if first {
 			pre = prebuild(l.Volumes, now, names, projects, opts)
 		}
-		return loadedMsg{list: l, present: present, gone: gone, names: names, projects: projects, asOf: asOf, first: pre}
+		return loadedMsg{list: l, present: present, presAt: presAt, gone: gone, names: names, projects: projects, asOf: asOf, first: pre}
 	}
 }
 
@@ -394,7 +402,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 				p.lastFull = p.ctx.Now()
 			}
 			p.since, p.at = m.list.AsOf, cadence.AsOf(p.ctx.Now(), m.asOf)
-			p.drop(m.present, m.gone, m.list.Volumes)
+			p.drop(m.present, m.presAt, m.gone, m.list.Volumes)
 			if !p.takeFirst(m) {
 				p.merge(m.list.Volumes, full, m.names, m.projects)
 			}
@@ -488,6 +496,7 @@ func (p *Pane) selected() (*row, bool) {
 // name.
 func (p *Pane) merge(vols []openstack.Volume, full bool, names, projects map[string]string) {
 	now := p.ctx.Now()
+	listed := now.UnixNano() // in Update: after the list was taken
 	relabel := !sameMap(p.names, names) || !sameMap(p.projects, projects)
 	p.names, p.projects = names, projects
 	prev, byID := p.byID, p.byID
@@ -504,12 +513,14 @@ func (p *Pane) merge(vols []openstack.Volume, full bool, names, projects map[str
 		}
 		if cur != nil && sameVolume(cur.v, v) {
 			byID[v.ID] = cur
+			cur.listed = listed
 			continue
 		}
 		if cur != nil {
 			p.retire(cur)
 		}
 		r := p.newRow(v, now)
+		r.listed = listed
 		byID[v.ID] = r
 		added = append(added, r)
 		changed = true
@@ -530,6 +541,7 @@ func (p *Pane) merge(vols []openstack.Volume, full bool, names, projects map[str
 		}
 		if (relabel && !p.sameLabels(r)) || (r.timed && p.stuckChanged(r, now)) {
 			nr := p.newRow(r.v, now)
+			nr.listed = r.listed
 			p.retire(r)
 			byID[r.v.ID] = nr
 			added = append(added, nr)
@@ -574,9 +586,10 @@ func sameMap(a, b map[string]string) bool {
 
 // retire drops r: replaced by a newer row, or gone from the list.
 // drop retires the rows of volumes that no longer exist: absent from
-// present (when a presence check ran) or read one by one as not found,
-// unless this load's list brought them (created after the check).
-func (p *Pane) drop(present map[string]struct{}, gone []string, listed []openstack.Volume) {
+// present (when a presence check ran, and a list showed them before its
+// time presAt) or read one by one as not found, unless this load's list
+// brought them (created after the check).
+func (p *Pane) drop(present map[string]struct{}, presAt time.Time, gone []string, listed []openstack.Volume) {
 	if present == nil && len(gone) == 0 {
 		return
 	}
@@ -589,8 +602,9 @@ func (p *Pane) drop(present map[string]struct{}, gone []string, listed []opensta
 		dead[id] = true
 	}
 	if present != nil {
-		for id := range p.byID {
-			if _, ok := present[id]; !ok {
+		at := presAt.UnixNano()
+		for id, r := range p.byID {
+			if _, ok := present[id]; !ok && r.listed <= at {
 				dead[id] = true
 			}
 		}

@@ -889,3 +889,41 @@ func TestPanesGivenOneListShareItsVolumes(t *testing.T) {
 		t.Fatal("a pane changed the list it was given")
 	}
 }
+
+// A presence list taken before a list showed a volume cannot say that
+// volume was deleted: in serve the ID list is shared and may be from up
+// to an interval before this session's own delta (which brought a volume
+// created in between). A presence list from after it can.
+func TestPresenceListOlderThanARowKeepsIt(t *testing.T) {
+	src := fixture()
+	p, now := newPaneClock(src, Options{})
+	drive(p, p.Init())
+	rows := p.tbl.Len()
+	// A volume created after the shared ID list was taken: a delta shows it.
+	idsAt := now.Add(5 * time.Second)
+	*now = now.Add(10 * time.Second)
+	fresh := openstack.Volume{ID: "99999999-new", Name: "fresh", Status: "available", Size: 1, ProjectID: "p-web", Updated: *now}
+	p.Update(loadedMsg{list: openstack.VolumeList{Volumes: []openstack.Volume{fresh}, AsOf: *now}, names: src.names})
+	if p.tbl.Len() != rows+1 {
+		t.Fatalf("%d rows after the delta, want %d", p.tbl.Len(), rows+1)
+	}
+	present := map[string]struct{}{}
+	for _, v := range src.vols {
+		present[v.ID] = struct{}{}
+	}
+	gone := src.vols[0].ID
+	delete(present, gone) // deleted before the ID list
+	*now = now.Add(10 * time.Second)
+	p.Update(loadedMsg{list: openstack.VolumeList{AsOf: *now}, present: present, presAt: idsAt, names: src.names})
+	if _, ok := p.byID[fresh.ID]; !ok {
+		t.Fatal("a volume listed after the presence list was dropped as deleted")
+	}
+	if _, ok := p.byID[gone]; ok || p.tbl.Len() != rows {
+		t.Fatalf("the volume listed before the presence list and absent from it stayed (%d rows, want %d)", p.tbl.Len(), rows)
+	}
+	// A presence list from after the delta, still without it: gone.
+	p.Update(loadedMsg{list: openstack.VolumeList{AsOf: *now}, present: present, presAt: *now, names: src.names})
+	if _, ok := p.byID[fresh.ID]; ok || p.tbl.Len() != rows-1 {
+		t.Fatalf("a volume absent from a newer presence list stayed (%d rows, want %d)", p.tbl.Len(), rows-1)
+	}
+}
