@@ -73,6 +73,11 @@ const (
 	// catches the ones it cannot (rows archived out of Nova's database).
 	fullResyncEvery = 6 * time.Hour
 	presenceEvery   = 30 * time.Minute
+	// presenceSkew: a server created this little before a presence check
+	// is not dropped for being absent from it (Nova's clock may differ
+	// from ours). Deltas list deleted servers, so such a server's
+	// deletion still shows; the check is a backstop.
+	presenceSkew = 5 * time.Minute
 	// changesSlack widens each changes-since window backwards: updated_at
 	// is stamped by services on other hosts whose clocks may lag.
 	changesSlack     = openstack.DefaultOverlap
@@ -302,6 +307,7 @@ type serversMsg struct {
 	paged   bool                // the list of a paged first load (its pages came first)
 	asOf    time.Time           // non-zero: part of it was another session's answer, as of then (serve)
 	present map[string]struct{} // non-nil: every server that exists (presence check)
+	presAt  time.Time           // present's time (at or before its read)
 }
 
 // PresenceSource lists which servers exist (IDs only: Nova's brief list),
@@ -374,7 +380,9 @@ func (p *Pane) fetch() tea.Cmd {
 			m.servers, m.err = src.Servers(ctx, since)
 		}
 		if presence != nil && m.err == nil {
-			ids, err := presence.ServerIDs(ctx)
+			pctx, page := cadence.WithAge(ctx)
+			ids, err := presence.ServerIDs(pctx)
+			m.presAt = page.At(now) // now: before a read of our own
 			if err == nil {
 				m.present = make(map[string]struct{}, len(ids))
 				for _, id := range ids {
@@ -441,7 +449,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 				p.merge(rest, false)
 			}
 		} else {
-			p.merge(withAbsent(m.servers, m.present, p.byID), m.full)
+			p.merge(withAbsent(m.servers, m.present, m.presAt, p.byID), m.full)
 		}
 		// A shared answer (serve): its age is what the pane says, and it
 		// was asked for then.
@@ -579,8 +587,11 @@ func (p *Pane) current() (openstack.Server, bool) {
 // merge folds a refresh result into the cache; cost follows the number of
 // changed servers plus one pass to re-filter.
 // withAbsent adds a deletion for every shown server the presence check
-// did not list (unless this delta brought it: created after the check).
-func withAbsent(ss []openstack.Server, present map[string]struct{}, shown map[string]*entry) []openstack.Server {
+// did not list, unless it may have been created after the check: this
+// delta brought it, or Nova says it was created less than presenceSkew
+// before the check's time presAt (in serve the ID list may be another
+// session's, taken before this session's last delta).
+func withAbsent(ss []openstack.Server, present map[string]struct{}, presAt time.Time, shown map[string]*entry) []openstack.Server {
 	if present == nil {
 		return ss
 	}
@@ -588,8 +599,9 @@ func withAbsent(ss []openstack.Server, present map[string]struct{}, shown map[st
 	for i := range ss {
 		listed[ss[i].ID] = true
 	}
-	for id := range shown {
-		if _, ok := present[id]; !ok && !listed[id] {
+	before := presAt.Add(-presenceSkew)
+	for id, e := range shown {
+		if _, ok := present[id]; !ok && !listed[id] && (e.s.Created.IsZero() || e.s.Created.Before(before)) {
 			ss = append(ss, openstack.Server{ID: id, Deleted: true})
 		}
 	}

@@ -921,3 +921,29 @@ func TestDeltaAfterALongListReadsFromItsStart(t *testing.T) {
 		}
 	}
 }
+
+// A presence list cannot say a server created after it was taken was
+// deleted (in serve the ID list may be another session's, from before
+// this session's last delta, which brought the new server): only servers
+// Nova says are older than the list by presenceSkew leave for being absent.
+func TestPresenceListDropsOnlyServersOlderThanIt(t *testing.T) {
+	presAt := time.Date(2026, 12, 7, 1, 0, 0, 0, time.UTC)
+	shown := map[string]*entry{
+		"old":     {s: openstack.Server{ID: "old", Created: presAt.Add(-time.Hour)}},
+		"new":     {s: openstack.Server{ID: "new", Created: presAt.Add(time.Second)}},
+		"near":    {s: openstack.Server{ID: "near", Created: presAt.Add(-time.Minute)}},
+		"undated": {s: openstack.Server{ID: "undated"}},
+		"kept":    {s: openstack.Server{ID: "kept", Created: presAt.Add(-time.Hour)}},
+	}
+	present := map[string]struct{}{"kept": {}}
+	var dropped []string
+	for _, s := range withAbsent(nil, present, presAt, shown) {
+		if s.Deleted {
+			dropped = append(dropped, s.ID)
+		}
+	}
+	slices.Sort(dropped)
+	if !slices.Equal(dropped, []string{"old", "undated"}) {
+		t.Fatalf("dropped %v, want [old undated]: servers created after (or just before) the list are not known deleted", dropped)
+	}
+}
