@@ -927,3 +927,66 @@ func TestPresenceListOlderThanARowKeepsIt(t *testing.T) {
 		t.Fatalf("a volume absent from a newer presence list stayed (%d rows, want %d)", p.tbl.Len(), rows-1)
 	}
 }
+
+// A steady refresh whose changed volumes keep their place patches their
+// rows in the table (the rows' slice is the same one) and shows what a
+// rebuild from the same volumes shows; one that moves a row rebuilds.
+func TestDeltaPatchesRowsInPlace(t *testing.T) {
+	src := bigVolumes(500)
+	p, now := newPaneClock(src, Options{})
+	drive(p, p.Init())
+	p.tbl.Move(40) // the cursor stays on its row
+	before := &p.tbl.Rows()[0]
+	sel, _ := p.tbl.Selected()
+	var delta []openstack.Volume
+	for _, i := range []int{3, 77, 301} {
+		v := src.vols[i]
+		v.Size, v.Updated = v.Size+7, v.Updated.Add(time.Second)
+		delta = append(delta, v)
+		src.vols[i] = v
+	}
+	*now = now.Add(10 * time.Second)
+	p.Update(loadedMsg{list: openstack.VolumeList{Volumes: delta, AsOf: *now}, names: p.names, projects: p.projects})
+	if &p.tbl.Rows()[0] != before {
+		t.Fatal("a refresh of three volumes that keep their place rebuilt the table")
+	}
+	if got, _ := p.tbl.Selected(); got.Key != sel.Key {
+		t.Fatalf("cursor moved from %s to %s", sel.Key, got.Key)
+	}
+	fresh, fnow := newPaneClock(src, Options{})
+	*fnow = *now
+	drive(fresh, fresh.Init())
+	if !sameRowsText(p, fresh) {
+		t.Fatal("patched rows differ from a rebuild")
+	}
+	// A volume that errors moves up among the errored: rebuilt.
+	v := src.vols[350]
+	v.Status = "error"
+	src.vols[350] = v
+	p.Update(loadedMsg{list: openstack.VolumeList{Volumes: []openstack.Volume{v}, AsOf: *now}, names: p.names, projects: p.projects})
+	fresh, fnow = newPaneClock(src, Options{})
+	*fnow = *now
+	drive(fresh, fresh.Init())
+	if &p.tbl.Rows()[0] == before || !sameRowsText(p, fresh) {
+		t.Fatalf("a volume that moved was patched in place (%v), or the rebuild differs (%v)", &p.tbl.Rows()[0] == before, !sameRowsText(p, fresh))
+	}
+}
+
+// sameRowsText: a and b's tables hold the same rows with the same cells.
+func sameRowsText(a, b *Pane) bool {
+	ra, rb := a.tbl.Rows(), b.tbl.Rows()
+	if len(ra) != len(rb) {
+		return false
+	}
+	for i := range ra {
+		if ra[i].Key != rb[i].Key || ra[i].Role != rb[i].Role {
+			return false
+		}
+		for c := range columns {
+			if ra[i].Src.Cell(c).Text != rb[i].Src.Cell(c).Text {
+				return false
+			}
+		}
+	}
+	return true
+}
