@@ -11,6 +11,7 @@ package hostmodel
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -130,6 +131,7 @@ type Model struct {
 	hosts   map[string]*Host
 	cluster []Fact
 	version int
+	merges  int // hosts merged from every observation (tests)
 
 	// Answers computed once per version: Render asks every frame.
 	cacheAt   int
@@ -200,7 +202,8 @@ func (m *Model) Apply(o Observation) {
 		return
 	}
 	touched := map[string]bool{}
-	if old, ok := m.obs[k]; ok {
+	old, hadOld := m.obs[k]
+	if hadOld {
 		for h := range old.byHost {
 			touched[h] = true
 			delete(m.hostObs[h], k)
@@ -229,10 +232,43 @@ func (m *Model) Apply(o Observation) {
 		}
 	}
 	for h := range touched {
-		if h != "" {
+		if h != "" && !(hadOld && old.Err == nil && m.refreshAt(h, old, st)) {
 			m.mergeHost(h)
 		}
 	}
+}
+
+// refreshAt is mergeHost for a host whose facts in this observation are
+// the previous ones again, only newer (issue 15: every refresh of a
+// whole-cloud source re-merged all 1,000 hosts from every source, 18% of
+// the cockpit's CPU). When the merged facts from this observation are
+// exactly its previous ones, only their time moves. False: merge anew.
+func (m *Model) refreshAt(host string, old, cur *stored) bool {
+	was, now := old.byHost[host], cur.byHost[host]
+	h := m.hosts[host]
+	if h == nil || len(was) != len(now) || cur.At.Before(old.At) {
+		return false
+	}
+	facts := append([]Fact(nil), h.Facts...)
+	for i := range now {
+		a, b := was[i], now[i]
+		a.At = b.At
+		if a != b {
+			return false
+		}
+		j := slices.IndexFunc(facts, func(f Fact) bool { return keyOf(f) == keyOf(b) })
+		if j < 0 || !facts[j].At.Equal(old.At) {
+			return false // another observation's fact is the merged one
+		}
+		f := facts[j]
+		f.At = b.At
+		if f != b {
+			return false
+		}
+		facts[j] = f
+	}
+	m.setHost(host, facts)
+	return true
 }
 
 // ServiceFact is a Nova/Cinder service or Neutron agent as the model
@@ -293,11 +329,17 @@ func (m *Model) newest(host string) []Fact {
 func (m *Model) mergeCluster() { m.cluster = m.newest("") }
 
 func (m *Model) mergeHost(name string) {
+	m.merges++
 	facts := m.newest(name)
 	if len(facts) == 0 {
 		delete(m.hosts, name)
 		return
 	}
+	m.setHost(name, facts)
+}
+
+// setHost stores a host's merged facts with their conflicts.
+func (m *Model) setHost(name string, facts []Fact) {
 	h := &Host{Name: name, Facts: facts}
 	h.Conflicts = detect(h)
 	// A cluster-wide count (a Prometheus stat: "nova-compute up 5/5")

@@ -2,6 +2,8 @@ package hostmodel
 
 import (
 	"errors"
+	"fmt"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -218,5 +220,71 @@ func TestDisputedFactMarksItsPaneWarn(t *testing.T) {
 		{Host: "control03", Kind: Container, Name: "neutron_l3_agent", State: "exited", Severity: Crit}}})
 	if sev, _ := m.PaneSeverity("agents"); sev != Warn {
 		t.Fatalf("agents pane with a disputed row: %v, want WARN", sev)
+	}
+}
+
+// A whole-cloud source refreshed with nothing changed only moves its
+// facts' time (issue 15: each refresh re-merged all 1,000 hosts from every
+// source); the model stays what merging every host anew gives, also when
+// another pane's newer fact or a change takes over.
+func TestRefreshWithNothingNewMergesNoHost(t *testing.T) {
+	obs := func(pane string, src Source, at time.Time, down string) Observation {
+		o := Observation{Pane: pane, Source: src, At: at}
+		for i := range 50 {
+			h := fmt.Sprintf("compute%02d", i)
+			state := Up
+			if h == down {
+				state = Down
+			}
+			o.Facts = append(o.Facts, Fact{Host: h, Kind: Service, Name: "nova-compute", State: state},
+				Fact{Host: h, Kind: Container, Name: "nova_compute", State: "running"})
+		}
+		return o
+	}
+	var seq []Observation
+	m := New()
+	apply := func(o Observation) { seq = append(seq, o); m.Apply(o) }
+	apply(obs("compute", Nova, t0, ""))
+	apply(obs("agents", Nova, t0.Add(time.Second), ""))
+	// The agents pane's facts are the merged ones: the next compute
+	// refresh takes them over (a merge), the ones after only move time.
+	apply(obs("compute", Nova, t0.Add(20*time.Second), ""))
+	n := m.merges
+	for i := 3; i < 6; i++ {
+		apply(obs("compute", Nova, t0.Add(time.Duration(i)*10*time.Second), ""))
+	}
+	if m.merges != n {
+		t.Fatalf("3 unchanged refreshes of 50 hosts merged %d hosts, want 0", m.merges-n)
+	}
+	apply(obs("agents", Nova, t0.Add(61*time.Second), "compute07")) // newer, and a change
+	apply(obs("compute", Nova, t0.Add(70*time.Second), ""))
+	apply(obs("compute", Nova, t0.Add(80*time.Second), "compute09"))
+	apply(obs("compute", Nova, t0.Add(90*time.Second), "compute09"))
+
+	// The same final observations merged from scratch.
+	last := map[obsKey]Observation{}
+	var order []obsKey
+	for _, o := range seq {
+		k := obsKey{o.Pane, o.Source, o.Scope}
+		if _, ok := last[k]; !ok {
+			order = append(order, k)
+		}
+		last[k] = o
+	}
+	fresh := New()
+	for _, k := range order {
+		fresh.Apply(last[k])
+	}
+	got, want := m.Hosts(), fresh.Hosts()
+	if len(got) != len(want) {
+		t.Fatalf("%d hosts, want %d", len(got), len(want))
+	}
+	for i := range got {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Fatalf("host %s:\n got %+v\nwant %+v", got[i].Name, got[i], want[i])
+		}
+	}
+	if h, _ := m.Host("compute09"); h.Facts[len(h.Facts)-1].State != Down && h.Facts[0].State != Down {
+		t.Fatalf("compute09's change not merged: %+v", h.Facts)
 	}
 }
