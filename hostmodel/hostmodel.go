@@ -132,6 +132,9 @@ type Model struct {
 	cluster []Fact
 	version int
 	merges  int // hosts merged from every observation (tests)
+	// factsVer moves when a fact's content may have changed; not when a
+	// refresh only moved its time (refreshAt).
+	factsVer int
 
 	// Answers computed once per version: Render asks every frame.
 	cacheAt   int
@@ -185,6 +188,17 @@ func (m *Model) Version() int {
 	return m.version
 }
 
+// FactsVersion moves when what the model knows may have changed, not when
+// a refresh only made known facts newer: answers that do not read facts'
+// times (addresses, services up, controller rows) stay valid while it
+// stays.
+func (m *Model) FactsVersion() int {
+	if m == nil {
+		return 0
+	}
+	return m.factsVer
+}
+
 // Apply merges an observation. A failed observation keeps the pane's last
 // facts from that source and marks them unreachable.
 func (m *Model) Apply(o Observation) {
@@ -194,6 +208,7 @@ func (m *Model) Apply(o Observation) {
 	k := obsKey{o.Pane, o.Source, o.Scope}
 	m.version++
 	if o.Err != nil {
+		m.factsVer++
 		if old, ok := m.obs[k]; ok {
 			old.Err = o.Err
 		} else {
@@ -326,10 +341,11 @@ func (m *Model) newest(host string) []Fact {
 	return out
 }
 
-func (m *Model) mergeCluster() { m.cluster = m.newest("") }
+func (m *Model) mergeCluster() { m.factsVer++; m.cluster = m.newest("") }
 
 func (m *Model) mergeHost(name string) {
 	m.merges++
+	m.factsVer++
 	facts := m.newest(name)
 	if len(facts) == 0 {
 		delete(m.hosts, name)
