@@ -320,6 +320,9 @@ func (p *Pane) Status() pane.Status {
 	if p.discoverErr != nil {
 		st.Note = "host discovery failed: " + p.discoverErr.Error()
 	}
+	if p.sel == 0 && len(p.hosts) > fastHosts {
+		st.Every = slowEvery // the oldest host is read on that cadence (due)
+	}
 	return st
 }
 

@@ -538,6 +538,13 @@ func TestManyHostsReadOncePerMinute(t *testing.T) {
 			t.Fatalf("%s read %d times in two minutes, want 1-3", h, n)
 		}
 	}
+	if st := p.Status(); st.Every != 0 {
+		t.Fatalf("one host selected: its age label follows the refresh, not %v", st.Every)
+	}
+	p.sel = 0
+	if st := p.Status(); st.Every != slowEvery {
+		t.Fatalf("all hosts: the age label's cadence is %v, want %v (the oldest host's)", st.Every, slowEvery)
+	}
 	if src.reads["compute0500"] != 40 || src.reads["compute0007"] != 40 {
 		t.Fatalf("selected host read %d times, problem host %d, want every cycle (40)", src.reads["compute0500"], src.reads["compute0007"])
 	}
