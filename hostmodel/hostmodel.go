@@ -138,6 +138,9 @@ type Model struct {
 
 	// Answers computed once per version: Render asks every frame.
 	cacheAt   int
+	sumAt     int // factsVer of summary and paneSev
+	sumOK     bool
+	sums      int // summaries made (tests)
 	conflicts []Conflict
 	summary   *Summary
 	paneSev   map[string]paneSev
@@ -207,8 +210,10 @@ func (m *Model) Apply(o Observation) {
 	}
 	k := obsKey{o.Pane, o.Source, o.Scope}
 	m.version++
+	if old, ok := m.obs[k]; o.Err != nil || (ok && old.Err != nil) {
+		m.factsVer++ // reachable or not: what the tabs and the strip say
+	}
 	if o.Err != nil {
-		m.factsVer++
 		if old, ok := m.obs[k]; ok {
 			old.Err = o.Err
 		} else {
@@ -393,8 +398,14 @@ func (m *Model) cached() {
 		}
 		return a.B.Source < b.B.Source
 	})
-	m.summary = nil
-	m.paneSev = nil
+	// The strip's counts and the tabs' grades read no fact's time: a
+	// refresh that only made facts newer keeps them (issue 15: at 1,000
+	// hosts each host's refresh redid them for the next frame).
+	if !m.sumOK || m.sumAt != m.factsVer {
+		m.sumOK, m.sumAt = true, m.factsVer
+		m.summary = nil
+		m.paneSev = nil
+	}
 }
 
 func sortFacts(fs []Fact) {
@@ -657,6 +668,7 @@ func (m *Model) Summarize() Summary {
 		return *m.summary
 	}
 	defer func() { m.summary = &s }()
+	m.sums++
 	unreach := map[Source]bool{}
 	for _, o := range m.obs {
 		if o.Err != nil {

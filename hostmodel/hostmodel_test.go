@@ -288,3 +288,41 @@ func TestRefreshWithNothingNewMergesNoHost(t *testing.T) {
 		t.Fatalf("compute09's change not merged: %+v", h.Facts)
 	}
 }
+
+// The strip's counts and the tabs' grades are not made again for a
+// refresh that only made facts newer (issue 15: at 1,000 hosts every
+// host's refresh redid them for the next frame); a change, or a source
+// that stops answering, makes them again.
+func TestSummaryKeptWhenOnlyTimeMoved(t *testing.T) {
+	m := New()
+	ct := func(at time.Time, state string, err error) Observation {
+		return Observation{Pane: "containers", Source: Docker, Scope: "compute01", At: at, Err: err,
+			Facts: []Fact{{Host: "compute01", Kind: Container, Name: "nova_compute", State: state}}}
+	}
+	m.Apply(ct(t0, "running", nil))
+	m.Summarize()
+	m.PaneSeverity("containers")
+	n := m.sums
+	for i := 1; i <= 5; i++ {
+		m.Apply(ct(t0.Add(time.Duration(i)*10*time.Second), "running", nil))
+		m.Summarize()
+		m.PaneSeverity("containers")
+	}
+	if m.sums != n {
+		t.Fatalf("5 refreshes with nothing new made the summary %d times", m.sums-n)
+	}
+	m.Apply(ct(t0.Add(time.Minute), "exited", nil))
+	if s := m.Summarize(); s.ContainersExited != 1 || m.sums != n+1 {
+		t.Fatalf("after an exit: %+v, %d summaries", s, m.sums-n)
+	}
+	m.Apply(ct(t0.Add(70*time.Second), "", errors.New("unreachable")))
+	m.Summarize()
+	if m.sums != n+2 {
+		t.Fatal("a source that stopped answering did not make the summary again")
+	}
+	m.Apply(ct(t0.Add(80*time.Second), "exited", nil))
+	m.Summarize()
+	if m.sums != n+3 {
+		t.Fatal("a source answering again did not make the summary again")
+	}
+}
