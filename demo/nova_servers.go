@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -337,7 +338,8 @@ func (n *nova) listServers(q *novaReq, detail bool) {
 	}
 
 	// About 2.4 KB per detailed server: size the buffer for the page.
-	buf := make([]byte, 0, min(limit, 1000)*2500+256)
+	buf := getPage(min(limit, 1000)*2500 + 256)
+	defer func() { putPage(buf) }()
 	buf = append(buf, `{"servers":[`...)
 	count := 0
 	var last string
@@ -614,4 +616,39 @@ func (n *novaState) uuidOrder(desc bool) ([]*Instance, map[string]int) {
 		i = 1
 	}
 	return n.byUUID[i], n.uuidPos[i]
+}
+
+// pages recycles server list page buffers (2.5 MB each at limit=1000):
+// a 50k load is 50 of them, and with the in-process demo (--demo-scale)
+// each fresh one is heap the cockpit's collector must also run for. A
+// free list, not a sync.Pool: a collection empties a pool, and a load is
+// collections back to back. It keeps as many as are ever in flight at
+// once, up to maxFreePages (the cockpit reads both ends at once).
+var pages struct {
+	sync.Mutex
+	free [][]byte
+}
+
+const maxFreePages = 4
+
+func getPage(size int) []byte {
+	pages.Lock()
+	defer pages.Unlock()
+	for i, b := range pages.free {
+		if cap(b) >= size {
+			pages.free = append(pages.free[:i], pages.free[i+1:]...)
+			return b[:0]
+		}
+	}
+	return make([]byte, 0, size)
+}
+
+// putPage returns a page once written (ResponseWriter.Write does not keep
+// it).
+func putPage(b []byte) {
+	pages.Lock()
+	defer pages.Unlock()
+	if len(pages.free) < maxFreePages {
+		pages.free = append(pages.free, b)
+	}
 }

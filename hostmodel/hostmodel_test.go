@@ -2,6 +2,8 @@ package hostmodel
 
 import (
 	"errors"
+	"fmt"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -245,5 +247,109 @@ func TestClusterFactsRemergeHostsOnlyForServiceCounts(t *testing.T) {
 	m.Apply(Observation{Pane: "panels", Source: Prometheus, At: t0.Add(time.Second), Facts: nil})
 	if h, _ := m.Host("compute01"); len(h.Conflicts) != 0 {
 		t.Fatalf("the count went, conflicts stayed: %+v", h.Conflicts)
+	}
+}
+
+// A whole-cloud source refreshed with nothing changed only moves its
+// facts' time (issue 15: each refresh re-merged all 1,000 hosts from every
+// source); the model stays what merging every host anew gives, also when
+// another pane's newer fact or a change takes over.
+func TestRefreshWithNothingNewMergesNoHost(t *testing.T) {
+	obs := func(pane string, src Source, at time.Time, down string) Observation {
+		o := Observation{Pane: pane, Source: src, At: at}
+		for i := range 50 {
+			h := fmt.Sprintf("compute%02d", i)
+			state := Up
+			if h == down {
+				state = Down
+			}
+			o.Facts = append(o.Facts, Fact{Host: h, Kind: Service, Name: "nova-compute", State: state},
+				Fact{Host: h, Kind: Container, Name: "nova_compute", State: "running"})
+		}
+		return o
+	}
+	var seq []Observation
+	m := New()
+	apply := func(o Observation) { seq = append(seq, o); m.Apply(o) }
+	apply(obs("compute", Nova, t0, ""))
+	apply(obs("agents", Nova, t0.Add(time.Second), ""))
+	// The agents pane's facts are the merged ones: the next compute
+	// refresh takes them over (a merge), the ones after only move time.
+	apply(obs("compute", Nova, t0.Add(20*time.Second), ""))
+	n := m.merges
+	for i := 3; i < 6; i++ {
+		apply(obs("compute", Nova, t0.Add(time.Duration(i)*10*time.Second), ""))
+	}
+	if m.merges != n {
+		t.Fatalf("3 unchanged refreshes of 50 hosts merged %d hosts, want 0", m.merges-n)
+	}
+	apply(obs("agents", Nova, t0.Add(61*time.Second), "compute07")) // newer, and a change
+	apply(obs("compute", Nova, t0.Add(70*time.Second), ""))
+	apply(obs("compute", Nova, t0.Add(80*time.Second), "compute09"))
+	apply(obs("compute", Nova, t0.Add(90*time.Second), "compute09"))
+
+	// The same final observations merged from scratch.
+	last := map[obsKey]Observation{}
+	var order []obsKey
+	for _, o := range seq {
+		k := obsKey{o.Pane, o.Source, o.Scope}
+		if _, ok := last[k]; !ok {
+			order = append(order, k)
+		}
+		last[k] = o
+	}
+	fresh := New()
+	for _, k := range order {
+		fresh.Apply(last[k])
+	}
+	got, want := m.Hosts(), fresh.Hosts()
+	if len(got) != len(want) {
+		t.Fatalf("%d hosts, want %d", len(got), len(want))
+	}
+	for i := range got {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Fatalf("host %s:\n got %+v\nwant %+v", got[i].Name, got[i], want[i])
+		}
+	}
+	if h, _ := m.Host("compute09"); h.Facts[len(h.Facts)-1].State != Down && h.Facts[0].State != Down {
+		t.Fatalf("compute09's change not merged: %+v", h.Facts)
+	}
+}
+
+// The strip's counts and the tabs' grades are not made again for a
+// refresh that only made facts newer (issue 15: at 1,000 hosts every
+// host's refresh redid them for the next frame); a change, or a source
+// that stops answering, makes them again.
+func TestSummaryKeptWhenOnlyTimeMoved(t *testing.T) {
+	m := New()
+	ct := func(at time.Time, state string, err error) Observation {
+		return Observation{Pane: "containers", Source: Docker, Scope: "compute01", At: at, Err: err,
+			Facts: []Fact{{Host: "compute01", Kind: Container, Name: "nova_compute", State: state}}}
+	}
+	m.Apply(ct(t0, "running", nil))
+	m.Summarize()
+	m.PaneSeverity("containers")
+	n := m.sums
+	for i := 1; i <= 5; i++ {
+		m.Apply(ct(t0.Add(time.Duration(i)*10*time.Second), "running", nil))
+		m.Summarize()
+		m.PaneSeverity("containers")
+	}
+	if m.sums != n {
+		t.Fatalf("5 refreshes with nothing new made the summary %d times", m.sums-n)
+	}
+	m.Apply(ct(t0.Add(time.Minute), "exited", nil))
+	if s := m.Summarize(); s.ContainersExited != 1 || m.sums != n+1 {
+		t.Fatalf("after an exit: %+v, %d summaries", s, m.sums-n)
+	}
+	m.Apply(ct(t0.Add(70*time.Second), "", errors.New("unreachable")))
+	m.Summarize()
+	if m.sums != n+2 {
+		t.Fatal("a source that stopped answering did not make the summary again")
+	}
+	m.Apply(ct(t0.Add(80*time.Second), "exited", nil))
+	m.Summarize()
+	if m.sums != n+3 {
+		t.Fatal("a source answering again did not make the summary again")
 	}
 }

@@ -7,7 +7,8 @@
 # itself), so the steady minute's output bytes are an idle screen's.
 # Prints one "figure<TAB>value" line per measurement, with the machine's
 # load average at the start and the end (wall-clock figures mean little
-# on a loaded machine).
+# on a loaded machine). PATHS=1 adds the steady minute's requests per
+# path (out-of-process demo only).
 set -uo pipefail
 bin=$1 n=$2 hosts=$3 mode=${4:-serve}
 tmp=$(mktemp -d)
@@ -109,6 +110,15 @@ pane_pid=$(tmux -S "$sock" display -p -t b '#{pane_pid}')
 rss=$(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$pane_pid/status" 2>/dev/null)
 printf 'RSS after 20 refreshes (MiB)\t%s\n' "${rss:-n/a}"
 # The last two snapshots bound the minute.
-awk '/^traffic over/ {snap++} /^traffic [a-z]/ && $2 != "over" {split($3,r,"="); split($4,b,"="); rq[snap,$2]=r[2]; by[snap,$2]=b[2]; seen[$2]=1}
-  END {for (k in seen) printf "steady minute %s: requests / bytes\t%d / %d\n", k, rq[snap,k]-rq[snap-1,k], by[snap,k]-by[snap-1,k]}' "$tmp/demo.log" | sort
+# One line per backend: per-host services (bmc-compute17, docker-control02)
+# are summed as bmc-*, docker-* with their host count, so 1,000 hosts read
+# as one figure (and a per host per minute one).
+awk '/^traffic over/ {snap++} /^traffic [a-z]/ && $2 != "over" {k=$2; if (sub(/-(compute|control)[0-9]+$/, "-*", k)) h[snap,k]++; split($3,r,"="); split($4,b,"="); rq[snap,k]+=r[2]; by[snap,k]+=b[2]; seen[k]=1}
+  END {for (k in seen) {n=h[snap,k]; printf "steady minute %s: requests / bytes\t%d / %d%s\n", k, rq[snap,k]-rq[snap-1,k], by[snap,k]-by[snap-1,k], (n ? sprintf(" (%d hosts: %.2f requests per host)", n, (rq[snap,k]-rq[snap-1,k])/n) : "")}}' "$tmp/demo.log" | sort
+# Per path (PATHS=1): which reads each backend's count is made of.
+if [ -n "${PATHS:-}" ]; then
+  # UUIDs in a path (one Placement provider per host) count as one path.
+  awk '/^traffic over/ {snap++} /^path / {s=$2; sub(/-(compute|control)[0-9]+$/, "-*", s); k=s" "$3" "$4; gsub(/[0-9a-f]+-[0-9a-f]+-[0-9a-f]+-[0-9a-f]+-[0-9a-f]+/, "{id}", k); c[snap,k]+=$5; seen[k]=1}
+    END {for (k in seen) if (c[snap,k]-c[snap-1,k] > 0) printf "steady minute path %s\t%d\n", k, c[snap,k]-c[snap-1,k]}' "$tmp/demo.log" | sort
+fi
 printf 'load average at end (1/5/15 min)\t%s\n' "$(loadavg)"

@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -88,6 +89,8 @@ func (o Options) String() string {
 // Client is a BMC for every host of a cloud.
 type Client struct {
 	o Options
+	// sysPaths: each Redfish BMC's system path (by base URL), found once.
+	sysPaths sync.Map
 }
 
 var _ BMC = (*Client)(nil)

@@ -23,6 +23,7 @@ type mockupBMC struct {
 	mu    sync.Mutex
 	power string
 	posts []string
+	gets  []string
 }
 
 const mockupSystem = "/redfish/v1/Systems/437XR1138R2"
@@ -37,6 +38,9 @@ func (m *mockupBMC) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if r.Method == http.MethodGet {
+		m.gets = append(m.gets, r.URL.Path)
+	}
 	switch {
 	case r.Method == http.MethodGet && r.URL.Path == "/redfish/v1/Systems":
 		_, _ = io.WriteString(w, `{"@odata.type":"#ComputerSystemCollection.ComputerSystemCollection","Name":"Computer System Collection",
@@ -163,5 +167,29 @@ func TestRedfishErrors(t *testing.T) {
 	var ue *UnreachableError
 	if !errors.As(err, &ue) || !strings.HasPrefix(err.Error(), "bmc http://"+addr+" unreachable: connection refused") {
 		t.Errorf("refused: %v", err)
+	}
+}
+
+// A power read goes straight to the system found before: one request per
+// read, not two (issue 15: 1,000 hosts' steady reads were 2,000 requests a
+// minute); a reset looks the system up first.
+func TestRedfishPowerReadsReuseTheSystemPath(t *testing.T) {
+	m := &mockupBMC{power: "On"}
+	c := newRedfish(t, m, false, false, "root")
+	ctx := context.Background()
+	for range 3 {
+		if s, err := c.PowerState(ctx, "compute04"); err != nil || s != On {
+			t.Fatalf("state %v %v", s, err)
+		}
+	}
+	if got := strings.Join(m.gets, ","); got != "/redfish/v1/Systems,"+mockupSystem+","+mockupSystem+","+mockupSystem {
+		t.Fatalf("3 power reads asked %s", got)
+	}
+	m.gets = nil
+	if err := c.PowerOff(ctx, "compute04"); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.gets) == 0 || m.gets[0] != "/redfish/v1/Systems" {
+		t.Fatalf("a reset did not look the system up: %v", m.gets)
 	}
 }

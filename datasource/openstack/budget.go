@@ -51,6 +51,7 @@ type rpState struct {
 	gen     int64 // generation the usages were read at
 	usageAt time.Time
 	invAt   time.Time
+	askedAt time.Time // its last usages or inventories request
 	haveUse bool
 	haveInv bool
 	inv     map[string]placementInv

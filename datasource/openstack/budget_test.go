@@ -137,3 +137,74 @@ func TestComputeServicesSharedWithinTTL(t *testing.T) {
 		t.Errorf("after the TTL: %d os-services requests, want 1", n)
 	}
 }
+
+// A busy host (its generation moves every refresh) costs Placement at most
+// one usage-data request a minute, inventories included (issue 15: <= 1
+// request per host per minute for usage data).
+func TestPlacementBusyHostAtMostOneRequestPerMinute(t *testing.T) {
+	c, clk := startDemo(t, demo.Options{Instances: 120, FailAfter: -1})
+	oc := demoClient(t, c, true)
+	oc.Clock = clk.Now
+	ctx := tctx(t)
+	if _, err := oc.Servers(ctx); err != nil {
+		t.Fatal(err)
+	}
+	hv, err := oc.Hypervisors(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uuid := ""
+	for _, h := range hv {
+		if h.Hostname == "compute01" {
+			uuid = h.ID
+		}
+	}
+	if uuid == "" {
+		t.Fatal("no compute01 provider")
+	}
+	flavors := []string{"5", "2"}
+	used := map[int]bool{}
+	last, reads := -100, 0
+	for i := 0; i < 6*30; i++ { // 30 minutes of 10 s refreshes
+		c.Story.Lock(func() {
+			for _, in := range c.Story.Instances {
+				if in.Host == "compute01" && !in.Deleted {
+					in.FlavorID = flavors[i%2]
+					c.Story.Touch(in)
+					break
+				}
+			}
+		})
+		clk.Add(10 * time.Second)
+		r0 := len(c.Requests())
+		hv, err := oc.Hypervisors(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range hv {
+			if h.Hostname == "compute01" {
+				used[h.VCPUsUsed] = true
+			}
+		}
+		n := 0
+		for _, r := range c.Requests()[r0:] {
+			if r.Service == "placement" && strings.Contains(r.Path, uuid) {
+				n++
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		if n > 1 || i-last < 6 {
+			t.Fatalf("refresh %d: %d requests for the busy provider, %d s after the last ones: want at most one a minute", i, n, (i-last)*10)
+		}
+		last = i
+		reads++
+	}
+	if reads < 20 {
+		t.Fatalf("a busy provider was read %d times in 30 minutes: its usage is not followed", reads)
+	}
+	if len(used) < 2 {
+		t.Fatalf("compute01's usage never changed on screen: %v", used)
+	}
+}

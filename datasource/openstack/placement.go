@@ -16,8 +16,9 @@ import (
 // generation, which Placement bumps on every change to the provider's
 // inventory or allocations; a provider's usages are re-read only when its
 // generation moved, and then at most every UsageEvery (default a minute),
-// its inventories every InventoryEvery (default 10 minutes). Between reads
-// the last values are used.
+// its inventories every InventoryEvery (default 10 minutes), never both in
+// one UsageEvery once both were read. Between reads the last values are
+// used.
 func (c *Client) placementUsage(ctx context.Context, hvs []Hypervisor) error {
 	if c.placement == nil {
 		return fmt.Errorf("Nova %s reports no usage and the catalog has no Placement endpoint: %w", c.mv, ErrNoService)
@@ -76,9 +77,22 @@ func (c *Client) placementUsage(ctx context.Context, hvs []Hypervisor) error {
 		needUse := !st.haveUse || now.Sub(st.usageAt) >= DefaultUsageMaxAge ||
 			(st.gen != gen && now.Sub(st.usageAt) >= usageEvery)
 		needInv := !st.haveInv || now.Sub(st.invAt) >= DefaultInventoryEvery
+		if st.haveUse && st.haveInv {
+			// Known provider: one request per usageEvery at most (issue
+			// 15: <= 1 per host per minute for usage data). A busy host's
+			// generation moves every minute; its inventories, when due,
+			// take that minute's turn and its usages wait one more.
+			if now.Sub(st.askedAt) < usageEvery {
+				continue
+			}
+			if needInv {
+				needUse = false
+			}
+		}
 		if !needUse && !needInv {
 			continue
 		}
+		st.askedAt = now
 		wg.Add(1)
 		go func(st *rpState, uuid string, gen int64) {
 			defer wg.Done()

@@ -74,7 +74,19 @@ type hostState struct {
 	err     error
 	updated time.Time
 	loading bool
+	asked   time.Time // when its list was last asked for
 }
+
+// Each Docker host is its own daemon: reading every host each refresh
+// costs one request per host per cycle (issue 15: 1,000 hosts at a 3 s
+// refresh were 333 requests a second, and as many answers redrawn into the
+// host model). Up to fastHosts hosts are all read every refresh; beyond,
+// the selected host and hosts with a problem still are, and the others
+// once per slowEvery, spread evenly over the cycles (the oldest first).
+const (
+	fastHosts = 40
+	slowEvery = time.Minute
+)
 
 // Pane is the containers pane.
 type Pane struct {
@@ -164,21 +176,66 @@ func (p *Pane) discover() tea.Cmd {
 	}
 }
 
-// Refresh reloads every host now.
+// Refresh reloads every host now (the user asked).
 func (p *Pane) Refresh() tea.Cmd { return p.loadAll() }
 
-func (p *Pane) loadAll() tea.Cmd {
-	p.lastLoad = p.ctx.Now()
+// loadAll reads every host now.
+func (p *Pane) loadAll() tea.Cmd { return p.loadHosts(p.hosts) }
+
+func (p *Pane) loadHosts(hosts []string) tea.Cmd {
+	now := p.ctx.Now()
+	p.lastLoad = now
 	var cmds []tea.Cmd
-	for _, h := range p.hosts {
+	for _, h := range hosts {
 		st := p.state[h]
 		if st.loading {
 			continue // never overlap requests to a slow host
 		}
-		st.loading = true
+		st.loading, st.asked = true, now
 		cmds = append(cmds, p.load(h))
 	}
 	return tea.Batch(cmds...)
+}
+
+// due are the hosts a periodic refresh reads (see fastHosts).
+func (p *Pane) due() []string {
+	if len(p.hosts) <= fastHosts {
+		return p.hosts
+	}
+	now := p.ctx.Now()
+	var out, rest []string
+	for i, h := range p.hosts {
+		st := p.state[h]
+		switch {
+		case p.sel == i+1, st.asked.IsZero(), st.err != nil, hasProblem(st.cs):
+			out = append(out, h)
+		case now.Sub(st.asked) >= p.ctx.Refresh:
+			rest = append(rest, h)
+		}
+	}
+	// Of the others, the share of slowEvery one refresh covers, oldest
+	// first: each read about once per slowEvery, never all in one cycle.
+	n := (len(p.hosts)*int(p.ctx.Refresh) + int(slowEvery) - 1) / int(slowEvery)
+	sort.SliceStable(rest, func(i, j int) bool { return p.state[rest[i]].asked.Before(p.state[rest[j]].asked) })
+	for _, h := range rest {
+		if n == 0 {
+			break
+		}
+		out = append(out, h)
+		n--
+	}
+	return out
+}
+
+// hasProblem: a container an operator is watching (not running, or not
+// healthy) keeps its host on every refresh.
+func hasProblem(cs []docker.Container) bool {
+	for _, c := range cs {
+		if c.State != "running" || c.Health == "unhealthy" || c.Health == "starting" {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *Pane) load(h string) tea.Cmd {
@@ -263,6 +320,9 @@ func (p *Pane) Status() pane.Status {
 	if p.discoverErr != nil {
 		st.Note = "host discovery failed: " + p.discoverErr.Error()
 	}
+	if p.sel == 0 && len(p.hosts) > fastHosts {
+		st.Every = slowEvery // the oldest host is read on that cadence (due)
+	}
 	return st
 }
 
@@ -319,7 +379,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		return p, nil
 	case pane.TickMsg:
 		if p.ctx.Refresh > 0 && p.ctx.Now().Sub(p.lastLoad) >= p.ctx.Refresh {
-			return p, p.loadAll()
+			return p, p.loadHosts(p.due())
 		}
 		return p, nil
 	case pane.ActionDoneMsg:

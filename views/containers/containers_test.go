@@ -471,3 +471,81 @@ func TestHostListsRebuildOnceWhenDrawn(t *testing.T) {
 		t.Fatal("a frame with nothing new rebuilt the rows")
 	}
 }
+
+// manySrc: n healthy hosts, one with an unhealthy container; counts reads.
+type manySrc struct {
+	fakeSrc
+	hosts []string
+	reads map[string]int
+}
+
+func (m *manySrc) Hosts() []string { return m.hosts }
+func (m *manySrc) List(ctx context.Context, h string) ([]docker.Container, error) {
+	m.reads[h]++
+	health := "healthy"
+	if h == "compute0007" {
+		health = "unhealthy"
+	}
+	return []docker.Container{{Host: h, Name: "nova_compute", State: "running", Health: health}}, nil
+}
+
+// Issue 15 at 1,000 hosts: a periodic refresh reads each healthy host
+// about once a minute, not once per cycle; the selected host and a host
+// with a problem are read every cycle.
+func TestManyHostsReadOncePerMinute(t *testing.T) {
+	src := &manySrc{reads: map[string]int{}}
+	for i := range 1000 {
+		src.hosts = append(src.hosts, fmt.Sprintf("compute%04d", i))
+	}
+	clock := now
+	p := New(pane.Context{Theme: themes.Default(true), Keys: keymap.Defaults(), Refresh: 3 * time.Second,
+		Now: func() time.Time { return clock }}, src)
+	run := func(cmd tea.Cmd) { // drain, without its cap of 100
+		for queue := []tea.Cmd{cmd}; len(queue) > 0; queue = queue[1:] {
+			if queue[0] == nil {
+				continue
+			}
+			switch msg := queue[0]().(type) {
+			case tea.BatchMsg:
+				queue = append(queue, msg...)
+			case nil:
+			default:
+				_, next := p.Update(msg)
+				queue = append(queue, next)
+			}
+		}
+	}
+	run(p.Init())
+	if len(src.reads) != 1000 {
+		t.Fatalf("first load read %d hosts, want all 1,000", len(src.reads))
+	}
+	p.sel = 1 + slices.Index(p.hosts, "compute0500")
+	clear(src.reads)
+	for range 40 { // two minutes of 3 s cycles
+		clock = clock.Add(3 * time.Second)
+		_, cmd := p.Update(pane.TickMsg{})
+		run(cmd)
+	}
+	total := 0
+	for _, n := range src.reads {
+		total += n
+	}
+	if total > 1000*2+2*40+100 {
+		t.Fatalf("%d reads of 1,000 hosts in two minutes, want about 2 per host", total)
+	}
+	for _, h := range src.hosts {
+		if n := src.reads[h]; h != "compute0500" && h != "compute0007" && (n < 1 || n > 3) {
+			t.Fatalf("%s read %d times in two minutes, want 1-3", h, n)
+		}
+	}
+	if st := p.Status(); st.Every != 0 {
+		t.Fatalf("one host selected: its age label follows the refresh, not %v", st.Every)
+	}
+	p.sel = 0
+	if st := p.Status(); st.Every != slowEvery {
+		t.Fatalf("all hosts: the age label's cadence is %v, want %v (the oldest host's)", st.Every, slowEvery)
+	}
+	if src.reads["compute0500"] != 40 || src.reads["compute0007"] != 40 {
+		t.Fatalf("selected host read %d times, problem host %d, want every cycle (40)", src.reads["compute0500"], src.reads["compute0007"])
+	}
+}

@@ -3,6 +3,7 @@ package controlplane
 import (
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -215,5 +216,39 @@ func TestConnectionsRebuiltOnlyWhenTheirInputsChange(t *testing.T) {
 	}
 	if out := strings.Join(connLines(t, p), "\n"); !strings.Contains(out, "compute04") {
 		t.Fatalf("compute04 (new in Nova, no connection) not shown:\n%s", out)
+	}
+}
+
+// A host's refresh that brings nothing new (the same facts, newer) makes
+// no controller or connection rows (issue 15: with 1,000 hosts each
+// host's refresh redid them, a fifth of the cockpit's CPU); a change does.
+func TestRefreshWithNothingNewMakesNoRows(t *testing.T) {
+	ctx := paneCtx()
+	ctx.Hosts = novaModel(map[string]bool{"compute01": true, "compute02": true},
+		map[string]string{"10.0.0.21": "compute01", "10.0.0.22": "compute02"})
+	p := New(ctx, Sources{Rabbit: rabbitFixture(t), HAProxy: haproxyFixture(t)})
+	var obs []hostmodel.Observation
+	collect(p, p.Init(), &obs)
+	ct := func(at time.Time, state string) hostmodel.Observation {
+		return hostmodel.Observation{Pane: "containers", Source: hostmodel.Docker, Scope: "compute01", At: at,
+			Facts: []hostmodel.Fact{{Host: "compute01", Kind: hostmodel.Container, Name: "nova_compute", State: state}}}
+	}
+	o := ct(fixedNow, hostmodel.Up)
+	ctx.Hosts.Apply(o)
+	p.Update(o)
+	n := p.obsBuilds
+	for i := 1; i <= 5; i++ {
+		o := ct(fixedNow.Add(time.Duration(i)*10*time.Second), hostmodel.Up)
+		ctx.Hosts.Apply(o)
+		p.Update(o)
+	}
+	if p.obsBuilds != n {
+		t.Fatalf("5 refreshes with nothing new made the rows %d times", p.obsBuilds-n)
+	}
+	o = ct(fixedNow.Add(time.Minute), "exited")
+	ctx.Hosts.Apply(o)
+	p.Update(o)
+	if p.obsBuilds != n+1 {
+		t.Fatalf("a container that exited made the rows %d times, want 1", p.obsBuilds-n)
 	}
 }

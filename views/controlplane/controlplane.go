@@ -123,7 +123,11 @@ type Pane struct {
 	// (issue 15: every other pane's observation, 40 hosts' containers
 	// among them, regrouped every broker connection on the UI goroutine,
 	// a quarter of the cockpit's allocations).
-	connIn     connInputs
+	connIn connInputs
+	// obsVer: the host model's FactsVersion the rows above were made at.
+	obsVer     int
+	obsSeen    bool
+	obsBuilds  int // tests: observations that made the rows again
 	connBuilds int // tests: how often the connection rows were made
 }
 
@@ -432,6 +436,15 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		p.rebuild()
 		return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.Keepalived, At: m.at, Facts: hostmodel.FromVIPs(m.vips)})
 	case hostmodel.Observation:
+		// Only a change of facts moves these rows (issue 15: with 1,000
+		// hosts, redoing them for every host's refresh was a fifth of
+		// the cockpit's CPU).
+		v := p.ctx.Hosts.FactsVersion()
+		if p.obsSeen && v == p.obsVer {
+			return p, nil
+		}
+		p.obsBuilds++
+		p.obsSeen, p.obsVer = true, v
 		p.ctls.SetRows(p.controllerRows())
 		// Nova's services or known addresses may have moved: who should
 		// be connected, and from where.
