@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -547,5 +548,67 @@ func TestManyHostsReadOncePerMinute(t *testing.T) {
 	}
 	if src.reads["compute0500"] != 40 || src.reads["compute0007"] != 40 {
 		t.Fatalf("selected host read %d times, problem host %d, want every cycle (40)", src.reads["compute0500"], src.reads["compute0007"])
+	}
+}
+
+// Sessions of `stackpit serve` that started at their own moments read a
+// slow host in the same refresh interval of the wall clock, so the shared
+// read makes one request for them (each session's own oldest-first picks
+// made 20 sessions 1.8x one session's Docker requests).
+func TestSlowHostsReadInTheSameIntervalBySessions(t *testing.T) {
+	hosts := make([]string, 100)
+	for i := range hosts {
+		hosts[i] = fmt.Sprintf("compute%04d", i)
+	}
+	const refresh = 3 * time.Second
+	type session struct {
+		p     *Pane
+		src   *manySrc
+		clock time.Time
+	}
+	start := now.Truncate(refresh)
+	newSession := func(offset time.Duration) *session {
+		s := &session{src: &manySrc{hosts: hosts, reads: map[string]int{}}, clock: start.Add(offset)}
+		s.p = New(pane.Context{Theme: themes.Default(true), Keys: keymap.Defaults(), Refresh: refresh,
+			Now: func() time.Time { return s.clock }}, s.src)
+		return s
+	}
+	run := func(p *Pane, cmd tea.Cmd) {
+		for queue := []tea.Cmd{cmd}; len(queue) > 0; queue = queue[1:] {
+			if queue[0] == nil {
+				continue
+			}
+			switch msg := queue[0]().(type) {
+			case tea.BatchMsg:
+				queue = append(queue, msg...)
+			case nil:
+			default:
+				_, next := p.Update(msg)
+				queue = append(queue, next)
+			}
+		}
+	}
+	// a starts 500 ms into an interval, b 37.2 s later (2.7 s into one).
+	a, b := newSession(500*time.Millisecond), newSession(37*time.Second+700*time.Millisecond)
+	run(a.p, a.p.Init())
+	for cycle := 1; cycle <= 60; cycle++ {
+		at := start.Add(time.Duration(cycle) * refresh)
+		if cycle == 12 {
+			run(b.p, b.p.Init())
+		}
+		clear(a.src.reads)
+		clear(b.src.reads)
+		a.clock = at.Add(500 * time.Millisecond)
+		_, cmd := a.p.Update(pane.TickMsg{})
+		run(a.p, cmd)
+		if cycle <= 12 {
+			continue
+		}
+		b.clock = at.Add(2700 * time.Millisecond)
+		_, cmd = b.p.Update(pane.TickMsg{})
+		run(b.p, cmd)
+		if !maps.Equal(a.src.reads, b.src.reads) {
+			t.Fatalf("interval %d: the sessions read different hosts (%d and %d hosts): their reads are not shared", cycle, len(a.src.reads), len(b.src.reads))
+		}
 	}
 }
