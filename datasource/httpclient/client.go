@@ -34,6 +34,8 @@ type Options struct {
 	// Share, when set, answers identical GETs of several sessions once
 	// (share.go: `stackpit serve`).
 	Share *Share
+	// MaxIdlePerHost is how many idle connections are kept (0: 8).
+	MaxIdlePerHost int
 }
 
 func (o Options) String() string {
@@ -46,6 +48,9 @@ func (o Options) String() string {
 func New(o Options) (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 8
+	if o.MaxIdlePerHost > 0 {
+		tr.MaxIdleConnsPerHost = o.MaxIdlePerHost
+	}
 	tr.ResponseHeaderTimeout = 30 * time.Second
 	if o.CAFile != "" || o.Insecure {
 		tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: o.Insecure} //nolint:gosec // explicit user opt-in
