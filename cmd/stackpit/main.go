@@ -22,6 +22,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/stackpit/stackpit/audit"
 	"github.com/stackpit/stackpit/config"
@@ -113,7 +114,10 @@ func runProgram(s *session, stderr io.Writer) int {
 	// Signals are ours, not Bubble Tea's: SIGHUP (a dropped SSH link) and
 	// SIGTERM must interrupt running operations and flush their journals
 	// before the process goes, so the next start can resume them.
-	p := tea.NewProgram(s.model, tea.WithoutSignalHandler())
+	// The colour profile lipgloss detected at start: Bubble Tea's own
+	// detection would run `tmux info` a second time inside tmux, a fork
+	// and exec before the first frame (issue 15: start to first rows).
+	p := tea.NewProgram(s.model, tea.WithoutSignalHandler(), tea.WithColorProfile(lipgloss.Writer.Profile))
 	s.model.SetSend(p.Send)
 	sigc := make(chan os.Signal, 1)
 	signal.Notify(sigc, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
