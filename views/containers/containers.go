@@ -208,8 +208,8 @@ func (p *Pane) due() []string {
 		return p.hosts
 	}
 	now := p.ctx.Now()
-	cycles := max(1, int(slowEvery/p.ctx.Refresh))
-	cycle := int(now.UnixNano()/int64(p.ctx.Refresh)) % cycles
+	cycles := int64(max(1, int(slowEvery/p.ctx.Refresh)))
+	slot := now.UnixNano() / int64(p.ctx.Refresh) // the interval of the wall clock
 	var out []string
 	for i, h := range p.hosts {
 		st := p.state[h]
@@ -217,9 +217,13 @@ func (p *Pane) due() []string {
 		case p.sel == i+1, st.asked.IsZero(), st.err != nil, hasProblem(st.cs):
 			out = append(out, h)
 		case now.Sub(st.asked) < p.ctx.Refresh:
-		case slowCycle(h, cycles) == cycle, now.Sub(st.asked) >= slowEvery+p.ctx.Refresh:
-			// Its cycle, or a late refresh skipped it: read it now.
-			out = append(out, h)
+		default:
+			// Not read since the start of its latest turn: its turn now, or
+			// a late refresh (a busy session) missed it.
+			turn := slot - ((slot-int64(slowCycle(h, int(cycles))))%cycles+cycles)%cycles
+			if st.asked.Before(time.Unix(0, turn*int64(p.ctx.Refresh))) {
+				out = append(out, h)
+			}
 		}
 	}
 	return out

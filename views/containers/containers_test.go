@@ -612,3 +612,65 @@ func TestSlowHostsReadInTheSameIntervalBySessions(t *testing.T) {
 		}
 	}
 }
+
+// A refresh that misses a host's turn (a busy session's late tick) reads
+// it at the next refresh, close to the other sessions' read (which may
+// still answer it), not a minute after its own last read, at a moment of
+// its own.
+func TestLateRefreshReadsAMissedHostNext(t *testing.T) {
+	hosts := make([]string, 100)
+	for i := range hosts {
+		hosts[i] = fmt.Sprintf("compute%04d", i)
+	}
+	const refresh = 3 * time.Second
+	src := &manySrc{hosts: hosts, reads: map[string]int{}}
+	start := now.Truncate(refresh)
+	clock := start.Add(2900 * time.Millisecond) // ticks late in each interval
+	p := New(pane.Context{Theme: themes.Default(true), Keys: keymap.Defaults(), Refresh: refresh,
+		Now: func() time.Time { return clock }}, src)
+	run := func(cmd tea.Cmd) {
+		for queue := []tea.Cmd{cmd}; len(queue) > 0; queue = queue[1:] {
+			if queue[0] == nil {
+				continue
+			}
+			switch msg := queue[0]().(type) {
+			case tea.BatchMsg:
+				queue = append(queue, msg...)
+			case nil:
+			default:
+				_, next := p.Update(msg)
+				queue = append(queue, next)
+			}
+		}
+	}
+	run(p.Init())
+	cycles := int64(slowEvery / refresh)
+	// A host whose turn comes in the second minute, 30 intervals on.
+	skip := start.Add(30 * refresh)
+	var missed string
+	for _, h := range hosts {
+		if int64(slowCycle(h, int(cycles))) == (skip.UnixNano()/int64(refresh))%cycles && h != "compute0007" {
+			missed = h
+			break
+		}
+	}
+	if missed == "" {
+		t.Skip("no host has that turn")
+	}
+	for k := 1; k <= 30; k++ {
+		if k == 30 {
+			continue // the session is busy: no refresh in the host's turn
+		}
+		clock = start.Add(time.Duration(k)*refresh + 2900*time.Millisecond)
+		_, cmd := p.Update(pane.TickMsg{})
+		run(cmd)
+	}
+	// The late refresh, early in the next interval.
+	clock = start.Add(31*refresh + 100*time.Millisecond)
+	clear(src.reads)
+	_, cmd := p.Update(pane.TickMsg{})
+	run(cmd)
+	if src.reads[missed] != 1 {
+		t.Fatalf("%s missed its turn and was not read at the next refresh", missed)
+	}
+}
