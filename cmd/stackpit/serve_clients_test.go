@@ -587,3 +587,26 @@ func TestServedSharedReadOutlivesTheSessionThatAsked(t *testing.T) {
 		t.Fatalf("%d loads: the second session did not join the first's read", r.loads)
 	}
 }
+
+// A read that declares a slower cadence (cadence.With: a containers pane's
+// host read on its once-a-minute turn) takes another session's answer up
+// to 9/10 of that period old, as httpclient.Share does: a busy session
+// that reads its turn an interval late shares the turn's read.
+func TestServedSharedReadHonoursADeclaredCadence(t *testing.T) {
+	now := time.Unix(1_000_000, 0)
+	r := newSharedRead[int](9*time.Second, 10*time.Second)
+	r.now = func() time.Time { return now }
+	loads := 0
+	load := func(context.Context) (int, error) { loads++; return loads, nil }
+	slow := cadence.With(context.Background(), time.Minute)
+	if _, err := r.do(slow, load); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(12 * time.Second) // the next interval, and older than fresh
+	if v, _ := r.do(slow, load); v != 1 || loads != 1 {
+		t.Fatalf("a once-a-minute read 12 s later made a new read (%d reads)", loads)
+	}
+	if v, _ := r.do(context.Background(), load); v != 2 || loads != 2 {
+		t.Fatalf("a read on the refresh's cadence was given a 12 s old answer (%d reads)", loads)
+	}
+}

@@ -185,9 +185,11 @@ func (p *Pane) discover() tea.Cmd {
 func (p *Pane) Refresh() tea.Cmd { return p.loadAll() }
 
 // loadAll reads every host now.
-func (p *Pane) loadAll() tea.Cmd { return p.loadHosts(p.hosts) }
+func (p *Pane) loadAll() tea.Cmd { return p.loadHosts(p.hosts, 0) }
 
-func (p *Pane) loadHosts(hosts []string) tea.Cmd {
+// loadHosts reads hosts; every > 0: reads on the slow cadence, which a
+// shared answer (serve) of up to that age may answer.
+func (p *Pane) loadHosts(hosts []string, every time.Duration) tea.Cmd {
 	now := p.ctx.Now()
 	p.lastLoad = now
 	var cmds []tea.Cmd
@@ -197,36 +199,36 @@ func (p *Pane) loadHosts(hosts []string) tea.Cmd {
 			continue // never overlap requests to a slow host
 		}
 		st.loading, st.asked = true, now
-		cmds = append(cmds, p.load(h))
+		cmds = append(cmds, p.load(h, every))
 	}
 	return tea.Batch(cmds...)
 }
 
-// due are the hosts a periodic refresh reads (see fastHosts).
-func (p *Pane) due() []string {
+// due are the hosts a periodic refresh reads (see fastHosts): those read
+// every refresh, and those whose slow turn it is.
+func (p *Pane) due() (fast, slow []string) {
 	if len(p.hosts) <= fastHosts {
-		return p.hosts
+		return p.hosts, nil
 	}
 	now := p.ctx.Now()
 	cycles := int64(max(1, int(slowEvery/p.ctx.Refresh)))
 	slot := now.UnixNano() / int64(p.ctx.Refresh) // the interval of the wall clock
-	var out []string
 	for i, h := range p.hosts {
 		st := p.state[h]
 		switch {
 		case p.sel == i+1, st.asked.IsZero(), st.err != nil, hasProblem(st.cs):
-			out = append(out, h)
+			fast = append(fast, h)
 		case now.Sub(st.asked) < p.ctx.Refresh:
 		default:
 			// Not read since the start of its latest turn: its turn now, or
 			// a late refresh (a busy session) missed it.
 			turn := slot - ((slot-int64(slowCycle(h, int(cycles))))%cycles+cycles)%cycles
 			if st.asked.Before(time.Unix(0, turn*int64(p.ctx.Refresh))) {
-				out = append(out, h)
+				slow = append(slow, h)
 			}
 		}
 	}
-	return out
+	return fast, slow
 }
 
 // slowCycle is the cycle of slowEvery in which host h is read (a hash of
@@ -248,10 +250,12 @@ func hasProblem(cs []docker.Container) bool {
 	return false
 }
 
-func (p *Pane) load(h string) tea.Cmd {
+func (p *Pane) load(h string, every time.Duration) tea.Cmd {
 	src, now := p.src, p.ctx.Now
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		// A slow turn's read may take another session's answer of this
+		// turn (serve): a busy session reading late then shares it.
+		ctx, cancel := context.WithTimeout(cadence.With(context.Background(), every), 15*time.Second)
 		defer cancel()
 		ctx, age := cadence.WithAge(ctx)
 		cs, err := src.List(ctx, h)
@@ -362,7 +366,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			}
 			p.hosts = append(p.hosts, h)
 			p.state[h] = &hostState{loading: true}
-			cmds = append(cmds, p.load(h))
+			cmds = append(cmds, p.load(h, 0))
 		}
 		sort.Strings(p.hosts)
 		for i, h := range p.hosts {
@@ -389,7 +393,8 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		return p, nil
 	case pane.TickMsg:
 		if p.ctx.Refresh > 0 && p.ctx.Now().Sub(p.lastLoad) >= p.ctx.Refresh {
-			return p, p.loadHosts(p.due())
+			fast, slow := p.due()
+			return p, tea.Batch(p.loadHosts(fast, 0), p.loadHosts(slow, slowEvery))
 		}
 		return p, nil
 	case pane.ActionDoneMsg:

@@ -19,6 +19,7 @@ import (
 	"github.com/stackpit/stackpit/datasource/docker"
 	"github.com/stackpit/stackpit/datasource/openstack"
 	"github.com/stackpit/stackpit/hostmodel"
+	"github.com/stackpit/stackpit/internal/cadence"
 	"github.com/stackpit/stackpit/keymap"
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/views/pane"
@@ -478,11 +479,15 @@ type manySrc struct {
 	fakeSrc
 	hosts []string
 	reads map[string]int
+	every map[string]time.Duration // the cadence each host's last read declared
 }
 
 func (m *manySrc) Hosts() []string { return m.hosts }
 func (m *manySrc) List(ctx context.Context, h string) ([]docker.Container, error) {
 	m.reads[h]++
+	if m.every != nil {
+		m.every[h] = cadence.Of(ctx)
+	}
 	health := "healthy"
 	if h == "compute0007" {
 		health = "unhealthy"
@@ -548,6 +553,20 @@ func TestManyHostsReadOncePerMinute(t *testing.T) {
 	}
 	if src.reads["compute0500"] != 40 || src.reads["compute0007"] != 40 {
 		t.Fatalf("selected host read %d times, problem host %d, want every cycle (40)", src.reads["compute0500"], src.reads["compute0007"])
+	}
+	// The slow turns declare their cadence (serve shares an answer that
+	// old); the selected and problem hosts' reads do not.
+	src.every = map[string]time.Duration{}
+	clock = clock.Add(time.Minute)
+	_, cmd := p.Update(pane.TickMsg{})
+	run(cmd)
+	for h, every := range src.every {
+		if want := map[bool]time.Duration{true: 0, false: slowEvery}[h == "compute0007"]; every != want {
+			t.Fatalf("%s read with cadence %v, want %v", h, every, want)
+		}
+	}
+	if len(src.every) < 2 {
+		t.Fatalf("one refresh read %d hosts", len(src.every))
 	}
 }
 
