@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
+	"golang.org/x/sync/singleflight"
 )
 
 // VolumeMaxMicroversion caps the Cinder microversion asked for (Zed's
@@ -136,11 +137,11 @@ type volumeState struct {
 	names   map[string]string // server ID -> name
 	namesAt time.Time
 	absent  map[string]bool // IDs the last name list did not have
-	// naming is closed when the name list in flight ends (nil: none):
-	// callers that would list too wait for it instead (the sessions of
-	// `stackpit serve` share this client; each started its own 50-page
-	// list when the names went stale: 219 requests a minute at 50k).
-	naming chan struct{}
+	// naming: one name list in flight; callers that would list too share
+	// it (the sessions of `stackpit serve` share this client; each started
+	// its own 50-page list when the names went stale: 219 requests a
+	// minute at 50k).
+	naming singleflight.Group
 }
 
 // volumeStates keeps each Client's Cinder state beside it (one per client,
@@ -400,48 +401,31 @@ func (c *Client) ServerNames(ctx context.Context, ids []string) (map[string]stri
 	}
 	age := now.Sub(st.namesAt)
 	relist := st.names == nil || (missing && age >= ServerNamesEvery) || (known && age >= ServerNamesAbsentEvery)
-	if wait := st.naming; relist && wait != nil {
-		// Another caller is listing: its list is this one's too.
-		st.mu.Unlock()
+	st.mu.Unlock()
+	if relist {
+		ch := st.naming.DoChan("names", func() (any, error) {
+			names, err := c.serverNameList(ctx) // the first caller's context
+			if err == nil {
+				st.mu.Lock()
+				st.names, st.namesAt, st.absent = names, now, map[string]bool{}
+				st.mu.Unlock()
+			}
+			return nil, err
+		})
 		select {
-		case <-wait:
+		case r := <-ch:
+			if r.Err != nil {
+				return nil, r.Err
+			}
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
 		st.mu.Lock()
-		defer st.mu.Unlock()
 		for _, id := range ids {
-			if _, ok := st.names[id]; !ok && st.names != nil {
-				if st.absent == nil {
-					st.absent = map[string]bool{}
-				}
+			if _, ok := st.names[id]; !ok && st.absent != nil {
 				st.absent[id] = true
 			}
 		}
-		return st.names, nil
-	}
-	var done chan struct{}
-	if relist {
-		done = make(chan struct{})
-		st.naming = done
-	}
-	st.mu.Unlock()
-	if relist {
-		names, err := c.serverNameList(ctx)
-		st.mu.Lock()
-		st.naming = nil
-		close(done)
-		if err != nil {
-			st.mu.Unlock()
-			return nil, err
-		}
-		absent := map[string]bool{}
-		for _, id := range ids {
-			if _, ok := names[id]; !ok {
-				absent[id] = true
-			}
-		}
-		st.names, st.namesAt, st.absent = names, now, absent
 		st.mu.Unlock()
 	}
 	// The cache itself: a new map at each list, never changed after, so
