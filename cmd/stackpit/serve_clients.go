@@ -340,10 +340,7 @@ func newSharedRead[T any](fresh, slot time.Duration) *sharedRead[T] {
 
 func (s *sharedRead[T]) do(ctx context.Context, load func(context.Context) (T, error)) (T, error) {
 	now := s.now()
-	fresh, slot := s.fresh, s.slot
-	if every := cadence.Of(ctx); every > 0 {
-		fresh, slot = every*9/10, every // as httpclient.Share: a read that repeats slowly
-	}
+	fresh, slot := cadence.Window(ctx, s.fresh, s.slot)
 	s.mu.Lock()
 	c := s.cur
 	if c != nil {

@@ -141,10 +141,7 @@ func (t *shareTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	key := shareKey(r) + "\n\n" + string(body)
 	s.mu.Lock()
 	e, ok := s.entries[key]
-	fresh, slot := s.Fresh, s.Slot
-	if every := cadence.Of(r.Context()); every > 0 {
-		fresh, slot = every*9/10, every // a read repeating every 30 s may share a 27 s old answer
-	}
+	fresh, slot := cadence.Window(r.Context(), s.Fresh, s.Slot)
 	now := s.Now()
 	if ok {
 		select {

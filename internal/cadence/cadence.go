@@ -88,3 +88,13 @@ func (a *Age) At(now time.Time) time.Time { return AsOf(now, a.Oldest()) }
 func Current(sent, at, now time.Time, fresh, slot time.Duration) bool {
 	return now.Sub(at) < fresh || slot > 0 && now.Truncate(slot).Equal(sent.Truncate(slot))
 }
+
+// Window is the freshness window of a share for a read under ctx: fresh
+// and slot, or for a read that declares a slower cadence (With) 9/10 of
+// it and it (a read repeating every 30 s may share a 27 s old answer).
+func Window(ctx context.Context, fresh, slot time.Duration) (time.Duration, time.Duration) {
+	if every := Of(ctx); every > 0 {
+		return every * 9 / 10, every
+	}
+	return fresh, slot
+}
