@@ -506,21 +506,7 @@ func TestManyHostsReadOncePerMinute(t *testing.T) {
 	clock := now
 	p := New(pane.Context{Theme: themes.Default(true), Keys: keymap.Defaults(), Refresh: 3 * time.Second,
 		Now: func() time.Time { return clock }}, src)
-	run := func(cmd tea.Cmd) { // drain, without its cap of 100
-		for queue := []tea.Cmd{cmd}; len(queue) > 0; queue = queue[1:] {
-			if queue[0] == nil {
-				continue
-			}
-			switch msg := queue[0]().(type) {
-			case tea.BatchMsg:
-				queue = append(queue, msg...)
-			case nil:
-			default:
-				_, next := p.Update(msg)
-				queue = append(queue, next)
-			}
-		}
-	}
+	run := func(cmd tea.Cmd) { drainAll(p, cmd) }
 	run(p.Init())
 	if len(src.reads) != 1000 {
 		t.Fatalf("first load read %d hosts, want all 1,000", len(src.reads))
@@ -592,21 +578,7 @@ func TestSlowHostsReadInTheSameIntervalBySessions(t *testing.T) {
 			Now: func() time.Time { return s.clock }}, s.src)
 		return s
 	}
-	run := func(p *Pane, cmd tea.Cmd) {
-		for queue := []tea.Cmd{cmd}; len(queue) > 0; queue = queue[1:] {
-			if queue[0] == nil {
-				continue
-			}
-			switch msg := queue[0]().(type) {
-			case tea.BatchMsg:
-				queue = append(queue, msg...)
-			case nil:
-			default:
-				_, next := p.Update(msg)
-				queue = append(queue, next)
-			}
-		}
-	}
+	run := drainAll
 	// a starts 500 ms into an interval, b 37.2 s later (2.7 s into one).
 	a, b := newSession(500*time.Millisecond), newSession(37*time.Second+700*time.Millisecond)
 	run(a.p, a.p.Init())
@@ -647,21 +619,7 @@ func TestLateRefreshReadsAMissedHostNext(t *testing.T) {
 	clock := start.Add(2900 * time.Millisecond) // ticks late in each interval
 	p := New(pane.Context{Theme: themes.Default(true), Keys: keymap.Defaults(), Refresh: refresh,
 		Now: func() time.Time { return clock }}, src)
-	run := func(cmd tea.Cmd) {
-		for queue := []tea.Cmd{cmd}; len(queue) > 0; queue = queue[1:] {
-			if queue[0] == nil {
-				continue
-			}
-			switch msg := queue[0]().(type) {
-			case tea.BatchMsg:
-				queue = append(queue, msg...)
-			case nil:
-			default:
-				_, next := p.Update(msg)
-				queue = append(queue, next)
-			}
-		}
-	}
+	run := func(cmd tea.Cmd) { drainAll(p, cmd) }
 	run(p.Init())
 	cycles := int64(slowEvery / refresh)
 	// A host whose turn comes in the second minute, 30 intervals on.
@@ -691,5 +649,23 @@ func TestLateRefreshReadsAMissedHostNext(t *testing.T) {
 	run(cmd)
 	if src.reads[missed] != 1 {
 		t.Fatalf("%s missed its turn and was not read at the next refresh", missed)
+	}
+}
+
+// drainAll runs cmd and everything its messages lead to through p (no
+// cap on the number of messages: 1,000 hosts' loads are many).
+func drainAll(p *Pane, cmd tea.Cmd) {
+	for queue := []tea.Cmd{cmd}; len(queue) > 0; queue = queue[1:] {
+		if queue[0] == nil {
+			continue
+		}
+		switch msg := queue[0]().(type) {
+		case tea.BatchMsg:
+			queue = append(queue, msg...)
+		case nil:
+		default:
+			_, next := p.Update(msg)
+			queue = append(queue, next)
+		}
 	}
 }
