@@ -220,7 +220,7 @@ func (n *neutron) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if list == nil {
 		list = []map[string]any{}
 	}
-	WriteJSON(w, 200, map[string]any{"agents": list})
+	WriteJSON(w, 200, map[string]any{"agents": fieldsOnly(list, qs["fields"])})
 }
 
 // matchQuery applies Neutron's equality filters (repeatable keys mean OR).

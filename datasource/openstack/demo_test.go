@@ -3,6 +3,7 @@ package openstack_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -361,5 +362,63 @@ func TestDemoNamesImageAndUser(t *testing.T) {
 	}
 	if len(s.SecurityGroups) == 0 {
 		t.Errorf("no security groups on %s", s.ID)
+	}
+}
+
+// TestDemoAgentProblemsAreTheDeadAgents: the per-cycle problem read finds
+// exactly the agents the whole list calls dead or down, in a small
+// fraction of the whole list's bytes (issue 15: the whole list with every
+// agent's configurations was 740 kB a read at 1,000 hosts).
+func TestDemoAgentProblemsAreTheDeadAgents(t *testing.T) {
+	c, clk := startDemo(t, demo.Options{})
+	oc := demoClient(t, c, true)
+	ctx := tctx(t)
+	probs, err := oc.NetworkAgentProblems(ctx)
+	if err != nil || len(probs) != 0 {
+		t.Fatalf("problems on a healthy cloud: %+v, %v", probs, err)
+	}
+	clk.Add(46 * time.Second)
+	if _, err := oc.ComputeServices(ctx); err != nil { // the story moves on requests
+		t.Fatal(err)
+	}
+	clk.Add(demo.HeartbeatTimeout + 5*time.Second)
+	before := c.BytesWritten()["neutron"]
+	all, err := oc.NetworkAgents(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole := c.BytesWritten()["neutron"] - before
+	want := map[string]bool{}
+	for _, a := range all {
+		if !a.Alive || !a.AdminUp {
+			want[a.ID] = true
+		}
+		if a.ID == "" || a.Host == "" || a.Binary == "" || a.HeartbeatAt.IsZero() {
+			t.Errorf("a field the pane uses is missing: %+v", a)
+		}
+	}
+	before = c.BytesWritten()["neutron"]
+	probs, err = oc.NetworkAgentProblems(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	small := c.BytesWritten()["neutron"] - before
+	got := map[string]bool{}
+	for _, a := range probs {
+		got[a.ID] = true
+		if a.Host != "compute04" {
+			t.Errorf("problem agent on %s: %+v", a.Host, a)
+		}
+	}
+	if len(want) == 0 || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("problems %v, the whole list's dead or down agents %v", got, want)
+	}
+	if small*10 > whole {
+		t.Errorf("problem reads %d bytes, the whole list %d: want under a tenth", small, whole)
+	}
+	for _, r := range c.Requests() {
+		if r.Service == "neutron" && strings.HasSuffix(r.Path, "/agents") && !strings.Contains(r.Query, "fields=configurations") && !strings.Contains(r.Query, "fields=heartbeat_timestamp") {
+			t.Errorf("agents read without fields=: %s?%s", r.Path, r.Query)
+		}
 	}
 }

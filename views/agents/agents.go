@@ -34,7 +34,21 @@ type Source interface {
 	VolumeServices(ctx context.Context) ([]openstack.VolumeService, error)
 }
 
+// ProblemSource lists only the Neutron agents that are dead or
+// administratively down; *openstack.Client satisfies it.
+type ProblemSource interface {
+	NetworkAgentProblems(ctx context.Context) ([]openstack.NetworkAgent, error)
+}
+
 const loadTimeout = 20 * time.Second
+
+// neutronWholeEvery: while the pane is not on screen, Neutron's whole
+// agent list is read this often; each other refresh reads only the agents
+// with a problem and marks every other known agent alive and up (issue
+// 15: the whole list each cycle was 14 MB a minute at 1,000 hosts). On
+// screen, the whole list is read every refresh, and at once when the pane
+// comes on screen.
+const neutronWholeEvery = time.Minute
 
 // The three lists.
 const (
@@ -75,6 +89,13 @@ type Pane struct {
 	tbl     *table.Model
 	lists   [nKinds]list
 	lastTry time.Time
+
+	seen pane.Seen
+	// neutronWhole: when Neutron's whole agent list was last read (the
+	// refreshes between read its problems only); wantWhole: the pane
+	// came on screen since, so the next tick reads the whole list.
+	neutronWhole time.Time
+	wantWhole    bool
 
 	all        []agent // sorted
 	filterText string
@@ -148,14 +169,19 @@ type loadedMsg struct {
 	kind   int
 	agents []agent
 	err    error
-	asOf   time.Time // non-zero: a shared answer's time (serve)
+	// problems: only the agents with a problem were read (Neutron); the
+	// others known are alive and up.
+	problems bool
+	asOf     time.Time // non-zero: a shared answer's time (serve)
 }
 
 func (p *Pane) load() tea.Cmd {
 	if p.src == nil {
 		return nil
 	}
-	p.lastTry = p.ctx.Now()
+	now := p.ctx.Now()
+	p.lastTry = now
+	p.wantWhole = false
 	var cmds []tea.Cmd
 	for k := range p.lists {
 		if p.lists[k].loading {
@@ -163,15 +189,67 @@ func (p *Pane) load() tea.Cmd {
 		}
 		p.lists[k].loading = true
 		kind, src := k, p.src
+		problems := kind == kNeutron && p.problemsOnly(now)
 		cmds = append(cmds, func() tea.Msg {
 			ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 			defer cancel()
 			ctx, age := cadence.WithAge(ctx)
-			as, err := fetch(ctx, src, kind)
-			return loadedMsg{kind: kind, agents: as, err: err, asOf: age.Oldest()}
+			var as []agent
+			var err error
+			if problems {
+				as, err = fetchProblems(ctx, src.(ProblemSource))
+			} else {
+				as, err = fetch(ctx, src, kind)
+			}
+			return loadedMsg{kind: kind, agents: as, err: err, asOf: age.Oldest(), problems: problems}
 		})
 	}
 	return tea.Batch(cmds...)
+}
+
+// problemsOnly: this refresh reads only Neutron's agents with a problem
+// (the pane is not on screen, a whole list was read within
+// neutronWholeEvery and its last read succeeded).
+func (p *Pane) problemsOnly(now time.Time) bool {
+	l := &p.lists[kNeutron]
+	_, ok := p.src.(ProblemSource)
+	return ok && !p.seen.On(now) && l.err == nil && len(l.agents) > 0 &&
+		!p.neutronWhole.IsZero() && now.Sub(p.neutronWhole) < neutronWholeEvery
+}
+
+func fetchProblems(ctx context.Context, src ProblemSource) ([]agent, error) {
+	as, err := src.NetworkAgentProblems(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return neutronAgents(as), nil
+}
+
+// mergeProblems applies a problems-only read to the last whole list: an
+// agent it names takes its answer, every other is alive and up (it was
+// not among the problems), with its last known heartbeat; an agent new
+// since the whole list is added.
+func mergeProblems(whole, probs []agent) []agent {
+	byID := make(map[string]agent, len(probs))
+	for _, a := range probs {
+		byID[a.id] = a
+	}
+	out := make([]agent, 0, len(whole)+len(probs))
+	for _, a := range whole {
+		if pa, ok := byID[a.id]; ok {
+			out = append(out, pa)
+			delete(byID, a.id)
+			continue
+		}
+		a.dead, a.admin, a.adminDown = false, "up", false
+		out = append(out, a)
+	}
+	for _, a := range probs {
+		if _, ok := byID[a.id]; ok {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 func fetch(ctx context.Context, src Source, kind int) ([]agent, error) {
@@ -196,14 +274,7 @@ func fetch(ctx context.Context, src Source, kind int) ([]agent, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, n := range as {
-			a := agent{kind: kNeutron, id: n.ID, host: n.Host, typ: n.Type, binary: n.Binary, dead: !n.Alive,
-				admin: "up", zone: n.Zone, beat: n.HeartbeatAt}
-			if !n.AdminUp {
-				a.admin, a.adminDown = "down", true
-			}
-			out = append(out, a)
-		}
+		return neutronAgents(as), nil
 	case kCinder:
 		ss, err := src.VolumeServices(ctx)
 		if err != nil {
@@ -224,6 +295,20 @@ func fetch(ctx context.Context, src Source, kind int) ([]agent, error) {
 		out[i].base, _, _ = strings.Cut(out[i].host, "@")
 	}
 	return out, nil
+}
+
+func neutronAgents(as []openstack.NetworkAgent) []agent {
+	out := make([]agent, 0, len(as))
+	for _, n := range as {
+		a := agent{kind: kNeutron, id: n.ID, host: n.Host, typ: n.Type, binary: n.Binary, dead: !n.Alive,
+			admin: "up", zone: n.Zone, beat: n.HeartbeatAt}
+		if !n.AdminUp {
+			a.admin, a.adminDown = "down", true
+		}
+		a.base, _, _ = strings.Cut(a.host, "@")
+		out = append(out, a)
+	}
+	return out
 }
 
 var kindSources = [nKinds]hostmodel.Source{hostmodel.Nova, hostmodel.Neutron, hostmodel.Cinder}
@@ -263,7 +348,13 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		l := &p.lists[m.kind]
 		l.loading, l.err = false, m.err
 		if m.err == nil {
-			l.agents, l.at = m.agents, cadence.AsOf(p.ctx.Now(), m.asOf)
+			as := m.agents
+			if m.problems {
+				as = mergeProblems(l.agents, m.agents)
+			} else if m.kind == kNeutron {
+				p.neutronWhole = p.ctx.Now()
+			}
+			l.agents, l.at = as, cadence.AsOf(p.ctx.Now(), m.asOf)
 			p.rebuild()
 		}
 		if errors.Is(m.err, openstack.ErrNoService) {
@@ -283,7 +374,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		for k := range p.lists {
 			busy = busy || p.lists[k].loading
 		}
-		if !busy && p.ctx.Now().Sub(p.lastTry) >= p.ctx.Refresh {
+		if !busy && (p.wantWhole || p.ctx.Now().Sub(p.lastTry) >= p.ctx.Refresh) {
 			return p, p.load()
 		}
 	case pane.ActionDoneMsg:
@@ -495,6 +586,9 @@ func (p *Pane) View(width, height int) string {
 		th = themes.Default(true)
 	}
 	now := p.ctx.Now()
+	if p.seen.Drawn(now) && p.neutronWhole.Before(p.lastTry) {
+		p.wantWhole = true // on screen again after problems-only reads: the whole list next tick
+	}
 	lines := []string{th.Render(themes.Title, safe.Fit(p.header(now), width))}
 	for k := range p.lists {
 		l := &p.lists[k]

@@ -360,3 +360,102 @@ func TestAgentUpContainerExitedShownAsConflict(t *testing.T) {
 	}
 	viewtest.File(t, viewtest.Golden("agents", "conflict_120x30"), out, *update)
 }
+
+// problemSource counts whole and problems-only Neutron reads.
+type problemSource struct {
+	*fakeSource
+	whole, probs int
+}
+
+func (s *problemSource) NetworkAgents(ctx context.Context) ([]openstack.NetworkAgent, error) {
+	s.whole++
+	return s.fakeSource.NetworkAgents(ctx)
+}
+
+func (s *problemSource) NetworkAgentProblems(ctx context.Context) ([]openstack.NetworkAgent, error) {
+	s.probs++
+	var out []openstack.NetworkAgent
+	for _, a := range s.net {
+		if !a.Alive || !a.AdminUp {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+func (p *Pane) neutronDead() map[string]bool {
+	out := map[string]bool{}
+	for _, a := range p.lists[kNeutron].agents {
+		if a.dead {
+			out[a.id] = true
+		}
+	}
+	return out
+}
+
+// TestHiddenPaneReadsNeutronProblemsOnly: off screen, refreshes between
+// the once-a-minute whole lists read only the agents with a problem, and
+// still see an agent die and one come back within one refresh; on screen,
+// the whole list comes at once and every refresh.
+func TestHiddenPaneReadsNeutronProblemsOnly(t *testing.T) {
+	f := fixture()
+	src := &problemSource{fakeSource: f}
+	p, now := newPane(src)
+	drive(p, p.Init())
+	if src.whole != 1 || src.probs != 0 {
+		t.Fatalf("first load: %d whole, %d problem reads; want the whole list", src.whole, src.probs)
+	}
+	tick := func() {
+		*now = now.Add(10 * time.Second)
+		_, cmd := p.Update(pane.TickMsg(*now))
+		drive(p, cmd)
+	}
+	// compute01's OVS agent dies, compute04's comes back.
+	for i := range f.net {
+		switch f.net[i].ID {
+		case "ovs-compute01":
+			f.net[i].Alive = false
+		case "ovs-compute04":
+			f.net[i].Alive = true
+		}
+	}
+	tick()
+	if src.whole != 1 || src.probs != 1 {
+		t.Fatalf("hidden refresh: %d whole, %d problem reads; want problems only", src.whole, src.probs)
+	}
+	if d := p.neutronDead(); !d["ovs-compute01"] || d["ovs-compute04"] || len(d) != 1 {
+		t.Errorf("after the problems read, dead: %v; want ovs-compute01 only", d)
+	}
+	if len(p.lists[kNeutron].agents) != len(f.net) {
+		t.Errorf("%d agents after merging, want %d", len(p.lists[kNeutron].agents), len(f.net))
+	}
+	for range 5 {
+		tick()
+	}
+	if src.whole != 2 {
+		t.Errorf("a minute hidden: %d whole lists, want 2 (the safety net)", src.whole)
+	}
+	tick()
+	if src.whole != 2 {
+		t.Fatalf("just after the whole list, hidden: %d whole lists, want 2", src.whole)
+	}
+	// On screen: the next tick reads the whole list, and every refresh
+	// (the shell draws the active pane at least once a second).
+	w := src.whole
+	second := func() {
+		p.View(120, 30)
+		*now = now.Add(time.Second)
+		_, cmd := p.Update(pane.TickMsg(*now))
+		drive(p, cmd)
+	}
+	second()
+	if src.whole != w+1 {
+		t.Errorf("shown: %d whole lists, want %d (at once)", src.whole, w+1)
+	}
+	for range 30 {
+		second()
+	}
+	if src.whole != w+4 {
+		t.Errorf("30 s on screen: %d whole lists, want %d (every refresh)", src.whole, w+4)
+	}
+}

@@ -39,3 +39,23 @@ func TestFreshAge(t *testing.T) {
 		t.Fatal(BeatAge(95 * time.Second))
 	}
 }
+
+func TestSeenFollowsDraws(t *testing.T) {
+	var s Seen
+	t0 := time.Unix(1000, 0)
+	if s.On(t0) {
+		t.Fatal("never drawn, yet on screen")
+	}
+	if !s.Drawn(t0) {
+		t.Error("first draw: want just shown")
+	}
+	if s.Drawn(t0.Add(time.Second)) || !s.On(t0.Add(2*time.Second)) {
+		t.Error("drawn every second: want on screen, not newly shown")
+	}
+	if s.On(t0.Add(5 * time.Second)) {
+		t.Error("not drawn for 4 s: want off screen")
+	}
+	if !s.Drawn(t0.Add(5 * time.Second)) {
+		t.Error("drawn again after 4 s: want just shown")
+	}
+}
