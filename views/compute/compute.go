@@ -40,6 +40,14 @@ type Source interface {
 
 const loadTimeout = 20 * time.Second
 
+// hvHiddenEvery: while the pane is not on screen its refresh reads the
+// hypervisors (capacity and usage, with Placement's provider list behind
+// them) this often; Nova's service list, which says which hosts are down,
+// is still read every refresh (issue 15: at 1,000 hosts the hypervisors
+// and Placement's providers were 735 kB a refresh, for a pane nobody
+// looked at). On screen, every refresh, and at once when it comes back.
+const hvHiddenEvery = time.Minute
+
 // Pane is the compute hosts pane.
 type Pane struct {
 	ctx pane.Context
@@ -55,6 +63,12 @@ type Pane struct {
 	svcAt   time.Time // last successful services load
 	hvAt    time.Time
 	lastTry time.Time
+
+	seen  pane.Seen
+	hvTry time.Time // when the hypervisors were last asked for
+	// wantHv: the pane came on screen with hypervisors older than a
+	// refresh: the next tick reads them.
+	wantHv bool
 
 	hosts      []host
 	filterText string
@@ -178,7 +192,11 @@ type hypervisorsMsg struct {
 }
 
 // load starts whichever of the two lists is not already loading.
-func (p *Pane) load() tea.Cmd {
+func (p *Pane) load() tea.Cmd { return p.loadLists(true) }
+
+// loadLists starts the lists not already loading; hv false leaves the
+// hypervisors out (a refresh while the pane is off screen).
+func (p *Pane) loadLists(hv bool) tea.Cmd {
 	if p.src == nil {
 		return nil
 	}
@@ -195,8 +213,8 @@ func (p *Pane) load() tea.Cmd {
 			return servicesMsg{s, err, age.Oldest()}
 		})
 	}
-	if !p.hvLoad {
-		p.hvLoad = true
+	if hv && !p.hvLoad {
+		p.hvLoad, p.hvTry, p.wantHv = true, p.lastTry, false
 		cmds = append(cmds, func() tea.Msg {
 			ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 			defer cancel()
@@ -206,6 +224,12 @@ func (p *Pane) load() tea.Cmd {
 		})
 	}
 	return tea.Batch(cmds...)
+}
+
+// hvDue: a refresh at now reads the hypervisors too (on screen, failing,
+// never read, or last asked hvHiddenEvery ago).
+func (p *Pane) hvDue(now time.Time) bool {
+	return p.seen.On(now) || p.hvErr != nil || len(p.hvs) == 0 || now.Sub(p.hvTry) >= hvHiddenEvery
 }
 
 // Update handles messages.
@@ -247,8 +271,12 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		if len(p.svcs) > 0 || len(p.hvs) > 0 {
 			p.rebuild() // BEAT ages with the clock, also when Nova stops answering
 		}
-		if !p.svcLoad && !p.hvLoad && p.ctx.Now().Sub(p.lastTry) >= p.ctx.Refresh {
+		now := p.ctx.Now()
+		if p.wantHv && !p.hvLoad {
 			return p, p.load()
+		}
+		if !p.svcLoad && !p.hvLoad && now.Sub(p.lastTry) >= p.ctx.Refresh {
+			return p, p.loadLists(p.hvDue(now))
 		}
 	case planMsg:
 		return p, p.onPlan(m)
@@ -617,6 +645,9 @@ func (p *Pane) View(width, height int) string {
 		th = themes.Default(true)
 	}
 	now := p.ctx.Now()
+	if p.seen.Drawn(now) && now.Sub(p.hvTry) >= p.ctx.Refresh {
+		p.wantHv = true // back on screen with hypervisors from a hidden cadence
+	}
 	lines := []string{th.Render(themes.Title, safe.Fit(p.header(now), width))}
 	if p.svcErr != nil {
 		lines = append(lines, th.Render(themes.Crit, safe.Fit(errLine("compute services", p.svcErr, p.svcAt, now), width)))

@@ -342,6 +342,7 @@ func TestTickRefreshNoOverlap(t *testing.T) {
 		t.Fatal("refresh before interval")
 	}
 	*now = now.Add(10 * time.Second)
+	p.View(140, 14) // on screen: both lists every refresh
 	_, cmd := p.Update(pane.TickMsg(*now))
 	if cmd == nil {
 		t.Fatal("no refresh after interval")
@@ -491,5 +492,54 @@ func TestUnknownVMCountIsNotZero(t *testing.T) {
 	}
 	if s := ansi.Strip(p.View(120, 40)); !strings.Contains(s, "? VMs") {
 		t.Errorf("summary lacks \"? VMs\":\n%s", s)
+	}
+}
+
+// TestHiddenPaneReadsHypervisorsOnceAMinute: off screen, each refresh
+// reads Nova's services (which hosts are down) but the hypervisors (and
+// Placement behind them) once a minute; a draw brings them at the next
+// tick, and on screen they come every refresh.
+func TestHiddenPaneReadsHypervisorsOnceAMinute(t *testing.T) {
+	p, src, now := loaded(t)
+	count := func() (svc, hv int) {
+		for _, c := range src.calls {
+			switch c {
+			case "services":
+				svc++
+			case "hypervisors":
+				hv++
+			}
+		}
+		return
+	}
+	tick := func(d time.Duration) {
+		*now = now.Add(d)
+		_, cmd := p.Update(pane.TickMsg(*now))
+		drive(p, cmd)
+	}
+	s0, h0 := count()
+	for range 5 {
+		tick(10 * time.Second)
+	}
+	if s, h := count(); s-s0 != 5 || h-h0 != 0 {
+		t.Fatalf("50 s off screen: %d services and %d hypervisor reads, want 5 and 0", s-s0, h-h0)
+	}
+	tick(10 * time.Second)
+	if s, h := count(); s-s0 != 6 || h-h0 != 1 {
+		t.Fatalf("a minute off screen: %d services and %d hypervisor reads, want 6 and 1", s-s0, h-h0)
+	}
+	tick(10 * time.Second)
+	_, h1 := count()
+	p.View(140, 14)
+	tick(time.Second)
+	if _, h := count(); h != h1+1 {
+		t.Fatalf("shown: %d hypervisor reads, want %d (at the next tick)", h, h1+1)
+	}
+	for range 30 {
+		p.View(140, 14)
+		tick(time.Second)
+	}
+	if _, h := count(); h != h1+4 {
+		t.Errorf("30 s on screen: %d hypervisor reads, want %d (every refresh)", h, h1+4)
 	}
 }
