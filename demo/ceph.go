@@ -1052,7 +1052,18 @@ func (sim *cephSim) healthMinimal() map[string]any {
 	for i := range sim.mons {
 		q = append(q, i)
 	}
+	// df: only its stats, as the real minimal (Pacific) gives them.
+	var totalBytes, usedRaw int64
+	for _, o := range sim.osds {
+		if sim.up(o) || o.in {
+			totalBytes += o.bytes
+			usedRaw += sim.osdUsed(o)
+		}
+	}
 	return map[string]any{"health": map[string]any{"status": v.status, "checks": v.checks, "mutes": []any{}},
+		"df": map[string]any{"stats": map[string]any{"total_bytes": totalBytes, "total_avail_bytes": totalBytes - usedRaw,
+			"total_used_raw_bytes": usedRaw}},
+		"hosts":      len(sim.story.Hosts),
 		"mon_status": map[string]any{"quorum": q}, "osd_map": map[string]any{"osds": osds},
 		"pg_info": map[string]any{"object_stats": map[string]any{"num_objects": v.objects, "num_object_copies": v.copies,
 			"num_objects_degraded": v.degraded, "num_objects_misplaced": v.misplaced, "num_objects_unfound": 0}, "statuses": v.pgStates},

@@ -44,7 +44,7 @@ func paneCtx() pane.Context {
 func fixtureCluster(t *testing.T, state string) *ds.Cluster {
 	t.Helper()
 	files := map[string]string{
-		"/api/health/full": "api_health_full.json", "/api/osd": "api_osd.json", "/api/osd/flags": "api_osd_flags.json",
+		"/api/health/minimal": "api_health_minimal.json", "/api/osd": "api_osd.json", "/api/osd/flags": "api_osd_flags.json",
 		"/api/osd/flags/individual": "api_osd_flags_individual.json", "/api/pool": "api_pool_stats.json",
 		"/api/monitor": "api_monitor.json", "/api/host": "api_host.json", "/api/summary": "api_summary.json",
 	}

@@ -1,0 +1,204 @@
+package ceph
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The whole dashboard snapshot is O(cluster): at 2,000 OSDs /api/osd alone
+// is over a megabyte, and with /api/host and the per-OSD flags 1.5 MB a
+// refresh (issue 15). Most refreshes change nothing but counters, so a
+// refresh reads the summary (/api/health/minimal: health checks with their
+// detail, PG states, object and usage counters, each OSD's up/in, the
+// quorum; /api/osd/flags; /api/summary's progress) and lays it over the
+// last whole snapshot. The whole snapshot is read again when the summary's
+// signature (health status, the checks present, the flags, each OSD's
+// up/in) differs from the one it was read with, when the OSD count
+// changed, after a change made through this client, and at least every
+// WholeEvery as a safety net for what only it shows (OSD usage and PG
+// counts, pools, monitors' addresses).
+
+// defaultWholeEvery is WholeEvery's default.
+const defaultWholeEvery = time.Minute
+
+// wholeCache is the last whole snapshot and what its summary said.
+type wholeCache struct {
+	mu    sync.Mutex
+	c     *Cluster
+	at    time.Time
+	sig   string
+	gen   uint64 // changes made through this client
+	cgen  uint64 // gen when c was read
+	reads struct{ whole, summary int }
+}
+
+// changed marks the cached snapshot stale: a change went through this
+// client.
+func (d *Dashboard) changed() {
+	d.cache.mu.Lock()
+	d.cache.gen++
+	d.cache.mu.Unlock()
+}
+
+// Reads reports how many whole and summary-only snapshots this client
+// made (tests, benchmarks).
+func (d *Dashboard) Reads() (whole, summary int) {
+	d.cache.mu.Lock()
+	defer d.cache.mu.Unlock()
+	return d.cache.reads.whole, d.cache.reads.summary
+}
+
+// Snapshot implements Source: the summary laid over the last whole
+// snapshot, or the whole snapshot when the summary shows a change or the
+// safety net is due. Each answer's Fetched is when it was read; OSD usage,
+// pools and monitors' addresses may be up to WholeEvery older.
+func (d *Dashboard) Snapshot(ctx context.Context) (*Cluster, error) {
+	// Log in once up front so parallel requests do not each try.
+	if _, err := d.currentToken(ctx, ""); err != nil {
+		return nil, err
+	}
+	every := d.WholeEvery
+	if every <= 0 {
+		every = defaultWholeEvery
+	}
+	d.cache.mu.Lock()
+	last, at, sig, fresh := d.cache.c, d.cache.at, d.cache.sig, d.cache.cgen == d.cache.gen
+	gen := d.cache.gen
+	d.cache.mu.Unlock()
+	if last != nil && fresh && d.now().Sub(at) < every {
+		c, err := d.summary(ctx, last)
+		if err != nil {
+			return nil, err
+		}
+		if c != nil && signature(c) == sig {
+			d.cache.mu.Lock()
+			d.cache.reads.summary++
+			d.cache.mu.Unlock()
+			return c, nil
+		}
+	}
+	c, err := d.whole(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d.cache.mu.Lock()
+	d.cache.reads.whole++
+	d.cache.c, d.cache.at, d.cache.sig, d.cache.cgen = nil, time.Time{}, "", gen
+	if len(c.Notes) == 0 { // only a complete snapshot is worth laying summaries over
+		d.cache.c, d.cache.at, d.cache.sig = c, d.now(), signature(c)
+	}
+	d.cache.mu.Unlock()
+	return c, nil
+}
+
+// summary reads the per-refresh summary and lays it over last; nil (and no
+// error) when it cannot be laid over (the OSD count changed, a part failed:
+// the caller reads the whole snapshot).
+func (d *Dashboard) summary(ctx context.Context, last *Cluster) (*Cluster, error) {
+	var (
+		hm           healthFull
+		flags        []string
+		sum          summaryResp
+		hErr, fe, se error
+		wg           sync.WaitGroup
+	)
+	wg.Add(3)
+	go func() { defer wg.Done(); hErr = d.do(ctx, http.MethodGet, "/api/health/minimal", nil, &hm) }()
+	go func() { defer wg.Done(); fe = d.do(ctx, http.MethodGet, "/api/osd/flags", nil, &flags) }()
+	go func() { defer wg.Done(); se = d.do(ctx, http.MethodGet, "/api/summary", nil, &sum) }()
+	wg.Wait()
+	if hErr != nil {
+		return nil, hErr
+	}
+	if fe != nil || se != nil || len(hm.OSDMap.OSDs) != len(last.OSDs) {
+		return nil, nil
+	}
+	c := *last
+	c.Fetched, c.Notes = time.Now(), nil
+	c.Status = hm.Health.Status
+	c.Checks = hm.Health.checks()
+	c.Crashes = ParseCrashes(c.Checks)
+	c.Flags = flags
+	c.PGStates = hm.PGInfo.Statuses
+	os := hm.PGInfo.ObjectStats
+	c.Objects = ObjectStats{Objects: os.NumObjects, Copies: os.Copies, Degraded: os.Degraded, Misplaced: os.Misplaced, Unfound: os.Unfound}
+	if hm.DF.Stats.TotalBytes > 0 {
+		c.Usage = Usage{TotalBytes: hm.DF.Stats.TotalBytes, AvailBytes: hm.DF.Stats.AvailBytes, UsedBytes: hm.DF.Stats.UsedRaw}
+	}
+	c.RecoveryBytesPerSec = hm.ClientPerf.Recovering
+	if hm.MgrMap.ActiveName != "" {
+		c.MgrActive = hm.MgrMap.ActiveName
+		c.MgrStandbys = standbyNames(hm.MgrMap.Standbys)
+	}
+	c.Progress = sum.progress()
+	// The minimal lists up/in in OSD id order, without ids.
+	c.OSDs = append([]OSD(nil), last.OSDs...)
+	byID := make([]int, len(c.OSDs))
+	for i := range c.OSDs {
+		byID[i] = i
+	}
+	sort.Slice(byID, func(a, b int) bool { return c.OSDs[byID[a]].ID < c.OSDs[byID[b]].ID })
+	for i, w := range hm.OSDMap.OSDs {
+		o := &c.OSDs[byID[i]]
+		o.Up, o.In = w.Up == 1, w.In == 1
+		if w.State != nil {
+			o.State = w.State
+		}
+	}
+	if len(hm.MonStatus.Quorum) > 0 {
+		q := map[int]bool{}
+		for _, r := range hm.MonStatus.Quorum {
+			q[r] = true
+		}
+		c.Mons = append([]Mon(nil), last.Mons...)
+		for i := range c.Mons {
+			c.Mons[i].InQuorum = q[c.Mons[i].Rank]
+		}
+	}
+	return &c, nil
+}
+
+// signature is what makes a summary worth a whole read when it changes:
+// the health status, the checks present with their severity, the flags
+// and each OSD's up/in. Counters (objects, bytes, PG states) move on every
+// refresh of a busy cluster and are laid over as they come.
+func signature(c *Cluster) string {
+	var b strings.Builder
+	b.WriteString(c.Status)
+	b.WriteByte('|')
+	checks := make([]string, 0, len(c.Checks))
+	for _, ch := range c.Checks {
+		checks = append(checks, ch.Type+"="+ch.Severity)
+	}
+	sort.Strings(checks)
+	b.WriteString(strings.Join(checks, ","))
+	b.WriteByte('|')
+	flags := append([]string(nil), c.Flags...)
+	sort.Strings(flags)
+	b.WriteString(strings.Join(flags, ","))
+	b.WriteByte('|')
+	ids := make([]int, len(c.OSDs))
+	up := map[int]OSD{}
+	for i, o := range c.OSDs {
+		ids[i] = o.ID
+		up[o.ID] = o
+	}
+	sort.Ints(ids)
+	for _, id := range ids {
+		o := up[id]
+		b.WriteString(strconv.Itoa(id))
+		if o.Up {
+			b.WriteByte('u')
+		}
+		if o.In {
+			b.WriteByte('i')
+		}
+		b.WriteByte(',')
+	}
+	return b.String()
+}
