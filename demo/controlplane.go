@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -139,9 +142,9 @@ func serveRabbit(c *Cloud, w http.ResponseWriter, r *http.Request) {
 		}
 		out = nodes
 	case "/api/queues":
-		out = queues
+		out = rabbitList(queues, r.URL.Query())
 	case "/api/connections":
-		out = conns
+		out = rabbitList(conns, r.URL.Query())
 	case "/api/health/checks/alarms":
 		out = map[string]any{"status": "ok"}
 	default:
@@ -151,6 +154,84 @@ func serveRabbit(c *Cloud, w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(out)
+}
+
+// rabbitList applies the management API's list parameters: columns= keeps
+// the named (dotted) fields; page= turns the answer into a page object
+// (page_size, default 100, at most 500; sort= a field, sort_reverse=true),
+// as RabbitMQ 3.6 and later do.
+func rabbitList(items []map[string]any, q url.Values) any {
+	if page := q.Get("page"); page != "" {
+		n, _ := strconv.Atoi(page)
+		size, err := strconv.Atoi(q.Get("page_size"))
+		if err != nil || size <= 0 {
+			size = 100
+		}
+		size = min(size, 500)
+		n = max(n, 1)
+		if key := q.Get("sort"); key != "" {
+			rev := q.Get("sort_reverse") == "true"
+			sort.SliceStable(items, func(i, j int) bool {
+				a, b := items[i][key], items[j][key]
+				if rev {
+					a, b = b, a
+				}
+				x, err1 := strconv.ParseFloat(fmt.Sprint(a), 64)
+				y, err2 := strconv.ParseFloat(fmt.Sprint(b), 64)
+				if err1 == nil && err2 == nil {
+					return x < y
+				}
+				return fmt.Sprint(a) < fmt.Sprint(b)
+			})
+		}
+		total := len(items)
+		from, to := min((n-1)*size, total), min(n*size, total)
+		return map[string]any{"items": rabbitColumns(items[from:to], q.Get("columns")), "page": n, "page_size": size,
+			"page_count": (total + size - 1) / size, "item_count": to - from, "filtered_count": total, "total_count": total}
+	}
+	return rabbitColumns(items, q.Get("columns"))
+}
+
+// rabbitColumns keeps the asked fields; a dotted name keeps that path.
+func rabbitColumns(items []map[string]any, columns string) []map[string]any {
+	if columns == "" {
+		return items
+	}
+	cols := strings.Split(columns, ",")
+	out := make([]map[string]any, 0, len(items))
+	for _, it := range items {
+		m := map[string]any{}
+		for _, c := range cols {
+			path := strings.Split(c, ".")
+			var v any = it
+			ok := true
+			for _, k := range path {
+				mm, isMap := v.(map[string]any)
+				if !isMap {
+					ok = false
+					break
+				}
+				if v, ok = mm[k]; !ok {
+					break
+				}
+			}
+			if !ok {
+				continue
+			}
+			dst := m
+			for _, k := range path[:len(path)-1] {
+				next, _ := dst[k].(map[string]any)
+				if next == nil {
+					next = map[string]any{}
+					dst[k] = next
+				}
+				dst = next
+			}
+			dst[path[len(path)-1]] = v
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 // rabbitQueues: the shared RPC topics, one compute.<host> queue per compute

@@ -27,6 +27,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/stackpit/stackpit/datasource/httpclient"
 )
@@ -40,6 +41,12 @@ const maxBody = 64 << 20
 type Client struct {
 	url string
 	hc  *http.Client
+
+	// WholeEvery is the safety net of the per-refresh summary (summary.go):
+	// the whole queue and connection lists are read at least this often
+	// (default a minute), and whenever the overview's counts move.
+	WholeEvery time.Duration
+	cache      wholeCache
 }
 
 // New returns a client for the management API at baseURL, e.g.
@@ -241,11 +248,11 @@ func (c *Client) Health(ctx context.Context, check string) (Check, error) {
 	return out, nil
 }
 
-// Snapshot reads everything the control-plane view needs, concurrently.
-// Each part that failed leaves its error in Errs (keyed by part name:
-// overview, nodes, queues, connections, alarms); Err is the first of them
-// when nothing could be read at all.
-func (c *Client) Snapshot(ctx context.Context) Snapshot {
+// Whole reads everything the control-plane view needs, concurrently: the
+// whole queue and connection lists too. Each part that failed leaves its
+// error in Errs (keyed by part name: overview, nodes, queues, connections,
+// alarms); Err is the first of them when nothing could be read at all.
+func (c *Client) Whole(ctx context.Context) Snapshot {
 	var s Snapshot
 	var mu sync.Mutex
 	var wg sync.WaitGroup

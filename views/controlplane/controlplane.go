@@ -39,6 +39,14 @@ type RabbitSource interface {
 	Snapshot(ctx context.Context) rabbitmq.Snapshot
 }
 
+// WholeRabbitSource also reads the whole queue and connection lists on
+// demand (*rabbitmq.Client). Its Snapshot reads them only when the
+// overview's counts moved or once a minute (issue 15: about a megabyte a
+// refresh at 1,000 hosts); the pane on screen reads them every refresh.
+type WholeRabbitSource interface {
+	Whole(ctx context.Context) rabbitmq.Snapshot
+}
+
 // MemcachedSource reads one memcached (*memcached.Client).
 type MemcachedSource interface {
 	Addr() string
@@ -129,6 +137,11 @@ type Pane struct {
 	obsSeen    bool
 	obsBuilds  int // tests: observations that made the rows again
 	connBuilds int // tests: how often the connection rows were made
+
+	seen pane.Seen
+	// wantWhole: the pane came on screen; the next tick reads RabbitMQ's
+	// whole lists.
+	wantWhole bool
 }
 
 type mcRow struct {
@@ -293,11 +306,16 @@ func (p *Pane) loadAll(force bool) tea.Cmd {
 	}
 	if due(pRabbit) {
 		src := p.src.Rabbit
+		read := src.Snapshot
+		if w, ok := src.(WholeRabbitSource); ok && (force || p.wantWhole || p.seen.On(p.now())) {
+			read = w.Whole
+		}
+		p.wantWhole = false
 		cmds = append(cmds, func() tea.Msg {
 			ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 			defer cancel()
 			ctx, age := cadence.WithAge(ctx)
-			return rabbitMsg{s: src.Snapshot(ctx), at: age.At(time.Now())}
+			return rabbitMsg{s: read(ctx), at: age.At(time.Now())}
 		})
 	}
 	if due(pMemcached) {
@@ -458,6 +476,9 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 	case galeraMsg:
 		return p, p.galeraLoaded(m)
 	case pane.TickMsg:
+		if p.wantWhole && !p.parts[pRabbit].loading {
+			p.parts[pRabbit].lastTry = time.Time{} // due now
+		}
 		return p, p.loadAll(false)
 	case pane.ActionDoneMsg:
 		if strings.HasPrefix(m.Name, "haproxy-") {

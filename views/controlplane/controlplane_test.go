@@ -368,3 +368,57 @@ func TestHostileText(t *testing.T) {
 	}
 	screen(t, p, 100, 20)
 }
+
+// countingRabbit counts whole and adaptive snapshots.
+type countingRabbit struct {
+	*rabbitmq.Client
+	whole, adaptive int
+}
+
+func (c *countingRabbit) Snapshot(ctx context.Context) rabbitmq.Snapshot {
+	c.adaptive++
+	return c.Client.Whole(ctx)
+}
+
+func (c *countingRabbit) Whole(ctx context.Context) rabbitmq.Snapshot {
+	c.whole++
+	return c.Client.Whole(ctx)
+}
+
+// TestOnScreenReadsRabbitWhole: off screen a refresh takes the client's
+// adaptive snapshot (whole lists only when the counts moved or once a
+// minute); on screen, and at the tick after it comes on screen, the whole
+// lists.
+func TestOnScreenReadsRabbitWhole(t *testing.T) {
+	src := &countingRabbit{Client: rabbitFixture(t)}
+	now := fixedNow
+	ctx := paneCtx()
+	ctx.Now = func() time.Time { return now }
+	p := New(ctx, Sources{Rabbit: src})
+	runAll(p, p.Init())
+	if src.whole != 1 || src.adaptive != 0 {
+		t.Fatalf("first load: %d whole, %d adaptive; want whole", src.whole, src.adaptive)
+	}
+	tick := func(d time.Duration) {
+		now = now.Add(d)
+		_, cmd := p.Update(pane.TickMsg(now))
+		runAll(p, cmd)
+	}
+	tick(5 * time.Second)
+	tick(5 * time.Second)
+	if src.whole != 1 || src.adaptive != 2 {
+		t.Fatalf("off screen: %d whole, %d adaptive; want 1 and 2", src.whole, src.adaptive)
+	}
+	p.View(120, 30)
+	tick(time.Second)
+	if src.whole != 2 {
+		t.Fatalf("shown: %d whole reads, want 2 (at the next tick)", src.whole)
+	}
+	for range 10 {
+		p.View(120, 30)
+		tick(time.Second)
+	}
+	if src.whole != 4 || src.adaptive != 2 {
+		t.Errorf("10 s on screen: %d whole, %d adaptive; want 4 and 2", src.whole, src.adaptive)
+	}
+}

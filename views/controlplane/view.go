@@ -20,6 +20,9 @@ func (p *Pane) View(width, height int) string {
 	if th == nil {
 		th = themes.Default(true)
 	}
+	if p.seen.Drawn(p.now()) && p.parts[pRabbit].configured {
+		p.wantWhole = true // on screen again: RabbitMQ's whole lists at the next tick
+	}
 	var lines []string
 	line := func(role themes.Role, s string) {
 		lines = append(lines, th.Render(role, safe.Fit(s, width)))
