@@ -156,7 +156,12 @@ func (p *Pane) Status() pane.Status {
 		st.Err = p.hvErr
 	}
 	st.Updated = p.svcAt
-	if !p.hvAt.IsZero() && (st.Updated.IsZero() || p.hvAt.Before(st.Updated)) {
+	// The hypervisors count when failing or older than their own cadence
+	// allows (off screen they are read once a minute, and an age stepping
+	// through that minute would redraw every pane's footer: issue 15's
+	// idle screen writes nothing).
+	if !p.hvAt.IsZero() && (st.Updated.IsZero() || p.hvAt.Before(st.Updated)) &&
+		(st.Updated.IsZero() || p.hvErr != nil || p.ctx.Now().Sub(p.hvAt) > hvHiddenEvery+p.ctx.Refresh) {
 		st.Updated = p.hvAt
 	}
 	return st

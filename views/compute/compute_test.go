@@ -524,6 +524,9 @@ func TestHiddenPaneReadsHypervisorsOnceAMinute(t *testing.T) {
 	if s, h := count(); s-s0 != 5 || h-h0 != 0 {
 		t.Fatalf("50 s off screen: %d services and %d hypervisor reads, want 5 and 0", s-s0, h-h0)
 	}
+	if got := p.Status().Updated; !got.Equal(p.svcAt) {
+		t.Errorf("off screen, the age is the services' (%v), not the hypervisors' on their minute: %v", p.svcAt, got)
+	}
 	tick(10 * time.Second)
 	if s, h := count(); s-s0 != 6 || h-h0 != 1 {
 		t.Fatalf("a minute off screen: %d services and %d hypervisor reads, want 6 and 1", s-s0, h-h0)
