@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -633,5 +634,33 @@ func TestJWTExpiryTriggersLoginBeforeTheServerRefuses(t *testing.T) {
 	defer d.mu.Unlock()
 	if d.token == first {
 		t.Fatal("token about to expire was not renewed")
+	}
+}
+
+// backingOff answers as a primary the pacer is sparing.
+type backingOff struct{}
+
+func (backingOff) Kind() string { return "dashboard" }
+func (backingOff) Snapshot(context.Context) (*Cluster, error) {
+	return nil, fmt.Errorf("ceph dashboard: %w", &httpclient.BackoffError{Host: "mgr:8443", Reason: "p95 latency 4.1s"})
+}
+
+// countingSource counts reads of the secondary.
+type countingSource struct{ n int }
+
+func (c *countingSource) Kind() string { return "prometheus" }
+func (c *countingSource) Snapshot(context.Context) (*Cluster, error) {
+	c.n++
+	return &Cluster{Source: "prometheus"}, nil
+}
+
+// A primary that is backing off is spared, not replaced: the fallback
+// does not read the secondary (issue 15: the metrics text each refresh,
+// 630 kB at 1,000 hosts, while the dashboard was being spared).
+func TestFallbackSparesABackingOffPrimary(t *testing.T) {
+	sec := &countingSource{}
+	_, err := Fallback{Primary: backingOff{}, Secondary: sec}.Snapshot(context.Background())
+	if !errors.Is(err, httpclient.ErrBackoff) || sec.n != 0 {
+		t.Fatalf("err %v, %d secondary reads; want the backoff error and none", err, sec.n)
 	}
 }
