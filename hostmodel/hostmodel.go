@@ -352,7 +352,33 @@ func (m *Model) newest(host string) []Fact {
 	return out
 }
 
-func (m *Model) mergeCluster() { m.factsVer++; m.cluster = m.newest("") }
+func (m *Model) mergeCluster() {
+	c := m.newest("")
+	if !sameButTime(m.cluster, c) {
+		m.factsVer++
+	}
+	m.cluster = c
+}
+
+// sameButTime: the same facts, only (maybe) newer. FactsVersion does not
+// move for them (issue 15: at 1,000 hosts every host's answer from another
+// pane merged it anew and moved FactsVersion, and the strip, the tabs'
+// grades and the control-plane rows were redone over every host several
+// times a second, the largest share of the UI goroutine's time while keys
+// were pressed).
+func sameButTime(a, b []Fact) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := a[i], b[i]
+		x.At, y.At = time.Time{}, time.Time{}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
 
 // upServices: the cluster facts mergeHost compares a host's services with.
 func upServices(cluster []Fact) []Fact {
@@ -367,11 +393,17 @@ func upServices(cluster []Fact) []Fact {
 
 func (m *Model) mergeHost(name string) {
 	m.merges++
-	m.factsVer++
 	facts := m.newest(name)
+	old := m.hosts[name]
 	if len(facts) == 0 {
+		if old != nil {
+			m.factsVer++
+		}
 		delete(m.hosts, name)
 		return
+	}
+	if old == nil || !sameButTime(old.Facts, facts) {
+		m.factsVer++
 	}
 	m.setHost(name, facts)
 }

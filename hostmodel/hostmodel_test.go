@@ -353,3 +353,29 @@ func TestSummaryKeptWhenOnlyTimeMoved(t *testing.T) {
 		t.Fatal("a source answering again did not make the summary again")
 	}
 }
+
+// TestFactsVersionStaysWhenOnlyTimesMove: another pane's answer that
+// merges a host to the same facts, only newer, and a cluster-wide answer
+// that repeats itself leave FactsVersion (and so the strip's summary) as
+// they were; a fact that changes moves it.
+func TestFactsVersionStaysWhenOnlyTimesMove(t *testing.T) {
+	m := New()
+	m.Apply(Observation{Pane: "compute", Source: Nova, At: t0, Facts: []Fact{svc("compute01", "nova-compute", Up, OK)}})
+	m.Apply(Observation{Pane: "ceph", Source: Ceph, At: t0, Facts: []Fact{{Kind: Health, Name: "HEALTH_WARN", State: "warn", Severity: Warn}}})
+	m.Summarize()
+	v, sums := m.FactsVersion(), m.sums
+	m.Apply(Observation{Pane: "agents", Source: Nova, At: t0.Add(time.Second), Facts: []Fact{svc("compute01", "nova-compute", Up, OK)}})
+	m.Apply(Observation{Pane: "compute", Source: Nova, At: t0.Add(2 * time.Second), Facts: []Fact{svc("compute01", "nova-compute", Up, OK)}})
+	m.Apply(Observation{Pane: "ceph", Source: Ceph, At: t0.Add(2 * time.Second), Facts: []Fact{{Kind: Health, Name: "HEALTH_WARN", State: "warn", Severity: Warn}}})
+	m.Summarize()
+	if m.FactsVersion() != v || m.sums != sums {
+		t.Errorf("only times moved: FactsVersion %d -> %d, summaries %d -> %d", v, m.FactsVersion(), sums, m.sums)
+	}
+	if h, _ := m.Host("compute01"); !h.Facts[0].At.Equal(t0.Add(2 * time.Second)) {
+		t.Errorf("the fact's time did not move: %v", h.Facts[0].At)
+	}
+	m.Apply(Observation{Pane: "agents", Source: Nova, At: t0.Add(3 * time.Second), Facts: []Fact{svc("compute01", "nova-compute", Down, Crit)}})
+	if m.FactsVersion() == v || len(m.Summarize().HostsDown) != 1 {
+		t.Errorf("a fact changed: FactsVersion %d (was %d), hosts down %v", m.FactsVersion(), v, m.Summarize().HostsDown)
+	}
+}
