@@ -61,3 +61,25 @@ func BenchmarkApplyClusterFact(b *testing.B) {
 			Facts: []Fact{{Kind: Health, Name: "HEALTH_WARN", State: "warn", Severity: Warn}}})
 	}
 }
+
+// BenchmarkChangeThenFrame: one host's containers changing state each
+// time (exited, then running again), then the next frame's summary and
+// tabs: what a changed fact costs at 1,000 hosts.
+func BenchmarkChangeThenFrame(b *testing.B) {
+	m, one := bigCloud()
+	back := one
+	back.Facts = []Fact{{Host: "compute0001", Kind: Container, Name: "c00", State: Running}}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		o := one
+		if i%2 == 1 {
+			o = back
+		}
+		o.At = t0.Add(time.Duration(i+1) * time.Second)
+		m.Apply(o)
+		m.Summarize()
+		for _, p := range []string{"instances", "compute", "agents", "ceph", "panels", "logs", "alerts", "silences", "containers"} {
+			m.PaneSeverity(p)
+		}
+	}
+}

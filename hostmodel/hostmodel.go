@@ -129,6 +129,10 @@ type Model struct {
 	hostObs map[string]map[obsKey]bool
 	// merged: newest fact per (source, kind, host, id).
 	hosts   map[string]*Host
+	// names: the hosts' names sorted (nil: to sort again), kept while no
+	// host comes or goes (Hosts ran a sort of 1,000 hosts for each
+	// summary of the strip).
+	names []string
 	cluster []Fact
 	version int
 	merges  int // hosts merged from every observation (tests)
@@ -210,7 +214,7 @@ func (m *Model) Apply(o Observation) {
 	}
 	k := obsKey{o.Pane, o.Source, o.Scope}
 	m.version++
-	if old, ok := m.obs[k]; o.Err != nil || (ok && old.Err != nil) {
+	if old, ok := m.obs[k]; (o.Err != nil) != (ok && old.Err != nil) || (o.Err != nil && !ok) {
 		m.factsVer++ // reachable or not: what the tabs and the strip say
 	}
 	if o.Err != nil {
@@ -400,6 +404,7 @@ func (m *Model) mergeHost(name string) {
 			m.factsVer++
 		}
 		delete(m.hosts, name)
+		m.names = nil
 		return
 	}
 	if old == nil || !sameButTime(old.Facts, facts) {
@@ -423,6 +428,9 @@ func (m *Model) setHost(name string, facts []Fact) {
 				h.Conflicts = append(h.Conflicts, Conflict{Host: name, A: c, B: f})
 			}
 		}
+	}
+	if _, ok := m.hosts[name]; !ok {
+		m.names = nil
 	}
 	m.hosts[name] = h
 }
@@ -532,11 +540,17 @@ func (m *Model) Hosts() []Host {
 	if m == nil {
 		return nil
 	}
-	out := make([]Host, 0, len(m.hosts))
-	for _, h := range m.hosts {
-		out = append(out, *h)
+	if m.names == nil {
+		m.names = make([]string, 0, len(m.hosts))
+		for n := range m.hosts {
+			m.names = append(m.names, n)
+		}
+		sort.Strings(m.names)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	out := make([]Host, 0, len(m.names))
+	for _, n := range m.names {
+		out = append(out, *m.hosts[n])
+	}
 	return out
 }
 
