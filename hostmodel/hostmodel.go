@@ -128,11 +128,11 @@ type Model struct {
 	// cluster-wide facts), so an Apply re-merges only the hosts it touched.
 	hostObs map[string]map[obsKey]bool
 	// merged: newest fact per (source, kind, host, id).
-	hosts   map[string]*Host
+	hosts map[string]*Host
 	// names: the hosts' names sorted (nil: to sort again), kept while no
 	// host comes or goes (Hosts ran a sort of 1,000 hosts for each
 	// summary of the strip).
-	names []string
+	names   []string
 	cluster []Fact
 	version int
 	merges  int // hosts merged from every observation (tests)
