@@ -19,9 +19,24 @@ import (
 // last whole snapshot. The whole snapshot is read again when the summary's
 // signature (health status, the checks present, the flags, each OSD's
 // up/in) differs from the one it was read with, when the OSD count
-// changed, after a change made through this client, and at least every
+// changed, after a change made through this client, whenever the caller
+// asks (WithWhole: the Ceph pane on screen), and at least every
 // WholeEvery as a safety net for what only it shows (OSD usage and PG
 // counts, pools, monitors' addresses).
+
+// WithWhole asks Snapshot for the whole snapshot, not the summary over an
+// older one: a pane on screen shows OSD usage, pools and PG counts, which
+// only the whole snapshot brings, so none of them may be older than its
+// refresh. The pane asks this only while on screen; off screen the
+// summary keeps what the cockpit's other panes need current.
+func WithWhole(ctx context.Context) context.Context {
+	return context.WithValue(ctx, wholeKey{}, true)
+}
+
+type wholeKey struct{}
+
+// WantsWhole reports whether ctx asks for the whole snapshot (WithWhole).
+func WantsWhole(ctx context.Context) bool { v, _ := ctx.Value(wholeKey{}).(bool); return v }
 
 // defaultWholeEvery is WholeEvery's default.
 const defaultWholeEvery = time.Minute
@@ -70,7 +85,7 @@ func (d *Dashboard) Snapshot(ctx context.Context) (*Cluster, error) {
 	last, at, sig, fresh := d.cache.c, d.cache.at, d.cache.sig, d.cache.cgen == d.cache.gen
 	gen := d.cache.gen
 	d.cache.mu.Unlock()
-	if last != nil && fresh && d.now().Sub(at) < every {
+	if last != nil && fresh && !WantsWhole(ctx) && d.now().Sub(at) < every {
 		c, err := d.summary(ctx, last)
 		if err != nil {
 			return nil, err

@@ -97,3 +97,30 @@ func TestSummaryBetweenWholeSnapshots(t *testing.T) {
 		t.Errorf("a minute on: %d whole reads, want %d (the safety net)", w, w0+2)
 	}
 }
+
+// TestWithWholeReadsTheWholeSnapshot: a pane on screen asks for the whole
+// snapshot each refresh (OSD usage and pools are only in it), even while a
+// summary would do for a hidden pane.
+func TestWithWholeReadsTheWholeSnapshot(t *testing.T) {
+	c, clk := startDemo(t, 45*time.Second)
+	d := demoDashboard(t, c, false)
+	now := time.Now()
+	d.now = func() time.Time { return now }
+	if _, err := d.Snapshot(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(3 * time.Second)
+	if _, err := d.Snapshot(WithWhole(context.Background())); err != nil {
+		t.Fatal(err)
+	}
+	if w, s := d.Reads(); w != 2 || s != 0 {
+		t.Fatalf("asked whole: %d whole, %d summary reads; want 2 whole", w, s)
+	}
+	clk.Add(3 * time.Second)
+	if _, err := d.Snapshot(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if w, s := d.Reads(); w != 2 || s != 1 {
+		t.Fatalf("not asked whole: %d whole, %d summary reads; want the summary", w, s)
+	}
+}

@@ -61,6 +61,12 @@ type Pane struct {
 	loading bool
 	updated time.Time
 	lastTry time.Time
+	// seen: the pane is on screen, so its refreshes ask for the whole
+	// snapshot (ds.WithWhole); wantWhole: it came on screen after reads
+	// that were not whole, so the next tick reads at once.
+	seen      pane.Seen
+	lastWhole bool
+	wantWhole bool
 
 	section    Section
 	filterText string
@@ -174,10 +180,15 @@ func (p *Pane) load() tea.Cmd {
 	}
 	p.loading = true
 	p.lastTry = p.now()
+	whole := p.seen.On(p.lastTry)
+	p.lastWhole, p.wantWhole = whole, false
 	src := p.src
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), snapshotTimeout)
 		defer cancel()
+		if whole {
+			ctx = ds.WithWhole(ctx)
+		}
 		ctx, age := cadence.WithAge(ctx)
 		c, err := src.Snapshot(ctx)
 		return snapshotMsg{c: c, err: err, at: age.At(time.Now())}
@@ -261,7 +272,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		p.rebuild()
 		return p, p.ctx.Observe(observation(m.c, m.at))
 	case pane.TickMsg:
-		if !p.loading && p.now().Sub(p.lastTry) >= p.refreshEvery() {
+		if !p.loading && (p.wantWhole || p.now().Sub(p.lastTry) >= p.refreshEvery()) {
 			return p, p.load()
 		}
 	case pane.ActionDoneMsg:

@@ -588,3 +588,49 @@ func TestOSDFlagsVisibleWhenNarrow(t *testing.T) {
 		}
 	}
 }
+
+// wholeSource records whether each snapshot was asked whole.
+type wholeSource struct {
+	staticSource
+	asked []bool
+}
+
+func (s *wholeSource) Snapshot(ctx context.Context) (*ds.Cluster, error) {
+	s.asked = append(s.asked, ds.WantsWhole(ctx))
+	return s.staticSource.Snapshot(ctx)
+}
+
+// TestOnScreenAsksTheWholeSnapshot: a hidden pane's refreshes may take the
+// summary over an older whole snapshot; on screen every refresh asks for
+// the whole one (OSD usage and pools are only in it), and coming on screen
+// brings one at the next tick instead of after a whole interval.
+func TestOnScreenAsksTheWholeSnapshot(t *testing.T) {
+	now := fixedNow
+	ctx := paneCtx()
+	ctx.Now = func() time.Time { return now }
+	src := &wholeSource{staticSource: staticSource{c: fixtureCluster(t, "03_warn_osd_down")}}
+	p := New(ctx, src, nil)
+	run(p, p.Init())
+	now = now.Add(time.Second)
+	if _, cmd := p.Update(pane.TickMsg{}); cmd != nil {
+		t.Fatal("hidden: a tick within the refresh interval loaded")
+	}
+	if len(src.asked) != 1 || src.asked[0] {
+		t.Fatalf("hidden: asked %v, want one read not asked whole", src.asked)
+	}
+	p.View(120, 40) // comes on screen
+	now = now.Add(time.Second)
+	_, cmd := p.Update(pane.TickMsg{})
+	run(p, cmd)
+	if len(src.asked) != 2 || !src.asked[1] {
+		t.Fatalf("on screen: asked %v, want a whole read at the next tick", src.asked)
+	}
+	p.View(120, 40)
+	now = now.Add(ctx.Refresh)
+	p.View(120, 40)
+	_, cmd = p.Update(pane.TickMsg{})
+	run(p, cmd)
+	if len(src.asked) != 3 || !src.asked[2] {
+		t.Fatalf("on screen a refresh later: asked %v, want whole", src.asked)
+	}
+}

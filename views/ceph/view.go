@@ -22,6 +22,9 @@ func (p *Pane) View(width, height int) string {
 	if th == nil {
 		th = themes.Default(true)
 	}
+	if p.seen.Drawn(p.now()) && !p.lastWhole && !p.lastTry.IsZero() {
+		p.wantWhole = true // on screen after reads for a hidden pane: a whole one next tick
+	}
 	var lines []string
 	line := func(role themes.Role, s string) {
 		lines = append(lines, th.Render(role, safe.Fit(s, width)))
