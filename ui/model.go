@@ -128,6 +128,7 @@ type Model struct {
 	// has its own (activeFirst); nil once called.
 	firstRelease func()
 	firstSlot    int
+	early        func() tea.Cmd // the active pane's first load, started by StartActive (nil: Init starts it)
 	filters      []string
 	// history is the drill-down path (pivots only: switching panes with
 	// tab, digits or :name is not a drill-down). It leads to pane trailEnd,
@@ -206,6 +207,10 @@ func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{clock(), tea.RequestBackgroundColor}
 	loads := make([]tea.Cmd, len(m.o.Panes))
 	for i, e := range m.o.Panes {
+		if i == m.active && m.early != nil {
+			loads[i] = m.wrap(i, m.early()) // already running
+			continue
+		}
 		loads[i] = m.wrap(i, e.Pane.Init())
 	}
 	loads, m.firstRelease = activeFirst(loads, m.active)

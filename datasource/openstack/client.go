@@ -161,6 +161,20 @@ func (c *Client) Connect(ctx context.Context) error {
 	return err
 }
 
+// Prewarm starts Connect in the background, bounded by timeout: a
+// cockpit that is starting asks Keystone and Nova's version document
+// while it builds its panes and sets up the terminal, not after its
+// first load asks (issue 15: start to first rows). The outcome is kept as
+// Connect keeps it: the first call that needs the connection waits for it
+// or gets its error.
+func (c *Client) Prewarm(timeout time.Duration) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		_ = c.Connect(ctx)
+	}()
+}
+
 // transient reports whether a connection error may go away by itself.
 func transient(err error) bool {
 	return errors.Is(err, ErrUnreachable) || errors.Is(err, ErrServer) || errors.Is(err, httpclient.ErrBackoff) ||

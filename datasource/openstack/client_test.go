@@ -1048,3 +1048,53 @@ func TestLostReplyIsReplyLostThroughGophercloud(t *testing.T) {
 		t.Fatalf("message %q", err)
 	}
 }
+
+// Prewarm connects in the background: Keystone has the token request
+// before any call, the call after it sends no second one, and a refused
+// password reaches that call as Connect's own error, sent once.
+func TestPrewarmConnectsOnceAndKeepsItsError(t *testing.T) {
+	authCount := func(f *fakeCloud) int {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return f.authCount
+	}
+	waitAuth := func(f *fakeCloud) {
+		t.Helper()
+		for end := time.Now().Add(10 * time.Second); authCount(f) == 0; time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(end) {
+				t.Fatal("Prewarm did not ask Keystone")
+			}
+		}
+	}
+	f := newFakeCloud(t, "2.88")
+	hc, _ := httpclient.New(httpclient.Options{})
+	c, err := NewLazy(f.auth(), hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Prewarm(10 * time.Second)
+	waitAuth(f)
+	if ss, err := c.Servers(ctxT(t)); err != nil || len(ss) != 20 {
+		t.Fatalf("after Prewarm: %d servers, %v", len(ss), err)
+	}
+	if n := authCount(f); n != 1 {
+		t.Errorf("%d token requests, want 1", n)
+	}
+
+	bad := newFakeCloud(t, "2.88")
+	bad.password = "other"
+	c, err = NewLazy(bad.auth(), hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Prewarm(10 * time.Second)
+	waitAuth(bad)
+	for i := 0; i < 2; i++ {
+		if _, err := c.Servers(ctxT(t)); !errors.Is(err, ErrUnauthorized) || !strings.Contains(err.Error(), "authentication failed") {
+			t.Fatalf("call %d after a refused Prewarm: %v", i, err)
+		}
+	}
+	if n := authCount(bad); n != 1 {
+		t.Errorf("a wrong password was sent %d times, want once", n)
+	}
+}
