@@ -17,6 +17,7 @@ import (
 	"github.com/gophercloud/gophercloud/v2"
 	gcos "github.com/gophercloud/gophercloud/v2/openstack"
 	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/tokens"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/stackpit/stackpit/config"
 	"github.com/stackpit/stackpit/datasource/httpclient"
@@ -60,6 +61,8 @@ type Client struct {
 	projectsAt  time.Time
 	projectsErr error
 	names       nameCache // image and user names (names.go)
+
+	priming singleflight.Group // one flavor and project names load at a time
 
 	// PageSize is the limit used for paginated server lists (default 1000,
 	// Nova's default max_limit).
@@ -161,7 +164,8 @@ func (c *Client) Connect(ctx context.Context) error {
 	return err
 }
 
-// Prewarm starts Connect in the background, bounded by timeout: a
+// Prewarm starts Connect in the background, bounded by timeout, then
+// loads the flavor and project names a first server list waits for: a
 // cockpit that is starting asks Keystone and Nova's version document
 // while it builds its panes and sets up the terminal, not after its
 // first load asks (issue 15: start to first rows). The outcome is kept as
@@ -171,7 +175,9 @@ func (c *Client) Prewarm(timeout time.Duration) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
-		_ = c.Connect(ctx)
+		if c.Connect(ctx) == nil {
+			c.primeNames(ctx) // the first list waits for them
+		}
 	}()
 }
 

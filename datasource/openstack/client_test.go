@@ -1098,3 +1098,33 @@ func TestPrewarmConnectsOnceAndKeepsItsError(t *testing.T) {
 		t.Errorf("a wrong password was sent %d times, want once", n)
 	}
 }
+
+// Prewarm also loads the flavor and project names (below 2.47 Nova has no
+// flavor names in a server): the first list finds them, or waits for the
+// load in flight, and asks for neither again.
+func TestPrewarmLoadsNamesOnce(t *testing.T) {
+	f := newFakeCloud(t, "2.1")
+	hc, _ := httpclient.New(httpclient.Options{})
+	c, err := NewLazy(f.auth(), hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Prewarm(10 * time.Second)
+	for end := time.Now().Add(10 * time.Second); len(f.requests("GET", "/projects")) == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatal("Prewarm did not load the project names")
+		}
+	}
+	ss, err := c.Servers(ctxT(t))
+	if err != nil || len(ss) != 20 {
+		t.Fatalf("%d servers, %v", len(ss), err)
+	}
+	for _, s := range ss {
+		if s.ProjectName == "" || s.FlavorName == "" {
+			t.Fatalf("server %s without names: %q %q", s.Name, s.ProjectName, s.FlavorName)
+		}
+	}
+	if p, fl := len(f.requests("GET", "/projects")), len(f.requests("GET", "/flavors")); p != 1 || fl != 1 {
+		t.Errorf("%d project and %d flavor lists, want 1 each", p, fl)
+	}
+}

@@ -293,8 +293,18 @@ func serverClock(h http.Header, start time.Time) time.Time {
 	return t.Add(-time.Second).UTC()
 }
 
-// primeNames loads the flavor and project caches when empty.
+// primeNames loads the flavor and project caches when empty; a caller
+// that comes while they load (a first list after Prewarm's) waits for
+// that load instead of asking again.
 func (c *Client) primeNames(ctx context.Context) {
+	ch := c.priming.DoChan("names", func() (any, error) { c.primeNamesNow(ctx); return nil, nil })
+	select {
+	case <-ch:
+	case <-ctx.Done():
+	}
+}
+
+func (c *Client) primeNamesNow(ctx context.Context) {
 	c.mu.Lock()
 	needF := c.flavors == nil && !c.AtLeast("2.47")
 	needP := c.projects == nil
