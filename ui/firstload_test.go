@@ -100,6 +100,8 @@ func TestShellReleasesLoadsAfterActiveLoad(t *testing.T) {
 	other := &pagedPane{loadPane: loadPane{id: "volumes"}, started: started}
 	m := New(Options{Panes: []Entry{{ID: "instances", Pane: active}, {ID: "volumes", Pane: other}}, Single: true,
 		Ctx: pane.Context{Theme: themes.Default(true), Keys: keymap.Defaults()}})
+	firstLoaded := 0
+	m.OnFirstLoad(func() { firstLoaded++ })
 	msgs := make(chan tea.Msg, 16)
 	run := func(c tea.Cmd) {
 		if c != nil {
@@ -129,11 +131,17 @@ func TestShellReleasesLoadsAfterActiveLoad(t *testing.T) {
 			if id != "volumes" || pages < 2 {
 				t.Fatalf("%s started after %d pages of the active pane's load", id, pages)
 			}
+			if firstLoaded != 1 {
+				t.Fatalf("OnFirstLoad's func ran %d times by the end of the first load", firstLoaded)
+			}
 			return
 		case msg := <-msgs:
 			if env, ok := msg.(envelope); ok {
 				if _, ok := env.msg.(pageMsg); ok {
 					pages++
+					if firstLoaded != 0 {
+						t.Fatalf("OnFirstLoad's func ran after %d pages of the first load", pages-1)
+					}
 				}
 			}
 			feed(msg)

@@ -129,6 +129,7 @@ type Model struct {
 	firstRelease func()
 	firstSlot    int
 	early        func() tea.Cmd // the active pane's first load, started by StartActive (nil: Init starts it)
+	firstLoaded  func()         // OnFirstLoad's
 	filters      []string
 	// history is the drill-down path (pivots only: switching panes with
 	// tab, digits or :name is not a drill-down). It leads to pane trailEnd,
@@ -468,7 +469,16 @@ func (m *Model) releaseFirst() {
 		m.firstRelease()
 		m.firstRelease = nil
 	}
+	if f := m.firstLoaded; f != nil {
+		m.firstLoaded = nil
+		f()
+	}
 }
+
+// OnFirstLoad sets f to run once, on the UI goroutine, when the active
+// pane's first load is in or the operator switched panes before (the
+// moment the other panes' first loads start).
+func (m *Model) OnFirstLoad(f func()) { m.firstLoaded = f }
 
 // onTrail: the active pane is where the drill-down path leads.
 func (m *Model) onTrail() bool { return len(m.history) > 0 && m.active == m.trailEnd }
