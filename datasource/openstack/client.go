@@ -83,6 +83,12 @@ type Client struct {
 	bytesRead atomic.Int64
 
 	gate *authGate // rations password re-authentication
+
+	// A whole list's first page asked beside the version document at a
+	// start (Prewarm; prefetch).
+	prefetchFirst atomic.Bool
+	pfMu          sync.Mutex
+	pf            *prefetch
 }
 
 // New authenticates against Keystone v3 (re-authenticating by itself when
@@ -164,14 +170,16 @@ func (c *Client) Connect(ctx context.Context) error {
 	return err
 }
 
-// Prewarm starts Connect in the background, bounded by timeout, then
-// loads the flavor and project names a first server list waits for: a
+// Prewarm starts Connect in the background, bounded by timeout (asking
+// a whole list's first page beside Nova's version document: prefetch),
+// then loads the flavor and project names a first server list waits for: a
 // cockpit that is starting asks Keystone and Nova's version document
 // while it builds its panes and sets up the terminal, not after its
 // first load asks (issue 15: start to first rows). The outcome is kept as
 // Connect keeps it: the first call that needs the connection waits for it
 // or gets its error.
 func (c *Client) Prewarm(timeout time.Duration) {
+	c.prefetchFirst.Store(true)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
@@ -179,6 +187,79 @@ func (c *Client) Prewarm(timeout time.Duration) {
 			c.primeNames(ctx) // the first list waits for them
 		}
 	}()
+}
+
+// A cockpit's first rows are a whole list's first page, and the version
+// document only decides the microversion it is asked with (the page needs
+// the token, the document does not need the page): at a start (Prewarm),
+// that page is asked with PreferredMicroversion beside the document, and
+// kept when the cloud's is that one (any other: dropped, and asked again).
+// The first rows then wait for Keystone and one round trip, not two
+// (issue 15: start to first rows).
+type prefetch struct {
+	u     string
+	start time.Time
+	done  chan struct{}
+	buf   *bytes.Buffer
+	hdr   http.Header
+	err   error
+}
+
+// prefetchFresh: a page kept longer than this is not a first list's.
+const prefetchFresh = 10 * time.Second
+
+func (c *Client) prefetchPage(ctx context.Context, u string) *prefetch {
+	if u == "" {
+		return nil
+	}
+	pf := &prefetch{u: u, start: time.Now(), done: make(chan struct{})}
+	sc := *c.compute
+	sc.Microversion = PreferredMicroversion
+	go func() {
+		defer close(pf.done)
+		pf.buf, pf.hdr, pf.err = c.getBody(ctx, &sc, "nova", u)
+	}()
+	return pf
+}
+
+// drop returns the page's buffer once it came.
+func (pf *prefetch) drop() {
+	<-pf.done
+	if pf.buf != nil {
+		bodies.Put(pf.buf)
+		pf.buf = nil
+	}
+}
+
+func (c *Client) keepPrefetch(pf *prefetch) {
+	c.pfMu.Lock()
+	c.pf = pf
+	c.pfMu.Unlock()
+}
+
+// takePrefetch returns the page asked early for u (once), waiting for it
+// if it is still on the way; nil when there is none, it failed (the
+// caller asks itself) or it is stale.
+func (c *Client) takePrefetch(ctx context.Context, u string) *prefetch {
+	c.pfMu.Lock()
+	pf := c.pf
+	if pf == nil || pf.u != u {
+		c.pfMu.Unlock()
+		return nil
+	}
+	c.pf = nil
+	c.pfMu.Unlock()
+	select {
+	case <-pf.done:
+	case <-ctx.Done():
+		go pf.drop()
+		return nil
+	}
+	if pf.err != nil || time.Since(pf.start) > prefetchFresh {
+		pf.drop()
+		return nil
+	}
+	return pf
 }
 
 // transient reports whether a connection error may go away by itself.
@@ -208,7 +289,19 @@ func (c *Client) connect(ctx context.Context) error {
 	if err := c.discover(); err != nil {
 		return err
 	}
-	return c.negotiate(ctx)
+	var pf *prefetch
+	if c.prefetchFirst.Swap(false) {
+		pf = c.prefetchPage(ctx, c.firstPageURL())
+	}
+	err = c.negotiate(ctx)
+	if pf != nil {
+		if err == nil && c.mv.String() == PreferredMicroversion {
+			c.keepPrefetch(pf)
+		} else {
+			go pf.drop()
+		}
+	}
+	return err
 }
 
 // withTLS applies the cloud's TLS settings (clouds.yaml cacert/insecure) to

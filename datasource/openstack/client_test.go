@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -1126,5 +1127,52 @@ func TestPrewarmLoadsNamesOnce(t *testing.T) {
 	}
 	if p, fl := len(f.requests("GET", "/projects")), len(f.requests("GET", "/flavors")); p != 1 || fl != 1 {
 		t.Errorf("%d project and %d flavor lists, want 1 each", p, fl)
+	}
+}
+
+// At a start (Prewarm), a whole list's first page is asked beside the
+// version document with the preferred microversion: kept when the cloud
+// has it (the list does not ask it again), asked again with the cloud's
+// own when it has not.
+func TestPrewarmAsksTheFirstPageBesideTheVersionDocument(t *testing.T) {
+	firstPages := func(f *fakeCloud) []fakeReq {
+		var out []fakeReq
+		for _, r := range f.requests("GET", "/servers/detail") {
+			if strings.Contains(r.Query, "limit=100") && strings.Contains(r.Query, "sort_dir=asc") && !strings.Contains(r.Query, "marker") {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		maxMV string
+		want  []string // the first page's microversions, in order
+	}{
+		{"2.88", []string{"2.88"}},
+		{"2.96", []string{"2.88"}},
+		{"2.60", []string{"2.88", "2.60"}},
+	} {
+		f := newFakeCloud(t, tc.maxMV)
+		hc, _ := httpclient.New(httpclient.Options{})
+		c, err := NewLazy(f.auth(), hc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Prewarm(10 * time.Second)
+		pages := 0
+		ss, err := c.ServersPaged(ctxT(t), time.Time{}, func([]Server) { pages++ })
+		if err != nil || len(ss) != 20 || pages == 0 {
+			t.Fatalf("max %s: %d servers in %d pages, %v", tc.maxMV, len(ss), pages, err)
+		}
+		var mvs []string
+		for _, r := range firstPages(f) {
+			mvs = append(mvs, r.MV)
+		}
+		if !slices.Equal(mvs, tc.want) {
+			t.Errorf("max %s: first page asked with %v, want %v", tc.maxMV, mvs, tc.want)
+		}
+		if c.Microversion() != min(tc.maxMV, PreferredMicroversion) {
+			t.Errorf("max %s: microversion %s", tc.maxMV, c.Microversion())
+		}
 	}
 }

@@ -228,20 +228,12 @@ func (c *Client) listServersPaged(ctx context.Context, since time.Time, extra ur
 			q.Set("sort_key", "uuid")
 			q.Set("sort_dir", dir)
 		}
-		q.Set("all_tenants", "1")
+		n := limit
 		if marker == "" && onPage != nil && limit > firstPageLimit {
 			// A small first page: the pane shows rows while the rest loads.
-			q.Set("limit", strconv.Itoa(firstPageLimit))
-		} else {
-			q.Set("limit", strconv.Itoa(limit))
+			n = firstPageLimit
 		}
-		if marker != "" {
-			q.Set("marker", marker)
-		}
-		if !since.IsZero() {
-			q.Set("changes-since", since.UTC().Format(time.RFC3339))
-		}
-		return c.compute.ServiceURL("servers", "detail") + "?" + q.Encode()
+		return c.listURL(q, n, marker, since)
 	}
 	// The list is joined, and a whole list's host index built, page by
 	// page as the pages are handed, while the next ones are on the wire:
@@ -296,6 +288,33 @@ func (c *Client) listServersPaged(ctx context.Context, since time.Time, extra ur
 		c.noteServers(out, false)
 	}
 	return out, asOf, nil
+}
+
+// listURL is the servers/detail page of a list (q: its other parameters,
+// changed) of limit servers from marker, changed since since (zero: all).
+func (c *Client) listURL(q url.Values, limit int, marker string, since time.Time) string {
+	q.Set("all_tenants", "1")
+	q.Set("limit", strconv.Itoa(limit))
+	if marker != "" {
+		q.Set("marker", marker)
+	}
+	if !since.IsZero() {
+		q.Set("changes-since", since.UTC().Format(time.RFC3339))
+	}
+	return c.compute.ServiceURL("servers", "detail") + "?" + q.Encode()
+}
+
+// firstPageURL is the first page a paged whole list asks for (its
+// ascending stream's: bothEnds), "" when a list has no small first page.
+func (c *Client) firstPageURL() string {
+	limit := c.PageSize
+	if limit <= 0 {
+		limit = 1000
+	}
+	if limit <= firstPageLimit || c.oneEnd {
+		return ""
+	}
+	return c.listURL(url.Values{"sort_key": {"uuid"}, "sort_dir": {"asc"}}, firstPageLimit, "", time.Time{})
 }
 
 // sizer guesses a whole list's length from the first page of each of
