@@ -237,10 +237,9 @@ func (c *Client) keepPrefetch(pf *prefetch) {
 	c.pfMu.Unlock()
 }
 
-// takePrefetch returns the page asked early for u (once), waiting for it
-// if it is still on the way; nil when there is none, it failed (the
-// caller asks itself) or it is stale.
-func (c *Client) takePrefetch(ctx context.Context, u string) *prefetch {
+// takePrefetch returns the page asked early for u (once); nil when there
+// is none or it is stale (the caller asks itself).
+func (c *Client) takePrefetch(u string) *prefetch {
 	c.pfMu.Lock()
 	pf := c.pf
 	if pf == nil || pf.u != u {
@@ -249,13 +248,7 @@ func (c *Client) takePrefetch(ctx context.Context, u string) *prefetch {
 	}
 	c.pf = nil
 	c.pfMu.Unlock()
-	select {
-	case <-pf.done:
-	case <-ctx.Done():
-		go pf.drop()
-		return nil
-	}
-	if pf.err != nil || time.Since(pf.start) > prefetchFresh {
+	if time.Since(pf.start) > prefetchFresh {
 		pf.drop()
 		return nil
 	}
@@ -295,10 +288,14 @@ func (c *Client) connect(ctx context.Context) error {
 	}
 	err = c.negotiate(ctx)
 	if pf != nil {
-		if err == nil && c.mv.String() == PreferredMicroversion {
+		// The page came with the document or soon after (asked at the
+		// same moment): wait for it here, so a connection leaves nothing
+		// of its own still on the wire.
+		<-pf.done
+		if err == nil && pf.err == nil && c.mv.String() == PreferredMicroversion {
 			c.keepPrefetch(pf)
 		} else {
-			go pf.drop()
+			pf.drop()
 		}
 	}
 	return err

@@ -122,7 +122,7 @@ func (c *Client) fetchPages(ctx context.Context, pageURL func(marker string) str
 		var buf *bytes.Buffer
 		var hdr http.Header
 		var err error
-		if pf := c.takePrefetch(ctx, j.u); pf != nil {
+		if pf := c.takePrefetch(j.u); pf != nil {
 			buf, hdr, j.start = pf.buf, pf.hdr, pf.start // asked at the start (prefetch)
 		} else {
 			buf, hdr, err = c.getBody(ctx, c.compute, "nova", j.u)
