@@ -44,3 +44,42 @@ func activeFirst(loads []tea.Cmd, active int) ([]tea.Cmd, func()) {
 	}
 	return out, release
 }
+
+// StartActive starts the active pane's first load now, before the program
+// runs (issue 15, start to first rows): its Init's command runs at once,
+// and Init hands over what it returns. Between building the shell and the
+// runtime asking for Init come the terminal's set-up and the first frame;
+// the load would otherwise wait for all of that before its first request.
+// Call it at most once, before Init.
+func (m *Model) StartActive() {
+	if m.early != nil || m.active < 0 || m.active >= len(m.o.Panes) {
+		return
+	}
+	cmd := m.o.Panes[m.active].Pane.Init()
+	if cmd == nil {
+		m.early = func() tea.Cmd { return nil }
+		return
+	}
+	ch := make(chan any, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				ch <- earlyPanic{r} // panics again in the runtime's goroutine
+			}
+		}()
+		ch <- cmd()
+	}()
+	m.early = func() tea.Cmd {
+		return func() tea.Msg {
+			v := <-ch
+			if p, ok := v.(earlyPanic); ok {
+				panic(p.v)
+			}
+			return v
+		}
+	}
+}
+
+// earlyPanic carries a panic of an early load to the command that hands
+// its message over, where the runtime recovers it as any command's.
+type earlyPanic struct{ v any }

@@ -100,6 +100,8 @@ func TestShellReleasesLoadsAfterActiveLoad(t *testing.T) {
 	other := &pagedPane{loadPane: loadPane{id: "volumes"}, started: started}
 	m := New(Options{Panes: []Entry{{ID: "instances", Pane: active}, {ID: "volumes", Pane: other}}, Single: true,
 		Ctx: pane.Context{Theme: themes.Default(true), Keys: keymap.Defaults()}})
+	firstLoaded := 0
+	m.OnFirstLoad(func() { firstLoaded++ })
 	msgs := make(chan tea.Msg, 16)
 	run := func(c tea.Cmd) {
 		if c != nil {
@@ -129,16 +131,86 @@ func TestShellReleasesLoadsAfterActiveLoad(t *testing.T) {
 			if id != "volumes" || pages < 2 {
 				t.Fatalf("%s started after %d pages of the active pane's load", id, pages)
 			}
+			if firstLoaded != 1 {
+				t.Fatalf("OnFirstLoad's func ran %d times by the end of the first load", firstLoaded)
+			}
 			return
 		case msg := <-msgs:
 			if env, ok := msg.(envelope); ok {
 				if _, ok := env.msg.(pageMsg); ok {
 					pages++
+					if firstLoaded != 0 {
+						t.Fatalf("OnFirstLoad's func ran after %d pages of the first load", pages-1)
+					}
 				}
 			}
 			feed(msg)
 		case <-deadline:
 			t.Fatalf("the other pane's load never started (%d pages in)", pages)
 		}
+	}
+}
+
+// countPane counts its Init calls; its load says when it runs.
+type countPane struct {
+	loadPane
+	inits   int
+	started chan string
+}
+
+func (p *countPane) Init() tea.Cmd {
+	p.inits++
+	return func() tea.Msg { p.started <- p.id; return pageMsg{7} }
+}
+
+// StartActive runs the active pane's first load before the program asks
+// for Init, once: Init then hands over that load's message.
+func TestStartActiveLoadsBeforeInit(t *testing.T) {
+	started := make(chan string, 4)
+	active := &countPane{loadPane: loadPane{id: "instances"}, started: started}
+	other := &countPane{loadPane: loadPane{id: "volumes"}, started: started}
+	m := New(Options{Panes: []Entry{{ID: "instances", Pane: active}, {ID: "volumes", Pane: other}}, Single: true,
+		Ctx: pane.Context{Theme: themes.Default(true), Keys: keymap.Defaults()}})
+	m.StartActive()
+	select {
+	case id := <-started:
+		if id != "instances" {
+			t.Fatalf("%s loaded before Init", id)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("the active pane's load did not start before Init")
+	}
+	batch, ok := m.Init()().(tea.BatchMsg)
+	if !ok {
+		t.Fatal("Init is not a batch")
+	}
+	if active.inits != 1 || other.inits != 1 {
+		t.Fatalf("Init calls: active %d, other %d, want 1 each", active.inits, other.inits)
+	}
+	got := false
+	for _, c := range batch {
+		if c == nil {
+			continue
+		}
+		done := make(chan tea.Msg, 1)
+		go func() { done <- c() }()
+		select {
+		case msg := <-done:
+			if env, ok := msg.(envelope); ok && env.slot == 0 {
+				if pm, ok := env.msg.(pageMsg); !ok || pm.n != 7 {
+					t.Fatalf("the active pane's command gave %#v", env.msg)
+				}
+				got = true
+			}
+		case <-time.After(100 * time.Millisecond): // the clock, the held-back load
+		}
+	}
+	if !got {
+		t.Fatal("Init did not hand over the early load's message")
+	}
+	select {
+	case id := <-started:
+		t.Fatalf("%s's load ran again", id)
+	default:
 	}
 }

@@ -128,6 +128,8 @@ type Model struct {
 	// has its own (activeFirst); nil once called.
 	firstRelease func()
 	firstSlot    int
+	early        func() tea.Cmd // the active pane's first load, started by StartActive (nil: Init starts it)
+	firstLoaded  func()         // OnFirstLoad's
 	filters      []string
 	// history is the drill-down path (pivots only: switching panes with
 	// tab, digits or :name is not a drill-down). It leads to pane trailEnd,
@@ -206,6 +208,10 @@ func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{clock(), tea.RequestBackgroundColor}
 	loads := make([]tea.Cmd, len(m.o.Panes))
 	for i, e := range m.o.Panes {
+		if i == m.active && m.early != nil {
+			loads[i] = m.wrap(i, m.early()) // already running
+			continue
+		}
 		loads[i] = m.wrap(i, e.Pane.Init())
 	}
 	loads, m.firstRelease = activeFirst(loads, m.active)
@@ -463,7 +469,16 @@ func (m *Model) releaseFirst() {
 		m.firstRelease()
 		m.firstRelease = nil
 	}
+	if f := m.firstLoaded; f != nil {
+		m.firstLoaded = nil
+		f()
+	}
 }
+
+// OnFirstLoad sets f to run once, on the UI goroutine, when the active
+// pane's first load is in or the operator switched panes before (the
+// moment the other panes' first loads start).
+func (m *Model) OnFirstLoad(f func()) { m.firstLoaded = f }
 
 // onTrail: the active pane is where the drill-down path leads.
 func (m *Model) onTrail() bool { return len(m.history) > 0 && m.active == m.trailEnd }

@@ -117,6 +117,10 @@ func runProgram(s *session, stderr io.Writer) int {
 	// The colour profile lipgloss detected at start: Bubble Tea's own
 	// detection would run `tmux info` a second time inside tmux, a fork
 	// and exec before the first frame (issue 15: start to first rows).
+	// The pane on screen starts its first load now, beside setting up the
+	// terminal (issue 15: start to first rows).
+	s.model.OnFirstLoad(relaxGCForFirstLoad())
+	s.model.StartActive()
 	p := tea.NewProgram(s.model, tea.WithoutSignalHandler(), tea.WithColorProfile(lipgloss.Writer.Profile))
 	s.model.SetSend(p.Send)
 	sigc := make(chan os.Signal, 1)

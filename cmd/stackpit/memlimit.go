@@ -8,6 +8,7 @@ import (
 	"runtime/metrics"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // gcPercent complements a small live heap (issue 15, RSS at 50,000
@@ -81,4 +82,37 @@ func afterGC(f func()) {
 func noLimit() {
 	limitOn.Store(false)
 	debug.SetMemoryLimit(math.MaxInt64)
+}
+
+// While the pane on screen loads its first list (50,000 servers: the heap
+// grows from nothing to ~135 MB live), GOGC=60 collected again and again
+// a heap that only grows: a third of the cockpit's CPU in that load was
+// the collector (mark workers, assists, write barriers on the pages'
+// copies; CPU profiles of the real binary). Until that load is in, the
+// collector runs at firstLoadGCPercent, the soft memory limit (at least
+// memLimitFloor) still bounding the heap; firstLoadGCMax bounds a load
+// that never ends.
+const (
+	firstLoadGCPercent = 400
+	firstLoadGCMax     = 30 * time.Second
+)
+
+// relaxGCForFirstLoad raises GOGC for the first load when the cockpit
+// sets its own (setMemoryLimit); the func it returns puts gcPercent back
+// (once; also after firstLoadGCMax).
+func relaxGCForFirstLoad() func() {
+	if !limitOn.Load() {
+		return func() {}
+	}
+	debug.SetGCPercent(firstLoadGCPercent)
+	var once sync.Once
+	restore := func() {
+		once.Do(func() {
+			if limitOn.Load() {
+				debug.SetGCPercent(gcPercent)
+			}
+		})
+	}
+	time.AfterFunc(firstLoadGCMax, restore)
+	return restore
 }

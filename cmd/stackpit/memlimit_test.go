@@ -87,3 +87,41 @@ func TestAfterGCRunsAfterEachCollection(t *testing.T) {
 		}
 	}
 }
+
+// The first load runs with a lighter collector, then gcPercent comes
+// back (once); with the user's own GOGC nothing changes.
+func TestFirstLoadRelaxesGC(t *testing.T) {
+	orig := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(orig); noLimit() })
+	percent := func() int { p := debug.SetGCPercent(100); debug.SetGCPercent(p); return p }
+
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	noLimit()
+	setMemoryLimit(false)
+	restore := relaxGCForFirstLoad()
+	if got := percent(); got != firstLoadGCPercent {
+		t.Fatalf("during the first load: GC percent %d, want %d", got, firstLoadGCPercent)
+	}
+	if got := debug.SetMemoryLimit(-1); got != memLimitFloor {
+		t.Errorf("during the first load: memory limit %d, want %d", got, memLimitFloor)
+	}
+	restore()
+	if got := percent(); got != gcPercent {
+		t.Fatalf("after the first load: GC percent %d, want %d", got, gcPercent)
+	}
+	debug.SetGCPercent(77)
+	restore() // once only
+	if got := percent(); got != 77 {
+		t.Errorf("a second restore set GC percent %d", got)
+	}
+
+	t.Setenv("GOGC", "150")
+	debug.SetGCPercent(150)
+	noLimit()
+	setMemoryLimit(false)
+	relaxGCForFirstLoad()()
+	if got := percent(); got != 150 {
+		t.Errorf("with GOGC=150: GC percent %d", got)
+	}
+}

@@ -88,3 +88,22 @@ func lastLines(screen string) string {
 	ls := strings.Split(strings.TrimRight(screen, "\n"), "\n")
 	return ls[max(len(ls)-2, 0)]
 }
+
+// Building the session starts the authentication (issue 15, start to
+// first rows): Keystone has the token request before the program runs,
+// and the first load sends no second one.
+func TestSessionAuthenticatesWhileBuilt(t *testing.T) {
+	s := demoSession(t, false)
+	for end := time.Now().Add(20 * time.Second); passwordPOSTs(s, 0) == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatal("no token request before the program ran")
+		}
+	}
+	d := newDriver(t, s.model)
+	d.m.Update(tea.WindowSizeMsg{Width: 200, Height: 40})
+	d.run(s.model.Init())
+	until(t, d, s, 60*time.Second, func(sc string) bool { return strings.Contains(sc, "instances updated") })
+	if n := passwordPOSTs(s, 0); n != 1 {
+		t.Errorf("%d token requests by the first load, want 1", n)
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"time"
 
 	"github.com/stackpit/stackpit/config"
 
@@ -41,6 +42,10 @@ func openstackClient(e *Env) (*openstack.Client, error) {
 		// them all (compute, agents, instances), fresh to half a refresh.
 		c.SharedTTL = e.Ctx.Refresh / 2
 		c.Clock = e.Ctx.Now
+		// Authenticate now, beside building the other panes and the
+		// terminal: the instances pane's first load would otherwise
+		// start it only after all that (issue 15: start to first rows).
+		c.Prewarm(prewarmTimeout)
 		return c, nil
 	})
 	if err != nil {
@@ -48,6 +53,10 @@ func openstackClient(e *Env) (*openstack.Client, error) {
 	}
 	return v.(*openstack.Client), nil
 }
+
+// prewarmTimeout bounds the start's background connection (as long as a
+// first load may take: its own Connect waits for this one).
+const prewarmTimeout = 60 * time.Second
 
 // retryAuthHook is the shell's ctrl+r hook: when a pane built the shared
 // OpenStack client, a manual refresh lets it try the password now instead

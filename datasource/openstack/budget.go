@@ -143,11 +143,7 @@ func (c *Client) noteServers(ss []Server, full bool) {
 	defer b.hostMu.Unlock()
 	if full {
 		m := make(map[string]serverRef, len(ss))
-		for i := range ss {
-			if !ss[i].Deleted {
-				m[ss[i].ID] = serverRef{ss[i].Host, ss[i].ImageID}
-			}
-		}
+		indexServers(m, ss)
 		b.hostOf, b.hostSeen = m, true
 		return
 	}
@@ -161,6 +157,33 @@ func (c *Client) noteServers(ss []Server, full bool) {
 			b.hostOf[ss[i].ID] = serverRef{ss[i].Host, ss[i].ImageID}
 		}
 	}
+}
+
+// indexServers adds a full list's servers to its server -> host index.
+func indexServers(m map[string]serverRef, ss []Server) {
+	for i := range ss {
+		if !ss[i].Deleted {
+			m[ss[i].ID] = serverRef{ss[i].Host, ss[i].ImageID}
+		}
+	}
+}
+
+// fullIndex starts the index of a full list read page by page, so that
+// its end only swaps it in (setIndex); both are sized like the last whole
+// list (last: its length, 0 before the first).
+func (c *Client) fullIndex() (m map[string]serverRef, last int) {
+	b := &c.budget
+	b.hostMu.Lock()
+	defer b.hostMu.Unlock()
+	return make(map[string]serverRef, len(b.hostOf)), len(b.hostOf)
+}
+
+// setIndex makes m, a whole list's index, the client's.
+func (c *Client) setIndex(m map[string]serverRef) {
+	b := &c.budget
+	b.hostMu.Lock()
+	b.hostOf, b.hostSeen = m, true
+	b.hostMu.Unlock()
 }
 
 // serverRef is what the budget keeps per server: where it runs and what

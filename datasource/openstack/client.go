@@ -17,6 +17,7 @@ import (
 	"github.com/gophercloud/gophercloud/v2"
 	gcos "github.com/gophercloud/gophercloud/v2/openstack"
 	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/tokens"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/stackpit/stackpit/config"
 	"github.com/stackpit/stackpit/datasource/httpclient"
@@ -61,6 +62,8 @@ type Client struct {
 	projectsErr error
 	names       nameCache // image and user names (names.go)
 
+	priming singleflight.Group // one flavor and project names load at a time
+
 	// PageSize is the limit used for paginated server lists (default 1000,
 	// Nova's default max_limit).
 	PageSize int
@@ -80,6 +83,12 @@ type Client struct {
 	bytesRead atomic.Int64
 
 	gate *authGate // rations password re-authentication
+
+	// A whole list's first page asked beside the version document at a
+	// start (Prewarm; prefetch).
+	prefetchFirst atomic.Bool
+	pfMu          sync.Mutex
+	pf            *prefetch
 }
 
 // New authenticates against Keystone v3 (re-authenticating by itself when
@@ -161,6 +170,91 @@ func (c *Client) Connect(ctx context.Context) error {
 	return err
 }
 
+// Prewarm starts Connect in the background, bounded by timeout (asking
+// a whole list's first page beside Nova's version document: prefetch),
+// then loads the flavor and project names a first server list waits for: a
+// cockpit that is starting asks Keystone and Nova's version document
+// while it builds its panes and sets up the terminal, not after its
+// first load asks (issue 15: start to first rows). The outcome is kept as
+// Connect keeps it: the first call that needs the connection waits for it
+// or gets its error.
+func (c *Client) Prewarm(timeout time.Duration) {
+	c.prefetchFirst.Store(true)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		if c.Connect(ctx) == nil {
+			c.primeNames(ctx) // the first list waits for them
+		}
+	}()
+}
+
+// A cockpit's first rows are a whole list's first page, and the version
+// document only decides the microversion it is asked with (the page needs
+// the token, the document does not need the page): at a start (Prewarm),
+// that page is asked with PreferredMicroversion beside the document, and
+// kept when the cloud's is that one (any other: dropped, and asked again).
+// The first rows then wait for Keystone and one round trip, not two
+// (issue 15: start to first rows).
+type prefetch struct {
+	u     string
+	start time.Time
+	done  chan struct{}
+	buf   *bytes.Buffer
+	hdr   http.Header
+	err   error
+}
+
+// prefetchFresh: a page kept longer than this is not a first list's.
+const prefetchFresh = 10 * time.Second
+
+func (c *Client) prefetchPage(ctx context.Context, u string) *prefetch {
+	if u == "" {
+		return nil
+	}
+	pf := &prefetch{u: u, start: time.Now(), done: make(chan struct{})}
+	sc := *c.compute
+	sc.Microversion = PreferredMicroversion
+	go func() {
+		defer close(pf.done)
+		pf.buf, pf.hdr, pf.err = c.getBody(ctx, &sc, "nova", u)
+	}()
+	return pf
+}
+
+// drop returns the page's buffer once it came.
+func (pf *prefetch) drop() {
+	<-pf.done
+	if pf.buf != nil {
+		bodies.Put(pf.buf)
+		pf.buf = nil
+	}
+}
+
+func (c *Client) keepPrefetch(pf *prefetch) {
+	c.pfMu.Lock()
+	c.pf = pf
+	c.pfMu.Unlock()
+}
+
+// takePrefetch returns the page asked early for u (once); nil when there
+// is none or it is stale (the caller asks itself).
+func (c *Client) takePrefetch(u string) *prefetch {
+	c.pfMu.Lock()
+	pf := c.pf
+	if pf == nil || pf.u != u {
+		c.pfMu.Unlock()
+		return nil
+	}
+	c.pf = nil
+	c.pfMu.Unlock()
+	if time.Since(pf.start) > prefetchFresh {
+		pf.drop()
+		return nil
+	}
+	return pf
+}
+
 // transient reports whether a connection error may go away by itself.
 func transient(err error) bool {
 	return errors.Is(err, ErrUnreachable) || errors.Is(err, ErrServer) || errors.Is(err, httpclient.ErrBackoff) ||
@@ -188,7 +282,23 @@ func (c *Client) connect(ctx context.Context) error {
 	if err := c.discover(); err != nil {
 		return err
 	}
-	return c.negotiate(ctx)
+	var pf *prefetch
+	if c.prefetchFirst.Swap(false) {
+		pf = c.prefetchPage(ctx, c.firstPageURL())
+	}
+	err = c.negotiate(ctx)
+	if pf != nil {
+		// The page came with the document or soon after (asked at the
+		// same moment): wait for it here, so a connection leaves nothing
+		// of its own still on the wire.
+		<-pf.done
+		if err == nil && pf.err == nil && c.mv.String() == PreferredMicroversion {
+			c.keepPrefetch(pf)
+		} else {
+			pf.drop()
+		}
+	}
+	return err
 }
 
 // withTLS applies the cloud's TLS settings (clouds.yaml cacert/insecure) to

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -1046,5 +1047,132 @@ func TestLostReplyIsReplyLostThroughGophercloud(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "nova at http://127.0.0.1") || !strings.Contains(err.Error(), "reply lost (outcome unknown)") {
 		t.Fatalf("message %q", err)
+	}
+}
+
+// Prewarm connects in the background: Keystone has the token request
+// before any call, the call after it sends no second one, and a refused
+// password reaches that call as Connect's own error, sent once.
+func TestPrewarmConnectsOnceAndKeepsItsError(t *testing.T) {
+	authCount := func(f *fakeCloud) int {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return f.authCount
+	}
+	waitAuth := func(f *fakeCloud) {
+		t.Helper()
+		for end := time.Now().Add(10 * time.Second); authCount(f) == 0; time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(end) {
+				t.Fatal("Prewarm did not ask Keystone")
+			}
+		}
+	}
+	f := newFakeCloud(t, "2.88")
+	hc, _ := httpclient.New(httpclient.Options{})
+	c, err := NewLazy(f.auth(), hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Prewarm(10 * time.Second)
+	waitAuth(f)
+	if ss, err := c.Servers(ctxT(t)); err != nil || len(ss) != 20 {
+		t.Fatalf("after Prewarm: %d servers, %v", len(ss), err)
+	}
+	if n := authCount(f); n != 1 {
+		t.Errorf("%d token requests, want 1", n)
+	}
+
+	bad := newFakeCloud(t, "2.88")
+	bad.password = "other"
+	c, err = NewLazy(bad.auth(), hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Prewarm(10 * time.Second)
+	waitAuth(bad)
+	for i := 0; i < 2; i++ {
+		if _, err := c.Servers(ctxT(t)); !errors.Is(err, ErrUnauthorized) || !strings.Contains(err.Error(), "authentication failed") {
+			t.Fatalf("call %d after a refused Prewarm: %v", i, err)
+		}
+	}
+	if n := authCount(bad); n != 1 {
+		t.Errorf("a wrong password was sent %d times, want once", n)
+	}
+}
+
+// Prewarm also loads the flavor and project names (below 2.47 Nova has no
+// flavor names in a server): the first list finds them, or waits for the
+// load in flight, and asks for neither again.
+func TestPrewarmLoadsNamesOnce(t *testing.T) {
+	f := newFakeCloud(t, "2.1")
+	hc, _ := httpclient.New(httpclient.Options{})
+	c, err := NewLazy(f.auth(), hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Prewarm(10 * time.Second)
+	for end := time.Now().Add(10 * time.Second); len(f.requests("GET", "/projects")) == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatal("Prewarm did not load the project names")
+		}
+	}
+	ss, err := c.Servers(ctxT(t))
+	if err != nil || len(ss) != 20 {
+		t.Fatalf("%d servers, %v", len(ss), err)
+	}
+	for _, s := range ss {
+		if s.ProjectName == "" || s.FlavorName == "" {
+			t.Fatalf("server %s without names: %q %q", s.Name, s.ProjectName, s.FlavorName)
+		}
+	}
+	if p, fl := len(f.requests("GET", "/projects")), len(f.requests("GET", "/flavors")); p != 1 || fl != 1 {
+		t.Errorf("%d project and %d flavor lists, want 1 each", p, fl)
+	}
+}
+
+// At a start (Prewarm), a whole list's first page is asked beside the
+// version document with the preferred microversion: kept when the cloud
+// has it (the list does not ask it again), asked again with the cloud's
+// own when it has not.
+func TestPrewarmAsksTheFirstPageBesideTheVersionDocument(t *testing.T) {
+	firstPages := func(f *fakeCloud) []fakeReq {
+		var out []fakeReq
+		for _, r := range f.requests("GET", "/servers/detail") {
+			if strings.Contains(r.Query, "limit=100") && strings.Contains(r.Query, "sort_dir=asc") && !strings.Contains(r.Query, "marker") {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		maxMV string
+		want  []string // the first page's microversions, in order
+	}{
+		{"2.88", []string{"2.88"}},
+		{"2.96", []string{"2.88"}},
+		{"2.60", []string{"2.88", "2.60"}},
+	} {
+		f := newFakeCloud(t, tc.maxMV)
+		hc, _ := httpclient.New(httpclient.Options{})
+		c, err := NewLazy(f.auth(), hc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Prewarm(10 * time.Second)
+		pages := 0
+		ss, err := c.ServersPaged(ctxT(t), time.Time{}, func([]Server) { pages++ })
+		if err != nil || len(ss) != 20 || pages == 0 {
+			t.Fatalf("max %s: %d servers in %d pages, %v", tc.maxMV, len(ss), pages, err)
+		}
+		var mvs []string
+		for _, r := range firstPages(f) {
+			mvs = append(mvs, r.MV)
+		}
+		if !slices.Equal(mvs, tc.want) {
+			t.Errorf("max %s: first page asked with %v, want %v", tc.maxMV, mvs, tc.want)
+		}
+		if c.Microversion() != min(tc.maxMV, PreferredMicroversion) {
+			t.Errorf("max %s: microversion %s", tc.maxMV, c.Microversion())
+		}
 	}
 }

@@ -119,7 +119,14 @@ func (c *Client) fetchPages(ctx context.Context, pageURL func(marker string) str
 	defer close(out)
 	for {
 		j := &pageJob{u: pageURL(marker), marker: marker, start: time.Now(), done: make(chan struct{})}
-		buf, hdr, err := c.getBody(ctx, c.compute, "nova", j.u)
+		var buf *bytes.Buffer
+		var hdr http.Header
+		var err error
+		if pf := c.takePrefetch(j.u); pf != nil {
+			buf, hdr, j.start = pf.buf, pf.hdr, pf.start // asked at the start (prefetch)
+		} else {
+			buf, hdr, err = c.getBody(ctx, c.compute, "nova", j.u)
+		}
 		j.hdr, j.err = hdr, err
 		if err != nil {
 			close(j.done)

@@ -228,28 +228,42 @@ func (c *Client) listServersPaged(ctx context.Context, since time.Time, extra ur
 			q.Set("sort_key", "uuid")
 			q.Set("sort_dir", dir)
 		}
-		q.Set("all_tenants", "1")
+		n := limit
 		if marker == "" && onPage != nil && limit > firstPageLimit {
 			// A small first page: the pane shows rows while the rest loads.
-			q.Set("limit", strconv.Itoa(firstPageLimit))
-		} else {
-			q.Set("limit", strconv.Itoa(limit))
+			n = firstPageLimit
 		}
-		if marker != "" {
-			q.Set("marker", marker)
-		}
-		if !since.IsZero() {
-			q.Set("changes-since", since.UTC().Format(time.RFC3339))
-		}
-		return c.compute.ServiceURL("servers", "detail") + "?" + q.Encode()
+		return c.listURL(q, n, marker, since)
 	}
-	// Pages are joined once at the end (one exact copy, not a slice of
-	// 50,000 servers regrown and copied page after page).
-	var pages [][]Server
+	// The list is joined, and a whole list's host index built, page by
+	// page as the pages are handed, while the next ones are on the wire:
+	// joined at the end, the copy of 50,000 servers and their index came
+	// after the last page, 200-250 ms between the last page read and the
+	// list on screen at 50k (stamps on the real binary, issue 15). The
+	// list is sized like the last whole one, or at a first one from its
+	// first pages (sizer), not regrown page after page.
+	var out []Server
+	var index map[string]serverRef
+	both := since.IsZero() && len(extra) == 0 && !c.oneEnd
+	var guess sizer
+	if since.IsZero() && len(extra) == 0 {
+		var last int
+		index, last = c.fullIndex()
+		out = make([]Server, 0, last)
+	}
+	sized := cap(out) > 0
 	hand := func(ss []Server) error {
 		names.Wait() // names load alongside the first page
 		c.resolveNames(ctx, ss)
-		pages = append(pages, ss)
+		if both && !sized {
+			if n := guess.next(ss); n > cap(out) {
+				out = append(make([]Server, 0, n), out...)
+			}
+		}
+		out = append(out, ss...)
+		if index != nil {
+			indexServers(index, ss)
+		}
 		if onPage != nil && len(ss) > 0 {
 			onPage(ss)
 		}
@@ -257,7 +271,7 @@ func (c *Client) listServersPaged(ctx context.Context, since time.Time, extra ur
 	}
 	var asOf time.Time
 	var err error
-	if since.IsZero() && len(extra) == 0 && !c.oneEnd {
+	if both {
 		// A whole list: from both ends at once (bothends.go). The pages
 		// are handed one at a time, so the list stays what was handed.
 		asOf, err = c.bothEnds(ctx, sortedURL, pageURL, hand)
@@ -267,11 +281,99 @@ func (c *Client) listServersPaged(ctx context.Context, since time.Time, extra ur
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	out := slices.Concat(pages...)
-	if len(extra) == 0 {
-		c.noteServers(out, since.IsZero())
+	switch {
+	case index != nil:
+		c.setIndex(index)
+	case len(extra) == 0:
+		c.noteServers(out, false)
 	}
 	return out, asOf, nil
+}
+
+// listURL is the servers/detail page of a list (q: its other parameters,
+// changed) of limit servers from marker, changed since since (zero: all).
+func (c *Client) listURL(q url.Values, limit int, marker string, since time.Time) string {
+	q.Set("all_tenants", "1")
+	q.Set("limit", strconv.Itoa(limit))
+	if marker != "" {
+		q.Set("marker", marker)
+	}
+	if !since.IsZero() {
+		q.Set("changes-since", since.UTC().Format(time.RFC3339))
+	}
+	return c.compute.ServiceURL("servers", "detail") + "?" + q.Encode()
+}
+
+// firstPageURL is the first page a paged whole list asks for (its
+// ascending stream's: bothEnds), "" when a list has no small first page.
+func (c *Client) firstPageURL() string {
+	limit := c.PageSize
+	if limit <= 0 {
+		limit = 1000
+	}
+	if limit <= firstPageLimit || c.oneEnd {
+		return ""
+	}
+	return c.listURL(url.Values{"sort_key": {"uuid"}, "sort_dir": {"asc"}}, firstPageLimit, "", time.Time{})
+}
+
+// sizer guesses a whole list's length from the first page of each of
+// bothEnds' streams (the ascending one's is handed first, the
+// descending one's next): UUIDs are spread evenly, so the share of the ID
+// space a first page covers is its share of the list. The two guesses
+// must agree (IDs that are not random UUIDs, or pages not in uuid order,
+// give none), and the size is a little over them: a short guess costs
+// one regrowth of the list, a long one its memory.
+type sizer struct {
+	pages int
+	lo    float64 // the ascending first page's guess
+}
+
+// next takes the next page handed and returns the size to reserve (0:
+// none yet, or no guess).
+func (z *sizer) next(ss []Server) int {
+	z.pages++
+	switch z.pages {
+	case 1:
+		if f, ok := idShare(ss, false); ok {
+			z.lo = float64(len(ss)) / f
+		}
+	case 2:
+		f, ok := idShare(ss, true)
+		if !ok || z.lo == 0 {
+			return 0
+		}
+		hi := float64(len(ss)) / f
+		if hi > 1.5*z.lo || z.lo > 1.5*hi {
+			return 0
+		}
+		return int(min(1.2*max(z.lo, hi), 1<<22))
+	}
+	return 0
+}
+
+// idShare is the share of the ID space a page in uuid order covers from
+// its end (desc: from the top), from the IDs' first 32 bits; ok false when
+// the page is not in that order or its IDs are not hex.
+func idShare(ss []Server, desc bool) (float64, bool) {
+	if len(ss) < 2 {
+		return 0, false
+	}
+	var last uint64
+	for i := range ss {
+		if len(ss[i].ID) < 8 {
+			return 0, false
+		}
+		v, err := strconv.ParseUint(ss[i].ID[:8], 16, 32)
+		if err != nil || i > 0 && (v < last) != desc && v != last {
+			return 0, false
+		}
+		last = v
+	}
+	if desc {
+		last = 1<<32 - 1 - last
+	}
+	return float64(last+1) / (1 << 32), true
 }
 
 // DefaultOverlap is how far back ServerCache re-reads changes: servers
@@ -293,8 +395,18 @@ func serverClock(h http.Header, start time.Time) time.Time {
 	return t.Add(-time.Second).UTC()
 }
 
-// primeNames loads the flavor and project caches when empty.
+// primeNames loads the flavor and project caches when empty; a caller
+// that comes while they load (a first list after Prewarm's) waits for
+// that load instead of asking again.
 func (c *Client) primeNames(ctx context.Context) {
+	ch := c.priming.DoChan("names", func() (any, error) { c.primeNamesNow(ctx); return nil, nil })
+	select {
+	case <-ch:
+	case <-ctx.Done():
+	}
+}
+
+func (c *Client) primeNamesNow(ctx context.Context) {
 	c.mu.Lock()
 	needF := c.flavors == nil && !c.AtLeast("2.47")
 	needP := c.projects == nil
