@@ -86,7 +86,9 @@ func (p *Pane) loadPower() tea.Cmd {
 		for _, n := range names {
 			a, err := pw.Resolve(n)
 			if err != nil {
+				mu.Lock() // reads started for earlier hosts write out too
 				out[n] = powerInfo{noBMC: errors.Is(err, bmc.ErrNoBMC), err: err, at: now()}
+				mu.Unlock()
 				continue
 			}
 			wg.Add(1)
