@@ -30,11 +30,8 @@ func (p *Pane) view() []*entry {
 	if sc.ok && sc.col == c && sc.desc == desc {
 		return sc.list
 	}
-	rows := make([]table.Row, len(p.order))
-	for i, e := range p.order {
-		rows[i] = e.row()
-	}
-	perm := table.SortOrder(rows, c, desc)
+	order := p.order
+	perm := table.SortOrderOf(len(order), func(i int) table.Row { return order[i].row() }, c, desc)
 	list := make([]*entry, len(perm))
 	for i, k := range perm {
 		list[i] = p.order[k]

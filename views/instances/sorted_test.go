@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,5 +117,31 @@ func TestSortKeyKeepsCursorRow(t *testing.T) {
 	}
 	if got, want := shownRows(p), wantRows(t, p); !slices.Equal(got, want) {
 		t.Fatalf("rows not in HOST order after the sort key")
+	}
+}
+
+// SortKey is what a sort reads from the cell (its Sort, else its Text,
+// lower-cased) in every column, for servers with empty fields, upper
+// case and non-ASCII text, a down host and a stuck task.
+func TestSortKeyIsTheCellsKey(t *testing.T) {
+	ss := bigFixture(6)
+	ss[1].Name, ss[1].Status, ss[1].Host, ss[1].IPs = "Ünïcode-VM", "", "", nil
+	ss[2].ProjectName, ss[2].ProjectID, ss[2].FlavorName, ss[2].FlavorID = "", "ABC123", "", "Flavor-ID"
+	ss[3].TaskState, ss[3].Updated = "migrating", t0.Add(-time.Hour) // stuck
+	ss[4].TaskState, ss[4].Host = "Spawning", "compute-down"
+	ss[5].Created = time.Time{}
+	down := map[string]bool{"compute-down": true}
+	for _, s := range ss {
+		e := newEntry(s, t0, down)
+		for i := range columns {
+			c := e.Cell(i)
+			k := c.Sort
+			if k == "" {
+				k = c.Text
+			}
+			if got, want := e.SortKey(i), strings.ToLower(k); got != want {
+				t.Errorf("server %q column %s: SortKey %q, cell's key %q", s.Name, columns[i].Title, got, want)
+			}
+		}
 	}
 }
