@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
@@ -363,39 +364,38 @@ type SortKeyer interface {
 // puts them (what SetRows shows), for a pane that keeps its own sorted
 // copy.
 func SortOrder(rows []Row, c int, desc bool) []int32 {
-	return SortOrderOf(len(rows), func(i int) Row { return rows[i] }, c, desc)
+	return SortOrderOf(len(rows), func(i int) string { return rows[i].Key },
+		func(i int) string { return rowKey(rows[i], c).low }, desc)
 }
 
-// sortEnt is one row in a sort: no pointers, so the sort moves 24 bytes
+// sortEnt is one row in a sort: no pointers, so the sort moves 16 bytes
 // per swap without write barriers, and most comparisons end on pfx.
 type sortEnt struct {
-	pfx  uint64 // the key's order, when keys are all numbers or all text (see SortOrderOf)
-	kpfx uint64 // the row key's prefix, for ties
-	row  int32
+	pfx uint64 // the key's order, when keys are all numbers or all text (see SortOrderOf)
+	row int32
 }
 
-// SortOrderOf is SortOrder over n rows given by row (no []Row needed).
-func SortOrderOf(n int, row func(i int) Row, c int, desc bool) []int32 {
-	// Each cell's key is read once (number or lower-case text), not once
-	// per comparison: a sort change on 50,000 rows took ~0.6 s parsing
-	// floats and lower-casing inside the comparator.
-	low := make([]string, n)
-	num := make([]float64, n)
-	isNum := make([]bool, n)
-	ents := make([]sortEnt, n)
+// SortOrderOf is SortOrder over n rows whose Keys are key(i) and whose
+// sort keys, lower-cased, are low(i) (a lazy row's SortKey: no []Row, no
+// cell). Each is read once: at 50,000 rows scattered in memory, a sort
+// change was mostly waiting for their bytes (issue 15), so a row key is
+// read only for rows whose sort keys tie.
+func SortOrderOf(n int, key, low func(i int) string, desc bool) []int32 {
+	sc := scratchPool.Get().(*sortScratch)
+	defer sc.put()
+	lows, num, isNum, ents := sc.get(n)
 	nums, lcp := 0, -1 // lcp: the length of the prefix all keys share
 	for i := range n {
-		r := row(i)
-		k := rowKey(r, c)
-		low[i], num[i], isNum[i] = k.low, k.num, k.isNum
+		k := lowKey(low(i))
+		lows[i], num[i], isNum[i] = k.low, k.num, k.isNum
 		if k.isNum {
 			nums++
 		}
-		ents[i] = sortEnt{kpfx: prefix(r.Key), row: int32(i)}
+		ents[i] = sortEnt{pfx: k.pfx, row: int32(i)}
 		if lcp < 0 {
 			lcp = len(k.low)
 		} else if lcp > 0 { // while this key's text is in the cache
-			lcp = commonLen(low[0][:lcp], k.low)
+			lcp = commonLen(lows[0][:lcp], k.low)
 		}
 	}
 	// pfx orders the keys by itself when they are all numbers (the float's
@@ -409,9 +409,9 @@ func SortOrderOf(n int, row func(i int) Row, c int, desc bool) []int32 {
 		for i := range ents {
 			ents[i].pfx = orderedFloat(num[i])
 		}
-	case nums == 0:
+	case nums == 0 && lcp > 0:
 		for i := range ents {
-			ents[i].pfx = prefix(low[i][lcp:])
+			ents[i].pfx = prefix(lows[i][lcp:])
 		}
 	}
 	if desc {
@@ -419,43 +419,97 @@ func SortOrderOf(n int, row func(i int) Row, c int, desc bool) []int32 {
 			ents[i].pfx = ^ents[i].pfx
 		}
 	}
-	full := func(a, b int32) int {
-		if isNum[a] && isNum[b] {
-			return cmp.Compare(num[a], num[b])
+	// keyCmp orders two rows' sort keys (0: they tie).
+	keyCmp := func(a, b sortEnt) int {
+		if ordered {
+			switch {
+			case a.pfx != b.pfx:
+				return cmp.Compare(a.pfx, b.pfx)
+			case nums == n: // equal numbers' pfx are equal numbers
+				return 0
+			case len(lows[a.row]) == len(lows[b.row]) && len(lows[a.row]) <= lcp+8:
+				// Equal texts (pfx holds all of both past lcp): "active"
+				// and "active", without reading either.
+				return 0
+			}
 		}
-		return strings.Compare(low[a], low[b])
+		var r int
+		if isNum[a.row] && isNum[b.row] {
+			r = cmp.Compare(num[a.row], num[b.row])
+		} else {
+			r = strings.Compare(lows[a.row], lows[b.row])
+		}
+		if desc {
+			r = -r
+		}
+		return r
 	}
 	slices.SortFunc(ents, func(a, b sortEnt) int {
-		if a.pfx != b.pfx && ordered {
-			return cmp.Compare(a.pfx, b.pfx)
+		if r := keyCmp(a, b); r != 0 {
+			return r
 		}
-		r := 0
-		switch {
-		case ordered && nums == n: // equal numbers' pfx are equal numbers
-		case ordered && len(low[a.row]) == len(low[b.row]) && len(low[a.row]) <= lcp+8:
-			// Equal texts (pfx holds all of both past lcp): "active" and
-			// "active", without reading either.
-		default:
-			r = full(a.row, b.row)
-			if desc {
-				r = -r
-			}
+		return cmp.Compare(a.row, b.row)
+	})
+	// Ties in row key order, so equal rows never shuffle between
+	// refreshes: each run of equal keys sorted again on the row keys.
+	for i := 0; i < len(ents); {
+		j := i + 1
+		for j < len(ents) && keyCmp(ents[i], ents[j]) == 0 {
+			j++
 		}
-		if r == 0 { // ties in key order, so equal rows never shuffle between refreshes
-			if r = cmp.Compare(a.kpfx, b.kpfx); r == 0 {
-				r = strings.Compare(row(int(a.row)).Key, row(int(b.row)).Key)
-			}
+		if j-i > 1 {
+			sortByRowKey(ents[i:j], key)
+		}
+		i = j
+	}
+	perm := make([]int32, n)
+	for i, e := range ents {
+		perm[i] = e.row
+	}
+	return perm
+}
+
+// sortScratch is SortOrderOf's working memory, kept between sorts (a
+// sort key press at 50,000 rows allocated 2 MB of it each time).
+type sortScratch struct {
+	lows  []string
+	num   []float64
+	isNum []bool
+	ents  []sortEnt
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(sortScratch) }}
+
+func (sc *sortScratch) get(n int) ([]string, []float64, []bool, []sortEnt) {
+	if cap(sc.ents) < n {
+		*sc = sortScratch{lows: make([]string, n), num: make([]float64, n), isNum: make([]bool, n), ents: make([]sortEnt, n)}
+	}
+	return sc.lows[:n], sc.num[:n], sc.isNum[:n], sc.ents[:n]
+}
+
+// put returns sc to the pool, without the keys (they would keep their
+// rows' text alive).
+func (sc *sortScratch) put() {
+	clear(sc.lows[:cap(sc.lows)])
+	scratchPool.Put(sc)
+}
+
+// sortByRowKey orders run on the rows' keys (then their index), reading
+// each key once for its prefix.
+func sortByRowKey(run []sortEnt, key func(i int) string) {
+	for i := range run {
+		run[i].pfx = prefix(key(int(run[i].row)))
+	}
+	slices.SortFunc(run, func(a, b sortEnt) int {
+		r := cmp.Compare(a.pfx, b.pfx)
+		if r == 0 {
+			r = strings.Compare(key(int(a.row)), key(int(b.row)))
 		}
 		if r == 0 {
 			r = cmp.Compare(a.row, b.row)
 		}
 		return r
 	})
-	perm := make([]int32, n)
-	for i, e := range ents {
-		perm[i] = e.row
-	}
-	return perm
 }
 
 // orderedFloat maps f to a uint64 in cmp.Compare's order of floats: NaN

@@ -31,7 +31,8 @@ func (p *Pane) view() []*entry {
 		return sc.list
 	}
 	order := p.order
-	perm := table.SortOrderOf(len(order), func(i int) table.Row { return order[i].row() }, c, desc)
+	perm := table.SortOrderOf(len(order), func(i int) string { return order[i].s.ID },
+		func(i int) string { return order[i].SortKey(c) }, desc)
 	list := make([]*entry, len(perm))
 	for i, k := range perm {
 		list[i] = p.order[k]
