@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
@@ -125,12 +126,7 @@ func (m *Model) SetRows(rows []Row) {
 		m.sort()
 	}
 	if key != "" {
-		for i := range m.rows {
-			if m.rows[i].Key == key {
-				m.cursor = i
-				break
-			}
-		}
+		m.cursor = m.find(key)
 	}
 	m.clamp()
 	if !m.touched && len(old) > 0 && m.cursor > 0 {
@@ -150,6 +146,26 @@ func (m *Model) SetRows(rows []Row) {
 			}
 		}
 	}
+}
+
+// find is the index of the row with key k (the cursor when none has it).
+// It looks first for the key's own string (the same row handed over
+// again), which needs no read of each row's key text (issue 15: at 50,000
+// rows, comparing keys read 50,000 scattered strings on every filter
+// keystroke), then compares texts.
+func (m *Model) find(k string) int {
+	p := unsafe.StringData(k)
+	for i := range m.rows {
+		if unsafe.StringData(m.rows[i].Key) == p && len(m.rows[i].Key) == len(k) {
+			return i
+		}
+	}
+	for i := range m.rows {
+		if m.rows[i].Key == k {
+			return i
+		}
+	}
+	return m.cursor
 }
 
 // SetRow replaces row i with r, a row with the same key whose place in the

@@ -182,3 +182,16 @@ func BenchmarkSortColumn50k(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFilterTypeErase50k: the whole-program benchmark's filter
+// keystroke: "a" typed into an empty filter, then erased (each op is one
+// of the two, with its frame).
+func BenchmarkFilterTypeErase50k(b *testing.B) {
+	p := loadedBig(b, 50000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		p.SetFilter([]string{"a", ""}[i%2])
+		_ = p.View(120, 40)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
 	"github.com/stackpit/stackpit/ui/table"
@@ -142,6 +143,26 @@ func TestSortKeyIsTheCellsKey(t *testing.T) {
 			if got, want := e.SortKey(i), strings.ToLower(k); got != want {
 				t.Errorf("server %q column %s: SortKey %q, cell's key %q", s.Name, columns[i].Title, got, want)
 			}
+		}
+	}
+}
+
+// What sorts, filters and rows read of an entry (all, ends, fault and the
+// server's ID) sits in its first two cache lines, and the entry stays in
+// its 576-byte size class.
+func TestEntryLayout(t *testing.T) {
+	var e entry
+	if n := unsafe.Sizeof(e); n > 576 {
+		t.Errorf("entry is %d bytes, over the 576-byte size class", n)
+	}
+	for name, end := range map[string]uintptr{
+		"all":   unsafe.Offsetof(e.all) + unsafe.Sizeof(e.all),
+		"ends":  unsafe.Offsetof(e.ends) + unsafe.Sizeof(e.ends),
+		"fault": unsafe.Offsetof(e.fault) + unsafe.Sizeof(e.fault),
+		"s.ID":  unsafe.Offsetof(e.s) + unsafe.Offsetof(e.s.ID) + unsafe.Sizeof(e.s.ID),
+	} {
+		if end > 128 {
+			t.Errorf("entry.%s ends at byte %d, past the first two cache lines", name, end)
 		}
 	}
 }
