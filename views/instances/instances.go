@@ -102,6 +102,7 @@ type Pane struct {
 	// matched are the entries (in order) matching match, ignoring the
 	// faults toggle; a narrowing keystroke only re-checks these.
 	matched      []*entry
+	matchedSpare []*entry // the buffer a narrowing keystroke fills (it reads matched)
 	matchedValid bool
 	matchedSort  [2]int // the table sort matched is in (column, desc)
 	// sorted is order in the table's sort (sorted.go).
@@ -779,7 +780,12 @@ func (p *Pane) applyFrom(cands []*entry, narrowing bool) {
 	empty := p.match.empty()
 	matched := p.matched[:0]
 	if narrowing {
-		matched = make([]*entry, 0, len(cands))
+		// Into the spare buffer, the old matches becoming the next spare:
+		// no 400 kB slice per keystroke at 50,000 servers (a keystroke
+		// that allocates during a collection helps mark: issue 15's
+		// slowest filter keystroke waited on such an assist).
+		matched = p.matchedSpare[:0]
+		p.matchedSpare = cands
 	}
 	for _, e := range cands {
 		if !empty && !p.match.matchEntry(e) {

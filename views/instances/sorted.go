@@ -33,7 +33,13 @@ func (p *Pane) view() []*entry {
 	order := p.order
 	perm := table.SortOrderOf(len(order), func(i int) string { return order[i].s.ID },
 		func(i int) string { return order[i].SortKey(c) }, desc)
-	list := make([]*entry, len(perm))
+	// The last sort's list is garbage now (resort copies before it
+	// changes one, applyFrom reads it only here): fill it again.
+	list := sc.list[:0]
+	if cap(list) < len(perm) {
+		list = make([]*entry, len(perm))
+	}
+	list = list[:len(perm)]
 	for i, k := range perm {
 		list[i] = p.order[k]
 	}
