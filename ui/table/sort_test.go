@@ -261,6 +261,18 @@ func TestSortOrderPaths(t *testing.T) {
 					}
 					return c
 				})
+				// Numbers given as numbers (SortNumberer), into a buffer.
+				buf := make([]int32, 0, n)
+				byNum := SortOrderOf(SortInput{N: n, Desc: desc, Into: buf,
+					Key: func(i int) string { return eager[i].Key },
+					Low: func(i int) string { return rowKey(eager[i], 1).low },
+					Num: func(i int) (float64, bool) { k := rowKey(eager[i], 1); return k.num, k.isNum }})
+				if !slices.Equal(byNum, SortOrder(eager, 1, desc)) {
+					t.Fatalf("%s round %d desc=%v: with numbers given, order %v, want %v", name, round, desc, byNum, SortOrder(eager, 1, desc))
+				}
+				if n > 0 && &byNum[0] != &buf[:1][0] {
+					t.Fatalf("SortOrderOf did not fill Into")
+				}
 				for _, rows := range [][]Row{eager, lazy} {
 					cells = 0
 					perm := SortOrder(rows, 1, desc)

@@ -1028,6 +1028,15 @@ func (e *entry) SortKey(i int) string {
 	return ""
 }
 
+// SortNumber is AGE's sort key as the number it is (table.SortNumberer):
+// no digits made for a sort on AGE.
+func (e *entry) SortNumber(i int) (float64, bool) {
+	if i != colAge || !e.hasAge {
+		return 0, false
+	}
+	return float64(e.ageS), true
+}
+
 // Crit: a cell is CRIT (table.CellSource), as Cell would style them.
 func (e *entry) Crit() bool {
 	return strings.EqualFold(e.s.Status, "ERROR") || e.hostDown ||

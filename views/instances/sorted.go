@@ -18,6 +18,7 @@ type sortCache struct {
 	desc bool
 	ok   bool
 	list []*entry
+	perm []int32 // the sort's buffer, kept for the next
 }
 
 // view returns the entries in the order the table shows them.
@@ -31,8 +32,10 @@ func (p *Pane) view() []*entry {
 		return sc.list
 	}
 	order := p.order
-	perm := table.SortOrderOf(len(order), func(i int) string { return order[i].s.ID },
-		func(i int) string { return order[i].SortKey(c) }, desc)
+	perm := table.SortOrderOf(table.SortInput{N: len(order), Desc: desc, Into: sc.perm,
+		Key: func(i int) string { return order[i].s.ID },
+		Low: func(i int) string { return order[i].SortKey(c) },
+		Num: func(i int) (float64, bool) { return order[i].SortNumber(c) }})
 	// The last sort's list is garbage now (resort copies before it
 	// changes one, applyFrom reads it only here): fill it again.
 	list := sc.list[:0]
@@ -43,7 +46,7 @@ func (p *Pane) view() []*entry {
 	for i, k := range perm {
 		list[i] = p.order[k]
 	}
-	*sc = sortCache{col: c, desc: desc, ok: true, list: list}
+	*sc = sortCache{col: c, desc: desc, ok: true, list: list, perm: perm}
 	return list
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -142,6 +143,10 @@ func TestSortKeyIsTheCellsKey(t *testing.T) {
 			}
 			if got, want := e.SortKey(i), strings.ToLower(k); got != want {
 				t.Errorf("server %q column %s: SortKey %q, cell's key %q", s.Name, columns[i].Title, got, want)
+			}
+			f, err := strconv.ParseFloat(k, 64)
+			if n, ok := e.SortNumber(i); ok && (err != nil || n != f) || !ok && i == colAge && err == nil {
+				t.Errorf("server %q column %s: SortNumber %v %v, cell's key %q", s.Name, columns[i].Title, n, ok, k)
 			}
 		}
 	}
