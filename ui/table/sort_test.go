@@ -182,3 +182,113 @@ func TestPresortedTable(t *testing.T) {
 		t.Fatalf("RestoreView left rows %s, want abc", keys(m))
 	}
 }
+
+// notFloat is only sure of what ParseFloat rejects: on random strings of
+// number-ish bytes it never says "not a number" to one ParseFloat reads.
+func TestNotFloatOnlyWhenParseFloatFails(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	const alphabet = "0123456789..eE+-_xXpPiInNfFaAtTyY% "
+	for range 200000 {
+		b := make([]byte, r.IntN(8))
+		for i := range b {
+			b[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		s := string(b)
+		_, err := strconv.ParseFloat(strings.TrimRight(s, "%"), 64)
+		if notFloat(s) && err == nil {
+			t.Fatalf("notFloat(%q) but ParseFloat reads it", s)
+		}
+	}
+	for _, s := range []string{"1", "-2.5", "1e3", "1E-3", ".5", "5.", "12%", "inf", "-Inf", "NaN", "0x1p-2", "1_000"} {
+		if notFloat(s) {
+			t.Errorf("notFloat(%q)", s)
+		}
+	}
+	for _, s := range []string{"", "-", "10.0.0.1", "0a1b2c3d-1111", "1e", "e5", "web", "3d"} {
+		if !notFloat(s) {
+			t.Errorf("!notFloat(%q)", s)
+		}
+	}
+}
+
+// lazyKeyed is a CellSource with SortKey: the sort reads SortKey, never Cell.
+type lazyKeyed struct {
+	c     Cell
+	cells *int
+}
+
+func (l lazyKeyed) Cell(int) Cell { *l.cells++; return l.c }
+func (l lazyKeyed) Crit() bool    { return false }
+func (l lazyKeyed) SortKey(int) string {
+	k := l.c.Sort
+	if k == "" {
+		k = l.c.Text
+	}
+	return strings.ToLower(k)
+}
+
+// SortOrder orders as the cell comparison does in each of its paths:
+// keys all numbers (NaN, -0, infinities), all text sharing a long prefix
+// (ties by key), mixed; eager rows and SortKeyer rows alike, both ways.
+func TestSortOrderPaths(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	sets := map[string][]string{
+		"numbers": {"10", "9", "-3", "0", "-0", "1e3", "NaN", "inf", "-Inf", "2.5", "12%", "007"},
+		"text":    {"compute012", "compute013", "Compute012", "compute0120", "compute01", "compute", "compute\u00e912", "compute-x"},
+		"mixed":   {"10", "9", "web", "Web", "-", "-3", "", "compute01"},
+	}
+	for name, words := range sets {
+		for round := range 40 {
+			n := 1 + r.IntN(300)
+			eager := make([]Row, n)
+			lazy := make([]Row, n)
+			cells := 0
+			for i := range eager {
+				c := Cell{Text: words[r.IntN(len(words))]}
+				key := fmt.Sprintf("%08x-%d", r.IntN(4), r.IntN(50)) // shared key prefixes and repeated keys
+				eager[i] = Row{Key: key, Cells: []Cell{C("x"), c}}
+				lazy[i] = Row{Key: key, Src: lazyKeyed{c: c, cells: &cells}}
+			}
+			for _, desc := range []bool{false, true} {
+				want := slices.Clone(eager)
+				slices.SortStableFunc(want, func(a, b Row) int {
+					c := naiveCompare(a.Cells[1], b.Cells[1])
+					if desc {
+						c = -c
+					}
+					if c == 0 {
+						c = strings.Compare(a.Key, b.Key)
+					}
+					return c
+				})
+				// Numbers given as numbers (SortNumberer), into a buffer.
+				buf := make([]int32, 0, n)
+				byNum := SortOrderOf(SortInput{N: n, Desc: desc, Into: buf,
+					Key: func(i int) string { return eager[i].Key },
+					Low: func(i int) string { return rowKey(eager[i], 1).low },
+					Num: func(i int) (float64, bool) { k := rowKey(eager[i], 1); return k.num, k.isNum }})
+				if !slices.Equal(byNum, SortOrder(eager, 1, desc)) {
+					t.Fatalf("%s round %d desc=%v: with numbers given, order %v, want %v", name, round, desc, byNum, SortOrder(eager, 1, desc))
+				}
+				if n > 0 && &byNum[0] != &buf[:1][0] {
+					t.Fatalf("SortOrderOf did not fill Into")
+				}
+				for _, rows := range [][]Row{eager, lazy} {
+					cells = 0
+					perm := SortOrder(rows, 1, desc)
+					if cells != 0 {
+						t.Fatalf("the sort made %d cells of SortKeyer rows", cells)
+					}
+					for i, k := range perm {
+						if rows[k].Key != want[i].Key || cellAt(rows[k], 1) != want[i].Cells[1] {
+							t.Fatalf("%s round %d desc=%v: row %d is %v, want %v", name, round, desc, i, rows[k], want[i])
+						}
+						if i > 0 && perm[i-1] > k && CompareRows(rows[perm[i-1]], rows[k], 1, desc) == 0 {
+							t.Fatalf("%s: equal rows out of their given order", name)
+						}
+					}
+				}
+			}
+		}
+	}
+}

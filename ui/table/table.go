@@ -7,9 +7,12 @@ package table
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"unsafe"
 
 	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/safe"
@@ -123,12 +126,7 @@ func (m *Model) SetRows(rows []Row) {
 		m.sort()
 	}
 	if key != "" {
-		for i := range m.rows {
-			if m.rows[i].Key == key {
-				m.cursor = i
-				break
-			}
-		}
+		m.cursor = m.find(key)
 	}
 	m.clamp()
 	if !m.touched && len(old) > 0 && m.cursor > 0 {
@@ -148,6 +146,26 @@ func (m *Model) SetRows(rows []Row) {
 			}
 		}
 	}
+}
+
+// find is the index of the row with key k (the cursor when none has it).
+// It looks first for the key's own string (the same row handed over
+// again), which needs no read of each row's key text (issue 15: at 50,000
+// rows, comparing keys read 50,000 scattered strings on every filter
+// keystroke), then compares texts.
+func (m *Model) find(k string) int {
+	p := unsafe.StringData(k)
+	for i := range m.rows {
+		if unsafe.StringData(m.rows[i].Key) == p && len(m.rows[i].Key) == len(k) {
+			return i
+		}
+	}
+	for i := range m.rows {
+		if m.rows[i].Key == k {
+			return i
+		}
+	}
+	return m.cursor
 }
 
 // SetRow replaces row i with r, a row with the same key whose place in the
@@ -322,9 +340,9 @@ func inOrder(rows []Row, c int, desc bool) bool {
 	if len(rows) < 2 {
 		return true
 	}
-	prev := keyOf(cellAt(rows[0], c))
+	prev := rowKey(rows[0], c)
 	for i := 1; i < len(rows); i++ {
-		k := keyOf(cellAt(rows[i], c))
+		k := rowKey(rows[i], c)
 		r := prev.compare(&k)
 		if desc {
 			r = -r
@@ -339,7 +357,7 @@ func inOrder(rows []Row, c int, desc bool) bool {
 
 // CompareRows orders two rows as a sort on column c does (ties by key).
 func CompareRows(a, b Row, c int, desc bool) int {
-	ka, kb := keyOf(cellAt(a, c)), keyOf(cellAt(b, c))
+	ka, kb := rowKey(a, c), rowKey(b, c)
 	r := ka.compare(&kb)
 	if desc {
 		r = -r
@@ -350,49 +368,237 @@ func CompareRows(a, b Row, c int, desc bool) int {
 	return r
 }
 
+// SortKeyer is an optional CellSource method: column i's sort key,
+// lower-cased: what a sort reads from Cell(i) (its Sort, else its Text),
+// without making the cell (issue 15: a sort change at 50,000 rows made
+// every row's cell, up to two allocations each).
+type SortKeyer interface {
+	SortKey(i int) string
+}
+
 // SortOrder returns the indexes of rows in the order a sort on column c
 // puts them (what SetRows shows), for a pane that keeps its own sorted
 // copy.
 func SortOrder(rows []Row, c int, desc bool) []int32 {
-	// Each cell's key is read once (number or lower-case text), not once
-	// per comparison: a sort change on 50,000 rows took ~0.6 s parsing
-	// floats and lower-casing inside the comparator.
-	keys := make([]sortKey, len(rows))
-	for i := range rows {
-		keys[i] = keyOf(cellAt(rows[i], c))
-		keys[i].row = int32(i)
-		keys[i].kpfx = prefix(rows[i].Key)
+	return SortOrderOf(SortInput{N: len(rows), Desc: desc,
+		Key: func(i int) string { return rows[i].Key },
+		Low: func(i int) string { return rowKey(rows[i], c).low }})
+}
+
+// SortNumberer is an optional CellSource method: column i's sort key as
+// the number it is (ok), so a sort on a column of numbers makes no text
+// (AGE at 50,000 rows: 50,000 small strings per sort). Its SortKey still
+// gives the text, for a column where numbers and words mix.
+type SortNumberer interface {
+	SortNumber(i int) (float64, bool)
+}
+
+// SortInput is what SortOrderOf sorts: N rows, row i's Key and its sort
+// key lower-cased (a lazy row's SortKey: no []Row, no cell), optionally
+// its sort key as a number (SortNumberer), and a buffer for the result.
+type SortInput struct {
+	N        int
+	Key, Low func(i int) string
+	Num      func(i int) (float64, bool) // nil: numbers are read from Low
+	Desc     bool
+	Into     []int32 // reused for the result when large enough
+}
+
+// sortEnt is one row in a sort: no pointers, so the sort moves 16 bytes
+// per swap without write barriers, and most comparisons end on pfx.
+type sortEnt struct {
+	pfx uint64 // the key's order, when keys are all numbers or all text (see SortOrderOf)
+	row int32
+}
+
+// SortOrderOf is SortOrder over in's rows. Each key is read once: at
+// 50,000 rows scattered in memory, a sort change was mostly waiting for
+// their bytes (issue 15), so a row's Key is read only when sort keys tie.
+func SortOrderOf(in SortInput) []int32 {
+	n, key, desc := in.N, in.Key, in.Desc
+	sc := scratchPool.Get().(*sortScratch)
+	defer sc.put()
+	lows, num, isNum, ents := sc.get(n)
+	nums, lcp := 0, -1 // lcp: the length of the prefix all text keys share
+	var ref string     // the first text key
+	for i := range n {
+		ents[i] = sortEnt{row: int32(i)}
+		if in.Num != nil {
+			if f, ok := in.Num(i); ok {
+				lows[i], num[i], isNum[i] = "", f, true // its text only if texts are mixed in (below)
+				nums++
+				continue
+			}
+		}
+		k := lowKey(in.Low(i))
+		lows[i], num[i], isNum[i] = k.low, k.num, k.isNum
+		if k.isNum {
+			nums++
+		}
+		ents[i].pfx = k.pfx
+		if lcp < 0 {
+			ref, lcp = k.low, len(k.low)
+		} else if lcp > 0 { // while this key's text is in the cache
+			lcp = commonLen(ref[:lcp], k.low)
+		}
 	}
-	slices.SortFunc(keys, func(a, b sortKey) int {
-		r := a.compare(&b)
+	if in.Num != nil && nums != n && nums != 0 {
+		for i := range n {
+			if isNum[i] && lows[i] == "" { // a number's text is never empty
+				lows[i] = in.Low(i)
+			}
+		}
+	}
+	// pfx orders the keys by itself when they are all numbers (the float's
+	// bits, made orderable) or all text (8 bytes after the prefix they all
+	// share: "compute012" and "compute013" differ in "012"): equal pfx then
+	// needs the full comparison, unequal decides. Mixed, every comparison
+	// is the full one.
+	ordered := nums == n || nums == 0
+	switch {
+	case nums == n:
+		for i := range ents {
+			ents[i].pfx = orderedFloat(num[i])
+		}
+	case nums == 0 && lcp > 0:
+		for i := range ents {
+			ents[i].pfx = prefix(lows[i][lcp:])
+		}
+	}
+	if desc {
+		for i := range ents {
+			ents[i].pfx = ^ents[i].pfx
+		}
+	}
+	// keyCmp orders two rows' sort keys (0: they tie).
+	keyCmp := func(a, b sortEnt) int {
+		if ordered {
+			switch {
+			case a.pfx != b.pfx:
+				return cmp.Compare(a.pfx, b.pfx)
+			case nums == n: // equal numbers' pfx are equal numbers
+				return 0
+			case len(lows[a.row]) == len(lows[b.row]) && len(lows[a.row]) <= lcp+8:
+				// Equal texts (pfx holds all of both past lcp): "active"
+				// and "active", without reading either.
+				return 0
+			}
+		}
+		var r int
+		if isNum[a.row] && isNum[b.row] {
+			r = cmp.Compare(num[a.row], num[b.row])
+		} else {
+			r = strings.Compare(lows[a.row], lows[b.row])
+		}
 		if desc {
 			r = -r
 		}
-		if r == 0 { // ties in key order, so equal rows never shuffle between refreshes
-			if r = cmp.Compare(a.kpfx, b.kpfx); r == 0 {
-				r = strings.Compare(rows[a.row].Key, rows[b.row].Key)
-			}
+		return r
+	}
+	slices.SortFunc(ents, func(a, b sortEnt) int {
+		if r := keyCmp(a, b); r != 0 {
+			return r
+		}
+		return cmp.Compare(a.row, b.row)
+	})
+	// Ties in row key order, so equal rows never shuffle between
+	// refreshes: each run of equal keys sorted again on the row keys.
+	for i := 0; i < len(ents); {
+		j := i + 1
+		for j < len(ents) && keyCmp(ents[i], ents[j]) == 0 {
+			j++
+		}
+		if j-i > 1 {
+			sortByRowKey(ents[i:j], key)
+		}
+		i = j
+	}
+	perm := in.Into[:0]
+	if cap(perm) < n {
+		perm = make([]int32, n)
+	}
+	perm = perm[:n]
+	for i, e := range ents {
+		perm[i] = e.row
+	}
+	return perm
+}
+
+// sortScratch is SortOrderOf's working memory, kept between sorts (a
+// sort key press at 50,000 rows allocated 2 MB of it each time).
+type sortScratch struct {
+	lows  []string
+	num   []float64
+	isNum []bool
+	ents  []sortEnt
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(sortScratch) }}
+
+func (sc *sortScratch) get(n int) ([]string, []float64, []bool, []sortEnt) {
+	if cap(sc.ents) < n {
+		*sc = sortScratch{lows: make([]string, n), num: make([]float64, n), isNum: make([]bool, n), ents: make([]sortEnt, n)}
+	}
+	return sc.lows[:n], sc.num[:n], sc.isNum[:n], sc.ents[:n]
+}
+
+// put returns sc to the pool, without the keys (they would keep their
+// rows' text alive).
+func (sc *sortScratch) put() {
+	clear(sc.lows[:cap(sc.lows)])
+	scratchPool.Put(sc)
+}
+
+// sortByRowKey orders run on the rows' keys (then their index), reading
+// each key once for its prefix.
+func sortByRowKey(run []sortEnt, key func(i int) string) {
+	for i := range run {
+		run[i].pfx = prefix(key(int(run[i].row)))
+	}
+	slices.SortFunc(run, func(a, b sortEnt) int {
+		r := cmp.Compare(a.pfx, b.pfx)
+		if r == 0 {
+			r = strings.Compare(key(int(a.row)), key(int(b.row)))
 		}
 		if r == 0 {
 			r = cmp.Compare(a.row, b.row)
 		}
 		return r
 	})
-	perm := make([]int32, len(keys))
-	for i, k := range keys {
-		perm[i] = k.row
-	}
-	return perm
 }
 
-// sortKey is a cell's sort key, computed once per sort.
+// orderedFloat maps f to a uint64 in cmp.Compare's order of floats: NaN
+// first, -0 equal to 0.
+func orderedFloat(f float64) uint64 {
+	switch {
+	case f != f:
+		return 0
+	case f == 0:
+		f = 0
+	}
+	b := math.Float64bits(f)
+	if b>>63 == 1 {
+		return ^b
+	}
+	return b | 1<<63
+}
+
+// commonLen is the length of the prefix a and b share.
+func commonLen(a, b string) int {
+	n := min(len(a), len(b))
+	i := 0
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	return i
+}
+
+// sortKey is a cell's sort key.
 type sortKey struct {
 	low   string  // lower-cased key text
 	pfx   uint64  // low's first 8 bytes (prefix): most comparisons end here
-	kpfx  uint64  // the row key's prefix, for ties
 	num   float64 // the key as a number, when isNum
 	isNum bool
-	row   int32
 }
 
 // prefix packs s's first 8 bytes big-endian (zero-padded), so comparing
@@ -408,15 +614,35 @@ func prefix(s string) uint64 {
 	return p
 }
 
+// rowKey is row r's sort key in column c, from its source's SortKey when
+// it has one (no cell made).
+func rowKey(r Row, c int) sortKey {
+	if c < len(r.Cells) {
+		return keyOf(r.Cells[c])
+	}
+	if r.Cells == nil && r.Src != nil && c >= 0 {
+		if k, ok := r.Src.(SortKeyer); ok {
+			return lowKey(k.SortKey(c))
+		}
+		return keyOf(r.Src.Cell(c))
+	}
+	return sortKey{}
+}
+
 func keyOf(c Cell) sortKey {
 	k := c.Sort
 	if k == "" {
 		k = c.Text
 	}
-	low := strings.ToLower(k)
+	return lowKey(strings.ToLower(k))
+}
+
+// lowKey is the key of lower-cased text low: a number when low is one
+// (ParseFloat reads "1E3", "INF" and "0X1P-2" as their lower case).
+func lowKey(low string) sortKey {
 	key := sortKey{low: low, pfx: prefix(low)}
-	if maybeNumber(k) { // skip ParseFloat's error allocation for plain words
-		f, err := strconv.ParseFloat(strings.TrimRight(k, "%"), 64)
+	if maybeNumber(low) && !notFloat(low) { // skip ParseFloat's error allocation for words, IDs, addresses
+		f, err := strconv.ParseFloat(strings.TrimRight(low, "%"), 64)
 		key.num, key.isNum = f, err == nil
 	}
 	return key
@@ -433,6 +659,51 @@ func maybeNumber(s string) bool {
 		return true
 	}
 	return false
+}
+
+// notFloat: ParseFloat surely rejects s with its trailing %s trimmed
+// (each rejection allocates an error: a sort on 50,000 UUIDs or
+// addresses made 100,000). Sure only of plain decimals: s is not
+// [+-]digits[.digits][e[+-]digits]; hex, inf, nan and underscores are
+// left to ParseFloat.
+func notFloat(s string) bool {
+	s = strings.TrimRight(s, "%")
+	if strings.IndexByte(s, '_') >= 0 {
+		return false
+	}
+	i := 0
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	if i < len(s) && (s[i]|0x20 == 'i' || s[i]|0x20 == 'n') || i+1 < len(s) && s[i] == '0' && s[i+1]|0x20 == 'x' {
+		return false
+	}
+	digits := 0
+	for ; i < len(s) && '0' <= s[i] && s[i] <= '9'; i++ {
+		digits++
+	}
+	if i < len(s) && s[i] == '.' {
+		for i++; i < len(s) && '0' <= s[i] && s[i] <= '9'; i++ {
+			digits++
+		}
+	}
+	if digits == 0 {
+		return true
+	}
+	if i < len(s) && s[i]|0x20 == 'e' {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		e := 0
+		for ; i < len(s) && '0' <= s[i] && s[i] <= '9'; i++ {
+			e++
+		}
+		if e == 0 {
+			return true
+		}
+	}
+	return i != len(s)
 }
 
 // compare orders two keys: both numbers numerically, else by lower-case text.

@@ -153,3 +153,45 @@ func BenchmarkIncrementalMergeSorted50k(b *testing.B) {
 		p.merge(delta, false)
 	}
 }
+
+// BenchmarkSortKey50k: one sort key press (">", the next column, as the
+// whole-program benchmark presses it) over 50,000 instances, then the
+// frame: each op is one of the 11 sort states in turn.
+func BenchmarkSortKey50k(b *testing.B) {
+	p := loadedBig(b, 50000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		press(p, ">")
+		_ = p.View(120, 40)
+	}
+}
+
+// BenchmarkSortColumn50k: a change to each column from given order, so
+// each column's cost shows on its own.
+func BenchmarkSortColumn50k(b *testing.B) {
+	p := loadedBig(b, 50000)
+	for c, col := range columns {
+		b.Run(col.Title, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := range b.N {
+				p.tbl.SortBy(c, i%2 == 1)
+				p.apply()
+				_ = p.View(120, 40)
+			}
+		})
+	}
+}
+
+// BenchmarkFilterTypeErase50k: the whole-program benchmark's filter
+// keystroke: "a" typed into an empty filter, then erased (each op is one
+// of the two, with its frame).
+func BenchmarkFilterTypeErase50k(b *testing.B) {
+	p := loadedBig(b, 50000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		p.SetFilter([]string{"a", ""}[i%2])
+		_ = p.View(120, 40)
+	}
+}

@@ -18,6 +18,7 @@ type sortCache struct {
 	desc bool
 	ok   bool
 	list []*entry
+	perm []int32 // the sort's buffer, kept for the next
 }
 
 // view returns the entries in the order the table shows them.
@@ -30,16 +31,22 @@ func (p *Pane) view() []*entry {
 	if sc.ok && sc.col == c && sc.desc == desc {
 		return sc.list
 	}
-	rows := make([]table.Row, len(p.order))
-	for i, e := range p.order {
-		rows[i] = e.row()
+	order := p.order
+	perm := table.SortOrderOf(table.SortInput{N: len(order), Desc: desc, Into: sc.perm,
+		Key: func(i int) string { return order[i].s.ID },
+		Low: func(i int) string { return order[i].SortKey(c) },
+		Num: func(i int) (float64, bool) { return order[i].SortNumber(c) }})
+	// The last sort's list is garbage now (resort copies before it
+	// changes one, applyFrom reads it only here): fill it again.
+	list := sc.list[:0]
+	if cap(list) < len(perm) {
+		list = make([]*entry, len(perm))
 	}
-	perm := table.SortOrder(rows, c, desc)
-	list := make([]*entry, len(perm))
+	list = list[:len(perm)]
 	for i, k := range perm {
 		list[i] = p.order[k]
 	}
-	*sc = sortCache{col: c, desc: desc, ok: true, list: list}
+	*sc = sortCache{col: c, desc: desc, ok: true, list: list, perm: perm}
 	return list
 }
 

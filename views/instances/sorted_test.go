@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
 	"github.com/stackpit/stackpit/ui/table"
@@ -116,5 +119,55 @@ func TestSortKeyKeepsCursorRow(t *testing.T) {
 	}
 	if got, want := shownRows(p), wantRows(t, p); !slices.Equal(got, want) {
 		t.Fatalf("rows not in HOST order after the sort key")
+	}
+}
+
+// SortKey is what a sort reads from the cell (its Sort, else its Text,
+// lower-cased) in every column, for servers with empty fields, upper
+// case and non-ASCII text, a down host and a stuck task.
+func TestSortKeyIsTheCellsKey(t *testing.T) {
+	ss := bigFixture(6)
+	ss[1].Name, ss[1].Status, ss[1].Host, ss[1].IPs = "Ünïcode-VM", "", "", nil
+	ss[2].ProjectName, ss[2].ProjectID, ss[2].FlavorName, ss[2].FlavorID = "", "ABC123", "", "Flavor-ID"
+	ss[3].TaskState, ss[3].Updated = "migrating", t0.Add(-time.Hour) // stuck
+	ss[4].TaskState, ss[4].Host = "Spawning", "compute-down"
+	ss[5].Created = time.Time{}
+	down := map[string]bool{"compute-down": true}
+	for _, s := range ss {
+		e := newEntry(s, t0, down)
+		for i := range columns {
+			c := e.Cell(i)
+			k := c.Sort
+			if k == "" {
+				k = c.Text
+			}
+			if got, want := e.SortKey(i), strings.ToLower(k); got != want {
+				t.Errorf("server %q column %s: SortKey %q, cell's key %q", s.Name, columns[i].Title, got, want)
+			}
+			f, err := strconv.ParseFloat(k, 64)
+			if n, ok := e.SortNumber(i); ok && (err != nil || n != f) || !ok && i == colAge && err == nil {
+				t.Errorf("server %q column %s: SortNumber %v %v, cell's key %q", s.Name, columns[i].Title, n, ok, k)
+			}
+		}
+	}
+}
+
+// What sorts, filters and rows read of an entry (all, ends, fault and the
+// server's ID) sits in its first two cache lines, and the entry stays in
+// its 576-byte size class.
+func TestEntryLayout(t *testing.T) {
+	var e entry
+	if n := unsafe.Sizeof(e); n > 576 {
+		t.Errorf("entry is %d bytes, over the 576-byte size class", n)
+	}
+	for name, end := range map[string]uintptr{
+		"all":   unsafe.Offsetof(e.all) + unsafe.Sizeof(e.all),
+		"ends":  unsafe.Offsetof(e.ends) + unsafe.Sizeof(e.ends),
+		"fault": unsafe.Offsetof(e.fault) + unsafe.Sizeof(e.fault),
+		"s.ID":  unsafe.Offsetof(e.s) + unsafe.Offsetof(e.s.ID) + unsafe.Sizeof(e.s.ID),
+	} {
+		if end > 128 {
+			t.Errorf("entry.%s ends at byte %d, past the first two cache lines", name, end)
+		}
 	}
 }
