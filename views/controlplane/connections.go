@@ -63,6 +63,7 @@ func (a connInputs) same(b connInputs) bool {
 }
 
 func (p *Pane) connections() connState {
+	p.connBuilds++
 	var cs connState
 	p.connIn = p.connInputs()
 	if !p.parts[pRabbit].loaded {
@@ -109,7 +110,6 @@ func connKey(fs []hostmodel.Fact) string {
 // connRows also keeps what it computed for the head line and the host
 // model (p.conn): the View reads it every frame.
 func (p *Pane) connRows() []table.Row {
-	p.connBuilds++
 	cs := p.connections()
 	p.conn = cs
 	var rows []table.Row
