@@ -75,7 +75,6 @@ func (p *Pane) connections() connState {
 		return cs
 	}
 	hostOf := p.hostOf()
-	cs.by = rabbitmq.ConnectionsBy(p.rabbit.Connections, hostOf)
 	cs.expected = p.ctx.Hosts.ServicesUp(hostmodel.Nova, expectedBinary)
 	if len(cs.expected) == 0 {
 		cs.why = "Nova's service list not loaded yet: missing " + expectedBinary + " connections cannot be told"
@@ -107,10 +106,14 @@ func connKey(fs []hostmodel.Fact) string {
 	return b.String()
 }
 
-// connRows also keeps what it computed for the head line and the host
-// model (p.conn): the View reads it every frame.
+// connRows groups the connections (by: only the rows need it, a hidden
+// pane's facts do not). It also keeps what it computed for the head line
+// and the host model (p.conn): the View reads it every frame.
 func (p *Pane) connRows() []table.Row {
 	cs := p.connections()
+	if p.parts[pRabbit].loaded && p.rabbit.Errs["connections"] == nil {
+		cs.by = rabbitmq.ConnectionsBy(p.rabbit.Connections, p.hostOf())
+	}
 	p.conn = cs
 	var rows []table.Row
 	for _, m := range cs.missing {
