@@ -137,6 +137,7 @@ type Pane struct {
 	obsSeen    bool
 	obsBuilds  int // tests: observations that made the rows again
 	connBuilds int // tests: how often the connection state was made
+	connReads  int // tests: how often the connection inputs were read
 
 	seen pane.Seen
 	// stale: an answer or observation came while the pane was hidden;
@@ -481,7 +482,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		}
 		// Nova's services or known addresses may have moved: who should
 		// be connected, and from where.
-		if m.Pane != p.ID() && p.parts[pRabbit].loaded {
+		if m.Pane != p.ID() && p.parts[pRabbit].loaded && feedsConns(m.Source) {
 			if p.connIn.same(p.connInputs()) {
 				return p, nil
 			}

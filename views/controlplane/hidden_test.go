@@ -80,3 +80,53 @@ func TestHiddenPaneMakesRowsWhenDrawn(t *testing.T) {
 		t.Fatalf("reading the rows of a stale pane: host %q, builds %d (want compute03, 4)", h, p.builds)
 	}
 }
+
+// Only an observation that can move Nova's services or the known
+// addresses reads the connection inputs again: another source's facts
+// changing (a container exiting) does not.
+func TestOtherSourcesReadNoConnectionInputs(t *testing.T) {
+	ctx := paneCtx()
+	ctx.Hosts = novaModel(map[string]bool{"compute01": true, "compute02": true, "compute03": true},
+		map[string]string{"10.0.0.21": "compute01"})
+	p := New(ctx, Sources{Rabbit: rabbitFixture(t), HAProxy: haproxyFixture(t)})
+	var obs []hostmodel.Observation
+	collect(p, p.Init(), &obs)
+	n := p.connReads
+	for i, state := range []string{hostmodel.Up, "exited", hostmodel.Up} {
+		o := hostmodel.Observation{Pane: "containers", Source: hostmodel.Docker, Scope: "compute01", At: fixedNow.Add(time.Duration(i) * time.Second),
+			Facts: []hostmodel.Fact{{Host: "compute01", Kind: hostmodel.Container, Name: "nova_compute", State: state}}}
+		v := ctx.Hosts.FactsVersion()
+		ctx.Hosts.Apply(o)
+		if i > 0 && ctx.Hosts.FactsVersion() == v {
+			t.Fatal("the container's state change moved no facts: the test tests nothing")
+		}
+		p.Update(o)
+	}
+	if p.connReads != n {
+		t.Fatalf("3 Docker observations read the connection inputs %d times", p.connReads-n)
+	}
+	// compute02's address arrives from Placement: the connection from
+	// 10.0.0.22 is its own, and compute03's is the one missing.
+	if out := strings.Join(connLines(t, p), "\n"); !strings.Contains(out, "(10.0.0.22): missing connections cannot be told") {
+		t.Fatalf("before the address:\n%s", out)
+	}
+	n = p.connReads
+	pl := hostmodel.Observation{Pane: "compute", Source: hostmodel.Placement, At: fixedNow, Facts: []hostmodel.Fact{
+		{Host: "compute01", Kind: hostmodel.Address, Name: "10.0.0.21"}, {Host: "compute02", Kind: hostmodel.Address, Name: "10.0.0.22"}}}
+	ctx.Hosts.Apply(pl)
+	_, cmd := p.Update(pl)
+	if p.connReads == n {
+		t.Fatal("a Placement observation did not read the connection inputs")
+	}
+	obs = obs[:0]
+	collect(p, cmd, &obs)
+	for _, o := range obs {
+		if o.Scope == "connections" {
+			if len(o.Facts) != 1 || o.Facts[0].Host != "compute03" {
+				t.Fatalf("want compute03's missing connection only: %+v", o.Facts)
+			}
+			return
+		}
+	}
+	t.Fatalf("the missing-connection facts did not follow the new address: %+v", obs)
+}
