@@ -45,8 +45,8 @@ func actionPane(t *testing.T, filter string) (*Pane, *actionSource) {
 	p, _ := newPane(src)
 	drive(p, p.Init())
 	p.SetFilter(filter)
-	if p.tbl.Len() != 1 {
-		t.Fatalf("filter %q: %d rows", filter, p.tbl.Len())
+	if p.Table().Len() != 1 {
+		t.Fatalf("filter %q: %d rows", filter, p.Table().Len())
 	}
 	return p, src
 }

@@ -102,6 +102,13 @@ type Pane struct {
 	query      filter.Query
 	// conflictsKey: the host model's conflicts the rows were built with.
 	conflictsKey string
+	// stale: a list, a conflict or the clock (BEAT) moved while the pane
+	// was hidden; the rows are made when it is next drawn or its rows are
+	// read (issue 15: at 1,000 hosts a hidden pane sorted and remade some
+	// 3,000 rows every clock tick on the UI goroutine). The host model's
+	// observations still go out with each list.
+	stale  bool
+	builds int // tests: how often the rows were made
 }
 
 // New makes the pane.
@@ -153,6 +160,10 @@ func (p *Pane) Status() pane.Status {
 func (p *Pane) SetFilter(text string) {
 	p.filterText = strings.TrimSpace(text)
 	p.query = filter.Parse(p.filterText)
+	if p.stale {
+		p.rebuild()
+		return
+	}
 	p.apply()
 }
 
@@ -355,7 +366,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 				p.neutronWhole = p.ctx.Now()
 			}
 			l.agents, l.at = as, cadence.AsOf(p.ctx.Now(), m.asOf)
-			p.rebuild()
+			p.rebuildSoon()
 		}
 		if errors.Is(m.err, openstack.ErrNoService) {
 			return p, nil
@@ -364,11 +375,11 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 	case hostmodel.Observation:
 		if k := p.ctx.Hosts.ConflictsKey(); k != p.conflictsKey {
 			p.conflictsKey = k
-			p.rebuild() // a conflict with another source appeared or went
+			p.rebuildSoon() // a conflict with another source appeared or went
 		}
 	case pane.TickMsg:
 		if len(p.all) > 0 {
-			p.rebuild() // BEAT ages with the clock, also when an API stops answering
+			p.rebuildSoon() // BEAT ages with the clock, also when an API stops answering
 		}
 		busy := false
 		for k := range p.lists {
@@ -388,6 +399,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 func (p *Pane) is(k, action string) bool { return p.ctx.Keys != nil && p.ctx.Keys.Is(k, action) }
 
 func (p *Pane) key(k string) tea.Cmd {
+	p.fresh()
 	if p.tbl.HandleKey(p.is, k) {
 		return nil
 	}
@@ -466,9 +478,28 @@ func rowKey(a *agent) string {
 	return kindNames[a.kind] + "/" + a.host + "/" + a.binary + "/" + a.id
 }
 
+// rebuildSoon makes the rows now when the pane is on screen; a hidden
+// pane's are only marked stale.
+func (p *Pane) rebuildSoon() {
+	if p.seen.On(p.ctx.Now()) {
+		p.rebuild()
+		return
+	}
+	p.stale = true
+}
+
+// fresh makes the rows if something moved while the pane was hidden.
+func (p *Pane) fresh() {
+	if p.stale {
+		p.rebuild()
+	}
+}
+
 // rebuild merges the three lists: hosts with a dead agent first, then by
 // host; within a host dead first, then service and binary.
 func (p *Pane) rebuild() {
+	p.stale = false
+	p.builds++
 	p.all = p.all[:0]
 	hostDead := map[string]bool{}
 	// Conflicts (another source disagrees) come next: as much to look at.
@@ -589,6 +620,7 @@ func (p *Pane) View(width, height int) string {
 	if p.seen.Drawn(now) && p.neutronWhole.Before(p.lastTry) {
 		p.wantWhole = true // on screen again after problems-only reads: the whole list next tick
 	}
+	p.fresh() // what came while hidden
 	lines := []string{th.Render(themes.Title, safe.Fit(p.header(now), width))}
 	for k := range p.lists {
 		l := &p.lists[k]
@@ -699,4 +731,4 @@ func (p *Pane) header(now time.Time) string {
 }
 
 // Table is the list the shell keeps in the breadcrumb (pane.Tabled).
-func (p *Pane) Table() *table.Model { return p.tbl }
+func (p *Pane) Table() *table.Model { p.fresh(); return p.tbl }

@@ -149,7 +149,7 @@ func TestGoldenSizesDeadFirstGrouped(t *testing.T) {
 		golden(t, fmt.Sprintf("agents-%dx%d", sz[0], sz[1]), out)
 	}
 	p, _ := loaded(t)
-	rows := p.tbl.Rows()
+	rows := p.Table().Rows()
 	// Hosts with dead agents first (compute04, control02), dead rows first
 	// within them; every host's rows contiguous.
 	var hosts []string
@@ -186,8 +186,8 @@ func TestFilter(t *testing.T) {
 	for q, want := range map[string]int{"host:compute04": 2, "service:neutron": 11, "state:down": 3, "binary:nova-compute": 4,
 		"admin:down": 2, "admin:forced": 1, "host:control02": 6, "type:volume": 3, "ovs": 4} {
 		p.SetFilter(q)
-		if p.tbl.Len() != want {
-			t.Errorf("filter %q: %d rows, want %d", q, p.tbl.Len(), want)
+		if p.Table().Len() != want {
+			t.Errorf("filter %q: %d rows, want %d", q, p.Table().Len(), want)
 		}
 	}
 }
@@ -222,8 +222,8 @@ func TestPivotsAndKollaNames(t *testing.T) {
 		}
 	}
 	drive(p, p.Pivot("host:compute01"))
-	if p.tbl.Len() != 2 {
-		t.Fatalf("pivot host:compute01: %d rows", p.tbl.Len())
+	if p.Table().Len() != 2 {
+		t.Fatalf("pivot host:compute01: %d rows", p.Table().Len())
 	}
 }
 
@@ -353,7 +353,7 @@ func TestAgentUpContainerExitedShownAsConflict(t *testing.T) {
 		t.Fatalf("conflict line missing:\n%s", out)
 	}
 	// The cursor on that row: the detail line says what contradicts it.
-	p.tbl.SelectKey("neutron/control03/neutron-l3-agent/l3-control03")
+	p.Table().SelectKey("neutron/control03/neutron-l3-agent/l3-control03")
 	out = ansi.Strip(p.View(120, 30))
 	if !strings.Contains(out, "control03 neutron-l3-agent: up ⚠ container neutron_l3_agent exited 1 (containers, 20s)") {
 		t.Fatalf("detail line does not show the conflict:\n%s", out)

@@ -75,6 +75,13 @@ type Pane struct {
 	query      filter.Query
 	// conflictsKey: the host model's conflicts the rows were built with.
 	conflictsKey string
+	// stale: the clock (BEAT, down) or a conflict moved while the pane was
+	// hidden; the rows are made again before anything reads them (issue
+	// 15: at 1,000 hosts the hidden pane joined and remade every host's
+	// row each clock tick on the UI goroutine). A list's answer still
+	// makes them at once.
+	stale  bool
+	builds int // tests: how often the rows were made
 
 	prompt uiprompt.Prompt
 
@@ -171,6 +178,10 @@ func (p *Pane) Status() pane.Status {
 func (p *Pane) SetFilter(text string) {
 	p.filterText = strings.TrimSpace(text)
 	p.query = filter.Parse(p.filterText)
+	if p.stale {
+		p.rebuild()
+		return
+	}
 	p.apply()
 }
 
@@ -239,6 +250,10 @@ func (p *Pane) hvDue(now time.Time) bool {
 
 // Update handles messages.
 func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
+	switch msg.(type) {
+	case planMsg, powerMsg, pane.ActionProgressMsg, pane.ResumeMsg, pane.ActionDoneMsg, tea.KeyPressMsg:
+		p.fresh() // these read the hosts
+	}
 	switch m := msg.(type) {
 	case servicesMsg:
 		p.svcLoad, p.svcErr = false, m.err
@@ -270,11 +285,11 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 	case hostmodel.Observation:
 		if k := p.ctx.Hosts.ConflictsKey(); k != p.conflictsKey {
 			p.conflictsKey = k
-			p.rebuild() // another source now disagrees with a row, or agrees again
+			p.rebuildSoon() // another source now disagrees with a row, or agrees again
 		}
 	case pane.TickMsg:
 		if len(p.svcs) > 0 || len(p.hvs) > 0 {
-			p.rebuild() // BEAT ages with the clock, also when Nova stops answering
+			p.rebuildSoon() // BEAT ages with the clock, also when Nova stops answering
 		}
 		now := p.ctx.Now()
 		if p.wantHv && !p.hvLoad {
@@ -413,8 +428,27 @@ func (p *Pane) hostByName(name string) (*host, bool) {
 	return nil, false
 }
 
+// rebuildSoon makes the rows now when the pane is on screen; a hidden
+// pane's are only marked stale.
+func (p *Pane) rebuildSoon() {
+	if p.seen.On(p.ctx.Now()) {
+		p.rebuild()
+		return
+	}
+	p.stale = true
+}
+
+// fresh makes the rows if the clock or a conflict moved while hidden.
+func (p *Pane) fresh() {
+	if p.stale {
+		p.rebuild()
+	}
+}
+
 // rebuild joins services and hypervisors into host rows.
 func (p *Pane) rebuild() {
+	p.stale = false
+	p.builds++
 	now := p.ctx.Now()
 	byHost := map[string]*host{}
 	var order []string
@@ -653,6 +687,7 @@ func (p *Pane) View(width, height int) string {
 	if p.seen.Drawn(now) && now.Sub(p.hvTry) >= p.ctx.Refresh {
 		p.wantHv = true // back on screen with hypervisors from a hidden cadence
 	}
+	p.fresh() // the clock moved while hidden
 	lines := []string{th.Render(themes.Title, safe.Fit(p.header(now), width))}
 	if p.svcErr != nil {
 		lines = append(lines, th.Render(themes.Crit, safe.Fit(errLine("compute services", p.svcErr, p.svcAt, now), width)))
@@ -782,4 +817,4 @@ func vmsText(n int) string {
 }
 
 // Table is the list the shell keeps in the breadcrumb (pane.Tabled).
-func (p *Pane) Table() *table.Model { return p.tbl }
+func (p *Pane) Table() *table.Model { p.fresh(); return p.tbl }

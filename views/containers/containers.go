@@ -117,6 +117,15 @@ type Pane struct {
 	// cycle on the UI goroutine, with the pane not even on screen).
 	dirty    bool
 	rebuilds int // tests: how often the rows were built
+	// status: what Status last computed for the selection statusSel,
+	// until a host's state or the discovery changes (statusOK false). The
+	// shell asks every pane's Status twice a frame (tab mark, status
+	// line): a pass over every host each time (issue 15: 1,000 hosts,
+	// hidden or not).
+	status       pane.Status
+	statusSel    int
+	statusOK     bool
+	statusPasses int // tests: how often Status went over the hosts
 }
 
 // sync builds the rows again if something came in since the last build.
@@ -199,6 +208,7 @@ func (p *Pane) loadHosts(hosts []string, every time.Duration) tea.Cmd {
 			continue // never overlap requests to a slow host
 		}
 		st.loading, st.asked = true, now
+		p.statusOK = false
 		cmds = append(cmds, p.load(h, every))
 	}
 	return tea.Batch(cmds...)
@@ -306,6 +316,14 @@ func (p *Pane) Back() bool {
 
 // Status aggregates the hosts: oldest data, and the errors that matter.
 func (p *Pane) Status() pane.Status {
+	if !p.statusOK || p.statusSel != p.sel {
+		p.status, p.statusSel, p.statusOK = p.hostsStatus(), p.sel, true
+	}
+	return p.status
+}
+
+func (p *Pane) hostsStatus() pane.Status {
+	p.statusPasses++
 	var st pane.Status
 	var errs []string
 	var errUpdated time.Time
@@ -350,6 +368,7 @@ func (p *Pane) visibleHosts() []string {
 func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 	switch msg := msg.(type) {
 	case hostsMsg:
+		p.statusOK = false
 		if msg.err != nil {
 			p.discoverErr = msg.err
 			return p, nil
@@ -377,6 +396,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		p.rebuild()
 		return p, tea.Batch(cmds...)
 	case loadedMsg:
+		p.statusOK = false
 		st := p.state[msg.host]
 		st.loading = false
 		st.err = msg.err

@@ -54,7 +54,17 @@ type connInputs struct {
 }
 
 func (p *Pane) connInputs() connInputs {
+	p.connReads++
 	return connInputs{ok: true, addrs: p.ctx.Hosts.Addresses(), up: p.ctx.Hosts.ServicesUp(hostmodel.Nova, expectedBinary)}
+}
+
+// feedsConns: an observation from src can move the connection inputs:
+// Nova's services (Source Nova) or the addresses (HAProxy's servers,
+// Placement's hypervisors); the host model gives each fact its
+// observation's source. Issue 15: at 1,000 hosts every Docker answer
+// that moved the facts copied every host's addresses and services again.
+func feedsConns(src hostmodel.Source) bool {
+	return src == hostmodel.Nova || src == hostmodel.Placement || src == hostmodel.HAProxy
 }
 
 // same: a and b are the same inputs (both known).
@@ -63,6 +73,7 @@ func (a connInputs) same(b connInputs) bool {
 }
 
 func (p *Pane) connections() connState {
+	p.connBuilds++
 	var cs connState
 	p.connIn = p.connInputs()
 	if !p.parts[pRabbit].loaded {
@@ -74,7 +85,6 @@ func (p *Pane) connections() connState {
 		return cs
 	}
 	hostOf := p.hostOf()
-	cs.by = rabbitmq.ConnectionsBy(p.rabbit.Connections, hostOf)
 	cs.expected = p.ctx.Hosts.ServicesUp(hostmodel.Nova, expectedBinary)
 	if len(cs.expected) == 0 {
 		cs.why = "Nova's service list not loaded yet: missing " + expectedBinary + " connections cannot be told"
@@ -106,11 +116,14 @@ func connKey(fs []hostmodel.Fact) string {
 	return b.String()
 }
 
-// connRows also keeps what it computed for the head line and the host
-// model (p.conn): the View reads it every frame.
+// connRows groups the connections (by: only the rows need it, a hidden
+// pane's facts do not). It also keeps what it computed for the head line
+// and the host model (p.conn): the View reads it every frame.
 func (p *Pane) connRows() []table.Row {
-	p.connBuilds++
 	cs := p.connections()
+	if p.parts[pRabbit].loaded && p.rabbit.Errs["connections"] == nil {
+		cs.by = rabbitmq.ConnectionsBy(p.rabbit.Connections, p.hostOf())
+	}
 	p.conn = cs
 	var rows []table.Row
 	for _, m := range cs.missing {

@@ -136,9 +136,18 @@ type Pane struct {
 	obsVer     int
 	obsSeen    bool
 	obsBuilds  int // tests: observations that made the rows again
-	connBuilds int // tests: how often the connection rows were made
+	connBuilds int // tests: how often the connection state was made
+	connReads  int // tests: how often the connection inputs were read
 
 	seen pane.Seen
+	// stale: an answer or observation came while the pane was hidden;
+	// the tables are made when it is next drawn or its rows are read
+	// (issue 15: at 1,000 hosts every RabbitMQ/HAProxy answer and every
+	// facts change regrouped the connections and remade the controller
+	// rows of a pane nobody looked at, on the UI goroutine). The host
+	// model's observations still go out with each answer.
+	stale  bool
+	builds int // tests: how often the tables were made
 	// wantWhole: the pane came on screen; the next tick reads RabbitMQ's
 	// whole lists.
 	wantWhole bool
@@ -417,7 +426,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.HAProxy, Err: m.err})
 		}
 		p.hap, pt.updated, pt.loaded = m.st, m.at, true
-		p.rebuild()
+		p.rebuildSoon()
 		return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.HAProxy, At: m.at, Facts: hostmodel.FromHAProxy(m.st)})
 	case rabbitMsg:
 		pt := p.parts[pRabbit]
@@ -426,7 +435,9 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.RabbitMQ, Err: m.s.Err})
 		}
 		p.rabbit, pt.updated, pt.loaded = m.s, m.at, true
-		p.rebuild()
+		if !p.rebuildSoon() {
+			p.conn = p.connections() // the missing-connection facts go out now
+		}
 		return p, tea.Batch(p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.RabbitMQ, At: m.at,
 			Facts: hostmodel.FromRabbitMQ(m.s.Nodes, m.s.Queues)}), p.publishConns(true))
 	case mcMsg:
@@ -437,7 +448,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			pt.err = m.rows[0].Err
 		}
 		p.mc, pt.updated, pt.loaded = m.rows, m.at, true
-		p.rebuild()
+		p.rebuildSoon()
 		addrs := p.ctx.Hosts.Addresses()
 		o := hostmodel.Observation{Pane: p.ID(), Source: hostmodel.MemcachedSrc, At: m.at}
 		for _, r := range m.rows {
@@ -451,7 +462,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.Keepalived, Err: m.err})
 		}
 		p.vips, pt.updated, pt.loaded = m.vips, m.at, true
-		p.rebuild()
+		p.rebuildSoon()
 		return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.Keepalived, At: m.at, Facts: hostmodel.FromVIPs(m.vips)})
 	case hostmodel.Observation:
 		// Only a change of facts moves these rows (issue 15: with 1,000
@@ -463,14 +474,23 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		}
 		p.obsBuilds++
 		p.obsSeen, p.obsVer = true, v
-		p.ctls.SetRows(p.controllerRows())
+		on := p.seen.On(p.now())
+		if on {
+			p.ctls.SetRows(p.controllerRows())
+		} else {
+			p.stale = true
+		}
 		// Nova's services or known addresses may have moved: who should
 		// be connected, and from where.
-		if m.Pane != p.ID() && p.parts[pRabbit].loaded {
+		if m.Pane != p.ID() && p.parts[pRabbit].loaded && feedsConns(m.Source) {
 			if p.connIn.same(p.connInputs()) {
 				return p, nil
 			}
-			p.conns.SetRows(p.connRows())
+			if on {
+				p.conns.SetRows(p.connRows())
+			} else {
+				p.conn = p.connections() // the facts go out now, the rows when drawn
+			}
 			return p, p.publishConns(false)
 		}
 	case galeraMsg:
@@ -504,7 +524,9 @@ func (p *Pane) is(key, action string) bool {
 	return p.ctx.Keys != nil && p.ctx.Keys.Is(key, action)
 }
 
+// current is the section's table, its rows made if they were stale.
 func (p *Pane) current() *table.Model {
+	p.fresh()
 	switch p.section {
 	case SecRabbit:
 		return p.nodes
@@ -669,7 +691,27 @@ func (p *Pane) match(text, host string) bool {
 	return p.query.Match(map[string]string{"text": text, "host": host})
 }
 
+// rebuildSoon makes the tables now when the pane is on screen and
+// reports true; a hidden pane's are only marked stale.
+func (p *Pane) rebuildSoon() bool {
+	if p.seen.On(p.now()) {
+		p.rebuild()
+		return true
+	}
+	p.stale = true
+	return false
+}
+
+// fresh makes the tables if an answer came while the pane was hidden.
+func (p *Pane) fresh() {
+	if p.stale {
+		p.rebuild()
+	}
+}
+
 func (p *Pane) rebuild() {
+	p.stale = false
+	p.builds++
 	p.servers.SetRows(p.serverRows())
 	p.nodes.SetRows(p.nodeRows())
 	p.queues.SetRows(p.queueRows())

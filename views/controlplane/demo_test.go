@@ -18,7 +18,7 @@ import (
 	"github.com/stackpit/stackpit/demo"
 )
 
-func demoSources(t *testing.T, c *demo.Cloud) Sources {
+func demoSources(t testing.TB, c *demo.Cloud) Sources {
 	t.Helper()
 	cfg := c.Config()
 	hc, err := httpclient.New(httpclient.Options{ReadOnly: true, Username: cfg.RabbitMQ.Username, Password: cfg.RabbitMQ.Password})

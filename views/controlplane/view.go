@@ -23,6 +23,7 @@ func (p *Pane) View(width, height int) string {
 	if p.seen.Drawn(p.now()) && p.parts[pRabbit].configured {
 		p.wantWhole = true // on screen again: RabbitMQ's whole lists at the next tick
 	}
+	p.fresh() // answers that came while hidden
 	var lines []string
 	line := func(role themes.Role, s string) {
 		lines = append(lines, th.Render(role, safe.Fit(s, width)))
