@@ -106,7 +106,9 @@ type Pane struct {
 	tbl      *table.Model
 	logs     *logView
 	lastLoad time.Time
-	touched  bool // the user moved the cursor: keep it on its row
+	// flight bounds the host reads running at once (hostsInFlight).
+	flight  chan struct{}
+	touched bool // the user moved the cursor: keep it on its row
 	// discoverErr: the cloud's host list could not be read.
 	discoverErr error
 	// conflictsKey: the host model's conflicts the rows were built with.
@@ -147,7 +149,7 @@ type loadedMsg struct {
 
 // New makes the pane.
 func New(ctx pane.Context, src Source) *Pane {
-	p := &Pane{ctx: ctx, src: src, hosts: src.Hosts(), state: map[string]*hostState{}}
+	p := &Pane{ctx: ctx, src: src, hosts: src.Hosts(), state: map[string]*hostState{}, flight: make(chan struct{}, hostsInFlight)}
 	for _, h := range p.hosts {
 		p.state[h] = &hostState{}
 	}
@@ -260,9 +262,18 @@ func hasProblem(cs []docker.Container) bool {
 	return false
 }
 
+// hostsInFlight: at most this many hosts are read at once. A first load
+// at 1,000 hosts started 1,000 reads (each with its inspects) at once: on
+// two cores their goroutines held both processors and the screen's
+// goroutine waited behind them, one key press 2.9 s (issue 15). The others
+// wait here, parked, and their timeout starts when their turn does.
+const hostsInFlight = 16
+
 func (p *Pane) load(h string, every time.Duration) tea.Cmd {
-	src, now := p.src, p.ctx.Now
+	src, now, flight := p.src, p.ctx.Now, p.flight
 	return func() tea.Msg {
+		flight <- struct{}{}
+		defer func() { <-flight }()
 		// A slow turn's read may take another session's answer of this
 		// turn (serve): a busy session reading late then shares it.
 		ctx, cancel := context.WithTimeout(cadence.With(context.Background(), every), 15*time.Second)

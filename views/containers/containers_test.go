@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -667,5 +668,57 @@ func drainAll(p *Pane, cmd tea.Cmd) {
 			_, next := p.Update(msg)
 			queue = append(queue, next)
 		}
+	}
+}
+
+// peakSrc counts the reads running at once.
+type peakSrc struct {
+	manySrc
+	mu        sync.Mutex
+	now, peak int
+}
+
+func (s *peakSrc) List(ctx context.Context, h string) ([]docker.Container, error) {
+	s.mu.Lock()
+	s.now++
+	s.peak = max(s.peak, s.now)
+	s.mu.Unlock()
+	time.Sleep(2 * time.Millisecond)
+	s.mu.Lock()
+	s.now--
+	s.mu.Unlock()
+	return []docker.Container{{Host: h, Name: "nova_compute", State: "running", Health: "healthy"}}, nil
+}
+
+// TestFirstLoadBoundsHostsInFlight: Bubble Tea runs each command of a
+// batch in its own goroutine; a first load at 1,000 hosts must not read
+// them all at once (their goroutines held both cores and a key press
+// waited 2.9 s behind them, issue 15).
+func TestFirstLoadBoundsHostsInFlight(t *testing.T) {
+	src := &peakSrc{}
+	for i := range 200 {
+		src.hosts = append(src.hosts, fmt.Sprintf("compute%04d", i))
+	}
+	p := New(pane.Context{Theme: themes.Default(true), Keys: keymap.Defaults(), Refresh: 3 * time.Second,
+		Now: func() time.Time { return now }}, src)
+	batch, ok := p.Init()().(tea.BatchMsg)
+	if !ok || len(batch) != 200 {
+		t.Fatalf("first load: %T with %d commands, want a batch of 200", batch, len(batch))
+	}
+	var wg sync.WaitGroup
+	msgs := make(chan tea.Msg, len(batch))
+	for _, cmd := range batch {
+		wg.Add(1)
+		go func() { defer wg.Done(); msgs <- cmd() }()
+	}
+	wg.Wait()
+	close(msgs)
+	n := 0
+	for msg := range msgs {
+		p.Update(msg)
+		n++
+	}
+	if n != 200 || src.peak > hostsInFlight {
+		t.Fatalf("%d answers, at most %d reads at once; want 200 answers and at most %d at once", n, src.peak, hostsInFlight)
 	}
 }
