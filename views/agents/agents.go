@@ -90,6 +90,11 @@ type Pane struct {
 	lists   [nKinds]list
 	lastTry time.Time
 
+	// seen.Stale(): a list, a conflict or the clock (BEAT) moved while the pane
+	// was hidden; the rows are made when it is next drawn or its rows are
+	// read (issue 15: at 1,000 hosts a hidden pane sorted and remade some
+	// 3,000 rows every clock tick on the UI goroutine). The host model's
+	// observations still go out with each list.
 	seen pane.Seen
 	// neutronWhole: when Neutron's whole agent list was last read (the
 	// refreshes between read its problems only); wantWhole: the pane
@@ -102,13 +107,7 @@ type Pane struct {
 	query      filter.Query
 	// conflictsKey: the host model's conflicts the rows were built with.
 	conflictsKey string
-	// stale: a list, a conflict or the clock (BEAT) moved while the pane
-	// was hidden; the rows are made when it is next drawn or its rows are
-	// read (issue 15: at 1,000 hosts a hidden pane sorted and remade some
-	// 3,000 rows every clock tick on the UI goroutine). The host model's
-	// observations still go out with each list.
-	stale  bool
-	builds int // tests: how often the rows were made
+	builds       int // tests: how often the rows were made
 }
 
 // New makes the pane.
@@ -160,7 +159,7 @@ func (p *Pane) Status() pane.Status {
 func (p *Pane) SetFilter(text string) {
 	p.filterText = strings.TrimSpace(text)
 	p.query = filter.Parse(p.filterText)
-	if p.stale {
+	if p.seen.Stale() {
 		p.rebuild()
 		return
 	}
@@ -481,24 +480,18 @@ func rowKey(a *agent) string {
 // rebuildSoon makes the rows now when the pane is on screen; a hidden
 // pane's are only marked stale.
 func (p *Pane) rebuildSoon() {
-	if p.seen.On(p.ctx.Now()) {
-		p.rebuild()
-		return
-	}
-	p.stale = true
+	p.seen.Defer(p.ctx.Now(), p.rebuild)
 }
 
 // fresh makes the rows if something moved while the pane was hidden.
 func (p *Pane) fresh() {
-	if p.stale {
-		p.rebuild()
-	}
+	p.seen.Fresh(p.rebuild)
 }
 
 // rebuild merges the three lists: hosts with a dead agent first, then by
 // host; within a host dead first, then service and binary.
 func (p *Pane) rebuild() {
-	p.stale = false
+	p.seen.Made()
 	p.builds++
 	p.all = p.all[:0]
 	hostDead := map[string]bool{}

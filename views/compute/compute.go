@@ -64,6 +64,11 @@ type Pane struct {
 	hvAt    time.Time
 	lastTry time.Time
 
+	// seen.Stale(): the clock (BEAT, down) or a conflict moved while the pane was
+	// hidden; the rows are made again before anything reads them (issue
+	// 15: at 1,000 hosts the hidden pane joined and remade every host's
+	// row each clock tick on the UI goroutine). A list's answer still
+	// makes them at once.
 	seen  pane.Seen
 	hvTry time.Time // when the hypervisors were last asked for
 	// wantHv: the pane came on screen with hypervisors older than a
@@ -75,13 +80,7 @@ type Pane struct {
 	query      filter.Query
 	// conflictsKey: the host model's conflicts the rows were built with.
 	conflictsKey string
-	// stale: the clock (BEAT, down) or a conflict moved while the pane was
-	// hidden; the rows are made again before anything reads them (issue
-	// 15: at 1,000 hosts the hidden pane joined and remade every host's
-	// row each clock tick on the UI goroutine). A list's answer still
-	// makes them at once.
-	stale  bool
-	builds int // tests: how often the rows were made
+	builds       int // tests: how often the rows were made
 
 	prompt uiprompt.Prompt
 
@@ -178,7 +177,7 @@ func (p *Pane) Status() pane.Status {
 func (p *Pane) SetFilter(text string) {
 	p.filterText = strings.TrimSpace(text)
 	p.query = filter.Parse(p.filterText)
-	if p.stale {
+	if p.seen.Stale() {
 		p.rebuild()
 		return
 	}
@@ -431,23 +430,17 @@ func (p *Pane) hostByName(name string) (*host, bool) {
 // rebuildSoon makes the rows now when the pane is on screen; a hidden
 // pane's are only marked stale.
 func (p *Pane) rebuildSoon() {
-	if p.seen.On(p.ctx.Now()) {
-		p.rebuild()
-		return
-	}
-	p.stale = true
+	p.seen.Defer(p.ctx.Now(), p.rebuild)
 }
 
 // fresh makes the rows if the clock or a conflict moved while hidden.
 func (p *Pane) fresh() {
-	if p.stale {
-		p.rebuild()
-	}
+	p.seen.Fresh(p.rebuild)
 }
 
 // rebuild joins services and hypervisors into host rows.
 func (p *Pane) rebuild() {
-	p.stale = false
+	p.seen.Made()
 	p.builds++
 	now := p.ctx.Now()
 	byHost := map[string]*host{}

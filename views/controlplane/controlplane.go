@@ -139,14 +139,13 @@ type Pane struct {
 	connBuilds int // tests: how often the connection state was made
 	connReads  int // tests: how often the connection inputs were read
 
-	seen pane.Seen
-	// stale: an answer or observation came while the pane was hidden;
+	// seen.Stale(): an answer or observation came while the pane was hidden;
 	// the tables are made when it is next drawn or its rows are read
 	// (issue 15: at 1,000 hosts every RabbitMQ/HAProxy answer and every
 	// facts change regrouped the connections and remade the controller
 	// rows of a pane nobody looked at, on the UI goroutine). The host
 	// model's observations still go out with each answer.
-	stale  bool
+	seen   pane.Seen
 	builds int // tests: how often the tables were made
 	// wantWhole: the pane came on screen; the next tick reads RabbitMQ's
 	// whole lists.
@@ -478,7 +477,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		if on {
 			p.ctls.SetRows(p.controllerRows())
 		} else {
-			p.stale = true
+			p.seen.MarkStale()
 		}
 		// Nova's services or known addresses may have moved: who should
 		// be connected, and from where.
@@ -694,23 +693,16 @@ func (p *Pane) match(text, host string) bool {
 // rebuildSoon makes the tables now when the pane is on screen and
 // reports true; a hidden pane's are only marked stale.
 func (p *Pane) rebuildSoon() bool {
-	if p.seen.On(p.now()) {
-		p.rebuild()
-		return true
-	}
-	p.stale = true
-	return false
+	return p.seen.Defer(p.now(), p.rebuild)
 }
 
 // fresh makes the tables if an answer came while the pane was hidden.
 func (p *Pane) fresh() {
-	if p.stale {
-		p.rebuild()
-	}
+	p.seen.Fresh(p.rebuild)
 }
 
 func (p *Pane) rebuild() {
-	p.stale = false
+	p.seen.Made()
 	p.builds++
 	p.servers.SetRows(p.serverRows())
 	p.nodes.SetRows(p.nodeRows())

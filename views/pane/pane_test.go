@@ -59,3 +59,25 @@ func TestSeenFollowsDraws(t *testing.T) {
 		t.Error("drawn again after 4 s: want just shown")
 	}
 }
+
+// TestSeenDefersRowsWhileHidden: a hidden pane's rows wait for Fresh; on
+// screen Defer makes them at once and nothing is left stale.
+func TestSeenDefersRowsWhileHidden(t *testing.T) {
+	var s Seen
+	made := 0
+	rebuild := func() { made++; s.Made() }
+	now := time.Unix(1000, 0)
+	if s.Defer(now, rebuild) || made != 0 || !s.Stale() {
+		t.Fatalf("hidden: made %d, stale %v; want none made and stale", made, s.Stale())
+	}
+	s.Defer(now, rebuild)
+	s.Drawn(now)
+	s.Fresh(rebuild)
+	if made != 1 || s.Stale() {
+		t.Fatalf("drawn after two hidden changes: made %d, stale %v; want made once", made, s.Stale())
+	}
+	s.Fresh(rebuild)
+	if !s.Defer(now.Add(time.Second), rebuild) || made != 2 {
+		t.Fatalf("on screen: made %d, want the second change made at once and nothing for a Fresh with nothing stale", made)
+	}
+}

@@ -8,7 +8,12 @@ import "time"
 // whole-cloud reads slow down while hidden use it (issue 15: at 1,000
 // hosts each whole list was hundreds of kB a cycle, read for panes nobody
 // looked at).
-type Seen struct{ at time.Time }
+type Seen struct {
+	at time.Time
+	// stale: rows Defer did not make (the pane was hidden); Fresh makes
+	// them before anything reads them.
+	stale bool
+}
 
 // seenWindow is three clock ticks: a frame skipped under load does not
 // count as leaving the screen.
@@ -24,3 +29,30 @@ func (s *Seen) Drawn(now time.Time) (shown bool) {
 
 // On reports whether the pane was drawn within the window before now.
 func (s *Seen) On(now time.Time) bool { return !s.at.IsZero() && now.Sub(s.at) < seenWindow }
+
+// Defer makes a pane's rows now (rebuild) when it is on screen and
+// reports true; a hidden pane's are only marked stale, and Fresh makes
+// them when it is drawn or they are read (issue 15: at 1,000 hosts hidden
+// panes remade thousands of rows on every answer and clock tick). The
+// pane's observations for the host model do not wait for this.
+func (s *Seen) Defer(now time.Time, rebuild func()) bool {
+	if s.On(now) {
+		rebuild()
+		return true
+	}
+	s.stale = true
+	return false
+}
+
+// Fresh makes the rows (rebuild) if Defer left them stale.
+func (s *Seen) Fresh(rebuild func()) {
+	if s.stale {
+		rebuild()
+	}
+}
+
+// Stale reports whether Defer left the rows to be made; MarkStale leaves
+// them so; Made records that the pane made them.
+func (s *Seen) Stale() bool { return s.stale }
+func (s *Seen) MarkStale()  { s.stale = true }
+func (s *Seen) Made()       { s.stale = false }
