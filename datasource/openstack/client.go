@@ -206,7 +206,7 @@ type prefetch struct {
 }
 
 // prefetchFresh: a page kept longer than this is not a first list's.
-const prefetchFresh = 10 * time.Second
+var prefetchFresh = 10 * time.Second
 
 func (c *Client) prefetchPage(ctx context.Context, u string) *prefetch {
 	if u == "" {
@@ -231,10 +231,24 @@ func (pf *prefetch) drop() {
 	}
 }
 
+// keepPrefetch keeps pf for the first list that asks its URL, and gives
+// its buffer back once it is stale if none did (another pane on screen,
+// or a command that lists no servers).
 func (c *Client) keepPrefetch(pf *prefetch) {
 	c.pfMu.Lock()
 	c.pf = pf
 	c.pfMu.Unlock()
+	time.AfterFunc(prefetchFresh-time.Since(pf.start), func() {
+		c.pfMu.Lock()
+		unused := c.pf == pf
+		if unused {
+			c.pf = nil
+		}
+		c.pfMu.Unlock()
+		if unused {
+			pf.drop()
+		}
+	})
 }
 
 // takePrefetch returns the page asked early for u (once); nil when there

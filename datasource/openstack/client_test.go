@@ -1176,3 +1176,40 @@ func TestPrewarmAsksTheFirstPageBesideTheVersionDocument(t *testing.T) {
 		}
 	}
 }
+
+// TestUnusedPrefetchIsDropped: a first page asked at the start that no
+// list takes (another pane on screen) gives its buffer back once stale,
+// instead of being kept for the life of the client.
+func TestUnusedPrefetchIsDropped(t *testing.T) {
+	defer func(d time.Duration) { prefetchFresh = d }(prefetchFresh)
+	prefetchFresh = 100 * time.Millisecond
+	f := newFakeCloud(t, "2.88")
+	hc, _ := httpclient.New(httpclient.Options{})
+	c, err := NewLazy(f.auth(), hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Prewarm(10 * time.Second)
+	if err := c.Connect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	c.pfMu.Lock()
+	kept := c.pf != nil
+	c.pfMu.Unlock()
+	if !kept {
+		t.Fatal("no first page kept after connecting")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c.pfMu.Lock()
+		pf := c.pf
+		c.pfMu.Unlock()
+		if pf == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("an unused first page was still kept 5 s after it was stale")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -376,6 +376,10 @@ var ServerNamesEvery = time.Minute
 // (a stale attachment of a deleted server) may cause another list.
 var ServerNamesAbsentEvery = 15 * time.Minute
 
+// serverNamesTimeout bounds the shared name list (it outlives a caller
+// that gave up; a 50k cloud's list is ~50 pages).
+const serverNamesTimeout = 2 * time.Minute
+
 // ServerNames names the given server IDs from a cache of Nova's brief
 // server list (/servers: ID and name only). The list is re-read when an ID
 // is new to it, at most every ServerNamesEvery (an ID the last list did
@@ -404,7 +408,11 @@ func (c *Client) ServerNames(ctx context.Context, ids []string) (map[string]stri
 	st.mu.Unlock()
 	if relist {
 		ch := st.naming.DoChan("names", func() (any, error) {
-			names, err := c.serverNameList(ctx) // the first caller's context
+			// Not the first caller's cancellation: the list is every
+			// waiter's (serve: one session leaving must not fail another's).
+			lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), serverNamesTimeout)
+			defer cancel()
+			names, err := c.serverNameList(lctx)
 			if err == nil {
 				st.mu.Lock()
 				st.names, st.namesAt, st.absent = names, now, map[string]bool{}

@@ -354,3 +354,41 @@ func TestServerNamesOneListInFlight(t *testing.T) {
 		}
 	}
 }
+
+// TestServerNamesFirstCallerLeaving: the shared name list does not run on
+// the first caller's cancellation, so one session leaving mid-list (serve)
+// does not fail the others waiting for it.
+func TestServerNamesFirstCallerLeaving(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	var lists atomic.Int32
+	release := make(chan struct{})
+	f.on("GET /compute/v2.1/servers", func(w http.ResponseWriter, r *http.Request) {
+		lists.Add(1)
+		<-release
+		writeJSON(w, 200, map[string]any{"servers": []any{map[string]any{"id": "s1", "name": "web-1"}}})
+	})
+	c := f.client(t, false)
+	first, leave := context.WithCancel(context.Background())
+	firstErr := make(chan error, 1)
+	go func() { _, err := c.ServerNames(first, []string{"s1"}); firstErr <- err }()
+	for lists.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	second := make(chan map[string]string, 1)
+	go func() {
+		m, err := c.ServerNames(context.Background(), []string{"s1"})
+		if err != nil {
+			t.Errorf("the waiting caller: %v", err)
+		}
+		second <- m
+	}()
+	time.Sleep(50 * time.Millisecond) // the second waits on the list
+	leave()
+	if err := <-firstErr; err == nil {
+		t.Error("the caller that left got no error")
+	}
+	close(release)
+	if m := <-second; m["s1"] != "web-1" {
+		t.Fatalf("the waiting caller got %v, want s1's name", m)
+	}
+}
