@@ -382,7 +382,7 @@ type SortKeyer interface {
 func SortOrder(rows []Row, c int, desc bool) []int32 {
 	return SortOrderOf(SortInput{N: len(rows), Desc: desc,
 		Key: func(i int) string { return rows[i].Key },
-		Low: func(i int) string { return rowKey(rows[i], c).low }})
+		Low: func(i int) string { return rowLow(rows[i], c) }})
 }
 
 // SortNumberer is an optional CellSource method: column i's sort key as
@@ -616,26 +616,32 @@ func prefix(s string) uint64 {
 
 // rowKey is row r's sort key in column c, from its source's SortKey when
 // it has one (no cell made).
-func rowKey(r Row, c int) sortKey {
+func rowKey(r Row, c int) sortKey { return lowKey(rowLow(r, c)) }
+
+// rowLow is row r's lower-cased sort text in column c: what rowKey parses,
+// unparsed (SortOrderOf parses each key once itself).
+func rowLow(r Row, c int) string {
 	if c < len(r.Cells) {
-		return keyOf(r.Cells[c])
+		return cellLow(r.Cells[c])
 	}
 	if r.Cells == nil && r.Src != nil && c >= 0 {
 		if k, ok := r.Src.(SortKeyer); ok {
-			return lowKey(k.SortKey(c))
+			return k.SortKey(c)
 		}
-		return keyOf(r.Src.Cell(c))
+		return cellLow(r.Src.Cell(c))
 	}
-	return sortKey{}
+	return ""
 }
 
-func keyOf(c Cell) sortKey {
+func cellLow(c Cell) string {
 	k := c.Sort
 	if k == "" {
 		k = c.Text
 	}
-	return lowKey(strings.ToLower(k))
+	return strings.ToLower(k)
 }
+
+func keyOf(c Cell) sortKey { return lowKey(cellLow(c)) }
 
 // lowKey is the key of lower-cased text low: a number when low is one
 // (ParseFloat reads "1E3", "INF" and "0X1P-2" as their lower case).
