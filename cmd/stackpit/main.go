@@ -114,13 +114,13 @@ func runProgram(s *session, stderr io.Writer) int {
 	// Signals are ours, not Bubble Tea's: SIGHUP (a dropped SSH link) and
 	// SIGTERM must interrupt running operations and flush their journals
 	// before the process goes, so the next start can resume them.
-	// The colour profile lipgloss detected at start: Bubble Tea's own
-	// detection would run `tmux info` a second time inside tmux, a fork
-	// and exec before the first frame (issue 15: start to first rows).
 	// The pane on screen starts its first load now, beside setting up the
 	// terminal (issue 15: start to first rows).
 	s.model.OnFirstLoad(relaxGCForFirstLoad())
 	s.model.StartActive()
+	// The colour profile lipgloss detected at start: Bubble Tea's own
+	// detection would run `tmux info` a second time inside tmux, a fork
+	// and exec before the first frame.
 	p := tea.NewProgram(s.model, tea.WithoutSignalHandler(), tea.WithColorProfile(lipgloss.Writer.Profile))
 	s.model.SetSend(p.Send)
 	sigc := make(chan os.Signal, 1)
