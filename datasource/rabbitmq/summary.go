@@ -104,10 +104,20 @@ func (c *Client) summary(ctx context.Context, last *Snapshot, sig string) (Snaps
 	for _, q := range deep {
 		fresh[key{q.Vhost, q.Name}] = q
 	}
+	// A queue the page does not name holds at most the page's smallest
+	// depth (or is gone, when the page is short of a whole one): one the
+	// last lists showed deeper than that drained or went, and its old
+	// depth would show as current. The whole lists say what it is now.
+	var floor int64
+	if len(deep) == deepPage {
+		floor = deep[len(deep)-1].Messages
+	}
 	s.Queues = make([]Queue, 0, len(last.Queues))
 	for _, q := range last.Queues {
 		if f, ok := fresh[key{q.Vhost, q.Name}]; ok {
 			q = f
+		} else if len(deep) < deepPage || q.Messages > floor {
+			return Snapshot{}, false
 		}
 		s.Queues = append(s.Queues, q)
 	}

@@ -2,6 +2,10 @@ package rabbitmq
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"sort"
 	"strings"
 	"sync"
@@ -100,5 +104,68 @@ func TestSummaryBetweenWholeLists(t *testing.T) {
 	}
 	if u := UnconsumedQueues(s.Queues); len(u) != 1 || u[0].Queue.Messages <= before {
 		t.Errorf("compute04's queue did not grow from %d: %+v", before, u)
+	}
+}
+
+// TestSummaryDrainedQueueBringsWholeLists: a queue the last whole lists
+// showed deep that is no longer on the deepest page drained (or went);
+// laying the page over the old lists would show its old depth as current.
+func TestSummaryDrainedQueueBringsWholeLists(t *testing.T) {
+	var mu sync.Mutex
+	depth := map[string]int64{}
+	for i := range 150 {
+		depth[fmt.Sprintf("q%03d", i)] = int64(i)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/api/overview":
+			fmt.Fprint(w, `{"object_totals":{"connections":0,"queues":150,"consumers":0}}`)
+		case "/api/nodes", "/api/connections":
+			fmt.Fprint(w, `[]`)
+		case "/api/health/checks/alarms":
+			fmt.Fprint(w, `{"status":"ok"}`)
+		case "/api/queues":
+			var qs []map[string]any
+			for name, n := range depth {
+				qs = append(qs, map[string]any{"name": name, "vhost": "/", "messages": n})
+			}
+			sort.Slice(qs, func(a, b int) bool { return qs[a]["messages"].(int64) > qs[b]["messages"].(int64) })
+			if r.URL.Query().Get("page") != "" {
+				_ = json.NewEncoder(w).Encode(map[string]any{"items": qs[:deepPage]})
+				return
+			}
+			_ = json.NewEncoder(w).Encode(qs)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	hc, _ := httpclient.New(httpclient.Options{ReadOnly: true})
+	c, err := New(srv.URL, hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if s := c.Snapshot(ctx); s.Err != nil || len(s.Queues) != 150 {
+		t.Fatalf("whole: %d queues, %v", len(s.Queues), s.Err)
+	}
+	c.Snapshot(ctx)
+	if w, sum := c.Reads(); w != 1 || sum != 1 {
+		t.Fatalf("nothing moved: %d whole, %d summary reads; want the summary", w, sum)
+	}
+	mu.Lock()
+	depth["q149"] = 0 // the deepest queue drains: off the page
+	mu.Unlock()
+	s := c.Snapshot(ctx)
+	for _, q := range s.Queues {
+		if q.Name == "q149" && q.Messages != 0 {
+			t.Fatalf("a drained queue shows %d messages", q.Messages)
+		}
+	}
+	if w, _ := c.Reads(); w != 2 {
+		t.Errorf("a deep queue left the page: %d whole reads, want 2", w)
 	}
 }
