@@ -266,14 +266,20 @@ func hasProblem(cs []docker.Container) bool {
 // at 1,000 hosts started 1,000 reads (each with its inspects) at once: on
 // two cores their goroutines held both processors and the screen's
 // goroutine waited behind them, one key press 2.9 s (issue 15). The others
-// wait here, parked, and their timeout starts when their turn does.
+// wait here, parked, and their timeout starts when their turn does. The
+// selected host's read does not queue: the operator is looking at it.
 const hostsInFlight = 16
 
 func (p *Pane) load(h string, every time.Duration) tea.Cmd {
 	src, now, flight := p.src, p.ctx.Now, p.flight
+	if p.sel > 0 && p.sel <= len(p.hosts) && p.hosts[p.sel-1] == h {
+		flight = nil
+	}
 	return func() tea.Msg {
-		flight <- struct{}{}
-		defer func() { <-flight }()
+		if flight != nil {
+			flight <- struct{}{}
+			defer func() { <-flight }()
+		}
 		// A slow turn's read may take another session's answer of this
 		// turn (serve): a busy session reading late then shares it.
 		ctx, cancel := context.WithTimeout(cadence.With(context.Background(), every), 15*time.Second)

@@ -722,3 +722,39 @@ func TestFirstLoadBoundsHostsInFlight(t *testing.T) {
 		t.Fatalf("%d answers, at most %d reads at once; want 200 answers and at most %d at once", n, src.peak, hostsInFlight)
 	}
 }
+
+// TestSelectedHostSkipsTheQueue: with every slot of reads in flight, the
+// selected host's read still goes at once; another host's waits its turn.
+func TestSelectedHostSkipsTheQueue(t *testing.T) {
+	src := &peakSrc{}
+	for i := range 40 {
+		src.hosts = append(src.hosts, fmt.Sprintf("compute%04d", i))
+	}
+	p := New(pane.Context{Theme: themes.Default(true), Keys: keymap.Defaults(), Refresh: 3 * time.Second,
+		Now: func() time.Time { return now }}, src)
+	for range hostsInFlight {
+		p.flight <- struct{}{} // every slot taken by reads still running
+	}
+	p.sel = 1 + slices.Index(p.hosts, "compute0007")
+	done := func(cmd tea.Cmd) chan tea.Msg {
+		ch := make(chan tea.Msg, 1)
+		go func() { ch <- cmd() }()
+		return ch
+	}
+	other := done(p.load("compute0008", 0))
+	select {
+	case m := <-done(p.load("compute0007", 0)):
+		if lm, ok := m.(loadedMsg); !ok || lm.host != "compute0007" {
+			t.Fatalf("selected host's read: %#v", m)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the selected host's read waited behind the reads in flight")
+	}
+	select {
+	case <-other:
+		t.Fatal("another host's read did not wait for a slot")
+	case <-time.After(50 * time.Millisecond):
+	}
+	<-p.flight
+	<-other
+}
