@@ -162,12 +162,14 @@ func (p *Pane) Status() pane.Status {
 		st.Err = p.hvErr
 	}
 	st.Updated = p.svcAt
-	// The hypervisors count when failing or older than their own cadence
-	// allows (off screen they are read once a minute, and an age stepping
+	// The hypervisors count on screen (their capacity and VM columns are
+	// shown), and off screen when failing or older than their own cadence
+	// allows (hidden they are read once a minute, and an age stepping
 	// through that minute would redraw every pane's footer: issue 15's
 	// idle screen writes nothing).
+	now := p.ctx.Now()
 	if !p.hvAt.IsZero() && (st.Updated.IsZero() || p.hvAt.Before(st.Updated)) &&
-		(st.Updated.IsZero() || p.hvErr != nil || p.ctx.Now().Sub(p.hvAt) > hvHiddenEvery+p.ctx.Refresh) {
+		(st.Updated.IsZero() || p.seen.On(now) || p.hvErr != nil || now.Sub(p.hvAt) > hvHiddenEvery+p.ctx.Refresh) {
 		st.Updated = p.hvAt
 	}
 	return st

@@ -534,6 +534,9 @@ func TestHiddenPaneReadsHypervisorsOnceAMinute(t *testing.T) {
 	tick(10 * time.Second)
 	_, h1 := count()
 	p.View(140, 14)
+	if got := p.Status().Updated; !got.Equal(p.hvAt) || !p.hvAt.Before(p.svcAt) {
+		t.Errorf("on screen with older hypervisors (%v), the age is %v: want theirs", p.hvAt, got)
+	}
 	tick(time.Second)
 	if _, h := count(); h != h1+1 {
 		t.Fatalf("shown: %d hypervisor reads, want %d (at the next tick)", h, h1+1)
