@@ -227,6 +227,27 @@ func (p *Pane) problemsOnly(now time.Time) bool {
 		!p.neutronWhole.IsZero() && now.Sub(p.neutronWhole) < neutronWholeEvery
 }
 
+// sameProblems: the agents with a problem in whole are exactly probs,
+// each with the same problem.
+func sameProblems(whole, probs []agent) bool {
+	type state struct{ dead, down bool }
+	was := map[string]state{}
+	for _, a := range whole {
+		if a.dead || a.adminDown {
+			was[a.id] = state{a.dead, a.adminDown}
+		}
+	}
+	if len(was) != len(probs) {
+		return false
+	}
+	for _, a := range probs {
+		if st, ok := was[a.id]; !ok || st != (state{a.dead, a.adminDown}) {
+			return false
+		}
+	}
+	return true
+}
+
 func fetchProblems(ctx context.Context, src ProblemSource) ([]agent, error) {
 	as, err := src.NetworkAgentProblems(ctx)
 	if err != nil {
@@ -360,6 +381,12 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		if m.err == nil {
 			as := m.agents
 			if m.problems {
+				// An agent that recovered or newly failed keeps its last
+				// whole list's heartbeat until the whole list is read: at
+				// the next refresh, not a minute on.
+				if !sameProblems(l.agents, m.agents) {
+					p.neutronWhole = time.Time{}
+				}
 				as = mergeProblems(l.agents, m.agents)
 			} else if m.kind == kNeutron {
 				p.neutronWhole = p.ctx.Now()

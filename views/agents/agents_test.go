@@ -429,15 +429,25 @@ func TestHiddenPaneReadsNeutronProblemsOnly(t *testing.T) {
 	if len(p.lists[kNeutron].agents) != len(f.net) {
 		t.Errorf("%d agents after merging, want %d", len(p.lists[kNeutron].agents), len(f.net))
 	}
+	// The problems changed (one died, one came back with an old
+	// heartbeat): the next tick reads the whole list.
+	tick()
+	if src.whole != 2 {
+		t.Fatalf("the problems changed: %d whole lists at the next tick, want 2", src.whole)
+	}
 	for range 5 {
 		tick()
 	}
 	if src.whole != 2 {
-		t.Errorf("a minute hidden: %d whole lists, want 2 (the safety net)", src.whole)
+		t.Fatalf("50 s hidden with the same problems: %d whole lists, want 2", src.whole)
 	}
 	tick()
-	if src.whole != 2 {
-		t.Fatalf("just after the whole list, hidden: %d whole lists, want 2", src.whole)
+	if src.whole != 3 {
+		t.Errorf("a minute hidden: %d whole lists, want 3 (the safety net)", src.whole)
+	}
+	tick()
+	if src.whole != 3 {
+		t.Fatalf("just after the whole list, hidden: %d whole lists, want 3", src.whole)
 	}
 	// On screen: the next tick reads the whole list, and every refresh
 	// (the shell draws the active pane at least once a second).
