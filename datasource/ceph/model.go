@@ -81,6 +81,11 @@ type Cluster struct {
 	Source  string
 	Notes   []string
 	Fetched time.Time
+	// LaidOver: a summary laid over the whole snapshot of this time (the
+	// dashboard's per-refresh read, summary.go): OSD usage, PG counts,
+	// pools and monitors' addresses are as of then. Zero: all of it is as
+	// of Fetched.
+	LaidOver time.Time
 }
 
 // Check is one health check, like a `ceph health detail` entry.

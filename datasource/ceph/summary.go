@@ -134,7 +134,7 @@ func (d *Dashboard) summary(ctx context.Context, last *Cluster) (*Cluster, error
 		return nil, nil
 	}
 	c := *last
-	c.Fetched, c.Notes = time.Now(), nil
+	c.Fetched, c.Notes, c.LaidOver = time.Now(), nil, last.Fetched
 	c.Status = hm.Health.Status
 	c.Checks = hm.Health.checks()
 	c.Crashes = ParseCrashes(c.Checks)

@@ -63,6 +63,9 @@ func TestSummaryBetweenWholeSnapshots(t *testing.T) {
 		!reflect.DeepEqual(first.Mons, second.Mons) || first.Usage != second.Usage || !second.Fetched.After(first.Fetched) {
 		t.Errorf("summary differs from the whole read:\n%+v\n%+v", first, second)
 	}
+	if !first.LaidOver.IsZero() || !second.LaidOver.Equal(first.Fetched) {
+		t.Errorf("laid over: whole %v, summary %v; want zero and the whole read's %v", first.LaidOver, second.LaidOver, first.Fetched)
+	}
 
 	// compute04 loses power; its OSDs go down about a second later.
 	clk.Add(45 * time.Second)

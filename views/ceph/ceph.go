@@ -198,6 +198,12 @@ func (p *Pane) load() tea.Cmd {
 // Status implements pane.Pane.
 func (p *Pane) Status() pane.Status {
 	st := pane.Status{Updated: p.updated, Loading: p.loading, Err: p.err}
+	// On screen its usage and pools are shown: a summary's age over an
+	// older whole snapshot (just come on screen) would be fresher than
+	// they are. Hidden, the summary's age is the one the cockpit uses.
+	if p.cl != nil && !p.cl.LaidOver.IsZero() && p.cl.LaidOver.Before(st.Updated) && p.seen.On(p.now()) {
+		st.Updated = p.cl.LaidOver
+	}
 	if p.cl != nil {
 		note := "via " + p.cl.Source
 		if len(p.cl.Notes) > 0 {

@@ -634,3 +634,23 @@ func TestOnScreenAsksTheWholeSnapshot(t *testing.T) {
 		t.Fatalf("on screen a refresh later: asked %v, want whole", src.asked)
 	}
 }
+
+// TestOnScreenAgeCountsTheWholeSnapshot: a summary laid over an older
+// whole snapshot shows, on screen, the whole snapshot's age (its OSD usage
+// and pools are that old); hidden, the summary's.
+func TestOnScreenAgeCountsTheWholeSnapshot(t *testing.T) {
+	now := fixedNow
+	ctx := paneCtx()
+	ctx.Now = func() time.Time { return now }
+	c := fixtureCluster(t, "03_warn_osd_down")
+	c.LaidOver = fixedNow.Add(-50 * time.Second)
+	p := New(ctx, &staticSource{c: c}, nil)
+	run(p, p.Init())
+	if got := p.Status().Updated; got.Equal(c.LaidOver) {
+		t.Fatalf("hidden: age %v, want the summary's", got)
+	}
+	p.View(120, 40)
+	if got := p.Status().Updated; !got.Equal(c.LaidOver) {
+		t.Fatalf("on screen: age %v, want the whole snapshot's %v", got, c.LaidOver)
+	}
+}
