@@ -523,20 +523,12 @@ func (d *Dashboard) whole(ctx context.Context) (*Cluster, error) {
 			c.Notes = append(c.Notes, j.err.Error())
 		}
 	}
-	c.Status = hf.Health.Status
-	c.Checks = hf.Health.checks()
+	c.takeHealth(&hf)
 	c.FSID = hf.OSDMap.FSID
 	c.Flags = hf.OSDMap.FlagsSet
 	if jobs[2].err == nil {
 		c.Flags = flags
 	}
-	c.PGStates = hf.PGInfo.Statuses
-	os := hf.PGInfo.ObjectStats
-	c.Objects = ObjectStats{Objects: os.NumObjects, Copies: os.Copies, Degraded: os.Degraded, Misplaced: os.Misplaced, Unfound: os.Unfound}
-	c.Usage = Usage{TotalBytes: hf.DF.Stats.TotalBytes, AvailBytes: hf.DF.Stats.AvailBytes, UsedBytes: hf.DF.Stats.UsedRaw}
-	c.RecoveryBytesPerSec = hf.ClientPerf.Recovering
-	c.MgrActive = hf.MgrMap.ActiveName
-	c.MgrStandbys = standbyNames(hf.MgrMap.Standbys)
 
 	noout := map[int]bool{}
 	for _, f := range indiv {

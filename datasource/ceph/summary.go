@@ -135,21 +135,9 @@ func (d *Dashboard) summary(ctx context.Context, last *Cluster) (*Cluster, error
 	}
 	c := *last
 	c.Fetched, c.Notes, c.LaidOver = time.Now(), nil, last.Fetched
-	c.Status = hm.Health.Status
-	c.Checks = hm.Health.checks()
+	c.takeHealth(&hm)
 	c.Crashes = ParseCrashes(c.Checks)
 	c.Flags = flags
-	c.PGStates = hm.PGInfo.Statuses
-	os := hm.PGInfo.ObjectStats
-	c.Objects = ObjectStats{Objects: os.NumObjects, Copies: os.Copies, Degraded: os.Degraded, Misplaced: os.Misplaced, Unfound: os.Unfound}
-	if hm.DF.Stats.TotalBytes > 0 {
-		c.Usage = Usage{TotalBytes: hm.DF.Stats.TotalBytes, AvailBytes: hm.DF.Stats.AvailBytes, UsedBytes: hm.DF.Stats.UsedRaw}
-	}
-	c.RecoveryBytesPerSec = hm.ClientPerf.Recovering
-	if hm.MgrMap.ActiveName != "" {
-		c.MgrActive = hm.MgrMap.ActiveName
-		c.MgrStandbys = standbyNames(hm.MgrMap.Standbys)
-	}
 	c.Progress = sum.progress()
 	// The minimal lists up/in in OSD id order, without ids.
 	c.OSDs = append([]OSD(nil), last.OSDs...)
@@ -176,6 +164,25 @@ func (d *Dashboard) summary(ctx context.Context, last *Cluster) (*Cluster, error
 		}
 	}
 	return &c, nil
+}
+
+// takeHealth sets what a health answer (full or minimal) says: status,
+// checks, PG states, object counts, and the usage and managers when it
+// has them (a summary keeps the whole snapshot's otherwise).
+func (c *Cluster) takeHealth(h *healthFull) {
+	c.Status = h.Health.Status
+	c.Checks = h.Health.checks()
+	c.PGStates = h.PGInfo.Statuses
+	os := h.PGInfo.ObjectStats
+	c.Objects = ObjectStats{Objects: os.NumObjects, Copies: os.Copies, Degraded: os.Degraded, Misplaced: os.Misplaced, Unfound: os.Unfound}
+	if h.DF.Stats.TotalBytes > 0 {
+		c.Usage = Usage{TotalBytes: h.DF.Stats.TotalBytes, AvailBytes: h.DF.Stats.AvailBytes, UsedBytes: h.DF.Stats.UsedRaw}
+	}
+	c.RecoveryBytesPerSec = h.ClientPerf.Recovering
+	if h.MgrMap.ActiveName != "" {
+		c.MgrActive = h.MgrMap.ActiveName
+		c.MgrStandbys = standbyNames(h.MgrMap.Standbys)
+	}
 }
 
 // signature is what makes a summary worth a whole read when it changes:
