@@ -214,7 +214,7 @@ func (m *Model) Apply(o Observation) {
 	}
 	k := obsKey{o.Pane, o.Source, o.Scope}
 	m.version++
-	if old, ok := m.obs[k]; (o.Err != nil) != (ok && old.Err != nil) || (o.Err != nil && !ok) {
+	if old, ok := m.obs[k]; (o.Err != nil) != (ok && old.Err != nil) {
 		m.factsVer++ // reachable or not: what the tabs and the strip say
 	}
 	if o.Err != nil {
