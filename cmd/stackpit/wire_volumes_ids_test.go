@@ -16,8 +16,14 @@ func TestDemoVolumeIDsMatchTheDetailList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.PageSize = 50 // several pages
 	ctx := context.Background()
+	// The client authenticates in the background as it is built (Prewarm),
+	// reading PageSize for its first page: connected first, the size is
+	// this test's alone.
+	if err := c.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c.PageSize = 50 // several pages
 	l, err := c.VolumesSince(ctx, time.Time{})
 	if err != nil {
 		t.Fatal(err)
