@@ -200,3 +200,29 @@ func TestBriefSummaryBytesDoNotGrowWithOSDs(t *testing.T) {
 		t.Fatalf("compute04's OSDs went down: %d whole reads (want 2), %d of its OSDs down (want 2)", w, down)
 	}
 }
+
+// Off screen, a quiet cluster's whole snapshot (1.5 MB at 2,000 OSDs) is
+// read once in 5 minutes of refreshes, not once a minute: only the Ceph
+// pane shows what only it brings, and on screen it asks for it.
+func TestQuietHiddenClusterWholeReadEveryFiveMinutes(t *testing.T) {
+	c, clk := startDemo(t, -1)
+	d := demoDashboard(t, c, true)
+	now := time.Now()
+	d.now = func() time.Time { return now }
+	for i := 0; i < 100; i++ { // 5 minutes of 3 s refreshes
+		if _, err := d.Snapshot(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		clk.Add(3 * time.Second)
+		now = now.Add(3 * time.Second)
+	}
+	if w, s := d.Reads(); w != 1 || s != 99 {
+		t.Errorf("5 quiet minutes: %d whole and %d summary reads, want 1 and 99", w, s)
+	}
+	if _, err := d.Snapshot(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if w, _ := d.Reads(); w != 2 {
+		t.Errorf("5 minutes on: %d whole reads, want 2 (the safety net)", w)
+	}
+}
