@@ -130,7 +130,8 @@ func (c *Client) listed(cs []Container, sent time.Time, complete bool) {
 	}
 	// A second of margin before the list was asked: an event just before
 	// the list at worst lists once more.
-	c.ev.last, c.ev.listed, c.ev.since = cs, sent, sent.Add(c.ev.skew).Add(-time.Second)
+	// A copy: the caller owns the slice it was given.
+	c.ev.last, c.ev.listed, c.ev.since = append([]Container(nil), cs...), sent, sent.Add(c.ev.skew).Add(-time.Second)
 }
 
 // forgetList makes the next refresh a whole list (an action, an error).
