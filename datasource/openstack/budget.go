@@ -88,9 +88,12 @@ func orDefault(d, def time.Duration) time.Duration {
 // agents and instances panes each refresh at their own second of the
 // shell's 1-second tick, so a TTL of half a refresh let them make 1.5
 // reads a cycle (issue 15: 30 a minute of 222 kB at 1,000 hosts). A shared
-// answer's time reaches the caller's cadence.Age (its pane shows that
-// age). Concurrent callers share one request in flight; a service change
-// made through this client is seen by the next call.
+// answer is at most one refresh old, within the slack the panes' age
+// labels allow a refresh, so it is not reported as older (cadence.Age):
+// the instances pane's "updated" is its server list's, and an age label
+// moving from "<10s" on an idle screen is output (issue 15). Concurrent
+// callers share one request in flight; a service change made through
+// this client is seen by the next call.
 func (c *Client) ComputeServices(ctx context.Context) ([]ComputeService, error) {
 	if err := c.Connect(ctx); err != nil {
 		return nil, err
@@ -102,9 +105,8 @@ func (c *Client) ComputeServices(ctx context.Context) ([]ComputeService, error) 
 	b := &c.budget
 	b.svcMu.Lock()
 	if b.svc != nil && cadence.Current(b.svcSent, b.svcAt, c.now(), ttl, c.SharedSlot) {
-		v, sent := append([]ComputeService(nil), b.svc...), b.svcSent
+		v := append([]ComputeService(nil), b.svc...)
 		b.svcMu.Unlock()
-		cadence.Answered(ctx, sent)
 		return v, nil
 	}
 	if f := b.svcFlight; f != nil {
