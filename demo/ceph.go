@@ -98,6 +98,7 @@ type cephSim struct {
 	events       []*cephEvent
 	crashes      []string
 	mons         []string
+	noSnapshot   bool // answer /api/health/snapshot 404, as Pacific's dashboard
 }
 
 var (
@@ -142,6 +143,15 @@ func CephAuthFailures(c *Cloud) int {
 		c.Story.Lock(func() { n = sim.authFailures })
 	}
 	return n
+}
+
+// CephWithoutSnapshot makes the demo's dashboard answer
+// /api/health/snapshot with 404, as older dashboards do (tests of the
+// fallback to /api/health/minimal).
+func (c *Cloud) CephWithoutSnapshot() {
+	if sim := cephSimFor(c); sim != nil {
+		sim.story.Lock(func() { sim.noSnapshot = true })
+	}
 }
 
 func cephSimFor(c *Cloud) *cephSim {
@@ -625,6 +635,8 @@ func (sim *cephSim) serve(c *Cloud, w http.ResponseWriter, r *http.Request) {
 			out = sim.healthFull()
 		case p == "/api/health/minimal" && r.Method == http.MethodGet:
 			out = sim.healthMinimal()
+		case p == "/api/health/snapshot" && r.Method == http.MethodGet && !sim.noSnapshot:
+			out = sim.healthSnapshot()
 		case p == "/api/summary" && r.Method == http.MethodGet:
 			out = sim.summary()
 		case p == "/api/osd" && r.Method == http.MethodGet:
@@ -1070,6 +1082,58 @@ func (sim *cephSim) healthMinimal() map[string]any {
 		"mgr_map":      map[string]any{"active_name": sim.mgrMap()["active_name"], "standbys": sim.mgrMap()["standbys"]},
 		"client_perf":  map[string]any{"recovering_bytes_per_sec": sim.recoveringRate(sim.story.Now())},
 		"scrub_status": "Inactive"}
+}
+
+// healthSnapshot is /api/health/snapshot, a newer dashboard's "ceph
+// status" in brief (the dashboard's HEALTH_SNAPSHOT_SCHEMA): health with
+// its checks keyed by name and without detail, OSD counts, PG states,
+// usage. Its size does not grow with the OSDs. A Pacific dashboard (the
+// version this demo otherwise names) answers 404; Cloud.CephWithoutSnapshot
+// makes the demo do the same.
+func (sim *cephSim) healthSnapshot() map[string]any {
+	v := sim.view()
+	checks := map[string]any{}
+	for _, c := range v.checks {
+		m := map[string]any{}
+		for k, x := range c {
+			if k != "detail" && k != "type" {
+				m[k] = x
+			}
+		}
+		checks[c["type"].(string)] = m
+	}
+	var up, in int
+	var totalBytes, usedRaw int64
+	for _, o := range sim.osds {
+		if sim.up(o) {
+			up++
+		}
+		if o.in {
+			in++
+		}
+		if sim.up(o) || o.in {
+			totalBytes += o.bytes
+			usedRaw += sim.osdUsed(o)
+		}
+	}
+	var states []map[string]any
+	for st, n := range v.pgStates {
+		states = append(states, map[string]any{"state_name": st, "count": n})
+	}
+	sort.Slice(states, func(i, j int) bool { return states[i]["state_name"].(string) < states[j]["state_name"].(string) })
+	q := []int{}
+	for i := range sim.mons {
+		q = append(q, i)
+	}
+	return map[string]any{"fsid": sim.fsid(),
+		"health": map[string]any{"status": v.status, "checks": checks, "mutes": []any{}},
+		"monmap": map[string]any{"num_mons": len(sim.mons), "quorum": q},
+		"osdmap": map[string]any{"in": in, "up": up, "num_osds": len(sim.osds)},
+		"pgmap": map[string]any{"pgs_by_state": states, "num_pools": len(sim.pools), "num_pgs": len(sim.pgs),
+			"bytes_used": usedRaw, "bytes_total": totalBytes, "read_bytes_sec": 48e6, "write_bytes_sec": 31e6,
+			"recovering_bytes_per_sec": sim.recoveringRate(sim.story.Now())},
+		"mgrmap":    map[string]any{"num_active": 1, "num_standbys": len(sim.mons) - 1},
+		"num_hosts": len(sim.story.Hosts), "num_hosts_available": len(sim.story.Hosts)}
 }
 
 func (sim *cephSim) summary() map[string]any {

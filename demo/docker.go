@@ -3,9 +3,11 @@ package demo
 import (
 	"bufio"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,10 +38,30 @@ type demoContainer struct {
 }
 
 type dockerSim struct {
-	c     *Cloud
-	mu    sync.Mutex
-	hosts map[string][]*demoContainer
-	pids  int
+	c      *Cloud
+	mu     sync.Mutex
+	hosts  map[string][]*demoContainer
+	pids   int
+	events map[string][]dockerEvent // by host, oldest first (the engine's /events log)
+}
+
+// dockerEvent is one container event of a host's engine.
+type dockerEvent struct {
+	at     time.Time
+	ct     *demoContainer
+	action string // die, stop, start, restart, "health_status: healthy"
+}
+
+// dockerEventsKept: like the engine, a host keeps only its latest events.
+const dockerEventsKept = 256
+
+// logEvent records a container event. Call with d.mu held.
+func (d *dockerSim) logEvent(host string, ct *demoContainer, action string, at time.Time) {
+	ev := append(d.events[host], dockerEvent{at: at, ct: ct, action: action})
+	if len(ev) > dockerEventsKept {
+		ev = ev[len(ev)-dockerEventsKept:]
+	}
+	d.events[host] = ev
 }
 
 var dockerControlContainers = []string{"keystone", "glance_api", "nova_api", "nova_scheduler", "nova_conductor",
@@ -67,7 +89,7 @@ func init() {
 }
 
 func startDocker(c *Cloud) error {
-	d := &dockerSim{c: c, hosts: map[string][]*demoContainer{}, pids: 1000}
+	d := &dockerSim{c: c, hosts: map[string][]*demoContainer{}, pids: 1000, events: map[string][]dockerEvent{}}
 	var hosts []*Host
 	c.Story.Lock(func() { hosts = append(hosts, c.Story.Hosts...) })
 	start := c.Story.Start
@@ -137,6 +159,9 @@ func (d *dockerSim) serve(host string, w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadGateway)
 		return
 	}
+	// The engine's own clock (the story's): clients time their /events
+	// windows by it.
+	w.Header().Set("Date", d.c.Story.Now().UTC().Format(http.TimeFormat))
 	p := r.URL.Path
 	if p == "/_ping" {
 		w.Header().Set("Api-Version", dockerAPIVersion)
@@ -166,6 +191,8 @@ func (d *dockerSim) serve(host string, w http.ResponseWriter, r *http.Request) {
 		WriteJSON(w, 200, map[string]any{"Version": "20.10.24+dfsg1", "ApiVersion": dockerAPIVersion})
 	case p == "/containers/json" && r.Method == http.MethodGet:
 		d.list(host, w, r)
+	case p == "/events" && r.Method == http.MethodGet:
+		d.serveEvents(host, w, r)
 	case strings.HasPrefix(p, "/containers/"):
 		rest := strings.TrimPrefix(p, "/containers/")
 		name, verb, _ := strings.Cut(rest, "/")
@@ -215,13 +242,83 @@ func dockerErr(w http.ResponseWriter, code int, msg string) {
 
 // tick moves health checks along. Call with d.mu held.
 func (d *dockerSim) tick(now time.Time) {
-	for _, cts := range d.hosts {
+	for host, cts := range d.hosts {
 		for _, ct := range cts {
 			if ct.health == "starting" && !ct.healthyAt.IsZero() && now.After(ct.healthyAt) {
 				ct.health = "healthy"
+				d.logEvent(host, ct, "health_status: healthy", ct.healthyAt)
 			}
 		}
 	}
+}
+
+// serveEvents answers /events with since and until (Unix seconds with
+// nanoseconds, as the docker CLI sends them) and filters (type, event;
+// health_status matches as a prefix, as the engine does): the events
+// logged in the window, one JSON object a line. A window ending in the
+// future ends now (the engine would stream until then).
+func (d *dockerSim) serveEvents(host string, w http.ResponseWriter, r *http.Request) {
+	now := d.c.Story.Now()
+	q := r.URL.Query()
+	since, until := parseDockerTime(q.Get("since")), parseDockerTime(q.Get("until"))
+	if until.IsZero() || until.After(now) {
+		until = now
+	}
+	var f map[string][]string
+	if s := q.Get("filters"); s != "" {
+		if err := json.Unmarshal([]byte(s), &f); err != nil {
+			dockerErr(w, 400, "invalid filter: "+err.Error())
+			return
+		}
+	}
+	match := func(action string) bool {
+		if ts := f["type"]; len(ts) > 0 && !slices.Contains(ts, "container") {
+			return false
+		}
+		es := f["event"]
+		if len(es) == 0 {
+			return true
+		}
+		for _, e := range es {
+			if e == action || e == "health_status" && strings.HasPrefix(action, "health_status") {
+				return true
+			}
+		}
+		return false
+	}
+	d.mu.Lock()
+	d.tick(now)
+	var out []map[string]any
+	for _, e := range d.events[host] {
+		if e.at.Before(since) || e.at.After(until) || !match(e.action) {
+			continue
+		}
+		out = append(out, map[string]any{"status": e.action, "id": e.ct.id, "from": e.ct.image, "Type": "container",
+			"Action": e.action, "Actor": map[string]any{"ID": e.ct.id, "Attributes": map[string]string{"name": e.ct.name, "image": e.ct.image}},
+			"scope": "local", "time": e.at.Unix(), "timeNano": e.at.UnixNano()})
+	}
+	d.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	enc := json.NewEncoder(w)
+	for _, e := range out {
+		_ = enc.Encode(e)
+	}
+}
+
+// parseDockerTime reads "1700000000.123456789" (zero when empty or not that).
+func parseDockerTime(s string) time.Time {
+	sec, frac, _ := strings.Cut(s, ".")
+	n, err := strconv.ParseInt(sec, 10, 64)
+	if err != nil {
+		return time.Time{}
+	}
+	var ns int64
+	if frac != "" {
+		frac = (frac + "000000000")[:9]
+		ns, _ = strconv.ParseInt(frac, 10, 64)
+	}
+	return time.Unix(n, ns)
 }
 
 func (ct *demoContainer) status(now time.Time) string {
@@ -329,8 +426,17 @@ func (d *dockerSim) act(host string, ct *demoContainer, verb string, w http.Resp
 			return
 		}
 		ct.state, ct.health, ct.exitCode, ct.finished, ct.pid = "exited", "", 0, now, 0
+		d.logEvent(host, ct, "die", now)
+		d.logEvent(host, ct, "stop", now)
 	case "restart":
+		if ct.state == "running" {
+			d.logEvent(host, ct, "die", now)
+		}
 		d.startLocked(ct, now)
+		d.logEvent(host, ct, "restart", now)
+	}
+	if verb == "start" {
+		d.logEvent(host, ct, "start", now)
 	}
 	d.mu.Unlock()
 	time.Sleep(300 * time.Millisecond) // the stop/start round trip of a real engine

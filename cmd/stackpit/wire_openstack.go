@@ -38,9 +38,10 @@ func openstackClient(e *Env) (*openstack.Client, error) {
 		if err != nil {
 			return nil, err
 		}
-		// The panes refresh on the same tick: one os-services read serves
-		// them all (compute, agents, instances), fresh to half a refresh.
-		c.SharedTTL = e.Ctx.Refresh / 2
+		// One os-services read per refresh interval of the wall clock
+		// serves the panes (compute, agents, instances), each refreshing
+		// at its own second of the shell's tick.
+		c.SharedTTL, c.SharedSlot = e.Ctx.Refresh/2, e.Ctx.Refresh
 		c.Clock = e.Ctx.Now
 		// Authenticate now, beside building the other panes and the
 		// terminal: the instances pane's first load would otherwise

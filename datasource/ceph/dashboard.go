@@ -59,7 +59,7 @@ type Dashboard struct {
 
 	// WholeEvery is the safety net of the per-refresh summary read
 	// (summary.go): the whole snapshot is read again at least this often
-	// (default a minute), and whenever the summary shows a change.
+	// (default 5 minutes), and whenever the summary shows a change.
 	WholeEvery time.Duration
 	cache      wholeCache
 }

@@ -68,6 +68,7 @@ type Client struct {
 	mu      sync.Mutex
 	version string
 	seen    map[string]*seen // by container ID: the last inspect (list.go)
+	ev      evState          // the last list and the events after it (events.go)
 	now     func() time.Time
 }
 
@@ -82,6 +83,8 @@ type Options struct {
 	// MaxResponse caps each answer (bytes; 0: httpclient.DefaultMaxResponse).
 	// Log streams are not cut.
 	MaxResponse int64
+	// Now is the client's clock (default time.Now; tests).
+	Now func() time.Time
 }
 
 // New makes a client for one host; nothing is dialled until first use.
@@ -99,6 +102,9 @@ func New(o Options) (*Client, error) {
 	// collector to scan at 1,000 hosts (issue 15).
 	ho := httpclient.Options{ReadOnly: o.ReadOnly, Timeout: -1, MaxResponse: o.MaxResponse, MaxIdlePerHost: 1}
 	c := &Client{Host: o.Host, Addr: o.Addr, base: "http://docker", seen: map[string]*seen{}, now: time.Now}
+	if o.Now != nil {
+		c.now = o.Now
+	}
 	switch u.Scheme {
 	case "unix":
 		path := u.Path
@@ -255,6 +261,7 @@ func (c *Client) request(ctx context.Context, method, path string, q url.Values)
 		}
 		return nil, &APIError{Status: resp.StatusCode, Message: msg, Host: c.Host}
 	}
+	c.noteDate(resp.Header)
 	return resp, nil
 }
 
@@ -309,16 +316,26 @@ type inspect struct {
 }
 
 // List returns every container (running or not) with restart counts and
-// start times from inspect. One list call per refresh; only new or changed
-// containers are inspected (concurrently), the others keep their last
-// inspect (see list.go).
+// start times from inspect. A refresh asks for the events since the last
+// list and lists only after one (events.go); a list inspects only new or
+// changed containers (concurrently), the others keep their last inspect
+// (see list.go).
 func (c *Client) List(ctx context.Context) ([]Container, error) {
+	if cs, ok, err := c.unchanged(ctx); ok || err != nil {
+		return cs, err
+	}
+	return c.list(ctx)
+}
+
+func (c *Client) list(ctx context.Context) ([]Container, error) {
+	sent := c.now()
 	p, err := c.versioned(ctx, "/containers/json")
 	if err != nil {
 		return nil, err
 	}
 	var raw []listEntry
 	if err := c.do(ctx, http.MethodGet, p, url.Values{"all": {"1"}}, &raw); err != nil {
+		c.forgetList()
 		return nil, err
 	}
 	now := c.now()
@@ -362,6 +379,7 @@ func (c *Client) List(ctx context.Context) ([]Container, error) {
 	c.seen = next // containers gone from the list are forgotten
 	c.mu.Unlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	c.listed(out, sent, len(next) == len(out) && ctx.Err() == nil)
 	return out, ctx.Err()
 }
 
@@ -455,6 +473,7 @@ func (c *Client) post(ctx context.Context, name, verb string, timeout time.Durat
 		q.Set("t", strconv.Itoa(int(timeout/time.Second)))
 	}
 	err = c.do(ctx, http.MethodPost, p, q, nil)
+	c.forgetList() // the next refresh reads what the action did
 	var ae *APIError
 	if errors.As(err, &ae) && ae.Status == http.StatusNotModified { // already started/stopped
 		return nil

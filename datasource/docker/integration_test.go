@@ -158,3 +158,43 @@ func TestRealReadOnlyRefused(t *testing.T) {
 		t.Fatal("container restarted in a read-only session")
 	}
 }
+
+// A real engine's events between two lists (issue 15: a refresh asks for
+// the events since the last list, not the list): a container restarted by
+// someone else is in the next List, with its new start from an inspect.
+func TestRealEventsBetweenLists(t *testing.T) {
+	c := realClient(t, true)
+	ctx := context.Background()
+	find := func(cs []docker.Container) docker.Container {
+		for _, ct := range cs {
+			if ct.Name == "nova_compute" {
+				return ct
+			}
+		}
+		t.Fatalf("no nova_compute in %d containers", len(cs))
+		return docker.Container{}
+	}
+	cs, err := c.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := find(cs)
+	// Nothing changed: the events answer (an error here is the engine
+	// refusing since, until or the filters).
+	if again, err := c.List(ctx); err != nil || find(again).Pid != before.Pid {
+		t.Fatalf("a second list: %v, %+v", err, again)
+	}
+	if err := realClient(t, false).Restart(ctx, "nova_compute", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	// The window ends up to a second behind the engine's clock (its Date
+	// header has whole seconds): a refresh a moment later sees the restart.
+	time.Sleep(2 * time.Second)
+	after, err := c.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := find(after); got.Pid == before.Pid || !got.StartedAt.After(before.StartedAt) {
+		t.Fatalf("after a restart elsewhere: %+v (was %+v)", got, before)
+	}
+}

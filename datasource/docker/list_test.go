@@ -34,12 +34,16 @@ func requestsTo(c *demo.Cloud, host string, from int) (n int, paths []string) {
 	return n, paths
 }
 
-// One refresh is one list call per host; a container is inspected again
-// only when it is new or changed (here: restarted).
+// One refresh is one request per host: after a list, the engine's events
+// since it, and a list again only after one; a container is inspected
+// again only when it is new or changed (here: restarted).
 func TestListInspectsOnlyNewOrChangedContainers(t *testing.T) {
 	clk := &storyClock{t: time.Now()}
 	c := demoCloud(t, clk.now)
-	cl := client(t, c, "compute02", true)
+	cl, err := docker.New(docker.Options{Host: "compute02", Addr: c.Config().Docker.Hosts["compute02"], ReadOnly: true, Now: clk.now})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 
 	cs, err := cl.List(ctx)
@@ -67,8 +71,8 @@ func TestListInspectsOnlyNewOrChangedContainers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n, paths := requestsTo(c, "compute02", mark); n != 1 || !strings.HasSuffix(paths[0], "/containers/json") {
-			t.Fatalf("refresh %d of an unchanged host: %d requests %v, want the list only", i+2, n, paths)
+		if n, paths := requestsTo(c, "compute02", mark); n != 1 || !strings.HasSuffix(paths[0], "/events") {
+			t.Fatalf("refresh %d of an unchanged host: %d requests %v, want its events only", i+2, n, paths)
 		}
 		if got := byName(again, "nova_compute"); got.RestartCount != before.RestartCount || !got.StartedAt.Equal(before.StartedAt) || got.Pid != before.Pid {
 			t.Fatalf("unchanged nova_compute lost inspect data: %+v", got)
@@ -88,8 +92,9 @@ func TestListInspectsOnlyNewOrChangedContainers(t *testing.T) {
 		t.Fatal(err)
 	}
 	n, paths := requestsTo(c, "compute02", mark)
-	if n != 2 || !strings.Contains(strings.Join(paths, " "), "/containers/nova_compute/json") && !strings.Contains(strings.Join(paths, " "), "/containers/"+before.ID+"/json") {
-		t.Errorf("after a restart: %d requests %v, want the list and one inspect", n, paths)
+	if n != 3 || !strings.HasSuffix(paths[0], "/events") || !strings.HasSuffix(paths[1], "/containers/json") ||
+		!strings.Contains(strings.Join(paths, " "), "/containers/nova_compute/json") && !strings.Contains(strings.Join(paths, " "), "/containers/"+before.ID+"/json") {
+		t.Errorf("after a restart: %d requests %v, want the events, the list and one inspect", n, paths)
 	}
 	if got := byName(after, "nova_compute"); !got.StartedAt.After(before.StartedAt) || got.Pid == before.Pid {
 		t.Errorf("restarted nova_compute not re-inspected: %+v (was %+v)", got, before)
@@ -97,8 +102,9 @@ func TestListInspectsOnlyNewOrChangedContainers(t *testing.T) {
 }
 
 // Fleets sharing a pool (the sessions of `stackpit serve`) share each
-// host's last inspects: a second fleet's list of an unchanged host is the
-// list call alone, not an inspect of every container again.
+// host's last inspects: a second fleet's list of an unchanged host is one
+// call (its events, or nothing within the same second), not an inspect of
+// every container again.
 func TestPooledFleetsShareInspects(t *testing.T) {
 	c := demoCloud(t, nil)
 	hosts := map[string]string{"compute02": c.Config().Docker.Hosts["compute02"]}
@@ -115,8 +121,8 @@ func TestPooledFleetsShareInspects(t *testing.T) {
 	if err != nil || len(again) != len(cs) {
 		t.Fatalf("second fleet: %d containers, %v", len(again), err)
 	}
-	if n, paths := requestsTo(c, "compute02", mark); n != 1 || !strings.HasSuffix(paths[0], "/containers/json") {
-		t.Fatalf("the second fleet's list of an unchanged host made %d requests %v, want the list only", n, paths)
+	if n, paths := requestsTo(c, "compute02", mark); n > 1 || n == 1 && !strings.HasSuffix(paths[0], "/events") {
+		t.Fatalf("the second fleet's list of an unchanged host made %d requests %v, want its events only", n, paths)
 	}
 	// A fleet of another read-only setting gets its own client (its own guard).
 	rw := docker.NewFleet(docker.FleetOptions{Hosts: hosts, Pool: pool})
@@ -126,5 +132,80 @@ func TestPooledFleetsShareInspects(t *testing.T) {
 	}
 	if n, _ := requestsTo(c, "compute02", mark); n < 2 {
 		t.Fatalf("a read-write fleet used the read-only fleets' client (%d requests, want a version read and inspects of its own)", n)
+	}
+}
+
+// A container that dies between two refreshes is in the next one's answer
+// (its events say so: the host is listed again), an unchanged host's
+// refresh reads its events, a few bytes, not its list, and a host is
+// listed again after RelistEvery even when its events are quiet (issue
+// 15: container lists were 6.2 MB a minute at 1,000 hosts).
+func TestEventsBetweenListsFollowChanges(t *testing.T) {
+	clk := &storyClock{t: time.Now()}
+	c := demoCloud(t, clk.now)
+	cl, err := docker.New(docker.Options{Host: "control01", Addr: c.Config().Docker.Hosts["control01"], ReadOnly: true, Now: clk.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := cl.List(ctx); err != nil {
+		t.Fatal(err)
+	}
+	state := func(cs []docker.Container, name string) string {
+		for _, ct := range cs {
+			if ct.Name == name {
+				return ct.State
+			}
+		}
+		return "missing"
+	}
+	clk.add(time.Minute)
+	b0 := c.BytesWritten()["docker-control01"]
+	mark := len(c.Requests())
+	cs, err := cl.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, paths := requestsTo(c, "control01", mark); n != 1 || !strings.HasSuffix(paths[0], "/events") {
+		t.Fatalf("a quiet host's refresh: %d requests %v, want its events", n, paths)
+	}
+	if b := c.BytesWritten()["docker-control01"] - b0; b > 100 {
+		t.Errorf("a quiet host's refresh read %d bytes", b)
+	}
+	if state(cs, "keystone") != "running" {
+		t.Fatalf("keystone %s before the stop", state(cs, "keystone"))
+	}
+
+	// Another operator stops keystone: the next refresh shows it exited.
+	rw := client(t, c, "control01", false)
+	if err := rw.Stop(ctx, "keystone", time.Second); err != nil {
+		t.Fatal(err)
+	}
+	clk.add(time.Minute)
+	cs, err = cl.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := state(cs, "keystone"); got != "exited" {
+		t.Fatalf("a refresh after keystone stopped says %s", got)
+	}
+
+	// Quiet again: events only, until the last list is RelistEvery old.
+	reads := 0
+	for i := 0; i < 6; i++ {
+		clk.add(time.Minute)
+		mark := len(c.Requests())
+		if _, err := cl.List(ctx); err != nil {
+			t.Fatal(err)
+		}
+		_, paths := requestsTo(c, "control01", mark)
+		for _, p := range paths {
+			if strings.HasSuffix(p, "/containers/json") {
+				reads++
+			}
+		}
+	}
+	if reads != 1 {
+		t.Errorf("6 quiet minutes: %d lists, want 1 (RelistEvery %v)", reads, docker.RelistEvery)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"sync"
 	"time"
+
+	"github.com/stackpit/stackpit/internal/cadence"
 )
 
 // Defaults for the budget knobs on Client.
@@ -28,8 +30,9 @@ const (
 type budget struct {
 	svcMu     sync.Mutex
 	svc       []ComputeService // last os-services answer
-	svcAt     time.Time
-	svcGen    int // bumped by a service change: an older answer is not kept
+	svcSent   time.Time        // when its request was sent
+	svcAt     time.Time        // when it came
+	svcGen    int              // bumped by a service change: an older answer is not kept
 	svcFlight *svcFlight
 
 	hostMu   sync.Mutex
@@ -80,9 +83,16 @@ func orDefault(d, def time.Duration) time.Duration {
 
 // ComputeServices lists Nova's os-services (every binary on every host),
 // with disabled_reason and forced_down (mv >= 2.11). With SharedTTL > 0,
-// callers within SharedTTL of each other share one request (the compute,
-// agents and instances panes all ask in the same refresh tick), and
-// concurrent callers one request in flight; a service change made through
+// callers within SharedTTL of each other share one request, and so do
+// callers in the same SharedSlot interval of the wall clock: the compute,
+// agents and instances panes each refresh at their own second of the
+// shell's 1-second tick, so a TTL of half a refresh let them make 1.5
+// reads a cycle (issue 15: 30 a minute of 222 kB at 1,000 hosts). A shared
+// answer is at most one refresh old, within the slack the panes' age
+// labels allow a refresh, so it is not reported as older (cadence.Age):
+// the instances pane's "updated" is its server list's, and an age label
+// moving from "<10s" on an idle screen is output (issue 15). Concurrent
+// callers share one request in flight; a service change made through
 // this client is seen by the next call.
 func (c *Client) ComputeServices(ctx context.Context) ([]ComputeService, error) {
 	if err := c.Connect(ctx); err != nil {
@@ -94,7 +104,7 @@ func (c *Client) ComputeServices(ctx context.Context) ([]ComputeService, error) 
 	}
 	b := &c.budget
 	b.svcMu.Lock()
-	if b.svc != nil && c.now().Sub(b.svcAt) < ttl {
+	if b.svc != nil && cadence.Current(b.svcSent, b.svcAt, c.now(), ttl, c.SharedSlot) {
 		v := append([]ComputeService(nil), b.svc...)
 		b.svcMu.Unlock()
 		return v, nil
@@ -113,12 +123,13 @@ func (c *Client) ComputeServices(ctx context.Context) ([]ComputeService, error) 
 	gen := b.svcGen
 	b.svcMu.Unlock()
 
+	sent := c.now()
 	v, err := c.services(ctx, url.Values{})
 
 	b.svcMu.Lock()
 	b.svcFlight = nil
 	if err == nil && gen == b.svcGen {
-		b.svc, b.svcAt = v, c.now()
+		b.svc, b.svcSent, b.svcAt = v, sent, c.now()
 	}
 	f.val, f.err = v, err
 	close(f.done)

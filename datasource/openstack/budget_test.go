@@ -208,3 +208,35 @@ func TestPlacementBusyHostAtMostOneRequestPerMinute(t *testing.T) {
 		t.Fatalf("compute01's usage never changed on screen: %v", used)
 	}
 }
+
+// Panes that refresh at different seconds of the same refresh interval of
+// the wall clock share one os-services read (issue 15: with a TTL of half
+// a refresh, the compute, agents and instances panes made 1.5 reads a
+// cycle).
+func TestComputeServicesOneReadPerWallClockInterval(t *testing.T) {
+	c, clk := startDemo(t, demo.Options{Instances: 30, FailAfter: -1})
+	oc := demoClient(t, c, false)
+	oc.Clock = clk.Now
+	oc.SharedTTL, oc.SharedSlot = 1500*time.Millisecond, 3*time.Second
+	// Start at the beginning of an interval of 3 s.
+	clk.Add(clk.Now().Truncate(3*time.Second).Add(3*time.Second).Sub(clk.Now()) + 100*time.Millisecond)
+	r0 := len(c.Requests())
+	for i := 0; i < 3; i++ { // one pane a second, within the interval
+		if _, err := oc.ComputeServices(tctx(t)); err != nil {
+			t.Fatal(err)
+		}
+		clk.Add(time.Second - 50*time.Millisecond)
+	}
+	if n := countReqs(c, r0, "nova", "/os-services"); n != 1 {
+		t.Errorf("3 panes in one refresh interval sent %d os-services requests, want 1", n)
+	}
+	// The next interval reads again.
+	clk.Add(time.Second)
+	r0 = len(c.Requests())
+	if _, err := oc.ComputeServices(tctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if n := countReqs(c, r0, "nova", "/os-services"); n != 1 {
+		t.Errorf("next interval: %d os-services requests, want 1", n)
+	}
+}

@@ -72,10 +72,13 @@ type Client struct {
 	oneEnd bool
 
 	// Request budget (budget.go): how long a ComputeServices answer is
-	// shared (default 0: not shared), how often one resource provider's
-	// usages may be re-read (default DefaultUsageEvery), and the clock
-	// those are measured with (default time.Now).
+	// shared (default 0: not shared), the wall-clock interval within which
+	// callers share one (with SharedTTL > 0; 0: the TTL only), how often
+	// one resource provider's usages may be re-read (default
+	// DefaultUsageEvery), and the clock those are measured with (default
+	// time.Now).
 	SharedTTL  time.Duration
+	SharedSlot time.Duration
 	UsageEvery time.Duration
 	Clock      func() time.Time
 	budget     budget
