@@ -98,7 +98,7 @@ type cephSim struct {
 	events       []*cephEvent
 	crashes      []string
 	mons         []string
-	noSnapshot   bool // answer /api/health/snapshot 404, as Pacific's dashboard
+	snapStatus   int // answer /api/health/snapshot with this status (404: as Pacific's dashboard), 0: answer it
 }
 
 var (
@@ -148,9 +148,26 @@ func CephAuthFailures(c *Cloud) int {
 // CephWithoutSnapshot makes the demo's dashboard answer
 // /api/health/snapshot with 404, as older dashboards do (tests of the
 // fallback to /api/health/minimal).
-func (c *Cloud) CephWithoutSnapshot() {
+func (c *Cloud) CephWithoutSnapshot() { c.CephSnapshotStatus(http.StatusNotFound) }
+
+// CephSnapshotStatus makes the demo's dashboard answer
+// /api/health/snapshot with an error of this status (a proxy's 503 during
+// a manager's move, a 404 before an upgrade), or normally again with 0.
+func (c *Cloud) CephSnapshotStatus(code int) {
 	if sim := cephSimFor(c); sim != nil {
-		sim.story.Lock(func() { sim.noSnapshot = true })
+		sim.story.Lock(func() { sim.snapStatus = code })
+	}
+}
+
+// CephCrash records a crash of osd.id now (the RECENT_CRASH check).
+func (c *Cloud) CephCrash(id int) {
+	if sim := cephSimFor(c); sim != nil {
+		sim.story.Lock(func() {
+			if o := sim.osd(id); o != nil {
+				sim.crashes = append(sim.crashes, fmt.Sprintf("osd.%d crashed on host %s at %s", o.id, o.host,
+					sim.story.Now().UTC().Format("2006-01-02T15:04:05.000000Z")))
+			}
+		})
 	}
 }
 
@@ -635,7 +652,12 @@ func (sim *cephSim) serve(c *Cloud, w http.ResponseWriter, r *http.Request) {
 			out = sim.healthFull()
 		case p == "/api/health/minimal" && r.Method == http.MethodGet:
 			out = sim.healthMinimal()
-		case p == "/api/health/snapshot" && r.Method == http.MethodGet && !sim.noSnapshot:
+		case p == "/api/health/snapshot" && r.Method == http.MethodGet && sim.snapStatus != 0:
+			code, errDetail = sim.snapStatus, fmt.Sprintf("The path '%s' was not found.", r.URL.Path)
+			if code != http.StatusNotFound {
+				errDetail = http.StatusText(code)
+			}
+		case p == "/api/health/snapshot" && r.Method == http.MethodGet:
 			out = sim.healthSnapshot()
 		case p == "/api/summary" && r.Method == http.MethodGet:
 			out = sim.summary()

@@ -31,9 +31,11 @@ import (
 // list) gives the summary from it instead: the whole snapshot is read
 // again when the up or in count moves, besides the rest of the signature;
 // the object counters are the whole read's then (up to WholeEvery old
-// while the Ceph pane is hidden), and an OSD going down while another
-// comes up in the same refresh waits for the safety net. A dashboard
-// without it (404) is asked the minimal from then on.
+// while the Ceph pane is hidden). Counts cannot tell an OSD going down
+// while another comes up in the same refresh, so the snapshot is asked
+// only while the whole read had every OSD up and in (then any change
+// moves a count); otherwise the minimal. A dashboard without it (404) is
+// asked the minimal until the next whole read.
 
 // WithWhole asks Snapshot for the whole snapshot, not the summary over an
 // older one: a pane on screen shows OSD usage, pools and PG counts, which
@@ -54,15 +56,14 @@ func WantsWhole(ctx context.Context) bool { v, _ := ctx.Value(wholeKey{}).(bool)
 // the Ceph pane shows, and it reads the whole snapshot every refresh while
 // on screen and at once when it comes on screen; off screen the summary
 // follows what the other panes and the host model use, and this net
-// catches what a summary cannot tell (an OSD down and another up within
-// one refresh: the same counts). Once a minute, it was 1.5 MB a minute at
-// 2,000 OSDs (issue 15).
+// catches what a summary does not show (OSD usage, pools). Once a minute,
+// it was 1.5 MB a minute at 2,000 OSDs (issue 15).
 const defaultWholeEvery = 5 * time.Minute
 
 // wholeCache is the last whole snapshot and what its summary said.
 type wholeCache struct {
 	mu     sync.Mutex
-	noSnap bool // the dashboard has no /api/health/snapshot
+	noSnap bool // /api/health/snapshot answered 404 since the last whole read
 	c      *Cluster
 	at     time.Time
 	sig    string
@@ -123,6 +124,10 @@ func (d *Dashboard) Snapshot(ctx context.Context) (*Cluster, error) {
 	d.cache.mu.Lock()
 	d.cache.reads.whole++
 	d.cache.c, d.cache.at, d.cache.sig, d.cache.cgen = nil, time.Time{}, "", gen
+	// A 404 may have been a proxy's during a manager's move, or the
+	// dashboard was upgraded since: the next summary asks the snapshot
+	// again (one request per whole read on a dashboard without it).
+	d.cache.noSnap = false
 	if len(c.Notes) == 0 { // only a complete snapshot is worth laying summaries over
 		d.cache.c, d.cache.at, d.cache.sig = c, d.now(), signature(c)
 	}
@@ -137,7 +142,11 @@ func (d *Dashboard) summary(ctx context.Context, last *Cluster) (*Cluster, error
 	d.cache.mu.Lock()
 	noSnap := d.cache.noSnap
 	d.cache.mu.Unlock()
-	if !noSnap {
+	// The snapshot's counts cannot tell an OSD coming up while another
+	// goes down (a rolling restart) from nothing: they are enough only
+	// while every OSD was up and in at the whole read, when any change
+	// moves a count. Otherwise the minimal says which OSD is which.
+	if !noSnap && allUpIn(last.OSDs) {
 		c, err := d.briefSummary(ctx, last)
 		var ae *APIError
 		if !errors.As(err, &ae) || ae.Status != http.StatusNotFound || ae.Path != "/api/health/snapshot" {
@@ -198,6 +207,16 @@ func (d *Dashboard) summary(ctx context.Context, last *Cluster) (*Cluster, error
 	return &c, nil
 }
 
+// allUpIn reports whether every OSD is up and in.
+func allUpIn(osds []OSD) bool {
+	for _, o := range osds {
+		if !o.Up || !o.In {
+			return false
+		}
+	}
+	return true
+}
+
 // takeHealth sets what a health answer (full or minimal) says: status,
 // checks, PG states, object counts, and the usage and managers when it
 // has them (a summary keeps the whole snapshot's otherwise).
@@ -218,16 +237,21 @@ func (c *Cluster) takeHealth(h *healthFull) {
 }
 
 // signature is what makes a summary worth a whole read when it changes:
-// the health status, the checks present with their severity, the flags
-// and each OSD's up/in. Counters (objects, bytes, PG states) move on every
-// refresh of a busy cluster and are laid over as they come.
+// the health status, the checks present with their severity, the count of
+// those whose detail the cockpit reads off screen (countedChecks), the
+// flags and each OSD's up/in. Counters (objects, bytes, PG states) move on
+// every refresh of a busy cluster and are laid over as they come.
 func signature(c *Cluster) string {
 	var b strings.Builder
 	b.WriteString(c.Status)
 	b.WriteByte('|')
 	checks := make([]string, 0, len(c.Checks))
 	for _, ch := range c.Checks {
-		checks = append(checks, ch.Type+"="+ch.Severity)
+		s := ch.Type + "=" + ch.Severity
+		if countedChecks[ch.Type] {
+			s += "#" + strconv.Itoa(ch.Count)
+		}
+		checks = append(checks, s)
 	}
 	sort.Strings(checks)
 	b.WriteString(strings.Join(checks, ","))
@@ -256,6 +280,13 @@ func signature(c *Cluster) string {
 	}
 	return b.String()
 }
+
+// countedChecks are the checks whose detail is used off the Ceph pane
+// (the crashes, the OSDs down): the snapshot's checks have no detail and
+// carry the whole read's, so a new crash (the count moves, the check
+// stays) must bring a whole read, not the old crash list under the new
+// count.
+var countedChecks = map[string]bool{"RECENT_CRASH": true, "RECENT_MGR_MODULE_CRASH": true, "OSD_DOWN": true}
 
 // healthSnapshot is /api/health/snapshot (the fields used).
 type healthSnapshot struct {

@@ -2,8 +2,10 @@ package ceph
 
 import (
 	"context"
+	"net/http"
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,7 +64,7 @@ func testSummaryBetweenWholeSnapshots(t *testing.T, brief bool) {
 	n := len(c.Requests())
 	clk.Add(3 * time.Second)
 	second := snap()
-	if w, s := d.Reads(); w != 1 || s != 1 && brief {
+	if w, s := d.Reads(); w != 1 || s != 1 {
 		t.Fatalf("nothing changed: %d whole, %d summary reads; want the summary", w, s)
 	}
 	want := []string{"/api/health/snapshot", "/api/osd/flags", "/api/summary"}
@@ -224,5 +226,146 @@ func TestQuietHiddenClusterWholeReadEveryFiveMinutes(t *testing.T) {
 	}
 	if w, _ := d.Reads(); w != 2 {
 		t.Errorf("5 minutes on: %d whole reads, want 2 (the safety net)", w)
+	}
+}
+
+// osdsUp is each host's OSDs that are up, by host.
+func osdsUp(s *Cluster) map[string]int {
+	out := map[string]int{}
+	for _, o := range s.OSDs {
+		if _, ok := out[o.Host]; !ok {
+			out[o.Host] = 0
+		}
+		if o.Up {
+			out[o.Host]++
+		}
+	}
+	return out
+}
+
+// A rolling restart: one host's OSDs come back while another's go down
+// within one refresh. The up and in counts stay, OSD_DOWN stays with its
+// count, yet the next answer must say which OSDs are down (the host model
+// marks hosts from them), not the whole read's.
+func TestSummaryOSDSwapWithinOneRefresh(t *testing.T) {
+	c, clk := startDemo(t, -1)
+	d := demoDashboard(t, c, true)
+	now := time.Now()
+	d.now = func() time.Time { return now }
+	ctx := context.Background()
+	var a, b string
+	down := func(name string) {
+		c.Story.Lock(func() {
+			h := c.Story.Host(name)
+			h.Powered, h.DownSince = false, c.Story.Now()
+		})
+	}
+	c.Story.Lock(func() { a, b = c.Story.Computes()[1].Name, c.Story.Computes()[2].Name })
+	down(a)
+	clk.Add(2 * time.Second)
+	s, err := d.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if up := osdsUp(s); up[a] != 0 || up[b] != 2 {
+		t.Fatalf("%s lost power: OSDs up per host %v", a, up)
+	}
+	c.Story.Lock(func() { c.Story.PowerOn(a) })
+	down(b)
+	clk.Add(2 * time.Second)
+	now = now.Add(3 * time.Second)
+	s, err = d.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if up := osdsUp(s); up[a] != 2 || up[b] != 0 {
+		t.Errorf("%s back, %s down: OSDs up per host %v, want 2 on %s and 0 on %s", a, b, up, a, b)
+	}
+	for _, ch := range s.Checks {
+		if ch.Type == "OSD_DOWN" && (len(ch.Detail) != 2 || !strings.Contains(ch.Detail[0], "host="+b)) {
+			t.Errorf("OSD_DOWN detail %q, want %s's OSDs", ch.Detail, b)
+		}
+	}
+}
+
+// A new crash raises RECENT_CRASH's count, not its presence: the next
+// answer lists it (the snapshot's checks have no detail: the whole read's
+// list under the new count would hide it).
+func TestSummaryNewCrashIsListed(t *testing.T) {
+	for _, brief := range []bool{true, false} {
+		name := map[bool]string{true: "snapshot", false: "minimal"}[brief]
+		t.Run(name, func(t *testing.T) {
+			c, clk := startDemo(t, -1)
+			if !brief {
+				c.CephWithoutSnapshot()
+			}
+			d := demoDashboard(t, c, true)
+			now := time.Now()
+			d.now = func() time.Time { return now }
+			ctx := context.Background()
+			var crashes []Crash
+			for i := 0; i < 3; i++ {
+				if i == 2 {
+					c.CephCrash(3)
+				}
+				s, err := d.Snapshot(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				crashes = s.Crashes
+				clk.Add(3 * time.Second)
+				now = now.Add(3 * time.Second)
+			}
+			if len(crashes) != 2 || crashes[1].Daemon != "osd.3" {
+				t.Errorf("after a new crash: %+v, want the old one and osd.3's", crashes)
+			}
+		})
+	}
+}
+
+// A 404 on /api/health/snapshot (a proxy during a manager's move, a
+// dashboard upgraded later) makes the summaries the minimal only until
+// the next whole read; any other error does not switch at all.
+func TestSnapshotEndpointNotForgottenForever(t *testing.T) {
+	c, clk := startDemo(t, -1)
+	d := demoDashboard(t, c, true)
+	now := time.Now()
+	d.now = func() time.Time { return now }
+	ctx := context.Background()
+	refresh := func() ([]string, error) {
+		t.Helper()
+		n := len(c.Requests())
+		_, err := d.Snapshot(ctx)
+		clk.Add(3 * time.Second)
+		now = now.Add(3 * time.Second)
+		return cephPaths(c, n), err
+	}
+	summary := []string{"/api/health/snapshot", "/api/osd/flags", "/api/summary"}
+	if _, err := refresh(); err != nil {
+		t.Fatal(err)
+	}
+	c.CephSnapshotStatus(http.StatusServiceUnavailable)
+	refresh() // an error or a whole read: either way not a 404
+	c.CephSnapshotStatus(0)
+	if got, err := refresh(); err != nil || !reflect.DeepEqual(got, summary) {
+		t.Errorf("after a 503 on the snapshot: read %v (%v), want %v", got, err, summary)
+	}
+	c.CephWithoutSnapshot()
+	if _, err := refresh(); err != nil {
+		t.Fatal(err)
+	}
+	c.CephSnapshotStatus(0) // the manager moved, or the dashboard was upgraded
+	if got, err := refresh(); err != nil || !reflect.DeepEqual(got, []string{"/api/health/minimal", "/api/osd/flags", "/api/summary"}) {
+		t.Errorf("after a 404, before a whole read: read %v (%v), want the minimal", got, err)
+	}
+	now = now.Add(defaultWholeEvery) // the safety net: a whole read
+	if _, err := refresh(); err != nil {
+		t.Fatal(err)
+	}
+	if w, _ := d.Reads(); w < 2 {
+		t.Fatalf("%d whole reads, want the safety net's", w)
+	}
+	if got, err := refresh(); err != nil || !reflect.DeepEqual(got, summary) {
+		t.Errorf("after a whole read: read %v (%v), want %v", got, err, summary)
 	}
 }

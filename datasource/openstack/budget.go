@@ -91,7 +91,8 @@ func orDefault(d, def time.Duration) time.Duration {
 // answer is at most one refresh old, within the slack the panes' age
 // labels allow a refresh, so it is not reported as older (cadence.Age):
 // the instances pane's "updated" is its server list's, and an age label
-// moving from "<10s" on an idle screen is output (issue 15). Concurrent
+// moving from "<10s" on an idle screen is output (issue 15); one whose
+// request was sent longer than a refresh ago is. Concurrent
 // callers share one request in flight; a service change made through
 // this client is seen by the next call.
 func (c *Client) ComputeServices(ctx context.Context) ([]ComputeService, error) {
@@ -104,9 +105,14 @@ func (c *Client) ComputeServices(ctx context.Context) ([]ComputeService, error) 
 	}
 	b := &c.budget
 	b.svcMu.Lock()
-	if b.svc != nil && cadence.Current(b.svcSent, b.svcAt, c.now(), ttl, c.SharedSlot) {
-		v := append([]ComputeService(nil), b.svc...)
+	if now := c.now(); b.svc != nil && cadence.Current(b.svcSent, b.svcAt, now, ttl, c.SharedSlot) {
+		v, sent := append([]ComputeService(nil), b.svc...), b.svcSent
 		b.svcMu.Unlock()
+		// A slow request (20 s) makes its answer older than a refresh:
+		// then the caller learns how old.
+		if now.Sub(sent) > max(c.SharedSlot, ttl) {
+			cadence.Answered(ctx, sent)
+		}
 		return v, nil
 	}
 	if f := b.svcFlight; f != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stackpit/stackpit/demo"
+	"github.com/stackpit/stackpit/internal/cadence"
 )
 
 // countReqs counts the demo's recorded requests whose service and path
@@ -238,5 +239,56 @@ func TestComputeServicesOneReadPerWallClockInterval(t *testing.T) {
 	}
 	if n := countReqs(c, r0, "nova", "/os-services"); n != 1 {
 		t.Errorf("next interval: %d os-services requests, want 1", n)
+	}
+}
+
+// A shared os-services answer within a refresh of its request is not
+// reported as older (an idle screen's age labels stay), but one whose
+// request took 20 s is: a pane must not label 21 s old services fresh.
+func TestComputeServicesSlowSharedAnswerReportsItsAge(t *testing.T) {
+	c, clk := startDemo(t, demo.Options{Instances: 30, FailAfter: -1})
+	oc := demoClient(t, c, false)
+	oc.Clock = clk.Now
+	oc.SharedTTL, oc.SharedSlot = 1500*time.Millisecond, 3*time.Second
+	clk.Add(clk.Now().Truncate(3*time.Second).Add(3*time.Second).Sub(clk.Now()) + 100*time.Millisecond)
+	if _, err := oc.ComputeServices(tctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(time.Second)
+	ctx, age := cadence.WithAge(tctx(t))
+	if _, err := oc.ComputeServices(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !age.Oldest().IsZero() {
+		t.Errorf("an answer a second old reported as of %v, want the caller's own time", age.Oldest())
+	}
+
+	// The next interval's read takes 20 s.
+	clk.Add(3 * time.Second)
+	sent := clk.Now()
+	r0 := len(c.Requests())
+	c.Hold()
+	done := make(chan error, 1)
+	go func() { _, err := oc.ComputeServices(tctx(t)); done <- err }()
+	for deadline := time.Now().Add(10 * time.Second); countReqs(c, r0, "nova", "/os-services") == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the os-services request never came")
+		}
+	}
+	clk.Add(20 * time.Second)
+	c.Release()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(time.Second)
+	ctx, age = cadence.WithAge(tctx(t))
+	if _, err := oc.ComputeServices(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := countReqs(c, r0, "nova", "/os-services"); n != 1 {
+		t.Fatalf("%d os-services requests, want the shared one", n)
+	}
+	if !age.Oldest().Equal(sent) {
+		t.Errorf("an answer whose request was sent 21 s ago reported as of %v, want %v", age.Oldest(), sent)
 	}
 }
