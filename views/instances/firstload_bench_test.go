@@ -1,0 +1,25 @@
+package instances
+
+import (
+	"testing"
+)
+
+// BenchmarkFirstLoadEnd50k: on the UI goroutine, the end of a paged 50k
+// first load whose services answer says one host of 200 is down (the
+// demo's story at start): the final list message on a pane its pages
+// filled.
+func BenchmarkFirstLoadEnd50k(b *testing.B) {
+	all := bigFixture(50000)
+	p, _ := newPane(b, &fakeSource{})
+	for from := 0; from < len(all); from += 1000 {
+		p.merge(all[from:from+1000], false)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		p.downHosts, p.loading, p.pagedIn = nil, true, len(all)
+		b.StartTimer()
+		p.Update(serversMsg{servers: all, full: true, paged: true, down: map[string]bool{"compute003": true}})
+	}
+}
