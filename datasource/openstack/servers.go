@@ -71,26 +71,29 @@ type serverPage struct {
 	} `json:"servers_links"`
 }
 
-func (n *novaServer) toServer() Server {
+func (n *novaServer) toServer() Server { return n.toServerIn(nil) }
+
+// toServerIn is toServer interning through in (nil: intern).
+func (n *novaServer) toServerIn(in *pageIntern) Server {
 	// Fields many servers share are interned (intern.go).
-	s := Server{ID: n.ID, Name: n.Name, ProjectID: intern(n.TenantID), UserID: intern(n.UserID), Status: intern(n.Status),
-		TaskState: intern(n.TaskState), PowerState: n.PowerState, VMState: intern(n.VMState), Host: intern(n.Host),
-		Hypervisor: intern(n.Hypervisor), Zone: intern(n.Zone), FlavorID: intern(n.Flavor.ID), FlavorName: intern(n.Flavor.OriginalName),
+	s := Server{ID: n.ID, Name: n.Name, ProjectID: in.get(fProject, n.TenantID), UserID: in.get(fUser, n.UserID), Status: in.get(fStatus, n.Status),
+		TaskState: in.get(fTask, n.TaskState), PowerState: n.PowerState, VMState: in.get(fVMState, n.VMState), Host: in.get(fHost, n.Host),
+		Hypervisor: in.get(fHypervisor, n.Hypervisor), Zone: in.get(fZone, n.Zone), FlavorID: in.get(fFlavorID, n.Flavor.ID), FlavorName: in.get(fFlavorName, n.Flavor.OriginalName),
 		Metadata: decodeMetadata(n.Metadata), Created: parseTime(n.Created), Updated: parseTime(n.Updated),
-		LaunchedAt: parseTime(n.LaunchedAt), Locked: n.Locked, KeyName: intern(n.KeyName)}
+		LaunchedAt: parseTime(n.LaunchedAt), Locked: n.Locked, KeyName: in.get(fKeyName, n.KeyName)}
 	var img struct {
 		ID string `json:"id"`
 	}
 	if n.imageRead {
-		s.ImageID = intern(n.imageID)
+		s.ImageID = in.get(fImage, n.imageID)
 	} else if len(n.Image) > 0 && n.Image[0] == '{' && json.Unmarshal(n.Image, &img) == nil {
-		s.ImageID = intern(img.ID)
+		s.ImageID = in.get(fImage, img.ID)
 	}
 	s.VolumeBacked = s.ImageID == ""
 	if len(n.Addresses) > 0 {
 		nets := make([]string, 0, len(n.Addresses))
 		for k := range n.Addresses {
-			nets = append(nets, intern(k))
+			nets = append(nets, in.get(fNetwork, k))
 		}
 		sort.Strings(nets)
 		s.Networks = nets
@@ -109,7 +112,7 @@ func (n *novaServer) toServer() Server {
 	for _, g := range n.SecurityGroups {
 		// Nova lists a group once per port: name each once.
 		if g.Name != "" && !slices.Contains(s.SecurityGroups, g.Name) {
-			s.SecurityGroups = append(s.SecurityGroups, intern(g.Name))
+			s.SecurityGroups = append(s.SecurityGroups, in.get(fSecGroup, g.Name))
 		}
 	}
 	s.Deleted = strings.EqualFold(n.Status, "DELETED") || n.VMState == "deleted"
