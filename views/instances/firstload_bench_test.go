@@ -23,3 +23,17 @@ func BenchmarkFirstLoadEnd50k(b *testing.B) {
 		p.Update(serversMsg{servers: all, full: true, paged: true, down: map[string]bool{"compute003": true}})
 	}
 }
+
+// BenchmarkBuildEntries50k: the entries of a 50k first load, made by the
+// load's builder as the pages come (CPU the load shares with decoding and
+// the server on a 2-core machine).
+func BenchmarkBuildEntries50k(b *testing.B) {
+	all := bigFixture(50000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		for from := 0; from < len(all); from += 1000 {
+			buildEntries(all[from:from+1000], t0, nil)
+		}
+	}
+}
