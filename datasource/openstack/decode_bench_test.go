@@ -2,8 +2,8 @@ package openstack_test
 
 import (
 	"bytes"
-	"fmt"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"reflect"

@@ -410,18 +410,21 @@ func (c *Client) primeNames(ctx context.Context) {
 }
 
 func (c *Client) primeNamesNow(ctx context.Context) {
+	// The negotiated microversion as it is (not AtLeast, which waits for
+	// Connect: connect itself starts this, once it has negotiated).
+	embedded := !c.mv.less(mver{2, 47})
 	c.mu.Lock()
-	needF := c.flavors == nil && !c.AtLeast("2.47")
+	needF := c.flavors == nil && !embedded
 	needP := c.projects == nil
 	c.mu.Unlock()
 	var wg sync.WaitGroup
 	if needF {
 		wg.Add(1)
-		go func() { defer wg.Done(); _, _ = c.Flavors(ctx) }()
+		go func() { defer wg.Done(); _, _ = c.flavorsNow(ctx) }()
 	}
 	if needP {
 		wg.Add(1)
-		go func() { defer wg.Done(); _, _ = c.Projects(ctx) }()
+		go func() { defer wg.Done(); _, _ = c.projectsNow(ctx) }()
 	}
 	wg.Wait()
 }
@@ -472,6 +475,12 @@ func (c *Client) Flavors(ctx context.Context) ([]Flavor, error) {
 	if err := c.Connect(ctx); err != nil {
 		return nil, err
 	}
+	return c.flavorsNow(ctx)
+}
+
+// flavorsNow is Flavors on a client connected (or connecting, past its
+// discovery and microversion: primeNamesNow).
+func (c *Client) flavorsNow(ctx context.Context) ([]Flavor, error) {
 	var body struct {
 		Flavors []struct {
 			ID    string `json:"id"`
@@ -508,6 +517,12 @@ func (c *Client) Projects(ctx context.Context) (map[string]string, error) {
 	if err := c.Connect(ctx); err != nil {
 		return nil, err
 	}
+	return c.projectsNow(ctx)
+}
+
+// projectsNow is Projects on a client connected (or connecting: see
+// flavorsNow).
+func (c *Client) projectsNow(ctx context.Context) (map[string]string, error) {
 	type projList struct {
 		Projects []struct {
 			ID   string `json:"id"`
