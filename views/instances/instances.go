@@ -320,6 +320,9 @@ type serversMsg struct {
 	tailPages [][]openstack.Server
 	tailBuilt []*entry
 	tailDown  map[string]bool // the down hosts they were built with
+	// counted: a paged first load read through PageCounter; servers is
+	// nil (every server came in a page).
+	counted bool
 }
 
 // PresenceSource lists which servers exist (IDs only: Nova's brief list),
@@ -387,7 +390,12 @@ func (p *Pane) fetch() tea.Cmd {
 		}()
 		if paged != nil {
 			m.paged = true
-			m.servers, m.err = paged.ServersPaged(ctx, since, prog.add)
+			if pc, ok := src.(PageCounter); ok {
+				m.counted = true
+				_, m.err = pc.ServersPagedCount(ctx, since, prog.add)
+			} else {
+				m.servers, m.err = paged.ServersPaged(ctx, since, prog.add)
+			}
 		} else {
 			m.servers, m.err = src.Servers(ctx, since)
 		}
@@ -441,11 +449,11 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		p.err = nil
 		p.partial = false
 		p.svcErr = m.svcErr
-		if m.paged && len(m.tailPages) > 0 && p.pagedIn+pagesLen(m.tailPages) == len(m.servers) {
+		if m.paged && len(m.tailPages) > 0 && (m.counted || p.pagedIn+pagesLen(m.tailPages) == len(m.servers)) {
 			// The list's last pages, built with the down hosts the pane
 			// still has: in before those change.
 			p.addPages(m.tailDown, m.tailPages, m.tailBuilt)
-			p.pagedIn = len(m.servers)
+			p.pagedIn += pagesLen(m.tailPages)
 		}
 		if m.down != nil && !sameSet(m.down, p.downHosts) {
 			// Host states changed: the faults of the servers on the hosts
@@ -485,14 +493,18 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 				p.apply() // the rows' cells changed in place
 			}
 		}
-		if m.paged && p.pagedIn <= len(m.servers) {
+		switch {
+		case m.counted:
+			// Every page came through the progress (pagesMsg, tail): they
+			// were the list.
+		case m.paged && p.pagedIn <= len(m.servers):
 			// The pages were the list's first pagedIn servers, in order,
 			// into an empty pane: only the rest is new (a full merge
 			// rebuilt and compared 50,000 entries as the last rows landed).
 			if rest := m.servers[p.pagedIn:]; len(rest) > 0 {
 				p.merge(rest, false)
 			}
-		} else {
+		default:
 			p.merge(withAbsent(m.servers, m.present, m.presAt, p.byID), m.full)
 		}
 		// A shared answer (serve): its age is what the pane says, and it

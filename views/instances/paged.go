@@ -18,6 +18,14 @@ type PagedSource interface {
 	ServersPaged(ctx context.Context, since time.Time, onPage func([]openstack.Server)) ([]openstack.Server, error)
 }
 
+// PageCounter is a PagedSource that can also hand out a first load's
+// pages without the joined list, returning only how many servers they
+// held: the pane keeps its own rows, and the joined copy of 50,000 servers
+// was a seventh of the cockpit's CPU in that load.
+type PageCounter interface {
+	ServersPagedCount(ctx context.Context, since time.Time, onPage func([]openstack.Server)) (int, error)
+}
+
 // progress carries pages from a running load to Update. A builder
 // goroutine makes each page's entries as it arrives, off the UI goroutine
 // and while the next pages are on the wire (issue 15: built in Update,

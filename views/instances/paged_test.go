@@ -387,3 +387,64 @@ func TestDownHostsChangeRebuildsOnlyTheirServers(t *testing.T) {
 		t.Errorf("a server on a host that did not change was made again (age %d -> %d)", age, other.ageS)
 	}
 }
+
+// countSource hands out its servers in pages and, asked for a first load
+// through PageCounter, never joins them into a list.
+type countSource struct {
+	*fakeSource
+	t      *testing.T
+	joined bool
+}
+
+func (s *countSource) ServersPaged(ctx context.Context, since time.Time, onPage func([]openstack.Server)) ([]openstack.Server, error) {
+	s.joined = true
+	return nil, errors.New("the joined list was asked for")
+}
+
+func (s *countSource) ServersPagedCount(ctx context.Context, since time.Time, onPage func([]openstack.Server)) (int, error) {
+	all := s.fakeSource.servers
+	for from := 0; from < len(all); from += 100 {
+		onPage(all[from:min(from+100, len(all))])
+	}
+	return len(all), nil
+}
+
+// A first load from a source that can hand its pages without the joined
+// list (PageCounter) asks it that way, and ends as one whole list leaves
+// the pane (rows, order, faults, newest change).
+func TestFirstLoadWithoutTheJoinedList(t *testing.T) {
+	all := bigFixture(1500)
+	for i := range all {
+		j := (i * 7919) % len(all)
+		all[i], all[j] = all[j], all[i]
+		all[i].Host = fmt.Sprintf("compute%02d", 1+i%6)
+	}
+	down := []string{"compute02"}
+	src := &countSource{fakeSource: &fakeSource{servers: all, down: down}, t: t}
+	p, _ := newPane(t, src)
+	msg := p.Init()()
+	for i := 0; i < 20; i++ {
+		_, next := p.Update(msg)
+		if next == nil {
+			break
+		}
+		msg = next()
+	}
+	if src.joined {
+		t.Fatal("the first load asked for the joined list")
+	}
+	whole, _ := newPane(t, &fakeSource{servers: all, down: down})
+	drive(whole, whole.Init())
+	if p.Status().Loading || p.Status().Err != nil || len(p.byID) != len(whole.byID) || p.nFaults != whole.nFaults || !p.maxUpdated.Equal(whole.maxUpdated) {
+		t.Fatalf("after the load: loading %v err %v, %d servers (want %d), %d faults (want %d)", p.Status().Loading, p.Status().Err, len(p.byID), len(whole.byID), p.nFaults, whole.nFaults)
+	}
+	a, b := p.tbl.Rows(), whole.tbl.Rows()
+	if len(a) != len(b) {
+		t.Fatalf("%d rows, want %d", len(a), len(b))
+	}
+	for i := range a {
+		if a[i].Key != b[i].Key {
+			t.Fatalf("row %d is %s, want %s", i, a[i].Key, b[i].Key)
+		}
+	}
+}
