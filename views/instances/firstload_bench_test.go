@@ -2,6 +2,8 @@ package instances
 
 import (
 	"testing"
+
+	"github.com/stackpit/stackpit/datasource/openstack"
 )
 
 // BenchmarkFirstLoadEnd50k: on the UI goroutine, the end of a paged 50k
@@ -35,5 +37,26 @@ func BenchmarkBuildEntries50k(b *testing.B) {
 		for from := 0; from < len(all); from += 1000 {
 			buildEntries(all[from:from+1000], t0, nil)
 		}
+	}
+}
+
+// BenchmarkFirstLoadEndTail50k: the end of a paged 50k first load on the
+// UI goroutine, its last page coming with the final message (built) and
+// the services' answer putting one host of 200 down.
+func BenchmarkFirstLoadEndTail50k(b *testing.B) {
+	all := bigFixture(50000)
+	b.ReportAllocs()
+	for range b.N {
+		b.StopTimer()
+		p, _ := newPane(b, &fakeSource{})
+		for from := 0; from < 49000; from += 1000 {
+			p.merge(all[from:from+1000], false)
+		}
+		p.loading, p.pagedIn = true, 49000
+		tail := all[49000:]
+		m := serversMsg{servers: all, full: true, paged: true, down: map[string]bool{"compute003": true},
+			tailPages: [][]openstack.Server{tail}, tailBuilt: buildEntries(tail, t0, nil)}
+		b.StartTimer()
+		p.Update(m)
 	}
 }

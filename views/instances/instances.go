@@ -449,19 +449,15 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		p.err = nil
 		p.partial = false
 		p.svcErr = m.svcErr
-		if m.paged && len(m.tailPages) > 0 && (m.counted || p.pagedIn+pagesLen(m.tailPages) == len(m.servers)) {
-			// The list's last pages, built with the down hosts the pane
-			// still has: in before those change.
-			p.addPages(m.tailDown, m.tailPages, m.tailBuilt)
-			p.pagedIn += pagesLen(m.tailPages)
-		}
+		// Host states changed: the faults of the servers on the hosts that
+		// went down or came back may change, and are made again with those
+		// of servers in a task (a stuck task's fault is the clock's).
+		// Making every entry again held the screen 200-400 ms at the end of
+		// a 50k first load (BenchmarkFirstLoadEnd50k).
+		var flipped map[string]bool
+		downWas := p.downHosts
 		if m.down != nil && !sameSet(m.down, p.downHosts) {
-			// Host states changed: the faults of the servers on the hosts
-			// that went down or came back may change, and are made again
-			// with those of servers in a task (a stuck task's fault is the
-			// clock's). Making every entry again held the screen 200-400 ms
-			// at the end of a 50k first load (BenchmarkFirstLoadEnd50k).
-			flipped := map[string]bool{}
+			flipped = map[string]bool{}
 			for h := range m.down {
 				if !p.downHosts[h] {
 					flipped[h] = true
@@ -473,25 +469,50 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 				}
 			}
 			p.downHosts = m.down
-			now := p.ctx.Now()
-			rebuilt := false
+		}
+		now := p.ctx.Now()
+		refault := func(e *entry) bool {
+			if flipped == nil || !flipped[e.s.Host] && e.s.TaskState == "" {
+				return false
+			}
+			*e = *newEntry(e.s, now, p.downHosts)
+			return true
+		}
+		rebuilt := false
+		if flipped != nil {
 			for _, e := range p.byID {
-				if !flipped[e.s.Host] && e.s.TaskState == "" {
-					continue
+				had := e.fault != ""
+				if refault(e) {
+					rebuilt = true
+					if had {
+						p.nFaults--
+					}
+					if e.fault != "" {
+						p.nFaults++
+					}
 				}
-				if e.fault != "" {
-					p.nFaults--
-				}
-				*e = *newEntry(e.s, now, p.downHosts)
-				if e.fault != "" {
-					p.nFaults++
-				}
-				rebuilt = true
 			}
 			if rebuilt {
-				p.sorted.ok = false
-				p.apply() // the rows' cells changed in place
+				p.sorted.ok = false // the rows' cells changed in place
 			}
+		}
+		if m.paged && len(m.tailPages) > 0 && (m.counted || p.pagedIn+pagesLen(m.tailPages) == len(m.servers)) {
+			// The list's last pages, built with the down hosts the pane had
+			// (their entries made again like the others' if those changed;
+			// their order is the name's): in with one apply for both.
+			if sameSet(m.tailDown, downWas) {
+				for _, e := range m.tailBuilt {
+					refault(e)
+				}
+				p.addPages(p.downHosts, m.tailPages, m.tailBuilt)
+			} else {
+				p.addPages(m.tailDown, m.tailPages, m.tailBuilt) // merged page by page
+			}
+			p.pagedIn += pagesLen(m.tailPages)
+			rebuilt = false
+		}
+		if rebuilt {
+			p.apply()
 		}
 		switch {
 		case m.counted:
