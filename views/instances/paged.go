@@ -44,6 +44,7 @@ type progress struct {
 	work    chan struct{} // capacity 1: wakes the builder
 	ended   chan struct{}
 	lastOut time.Time // when pages were last handed to Update
+	outs    int       // batches handed to Update
 	// now and down are what the entries are built with: the pane's clock
 	// and down hosts when the load started (down hosts change only when a
 	// load ends, and loads never overlap).
@@ -53,7 +54,19 @@ type progress struct {
 
 // pageEvery spaces the page batches of one load: each batch re-sorts the
 // rows so far, and 50 of them would cost more than the first rows gain.
-const pageEvery = 250 * time.Millisecond
+// The spacing doubles after each batch, up to pageEveryMax: a batch costs
+// Update a pass over every row so far (merge, filter, table rows: 50-150
+// ms of the UI goroutine near the end of a 50k load, in traces of the
+// real binary), and a few of them are enough to show the load going on.
+const (
+	pageEvery    = 250 * time.Millisecond
+	pageEveryMax = time.Second
+)
+
+// every is the wait before the next batch.
+func (g *progress) every() time.Duration {
+	return min(pageEvery<<min(max(g.outs-1, 0), 8), pageEveryMax)
+}
 
 // pagesMsg is a batch of rows of a first load still running: its pages
 // and their entries (built, sorted by entryCmp).
@@ -139,7 +152,7 @@ func (g *progress) wait() tea.Msg {
 	for {
 		g.mu.Lock()
 		if len(g.pages) > 0 && !g.idle {
-			if left := pageEvery - time.Since(g.lastOut); left > 0 {
+			if left := g.every() - time.Since(g.lastOut); left > 0 {
 				g.mu.Unlock()
 				timer := time.NewTimer(left)
 				select {
@@ -157,6 +170,7 @@ func (g *progress) wait() tea.Msg {
 			m := pagesMsg{prog: g, pages: g.pages, built: g.built}
 			g.pages, g.built = nil, nil
 			g.lastOut = time.Now()
+			g.outs++
 			g.mu.Unlock()
 			return m
 		}

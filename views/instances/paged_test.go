@@ -448,3 +448,19 @@ func TestFirstLoadWithoutTheJoinedList(t *testing.T) {
 		}
 	}
 }
+
+// The batches of a long first load come further apart as it goes on
+// (each costs Update a pass over every row so far): the first at once,
+// then after 250 ms, 500 ms, and at most a second.
+func TestFirstLoadBatchesSpreadOut(t *testing.T) {
+	g := &progress{}
+	var got []time.Duration
+	for range 6 {
+		got = append(got, g.every())
+		g.outs++
+	}
+	want := []time.Duration{250 * time.Millisecond, 250 * time.Millisecond, 500 * time.Millisecond, time.Second, time.Second, time.Second}
+	if !slices.Equal(got, want) {
+		t.Fatalf("waits %v, want %v", got, want)
+	}
+}
