@@ -99,6 +99,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return 2
 	}
+	startTrace()
 	setMemoryLimit(f.demo)
 	startProfiler()
 	s, err := newSession(f)
@@ -116,7 +117,8 @@ func runProgram(s *session, stderr io.Writer) int {
 	// before the process goes, so the next start can resume them.
 	// The pane on screen starts its first load now, beside setting up the
 	// terminal (issue 15: start to first rows).
-	s.model.OnFirstLoad(relaxGCForFirstLoad())
+	restoreGC := relaxGCForFirstLoad()
+	s.model.OnFirstLoad(func() { time.AfterFunc(gcBackAfter, restoreGC) })
 	s.model.StartActive()
 	// The colour profile lipgloss detected at start: Bubble Tea's own
 	// detection would run `tmux info` a second time inside tmux, a fork

@@ -61,6 +61,11 @@ func followLive() {
 	if !limitOn.Load() {
 		return
 	}
+	if relaxed.CompareAndSwap(true, false) {
+		// The first load reached firstLoadLimit: collect as a percentage
+		// for the rest of it.
+		debug.SetGCPercent(firstLoadGCPercent)
+	}
 	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	metrics.Read(s)
 	if s[0].Value.Kind() == metrics.KindUint64 {
@@ -88,28 +93,46 @@ func noLimit() {
 // grows from nothing to ~135 MB live), GOGC=60 collected again and again
 // a heap that only grows: a third of the cockpit's CPU in that load was
 // the collector (mark workers, assists, write barriers on the pages'
-// copies; CPU profiles of the real binary). Until that load is in, the
-// collector runs at firstLoadGCPercent, the soft memory limit (at least
-// memLimitFloor) still bounding the heap; firstLoadGCMax bounds a load
-// that never ends.
+// copies; CPU profiles of the real binary). At GOGC=400 a 50k start still
+// marked for 400 ms in the middle of the load (execution traces of the
+// real binary), its idle-time mark workers taking the cores the server
+// (the demo, on the same machine) was building pages on. So until that
+// load is in, the collector is off and only the soft memory limit
+// firstLoadLimit bounds the heap; a collection the limit forces (a cloud
+// bigger than 50k) puts firstLoadGCPercent back for the rest of the load,
+// so a big load never runs the collector flat out at a fixed limit.
+// firstLoadGCMax bounds a load that never ends.
 const (
 	firstLoadGCPercent = 400
+	firstLoadLimit     = 768 << 20
 	firstLoadGCMax     = 30 * time.Second
+	// gcBackAfter: the collector comes back this long after the first
+	// load is in, so its first collection (of a heap grown past
+	// memLimitFloor) starts after the frame with the whole list.
+	gcBackAfter = 200 * time.Millisecond
 )
 
-// relaxGCForFirstLoad raises GOGC for the first load when the cockpit
-// sets its own (setMemoryLimit); the func it returns puts gcPercent back
-// (once; also after firstLoadGCMax).
+// relaxed: the first load runs with the collector off (followLive turns
+// it back on at firstLoadGCPercent if the limit forced a collection).
+var relaxed atomic.Bool
+
+// relaxGCForFirstLoad turns the collector off for the first load when
+// the cockpit sets its own (setMemoryLimit); the func it returns puts
+// gcPercent and the limit back (once; also after firstLoadGCMax).
 func relaxGCForFirstLoad() func() {
 	if !limitOn.Load() {
 		return func() {}
 	}
-	debug.SetGCPercent(firstLoadGCPercent)
+	relaxed.Store(true)
+	debug.SetGCPercent(-1)
+	debug.SetMemoryLimit(firstLoadLimit)
 	var once sync.Once
 	restore := func() {
 		once.Do(func() {
+			relaxed.Store(false)
 			if limitOn.Load() {
 				debug.SetGCPercent(gcPercent)
+				debug.SetMemoryLimit(memLimitFloor) // the next collection sets it from the live heap
 			}
 		})
 	}

@@ -100,15 +100,18 @@ func TestFirstLoadRelaxesGC(t *testing.T) {
 	noLimit()
 	setMemoryLimit(false)
 	restore := relaxGCForFirstLoad()
-	if got := percent(); got != firstLoadGCPercent {
-		t.Fatalf("during the first load: GC percent %d, want %d", got, firstLoadGCPercent)
+	if got := percent(); got != -1 {
+		t.Fatalf("during the first load: GC percent %d, want the collector off", got)
 	}
-	if got := debug.SetMemoryLimit(-1); got != memLimitFloor {
-		t.Errorf("during the first load: memory limit %d, want %d", got, memLimitFloor)
+	if got := debug.SetMemoryLimit(-1); got != firstLoadLimit {
+		t.Errorf("during the first load: memory limit %d, want %d", got, firstLoadLimit)
 	}
 	restore()
 	if got := percent(); got != gcPercent {
 		t.Fatalf("after the first load: GC percent %d, want %d", got, gcPercent)
+	}
+	if got := debug.SetMemoryLimit(-1); got != memLimitFloor {
+		t.Errorf("after the first load: memory limit %d, want %d", got, memLimitFloor)
 	}
 	debug.SetGCPercent(77)
 	restore() // once only
@@ -123,5 +126,33 @@ func TestFirstLoadRelaxesGC(t *testing.T) {
 	relaxGCForFirstLoad()()
 	if got := percent(); got != 150 {
 		t.Errorf("with GOGC=150: GC percent %d", got)
+	}
+}
+
+// A collection the memory limit forces during the first load (a cloud too
+// big to load without one) turns the collector back on at
+// firstLoadGCPercent for the rest of the load, never off again.
+func TestFirstLoadCollectionAtTheLimitTurnsTheCollectorOn(t *testing.T) {
+	orig := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(orig); noLimit() })
+	percent := func() int { p := debug.SetGCPercent(100); debug.SetGCPercent(p); return p }
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	noLimit()
+	setMemoryLimit(false)
+	restore := relaxGCForFirstLoad()
+	defer restore()
+	runtime.GC() // as the limit would
+	deadline := time.Now().Add(5 * time.Second)
+	for percent() != firstLoadGCPercent {
+		if time.Now().After(deadline) {
+			t.Fatalf("after a collection during the first load: GC percent %d, want %d", percent(), firstLoadGCPercent)
+		}
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	restore()
+	if got := percent(); got != gcPercent {
+		t.Fatalf("after the first load: GC percent %d, want %d", got, gcPercent)
 	}
 }

@@ -5,7 +5,10 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	rpprof "runtime/pprof"
+	"runtime/trace"
 	"strings"
+	"time"
 )
 
 // startProfiler serves Go's profiles when STACKPIT_PPROF names a loopback
@@ -27,3 +30,39 @@ func startProfiler() {
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	go func() { _ = http.ListenAndServe(addr, mux) }()
 }
+
+// startTrace writes an execution trace of the first startTraceFor to the
+// file STACKPIT_TRACE names (a benchmark aid, like STACKPIT_PPROF: a trace
+// asked over HTTP starts only once the program listens, after the start
+// it should show).
+func startTrace() {
+	path := os.Getenv("STACKPIT_TRACE")
+	if path == "" {
+		return
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return
+	}
+	if trace.Start(f) != nil {
+		f.Close()
+		return
+	}
+	// A CPU profile beside it puts stack samples in the trace (and in
+	// path.cpu).
+	cpu, err := os.Create(path + ".cpu")
+	if err == nil && rpprof.StartCPUProfile(cpu) != nil {
+		cpu.Close()
+		cpu = nil
+	}
+	time.AfterFunc(startTraceFor, func() {
+		trace.Stop()
+		f.Close()
+		if cpu != nil {
+			rpprof.StopCPUProfile()
+			cpu.Close()
+		}
+	})
+}
+
+const startTraceFor = 5 * time.Second

@@ -57,6 +57,10 @@ var _ instances.Source = instancesSource{}
 // A first load shows rows page by page (ServersPaged comes with the client).
 var _ instances.PagedSource = instancesSource{}
 
+// Its first load takes the pages without the joined list (served
+// sessions' shared list, sharedServers, is joined: it is not one).
+var _ instances.PageCounter = instancesSource{}
+
 // The detail names images and users through the client's cached lookups.
 var _ instances.NameSource = instancesSource{}
 

@@ -234,3 +234,26 @@ func TestBothEndsFirstPageBeforeTheSecondStream(t *testing.T) {
 		t.Fatalf("the descending stream never ran: %q", nova.asked)
 	}
 }
+
+// ServersPagedCount hands out the pages ServersPaged would, and says how
+// many servers they held, for lists from empty to many pages.
+func TestServersPagedCountHandsTheWholeList(t *testing.T) {
+	for _, n := range []int{0, 1, 20, 95, 1234} {
+		c := bothEndsClient(t, &pagedNova{n: n})
+		whole, err := c.Servers(ctxT(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var handed []Server
+		got, err := c.ServersPagedCount(ctxT(t), time.Time{}, func(p []Server) { handed = append(handed, p...) })
+		if err != nil || got != n || len(handed) != n {
+			t.Fatalf("n=%d: count %d, %d handed, %v", n, got, len(handed), err)
+		}
+		a, b := ids(whole), ids(handed)
+		slices.Sort(a)
+		slices.Sort(b)
+		if !slices.Equal(a, b) {
+			t.Fatalf("n=%d: handed %v, want %v", n, b, a)
+		}
+	}
+}

@@ -1213,3 +1213,42 @@ func TestUnusedPrefetchIsDropped(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// At a start (Prewarm), the project names (which the first rows wait for)
+// are asked beside the first page, not once it came: the page's answer
+// here waits for the names' request.
+func TestPrewarmAsksNamesBesideTheFirstPage(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	seen := make(chan bool, 4)
+	f.on("GET /compute/v2.1/servers/detail", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("marker") == "" && r.URL.Query().Get("limit") == "100" {
+			asked := false
+			for end := time.Now().Add(2 * time.Second); !asked && time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+				asked = len(f.requests("GET", "/projects")) > 0
+			}
+			seen <- asked
+		}
+		writeJSON(w, 200, readSample(f.t, "nova-servers-detail-all-tenants-mv2.88.json"))
+	})
+	hc, _ := httpclient.New(httpclient.Options{})
+	c, err := NewLazy(f.auth(), hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Prewarm(10 * time.Second)
+	ss, err := c.ServersPaged(ctxT(t), time.Time{}, func([]Server) {})
+	if err != nil || len(ss) != 20 {
+		t.Fatalf("%d servers, %v", len(ss), err)
+	}
+	if !<-seen {
+		t.Error("the project names were not asked before the first page came")
+	}
+	for _, s := range ss {
+		if s.ProjectName == "" {
+			t.Fatalf("server %s without its project's name", s.Name)
+		}
+	}
+	if n := len(f.requests("GET", "/projects")); n != 1 {
+		t.Errorf("%d project lists, want 1", n)
+	}
+}

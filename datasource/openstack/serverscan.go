@@ -37,7 +37,7 @@ func scanServerPage(body []byte) (servers []Server, links []serverLink, ok bool)
 				if !s.server(&n) {
 					return false
 				}
-				servers = append(servers, n.toServer())
+				servers = append(servers, n.toServerIn(&s.in))
 				return true
 			})
 		case "servers_links":
@@ -251,7 +251,8 @@ type pageScan struct {
 	b     []byte
 	i     int
 	fault faultWire // the fault of the server being read, if any
-	tmp   string    // the one field read from a small object
+	in    pageIntern
+	tmp   string // the one field read from a small object
 }
 
 func (s *pageScan) ws() {

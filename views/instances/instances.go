@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -314,6 +315,14 @@ type serversMsg struct {
 	asOf    time.Time           // non-zero: part of it was another session's answer, as of then (serve)
 	present map[string]struct{} // non-nil: every server that exists (presence check)
 	presAt  time.Time           // present's time (at or before its read)
+	// A paged first load's pages not handed in a pagesMsg (the list's
+	// last servers) with their entries, built as they came (paged.go).
+	tailPages [][]openstack.Server
+	tailBuilt []*entry
+	tailDown  map[string]bool // the down hosts they were built with
+	// counted: a paged first load read through PageCounter; servers is
+	// nil (every server came in a page).
+	counted bool
 }
 
 // PresenceSource lists which servers exist (IDs only: Nova's brief list),
@@ -355,7 +364,7 @@ func (p *Pane) fetch() tea.Cmd {
 	}
 	var prog *progress
 	if paged != nil {
-		prog = newProgress()
+		prog = newProgress(now, p.downHosts)
 		p.prog, p.pagedIn = prog, 0
 	}
 	load := func() tea.Msg {
@@ -381,7 +390,12 @@ func (p *Pane) fetch() tea.Cmd {
 		}()
 		if paged != nil {
 			m.paged = true
-			m.servers, m.err = paged.ServersPaged(ctx, since, prog.add)
+			if pc, ok := src.(PageCounter); ok {
+				m.counted = true
+				_, m.err = pc.ServersPagedCount(ctx, since, prog.add)
+			} else {
+				m.servers, m.err = paged.ServersPaged(ctx, since, prog.add)
+			}
 		} else {
 			m.servers, m.err = src.Servers(ctx, since)
 		}
@@ -417,8 +431,10 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		if m.prog != p.prog || !p.loading {
 			return p, nil
 		}
-		p.merge(m.servers, false)
-		p.pagedIn += len(m.servers)
+		p.addPages(m.prog.down, m.pages, m.built)
+		for _, pg := range m.pages {
+			p.pagedIn += len(pg)
+		}
 		return p, m.prog.wait
 	case serversMsg:
 		p.loading = false
@@ -433,28 +449,83 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		p.err = nil
 		p.partial = false
 		p.svcErr = m.svcErr
+		// Host states changed: the faults of the servers on the hosts that
+		// went down or came back may change, and are made again with those
+		// of servers in a task (a stuck task's fault is the clock's).
+		// Making every entry again held the screen 200-400 ms at the end of
+		// a 50k first load (BenchmarkFirstLoadEnd50k).
+		var flipped map[string]bool
+		downWas := p.downHosts
 		if m.down != nil && !sameSet(m.down, p.downHosts) {
-			// Host states changed: every entry's fault may change.
-			p.downHosts = m.down
-			now := p.ctx.Now()
-			p.nFaults = 0
-			p.sorted.ok = false
-			for _, e := range p.byID {
-				*e = *newEntry(e.s, now, p.downHosts)
-				if e.fault != "" {
-					p.nFaults++
+			flipped = map[string]bool{}
+			for h := range m.down {
+				if !p.downHosts[h] {
+					flipped[h] = true
 				}
 			}
-			p.apply() // the rows' cells changed in place
+			for h := range p.downHosts {
+				if !m.down[h] {
+					flipped[h] = true
+				}
+			}
+			p.downHosts = m.down
 		}
-		if m.paged && p.pagedIn <= len(m.servers) {
+		now := p.ctx.Now()
+		refault := func(e *entry) bool {
+			if flipped == nil || !flipped[e.s.Host] && e.s.TaskState == "" {
+				return false
+			}
+			*e = *newEntry(e.s, now, p.downHosts)
+			return true
+		}
+		rebuilt := false
+		if flipped != nil {
+			for _, e := range p.byID {
+				had := e.fault != ""
+				if refault(e) {
+					rebuilt = true
+					if had {
+						p.nFaults--
+					}
+					if e.fault != "" {
+						p.nFaults++
+					}
+				}
+			}
+			if rebuilt {
+				p.sorted.ok = false // the rows' cells changed in place
+			}
+		}
+		if m.paged && len(m.tailPages) > 0 && (m.counted || p.pagedIn+pagesLen(m.tailPages) == len(m.servers)) {
+			// The list's last pages, built with the down hosts the pane had
+			// (their entries made again like the others' if those changed;
+			// their order is the name's): in with one apply for both.
+			if sameSet(m.tailDown, downWas) {
+				for _, e := range m.tailBuilt {
+					refault(e)
+				}
+				p.addPages(p.downHosts, m.tailPages, m.tailBuilt)
+			} else {
+				p.addPages(m.tailDown, m.tailPages, m.tailBuilt) // merged page by page
+			}
+			p.pagedIn += pagesLen(m.tailPages)
+			rebuilt = false
+		}
+		if rebuilt {
+			p.apply()
+		}
+		switch {
+		case m.counted:
+			// Every page came through the progress (pagesMsg, tail): they
+			// were the list.
+		case m.paged && p.pagedIn <= len(m.servers):
 			// The pages were the list's first pagedIn servers, in order,
 			// into an empty pane: only the rest is new (a full merge
 			// rebuilt and compared 50,000 entries as the last rows landed).
 			if rest := m.servers[p.pagedIn:]; len(rest) > 0 {
 				p.merge(rest, false)
 			}
-		} else {
+		default:
 			p.merge(withAbsent(m.servers, m.present, m.presAt, p.byID), m.full)
 		}
 		// A shared answer (serve): its age is what the pane says, and it
@@ -878,48 +949,65 @@ func newEntry(s openstack.Server, now time.Time, down map[string]bool) *entry {
 		e.hasAge = true
 		e.ageS = int32(min(max(now.Sub(s.Created)/time.Second, math.MinInt32), math.MaxInt32))
 	}
-	project := strings.TrimSpace(s.ProjectName + " " + s.ProjectID)
-	var b strings.Builder
-	n := len(s.Name) + len(s.ID) + len(project) + len(s.Status) + len(s.TaskState) + 8 + len(s.Host) +
+	n := len(s.Name) + len(s.ID) + len(s.ProjectName) + len(s.ProjectID) + 1 + len(s.Status) + len(s.TaskState) + 8 + len(s.Host) +
 		len(s.FlavorName) + len(s.FlavorID) + len(s.Zone) + len(s.ImageID) + len(fieldNames)
 	for _, ip := range s.IPs {
 		n += len(ip) + 1
 	}
-	b.Grow(n)
-	lower := func(i int, v string) {
+	// One buffer, the fields appended and lower-cased in place: no
+	// per-field copies (the builder makes 50,000 of these at a 50k start).
+	b := make([]byte, 0, n)
+	field := func(i int, v string) {
 		if i > 0 {
-			b.WriteByte(0)
+			b = append(b, 0)
 		}
-		ascii := true
-		for j := 0; j < len(v) && ascii; j++ {
-			ascii = v[j] < 0x80
-		}
-		if !ascii {
-			b.WriteString(strings.ToLower(v))
-		} else {
-			for j := 0; j < len(v); j++ { // no lower-cased copy of v
-				c := v[j]
-				if 'A' <= c && c <= 'Z' {
-					c += 'a' - 'A'
-				}
-				b.WriteByte(c)
-			}
-		}
-		e.ends[i] = uint32(b.Len())
+		b = appendLower(b, v)
+		e.ends[i] = uint32(len(b))
 	}
-	lower(0, s.Name)
-	lower(1, s.ID)
-	lower(2, project)
-	lower(3, s.Status)
-	lower(4, s.TaskState)
-	lower(5, openstack.PowerStateName(s.PowerState))
-	lower(6, s.Host)
-	lower(7, orID(s.FlavorName, s.FlavorID))
-	lower(8, strings.Join(s.IPs, " "))
-	lower(9, s.Zone)
-	lower(10, s.ImageID) // image:<id>, the images pane's pivot
-	e.all = b.String()
+	field(0, s.Name)
+	field(1, s.ID)
+	if pn, pid := s.ProjectName, s.ProjectID; pn != "" && pid != "" && strings.TrimSpace(pn) == pn && strings.TrimSpace(pid) == pid {
+		b = append(b, 0)
+		b = appendLower(b, pn)
+		b = append(b, ' ')
+		b = appendLower(b, pid)
+		e.ends[2] = uint32(len(b))
+	} else {
+		field(2, strings.TrimSpace(pn+" "+pid))
+	}
+	field(3, s.Status)
+	field(4, s.TaskState)
+	field(5, openstack.PowerStateName(s.PowerState))
+	field(6, s.Host)
+	field(7, orID(s.FlavorName, s.FlavorID))
+	b = append(b, 0)
+	for k, ip := range s.IPs {
+		if k > 0 {
+			b = append(b, ' ')
+		}
+		b = appendLower(b, ip)
+	}
+	e.ends[8] = uint32(len(b))
+	field(9, s.Zone)
+	field(10, s.ImageID)                               // image:<id>, the images pane's pivot
+	e.all = unsafe.String(unsafe.SliceData(b), len(b)) // b is not written again
 	return e
+}
+
+// appendLower appends v lower-cased to b.
+func appendLower(b []byte, v string) []byte {
+	start := len(b)
+	b = append(b, v...)
+	for j := start; j < len(b); j++ {
+		c := b[j]
+		if c >= 0x80 {
+			return append(b[:start], strings.ToLower(v)...)
+		}
+		if 'A' <= c && c <= 'Z' {
+			b[j] = c + 'a' - 'A'
+		}
+	}
+	return b
 }
 
 // sortKey is the pane's given order: the lower-case name.

@@ -3,6 +3,8 @@ package instances
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -251,5 +253,214 @@ func TestFailedFirstLoadSaysTheListIsIncomplete(t *testing.T) {
 	}
 	if v := p.View(160, 40); !strings.Contains(v, "list incomplete") || !strings.Contains(v, "after 300 servers") {
 		t.Fatalf("a failed first load's screen does not say the list is incomplete:\n%s", v)
+	}
+}
+
+// gatedPages hands out its first page, waits for gate, then the rest in
+// pages of 100 at once, and ends the list.
+type gatedPages struct {
+	*fakeSource
+	gate chan struct{}
+}
+
+func (s gatedPages) ServersPaged(ctx context.Context, since time.Time, onPage func([]openstack.Server)) ([]openstack.Server, error) {
+	all := s.fakeSource.servers
+	onPage(all[:100])
+	<-s.gate
+	for from := 100; from < len(all); from += 100 {
+		onPage(all[from:min(from+100, len(all))])
+	}
+	return all, nil
+}
+
+// A first load's pages reach Update with their entries already made (off
+// the UI goroutine, while the next pages load), and Update takes them as
+// they are; the list's last pages come with the final list, built too.
+// The pane ends as one whole list leaves it, with the services' down
+// host (known only at the end) faulting its servers.
+func TestPagedLoadHandsBuiltEntries(t *testing.T) {
+	all := bigFixture(2000)
+	for i := range all { // names in no order across pages
+		j := (i * 7919) % len(all)
+		all[i], all[j] = all[j], all[i]
+	}
+	for i := range all {
+		all[i].Host = fmt.Sprintf("compute%02d", 1+i%6) // the fake's services' hosts
+	}
+	down := []string{"compute03"}
+	src := gatedPages{&fakeSource{servers: all, down: down}, make(chan struct{})}
+	p, _ := newPane(t, src)
+	msg := p.Init()()
+	pm, ok := msg.(pagesMsg)
+	if !ok {
+		t.Fatalf("first message %T, want a page", msg)
+	}
+	if len(pm.built) != 100 || !slices.IsSortedFunc(pm.built, entryCmp) {
+		t.Fatalf("the first page came with %d entries (sorted %v), want its 100 in order", len(pm.built), slices.IsSortedFunc(pm.built, entryCmp))
+	}
+	close(src.gate)
+	_, next := p.Update(pm)
+	for _, e := range pm.built {
+		if p.byID[e.s.ID] != e {
+			t.Fatalf("Update made its own entry for %s", e.s.ID)
+		}
+	}
+	tail := 0
+	for i := 0; next != nil && i < 20; i++ {
+		msg := next()
+		if m, ok := msg.(serversMsg); ok {
+			tail = len(m.tailBuilt)
+			for _, e := range m.tailBuilt {
+				defer func() {
+					if p.byID[e.s.ID] != e {
+						t.Errorf("the final list's entry for %s was made again", e.s.ID)
+					}
+				}()
+			}
+		}
+		_, next = p.Update(msg)
+	}
+	if tail == 0 {
+		t.Error("the final list came with no built entries")
+	}
+	whole, _ := newPane(t, &fakeSource{servers: all, down: down})
+	drive(whole, whole.Init())
+	if p.Status().Loading || len(p.byID) != len(whole.byID) || p.nFaults != whole.nFaults || !p.maxUpdated.Equal(whole.maxUpdated) {
+		t.Fatalf("after the load: loading %v, %d servers (want %d), %d faults (want %d)", p.Status().Loading, len(p.byID), len(whole.byID), p.nFaults, whole.nFaults)
+	}
+	a, b := p.tbl.Rows(), whole.tbl.Rows()
+	if len(a) != len(b) {
+		t.Fatalf("%d rows, want %d", len(a), len(b))
+	}
+	for i := range a {
+		if a[i].Key != b[i].Key {
+			t.Fatalf("row %d is %s, want %s", i, a[i].Key, b[i].Key)
+		}
+		if ea, eb := p.byID[a[i].Key], whole.byID[b[i].Key]; ea.fault != eb.fault || ea.hostDown != eb.hostDown {
+			t.Fatalf("%s: fault %q down %v, want %q %v", a[i].Key, ea.fault, ea.hostDown, eb.fault, eb.hostDown)
+		}
+	}
+}
+
+// A change of the down hosts re-faults the servers of the hosts that
+// changed, both ways, and only their entries are made again.
+func TestDownHostsChangeRebuildsOnlyTheirServers(t *testing.T) {
+	src := &fakeSource{servers: fixture(), down: []string{"compute03"}}
+	p, now := newPane(t, src)
+	drive(p, p.Init())
+	hostFaults := func(p *Pane, host string) (n int) {
+		for _, e := range p.byID {
+			if e.fault == "host "+host+" DOWN" {
+				n++
+			}
+		}
+		return n
+	}
+	if hostFaults(p, "compute03") == 0 {
+		t.Fatal("no server of compute03 faulted")
+	}
+	var other *entry // a server on a host that stays up
+	for _, e := range p.byID {
+		if e.s.Host == "compute01" && e.s.TaskState == "" {
+			other = e
+		}
+	}
+	age := other.ageS
+	*now = now.Add(time.Hour)
+	src.mu.Lock()
+	src.down = []string{"compute05"}
+	src.mu.Unlock()
+	p.wantFull = true
+	drive(p, p.fetch())
+	want, wnow := newPane(t, &fakeSource{servers: fixture(), down: []string{"compute05"}})
+	*wnow = *now
+	drive(want, want.Init())
+	if hostFaults(p, "compute03") != 0 || hostFaults(p, "compute05") == 0 || p.nFaults != want.nFaults {
+		t.Fatalf("after the change: compute03 %d, compute05 %d faulted; %d faults, want %d", hostFaults(p, "compute03"), hostFaults(p, "compute05"), p.nFaults, want.nFaults)
+	}
+	for id, e := range want.byID {
+		if got := p.byID[id]; got.fault != e.fault || got.hostDown != e.hostDown {
+			t.Errorf("%s: fault %q down %v, want %q %v", id, got.fault, got.hostDown, e.fault, e.hostDown)
+		}
+	}
+	if other.ageS != age {
+		t.Errorf("a server on a host that did not change was made again (age %d -> %d)", age, other.ageS)
+	}
+}
+
+// countSource hands out its servers in pages and, asked for a first load
+// through PageCounter, never joins them into a list.
+type countSource struct {
+	*fakeSource
+	t      *testing.T
+	joined bool
+}
+
+func (s *countSource) ServersPaged(ctx context.Context, since time.Time, onPage func([]openstack.Server)) ([]openstack.Server, error) {
+	s.joined = true
+	return nil, errors.New("the joined list was asked for")
+}
+
+func (s *countSource) ServersPagedCount(ctx context.Context, since time.Time, onPage func([]openstack.Server)) (int, error) {
+	all := s.fakeSource.servers
+	for from := 0; from < len(all); from += 100 {
+		onPage(all[from:min(from+100, len(all))])
+	}
+	return len(all), nil
+}
+
+// A first load from a source that can hand its pages without the joined
+// list (PageCounter) asks it that way, and ends as one whole list leaves
+// the pane (rows, order, faults, newest change).
+func TestFirstLoadWithoutTheJoinedList(t *testing.T) {
+	all := bigFixture(1500)
+	for i := range all {
+		j := (i * 7919) % len(all)
+		all[i], all[j] = all[j], all[i]
+		all[i].Host = fmt.Sprintf("compute%02d", 1+i%6)
+	}
+	down := []string{"compute02"}
+	src := &countSource{fakeSource: &fakeSource{servers: all, down: down}, t: t}
+	p, _ := newPane(t, src)
+	msg := p.Init()()
+	for i := 0; i < 20; i++ {
+		_, next := p.Update(msg)
+		if next == nil {
+			break
+		}
+		msg = next()
+	}
+	if src.joined {
+		t.Fatal("the first load asked for the joined list")
+	}
+	whole, _ := newPane(t, &fakeSource{servers: all, down: down})
+	drive(whole, whole.Init())
+	if p.Status().Loading || p.Status().Err != nil || len(p.byID) != len(whole.byID) || p.nFaults != whole.nFaults || !p.maxUpdated.Equal(whole.maxUpdated) {
+		t.Fatalf("after the load: loading %v err %v, %d servers (want %d), %d faults (want %d)", p.Status().Loading, p.Status().Err, len(p.byID), len(whole.byID), p.nFaults, whole.nFaults)
+	}
+	a, b := p.tbl.Rows(), whole.tbl.Rows()
+	if len(a) != len(b) {
+		t.Fatalf("%d rows, want %d", len(a), len(b))
+	}
+	for i := range a {
+		if a[i].Key != b[i].Key {
+			t.Fatalf("row %d is %s, want %s", i, a[i].Key, b[i].Key)
+		}
+	}
+}
+
+// The batches of a long first load come further apart as it goes on
+// (each costs Update a pass over every row so far): the first at once,
+// then after 250 ms, 500 ms, and at most a second.
+func TestFirstLoadBatchesSpreadOut(t *testing.T) {
+	g := &progress{}
+	var got []time.Duration
+	for range 6 {
+		got = append(got, g.every())
+		g.outs++
+	}
+	want := []time.Duration{250 * time.Millisecond, 250 * time.Millisecond, 500 * time.Millisecond, time.Second, time.Second, time.Second}
+	if !slices.Equal(got, want) {
+		t.Fatalf("waits %v, want %v", got, want)
 	}
 }

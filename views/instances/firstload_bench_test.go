@@ -1,0 +1,62 @@
+package instances
+
+import (
+	"testing"
+
+	"github.com/stackpit/stackpit/datasource/openstack"
+)
+
+// BenchmarkFirstLoadEnd50k: on the UI goroutine, the end of a paged 50k
+// first load whose services answer says one host of 200 is down (the
+// demo's story at start): the final list message on a pane its pages
+// filled.
+func BenchmarkFirstLoadEnd50k(b *testing.B) {
+	all := bigFixture(50000)
+	p, _ := newPane(b, &fakeSource{})
+	for from := 0; from < len(all); from += 1000 {
+		p.merge(all[from:from+1000], false)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		p.downHosts, p.loading, p.pagedIn = nil, true, len(all)
+		b.StartTimer()
+		p.Update(serversMsg{servers: all, full: true, paged: true, down: map[string]bool{"compute003": true}})
+	}
+}
+
+// BenchmarkBuildEntries50k: the entries of a 50k first load, made by the
+// load's builder as the pages come (CPU the load shares with decoding and
+// the server on a 2-core machine).
+func BenchmarkBuildEntries50k(b *testing.B) {
+	all := bigFixture(50000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		for from := 0; from < len(all); from += 1000 {
+			buildEntries(all[from:from+1000], t0, nil)
+		}
+	}
+}
+
+// BenchmarkFirstLoadEndTail50k: the end of a paged 50k first load on the
+// UI goroutine, its last page coming with the final message (built) and
+// the services' answer putting one host of 200 down.
+func BenchmarkFirstLoadEndTail50k(b *testing.B) {
+	all := bigFixture(50000)
+	b.ReportAllocs()
+	for range b.N {
+		b.StopTimer()
+		p, _ := newPane(b, &fakeSource{})
+		for from := 0; from < 49000; from += 1000 {
+			p.merge(all[from:from+1000], false)
+		}
+		p.loading, p.pagedIn = true, 49000
+		tail := all[49000:]
+		m := serversMsg{servers: all, full: true, paged: true, down: map[string]bool{"compute003": true},
+			tailPages: [][]openstack.Server{tail}, tailBuilt: buildEntries(tail, t0, nil)}
+		b.StartTimer()
+		p.Update(m)
+	}
+}
