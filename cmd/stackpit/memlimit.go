@@ -40,11 +40,20 @@ func limitFor(live uint64) int64 {
 
 // setMemoryLimit applies gcPercent and the soft memory limit unless GOGC
 // or GOMEMLIMIT (Go's own settings) is set, or the demo cloud runs in this
-// process (its heap is not the cockpit's).
+// process (its heap is not the cockpit's: Go's default GOGC, but the
+// first load's lighter collector, from now, so the demo's 50,000
+// instances are made under it too).
 func setMemoryLimit(inProcessDemo bool) {
-	if inProcessDemo || os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
+	if inProcessDemo {
+		afterFirstLoad.Store(100)
+		relax()
+		time.AfterFunc(firstLoadGCMax, unrelax) // serve: no first load of its own
+		return
+	}
+	afterFirstLoad.Store(gcPercent)
 	debug.SetGCPercent(gcPercent)
 	debug.SetMemoryLimit(memLimitFloor)
 	limitOn.Store(true)
@@ -54,6 +63,9 @@ func setMemoryLimit(inProcessDemo bool) {
 var (
 	limitOn    atomic.Bool // tests turn the limit off again
 	followOnce sync.Once
+	// afterFirstLoad is the GC percent the first load's end puts back
+	// (0: GOGC or GOMEMLIMIT set, the first load changes nothing).
+	afterFirstLoad atomic.Int32
 )
 
 // followLive moves the limit to the live heap the last collection left.
@@ -81,6 +93,7 @@ func afterGC(f func()) {
 // noLimit turns the soft limit off (tests).
 func noLimit() {
 	limitOn.Store(false)
+	afterFirstLoad.Store(0)
 	debug.SetMemoryLimit(math.MaxInt64)
 }
 
@@ -92,27 +105,46 @@ func noLimit() {
 // collector runs at firstLoadGCPercent, the soft memory limit (at least
 // memLimitFloor) still bounding the heap; firstLoadGCMax bounds a load
 // that never ends.
+//
+// With the demo in the process (no soft limit of the cockpit's) the same
+// holds, bounded by demoFirstLoadLimit, then Go's default GOGC: at
+// GOGC=100 from the start, the collector ran through the demo's world
+// being made and the first loads (20 collections in the first 40 s at
+// 50,000 instances, issue 15).
 const (
 	firstLoadGCPercent = 400
 	firstLoadGCMax     = 30 * time.Second
+	demoFirstLoadLimit = 3 * memLimitFloor
 )
+
+// relax sets the first load's collector.
+func relax() {
+	debug.SetGCPercent(firstLoadGCPercent)
+	if !limitOn.Load() {
+		debug.SetMemoryLimit(demoFirstLoadLimit)
+	}
+}
+
+// unrelax puts back the collector the first load's end gives.
+func unrelax() {
+	if p := afterFirstLoad.Load(); p != 0 {
+		debug.SetGCPercent(int(p))
+		if !limitOn.Load() {
+			debug.SetMemoryLimit(math.MaxInt64)
+		}
+	}
+}
 
 // relaxGCForFirstLoad raises GOGC for the first load when the cockpit
 // sets its own (setMemoryLimit); the func it returns puts gcPercent back
 // (once; also after firstLoadGCMax).
 func relaxGCForFirstLoad() func() {
-	if !limitOn.Load() {
+	if afterFirstLoad.Load() == 0 {
 		return func() {}
 	}
-	debug.SetGCPercent(firstLoadGCPercent)
+	relax()
 	var once sync.Once
-	restore := func() {
-		once.Do(func() {
-			if limitOn.Load() {
-				debug.SetGCPercent(gcPercent)
-			}
-		})
-	}
+	restore := func() { once.Do(unrelax) }
 	time.AfterFunc(firstLoadGCMax, restore)
 	return restore
 }
