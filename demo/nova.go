@@ -10,6 +10,7 @@ package demo
 // inside Story.Lock.
 
 import (
+	"cmp"
 	"crypto/rand"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -17,7 +18,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -197,12 +198,12 @@ func (n *novaState) reindex() {
 		return
 	}
 	n.order = append(n.order[:0], s.Instances...)
-	sort.SliceStable(n.order, func(i, j int) bool {
-		a, b := n.order[i], n.order[j]
-		if !a.Created.Equal(b.Created) {
-			return a.Created.After(b.Created)
-		}
-		return a.ID > b.ID
+	// Newest first, then by ID (descending): IDs are unique, so the order
+	// is total and needs no stable sort (sort.SliceStable took ~120 ms of
+	// the demo's start at 50,000 instances, before the in-process cockpit
+	// could start; issue 15).
+	slices.SortFunc(n.order, func(a, b *Instance) int {
+		return cmp.Or(b.Created.Compare(a.Created), strings.Compare(b.ID, a.ID))
 	})
 	n.pos = make(map[string]int, len(n.order))
 	n.byID = make(map[string]*Instance, len(n.order))

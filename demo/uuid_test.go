@@ -28,3 +28,33 @@ func TestUUIDsAsFmtWroteThem(t *testing.T) {
 		t.Fatalf("hex32 %s, want %s", got, want)
 	}
 }
+
+// The server index is newest first, then by ID descending (ties in
+// creation time are common: the seed's servers are made on the hour).
+func TestServerIndexNewestFirstThenByID(t *testing.T) {
+	s := NewStory(Options{Instances: 3000, FailAfter: -1})
+	var order []*Instance
+	s.Lock(func() {
+		n := novaFor(s)
+		n.reindex()
+		order = n.order
+	})
+	if len(order) != 3000 {
+		t.Fatalf("%d in the index", len(order))
+	}
+	ties := 0
+	for i := 1; i < len(order); i++ {
+		a, b := order[i-1], order[i]
+		if a.Created.Equal(b.Created) {
+			ties++
+			if a.ID <= b.ID {
+				t.Fatalf("%d: same time, %s before %s", i, a.ID, b.ID)
+			}
+		} else if a.Created.Before(b.Created) {
+			t.Fatalf("%d: %s before %s", i, a.Created, b.Created)
+		}
+	}
+	if ties == 0 {
+		t.Fatal("no ties in creation time: the test shows nothing")
+	}
+}
