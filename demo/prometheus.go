@@ -228,7 +228,7 @@ func (c *Cloud) promQuery(w http.ResponseWriter, r *http.Request, world *PromWor
 	if !ok {
 		return
 	}
-	ev := &promEvaluator{w: world, cache: map[int64][]PromSample{}}
+	ev := newPromEvaluator(world, n)
 	if sel, isSel := n.(*pSel); isSel && sel.rng > 0 {
 		promOK(w, map[string]any{"resultType": "matrix", "result": promRangeSelect(ev, sel, t)})
 		return
@@ -315,7 +315,7 @@ func (c *Cloud) promQueryRange(w http.ResponseWriter, r *http.Request, world *Pr
 		promFail(w, http.StatusBadRequest, "bad_data", "invalid parameter \"query\": invalid expression type \"range vector\" for range query, must be Scalar or instant Vector")
 		return
 	}
-	ev := &promEvaluator{w: world, cache: map[int64][]PromSample{}}
+	ev := newPromEvaluator(world, n)
 	type ser struct {
 		l  map[string]string
 		vs [][]any

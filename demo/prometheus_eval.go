@@ -446,6 +446,47 @@ func promDropName(l map[string]string) map[string]string {
 type promEvaluator struct {
 	w     *PromWorld
 	cache map[int64][]PromSample
+	// names are the metrics the query selects (nil: any, a selector
+	// without a metric name): only those series are made at each step.
+	names map[string]bool
+}
+
+// newPromEvaluator evaluates n in w.
+func newPromEvaluator(w *PromWorld, n pnode) *promEvaluator {
+	names := map[string]bool{}
+	if !promNames(n, names) {
+		names = nil
+	}
+	return &promEvaluator{w: w, cache: map[int64][]PromSample{}, names: names}
+}
+
+// promNames adds the metric names n selects to names; false when a
+// selector has none (or n is a node it does not know): every series.
+func promNames(n pnode, names map[string]bool) bool {
+	switch x := n.(type) {
+	case *pNum:
+		return true
+	case *pSel:
+		if x.name == "" {
+			return false
+		}
+		names[x.name] = true
+		return true
+	case *pNeg:
+		return promNames(x.x, names)
+	case *pCall:
+		for _, a := range x.args {
+			if !promNames(a, names) {
+				return false
+			}
+		}
+		return true
+	case *pAgg:
+		return (x.param == nil || promNames(x.param, names)) && promNames(x.expr, names)
+	case *pBin:
+		return promNames(x.l, names) && promNames(x.r, names)
+	}
+	return false
 }
 
 func (e *promEvaluator) all(t time.Time) []PromSample {
@@ -453,7 +494,7 @@ func (e *promEvaluator) all(t time.Time) []PromSample {
 	if v, ok := e.cache[k]; ok {
 		return v
 	}
-	v := e.w.All(t)
+	v := e.w.allNamed(t, e.names)
 	e.cache[k] = v
 	return v
 }
@@ -863,7 +904,7 @@ func (w *PromWorld) Query(q string, t time.Time) ([]PromSample, error) {
 	if err != nil {
 		return nil, err
 	}
-	ev := &promEvaluator{w: w, cache: map[int64][]PromSample{}}
+	ev := newPromEvaluator(w, n)
 	v, err := ev.eval(n, t)
 	if err != nil {
 		return nil, err

@@ -214,13 +214,22 @@ const promOSDDownAfter = 20 * time.Second
 
 // Raw returns every series the simulated exporters expose at t, except
 // `up` (which Prometheus itself writes; see Up).
-func (w *PromWorld) Raw(at time.Time) []PromSample {
+func (w *PromWorld) Raw(at time.Time) []PromSample { return w.rawNamed(at, nil) }
+
+// rawNamed is Raw with only the series whose metric name want holds (nil:
+// every series): a query names a few metrics, and each of its steps made a
+// labels map for every series (at 40 hosts a range query allocated ~1 MB
+// a step, garbage the in-process demo hands the cockpit's collector).
+func (w *PromWorld) rawNamed(at time.Time, want map[string]bool) []PromSample {
 	if !w.quietAt.IsZero() {
 		at = w.quietAt
 	}
 	t := promSec(at)
 	out := make([]PromSample, 0, 512)
 	add := func(v float64, kv ...string) {
+		if want != nil && !want[kv[1]] { // kv starts "__name__", name
+			return
+		}
 		l := make(map[string]string, len(kv)/2)
 		for i := 0; i+1 < len(kv); i += 2 {
 			if kv[i+1] != "" { // Prometheus drops empty labels
@@ -229,7 +238,7 @@ func (w *PromWorld) Raw(at time.Time) []PromSample {
 		}
 		out = append(out, PromSample{Labels: l, Value: v})
 	}
-	osd := 0
+	osd, osdDown := 0, false
 	vipHeld := false // the first live controller holds the VIPs
 	for hi := range w.hosts {
 		h := &w.hosts[hi]
@@ -277,7 +286,7 @@ func (w *PromWorld) Raw(at time.Time) []PromSample {
 				osd++
 				v := 1.0
 				if !h.downSince.IsZero() && !at.Before(h.downSince.Add(promOSDDownAfter)) {
-					v = 0
+					v, osdDown = 0, true
 				}
 				add(v, "__name__", "ceph_osd_up", "ceph_daemon", d, "instance", "control01:9283", "job", "ceph")
 				add(1, "__name__", "ceph_osd_in", "ceph_daemon", d, "instance", "control01:9283", "job", "ceph")
@@ -305,10 +314,8 @@ func (w *PromWorld) Raw(at time.Time) []PromSample {
 		add(up, append([]string{"__name__", "openstack_neutron_agent_state", "adminState", "up", "availability_zone", "", "id", h.id[:8] + "-ovs", "service", "neutron-openvswitch-agent"}, os...)...)
 	}
 	health := 0.0
-	for _, s := range out {
-		if s.Labels["__name__"] == "ceph_osd_up" && s.Value == 0 {
-			health = 1
-		}
+	if osdDown {
+		health = 1
 	}
 	add(health, "__name__", "ceph_health_status", "instance", "control01:9283", "job", "ceph")
 	for i, p := range promProxies {
@@ -352,6 +359,15 @@ func (w *PromWorld) Up(at time.Time) []PromSample {
 
 // All is Raw plus Up.
 func (w *PromWorld) All(at time.Time) []PromSample { return append(w.Raw(at), w.Up(at)...) }
+
+// allNamed is All with only the metrics want holds (nil: all).
+func (w *PromWorld) allNamed(at time.Time, want map[string]bool) []PromSample {
+	out := w.rawNamed(at, want)
+	if want == nil || want["up"] {
+		out = append(out, w.Up(at)...)
+	}
+	return out
+}
 
 func promRound2(v float64) float64 { return math.Round(v*100) / 100 }
 

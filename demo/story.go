@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"encoding/hex"
 	"fmt"
 	"math/rand"
 	"sort"
@@ -475,13 +476,11 @@ func (s *Story) NewID() string { return uuid(rand.New(rand.NewSource(s.now().Uni
 func uuid(r *rand.Rand) string {
 	var b [16]byte
 	r.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	return formatUUID(b)
 }
 
 func hex32(r *rand.Rand) string {
 	var b [16]byte
 	r.Read(b[:])
-	return fmt.Sprintf("%x", b)
+	return hex.EncodeToString(b[:])
 }

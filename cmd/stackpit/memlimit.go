@@ -40,11 +40,20 @@ func limitFor(live uint64) int64 {
 
 // setMemoryLimit applies gcPercent and the soft memory limit unless GOGC
 // or GOMEMLIMIT (Go's own settings) is set, or the demo cloud runs in this
-// process (its heap is not the cockpit's).
+// process (its heap is not the cockpit's: Go's default GOGC, but the
+// first load's lighter collector, from now, so the demo's 50,000
+// instances are made under it too).
 func setMemoryLimit(inProcessDemo bool) {
-	if inProcessDemo || os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
+	if inProcessDemo {
+		afterFirstLoad.Store(100)
+		relax()
+		time.AfterFunc(firstLoadGCMax, unrelax) // serve: no first load of its own
+		return
+	}
+	afterFirstLoad.Store(gcPercent)
 	debug.SetGCPercent(gcPercent)
 	debug.SetMemoryLimit(memLimitFloor)
 	limitOn.Store(true)
@@ -54,6 +63,9 @@ func setMemoryLimit(inProcessDemo bool) {
 var (
 	limitOn    atomic.Bool // tests turn the limit off again
 	followOnce sync.Once
+	// afterFirstLoad is the GC percent the first load's end puts back
+	// (0: GOGC or GOMEMLIMIT set, the first load changes nothing).
+	afterFirstLoad atomic.Int32
 )
 
 // followLive moves the limit to the live heap the last collection left.
@@ -86,6 +98,7 @@ func afterGC(f func()) {
 // noLimit turns the soft limit off (tests).
 func noLimit() {
 	limitOn.Store(false)
+	afterFirstLoad.Store(0)
 	debug.SetMemoryLimit(math.MaxInt64)
 }
 
@@ -102,10 +115,18 @@ func noLimit() {
 // bigger than 50k) puts firstLoadGCPercent back for the rest of the load,
 // so a big load never runs the collector flat out at a fixed limit.
 // firstLoadGCMax bounds a load that never ends.
+//
+// With the demo in the process (no soft limit of the cockpit's: the heap
+// is the demo's too) the collector is not turned off but runs at
+// firstLoadGCPercent, bounded by demoFirstLoadLimit, then Go's default
+// GOGC: at GOGC=100 from the start, the collector ran through the demo's
+// world being made and the first loads (20 collections in the first 40 s
+// at 50,000 instances, issue 15).
 const (
 	firstLoadGCPercent = 400
 	firstLoadLimit     = 768 << 20
 	firstLoadGCMax     = 30 * time.Second
+	demoFirstLoadLimit = 3 * memLimitFloor
 	// gcBackAfter: the collector comes back this long after the first
 	// load is in, so its first collection (of a heap grown past
 	// memLimitFloor) starts after the frame with the whole list.
@@ -116,25 +137,52 @@ const (
 // it back on at firstLoadGCPercent if the limit forced a collection).
 var relaxed atomic.Bool
 
-// relaxGCForFirstLoad turns the collector off for the first load when
-// the cockpit sets its own (setMemoryLimit); the func it returns puts
-// gcPercent and the limit back (once; also after firstLoadGCMax).
-func relaxGCForFirstLoad() func() {
+// relax sets the in-process demo's first-load collector.
+func relax() {
+	debug.SetGCPercent(firstLoadGCPercent)
 	if !limitOn.Load() {
+		debug.SetMemoryLimit(demoFirstLoadLimit)
+	}
+}
+
+// unrelax puts back the collector the in-process demo's first load's end
+// gives.
+func unrelax() {
+	if p := afterFirstLoad.Load(); p != 0 {
+		debug.SetGCPercent(int(p))
+		if !limitOn.Load() {
+			debug.SetMemoryLimit(math.MaxInt64)
+		}
+	}
+}
+
+// relaxGCForFirstLoad lightens the collector for the first load unless
+// GOGC or GOMEMLIMIT is set: off under firstLoadLimit for the cockpit
+// alone, firstLoadGCPercent with the demo in the process. The func it
+// returns puts the collector and the limit back (once; also after
+// firstLoadGCMax).
+func relaxGCForFirstLoad() func() {
+	if afterFirstLoad.Load() == 0 {
 		return func() {}
 	}
-	relaxed.Store(true)
-	debug.SetGCPercent(-1)
-	debug.SetMemoryLimit(firstLoadLimit)
 	var once sync.Once
-	restore := func() {
-		once.Do(func() {
-			relaxed.Store(false)
-			if limitOn.Load() {
-				debug.SetGCPercent(gcPercent)
-				debug.SetMemoryLimit(memLimitFloor) // the next collection sets it from the live heap
-			}
-		})
+	var restore func()
+	if !limitOn.Load() { // the demo in the process
+		relax()
+		restore = func() { once.Do(unrelax) }
+	} else {
+		relaxed.Store(true)
+		debug.SetGCPercent(-1)
+		debug.SetMemoryLimit(firstLoadLimit)
+		restore = func() {
+			once.Do(func() {
+				relaxed.Store(false)
+				if limitOn.Load() {
+					debug.SetGCPercent(gcPercent)
+					debug.SetMemoryLimit(memLimitFloor) // the next collection sets it from the live heap
+				}
+			})
+		}
 	}
 	time.AfterFunc(firstLoadGCMax, restore)
 	return restore

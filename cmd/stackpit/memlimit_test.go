@@ -20,7 +20,7 @@ func TestCockpitGCPercent(t *testing.T) {
 		memLimit          int64
 	}{
 		{"cockpit", "", "", false, gcPercent, memLimitFloor},
-		{"in-process demo", "", "", true, 100, math.MaxInt64},
+		{"in-process demo: the first load's, from the start", "", "", true, firstLoadGCPercent, demoFirstLoadLimit},
 		{"GOGC set", "100", "", false, 100, math.MaxInt64},
 		{"GOMEMLIMIT set", "", "off", false, 100, math.MaxInt64},
 	} {
@@ -126,6 +126,35 @@ func TestFirstLoadRelaxesGC(t *testing.T) {
 	relaxGCForFirstLoad()()
 	if got := percent(); got != 150 {
 		t.Errorf("with GOGC=150: GC percent %d", got)
+	}
+	setMemoryLimit(true)
+	relaxGCForFirstLoad()()
+	if got := percent(); got != 150 {
+		t.Errorf("in-process demo with GOGC=150: GC percent %d", got)
+	}
+}
+
+// With the demo in the process, the first load (and the demo's world
+// made before it) runs with the lighter collector too, then Go's default
+// comes back, with no soft limit (the heap is the demo's too).
+func TestInProcessDemoFirstLoadRelaxesGC(t *testing.T) {
+	orig := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(orig); noLimit() })
+	percent := func() int { p := debug.SetGCPercent(100); debug.SetGCPercent(p); return p }
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	noLimit()
+	setMemoryLimit(true)
+	if got := percent(); got != firstLoadGCPercent {
+		t.Fatalf("before the first load: GC percent %d, want %d", got, firstLoadGCPercent)
+	}
+	restore := relaxGCForFirstLoad()
+	if got, lim := percent(), debug.SetMemoryLimit(-1); got != firstLoadGCPercent || lim != demoFirstLoadLimit {
+		t.Fatalf("during the first load: GC percent %d, limit %d MiB", got, lim>>20)
+	}
+	restore()
+	if got, lim := percent(), debug.SetMemoryLimit(-1); got != 100 || lim != math.MaxInt64 {
+		t.Fatalf("after the first load: GC percent %d, limit %d, want Go's default and none", got, lim)
 	}
 }
 

@@ -11,17 +11,19 @@ import (
 // tea.Cmd: at 50,000 volumes building them in Update held the UI
 // goroutine 200-550 ms, so keystrokes waited (issue 15).
 type firstRows struct {
-	rows []*row // in the pane's order (compareRows)
-	byID map[string]*row
-	refs map[string]int
-	opts Options
+	rows  []*row // in the pane's order (compareRows)
+	byID  map[string]*row
+	refs  map[string]int
+	clk   *clock // the rows' ages are as of the load's start
+	timed []*row
+	opts  Options
 }
 
 // prebuild builds the rows of a first list off the UI goroutine, as merge
 // would into an empty pane (nil when the list names a volume twice: merge
 // then decides).
 func prebuild(vols []openstack.Volume, now time.Time, names, projects map[string]string, opts Options) *firstRows {
-	b := &Pane{names: names, projects: projects, opts: opts}
+	b := &Pane{names: names, projects: projects, opts: opts, clk: &clock{at: now}}
 	f := &firstRows{rows: make([]*row, 0, len(vols)), byID: make(map[string]*row, len(vols)), opts: opts}
 	for i := range vols {
 		if f.byID[vols[i].ID] != nil {
@@ -32,7 +34,7 @@ func prebuild(vols []openstack.Volume, now time.Time, names, projects map[string
 		f.rows = append(f.rows, r)
 	}
 	slices.SortFunc(f.rows, compareRows)
-	f.refs = b.refs
+	f.refs, f.clk, f.timed = b.refs, b.clk, b.timed
 	return f
 }
 
@@ -44,6 +46,7 @@ func (p *Pane) takeFirst(m loadedMsg) bool {
 	}
 	p.names, p.projects = m.names, m.projects
 	p.byID, p.rows, p.refs = f.byID, f.rows, f.refs
+	p.clk, p.timed = f.clk, f.timed  // the pane is empty: no row has its clock
 	listed := p.ctx.Now().UnixNano() // in Update: after the list was taken
 	for _, r := range p.rows {
 		r.listed = listed

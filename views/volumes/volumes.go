@@ -100,10 +100,12 @@ type row struct {
 	// v is the listed volume itself, not a copy: a list is never changed
 	// after it came, and in `stackpit serve` it is every session's (a copy
 	// per row was ~190 bytes of each session's row at 50,000 volumes).
-	v        *openstack.Volume
-	servers  []string // attached servers' names (or IDs when unnamed)
-	project  string
-	age      time.Duration // in status (since updated_at), as of the last refresh
+	v       *openstack.Volume
+	servers []string // attached servers' names (or IDs when unnamed)
+	project string
+	// clk is the pane's time of the last refresh: the age in status is
+	// made from it when drawn (a refresh moves one time, not each row's).
+	clk      *clock
 	stuck    bool
 	errored  bool
 	migStuck bool
@@ -119,6 +121,17 @@ type row struct {
 	ends [numFields]uint32
 	// The table cells are made when drawn (Cell: table.CellSource), not
 	// kept: eight cells a row were ~20 MB at 50,000 volumes (issue 15).
+}
+
+// clock is when the rows' ages are told (the last refresh), one per pane.
+type clock struct{ at time.Time }
+
+// age is r's time in status (since updated_at) as of the last refresh.
+func (r *row) age() time.Duration {
+	if r.v.Updated.IsZero() {
+		return 0
+	}
+	return max(r.clk.at.Sub(r.v.Updated), 0)
 }
 
 // fields are the row's filter fields (substrings of all, no copy).
@@ -157,8 +170,13 @@ type Pane struct {
 	// rows are sorted: stuck, error, the rest. A new order is a new slice
 	// (a load in flight reads the old one); rows are never changed but for
 	// their age cell and dead flag.
-	rows   []*row
-	byID   map[string]*row
+	rows []*row
+	byID map[string]*row
+	clk  *clock // the rows' ages are told as of clk.at
+	// timed are the rows whose stuck flag can change with time alone (a
+	// transitional status or migration), retired ones too until the next
+	// refresh drops them: a refresh looks at these, not at every row.
+	timed  []*row
 	nStuck int // counted at each change, for the header
 	nErr   int
 	// refs counts the live rows attached to each server; ids are its keys,
@@ -168,6 +186,7 @@ type Pane struct {
 	ids      []string
 	idsStale bool
 	built    int // rows built (tests: a delta rebuilds only its volumes)
+	visited  int // rows a refresh looked at (tests: not every row)
 	err      error
 	loading  bool
 	at       time.Time
@@ -195,7 +214,7 @@ func New(ctx pane.Context, src Source, o Options) *Pane {
 	if o.PresenceEvery <= 0 {
 		o.PresenceEvery = DefaultPresenceEvery
 	}
-	return &Pane{ctx: ctx, src: src, opts: o, tbl: table.New(columns...)}
+	return &Pane{ctx: ctx, src: src, opts: o, tbl: table.New(columns...), clk: &clock{}}
 }
 
 var columns = []table.Column{
@@ -533,12 +552,22 @@ func (p *Pane) merge(vols []openstack.Volume, full bool, names, projects map[str
 			}
 		}
 	}
-	// Time moves: the age cells (in place, when their text changes) and
-	// the stuck flag of volumes in a transitional status.
-	for _, r := range p.rows {
+	// Time moves: the ages (one clock: each row's is made when drawn) and
+	// the stuck flag of volumes in a transitional status, so only those
+	// rows are looked at, or every row when names changed (at 50,000
+	// volumes a pass over every row held the UI goroutine 77-121 ms a
+	// refresh in-process, issue 15).
+	p.clk.at = now
+	p.timed = slices.DeleteFunc(p.timed, func(r *row) bool { return r.dead })
+	check := p.timed // newRow appends to p.timed: those are not visited
+	if relabel {
+		check = p.rows
+	}
+	for _, r := range check {
 		if r.dead {
 			continue
 		}
+		p.visited++
 		if (relabel && !p.sameLabels(r)) || (r.timed && p.stuckChanged(r, now)) {
 			nr := p.newRow(r.v, now)
 			nr.listed = r.listed
@@ -546,16 +575,17 @@ func (p *Pane) merge(vols []openstack.Volume, full bool, names, projects map[str
 			byID[r.v.ID] = nr
 			added, olds = append(added, nr), append(olds, r)
 			changed = true
-			continue
 		}
-		r.setAge(now)
 	}
 	p.byID = byID
 	if !changed {
 		return
 	}
 	if !full && p.patch(olds, added) {
-		p.recount()
+		for k, n := range added { // the counts, without a pass over every row
+			p.count(olds[k], -1)
+			p.count(n, +1)
+		}
 		return
 	}
 	p.rows = mergeSorted(p.rows, added)
@@ -636,12 +666,17 @@ func (p *Pane) visible(r *row) bool {
 func (p *Pane) recount() {
 	p.nStuck, p.nErr = 0, 0
 	for _, r := range p.rows {
-		switch r.rank() {
-		case 0:
-			p.nStuck++
-		case 1:
-			p.nErr++
-		}
+		p.count(r, +1)
+	}
+}
+
+// count adds r (d 1) to the header's counts or takes it out (d -1).
+func (p *Pane) count(r *row, d int) {
+	switch r.rank() {
+	case 0:
+		p.nStuck += d
+	case 1:
+		p.nErr += d
 	}
 }
 
@@ -699,17 +734,21 @@ func (p *Pane) drop(present map[string]struct{}, presAt time.Time, gone []string
 
 // aboutStuck: volumes in a transitional status that are stuck or will be
 // within two refreshes, to read one by one before they are called stuck
-// (at most verifyMax, the oldest first: the rows are sorted so).
+// (at most verifyMax, the oldest first). Only the timed rows can be.
 func (p *Pane) aboutStuck(now time.Time) []string {
-	var ids []string
+	var due []*row
 	soon := p.opts.StuckAfter - 2*p.ctx.Refresh
-	for _, r := range p.rows {
-		if len(ids) == verifyMax {
-			break
-		}
+	for _, r := range p.timed {
 		if r.dead || !transitional[r.v.Status] || r.v.Updated.IsZero() || now.Sub(r.v.Updated) < soon {
 			continue
 		}
+		due = append(due, r)
+	}
+	slices.SortFunc(due, func(a, b *row) int {
+		return cmp.Or(a.v.Updated.Compare(b.v.Updated), strings.Compare(a.v.ID, b.v.ID))
+	})
+	var ids []string
+	for _, r := range due[:min(len(due), verifyMax)] {
 		ids = append(ids, r.v.ID)
 	}
 	return ids
@@ -862,23 +901,15 @@ func (p *Pane) stuckChanged(r *row, now time.Time) bool {
 // ageCol is the AGE IN STATUS column.
 const ageCol = 7
 
-// setAge moves r's age to now (its cell is made from it when drawn).
-func (r *row) setAge(now time.Time) {
-	if r.v.Updated.IsZero() {
-		return
-	}
-	r.age = max(now.Sub(r.v.Updated), 0)
-}
-
 // newRow derives v's row at now.
 func (p *Pane) newRow(v *openstack.Volume, now time.Time) *row {
 	p.built++
-	r := &row{v: v, project: p.projectName(v)}
-	if !v.Updated.IsZero() {
-		r.age = max(now.Sub(v.Updated), 0)
-	}
+	r := &row{v: v, project: p.projectName(v), clk: p.clk}
 	r.stuck, r.migStuck = p.stuckAt(v, now)
 	r.timed = transitional[v.Status] || v.MigrationStatus == "migrating" || v.MigrationStatus == "starting"
+	if r.timed {
+		p.timed = append(p.timed, r)
+	}
 	r.errored = v.Status == "error" || strings.HasPrefix(v.Status, "error_")
 	if len(v.Attachments) > 0 {
 		r.servers = make([]string, len(v.Attachments))
@@ -1013,7 +1044,7 @@ func (r *row) Cell(i int) table.Cell {
 		if v.Updated.IsZero() {
 			return table.Cell{Text: "-", Sort: "-1e18"}
 		}
-		return table.Cell{Text: pane.DataAge(r.age), Sort: strconv.FormatInt(-v.Updated.Unix(), 10)}
+		return table.Cell{Text: pane.DataAge(r.age()), Sort: strconv.FormatInt(-v.Updated.Unix(), 10)}
 	}
 	return table.Cell{}
 }
@@ -1089,7 +1120,7 @@ func detailLine(r *row, now time.Time) string {
 	v := r.v
 	parts := []string{v.ID + ": " + v.Status}
 	if !v.Updated.IsZero() {
-		parts[0] += " for " + pane.DataAge(r.age)
+		parts[0] += " for " + pane.DataAge(r.age())
 	}
 	if r.project != "" {
 		parts = append(parts, "project "+r.project)

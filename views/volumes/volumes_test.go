@@ -990,3 +990,54 @@ func sameRowsText(a, b *Pane) bool {
 	}
 	return true
 }
+
+// Issue 15: a steady refresh looks at the rows whose stuck flag can move
+// with time (a transitional status or migration), not at every row; the
+// others' ages are told from the pane's clock when drawn, so the table
+// shows what a pane loaded at that moment shows.
+func TestSteadyRefreshLooksAtTimedRowsOnly(t *testing.T) {
+	src := bigVolumes(2000) // 10 detaching: vol-000000 since t0, the rest stuck
+	p, now := newPaneClock(src, Options{})
+	drive(p, p.Init())
+	if len(p.timed) != 10 || p.nStuck != 9 {
+		t.Fatalf("%d timed rows, %d stuck: want 10 and 9", len(p.timed), p.nStuck)
+	}
+	visited, built := p.visited, p.built
+	*now = now.Add(11 * time.Minute) // vol-000000 detaching for 11 minutes
+	_, cmd := p.Update(pane.TickMsg(*now))
+	drive(p, cmd)
+	if n := p.visited - visited; n > 10 {
+		t.Fatalf("a refresh without changes looked at %d rows, want the 10 timed ones", n)
+	}
+	if p.built != built+1 || p.nStuck != 10 {
+		t.Fatalf("built %d rows, %d stuck: want vol-000000 rebuilt, stuck", p.built-built, p.nStuck)
+	}
+	if r := p.byID[src.vols[5].ID]; r.Cell(ageCol).Text != "16m" {
+		t.Fatalf("vol-000005: age %q, want 16m", r.Cell(ageCol).Text)
+	}
+	fresh, fnow := newPaneClock(src, Options{})
+	*fnow = *now
+	drive(fresh, fresh.Init())
+	if !sameRowsText(p, fresh) || p.nStuck != fresh.nStuck || p.nErr != fresh.nErr {
+		t.Fatal("after the refresh the rows differ from a pane loaded now")
+	}
+	if a, b := ansi.Strip(p.View(160, 30)), ansi.Strip(fresh.View(160, 30)); a != b {
+		t.Fatalf("screens differ:\n%s\n---\n%s", a, b)
+	}
+}
+
+// The volumes read one by one before being called stuck are the oldest
+// of those due (verifyMax of them).
+func TestAboutStuckReadsTheOldestFirst(t *testing.T) {
+	src := bigVolumes(10000) // detaching every 200th, updated i minutes before t0
+	p, now := newPaneClock(src, Options{})
+	drive(p, p.Init())
+	got := p.aboutStuck(*now)
+	var want []string
+	for i := 9800; len(want) < verifyMax; i -= 200 {
+		want = append(want, src.vols[i].ID)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("read %v\nwant %v", got, want)
+	}
+}
