@@ -67,12 +67,21 @@ func (d *dockerSim) logEvent(host string, ct *demoContainer, action string, at t
 	d.appendEvent(host, dockerEvent{at: at, ct: ct, action: action})
 }
 
+// appendEvent adds to the host's log, of which the engine's ring is the
+// last dockerEventsKept (moved down only when twice that: no copy of the
+// ring for every probe). Call with d.mu held.
 func (d *dockerSim) appendEvent(host string, e dockerEvent) {
 	ev := append(d.events[host], e)
-	if len(ev) > dockerEventsKept {
-		ev = append(ev[:0:0], ev[len(ev)-dockerEventsKept:]...)
+	if len(ev) >= 2*dockerEventsKept {
+		ev = append(ev[:0], ev[len(ev)-dockerEventsKept:]...)
 	}
 	d.events[host] = ev
+}
+
+// ring is the events the host's engine still holds. Call with d.mu held.
+func (d *dockerSim) ring(host string) []dockerEvent {
+	ev := d.events[host]
+	return ev[max(0, len(ev)-dockerEventsKept):]
 }
 
 // dockerProbeEvery is the demo's healthcheck interval (inspect says it).
@@ -401,7 +410,7 @@ func (d *dockerSim) serveEvents(host string, w http.ResponseWriter, r *http.Requ
 	d.tick(now)
 	d.probe(host, now)
 	var out []map[string]any
-	for _, e := range d.events[host] {
+	for _, e := range d.ring(host) {
 		if e.at.Before(since) || e.at.After(until) || !match(e.action) {
 			continue
 		}
