@@ -43,7 +43,13 @@ type dockerSim struct {
 	hosts  map[string][]*demoContainer
 	pids   int
 	events map[string][]dockerEvent // by host, oldest first (the engine's /events log)
+	probed map[string]time.Time     // by host: its healthchecks' exec events are logged up to
+	addrs  map[string][]string      // by host: the client connections it answered lately
+	stale  map[string][]string      // by host: connections of the engine before its restart
 }
+
+// dockerSims finds a cloud's engines (RestartDockerEngine).
+var dockerSims sync.Map // *Cloud -> *dockerSim
 
 // dockerEvent is one container event of a host's engine.
 type dockerEvent struct {
@@ -57,11 +63,113 @@ const dockerEventsKept = 256
 
 // logEvent records a container event. Call with d.mu held.
 func (d *dockerSim) logEvent(host string, ct *demoContainer, action string, at time.Time) {
-	ev := append(d.events[host], dockerEvent{at: at, ct: ct, action: action})
-	if len(ev) > dockerEventsKept {
-		ev = ev[len(ev)-dockerEventsKept:]
+	d.probe(host, at)
+	d.appendEvent(host, dockerEvent{at: at, ct: ct, action: action})
+}
+
+// appendEvent adds to the host's log, of which the engine's ring is the
+// last dockerEventsKept (moved down only when twice that: no copy of the
+// ring for every probe). Call with d.mu held.
+func (d *dockerSim) appendEvent(host string, e dockerEvent) {
+	ev := append(d.events[host], e)
+	if len(ev) >= 2*dockerEventsKept {
+		ev = append(ev[:0], ev[len(ev)-dockerEventsKept:]...)
 	}
 	d.events[host] = ev
+}
+
+// ring is the events the host's engine still holds. Call with d.mu held.
+func (d *dockerSim) ring(host string) []dockerEvent {
+	ev := d.events[host]
+	return ev[max(0, len(ev)-dockerEventsKept):]
+}
+
+// dockerProbeEvery is the demo's healthcheck interval (inspect says it).
+const dockerProbeEvery = 30 * time.Second
+
+// probe logs the exec events of the host's healthchecks up to to, as the
+// engine does for every probe (exec_create, exec_start, exec_die): they
+// fill its ring, so a client's window must be short enough for the ring
+// to still hold its container events. Each container probes at its own
+// phase. Only the probes the ring can still hold are made. Call with d.mu
+// held.
+func (d *dockerSim) probe(host string, to time.Time) {
+	from := d.probed[host]
+	if !to.After(from) {
+		return
+	}
+	d.probed[host] = to
+	var running []*demoContainer
+	for _, ct := range d.hosts[host] {
+		if ct.state == "running" && ct.health != "" {
+			running = append(running, ct)
+		}
+	}
+	if len(running) == 0 {
+		return
+	}
+	// Enough probes to fill the ring on their own.
+	if span := time.Duration(dockerEventsKept/(3*len(running))+2) * dockerProbeEvery; from.Before(to.Add(-span)) {
+		from = to.Add(-span)
+	}
+	var evs []dockerEvent
+	for _, ct := range running {
+		phase := time.Duration(fnvHash(ct.id) % uint64(dockerProbeEvery))
+		t := from.Truncate(dockerProbeEvery).Add(phase)
+		for ; !t.After(to); t = t.Add(dockerProbeEvery) {
+			if t.After(from) {
+				evs = append(evs, dockerEvent{at: t, ct: ct, action: "exec_create: CMD-SHELL healthcheck_curl"},
+					dockerEvent{at: t, ct: ct, action: "exec_start: CMD-SHELL healthcheck_curl"},
+					dockerEvent{at: t.Add(50 * time.Millisecond), ct: ct, action: "exec_die"})
+			}
+		}
+	}
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].at.Before(evs[j].at) })
+	for _, e := range evs {
+		d.appendEvent(host, e)
+	}
+}
+
+func fnvHash(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
+}
+
+// RestartDockerEngine restarts a host's engine as a daemon restart does
+// for a client: its event ring starts empty and the connections it had
+// are closed (each at its next request); the containers stay as they are
+// (live-restore).
+func (c *Cloud) RestartDockerEngine(host string) {
+	v, ok := dockerSims.Load(c)
+	if !ok {
+		return
+	}
+	d := v.(*dockerSim)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.events[host] = nil
+	d.probed[host] = d.c.Story.Now()
+	d.stale[host] = append(d.stale[host], d.addrs[host]...)
+	d.addrs[host] = nil
+}
+
+// connection notes the client connection a request came over, and says
+// false when it is one of the engine's before its restart (the caller
+// closes it).
+func (d *dockerSim) connection(host, addr string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if slices.Contains(d.stale[host], addr) {
+		return false
+	}
+	if a := d.addrs[host]; !slices.Contains(a, addr) {
+		if len(a) >= 16 {
+			a = a[1:]
+		}
+		d.addrs[host] = append(a, addr)
+	}
+	return true
 }
 
 var dockerControlContainers = []string{"keystone", "glance_api", "nova_api", "nova_scheduler", "nova_conductor",
@@ -89,7 +197,9 @@ func init() {
 }
 
 func startDocker(c *Cloud) error {
-	d := &dockerSim{c: c, hosts: map[string][]*demoContainer{}, pids: 1000, events: map[string][]dockerEvent{}}
+	d := &dockerSim{c: c, hosts: map[string][]*demoContainer{}, pids: 1000, events: map[string][]dockerEvent{},
+		probed: map[string]time.Time{}, addrs: map[string][]string{}, stale: map[string][]string{}}
+	dockerSims.Store(c, d)
 	var hosts []*Host
 	c.Story.Lock(func() { hosts = append(hosts, c.Story.Hosts...) })
 	start := c.Story.Start
@@ -159,9 +269,19 @@ func (d *dockerSim) serve(host string, w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadGateway)
 		return
 	}
+	if !d.connection(host, r.RemoteAddr) {
+		// A connection of the engine before its restart: closed.
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+				return
+			}
+		}
+	}
 	// The engine's own clock (the story's): clients time their /events
-	// windows by it.
+	// windows by it; it signs every answer (moby's version middleware).
 	w.Header().Set("Date", d.c.Story.Now().UTC().Format(http.TimeFormat))
+	w.Header().Set("Server", "Docker/20.10.24+dfsg1 (linux)")
 	p := r.URL.Path
 	if p == "/_ping" {
 		w.Header().Set("Api-Version", dockerAPIVersion)
@@ -288,8 +408,9 @@ func (d *dockerSim) serveEvents(host string, w http.ResponseWriter, r *http.Requ
 	}
 	d.mu.Lock()
 	d.tick(now)
+	d.probe(host, now)
 	var out []map[string]any
-	for _, e := range d.events[host] {
+	for _, e := range d.ring(host) {
 		if e.at.Before(since) || e.at.After(until) || !match(e.action) {
 			continue
 		}
@@ -411,6 +532,7 @@ func zeroOr(t time.Time) string {
 func (d *dockerSim) act(host string, ct *demoContainer, verb string, w http.ResponseWriter, r *http.Request) {
 	now := d.c.Story.Now()
 	d.mu.Lock()
+	d.probe(host, now) // the probes before it, of the containers running until now
 	switch verb {
 	case "start":
 		if ct.state == "running" {

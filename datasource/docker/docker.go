@@ -147,6 +147,7 @@ type APIError struct {
 	Status  int
 	Message string
 	Host    string
+	engine  bool // the engine's own answer (its Server header), not a proxy's
 }
 
 func (e *APIError) Error() string {
@@ -208,22 +209,33 @@ func (c *Client) versioned(ctx context.Context, path string) (string, error) {
 }
 
 func (c *Client) do(ctx context.Context, method, path string, q url.Values, out any) error {
+	_, err := c.doResp(ctx, method, path, q, out)
+	return err
+}
+
+// doResp is do, returning the answer (its body read and closed).
+func (c *Client) doResp(ctx context.Context, method, path string, q url.Values, out any) (*http.Response, error) {
 	resp, err := c.request(ctx, method, path, q)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	if out == nil {
 		_, _ = io.Copy(io.Discard, resp.Body)
-		return nil
+		return resp, nil
 	}
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
 		if tl := httpclient.Named(err, "docker on "+c.Host); tl != nil {
-			return tl
+			return nil, tl
 		}
-		return fmt.Errorf("%s: docker: malformed answer to %s: %w", c.Host, path, err)
+		return nil, fmt.Errorf("%s: docker: malformed answer to %s: %w", c.Host, path, err)
 	}
-	return nil
+	// The decoder stops at the value's end: the engine's newline after it,
+	// unread, would make the transport close the connection instead of
+	// keeping it (a new dial, or ssh, for every read; and the events window
+	// is trusted only over the list's own connection, events.go).
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+	return resp, nil
 }
 
 // request sends a request and turns error statuses into APIError.
@@ -259,7 +271,8 @@ func (c *Client) request(ctx context.Context, method, path string, q url.Values)
 		if msg == "" {
 			msg = http.StatusText(resp.StatusCode)
 		}
-		return nil, &APIError{Status: resp.StatusCode, Message: msg, Host: c.Host}
+		return nil, &APIError{Status: resp.StatusCode, Message: msg, Host: c.Host,
+			engine: strings.HasPrefix(resp.Header.Get("Server"), "Docker/")}
 	}
 	c.noteDate(resp.Header)
 	return resp, nil
@@ -308,9 +321,13 @@ type inspect struct {
 	} `json:"State"`
 	RestartCount int `json:"RestartCount"`
 	Config       struct {
-		Image  string            `json:"Image"`
-		Tty    bool              `json:"Tty"`
-		Labels map[string]string `json:"Labels"`
+		Image       string            `json:"Image"`
+		Tty         bool              `json:"Tty"`
+		Labels      map[string]string `json:"Labels"`
+		Healthcheck *struct {
+			Test     []string `json:"Test"`
+			Interval int64    `json:"Interval"` // nanoseconds
+		} `json:"Healthcheck"`
 	} `json:"Config"`
 	Created string `json:"Created"`
 }
@@ -334,7 +351,9 @@ func (c *Client) list(ctx context.Context) ([]Container, error) {
 		return nil, err
 	}
 	var raw []listEntry
-	if err := c.do(ctx, http.MethodGet, p, url.Values{"all": {"1"}}, &raw); err != nil {
+	tctx, got := traceConn(ctx)
+	listResp, err := c.doResp(tctx, http.MethodGet, p, url.Values{"all": {"1"}}, &raw)
+	if err != nil {
 		c.forgetList()
 		return nil, err
 	}
@@ -378,8 +397,18 @@ func (c *Client) list(ctx context.Context) ([]Container, error) {
 	c.mu.Lock()
 	c.seen = next // containers gone from the list are forgotten
 	c.mu.Unlock()
+	var probes []time.Duration
+	for _, ct := range out {
+		var in *inspect
+		if s := next[ct.ID]; s != nil {
+			in = s.in
+		}
+		if iv := probeInterval(ct, in); iv > 0 {
+			probes = append(probes, iv)
+		}
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	c.listed(out, sent, len(next) == len(out) && ctx.Err() == nil)
+	c.listed(out, sent, len(next) == len(out) && ctx.Err() == nil, c.sameEngine(got(), listResp), probes)
 	return out, ctx.Err()
 }
 

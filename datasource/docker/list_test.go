@@ -34,6 +34,24 @@ func requestsTo(c *demo.Cloud, host string, from int) (n int, paths []string) {
 	return n, paths
 }
 
+// settle makes the refresh after a first list: its inspects dialled more
+// connections, and the one the transport kept may not be the list's, the
+// only one an events window is trusted over (events.go); that refresh
+// lists again (without inspects) over the kept one.
+func settle(t *testing.T, c *demo.Cloud, cl *docker.Client, clk *storyClock) {
+	t.Helper()
+	clk.add(time.Second)
+	mark := len(c.Requests())
+	if _, err := cl.List(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range c.Requests()[mark:] {
+		if strings.HasPrefix(r.Service, "docker-") && strings.Contains(r.Path, "/containers/") && !strings.HasSuffix(r.Path, "/containers/json") {
+			t.Fatalf("the refresh after a first list inspected %s", r.Path)
+		}
+	}
+}
+
 // One refresh is one request per host: after a list, the engine's events
 // since it, and a list again only after one; a container is inspected
 // again only when it is new or changed (here: restarted).
@@ -63,6 +81,7 @@ func TestListInspectsOnlyNewOrChangedContainers(t *testing.T) {
 		return docker.Container{}
 	}
 	before := byName(cs, "nova_compute")
+	settle(t, c, cl, clk)
 
 	for i := 0; i < 3; i++ {
 		clk.add(10 * time.Second)
@@ -121,8 +140,8 @@ func TestPooledFleetsShareInspects(t *testing.T) {
 	if err != nil || len(again) != len(cs) {
 		t.Fatalf("second fleet: %d containers, %v", len(again), err)
 	}
-	if n, paths := requestsTo(c, "compute02", mark); n > 1 || n == 1 && !strings.HasSuffix(paths[0], "/events") {
-		t.Fatalf("the second fleet's list of an unchanged host made %d requests %v, want its events only", n, paths)
+	if _, paths := requestsTo(c, "compute02", mark); strings.Contains(strings.Join(paths, " "), "/containers/"+cs[0].ID) {
+		t.Fatalf("the second fleet's list of an unchanged host made requests %v, want no inspect", paths)
 	}
 	// A fleet of another read-only setting gets its own client (its own guard).
 	rw := docker.NewFleet(docker.FleetOptions{Hosts: hosts, Pool: pool})
@@ -151,6 +170,7 @@ func TestEventsBetweenListsFollowChanges(t *testing.T) {
 	if _, err := cl.List(ctx); err != nil {
 		t.Fatal(err)
 	}
+	settle(t, c, cl, clk)
 	state := func(cs []docker.Container, name string) string {
 		for _, ct := range cs {
 			if ct.Name == name {
