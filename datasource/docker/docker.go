@@ -112,6 +112,12 @@ func New(o Options) (*Client, error) {
 	case "ssh":
 		args := sshArgs(u, o.SSHCommand)
 		ho.Dial = func(_, _ string) (net.Conn, error) { return dialSSH(args) }
+		// An idle ssh connection is an ssh process (several MB each): kept
+		// across a refresh's inspects and the selected host's reads, not
+		// from one minute's read of a host to the next (1,000 processes
+		// at 1,000 hosts). Those hosts list each read: their events window
+		// needs the list's own connection.
+		ho.IdleTimeout = sshIdle
 	case "tcp", "http":
 		c.base = "http://" + u.Host
 	case "https":
@@ -126,6 +132,9 @@ func New(o Options) (*Client, error) {
 	c.hc = hc
 	return c, nil
 }
+
+// sshIdle is how long an idle ssh connection (a process) is kept.
+const sshIdle = 15 * time.Second
 
 func sshArgs(u *url.URL, override []string) []string {
 	args := append([]string(nil), override...)

@@ -207,3 +207,25 @@ func TestLostRestartReplyIsUnknown(t *testing.T) {
 		t.Fatalf("the demo did not restart it: %+v %v", after, err)
 	}
 }
+
+// An idle ssh connection is an ssh process: kept across a refresh's
+// inspects, not for a minute per host (1,000 processes at 1,000 hosts);
+// other transports keep Go's idle timeout.
+func TestSSHConnectionsIdleBriefly(t *testing.T) {
+	for _, tc := range []struct {
+		addr string
+		ssh  bool
+	}{{"ssh://ops@compute09", true}, {"tcp://127.0.0.1:2375", false}, {"unix:///run/docker.sock", false}} {
+		var got httpclient.Options
+		_, err := docker.New(docker.Options{Host: "compute09", Addr: tc.addr, NewHTTP: func(o httpclient.Options) (*http.Client, error) {
+			got = o
+			return httpclient.New(o)
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.ssh != (got.IdleTimeout > 0 && got.IdleTimeout <= 30*time.Second) || !tc.ssh && got.IdleTimeout != 0 {
+			t.Errorf("%s: idle timeout %v", tc.addr, got.IdleTimeout)
+		}
+	}
+}

@@ -36,6 +36,8 @@ type Options struct {
 	Share *Share
 	// MaxIdlePerHost is how many idle connections are kept (0: 8).
 	MaxIdlePerHost int
+	// IdleTimeout is how long an idle connection is kept (0: Go's 90 s).
+	IdleTimeout time.Duration
 }
 
 func (o Options) String() string {
@@ -50,6 +52,9 @@ func New(o Options) (*http.Client, error) {
 	tr.MaxIdleConnsPerHost = 8
 	if o.MaxIdlePerHost > 0 {
 		tr.MaxIdleConnsPerHost = o.MaxIdlePerHost
+	}
+	if o.IdleTimeout > 0 {
+		tr.IdleConnTimeout = o.IdleTimeout
 	}
 	tr.ResponseHeaderTimeout = 30 * time.Second
 	if o.CAFile != "" || o.Insecure {
