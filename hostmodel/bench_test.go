@@ -83,3 +83,24 @@ func BenchmarkChangeThenFrame(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkChangeThenConflictsKey: one host's containers changing state,
+// then what each of three panes asks after an observation (the conflicts'
+// key): at 1,000 hosts it must not cost a pass over every host.
+func BenchmarkChangeThenConflictsKey(b *testing.B) {
+	m, one := bigCloud()
+	back := one
+	back.Facts = []Fact{{Host: "compute0001", Kind: Container, Name: "c00", State: Running}}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		o := one
+		if i%2 == 1 {
+			o = back
+		}
+		o.At = t0.Add(time.Duration(i+1) * time.Second)
+		m.Apply(o)
+		for range 3 {
+			m.ConflictsKey()
+		}
+	}
+}

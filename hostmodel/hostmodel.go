@@ -118,6 +118,7 @@ type obsKey struct {
 type stored struct {
 	Observation
 	byHost map[string][]Fact
+	sev    Severity // the worst of its facts (paneSevs reads it, not them)
 }
 
 // Model is the merged view. The zero value is not usable; call New. A nil
@@ -129,6 +130,12 @@ type Model struct {
 	hostObs map[string]map[obsKey]bool
 	// merged: newest fact per (source, kind, host, id).
 	hosts map[string]*Host
+	// conflictsDirty: a host with conflicts was merged (before or after),
+	// so the list of every host's conflicts is made again; a host with
+	// none on either side leaves it (issue 15: each observation made it
+	// anew over 1,000 hosts for the panes' ConflictsKey).
+	conflictsDirty bool
+	ckey           *string // ConflictsKey of conflicts (nil: to make)
 	// names: the hosts' names sorted (nil: to sort again), kept while no
 	// host comes or goes (Hosts ran a sort of 1,000 hosts for each
 	// summary of the strip).
@@ -145,6 +152,7 @@ type Model struct {
 	sumAt     int // factsVer of summary and paneSev
 	sumOK     bool
 	sums      int // summaries made (tests)
+	gathers   int // conflict lists made (tests)
 	conflicts []Conflict
 	summary   *Summary
 	paneSev   map[string]paneSev
@@ -165,6 +173,10 @@ type Host struct {
 	Name      string
 	Facts     []Fact // sorted by kind, name, source
 	Conflicts []Conflict
+	// Kept with the merge for Summarize, which reads them for every host
+	// on each change (issue 15): HostDown, and the facts the strip counts.
+	down  bool
+	notes []Fact
 }
 
 // Conflict is two sources saying contradicting things about one host.
@@ -239,6 +251,7 @@ func (m *Model) Apply(o Observation) {
 		f.Source, f.At = o.Source, o.At
 		f.Host = ShortHost(f.Host)
 		st.byHost[f.Host] = append(st.byHost[f.Host], f)
+		st.sev = max(st.sev, f.Severity)
 	}
 	for h := range st.byHost {
 		touched[h] = true
@@ -402,6 +415,7 @@ func (m *Model) mergeHost(name string) {
 	if len(facts) == 0 {
 		if old != nil {
 			m.factsVer++
+			m.conflictsDirty = m.conflictsDirty || len(old.Conflicts) > 0
 		}
 		delete(m.hosts, name)
 		m.names = nil
@@ -429,10 +443,34 @@ func (m *Model) setHost(name string, facts []Fact) {
 			}
 		}
 	}
-	if _, ok := m.hosts[name]; !ok {
+	h.down = h.HostDown()
+	for _, f := range facts {
+		if counted(f) {
+			h.notes = append(h.notes, f)
+		}
+	}
+	old, ok := m.hosts[name]
+	if !ok {
 		m.names = nil
 	}
+	if len(h.Conflicts) > 0 || (ok && len(old.Conflicts) > 0) {
+		m.conflictsDirty = true
+	}
 	m.hosts[name] = h
+}
+
+// counted: a fact Summarize counts (a down service, a container not
+// running or unhealthy, anything worse than OK); the rest count nothing.
+func counted(f Fact) bool {
+	switch {
+	case f.Severity > OK:
+		return true
+	case f.Kind == Service, f.Kind == OSD:
+		return f.State == Down
+	case f.Kind == Container:
+		return f.State != Running
+	}
+	return false
 }
 
 // cached recomputes the per-version answers when the model moved.
@@ -441,6 +479,23 @@ func (m *Model) cached() {
 		return
 	}
 	m.cacheAt = m.version
+	if m.conflicts == nil || m.conflictsDirty {
+		m.sortConflicts()
+	}
+	// The strip's counts and the tabs' grades read no fact's time: a
+	// refresh that only made facts newer keeps them (issue 15: at 1,000
+	// hosts each host's refresh redid them for the next frame).
+	if !m.sumOK || m.sumAt != m.factsVer {
+		m.sumOK, m.sumAt = true, m.factsVer
+		m.summary = nil
+		m.paneSev = nil
+	}
+}
+
+// sortConflicts gathers every host's conflicts, by host.
+func (m *Model) sortConflicts() {
+	m.conflictsDirty, m.ckey = false, nil
+	m.gathers++
 	m.conflicts = []Conflict{}
 	for _, h := range m.hosts {
 		m.conflicts = append(m.conflicts, h.Conflicts...)
@@ -455,14 +510,6 @@ func (m *Model) cached() {
 		}
 		return a.B.Source < b.B.Source
 	})
-	// The strip's counts and the tabs' grades read no fact's time: a
-	// refresh that only made facts newer keeps them (issue 15: at 1,000
-	// hosts each host's refresh redid them for the next frame).
-	if !m.sumOK || m.sumAt != m.factsVer {
-		m.sumOK, m.sumAt = true, m.factsVer
-		m.summary = nil
-		m.paneSev = nil
-	}
 }
 
 func sortFacts(fs []Fact) {
@@ -540,6 +587,15 @@ func (m *Model) Hosts() []Host {
 	if m == nil {
 		return nil
 	}
+	out := make([]Host, 0, len(m.hosts))
+	for _, n := range m.sortedNames() {
+		out = append(out, *m.hosts[n])
+	}
+	return out
+}
+
+// sortedNames: the hosts' names, sorted again only when one came or went.
+func (m *Model) sortedNames() []string {
 	if m.names == nil {
 		m.names = make([]string, 0, len(m.hosts))
 		for n := range m.hosts {
@@ -547,11 +603,7 @@ func (m *Model) Hosts() []Host {
 		}
 		sort.Strings(m.names)
 	}
-	out := make([]Host, 0, len(m.names))
-	for _, n := range m.names {
-		out = append(out, *m.hosts[n])
-	}
-	return out
+	return m.names
 }
 
 // Conflicts lists every contradiction, by host.
@@ -567,11 +619,19 @@ func (m *Model) Conflicts() []Conflict {
 // pane rebuilds its rows' marks only when it changed, not on every
 // observation another pane publishes.
 func (m *Model) ConflictsKey() string {
-	var b strings.Builder
-	for _, c := range m.Conflicts() {
-		fmt.Fprintf(&b, "%s|%s|%s|%s|%s|%s\n", c.Host, c.A.Source, c.A.Name, c.B.Source, c.B.Name, c.B.State)
+	cs := m.Conflicts()
+	if m == nil {
+		return ""
 	}
-	return b.String()
+	if m.ckey == nil {
+		var b strings.Builder
+		for _, c := range cs {
+			fmt.Fprintf(&b, "%s|%s|%s|%s|%s|%s\n", c.Host, c.A.Source, c.A.Name, c.B.Source, c.B.Name, c.B.State)
+		}
+		k := b.String()
+		m.ckey = &k
+	}
+	return *m.ckey
 }
 
 // ClusterConflicts lists the contradictions with one cluster-wide fact
@@ -663,26 +723,29 @@ func (m *Model) PaneSeverity(pane string) (sev Severity, unreachable bool) {
 }
 
 // paneSevs grades every pane in one pass over the observations.
+// Each observation keeps its worst fact's severity, and only the few
+// disputed facts are looked up (issue 15: a pass over every fact of 1,000
+// hosts on each change was the largest cost of a frame).
 func (m *Model) paneSevs() {
-	disputed := map[factKey]bool{}
-	for _, c := range m.conflicts {
-		disputed[keyOf(c.A)], disputed[keyOf(c.B)] = true, true
-	}
 	m.paneSev = map[string]paneSev{}
 	for k, o := range m.obs {
 		ps := m.paneSev[k.pane]
 		if o.Err != nil {
 			ps.unreachable = true
 		}
-		for _, fs := range o.byHost {
-			for _, f := range fs {
-				ps.sev = max(ps.sev, f.Severity)
-				if len(disputed) > 0 && disputed[keyOf(f)] {
-					ps.sev = max(ps.sev, Warn)
+		ps.sev = max(ps.sev, o.sev)
+		m.paneSev[k.pane] = ps
+	}
+	for _, c := range m.conflicts {
+		for _, f := range []Fact{c.A, c.B} {
+			fk := keyOf(f)
+			for k := range m.hostObs[f.Host] {
+				if ps := m.paneSev[k.pane]; ps.sev < Warn && slices.ContainsFunc(m.obs[k].byHost[f.Host], func(g Fact) bool { return keyOf(g) == fk }) {
+					ps.sev = Warn
+					m.paneSev[k.pane] = ps
 				}
 			}
 		}
-		m.paneSev[k.pane] = ps
 	}
 }
 
@@ -775,13 +838,13 @@ func (m *Model) Summarize() Summary {
 			s.countControlPlane(f)
 		}
 	}
-	for _, h := range m.Hosts() {
-		down := h.HostDown()
-		if down {
+	for _, n := range m.sortedNames() {
+		h := m.hosts[n]
+		if h.down {
 			s.HostsDown = append(s.HostsDown, h.Name)
 		}
-		for _, f := range h.Facts {
-			count(f, down)
+		for _, f := range h.notes {
+			count(f, h.down)
 		}
 	}
 	for _, f := range m.cluster {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -377,5 +378,73 @@ func TestFactsVersionStaysWhenOnlyTimesMove(t *testing.T) {
 	m.Apply(Observation{Pane: "agents", Source: Nova, At: t0.Add(3 * time.Second), Facts: []Fact{svc("compute01", "nova-compute", Down, Crit)}})
 	if m.FactsVersion() == v || len(m.Summarize().HostsDown) != 1 {
 		t.Errorf("a fact changed: FactsVersion %d (was %d), hosts down %v", m.FactsVersion(), v, m.Summarize().HostsDown)
+	}
+}
+
+// Issue 15: every observation gathered and sorted every host's conflicts
+// (and the panes' ConflictsKey printed them) at 1,000 hosts. A host with
+// no conflict before or after leaves the list as it was; one that gains or
+// loses a conflict changes it.
+func TestConflictsGatheredOnlyWhenAHostsConflictsMove(t *testing.T) {
+	m := New()
+	var agents []Fact
+	for h := range 50 {
+		host := fmt.Sprintf("control%02d", h)
+		agents = append(agents, svc(host, "neutron-l3-agent", Up, OK))
+		m.Apply(Observation{Pane: "containers", Source: Docker, Scope: host, At: t0,
+			Facts: []Fact{{Host: host, Kind: Container, Name: "neutron_l3_agent", State: Running}}})
+	}
+	m.Apply(Observation{Pane: "agents", Source: Neutron, At: t0, Facts: agents})
+	exited := func(host string, at time.Time, state string) {
+		m.Apply(Observation{Pane: "containers", Source: Docker, Scope: host, At: at,
+			Facts: []Fact{{Host: host, Kind: Container, Name: "neutron_l3_agent", State: state}}})
+	}
+	exited("control07", t0.Add(time.Second), "exited")
+	if k := m.ConflictsKey(); !strings.Contains(k, "control07|") || len(m.Conflicts()) != 1 {
+		t.Fatalf("an exited container under an agent up: conflicts %+v", m.Conflicts())
+	}
+	n := m.gathers
+	for i := range 5 {
+		exited(fmt.Sprintf("control%02d", 10+i), t0.Add(2*time.Second), "running")
+		m.ConflictsKey()
+	}
+	if m.gathers != n {
+		t.Errorf("5 answers from hosts without conflicts gathered the conflicts %d times, want 0", m.gathers-n)
+	}
+	// The conflicting host's own refresh: the conflict's age moves.
+	exited("control07", t0.Add(3*time.Second), "exited")
+	if cs := m.Conflicts(); len(cs) != 1 || !cs[0].B.At.Equal(t0.Add(3*time.Second)) {
+		t.Fatalf("refreshed conflict: %+v", cs)
+	}
+	exited("control07", t0.Add(4*time.Second), "running")
+	if cs, k := m.Conflicts(), m.ConflictsKey(); len(cs) != 0 || k != "" {
+		t.Fatalf("the container runs again: conflicts %+v, key %q", cs, k)
+	}
+	if sev, _ := m.PaneSeverity("agents"); sev != OK {
+		t.Errorf("agents pane after the conflict went: %v", sev)
+	}
+}
+
+// Issue 15: the strip's counts are kept per host with its merge; a host
+// merged again recounts only itself, and a host that goes away is no
+// longer counted.
+func TestSummaryFollowsOneHostsChanges(t *testing.T) {
+	m := New()
+	for h := range 20 {
+		host := fmt.Sprintf("compute%02d", h)
+		m.Apply(Observation{Pane: "containers", Source: Docker, Scope: host, At: t0,
+			Facts: []Fact{{Host: host, Kind: Container, Name: "nova_compute", State: Running}}})
+	}
+	m.Apply(Observation{Pane: "compute", Source: Nova, At: t0, Facts: []Fact{svc("compute03", "nova-compute", Down, Crit)}})
+	m.Apply(Observation{Pane: "containers", Source: Docker, Scope: "compute05", At: t0.Add(time.Second),
+		Facts: []Fact{{Host: "compute05", Kind: Container, Name: "nova_compute", State: "exited", Severity: Crit}}})
+	s := m.Summarize()
+	if !reflect.DeepEqual(s.HostsDown, []string{"compute03"}) || s.ContainersExited != 1 {
+		t.Fatalf("summary: %+v", s)
+	}
+	m.Apply(Observation{Pane: "containers", Source: Docker, Scope: "compute05", At: t0.Add(2 * time.Second)})
+	m.Apply(Observation{Pane: "compute", Source: Nova, At: t0.Add(2 * time.Second), Facts: []Fact{svc("compute03", "nova-compute", Up, OK)}})
+	if s := m.Summarize(); len(s.HostsDown) != 0 || s.ContainersExited != 0 {
+		t.Fatalf("after compute05 went and compute03 came up: %+v", s)
 	}
 }
