@@ -104,3 +104,36 @@ func BenchmarkChangeThenConflictsKey(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkApplyWholeCloudChanged: a whole-cloud answer (every host's
+// agent) whose facts changed on every host: 1,000 hosts merged at once.
+func BenchmarkApplyWholeCloudChanged(b *testing.B) {
+	m, _ := bigCloud()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var fs []Fact
+		for h := 0; h < 1000; h++ {
+			fs = append(fs, Fact{Host: fmt.Sprintf("compute%04d", h), Kind: Usage, Name: "hypervisor", State: Up, Detail: fmt.Sprintf("vCPU %d/64", i%64)})
+		}
+		m.Apply(Observation{Pane: "compute", Source: Placement, At: t0.Add(time.Duration(i) * time.Second), Facts: fs})
+	}
+}
+
+// BenchmarkRefreshSharedSource: two panes (compute, agents) publishing
+// Nova's services of 1,000 hosts, each refresh newer and the same: only
+// times move, whichever pane's fact is the merged one.
+func BenchmarkRefreshSharedSource(b *testing.B) {
+	m, _ := bigCloud()
+	var fs []Fact
+	for h := 0; h < 1000; h++ {
+		fs = append(fs, svc(fmt.Sprintf("compute%04d", h), "nova-compute", Up, OK))
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		pane := "compute"
+		if i%2 == 1 {
+			pane = "agents"
+		}
+		m.Apply(Observation{Pane: pane, Source: Nova, At: t0.Add(time.Duration(i+1) * time.Second), Facts: fs})
+	}
+}

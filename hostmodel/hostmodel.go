@@ -284,34 +284,69 @@ func (m *Model) Apply(o Observation) {
 // refreshAt is mergeHost for a host whose facts in this observation are
 // the previous ones again, only newer (issue 15: every refresh of a
 // whole-cloud source re-merged all 1,000 hosts from every source, 18% of
-// the cockpit's CPU). When the merged facts from this observation are
-// exactly its previous ones, only their time moves. False: merge anew.
+// the cockpit's CPU). Each merged fact stays what it was: this
+// observation's newer copy moves its time, one as new from another pane
+// (two panes read Nova's services) stays. False: merge anew.
 func (m *Model) refreshAt(host string, old, cur *stored) bool {
 	was, now := old.byHost[host], cur.byHost[host]
 	h := m.hosts[host]
 	if h == nil || len(was) != len(now) || cur.At.Before(old.At) {
 		return false
 	}
-	facts := append([]Fact(nil), h.Facts...)
+	var facts []Fact // h.Facts, copied when a time moves
 	for i := range now {
 		a, b := was[i], now[i]
 		a.At = b.At
 		if a != b {
 			return false
 		}
-		j := slices.IndexFunc(facts, func(f Fact) bool { return keyOf(f) == keyOf(b) })
-		if j < 0 || !facts[j].At.Equal(old.At) {
-			return false // another observation's fact is the merged one
+		j := findFact(h.Facts, b)
+		if j < 0 {
+			return false
 		}
-		f := facts[j]
+		f := h.Facts[j]
+		if !b.At.After(f.At) {
+			continue // the merged one is as new (another pane's answer)
+		}
 		f.At = b.At
 		if f != b {
-			return false
+			return false // newer, and it says otherwise than the merged one
+		}
+		if facts == nil {
+			facts = slices.Clone(h.Facts)
 		}
 		facts[j] = f
 	}
-	m.setHost(host, facts)
+	switch {
+	case facts != nil:
+		m.setHost(host, facts)
+	case len(now) == 0: // not in this answer: a cluster-wide count moved
+		m.setHost(host, h.Facts)
+	}
 	return true
+}
+
+// findFact: the index of f's key among a host's merged facts, -1 if none.
+func findFact(fs []Fact, f Fact) int {
+	i, _ := slices.BinarySearchFunc(fs, f, cmpFact)
+	k := keyOf(f)
+	for ; i < len(fs) && cmpFact(fs[i], f) == 0; i++ {
+		if keyOf(fs[i]) == k {
+			return i
+		}
+	}
+	return -1
+}
+
+// cmpFact is the merged facts' order: kind, name, source.
+func cmpFact(a, b Fact) int {
+	if c := strings.Compare(string(a.Kind), string(b.Kind)); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Name, b.Name); c != 0 {
+		return c
+	}
+	return strings.Compare(string(a.Source), string(b.Source))
 }
 
 // ServiceFact is a Nova/Cinder service or Neutron agent as the model
@@ -343,30 +378,47 @@ type factKey struct {
 }
 
 func keyOf(f Fact) factKey {
-	id := f.ID
-	if id == "" {
-		id = f.Name
-	}
-	return factKey{f.Source, f.Kind, f.Host, id}
+	return factKey{f.Source, f.Kind, f.Host, idOf(f)}
 }
 
-// newest keeps the newest fact per key among the observations of one host.
+// newest keeps the newest fact per key among the observations of one
+// host, in cmpFact's order. One sorted slice, no map: a whole-cloud
+// answer merges 1,000 hosts at once on the UI goroutine (issue 15).
 func (m *Model) newest(host string) []Fact {
-	byKey := map[factKey]Fact{}
+	n := 0
 	for k := range m.hostObs[host] {
-		for _, f := range m.obs[k].byHost[host] {
-			fk := keyOf(f)
-			if old, ok := byKey[fk]; !ok || f.At.After(old.At) {
-				byKey[fk] = f
-			}
+		n += len(m.obs[k].byHost[host])
+	}
+	out := make([]Fact, 0, n)
+	for k := range m.hostObs[host] {
+		out = append(out, m.obs[k].byHost[host]...)
+	}
+	// By key, the newest first: the first of each key is kept.
+	slices.SortFunc(out, func(a, b Fact) int {
+		if c := cmpFact(a, b); c != 0 {
+			return c
 		}
+		if c := strings.Compare(idOf(a), idOf(b)); c != 0 {
+			return c
+		}
+		return b.At.Compare(a.At)
+	})
+	w := 0
+	for i := range out {
+		if w > 0 && keyOf(out[w-1]) == keyOf(out[i]) {
+			continue
+		}
+		out[w] = out[i]
+		w++
 	}
-	out := make([]Fact, 0, len(byKey))
-	for _, f := range byKey {
-		out = append(out, f)
+	return slices.Clip(out[:w])
+}
+
+func idOf(f Fact) string {
+	if f.ID == "" {
+		return f.Name
 	}
-	sortFacts(out)
-	return out
+	return f.ID
 }
 
 func (m *Model) mergeCluster() {
@@ -512,19 +564,6 @@ func (m *Model) sortConflicts() {
 	})
 }
 
-func sortFacts(fs []Fact) {
-	sort.Slice(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		if a.Kind != b.Kind {
-			return a.Kind < b.Kind
-		}
-		if a.Name != b.Name {
-			return a.Name < b.Name
-		}
-		return a.Source < b.Source
-	})
-}
-
 // ContainerFor is the Kolla container running an OpenStack binary
 // (neutron-l3-agent runs in neutron_l3_agent).
 func ContainerFor(binary string) string {
@@ -539,25 +578,26 @@ func ContainerFor(binary string) string {
 //     not a contradiction (the process can hang), so it is not flagged;
 //   - one service reported up by one source and down by another (Nova
 //     says nova-compute down, Prometheus's view says up).
+//
+// Facts are in cmpFact's order: a container is found by a binary search
+// and one service's other sources follow it (no map per host: a
+// whole-cloud answer merges 1,000 hosts at once).
 func detect(h *Host) []Conflict {
 	var out []Conflict
-	containers := map[string]Fact{}
-	for _, f := range h.Facts {
-		if f.Kind == Container {
-			containers[f.Name] = f
-		}
-	}
 	for i, f := range h.Facts {
 		if f.Kind != Service {
 			continue
 		}
 		if f.State == Up {
-			if c, ok := containers[ContainerFor(f.Name)]; ok && c.State != Running {
+			if c, ok := container(h.Facts, ContainerFor(f.Name)); ok && c.State != Running {
 				out = append(out, Conflict{Host: h.Name, A: f, B: c})
 			}
 		}
 		for _, g := range h.Facts[i+1:] {
-			if g.Kind == Service && g.Name == f.Name && g.Source != f.Source &&
+			if g.Kind != Service || g.Name != f.Name {
+				break
+			}
+			if g.Source != f.Source &&
 				(g.State == Up || g.State == Down) && (f.State == Up || f.State == Down) && g.State != f.State {
 				a, b := f, g
 				if b.State == Up { // A is the claim "up", B the contradiction
@@ -568,6 +608,23 @@ func detect(h *Host) []Conflict {
 		}
 	}
 	return out
+}
+
+// container: the last container fact named name among sorted facts.
+func container(fs []Fact, name string) (Fact, bool) {
+	i, ok := slices.BinarySearchFunc(fs, name, func(f Fact, name string) int {
+		if c := strings.Compare(string(f.Kind), string(Container)); c != 0 {
+			return c
+		}
+		return strings.Compare(f.Name, name)
+	})
+	if !ok {
+		return Fact{}, false
+	}
+	for i+1 < len(fs) && fs[i+1].Kind == Container && fs[i+1].Name == name {
+		i++
+	}
+	return fs[i], true
 }
 
 // Host returns what is known about one host (by short name).

@@ -448,3 +448,54 @@ func TestSummaryFollowsOneHostsChanges(t *testing.T) {
 		t.Fatalf("after compute05 went and compute03 came up: %+v", s)
 	}
 }
+
+// Two panes read Nova's services (compute and agents): at 1,000 hosts
+// each refresh of either merged every host anew, the other pane's fact
+// being the merged one (issue 15: 70-110 ms on the UI goroutine per
+// answer). Alternating refreshes with nothing new move times only, and
+// the model stays what merging from scratch gives, also when one pane's
+// answer is older than the merged fact and says otherwise.
+func TestTwoPanesOneSourceRefreshesMergeNoHost(t *testing.T) {
+	obs := func(pane string, at time.Time, down string) Observation {
+		o := Observation{Pane: pane, Source: Nova, At: at}
+		for i := range 30 {
+			h := fmt.Sprintf("compute%02d", i)
+			f := svc(h, "nova-compute", Up, OK)
+			if h == down {
+				f = svc(h, "nova-compute", Down, Crit)
+			}
+			o.Facts = append(o.Facts, f)
+		}
+		return o
+	}
+	m := New()
+	last := map[string]Observation{}
+	apply := func(o Observation) { last[o.Pane] = o; m.Apply(o) }
+	apply(obs("compute", t0, ""))
+	apply(obs("agents", t0.Add(time.Second), ""))
+	n := m.merges
+	for i := 1; i <= 6; i++ {
+		pane := []string{"compute", "agents"}[i%2]
+		apply(obs(pane, t0.Add(time.Duration(i)*10*time.Second), ""))
+	}
+	if m.merges != n {
+		t.Errorf("6 alternating refreshes with nothing new merged %d hosts, want 0", m.merges-n)
+	}
+	if h, _ := m.Host("compute03"); !h.Facts[0].At.Equal(t0.Add(60 * time.Second)) {
+		t.Errorf("the merged fact's time did not move to the newest answer: %+v", h.Facts[0])
+	}
+	// A newer answer with a change, then the other pane's answer, older
+	// than it (a slow read) and saying otherwise: the newer one stays.
+	apply(obs("agents", t0.Add(90*time.Second), "compute05"))
+	apply(obs("compute", t0.Add(80*time.Second), ""))
+	fresh := New()
+	fresh.Apply(last["compute"])
+	fresh.Apply(last["agents"])
+	got, want := m.Hosts(), fresh.Hosts()
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("refreshed model differs from one merged anew:\n got %+v\nwant %+v", got, want)
+	}
+	if h, _ := m.Host("compute05"); !h.HostDown() {
+		t.Errorf("compute05 down by the newest answer is not DOWN: %+v", h.Facts)
+	}
+}
