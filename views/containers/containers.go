@@ -717,6 +717,7 @@ func (p *Pane) hostRows(h string, st *hostState, now time.Time) *hostRows {
 			return hr
 		}
 	}
+	hm, _ := p.ctx.Hosts.Host(h) // its conflicts, looked up per container only when it has some
 	for i := range st.cs {
 		c := &st.cs[i]
 		if p.problems && rank(*c) == 4 && !stale {
@@ -730,7 +731,7 @@ func (p *Pane) hostRows(h string, st *hostState, now time.Time) *hostRows {
 		if stale {
 			r = 5 // after every live row: its host's error row is on top
 		}
-		hr.byRank[r] = append(hr.byRank[r], p.row(c, r, stale))
+		hr.byRank[r] = append(hr.byRank[r], p.row(c, r, stale, len(hm.Conflicts) > 0))
 		hr.n++
 	}
 	for _, rs := range hr.byRank {
@@ -742,7 +743,7 @@ func (p *Pane) hostRows(h string, st *hostState, now time.Time) *hostRows {
 }
 
 // row is a container's row; its cells are made when drawn.
-func (p *Pane) row(c *docker.Container, rank int, stale bool) table.Row {
+func (p *Pane) row(c *docker.Container, rank int, stale, disputed bool) table.Row {
 	role := themes.Normal
 	state, health := c.State, orDash(c.Health)
 	switch rank {
@@ -756,7 +757,7 @@ func (p *Pane) row(c *docker.Container, rank int, stale bool) table.Row {
 	if c.Health == "healthy" {
 		health = "✓ healthy"
 	}
-	if !stale && len(p.conflicts(c.Host, c.Name)) > 0 {
+	if !stale && disputed && len(p.conflicts(c.Host, c.Name)) > 0 {
 		// Another source says otherwise (its agent reports up): say so.
 		state += " ⚠"
 		if role == themes.Normal {

@@ -117,3 +117,16 @@ func TestUpAgesWhenDrawn(t *testing.T) {
 		t.Errorf("two hours on, UP %q, want 5h", got)
 	}
 }
+
+// BenchmarkFirstFrame1000Hosts: the pane coming on screen with every
+// host's list in and no row made yet (30,000 containers).
+func BenchmarkFirstFrame1000Hosts(b *testing.B) {
+	p := bigPane(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p.rowsGen++
+		p.dirty = true
+		p.View(160, 45)
+	}
+}
