@@ -137,3 +137,20 @@ func BenchmarkRefreshSharedSource(b *testing.B) {
 		m.Apply(Observation{Pane: pane, Source: Nova, At: t0.Add(time.Duration(i+1) * time.Second), Facts: fs})
 	}
 }
+
+// BenchmarkRefreshThenControlPlaneAsks: a host's refresh with nothing new,
+// then what the control-plane pane asks the model (addresses, Nova's
+// services, controller rows) at 1,000 hosts.
+func BenchmarkRefreshThenControlPlaneAsks(b *testing.B) {
+	m, one := bigCloud()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		o := one
+		o.At = t0.Add(time.Duration(i+1) * time.Second)
+		m.Apply(o)
+		m.Addresses()
+		m.ServicesUp(Nova, "nova-compute")
+		m.ControllerRows()
+	}
+}

@@ -146,16 +146,18 @@ type Model struct {
 	// factsVer moves when a fact's content may have changed; not when a
 	// refresh only moved its time (refreshAt).
 	factsVer int
+	fc       *factsCache // answers kept while factsVer stays (controlplane.go)
 
 	// Answers computed once per version: Render asks every frame.
-	cacheAt   int
-	sumAt     int // factsVer of summary and paneSev
-	sumOK     bool
-	sums      int // summaries made (tests)
-	gathers   int // conflict lists made (tests)
-	conflicts []Conflict
-	summary   *Summary
-	paneSev   map[string]paneSev
+	cacheAt    int
+	sumAt      int // factsVer of summary and paneSev
+	sumOK      bool
+	sums       int // summaries made (tests)
+	gathers    int // conflict lists made (tests)
+	factPasses int // passes of factsCache's answers over every host (tests)
+	conflicts  []Conflict
+	summary    *Summary
+	paneSev    map[string]paneSev
 }
 
 type paneSev struct {
