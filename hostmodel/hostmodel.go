@@ -320,6 +320,17 @@ func (m *Model) refreshAt(host string, old, cur *stored) bool {
 		facts[j] = f
 	}
 	switch {
+	case facts != nil && len(h.Conflicts) == 0:
+		// Only times moved on a host without conflicts: it has none now
+		// either (no detect), and its counted facts are the same ones.
+		moved := *h
+		moved.Facts, moved.notes = facts, nil
+		for _, f := range facts {
+			if counted(f) {
+				moved.notes = append(moved.notes, f)
+			}
+		}
+		m.hosts[host] = &moved
 	case facts != nil:
 		m.setHost(host, facts)
 	case len(now) == 0: // not in this answer: a cluster-wide count moved
