@@ -83,3 +83,74 @@ func BenchmarkChangeThenFrame(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkChangeThenConflictsKey: one host's containers changing state,
+// then what each of three panes asks after an observation (the conflicts'
+// key): at 1,000 hosts it must not cost a pass over every host.
+func BenchmarkChangeThenConflictsKey(b *testing.B) {
+	m, one := bigCloud()
+	back := one
+	back.Facts = []Fact{{Host: "compute0001", Kind: Container, Name: "c00", State: Running}}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		o := one
+		if i%2 == 1 {
+			o = back
+		}
+		o.At = t0.Add(time.Duration(i+1) * time.Second)
+		m.Apply(o)
+		for range 3 {
+			m.ConflictsKey()
+		}
+	}
+}
+
+// BenchmarkApplyWholeCloudChanged: a whole-cloud answer (every host's
+// agent) whose facts changed on every host: 1,000 hosts merged at once.
+func BenchmarkApplyWholeCloudChanged(b *testing.B) {
+	m, _ := bigCloud()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var fs []Fact
+		for h := 0; h < 1000; h++ {
+			fs = append(fs, Fact{Host: fmt.Sprintf("compute%04d", h), Kind: Usage, Name: "hypervisor", State: Up, Detail: fmt.Sprintf("vCPU %d/64", i%64)})
+		}
+		m.Apply(Observation{Pane: "compute", Source: Placement, At: t0.Add(time.Duration(i) * time.Second), Facts: fs})
+	}
+}
+
+// BenchmarkRefreshSharedSource: two panes (compute, agents) publishing
+// Nova's services of 1,000 hosts, each refresh newer and the same: only
+// times move, whichever pane's fact is the merged one.
+func BenchmarkRefreshSharedSource(b *testing.B) {
+	m, _ := bigCloud()
+	var fs []Fact
+	for h := 0; h < 1000; h++ {
+		fs = append(fs, svc(fmt.Sprintf("compute%04d", h), "nova-compute", Up, OK))
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		pane := "compute"
+		if i%2 == 1 {
+			pane = "agents"
+		}
+		m.Apply(Observation{Pane: pane, Source: Nova, At: t0.Add(time.Duration(i+1) * time.Second), Facts: fs})
+	}
+}
+
+// BenchmarkRefreshThenControlPlaneAsks: a host's refresh with nothing new,
+// then what the control-plane pane asks the model (addresses, Nova's
+// services, controller rows) at 1,000 hosts.
+func BenchmarkRefreshThenControlPlaneAsks(b *testing.B) {
+	m, one := bigCloud()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		o := one
+		o.At = t0.Add(time.Duration(i+1) * time.Second)
+		m.Apply(o)
+		m.Addresses()
+		m.ServicesUp(Nova, "nova-compute")
+		m.ControllerRows()
+	}
+}

@@ -2,7 +2,9 @@ package hostmodel
 
 import (
 	"fmt"
+	"maps"
 	"net"
+	"slices"
 	"strings"
 
 	"github.com/stackpit/stackpit/datasource/haproxy"
@@ -108,10 +110,37 @@ func FromMissingConnections(missing []rabbitmq.ServiceHost, up func(rabbitmq.Ser
 
 // Addresses maps every IP address a host is known by to the host.
 func (m *Model) Addresses() map[string]string {
-	out := map[string]string{}
 	if m == nil {
-		return out
+		return map[string]string{}
 	}
+	c := m.byFacts()
+	if c.addrs == nil {
+		c.addrs = m.addresses()
+	}
+	return maps.Clone(c.addrs) // the caller's to add to
+}
+
+// factsCache holds answers that read no fact's time, while FactsVersion
+// stays (issue 15: the control-plane pane asked them on each observation,
+// each a pass over every fact of 1,000 hosts).
+type factsCache struct {
+	at    int
+	addrs map[string]string
+	up    map[[2]string]map[rabbitmq.ServiceHost]bool
+	ctls  []ControllerRow
+	ctlOK bool
+}
+
+func (m *Model) byFacts() *factsCache {
+	if m.fc == nil || m.fc.at != m.factsVer {
+		m.fc = &factsCache{at: m.factsVer, up: map[[2]string]map[rabbitmq.ServiceHost]bool{}}
+	}
+	return m.fc
+}
+
+func (m *Model) addresses() map[string]string {
+	m.factPasses++
+	out := map[string]string{}
 	for _, h := range m.hosts {
 		for _, f := range h.Facts {
 			if f.Kind == Address {
@@ -142,6 +171,19 @@ func FromMemcached(addr string, err error, addrs map[string]string) Fact {
 // ServicesUp lists the services src (Nova, Cinder, Neutron) reports on
 // each host, named binary (all binaries when ""), with whether each is up.
 func (m *Model) ServicesUp(src Source, binary string) map[rabbitmq.ServiceHost]bool {
+	if m == nil {
+		return map[rabbitmq.ServiceHost]bool{}
+	}
+	c := m.byFacts()
+	k := [2]string{string(src), binary}
+	if c.up[k] == nil {
+		c.up[k] = m.servicesUp(src, binary)
+	}
+	return maps.Clone(c.up[k])
+}
+
+func (m *Model) servicesUp(src Source, binary string) map[rabbitmq.ServiceHost]bool {
+	m.factPasses++
 	out := map[rabbitmq.ServiceHost]bool{}
 	for _, h := range m.Hosts() {
 		for _, f := range h.Facts {
@@ -256,6 +298,18 @@ type ControllerRow struct {
 // ControllerRows: every host with a RabbitMQ node, HAProxy server,
 // memcached, VIP or Galera node fact, by name.
 func (m *Model) ControllerRows() []ControllerRow {
+	if m == nil {
+		return nil
+	}
+	c := m.byFacts()
+	if !c.ctlOK {
+		c.ctls, c.ctlOK = m.controllerRows(), true
+	}
+	return slices.Clone(c.ctls)
+}
+
+func (m *Model) controllerRows() []ControllerRow {
+	m.factPasses++
 	var out []ControllerRow
 	for _, h := range m.Hosts() {
 		r := ControllerRow{Host: h.Name, RabbitMQ: "-", HAProxy: "-", Memcached: "-", VIPs: "-", Galera: "-"}

@@ -2,6 +2,7 @@ package hostmodel
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -97,5 +98,46 @@ func TestVIPFacts(t *testing.T) {
 	segs := m.Summarize().Segments()
 	if len(segs) != 1 || segs[0].Text != "1 VIP without a single holder" || segs[0].Severity != Crit {
 		t.Fatalf("%+v", segs)
+	}
+}
+
+// Issue 15: the control-plane pane asked the addresses, Nova's services
+// and the controller rows on each observation, each a pass over every
+// fact of 1,000 hosts. They are made again only when a fact changed, and
+// what a caller does with its copy stays its own.
+func TestFactAnswersKeptWhileFactsStay(t *testing.T) {
+	m := New()
+	obs := func(at time.Time, ip string) Observation {
+		o := Observation{Pane: "compute", Source: Placement, At: at}
+		for i := range 20 {
+			h := fmt.Sprintf("compute%02d", i)
+			a := fmt.Sprintf("10.0.1.%d", i)
+			if i == 3 {
+				a = ip
+			}
+			o.Facts = append(o.Facts, Fact{Host: h, Kind: Address, Name: a}, svc(h, "nova-compute", Up, OK))
+		}
+		return o
+	}
+	m.Apply(obs(t0, "10.0.1.3"))
+	ask := func() (map[string]string, int) {
+		a := m.Addresses()
+		m.ServicesUp(Placement, "nova-compute")
+		m.ControllerRows()
+		return a, m.factPasses
+	}
+	a, n := ask()
+	a["10.9.9.9"] = "mine"
+	m.Apply(obs(t0.Add(10*time.Second), "10.0.1.3")) // only times move
+	a, n2 := ask()
+	if n2 != n {
+		t.Errorf("a refresh with nothing new made the answers again (%d passes)", n2-n)
+	}
+	if _, ok := a["10.9.9.9"]; ok || a["10.0.1.3"] != "compute03" {
+		t.Errorf("addresses: %v", a)
+	}
+	m.Apply(obs(t0.Add(20*time.Second), "10.0.2.3"))
+	if a, n3 := ask(); n3 == n2 || a["10.0.2.3"] != "compute03" || a["10.0.1.3"] != "" {
+		t.Errorf("after compute03's address changed: %v (%d passes)", a, n3-n2)
 	}
 }

@@ -118,6 +118,7 @@ type obsKey struct {
 type stored struct {
 	Observation
 	byHost map[string][]Fact
+	sev    Severity // the worst of its facts (paneSevs reads it, not them)
 }
 
 // Model is the merged view. The zero value is not usable; call New. A nil
@@ -129,6 +130,12 @@ type Model struct {
 	hostObs map[string]map[obsKey]bool
 	// merged: newest fact per (source, kind, host, id).
 	hosts map[string]*Host
+	// conflictsDirty: a host with conflicts was merged (before or after),
+	// so the list of every host's conflicts is made again; a host with
+	// none on either side leaves it (issue 15: each observation made it
+	// anew over 1,000 hosts for the panes' ConflictsKey).
+	conflictsDirty bool
+	ckey           *string // ConflictsKey of conflicts (nil: to make)
 	// names: the hosts' names sorted (nil: to sort again), kept while no
 	// host comes or goes (Hosts ran a sort of 1,000 hosts for each
 	// summary of the strip).
@@ -139,15 +146,18 @@ type Model struct {
 	// factsVer moves when a fact's content may have changed; not when a
 	// refresh only moved its time (refreshAt).
 	factsVer int
+	fc       *factsCache // answers kept while factsVer stays (controlplane.go)
 
 	// Answers computed once per version: Render asks every frame.
-	cacheAt   int
-	sumAt     int // factsVer of summary and paneSev
-	sumOK     bool
-	sums      int // summaries made (tests)
-	conflicts []Conflict
-	summary   *Summary
-	paneSev   map[string]paneSev
+	cacheAt    int
+	sumAt      int // factsVer of summary and paneSev
+	sumOK      bool
+	sums       int // summaries made (tests)
+	gathers    int // conflict lists made (tests)
+	factPasses int // passes of factsCache's answers over every host (tests)
+	conflicts  []Conflict
+	summary    *Summary
+	paneSev    map[string]paneSev
 }
 
 type paneSev struct {
@@ -165,6 +175,10 @@ type Host struct {
 	Name      string
 	Facts     []Fact // sorted by kind, name, source
 	Conflicts []Conflict
+	// Kept with the merge for Summarize, which reads them for every host
+	// on each change (issue 15): HostDown, and the facts the strip counts.
+	down  bool
+	notes []Fact
 }
 
 // Conflict is two sources saying contradicting things about one host.
@@ -239,6 +253,7 @@ func (m *Model) Apply(o Observation) {
 		f.Source, f.At = o.Source, o.At
 		f.Host = ShortHost(f.Host)
 		st.byHost[f.Host] = append(st.byHost[f.Host], f)
+		st.sev = max(st.sev, f.Severity)
 	}
 	for h := range st.byHost {
 		touched[h] = true
@@ -271,34 +286,80 @@ func (m *Model) Apply(o Observation) {
 // refreshAt is mergeHost for a host whose facts in this observation are
 // the previous ones again, only newer (issue 15: every refresh of a
 // whole-cloud source re-merged all 1,000 hosts from every source, 18% of
-// the cockpit's CPU). When the merged facts from this observation are
-// exactly its previous ones, only their time moves. False: merge anew.
+// the cockpit's CPU). Each merged fact stays what it was: this
+// observation's newer copy moves its time, one as new from another pane
+// (two panes read Nova's services) stays. False: merge anew.
 func (m *Model) refreshAt(host string, old, cur *stored) bool {
 	was, now := old.byHost[host], cur.byHost[host]
 	h := m.hosts[host]
 	if h == nil || len(was) != len(now) || cur.At.Before(old.At) {
 		return false
 	}
-	facts := append([]Fact(nil), h.Facts...)
+	var facts []Fact // h.Facts, copied when a time moves
 	for i := range now {
 		a, b := was[i], now[i]
 		a.At = b.At
 		if a != b {
 			return false
 		}
-		j := slices.IndexFunc(facts, func(f Fact) bool { return keyOf(f) == keyOf(b) })
-		if j < 0 || !facts[j].At.Equal(old.At) {
-			return false // another observation's fact is the merged one
+		j := findFact(h.Facts, b)
+		if j < 0 {
+			return false
 		}
-		f := facts[j]
+		f := h.Facts[j]
+		if !b.At.After(f.At) {
+			continue // the merged one is as new (another pane's answer)
+		}
 		f.At = b.At
 		if f != b {
-			return false
+			return false // newer, and it says otherwise than the merged one
+		}
+		if facts == nil {
+			facts = slices.Clone(h.Facts)
 		}
 		facts[j] = f
 	}
-	m.setHost(host, facts)
+	switch {
+	case facts != nil && len(h.Conflicts) == 0:
+		// Only times moved on a host without conflicts: it has none now
+		// either (no detect), and its counted facts are the same ones.
+		moved := *h
+		moved.Facts, moved.notes = facts, nil
+		for _, f := range facts {
+			if counted(f) {
+				moved.notes = append(moved.notes, f)
+			}
+		}
+		m.hosts[host] = &moved
+	case facts != nil:
+		m.setHost(host, facts)
+	case len(now) == 0: // not in this answer: a cluster-wide count moved
+		m.setHost(host, h.Facts)
+	}
 	return true
+}
+
+// findFact: the index of f's key among a host's merged facts, -1 if none.
+func findFact(fs []Fact, f Fact) int {
+	i, _ := slices.BinarySearchFunc(fs, f, cmpFact)
+	k := keyOf(f)
+	for ; i < len(fs) && cmpFact(fs[i], f) == 0; i++ {
+		if keyOf(fs[i]) == k {
+			return i
+		}
+	}
+	return -1
+}
+
+// cmpFact is the merged facts' order: kind, name, source.
+func cmpFact(a, b Fact) int {
+	if c := strings.Compare(string(a.Kind), string(b.Kind)); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Name, b.Name); c != 0 {
+		return c
+	}
+	return strings.Compare(string(a.Source), string(b.Source))
 }
 
 // ServiceFact is a Nova/Cinder service or Neutron agent as the model
@@ -330,30 +391,47 @@ type factKey struct {
 }
 
 func keyOf(f Fact) factKey {
-	id := f.ID
-	if id == "" {
-		id = f.Name
-	}
-	return factKey{f.Source, f.Kind, f.Host, id}
+	return factKey{f.Source, f.Kind, f.Host, idOf(f)}
 }
 
-// newest keeps the newest fact per key among the observations of one host.
+// newest keeps the newest fact per key among the observations of one
+// host, in cmpFact's order. One sorted slice, no map: a whole-cloud
+// answer merges 1,000 hosts at once on the UI goroutine (issue 15).
 func (m *Model) newest(host string) []Fact {
-	byKey := map[factKey]Fact{}
+	n := 0
 	for k := range m.hostObs[host] {
-		for _, f := range m.obs[k].byHost[host] {
-			fk := keyOf(f)
-			if old, ok := byKey[fk]; !ok || f.At.After(old.At) {
-				byKey[fk] = f
-			}
+		n += len(m.obs[k].byHost[host])
+	}
+	out := make([]Fact, 0, n)
+	for k := range m.hostObs[host] {
+		out = append(out, m.obs[k].byHost[host]...)
+	}
+	// By key, the newest first: the first of each key is kept.
+	slices.SortFunc(out, func(a, b Fact) int {
+		if c := cmpFact(a, b); c != 0 {
+			return c
 		}
+		if c := strings.Compare(idOf(a), idOf(b)); c != 0 {
+			return c
+		}
+		return b.At.Compare(a.At)
+	})
+	w := 0
+	for i := range out {
+		if w > 0 && keyOf(out[w-1]) == keyOf(out[i]) {
+			continue
+		}
+		out[w] = out[i]
+		w++
 	}
-	out := make([]Fact, 0, len(byKey))
-	for _, f := range byKey {
-		out = append(out, f)
+	return slices.Clip(out[:w])
+}
+
+func idOf(f Fact) string {
+	if f.ID == "" {
+		return f.Name
 	}
-	sortFacts(out)
-	return out
+	return f.ID
 }
 
 func (m *Model) mergeCluster() {
@@ -402,6 +480,7 @@ func (m *Model) mergeHost(name string) {
 	if len(facts) == 0 {
 		if old != nil {
 			m.factsVer++
+			m.conflictsDirty = m.conflictsDirty || len(old.Conflicts) > 0
 		}
 		delete(m.hosts, name)
 		m.names = nil
@@ -429,10 +508,34 @@ func (m *Model) setHost(name string, facts []Fact) {
 			}
 		}
 	}
-	if _, ok := m.hosts[name]; !ok {
+	h.down = h.HostDown()
+	for _, f := range facts {
+		if counted(f) {
+			h.notes = append(h.notes, f)
+		}
+	}
+	old, ok := m.hosts[name]
+	if !ok {
 		m.names = nil
 	}
+	if len(h.Conflicts) > 0 || (ok && len(old.Conflicts) > 0) {
+		m.conflictsDirty = true
+	}
 	m.hosts[name] = h
+}
+
+// counted: a fact Summarize counts (a down service, a container not
+// running or unhealthy, anything worse than OK); the rest count nothing.
+func counted(f Fact) bool {
+	switch {
+	case f.Severity > OK:
+		return true
+	case f.Kind == Service, f.Kind == OSD:
+		return f.State == Down
+	case f.Kind == Container:
+		return f.State != Running
+	}
+	return false
 }
 
 // cached recomputes the per-version answers when the model moved.
@@ -441,6 +544,23 @@ func (m *Model) cached() {
 		return
 	}
 	m.cacheAt = m.version
+	if m.conflicts == nil || m.conflictsDirty {
+		m.sortConflicts()
+	}
+	// The strip's counts and the tabs' grades read no fact's time: a
+	// refresh that only made facts newer keeps them (issue 15: at 1,000
+	// hosts each host's refresh redid them for the next frame).
+	if !m.sumOK || m.sumAt != m.factsVer {
+		m.sumOK, m.sumAt = true, m.factsVer
+		m.summary = nil
+		m.paneSev = nil
+	}
+}
+
+// sortConflicts gathers every host's conflicts, by host.
+func (m *Model) sortConflicts() {
+	m.conflictsDirty, m.ckey = false, nil
+	m.gathers++
 	m.conflicts = []Conflict{}
 	for _, h := range m.hosts {
 		m.conflicts = append(m.conflicts, h.Conflicts...)
@@ -454,27 +574,6 @@ func (m *Model) cached() {
 			return a.A.Name < b.A.Name
 		}
 		return a.B.Source < b.B.Source
-	})
-	// The strip's counts and the tabs' grades read no fact's time: a
-	// refresh that only made facts newer keeps them (issue 15: at 1,000
-	// hosts each host's refresh redid them for the next frame).
-	if !m.sumOK || m.sumAt != m.factsVer {
-		m.sumOK, m.sumAt = true, m.factsVer
-		m.summary = nil
-		m.paneSev = nil
-	}
-}
-
-func sortFacts(fs []Fact) {
-	sort.Slice(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		if a.Kind != b.Kind {
-			return a.Kind < b.Kind
-		}
-		if a.Name != b.Name {
-			return a.Name < b.Name
-		}
-		return a.Source < b.Source
 	})
 }
 
@@ -492,25 +591,26 @@ func ContainerFor(binary string) string {
 //     not a contradiction (the process can hang), so it is not flagged;
 //   - one service reported up by one source and down by another (Nova
 //     says nova-compute down, Prometheus's view says up).
+//
+// Facts are in cmpFact's order: a container is found by a binary search
+// and one service's other sources follow it (no map per host: a
+// whole-cloud answer merges 1,000 hosts at once).
 func detect(h *Host) []Conflict {
 	var out []Conflict
-	containers := map[string]Fact{}
-	for _, f := range h.Facts {
-		if f.Kind == Container {
-			containers[f.Name] = f
-		}
-	}
 	for i, f := range h.Facts {
 		if f.Kind != Service {
 			continue
 		}
 		if f.State == Up {
-			if c, ok := containers[ContainerFor(f.Name)]; ok && c.State != Running {
+			if c, ok := container(h.Facts, ContainerFor(f.Name)); ok && c.State != Running {
 				out = append(out, Conflict{Host: h.Name, A: f, B: c})
 			}
 		}
 		for _, g := range h.Facts[i+1:] {
-			if g.Kind == Service && g.Name == f.Name && g.Source != f.Source &&
+			if g.Kind != Service || g.Name != f.Name {
+				break
+			}
+			if g.Source != f.Source &&
 				(g.State == Up || g.State == Down) && (f.State == Up || f.State == Down) && g.State != f.State {
 				a, b := f, g
 				if b.State == Up { // A is the claim "up", B the contradiction
@@ -521,6 +621,23 @@ func detect(h *Host) []Conflict {
 		}
 	}
 	return out
+}
+
+// container: the last container fact named name among sorted facts.
+func container(fs []Fact, name string) (Fact, bool) {
+	i, ok := slices.BinarySearchFunc(fs, name, func(f Fact, name string) int {
+		if c := strings.Compare(string(f.Kind), string(Container)); c != 0 {
+			return c
+		}
+		return strings.Compare(f.Name, name)
+	})
+	if !ok {
+		return Fact{}, false
+	}
+	for i+1 < len(fs) && fs[i+1].Kind == Container && fs[i+1].Name == name {
+		i++
+	}
+	return fs[i], true
 }
 
 // Host returns what is known about one host (by short name).
@@ -540,6 +657,15 @@ func (m *Model) Hosts() []Host {
 	if m == nil {
 		return nil
 	}
+	out := make([]Host, 0, len(m.hosts))
+	for _, n := range m.sortedNames() {
+		out = append(out, *m.hosts[n])
+	}
+	return out
+}
+
+// sortedNames: the hosts' names, sorted again only when one came or went.
+func (m *Model) sortedNames() []string {
 	if m.names == nil {
 		m.names = make([]string, 0, len(m.hosts))
 		for n := range m.hosts {
@@ -547,11 +673,7 @@ func (m *Model) Hosts() []Host {
 		}
 		sort.Strings(m.names)
 	}
-	out := make([]Host, 0, len(m.names))
-	for _, n := range m.names {
-		out = append(out, *m.hosts[n])
-	}
-	return out
+	return m.names
 }
 
 // Conflicts lists every contradiction, by host.
@@ -567,11 +689,19 @@ func (m *Model) Conflicts() []Conflict {
 // pane rebuilds its rows' marks only when it changed, not on every
 // observation another pane publishes.
 func (m *Model) ConflictsKey() string {
-	var b strings.Builder
-	for _, c := range m.Conflicts() {
-		fmt.Fprintf(&b, "%s|%s|%s|%s|%s|%s\n", c.Host, c.A.Source, c.A.Name, c.B.Source, c.B.Name, c.B.State)
+	cs := m.Conflicts()
+	if m == nil {
+		return ""
 	}
-	return b.String()
+	if m.ckey == nil {
+		var b strings.Builder
+		for _, c := range cs {
+			fmt.Fprintf(&b, "%s|%s|%s|%s|%s|%s\n", c.Host, c.A.Source, c.A.Name, c.B.Source, c.B.Name, c.B.State)
+		}
+		k := b.String()
+		m.ckey = &k
+	}
+	return *m.ckey
 }
 
 // ClusterConflicts lists the contradictions with one cluster-wide fact
@@ -663,26 +793,29 @@ func (m *Model) PaneSeverity(pane string) (sev Severity, unreachable bool) {
 }
 
 // paneSevs grades every pane in one pass over the observations.
+// Each observation keeps its worst fact's severity, and only the few
+// disputed facts are looked up (issue 15: a pass over every fact of 1,000
+// hosts on each change was the largest cost of a frame).
 func (m *Model) paneSevs() {
-	disputed := map[factKey]bool{}
-	for _, c := range m.conflicts {
-		disputed[keyOf(c.A)], disputed[keyOf(c.B)] = true, true
-	}
 	m.paneSev = map[string]paneSev{}
 	for k, o := range m.obs {
 		ps := m.paneSev[k.pane]
 		if o.Err != nil {
 			ps.unreachable = true
 		}
-		for _, fs := range o.byHost {
-			for _, f := range fs {
-				ps.sev = max(ps.sev, f.Severity)
-				if len(disputed) > 0 && disputed[keyOf(f)] {
-					ps.sev = max(ps.sev, Warn)
+		ps.sev = max(ps.sev, o.sev)
+		m.paneSev[k.pane] = ps
+	}
+	for _, c := range m.conflicts {
+		for _, f := range []Fact{c.A, c.B} {
+			fk := keyOf(f)
+			for k := range m.hostObs[f.Host] {
+				if ps := m.paneSev[k.pane]; ps.sev < Warn && slices.ContainsFunc(m.obs[k].byHost[f.Host], func(g Fact) bool { return keyOf(g) == fk }) {
+					ps.sev = Warn
+					m.paneSev[k.pane] = ps
 				}
 			}
 		}
-		m.paneSev[k.pane] = ps
 	}
 }
 
@@ -775,13 +908,13 @@ func (m *Model) Summarize() Summary {
 			s.countControlPlane(f)
 		}
 	}
-	for _, h := range m.Hosts() {
-		down := h.HostDown()
-		if down {
+	for _, n := range m.sortedNames() {
+		h := m.hosts[n]
+		if h.down {
 			s.HostsDown = append(s.HostsDown, h.Name)
 		}
-		for _, f := range h.Facts {
-			count(f, down)
+		for _, f := range h.notes {
+			count(f, h.down)
 		}
 	}
 	for _, f := range m.cluster {

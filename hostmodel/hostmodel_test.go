@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -377,5 +378,124 @@ func TestFactsVersionStaysWhenOnlyTimesMove(t *testing.T) {
 	m.Apply(Observation{Pane: "agents", Source: Nova, At: t0.Add(3 * time.Second), Facts: []Fact{svc("compute01", "nova-compute", Down, Crit)}})
 	if m.FactsVersion() == v || len(m.Summarize().HostsDown) != 1 {
 		t.Errorf("a fact changed: FactsVersion %d (was %d), hosts down %v", m.FactsVersion(), v, m.Summarize().HostsDown)
+	}
+}
+
+// Issue 15: every observation gathered and sorted every host's conflicts
+// (and the panes' ConflictsKey printed them) at 1,000 hosts. A host with
+// no conflict before or after leaves the list as it was; one that gains or
+// loses a conflict changes it.
+func TestConflictsGatheredOnlyWhenAHostsConflictsMove(t *testing.T) {
+	m := New()
+	var agents []Fact
+	for h := range 50 {
+		host := fmt.Sprintf("control%02d", h)
+		agents = append(agents, svc(host, "neutron-l3-agent", Up, OK))
+		m.Apply(Observation{Pane: "containers", Source: Docker, Scope: host, At: t0,
+			Facts: []Fact{{Host: host, Kind: Container, Name: "neutron_l3_agent", State: Running}}})
+	}
+	m.Apply(Observation{Pane: "agents", Source: Neutron, At: t0, Facts: agents})
+	exited := func(host string, at time.Time, state string) {
+		m.Apply(Observation{Pane: "containers", Source: Docker, Scope: host, At: at,
+			Facts: []Fact{{Host: host, Kind: Container, Name: "neutron_l3_agent", State: state}}})
+	}
+	exited("control07", t0.Add(time.Second), "exited")
+	if k := m.ConflictsKey(); !strings.Contains(k, "control07|") || len(m.Conflicts()) != 1 {
+		t.Fatalf("an exited container under an agent up: conflicts %+v", m.Conflicts())
+	}
+	n := m.gathers
+	for i := range 5 {
+		exited(fmt.Sprintf("control%02d", 10+i), t0.Add(2*time.Second), "running")
+		m.ConflictsKey()
+	}
+	if m.gathers != n {
+		t.Errorf("5 answers from hosts without conflicts gathered the conflicts %d times, want 0", m.gathers-n)
+	}
+	// The conflicting host's own refresh: the conflict's age moves.
+	exited("control07", t0.Add(3*time.Second), "exited")
+	if cs := m.Conflicts(); len(cs) != 1 || !cs[0].B.At.Equal(t0.Add(3*time.Second)) {
+		t.Fatalf("refreshed conflict: %+v", cs)
+	}
+	exited("control07", t0.Add(4*time.Second), "running")
+	if cs, k := m.Conflicts(), m.ConflictsKey(); len(cs) != 0 || k != "" {
+		t.Fatalf("the container runs again: conflicts %+v, key %q", cs, k)
+	}
+	if sev, _ := m.PaneSeverity("agents"); sev != OK {
+		t.Errorf("agents pane after the conflict went: %v", sev)
+	}
+}
+
+// Issue 15: the strip's counts are kept per host with its merge; a host
+// merged again recounts only itself, and a host that goes away is no
+// longer counted.
+func TestSummaryFollowsOneHostsChanges(t *testing.T) {
+	m := New()
+	for h := range 20 {
+		host := fmt.Sprintf("compute%02d", h)
+		m.Apply(Observation{Pane: "containers", Source: Docker, Scope: host, At: t0,
+			Facts: []Fact{{Host: host, Kind: Container, Name: "nova_compute", State: Running}}})
+	}
+	m.Apply(Observation{Pane: "compute", Source: Nova, At: t0, Facts: []Fact{svc("compute03", "nova-compute", Down, Crit)}})
+	m.Apply(Observation{Pane: "containers", Source: Docker, Scope: "compute05", At: t0.Add(time.Second),
+		Facts: []Fact{{Host: "compute05", Kind: Container, Name: "nova_compute", State: "exited", Severity: Crit}}})
+	s := m.Summarize()
+	if !reflect.DeepEqual(s.HostsDown, []string{"compute03"}) || s.ContainersExited != 1 {
+		t.Fatalf("summary: %+v", s)
+	}
+	m.Apply(Observation{Pane: "containers", Source: Docker, Scope: "compute05", At: t0.Add(2 * time.Second)})
+	m.Apply(Observation{Pane: "compute", Source: Nova, At: t0.Add(2 * time.Second), Facts: []Fact{svc("compute03", "nova-compute", Up, OK)}})
+	if s := m.Summarize(); len(s.HostsDown) != 0 || s.ContainersExited != 0 {
+		t.Fatalf("after compute05 went and compute03 came up: %+v", s)
+	}
+}
+
+// Two panes read Nova's services (compute and agents): at 1,000 hosts
+// each refresh of either merged every host anew, the other pane's fact
+// being the merged one (issue 15: 70-110 ms on the UI goroutine per
+// answer). Alternating refreshes with nothing new move times only, and
+// the model stays what merging from scratch gives, also when one pane's
+// answer is older than the merged fact and says otherwise.
+func TestTwoPanesOneSourceRefreshesMergeNoHost(t *testing.T) {
+	obs := func(pane string, at time.Time, down string) Observation {
+		o := Observation{Pane: pane, Source: Nova, At: at}
+		for i := range 30 {
+			h := fmt.Sprintf("compute%02d", i)
+			f := svc(h, "nova-compute", Up, OK)
+			if h == down {
+				f = svc(h, "nova-compute", Down, Crit)
+			}
+			o.Facts = append(o.Facts, f)
+		}
+		return o
+	}
+	m := New()
+	last := map[string]Observation{}
+	apply := func(o Observation) { last[o.Pane] = o; m.Apply(o) }
+	apply(obs("compute", t0, ""))
+	apply(obs("agents", t0.Add(time.Second), ""))
+	n := m.merges
+	for i := 1; i <= 6; i++ {
+		pane := []string{"compute", "agents"}[i%2]
+		apply(obs(pane, t0.Add(time.Duration(i)*10*time.Second), ""))
+	}
+	if m.merges != n {
+		t.Errorf("6 alternating refreshes with nothing new merged %d hosts, want 0", m.merges-n)
+	}
+	if h, _ := m.Host("compute03"); !h.Facts[0].At.Equal(t0.Add(60 * time.Second)) {
+		t.Errorf("the merged fact's time did not move to the newest answer: %+v", h.Facts[0])
+	}
+	// A newer answer with a change, then the other pane's answer, older
+	// than it (a slow read) and saying otherwise: the newer one stays.
+	apply(obs("agents", t0.Add(90*time.Second), "compute05"))
+	apply(obs("compute", t0.Add(80*time.Second), ""))
+	fresh := New()
+	fresh.Apply(last["compute"])
+	fresh.Apply(last["agents"])
+	got, want := m.Hosts(), fresh.Hosts()
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("refreshed model differs from one merged anew:\n got %+v\nwant %+v", got, want)
+	}
+	if h, _ := m.Host("compute05"); !h.HostDown() {
+		t.Errorf("compute05 down by the newest answer is not DOWN: %+v", h.Facts)
 	}
 }

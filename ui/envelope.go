@@ -119,7 +119,7 @@ func (m *Model) deliver(e envelope) tea.Cmd {
 	switch e.msg.(type) {
 	case pane.PivotMsg, pane.RunActionMsg, pane.ToastMsg, pane.CopyMsg, pane.ActionProgressMsg,
 		hostmodel.Observation: // the shell applies it to the host model, then tells every pane
-		_, cmd := m.Update(e.msg)
+		_, cmd := m.update(e.msg)
 		return cmd
 	}
 	if t := reflect.TypeOf(e.msg); t.PkgPath() == teaPkg {

@@ -121,6 +121,7 @@ type running struct {
 // Model is the root bubbletea model.
 type Model struct {
 	o      Options
+	pace   pace // background messages drawn once a frame (pace.go)
 	th     *themes.Theme
 	w, h   int
 	active int
@@ -177,7 +178,7 @@ func New(o Options) *Model {
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}
-	m := &Model{o: o, th: o.Ctx.Theme, runs: map[int]*running{}, w: 80, h: 24, det: &detached{}}
+	m := &Model{o: o, th: o.Ctx.Theme, runs: map[int]*running{}, w: 80, h: 24, det: &detached{}, pace: pace{wall: time.Now}}
 	if m.th == nil {
 		m.th = themes.Default(false)
 		m.o.Ctx.Theme = m.th
@@ -236,6 +237,14 @@ func (m *Model) cur() pane.Pane {
 
 // Update routes messages. It never does I/O.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if _, ok := msg.(frameMsg); ok {
+		return m, m.paced(msg, nil)
+	}
+	mm, cmd := m.update(msg)
+	return mm, m.paced(msg, cmd)
+}
+
+func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height

@@ -17,9 +17,14 @@ import (
 
 // View lays out: header, tabs, pane body, status line, bottom line.
 func (m *Model) View() tea.View {
+	if m.pace.skip {
+		return m.pace.last // a frame tick draws what came since (pace.go)
+	}
 	v := tea.NewView(m.Render())
 	v.AltScreen = true
 	v.WindowTitle = "stackpit — " + safe.Text(m.o.Header.Cloud)
+	m.pace.last, m.pace.draws = v, m.pace.draws+1
+	m.pace.drawn = m.pace.wall()
 	return v
 }
 

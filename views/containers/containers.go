@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -76,6 +77,18 @@ type hostState struct {
 	updated time.Time
 	loading bool
 	asked   time.Time // when its list was last asked for
+	// rows: this host's rows as rebuild last made them, while its list,
+	// the filter and the conflicts (rowsGen) stay (nil: to make).
+	rows    *hostRows
+	rowsGen int
+}
+
+// hostRows are one host's rows: its error row (unreachable) and its
+// containers' rows by rank, each by name.
+type hostRows struct {
+	errRow *table.Row
+	byRank [6][]table.Row
+	n      int
 }
 
 // Each Docker host is its own daemon: reading every host each refresh
@@ -119,6 +132,13 @@ type Pane struct {
 	// cycle on the UI goroutine, with the pane not even on screen).
 	dirty    bool
 	rebuilds int // tests: how often the rows were built
+	// rowsGen moves when every host's rows must be made again (filter,
+	// problems only, conflicts); a host's answer remakes only its own
+	// (issue 15: each of 1,000 hosts' answers remade 30,000 rows, 50-75 ms
+	// a frame while the pane was on screen).
+	rowsGen      int
+	hostRowsMade int      // tests: hosts whose rows were made
+	byName       []string // hosts sorted by name (nil: to sort)
 	// status: what Status last computed for the selection statusSel,
 	// until a host's state or the discovery changes (statusOK false). The
 	// shell asks every pane's Status twice a frame (tab mark, status
@@ -293,6 +313,7 @@ func (p *Pane) load(h string, every time.Duration) tea.Cmd {
 // SetFilter applies "/" terms: host: name: state: health: group: image:.
 func (p *Pane) SetFilter(s string) {
 	p.query = filter.Parse(s)
+	p.rowsGen++
 	p.rebuild()
 }
 
@@ -317,6 +338,7 @@ func (p *Pane) Pivot(q string) tea.Cmd {
 	}
 	p.query = filter.Parse(strings.Join(rest, " "))
 	p.logs = nil
+	p.rowsGen++
 	p.rebuild()
 	return p.loadAll()
 }
@@ -405,6 +427,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			cmds = append(cmds, p.load(h, 0))
 		}
 		sort.Strings(p.hosts)
+		p.byName = nil
 		for i, h := range p.hosts {
 			if h == selected {
 				p.sel = i + 1
@@ -420,11 +443,13 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		if msg.err == nil {
 			st.cs, st.updated = msg.cs, msg.at
 		}
+		st.rows = nil
 		p.dirty = true
 		return p, p.ctx.Observe(observation(msg))
 	case hostmodel.Observation:
 		if k := p.ctx.Hosts.ConflictsKey(); k != p.conflictsKey {
 			p.conflictsKey = k
+			p.rowsGen++
 			p.dirty = true // a conflict with an agent appeared or went
 		}
 		return p, nil
@@ -505,6 +530,7 @@ func (p *Pane) key(k tea.KeyPressMsg) tea.Cmd {
 		p.rebuild()
 	case km.Is(s, "containers.problems"):
 		p.problems = !p.problems
+		p.rowsGen++
 		p.rebuild()
 	case km.Is(s, "table.copy"):
 		if c, ok := p.selected(); ok {
@@ -633,98 +659,161 @@ func rank(c docker.Container) int {
 	return 4
 }
 
+// rebuild lays out the rows: hosts' error rows first, then containers by
+// rank (problems first), host and name. Each host's rows are kept until
+// its list, the filter or the conflicts change; its containers' cells are
+// made when drawn (cRow).
 func (p *Pane) rebuild() {
 	p.dirty = false
 	p.rebuilds++
 	now := p.ctx.Now()
-	var rows []table.Row
-	type item struct {
-		c     docker.Container
-		rank  int
-		stale bool // its host is unreachable: last known state, not now
+	visible := p.visibleHosts()
+	if p.sel == 0 {
+		if p.byName == nil {
+			p.byName = slices.Sorted(slices.Values(p.hosts))
+		}
+		visible = p.byName
 	}
-	var items []item
-	for _, h := range p.visibleHosts() {
+	n := 0
+	for _, h := range visible {
 		st := p.state[h]
-		stale := st.err != nil
-		if stale {
-			msg := "✗ " + st.err.Error()
-			if !st.updated.IsZero() {
-				// The rows below are what the host said last, not now.
-				msg = fmt.Sprintf("✗ unreachable, data %s old: %s", pane.Age(now.Sub(st.updated)), st.err.Error())
-			}
-			rows = append(rows, table.Row{Key: h + "/", Role: themes.Crit, Cells: []table.Cell{
-				table.C(h), table.C(msg), table.C(""), table.C(""), table.C("UNREACH"), table.C(""), table.C(""), table.C("")}})
-			if len(st.cs) == 0 {
-				continue
-			}
+		if st.rows == nil || st.rowsGen != p.rowsGen {
+			st.rows, st.rowsGen = p.hostRows(h, st, now), p.rowsGen
 		}
-		for _, c := range st.cs {
-			if p.problems && rank(c) == 4 && !stale {
-				continue
-			}
-			if !p.query.Empty() && !p.query.Match(map[string]string{"host": h, "name": c.Name, "state": c.State,
-				"health": c.Health, "group": Group(c.Name), "image": c.Image, "id": c.ID}) {
-				continue
-			}
-			r := rank(c)
-			if stale {
-				r = 5 // after every live row: its host's error row is on top
-			}
-			items = append(items, item{c, r, stale})
+		n += st.rows.n
+	}
+	rows := make([]table.Row, 0, n)
+	for _, h := range p.visibleHosts() { // error rows in the hosts' order
+		if r := p.state[h].rows.errRow; r != nil {
+			rows = append(rows, *r)
 		}
 	}
-	sort.SliceStable(items, func(i, j int) bool {
-		if items[i].rank != items[j].rank {
-			return items[i].rank < items[j].rank
+	for rank := range 6 {
+		for _, h := range visible {
+			rows = append(rows, p.state[h].rows.byRank[rank]...)
 		}
-		if items[i].c.Host != items[j].c.Host {
-			return items[i].c.Host < items[j].c.Host
-		}
-		return items[i].c.Name < items[j].c.Name
-	})
-	for _, it := range items {
-		c := it.c
-		role := themes.Normal
-		state, health := c.State, orDash(c.Health)
-		switch it.rank {
-		case 0:
-			role, health = themes.Crit, "✗ unhealthy"
-		case 1:
-			role, state = themes.Crit, fmt.Sprintf("✗ exit %d", c.ExitCode)
-		case 2, 3:
-			role = themes.Warn
-		}
-		if c.Health == "healthy" {
-			health = "✓ healthy"
-		}
-		up := "-"
-		if d := c.Uptime(now); d > 0 {
-			up = pane.Age(d)
-		}
-		if !it.stale && len(p.conflicts(c.Host, c.Name)) > 0 {
-			// Another source says otherwise (its agent reports up): say so.
-			state += " ⚠"
-			if role == themes.Normal {
-				role = themes.Warn
-			}
-		}
-		if it.stale {
-			// Never show a dead host's containers as running and healthy.
-			role, state, health, up = themes.Muted, "? "+orDash(c.State), strings.TrimSpace("? "+c.Health), "?"
-		}
-		tag := c.Image
-		if i := strings.LastIndex(tag, ":"); i >= 0 && !strings.Contains(tag[i:], "/") {
-			tag = tag[i+1:]
-		}
-		rows = append(rows, table.Row{Key: c.Host + "/" + c.Name, Role: role, Cells: []table.Cell{
-			table.C(c.Host), table.C(c.Name), table.C(Group(c.Name)), table.C(tag), table.C(state), table.C(health),
-			{Text: up, Sort: fmt.Sprintf("%020d", int64(c.Uptime(now)))}, table.C(strconv.Itoa(c.RestartCount))}})
 	}
 	p.tbl.SetRows(rows)
 	if !p.touched {
 		p.tbl.Top() // problems sort first: show them until the user moves
 	}
+}
+
+// hostRows makes one host's rows.
+func (p *Pane) hostRows(h string, st *hostState, now time.Time) *hostRows {
+	p.hostRowsMade++
+	hr := &hostRows{}
+	stale := st.err != nil
+	if stale {
+		msg := "✗ " + st.err.Error()
+		if !st.updated.IsZero() {
+			// The rows below are what the host said last, not now.
+			msg = fmt.Sprintf("✗ unreachable, data %s old: %s", pane.Age(now.Sub(st.updated)), st.err.Error())
+		}
+		hr.errRow = &table.Row{Key: h + "/", Role: themes.Crit, Cells: []table.Cell{
+			table.C(h), table.C(msg), table.C(""), table.C(""), table.C("UNREACH"), table.C(""), table.C(""), table.C("")}}
+		hr.n++
+		if len(st.cs) == 0 {
+			return hr
+		}
+	}
+	hm, _ := p.ctx.Hosts.Host(h) // its conflicts, looked up per container only when it has some
+	for i := range st.cs {
+		c := &st.cs[i]
+		if p.problems && rank(*c) == 4 && !stale {
+			continue
+		}
+		if !p.query.Empty() && !p.query.Match(map[string]string{"host": h, "name": c.Name, "state": c.State,
+			"health": c.Health, "group": Group(c.Name), "image": c.Image, "id": c.ID}) {
+			continue
+		}
+		r := rank(*c)
+		if stale {
+			r = 5 // after every live row: its host's error row is on top
+		}
+		hr.byRank[r] = append(hr.byRank[r], p.row(c, r, stale, len(hm.Conflicts) > 0))
+		hr.n++
+	}
+	for _, rs := range hr.byRank {
+		slices.SortStableFunc(rs, func(a, b table.Row) int {
+			return strings.Compare(a.Src.(*cRow).c.Name, b.Src.(*cRow).c.Name)
+		})
+	}
+	return hr
+}
+
+// row is a container's row; its cells are made when drawn.
+func (p *Pane) row(c *docker.Container, rank int, stale, disputed bool) table.Row {
+	role := themes.Normal
+	state, health := c.State, orDash(c.Health)
+	switch rank {
+	case 0:
+		role, health = themes.Crit, "✗ unhealthy"
+	case 1:
+		role, state = themes.Crit, fmt.Sprintf("✗ exit %d", c.ExitCode)
+	case 2, 3:
+		role = themes.Warn
+	}
+	if c.Health == "healthy" {
+		health = "✓ healthy"
+	}
+	if !stale && disputed && len(p.conflicts(c.Host, c.Name)) > 0 {
+		// Another source says otherwise (its agent reports up): say so.
+		state += " ⚠"
+		if role == themes.Normal {
+			role = themes.Warn
+		}
+	}
+	if stale {
+		// Never show a dead host's containers as running and healthy.
+		role, state, health = themes.Muted, "? "+orDash(c.State), strings.TrimSpace("? "+c.Health)
+	}
+	return table.Row{Key: c.Host + "/" + c.Name, Role: role, Src: &cRow{c: c, state: state, health: health, stale: stale, now: p.ctx.Now}}
+}
+
+// cRow makes a container row's cells when the table asks (the rows on
+// screen, the sort column): UP ages with the clock.
+type cRow struct {
+	c             *docker.Container
+	state, health string
+	stale         bool
+	now           func() time.Time
+}
+
+func (r *cRow) Crit() bool { return false } // the row's Role says it
+
+func (r *cRow) Cell(i int) table.Cell {
+	c := r.c
+	switch i {
+	case 0:
+		return table.C(c.Host)
+	case 1:
+		return table.C(c.Name)
+	case 2:
+		return table.C(Group(c.Name))
+	case 3:
+		tag := c.Image
+		if i := strings.LastIndex(tag, ":"); i >= 0 && !strings.Contains(tag[i:], "/") {
+			tag = tag[i+1:]
+		}
+		return table.C(tag)
+	case 4:
+		return table.C(r.state)
+	case 5:
+		return table.C(r.health)
+	case 6:
+		d := c.Uptime(r.now())
+		up := "-"
+		if r.stale {
+			up = "?"
+		} else if d > 0 {
+			up = pane.Age(d)
+		}
+		return table.Cell{Text: up, Sort: fmt.Sprintf("%020d", int64(d))}
+	case 7:
+		return table.C(strconv.Itoa(c.RestartCount))
+	}
+	return table.Cell{}
 }
 
 // View renders the host selector line, then the table or the log view.
