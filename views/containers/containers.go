@@ -666,7 +666,6 @@ func rank(c docker.Container) int {
 func (p *Pane) rebuild() {
 	p.dirty = false
 	p.rebuilds++
-	now := p.ctx.Now()
 	visible := p.visibleHosts()
 	if p.sel == 0 {
 		if p.byName == nil {
@@ -678,7 +677,7 @@ func (p *Pane) rebuild() {
 	for _, h := range visible {
 		st := p.state[h]
 		if st.rows == nil || st.rowsGen != p.rowsGen {
-			st.rows, st.rowsGen = p.hostRows(h, st, now), p.rowsGen
+			st.rows, st.rowsGen = p.hostRows(h, st), p.rowsGen
 		}
 		n += st.rows.n
 	}
@@ -700,18 +699,14 @@ func (p *Pane) rebuild() {
 }
 
 // hostRows makes one host's rows.
-func (p *Pane) hostRows(h string, st *hostState, now time.Time) *hostRows {
+func (p *Pane) hostRows(h string, st *hostState) *hostRows {
 	p.hostRowsMade++
 	hr := &hostRows{}
 	stale := st.err != nil
 	if stale {
-		msg := "✗ " + st.err.Error()
-		if !st.updated.IsZero() {
-			// The rows below are what the host said last, not now.
-			msg = fmt.Sprintf("✗ unreachable, data %s old: %s", pane.Age(now.Sub(st.updated)), st.err.Error())
-		}
-		hr.errRow = &table.Row{Key: h + "/", Role: themes.Crit, Cells: []table.Cell{
-			table.C(h), table.C(msg), table.C(""), table.C(""), table.C("UNREACH"), table.C(""), table.C(""), table.C("")}}
+		// Its age is told when drawn: the row is kept until the host's
+		// next answer, which for a dead host is a refresh and a timeout on.
+		hr.errRow = &table.Row{Key: h + "/", Role: themes.Crit, Src: &errRow{host: h, err: st.err.Error(), updated: st.updated, now: p.ctx.Now}}
 		hr.n++
 		if len(st.cs) == 0 {
 			return hr
@@ -769,6 +764,31 @@ func (p *Pane) row(c *docker.Container, rank int, stale, disputed bool) table.Ro
 		role, state, health = themes.Muted, "? "+orDash(c.State), strings.TrimSpace("? "+c.Health)
 	}
 	return table.Row{Key: c.Host + "/" + c.Name, Role: role, Src: &cRow{c: c, state: state, health: health, stale: stale, now: p.ctx.Now}}
+}
+
+// errRow is an unreachable host's row; "data X old" is made when drawn.
+type errRow struct {
+	host, err string
+	updated   time.Time
+	now       func() time.Time
+}
+
+func (r *errRow) Crit() bool { return true }
+
+func (r *errRow) Cell(i int) table.Cell {
+	switch i {
+	case 0:
+		return table.C(r.host)
+	case 1:
+		if r.updated.IsZero() {
+			return table.C("✗ " + r.err)
+		}
+		// The rows below are what the host said last, not now.
+		return table.C(fmt.Sprintf("✗ unreachable, data %s old: %s", pane.Age(r.now().Sub(r.updated)), r.err))
+	case 4:
+		return table.C("UNREACH")
+	}
+	return table.C("")
 }
 
 // cRow makes a container row's cells when the table asks (the rows on

@@ -293,6 +293,25 @@ func TestUnreachableHostRowsAreStaleNotHealthy(t *testing.T) {
 	}
 }
 
+// An unreachable host's "data X old" ages with the clock while its row is
+// kept (rows are remade per host, on that host's own answer: a dead
+// host's is a refresh and a timeout on).
+func TestUnreachableHostAgeMovesWhenDrawn(t *testing.T) {
+	p, src := newPane(t)
+	clock := now
+	p.ctx.Now = func() time.Time { return clock }
+	clock = now.Add(4 * time.Minute)
+	src.down = map[string]bool{"compute01": true}
+	drain(t, p, p.Refresh())
+	if out := ansi.Strip(p.View(120, 16)); !strings.Contains(out, "unreachable, data 4m old") {
+		t.Fatalf("no age on the error row:\n%s", out)
+	}
+	clock = clock.Add(3 * time.Minute) // no answer in between
+	if out := ansi.Strip(p.View(120, 16)); !strings.Contains(out, "unreachable, data 7m old") {
+		t.Fatalf("the error row's age did not move:\n%s", out)
+	}
+}
+
 // The error row of an unreachable host pivots by host: that host is the one
 // the operator wants to see in agents, compute and logs.
 func TestUnreachableHostRowPivots(t *testing.T) {
