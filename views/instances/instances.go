@@ -500,16 +500,19 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			// The list's last pages, built with the down hosts the pane had
 			// (their entries made again like the others' if those changed;
 			// their order is the name's): in with one apply for both.
+			var applied bool
 			if sameSet(m.tailDown, downWas) {
 				for _, e := range m.tailBuilt {
 					refault(e)
 				}
-				p.addPages(p.downHosts, m.tailPages, m.tailBuilt)
+				applied = p.addPages(p.downHosts, m.tailPages, m.tailBuilt)
 			} else {
-				p.addPages(m.tailDown, m.tailPages, m.tailBuilt) // merged page by page
+				applied = p.addPages(m.tailDown, m.tailPages, m.tailBuilt) // merged page by page
 			}
 			p.pagedIn += pagesLen(m.tailPages)
-			rebuilt = false
+			if applied {
+				rebuilt = false
+			}
 		}
 		if rebuilt {
 			p.apply()

@@ -189,8 +189,10 @@ func (g *progress) wait() tea.Msg {
 // addPages merges a batch of a first load's pages into the pane: their
 // entries as built when the pane's down hosts are still those they were
 // built with and none of the servers is known yet (always, in a first
-// load), else page by page as any refresh.
-func (p *Pane) addPages(down map[string]bool, pages [][]openstack.Server, built []*entry) {
+// load), else page by page as any refresh. It says whether it applied the
+// rows (entries changed in place before it reach the screen only by an
+// apply: the table keeps its frame).
+func (p *Pane) addPages(down map[string]bool, pages [][]openstack.Server, built []*entry) (applied bool) {
 	fast := sameSet(down, p.downHosts)
 	for _, pg := range pages {
 		for i := range pg {
@@ -207,11 +209,12 @@ func (p *Pane) addPages(down map[string]bool, pages [][]openstack.Server, built 
 				}
 			}
 		}
-		return
+		return len(built) > 0
 	}
 	for _, pg := range pages {
 		p.merge(pg, false)
 	}
+	return false // a merge applies only what it changed
 }
 
 func pagesLen(pages [][]openstack.Server) int {

@@ -464,3 +464,23 @@ func TestFirstLoadBatchesSpreadOut(t *testing.T) {
 		t.Fatalf("waits %v, want %v", got, want)
 	}
 }
+
+// The end of a first load whose last page is empty (Nova's last marker
+// page) and whose services answer puts a host down: the faults made in
+// place reach the screen (the table keeps its frame until an apply).
+func TestFirstLoadEndEmptyTailDrawsNewFaults(t *testing.T) {
+	all := fixture()
+	p, _ := newPane(t, &fakeSource{})
+	p.merge(all, false)
+	host := all[0].Host
+	before := ansi.Strip(p.View(200, 40))
+	if strings.Contains(before, "✗ "+host) {
+		t.Fatalf("a fault before the host went down:\n%s", before)
+	}
+	p.loading, p.pagedIn = true, len(all)
+	p.Update(serversMsg{servers: all, full: true, paged: true, down: map[string]bool{host: true},
+		tailPages: [][]openstack.Server{{}}})
+	if out := ansi.Strip(p.View(200, 40)); !strings.Contains(out, "✗ "+host) {
+		t.Fatalf("%s down, not drawn:\n%s", host, out)
+	}
+}
