@@ -73,11 +73,13 @@ func followLive() {
 	if !limitOn.Load() {
 		return
 	}
+	gcMu.Lock()
 	if relaxed.CompareAndSwap(true, false) {
 		// The first load reached firstLoadLimit: collect as a percentage
 		// for the rest of it.
 		debug.SetGCPercent(firstLoadGCPercent)
 	}
+	gcMu.Unlock()
 	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	metrics.Read(s)
 	if s[0].Value.Kind() == metrics.KindUint64 {
@@ -135,7 +137,13 @@ const (
 
 // relaxed: the first load runs with the collector off (followLive turns
 // it back on at firstLoadGCPercent if the limit forced a collection).
-var relaxed atomic.Bool
+// gcMu orders followLive (the finalizer's goroutine) and the first load's
+// end (a timer's, or the UI's): else GOGC=400 could land after gcPercent
+// came back, and stay.
+var (
+	relaxed atomic.Bool
+	gcMu    sync.Mutex
+)
 
 // relax sets the in-process demo's first-load collector.
 func relax() {
@@ -176,6 +184,8 @@ func relaxGCForFirstLoad() func() {
 		debug.SetMemoryLimit(firstLoadLimit)
 		restore = func() {
 			once.Do(func() {
+				gcMu.Lock()
+				defer gcMu.Unlock()
 				relaxed.Store(false)
 				if limitOn.Load() {
 					debug.SetGCPercent(gcPercent)
