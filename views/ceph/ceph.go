@@ -64,7 +64,10 @@ type Pane struct {
 	// seen: the pane is on screen, so its refreshes ask for the whole
 	// snapshot (ds.WithWhole); wantWhole: it came on screen after reads
 	// that were not whole, so the next tick reads at once.
+	// seen.Stale(): a snapshot or filter came while the pane was hidden,
+	// so the OSD rows wait for osdTable (issue 15).
 	seen      pane.Seen
+	osdBuilds int // tests: how often the OSD rows were made
 	lastWhole bool
 	wantWhole bool
 
@@ -252,7 +255,7 @@ func (p *Pane) Back() bool {
 func (p *Pane) current() *table.Model {
 	switch p.section {
 	case SecOSDs:
-		return p.osds
+		return p.osdTable()
 	case SecPools:
 		return p.pools
 	case SecPGs:
@@ -419,7 +422,7 @@ func (p *Pane) selectedOSD() (ds.OSD, bool) {
 	if p.section != SecOSDs || p.cl == nil {
 		return ds.OSD{}, false
 	}
-	r, ok := p.osds.Selected()
+	r, ok := p.osdTable().Selected()
 	if !ok {
 		return ds.OSD{}, false
 	}
@@ -583,10 +586,28 @@ func (p *Pane) rebuild() {
 		return
 	}
 	p.health.SetRows(p.healthRows())
-	p.osds.SetRows(p.osdRows())
+	p.seen.Defer(p.now(), p.makeOSDs)
 	p.pools.SetRows(p.poolRows())
 	p.pgs.SetRows(p.pgRows())
 	p.mons.SetRows(p.monRows())
+}
+
+// makeOSDs makes the OSD tree's rows: the biggest table (issue 15: at
+// 1,000 hosts some 10,000 OSDs regrouped on every snapshot), so a hidden
+// pane leaves it to osdTable.
+func (p *Pane) makeOSDs() {
+	p.seen.Made()
+	p.osdBuilds++
+	p.osds.SetRows(p.osdRows())
+}
+
+// osdTable is the OSD tree with its rows made if a snapshot or filter
+// left them stale: every reader goes through it, so none sees old rows.
+func (p *Pane) osdTable() *table.Model {
+	if p.cl != nil {
+		p.seen.Fresh(p.makeOSDs)
+	}
+	return p.osds
 }
 
 func sevWord(sev string) (string, themes.Role) {

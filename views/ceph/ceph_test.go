@@ -277,7 +277,7 @@ func TestSectionsCycleAndFilter(t *testing.T) {
 	if p.Section() != SecOSDs {
 		t.Fatal("a host pivot opens the OSD tree")
 	}
-	rows := p.osds.Rows()
+	rows := p.osdTable().Rows()
 	if len(rows) != 2 || rows[0].Key != "host:compute02" || rows[1].Key != "osd:1" {
 		t.Fatalf("rows %+v", rows)
 	}
@@ -292,7 +292,7 @@ func TestSectionsCycleAndFilter(t *testing.T) {
 func TestPivotsFromOSDAndDetailLine(t *testing.T) {
 	p := loaded(t, fixtureCluster(t, "03_warn_osd_down"), nil)
 	p.section = SecOSDs
-	p.osds.SelectKey("osd:1")
+	p.osdTable().SelectKey("osd:1")
 	for k, target := range map[string]string{"h": "compute", "c": "containers", "l": "logs"} {
 		msg := key(p, k)()
 		pv, ok := msg.(pane.PivotMsg)
@@ -323,7 +323,7 @@ func TestPivotsFromOSDAndDetailLine(t *testing.T) {
 		t.Errorf("copy on a health line: %#v", cp)
 	}
 	p.section = SecOSDs
-	p.osds.SelectKey("osd:1")
+	p.osdTable().SelectKey("osd:1")
 	if cp, ok := key(p, "y")().(pane.CopyMsg); !ok || cp.Text != "osd.1" {
 		t.Errorf("copy on an OSD: %#v", cp)
 	}
@@ -372,7 +372,7 @@ func TestActionsAreMutatingVerifiedAndConfirmed(t *testing.T) {
 		t.Fatal("o outside the OSD section must explain")
 	}
 	p.section = SecOSDs
-	p.osds.SelectKey("osd:2")
+	p.osdTable().SelectKey("osd:2")
 	ra = key(p, "O")().(pane.RunActionMsg)
 	if ra.Action.Name != "ceph-osd-out" || ra.Action.Confirm != "osd.2" || !ra.Action.Mutates || ra.Action.Target != "osd.2" {
 		t.Fatalf("%#v", ra.Action)

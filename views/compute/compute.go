@@ -75,12 +75,17 @@ type Pane struct {
 	// refresh: the next tick reads them.
 	wantHv bool
 
-	hosts      []host
+	hosts []host
+	// joinStale: a list changed since hosts was joined; hostList joins
+	// them for readers that need the hosts, not their rows (a hidden
+	// pane's answers leave both to whoever reads first, issue 15).
+	joinStale  bool
 	filterText string
 	query      filter.Query
 	// conflictsKey: the host model's conflicts the rows were built with.
 	conflictsKey string
 	builds       int // tests: how often the rows were made
+	joins        int // tests: how often the lists were joined
 
 	prompt uiprompt.Prompt
 
@@ -252,7 +257,7 @@ func (p *Pane) hvDue(now time.Time) bool {
 // Update handles messages.
 func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 	switch msg.(type) {
-	case planMsg, powerMsg, pane.ActionProgressMsg, pane.ResumeMsg, pane.ActionDoneMsg, tea.KeyPressMsg:
+	case planMsg, pane.ActionProgressMsg, pane.ResumeMsg, pane.ActionDoneMsg, tea.KeyPressMsg:
 		p.fresh() // these read the hosts
 	}
 	switch m := msg.(type) {
@@ -260,8 +265,8 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		p.svcLoad, p.svcErr = false, m.err
 		if m.err == nil {
 			p.svcs, p.svcAt = m.svcs, cadence.AsOf(p.ctx.Now(), m.asOf)
-			p.rebuild()
-			if pp := p.pendingPlan; pp != nil && len(p.hosts) > 0 {
+			p.answered()
+			if pp := p.pendingPlan; pp != nil && len(p.hostList()) > 0 {
 				p.pendingPlan = nil
 				return p, tea.Batch(p.ctx.Observe(servicesObservation(p.svcs, m.err, p.ctx.Now())), p.onPlan(*pp), p.loadPower())
 			}
@@ -274,9 +279,9 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		// Rows with a partial error (Placement usage missing) still count.
 		if m.err == nil || len(m.hvs) > 0 {
 			p.hvs, p.hvAt = m.hvs, cadence.AsOf(p.ctx.Now(), m.asOf)
-			p.rebuild()
+			p.answered()
 			obs := p.ctx.Observe(usageObservation(p.hvs, p.ctx.Now()))
-			if pp := p.pendingPlan; pp != nil && len(p.hosts) > 0 {
+			if pp := p.pendingPlan; pp != nil && len(p.hostList()) > 0 {
 				p.pendingPlan = nil
 				return p, tea.Batch(obs, p.onPlan(*pp))
 			}
@@ -413,6 +418,7 @@ func (p *Pane) runScroll(k string) bool {
 // selected is the host under the cursor. The pointer is only valid until
 // the next refresh (rebuild reuses p.hosts).
 func (p *Pane) selected() (*host, bool) {
+	p.fresh()
 	r, ok := p.tbl.Selected()
 	if !ok {
 		return nil, false
@@ -421,12 +427,31 @@ func (p *Pane) selected() (*host, bool) {
 }
 
 func (p *Pane) hostByName(name string) (*host, bool) {
-	for i := range p.hosts {
-		if p.hosts[i].name == name {
-			return &p.hosts[i], true
+	hs := p.hostList()
+	for i := range hs {
+		if hs[i].name == name {
+			return &hs[i], true
 		}
 	}
 	return nil, false
+}
+
+// hostList is the joined hosts of the last lists, joined first if an
+// answer left them stale: every reader of the hosts (power reads, host
+// operations, plans) goes through it or through fresh, so none reads a
+// list older than the last answer. Their rows may still wait for fresh.
+func (p *Pane) hostList() []host {
+	if p.joinStale {
+		p.join()
+	}
+	return p.hosts
+}
+
+// answered: a list changed. The rows are made now on screen; hidden,
+// the join and the rows wait for their first reader.
+func (p *Pane) answered() {
+	p.joinStale = true
+	p.rebuildSoon()
 }
 
 // rebuildSoon makes the rows now when the pane is on screen; a hidden
@@ -444,7 +469,28 @@ func (p *Pane) fresh() {
 func (p *Pane) rebuild() {
 	p.seen.Made()
 	p.builds++
+	p.join()
 	now := p.ctx.Now()
+	for i := range p.hosts {
+		h := &p.hosts[i]
+		h.row = buildRow(h, now)
+		if p.power != nil {
+			h.row.Cells = append(h.row.Cells[:5:5], append([]table.Cell{powerCell(p.powerOf(h.name), true, now, p.ctx.Refresh, h.down)}, h.row.Cells[5:]...)...)
+		}
+		if cs := p.ctx.Hosts.ConflictsOf(h.name, hostmodel.Service, "nova-compute"); len(cs) > 0 {
+			// Another source disagrees: the row says so, the detail line how.
+			h.row.Cells[2].Text += "⚠"
+			h.row.Cells[2].Role = themes.Warn
+		}
+	}
+	p.apply()
+}
+
+// join joins services and hypervisors into hosts, down hosts first, then
+// disabled, then by name; their rows are rebuild's.
+func (p *Pane) join() {
+	p.joinStale = false
+	p.joins++
 	byHost := map[string]*host{}
 	var order []string
 	get := func(name string) *host {
@@ -483,15 +529,6 @@ func (p *Pane) rebuild() {
 	for _, n := range order {
 		h := byHost[n]
 		h.down = isDown(h)
-		h.row = buildRow(h, now)
-		if p.power != nil {
-			h.row.Cells = append(h.row.Cells[:5:5], append([]table.Cell{powerCell(p.powerOf(h.name), true, now, p.ctx.Refresh, h.down)}, h.row.Cells[5:]...)...)
-		}
-		if cs := p.ctx.Hosts.ConflictsOf(h.name, hostmodel.Service, "nova-compute"); len(cs) > 0 {
-			// Another source disagrees: the row says so, the detail line how.
-			h.row.Cells[2].Text += "⚠"
-			h.row.Cells[2].Role = themes.Warn
-		}
 		p.hosts = append(p.hosts, *h)
 	}
 	// Down hosts first, then disabled, then by name.
@@ -505,7 +542,6 @@ func (p *Pane) rebuild() {
 		}
 		return a.name < b.name
 	})
-	p.apply()
 }
 
 // servicesObservation is what Nova's services say, for the host model.

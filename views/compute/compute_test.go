@@ -167,7 +167,7 @@ func TestGoldenSizesDownFirst(t *testing.T) {
 		golden(t, fmt.Sprintf("hosts-%dx%d", sz[0], sz[1]), out)
 	}
 	p, _, _ := loaded(t)
-	rows := p.tbl.Rows()
+	rows := p.Table().Rows()
 	if len(rows) != 7 {
 		t.Fatalf("%d rows, want 7 nova-compute hosts", len(rows))
 	}
@@ -190,8 +190,8 @@ func TestFilterAndSort(t *testing.T) {
 	for q, want := range map[string]int{"host:compute0": 6, "state:down": 1, "status:disabled": 2, "forced:forced": 1,
 		"reason:bios": 1, "host=compute03": 1, "zone:internal": 0, "compute05": 1} {
 		p.SetFilter(q)
-		if p.tbl.Len() != want {
-			t.Errorf("filter %q: %d rows, want %d", q, p.tbl.Len(), want)
+		if p.Table().Len() != want {
+			t.Errorf("filter %q: %d rows, want %d", q, p.Table().Len(), want)
 		}
 	}
 	p.SetFilter("")
@@ -199,10 +199,10 @@ func TestFilterAndSort(t *testing.T) {
 	for range 6 {
 		press(p, ">")
 	}
-	if c, _ := p.tbl.SortState(); c != 5 {
+	if c, _ := p.Table().SortState(); c != 5 {
 		t.Fatalf("sort column %d", c)
 	}
-	rows := p.tbl.Rows()
+	rows := p.Table().Rows()
 	if rows[len(rows)-1].Key != "compute06" {
 		t.Fatalf("vcpu sort: last %s", rows[len(rows)-1].Key)
 	}
@@ -228,8 +228,8 @@ func TestPivots(t *testing.T) {
 	}
 	// Pivot into the pane.
 	drive(p, p.Pivot("host:compute04"))
-	if p.tbl.Len() != 1 || p.tbl.Rows()[0].Key != "compute04" {
-		t.Fatalf("pivot host:compute04: %d rows", p.tbl.Len())
+	if p.Table().Len() != 1 || p.Table().Rows()[0].Key != "compute04" {
+		t.Fatalf("pivot host:compute04: %d rows", p.Table().Len())
 	}
 }
 
@@ -483,7 +483,7 @@ func TestUnknownVMCountIsNotZero(t *testing.T) {
 	}
 	p, _ := newPane(f)
 	drive(p, p.Init())
-	row, ok := p.tbl.Selected()
+	row, ok := p.Table().Selected()
 	if !ok {
 		t.Fatal("no rows")
 	}

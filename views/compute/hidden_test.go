@@ -1,9 +1,16 @@
 package compute
 
 import (
+	"strings"
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/stackpit/stackpit/datasource/bmc"
+	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/hostmodel"
 	"github.com/stackpit/stackpit/views/pane"
 )
 
@@ -43,5 +50,49 @@ func TestHiddenTicksMakeRowsWhenDrawn(t *testing.T) {
 	press(p, "j")
 	if p.builds != n+2 {
 		t.Fatalf("a key on stale rows made them %d times, want 1", p.builds-n-1)
+	}
+}
+
+// A hidden pane's answers (services, hypervisors, power) neither join the
+// lists nor make rows; their observations still go out. A reader right
+// after an answer (the power reads it starts) sees that answer's hosts,
+// and a draw shows them. Issue 15: at 1,000 hosts each answer remade
+// every host's row for a pane nobody looked at.
+func TestHiddenAnswersJoinWhenRead(t *testing.T) {
+	fp := newFakePower()
+	fp.states["compute07"] = bmc.Off
+	p, src, now := powerPane(t, fp, nil)
+	*now = now.Add(10 * time.Second) // never drawn: hidden
+	b, j := p.builds, p.joins
+	_, cmd := p.Update(hypervisorsMsg{hvs: src.hvs})
+	if o, ok := cmd().(hostmodel.Observation); !ok || o.Source != hostmodel.Placement {
+		t.Fatalf("no usage observation for a hidden pane's answer: %#v", o)
+	}
+	if p.builds != b || p.joins != j {
+		t.Fatalf("a hidden hypervisors answer: %d builds, %d joins", p.builds-b, p.joins-j)
+	}
+	svcs := append(src.svcs, openstack.ComputeService{ID: "s7", Binary: "nova-compute", Host: "compute07", Zone: "nova", Status: "enabled", State: "up", UpdatedAt: *now})
+	msgs := drive(p, func() tea.Msg { return servicesMsg{svcs: svcs} })
+	obs := 0
+	for _, m := range msgs {
+		if o, ok := m.(hostmodel.Observation); ok && o.Source == hostmodel.Nova {
+			obs++
+		}
+	}
+	if obs != 1 {
+		t.Fatalf("%d services observations, want 1", obs)
+	}
+	fp.mu.Lock()
+	reads := fp.reads["compute07"]
+	fp.mu.Unlock()
+	if reads != 1 { // the power reads read the new hosts
+		t.Fatalf("compute07, new in the answer, had its power read %d times, want 1", reads)
+	}
+	if p.builds != b || p.joins != j+1 {
+		t.Fatalf("hidden answers: %d builds (want 0), %d joins (want 1, for the power reads)", p.builds-b, p.joins-j)
+	}
+	out := ansi.Strip(p.View(120, 40))
+	if p.builds != b+1 || !strings.Contains(rowOf(out, "compute07"), "off") {
+		t.Fatalf("drawn: %d builds (want 1), compute07's row %q\n%s", p.builds-b, rowOf(out, "compute07"), out)
 	}
 }

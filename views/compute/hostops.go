@@ -167,7 +167,7 @@ func (p *Pane) onPlan(m planMsg) tea.Cmd {
 	}
 	h, ok := p.hostByName(m.host)
 	if !ok {
-		if m.resume != nil && len(p.hosts) == 0 {
+		if m.resume != nil && len(p.hostList()) == 0 {
 			p.pendingPlan = &m // hosts not loaded yet (resumed at start)
 			return nil
 		}
@@ -230,8 +230,9 @@ func (p *Pane) capacityCheck(src string, ss []openstack.Server, flavors []openst
 		needRAM += f.RAMMB
 	}
 	spareCPU, spareRAM, hosts := 0, 0, 0
-	for i := range p.hosts {
-		h := &p.hosts[i]
+	hs := p.hostList()
+	for i := range hs {
+		h := &hs[i]
 		if h.name == src || h.down || disabled(h) || h.hv == nil {
 			continue
 		}

@@ -564,10 +564,10 @@ func TestRunPanelScrollsAndSaysWhatIsHappening(t *testing.T) {
 		t.Fatalf("last row visible before scrolling:\n%s", v)
 	}
 	golden(t, "run-scroll-top-100x24", out)
-	cursor := p.tbl.Cursor()
+	cursor := p.Table().Cursor()
 	press(p, "j")
-	if p.run.top != 1 || p.tbl.Cursor() != cursor {
-		t.Fatalf("j: run top %d, table cursor %d→%d", p.run.top, cursor, p.tbl.Cursor())
+	if p.run.top != 1 || p.Table().Cursor() != cursor {
+		t.Fatalf("j: run top %d, table cursor %d→%d", p.run.top, cursor, p.Table().Cursor())
 	}
 	for range 5 {
 		p.Update(tea.KeyPressMsg{Code: tea.KeyPgDown})
@@ -587,7 +587,7 @@ func TestRunPanelScrollsAndSaysWhatIsHappening(t *testing.T) {
 	p.run.insts = p.run.insts[:2]
 	p.View(100, 24)
 	press(p, "j")
-	if p.tbl.Cursor() == cursor {
+	if p.Table().Cursor() == cursor {
 		t.Fatal("j did not move the table while the run list fits")
 	}
 }

@@ -69,7 +69,7 @@ func (powerMsg) LoadKey() string { return "power" }
 // loadPower reads every listed host's power, powerParallel at a time.
 // Hosts without a BMC are answered from config, without I/O.
 func (p *Pane) loadPower() tea.Cmd {
-	if p.power == nil || p.pwLoad || len(p.hosts) == 0 {
+	if p.power == nil || p.pwLoad || len(p.hostList()) == 0 {
 		return nil
 	}
 	pw, now := p.power, p.ctx.Now
@@ -128,8 +128,9 @@ func (p *Pane) powerDue(now time.Time) (names []string, steady map[string]bool) 
 		sel = r.Key
 	}
 	steady = map[string]bool{}
-	for i := range p.hosts {
-		h := &p.hosts[i]
+	hs := p.hostList()
+	for i := range hs {
+		h := &hs[i]
 		pi, read := p.powers[h.name]
 		watched := h.down || h.name == sel || (h.svc != nil && (h.svc.ForcedDown || h.svc.Status == "disabled"))
 		switch {
@@ -160,7 +161,7 @@ func (p *Pane) onPower(m powerMsg) {
 		}
 		p.powers[n] = pi
 	}
-	p.rebuild()
+	p.rebuildSoon() // the power column: rows only
 }
 
 // powerCell: on / off / unknown and the read's age; "-" without a BMC.

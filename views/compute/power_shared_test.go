@@ -33,7 +33,7 @@ func TestSteadyPowerReadsCarryTheirCadence(t *testing.T) {
 	cp := &cadencePower{fakePower: newFakePower(), seen: map[string]time.Duration{}}
 	p, _, now := powerPane(t, cp.fakePower, nil)
 	p.SetPower(cp)
-	sel, _ := p.tbl.Selected()
+	sel, _ := p.Table().Selected()
 	*now = now.Add(powerSteady)
 	_, cmd := p.Update(pane.TickMsg(*now))
 	drive(p, cmd)

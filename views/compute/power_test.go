@@ -166,7 +166,7 @@ func TestPowerReadsFollowWhatIsWatched(t *testing.T) {
 		defer fp.mu.Unlock()
 		return fp.reads
 	}
-	sel, _ := p.tbl.Selected()
+	sel, _ := p.Table().Selected()
 	got := refresh(11 * time.Second)
 	// compute01 and compute06: up, enabled, on, not selected.
 	for _, h := range []string{"compute01", "compute06"} {

@@ -26,6 +26,13 @@ const expectedBinary = "nova-compute"
 
 // hostOf maps a connection's peer address to a host name ("" unknown).
 func (p *Pane) hostOf() func(string) string {
+	addrs := p.peerAddrs()
+	return func(ip string) string { return addrs[ip] }
+}
+
+// peerAddrs names hosts by address: the host model's, then HAProxy's
+// server addresses.
+func (p *Pane) peerAddrs() map[string]string {
 	addrs := p.ctx.Hosts.Addresses()
 	for _, b := range p.hap.Backends {
 		for _, s := range b.Servers {
@@ -34,7 +41,33 @@ func (p *Pane) hostOf() func(string) string {
 			}
 		}
 	}
-	return func(ip string) string { return addrs[ip] }
+	return addrs
+}
+
+// connCheck is a check's outcome (known, missing, why) and its inputs.
+type connCheck struct {
+	ok       bool
+	addrs    map[string]string
+	expected map[rabbitmq.ServiceHost]bool
+	peers    []connPeer
+	cs       connState
+}
+
+// connPeer is what a check reads of one connection.
+type connPeer struct{ process, clientHost, peerHost string }
+
+// sameInputs: c was checked from these addresses, services and
+// connections (only who connects from where counts, not channels).
+func (c *connCheck) sameInputs(addrs map[string]string, expected map[rabbitmq.ServiceHost]bool, conns []rabbitmq.Connection) bool {
+	if !c.ok || len(c.peers) != len(conns) || !maps.Equal(c.addrs, addrs) || !maps.Equal(c.expected, expected) {
+		return false
+	}
+	for i, x := range conns {
+		if c.peers[i] != (connPeer{x.Process, x.ClientHost, x.PeerHost}) {
+			return false
+		}
+	}
+	return true
 }
 
 // connState is what the pane knows of the broker's connections.
@@ -84,18 +117,27 @@ func (p *Pane) connections() connState {
 		cs.why = "connections could not be read: " + err.Error()
 		return cs
 	}
-	hostOf := p.hostOf()
 	cs.expected = p.ctx.Hosts.ServicesUp(hostmodel.Nova, expectedBinary)
 	if len(cs.expected) == 0 {
 		cs.why = "Nova's service list not loaded yet: missing " + expectedBinary + " connections cannot be told"
 		return cs
 	}
-	missing, why := rabbitmq.CheckConnections(p.rabbit.Connections, hostOf, cs.expected)
+	addrs, conns := p.peerAddrs(), p.rabbit.Connections
+	if p.connLast.sameInputs(addrs, cs.expected, conns) {
+		return p.connLast.cs
+	}
+	p.connChecks++
+	missing, why := rabbitmq.CheckConnections(conns, func(ip string) string { return addrs[ip] }, cs.expected)
 	if why != "" {
 		cs.why = expectedBinary + ": " + why
-		return cs
+	} else {
+		cs.known, cs.missing = true, missing
 	}
-	cs.known, cs.missing = true, missing
+	peers := make([]connPeer, len(conns))
+	for i, x := range conns {
+		peers[i] = connPeer{x.Process, x.ClientHost, x.PeerHost}
+	}
+	p.connLast = connCheck{ok: true, addrs: addrs, expected: cs.expected, peers: peers, cs: cs}
 	return cs
 }
 

@@ -7,6 +7,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/stackpit/stackpit/datasource/rabbitmq"
 	"github.com/stackpit/stackpit/hostmodel"
 	"github.com/stackpit/stackpit/views/pane"
 )
@@ -250,5 +251,45 @@ func TestRefreshWithNothingNewMakesNoRows(t *testing.T) {
 	p.Update(o)
 	if p.obsBuilds != n+1 {
 		t.Fatalf("a container that exited made the rows %d times, want 1", p.obsBuilds-n)
+	}
+}
+
+// A RabbitMQ answer with the same peers (only channel counts moved)
+// checks no connection again; one where a host's connection is gone
+// does, and the pane says so. Issue 15: at 1,000 hosts every answer
+// grouped every broker connection twice, hidden or not.
+func TestConnectionsCheckedAgainOnlyWhenPeersChange(t *testing.T) {
+	ctx := paneCtx()
+	ctx.Hosts = novaModel(map[string]bool{"compute01": true, "compute02": true},
+		map[string]string{"10.0.0.21": "compute01", "10.0.0.22": "compute02"})
+	p := New(ctx, Sources{Rabbit: rabbitFixture(t), HAProxy: haproxyFixture(t)})
+	var obs []hostmodel.Observation
+	collect(p, p.Init(), &obs)
+	n := p.connChecks
+	if n == 0 || !p.conn.known || len(p.conn.missing) != 0 {
+		t.Fatalf("loaded: %d checks, %+v", n, p.conn)
+	}
+	s := p.rabbit
+	s.Connections = append([]rabbitmq.Connection(nil), s.Connections...)
+	for i := range s.Connections {
+		s.Connections[i].Channels += 3
+	}
+	p.Update(rabbitMsg{s: s, at: fixedNow})
+	if p.connChecks != n {
+		t.Fatalf("an answer with the same peers checked the connections %d times", p.connChecks-n)
+	}
+	var kept []rabbitmq.Connection
+	for _, c := range s.Connections {
+		if c.PeerHost != "10.0.0.22" {
+			kept = append(kept, c)
+		}
+	}
+	s.Connections = kept
+	p.Update(rabbitMsg{s: s, at: fixedNow})
+	if p.connChecks != n+1 {
+		t.Fatalf("compute02's connection gone: %d checks, want 1", p.connChecks-n)
+	}
+	if out := strings.Join(connLines(t, p), "\n"); !strings.Contains(out, "compute02") || !strings.Contains(out, "✗ no connection (nova: up)") {
+		t.Fatalf("compute02's missing connection not shown:\n%s", out)
 	}
 }

@@ -132,6 +132,12 @@ type Pane struct {
 	// among them, regrouped every broker connection on the UI goroutine,
 	// a quarter of the cockpit's allocations).
 	connIn connInputs
+	// connLast is the last connection check and what it was made from: a
+	// RabbitMQ answer with the same peers and services checks nothing
+	// again (issue 15: at 1,000 hosts each answer grouped every broker
+	// connection twice, on screen or not).
+	connLast   connCheck
+	connChecks int // tests: how often the connections were checked
 	// obsVer: the host model's FactsVersion the rows above were made at.
 	obsVer     int
 	obsSeen    bool

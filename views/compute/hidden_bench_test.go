@@ -1,0 +1,47 @@
+package compute
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stackpit/stackpit/datasource/openstack"
+)
+
+// bigFixture is n compute hosts, each with its service and hypervisor.
+func bigFixture(n int) *fakeSource {
+	f := &fakeSource{}
+	for i := range n {
+		h := fmt.Sprintf("compute%04d", i)
+		f.svcs = append(f.svcs, openstack.ComputeService{ID: fmt.Sprint("s", i), Binary: "nova-compute", Host: h, Zone: "nova", Status: "enabled", State: "up", UpdatedAt: t0.Add(-time.Second)})
+		f.hvs = append(f.hvs, openstack.Hypervisor{ID: fmt.Sprint("h", i), Hostname: h + ".cloud.example", Host: h, State: "up", Status: "enabled",
+			VCPUs: 64, VCPUsUsed: 8, VCPUsCap: 128, MemoryMB: 262144, MemUsed: 32768, MemoryCap: 262144, DiskGB: 1800, DiskUsed: 200, DiskCap: 1800, RunningVMs: 5})
+	}
+	return f
+}
+
+// One services, hypervisors or power answer for a hidden pane at 1,000
+// hosts with BMCs configured: its observation is made and its power
+// reads started (what they would run is off the UI goroutine: not run).
+func BenchmarkHiddenAnswers1000Hosts(b *testing.B) {
+	src := bigFixture(1000)
+	p, _ := newPane(src)
+	p.SetPower(newFakePower())
+	drive(p, p.Init())
+	for _, m := range []struct {
+		name string
+		msg  func() any
+	}{
+		{"services", func() any { return servicesMsg{svcs: src.svcs} }},
+		{"hypervisors", func() any { return hypervisorsMsg{hvs: src.hvs} }},
+		{"power", func() any { return powerMsg{power: map[string]powerInfo{"compute0001": {}}} }},
+	} {
+		b.Run(m.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				p.pwLoad = false
+				p.Update(m.msg())
+			}
+		})
+	}
+}
