@@ -677,7 +677,14 @@ func buildRow(h *host, now time.Time) table.Row {
 	return r
 }
 
+// apply lays out the hosts' rows under the filter. Rows left stale by a
+// hidden pane's answers (a join through hostList has hosts without rows)
+// are made first: never blank or old rows.
 func (p *Pane) apply() {
+	if p.seen.Stale() {
+		p.rebuild() // makes the rows, then applies
+		return
+	}
 	rows := make([]table.Row, 0, len(p.hosts))
 	for i := range p.hosts {
 		h := &p.hosts[i]

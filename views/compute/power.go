@@ -124,6 +124,8 @@ func (p *Pane) loadPower() tea.Cmd {
 // it is being watched, so an answer up to powerSteady old will do).
 func (p *Pane) powerDue(now time.Time) (names []string, steady map[string]bool) {
 	sel := ""
+	// The cursor's key only (it outlives a rebuild): no fresh(), so a
+	// hidden pane's rows stay deferred; the hosts are hostList's.
 	if r, ok := p.tbl.Selected(); ok {
 		sel = r.Key
 	}
