@@ -292,4 +292,11 @@ func TestConnectionsCheckedAgainOnlyWhenPeersChange(t *testing.T) {
 	if out := strings.Join(connLines(t, p), "\n"); !strings.Contains(out, "compute02") || !strings.Contains(out, "✗ no connection (nova: up)") {
 		t.Fatalf("compute02's missing connection not shown:\n%s", out)
 	}
+	// Same peers, one connection's client host changed: checked again.
+	s.Connections = append([]rabbitmq.Connection(nil), s.Connections...)
+	s.Connections[0].ClientHost += "-moved"
+	p.Update(rabbitMsg{s: s, at: fixedNow})
+	if p.connChecks != n+2 {
+		t.Fatalf("a client host moved: %d checks, want 2", p.connChecks-n)
+	}
 }
