@@ -156,18 +156,8 @@ func (d *Dashboard) summary(ctx context.Context, last *Cluster) (*Cluster, error
 		d.cache.noSnap = true
 		d.cache.mu.Unlock()
 	}
-	var (
-		hm           healthFull
-		flags        []string
-		sum          summaryResp
-		hErr, fe, se error
-		wg           sync.WaitGroup
-	)
-	wg.Add(3)
-	go func() { defer wg.Done(); hErr = d.do(ctx, http.MethodGet, "/api/health/minimal", nil, &hm) }()
-	go func() { defer wg.Done(); fe = d.do(ctx, http.MethodGet, "/api/osd/flags", nil, &flags) }()
-	go func() { defer wg.Done(); se = d.do(ctx, http.MethodGet, "/api/summary", nil, &sum) }()
-	wg.Wait()
+	var hm healthFull
+	flags, sum, hErr, fe, se := d.healthFlagsSummary(ctx, "/api/health/minimal", &hm)
 	if hErr != nil {
 		return nil, hErr
 	}
@@ -209,12 +199,33 @@ func (d *Dashboard) summary(ctx context.Context, last *Cluster) (*Cluster, error
 
 // allUpIn reports whether every OSD is up and in.
 func allUpIn(osds []OSD) bool {
+	up, in := UpIn(osds)
+	return up == len(osds) && in == len(osds)
+}
+
+// UpIn counts the OSDs up and the OSDs in.
+func UpIn(osds []OSD) (up, in int) {
 	for _, o := range osds {
-		if !o.Up || !o.In {
-			return false
+		if o.Up {
+			up++
+		}
+		if o.In {
+			in++
 		}
 	}
-	return true
+	return up, in
+}
+
+// healthFlagsSummary asks a summary's three reads at once: the health
+// answer at path (into health), the OSD flags and /api/summary.
+func (d *Dashboard) healthFlagsSummary(ctx context.Context, path string, health any) (flags []string, sum summaryResp, hErr, fe, se error) {
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() { defer wg.Done(); hErr = d.do(ctx, http.MethodGet, path, nil, health) }()
+	go func() { defer wg.Done(); fe = d.do(ctx, http.MethodGet, "/api/osd/flags", nil, &flags) }()
+	go func() { defer wg.Done(); se = d.do(ctx, http.MethodGet, "/api/summary", nil, &sum) }()
+	wg.Wait()
+	return flags, sum, hErr, fe, se
 }
 
 // takeHealth sets what a health answer (full or minimal) says: status,
@@ -314,30 +325,12 @@ type healthSnapshot struct {
 // when the OSD counts differ from last's (the caller reads the whole
 // snapshot), an APIError 404 when the dashboard has no such endpoint.
 func (d *Dashboard) briefSummary(ctx context.Context, last *Cluster) (*Cluster, error) {
-	var (
-		hs           healthSnapshot
-		flags        []string
-		sum          summaryResp
-		hErr, fe, se error
-		wg           sync.WaitGroup
-	)
-	wg.Add(3)
-	go func() { defer wg.Done(); hErr = d.do(ctx, http.MethodGet, "/api/health/snapshot", nil, &hs) }()
-	go func() { defer wg.Done(); fe = d.do(ctx, http.MethodGet, "/api/osd/flags", nil, &flags) }()
-	go func() { defer wg.Done(); se = d.do(ctx, http.MethodGet, "/api/summary", nil, &sum) }()
-	wg.Wait()
+	var hs healthSnapshot
+	flags, sum, hErr, fe, se := d.healthFlagsSummary(ctx, "/api/health/snapshot", &hs)
 	if hErr != nil {
 		return nil, hErr
 	}
-	up, in := 0, 0
-	for _, o := range last.OSDs {
-		if o.Up {
-			up++
-		}
-		if o.In {
-			in++
-		}
-	}
+	up, in := UpIn(last.OSDs)
 	if fe != nil || se != nil || hs.OSDMap.NumOSDs != len(last.OSDs) || hs.OSDMap.Up != up || hs.OSDMap.In != in {
 		return nil, nil
 	}

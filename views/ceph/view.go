@@ -130,15 +130,7 @@ func wrap(s string, w int) []string {
 func (p *Pane) summary(th *themes.Theme, width int) []string {
 	c := p.cl
 	word, role := StatusWord(c.Status)
-	up, in := 0, 0
-	for _, o := range c.OSDs {
-		if o.Up {
-			up++
-		}
-		if o.In {
-			in++
-		}
-	}
+	up, in := ds.UpIn(c.OSDs)
 	s := ds.SummarizePGs(c.PGStates)
 	parts := []string{
 		fmt.Sprintf("OSDs %d: %d up, %d in", len(c.OSDs), up, in),
