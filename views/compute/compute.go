@@ -465,11 +465,12 @@ func (p *Pane) fresh() {
 	p.seen.Fresh(p.rebuild)
 }
 
-// rebuild joins services and hypervisors into host rows.
+// rebuild makes the host rows, joining services and hypervisors first
+// when a list changed (a clock tick or a power answer only remakes rows).
 func (p *Pane) rebuild() {
 	p.seen.Made()
 	p.builds++
-	p.join()
+	p.hostList()
 	now := p.ctx.Now()
 	for i := range p.hosts {
 		h := &p.hosts[i]

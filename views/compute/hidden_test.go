@@ -96,3 +96,18 @@ func TestHiddenAnswersJoinWhenRead(t *testing.T) {
 		t.Fatalf("drawn: %d builds (want 1), compute07's row %q\n%s", p.builds-b, rowOf(out, "compute07"), out)
 	}
 }
+
+// On screen, a clock tick remakes the rows (BEAT ages) without joining the
+// lists again: only an answer changes them.
+func TestTickRemakesRowsWithoutAJoin(t *testing.T) {
+	fp := newFakePower()
+	p, _, now := powerPane(t, fp, nil)
+	p.View(140, 30) // on screen
+	b, j := p.builds, p.joins
+	*now = now.Add(time.Second)
+	p.Update(pane.TickMsg{})
+	p.View(140, 30)
+	if p.builds == b || p.joins != j {
+		t.Fatalf("a tick on screen: %d builds, %d joins (want some builds, no join)", p.builds-b, p.joins-j)
+	}
+}
