@@ -48,7 +48,7 @@ func (c *Client) Logs(ctx context.Context, name string, o LogOptions, fn func(Lo
 	if !o.Since.IsZero() {
 		// Seconds with nanoseconds: a reconnect asks from its last line,
 		// not from the start of that second.
-		q.Set("since", fmt.Sprintf("%d.%09d", o.Since.Unix(), o.Since.Nanosecond()))
+		q.Set("since", unixNano(o.Since))
 	}
 	if o.Follow {
 		q.Set("follow", "1")
