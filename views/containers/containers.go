@@ -666,7 +666,8 @@ func rank(c docker.Container) int {
 func (p *Pane) rebuild() {
 	p.dirty = false
 	p.rebuilds++
-	visible := p.visibleHosts()
+	inOrder := p.visibleHosts() // the hosts' order: their error rows
+	visible := inOrder
 	if p.sel == 0 {
 		if p.byName == nil {
 			p.byName = slices.Sorted(slices.Values(p.hosts))
@@ -682,7 +683,7 @@ func (p *Pane) rebuild() {
 		n += st.rows.n
 	}
 	rows := make([]table.Row, 0, n)
-	for _, h := range p.visibleHosts() { // error rows in the hosts' order
+	for _, h := range inOrder {
 		if r := p.state[h].rows.errRow; r != nil {
 			rows = append(rows, *r)
 		}
