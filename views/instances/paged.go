@@ -194,21 +194,19 @@ func (g *progress) wait() tea.Msg {
 // apply: the table keeps its frame).
 func (p *Pane) addPages(down map[string]bool, pages [][]openstack.Server, built []*entry) (applied bool) {
 	fast := sameSet(down, p.downHosts)
+	newest := p.maxUpdated
 	for _, pg := range pages {
 		for i := range pg {
 			if pg[i].Deleted {
 				fast = false
 			}
+			if pg[i].Updated.After(newest) {
+				newest = pg[i].Updated
+			}
 		}
 	}
 	if fast && p.addBuilt(built) {
-		for _, pg := range pages {
-			for i := range pg {
-				if pg[i].Updated.After(p.maxUpdated) {
-					p.maxUpdated = pg[i].Updated
-				}
-			}
-		}
+		p.maxUpdated = newest
 		return len(built) > 0
 	}
 	for _, pg := range pages {
