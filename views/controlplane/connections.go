@@ -117,7 +117,7 @@ func (p *Pane) connections() connState {
 		cs.why = "connections could not be read: " + err.Error()
 		return cs
 	}
-	cs.expected = p.ctx.Hosts.ServicesUp(hostmodel.Nova, expectedBinary)
+	cs.expected = p.connIn.up // read just above (connInputs): not copied again
 	if len(cs.expected) == 0 {
 		cs.why = "Nova's service list not loaded yet: missing " + expectedBinary + " connections cannot be told"
 		return cs
