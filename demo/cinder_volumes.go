@@ -51,16 +51,23 @@ func (cs *cinderState) volumes(s *Story) []*demoVolume {
 		backends = []string{"control01@rbd-1#rbd"}
 	}
 	stuckDone := false
+	// Volumes and attachments come from slabs and their strings are
+	// packed (packStrings): tens of thousands of volumes, a few objects
+	// for the collector of the cockpit the demo may share a heap with.
+	var volSlab slab[demoVolume]
+	var attSlab slab[[1]demoAttach]
 	for i, in := range s.Instances {
 		if in.Deleted {
 			continue
 		}
 		vs := ns.instanceVolumes(in)
 		for _, iv := range vs {
-			v := &demoVolume{ID: iv.ID, Name: in.Name + "-data", Status: "in-use", Type: volumeTypes[i%7/6],
+			a := attSlab.next()
+			a[0] = demoAttach{ID: stableUUID("attachment", iv.ID), ServerID: in.ID, Device: iv.Device, At: in.Created.Add(time.Minute)}
+			v := volSlab.next()
+			*v = demoVolume{ID: iv.ID, Name: in.Name + "-data", Status: "in-use", Type: volumeTypes[i%7/6],
 				Host: backends[i%len(backends)], ProjectID: in.ProjectID, UserID: in.UserID, Size: 100,
-				Created: in.Created, Updated: in.Created.Add(time.Minute),
-				Attach: []demoAttach{{ID: stableUUID("attachment", iv.ID), ServerID: in.ID, Device: iv.Device, At: in.Created.Add(time.Minute)}}}
+				Created: in.Created, Updated: in.Created.Add(time.Minute), Attach: a[:]}
 			if iv.Root {
 				v.Name, v.Size, v.Bootable = "", 20+20*(i%3), true
 			}
@@ -73,7 +80,8 @@ func (cs *cinderState) volumes(s *Story) []*demoVolume {
 		}
 		if i%3 == 0 {
 			p := s.Projects[i%len(s.Projects)]
-			v := &demoVolume{ID: stableUUID("volume", in.ID, "spare"), Name: fmt.Sprintf("%s-scratch-%03d", p.Name, i/3),
+			v := volSlab.next()
+			*v = demoVolume{ID: stableUUID("volume", in.ID, "spare"), Name: fmt.Sprintf("%s-scratch-%03d", p.Name, i/3),
 				Status: "available", Type: volumeTypes[i%5/4], Host: backends[(i+1)%len(backends)], ProjectID: p.ID,
 				Size: 10 * (1 + i%10), Created: in.Created.Add(-time.Hour), Updated: in.Created.Add(-time.Hour)}
 			if i == 3 {
@@ -82,6 +90,14 @@ func (cs *cinderState) volumes(s *Story) []*demoVolume {
 			cs.vols = append(cs.vols, v)
 		}
 	}
+	strs := make([]*string, 0, 4*len(cs.vols))
+	for _, v := range cs.vols {
+		strs = append(strs, &v.ID, &v.Name)
+		for i := range v.Attach {
+			strs = append(strs, &v.Attach[i].ID, &v.Attach[i].Device)
+		}
+	}
+	packStrings(strs)
 	sort.Slice(cs.vols, func(i, j int) bool { return cs.vols[i].ID < cs.vols[j].ID })
 	cs.byID = make(map[string]*demoVolume, len(cs.vols))
 	for _, v := range cs.vols {

@@ -216,12 +216,23 @@ type simEvents struct {
 
 func buildSimInsts(st *Story) *simInsts {
 	c := &simInsts{byHost: map[string][]int{}}
+	// The actions are copied into one slab (one object for the collector,
+	// not one per instance); capacity-limited, as if each were its own.
+	n := 0
+	for _, in := range st.Instances {
+		if !in.Deleted {
+			n += len(in.Actions)
+		}
+	}
+	acts := make([]InstanceAction, 0, n)
 	for _, in := range st.Instances {
 		if in.Deleted {
 			continue
 		}
+		from := len(acts)
+		acts = append(acts, in.Actions...)
 		c.insts = append(c.insts, simInst{id: in.ID, name: in.Name, host: in.Host, project: in.ProjectID,
-			user: in.UserID, actions: append([]InstanceAction(nil), in.Actions...)})
+			user: in.UserID, actions: acts[from:len(acts):len(acts)]})
 	}
 	for i, in := range c.insts {
 		c.byHost[in.host] = append(c.byHost[in.host], i)

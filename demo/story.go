@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -206,16 +207,27 @@ func NewStory(o Options) *Story {
 	// One metadata map per role, shared (read only): at 50,000 servers a
 	// map each was 50,000 more objects for every GC cycle to mark.
 	meta := map[string]map[string]string{}
+	// The instances, their one-IP lists and their create actions are
+	// three slabs, and their strings one block (packStrings): the world
+	// is a handful of objects for the collector, not eight per server
+	// (the in-process demo shares the cockpit's heap; issue 15).
+	// Capacity-limited slices: an append copies out of the slab.
+	slab := make([]Instance, o.Instances)
+	ipSlab := make([]string, o.Instances)
+	actSlab := make([]InstanceAction, o.Instances)
+	s.Instances = make([]*Instance, 0, o.Instances)
 	for i := 0; i < o.Instances; i++ {
 		p := s.Projects[i%len(s.Projects)]
 		rs := roles[p.Name]
 		h := computes[r.Intn(len(computes))]
 		created := s.Start.Add(-time.Duration(r.Intn(90*24)) * time.Hour)
-		in := &Instance{
+		in := &slab[i]
+		ipSlab[i] = fmt.Sprintf("192.168.%d.%d", 10+i/250, 2+i%250)
+		*in = Instance{
 			ID: uuid(r), Name: fmt.Sprintf("%s-%s-%03d", p.Name, rs[r.Intn(len(rs))], i),
 			ProjectID: p.ID, UserID: hex32(r), Status: "ACTIVE", PowerState: 1, Host: h.Name,
 			FlavorID: s.Flavors[r.Intn(len(s.Flavors))].ID, ImageID: s.Images[r.Intn(len(s.Images))].ID,
-			IPs: []string{fmt.Sprintf("192.168.%d.%d", 10+i/250, 2+i%250)}, VolumeBacked: r.Intn(3) > 0,
+			IPs: ipSlab[i : i+1 : i+1], VolumeBacked: r.Intn(3) > 0,
 			Created: created, Updated: created, Metadata: meta[rs[0]],
 		}
 		if in.Metadata == nil {
@@ -228,8 +240,18 @@ func NewStory(o Options) *Story {
 		case i%151 == 77:
 			in.Status, in.PowerState, in.Fault = "ERROR", 0, "No valid host was found. There are not enough hosts available."
 		}
-		in.Actions = []InstanceAction{{Action: "create", RequestID: "req-" + uuid(r), UserID: in.UserID, Start: created}}
+		actSlab[i] = InstanceAction{Action: "create", RequestID: "req-" + uuid(r), UserID: in.UserID, Start: created}
+		in.Actions = actSlab[i : i+1 : i+1]
 		s.Instances = append(s.Instances, in)
+	}
+	strs := make([]*string, 0, 5*len(slab))
+	for i := range slab {
+		in := &slab[i]
+		strs = append(strs, &in.ID, &in.Name, &in.UserID, &in.IPs[0], &in.Actions[0].RequestID)
+	}
+	packStrings(strs)
+	for i := range slab {
+		slab[i].Actions[0].UserID = slab[i].UserID // the packed one
 	}
 	// A tenant who names a server with escape sequences: must render inert.
 	if len(s.Instances) > 5 {
@@ -483,4 +505,36 @@ func hex32(r *rand.Rand) string {
 	var b [16]byte
 	r.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// packStrings makes each *p a substring of one new string holding them
+// all: many small strings become one object for the collector to mark.
+func packStrings(ps []*string) {
+	n := 0
+	for _, p := range ps {
+		n += len(*p)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, p := range ps {
+		b.WriteString(*p)
+	}
+	all, off := b.String(), 0
+	for _, p := range ps {
+		l := len(*p)
+		*p = all[off : off+l]
+		off += l
+	}
+}
+
+// slab hands out pointers into chunks of values: many small values, a
+// few objects for the collector.
+type slab[T any] struct{ chunk []T }
+
+func (s *slab[T]) next() *T {
+	if len(s.chunk) == cap(s.chunk) {
+		s.chunk = make([]T, 0, 4096)
+	}
+	s.chunk = s.chunk[:len(s.chunk)+1]
+	return &s.chunk[len(s.chunk)-1]
 }
