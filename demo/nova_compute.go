@@ -110,9 +110,8 @@ func (n *novaState) usage() map[string]*hostUsage {
 		hu := n.placed[h.Name]
 		u[h.Name] = &hu
 	}
-	n.reindex()
 	for id, target := range n.pending {
-		if in := n.byID[id]; in != nil && in.Host != target {
+		if in := n.byID(id); in != nil && in.Host != target {
 			add(u, target, in, false)
 		}
 	}

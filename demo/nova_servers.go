@@ -352,13 +352,13 @@ func (n *nova) listServers(q *novaReq, detail bool) {
 		ns.sync()
 		ns.reindex()
 		own := s.Projects[0].ID
-		order, pos := ns.order, ns.pos
+		order, pos := ns.order, ns.posIn(ns.pos)
 		if byUUID {
 			order, pos = ns.uuidOrder(desc)
 		}
 		start := 0
 		if marker != "" {
-			i, ok := pos[marker]
+			i, ok := pos(marker)
 			if !ok {
 				missing = true
 				return
@@ -369,8 +369,14 @@ func (n *nova) listServers(q *novaReq, detail bool) {
 		if !f.since.IsZero() {
 			// changes-since: only the changed servers, in list order.
 			if changed, ok := s.changedSince(f.since); ok {
-				sort.Slice(changed, func(i, j int) bool { return pos[changed[i].ID] < pos[changed[j].ID] })
-				first := sort.Search(len(changed), func(i int) bool { return pos[changed[i].ID] >= start })
+				at := func(in *Instance) int {
+					if i, ok := pos(in.ID); ok {
+						return i
+					}
+					return 0
+				}
+				sort.Slice(changed, func(i, j int) bool { return at(changed[i]) < at(changed[j]) })
+				first := sort.Search(len(changed), func(i int) bool { return at(changed[i]) >= start })
 				list, start = changed[first:], 0
 				ns.scanned += len(list)
 			} else {
@@ -596,26 +602,40 @@ func uuidSort(qs url.Values) (byUUID, desc bool, msg string) {
 
 // uuidOrder is the server index sorted by uuid (desc: reversed), with
 // each server's position, rebuilt with the default index.
-func (n *novaState) uuidOrder(desc bool) ([]*Instance, map[string]int) {
+func (n *novaState) uuidOrder(desc bool) ([]*Instance, func(id string) (int, bool)) {
 	if n.byUUIDGen != n.indexed || n.byUUID[0] == nil {
-		asc := slices.Clone(n.order)
-		slices.SortFunc(asc, func(a, b *Instance) int { return strings.Compare(a.ID, b.ID) })
+		keys := make([]sortKey, len(n.order))
+		for i, in := range n.order {
+			keys[i] = sortKey{pfx: idPrefix(in.ID), in: in}
+		}
+		slices.SortFunc(keys, sortKey.compareID)
+		asc := make([]*Instance, len(keys))
+		n.uuidPos = make(map[string]int, len(keys))
+		for i, k := range keys {
+			asc[i] = k.in
+			n.uuidPos[k.in.ID] = i
+		}
 		dsc := slices.Clone(asc)
 		slices.Reverse(dsc)
 		n.byUUID = [2][]*Instance{asc, dsc}
-		for i, l := range n.byUUID {
-			n.uuidPos[i] = make(map[string]int, len(l))
-			for j, in := range l {
-				n.uuidPos[i][in.ID] = j
-			}
-		}
 		n.byUUIDGen = n.indexed
 	}
-	i := 0
 	if desc {
-		i = 1
+		last := len(n.byUUID[1]) - 1
+		return n.byUUID[1], func(id string) (int, bool) {
+			i, ok := n.uuidPos[id]
+			return last - i, ok
+		}
 	}
-	return n.byUUID[i], n.uuidPos[i]
+	return n.byUUID[0], n.posIn(n.uuidPos)
+}
+
+// posIn looks positions up in m.
+func (n *novaState) posIn(m map[string]int) func(id string) (int, bool) {
+	return func(id string) (int, bool) {
+		i, ok := m[id]
+		return i, ok
+	}
 }
 
 // pages recycles server list page buffers (2.5 MB each at limit=1000):

@@ -27,3 +27,40 @@ func TestNovaIndexesTheUUIDOrderAtStart(t *testing.T) {
 		}
 	}
 }
+
+// The indexes sorted from keys read once are Nova's orders: newest first
+// then ID descending (many servers share a creation hour), and by uuid
+// both ways, each position where the list puts it.
+func TestNovaIndexOrders(t *testing.T) {
+	s := NewStory(Options{Instances: 3000, FailAfter: -1})
+	// IDs sharing their first 8 bytes: the whole ID decides.
+	s.Instances[7].ID = s.Instances[8].ID[:8] + "-0000" + s.Instances[8].ID[13:]
+	s.Instances[9].Created = s.Instances[10].Created
+	s.Lock(func() {
+		ns := novaFor(s)
+		ns.reindex()
+		for i := 1; i < len(ns.order); i++ {
+			a, b := ns.order[i-1], ns.order[i]
+			if a.Created.Before(b.Created) || a.Created.Equal(b.Created) && a.ID <= b.ID {
+				t.Fatalf("order[%d] %v %s before %v %s", i-1, a.Created, a.ID, b.Created, b.ID)
+			}
+			if ns.byID(b.ID) != b {
+				t.Fatalf("byID(%s) is not order[%d]", b.ID, i)
+			}
+		}
+		for _, desc := range []bool{false, true} {
+			list, pos := ns.uuidOrder(desc)
+			for i, in := range list {
+				if p, ok := pos(in.ID); !ok || p != i {
+					t.Fatalf("desc %v: %s at %d, pos says %d %v", desc, in.ID, i, p, ok)
+				}
+				if i > 0 && (list[i-1].ID < in.ID) == desc {
+					t.Fatalf("desc %v: %s then %s", desc, list[i-1].ID, in.ID)
+				}
+			}
+			if _, ok := pos("no-such-server"); ok {
+				t.Errorf("desc %v: a missing server has a position", desc)
+			}
+		}
+	})
+}
