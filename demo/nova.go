@@ -119,6 +119,8 @@ type novaState struct {
 	byUUID    [2][]*Instance
 	uuidPos   map[string]int
 	byUUIDGen int
+	// warming: the indexes being made at start (warm).
+	warming *warmIndex
 
 	migrations []*novaMigration
 	migSeq     int
@@ -194,37 +196,97 @@ func novaFor(s *Story) *novaState {
 // reindex rebuilds the sorted server index when instances were added.
 func (n *novaState) reindex() {
 	s := n.story
+	n.takeWarm()
 	if n.indexed == len(s.Instances) && n.order != nil {
 		return
 	}
+	n.order, n.pos, n.ordinal = listIndex(s.Instances, n.order[:0])
+	n.indexed = len(s.Instances)
+}
+
+// listIndex is the list order of ins with each server's position and
+// ordinal (its place in ins, from 1), order's storage reused. It reads
+// only what never changes after a server is made (ID, Created), so it can
+// run outside the story's lock (warmIndex).
+func listIndex(ins, order []*Instance) ([]*Instance, map[string]int, map[string]int) {
 	// Newest first, then by ID (descending): IDs are unique, so the order
 	// is total and needs no stable sort (sort.SliceStable took ~120 ms of
 	// the demo's start at 50,000 instances, before the in-process cockpit
 	// could start; issue 15). Sorted as keys read once (the time in
 	// nanoseconds, the ID's first 8 bytes), not by calling Time.Compare
 	// and strings.Compare on every comparison.
-	keys := make([]sortKey, len(s.Instances))
-	for i, in := range s.Instances {
+	keys := make([]sortKey, len(ins))
+	for i, in := range ins {
 		keys[i] = sortKey{t: in.Created.UnixNano(), pfx: idPrefix(in.ID), in: in}
 	}
 	slices.SortFunc(keys, func(a, b sortKey) int {
 		return -cmp.Or(cmp.Compare(a.t, b.t), a.compareID(b))
 	})
-	n.order = slices.Grow(n.order[:0], len(keys))
+	order = slices.Grow(order, len(keys))
 	for _, k := range keys {
-		n.order = append(n.order, k.in)
+		order = append(order, k.in)
 	}
 	// Two maps, not four: an instance by ID is order[pos], a position in
 	// the descending uuid order is the ascending one's mirror.
-	n.pos = make(map[string]int, len(n.order))
-	n.ordinal = make(map[string]int, len(n.order))
-	for i, in := range n.order {
-		n.pos[in.ID] = i
+	pos := make(map[string]int, len(order))
+	ordinal := make(map[string]int, len(order))
+	for i, in := range order {
+		pos[in.ID] = i
 	}
-	for i, in := range s.Instances {
-		n.ordinal[in.ID] = i + 1
+	for i, in := range ins {
+		ordinal[in.ID] = i + 1
 	}
-	n.indexed = len(s.Instances)
+	return order, pos, ordinal
+}
+
+// warmIndex is Nova's indexes made at the demo's start, outside the
+// story's lock: Keystone's tokens and the other services' starts (Ceph's
+// takes the lock) need not wait for it (50-200 ms at 50,000 servers on a
+// busy 2-core machine). The first reader under the lock installs it
+// (takeWarm).
+type warmIndex struct {
+	done                  chan struct{}
+	n                     int // len(story.Instances) it was made from
+	order, asc            []*Instance
+	pos, ordinal, uuidPos map[string]int
+}
+
+// warmIndexHook, when set, runs before the start's index is made (tests).
+var warmIndexHook func()
+
+// warm makes the indexes of the story's servers in the background.
+func (n *novaState) warm() {
+	s := n.story
+	s.mu.Lock()
+	w := &warmIndex{done: make(chan struct{}), n: len(s.Instances)}
+	ins := s.Instances[:w.n:w.n] // made servers never change their ID or Created
+	n.warming = w
+	s.mu.Unlock()
+	hook := warmIndexHook
+	go func() {
+		if hook != nil {
+			hook()
+		}
+		w.order, w.pos, w.ordinal = listIndex(ins, nil)
+		w.asc, w.uuidPos = uuidIndex(w.order)
+		close(w.done)
+		s.mu.Lock()
+		n.takeWarm()
+		s.mu.Unlock()
+	}()
+}
+
+// takeWarm installs the start's indexes, waiting for them if they are
+// still being made. Under the story's lock.
+func (n *novaState) takeWarm() {
+	w := n.warming
+	if w == nil {
+		return
+	}
+	<-w.done
+	n.warming = nil
+	n.order, n.pos, n.ordinal, n.indexed = w.order, w.pos, w.ordinal, w.n
+	n.setUUIDOrder(w.asc, w.uuidPos)
 }
 
 // instance finds a live (not deleted) instance by id.
@@ -323,19 +385,17 @@ func newNova(c *Cloud) http.Handler {
 	})
 	n.startAmbient()
 	// Index the server list now, not on the first list request: at 50,000
-	// servers that is a sort and three maps on the way to the first rows.
-	// The uuid order too: the cockpit's first page is sort_key=uuid (a
-	// real Nova reads it from the uuid index; built on that request, it
-	// was 70 ms of the first page's time at 50k).
-	// Under the story's mutex only, not Lock: Lock would run due story
-	// events, which read the cloud's URLs while Start is still listening.
-	go func() {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		ns := novaFor(s)
-		ns.reindex()
-		ns.uuidOrder(false)
-	}()
+	// servers that is a sort and maps on the way to the first rows. The
+	// uuid order too: the cockpit's first page is sort_key=uuid (a real
+	// Nova reads it from the uuid index; built on that request, it was
+	// 70 ms of the first page's time at 50k). Made outside the story's
+	// lock (warm); the story's mutex only, not Lock, to reach the state:
+	// Lock would run due story events, which read the cloud's URLs while
+	// Start is still listening.
+	s.mu.Lock()
+	ns := novaFor(s)
+	s.mu.Unlock()
+	ns.warm()
 	return n
 }
 

@@ -603,22 +603,9 @@ func uuidSort(qs url.Values) (byUUID, desc bool, msg string) {
 // uuidOrder is the server index sorted by uuid (desc: reversed), with
 // each server's position, rebuilt with the default index.
 func (n *novaState) uuidOrder(desc bool) ([]*Instance, func(id string) (int, bool)) {
+	n.takeWarm()
 	if n.byUUIDGen != n.indexed || n.byUUID[0] == nil {
-		keys := make([]sortKey, len(n.order))
-		for i, in := range n.order {
-			keys[i] = sortKey{pfx: idPrefix(in.ID), in: in}
-		}
-		slices.SortFunc(keys, sortKey.compareID)
-		asc := make([]*Instance, len(keys))
-		n.uuidPos = make(map[string]int, len(keys))
-		for i, k := range keys {
-			asc[i] = k.in
-			n.uuidPos[k.in.ID] = i
-		}
-		dsc := slices.Clone(asc)
-		slices.Reverse(dsc)
-		n.byUUID = [2][]*Instance{asc, dsc}
-		n.byUUIDGen = n.indexed
+		n.setUUIDOrder(uuidIndex(n.order))
 	}
 	if desc {
 		last := len(n.byUUID[1]) - 1
@@ -628,6 +615,30 @@ func (n *novaState) uuidOrder(desc bool) ([]*Instance, func(id string) (int, boo
 		}
 	}
 	return n.byUUID[0], n.posIn(n.uuidPos)
+}
+
+// setUUIDOrder installs the uuid order of the current index.
+func (n *novaState) setUUIDOrder(asc []*Instance, pos map[string]int) {
+	dsc := slices.Clone(asc)
+	slices.Reverse(dsc)
+	n.byUUID, n.uuidPos, n.byUUIDGen = [2][]*Instance{asc, dsc}, pos, n.indexed
+}
+
+// uuidIndex is order sorted by uuid with each server's position (pure,
+// like listIndex).
+func uuidIndex(order []*Instance) ([]*Instance, map[string]int) {
+	keys := make([]sortKey, len(order))
+	for i, in := range order {
+		keys[i] = sortKey{pfx: idPrefix(in.ID), in: in}
+	}
+	slices.SortFunc(keys, sortKey.compareID)
+	asc := make([]*Instance, len(keys))
+	pos := make(map[string]int, len(keys))
+	for i, k := range keys {
+		asc[i] = k.in
+		pos[k.in.ID] = i
+	}
+	return asc, pos
 }
 
 // posIn looks positions up in m.

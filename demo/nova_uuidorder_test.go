@@ -64,3 +64,37 @@ func TestNovaIndexOrders(t *testing.T) {
 		}
 	})
 }
+
+// The start's index is made outside the story's lock: while it is being
+// made the story answers (Keystone's tokens, the other services' starts:
+// Ceph's takes the lock), and the first list waits for it and reads it.
+func TestNovaStartIndexLeavesTheStoryFree(t *testing.T) {
+	hold := make(chan struct{})
+	warmIndexHook = func() { <-hold }
+	defer func() { warmIndexHook = nil }()
+	c, err := Start(StartOptions{Story: Options{Instances: 300, FailAfter: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	free := make(chan struct{})
+	go c.Story.Lock(func() { close(free) })
+	select {
+	case <-free:
+	case <-time.After(5 * time.Second):
+		close(hold)
+		t.Fatal("the story's lock is held while the start's index is made")
+	}
+	listed := make(chan []*Instance)
+	go c.Story.Lock(func() {
+		ns := novaFor(c.Story)
+		ns.reindex()
+		list, _ := ns.uuidOrder(false)
+		listed <- list
+	})
+	time.Sleep(20 * time.Millisecond)
+	close(hold)
+	if list := <-listed; len(list) != 300 {
+		t.Fatalf("first reader saw %d servers, want 300", len(list))
+	}
+}
