@@ -130,3 +130,25 @@ func TestOtherSourcesReadNoConnectionInputs(t *testing.T) {
 	}
 	t.Fatalf("the missing-connection facts did not follow the new address: %+v", obs)
 }
+
+// Hidden by the shell (another pane took the screen) right after a draw:
+// its answers wait for the next draw, not the end of the window.
+func TestHideDefersAnswersAtOnce(t *testing.T) {
+	ctx := paneCtx()
+	ctx.Now = func() time.Time { return fixedNow }
+	ctx.Hosts = novaModel(map[string]bool{"compute01": true}, map[string]string{"10.0.0.21": "compute01"})
+	p := New(ctx, Sources{Rabbit: rabbitFixture(t), HAProxy: haproxyFixture(t)})
+	var obs []hostmodel.Observation
+	collect(p, p.Init(), &obs)
+	connLines(t, p)
+	b := p.builds
+	p.Hide()
+	collect(p, p.Refresh(), &obs)
+	if p.builds != b {
+		t.Fatalf("hidden by the shell, 2 answers made the tables %d times, want 0", p.builds-b)
+	}
+	connLines(t, p)
+	if p.builds != b+1 {
+		t.Fatalf("drawn again: %d builds, want 1", p.builds-b)
+	}
+}
