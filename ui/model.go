@@ -467,6 +467,9 @@ func (m *Model) switchTo(i int) tea.Cmd {
 	if i == m.active || i < 0 || i >= len(m.o.Panes) {
 		return nil
 	}
+	if h, ok := m.cur().(pane.Hider); ok {
+		h.Hide() // off screen now: its answers wait for its next draw
+	}
 	m.active = i
 	m.releaseFirst() // the operator wants another pane: let its load go
 	return nil

@@ -19,6 +19,15 @@ import (
 // other message draw at once, as before.
 const frameEvery = 16 * time.Millisecond
 
+// backgroundEvery paces background draws once the active pane's first
+// load is in (during it, its rows are drawn as they come, frameEvery). At
+// 1,000 hosts the other panes' answers (a container list per host) moved
+// the strip's counts on nearly every frame: a key's frame was followed by
+// a background frame every 16 ms for as long as they came, so the screen
+// settled 50-110 ms after the key (issue 15). Three frames apart, a key's
+// frame is the only one near the key; answers are drawn within 50 ms.
+const backgroundEvery = 50 * time.Millisecond
+
 // frameMsg draws what background messages changed since the last draw.
 type frameMsg struct{}
 
@@ -27,9 +36,11 @@ type pace struct {
 	wall    func() time.Time // time.Now (New); tests set it
 	drawn   time.Time        // the last View that drew
 	last    tea.View
-	skip    bool // the next View returns last: a frame tick is pending
-	pending bool // a frameMsg is on its way
-	draws   int  // tests: Views that drew
+	skip    bool      // the next View returns last: a frame tick is pending
+	behind  bool      // a message changed what the last draw shows
+	pending bool      // a frameMsg is on its way
+	tickFor time.Time // drawn when the pending frameMsg was asked
+	draws   int       // tests: Views that drew
 }
 
 // background: a message that only brings data (a pane's answer, an
@@ -46,19 +57,30 @@ func background(msg tea.Msg) bool {
 // tick when it does not.
 func (m *Model) paced(msg tea.Msg, cmd tea.Cmd) tea.Cmd {
 	p := &m.pace
-	if _, ok := msg.(frameMsg); ok {
-		p.pending, p.skip = false, false
-		return cmd
+	since, every := p.wall().Sub(p.drawn), backgroundEvery
+	if m.firstRelease != nil {
+		every = frameEvery // the active pane's first load: rows as they come
 	}
-	since := p.wall().Sub(p.drawn)
-	if !background(msg) || p.drawn.IsZero() || since >= frameEvery {
+	if _, ok := msg.(frameMsg); ok {
+		p.pending = false
+		switch {
+		case !p.behind:
+			p.skip = true // a key's draw since the tick was asked drew them
+			return cmd
+		case p.drawn.Equal(p.tickFor) || since >= every:
+			p.skip = false
+			return cmd
+		}
+		// A key drew since the tick was asked, and answers came after it:
+		// they wait a whole interval from that draw, not a frame after it.
+	} else if !background(msg) || p.drawn.IsZero() || since >= every {
 		p.skip = false
 		return cmd
 	}
-	p.skip = true
+	p.skip, p.behind = true, true
 	if !p.pending {
-		p.pending = true
-		cmd = tea.Batch(cmd, tea.Tick(frameEvery-since, func(time.Time) tea.Msg { return frameMsg{} }))
+		p.pending, p.tickFor = true, p.drawn
+		cmd = tea.Batch(cmd, tea.Tick(every-since, func(time.Time) tea.Msg { return frameMsg{} }))
 	}
 	return cmd
 }

@@ -56,3 +56,66 @@ func TestBackgroundMessagesDrawnOncePerFrame(t *testing.T) {
 		t.Errorf("an answer a second after the last draw did not draw")
 	}
 }
+
+// Once the active pane's first load is in, background answers are drawn
+// at most every backgroundEvery, and a key's draw is not followed by a
+// background frame a moment later (issue 15: at 1,000 hosts the other
+// panes' answers drew a frame every 16 ms after a key, and its screen
+// settled 50-110 ms after the key). During the first load, rows are drawn
+// as they come.
+func TestBackgroundFramesKeepAwayFromKeys(t *testing.T) {
+	e := newEnv(t, false)
+	wall := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+	e.m.pace.wall = func() time.Time { return wall }
+	answer := func(i int) {
+		e.m.Update(hostmodel.Observation{Pane: "one", Source: hostmodel.Nova, At: tIncident.Add(time.Duration(i) * time.Minute)})
+		e.m.View()
+	}
+	e.m.View()
+	n := e.m.pace.draws
+	wall = wall.Add(20 * time.Millisecond)
+	answer(1)
+	if e.m.pace.draws != n || !e.m.pace.pending {
+		t.Fatalf("an answer 20 ms after a draw: %d draws, tick asked %v; want none and a tick", e.m.pace.draws-n, e.m.pace.pending)
+	}
+	// A key draws at once, with the answer; the tick then draws nothing.
+	wall = wall.Add(10 * time.Millisecond)
+	e.m.Update(key("tab"))
+	e.m.View()
+	wall = wall.Add(20 * time.Millisecond)
+	e.m.Update(frameMsg{})
+	e.m.View()
+	if e.m.pace.draws != n+1 || e.m.pace.pending {
+		t.Fatalf("key, then the tick with nothing new: %d draws (want 1), tick pending %v", e.m.pace.draws-n, e.m.pace.pending)
+	}
+	// An answer asks a tick, a key draws, another answer comes: the tick
+	// asked before the key's draw does not draw a frame right after it.
+	wall = wall.Add(20 * time.Millisecond)
+	answer(2)
+	e.m.Update(key("tab"))
+	e.m.View()
+	wall = wall.Add(5 * time.Millisecond)
+	answer(3)
+	wall = wall.Add(20 * time.Millisecond)
+	e.m.Update(frameMsg{})
+	e.m.View()
+	if e.m.pace.draws != n+2 {
+		t.Fatalf("a tick 25 ms after a key's draw drew (%d draws, want 2)", e.m.pace.draws-n)
+	}
+	if !e.m.pace.pending {
+		t.Fatal("the answer after the key's draw waits for no tick")
+	}
+	wall = wall.Add(25 * time.Millisecond)
+	e.m.Update(frameMsg{})
+	e.m.View()
+	if e.m.pace.draws != n+3 {
+		t.Fatalf("the tick 50 ms after the key's draw: %d draws, want 3", e.m.pace.draws-n)
+	}
+	// During the active pane's first load: a frame apart is enough.
+	e.m.firstRelease = func() {}
+	wall = wall.Add(20 * time.Millisecond)
+	answer(4)
+	if e.m.pace.draws != n+4 {
+		t.Fatalf("first load: an answer 20 ms after a draw did not draw")
+	}
+}

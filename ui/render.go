@@ -24,7 +24,7 @@ func (m *Model) View() tea.View {
 	v.AltScreen = true
 	v.WindowTitle = "stackpit — " + safe.Text(m.o.Header.Cloud)
 	m.pace.last, m.pace.draws = v, m.pace.draws+1
-	m.pace.drawn = m.pace.wall()
+	m.pace.drawn, m.pace.behind = m.pace.wall(), false
 	return v
 }
 

@@ -299,3 +299,6 @@ func (p *Pane) monSummary(th *themes.Theme, width int) []string {
 	}
 	return []string{th.Render(role, safe.Fit(l1, width)), th.Render(themes.Normal, safe.Fit(mgr, width))}
 }
+
+// Hide implements pane.Hider: another pane took the screen.
+func (p *Pane) Hide() { p.seen.Hide() }

@@ -857,3 +857,6 @@ func vmsText(n int) string {
 
 // Table is the list the shell keeps in the breadcrumb (pane.Tabled).
 func (p *Pane) Table() *table.Model { p.fresh(); return p.tbl }
+
+// Hide implements pane.Hider: another pane took the screen.
+func (p *Pane) Hide() { p.seen.Hide() }

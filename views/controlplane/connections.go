@@ -162,6 +162,7 @@ func connKey(fs []hostmodel.Fact) string {
 // pane's facts do not). It also keeps what it computed for the head line
 // and the host model (p.conn): the View reads it every frame.
 func (p *Pane) connRows() []table.Row {
+	p.connMakes++
 	cs := p.connections()
 	if p.parts[pRabbit].loaded && p.rabbit.Errs["connections"] == nil {
 		cs.by = rabbitmq.ConnectionsBy(p.rabbit.Connections, p.hostOf())

@@ -151,8 +151,9 @@ type Pane struct {
 	// facts change regrouped the connections and remade the controller
 	// rows of a pane nobody looked at, on the UI goroutine). The host
 	// model's observations still go out with each answer.
-	seen   pane.Seen
-	builds int // tests: how often the tables were made
+	seen      pane.Seen
+	builds    int // tests: how often the tables were made
+	connMakes int // tests: how often the connection table was made
 	// wantWhole: the pane came on screen; the next tick reads RabbitMQ's
 	// whole lists.
 	wantWhole bool
@@ -431,7 +432,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.HAProxy, Err: m.err})
 		}
 		p.hap, pt.updated, pt.loaded = m.st, m.at, true
-		p.rebuildSoon()
+		p.rebuildSoon(p.makeServers)
 		return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.HAProxy, At: m.at, Facts: hostmodel.FromHAProxy(m.st)})
 	case rabbitMsg:
 		pt := p.parts[pRabbit]
@@ -440,7 +441,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.RabbitMQ, Err: m.s.Err})
 		}
 		p.rabbit, pt.updated, pt.loaded = m.s, m.at, true
-		if !p.rebuildSoon() {
+		if !p.rebuildSoon(p.makeRabbit) {
 			p.conn = p.connections() // the missing-connection facts go out now
 		}
 		return p, tea.Batch(p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.RabbitMQ, At: m.at,
@@ -453,7 +454,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			pt.err = m.rows[0].Err
 		}
 		p.mc, pt.updated, pt.loaded = m.rows, m.at, true
-		p.rebuildSoon()
+		p.rebuildSoon(p.makeMemcached)
 		addrs := p.ctx.Hosts.Addresses()
 		o := hostmodel.Observation{Pane: p.ID(), Source: hostmodel.MemcachedSrc, At: m.at}
 		for _, r := range m.rows {
@@ -467,7 +468,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.Keepalived, Err: m.err})
 		}
 		p.vips, pt.updated, pt.loaded = m.vips, m.at, true
-		p.rebuildSoon()
+		p.rebuildSoon(p.makeControllers)
 		return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.Keepalived, At: m.at, Facts: hostmodel.FromVIPs(m.vips)})
 	case hostmodel.Observation:
 		// Only a change of facts moves these rows (issue 15: with 1,000
@@ -697,9 +698,32 @@ func (p *Pane) match(text, host string) bool {
 }
 
 // rebuildSoon makes the tables now when the pane is on screen and
-// reports true; a hidden pane's are only marked stale.
-func (p *Pane) rebuildSoon() bool {
-	return p.seen.Defer(p.now(), p.rebuild)
+// reports true; a hidden pane's are only marked stale. Given tables, an
+// answer on screen makes only those, the ones it feeds (issue 15: each
+// HAProxy, memcached, VIP or Galera answer remade the 1,000-host
+// connection table too), unless others were left stale.
+func (p *Pane) rebuildSoon(only ...func()) bool {
+	return p.seen.Defer(p.now(), func() {
+		if len(only) == 0 || p.seen.Stale() {
+			p.rebuild()
+			return
+		}
+		p.builds++
+		for _, f := range only {
+			f()
+		}
+	})
+}
+
+// The tables each answer feeds (rebuildSoon).
+func (p *Pane) makeServers()     { p.servers.SetRows(p.serverRows()) }
+func (p *Pane) makeMemcached()   { p.mcs.SetRows(p.mcRows()) }
+func (p *Pane) makeControllers() { p.ctls.SetRows(p.controllerRows()) }
+func (p *Pane) makeGalera()      { p.gnodes.SetRows(p.galeraRows()) }
+func (p *Pane) makeRabbit() {
+	p.nodes.SetRows(p.nodeRows())
+	p.queues.SetRows(p.queueRows())
+	p.conns.SetRows(p.connRows())
 }
 
 // fresh makes the tables if an answer came while the pane was hidden.

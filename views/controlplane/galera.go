@@ -64,7 +64,7 @@ func (p *Pane) galeraLoaded(m galeraMsg) tea.Cmd {
 		pt.err = m.cl.Nodes[0].Err
 	}
 	p.galera, pt.updated, pt.loaded = m.cl, m.at, true
-	p.rebuildSoon()
+	p.rebuildSoon(p.makeGalera)
 	o := hostmodel.Observation{Pane: p.ID(), Source: hostmodel.Galera, At: m.at, Facts: hostmodel.FromGalera(m.cl)}
 	if allFailed {
 		o = hostmodel.Observation{Pane: p.ID(), Source: hostmodel.Galera, Err: pt.err}

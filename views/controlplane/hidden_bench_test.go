@@ -2,9 +2,12 @@ package controlplane
 
 import (
 	"context"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stackpit/stackpit/demo"
+	"github.com/stackpit/stackpit/hostmodel"
 )
 
 // One RabbitMQ and one HAProxy answer at 1,000 hosts (the demo's whole
@@ -49,5 +52,45 @@ func BenchmarkAnswers1000Hosts(b *testing.B) {
 				p.Update(rabbitMsg{s: snap, at: fixedNow})
 			}
 		})
+	}
+}
+
+// BenchmarkAddressesMoved1000Hosts: the hidden pane at 1,000 hosts when
+// an observation moves the addresses (Placement's hypervisors): the
+// connection check runs again, its facts go out.
+func BenchmarkAddressesMoved1000Hosts(b *testing.B) {
+	c, err := demo.Start(demo.StartOptions{Story: demo.Options{Instances: 1000, Computes: 1000, FailAfter: -1}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	src := demoSources(b, c)
+	up, addrs := map[string]bool{}, map[string]string{}
+	c.Story.Lock(func() {
+		for _, h := range c.Story.Hosts {
+			if h.Role == "compute" {
+				up[h.Name], addrs[h.IP] = true, h.Name
+			}
+		}
+	})
+	ctx := context.Background()
+	snap := src.Rabbit.(WholeRabbitSource).Whole(ctx)
+	pc := paneCtx()
+	pc.Hosts = novaModel(up, addrs)
+	p := New(pc, Sources{Rabbit: src.Rabbit, HAProxy: src.HAProxy})
+	p.Update(rabbitMsg{s: snap, at: fixedNow})
+	var as []hostmodel.Fact
+	for ip, h := range addrs {
+		as = append(as, hostmodel.Fact{Host: h, Kind: hostmodel.Address, Name: ip})
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		fs := append([]hostmodel.Fact(nil), as...)
+		fs[0].Name = fmt.Sprintf("10.99.%d.%d", i/250, i%250) // one host's address moves
+		o := hostmodel.Observation{Pane: "compute", Source: hostmodel.Placement, At: fixedNow.Add(time.Duration(i) * time.Second), Facts: fs}
+		pc.Hosts.Apply(o)
+		p.Update(o)
 	}
 }

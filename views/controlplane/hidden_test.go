@@ -1,6 +1,7 @@
 package controlplane
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -129,4 +130,52 @@ func TestOtherSourcesReadNoConnectionInputs(t *testing.T) {
 		}
 	}
 	t.Fatalf("the missing-connection facts did not follow the new address: %+v", obs)
+}
+
+// Hidden by the shell (another pane took the screen) right after a draw:
+// its answers wait for the next draw, not the end of the window.
+func TestHideDefersAnswersAtOnce(t *testing.T) {
+	ctx := paneCtx()
+	ctx.Now = func() time.Time { return fixedNow }
+	ctx.Hosts = novaModel(map[string]bool{"compute01": true}, map[string]string{"10.0.0.21": "compute01"})
+	p := New(ctx, Sources{Rabbit: rabbitFixture(t), HAProxy: haproxyFixture(t)})
+	var obs []hostmodel.Observation
+	collect(p, p.Init(), &obs)
+	connLines(t, p)
+	b := p.builds
+	p.Hide()
+	collect(p, p.Refresh(), &obs)
+	if p.builds != b {
+		t.Fatalf("hidden by the shell, 2 answers made the tables %d times, want 0", p.builds-b)
+	}
+	connLines(t, p)
+	if p.builds != b+1 {
+		t.Fatalf("drawn again: %d builds, want 1", p.builds-b)
+	}
+}
+
+// On screen, an answer makes the tables it feeds: an HAProxy answer does
+// not make the connection table again (issue 15: at 1,000 hosts each
+// answer of any backend remade it).
+func TestAnswerMakesItsOwnTables(t *testing.T) {
+	ctx := paneCtx()
+	ctx.Now = func() time.Time { return fixedNow }
+	ctx.Hosts = novaModel(map[string]bool{"compute01": true, "compute03": true}, map[string]string{"10.0.0.21": "compute01"})
+	p := New(ctx, Sources{Rabbit: rabbitFixture(t), HAProxy: haproxyFixture(t)})
+	var obs []hostmodel.Observation
+	collect(p, p.Init(), &obs)
+	connLines(t, p) // on screen
+	c, b := p.connMakes, p.builds
+	st, err := haproxyFixture(t).Stats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Update(hapMsg{st: st, at: fixedNow})
+	if p.builds != b+1 || p.connMakes != c {
+		t.Fatalf("an HAProxy answer on screen: %d builds (want 1), connection table made %d times (want 0)", p.builds-b, p.connMakes-c)
+	}
+	p.Update(rabbitMsg{s: rabbitFixture(t).Snapshot(context.Background()), at: fixedNow})
+	if p.connMakes == c {
+		t.Fatal("a RabbitMQ answer on screen did not make the connection table")
+	}
 }

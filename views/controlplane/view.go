@@ -165,3 +165,6 @@ func (p *Pane) partSummary(pt *part) string {
 	}
 	return fmt.Sprintf("%d/%d up", up, len(p.mc))
 }
+
+// Hide implements pane.Hider: another pane took the screen.
+func (p *Pane) Hide() { p.seen.Hide() }

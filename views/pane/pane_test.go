@@ -81,3 +81,17 @@ func TestSeenDefersRowsWhileHidden(t *testing.T) {
 		t.Fatalf("on screen: made %d, want the second change made at once and nothing for a Fresh with nothing stale", made)
 	}
 }
+
+// Hide: off screen at once, and the next draw is a coming on screen.
+func TestSeenHide(t *testing.T) {
+	var s Seen
+	t0 := time.Unix(1000, 0)
+	s.Drawn(t0)
+	s.Hide()
+	if s.On(t0.Add(time.Second)) {
+		t.Fatal("hidden a second after a draw: still on screen")
+	}
+	if !s.Drawn(t0.Add(time.Second)) {
+		t.Fatal("drawn after Hide: want just shown")
+	}
+}

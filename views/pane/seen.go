@@ -44,6 +44,18 @@ func (s *Seen) Defer(now time.Time, rebuild func()) bool {
 	return false
 }
 
+// Hide records that another pane took the screen: the pane is off screen
+// now, not when the window runs out (issue 15: at 1,000 hosts a pane left
+// a moment ago remade its 1,000-host rows on every answer for three more
+// seconds, while the operator pressed keys on another pane).
+func (s *Seen) Hide() { s.at = time.Time{} }
+
+// Hider is implemented by panes that read or draw less while hidden: the
+// shell calls Hide when another pane takes the screen.
+type Hider interface {
+	Hide()
+}
+
 // Fresh makes the rows (rebuild) if Defer left them stale.
 func (s *Seen) Fresh(rebuild func()) {
 	if s.stale {
