@@ -60,12 +60,18 @@ func (c *Cloud) controllers() []string {
 }
 
 // lineMutates: a command is a write unless the protocol says it only
-// reads. An HTTP request line that reached this port (a stray client, say
-// a cockpit of an earlier test polling a port the system gave this
-// listener since) is judged as HTTP: only GET/HEAD read.
+// reads. A stray client (say a cockpit of an earlier test polling a port
+// the system gave this listener since) is judged by its own protocol: an
+// HTTP request line as HTTP (only GET/HEAD read), and the reads of the
+// demo's other line protocols (memcached's "stats", HAProxy's "show ...")
+// as the reads they are: a read-only test once failed on a memcached
+// "stats" recorded by the HAProxy runtime port.
 func lineMutates(cmd string, reads func(string) bool) bool {
 	if m, rest, ok := strings.Cut(cmd, " "); ok && strings.HasPrefix(rest, "/") && strings.Contains(rest, " HTTP/") {
 		return m != "GET" && m != "HEAD"
+	}
+	if cmd == "stats" || strings.HasPrefix(cmd, "show ") {
+		return false
 	}
 	return !reads(cmd)
 }

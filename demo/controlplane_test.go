@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -111,18 +112,30 @@ func TestDemoControlPlaneFollowsTheStory(t *testing.T) {
 }
 
 // A stray HTTP client on a line-protocol port is judged as HTTP: its GET
-// is not a write, its POST is; a memcached write is one, a read is not.
+// is not a write, its POST is; a memcached write is one, a read is not;
+// another line protocol's read (memcached's stats on HAProxy's runtime
+// port, HAProxy's show on memcached's) is a read, its writes still writes.
 func TestLineMutates(t *testing.T) {
-	reads := func(cmd string) bool { return cmd == "stats" }
-	for cmd, want := range map[string]bool{
-		"GET /api/overview HTTP/1.1":  false,
-		"POST /api/queues HTTP/1.1":   true,
-		"stats":                       false,
-		"flush_all":                   true,
-		"GET /not-http-without-proto": true,
+	memcachedReads := func(cmd string) bool { return cmd == "stats" }
+	haproxyReads := func(cmd string) bool { return strings.HasPrefix(cmd, "show ") }
+	for _, tc := range []struct {
+		cmd   string
+		reads func(string) bool
+		want  bool
+	}{
+		{"GET /api/overview HTTP/1.1", memcachedReads, false},
+		{"POST /api/queues HTTP/1.1", memcachedReads, true},
+		{"stats", memcachedReads, false},
+		{"flush_all", memcachedReads, true},
+		{"GET /not-http-without-proto", memcachedReads, true},
+		{"stats", haproxyReads, false},
+		{"show stat", memcachedReads, false},
+		{"set server galera/control01 state maint", haproxyReads, true},
+		{"disable server galera/control01", haproxyReads, true},
+		{"flush_all", haproxyReads, true},
 	} {
-		if got := lineMutates(cmd, reads); got != want {
-			t.Errorf("%q: %v, want %v", cmd, got, want)
+		if got := lineMutates(tc.cmd, tc.reads); got != tc.want {
+			t.Errorf("%q: %v, want %v", tc.cmd, got, tc.want)
 		}
 	}
 }
