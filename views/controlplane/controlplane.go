@@ -431,8 +431,15 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		if pt.err = m.err; m.err != nil {
 			return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.HAProxy, Err: m.err})
 		}
+		moved := !sameServerAddrs(p.hap, m.st)
 		p.hap, pt.updated, pt.loaded = m.st, m.at, true
-		p.rebuildSoon(p.makeServers)
+		if moved {
+			// HAProxy's server addresses name connection peers and
+			// memcached hosts (peerAddrs): every table again.
+			p.rebuildSoon()
+		} else {
+			p.rebuildSoon(p.makeServers)
+		}
 		return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.HAProxy, At: m.at, Facts: hostmodel.FromHAProxy(m.st)})
 	case rabbitMsg:
 		pt := p.parts[pRabbit]
@@ -713,6 +720,26 @@ func (p *Pane) rebuildSoon(only ...func()) bool {
 			f()
 		}
 	})
+}
+
+// sameServerAddrs: a and b name the same servers at the same addresses
+// (what peerAddrs reads of HAProxy).
+func sameServerAddrs(a, b haproxy.Stats) bool {
+	if len(a.Backends) != len(b.Backends) {
+		return false
+	}
+	for i := range a.Backends {
+		x, y := a.Backends[i].Servers, b.Backends[i].Servers
+		if len(x) != len(y) {
+			return false
+		}
+		for j := range x {
+			if x[j].Name != y[j].Name || x[j].Addr != y[j].Addr {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // The tables each answer feeds (rebuildSoon).

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stackpit/stackpit/datasource/haproxy"
 	"github.com/stackpit/stackpit/hostmodel"
 )
 
@@ -177,5 +178,23 @@ func TestAnswerMakesItsOwnTables(t *testing.T) {
 	p.Update(rabbitMsg{s: rabbitFixture(t).Snapshot(context.Background()), at: fixedNow})
 	if p.connMakes == c {
 		t.Fatal("a RabbitMQ answer on screen did not make the connection table")
+	}
+	if strings.Contains(strings.Join(connLines(t, p), "\n"), "compute02") {
+		t.Fatal("compute02 named before any source gave its address")
+	}
+	// An HAProxy answer that moves a server's address names connection
+	// peers anew (peerAddrs): the connection table is made again.
+	moved := st
+	moved.Backends = append([]haproxy.BackendStats(nil), st.Backends...)
+	b0 := &moved.Backends[0]
+	b0.Servers = append([]haproxy.Row(nil), b0.Servers...)
+	b0.Servers[0].Name, b0.Servers[0].Addr = "compute02", "10.0.0.22:8774"
+	c = p.connMakes
+	p.Update(hapMsg{st: moved, at: fixedNow})
+	if p.connMakes == c {
+		t.Fatal("an HAProxy answer that moved an address did not make the connection table")
+	}
+	if !strings.Contains(strings.Join(connLines(t, p), "\n"), "compute02") {
+		t.Fatalf("the peer HAProxy names is not shown:\n%s", strings.Join(connLines(t, p), "\n"))
 	}
 }
