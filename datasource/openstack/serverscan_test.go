@@ -55,7 +55,7 @@ const scanServers = `{"servers": [
 // nested unknown fields and reused per-server state included.
 func TestScanServerPageMatchesJSON(t *testing.T) {
 	want, wantLinks := decodeReference(t, []byte(scanServers))
-	got, links, ok := scanServerPage([]byte(scanServers))
+	got, links, ok := scanServerPage([]byte(scanServers), 0)
 	if !ok {
 		t.Fatal("scan gave up on a valid page")
 	}
@@ -89,7 +89,7 @@ func TestScanServerPageGivesUp(t *testing.T) {
 		`{"servers": [{"id": "a", "locked": "yes"}]}`,
 		`[]`,
 	} {
-		if _, _, ok := scanServerPage([]byte(body)); ok {
+		if _, _, ok := scanServerPage([]byte(body), 0); ok {
 			t.Errorf("scan accepted %s", body)
 		}
 	}
@@ -109,7 +109,7 @@ func TestScanServerPageGivesUp(t *testing.T) {
 // Strings the pane keeps are copies, not views of the (2 MB) page.
 func TestScanServerPageCopiesKeptStrings(t *testing.T) {
 	body := []byte(scanServers)
-	got, _, ok := scanServerPage(body)
+	got, _, ok := scanServerPage(body, 0)
 	if !ok {
 		t.Fatal("scan gave up")
 	}
@@ -137,5 +137,34 @@ func TestParseTimeForms(t *testing.T) {
 	}
 	if got := parseTime("yesterday"); !got.IsZero() {
 		t.Errorf("parseTime(yesterday) = %v", got)
+	}
+}
+
+// A page is sized by the limit it was asked with (no count of the page),
+// and a page far shorter than its limit keeps no room for the rest.
+func TestScanServerPageSizesByLimit(t *testing.T) {
+	want, _ := decodeReference(t, []byte(scanServers))
+	// Blanks at the end: a page long enough for room for 300 servers.
+	body := scanServers + strings.Repeat(" ", 20000)
+	for _, c := range []struct{ limit, wantCap int }{{4, 4}, {1000, 4}, {0, 4}, {2, 4}} {
+		got, _, ok := scanServerPage([]byte(body), c.limit)
+		if !ok || !reflect.DeepEqual(got, want) {
+			t.Fatalf("limit %d: ok %v, servers differ from encoding/json's", c.limit, ok)
+		}
+		if cap(got) != c.wantCap {
+			t.Errorf("limit %d: a 4-server page kept room for %d", c.limit, cap(got))
+		}
+	}
+	for u, want := range map[string]int{
+		"http://nova/v2.1/servers/detail?all_tenants=1&limit=1000&marker=x": 1000,
+		"http://nova/v2.1/servers/detail?limit=100":                         100,
+		"http://nova/v2.1/servers/detail":                                   0,
+		"http://nova/v2.1/servers/detail?limit=-3":                          0,
+		"http://nova/v2.1/servers/detail?limit=many":                        0,
+		"%zz": 0,
+	} {
+		if got := urlLimit(u); got != want {
+			t.Errorf("urlLimit(%q) = %d, want %d", u, got, want)
+		}
 	}
 }
