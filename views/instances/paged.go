@@ -168,9 +168,9 @@ func mergeRuns(runs [][]*entry) []*entry {
 // a first load has nothing to delete), sorted by entryCmp.
 func buildEntries(ss []openstack.Server, now time.Time, down map[string]bool) []*entry {
 	es := make([]*entry, 0, len(ss))
-	for _, s := range ss {
-		if !s.Deleted {
-			es = append(es, newEntry(s, now, down))
+	for i := range ss {
+		if !ss[i].Deleted {
+			es = append(es, newEntryAt(&ss[i], now, down)) // the page is kept, never changed
 		}
 	}
 	slices.SortFunc(es, entryCmp)
