@@ -185,7 +185,9 @@ type entry struct {
 	// and the text: 3 MB at 50,000).
 	ageS     int32
 	hasAge   bool
-	hostDown bool // nova-compute on the server's host was down at the build
+	hostDown bool   // nova-compute on the server's host was down at the build
+	id       string // s.ID and s.Host, beside the fields sorts and a change of
+	host     string // down hosts read (no pointer chase per row)
 	// s is read only: a first load's entries point into the pages the
 	// list came in (issue 15: a copy per entry was 24 MB of new memory at
 	// 50k, page faults the first load paid with the collector off; the
@@ -476,7 +478,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		}
 		now := p.ctx.Now()
 		refault := func(e *entry) bool {
-			if flipped == nil || !flipped[e.s.Host] && e.s.TaskState == "" {
+			if flipped == nil || !flipped[e.host] && e.field(4) == "" { // field 4: the task, lower-cased
 				return false
 			}
 			*e = *newEntryAt(e.s, now, p.downHosts)
@@ -801,7 +803,7 @@ func entryCmp(a, b *entry) int {
 	if c := strings.Compare(a.sortKey(), b.sortKey()); c != 0 {
 		return c
 	}
-	return strings.Compare(a.s.ID, b.s.ID)
+	return strings.Compare(a.id, b.id)
 }
 
 // mergeSorted merges two slices sorted by entryCmp into a new one.
@@ -957,7 +959,7 @@ func newEntry(s openstack.Server, now time.Time, down map[string]bool) *entry {
 // newEntryAt is newEntry for a server the entry may point to: read only,
 // and kept as long as the entry.
 func newEntryAt(s *openstack.Server, now time.Time, down map[string]bool) *entry {
-	e := &entry{s: s, fault: faultOf(*s, now, down), hostDown: s.Host != "" && down[s.Host]}
+	e := &entry{s: s, id: s.ID, host: s.Host, fault: faultOf(*s, now, down), hostDown: s.Host != "" && down[s.Host]}
 	if !s.Created.IsZero() {
 		e.hasAge = true
 		e.ageS = int32(min(max(now.Sub(s.Created)/time.Second, math.MinInt32), math.MaxInt32))
@@ -1105,7 +1107,7 @@ func (e *entry) SortKey(i int) string {
 		switch {
 		case strings.HasPrefix(e.fault, "stuck"):
 			return "!" + e.field(4)
-		case e.s.TaskState == "":
+		case e.field(4) == "": // no task (a lower-cased task is never empty)
 			return "-"
 		}
 		return e.field(4)

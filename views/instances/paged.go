@@ -263,13 +263,13 @@ func pagesLen(pages [][]openstack.Server) int {
 // servers; false, changing nothing, if one of them is already there.
 func (p *Pane) addBuilt(built []*entry) bool {
 	for i, e := range built {
-		if _, dup := p.byID[e.s.ID]; dup {
+		if _, dup := p.byID[e.id]; dup {
 			for _, d := range built[:i] {
-				delete(p.byID, d.s.ID)
+				delete(p.byID, d.id)
 			}
 			return false
 		}
-		p.byID[e.s.ID] = e
+		p.byID[e.id] = e
 	}
 	if len(built) == 0 {
 		return true

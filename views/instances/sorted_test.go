@@ -166,6 +166,8 @@ func TestEntryLayout(t *testing.T) {
 		"all":   unsafe.Offsetof(e.all) + unsafe.Sizeof(e.all),
 		"ends":  unsafe.Offsetof(e.ends) + unsafe.Sizeof(e.ends),
 		"fault": unsafe.Offsetof(e.fault) + unsafe.Sizeof(e.fault),
+		"id":    unsafe.Offsetof(e.id) + unsafe.Sizeof(e.id),
+		"host":  unsafe.Offsetof(e.host) + unsafe.Sizeof(e.host),
 		"s":     unsafe.Offsetof(e.s) + unsafe.Sizeof(e.s),
 	} {
 		if end > 128 {
