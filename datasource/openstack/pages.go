@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime"
+	"strconv"
 	"sync"
 	"time"
 
@@ -153,7 +154,7 @@ func (j *pageJob) decode(body []byte, decoders chan struct{}) {
 	defer close(j.done)
 	decoders <- struct{}{}
 	defer func() { <-decoders }()
-	if ss, links, ok := scanServerPage(body); ok {
+	if ss, links, ok := scanServerPage(body, urlLimit(j.u)); ok {
 		j.servers, j.links = ss, links
 		return
 	}
@@ -171,6 +172,19 @@ func (j *pageJob) decode(body []byte, decoders chan struct{}) {
 	for i := range p.Servers {
 		j.servers[i] = p.Servers[i].toServer()
 	}
+}
+
+// urlLimit is the limit a page URL asks for (0: none or unreadable).
+func urlLimit(u string) int {
+	pu, err := url.Parse(u)
+	if err != nil {
+		return 0
+	}
+	n, err := strconv.Atoi(pu.Query().Get("limit"))
+	if err != nil || n < 0 || n > 1<<16 {
+		return 0
+	}
+	return n
 }
 
 // pagedList runs the pipeline: pages in order, each handed to onPage

@@ -21,7 +21,10 @@ import (
 
 // scanServerPage reads a servers page into servers (toServer applied) and
 // links. ok is false when the page must be decoded by encoding/json.
-func scanServerPage(body []byte) (servers []Server, links []serverLink, ok bool) {
+// limit is the page's limit (0: unknown): the servers are sized by it, not
+// by counting the page's "status" keys (a tenth of decoding a 1000-server
+// page), and trimmed when the page held far fewer.
+func scanServerPage(body []byte, limit int) (servers []Server, links []serverLink, ok bool) {
 	s := &pageScan{b: body}
 	var n novaServer
 	if !s.object(func(key []byte) bool {
@@ -31,7 +34,11 @@ func scanServerPage(body []byte) (servers []Server, links []serverLink, ok bool)
 				return true
 			}
 			if servers == nil {
-				servers = make([]Server, 0, min(bytes.Count(body, []byte(`"status"`)), len(body)/64+1))
+				n := limit
+				if n <= 0 {
+					n = bytes.Count(body, []byte(`"status"`))
+				}
+				servers = make([]Server, 0, min(n, len(body)/64+1))
 			}
 			return s.array(func() bool {
 				if !s.server(&n) {
@@ -67,6 +74,10 @@ func scanServerPage(body []byte) (servers []Server, links []serverLink, ok bool)
 	s.ws()
 	if s.i != len(s.b) {
 		return nil, nil, false
+	}
+	if c := cap(servers); c-len(servers) > 64 && 2*len(servers) < c {
+		// A short last page: its servers are kept, the limit's room not.
+		servers = append([]Server(nil), servers...)
 	}
 	return servers, links, true
 }

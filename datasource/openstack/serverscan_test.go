@@ -55,7 +55,7 @@ const scanServers = `{"servers": [
 // nested unknown fields and reused per-server state included.
 func TestScanServerPageMatchesJSON(t *testing.T) {
 	want, wantLinks := decodeReference(t, []byte(scanServers))
-	got, links, ok := scanServerPage([]byte(scanServers))
+	got, links, ok := scanServerPage([]byte(scanServers), 0)
 	if !ok {
 		t.Fatal("scan gave up on a valid page")
 	}
@@ -89,7 +89,7 @@ func TestScanServerPageGivesUp(t *testing.T) {
 		`{"servers": [{"id": "a", "locked": "yes"}]}`,
 		`[]`,
 	} {
-		if _, _, ok := scanServerPage([]byte(body)); ok {
+		if _, _, ok := scanServerPage([]byte(body), 0); ok {
 			t.Errorf("scan accepted %s", body)
 		}
 	}
@@ -109,7 +109,7 @@ func TestScanServerPageGivesUp(t *testing.T) {
 // Strings the pane keeps are copies, not views of the (2 MB) page.
 func TestScanServerPageCopiesKeptStrings(t *testing.T) {
 	body := []byte(scanServers)
-	got, _, ok := scanServerPage(body)
+	got, _, ok := scanServerPage(body, 0)
 	if !ok {
 		t.Fatal("scan gave up")
 	}
@@ -137,5 +137,72 @@ func TestParseTimeForms(t *testing.T) {
 	}
 	if got := parseTime("yesterday"); !got.IsZero() {
 		t.Errorf("parseTime(yesterday) = %v", got)
+	}
+}
+
+// A page is sized by the limit it was asked with (no count of the page),
+// and a page far shorter than its limit keeps no room for the rest.
+func TestScanServerPageSizesByLimit(t *testing.T) {
+	want, _ := decodeReference(t, []byte(scanServers))
+	// Blanks at the end: a page long enough for room for 300 servers.
+	body := scanServers + strings.Repeat(" ", 20000)
+	for _, c := range []struct{ limit, wantCap int }{{4, 4}, {1000, 4}, {0, 4}, {2, 4}} {
+		got, _, ok := scanServerPage([]byte(body), c.limit)
+		if !ok || !reflect.DeepEqual(got, want) {
+			t.Fatalf("limit %d: ok %v, servers differ from encoding/json's", c.limit, ok)
+		}
+		if cap(got) != c.wantCap {
+			t.Errorf("limit %d: a 4-server page kept room for %d", c.limit, cap(got))
+		}
+	}
+	for u, want := range map[string]int{
+		"http://nova/v2.1/servers/detail?all_tenants=1&limit=1000&marker=x": 1000,
+		"http://nova/v2.1/servers/detail?limit=100":                         100,
+		"http://nova/v2.1/servers/detail":                                   0,
+		"http://nova/v2.1/servers/detail?limit=-3":                          0,
+		"http://nova/v2.1/servers/detail?limit=many":                        0,
+		"%zz": 0,
+	} {
+		if got := urlLimit(u); got != want {
+			t.Errorf("urlLimit(%q) = %d, want %d", u, got, want)
+		}
+	}
+}
+
+// parseTime's zoneless fast path reads what time.Parse with the old forms
+// reads, and gives way on anything time.Parse would refuse.
+func TestParseNaiveIsTimeParse(t *testing.T) {
+	ref := func(s string) time.Time {
+		forms := timeForms
+		if !hasZone(s) {
+			forms = forms[1:]
+		}
+		for _, f := range forms {
+			if t, err := time.Parse(f, s); err == nil {
+				return t.UTC()
+			}
+		}
+		return time.Time{}
+	}
+	fast := 0
+	for _, s := range []string{
+		"2026-01-02T03:04:08.000000", "2026-01-02 03:04:08.123456", "2026-01-02T03:04:08", "2026-01-02 03:04:08",
+		"2026-01-02T03:04:08.1", "2026-01-02T03:04:08.123456789", "2026-01-02T03:04:08.1234567891234",
+		"2024-02-29T23:59:59.999999", "2025-02-29T10:00:00", "2026-04-31T10:00:00", "2026-12-31T23:59:59",
+		"2026-13-01T00:00:00", "2026-00-01T00:00:00", "2026-01-00T00:00:00", "2026-01-02T24:00:00",
+		"2026-01-02T03:60:00", "2026-01-02T03:04:60", "2026-01-02T03:04:08.", "2026-01-02T03:04:08,5",
+		"2026-01-02T03:04:08.12a", "2026-01-02T03:04:08x", "2026-01-02X03:04:08", "2026-1-02T03:04:08",
+		"20260102T030408", "2026-01-02", "0000-01-01T00:00:00", "9999-12-31T23:59:59.5", "-026-01-02T03:04:08",
+	} {
+		want := ref(s)
+		if got := parseTime(s); !got.Equal(want) || got.Location() != want.Location() {
+			t.Errorf("parseTime(%q) = %v, time.Parse gives %v", s, got, want)
+		}
+		if _, ok := parseNaive(s); ok {
+			fast++
+		}
+	}
+	if fast < 10 {
+		t.Errorf("the fast path read %d of the forms Nova sends", fast)
 	}
 }

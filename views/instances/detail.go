@@ -268,7 +268,7 @@ func (d *detail) lines(p *Pane) []line {
 	if d.server != nil {
 		s, have = *d.server, true
 	} else if e, ok := p.byID[d.id]; ok {
-		s, have = e.s, true
+		s, have = *e.s, true
 	}
 	add(themes.Title, "%s  %s", orDash(s.Name), d.id)
 	section("Summary", d.serverLoading, d.serverErr)

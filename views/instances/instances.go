@@ -185,8 +185,14 @@ type entry struct {
 	// and the text: 3 MB at 50,000).
 	ageS     int32
 	hasAge   bool
-	hostDown bool // nova-compute on the server's host was down at the build
-	s        openstack.Server
+	hostDown bool   // nova-compute on the server's host was down at the build
+	id       string // s.ID and s.Host, beside the fields sorts and a change of
+	host     string // down hosts read (no pointer chase per row)
+	// s is read only: a first load's entries point into the pages the
+	// list came in (issue 15: a copy per entry was 24 MB of new memory at
+	// 50k, page faults the first load paid with the collector off; the
+	// pages are kept by their entries instead of dropped).
+	s *openstack.Server
 }
 
 // New makes the pane.
@@ -472,10 +478,10 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		}
 		now := p.ctx.Now()
 		refault := func(e *entry) bool {
-			if flipped == nil || !flipped[e.s.Host] && e.s.TaskState == "" {
+			if flipped == nil || !flipped[e.host] && e.field(4) == "" { // field 4: the task, lower-cased
 				return false
 			}
-			*e = *newEntry(e.s, now, p.downHosts)
+			*e = *newEntryAt(e.s, now, p.downHosts)
 			return true
 		}
 		rebuilt := false
@@ -649,7 +655,7 @@ func (p *Pane) current() (openstack.Server, bool) {
 			return *p.detail.server, true
 		}
 		if e, ok := p.byID[p.detail.id]; ok {
-			return e.s, true
+			return *e.s, true
 		}
 		return openstack.Server{ID: p.detail.id}, true
 	}
@@ -661,7 +667,7 @@ func (p *Pane) current() (openstack.Server, bool) {
 	if !ok {
 		return openstack.Server{}, false
 	}
-	return e.s, true
+	return *e.s, true
 }
 
 // merge folds a refresh result into the cache; cost follows the number of
@@ -699,7 +705,7 @@ func (p *Pane) merge(ss []openstack.Server, full bool) {
 			if s.Deleted {
 				continue
 			}
-			if e, ok := old[s.ID]; ok && sameServer(e.s, s) {
+			if e, ok := old[s.ID]; ok && sameServer(e.s, &s) {
 				p.byID[s.ID] = e
 				kept++
 			} else {
@@ -737,7 +743,7 @@ func (p *Pane) merge(ss []openstack.Server, full bool) {
 				e := newEntry(s, now, p.downHosts)
 				p.byID[s.ID] = e
 				added = append(added, e)
-			case sameServer(e.s, s):
+			case sameServer(e.s, &s):
 			default:
 				// Update in place so p.order stays valid; reorder only
 				// when the sort key (name) changed.
@@ -797,7 +803,7 @@ func entryCmp(a, b *entry) int {
 	if c := strings.Compare(a.sortKey(), b.sortKey()); c != 0 {
 		return c
 	}
-	return strings.Compare(a.s.ID, b.s.ID)
+	return strings.Compare(a.id, b.id)
 }
 
 // mergeSorted merges two slices sorted by entryCmp into a new one.
@@ -819,7 +825,7 @@ func mergeSorted(a, b []*entry) []*entry {
 
 // sameServer compares the fields the pane shows (Updated changes with every
 // state change Nova records).
-func sameServer(a, b openstack.Server) bool {
+func sameServer(a, b *openstack.Server) bool {
 	return a.Updated.Equal(b.Updated) && a.Status == b.Status && a.TaskState == b.TaskState &&
 		a.PowerState == b.PowerState && a.Host == b.Host && a.Name == b.Name &&
 		a.ProjectName == b.ProjectName && a.FlavorName == b.FlavorName && slices.Equal(a.IPs, b.IPs)
@@ -947,7 +953,13 @@ func faultOf(s openstack.Server, now time.Time, down map[string]bool) string {
 }
 
 func newEntry(s openstack.Server, now time.Time, down map[string]bool) *entry {
-	e := &entry{s: s, fault: faultOf(s, now, down), hostDown: s.Host != "" && down[s.Host]}
+	return newEntryAt(&s, now, down)
+}
+
+// newEntryAt is newEntry for a server the entry may point to: read only,
+// and kept as long as the entry.
+func newEntryAt(s *openstack.Server, now time.Time, down map[string]bool) *entry {
+	e := &entry{s: s, id: s.ID, host: s.Host, fault: faultOf(*s, now, down), hostDown: s.Host != "" && down[s.Host]}
 	if !s.Created.IsZero() {
 		e.hasAge = true
 		e.ageS = int32(min(max(now.Sub(s.Created)/time.Second, math.MinInt32), math.MaxInt32))
@@ -1027,7 +1039,7 @@ func (e *entry) row() table.Row {
 
 // Cell makes column i's cell (table.CellSource).
 func (e *entry) Cell(i int) table.Cell {
-	s := &e.s
+	s := e.s
 	switch i {
 	case colName:
 		return table.C(s.Name)
@@ -1095,7 +1107,7 @@ func (e *entry) SortKey(i int) string {
 		switch {
 		case strings.HasPrefix(e.fault, "stuck"):
 			return "!" + e.field(4)
-		case e.s.TaskState == "":
+		case e.field(4) == "": // no task (a lower-cased task is never empty)
 			return "-"
 		}
 		return e.field(4)

@@ -929,11 +929,11 @@ func TestDeltaAfterALongListReadsFromItsStart(t *testing.T) {
 func TestPresenceListDropsOnlyServersOlderThanIt(t *testing.T) {
 	presAt := time.Date(2026, 12, 7, 1, 0, 0, 0, time.UTC)
 	shown := map[string]*entry{
-		"old":     {s: openstack.Server{ID: "old", Created: presAt.Add(-time.Hour)}},
-		"new":     {s: openstack.Server{ID: "new", Created: presAt.Add(time.Second)}},
-		"near":    {s: openstack.Server{ID: "near", Created: presAt.Add(-time.Minute)}},
-		"undated": {s: openstack.Server{ID: "undated"}},
-		"kept":    {s: openstack.Server{ID: "kept", Created: presAt.Add(-time.Hour)}},
+		"old":     {s: &openstack.Server{ID: "old", Created: presAt.Add(-time.Hour)}},
+		"new":     {s: &openstack.Server{ID: "new", Created: presAt.Add(time.Second)}},
+		"near":    {s: &openstack.Server{ID: "near", Created: presAt.Add(-time.Minute)}},
+		"undated": {s: &openstack.Server{ID: "undated"}},
+		"kept":    {s: &openstack.Server{ID: "kept", Created: presAt.Add(-time.Hour)}},
 	}
 	present := map[string]struct{}{"kept": {}}
 	var dropped []string

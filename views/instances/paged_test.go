@@ -484,3 +484,109 @@ func TestFirstLoadEndEmptyTailDrawsNewFaults(t *testing.T) {
 		t.Fatalf("%s down, not drawn:\n%s", host, out)
 	}
 }
+
+// The builder's runs: pages pushed one at a time stay a short stack (each
+// entry merged O(log pages) times, not once per page after it), and
+// merged they are every entry in entryCmp order.
+func TestPushRunKeepsFewRunsAndMergesInOrder(t *testing.T) {
+	all := bigFixture(50000)
+	for i := range all { // names in no order across pages
+		j := (i * 7919) % len(all)
+		all[i], all[j] = all[j], all[i]
+	}
+	var runs [][]*entry
+	most := 0
+	for from := 0; from < len(all); from += 1000 {
+		runs = pushRun(runs, buildEntries(all[from:from+1000], t0, nil))
+		most = max(most, len(runs))
+		for i := 1; i < len(runs); i++ {
+			if 2*len(runs[i]) >= len(runs[i-1]) {
+				t.Fatalf("after %d pages, run %d has %d entries over %d: not merged", from/1000+1, i, len(runs[i]), len(runs[i-1]))
+			}
+		}
+	}
+	if most > 7 {
+		t.Errorf("%d runs at most for 50 pages, want at most log2(50)+1", most)
+	}
+	got := mergeRuns(append(runs, nil...))
+	if len(got) != len(all) || !slices.IsSortedFunc(got, entryCmp) {
+		t.Fatalf("merged %d entries (sorted %v), want %d in order", len(got), slices.IsSortedFunc(got, entryCmp), len(all))
+	}
+	seen := map[string]bool{}
+	for _, e := range got {
+		seen[e.s.ID] = true
+	}
+	if len(seen) != len(all) {
+		t.Fatalf("%d distinct servers merged, want %d", len(seen), len(all))
+	}
+	if mergeRuns(nil) != nil || len(pushRun(nil, nil)) != 0 {
+		t.Error("no runs should merge to nothing")
+	}
+}
+
+// BenchmarkBuilderMerge50k: the builder's ordering work in a 50k first
+// load handed in batches of 25 pages (as the batches' spacing gives in the
+// real binary): "list" merges each page into one growing list (before),
+// "runs" keeps a stack of runs merged once per batch.
+func BenchmarkBuilderMerge50k(b *testing.B) {
+	all := bigFixture(50000)
+	for i := range all {
+		j := (i * 7919) % len(all)
+		all[i], all[j] = all[j], all[i]
+	}
+	var pages [][]*entry
+	for from := 0; from < len(all); from += 1000 {
+		pages = append(pages, buildEntries(all[from:from+1000], t0, nil))
+	}
+	b.Run("list", func(b *testing.B) {
+		for range b.N {
+			var built []*entry
+			for i, es := range pages {
+				built = mergeSorted(built, es)
+				if i%25 == 24 {
+					built = nil
+				}
+			}
+		}
+	})
+	b.Run("runs", func(b *testing.B) {
+		for range b.N {
+			var runs [][]*entry
+			for i, es := range pages {
+				runs = pushRun(runs, es)
+				if i%25 == 24 {
+					mergeRuns(runs)
+					runs = nil
+				}
+			}
+		}
+	})
+}
+
+// A first load's entries point to the servers of the pages they were built
+// from (no 488-byte copy each: 24 MB of new memory at 50k), deleted ones
+// left out; a refresh's entries are their own copies.
+func TestFirstLoadEntriesPointIntoTheirPages(t *testing.T) {
+	page := bigFixture(50)
+	page[7].Deleted = true
+	es := buildEntries(page, t0, nil)
+	if len(es) != 49 {
+		t.Fatalf("%d entries for 49 servers", len(es))
+	}
+	at := map[*openstack.Server]bool{}
+	for i := range page {
+		at[&page[i]] = true
+	}
+	for _, e := range es {
+		if !at[e.s] {
+			t.Fatalf("entry %s holds a copy of its server", e.s.ID)
+		}
+		if e.s == &page[7] {
+			t.Fatal("a deleted server got an entry")
+		}
+	}
+	s := page[3]
+	if e := newEntry(s, t0, nil); at[e.s] || e.s.ID != s.ID {
+		t.Error("newEntry's entry points into the caller's list")
+	}
+}

@@ -33,7 +33,7 @@ func (p *Pane) view() []*entry {
 	}
 	order := p.order
 	perm := table.SortOrderOf(table.SortInput{N: len(order), Desc: desc, Into: sc.perm,
-		Key: func(i int) string { return order[i].s.ID },
+		Key: func(i int) string { return order[i].id },
 		Low: func(i int) string { return order[i].SortKey(c) },
 		Num: func(i int) (float64, bool) { return order[i].SortNumber(c) }})
 	// The last sort's list is garbage now (resort copies before it
@@ -77,7 +77,7 @@ func (p *Pane) resort(changed, added, removed []*entry) {
 	}
 	// Entries still in the cache, each once (a server may come twice in
 	// one refresh, or change and then go).
-	in := slices.DeleteFunc(slices.Concat(changed, added), func(e *entry) bool { return p.byID[e.s.ID] != e })
+	in := slices.DeleteFunc(slices.Concat(changed, added), func(e *entry) bool { return p.byID[e.id] != e })
 	cmp := func(a, b *entry) int { return table.CompareRows(a.row(), b.row(), sc.col, sc.desc) }
 	slices.SortFunc(in, cmp)
 	in = slices.Compact(in)
