@@ -207,7 +207,10 @@ func TestBothEndsFallsBackWhenTheOrderIsIgnored(t *testing.T) {
 // The first rows come from one request alone: the descending stream asks
 // for nothing until the ascending one has handed its first page.
 func TestBothEndsFirstPageBeforeTheSecondStream(t *testing.T) {
-	nova := &pagedNova{n: 95}
+	// Enough pages that the ascending stream cannot read them all before
+	// the descending one's first request (95 servers, ten pages, once did
+	// under the race detector).
+	nova := &pagedNova{n: 995}
 	c := bothEndsClient(t, nova)
 	var atFirst []string
 	_, err := c.ServersPaged(ctxT(t), time.Time{}, func(p []Server) {

@@ -212,18 +212,25 @@ func (c *Client) pagedListWith(ctx context.Context, decoders chan struct{}, page
 		fctx, cancel := context.WithCancel(ctx)
 		jobs := make(chan *pageJob, pagesAhead)
 		go c.fetchPages(fctx, pageURL, marker, enough, decoders, jobs)
+		// stop ends the fetcher and waits for it: no page is read (and
+		// counted in BytesRead) once the list has returned.
+		stop := func() {
+			cancel()
+			for range jobs {
+			}
+		}
 		restart, finished := false, false
 		for j := range jobs {
 			<-j.done
 			if j.err != nil {
-				cancel()
+				stop()
 				return asOf, j.err
 			}
 			if first {
 				asOf, first = serverClock(j.hdr, j.start), false
 			}
 			if err := onPage(j.servers); err != nil {
-				cancel()
+				stop()
 				return asOf, err
 			}
 			// The next marker as the serial loop always computed it: the
@@ -245,7 +252,7 @@ func (c *Client) pagedListWith(ctx context.Context, decoders chan struct{}, page
 				next = last
 			}
 			if next == j.marker {
-				cancel()
+				stop()
 				return asOf, &MalformedError{Service: "nova", URL: j.u, Snippet: "servers_links next without progress",
 					Err: fmt.Errorf("pagination did not advance past marker %q", next)}
 			}
@@ -255,7 +262,7 @@ func (c *Client) pagedListWith(ctx context.Context, decoders chan struct{}, page
 				break
 			}
 		}
-		cancel()
+		stop()
 		if finished {
 			return asOf, nil
 		}
