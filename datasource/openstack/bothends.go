@@ -21,6 +21,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -110,8 +111,14 @@ func (m *meeting) page(desc bool, prev *string, ss []Server) error {
 		}
 	}
 	if keep > 0 {
-		m.handed = append(m.handed, ss[:keep])
-		if err := m.hand(ss[:keep]); err != nil {
+		part := ss[:keep]
+		if cap(ss)-keep > 64 {
+			// The page where the streams meet: entries point into what
+			// is handed, so a few servers keep no whole page.
+			part = slices.Clone(part)
+		}
+		m.handed = append(m.handed, part)
+		if err := m.hand(part); err != nil {
 			return err
 		}
 	}

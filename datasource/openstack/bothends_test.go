@@ -260,3 +260,23 @@ func TestServersPagedCountHandsTheWholeList(t *testing.T) {
 		}
 	}
 }
+
+// The page where the streams meet hands only the servers the other stream
+// has not read, without the rest of the page's room: entries point into
+// what is handed for the session.
+func TestMeetingPageKeepsNoWholePage(t *testing.T) {
+	var got []Server
+	m := &meeting{hand: func(ss []Server) error { got = ss; return nil }, cancel: func() {}}
+	m.hi, m.hiOK = srvID(5), true
+	page := make([]Server, 200, 1000)
+	for i := range page {
+		page[i].ID = srvID(i)
+	}
+	var prev string
+	if err := m.page(false, &prev, page); !errors.Is(err, errMet) {
+		t.Fatalf("the streams did not meet: %v", err)
+	}
+	if len(got) != 5 || cap(got) != 5 {
+		t.Fatalf("handed %d servers with room for %d, want 5 and 5", len(got), cap(got))
+	}
+}

@@ -75,8 +75,10 @@ func scanServerPage(body []byte, limit int) (servers []Server, links []serverLin
 	if s.i != len(s.b) {
 		return nil, nil, false
 	}
-	if c := cap(servers); c-len(servers) > 64 && 2*len(servers) < c {
-		// A short last page: its servers are kept, the limit's room not.
+	if c := cap(servers); c-len(servers) > 64 {
+		// A short page (the last one, or every one of a Nova whose
+		// max_limit is below the limit asked): entries point into it for
+		// the session, so its servers are kept, the limit's room not.
 		servers = append([]Server(nil), servers...)
 	}
 	return servers, links, true

@@ -155,6 +155,13 @@ func TestScanServerPageSizesByLimit(t *testing.T) {
 			t.Errorf("limit %d: a 4-server page kept room for %d", c.limit, cap(got))
 		}
 	}
+	// A page Nova cut short (its max_limit below the limit asked) but more
+	// than half full keeps no room either: entries point into it.
+	one := `{"id": "a1", "name": "web-1", "status": "ACTIVE"}`
+	page := `{"servers": [` + strings.TrimSuffix(strings.Repeat(one+",", 100), ",") + `]}`
+	if got, _, ok := scanServerPage([]byte(page), 180); !ok || len(got) != 100 || cap(got) != 100 {
+		t.Errorf("100 servers asked with limit 180: ok %v, %d kept with room for %d", ok, len(got), cap(got))
+	}
 	for u, want := range map[string]int{
 		"http://nova/v2.1/servers/detail?all_tenants=1&limit=1000&marker=x": 1000,
 		"http://nova/v2.1/servers/detail?limit=100":                         100,

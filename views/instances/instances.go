@@ -681,6 +681,9 @@ func withAbsent(ss []openstack.Server, present map[string]struct{}, presAt time.
 	if present == nil {
 		return ss
 	}
+	// The list may be shared (serve's sessions read one cache's answer):
+	// appending into its spare room would write where another reads.
+	ss = slices.Clip(ss)
 	listed := make(map[string]bool, len(ss))
 	for i := range ss {
 		listed[ss[i].ID] = true
@@ -701,15 +704,21 @@ func (p *Pane) merge(ss []openstack.Server, full bool) {
 		p.byID = make(map[string]*entry, len(ss))
 		p.maxUpdated = time.Time{}
 		kept := 0
-		for _, s := range ss {
+		for i := range ss {
+			s := &ss[i]
 			if s.Deleted {
 				continue
 			}
-			if e, ok := old[s.ID]; ok && sameServer(e.s, &s) {
+			if e, ok := old[s.ID]; ok && sameServer(e.s, s) {
+				// The same server: the entry now points into this list,
+				// so an older list (a first load's pages) is not kept
+				// alive by the entries that did not change. Lists are
+				// never written once handed (withAbsent clips).
+				e.s = s
 				p.byID[s.ID] = e
 				kept++
 			} else {
-				p.byID[s.ID] = newEntry(s, now, p.downHosts)
+				p.byID[s.ID] = newEntry(*s, now, p.downHosts)
 			}
 			if s.Updated.After(p.maxUpdated) {
 				p.maxUpdated = s.Updated

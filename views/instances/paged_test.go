@@ -590,3 +590,38 @@ func TestFirstLoadEntriesPointIntoTheirPages(t *testing.T) {
 		t.Error("newEntry's entry points into the caller's list")
 	}
 }
+
+// A full list with nothing changed points the kept entries into that
+// list: a first load's pages (or any older list) are not kept alive by
+// the entries that did not change.
+func TestFullListRepointsKeptEntries(t *testing.T) {
+	first := bigFixture(50)
+	p, _ := newPane(t, &fakeSource{})
+	p.merge(first, true)
+	again := append([]openstack.Server(nil), first...)
+	again[4].Status = "SHUTOFF"
+	p.merge(again, true)
+	for i := range again {
+		if e := p.byID[again[i].ID]; e.s != &again[i] && i != 4 {
+			t.Fatalf("entry %s still points into the older list", again[i].ID)
+		}
+	}
+	if e := p.byID[again[4].ID]; e.s.Status != "SHUTOFF" {
+		t.Fatalf("the changed server shows %q", e.s.Status)
+	}
+}
+
+// withAbsent never writes into the spare room of the list it is given
+// (serve's sessions share one cache answer).
+func TestWithAbsentLeavesTheSharedListAlone(t *testing.T) {
+	shared := make([]openstack.Server, 1, 4)
+	shared[0].ID = "a"
+	gone := &entry{s: &openstack.Server{ID: "gone"}}
+	got := withAbsent(shared, map[string]struct{}{"a": {}}, t0, map[string]*entry{"gone": gone})
+	if len(got) != 2 || !got[1].Deleted {
+		t.Fatalf("the absent server is not marked deleted: %+v", got)
+	}
+	if shared[:2][1].ID != "" {
+		t.Fatal("withAbsent wrote into the shared list's spare room")
+	}
+}
