@@ -125,9 +125,11 @@ func TestBothEndsWithServersChangingMidLoad(t *testing.T) {
 // of either stream: each stream's first answer says a different time, the
 // list takes the earlier.
 func TestBothEndsAsOfIsTheEarlierStream(t *testing.T) {
+	// 100 pages: the descending stream asks before the ascending one has
+	// read them all (at 10 pages it once had not, under the race detector).
 	base := time.Now().Add(-time.Hour).Truncate(time.Second)
 	for _, early := range []string{"asc", "desc"} {
-		nova := &pagedNova{n: 95, date: func(desc bool) time.Time {
+		nova := &pagedNova{n: 995, date: func(desc bool) time.Time {
 			if desc == (early == "desc") {
 				return base
 			}
