@@ -226,8 +226,8 @@ func listIndex(ins, order []*Instance) ([]*Instance, map[string]int, map[string]
 	for _, k := range keys {
 		order = append(order, k.in)
 	}
-	// Two maps, not four: an instance by ID is order[pos], a position in
-	// the descending uuid order is the ascending one's mirror.
+	// Three maps, not five: an instance by ID is order[pos], a position
+	// in the descending uuid order is the ascending one's mirror.
 	pos := make(map[string]int, len(order))
 	ordinal := make(map[string]int, len(order))
 	for i, in := range order {
@@ -287,6 +287,14 @@ func (n *novaState) takeWarm() {
 	n.warming = nil
 	n.order, n.pos, n.ordinal, n.indexed = w.order, w.pos, w.ordinal, w.n
 	n.setUUIDOrder(w.asc, w.uuidPos)
+}
+
+// ord is an instance's ordinal (its place in the story, from 1), the
+// start's index installed first: it is made outside the story's lock, and
+// read before it is in, every ordinal would be 0. Under the story's lock.
+func (n *novaState) ord(id string) int {
+	n.takeWarm()
+	return n.ordinal[id]
 }
 
 // instance finds a live (not deleted) instance by id.

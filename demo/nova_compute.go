@@ -528,7 +528,7 @@ func (n *novaState) hostServers() map[string]json.RawMessage {
 		} else {
 			b = append(b, ',')
 		}
-		b = fmt.Appendf(b, `{"name":"instance-%08x","uuid":`, n.ordinal[in.ID])
+		b = fmt.Appendf(b, `{"name":"instance-%08x","uuid":`, n.ord(in.ID))
 		b = appendJSONString(b, in.ID)
 		bufs[in.Host] = append(b, '}')
 	}

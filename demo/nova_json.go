@@ -227,7 +227,7 @@ func (n *novaState) appendServer(b []byte, q *novaReq, in *Instance) []byte {
 	w.strOrNull("OS-EXT-SRV-ATTR:host", in.Host)
 	w.key("OS-EXT-SRV-ATTR:instance_name")
 	w.b = append(w.b, `"instance-`...)
-	ord := strconv.FormatInt(int64(n.ordinal[in.ID]), 16)
+	ord := strconv.FormatInt(int64(n.ord(in.ID)), 16)
 	for i := len(ord); i < 8; i++ {
 		w.b = append(w.b, '0')
 	}

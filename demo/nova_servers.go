@@ -110,7 +110,7 @@ func (n *novaState) instanceVolumes(in *Instance) []instanceVolume {
 	} else {
 		dev = 'b'
 	}
-	if n.ordinal[in.ID]%4 == 0 {
+	if n.ord(in.ID)%4 == 0 {
 		out = append(out, instanceVolume{ID: stableUUID("volume", in.ID, "data"), Device: "/dev/vd" + string(dev)})
 	}
 	return out
