@@ -268,19 +268,15 @@ func (c *Client) listed(cs []Container, sent time.Time, complete bool, conn net.
 }
 
 // probeInterval is how often a container's healthcheck runs (0: none).
-func probeInterval(ct Container, in *inspect) time.Duration {
-	if ct.State != "running" || in == nil || in.Config.Healthcheck == nil {
-		return 0
-	}
-	hc := in.Config.Healthcheck
-	if len(hc.Test) > 0 && hc.Test[0] == "NONE" {
+func probeInterval(ct Container, in *kept) time.Duration {
+	if ct.State != "running" || in == nil || !in.hasProbe {
 		return 0
 	}
 	if ct.Health == "starting" {
 		return startProbe
 	}
-	if hc.Interval > 0 {
-		return time.Duration(hc.Interval)
+	if in.probe > 0 {
+		return in.probe
 	}
 	return defaultProbe
 }
