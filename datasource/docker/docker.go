@@ -344,7 +344,8 @@ type inspect struct {
 // start times from inspect. A refresh asks for the events since the last
 // list and lists only after one (events.go); a list inspects only new or
 // changed containers (concurrently), the others keep their last inspect
-// (see list.go).
+// (see list.go). The list is shared (the next unchanged refresh answers
+// the same one): read only.
 func (c *Client) List(ctx context.Context) ([]Container, error) {
 	if cs, ok, err := c.unchanged(ctx); ok || err != nil {
 		return cs, err
