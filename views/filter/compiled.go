@@ -46,7 +46,13 @@ func (m Matcher) Empty() bool { return len(m.terms) == 0 }
 // Match: fields are lower-case, in the names' order; all is the fields
 // joined with NUL ("\x00"), so a plain free-text term is one substring
 // search instead of one per field.
-func (m Matcher) Match(fields []string, all string) bool {
+func (m Matcher) Match(fields []string, all string) bool { return m.MatchIn(fields, all, "") }
+
+// MatchIn is Match for rows whose fields are joined in two strings (NUL
+// within each): the row's own and one it shares with other rows (a pane
+// keeps one copy of the fields many rows have in common). A plain
+// free-text term is searched in both.
+func (m Matcher) MatchIn(fields []string, all, shared string) bool {
 	for i := range m.terms {
 		t := &m.terms[i]
 		ok := false
@@ -54,7 +60,7 @@ func (m Matcher) Match(fields []string, all string) bool {
 		case -2:
 		case -1:
 			if !t.glob && !strings.Contains(t.value, "\x00") {
-				ok = strings.Contains(all, t.value)
+				ok = strings.Contains(all, t.value) || (shared != "" && strings.Contains(shared, t.value))
 				break
 			}
 			for _, v := range fields {

@@ -87,7 +87,7 @@ type Options struct {
 	PresenceEvery time.Duration
 }
 
-// fieldNames are the filter fields, in row.ends order.
+// fieldNames are the filter fields (row.fields' order).
 var fieldNames = []string{"status", "name", "id", "host", "type", "project", "server", "migration", "stuck"}
 
 const numFields = 9
@@ -102,26 +102,51 @@ type row struct {
 	// per row was ~190 bytes of each session's row at 50,000 volumes).
 	v       *openstack.Volume
 	servers []string // attached servers' names (or IDs when unnamed)
-	project string
+	// sh is what the row has in common with others: its project's name
+	// and the lower-cased status, host, type, project, migration and
+	// stuck fields (one copy per combination, not one per row).
+	sh *shared
 	// clk is the pane's time of the last refresh: the age in status is
 	// made from it when drawn (a refresh moves one time, not each row's).
-	clk      *clock
+	clk *clock
+	// listed is when (UnixNano, at or after) a list last showed the
+	// volume: a presence list from before then (serve shares one taken
+	// up to an interval earlier) cannot say it was deleted.
+	listed int64
+	// own is the row's own filter fields, lower-cased and NUL-joined:
+	// name, ID, then servers (names, then IDs); ends are name's and ID's
+	// ends in it.
+	own      string
+	ends     [2]uint32
 	stuck    bool
 	errored  bool
 	migStuck bool
 	timed    bool // a transitional status or migration: stuck comes with time
 	dead     bool // replaced by a newer row, or gone from the list
-	// listed is when (UnixNano, at or after) a list last showed the
-	// volume: a presence list from before then (serve shares one taken
-	// up to an interval earlier) cannot say it was deleted.
-	listed int64
-	// all is the filter fields, lower-cased and NUL-joined (one search per
-	// free-text term); field i is all[ends[i-1]+1 : ends[i]].
-	all  string
-	ends [numFields]uint32
 	// The table cells are made when drawn (Cell: table.CellSource), not
 	// kept: eight cells a row were ~20 MB at 50,000 volumes (issue 15).
 }
+
+// shared is the part of rows' filter fields that many rows have alike
+// (a few statuses, backends, types and projects among 50,000 volumes): at
+// 62,549 volumes one lower-cased copy per row was ~5 MB (issue 15).
+type shared struct {
+	project string // the project's name (its ID when unnamed)
+	// f are status, host, type, project ("name id"), migration and stuck
+	// (yes/no), lower-cased; all is them NUL-joined.
+	f   [6]string
+	all string
+}
+
+// sharedKey tells shared fields apart.
+type sharedKey struct {
+	status, host, typ, project, projectID, mig string
+	stuck                                      bool
+}
+
+// maxShared bounds a pane's shared fields (rows keep theirs: a new map
+// only stops sharing with older rows).
+const maxShared = 100000
 
 // clock is when the rows' ages are told (the last refresh), one per pane.
 type clock struct{ at time.Time }
@@ -134,13 +159,14 @@ func (r *row) age() time.Duration {
 	return max(r.clk.at.Sub(r.v.Updated), 0)
 }
 
-// fields are the row's filter fields (substrings of all, no copy).
+// fields are the row's filter fields (substrings of own and sh.all, no
+// copy).
 func (r *row) fields(f *[numFields]string) {
-	start := uint32(0)
-	for i, e := range r.ends {
-		f[i] = r.all[start:e]
-		start = e + 1
-	}
+	sh := &r.sh.f
+	f[0], f[3], f[4], f[5], f[7], f[8] = sh[0], sh[1], sh[2], sh[3], sh[4], sh[5]
+	f[1] = r.own[:r.ends[0]]
+	f[2] = r.own[r.ends[0]+1 : r.ends[1]]
+	f[6] = r.own[r.ends[1]+1:]
 }
 
 func (r *row) rank() int {
@@ -184,6 +210,7 @@ type Pane struct {
 	// attached volume (loads ask names for ids).
 	refs     map[string]int
 	ids      []string
+	shares   map[sharedKey]*shared // the rows' shared fields (row.sh)
 	idsStale bool
 	built    int // rows built (tests: a delta rebuilds only its volumes)
 	visited  int // rows a refresh looked at (tests: not every row)
@@ -833,7 +860,7 @@ func compareRows(a, b *row) int {
 		}
 		return a.v.Updated.Compare(b.v.Updated)
 	}
-	if c := strings.Compare(a.project, b.project); c != 0 {
+	if c := strings.Compare(a.sh.project, b.sh.project); c != 0 {
 		return c
 	}
 	if c := strings.Compare(a.v.Name, b.v.Name); c != 0 {
@@ -876,7 +903,7 @@ func (p *Pane) serverName(id string) string {
 
 // sameLabels: r's project and server names are still the current ones.
 func (p *Pane) sameLabels(r *row) bool {
-	if r.project != p.projectName(r.v) {
+	if r.sh.project != p.projectName(r.v) {
 		return false
 	}
 	for i, a := range r.v.Attachments {
@@ -904,7 +931,7 @@ const ageCol = 7
 // newRow derives v's row at now.
 func (p *Pane) newRow(v *openstack.Volume, now time.Time) *row {
 	p.built++
-	r := &row{v: v, project: p.projectName(v), clk: p.clk}
+	r := &row{v: v, clk: p.clk}
 	r.stuck, r.migStuck = p.stuckAt(v, now)
 	r.timed = transitional[v.Status] || v.MigrationStatus == "migrating" || v.MigrationStatus == "starting"
 	if r.timed {
@@ -917,41 +944,52 @@ func (p *Pane) newRow(v *openstack.Volume, now time.Time) *row {
 			r.servers[i] = p.serverName(a.ServerID)
 		}
 	}
+	r.sh = p.shared(v, r.stuck || r.migStuck)
 	r.setFields()
 	p.ref(r, +1)
 	return r
 }
 
-// setFields writes the lower-cased filter fields into one string.
+// shared is the shared fields of v's rows.
+func (p *Pane) shared(v *openstack.Volume, stuck bool) *shared {
+	project := p.projectName(v)
+	k := sharedKey{status: v.Status, host: v.Host, typ: v.Type, project: project, projectID: v.ProjectID, mig: v.MigrationStatus, stuck: stuck}
+	if sh := p.shares[k]; sh != nil {
+		return sh
+	}
+	if p.shares == nil || len(p.shares) >= maxShared {
+		p.shares = map[sharedKey]*shared{}
+	}
+	yes := "no"
+	if stuck {
+		yes = "yes"
+	}
+	parts := [6]string{v.Status, v.Host, v.Type, project + " " + v.ProjectID, v.MigrationStatus, yes}
+	sh := &shared{project: project}
+	for i, s := range parts {
+		sh.f[i] = strings.ToLower(s)
+	}
+	sh.all = strings.Join(sh.f[:], "\x00")
+	p.shares[k] = sh
+	return sh
+}
+
+// setFields writes the row's own lower-cased filter fields into one string.
 func (r *row) setFields() {
 	v := r.v
 	var b strings.Builder
-	n := len(v.Status) + len(v.Name) + len(v.ID) + len(v.Host) + len(v.Type) + len(r.project) + len(v.ProjectID) + len(v.MigrationStatus) + 16
+	n := len(v.Name) + len(v.ID) + 3
 	for i, a := range v.Attachments {
 		n += len(r.servers[i]) + len(a.ServerID) + 2
 	}
 	b.Grow(n)
 	lower := func(s string) { b.WriteString(strings.ToLower(s)) }
-	end := func(i int) {
-		r.ends[i] = uint32(b.Len())
-		if i < numFields-1 {
-			b.WriteByte(0)
-		}
-	}
-	lower(v.Status)
-	end(0)
 	lower(v.Name)
-	end(1)
+	r.ends[0] = uint32(b.Len())
+	b.WriteByte(0)
 	lower(v.ID)
-	end(2)
-	lower(v.Host)
-	end(3)
-	lower(v.Type)
-	end(4)
-	lower(r.project)
-	b.WriteByte(' ')
-	lower(v.ProjectID)
-	end(5)
+	r.ends[1] = uint32(b.Len())
+	b.WriteByte(0)
 	// Server names, then their IDs ("web-1 db-1 <id> <id>").
 	for i, s := range r.servers {
 		if i > 0 {
@@ -966,16 +1004,7 @@ func (r *row) setFields() {
 		}
 		lower(a.ServerID)
 	}
-	end(6)
-	lower(v.MigrationStatus)
-	end(7)
-	if r.stuck || r.migStuck {
-		b.WriteString("yes")
-	} else {
-		b.WriteString("no")
-	}
-	end(8)
-	r.all = b.String()
+	r.own = b.String()
 }
 
 func (p *Pane) apply() {
@@ -1122,8 +1151,8 @@ func detailLine(r *row, now time.Time) string {
 	if !v.Updated.IsZero() {
 		parts[0] += " for " + pane.DataAge(r.age())
 	}
-	if r.project != "" {
-		parts = append(parts, "project "+r.project)
+	if r.sh.project != "" {
+		parts = append(parts, "project "+r.sh.project)
 	}
 	if v.Host != "" {
 		parts = append(parts, "host "+v.Host)
@@ -1263,5 +1292,5 @@ func (p *Pane) action(c ops.VolumeChange) pane.Action {
 func match(m filter.Matcher, r *row) bool {
 	var f [numFields]string
 	r.fields(&f)
-	return m.Match(f[:], r.all)
+	return m.MatchIn(f[:], r.own, r.sh.all)
 }
