@@ -874,13 +874,12 @@ func compareRows(a, b *row) int {
 func sameVolume(a, b *openstack.Volume) bool {
 	if a.ID != b.ID || a.Name != b.Name || a.Status != b.Status || a.Size != b.Size || a.Type != b.Type ||
 		a.Host != b.Host || a.ProjectID != b.ProjectID || a.MigrationStatus != b.MigrationStatus ||
-		a.Bootable != b.Bootable || a.Multiattach != b.Multiattach || !a.Created.Equal(b.Created) ||
-		!a.Updated.Equal(b.Updated) || len(a.Attachments) != len(b.Attachments) {
+		a.Bootable != b.Bootable || a.Multiattach != b.Multiattach || !a.Updated.Equal(b.Updated) || len(a.Attachments) != len(b.Attachments) {
 		return false
 	}
 	for i := range a.Attachments {
 		x, y := &a.Attachments[i], &b.Attachments[i]
-		if x.ID != y.ID || x.ServerID != y.ServerID || x.HostName != y.HostName || x.Device != y.Device || !x.Attached.Equal(y.Attached) {
+		if x.ID != y.ID || x.ServerID != y.ServerID || x.HostName != y.HostName || x.Device != y.Device {
 			return false
 		}
 	}
