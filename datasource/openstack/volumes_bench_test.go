@@ -116,11 +116,14 @@ func BenchmarkVolumeListRetained(b *testing.B) {
 }
 
 // A decoded volume keeps what the pane shows, its own strings in one
-// allocation: 10,000 volumes (a third attached) kept ~168 bytes a volume
-// beside the interned values before, ~106 now.
+// allocation: 20,000 volumes (a third attached) kept ~251 bytes a volume
+// before, ~189 now (the measure grows with the list's size; the ~62 bytes
+// between the two do not).
 func TestDecodedVolumesRetainLittle(t *testing.T) {
-	if got := decodedVolumesRetained(t, 10); got > 135 {
-		t.Errorf("a decoded volume keeps %.0f bytes, want ≤ 135", got)
+	// The smaller of two measures: another test's goroutine allocating
+	// meanwhile only adds.
+	if got := min(decodedVolumesRetained(t, 20), decodedVolumesRetained(t, 20)); got > 220 {
+		t.Errorf("a decoded volume keeps %.0f bytes, want ≤ 220", got)
 	}
 }
 
