@@ -1,0 +1,65 @@
+package volumes
+
+import (
+	"runtime"
+	"testing"
+	"time"
+	"weak"
+
+	"github.com/stackpit/stackpit/datasource/openstack"
+)
+
+// gone: the list w points into was collected (no row points into it).
+func gone(w weak.Pointer[openstack.Volume]) bool {
+	runtime.GC()
+	runtime.GC()
+	return w.Value() == nil
+}
+
+func cloneVols(vs []openstack.Volume) []openstack.Volume {
+	return append([]openstack.Volume(nil), vs...)
+}
+
+// Rows keep no delta alive (a changed volume is copied out of it), and a
+// whole list takes the place of the one before it: the pane holds one
+// list, not every list a row came in (issue 15).
+func TestRowsKeepOneList(t *testing.T) {
+	f := fixture()
+	p := newPane(f, Options{})
+	first := cloneVols(f.vols)
+	p.Update(loadedMsg{list: openstack.VolumeList{Volumes: first, Full: true, AsOf: t0}, names: f.names})
+	wFirst := weak.Make(&first[0])
+	first = nil
+
+	// A delta: one volume unchanged (the overlap), one changed.
+	delta := cloneVols(f.vols[:2])
+	delta[1].Size++
+	delta[1].Updated = delta[1].Updated.Add(time.Second)
+	p.Update(loadedMsg{list: openstack.VolumeList{Volumes: delta, AsOf: t0}, names: f.names})
+	wDelta := weak.Make(&delta[0])
+	delta = nil
+	if !gone(wDelta) {
+		t.Fatal("a delta is kept after its changed volume's row was made")
+	}
+	if r := p.byID[f.vols[1].ID]; r == nil || r.v.Size != f.vols[1].Size+1 {
+		t.Fatalf("the changed volume's row: %+v", r)
+	}
+
+	// A whole list with the same volumes (and the changed one as changed).
+	whole := cloneVols(f.vols)
+	whole[1].Size++
+	whole[1].Updated = whole[1].Updated.Add(time.Second)
+	p.Update(loadedMsg{list: openstack.VolumeList{Volumes: whole, Full: true, AsOf: t0}, names: f.names})
+	if !gone(wFirst) {
+		t.Fatal("the first list is kept beside the whole list that replaced it")
+	}
+	for i := range whole {
+		if r := p.byID[whole[i].ID]; r == nil || r.v != &whole[i] {
+			t.Fatalf("row %s is not the whole list's volume", whole[i].ID)
+		}
+	}
+	if p.tbl.Len() != len(whole) {
+		t.Fatalf("%d rows, want %d", p.tbl.Len(), len(whole))
+	}
+	runtime.KeepAlive(whole)
+}
