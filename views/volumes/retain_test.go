@@ -72,3 +72,33 @@ func TestRowFits80Bytes(t *testing.T) {
 		t.Fatalf("a row is %d bytes", n)
 	}
 }
+
+// A row with a lower-case name and ID and no attachment keeps no copy of
+// them for the filter; names in capitals are still found in any case.
+func TestLowerCaseFieldsNotCopied(t *testing.T) {
+	v := &openstack.Volume{ID: "0a1b2c3d-1111-4222-8333-444455556666", Name: "db-data", Status: "available"}
+	r := &row{v: v, sh: &shared{}}
+	if n := testing.AllocsPerRun(100, r.setFields); n != 0 {
+		t.Fatalf("setFields allocated %v times for a lower-case name and ID", n)
+	}
+	var f [numFields]string
+	r.fields(&f)
+	if f[1] != "db-data" || f[2] != v.ID {
+		t.Fatalf("name %q, id %q", f[1], f[2])
+	}
+
+	fx := fixture()
+	fx.vols[0].Name = "Web-DATA"
+	fx.vols[1].ID = "ABCDEF01-" + fx.vols[1].ID
+	p := newPane(fx, Options{})
+	drive(p, p.Init())
+	for q, want := range map[string]int{
+		"web-data": 1, "name:web-data": 1, "WEB-data": 1, "abcdef01-": 1, "id:abcdef01-*": 1,
+		"name:" + fx.vols[2].Name: 1, fx.vols[3].ID: 1, "id:" + fx.vols[3].ID: 1,
+	} {
+		p.SetFilter(q)
+		if got := p.tbl.Len(); got != want {
+			t.Errorf("filter %q: %d rows, want %d", q, got, want)
+		}
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -114,13 +115,17 @@ type row struct {
 	// own is the row's own filter fields, lower-cased and NUL-joined:
 	// name, ID, then servers (names, then IDs); ends are name's and ID's
 	// ends in it.
-	own      string
-	ends     [2]uint32
-	stuck    bool
-	errored  bool
-	migStuck bool
-	timed    bool // a transitional status or migration: stuck comes with time
-	dead     bool // replaced by a newer row, or gone from the list
+	own  string
+	ends [2]uint32
+	// lowName, lowID: v's name (ID) is lower-case already and not in own
+	// (its part there is empty): Cinder's IDs always are, most names too,
+	// and a copy of both was ~3 MB at 62,549 volumes (issue 15).
+	lowName, lowID bool
+	stuck          bool
+	errored        bool
+	migStuck       bool
+	timed          bool // a transitional status or migration: stuck comes with time
+	dead           bool // replaced by a newer row, or gone from the list
 	// The table cells are made when drawn (Cell: table.CellSource), not
 	// kept: eight cells a row were ~20 MB at 50,000 volumes (issue 15).
 }
@@ -168,7 +173,13 @@ func (r *row) fields(f *[numFields]string) {
 	sh := &r.sh.f
 	f[0], f[3], f[4], f[5], f[7], f[8] = sh[0], sh[1], sh[2], sh[3], sh[4], sh[5]
 	f[1] = r.own[:r.ends[0]]
+	if r.lowName {
+		f[1] = r.v.Name
+	}
 	f[2] = r.own[r.ends[0]+1 : r.ends[1]]
+	if r.lowID {
+		f[2] = r.v.ID
+	}
 	f[6] = r.own[r.ends[1]+1:]
 }
 
@@ -991,9 +1002,16 @@ func (p *Pane) shared(v *openstack.Volume, stuck bool) *shared {
 	return sh
 }
 
-// setFields writes the row's own lower-cased filter fields into one string.
+// setFields writes the row's own lower-cased filter fields into one string
+// (name and ID only when not lower-case already: lowName, lowID).
 func (r *row) setFields() {
 	v := r.v
+	r.lowName = isLower(v.Name)
+	r.lowID = isLower(v.ID)
+	if len(v.Attachments) == 0 && r.lowName && r.lowID {
+		r.own, r.ends = noOwn, [2]uint32{0, 1} // the common case: no copy
+		return
+	}
 	var b strings.Builder
 	n := len(v.Name) + len(v.ID) + 3
 	for i, a := range v.Attachments {
@@ -1001,10 +1019,14 @@ func (r *row) setFields() {
 	}
 	b.Grow(n)
 	lower := func(s string) { b.WriteString(strings.ToLower(s)) }
-	lower(v.Name)
+	if !r.lowName {
+		lower(v.Name)
+	}
 	r.ends[0] = uint32(b.Len())
 	b.WriteByte(0)
-	lower(v.ID)
+	if !r.lowID {
+		lower(v.ID)
+	}
 	r.ends[1] = uint32(b.Len())
 	b.WriteByte(0)
 	// Server names, then their IDs ("web-1 db-1 <id> <id>").
@@ -1022,6 +1044,23 @@ func (r *row) setFields() {
 		lower(a.ServerID)
 	}
 	r.own = b.String()
+}
+
+// noOwn is own of a row with a lower-case name and ID and no attachments.
+const noOwn = "\x00\x00 "
+
+// isLower: s is its own strings.ToLower.
+func isLower(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return strings.ToLower(s) == s // rare: a name not in ASCII
+		}
+		if 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 func (p *Pane) apply() {
@@ -1309,5 +1348,12 @@ func (p *Pane) action(c ops.VolumeChange) pane.Action {
 func match(m filter.Matcher, r *row) bool {
 	var f [numFields]string
 	r.fields(&f)
-	return m.MatchIn(f[:], r.own, r.sh.all)
+	var name, id string // searched apart when not in own
+	if r.lowName {
+		name = r.v.Name
+	}
+	if r.lowID {
+		id = r.v.ID
+	}
+	return m.MatchIn(f[:], r.own, r.sh.all, name, id)
 }
