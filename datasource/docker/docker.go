@@ -47,7 +47,6 @@ type Container struct {
 	ExitCode     int
 	RestartCount int
 	Pid          int
-	Labels       map[string]string
 }
 
 // Uptime is how long a running container has been up.
@@ -100,7 +99,10 @@ func New(o Options) (*Client, error) {
 	// a minute; the idle ones left by a burst of inspects were two
 	// goroutines each (or an ssh process), ~15,000 goroutines for the
 	// collector to scan at 1,000 hosts (issue 15).
-	ho := httpclient.Options{ReadOnly: o.ReadOnly, Timeout: -1, MaxResponse: o.MaxResponse, MaxIdlePerHost: 1}
+	// Small buffers: that connection's 8 KiB of buffers were ~8 MB at
+	// 1,000 hosts (a request is a few hundred bytes; a big answer is read
+	// past the buffer).
+	ho := httpclient.Options{ReadOnly: o.ReadOnly, Timeout: -1, MaxResponse: o.MaxResponse, MaxIdlePerHost: 1, BufferSize: connBuffer}
 	c := &Client{Host: o.Host, Addr: o.Addr, base: "http://docker", seen: map[string]*seen{}, now: time.Now}
 	if o.Now != nil {
 		c.now = o.Now
@@ -132,6 +134,9 @@ func New(o Options) (*Client, error) {
 	c.hc = hc
 	return c, nil
 }
+
+// connBuffer sizes a connection's read and write buffers.
+const connBuffer = 1 << 10
 
 // sshIdle is how long an idle ssh connection (a process) is kept.
 const sshIdle = 15 * time.Second
@@ -306,13 +311,14 @@ func unwrapURL(err error) error {
 }
 
 type listEntry struct {
-	ID      string            `json:"Id"`
-	Names   []string          `json:"Names"`
-	Image   string            `json:"Image"`
-	State   string            `json:"State"`
-	Status  string            `json:"Status"`
-	Created int64             `json:"Created"`
-	Labels  map[string]string `json:"Labels"`
+	ID      string   `json:"Id"`
+	Names   []string `json:"Names"`
+	Image   string   `json:"Image"`
+	State   string   `json:"State"`
+	Status  string   `json:"Status"`
+	Created int64    `json:"Created"`
+	// Labels are not decoded: nothing reads them (a map per container,
+	// kept by every list, was ~2.5 MB at 1,000 hosts: issue 15).
 }
 
 type inspect struct {
@@ -330,9 +336,8 @@ type inspect struct {
 	} `json:"State"`
 	RestartCount int `json:"RestartCount"`
 	Config       struct {
-		Image       string            `json:"Image"`
-		Tty         bool              `json:"Tty"`
-		Labels      map[string]string `json:"Labels"`
+		Image       string `json:"Image"`
+		Tty         bool   `json:"Tty"`
 		Healthcheck *struct {
 			Test     []string `json:"Test"`
 			Interval int64    `json:"Interval"` // nanoseconds
@@ -345,7 +350,8 @@ type inspect struct {
 // start times from inspect. A refresh asks for the events since the last
 // list and lists only after one (events.go); a list inspects only new or
 // changed containers (concurrently), the others keep their last inspect
-// (see list.go).
+// (see list.go). The list is shared (the next unchanged refresh answers
+// the same one): read only.
 func (c *Client) List(ctx context.Context) ([]Container, error) {
 	if cs, ok, err := c.unchanged(ctx); ok || err != nil {
 		return cs, err
@@ -380,10 +386,11 @@ func (c *Client) list(ctx context.Context) ([]Container, error) {
 		if len(e.Names) > 0 {
 			name = strings.TrimPrefix(e.Names[0], "/")
 		}
-		out[i] = Container{Host: c.Host, ID: e.ID, Name: name, Image: e.Image, State: e.State, Status: e.Status,
-			Health: healthFromStatus(e.Status), Created: time.Unix(e.Created, 0), Labels: e.Labels}
+		// Names, images and states repeat on every host (intern.go).
+		out[i] = Container{Host: c.Host, ID: e.ID, Name: intern(name), Image: intern(e.Image), State: intern(e.State), Status: e.Status,
+			Health: healthFromStatus(e.Status), Created: time.Unix(e.Created, 0)}
 		if s := last[e.ID]; s != nil && !s.changed(e.Status, now) {
-			keepInspect(&out[i], s.in)
+			keepInspect(&out[i], &s.in)
 			nextMu.Lock()
 			next[e.ID] = s
 			nextMu.Unlock()
@@ -395,9 +402,10 @@ func (c *Client) list(ctx context.Context) ([]Container, error) {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			if in, err := c.inspect(ctx, out[i].ID); err == nil {
-				mergeInspect(&out[i], in)
+				k := keep(in)
+				mergeInspect(&out[i], &k)
 				nextMu.Lock()
-				next[out[i].ID] = newSeen(in, status, now)
+				next[out[i].ID] = newSeen(k, status, now)
 				nextMu.Unlock()
 			}
 		}(i, e.Status)
@@ -408,9 +416,9 @@ func (c *Client) list(ctx context.Context) ([]Container, error) {
 	c.mu.Unlock()
 	var probes []time.Duration
 	for _, ct := range out {
-		var in *inspect
+		var in *kept
 		if s := next[ct.ID]; s != nil {
-			in = s.in
+			in = &s.in
 		}
 		if iv := probeInterval(ct, in); iv > 0 {
 			probes = append(probes, iv)
@@ -433,23 +441,49 @@ func healthFromStatus(s string) string {
 	return ""
 }
 
-func mergeInspect(c *Container, in *inspect) {
-	c.RestartCount = in.RestartCount
-	c.Pid = in.State.Pid
-	c.ExitCode = in.State.ExitCode
-	c.StartedAt = parseTime(in.State.StartedAt)
-	c.FinishedAt = parseTime(in.State.FinishedAt)
-	if in.State.Status != "" {
-		c.State = in.State.Status
-	}
+// kept is what a list uses of an inspect, kept until the container
+// changes (list.go): not the whole decoded document (its name, image and
+// labels are the list's too; 1,000 hosts' worth were ~15 MB, issue 15).
+type kept struct {
+	restarts, pid, exitCode int
+	started, finished       time.Time
+	status, health          string
+	hasHealth               bool
+	// probe: the healthcheck's interval (0: Docker's default) when it has
+	// one that is not "NONE".
+	probe    time.Duration
+	hasProbe bool
+}
+
+func keep(in *inspect) kept {
+	k := kept{restarts: in.RestartCount, pid: in.State.Pid, exitCode: in.State.ExitCode,
+		started: parseTime(in.State.StartedAt), finished: parseTime(in.State.FinishedAt), status: intern(in.State.Status)}
 	if in.State.Health != nil {
-		c.Health = in.State.Health.Status
+		k.health, k.hasHealth = intern(in.State.Health.Status), true
+	}
+	if hc := in.Config.Healthcheck; hc != nil && (len(hc.Test) == 0 || hc.Test[0] != "NONE") {
+		k.probe, k.hasProbe = time.Duration(max(hc.Interval, 0)), true
+	}
+	return k
+}
+
+func mergeInspect(c *Container, in *kept) {
+	c.RestartCount = in.restarts
+	c.Pid = in.pid
+	c.ExitCode = in.exitCode
+	c.StartedAt = in.started
+	c.FinishedAt = in.finished
+	if in.status != "" {
+		c.State = in.status
+	}
+	if in.hasHealth {
+		c.Health = in.health
 	}
 }
 
 // keepInspect fills what only inspect knows from an earlier inspect; state
 // and health stay the list's (current) ones.
-func keepInspect(c *Container, in *inspect) {
+func keepInspect(c *Container, in *kept) {
 	state, health := c.State, c.Health
 	mergeInspect(c, in)
 	c.State, c.Health = state, health
@@ -482,8 +516,9 @@ func (c *Client) Inspect(ctx context.Context, name string) (Container, error) {
 		return Container{}, err
 	}
 	ct := Container{Host: c.Host, ID: in.ID, Name: strings.TrimPrefix(in.Name, "/"), Image: in.Config.Image,
-		Labels: in.Config.Labels, Created: parseTime(in.Created)}
-	mergeInspect(&ct, in)
+		Created: parseTime(in.Created)}
+	k := keep(in)
+	mergeInspect(&ct, &k)
 	return ct, nil
 }
 

@@ -18,7 +18,7 @@ import (
 // seen is what the last inspect of a container said, with the list entry's
 // Status age at that moment.
 type seen struct {
-	in     *inspect
+	in     kept
 	key    string        // Status without its age: "Up … (healthy)", "Exited (1) … ago"
 	age    time.Duration // the age in Status then (uptime, or time since exit)
 	hasAge bool
@@ -66,7 +66,7 @@ func (s *seen) changed(status string, now time.Time) bool {
 	return age+prec+5*time.Second < expected
 }
 
-func newSeen(in *inspect, status string, now time.Time) *seen {
+func newSeen(in kept, status string, now time.Time) *seen {
 	key, age, _, ok := parseStatusAge(status)
 	return &seen{in: in, key: key, age: age, hasAge: ok, at: now}
 }

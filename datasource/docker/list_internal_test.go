@@ -25,7 +25,7 @@ func TestStatusChangeDetection(t *testing.T) {
 		{"Created", "Created", time.Minute, false},
 		{"Created", "Up Less than a second", time.Minute, true},
 	} {
-		s := newSeen(&inspect{}, tc.before, t0)
+		s := newSeen(kept{}, tc.before, t0)
 		if got := s.changed(tc.after, t0.Add(tc.elapsed)); got != tc.changed {
 			t.Errorf("%q -> %q after %v: changed=%v, want %v", tc.before, tc.after, tc.elapsed, got, tc.changed)
 		}

@@ -229,3 +229,36 @@ func TestEventsBetweenListsFollowChanges(t *testing.T) {
 		t.Errorf("6 quiet minutes: %d lists, want 1 (RelistEvery %v)", reads, docker.RelistEvery)
 	}
 }
+
+// An unchanged refresh answers the list the client keeps, not a copy of
+// it (a second copy of every host's list was ~4 MB at 1,000 hosts, issue
+// 15); the list is clipped, so a caller's append cannot write into it.
+func TestUnchangedRefreshSharesTheList(t *testing.T) {
+	clk := &storyClock{t: time.Now()}
+	c := demoCloud(t, clk.now)
+	cl, err := docker.New(docker.Options{Host: "compute02", Addr: c.Config().Docker.Hosts["compute02"], ReadOnly: true, Now: clk.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := cl.List(ctx); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, c, cl, clk)
+	clk.add(10 * time.Second)
+	a, err := cl.List(ctx)
+	if err != nil || len(a) == 0 {
+		t.Fatalf("%d containers, %v", len(a), err)
+	}
+	clk.add(10 * time.Second)
+	b, err := cl.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) != len(a) || &b[0] != &a[0] {
+		t.Fatalf("an unchanged refresh answered a copy of the kept list")
+	}
+	if cap(b) != len(b) {
+		t.Fatalf("the shared list has room to append into (len %d, cap %d)", len(b), cap(b))
+	}
+}

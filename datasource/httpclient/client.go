@@ -38,6 +38,9 @@ type Options struct {
 	MaxIdlePerHost int
 	// IdleTimeout is how long an idle connection is kept (0: Go's 90 s).
 	IdleTimeout time.Duration
+	// BufferSize sizes each connection's read and write buffers (0: Go's
+	// 4 KiB each): a client of small answers kept open to many hosts.
+	BufferSize int
 }
 
 func (o Options) String() string {
@@ -55,6 +58,9 @@ func New(o Options) (*http.Client, error) {
 	}
 	if o.IdleTimeout > 0 {
 		tr.IdleConnTimeout = o.IdleTimeout
+	}
+	if o.BufferSize > 0 {
+		tr.ReadBufferSize, tr.WriteBufferSize = o.BufferSize, o.BufferSize
 	}
 	tr.ResponseHeaderTimeout = 30 * time.Second
 	if o.CAFile != "" || o.Insecure {

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stackpit/stackpit/datasource/httpclient"
 )
@@ -390,5 +391,41 @@ func TestServerNamesFirstCallerLeaving(t *testing.T) {
 	close(release)
 	if m := <-second; m["s1"] != "web-1" {
 		t.Fatalf("the waiting caller got %v, want s1's name", m)
+	}
+}
+
+// The names cache's IDs and names are views of one string, not a string
+// each (issue 15), and still each server's own.
+func TestServerNamesPacked(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	id := func(i int) string { return fmt.Sprintf("%08d-1111-4222-8333-444455556666", i) }
+	name := func(i int) string { return fmt.Sprintf("web-frontend-prod-%03d", i) }
+	f.on("GET /compute/v2.1/servers", func(w http.ResponseWriter, r *http.Request) {
+		var servers []any
+		for i := range 50 {
+			servers = append(servers, map[string]any{"id": id(i), "name": name(i)})
+		}
+		writeJSON(w, 200, map[string]any{"servers": servers})
+	})
+	c := f.client(t, false)
+	got, err := c.ServerNames(context.Background(), []string{id(1)})
+	if err != nil || len(got) != 50 {
+		t.Fatalf("%d names, %v", len(got), err)
+	}
+	lo, hi, size := ^uintptr(0), uintptr(0), 0
+	for i := range 50 {
+		if got[id(i)] != name(i) {
+			t.Errorf("%s named %q, want %q", id(i), got[id(i)], name(i))
+		}
+	}
+	for k, v := range got {
+		for _, s := range []string{k, v} {
+			p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+			lo, hi, size = min(lo, p), max(hi, p+uintptr(len(s))), size+len(s)
+		}
+	}
+	// A string each would span at least 50 allocations of 48 and 50 of 32.
+	if int(hi-lo) != size {
+		t.Errorf("the names span %d bytes for %d of text: not one string", hi-lo, size)
 	}
 }

@@ -46,7 +46,14 @@ func (m Matcher) Empty() bool { return len(m.terms) == 0 }
 // Match: fields are lower-case, in the names' order; all is the fields
 // joined with NUL ("\x00"), so a plain free-text term is one substring
 // search instead of one per field.
-func (m Matcher) Match(fields []string, all string) bool {
+func (m Matcher) Match(fields []string, all string) bool { return m.MatchIn(fields, all) }
+
+// MatchIn is Match for rows whose fields are joined in several strings
+// (NUL within each): the row's own, one it shares with other rows (a pane
+// keeps one copy of the fields many rows have in common), fields it keeps
+// as they came (already lower-case: no copy). A plain free-text term is
+// searched in each.
+func (m Matcher) MatchIn(fields []string, texts ...string) bool {
 	for i := range m.terms {
 		t := &m.terms[i]
 		ok := false
@@ -54,7 +61,12 @@ func (m Matcher) Match(fields []string, all string) bool {
 		case -2:
 		case -1:
 			if !t.glob && !strings.Contains(t.value, "\x00") {
-				ok = strings.Contains(all, t.value)
+				for _, s := range texts {
+					if s != "" && strings.Contains(s, t.value) {
+						ok = true
+						break
+					}
+				}
 				break
 			}
 			for _, v := range fields {

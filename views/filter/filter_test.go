@@ -31,7 +31,8 @@ func TestCompiledAgreesWithMatch(t *testing.T) {
 	names := []string{"name", "host", "status", "project"}
 	rows := [][]string{{"web-01", "compute03", "error", "web"}, {"db-1", "compute1", "active", "db"}, {"", "", "", ""}}
 	for _, q := range []string{"", "web", "host:compute03 status:error", "host=compute0", "host=compute03", "status!=error",
-		"!web", "host:compute0*", "nosuchfield:x", "!nosuchfield:x", "db", "*1", "c?mpute1", "[", "e", "name=", "host:"} {
+		"!web", "host:compute0*", "nosuchfield:x", "!nosuchfield:x", "db", "*1", "c?mpute1", "[", "e", "name=", "host:",
+		"error", "!active", "act", "web error"} {
 		pq := Parse(q)
 		m := Compile(pq, names)
 		for _, r := range rows {
@@ -42,6 +43,11 @@ func TestCompiledAgreesWithMatch(t *testing.T) {
 			all := strings.Join(r, "\x00")
 			if got, want := m.Match(r, all), pq.Match(fields); got != want {
 				t.Errorf("%q on %v: compiled %v, Match %v", q, r, got, want)
+			}
+			// The fields split in a row's own and shared strings.
+			own, shared := strings.Join(r[:2], "\x00"), strings.Join(r[2:], "\x00")
+			if got, want := m.MatchIn(r, own, shared), pq.Match(fields); got != want {
+				t.Errorf("%q on %v split: compiled %v, Match %v", q, r, got, want)
 			}
 		}
 	}

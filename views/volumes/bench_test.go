@@ -218,3 +218,39 @@ func BenchmarkSteadyRefresh50k(b *testing.B) {
 		p.Update(loadedMsg{list: openstack.VolumeList{AsOf: t0}, names: p.names, projects: p.projects})
 	}
 }
+
+// BenchmarkPaneHeap50kRefreshed: the heap a pane of 50,000 volumes keeps,
+// lists included, after 20 deltas (2,000 volumes each, 100 of them
+// changed: the overlap re-lists the rest) and a whole list: the lists a
+// row came in stay while it points into them (issue 15).
+//
+//	go test -run '^$' -bench PaneHeap50kRefreshed -benchtime 1x ./views/volumes/
+func BenchmarkPaneHeap50kRefreshed(b *testing.B) {
+	for range b.N {
+		b.StopTimer()
+		f := bigVolumes(50000)
+		names := f.names
+		p := paneHeap(b, "refreshed-pane-heap-MiB", func() *Pane {
+			vols := f.vols
+			f = nil // the pane's lists only
+			p := newPane(&fakeSource{}, Options{})
+			p.Update(loadedMsg{list: openstack.VolumeList{Volumes: append([]openstack.Volume(nil), vols...), Full: true, AsOf: t0}, names: names})
+			for k := range 20 {
+				d := make([]openstack.Volume, 0, 2000)
+				for j := range 2000 {
+					i := (k*1000 + j*23) % len(vols)
+					if j%20 == 0 {
+						vols[i].Size++
+						vols[i].Updated = vols[i].Updated.Add(time.Second)
+					}
+					d = append(d, vols[i])
+				}
+				p.Update(loadedMsg{list: openstack.VolumeList{Volumes: d, AsOf: t0}, names: names, projects: p.projects})
+			}
+			p.Update(loadedMsg{list: openstack.VolumeList{Volumes: append([]openstack.Volume(nil), vols...), Full: true, AsOf: t0}, names: names, projects: p.projects})
+			return p
+		})
+		runtime.KeepAlive(p)
+		b.StartTimer()
+	}
+}

@@ -14,6 +14,7 @@ type firstRows struct {
 	rows  []*row // in the pane's order (compareRows)
 	byID  map[string]*row
 	refs  map[string]int
+	share map[sharedKey]*shared
 	clk   *clock // the rows' ages are as of the load's start
 	timed []*row
 	opts  Options
@@ -34,7 +35,7 @@ func prebuild(vols []openstack.Volume, now time.Time, names, projects map[string
 		f.rows = append(f.rows, r)
 	}
 	slices.SortFunc(f.rows, compareRows)
-	f.refs, f.clk, f.timed = b.refs, b.clk, b.timed
+	f.refs, f.clk, f.timed, f.share = b.refs, b.clk, b.timed, b.shares
 	return f
 }
 
@@ -45,7 +46,7 @@ func (p *Pane) takeFirst(m loadedMsg) bool {
 		return false
 	}
 	p.names, p.projects = m.names, m.projects
-	p.byID, p.rows, p.refs = f.byID, f.rows, f.refs
+	p.byID, p.rows, p.refs, p.shares = f.byID, f.rows, f.refs, f.share
 	p.clk, p.timed = f.clk, f.timed  // the pane is empty: no row has its clock
 	listed := p.ctx.Now().UnixNano() // in Update: after the list was taken
 	for _, r := range p.rows {

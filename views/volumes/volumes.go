@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -87,7 +88,7 @@ type Options struct {
 	PresenceEvery time.Duration
 }
 
-// fieldNames are the filter fields, in row.ends order.
+// fieldNames are the filter fields (row.fields' order).
 var fieldNames = []string{"status", "name", "id", "host", "type", "project", "server", "migration", "stuck"}
 
 const numFields = 9
@@ -97,31 +98,63 @@ const numFields = 9
 // reused by every later refresh: at 50,000 volumes, re-deriving every row
 // on each 10 s refresh took ~350 ms of the UI goroutine.
 type row struct {
-	// v is the listed volume itself, not a copy: a list is never changed
-	// after it came, and in `stackpit serve` it is every session's (a copy
-	// per row was ~190 bytes of each session's row at 50,000 volumes).
+	// v is the whole list's volume itself, not a copy: a list is never
+	// changed after it came, and in `stackpit serve` it is every
+	// session's (a copy per row was ~190 bytes of each session's row at
+	// 50,000 volumes). A delta's changed volume is copied (merge).
 	v       *openstack.Volume
 	servers []string // attached servers' names (or IDs when unnamed)
-	project string
-	// clk is the pane's time of the last refresh: the age in status is
-	// made from it when drawn (a refresh moves one time, not each row's).
-	clk      *clock
-	stuck    bool
-	errored  bool
-	migStuck bool
-	timed    bool // a transitional status or migration: stuck comes with time
-	dead     bool // replaced by a newer row, or gone from the list
+	// sh is what the row has in common with others: its project's name
+	// and the lower-cased status, host, type, project, migration and
+	// stuck fields (one copy per combination, not one per row).
+	sh *shared
 	// listed is when (UnixNano, at or after) a list last showed the
 	// volume: a presence list from before then (serve shares one taken
 	// up to an interval earlier) cannot say it was deleted.
 	listed int64
-	// all is the filter fields, lower-cased and NUL-joined (one search per
-	// free-text term); field i is all[ends[i-1]+1 : ends[i]].
-	all  string
-	ends [numFields]uint32
+	// own is the row's own filter fields, lower-cased and NUL-joined:
+	// name, ID, then servers (names, then IDs); ends are name's and ID's
+	// ends in it.
+	own  string
+	ends [2]uint32
+	// lowName, lowID: v's name (ID) is lower-case already and not in own
+	// (its part there is empty): Cinder's IDs always are, most names too,
+	// and a copy of both was ~3 MB at 62,549 volumes (issue 15).
+	lowName, lowID bool
+	stuck          bool
+	errored        bool
+	migStuck       bool
+	timed          bool // a transitional status or migration: stuck comes with time
+	dead           bool // replaced by a newer row, or gone from the list
 	// The table cells are made when drawn (Cell: table.CellSource), not
 	// kept: eight cells a row were ~20 MB at 50,000 volumes (issue 15).
 }
+
+// shared is the part of rows' filter fields that many rows have alike
+// (a few statuses, backends, types and projects among 50,000 volumes): at
+// 62,549 volumes one lower-cased copy per row was ~5 MB (issue 15).
+type shared struct {
+	project string // the project's name (its ID when unnamed)
+	// clk is the pane's time of the last refresh: the age in status is
+	// made from it when drawn (a refresh moves one time, not each row's).
+	// Here, not in each row: a row of 88 bytes took 96, now 80 (~1 MB at
+	// 62,549 volumes; issue 15).
+	clk *clock
+	// f are status, host, type, project ("name id"), migration and stuck
+	// (yes/no), lower-cased; all is them NUL-joined.
+	f   [6]string
+	all string
+}
+
+// sharedKey tells shared fields apart.
+type sharedKey struct {
+	status, host, typ, project, projectID, mig string
+	stuck                                      bool
+}
+
+// maxShared bounds a pane's shared fields (rows keep theirs: a new map
+// only stops sharing with older rows).
+const maxShared = 100000
 
 // clock is when the rows' ages are told (the last refresh), one per pane.
 type clock struct{ at time.Time }
@@ -131,16 +164,23 @@ func (r *row) age() time.Duration {
 	if r.v.Updated.IsZero() {
 		return 0
 	}
-	return max(r.clk.at.Sub(r.v.Updated), 0)
+	return max(r.sh.clk.at.Sub(r.v.Updated), 0)
 }
 
-// fields are the row's filter fields (substrings of all, no copy).
+// fields are the row's filter fields (substrings of own and sh.all, no
+// copy).
 func (r *row) fields(f *[numFields]string) {
-	start := uint32(0)
-	for i, e := range r.ends {
-		f[i] = r.all[start:e]
-		start = e + 1
+	sh := &r.sh.f
+	f[0], f[3], f[4], f[5], f[7], f[8] = sh[0], sh[1], sh[2], sh[3], sh[4], sh[5]
+	f[1] = r.own[:r.ends[0]]
+	if r.lowName {
+		f[1] = r.v.Name
 	}
+	f[2] = r.own[r.ends[0]+1 : r.ends[1]]
+	if r.lowID {
+		f[2] = r.v.ID
+	}
+	f[6] = r.own[r.ends[1]+1:]
 }
 
 func (r *row) rank() int {
@@ -184,6 +224,7 @@ type Pane struct {
 	// attached volume (loads ask names for ids).
 	refs     map[string]int
 	ids      []string
+	shares   map[sharedKey]*shared // the rows' shared fields (row.sh)
 	idsStale bool
 	built    int // rows built (tests: a delta rebuilds only its volumes)
 	visited  int // rows a refresh looked at (tests: not every row)
@@ -531,12 +572,27 @@ func (p *Pane) merge(vols []openstack.Volume, full bool, names, projects map[str
 			cur = prev[v.ID]
 		}
 		if cur != nil && sameVolume(cur.v, v) {
+			if full {
+				// The new list's own, equal: the older list is then no
+				// row's and goes (rows kept pointing into every list
+				// they came in: two whole lists after a ctrl+r, ~11 MB at
+				// 62,549 volumes; issue 15).
+				cur.v = v
+			}
 			byID[v.ID] = cur
 			cur.listed = listed
 			continue
 		}
 		if cur != nil {
 			p.retire(cur)
+		}
+		if !full {
+			// A delta's changed volume is copied out: a row pointing into
+			// the delta kept all of it (the overlap's unchanged volumes
+			// too) until each of its volumes changed again: ~7 MB of
+			// deltas at 62,549 volumes after 20 refreshes (issue 15).
+			c := *v
+			v = &c
 		}
 		r := p.newRow(v, now)
 		r.listed = listed
@@ -833,7 +889,7 @@ func compareRows(a, b *row) int {
 		}
 		return a.v.Updated.Compare(b.v.Updated)
 	}
-	if c := strings.Compare(a.project, b.project); c != 0 {
+	if c := strings.Compare(a.sh.project, b.sh.project); c != 0 {
 		return c
 	}
 	if c := strings.Compare(a.v.Name, b.v.Name); c != 0 {
@@ -847,13 +903,12 @@ func compareRows(a, b *row) int {
 func sameVolume(a, b *openstack.Volume) bool {
 	if a.ID != b.ID || a.Name != b.Name || a.Status != b.Status || a.Size != b.Size || a.Type != b.Type ||
 		a.Host != b.Host || a.ProjectID != b.ProjectID || a.MigrationStatus != b.MigrationStatus ||
-		a.Bootable != b.Bootable || a.Multiattach != b.Multiattach || !a.Created.Equal(b.Created) ||
-		!a.Updated.Equal(b.Updated) || len(a.Attachments) != len(b.Attachments) {
+		a.Bootable != b.Bootable || a.Multiattach != b.Multiattach || !a.Updated.Equal(b.Updated) || len(a.Attachments) != len(b.Attachments) {
 		return false
 	}
 	for i := range a.Attachments {
 		x, y := &a.Attachments[i], &b.Attachments[i]
-		if x.ID != y.ID || x.ServerID != y.ServerID || x.HostName != y.HostName || x.Device != y.Device || !x.Attached.Equal(y.Attached) {
+		if x.ID != y.ID || x.ServerID != y.ServerID || x.HostName != y.HostName || x.Device != y.Device {
 			return false
 		}
 	}
@@ -876,7 +931,7 @@ func (p *Pane) serverName(id string) string {
 
 // sameLabels: r's project and server names are still the current ones.
 func (p *Pane) sameLabels(r *row) bool {
-	if r.project != p.projectName(r.v) {
+	if r.sh.project != p.projectName(r.v) {
 		return false
 	}
 	for i, a := range r.v.Attachments {
@@ -904,7 +959,7 @@ const ageCol = 7
 // newRow derives v's row at now.
 func (p *Pane) newRow(v *openstack.Volume, now time.Time) *row {
 	p.built++
-	r := &row{v: v, project: p.projectName(v), clk: p.clk}
+	r := &row{v: v}
 	r.stuck, r.migStuck = p.stuckAt(v, now)
 	r.timed = transitional[v.Status] || v.MigrationStatus == "migrating" || v.MigrationStatus == "starting"
 	if r.timed {
@@ -917,41 +972,63 @@ func (p *Pane) newRow(v *openstack.Volume, now time.Time) *row {
 			r.servers[i] = p.serverName(a.ServerID)
 		}
 	}
+	r.sh = p.shared(v, r.stuck || r.migStuck)
 	r.setFields()
 	p.ref(r, +1)
 	return r
 }
 
-// setFields writes the lower-cased filter fields into one string.
+// shared is the shared fields of v's rows.
+func (p *Pane) shared(v *openstack.Volume, stuck bool) *shared {
+	project := p.projectName(v)
+	k := sharedKey{status: v.Status, host: v.Host, typ: v.Type, project: project, projectID: v.ProjectID, mig: v.MigrationStatus, stuck: stuck}
+	if sh := p.shares[k]; sh != nil {
+		return sh
+	}
+	if p.shares == nil || len(p.shares) >= maxShared {
+		p.shares = map[sharedKey]*shared{}
+	}
+	yes := "no"
+	if stuck {
+		yes = "yes"
+	}
+	parts := [6]string{v.Status, v.Host, v.Type, project + " " + v.ProjectID, v.MigrationStatus, yes}
+	sh := &shared{project: project, clk: p.clk}
+	for i, s := range parts {
+		sh.f[i] = strings.ToLower(s)
+	}
+	sh.all = strings.Join(sh.f[:], "\x00")
+	p.shares[k] = sh
+	return sh
+}
+
+// setFields writes the row's own lower-cased filter fields into one string
+// (name and ID only when not lower-case already: lowName, lowID).
 func (r *row) setFields() {
 	v := r.v
+	r.lowName = isLower(v.Name)
+	r.lowID = isLower(v.ID)
+	if len(v.Attachments) == 0 && r.lowName && r.lowID {
+		r.own, r.ends = noOwn, [2]uint32{0, 1} // the common case: no copy
+		return
+	}
 	var b strings.Builder
-	n := len(v.Status) + len(v.Name) + len(v.ID) + len(v.Host) + len(v.Type) + len(r.project) + len(v.ProjectID) + len(v.MigrationStatus) + 16
+	n := len(v.Name) + len(v.ID) + 3
 	for i, a := range v.Attachments {
 		n += len(r.servers[i]) + len(a.ServerID) + 2
 	}
 	b.Grow(n)
 	lower := func(s string) { b.WriteString(strings.ToLower(s)) }
-	end := func(i int) {
-		r.ends[i] = uint32(b.Len())
-		if i < numFields-1 {
-			b.WriteByte(0)
-		}
+	if !r.lowName {
+		lower(v.Name)
 	}
-	lower(v.Status)
-	end(0)
-	lower(v.Name)
-	end(1)
-	lower(v.ID)
-	end(2)
-	lower(v.Host)
-	end(3)
-	lower(v.Type)
-	end(4)
-	lower(r.project)
-	b.WriteByte(' ')
-	lower(v.ProjectID)
-	end(5)
+	r.ends[0] = uint32(b.Len())
+	b.WriteByte(0)
+	if !r.lowID {
+		lower(v.ID)
+	}
+	r.ends[1] = uint32(b.Len())
+	b.WriteByte(0)
 	// Server names, then their IDs ("web-1 db-1 <id> <id>").
 	for i, s := range r.servers {
 		if i > 0 {
@@ -966,16 +1043,24 @@ func (r *row) setFields() {
 		}
 		lower(a.ServerID)
 	}
-	end(6)
-	lower(v.MigrationStatus)
-	end(7)
-	if r.stuck || r.migStuck {
-		b.WriteString("yes")
-	} else {
-		b.WriteString("no")
+	r.own = b.String()
+}
+
+// noOwn is own of a row with a lower-case name and ID and no attachments.
+const noOwn = "\x00\x00 "
+
+// isLower: s is its own strings.ToLower.
+func isLower(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return strings.ToLower(s) == s // rare: a name not in ASCII
+		}
+		if 'A' <= c && c <= 'Z' {
+			return false
+		}
 	}
-	end(8)
-	r.all = b.String()
+	return true
 }
 
 func (p *Pane) apply() {
@@ -1122,8 +1207,8 @@ func detailLine(r *row, now time.Time) string {
 	if !v.Updated.IsZero() {
 		parts[0] += " for " + pane.DataAge(r.age())
 	}
-	if r.project != "" {
-		parts = append(parts, "project "+r.project)
+	if r.sh.project != "" {
+		parts = append(parts, "project "+r.sh.project)
 	}
 	if v.Host != "" {
 		parts = append(parts, "host "+v.Host)
@@ -1263,5 +1348,12 @@ func (p *Pane) action(c ops.VolumeChange) pane.Action {
 func match(m filter.Matcher, r *row) bool {
 	var f [numFields]string
 	r.fields(&f)
-	return m.Match(f[:], r.all)
+	var name, id string // searched apart when not in own
+	if r.lowName {
+		name = r.v.Name
+	}
+	if r.lowID {
+		id = r.v.ID
+	}
+	return m.MatchIn(f[:], r.own, r.sh.all, name, id)
 }

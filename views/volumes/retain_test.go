@@ -1,0 +1,104 @@
+package volumes
+
+import (
+	"runtime"
+	"testing"
+	"time"
+	"unsafe"
+	"weak"
+
+	"github.com/stackpit/stackpit/datasource/openstack"
+)
+
+// gone: the list w points into was collected (no row points into it).
+func gone(w weak.Pointer[openstack.Volume]) bool {
+	runtime.GC()
+	runtime.GC()
+	return w.Value() == nil
+}
+
+func cloneVols(vs []openstack.Volume) []openstack.Volume {
+	return append([]openstack.Volume(nil), vs...)
+}
+
+// Rows keep no delta alive (a changed volume is copied out of it), and a
+// whole list takes the place of the one before it: the pane holds one
+// list, not every list a row came in (issue 15).
+func TestRowsKeepOneList(t *testing.T) {
+	f := fixture()
+	p := newPane(f, Options{})
+	first := cloneVols(f.vols)
+	p.Update(loadedMsg{list: openstack.VolumeList{Volumes: first, Full: true, AsOf: t0}, names: f.names})
+	wFirst := weak.Make(&first[0])
+	first = nil
+
+	// A delta: one volume unchanged (the overlap), one changed.
+	delta := cloneVols(f.vols[:2])
+	delta[1].Size++
+	delta[1].Updated = delta[1].Updated.Add(time.Second)
+	p.Update(loadedMsg{list: openstack.VolumeList{Volumes: delta, AsOf: t0}, names: f.names})
+	wDelta := weak.Make(&delta[0])
+	delta = nil
+	if !gone(wDelta) {
+		t.Fatal("a delta is kept after its changed volume's row was made")
+	}
+	if r := p.byID[f.vols[1].ID]; r == nil || r.v.Size != f.vols[1].Size+1 {
+		t.Fatalf("the changed volume's row: %+v", r)
+	}
+
+	// A whole list with the same volumes (and the changed one as changed).
+	whole := cloneVols(f.vols)
+	whole[1].Size++
+	whole[1].Updated = whole[1].Updated.Add(time.Second)
+	p.Update(loadedMsg{list: openstack.VolumeList{Volumes: whole, Full: true, AsOf: t0}, names: f.names})
+	if !gone(wFirst) {
+		t.Fatal("the first list is kept beside the whole list that replaced it")
+	}
+	for i := range whole {
+		if r := p.byID[whole[i].ID]; r == nil || r.v != &whole[i] {
+			t.Fatalf("row %s is not the whole list's volume", whole[i].ID)
+		}
+	}
+	if p.tbl.Len() != len(whole) {
+		t.Fatalf("%d rows, want %d", p.tbl.Len(), len(whole))
+	}
+	runtime.KeepAlive(whole)
+}
+
+// A row fits the allocator's 80-byte class (at 88 it took 96: ~1 MB more
+// at 62,549 volumes; issue 15).
+func TestRowFits80Bytes(t *testing.T) {
+	if n := unsafe.Sizeof(row{}); n > 80 {
+		t.Fatalf("a row is %d bytes", n)
+	}
+}
+
+// A row with a lower-case name and ID and no attachment keeps no copy of
+// them for the filter; names in capitals are still found in any case.
+func TestLowerCaseFieldsNotCopied(t *testing.T) {
+	v := &openstack.Volume{ID: "0a1b2c3d-1111-4222-8333-444455556666", Name: "db-data", Status: "available"}
+	r := &row{v: v, sh: &shared{}}
+	if n := testing.AllocsPerRun(100, r.setFields); n != 0 {
+		t.Fatalf("setFields allocated %v times for a lower-case name and ID", n)
+	}
+	var f [numFields]string
+	r.fields(&f)
+	if f[1] != "db-data" || f[2] != v.ID {
+		t.Fatalf("name %q, id %q", f[1], f[2])
+	}
+
+	fx := fixture()
+	fx.vols[0].Name = "Web-DATA"
+	fx.vols[1].ID = "ABCDEF01-" + fx.vols[1].ID
+	p := newPane(fx, Options{})
+	drive(p, p.Init())
+	for q, want := range map[string]int{
+		"web-data": 1, "name:web-data": 1, "WEB-data": 1, "abcdef01-": 1, "id:abcdef01-*": 1,
+		"name:" + fx.vols[2].Name: 1, fx.vols[3].ID: 1, "id:" + fx.vols[3].ID: 1,
+	} {
+		p.SetFilter(q)
+		if got := p.tbl.Len(); got != want {
+			t.Errorf("filter %q: %d rows, want %d", q, got, want)
+		}
+	}
+}
