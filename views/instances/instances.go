@@ -713,8 +713,12 @@ func (p *Pane) merge(ss []openstack.Server, full bool) {
 				// The same server: the entry now points into this list,
 				// so an older list (a first load's pages) is not kept
 				// alive by the entries that did not change. Lists are
-				// never written once handed (withAbsent clips).
-				e.s = s
+				// never written once handed (withAbsent clips). Only when
+				// every field the entry's filter text and age came from is
+				// equal too: cells read e.s, filter and sort e.all.
+				if sameEntryFields(e.s, s) {
+					e.s = s
+				}
 				p.byID[s.ID] = e
 				kept++
 			} else {
@@ -834,6 +838,13 @@ func mergeSorted(a, b []*entry) []*entry {
 
 // sameServer compares the fields the pane shows (Updated changes with every
 // state change Nova records).
+// sameEntryFields: the fields an entry is made from that sameServer
+// does not compare are equal too (a repointed entry stays one version).
+func sameEntryFields(a, b *openstack.Server) bool {
+	return a.ProjectID == b.ProjectID && a.FlavorID == b.FlavorID && a.Zone == b.Zone &&
+		a.ImageID == b.ImageID && a.Created.Equal(b.Created)
+}
+
 func sameServer(a, b *openstack.Server) bool {
 	return a.Updated.Equal(b.Updated) && a.Status == b.Status && a.TaskState == b.TaskState &&
 		a.PowerState == b.PowerState && a.Host == b.Host && a.Name == b.Name &&

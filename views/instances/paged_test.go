@@ -609,6 +609,18 @@ func TestFullListRepointsKeptEntries(t *testing.T) {
 	if e := p.byID[again[4].ID]; e.s.Status != "SHUTOFF" {
 		t.Fatalf("the changed server shows %q", e.s.Status)
 	}
+	// A field the entry's filter text holds but sameServer does not
+	// compare: the entry stays with the server it was made from (cells
+	// and filter one version), not half of each.
+	third := append([]openstack.Server(nil), again...)
+	third[2].Zone = "az-elsewhere"
+	p.merge(third, true)
+	if e := p.byID[third[2].ID]; e.s == &third[2] || e.s.Zone == "az-elsewhere" {
+		t.Fatal("an entry made from one version points at another")
+	}
+	if e := p.byID[third[3].ID]; e.s != &third[3] {
+		t.Fatal("an unchanged entry was not repointed")
+	}
 }
 
 // withAbsent never writes into the spare room of the list it is given
