@@ -10,16 +10,14 @@ import (
 	"github.com/stackpit/stackpit/hostmodel"
 )
 
-// One RabbitMQ and one HAProxy answer at 1,000 hosts (the demo's whole
-// lists, Nova's services and addresses known), to a hidden pane and to
-// the pane on screen.
-func BenchmarkAnswers1000Hosts(b *testing.B) {
+// demo1000Hosts starts a demo of 1,000 computes (closed with b) and
+// returns its sources with each compute up in Nova and its address.
+func demo1000Hosts(b *testing.B) (Sources, map[string]bool, map[string]string) {
 	c, err := demo.Start(demo.StartOptions{Story: demo.Options{Instances: 1000, Computes: 1000, FailAfter: -1}})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer c.Close()
-	src := demoSources(b, c)
+	b.Cleanup(c.Close)
 	up, addrs := map[string]bool{}, map[string]string{}
 	c.Story.Lock(func() {
 		for _, h := range c.Story.Hosts {
@@ -28,6 +26,14 @@ func BenchmarkAnswers1000Hosts(b *testing.B) {
 			}
 		}
 	})
+	return demoSources(b, c), up, addrs
+}
+
+// One RabbitMQ and one HAProxy answer at 1,000 hosts (the demo's whole
+// lists, Nova's services and addresses known), to a hidden pane and to
+// the pane on screen.
+func BenchmarkAnswers1000Hosts(b *testing.B) {
+	src, up, addrs := demo1000Hosts(b)
 	ctx := context.Background()
 	snap := src.Rabbit.(WholeRabbitSource).Whole(ctx)
 	st, err := src.HAProxy.Stats(ctx)
@@ -59,20 +65,7 @@ func BenchmarkAnswers1000Hosts(b *testing.B) {
 // an observation moves the addresses (Placement's hypervisors): the
 // connection check runs again, its facts go out.
 func BenchmarkAddressesMoved1000Hosts(b *testing.B) {
-	c, err := demo.Start(demo.StartOptions{Story: demo.Options{Instances: 1000, Computes: 1000, FailAfter: -1}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
-	src := demoSources(b, c)
-	up, addrs := map[string]bool{}, map[string]string{}
-	c.Story.Lock(func() {
-		for _, h := range c.Story.Hosts {
-			if h.Role == "compute" {
-				up[h.Name], addrs[h.IP] = true, h.Name
-			}
-		}
-	})
+	src, up, addrs := demo1000Hosts(b)
 	ctx := context.Background()
 	snap := src.Rabbit.(WholeRabbitSource).Whole(ctx)
 	pc := paneCtx()
