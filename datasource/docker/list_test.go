@@ -38,6 +38,23 @@ func requestsTo(c *demo.Cloud, host string, from int) (n int, paths []string) {
 // connections, and the one the transport kept may not be the list's, the
 // only one an events window is trusted over (events.go); that refresh
 // lists again (without inspects) over the kept one.
+// listedClient is a read-only client of host on a demo cloud, its first
+// list made and settled (settle) on the story's clock.
+func listedClient(t *testing.T, host string) (*demo.Cloud, *docker.Client, *storyClock) {
+	t.Helper()
+	clk := &storyClock{t: time.Now()}
+	c := demoCloud(t, clk.now)
+	cl, err := docker.New(docker.Options{Host: host, Addr: c.Config().Docker.Hosts[host], ReadOnly: true, Now: clk.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cl.List(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, c, cl, clk)
+	return c, cl, clk
+}
+
 func settle(t *testing.T, c *demo.Cloud, cl *docker.Client, clk *storyClock) {
 	t.Helper()
 	clk.add(time.Second)
@@ -160,17 +177,8 @@ func TestPooledFleetsShareInspects(t *testing.T) {
 // listed again after RelistEvery even when its events are quiet (issue
 // 15: container lists were 6.2 MB a minute at 1,000 hosts).
 func TestEventsBetweenListsFollowChanges(t *testing.T) {
-	clk := &storyClock{t: time.Now()}
-	c := demoCloud(t, clk.now)
-	cl, err := docker.New(docker.Options{Host: "control01", Addr: c.Config().Docker.Hosts["control01"], ReadOnly: true, Now: clk.now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, cl, clk := listedClient(t, "control01")
 	ctx := context.Background()
-	if _, err := cl.List(ctx); err != nil {
-		t.Fatal(err)
-	}
-	settle(t, c, cl, clk)
 	state := func(cs []docker.Container, name string) string {
 		for _, ct := range cs {
 			if ct.Name == name {
@@ -234,17 +242,8 @@ func TestEventsBetweenListsFollowChanges(t *testing.T) {
 // it (a second copy of every host's list was ~4 MB at 1,000 hosts, issue
 // 15); the list is clipped, so a caller's append cannot write into it.
 func TestUnchangedRefreshSharesTheList(t *testing.T) {
-	clk := &storyClock{t: time.Now()}
-	c := demoCloud(t, clk.now)
-	cl, err := docker.New(docker.Options{Host: "compute02", Addr: c.Config().Docker.Hosts["compute02"], ReadOnly: true, Now: clk.now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, cl, clk := listedClient(t, "compute02")
 	ctx := context.Background()
-	if _, err := cl.List(ctx); err != nil {
-		t.Fatal(err)
-	}
-	settle(t, c, cl, clk)
 	clk.add(10 * time.Second)
 	a, err := cl.List(ctx)
 	if err != nil || len(a) == 0 {
