@@ -220,16 +220,25 @@ func TestConnectionsRebuiltOnlyWhenTheirInputsChange(t *testing.T) {
 	}
 }
 
-// A host's refresh that brings nothing new (the same facts, newer) makes
-// no controller or connection rows (issue 15: with 1,000 hosts each
-// host's refresh redid them, a fifth of the cockpit's CPU); a change does.
-func TestRefreshWithNothingNewMakesNoRows(t *testing.T) {
+// twoComputesLoaded is a pane on the fixtures' broker and HAProxy, with
+// compute01 and compute02 up in Nova at their addresses, its first answers
+// in.
+func twoComputesLoaded(t *testing.T) (*Pane, pane.Context) {
+	t.Helper()
 	ctx := paneCtx()
 	ctx.Hosts = novaModel(map[string]bool{"compute01": true, "compute02": true},
 		map[string]string{"10.0.0.21": "compute01", "10.0.0.22": "compute02"})
 	p := New(ctx, Sources{Rabbit: rabbitFixture(t), HAProxy: haproxyFixture(t)})
 	var obs []hostmodel.Observation
 	collect(p, p.Init(), &obs)
+	return p, ctx
+}
+
+// A host's refresh that brings nothing new (the same facts, newer) makes
+// no controller or connection rows (issue 15: with 1,000 hosts each
+// host's refresh redid them, a fifth of the cockpit's CPU); a change does.
+func TestRefreshWithNothingNewMakesNoRows(t *testing.T) {
+	p, ctx := twoComputesLoaded(t)
 	ct := func(at time.Time, state string) hostmodel.Observation {
 		return hostmodel.Observation{Pane: "containers", Source: hostmodel.Docker, Scope: "compute01", At: at,
 			Facts: []hostmodel.Fact{{Host: "compute01", Kind: hostmodel.Container, Name: "nova_compute", State: state}}}
@@ -259,12 +268,7 @@ func TestRefreshWithNothingNewMakesNoRows(t *testing.T) {
 // does, and the pane says so. Issue 15: at 1,000 hosts every answer
 // grouped every broker connection twice, hidden or not.
 func TestConnectionsCheckedAgainOnlyWhenPeersChange(t *testing.T) {
-	ctx := paneCtx()
-	ctx.Hosts = novaModel(map[string]bool{"compute01": true, "compute02": true},
-		map[string]string{"10.0.0.21": "compute01", "10.0.0.22": "compute02"})
-	p := New(ctx, Sources{Rabbit: rabbitFixture(t), HAProxy: haproxyFixture(t)})
-	var obs []hostmodel.Observation
-	collect(p, p.Init(), &obs)
+	p, _ := twoComputesLoaded(t)
 	n := p.connChecks
 	if n == 0 || !p.conn.known || len(p.conn.missing) != 0 {
 		t.Fatalf("loaded: %d checks, %+v", n, p.conn)
