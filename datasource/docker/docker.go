@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/stackpit/stackpit/datasource/httpclient"
+	"github.com/stackpit/stackpit/internal/intern"
 	"github.com/stackpit/stackpit/redact"
 )
 
@@ -387,7 +388,7 @@ func (c *Client) list(ctx context.Context) ([]Container, error) {
 			name = strings.TrimPrefix(e.Names[0], "/")
 		}
 		// Names, images and states repeat on every host (intern.go).
-		out[i] = Container{Host: c.Host, ID: e.ID, Name: intern(name), Image: intern(e.Image), State: intern(e.State), Status: e.Status,
+		out[i] = Container{Host: c.Host, ID: e.ID, Name: intern.String(name), Image: intern.String(e.Image), State: intern.String(e.State), Status: e.Status,
 			Health: healthFromStatus(e.Status), Created: time.Unix(e.Created, 0)}
 		if s := last[e.ID]; s != nil && !s.changed(e.Status, now) {
 			keepInspect(&out[i], &s.in)
@@ -457,9 +458,9 @@ type kept struct {
 
 func keep(in *inspect) kept {
 	k := kept{restarts: in.RestartCount, pid: in.State.Pid, exitCode: in.State.ExitCode,
-		started: parseTime(in.State.StartedAt), finished: parseTime(in.State.FinishedAt), status: intern(in.State.Status)}
+		started: parseTime(in.State.StartedAt), finished: parseTime(in.State.FinishedAt), status: intern.String(in.State.Status)}
 	if in.State.Health != nil {
-		k.health, k.hasHealth = intern(in.State.Health.Status), true
+		k.health, k.hasHealth = intern.String(in.State.Health.Status), true
 	}
 	if hc := in.Config.Healthcheck; hc != nil && (len(hc.Test) == 0 || hc.Test[0] != "NONE") {
 		k.probe, k.hasProbe = time.Duration(max(hc.Interval, 0)), true

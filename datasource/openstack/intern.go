@@ -9,16 +9,12 @@ import (
 	"encoding/json"
 	"strings"
 	"sync"
-	"unique"
+
+	internpkg "github.com/stackpit/stackpit/internal/intern"
 )
 
 // intern returns the canonical copy of s (weak: dropped when unused).
-func intern(s string) string {
-	if s == "" {
-		return ""
-	}
-	return unique.Make(s).Value()
-}
+var intern = internpkg.String
 
 // pageIntern interns one page's fields (issue 15: unique.Make was a
 // quarter of decoding a 50k list). A value seen before on the page is a
