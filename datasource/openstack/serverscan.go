@@ -89,15 +89,16 @@ func scanServerPage(body []byte, limit int) (servers []Server, links []serverLin
 func (s *pageScan) server(n *novaServer) bool {
 	addrs, vols, groups := n.Addresses, n.Volumes[:0], n.SecurityGroups[:0]
 	clear(addrs)
-	*n = novaServer{Addresses: addrs, Volumes: vols, SecurityGroups: groups}
-	// Strings toServer interns (or parses) alias the page (no copy); the
-	// ones it keeps as they are are copied.
+	*n = novaServer{Addresses: addrs, Volumes: vols, SecurityGroups: groups, viewed: true}
+	s.addrs = s.addrs[:0]
+	// Strings toServer interns, parses or copies (viewed) alias the page
+	// (no copy here); the ones it keeps as they are are copied.
 	return s.object(func(key []byte) bool {
 		switch string(key) {
 		case "id":
-			return s.str(&n.ID, true)
+			return s.str(&n.ID, false)
 		case "name":
-			return s.str(&n.Name, true)
+			return s.str(&n.Name, false)
 		case "status":
 			return s.str(&n.Status, false)
 		case "tenant_id":
@@ -138,27 +139,26 @@ func (s *pageScan) server(n *novaServer) bool {
 				return true
 			}
 			if n.Addresses == nil {
-				n.Addresses = map[string][]struct {
-					Addr string `json:"addr"`
-				}{}
+				n.Addresses = map[string][]addrWire{}
 			}
 			return s.object(func(netName []byte) bool {
-				// The network name is interned by toServer: copy it here
-				// anyway, the map is reused for the next server.
-				net := string(netName)
+				// Interned here (the map is reused for the next server:
+				// its keys must not be views of the page).
+				net := s.in.get(fNetwork, unsafe.String(unsafe.SliceData(netName), len(netName)))
 				if s.null() {
 					n.Addresses[net] = nil
 					return true
 				}
-				list := n.Addresses[net][:0]
+				// Every network's addresses in one buffer, reused for the
+				// next server (a list is never written again once read: a
+				// later one appends after it, or to a new array).
+				start := len(s.addrs)
 				ok := s.array(func() bool {
-					addr, ok := s.oneField("addr", true)
-					list = append(list, struct {
-						Addr string `json:"addr"`
-					}{addr})
+					addr, ok := s.oneField("addr", false)
+					s.addrs = append(s.addrs, addrWire{addr})
 					return ok
 				})
-				n.Addresses[net] = list
+				n.Addresses[net] = s.addrs[start:len(s.addrs):len(s.addrs)]
 				return ok
 			})
 		case "OS-EXT-AZ:availability_zone":
@@ -184,7 +184,7 @@ func (s *pageScan) server(n *novaServer) bool {
 			}
 			n.Volumes = n.Volumes[:0]
 			return s.array(func() bool {
-				id, ok := s.oneField("id", true)
+				id, ok := s.oneField("id", false)
 				n.Volumes = append(n.Volumes, struct {
 					ID string `json:"id"`
 				}{id})
@@ -266,6 +266,7 @@ type pageScan struct {
 	fault faultWire // the fault of the server being read, if any
 	in    pageIntern
 	tmp   string // the one field read from a small object
+	addrs []addrWire
 }
 
 func (s *pageScan) ws() {
