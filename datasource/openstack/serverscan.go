@@ -14,6 +14,7 @@ package openstack
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"strconv"
 	"unsafe"
@@ -380,7 +381,7 @@ func (s *pageScan) plain() ([]byte, bool) {
 	if s.i >= len(s.b) || s.b[s.i] != '"' {
 		return nil, false
 	}
-	j := s.i + 1
+	j := plainRun(s.b, s.i+1)
 	for j < len(s.b) {
 		c := s.b[j]
 		if c == '"' {
@@ -465,7 +466,7 @@ func (s *pageScan) raw(dst *json.RawMessage) bool {
 }
 
 func (s *pageScan) skipString() bool {
-	j := s.i + 1
+	j := textRun(s.b, s.i+1)
 	for j < len(s.b) {
 		switch c := s.b[j]; {
 		case c == '"':
@@ -512,4 +513,45 @@ func (s *pageScan) skip() bool {
 		return true
 	}
 	return false
+}
+
+// Eight bytes at a time over the text of strings (IDs, names, timestamps:
+// byte by byte, the string loops were ~45% of decoding a page): a word
+// with none of the bytes a loop stops at is passed whole; the loop reads
+// the rest as before. The tests are exact: a word passed has none.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// below: a byte of w is below n (n <= 0x80).
+func below(w, n uint64) uint64 { return (w - n*ones) & ^w & highs }
+
+// has: a byte of w is c.
+func has(w, c uint64) uint64 { return below(w^(c*ones), 1) }
+
+// textRun passes whole words from j with no '"', '\\' or control byte
+// (skipString's stops): it returns the start of the first word holding
+// one, or of the last bytes too few for a word.
+func textRun(b []byte, j int) int {
+	for j+8 <= len(b) {
+		w := binary.LittleEndian.Uint64(b[j:])
+		if below(w, 0x20)|has(w, '"')|has(w, '\\') != 0 {
+			break
+		}
+		j += 8
+	}
+	return j
+}
+
+// plainRun is textRun also stopping before a non-ASCII byte (plain's).
+func plainRun(b []byte, j int) int {
+	for j+8 <= len(b) {
+		w := binary.LittleEndian.Uint64(b[j:])
+		if w&highs|below(w, 0x20)|has(w, '"')|has(w, '\\') != 0 {
+			break
+		}
+		j += 8
+	}
+	return j
 }

@@ -252,3 +252,29 @@ func TestSizedIndex(t *testing.T) {
 		t.Fatalf("sizedIndex(m, fewer) = %v", got)
 	}
 }
+
+// The word-at-a-time string loops pass no byte their loop stops at, and
+// stop at the word holding it: every byte value at every place of a word.
+func TestStringRunsStopAtEveryStop(t *testing.T) {
+	for c := range 256 {
+		for at := range 16 {
+			b := []byte(strings.Repeat("a", 20))
+			b[at] = byte(c)
+			stopText := c == '"' || c == '\\' || c < 0x20
+			stopPlain := stopText || c >= 0x80
+			for _, r := range []struct {
+				name string
+				run  func([]byte, int) int
+				stop bool
+			}{{"textRun", textRun, stopText}, {"plainRun", plainRun, stopPlain}} {
+				got, want := r.run(b, 0), 16 // 20 bytes: two whole words
+				if r.stop {
+					want = at / 8 * 8
+				}
+				if got != want {
+					t.Fatalf("%s with %#x at %d = %d, want %d", r.name, c, at, got, want)
+				}
+			}
+		}
+	}
+}
