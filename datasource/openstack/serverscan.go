@@ -533,22 +533,16 @@ func has(w, c uint64) uint64 { return below(w^(c*ones), 1) }
 // textRun passes whole words from j with no '"', '\\' or control byte
 // (skipString's stops): it returns the start of the first word holding
 // one, or of the last bytes too few for a word.
-func textRun(b []byte, j int) int {
-	for j+8 <= len(b) {
-		w := binary.LittleEndian.Uint64(b[j:])
-		if below(w, 0x20)|has(w, '"')|has(w, '\\') != 0 {
-			break
-		}
-		j += 8
-	}
-	return j
-}
+func textRun(b []byte, j int) int { return wordRun(b, j, 0) }
 
-// plainRun is textRun also stopping before a non-ASCII byte (plain's).
-func plainRun(b []byte, j int) int {
+// plainRun is textRun also stopping at a non-ASCII byte (plain's stops).
+func plainRun(b []byte, j int) int { return wordRun(b, j, highs) }
+
+// wordRun is textRun, also stopping at a byte with a bit of high set.
+func wordRun(b []byte, j int, high uint64) int {
 	for j+8 <= len(b) {
 		w := binary.LittleEndian.Uint64(b[j:])
-		if w&highs|below(w, 0x20)|has(w, '"')|has(w, '\\') != 0 {
+		if w&high|below(w, 0x20)|has(w, '"')|has(w, '\\') != 0 {
 			break
 		}
 		j += 8
