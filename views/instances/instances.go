@@ -887,6 +887,11 @@ func (p *Pane) applyFrom(cands []*entry, narrowing bool) {
 		matched = p.matchedSpare[:0]
 		p.matchedSpare = cands
 	}
+	if empty && cap(matched) < len(cands) {
+		// Every candidate matches: sized once, not regrown by doubling
+		// (each batch of a first load brings more rows than the last).
+		matched = make([]*entry, 0, len(cands))
+	}
 	for _, e := range cands {
 		if !empty && !p.match.matchEntry(e) {
 			continue
@@ -980,7 +985,7 @@ func newEntry(s openstack.Server, now time.Time, down map[string]bool) *entry {
 // and kept as long as the entry.
 func newEntryAt(s *openstack.Server, now time.Time, down map[string]bool) *entry {
 	e := new(entry)
-	e.build(s, now, down, nil)
+	e.build(s, now, down, nil, 0)
 	return e
 }
 
@@ -989,9 +994,10 @@ func newEntryAt(s *openstack.Server, now time.Time, down map[string]bool) *entry
 const entryTextBlock = 16 << 10
 
 // build makes e the entry of s (newEntryAt), its filter text in buf's
-// room, or a new block's when buf has too little; it returns buf past the
-// text.
-func (e *entry) build(s *openstack.Server, now time.Time, down map[string]bool, buf []byte) []byte {
+// room, or a new block's when buf has too little: room for this text and
+// about as much for each of the more entries still to build (up to
+// entryTextBlock). It returns buf past the text.
+func (e *entry) build(s *openstack.Server, now time.Time, down map[string]bool, buf []byte, more int) []byte {
 	*e = entry{s: s, id: s.ID, host: s.Host, fault: faultOf(*s, now, down), hostDown: s.Host != "" && down[s.Host]}
 	if !s.Created.IsZero() {
 		e.hasAge = true
@@ -1007,7 +1013,7 @@ func (e *entry) build(s *openstack.Server, now time.Time, down map[string]bool, 
 	// Its room is capped at n: text longer than counted (a lower-cased
 	// rune that grew) moves to its own array, never over the next entry's.
 	if cap(buf)-len(buf) < n {
-		buf = make([]byte, 0, max(n, entryTextBlock))
+		buf = make([]byte, 0, max(n, min(entryTextBlock, n*(more+1))))
 	}
 	b := buf[len(buf) : len(buf) : len(buf)+n]
 	field := func(i int, v string) {

@@ -177,7 +177,7 @@ func buildEntries(ss []openstack.Server, now time.Time, down map[string]bool) []
 	for i := range ss {
 		if !ss[i].Deleted {
 			e := new(entry)
-			text = e.build(&ss[i], now, down, text) // the page is kept, never changed
+			text = e.build(&ss[i], now, down, text, len(ss)-i-1) // the page is kept, never changed
 			es = append(es, e)
 		}
 	}
