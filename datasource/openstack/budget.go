@@ -6,6 +6,7 @@ package openstack
 
 import (
 	"context"
+	"maps"
 	"net/url"
 	"sync"
 	"time"
@@ -193,6 +194,16 @@ func (c *Client) fullIndex() (m map[string]serverRef, last int) {
 	b.hostMu.Lock()
 	defer b.hostMu.Unlock()
 	return make(map[string]serverRef, len(b.hostOf)), len(b.hostOf)
+}
+
+// sizedIndex is m with room for n servers (m itself if it has them).
+func sizedIndex(m map[string]serverRef, n int) map[string]serverRef {
+	if n <= len(m) {
+		return m
+	}
+	out := make(map[string]serverRef, n)
+	maps.Copy(out, m)
+	return out
 }
 
 // setIndex makes m, a whole list's index, the client's.

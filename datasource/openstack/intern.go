@@ -91,11 +91,14 @@ func decodeMetadata(raw json.RawMessage) map[string]string {
 		return nil
 	}
 	metaCache.Lock()
-	m, ok := metaCache.m[string(raw)]
+	cached, ok := metaCache.m[string(raw)]
 	metaCache.Unlock()
 	if ok {
-		return m
+		return cached
 	}
+	// Its own variable: the one Unmarshal is given moves to the heap, an
+	// allocation per server even when the cache has the map.
+	var m map[string]string
 	if err := json.Unmarshal(raw, &m); err != nil || len(m) == 0 {
 		return nil
 	}

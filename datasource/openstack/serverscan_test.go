@@ -2,7 +2,9 @@ package openstack
 
 import (
 	"encoding/json"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -211,5 +213,68 @@ func TestParseNaiveIsTimeParse(t *testing.T) {
 	}
 	if fast < 10 {
 		t.Errorf("the fast path read %d of the forms Nova sends", fast)
+	}
+}
+
+// A server's Networks, IPs, VolumeIDs and SecurityGroups share one array:
+// each is capped at its own length, so appending to one (a caller's copy)
+// never writes over the next.
+func TestScanServerListsDoNotShareRoom(t *testing.T) {
+	got, _, ok := scanServerPage([]byte(scanServers), 0)
+	if !ok {
+		t.Fatal("scan gave up")
+	}
+	s := got[0]
+	ips, vols, groups := slices.Clone(s.IPs), slices.Clone(s.VolumeIDs), slices.Clone(s.SecurityGroups)
+	_ = append(s.Networks, "x")
+	_ = append(s.IPs, "x")
+	_ = append(s.VolumeIDs, "x")
+	if !slices.Equal(s.IPs, ips) || !slices.Equal(s.VolumeIDs, vols) || !slices.Equal(s.SecurityGroups, groups) {
+		t.Fatalf("an append to one list changed the next: %q %q %q", s.IPs, s.VolumeIDs, s.SecurityGroups)
+	}
+	if len(ips) != 3 || len(vols) != 2 || len(groups) != 2 {
+		t.Fatalf("lists %q %q %q", ips, vols, groups)
+	}
+}
+
+// sizedIndex keeps every entry, and keeps a map that has room already.
+func TestSizedIndex(t *testing.T) {
+	m := map[string]serverRef{"a": {"h1", "i1"}, "b": {"h2", ""}}
+	got := sizedIndex(m, 1000)
+	if !maps.Equal(got, m) {
+		t.Fatalf("sizedIndex lost entries: %v", got)
+	}
+	got["c"] = serverRef{}
+	if _, ok := m["c"]; ok {
+		t.Fatal("sizedIndex(m, more) is m")
+	}
+	if got := sizedIndex(m, 1); len(got) != 2 {
+		t.Fatalf("sizedIndex(m, fewer) = %v", got)
+	}
+}
+
+// The word-at-a-time string loops pass no byte their loop stops at, and
+// stop at the word holding it: every byte value at every place of a word.
+func TestStringRunsStopAtEveryStop(t *testing.T) {
+	for c := range 256 {
+		for at := range 16 {
+			b := []byte(strings.Repeat("a", 20))
+			b[at] = byte(c)
+			stopText := c == '"' || c == '\\' || c < 0x20
+			stopPlain := stopText || c >= 0x80
+			for _, r := range []struct {
+				name string
+				run  func([]byte, int) int
+				stop bool
+			}{{"textRun", textRun, stopText}, {"plainRun", plainRun, stopPlain}} {
+				got, want := r.run(b, 0), 16 // 20 bytes: two whole words
+				if r.stop {
+					want = at / 8 * 8
+				}
+				if got != want {
+					t.Fatalf("%s with %#x at %d = %d, want %d", r.name, c, at, got, want)
+				}
+			}
+		}
 	}
 }

@@ -887,6 +887,11 @@ func (p *Pane) applyFrom(cands []*entry, narrowing bool) {
 		matched = p.matchedSpare[:0]
 		p.matchedSpare = cands
 	}
+	if empty && cap(matched) < len(cands) {
+		// Every candidate matches: sized once, not regrown by doubling
+		// (each batch of a first load brings more rows than the last).
+		matched = make([]*entry, 0, len(cands))
+	}
 	for _, e := range cands {
 		if !empty && !p.match.matchEntry(e) {
 			continue
@@ -979,7 +984,21 @@ func newEntry(s openstack.Server, now time.Time, down map[string]bool) *entry {
 // newEntryAt is newEntry for a server the entry may point to: read only,
 // and kept as long as the entry.
 func newEntryAt(s *openstack.Server, now time.Time, down map[string]bool) *entry {
-	e := &entry{s: s, id: s.ID, host: s.Host, fault: faultOf(*s, now, down), hostDown: s.Host != "" && down[s.Host]}
+	e := new(entry)
+	e.build(s, now, down, nil, 0)
+	return e
+}
+
+// entryTextBlock is the room a page's entries share for their filter text
+// (buildEntries: one allocation per block, not one per entry).
+const entryTextBlock = 16 << 10
+
+// build makes e the entry of s (newEntryAt), its filter text in buf's
+// room, or a new block's when buf has too little: room for this text and
+// about as much for each of the more entries still to build (up to
+// entryTextBlock). It returns buf past the text.
+func (e *entry) build(s *openstack.Server, now time.Time, down map[string]bool, buf []byte, more int) []byte {
+	*e = entry{s: s, id: s.ID, host: s.Host, fault: faultOf(*s, now, down), hostDown: s.Host != "" && down[s.Host]}
 	if !s.Created.IsZero() {
 		e.hasAge = true
 		e.ageS = int32(min(max(now.Sub(s.Created)/time.Second, math.MinInt32), math.MaxInt32))
@@ -991,7 +1010,12 @@ func newEntryAt(s *openstack.Server, now time.Time, down map[string]bool) *entry
 	}
 	// One buffer, the fields appended and lower-cased in place: no
 	// per-field copies (the builder makes 50,000 of these at a 50k start).
-	b := make([]byte, 0, n)
+	// Its room is capped at n: text longer than counted (a lower-cased
+	// rune that grew) moves to its own array, never over the next entry's.
+	if cap(buf)-len(buf) < n {
+		buf = make([]byte, 0, max(n, min(entryTextBlock, n*(more+1))))
+	}
+	b := buf[len(buf) : len(buf) : len(buf)+n]
 	field := func(i int, v string) {
 		if i > 0 {
 			b = append(b, 0)
@@ -1026,7 +1050,7 @@ func newEntryAt(s *openstack.Server, now time.Time, down map[string]bool) *entry
 	field(9, s.Zone)
 	field(10, s.ImageID)                               // image:<id>, the images pane's pivot
 	e.all = unsafe.String(unsafe.SliceData(b), len(b)) // b is not written again
-	return e
+	return buf[:len(buf)+n]
 }
 
 // appendLower appends v lower-cased to b.

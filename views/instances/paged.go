@@ -166,11 +166,19 @@ func mergeRuns(runs [][]*entry) []*entry {
 
 // buildEntries makes the entries of a page's servers (not the deleted:
 // a first load has nothing to delete), sorted by entryCmp.
+//
+// Their filter text shares a few blocks: 50,000 allocations fewer in a 50k
+// first load. A block (no pointers) lives as long as one of its entries.
+// The entries themselves are not one block: a dead one would keep the
+// page it points into alive (merge repoints the live ones to drop it).
 func buildEntries(ss []openstack.Server, now time.Time, down map[string]bool) []*entry {
 	es := make([]*entry, 0, len(ss))
+	var text []byte
 	for i := range ss {
 		if !ss[i].Deleted {
-			es = append(es, newEntryAt(&ss[i], now, down)) // the page is kept, never changed
+			e := new(entry)
+			text = e.build(&ss[i], now, down, text, len(ss)-i-1) // the page is kept, never changed
+			es = append(es, e)
 		}
 	}
 	slices.SortFunc(es, entryCmp)

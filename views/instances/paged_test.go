@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -635,5 +636,49 @@ func TestWithAbsentLeavesTheSharedListAlone(t *testing.T) {
 	}
 	if shared[:2][1].ID != "" {
 		t.Fatal("withAbsent wrote into the shared list's spare room")
+	}
+}
+
+// A page's entries share blocks for their text: each entry's text is what
+// newEntryAt makes alone, also when lower-casing made one longer than
+// counted (Ⱥ is 2 bytes, its lower case 3), which must not write over the
+// next entry's.
+func TestBuildEntriesSharedText(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var ss []openstack.Server
+	for i := range 300 {
+		name := fmt.Sprintf("vm-%03d", i)
+		if i%7 == 0 {
+			name = strings.Repeat("Ⱥ", i%5+1) + name
+		}
+		ss = append(ss, openstack.Server{ID: fmt.Sprintf("id-%03d", i), Name: name, Status: "ACTIVE", Host: "h1",
+			IPs: []string{"10.0.0.1"}, Created: now.Add(-time.Hour)})
+	}
+	es := buildEntries(ss, now, nil)
+	if len(es) != len(ss) {
+		t.Fatalf("%d entries of %d servers", len(es), len(ss))
+	}
+	for _, e := range es {
+		want := newEntryAt(e.s, now, nil)
+		if e.all != want.all || e.ends != want.ends || e.id != want.id {
+			t.Fatalf("entry of %q: text %q, alone %q", e.s.Name, e.all, want.all)
+		}
+	}
+}
+
+// An entry made alone (a refresh's) has text of its own size, not a block
+// for a page's entries: 16 KB per changed server would be 4 MB for the 250
+// servers of a host going down.
+func TestNewEntryTextOwnSize(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	s := openstack.Server{ID: "id-1", Name: "vm-1", Status: "ACTIVE", Host: "h1", IPs: []string{"10.0.0.1"}}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range 200 {
+		newEntryAt(&s, now, nil)
+	}
+	runtime.ReadMemStats(&after)
+	if per := (after.TotalAlloc - before.TotalAlloc) / 200; per > 1024 {
+		t.Fatalf("%d bytes per entry", per)
 	}
 }
