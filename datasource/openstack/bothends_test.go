@@ -2,8 +2,11 @@ package openstack
 
 import (
 	"errors"
+	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -280,5 +283,54 @@ func TestMeetingPageKeepsNoWholePage(t *testing.T) {
 	}
 	if len(got) != 5 || cap(got) != 5 {
 		t.Fatalf("handed %d servers with room for %d, want 5 and 5", len(got), cap(got))
+	}
+}
+
+// A first whole list's host index is made again, bigger, partway through
+// (sizedIndex, from the sizer's guess of the list's size): the servers
+// indexed before must stay in it (review of allrows4: replacing it lost
+// the first page's servers from VMCounts and ImageUse, and no test saw).
+// Hex IDs, so that the sizer guesses.
+func TestFirstListIndexKeepsEveryServer(t *testing.T) {
+	const n = 3000
+	all := randomIDs(n)
+	f := newFakeCloud(t, "2.88")
+	f.on("GET /compute/v2.1/servers/detail", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		limit, _ := strconv.Atoi(q.Get("limit"))
+		ids := slices.Clone(all)
+		if q.Get("sort_dir") == "desc" {
+			slices.Reverse(ids)
+		}
+		from := 0
+		if m := q.Get("marker"); m != "" {
+			from = slices.Index(ids, m) + 1
+		}
+		to := min(from+limit, len(ids))
+		var ss []string
+		for i, id := range ids[from:to] {
+			ss = append(ss, fmt.Sprintf(`{"id": %q, "name": "vm", "status": "ACTIVE", "OS-EXT-SRV-ATTR:host": "cmp%d"}`, id, (from+i)%7))
+		}
+		links := `[]`
+		if to < len(ids) {
+			next := url.Values{"limit": {strconv.Itoa(limit)}, "marker": {ids[to-1]}}
+			links = fmt.Sprintf(`[{"href": "http://x/v2.1/servers/detail?%s", "rel": "next"}]`, next.Encode())
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"servers": [%s], "servers_links": %s}`, strings.Join(ss, ", "), links)
+	})
+	c := f.client(t, false)
+	c.PageSize = 200
+	got, err := c.ServersPagedCount(ctxT(t), time.Time{}, func([]Server) {})
+	if err != nil || got != n {
+		t.Fatalf("count %d, %v", got, err)
+	}
+	counts, ok := c.VMCounts()
+	total := 0
+	for _, k := range counts {
+		total += k
+	}
+	if !ok || total != n {
+		t.Fatalf("index holds %d servers of %d", total, n)
 	}
 }
