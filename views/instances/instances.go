@@ -717,7 +717,9 @@ func (p *Pane) merge(ss []openstack.Server, full bool) {
 				// every field the entry's filter text and age came from is
 				// equal too: cells read e.s, filter and sort e.all.
 				if sameEntryFields(e.s, s) {
-					e.s = s
+					// e.id too: a first load's ID lives in its server's
+					// own block (ID, name, addresses), which it would keep.
+					e.s, e.id = s, s.ID
 				}
 				p.byID[s.ID] = e
 				kept++
