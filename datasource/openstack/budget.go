@@ -196,7 +196,8 @@ func (c *Client) fullIndex() (m map[string]serverRef, last int) {
 	return make(map[string]serverRef, len(b.hostOf)), len(b.hostOf)
 }
 
-// sizedIndex is m with room for n servers (m itself if it has them).
+// sizedIndex is m, or a copy of it made with room for n servers when it
+// holds fewer than n entries.
 func sizedIndex(m map[string]serverRef, n int) map[string]serverRef {
 	if n <= len(m) {
 		return m

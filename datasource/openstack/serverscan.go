@@ -155,7 +155,7 @@ func (s *pageScan) server(n *novaServer) bool {
 				// later one appends after it, or to a new array).
 				start := len(s.addrs)
 				ok := s.array(func() bool {
-					addr, ok := s.oneField("addr", false)
+					addr, ok := s.oneField("addr")
 					s.addrs = append(s.addrs, addrWire{addr})
 					return ok
 				})
@@ -185,7 +185,7 @@ func (s *pageScan) server(n *novaServer) bool {
 			}
 			n.Volumes = n.Volumes[:0]
 			return s.array(func() bool {
-				id, ok := s.oneField("id", false)
+				id, ok := s.oneField("id")
 				n.Volumes = append(n.Volumes, struct {
 					ID string `json:"id"`
 				}{id})
@@ -220,7 +220,7 @@ func (s *pageScan) server(n *novaServer) bool {
 			}
 			n.SecurityGroups = n.SecurityGroups[:0]
 			return s.array(func() bool {
-				name, ok := s.oneField("name", false)
+				name, ok := s.oneField("name")
 				n.SecurityGroups = append(n.SecurityGroups, struct {
 					Name string `json:"name"`
 				}{name})
@@ -231,13 +231,14 @@ func (s *pageScan) server(n *novaServer) bool {
 	})
 }
 
-// oneField reads an object keeping only key's string (copied or not, as
-// str does): addresses, volumes_attached, security_groups, image.
-func (s *pageScan) oneField(key string, keep bool) (string, bool) {
+// oneField reads an object keeping only key's string, a view of the page
+// (its callers copy or intern what they keep): addresses,
+// volumes_attached, security_groups, image.
+func (s *pageScan) oneField(key string) (string, bool) {
 	s.tmp = ""
 	ok := s.object(func(k []byte) bool {
 		if string(k) == key {
-			return s.str(&s.tmp, keep)
+			return s.str(&s.tmp, false)
 		}
 		return s.skip()
 	})
@@ -250,7 +251,7 @@ func (s *pageScan) image(n *novaServer) bool {
 	s.ws()
 	start := s.i
 	if s.i < len(s.b) && s.b[s.i] == '{' {
-		id, ok := s.oneField("id", false)
+		id, ok := s.oneField("id")
 		if !ok {
 			return false
 		}
