@@ -16,9 +16,9 @@ import (
 // and Go's default (GOGC=100) lets the heap reach twice the live heap
 // before collecting, so RSS sat at 250-300 MiB. At 40 the heap may grow
 // 40% past the live heap: at 50,000 servers on 1,000 hosts RSS 311 -> 278
-// MiB from 60 (bench_program.sh), for collections a little more often (a
-// steady minute: 15 -> 20 collections, the collector's CPU ~1% of a core
-// at 60). A percentage rather than a fixed memory limit: a bigger cloud
+// MiB from 60 (bench_program.sh), for collections more often (a steady
+// minute with every pane loaded: 12 -> 24 collections, ~2 s more CPU, each
+// collection marking ~160 MB; BENCHMARKS.md). A percentage rather than a fixed memory limit: a bigger cloud
 // gets a bigger heap, never a collector running flat out near a fixed
 // limit (a 200 MiB soft limit, tried first, did that during a 50k load).
 const gcPercent = 40
