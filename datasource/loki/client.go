@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang/snappy"
@@ -141,9 +142,21 @@ func (c *Client) get(ctx context.Context, path string, q url.Values) (json.RawMe
 		}
 		return nil, &Error{Status: resp.StatusCode, Body: errorText(body)}
 	}
-	// Decode as the body comes; the transport cuts it at the limit.
+	// The body is read into a reused buffer (the transport cuts it at the
+	// limit), then decoded: the answer's strings are copies, so the buffer
+	// is free again once decoded.
+	buf := bodies.Get().(*bytes.Buffer)
+	defer putBody(buf)
+	buf.Reset()
+	if resp.ContentLength > 0 {
+		buf.Grow(int(min(resp.ContentLength, maxPooledBody)))
+	}
 	var ar apiResponse
-	if err := json.NewDecoder(resp.Body).Decode(&ar); err != nil {
+	_, err = buf.ReadFrom(resp.Body)
+	if err == nil {
+		err = json.Unmarshal(buf.Bytes(), &ar)
+	}
+	if err != nil {
 		var se *json.SyntaxError
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &se) || errors.As(err, &te) || err == io.ErrUnexpectedEOF || err == io.EOF {
@@ -155,6 +168,23 @@ func (c *Client) get(ctx context.Context, path string, q url.Values) (json.RawMe
 		return nil, &Error{Status: resp.StatusCode, Body: ar.Error}
 	}
 	return ar.Data, nil
+}
+
+// bodies are the answers' read buffers, reused: a json.Decoder grew a new
+// buffer for every answer, doubling it as the body came (1,000-line log
+// pages of the logs pane and its follower, several a second: a third of
+// the cockpit's allocations in a steady minute at 50,000 instances on
+// 1,000 hosts, each collection's share of garbage; issue 15).
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBody bounds a reused buffer: a rare huge answer's is dropped,
+// not kept for the next ones.
+const maxPooledBody = 4 << 20
+
+func putBody(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledBody {
+		bodies.Put(b)
+	}
 }
 
 func (c *Client) readErr(err error) error {

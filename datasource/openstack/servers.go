@@ -36,7 +36,6 @@ type novaServer struct {
 	Addresses  map[string][]addrWire `json:"addresses"`
 	Zone       string                `json:"OS-EXT-AZ:availability_zone"`
 	KeyName    string                `json:"key_name"`
-	LaunchedAt string                `json:"OS-SRV-USG:launched_at"`
 	Host       string                `json:"OS-EXT-SRV-ATTR:host"`
 	Hypervisor string                `json:"OS-EXT-SRV-ATTR:hypervisor_hostname"`
 	TaskState  string                `json:"OS-EXT-STS:task_state"`
@@ -102,8 +101,7 @@ func (n *novaServer) toServerIn(in *pageIntern) Server {
 	s := Server{ID: own.keep(n.ID), Name: own.keep(n.Name), ProjectID: in.get(fProject, n.TenantID), UserID: in.get(fUser, n.UserID), Status: in.get(fStatus, n.Status),
 		TaskState: in.get(fTask, n.TaskState), PowerState: n.PowerState, VMState: in.get(fVMState, n.VMState), Host: in.get(fHost, n.Host),
 		Hypervisor: in.get(fHypervisor, n.Hypervisor), Zone: in.get(fZone, n.Zone), FlavorID: in.get(fFlavorID, n.Flavor.ID), FlavorName: in.get(fFlavorName, n.Flavor.OriginalName),
-		Metadata: decodeMetadata(n.Metadata), Created: parseTime(n.Created), Updated: parseTime(n.Updated),
-		LaunchedAt: parseTime(n.LaunchedAt), Locked: n.Locked, KeyName: in.get(fKeyName, n.KeyName)}
+		Metadata: decodeMetadata(n.Metadata), Created: parseTime(n.Created), Updated: parseTime(n.Updated), Locked: n.Locked, KeyName: in.get(fKeyName, n.KeyName)}
 	if n.imageRead {
 		s.ImageID = in.get(fImage, n.imageID)
 	} else {
@@ -205,8 +203,8 @@ func parseTime(s string) time.Time {
 	if s == "" {
 		return time.Time{}
 	}
-	// Nova's launched_at has no zone: not trying RFC3339 on it first saves
-	// a parse error (two allocations) per server per list.
+	// A zoneless time (Nova's launched_at, no longer read, was one): not
+	// trying RFC3339 on it first saves a parse error (two allocations).
 	forms := timeForms
 	if !hasZone(s) {
 		if t, ok := parseNaive(s); ok {
@@ -226,7 +224,7 @@ var timeForms = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999", "2006-0
 
 // parseNaive reads Nova's zoneless "2006-01-02T15:04:05[.999999]" (also
 // with a blank for the T) as time.Parse reads it, without its layout
-// interpreter (5% of decoding a server page, for launched_at alone). ok is
+// interpreter (5% of decoding a server page when launched_at was read). ok is
 // false for anything else, valid or not: time.Parse has the last word.
 func parseNaive(s string) (time.Time, bool) {
 	if len(s) < 19 || s[4] != '-' || s[7] != '-' || s[10] != 'T' && s[10] != ' ' || s[13] != ':' || s[16] != ':' {

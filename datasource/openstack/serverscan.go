@@ -76,11 +76,14 @@ func scanServerPage(body []byte, limit int) (servers []Server, links []serverLin
 	if s.i != len(s.b) {
 		return nil, nil, false
 	}
-	if c := cap(servers); c-len(servers) > 64 {
+	if c := cap(servers); c-len(servers) > min(64, len(servers)/8) {
 		// A short page (the last one, or every one of a Nova whose
 		// max_limit is below the limit asked): entries point into it for
-		// the session, so its servers are kept, the limit's room not.
-		servers = append([]Server(nil), servers...)
+		// the session, so its servers are kept, the limit's room not
+		// (room for an eighth more, up to 64, is not worth a copy; a
+		// page that grew past its first guess has room from append's
+		// rounding, which depends on a server's size).
+		servers = append(make([]Server, 0, len(servers)), servers...)
 	}
 	return servers, links, true
 }
@@ -166,8 +169,6 @@ func (s *pageScan) server(n *novaServer) bool {
 			return s.str(&n.Zone, false)
 		case "key_name":
 			return s.str(&n.KeyName, false)
-		case "OS-SRV-USG:launched_at":
-			return s.str(&n.LaunchedAt, false)
 		case "OS-EXT-SRV-ATTR:host":
 			return s.str(&n.Host, false)
 		case "OS-EXT-SRV-ATTR:hypervisor_hostname":

@@ -34,7 +34,6 @@ type Server struct {
 	Metadata     map[string]string
 	Created      time.Time
 	Updated      time.Time
-	LaunchedAt   time.Time
 	Fault        string // fault.message when status is ERROR
 	Locked       bool
 	KeyName      string

@@ -3,6 +3,7 @@ package filter
 import (
 	"path"
 	"strings"
+	"unicode/utf8"
 )
 
 // Matcher is a Query compiled against a fixed list of field names, for
@@ -96,4 +97,19 @@ func (t *cterm) matchValue(v string, exact bool) bool {
 		return v == t.value
 	}
 	return strings.Contains(v, t.value)
+}
+
+// IsLower: s is its own strings.ToLower (a row's field that is need not be
+// copied lower-cased: Nova's and Cinder's IDs always are).
+func IsLower(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return strings.ToLower(s) == s // rare: not ASCII
+		}
+		if 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
 }

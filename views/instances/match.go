@@ -13,7 +13,14 @@ var fieldNames = [...]string{"name", "id", "project", "status", "task", "power",
 
 type fieldSet [len(fieldNames)]string
 
-// fieldSet returns e's filter fields (substrings of e.all, no copy).
+// Fields a lower-case value of is the server's own, not in all.
+const (
+	fieldID    = 1
+	fieldImage = 10
+)
+
+// fieldSet returns e's filter fields (substrings of e.all or the server's
+// own lower-case IDs, no copy).
 func (e *entry) fieldSet() fieldSet {
 	var f fieldSet
 	start := uint32(0)
@@ -21,16 +28,29 @@ func (e *entry) fieldSet() fieldSet {
 		f[i] = e.all[start:end]
 		start = end + 1
 	}
+	f[fieldID], f[fieldImage] = e.field(fieldID), e.field(fieldImage)
 	return f
 }
 
 // field is e's filter field i.
 func (e *entry) field(i int) string {
+	switch {
+	case i == fieldID && e.lowID:
+		return e.id
+	case i == fieldImage && e.lowImage:
+		return e.s.ImageID
+	}
 	start := uint32(0)
 	if i > 0 {
 		start = e.ends[i-1] + 1
 	}
 	return e.all[start:e.ends[i]]
+}
+
+// contains: free text v is in one of e's fields (v has no NUL, so a
+// match in all is within one field).
+func (e *entry) contains(v string) bool {
+	return strings.Contains(e.all, v) || e.lowID && strings.Contains(e.id, v) || e.lowImage && strings.Contains(e.s.ImageID, v)
 }
 
 func fieldIndex(name string) int {
@@ -84,7 +104,7 @@ func (m matcher) matchEntry(e *entry) bool {
 		case -2:
 		case -1:
 			if !t.glob && !strings.Contains(t.value, "\x00") {
-				ok = strings.Contains(e.all, t.value)
+				ok = e.contains(t.value)
 				break
 			}
 			f := e.fieldSet()

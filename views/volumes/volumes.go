@@ -18,7 +18,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -1006,8 +1005,8 @@ func (p *Pane) shared(v *openstack.Volume, stuck bool) *shared {
 // (name and ID only when not lower-case already: lowName, lowID).
 func (r *row) setFields() {
 	v := r.v
-	r.lowName = isLower(v.Name)
-	r.lowID = isLower(v.ID)
+	r.lowName = filter.IsLower(v.Name)
+	r.lowID = filter.IsLower(v.ID)
 	if len(v.Attachments) == 0 && r.lowName && r.lowID {
 		r.own, r.ends = noOwn, [2]uint32{0, 1} // the common case: no copy
 		return
@@ -1048,20 +1047,6 @@ func (r *row) setFields() {
 
 // noOwn is own of a row with a lower-case name and ID and no attachments.
 const noOwn = "\x00\x00 "
-
-// isLower: s is its own strings.ToLower.
-func isLower(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			return strings.ToLower(s) == s // rare: a name not in ASCII
-		}
-		if 'A' <= c && c <= 'Z' {
-			return false
-		}
-	}
-	return true
-}
 
 func (p *Pane) apply() {
 	rows := make([]table.Row, 0, len(p.rows))
