@@ -14,26 +14,26 @@ import (
 // gcPercent complements a small live heap (issue 15, RSS at 50,000
 // servers): the cockpit keeps ~100 MiB live at 50k (~150 on 1,000 hosts),
 // and Go's default (GOGC=100) lets the heap reach twice the live heap
-// before collecting, so RSS sat at 250-300 MiB. At 40 the heap may grow
-// 40% past the live heap: at 50,000 servers on 1,000 hosts RSS 311 -> 278
-// MiB from 60 (bench_program.sh), for collections more often (a steady
-// minute with every pane loaded: 12 -> 24 collections, ~2 s more CPU, each
-// collection marking ~160 MB; BENCHMARKS.md). A percentage rather than a fixed memory limit: a bigger cloud
-// gets a bigger heap, never a collector running flat out near a fixed
-// limit (a 200 MiB soft limit, tried first, did that during a 50k load).
-const gcPercent = 40
+// before collecting, so RSS sat at 250-300 MiB. At 60 the heap may grow
+// 60% past the live heap. 40 was measured too (RSS at 50,000 servers on
+// 1,000 hosts ~293 -> ~265 MiB) and not kept: a steady minute with every
+// pane loaded went from 12 to 24 collections, ~2 s more CPU, each marking
+// ~160 MB beside the keys of a 2-core jump host. A percentage rather than
+// a fixed memory limit: a bigger cloud gets a bigger heap, never a
+// collector running flat out near a fixed limit (a 200 MiB soft limit,
+// tried first, did that during a 50k load).
+const gcPercent = 60
 
 // The soft memory limit follows the live heap: never below memLimitFloor,
 // else limitRatio times the live heap after the last collection. Above
-// GOGC's own goal (1.4x), it does not make the collector run more often;
+// GOGC's own goal (1.6x), it does not make the collector run more often;
 // what it changes is the memory Go keeps from its high-water mark (the
 // 50k first load): without it RSS stayed at ~258 MiB after the load, with
-// it ~237 MiB (GOGC=60 and 1.75x then, 50,000 servers, 40 hosts; one more
-// collection in 30 s, GC CPU within the noise). Go returns memory to the
-// system down to 95% of the limit, so the limit bounds RSS too.
+// it ~237 MiB (GOGC=60, 50,000 servers, 40 hosts; one more collection in
+// 30 s, GC CPU within the noise).
 const (
 	memLimitFloor = 235 << 20
-	limitRatio    = 1.5
+	limitRatio    = 1.75
 )
 
 // limitFor is the soft memory limit for a live heap of live bytes.

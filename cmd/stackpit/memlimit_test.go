@@ -41,8 +41,8 @@ func TestCockpitGCPercent(t *testing.T) {
 	}
 }
 
-// The soft limit follows the live heap: the floor for a small one, 1.5x
-// a big one (above GOGC=40's own goal, so never a collector running flat
+// The soft limit follows the live heap: the floor for a small one, 1.75x
+// a big one (above GOGC=60's own goal, so never a collector running flat
 // out near the limit).
 func TestMemoryLimitFollowsLiveHeap(t *testing.T) {
 	for _, c := range []struct {
@@ -51,8 +51,8 @@ func TestMemoryLimitFollowsLiveHeap(t *testing.T) {
 	}{
 		{0, memLimitFloor},
 		{100 << 20, memLimitFloor},
-		{200 << 20, 300 << 20},
-		{1 << 30, 1536 << 20},
+		{200 << 20, 350 << 20},
+		{1 << 30, 1792 << 20},
 	} {
 		if got := limitFor(c.live); got != c.want {
 			t.Errorf("live %d MiB: limit %d MiB, want %d MiB", c.live>>20, got>>20, c.want>>20)
