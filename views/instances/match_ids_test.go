@@ -27,6 +27,11 @@ func TestLowerCaseIDsAreTheServersOwn(t *testing.T) {
 		id, img  string
 		wantCopy bool
 	}{{low, lowID, lowImg, false}, {up, strings.ToLower(upID), strings.ToLower(upImg), true}} {
+		// An upper-case ID or image ID is still copied, lower-cased, into
+		// the filter text; a lower-case one is read from the server.
+		if strings.Contains(c.e.all, c.id) != c.wantCopy || strings.Contains(c.e.all, c.img) != c.wantCopy {
+			t.Errorf("%s: filter text %q holds its IDs: want %v", c.e.s.Name, c.e.all, c.wantCopy)
+		}
 		f := c.e.fieldSet()
 		if f[fieldID] != c.id || c.e.field(fieldID) != c.id || c.e.SortKey(colID) != c.id {
 			t.Errorf("%s: id field %q / %q / sort %q, want %q", c.e.s.Name, f[fieldID], c.e.field(fieldID), c.e.SortKey(colID), c.id)
