@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -38,10 +39,9 @@ func streamsAnswer(tag string, n int) []byte {
 // real Loki's big answers come: chunked).
 func serveAnswers(tb testing.TB, answers ...[]byte) *Client {
 	tb.Helper()
-	next := 0
+	var next atomic.Int32 // a second connection would be another goroutine
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a := answers[next%len(answers)]
-		next++
+		a := answers[int(next.Add(1)-1)%len(answers)]
 		for len(a) > 0 { // in pieces: the client reads as they come
 			k := min(len(a), 16<<10)
 			w.Write(a[:k])

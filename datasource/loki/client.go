@@ -149,7 +149,9 @@ func (c *Client) get(ctx context.Context, path string, q url.Values) (json.RawMe
 	defer putBody(buf)
 	buf.Reset()
 	if resp.ContentLength > 0 {
-		buf.Grow(int(min(resp.ContentLength, maxPooledBody)))
+		// MinRead over: ReadFrom wants that much room before it sees EOF,
+		// and a buffer filled exactly would double (and leave the pool).
+		buf.Grow(int(min(resp.ContentLength, maxPooledBody)) + bytes.MinRead)
 	}
 	var ar apiResponse
 	_, err = buf.ReadFrom(resp.Body)
