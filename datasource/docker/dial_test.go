@@ -1,0 +1,91 @@
+package docker_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stackpit/stackpit/datasource/docker"
+)
+
+// engineCountingDials is an engine with n running containers that counts
+// the connections made to it.
+func engineCountingDials(tb testing.TB, n int) (*httptest.Server, *atomic.Int64) {
+	tb.Helper()
+	var dials atomic.Int64
+	list := make([]string, n)
+	for i := range n {
+		list[i] = fmt.Sprintf(`{"Id":"c%d","Names":["/c%d"],"Image":"kolla/c","State":"running","Status":"Up 2 hours (healthy)","Created":1700000000}`, i, i)
+	}
+	body := "[" + strings.Join(list, ",") + "]"
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Server", "Docker/24.0.7 (linux)")
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/version"):
+			fmt.Fprint(w, `{"ApiVersion":"1.41"}`)
+		case strings.HasSuffix(r.URL.Path, "/containers/json"):
+			fmt.Fprint(w, body)
+		default: // an inspect
+			id := strings.TrimSuffix(r.URL.Path[strings.LastIndex(strings.TrimSuffix(r.URL.Path, "/json"), "/")+1:], "/json")
+			fmt.Fprintf(w, `{"Id":%q,"Name":"/%s","RestartCount":0,"State":{"Status":"running","Pid":1,"StartedAt":"2026-12-07T00:00:00Z","Health":{"Status":"healthy"}},"Config":{"Image":"kolla/c","Healthcheck":{"Test":["CMD-SHELL","true"],"Interval":30000000000}}}`, id, id)
+		}
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			dials.Add(1)
+		}
+	}
+	srv.Start()
+	tb.Cleanup(srv.Close)
+	return srv, &dials
+}
+
+// A host's first list inspects its containers over the list's own
+// connection: a connection per inspect was a dial (a TCP or TLS
+// handshake, or an ssh process) for nearly every container, ~10,000 at
+// the start at 1,000 hosts, on the cores the screen needs (issue 15).
+func TestFirstListDialsOnce(t *testing.T) {
+	srv, dials := engineCountingDials(t, 11)
+	cl, err := docker.New(docker.Options{Host: "compute01", Addr: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := cl.List(context.Background())
+	if err != nil || len(cs) != 11 {
+		t.Fatalf("list: %d containers, %v", len(cs), err)
+	}
+	for _, c := range cs {
+		if c.Pid != 1 || c.StartedAt.IsZero() {
+			t.Fatalf("%s not inspected: %+v", c.Name, c)
+		}
+	}
+	if n := dials.Load(); n != 1 {
+		t.Fatalf("%d connections for a first list of 11 containers, want 1", n)
+	}
+}
+
+// BenchmarkFirstList11Containers: a host's first list (a compute host's
+// 11 containers, each inspected), a new client each time: the
+// connections it dials and what it costs the cockpit and the engine
+// (both in this process).
+func BenchmarkFirstList11Containers(b *testing.B) {
+	srv, dials := engineCountingDials(b, 11)
+	b.ReportAllocs()
+	for b.Loop() {
+		cl, err := docker.New(docker.Options{Host: "compute01", Addr: srv.URL})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := cl.List(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		srv.CloseClientConnections() // the kept one: a client per host, not per loop
+	}
+	b.ReportMetric(float64(dials.Load())/float64(b.N), "dials/op")
+}
