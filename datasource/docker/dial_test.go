@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stackpit/stackpit/datasource/docker"
 )
@@ -88,4 +89,36 @@ func BenchmarkFirstList11Containers(b *testing.B) {
 		srv.CloseClientConnections() // the kept one: a client per host, not per loop
 	}
 	b.ReportMetric(float64(dials.Load())/float64(b.N), "dials/op")
+}
+
+// The connection kept after a first list is the list's own, the one an
+// events window is trusted over (events.go): the next refresh reads the
+// engine's events only. With the inspects on connections of their own,
+// it was often another, and that refresh listed every container again
+// (1,000 lists at 1,000 hosts).
+func TestRefreshAfterFirstListReadsEvents(t *testing.T) {
+	clk := &storyClock{t: time.Now()}
+	c := demoCloud(t, clk.now)
+	cl, err := docker.New(docker.Options{Host: "compute02", Addr: c.Config().Docker.Hosts["compute02"], ReadOnly: true, Now: clk.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 { // the transport kept one connection of several by chance
+		if _, err := cl.List(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		clk.add(10 * time.Second)
+		mark := len(c.Requests())
+		if _, err := cl.List(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if n, paths := requestsTo(c, "compute02", mark); n != 1 || !strings.HasSuffix(paths[0], "/events") {
+			t.Fatalf("round %d: the refresh after a first list: %d requests %v, want its events only", i, n, paths)
+		}
+		// A new client: a first list again.
+		cl, err = docker.New(docker.Options{Host: "compute02", Addr: c.Config().Docker.Hosts["compute02"], ReadOnly: true, Now: clk.now})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }
