@@ -53,14 +53,7 @@ func engineCountingDials(tb testing.TB, n int) (*httptest.Server, *atomic.Int64)
 // the start at 1,000 hosts, on the cores the screen needs (issue 15).
 func TestFirstListDialsOnce(t *testing.T) {
 	srv, dials := engineCountingDials(t, 11)
-	cl, err := docker.New(docker.Options{Host: "compute01", Addr: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cs, err := cl.List(context.Background())
-	if err != nil || len(cs) != 11 {
-		t.Fatalf("list: %d containers, %v", len(cs), err)
-	}
+	cs := firstList(t, srv.URL, 11)
 	for _, c := range cs {
 		if c.Pid != 1 || c.StartedAt.IsZero() {
 			t.Fatalf("%s not inspected: %+v", c.Name, c)
@@ -69,6 +62,21 @@ func TestFirstListDialsOnce(t *testing.T) {
 	if n := dials.Load(); n != 1 {
 		t.Fatalf("%d connections for a first list of 11 containers, want 1", n)
 	}
+}
+
+// firstList is a new client's list of compute01's engine at addr, which
+// must have n containers.
+func firstList(t *testing.T, addr string, n int) []docker.Container {
+	t.Helper()
+	cl, err := docker.New(docker.Options{Host: "compute01", Addr: addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := cl.List(context.Background())
+	if err != nil || len(cs) != n {
+		t.Fatalf("list: %d containers, %v", len(cs), err)
+	}
+	return cs
 }
 
 // BenchmarkFirstList11Containers: a host's first list (a compute host's
