@@ -350,9 +350,9 @@ type inspect struct {
 // List returns every container (running or not) with restart counts and
 // start times from inspect. A refresh asks for the events since the last
 // list and lists only after one (events.go); a list inspects only new or
-// changed containers (concurrently), the others keep their last inspect
-// (see list.go). The list is shared (the next unchanged refresh answers
-// the same one): read only.
+// changed containers (one after the other, over the list's connection),
+// the others keep their last inspect (see list.go). The list is shared
+// (the next unchanged refresh answers the same one): read only.
 func (c *Client) List(ctx context.Context) ([]Container, error) {
 	if cs, ok, err := c.unchanged(ctx); ok || err != nil {
 		return cs, err
@@ -375,13 +375,18 @@ func (c *Client) list(ctx context.Context) ([]Container, error) {
 	}
 	now := c.now()
 	out := make([]Container, len(raw))
-	sem := make(chan struct{}, 8)
-	var wg sync.WaitGroup
 	c.mu.Lock()
 	last := c.seen
 	c.mu.Unlock()
 	next := make(map[string]*seen, len(raw))
-	var nextMu sync.Mutex
+	// The inspects go one after the other, over the connection the list
+	// came on: a connection kept idle is handed to the next request.
+	// Eight at once (with one connection kept) dialled nearly one
+	// connection per inspect — a TCP or TLS handshake, or an ssh process,
+	// per container — ~10,000 at the start at 1,000 hosts, on the cores
+	// the screen needs (issue 15); and the connection kept was often not
+	// the list's, so the next refresh listed again instead of reading
+	// events (events.go). Hosts are read in parallel (the panes' fleets).
 	for i, e := range raw {
 		name := e.ID
 		if len(e.Names) > 0 {
@@ -392,26 +397,18 @@ func (c *Client) list(ctx context.Context) ([]Container, error) {
 			Health: healthFromStatus(e.Status), Created: time.Unix(e.Created, 0)}
 		if s := last[e.ID]; s != nil && !s.changed(e.Status, now) {
 			keepInspect(&out[i], &s.in)
-			nextMu.Lock()
 			next[e.ID] = s
-			nextMu.Unlock()
 			continue
 		}
-		wg.Add(1)
-		go func(i int, status string) {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			if in, err := c.inspect(ctx, out[i].ID); err == nil {
-				k := keep(in)
-				mergeInspect(&out[i], &k)
-				nextMu.Lock()
-				next[out[i].ID] = newSeen(k, status, now)
-				nextMu.Unlock()
-			}
-		}(i, e.Status)
+		if ctx.Err() != nil {
+			continue // the list is incomplete: listed says so below
+		}
+		if in, err := c.inspect(ctx, out[i].ID); err == nil {
+			k := keep(in)
+			mergeInspect(&out[i], &k)
+			next[out[i].ID] = newSeen(k, e.Status, now)
+		}
 	}
-	wg.Wait()
 	c.mu.Lock()
 	c.seen = next // containers gone from the list are forgotten
 	c.mu.Unlock()

@@ -1,7 +1,6 @@
 package docker_test
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -10,12 +9,10 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/stackpit/stackpit/datasource/docker"
 )
 
-// A burst of concurrent inspects leaves one idle connection to the
-// daemon, not one per inspect: at 1,000 hosts those were ~15,000
+// A list's inspects leave one idle connection to the daemon, not one per
+// inspect (when they ran eight at once): at 1,000 hosts those were ~15,000
 // goroutines (or ssh processes) kept for a read about once a minute.
 func TestInspectBurstLeavesOneIdleConnection(t *testing.T) {
 	var mu sync.Mutex
@@ -31,7 +28,7 @@ func TestInspectBurstLeavesOneIdleConnection(t *testing.T) {
 				cs = append(cs, fmt.Sprintf(`{"Id":"c%d","Names":["/c%d"],"State":"running","Status":"Up"}`, i, i))
 			}
 			fmt.Fprint(w, "["+strings.Join(cs, ",")+"]")
-		default: // an inspect: slow enough that the burst overlaps
+		default: // an inspect: slow enough that concurrent ones would overlap
 			time.Sleep(50 * time.Millisecond)
 			id := strings.TrimSuffix(r.URL.Path[strings.LastIndex(strings.TrimSuffix(r.URL.Path, "/json"), "/")+1:], "/json")
 			fmt.Fprintf(w, `{"Id":%q,"RestartCount":0,"State":{"Status":"running","Pid":1,"StartedAt":"2026-12-07T00:00:00Z"}}`, id)
@@ -49,14 +46,7 @@ func TestInspectBurstLeavesOneIdleConnection(t *testing.T) {
 	}
 	srv.Start()
 	defer srv.Close()
-	cl, err := docker.New(docker.Options{Host: "compute01", Addr: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cs, err := cl.List(context.Background())
-	if err != nil || len(cs) != 8 {
-		t.Fatalf("list: %d containers, %v", len(cs), err)
-	}
+	firstList(t, srv.URL, 8)
 	deadline := time.Now().Add(2 * time.Second)
 	for {
 		mu.Lock()

@@ -34,10 +34,8 @@ func requestsTo(c *demo.Cloud, host string, from int) (n int, paths []string) {
 	return n, paths
 }
 
-// settle makes the refresh after a first list: its inspects dialled more
-// connections, and the one the transport kept may not be the list's, the
-// only one an events window is trusted over (events.go); that refresh
-// lists again (without inspects) over the kept one.
+// settle makes the refresh after a first list (which inspected every
+// container) and checks it inspects nothing again.
 // listedClient is a read-only client of host on a demo cloud, its first
 // list made and settled (settle) on the story's clock.
 func listedClient(t *testing.T, host string) (*demo.Cloud, *docker.Client, *storyClock) {
