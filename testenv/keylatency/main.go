@@ -14,14 +14,13 @@
 package main
 
 import (
-	"bufio"
 	"flag"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/stackpit/stackpit/testenv/tmuxcontrol"
 )
 
 func main() {
@@ -37,32 +36,17 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: keylatency -S SOCKET -t TARGET [-n N] [-after KEY] KEY...")
 		os.Exit(2)
 	}
-	// Only the target pane's output counts: a session may hold other
-	// windows (one per SSH session in the serve benchmark).
-	id, err := exec.Command("tmux", "-S", *sock, "display", "-p", "-t", *target, "#{pane_id}").Output()
-	if err != nil {
-		fail(fmt.Errorf("pane of %s: %w", *target, err))
-	}
-	pane := strings.TrimSpace(string(id))
-	cmd := exec.Command("tmux", "-S", *sock, "-C", "attach-session", "-t", *target)
-	in, err := cmd.StdinPipe()
+	tc, err := tmuxcontrol.Attach(*sock, *target)
 	if err != nil {
 		fail(err)
 	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		fail(err)
-	}
-	if err := cmd.Start(); err != nil {
-		fail(err)
-	}
-	defer func() { _, _ = io.WriteString(in, "detach-client\n"); _ = in.Close(); _ = cmd.Wait() }()
+	defer tc.Close()
+	in := tc.In
 	outputs := make(chan time.Time, 4096)
 	go func() {
-		r := bufio.NewReaderSize(out, 1<<20)
 		for {
-			line, err := r.ReadString('\n')
-			if strings.HasPrefix(line, "%output "+pane+" ") || strings.HasPrefix(line, "%extended-output "+pane+" ") {
+			line, err := tc.Out.ReadString('\n')
+			if tc.IsOutput(line) {
 				outputs <- time.Now()
 			}
 			if err != nil {

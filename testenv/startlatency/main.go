@@ -16,16 +16,15 @@
 package main
 
 import (
-	"bufio"
 	"flag"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/stackpit/stackpit/testenv/tmuxcontrol"
 )
 
 func main() {
@@ -48,25 +47,12 @@ func main() {
 	}
 	all := regexp.MustCompile("(?m)" + *allRE)
 	t0 := time.Unix(0, *since)
-	id, err := exec.Command("tmux", "-S", *sock, "display", "-p", "-t", *target, "#{pane_id}").Output()
-	if err != nil {
-		fail(fmt.Errorf("pane of %s: %w", *target, err))
-	}
-	pane := strings.TrimSpace(string(id))
-	cmd := exec.Command("tmux", "-S", *sock, "-C", "attach-session", "-t", *target)
-	in, err := cmd.StdinPipe()
+	tc, err := tmuxcontrol.Attach(*sock, *target)
 	if err != nil {
 		fail(err)
 	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		fail(err)
-	}
-	if err := cmd.Start(); err != nil {
-		fail(err)
-	}
-	defer func() { _, _ = io.WriteString(in, "detach-client\n"); _ = in.Close(); _ = cmd.Wait() }()
-
+	defer tc.Close()
+	in, pane := tc.In, tc.Pane
 	// events: "o" for the pane's output, or a capture's text.
 	type event struct {
 		output bool
@@ -75,10 +61,9 @@ func main() {
 	}
 	events := make(chan event, 4096)
 	go func() {
-		r := bufio.NewReaderSize(out, 1<<20)
 		var block *strings.Builder
 		for {
-			line, err := r.ReadString('\n')
+			line, err := tc.Out.ReadString('\n')
 			switch {
 			case block != nil && strings.HasPrefix(line, "%end ") || block != nil && strings.HasPrefix(line, "%error "):
 				events <- event{screen: block.String(), at: time.Now()}
@@ -87,7 +72,7 @@ func main() {
 				block.WriteString(line)
 			case strings.HasPrefix(line, "%begin "):
 				block = &strings.Builder{}
-			case strings.HasPrefix(line, "%output "+pane+" ") || strings.HasPrefix(line, "%extended-output "+pane+" "):
+			case tc.IsOutput(line):
 				events <- event{output: true, at: time.Now()}
 			}
 			if err != nil {
