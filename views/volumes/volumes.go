@@ -931,7 +931,7 @@ func compareRows(a, b *row) int {
 func sameVolume(a, b *openstack.Volume) bool {
 	if a.ID != b.ID || a.Name != b.Name || a.Status != b.Status || a.Size != b.Size || a.Type != b.Type ||
 		a.Host != b.Host || a.ProjectID != b.ProjectID || a.MigrationStatus != b.MigrationStatus ||
-		a.Bootable != b.Bootable || a.Multiattach != b.Multiattach || !a.Updated.Equal(b.Updated) || len(a.Attachments) != len(b.Attachments) {
+		!a.Updated.Equal(b.Updated) || len(a.Attachments) != len(b.Attachments) {
 		return false
 	}
 	for i := range a.Attachments {
