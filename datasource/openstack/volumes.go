@@ -34,12 +34,11 @@ type Volume struct {
 	Host            string // os-vol-host-attr:host: host@backend#pool (admin only)
 	ProjectID       string
 	MigrationStatus string // os-vol-mig-status-attr:migstat (admin only)
-	Bootable        bool
-	Multiattach     bool
 	// Updated is updated_at: the last change of the volume's row, the
-	// closest the API has to "in this status since". (created_at and an
-	// attachment's attached_at are not kept: nothing shows them, and at
-	// 62,549 volumes they were ~3 MB; issue 15.)
+	// closest the API has to "in this status since". (created_at, an
+	// attachment's attached_at, bootable and multiattach are not kept:
+	// nothing reads them; at 62,549 volumes the times were ~3 MB, the
+	// flags 8 bytes a volume with their padding; issue 15.)
 	Updated     time.Time
 	Attachments []VolumeAttach
 }
@@ -82,8 +81,6 @@ type cinderVolume struct {
 	TenantID    string `json:"os-vol-tenant-attr:tenant_id"`
 	MigStatus   string `json:"migration_status"`
 	MigStatus2  string `json:"os-vol-mig-status-attr:migstat"`
-	Bootable    string `json:"bootable"`
-	Multiattach bool   `json:"multiattach"`
 	UpdatedAt   string `json:"updated_at"`
 	Attachments []struct {
 		AttachmentID string `json:"attachment_id"`
@@ -119,8 +116,8 @@ func (v *cinderVolume) toVolume() Volume {
 		return s
 	}
 	out := Volume{Status: intern(v.Status), Size: v.Size, Type: intern(v.VolumeType), Host: intern(v.Host),
-		ProjectID: intern(v.TenantID), MigrationStatus: intern(v.MigStatus), Bootable: strings.EqualFold(v.Bootable, "true"),
-		Multiattach: v.Multiattach, Updated: parseCinderTime(v.UpdatedAt)}
+		ProjectID: intern(v.TenantID), MigrationStatus: intern(v.MigStatus),
+		Updated: parseCinderTime(v.UpdatedAt)}
 	if out.MigrationStatus == "" {
 		out.MigrationStatus = intern(v.MigStatus2)
 	}

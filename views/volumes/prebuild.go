@@ -15,7 +15,7 @@ type firstRows struct {
 	byID  map[string]*row
 	refs  map[string]int
 	share map[sharedKey]*shared
-	clk   *clock // the rows' ages are as of the load's start
+	drawn *drawn // the rows' ages are as of the load's start
 	timed []*row
 	opts  Options
 }
@@ -24,7 +24,7 @@ type firstRows struct {
 // would into an empty pane (nil when the list names a volume twice: merge
 // then decides).
 func prebuild(vols []openstack.Volume, now time.Time, names, projects map[string]string, opts Options) *firstRows {
-	b := &Pane{names: names, projects: projects, opts: opts, clk: &clock{at: now}}
+	b := &Pane{names: names, projects: projects, opts: opts, drawn: &drawn{at: now, names: names}}
 	f := &firstRows{rows: make([]*row, 0, len(vols)), byID: make(map[string]*row, len(vols)), opts: opts}
 	for i := range vols {
 		if f.byID[vols[i].ID] != nil {
@@ -35,20 +35,21 @@ func prebuild(vols []openstack.Volume, now time.Time, names, projects map[string
 		f.rows = append(f.rows, r)
 	}
 	slices.SortFunc(f.rows, compareRows)
-	f.refs, f.clk, f.timed, f.share = b.refs, b.clk, b.timed, b.shares
+	f.refs, f.drawn, f.timed, f.share = b.refs, b.drawn, b.timed, b.shares
 	return f
 }
 
 // takeFirst takes a prebuilt first list into an empty pane; false: merge.
 func (p *Pane) takeFirst(m loadedMsg) bool {
 	f := m.first
-	if f == nil || p.byID != nil || len(p.rows) > 0 || f.opts != p.opts || len(f.rows) != len(m.list.Volumes) {
+	if f == nil || p.byID != nil || len(p.rows) > 0 || f.opts != p.opts || len(f.rows) != len(m.list.Volumes) ||
+		!sameMap(f.drawn.names, m.names) { // the rows show the names they were built with
 		return false
 	}
 	p.names, p.projects = m.names, m.projects
 	p.byID, p.rows, p.refs, p.shares = f.byID, f.rows, f.refs, f.share
-	p.clk, p.timed = f.clk, f.timed  // the pane is empty: no row has its clock
-	listed := p.ctx.Now().UnixNano() // in Update: after the list was taken
+	p.drawn, p.timed = f.drawn, f.timed // the pane is empty: no row has its clock
+	listed := p.ctx.Now().UnixNano()    // in Update: after the list was taken
 	for _, r := range p.rows {
 		r.listed = listed
 	}

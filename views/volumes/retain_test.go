@@ -1,13 +1,16 @@
 package volumes
 
 import (
+	"maps"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
 	"weak"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/views/pane"
 )
 
 // gone: the list w points into was collected (no row points into it).
@@ -65,10 +68,10 @@ func TestRowsKeepOneList(t *testing.T) {
 	runtime.KeepAlive(whole)
 }
 
-// A row fits the allocator's 80-byte class (at 88 it took 96: ~1 MB more
-// at 62,549 volumes; issue 15).
-func TestRowFits80Bytes(t *testing.T) {
-	if n := unsafe.Sizeof(row{}); n > 80 {
+// A row fits the allocator's 64-byte class (at 88 it took 96, at 80 80:
+// ~1 MB more each at 62,549 volumes; issue 15).
+func TestRowFits64Bytes(t *testing.T) {
+	if n := unsafe.Sizeof(row{}); n > 64 {
 		t.Fatalf("a row is %d bytes", n)
 	}
 }
@@ -100,5 +103,70 @@ func TestLowerCaseFieldsNotCopied(t *testing.T) {
 		if got := p.tbl.Len(); got != want {
 			t.Errorf("filter %q: %d rows, want %d", q, got, want)
 		}
+	}
+}
+
+// A server renamed between refreshes shows renamed in the row's cell,
+// detail and filter (rows keep no names of their own: they are the pane's
+// names of the row's attachments), and a row whose servers kept their
+// names is not rebuilt.
+func TestServerRenamedShowsNewName(t *testing.T) {
+	src := fixture()
+	p, now := newPaneClock(src, Options{})
+	drive(p, p.Init())
+	r := p.byID["11111111-aaaa"]
+	if got := r.Cell(5).Text; got != "db-1" {
+		t.Fatalf("server cell %q", got)
+	}
+	kept := p.byID["22222222-bbbb"]
+
+	src.names = maps.Clone(src.names)
+	src.names["srv-db1"] = "db-renamed"
+	*now = now.Add(10 * time.Second)
+	_, cmd := p.Update(pane.TickMsg(*now))
+	drive(p, cmd)
+
+	r = p.byID["11111111-aaaa"]
+	if got := r.Cell(5).Text; got != "db-renamed" {
+		t.Fatalf("server cell after the rename %q", got)
+	}
+	if d := detailLine(r, *now); !strings.Contains(d, "attached to db-renamed on compute04") {
+		t.Fatalf("detail %q", d)
+	}
+	if p.byID["22222222-bbbb"] != kept {
+		t.Fatal("a row whose server kept its name was rebuilt")
+	}
+	for q, want := range map[string]int{"server:db-renamed": 1, "db-renamed": 1, "server:db-1": 0, "server:web-1": 1} {
+		p.SetFilter(q)
+		if got := p.tbl.Len(); got != want {
+			t.Errorf("filter %q: %d rows, want %d", q, got, want)
+		}
+	}
+}
+
+// An attached row's own string is sized for what it holds: a lower-case
+// name and ID are not in it and reserve no room (they did: ~50 bytes of
+// each attached row, ~1 MB at 50,000 volumes; issue 15).
+func TestAttachedRowOwnSizedToFit(t *testing.T) {
+	v := &openstack.Volume{ID: "0a1b2c3d-1111-4222-8333-444455556666", Name: "db-data-volume", Status: "in-use",
+		Attachments: []openstack.VolumeAttach{{ID: "att-1", ServerID: "srv-1"}}}
+	r := &row{v: v, sh: &shared{drawn: &drawn{names: map[string]string{"srv-1": "web-1"}}}}
+	r.setFields()
+	if r.own != "\x00\x00web-1 srv-1" {
+		t.Fatalf("own %q", r.own)
+	}
+	// The smaller of two measures: another test's goroutine allocating
+	// meanwhile only adds.
+	measure := func() uint64 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for range 1000 {
+			r.setFields()
+		}
+		runtime.ReadMemStats(&after)
+		return (after.TotalAlloc - before.TotalAlloc) / 1000
+	}
+	if n := min(measure(), measure()); n > 16 {
+		t.Fatalf("setFields allocated %d bytes for a %d-byte string", n, len(r.own))
 	}
 }

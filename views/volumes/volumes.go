@@ -101,8 +101,11 @@ type row struct {
 	// changed after it came, and in `stackpit serve` it is every
 	// session's (a copy per row was ~190 bytes of each session's row at
 	// 50,000 volumes). A delta's changed volume is copied (merge).
-	v       *openstack.Volume
-	servers []string // attached servers' names (or IDs when unnamed)
+	v *openstack.Volume
+	// The attached servers' names are not kept (a slice a row, and 24
+	// bytes of each row: ~1 MB at 50,000 volumes; issue 15): they are
+	// the pane's names of v's attachments (server), which the row was
+	// built with (a change of names rebuilds the rows it relabels).
 	// sh is what the row has in common with others: its project's name
 	// and the lower-cased status, host, type, project, migration and
 	// stuck fields (one copy per combination, not one per row).
@@ -134,11 +137,12 @@ type row struct {
 // 62,549 volumes one lower-cased copy per row was ~5 MB (issue 15).
 type shared struct {
 	project string // the project's name (its ID when unnamed)
-	// clk is the pane's time of the last refresh: the age in status is
-	// made from it when drawn (a refresh moves one time, not each row's).
-	// Here, not in each row: a row of 88 bytes took 96, now 80 (~1 MB at
-	// 62,549 volumes; issue 15).
-	clk *clock
+	// drawn is the pane's time of the last refresh and its server names:
+	// the age in status and the servers are made from it when drawn (a
+	// refresh moves one time, not each row's). Here, not in each row: a
+	// row of 88 bytes took 96, then 80, now 64 (~1 MB each at 62,549
+	// volumes; issue 15).
+	drawn *drawn
 	// f are status, host, type, project ("name id"), migration and stuck
 	// (yes/no), lower-cased; all is them NUL-joined.
 	f   [6]string
@@ -155,15 +159,37 @@ type sharedKey struct {
 // only stops sharing with older rows).
 const maxShared = 100000
 
-// clock is when the rows' ages are told (the last refresh), one per pane.
-type clock struct{ at time.Time }
+// drawn is what a pane's rows are drawn with, one per pane: when their
+// ages are told (the last refresh), and the server names they were built
+// with (the pane's names).
+type drawn struct {
+	at    time.Time
+	names map[string]string
+}
+
+// server is the name of r's i-th attached server (its ID when unnamed).
+func (r *row) server(i int) string {
+	return serverName(r.sh.drawn.names, r.v.Attachments[i].ServerID)
+}
+
+// serverList is r's attached servers' names, comma-separated.
+func (r *row) serverList() string {
+	var b strings.Builder
+	for i := range r.v.Attachments {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(r.server(i))
+	}
+	return b.String()
+}
 
 // age is r's time in status (since updated_at) as of the last refresh.
 func (r *row) age() time.Duration {
 	if r.v.Updated.IsZero() {
 		return 0
 	}
-	return max(r.sh.clk.at.Sub(r.v.Updated), 0)
+	return max(r.sh.drawn.at.Sub(r.v.Updated), 0)
 }
 
 // fields are the row's filter fields (substrings of own and sh.all, no
@@ -209,9 +235,9 @@ type Pane struct {
 	// rows are sorted: stuck, error, the rest. A new order is a new slice
 	// (a load in flight reads the old one); rows are never changed but for
 	// their age cell and dead flag.
-	rows []*row
-	byID map[string]*row
-	clk  *clock // the rows' ages are told as of clk.at
+	rows  []*row
+	byID  map[string]*row
+	drawn *drawn // the rows' ages are told as of drawn.at
 	// timed are the rows whose stuck flag can change with time alone (a
 	// transitional status or migration), retired ones too until the next
 	// refresh drops them: a refresh looks at these, not at every row.
@@ -254,7 +280,7 @@ func New(ctx pane.Context, src Source, o Options) *Pane {
 	if o.PresenceEvery <= 0 {
 		o.PresenceEvery = DefaultPresenceEvery
 	}
-	return &Pane{ctx: ctx, src: src, opts: o, tbl: table.New(columns...), clk: &clock{}}
+	return &Pane{ctx: ctx, src: src, opts: o, tbl: table.New(columns...), drawn: &drawn{}}
 }
 
 var columns = []table.Column{
@@ -557,7 +583,9 @@ func (p *Pane) merge(vols []openstack.Volume, full bool, names, projects map[str
 	now := p.ctx.Now()
 	listed := now.UnixNano() // in Update: after the list was taken
 	relabel := !sameMap(p.names, names) || !sameMap(p.projects, projects)
+	was := p.names
 	p.names, p.projects = names, projects
+	p.drawn.names = names
 	prev, byID := p.byID, p.byID
 	if full || byID == nil {
 		byID = make(map[string]*row, len(vols))
@@ -612,7 +640,7 @@ func (p *Pane) merge(vols []openstack.Volume, full bool, names, projects map[str
 	// rows are looked at, or every row when names changed (at 50,000
 	// volumes a pass over every row held the UI goroutine 77-121 ms a
 	// refresh in-process, issue 15).
-	p.clk.at = now
+	p.drawn.at = now
 	p.timed = slices.DeleteFunc(p.timed, func(r *row) bool { return r.dead })
 	check := p.timed // newRow appends to p.timed: those are not visited
 	if relabel {
@@ -623,7 +651,7 @@ func (p *Pane) merge(vols []openstack.Volume, full bool, names, projects map[str
 			continue
 		}
 		p.visited++
-		if (relabel && !p.sameLabels(r)) || (r.timed && p.stuckChanged(r, now)) {
+		if (relabel && !p.sameLabels(r, was)) || (r.timed && p.stuckChanged(r, now)) {
 			nr := p.newRow(r.v, now)
 			nr.listed = r.listed
 			p.retire(r)
@@ -902,7 +930,7 @@ func compareRows(a, b *row) int {
 func sameVolume(a, b *openstack.Volume) bool {
 	if a.ID != b.ID || a.Name != b.Name || a.Status != b.Status || a.Size != b.Size || a.Type != b.Type ||
 		a.Host != b.Host || a.ProjectID != b.ProjectID || a.MigrationStatus != b.MigrationStatus ||
-		a.Bootable != b.Bootable || a.Multiattach != b.Multiattach || !a.Updated.Equal(b.Updated) || len(a.Attachments) != len(b.Attachments) {
+		!a.Updated.Equal(b.Updated) || len(a.Attachments) != len(b.Attachments) {
 		return false
 	}
 	for i := range a.Attachments {
@@ -921,20 +949,22 @@ func (p *Pane) projectName(v *openstack.Volume) string {
 	return v.ProjectID
 }
 
-func (p *Pane) serverName(id string) string {
-	if n := p.names[id]; n != "" {
+// serverName is server id's name in names, or id when unnamed.
+func serverName(names map[string]string, id string) string {
+	if n := names[id]; n != "" {
 		return n
 	}
 	return id
 }
 
-// sameLabels: r's project and server names are still the current ones.
-func (p *Pane) sameLabels(r *row) bool {
+// sameLabels: r's project and server names are still the current ones
+// (was: the names r was built with, the pane's before this merge).
+func (p *Pane) sameLabels(r *row, was map[string]string) bool {
 	if r.sh.project != p.projectName(r.v) {
 		return false
 	}
-	for i, a := range r.v.Attachments {
-		if r.servers[i] != p.serverName(a.ServerID) {
+	for _, a := range r.v.Attachments {
+		if serverName(was, a.ServerID) != serverName(p.names, a.ServerID) {
 			return false
 		}
 	}
@@ -965,12 +995,6 @@ func (p *Pane) newRow(v *openstack.Volume, now time.Time) *row {
 		p.timed = append(p.timed, r)
 	}
 	r.errored = v.Status == "error" || strings.HasPrefix(v.Status, "error_")
-	if len(v.Attachments) > 0 {
-		r.servers = make([]string, len(v.Attachments))
-		for i, a := range v.Attachments {
-			r.servers[i] = p.serverName(a.ServerID)
-		}
-	}
 	r.sh = p.shared(v, r.stuck || r.migStuck)
 	r.setFields()
 	p.ref(r, +1)
@@ -992,7 +1016,7 @@ func (p *Pane) shared(v *openstack.Volume, stuck bool) *shared {
 		yes = "yes"
 	}
 	parts := [6]string{v.Status, v.Host, v.Type, project + " " + v.ProjectID, v.MigrationStatus, yes}
-	sh := &shared{project: project, clk: p.clk}
+	sh := &shared{project: project, drawn: p.drawn}
 	for i, s := range parts {
 		sh.f[i] = strings.ToLower(s)
 	}
@@ -1011,10 +1035,19 @@ func (r *row) setFields() {
 		r.own, r.ends = noOwn, [2]uint32{0, 1} // the common case: no copy
 		return
 	}
+	// Sized for what is written: a name or ID not copied reserved its
+	// length too (~50 bytes of each attached row's string: ~1 MB at 50,000
+	// volumes, a third attached; issue 15).
 	var b strings.Builder
-	n := len(v.Name) + len(v.ID) + 3
+	n := 3
+	if !r.lowName {
+		n += len(v.Name)
+	}
+	if !r.lowID {
+		n += len(v.ID)
+	}
 	for i, a := range v.Attachments {
-		n += len(r.servers[i]) + len(a.ServerID) + 2
+		n += len(r.server(i)) + len(a.ServerID) + 2
 	}
 	b.Grow(n)
 	lower := func(s string) { b.WriteString(strings.ToLower(s)) }
@@ -1029,11 +1062,11 @@ func (r *row) setFields() {
 	r.ends[1] = uint32(b.Len())
 	b.WriteByte(0)
 	// Server names, then their IDs ("web-1 db-1 <id> <id>").
-	for i, s := range r.servers {
+	for i := range v.Attachments {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		lower(s)
+		lower(r.server(i))
 	}
 	b.WriteByte(' ')
 	for i, a := range v.Attachments {
@@ -1102,7 +1135,7 @@ func (r *row) Cell(i int) table.Cell {
 	case 4:
 		return table.C(v.ServiceHost())
 	case 5:
-		return table.C(strings.Join(r.servers, ","))
+		return table.C(r.serverList())
 	case 6:
 		if r.migStuck {
 			return table.S(v.MigrationStatus+" ⚠", themes.Crit)
@@ -1199,7 +1232,7 @@ func detailLine(r *row, now time.Time) string {
 		parts = append(parts, "host "+v.Host)
 	}
 	for i, a := range v.Attachments {
-		s := "attached to " + r.servers[i]
+		s := "attached to " + r.server(i)
 		if a.HostName != "" {
 			s += " on " + a.HostName
 		}
@@ -1255,7 +1288,7 @@ func (p *Pane) actionKey(k string, r *row) tea.Cmd {
 		if len(v.Attachments) == 1 {
 			return pane.RunAction(p.action(p.detach(r, 0)))
 		}
-		p.prompt.Open("detach which attachment (1-"+strconv.Itoa(len(v.Attachments))+", "+safe.Text(strings.Join(r.servers, ","))+"):", "1",
+		p.prompt.Open("detach which attachment (1-"+strconv.Itoa(len(v.Attachments))+", "+safe.Text(r.serverList())+"):", "1",
 			func(s string) tea.Cmd {
 				i, err := strconv.Atoi(s)
 				if err != nil || i < 1 || i > len(v.Attachments) {
@@ -1285,7 +1318,7 @@ func (p *Pane) actionKey(k string, r *row) tea.Cmd {
 }
 
 func (p *Pane) detach(r *row, i int) ops.VolumeChange {
-	return ops.VolumeChange{Verb: ops.VolumeDetach, Volume: *r.v, Attachment: r.v.Attachments[i].ID, ServerName: r.servers[i]}
+	return ops.VolumeChange{Verb: ops.VolumeDetach, Volume: *r.v, Attachment: r.v.Attachments[i].ID, ServerName: r.server(i)}
 }
 
 // action wraps a change for the shell: confirmation (typed for force

@@ -718,8 +718,8 @@ func TestLoadsAskNamesForAttachedServers(t *testing.T) {
 	if got := uniq(); got != "srv-db1 srv-gone srv-web1" {
 		t.Fatalf("asked %q", got)
 	}
-	if r := p.byID["22222222-bbbb"]; len(r.servers) != 1 || r.servers[0] != "web-1" {
-		t.Fatalf("servers %v", r.servers)
+	if r := p.byID["22222222-bbbb"]; r.serverList() != "web-1" {
+		t.Fatalf("servers %v", r.serverList())
 	}
 	// web-1-data detached; new-disk attached to a new server.
 	a, b := src.vols[1], src.vols[3]
@@ -734,8 +734,8 @@ func TestLoadsAskNamesForAttachedServers(t *testing.T) {
 	if got := uniq(); got != "srv-db1 srv-gone srv-new srv-web1" {
 		t.Fatalf("delta load asked %q: want the rows' servers and the delta's", got)
 	}
-	if r := p.byID["44444444-dddd"]; r.servers[0] != "new-1" {
-		t.Fatalf("new attachment named %v", r.servers)
+	if r := p.byID["44444444-dddd"]; r.server(0) != "new-1" {
+		t.Fatalf("new attachment named %v", r.serverList())
 	}
 	src.delta = nil
 	*now = now.Add(10 * time.Second)
