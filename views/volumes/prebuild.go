@@ -43,7 +43,7 @@ func prebuild(vols []openstack.Volume, now time.Time, names, projects map[string
 func (p *Pane) takeFirst(m loadedMsg) bool {
 	f := m.first
 	if f == nil || p.byID != nil || len(p.rows) > 0 || f.opts != p.opts || len(f.rows) != len(m.list.Volumes) ||
-		!sameMap(f.drawn.names, m.names) { // the rows show the names they were built with
+		!sameMap(f.drawn.names, m.names) { // defensive: load builds both from one map today
 		return false
 	}
 	p.names, p.projects = m.names, m.projects

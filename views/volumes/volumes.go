@@ -174,6 +174,9 @@ func (r *row) server(i int) string {
 
 // serverList is r's attached servers' names, comma-separated.
 func (r *row) serverList() string {
+	if len(r.v.Attachments) == 1 {
+		return r.server(0) // no copy: a sort by servers reads every row's
+	}
 	var b strings.Builder
 	for i := range r.v.Attachments {
 		if i > 0 {
@@ -230,6 +233,8 @@ type Pane struct {
 	wantFull bool      // the next load lists everything
 	lastFull time.Time
 	lastSeen time.Time // the last presence check (or whole list)
+	// names is drawn.names (the map every live row was built with): set
+	// both together, or rows show names their filter text was not made of.
 	names    map[string]string
 	projects map[string]string
 	// rows are sorted: stuck, error, the rest. A new order is a new slice
@@ -1047,7 +1052,10 @@ func (r *row) setFields() {
 		n += len(v.ID)
 	}
 	for i, a := range v.Attachments {
-		n += len(r.server(i)) + len(a.ServerID) + 2
+		n += len(r.server(i)) + len(a.ServerID)
+	}
+	if k := len(v.Attachments); k > 0 {
+		n += 2 * (k - 1) // the spaces between names and between IDs
 	}
 	b.Grow(n)
 	lower := func(s string) { b.WriteString(strings.ToLower(s)) }
