@@ -87,3 +87,33 @@ func BenchmarkAddressesMoved1000Hosts(b *testing.B) {
 		p.Update(o)
 	}
 }
+
+// BenchmarkAddressesAnswerUpdate1000Hosts: what the UI goroutine spends
+// in the pane's Update when an observation moves the addresses at 1,000
+// hosts (the host model's Apply, done by the shell, is not timed; a
+// command the pane returns runs elsewhere and is not timed either).
+func BenchmarkAddressesAnswerUpdate1000Hosts(b *testing.B) {
+	src, up, addrs := demo1000Hosts(b)
+	ctx := context.Background()
+	snap := src.Rabbit.(WholeRabbitSource).Whole(ctx)
+	pc := paneCtx()
+	pc.Hosts = novaModel(up, addrs)
+	p := New(pc, Sources{Rabbit: src.Rabbit, HAProxy: src.HAProxy})
+	p.Update(rabbitMsg{s: snap, at: fixedNow})
+	var as []hostmodel.Fact
+	for ip, h := range addrs {
+		as = append(as, hostmodel.Fact{Host: h, Kind: hostmodel.Address, Name: ip})
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		i++
+		fs := append([]hostmodel.Fact(nil), as...)
+		fs[0].Name = fmt.Sprintf("10.99.%d.%d", i/250, i%250) // one host's address moves
+		o := hostmodel.Observation{Pane: "compute", Source: hostmodel.Placement, At: fixedNow.Add(time.Duration(i) * time.Second), Facts: fs}
+		pc.Hosts.Apply(o)
+		b.StartTimer()
+		p.Update(o)
+	}
+}
