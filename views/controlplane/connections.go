@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/stackpit/stackpit/datasource/rabbitmq"
 	"github.com/stackpit/stackpit/hostmodel"
 	"github.com/stackpit/stackpit/themes"
@@ -77,6 +79,7 @@ type connState struct {
 	by       map[rabbitmq.ServiceHost][]rabbitmq.Connection
 	missing  []rabbitmq.ServiceHost
 	why      string // why missing cannot be told
+	pending  bool   // a check of the current inputs is under way (why says so)
 }
 
 // connInputs are what connections reads from the host model.
@@ -126,19 +129,74 @@ func (p *Pane) connections() connState {
 	if p.connLast.sameInputs(addrs, cs.expected, conns) {
 		return p.connLast.cs
 	}
-	p.connChecks++
-	missing, why := rabbitmq.CheckConnections(conns, func(ip string) string { return addrs[ip] }, cs.expected)
-	if why != "" {
-		cs.why = expectedBinary + ": " + why
-	} else {
-		cs.known, cs.missing = true, missing
+	if !p.connWant.sameInputs(addrs, cs.expected, conns) {
+		p.startCheck(addrs, cs.expected, conns)
 	}
+	cs.pending, cs.why = true, "checking "+expectedBinary+" connections…"
+	return cs
+}
+
+// startCheck hands a connection check of these inputs to a command (the
+// next Update returns it): issue 15, at 1,000 hosts a check took 22-31 ms
+// of the UI goroutine when the addresses first came, and keys waited
+// behind it. addrs and expected are the pane's own fresh maps (peerAddrs,
+// connInputs), which nothing writes once made; the connections are copied.
+func (p *Pane) startCheck(addrs map[string]string, expected map[rabbitmq.ServiceHost]bool, conns []rabbitmq.Connection) {
+	p.connChecks++
+	p.connGen++
 	peers := make([]connPeer, len(conns))
 	for i, x := range conns {
 		peers[i] = connPeer{x.Process, x.ClientHost, x.PeerHost}
 	}
-	p.connLast = connCheck{ok: true, addrs: addrs, expected: cs.expected, peers: peers, cs: cs}
-	return cs
+	in := connCheck{ok: true, addrs: addrs, expected: expected, peers: peers}
+	p.connWant = in
+	gen := p.connGen
+	p.connCmd = func() tea.Msg { return connCheckedMsg{gen: gen, check: in.run()} }
+}
+
+// connCheckedMsg is a check made off the UI goroutine; gen names the
+// inputs it was handed (Pane.connGen when it started).
+type connCheckedMsg struct {
+	gen   int
+	check connCheck
+}
+
+// LoadKey: a newer check that landed first replaces this one.
+func (connCheckedMsg) LoadKey() string { return "connections-check" }
+
+// run checks c's connections: it reads only c, and returns c with the
+// outcome.
+func (c connCheck) run() connCheck {
+	conns := make([]rabbitmq.Connection, len(c.peers))
+	for i, x := range c.peers {
+		conns[i] = rabbitmq.Connection{Process: x.process, ClientHost: x.clientHost, PeerHost: x.peerHost}
+	}
+	missing, why := rabbitmq.CheckConnections(conns, func(ip string) string { return c.addrs[ip] }, c.expected)
+	c.cs = connState{expected: c.expected}
+	if why != "" {
+		c.cs.why = expectedBinary + ": " + why
+	} else {
+		c.cs.known, c.cs.missing = true, missing
+	}
+	return c
+}
+
+// checked applies a check's result if it was made from the inputs the
+// pane handed out last; an older one is dropped (its inputs moved on and
+// a newer check is under way).
+func (p *Pane) checked(m connCheckedMsg) tea.Cmd {
+	if m.gen != p.connGen {
+		p.connDropped++
+		return nil
+	}
+	p.connLast, p.connWant = m.check, connCheck{}
+	if p.seen.On(p.now()) {
+		p.conns.SetRows(p.connRows())
+	} else {
+		p.conn = p.connections() // the facts go out now, the rows when drawn
+		p.seen.MarkStale()
+	}
+	return p.publishConns(true)
 }
 
 // connFacts are the host model's facts about missing connections.

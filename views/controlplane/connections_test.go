@@ -1,6 +1,7 @@
 package controlplane
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -153,9 +154,11 @@ func TestConnectionsFromUnknownAddressesCannotTell(t *testing.T) {
 	// the compute pane reads the hypervisors: now it can tell
 	ctx.Hosts.Apply(hostmodel.Observation{Pane: "compute", Source: hostmodel.Placement, At: fixedNow, Facts: []hostmodel.Fact{
 		{Host: "compute01", Kind: hostmodel.Address, Name: "10.0.0.21"}, {Host: "compute02", Kind: hostmodel.Address, Name: "10.0.0.22"}}})
+	obs = nil
 	_, cmd := p.Update(hostmodel.Observation{Pane: "compute", Source: hostmodel.Placement})
-	if cmd == nil {
-		t.Fatal("no observation published once the addresses are known")
+	collect(p, cmd, &obs) // the check, off the UI goroutine, and its facts
+	if len(obs) == 0 || obs[len(obs)-1].Scope != "connections" {
+		t.Fatalf("no observation published once the addresses are known: %+v", obs)
 	}
 	out = strings.Join(connLines(t, p), "\n")
 	if !strings.Contains(out, "✗ no connection (nova: up)") || !strings.Contains(out, "compute03") {
@@ -211,7 +214,8 @@ func TestConnectionsRebuiltOnlyWhenTheirInputsChange(t *testing.T) {
 		hostmodel.ServiceFact("compute01", "nova-compute", false, false), hostmodel.ServiceFact("compute02", "nova-compute", false, false),
 		hostmodel.ServiceFact("compute03", "nova-compute", false, false), hostmodel.ServiceFact("compute04", "nova-compute", false, false)}}
 	ctx.Hosts.Apply(nova)
-	p.Update(nova)
+	_, cmd := p.Update(nova)
+	collect(p, cmd, &obs)
 	if p.connBuilds == n {
 		t.Fatal("Nova's services changed, the connection rows were not made again")
 	}
@@ -273,12 +277,17 @@ func TestConnectionsCheckedAgainOnlyWhenPeersChange(t *testing.T) {
 	if n == 0 || !p.conn.known || len(p.conn.missing) != 0 {
 		t.Fatalf("loaded: %d checks, %+v", n, p.conn)
 	}
+	var obs []hostmodel.Observation
+	answer := func(s rabbitmq.Snapshot) {
+		_, cmd := p.Update(rabbitMsg{s: s, at: fixedNow})
+		collect(p, cmd, &obs)
+	}
 	s := p.rabbit
 	s.Connections = append([]rabbitmq.Connection(nil), s.Connections...)
 	for i := range s.Connections {
 		s.Connections[i].Channels += 3
 	}
-	p.Update(rabbitMsg{s: s, at: fixedNow})
+	answer(s)
 	if p.connChecks != n {
 		t.Fatalf("an answer with the same peers checked the connections %d times", p.connChecks-n)
 	}
@@ -289,7 +298,7 @@ func TestConnectionsCheckedAgainOnlyWhenPeersChange(t *testing.T) {
 		}
 	}
 	s.Connections = kept
-	p.Update(rabbitMsg{s: s, at: fixedNow})
+	answer(s)
 	if p.connChecks != n+1 {
 		t.Fatalf("compute02's connection gone: %d checks, want 1", p.connChecks-n)
 	}
@@ -299,8 +308,94 @@ func TestConnectionsCheckedAgainOnlyWhenPeersChange(t *testing.T) {
 	// Same peers, one connection's client host changed: checked again.
 	s.Connections = append([]rabbitmq.Connection(nil), s.Connections...)
 	s.Connections[0].ClientHost += "-moved"
-	p.Update(rabbitMsg{s: s, at: fixedNow})
+	answer(s)
 	if p.connChecks != n+2 {
 		t.Fatalf("a client host moved: %d checks, want 2", p.connChecks-n)
+	}
+}
+
+// withoutPeers is s with the connections from these addresses gone.
+func withoutPeers(s rabbitmq.Snapshot, peers ...string) rabbitmq.Snapshot {
+	var kept []rabbitmq.Connection
+	for _, c := range s.Connections {
+		if !slices.Contains(peers, c.PeerHost) {
+			kept = append(kept, c)
+		}
+	}
+	s.Connections = kept
+	return s
+}
+
+// The connection check runs in a command, off the UI goroutine (issue 15:
+// 22-31 ms of it at 1,000 hosts). Until its result comes the pane says
+// the check is under way, calls nothing missing and publishes no facts;
+// the UI goroutine draws and takes answers while it runs.
+func TestConnectionCheckPendingUntilItsResultComes(t *testing.T) {
+	p, _ := twoComputesLoaded(t)
+	connLines(t, p) // on screen
+	_, cmd := p.Update(rabbitMsg{s: withoutPeers(p.rabbit, "10.0.0.22"), at: fixedNow})
+	if cmd == nil {
+		t.Fatal("compute02's connection gone: no check started")
+	}
+	done := make(chan tea.Msg)
+	go func() { done <- cmd() }() // the runtime runs commands on their own goroutines
+	out := strings.Join(connLines(t, p), "\n")
+	if !strings.Contains(out, "checking nova-compute connections…") || strings.Contains(out, "no connection") || strings.Contains(out, "Nova knows connected") {
+		t.Fatalf("before its result the check is not shown as under way:\n%s", out)
+	}
+	if pub := p.publishConns(true); pub != nil {
+		t.Fatalf("a check under way published facts: %+v", pub())
+	}
+	var obs []hostmodel.Observation
+	collect(p, func() tea.Msg { return <-done }, &obs)
+	out = strings.Join(connLines(t, p), "\n")
+	if strings.Contains(out, "checking") || !strings.Contains(out, "✗ no connection (nova: up)") || !strings.Contains(out, "1 of 2 Nova knows connected") {
+		t.Fatalf("the check's result not shown:\n%s", out)
+	}
+	var facts []hostmodel.Fact
+	for _, o := range obs {
+		if o.Scope == "connections" {
+			facts = o.Facts
+		}
+	}
+	if len(facts) == 0 || facts[0].Host != "compute02" {
+		t.Fatalf("compute02's missing connection not published: %+v", obs)
+	}
+}
+
+// A check's result whose inputs are no longer current is dropped: the
+// connections moved again while it ran, and the check of the newer ones
+// decides. Applying it would start that check a second time.
+func TestStaleConnectionCheckDropped(t *testing.T) {
+	p, _ := twoComputesLoaded(t)
+	connLines(t, p) // on screen
+	first := p.rabbit
+	_, older := p.Update(rabbitMsg{s: withoutPeers(first, "10.0.0.22"), at: fixedNow})
+	_, newer := p.Update(rabbitMsg{s: withoutPeers(first, "10.0.0.21", "10.0.0.22"), at: fixedNow})
+	if older == nil || newer == nil {
+		t.Fatal("a check not started for each change")
+	}
+	var stale tea.Msg
+	for _, c := range older().(tea.BatchMsg) {
+		if m, ok := c().(connCheckedMsg); ok {
+			stale = m
+		}
+	}
+	if stale == nil {
+		t.Fatal("the first answer started no check")
+	}
+	n := p.connChecks
+	var obs []hostmodel.Observation
+	collect(p, func() tea.Msg { return stale }, &obs)
+	if p.connDropped != 1 || p.connChecks != n || len(obs) != 0 {
+		t.Fatalf("the stale result: %d dropped, %d checks started again, published %+v", p.connDropped, p.connChecks-n, obs)
+	}
+	if out := strings.Join(connLines(t, p), "\n"); !strings.Contains(out, "checking nova-compute connections…") || strings.Contains(out, "no connection") {
+		t.Fatalf("the stale result shown:\n%s", out)
+	}
+	collect(p, newer, &obs)
+	out := strings.Join(connLines(t, p), "\n")
+	if !strings.Contains(out, "0 of 2 Nova knows connected") || strings.Count(out, "✗ no connection (nova: up)") != 2 {
+		t.Fatalf("the current check not shown:\n%s", out)
 	}
 }

@@ -136,8 +136,16 @@ type Pane struct {
 	// RabbitMQ answer with the same peers and services checks nothing
 	// again (issue 15: at 1,000 hosts each answer grouped every broker
 	// connection twice, on screen or not).
-	connLast   connCheck
-	connChecks int // tests: how often the connections were checked
+	connLast connCheck
+	// connWant are the inputs of the check under way in a command (ok:
+	// one is), connGen numbers the checks handed out: a result of any
+	// other is dropped. connCmd is a check to start, which the next
+	// Update returns.
+	connWant    connCheck
+	connGen     int
+	connCmd     tea.Cmd
+	connChecks  int // tests: how often a check was started
+	connDropped int // tests: results dropped as not current
 	// obsVer: the host model's FactsVersion the rows above were made at.
 	obsVer     int
 	obsSeen    bool
@@ -422,36 +430,49 @@ func (p *Pane) Pivot(query string) tea.Cmd {
 	return nil
 }
 
-// Update implements pane.Pane.
+// Update implements pane.Pane. A connection check that anything asked for
+// (connections) starts with the commands of this Update.
 func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
+	cmd := p.update(msg)
+	if c := p.connCmd; c != nil {
+		p.connCmd = nil
+		cmd = tea.Batch(cmd, c)
+	}
+	return p, cmd
+}
+
+func (p *Pane) update(msg tea.Msg) tea.Cmd {
 	switch m := msg.(type) {
 	case hapMsg:
 		pt := p.parts[pHAProxy]
 		pt.loading = false
 		if pt.err = m.err; m.err != nil {
-			return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.HAProxy, Err: m.err})
+			return p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.HAProxy, Err: m.err})
 		}
 		moved := !sameServerAddrs(p.hap, m.st)
 		p.hap, pt.updated, pt.loaded = m.st, m.at, true
 		if moved {
 			// HAProxy's server addresses name connection peers and
-			// memcached hosts (peerAddrs): every table again.
-			p.rebuildSoon()
+			// memcached hosts (peerAddrs): every table again, and the
+			// connections checked again now even if hidden.
+			if !p.rebuildSoon() && p.parts[pRabbit].loaded {
+				p.conn = p.connections()
+			}
 		} else {
 			p.rebuildSoon(p.makeServers)
 		}
-		return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.HAProxy, At: m.at, Facts: hostmodel.FromHAProxy(m.st)})
+		return p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.HAProxy, At: m.at, Facts: hostmodel.FromHAProxy(m.st)})
 	case rabbitMsg:
 		pt := p.parts[pRabbit]
 		pt.loading = false
 		if pt.err = m.s.Err; m.s.Err != nil {
-			return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.RabbitMQ, Err: m.s.Err})
+			return p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.RabbitMQ, Err: m.s.Err})
 		}
 		p.rabbit, pt.updated, pt.loaded = m.s, m.at, true
 		if !p.rebuildSoon(p.makeRabbit) {
 			p.conn = p.connections() // the missing-connection facts go out now
 		}
-		return p, tea.Batch(p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.RabbitMQ, At: m.at,
+		return tea.Batch(p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.RabbitMQ, At: m.at,
 			Facts: hostmodel.FromRabbitMQ(m.s.Nodes, m.s.Queues)}), p.publishConns(true))
 	case mcMsg:
 		pt := p.parts[pMemcached]
@@ -467,23 +488,23 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		for _, r := range m.rows {
 			o.Facts = append(o.Facts, hostmodel.FromMemcached(r.Addr, r.Err, addrs))
 		}
-		return p, p.ctx.Observe(o)
+		return p.ctx.Observe(o)
 	case vipMsg:
 		pt := p.parts[pVIP]
 		pt.loading = false
 		if pt.err = m.err; m.err != nil {
-			return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.Keepalived, Err: m.err})
+			return p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.Keepalived, Err: m.err})
 		}
 		p.vips, pt.updated, pt.loaded = m.vips, m.at, true
 		p.rebuildSoon(p.makeControllers)
-		return p, p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.Keepalived, At: m.at, Facts: hostmodel.FromVIPs(m.vips)})
+		return p.ctx.Observe(hostmodel.Observation{Pane: p.ID(), Source: hostmodel.Keepalived, At: m.at, Facts: hostmodel.FromVIPs(m.vips)})
 	case hostmodel.Observation:
 		// Only a change of facts moves these rows (issue 15: with 1,000
 		// hosts, redoing them for every host's refresh was a fifth of
 		// the cockpit's CPU).
 		v := p.ctx.Hosts.FactsVersion()
 		if p.obsSeen && v == p.obsVer {
-			return p, nil
+			return nil
 		}
 		p.obsBuilds++
 		p.obsSeen, p.obsVer = true, v
@@ -497,31 +518,33 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		// be connected, and from where.
 		if m.Pane != p.ID() && p.parts[pRabbit].loaded && feedsConns(m.Source) {
 			if p.connIn.same(p.connInputs()) {
-				return p, nil
+				return nil
 			}
 			if on {
 				p.conns.SetRows(p.connRows())
 			} else {
 				p.conn = p.connections() // the facts go out now, the rows when drawn
 			}
-			return p, p.publishConns(false)
+			return p.publishConns(false)
 		}
+	case connCheckedMsg:
+		return p.checked(m)
 	case galeraMsg:
-		return p, p.galeraLoaded(m)
+		return p.galeraLoaded(m)
 	case pane.TickMsg:
 		if p.wantWhole && !p.parts[pRabbit].loading {
 			p.parts[pRabbit].lastTry = time.Time{} // due now
 		}
-		return p, p.loadAll(false)
+		return p.loadAll(false)
 	case pane.ActionDoneMsg:
 		if strings.HasPrefix(m.Name, "haproxy-") {
 			p.parts[pHAProxy].loading = false
-			return p, p.loadAll(true)
+			return p.loadAll(true)
 		}
 	case tea.KeyPressMsg:
-		return p, p.key(m.String())
+		return p.key(m.String())
 	}
-	return p, nil
+	return nil
 }
 
 func allFailed(rows []mcRow) bool {
@@ -797,7 +820,9 @@ func (p *Pane) controllerRows() []table.Row {
 // they changed (force: with every RabbitMQ read, so their age moves).
 func (p *Pane) publishConns(force bool) tea.Cmd {
 	cs := p.conn // as connRows last computed it
-	if !cs.known && p.connPub == "" {
+	if cs.pending || !cs.known && p.connPub == "" {
+		// Under way: the facts published last stay, with their age,
+		// until the check says.
 		return nil
 	}
 	fs := p.connFacts(cs)
