@@ -79,7 +79,7 @@ type connState struct {
 	by       map[rabbitmq.ServiceHost][]rabbitmq.Connection
 	missing  []rabbitmq.ServiceHost
 	why      string // why missing cannot be told
-	pending  bool   // a check of the current inputs is under way (why says so)
+	pending  bool   // a check of the current inputs is under way (why, or the summary, says so)
 }
 
 // connInputs are what connections reads from the host model.
@@ -131,6 +131,14 @@ func (p *Pane) connections() connState {
 	}
 	if !p.connWant.sameInputs(addrs, cs.expected, conns) {
 		p.startCheck(addrs, cs.expected, conns)
+	}
+	if last := p.connLast.cs; p.connLast.ok && last.known {
+		// The last result stays on screen, its head line saying it is
+		// being checked again: its "no connection" rows (the alarm rows,
+		// where the cursor may be) would otherwise blink out for the
+		// check's time at every change of the peers (review of cpcheck).
+		last.pending = true
+		return last
 	}
 	cs.pending, cs.why = true, "checking "+expectedBinary+" connections…"
 	return cs
@@ -309,6 +317,9 @@ func (p *Pane) connSummary() []string {
 		len(cs.expected)-len(cs.missing), len(cs.expected))
 	if up > 0 {
 		s += fmt.Sprintf(" · ✗ %d up in Nova without a connection", up)
+	}
+	if cs.pending {
+		s += " · checking again…" // the counts are the last check's
 	}
 	return []string{s}
 }
