@@ -420,7 +420,7 @@ func TestRecheckKeepsMissingRowsAndCursor(t *testing.T) {
 	r, _ := p.conns.Selected()
 	s2 := s
 	s2.Connections = slices.Clone(s.Connections)
-	slices.Reverse(s2.Connections) // same hosts, another order: checked again
+	slices.Reverse(s2.Connections)           // same hosts, another order: checked again
 	p.Update(rabbitMsg{s: s2, at: fixedNow}) // the check's command not run yet
 	lines := strings.Join(connLines(t, p), "\n")
 	if !strings.Contains(lines, "checking again") || !strings.Contains(lines, "no connection") {
