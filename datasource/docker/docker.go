@@ -350,7 +350,7 @@ type inspect struct {
 
 // serialInspectsFor is how long a list's inspects go one at a time
 // before the rest go up to eight at once (a slow link; a var for tests).
-var serialInspectsFor = 250 * time.Millisecond
+var serialInspectsFor = time.Second
 
 // List returns every container (running or not) with restart counts and
 // start times from inspect. A refresh asks for the events since the last
@@ -395,7 +395,12 @@ func (c *Client) list(ctx context.Context) ([]Container, error) {
 	// On a slow link (an engine far away or busy) one at a time would
 	// cost a round trip per container (70 containers at 20 ms: 1.5 s, not
 	// 0.24): once the inspects have taken serialInspectsFor, the rest go
-	// up to eight at once, where a dial costs little beside the wait.
+	// up to eight at once, where a dial costs little beside the wait. A
+	// second, so that a loaded machine's loopback engine (tens of ms an
+	// inspect under the race detector) stays on one connection: a fan-out
+	// leaves an inspect's connection idle, and the next refresh lists
+	// again where it would have read events (a CI request budget saw a
+	// host at 2.7 requests a cycle).
 	var todo []int
 	for i, e := range raw {
 		name := e.ID
