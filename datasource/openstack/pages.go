@@ -19,10 +19,11 @@ import (
 	"net/url"
 	"runtime"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
+
+	"github.com/stackpit/stackpit/datasource/httpclient"
 )
 
 // pagesAhead bounds how many fetched pages may wait for the consumer (and
@@ -84,7 +85,7 @@ func scanNextMarker(body []byte) (marker string, hasNext, ok bool) {
 // ~2.5 MB, each otherwise a fresh zeroed allocation and then garbage. A
 // page goes back once decoded: the servers keep copies of what they hold,
 // never views of the page (TestScanServerPageCopiesKeptStrings).
-var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+var bodies httpclient.BodyPool
 
 // getBody GETs u and returns the raw body (counted in BytesRead) in a
 // buffer from bodies.
@@ -94,12 +95,7 @@ func (c *Client) getBody(ctx context.Context, sc *gophercloud.ServiceClient, ser
 		return nil, nil, wrapErr(service, "GET", u, err)
 	}
 	defer resp.Body.Close()
-	buf := bodies.Get().(*bytes.Buffer)
-	buf.Reset()
-	if n := resp.ContentLength; n > 0 && n < 64<<20 {
-		buf.Grow(int(n) + bytes.MinRead)
-	}
-	_, err = buf.ReadFrom(resp.Body)
+	buf, err := bodies.Read(resp.Body, resp.ContentLength)
 	c.bytesRead.Add(int64(buf.Len()))
 	if err != nil {
 		bodies.Put(buf)
