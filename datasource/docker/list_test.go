@@ -34,25 +34,17 @@ func requestsTo(c *demo.Cloud, host string, from int) (n int, paths []string) {
 	return n, paths
 }
 
-// settle makes the refresh after a first list (which inspected every
-// container) and checks it inspects nothing again.
-// listedClient is a read-only client of host on a demo cloud, its first
-// list made and settled (settle) on the story's clock.
+// listedClient is a read-only client of host on a new demo cloud, its
+// first list made and settled on the story's clock (eventsClient).
 func listedClient(t *testing.T, host string) (*demo.Cloud, *docker.Client, *storyClock) {
 	t.Helper()
 	clk := &storyClock{t: time.Now()}
 	c := demoCloud(t, clk.now)
-	cl, err := docker.New(docker.Options{Host: host, Addr: c.Config().Docker.Hosts[host], ReadOnly: true, Now: clk.now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cl.List(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	settle(t, c, cl, clk)
-	return c, cl, clk
+	return c, eventsClient(t, c, host, clk), clk
 }
 
+// settle makes the refresh after a first list (which inspected every
+// container) and checks it inspects nothing again.
 func settle(t *testing.T, c *demo.Cloud, cl *docker.Client, clk *storyClock) {
 	t.Helper()
 	clk.add(time.Second)
