@@ -25,10 +25,6 @@ func TestBodyPoolReadsToContentLengthWithoutDoubling(t *testing.T) {
 // A pooled buffer a little too small for the next body is replaced by one
 // of about the body's size, not doubled (bytes.Buffer.Grow makes it 2x its
 // capacity), and one big enough is reused.
-
-// A pooled buffer a little too small for the next body is replaced by one
-// of about the body's size, not doubled (bytes.Buffer.Grow makes it 2x its
-// capacity), and one big enough is reused.
 func TestRoomForDoesNotDoubleABufferALittleTooSmall(t *testing.T) {
 	const n = 3 << 20
 	b := roomFor(new(bytes.Buffer), n)
