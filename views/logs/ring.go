@@ -141,8 +141,10 @@ func (r *ring) append(l line, max int) (evicted line, ok bool) {
 			if len(r.buf) == cap(r.buf) {
 				// Room for max lines at most: append's own growth
 				// went past it (112,896 lines' room for 100,000, kept
-				// for as long as the tail runs).
-				grown := make([]line, len(r.buf), min(max, 2*cap(r.buf)))
+				// for as long as the tail runs). A quarter more each
+				// time, as append grows a big slice: doubling held
+				// more room than append while the buffer fills.
+				grown := make([]line, len(r.buf), min(max, cap(r.buf)+cap(r.buf)/4+1))
 				copy(grown, r.buf)
 				r.buf = grown
 			}
