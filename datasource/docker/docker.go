@@ -33,7 +33,9 @@ import (
 // are talked to at their own version (negotiated from /version).
 const MaxAPIVersion = "1.43"
 
-// Container is one container as the containers pane shows it.
+// Container is one container as the containers pane shows it. Its
+// creation and last exit times are not kept: nothing read them (48 bytes
+// a container, and 24 of the inspect kept between lists; issue 15).
 type Container struct {
 	Host         string
 	ID           string
@@ -42,9 +44,7 @@ type Container struct {
 	State        string // running, exited, restarting, paused, created, dead
 	Status       string // "Up 3 hours (healthy)"
 	Health       string // healthy, unhealthy, starting, "" (no healthcheck)
-	Created      time.Time
 	StartedAt    time.Time
-	FinishedAt   time.Time
 	ExitCode     int
 	RestartCount int
 	Pid          int
@@ -313,12 +313,11 @@ func unwrapURL(err error) error {
 }
 
 type listEntry struct {
-	ID      string   `json:"Id"`
-	Names   []string `json:"Names"`
-	Image   string   `json:"Image"`
-	State   string   `json:"State"`
-	Status  string   `json:"Status"`
-	Created int64    `json:"Created"`
+	ID     string   `json:"Id"`
+	Names  []string `json:"Names"`
+	Image  string   `json:"Image"`
+	State  string   `json:"State"`
+	Status string   `json:"Status"`
 	// Labels are not decoded: nothing reads them (a map per container,
 	// kept by every list, was ~2.5 MB at 1,000 hosts: issue 15).
 }
@@ -327,12 +326,11 @@ type inspect struct {
 	ID    string `json:"Id"`
 	Name  string `json:"Name"`
 	State struct {
-		Status     string `json:"Status"`
-		Pid        int    `json:"Pid"`
-		ExitCode   int    `json:"ExitCode"`
-		StartedAt  string `json:"StartedAt"`
-		FinishedAt string `json:"FinishedAt"`
-		Health     *struct {
+		Status    string `json:"Status"`
+		Pid       int    `json:"Pid"`
+		ExitCode  int    `json:"ExitCode"`
+		StartedAt string `json:"StartedAt"`
+		Health    *struct {
 			Status string `json:"Status"`
 		} `json:"Health"`
 	} `json:"State"`
@@ -345,7 +343,6 @@ type inspect struct {
 			Interval int64    `json:"Interval"` // nanoseconds
 		} `json:"Healthcheck"`
 	} `json:"Config"`
-	Created string `json:"Created"`
 }
 
 // serialInspectsFor is how long a list's inspects go one at a time
@@ -409,7 +406,7 @@ func (c *Client) list(ctx context.Context) ([]Container, error) {
 		}
 		// Names, images and states repeat on every host (intern.go).
 		out[i] = Container{Host: c.Host, ID: e.ID, Name: intern.String(name), Image: intern.String(e.Image), State: intern.String(e.State), Status: e.Status,
-			Health: healthFromStatus(e.Status), Created: time.Unix(e.Created, 0)}
+			Health: healthFromStatus(e.Status)}
 		if s := last[e.ID]; s != nil && !s.changed(e.Status, now) {
 			keepInspect(&out[i], &s.in)
 			next[e.ID] = s
@@ -484,7 +481,7 @@ func healthFromStatus(s string) string {
 // labels are the list's too; 1,000 hosts' worth were ~15 MB, issue 15).
 type kept struct {
 	restarts, pid, exitCode int
-	started, finished       time.Time
+	started                 time.Time
 	status, health          string
 	hasHealth               bool
 	// probe: the healthcheck's interval (0: Docker's default) when it has
@@ -495,7 +492,7 @@ type kept struct {
 
 func keep(in *inspect) kept {
 	k := kept{restarts: in.RestartCount, pid: in.State.Pid, exitCode: in.State.ExitCode,
-		started: parseTime(in.State.StartedAt), finished: parseTime(in.State.FinishedAt), status: intern.String(in.State.Status)}
+		started: parseTime(in.State.StartedAt), status: intern.String(in.State.Status)}
 	if in.State.Health != nil {
 		k.health, k.hasHealth = intern.String(in.State.Health.Status), true
 	}
@@ -510,7 +507,6 @@ func mergeInspect(c *Container, in *kept) {
 	c.Pid = in.pid
 	c.ExitCode = in.exitCode
 	c.StartedAt = in.started
-	c.FinishedAt = in.finished
 	if in.status != "" {
 		c.State = in.status
 	}
@@ -553,8 +549,7 @@ func (c *Client) Inspect(ctx context.Context, name string) (Container, error) {
 	if err != nil {
 		return Container{}, err
 	}
-	ct := Container{Host: c.Host, ID: in.ID, Name: strings.TrimPrefix(in.Name, "/"), Image: in.Config.Image,
-		Created: parseTime(in.Created)}
+	ct := Container{Host: c.Host, ID: in.ID, Name: strings.TrimPrefix(in.Name, "/"), Image: in.Config.Image}
 	k := keep(in)
 	mergeInspect(&ct, &k)
 	return ct, nil

@@ -395,6 +395,7 @@ func (c *Client) listServersPaged(ctx context.Context, since time.Time, extra ur
 	both := since.IsZero() && len(extra) == 0 && !c.oneEnd
 	var guess sizer
 	sized := false // like the last whole list
+	guessed := 0   // the room the index was made again with (sizer)
 	if since.IsZero() && len(extra) == 0 {
 		var last int
 		index, last = c.fullIndex()
@@ -415,6 +416,9 @@ func (c *Client) listServersPaged(ctx context.Context, since time.Time, extra ur
 			if n := guess.next(ss); n > 0 {
 				if join && n > cap(out) {
 					out = append(make([]Server, 0, n), out...)
+				}
+				if len(index) < n {
+					guessed = n
 				}
 				index = sizedIndex(index, n)
 			}
@@ -444,7 +448,7 @@ func (c *Client) listServersPaged(ctx context.Context, since time.Time, extra ur
 	}
 	switch {
 	case index != nil:
-		c.setIndex(index)
+		c.setIndex(index, guessed > len(index))
 	case len(extra) == 0:
 		c.noteServers(out, false)
 	}

@@ -2,7 +2,6 @@ package openstack
 
 import (
 	"fmt"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -35,21 +34,18 @@ func novaPage(n int) []byte {
 func scannedServersRetained(tb testing.TB, pages int) float64 {
 	tb.Helper()
 	page := novaPage(1000)
-	runtime.GC()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	kept := make([][]Server, 0, pages)
-	for range pages {
-		ss, _, ok := scanServerPage(page, 1000)
-		if !ok {
-			tb.Fatal("scan gave up on a valid page")
+	kept := heapKept(func() any {
+		kept := make([][]Server, 0, pages)
+		for range pages {
+			ss, _, ok := scanServerPage(page, 1000)
+			if !ok {
+				tb.Fatal("scan gave up on a valid page")
+			}
+			kept = append(kept, ss)
 		}
-		kept = append(kept, ss)
-	}
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	runtime.KeepAlive(kept)
-	return float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(pages*1000)
+		return kept
+	})
+	return float64(kept) / float64(pages*1000)
 }
 
 // BenchmarkServerPagesRetained: the heap 50 scanned pages of 1,000

@@ -35,10 +35,10 @@ type Server struct {
 	Created      time.Time
 	Updated      time.Time
 	Fault        string // fault.message when status is ERROR
-	Locked       bool
 	KeyName      string
 	VolumeBacked bool // booted from volume (image empty)
 	Deleted      bool // seen via changes-since as DELETED
+	Locked       bool // beside the other flags: 456 bytes, not 464 with it padded alone
 
 	FaultCode int       // fault.code (500: Nova's own error)
 	FaultAt   time.Time // fault.created

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"runtime"
 	"testing"
 	"unsafe"
 )
@@ -89,21 +88,18 @@ func TestVolumePagesDoNotLeakIntoTheNext(t *testing.T) {
 func decodedVolumesRetained(tb testing.TB, pages int) float64 {
 	tb.Helper()
 	page := volumePageJSON(tb, 1000)
-	runtime.GC()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	var dec volumeDecoder
-	for range pages {
-		if _, err := dec.page(bytes.NewReader(page)); err != nil {
-			tb.Fatal(err)
+	var l []Volume
+	kept := heapKept(func() any {
+		var dec volumeDecoder
+		for range pages {
+			if _, err := dec.page(bytes.NewReader(page)); err != nil {
+				tb.Fatal(err)
+			}
 		}
-	}
-	l := dec.list()
-	dec = volumeDecoder{}
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	runtime.KeepAlive(l)
-	return float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(len(l))
+		l = dec.list()
+		return l
+	})
+	return float64(kept) / float64(len(l))
 }
 
 // BenchmarkVolumeListRetained: the heap a decoded list of 62,000 volumes

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -248,6 +249,24 @@ func TestRingBufferIsBounded(t *testing.T) {
 	l, _ := m.buf.at(902)
 	if !strings.Contains(l.text, "Lost connection") || l.lv != lvError {
 		t.Fatalf("oldest kept line %+v", l)
+	}
+}
+
+// The buffer's room never passes BufferLines (append's own growth gave
+// 112,896 lines' room for 100,000), and a line is 56 bytes: the full
+// default buffer is most of the pane's heap (issue 15).
+func TestRingRoomIsBufferLines(t *testing.T) {
+	for _, n := range []int{100_000, 10_000, 5_000} {
+		r := newRing(n)
+		for i := range n + 10 {
+			r.append(line{ts: int64(i)}, n)
+		}
+		if cap(r.buf) != n || r.n != n {
+			t.Errorf("BufferLines %d: room for %d lines, %d held", n, cap(r.buf), r.n)
+		}
+	}
+	if s := unsafe.Sizeof(line{}); s != 56 {
+		t.Errorf("a buffered line is %d bytes, want 56", s)
 	}
 }
 

@@ -103,14 +103,15 @@ func detectLevel(line string, ls *loki.Labels) level {
 	return lvNone
 }
 
-// line is one buffered row: a log line or a marker.
+// line is one buffered row: a log line or a marker. lv and hit side by
+// side: 56 bytes, not 64 with a padded byte each (100,000 lines: 0.8 MB).
 type line struct {
 	ts     int64
 	text   string
 	labels *loki.Labels
-	lv     level
 	marker loki.MarkerKind // "" for log lines
-	hit    bool            // matches the "/" terms (kept so a frame never re-matches the buffer)
+	lv     level
+	hit    bool // matches the "/" terms (kept so a frame never re-matches the buffer)
 }
 
 // ring is a fixed-capacity buffer: appending past capacity overwrites the
@@ -137,6 +138,16 @@ func (r *ring) append(l line, max int) (evicted line, ok bool) {
 	r.total++
 	if r.n < max {
 		if len(r.buf) < max && r.start == 0 && r.n == len(r.buf) {
+			if len(r.buf) == cap(r.buf) {
+				// Room for max lines at most: append's own growth
+				// went past it (112,896 lines' room for 100,000, kept
+				// for as long as the tail runs). A quarter more each
+				// time, as append grows a big slice: doubling held
+				// more room than append while the buffer fills.
+				grown := make([]line, len(r.buf), min(max, cap(r.buf)+cap(r.buf)/4+1))
+				copy(grown, r.buf)
+				r.buf = grown
+			}
 			r.buf = append(r.buf, l)
 			r.n++
 			return line{}, false
