@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
@@ -338,11 +339,12 @@ func (d *volumeDecoder) reuse() *volumePage {
 	return &d.buf
 }
 
-// page decodes one page from r (a benchmark's entry; VolumesSince decodes
-// through getJSON and calls add).
+// page decodes one page from r as getJSON does (a benchmark's entry;
+// VolumesSince decodes through getJSON and calls add).
 func (d *volumeDecoder) page(r io.Reader) (*volumePage, error) {
 	p := d.reuse()
-	if err := json.NewDecoder(r).Decode(p); err != nil {
+	var read atomic.Int64
+	if _, err := decodeBody(r, -1, p, &read); err != nil {
 		return nil, err
 	}
 	d.add(p)
