@@ -313,6 +313,12 @@ func TestFirstListIndexKeepsEveryServer(t *testing.T) {
 // each on host cmp(i%7); changes-since is not read (a delta is every
 // server again).
 func uuidOrderCloud(t *testing.T, all []string) *Client {
+	return uuidOrderCloudHeld(t, all, nil)
+}
+
+// uuidOrderCloudHeld is uuidOrderCloud whose descending pages wait until
+// descHeld is closed (nil: they do not wait).
+func uuidOrderCloudHeld(t *testing.T, all []string, descHeld chan struct{}) *Client {
 	f := newFakeCloud(t, "2.88")
 	f.on("GET /compute/v2.1/servers/detail", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
@@ -320,6 +326,13 @@ func uuidOrderCloud(t *testing.T, all []string) *Client {
 		ids := slices.Clone(all)
 		if q.Get("sort_dir") == "desc" {
 			slices.Reverse(ids)
+			if descHeld != nil {
+				select {
+				case <-descHeld:
+				case <-r.Context().Done():
+					return
+				}
+			}
 		}
 		from := 0
 		if m := q.Get("marker"); m != "" {

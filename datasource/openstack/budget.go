@@ -159,19 +159,13 @@ func (c *Client) forgetServices() {
 	c.budget.svcMu.Unlock()
 }
 
-// noteServers keeps the server -> host index current from every server
-// list the client reads: a full list replaces it, a changes-since list
-// updates it. Lists filtered otherwise (by host) are ignored.
-func (c *Client) noteServers(ss []Server, full bool) {
+// noteServers updates the server -> host index from a changes-since
+// list (a whole list's index is built page by page and swapped in by
+// setIndex; lists filtered otherwise, by host, are not noted).
+func (c *Client) noteServers(ss []Server) {
 	b := &c.budget
 	b.hostMu.Lock()
 	defer b.hostMu.Unlock()
-	if full {
-		m := make(map[string]serverRef, len(ss))
-		indexServers(m, ss)
-		b.hostOf, b.hostSeen, b.hostLoose = m, true, false
-		return
-	}
 	if !b.hostSeen {
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // A first whole list's index, made with the sizer's room for more, is
@@ -15,7 +16,7 @@ func TestFirstListIndexMadeExactByNextDelta(t *testing.T) {
 	m := sizedIndex(map[string]serverRef{}, 12)
 	indexServers(m, []Server{{ID: "a", Host: "h1", ImageID: "i1"}, {ID: "b", Host: "h1"}, {ID: "c", Host: "h2", ImageID: "i1"}})
 	c.setIndex(m, true)
-	c.noteServers([]Server{{ID: "b", Host: "h2"}, {ID: "c", Deleted: true}, {ID: "d", Host: "h3", ImageID: "i2"}}, false)
+	c.noteServers([]Server{{ID: "b", Host: "h2"}, {ID: "c", Deleted: true}, {ID: "d", Host: "h3", ImageID: "i2"}})
 	b := &c.budget
 	want := map[string]serverRef{"a": {"h1", "i1"}, "b": {"h2", ""}, "d": {"h3", "i2"}}
 	if b.hostLoose || !maps.Equal(b.hostOf, want) {
@@ -37,7 +38,7 @@ func TestExactIndexKeptByDelta(t *testing.T) {
 	var c Client
 	m := map[string]serverRef{"a": {"h1", ""}}
 	c.setIndex(m, false)
-	c.noteServers([]Server{{ID: "b", Host: "h2"}}, false)
+	c.noteServers([]Server{{ID: "b", Host: "h2"}})
 	m["x"] = serverRef{}
 	if _, ok := c.budget.hostOf["x"]; !ok {
 		t.Fatal("a delta made an exactly sized index again")
@@ -75,4 +76,40 @@ func BenchmarkFirstListIndexRetained50k(b *testing.B) {
 	}
 	b.ReportMetric(guessed/float64(b.N), "guessed-B/server")
 	b.ReportMetric(exact/float64(b.N), "exact-B/server")
+}
+
+// The sizer guesses a first list's size when the ascending stream's
+// second page is handed before the descending stream's first (review of
+// rss1k4: it took the second page handed as the descending one's, so the
+// index was sized by a guess, and made exact by the next delta, only when
+// the descending page won the race). Here the descending stream is held
+// until two ascending pages are handed.
+func TestSizerWaitsForTheDescendingPage(t *testing.T) {
+	const n = 3000
+	ascHanded := make(chan struct{})
+	c := uuidOrderCloudHeld(t, randomIDs(n), ascHanded)
+	handed := 0
+	if _, err := c.ServersPagedCount(ctxT(t), time.Time{}, func([]Server) {
+		if handed++; handed == 2 {
+			close(ascHanded)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	loose, l := indexState(c)
+	if !loose || l != n {
+		t.Fatalf("after a first list: loose %v, %d indexed, want true (sized by a guess) and %d", loose, l, n)
+	}
+	if _, err := c.ServersPaged(ctxT(t), time.Now().Add(-time.Minute), nil); err != nil {
+		t.Fatal(err)
+	}
+	if loose, l = indexState(c); loose || l != n {
+		t.Fatalf("after a delta: loose %v, %d indexed, want false and %d", loose, l, n)
+	}
+}
+
+func indexState(c *Client) (loose bool, n int) {
+	c.budget.hostMu.Lock()
+	defer c.budget.hostMu.Unlock()
+	return c.budget.hostLoose, len(c.budget.hostOf)
 }

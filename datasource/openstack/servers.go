@@ -450,7 +450,7 @@ func (c *Client) listServersPaged(ctx context.Context, since time.Time, extra ur
 	case index != nil:
 		c.setIndex(index, guessed > len(index))
 	case len(extra) == 0:
-		c.noteServers(out, false)
+		c.noteServers(out)
 	}
 	return out, asOf, nil
 }
@@ -483,38 +483,52 @@ func (c *Client) firstPageURL() string {
 }
 
 // sizer guesses a whole list's length from the first page of each of
-// bothEnds' streams (the ascending one's is handed first, the
-// descending one's next): UUIDs are spread evenly, so the share of the ID
+// bothEnds' streams: UUIDs are spread evenly, so the share of the ID
 // space a first page covers is its share of the list. The two guesses
 // must agree (IDs that are not random UUIDs, or pages not in uuid order,
 // give none), and the size is a little over them: a short guess costs
 // one regrowth of the list, a long one its memory.
+//
+// The ascending stream's first page is handed first; the descending
+// one's comes when it comes: the ascending stream asks for its next pages
+// as soon as the first is read, and those may be handed before it
+// (review of rss1k4: taking the second page handed as the descending
+// one's, the sizer guessed only when the descending page won that race).
+// So the first page in descending order within sizerPages is taken.
 type sizer struct {
 	pages int
 	lo    float64 // the ascending first page's guess
+	done  bool    // guessed, or gave up
 }
+
+// sizerPages bounds how many pages the sizer looks at for the descending
+// stream's first page (a guess after most of the list is in is no use).
+const sizerPages = 8
 
 // next takes the next page handed and returns the size to reserve (0:
 // none yet, or no guess).
 func (z *sizer) next(ss []Server) int {
 	z.pages++
-	switch z.pages {
-	case 1:
+	if z.pages == 1 {
 		if f, ok := idShare(ss, false); ok {
 			z.lo = float64(len(ss)) / f
 		}
-	case 2:
-		f, ok := idShare(ss, true)
-		if !ok || z.lo == 0 {
-			return 0
-		}
-		hi := float64(len(ss)) / f
-		if hi > 1.5*z.lo || z.lo > 1.5*hi {
-			return 0
-		}
-		return int(min(1.2*max(z.lo, hi), 1<<22))
+		z.done = z.lo == 0
+		return 0
 	}
-	return 0
+	if z.done || z.pages > sizerPages {
+		return 0
+	}
+	f, ok := idShare(ss, true)
+	if !ok {
+		return 0 // an ascending page, or not in uuid order
+	}
+	z.done = true
+	hi := float64(len(ss)) / f
+	if hi > 1.5*z.lo || z.lo > 1.5*hi {
+		return 0
+	}
+	return int(min(1.2*max(z.lo, hi), 1<<22))
 }
 
 // idShare is the share of the ID space a page in uuid order covers from

@@ -74,3 +74,30 @@ func TestSizerGuessesAFirstList(t *testing.T) {
 		t.Errorf("unordered first page: guessed %d", got)
 	}
 }
+
+// The descending stream's first page is taken wherever it is handed
+// among the first pages: the ascending stream's next pages may come
+// before it (review of rss1k4).
+func TestSizerTakesTheDescendingPageWhenItComes(t *testing.T) {
+	const n = 50000
+	ids := randomIDs(n)
+	var z sizer
+	for i := range 3 { // ascending pages 1-3
+		if got := z.next(serversOf(ids[i*100 : (i+1)*100])); got != 0 {
+			t.Fatalf("a guess after %d ascending pages: %d", i+1, got)
+		}
+	}
+	desc := slices.Clone(ids[n-100:])
+	slices.Reverse(desc)
+	if got := z.next(serversOf(desc)); got < n*9/10 || got > n*16/10 {
+		t.Fatalf("descending page fourth: guessed %d", got)
+	}
+	// Past sizerPages, no guess: the list is mostly in.
+	z = sizer{}
+	for i := range sizerPages {
+		z.next(serversOf(ids[i*100 : (i+1)*100]))
+	}
+	if got := z.next(serversOf(desc)); got != 0 {
+		t.Fatalf("a guess after %d pages: %d", sizerPages, got)
+	}
+}
