@@ -747,3 +747,54 @@ func TestWrapIndentsContinuationRows(t *testing.T) {
 		t.Fatalf("%d line starts, %d continuation rows:\n%s", starts, conts, strings.Join(rows, "\n"))
 	}
 }
+
+// No line is lost or reordered while the ring grows (a quarter at a
+// time) and wraps, also after a reset part way through growing (review
+// of rss1k4).
+func TestRingOrderThroughGrowthAndWrap(t *testing.T) {
+	for _, max := range []int{1, 2, 3, 4095, 4096, 4097, 5000, 5121, 6403, 20000} {
+		for _, resetAt := range []int{-1, 4097, 6000} {
+			r := newRing(max)
+			var base int64
+			for i := 0; i < 3*max+7; i++ {
+				if i == resetAt {
+					r.reset()
+					base = r.total
+				}
+				r.append(line{ts: r.total}, max)
+				if cap(r.buf) > max {
+					t.Fatalf("max %d: room %d", max, cap(r.buf))
+				}
+				held := int(r.total - base)
+				if want := min(held, max); r.n != want {
+					t.Fatalf("max %d reset %d after %d: %d held, want %d", max, resetAt, i, r.n, want)
+				}
+				if i%997 != 0 && i < 3*max+6 {
+					continue
+				}
+				for s := r.first(); s <= r.last(); s++ {
+					l, ok := r.at(s)
+					if !ok || l.ts != s {
+						t.Fatalf("max %d reset %d after %d: seq %d gives %v %v", max, resetAt, i, s, l, ok)
+					}
+				}
+			}
+		}
+	}
+}
+
+// reset drops the old query's lines: they were kept reachable in the
+// buffer's room until overwritten (review of rss1k4).
+func TestRingResetDropsOldLines(t *testing.T) {
+	r := newRing(10)
+	for i := range 10 {
+		r.append(line{ts: int64(i), text: "old query's line"}, 10)
+	}
+	r.reset()
+	r.append(line{text: "new"}, 10)
+	for i, l := range r.buf[:cap(r.buf)] {
+		if l.text == "old query's line" {
+			t.Fatalf("slot %d still holds an old line after reset", i)
+		}
+	}
+}

@@ -162,7 +162,14 @@ func (r *ring) append(l line, max int) (evicted line, ok bool) {
 	return evicted, true
 }
 
-func (r *ring) reset() { r.buf, r.start, r.n = r.buf[:0], 0, 0 }
+// reset empties the ring (a new query). The old lines are cleared, not
+// only cut off: in the room past len they
+// kept the last query's text and labels alive until new lines overwrote
+// them, up to BufferLines of them (review of rss1k4).
+func (r *ring) reset() {
+	clear(r.buf[:cap(r.buf)])
+	r.buf, r.start, r.n = r.buf[:0], 0, 0
+}
 
 // first is the sequence number of the oldest held line.
 func (r *ring) first() int64 { return r.total - int64(r.n) }
