@@ -106,7 +106,10 @@ func FromContainers(host string, cs []docker.Container) []Fact {
 		case c.Health == "unhealthy":
 			f.Severity, f.Detail = Crit, "unhealthy"
 		case c.State == "exited" || c.State == "dead":
-			f.Severity, f.Detail = Crit, strconv.Itoa(c.ExitCode)
+			f.Severity, f.Detail = Crit, "?" // the exit code, when an inspect told it
+			if c.Inspected() {
+				f.Detail = strconv.Itoa(c.ExitCode)
+			}
 		case c.State == "restarting" || c.Health == "starting":
 			f.Severity = Warn
 		}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stackpit/stackpit/datasource/docker"
 )
 
 var t0 = time.Date(2026, 12, 6, 16, 44, 0, 0, time.UTC)
@@ -497,5 +499,17 @@ func TestTwoPanesOneSourceRefreshesMergeNoHost(t *testing.T) {
 	}
 	if h, _ := m.Host("compute05"); !h.HostDown() {
 		t.Errorf("compute05 down by the newest answer is not DOWN: %+v", h.Facts)
+	}
+}
+
+// An exited container's fact carries its exit code only when an inspect
+// told it (docker.Container.Inspected); else "?", not "0".
+func TestExitedContainerFactWithoutInspect(t *testing.T) {
+	fs := FromContainers("control01", []docker.Container{
+		{Name: "a", State: "exited", ExitCode: 137},
+		{Name: "b", State: "exited", RestartCount: -1},
+	})
+	if len(fs) != 2 || fs[0].Detail != "137" || fs[1].Detail != "?" || fs[1].Severity != Crit {
+		t.Fatalf("facts %+v", fs)
 	}
 }

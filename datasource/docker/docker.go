@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stackpit/stackpit/datasource/httpclient"
@@ -46,9 +47,15 @@ type Container struct {
 	Health       string // healthy, unhealthy, starting, "" (no healthcheck)
 	StartedAt    time.Time
 	ExitCode     int
-	RestartCount int
+	RestartCount int // -1: not known (no inspect of this container answered)
 	Pid          int
 }
+
+// Inspected reports whether the inspect-only fields (start time, exit
+// code, restart count, pid) are known: a list whose inspect of a
+// container failed has them zero, and a restart count or exit code of 0
+// shown then would be a guess.
+func (c Container) Inspected() bool { return c.RestartCount >= 0 }
 
 // Uptime is how long a running container has been up.
 func (c Container) Uptime(now time.Time) time.Duration {
@@ -406,7 +413,7 @@ func (c *Client) list(ctx context.Context) ([]Container, error) {
 		}
 		// Names, images and states repeat on every host (intern.go).
 		out[i] = Container{Host: c.Host, ID: e.ID, Name: intern.String(name), Image: intern.String(e.Image), State: intern.String(e.State), Status: e.Status,
-			Health: healthFromStatus(e.Status)}
+			Health: healthFromStatus(e.Status), RestartCount: -1}
 		if s := last[e.ID]; s != nil && !s.changed(e.Status, now) {
 			keepInspect(&out[i], &s.in)
 			next[e.ID] = s
@@ -415,24 +422,36 @@ func (c *Client) list(ctx context.Context) ([]Container, error) {
 		todo = append(todo, i)
 	}
 	var nextMu sync.Mutex
+	// gone: an inspect did not reach the engine (not an answer of its,
+	// such as a 404 for a container removed since the list): the engine
+	// or the link is down, and each further inspect would wait for its
+	// own timeout (an ssh host: a process each, 15 s). The rest stay
+	// uninspected (Inspected false), and the list incomplete.
+	var gone atomic.Bool
 	inspectOne := func(i int) {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || gone.Load() {
 			return // the list is incomplete: listed says so below
 		}
-		if in, err := c.inspect(ctx, out[i].ID); err == nil {
-			k := keep(in)
-			mergeInspect(&out[i], &k)
-			nextMu.Lock()
-			next[out[i].ID] = newSeen(k, raw[i].Status, now)
-			nextMu.Unlock()
+		in, err := c.inspect(ctx, out[i].ID)
+		if err != nil {
+			var ae *APIError
+			if !errors.As(err, &ae) {
+				gone.Store(true)
+			}
+			return
 		}
+		k := keep(in)
+		mergeInspect(&out[i], &k)
+		nextMu.Lock()
+		next[out[i].ID] = newSeen(k, raw[i].Status, now)
+		nextMu.Unlock()
 	}
 	began := time.Now()
 	j := 0
 	for ; j < len(todo) && time.Since(began) < serialInspectsFor; j++ {
 		inspectOne(todo[j])
 	}
-	if rest := todo[j:]; len(rest) > 0 && ctx.Err() == nil {
+	if rest := todo[j:]; len(rest) > 0 && ctx.Err() == nil && !gone.Load() {
 		sem := make(chan struct{}, 8)
 		var wg sync.WaitGroup
 		for _, i := range rest {

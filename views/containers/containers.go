@@ -746,7 +746,10 @@ func (p *Pane) row(c *docker.Container, rank int, stale, disputed bool) table.Ro
 	case 0:
 		role, health = themes.Crit, "✗ unhealthy"
 	case 1:
-		role, state = themes.Crit, fmt.Sprintf("✗ exit %d", c.ExitCode)
+		role, state = themes.Crit, "✗ exit ?" // no inspect answered: the code is not known
+		if c.Inspected() {
+			state = fmt.Sprintf("✗ exit %d", c.ExitCode)
+		}
 	case 2, 3:
 		role = themes.Warn
 	}
@@ -825,13 +828,16 @@ func (r *cRow) Cell(i int) table.Cell {
 	case 6:
 		d := c.Uptime(r.now())
 		up := "-"
-		if r.stale {
-			up = "?"
+		if r.stale || !c.Inspected() && c.State == "running" {
+			up = "?" // its start time is not known
 		} else if d > 0 {
 			up = pane.Age(d)
 		}
 		return table.Cell{Text: up, Sort: fmt.Sprintf("%020d", int64(d))}
 	case 7:
+		if !c.Inspected() {
+			return table.Cell{Text: "?", Sort: "-1"}
+		}
 		return table.C(strconv.Itoa(c.RestartCount))
 	}
 	return table.Cell{}

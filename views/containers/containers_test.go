@@ -40,7 +40,8 @@ type fakeSrc struct {
 	runs      [][]docker.LogLine // scripted log streams, one per Logs call
 	inspects  []docker.Container // scripted Inspect answers
 	restarted []string
-	down      map[string]bool // hosts that stopped answering
+	down      map[string]bool               // hosts that stopped answering
+	extra     map[string][]docker.Container // more containers of a host
 }
 
 func (f *fakeSrc) Hosts() []string { return []string{"compute01", "compute04", "control01"} }
@@ -58,10 +59,10 @@ func (f *fakeSrc) List(ctx context.Context, h string) ([]docker.Container, error
 			{Host: h, Name: "\x1b]52;c;ZWNobyBoaQ==\a\x1b[2Jevil", Image: "evil:latest", State: "running", StartedAt: now.Add(-time.Minute), Pid: 102},
 		}, nil
 	}
-	return []docker.Container{
+	return append([]docker.Container{
 		{Host: h, Name: "neutron_l3_agent", Image: "kolla/neutron-l3-agent:2024.1", State: "exited", ExitCode: 1},
 		{Host: h, Name: "keystone", Image: "kolla/keystone:2024.1", State: "running", Health: "starting", StartedAt: now.Add(-5 * time.Second), Pid: 7},
-	}, nil
+	}, f.extra[h]...), nil
 }
 func (f *fakeSrc) Inspect(ctx context.Context, h, n string) (docker.Container, error) {
 	if len(f.inspects) > 0 {
@@ -109,10 +110,14 @@ func (fakeServices) VolumeServices(context.Context) ([]openstack.VolumeService, 
 
 func newPane(t *testing.T) (*Pane, *fakeSrc) {
 	src := &fakeSrc{}
+	return newPaneOf(t, src), src
+}
+
+func newPaneOf(t *testing.T, src *fakeSrc) *Pane {
 	p := New(pane.Context{Theme: themes.Default(true), Keys: keymap.Defaults(), Now: func() time.Time { return now }}, src)
 	p.SetServices(fakeServices{})
 	drain(t, p, p.Init())
-	return p, src
+	return p
 }
 
 // drain runs commands and feeds their messages back (a tiny runtime).
@@ -776,4 +781,30 @@ func TestSelectedHostSkipsTheQueue(t *testing.T) {
 	}
 	<-p.flight
 	<-other
+}
+
+// A container whose inspect got no answer (docker.Container.Inspected
+// false) shows its restart count, exit code and uptime as not known, not
+// as 0 or "-".
+func TestUninspectedContainerShowsUnknownNotZero(t *testing.T) {
+	p := newPaneOf(t, &fakeSrc{extra: map[string][]docker.Container{"control01": {
+		{Host: "control01", Name: "cinder_scheduler", Image: "kolla/cinder-scheduler:2024.1", State: "exited", RestartCount: -1},
+		{Host: "control01", Name: "glance_api", Image: "kolla/glance-api:2024.1", State: "running", RestartCount: -1},
+	}}})
+	out := ansi.Strip(p.View(160, 20))
+	var exited, running string
+	for _, l := range strings.Split(out, "\n") {
+		switch {
+		case strings.Contains(l, "cinder_scheduler"):
+			exited = strings.TrimSpace(l)
+		case strings.Contains(l, "glance_api"):
+			running = strings.TrimSpace(l)
+		}
+	}
+	if !strings.Contains(exited, "✗ exit ?") || !strings.HasSuffix(exited, " ?") {
+		t.Fatalf("uninspected exited container: %q\n%s", exited, out)
+	}
+	if f := strings.Fields(running); len(f) < 2 || f[len(f)-1] != "?" || f[len(f)-2] != "?" {
+		t.Fatalf("uninspected running container's uptime and restarts: %q", running)
+	}
 }
