@@ -50,9 +50,21 @@ func TestResponseLimit(t *testing.T) {
 			t.Errorf("message %q", got)
 		}
 	}
-	// Announced too big: nothing is read.
+	// Announced too big: nothing is read, and the length is not handed
+	// on (a BodyPool made room for it before the read that fails).
 	if n, err := get(context.Background(), "n=5000"); n != 0 || !errors.Is(err, ErrTooLarge) {
 		t.Errorf("Content-Length over the limit: read %d, %v", n, err)
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/servers/detail?n=5000", nil)
+	if resp, err := c.Do(req); err != nil {
+		t.Fatal(err)
+	} else {
+		var pool BodyPool
+		buf, err := pool.Read(resp.Body, resp.ContentLength)
+		resp.Body.Close()
+		if !errors.Is(err, ErrTooLarge) || resp.ContentLength != -1 || buf.Cap() >= 5000 {
+			t.Errorf("announced 5000 over a 1000 limit: length %d, room %d, %v", resp.ContentLength, buf.Cap(), err)
+		}
 	}
 	if n, err := get(Unlimited(context.Background()), "n=5000&chunked=1"); n != 5000 || err != nil {
 		t.Errorf("an Unlimited stream was cut: %d, %v", n, err)

@@ -77,7 +77,9 @@ func TestBothEndsListsWhatOneStreamLists(t *testing.T) {
 				desc++
 			}
 		}
-		if n >= 100 && (desc < len(asked)/3 || desc > 2*len(asked)/3) {
+		// A fifth either way: a loaded machine starves one stream a while
+		// (a third flaked with -count=2; review of keys1k3).
+		if n >= 100 && (desc < len(asked)/5 || desc > 4*len(asked)/5) {
 			t.Errorf("n=%d: %d of %d pages from the end: not two streams", n, desc, len(asked))
 		}
 	}
@@ -168,16 +170,20 @@ func TestBothEndsFailsOnEitherStream(t *testing.T) {
 		{"asc first page fails", &pagedNova{n: 300, fail: func(q url.Values) bool {
 			return q.Get("sort_dir") == "asc" && q.Get("marker") == ""
 		}}},
-		{"next link does not advance", &pagedNova{n: 300, stuck: true}},
+		// 3,000: the ascending stream cannot read the whole list before
+		// the descending one's second page, as it did with 300 on a
+		// loaded machine (review of keys1k3).
+		{"next link does not advance", &pagedNova{n: 3000, stuck: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := bothEndsClient(t, tc.nova)
 			var handed int
 			ss, err := c.ServersPaged(ctxT(t), time.Time{}, func(p []Server) { handed += len(p) })
-			if err == nil && tc.nova.fail != nil && !strings.HasSuffix(tc.name, "first page fails") {
+			if err == nil && (tc.nova.fail != nil || tc.nova.stuck) && !strings.HasSuffix(tc.name, "first page fails") {
 				// A page deep in one stream is not asked for when the other
 				// stream covered it first (a slow stream on a loaded
-				// machine): then the list is whole, or it is a bug.
+				// machine; the stuck page is the descending stream's
+				// second): then the list is whole, or it is a bug.
 				checkList(t, ss, tc.nova.n)
 				t.Logf("the failing page was not needed: %d servers", len(ss))
 				return

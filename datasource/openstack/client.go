@@ -598,6 +598,9 @@ func (c *Client) getJSON(ctx context.Context, sc *gophercloud.ServiceClient, ser
 // core). encoding/json copies what it keeps, so the buffer goes back.
 // head is the body's first bytes (a copy), for an error's snippet; an
 // empty body is io.EOF, as a Decoder says; a read error is returned as is.
+// Anything after the JSON value is an error (a Decoder stopped at the
+// value and left it unread), as Nova's server pages already had it: an
+// answer with more than one document is not one we can trust.
 func decodeBody(r io.Reader, n int64, out any, read *atomic.Int64) (head []byte, err error) {
 	buf, err := bodies.Read(r, n)
 	defer bodies.Put(buf)

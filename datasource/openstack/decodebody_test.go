@@ -66,9 +66,10 @@ func TestDecodeBodyRecyclesItsBuffer(t *testing.T) {
 	}
 }
 
-// What a Decoder said stays said: an empty body is io.EOF (getJSON's
-// "empty body"), a cut one a syntax error with the body's first bytes for
-// the message, a read error itself.
+// The kinds of error a Decoder gave stay (the wording of a cut body's may
+// differ): an empty body is io.EOF (getJSON's "empty body"), a cut one a
+// syntax error with the body's first bytes for the message, a read error
+// itself; data after the value is now a syntax error too.
 func TestDecodeBodyErrors(t *testing.T) {
 	var read atomic.Int64
 	var v volumePage
@@ -82,6 +83,12 @@ func TestDecodeBodyErrors(t *testing.T) {
 	var se *json.SyntaxError
 	if !errors.As(err, &se) || string(head) != cut {
 		t.Errorf("cut body: %v, head %q", err, head)
+	}
+	// Data after the value: malformed, not the first document alone.
+	for _, body := range []string{`{"volumes": []} x`, `{"volumes": []}{"volumes": []}`} {
+		if _, err := decodeBody(strings.NewReader(body), -1, &v, &read); !errors.As(err, &se) {
+			t.Errorf("%q: %v, want a syntax error", body, err)
+		}
 	}
 	broken := errors.New("connection reset")
 	if _, err := decodeBody(io.MultiReader(strings.NewReader(`{"volumes": [`), errReader{broken}), -1, &v, &read); !errors.Is(err, broken) {

@@ -517,8 +517,8 @@ type briefItem struct {
 
 // briefList pages through a brief list (Nova's /servers, Cinder's
 // /volumes: ID and name only) of every project, calling each for every
-// entry. key names the list in the page ("servers", "volumes"; its links
-// are key+"_links").
+// entry. key names the list in the page: "servers" or "volumes" (briefPage
+// has those two and their links).
 func (c *Client) briefList(ctx context.Context, sc *gophercloud.ServiceClient, service, base, key string, each func(id, name string)) error {
 	limit := c.PageSize
 	if limit <= 0 {
@@ -540,9 +540,15 @@ func (c *Client) briefList(ctx context.Context, sc *gophercloud.ServiceClient, s
 		if _, err := c.getJSON(ctx, sc, service, u, &page); err != nil {
 			return err
 		}
-		items, links := page.Servers, page.ServersLinks
-		if key == "volumes" {
+		var items []briefItem
+		var links []serverLink
+		switch key {
+		case "servers":
+			items, links = page.Servers, page.ServersLinks
+		case "volumes":
 			items, links = page.Volumes, page.VolumesLinks
+		default:
+			return fmt.Errorf("%s: no brief list of %q", service, key)
 		}
 		for _, it := range items {
 			each(it.ID, it.Name)
