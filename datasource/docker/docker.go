@@ -54,7 +54,8 @@ type Container struct {
 // Inspected reports whether the inspect-only fields (start time, exit
 // code, restart count, pid) are known: a list whose inspect of a
 // container failed has them zero, and a restart count or exit code of 0
-// shown then would be a guess.
+// shown then would be a guess. The zero Container (an error's) claims to
+// be inspected: check the error first, or mark it with RestartCount -1.
 func (c Container) Inspected() bool { return c.RestartCount >= 0 }
 
 // Uptime is how long a running container has been up.
@@ -422,11 +423,13 @@ func (c *Client) list(ctx context.Context) ([]Container, error) {
 		todo = append(todo, i)
 	}
 	var nextMu sync.Mutex
-	// gone: an inspect did not reach the engine (not an answer of its,
-	// such as a 404 for a container removed since the list): the engine
-	// or the link is down, and each further inspect would wait for its
-	// own timeout (an ssh host: a process each, 15 s). The rest stay
-	// uninspected (Inspected false), and the list incomplete.
+	// gone: an inspect got no answer (unreachableError: the transport
+	// failed or the reply was lost; not an answer, even a bad one, such
+	// as a 404 for a container removed since the list or a malformed
+	// document): the engine or the link is down, and each further
+	// inspect would wait for its own timeout (an ssh host: a process
+	// each, 15 s). The rest stay uninspected (Inspected false), and the
+	// list incomplete: the next refresh lists and inspects again.
 	var gone atomic.Bool
 	inspectOne := func(i int) {
 		if ctx.Err() != nil || gone.Load() {
@@ -434,8 +437,8 @@ func (c *Client) list(ctx context.Context) ([]Container, error) {
 		}
 		in, err := c.inspect(ctx, out[i].ID)
 		if err != nil {
-			var ae *APIError
-			if !errors.As(err, &ae) {
+			var ue *unreachableError
+			if errors.As(err, &ue) {
 				gone.Store(true)
 			}
 			return

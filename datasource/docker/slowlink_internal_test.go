@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -26,30 +24,17 @@ func TestSlowLinkInspectsGoSeveralAtOnce(t *testing.T) {
 	for i := range n {
 		list[i] = fmt.Sprintf(`{"Id":"c%d","Names":["/c%d"],"Image":"kolla/c","State":"running","Status":"Up 2 hours","Created":1700000000}`, i, i)
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		switch {
-		case strings.HasSuffix(r.URL.Path, "/version"):
-			fmt.Fprint(w, `{"ApiVersion":"1.41"}`)
-		case strings.HasSuffix(r.URL.Path, "/containers/json"):
-			fmt.Fprint(w, "["+strings.Join(list, ",")+"]")
-		default:
-			mu.Lock()
-			inFlight++
-			most = max(most, inFlight)
-			mu.Unlock()
-			time.Sleep(20 * time.Millisecond)
-			mu.Lock()
-			inFlight--
-			mu.Unlock()
-			fmt.Fprint(w, `{"Id":"c","Name":"/c","State":{"Status":"running","Pid":1,"StartedAt":"2026-12-07T00:00:00Z"}}`)
-		}
-	}))
-	defer srv.Close()
-	cl, err := New(Options{Host: "compute01", Addr: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl := fakeEngine(t, list, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		inFlight++
+		most = max(most, inFlight)
+		mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+		mu.Lock()
+		inFlight--
+		mu.Unlock()
+		fmt.Fprint(w, `{"Id":"c","Name":"/c","State":{"Status":"running","Pid":1,"StartedAt":"2026-12-07T00:00:00Z"}}`)
+	})
 	cs, err := cl.List(context.Background())
 	if err != nil || len(cs) != n {
 		t.Fatalf("list: %d containers, %v", len(cs), err)
