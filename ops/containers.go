@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -108,8 +109,13 @@ func (o *ContainerOp) Run(ctx context.Context, emit func(ContainerStep)) Contain
 	}
 	d, h, n := o.Deps, o.Host, o.Name
 	// The state before is the read-back's baseline (a restart shows as a
-	// new start time); a failed inspect does not stop the operation.
-	before, _ := d.Docker.Inspect(ctx, h, n)
+	// new start time); a failed inspect does not stop the operation, but
+	// marks the baseline not known (the zero Container's start time made
+	// any running container count as restarted).
+	before, err := d.Docker.Inspect(ctx, h, n)
+	if err != nil {
+		before = docker.Container{Host: h, Name: n, RestartCount: -1}
+	}
 	o.mu.Lock()
 	o.before, o.sent = before, time.Now()
 	o.mu.Unlock()
@@ -124,7 +130,7 @@ func (o *ContainerOp) Run(ctx context.Context, emit func(ContainerStep)) Contain
 		if res.After, res.Err = waitContainerRunning(ctx, d, h, n); res.Err != nil {
 			return res
 		}
-		res.Text = fmt.Sprintf("restarted (pid %d → %d), %s", before.Pid, res.After.Pid, ctrDash(res.After.State))
+		res.Text = fmt.Sprintf("restarted (pid %s → %d), %s", pidOf(before), res.After.Pid, ctrDash(res.After.State))
 		emit(ContainerStep{Done: 2, Total: 3, Line: "post-check"})
 		chk, err := ContainerPostCheck(ctx, d, h, n)
 		if err != nil {
@@ -228,6 +234,10 @@ func (o *ContainerOp) ReadBack(ctx context.Context) (done bool, evidence string,
 		c = cur
 		switch o.Verb {
 		case ContainerRestart:
+			if !before.Inspected() {
+				return false, "", fmt.Errorf("no state of %s from before the restart to compare with (its inspect failed): cannot tell whether it restarted (now %s, started %s)",
+					o.Name, ctrDash(c.State), c.StartedAt.Format(time.TimeOnly))
+			}
 			if c.State == "running" && (c.StartedAt.After(before.StartedAt) || (before.Pid != 0 && c.Pid != before.Pid)) {
 				return true, fmt.Sprintf("%s started %s (pid %d → %d)", o.Name, c.StartedAt.Format(time.TimeOnly), before.Pid, c.Pid), nil
 			}
@@ -245,6 +255,14 @@ func (o *ContainerOp) ReadBack(ctx context.Context) (done bool, evidence string,
 		}
 	}
 	return false, fmt.Sprintf("%s is still %s (pid %d, started %s)", o.Name, ctrDash(c.State), c.Pid, c.StartedAt.Format(time.TimeOnly)), nil
+}
+
+// pidOf is c's pid, "?" when no inspect told it.
+func pidOf(c docker.Container) string {
+	if !c.Inspected() {
+		return "?"
+	}
+	return strconv.Itoa(c.Pid)
 }
 
 func ctrSleep(ctx context.Context, d time.Duration) error {

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -168,5 +169,38 @@ func TestServiceAliveMatchesCinderHostExactly(t *testing.T) {
 	}
 	if b, ok := KollaServiceBinary("neutron_l3_agent"); !ok || b != "neutron-l3-agent" || ContainerForBinary(b) != "neutron_l3_agent" {
 		t.Fatalf("kolla table: %q %v", b, ok)
+	}
+}
+
+// firstInspectFails fails the first inspect (the baseline's), then
+// answers.
+type firstInspectFails struct {
+	*fakeDocker
+	failed bool
+}
+
+func (f *firstInspectFails) Inspect(ctx context.Context, h, n string) (docker.Container, error) {
+	if !f.failed {
+		f.failed = true
+		return docker.Container{}, errors.New("compute01: docker unreachable")
+	}
+	return f.fakeDocker.Inspect(ctx, h, n)
+}
+
+// A restart whose reply was lost and whose state before could not be
+// read: the read-back cannot tell, so the outcome is unknown (an error),
+// not done (the zero Container's start time made any running container
+// count as restarted; review).
+func TestContainerReadBackWithoutBaselineIsUnknown(t *testing.T) {
+	d := newFakeDocker()
+	d.lose = context.DeadlineExceeded
+	op := &ContainerOp{Deps: fastDeps(d, nil), Verb: ContainerRestart, Host: "compute01", Name: "nova_compute"}
+	op.Deps.Docker = &firstInspectFails{fakeDocker: d}
+	if res := op.Run(context.Background(), nil); res.Err != context.DeadlineExceeded || res.Before.Inspected() {
+		t.Fatalf("run: %+v", res)
+	}
+	done, ev, err := op.ReadBack(context.Background())
+	if done || err == nil || !strings.Contains(err.Error(), "cannot tell") {
+		t.Fatalf("read-back without a baseline: done %v %q %v, want an error", done, ev, err)
 	}
 }
