@@ -586,6 +586,14 @@ func (p *Pane) staleCheck(c docker.Container) []string {
 	return []string{"⚠ " + c.Host + " did not answer the last refresh (" + when + "): the action will likely fail"}
 }
 
+// pidText is c's pid for the journal, "?" when no inspect told it.
+func pidText(c docker.Container) string {
+	if !c.Inspected() {
+		return "?"
+	}
+	return strconv.Itoa(c.Pid)
+}
+
 func (p *Pane) restartAction(c docker.Container) pane.Action {
 	op := p.containerOp(ops.ContainerRestart, c)
 	run := runOp(op)
@@ -594,7 +602,7 @@ func (p *Pane) restartAction(c docker.Container) pane.Action {
 			fmt.Sprintf("restart %s on %s (now %s, %s)", c.Name, c.Host, c.State, orDash(c.Health)),
 			"docker restart -t 10: SIGTERM, then SIGKILL after 10 s",
 		}, p.staleCheck(c)...),
-		Details: map[string]string{"host": c.Host, "container": c.Name, "pid_before": strconv.Itoa(c.Pid)},
+		Details: map[string]string{"host": c.Host, "container": c.Name, "pid_before": pidText(c)},
 		Run:     run, Reconcile: op.ReadBack}
 }
 
@@ -828,8 +836,12 @@ func (r *cRow) Cell(i int) table.Cell {
 	case 6:
 		d := c.Uptime(r.now())
 		up := "-"
-		if r.stale || !c.Inspected() && c.State == "running" {
-			up = "?" // its start time is not known
+		if !c.Inspected() && c.State == "running" {
+			// Its start time is not known: not sorted as just started.
+			return table.Cell{Text: "?", Sort: "-1"}
+		}
+		if r.stale {
+			up = "?"
 		} else if d > 0 {
 			up = pane.Age(d)
 		}

@@ -808,3 +808,21 @@ func TestUninspectedContainerShowsUnknownNotZero(t *testing.T) {
 		t.Fatalf("uninspected running container's uptime and restarts: %q", running)
 	}
 }
+
+// A log view opened from a list whose inspect of the container failed
+// has no start time to compare with: the first check's running container
+// is the baseline, not "started again" (review); a later start is.
+func TestLogViewWithoutStartTimeTakesTheFirstCheckAsBaseline(t *testing.T) {
+	ctx := pane.Context{Theme: themes.Default(true), Keys: keymap.Defaults(), Now: func() time.Time { return now }}
+	l := newLogView(&fakeSrc{}, docker.Container{Host: "compute01", Name: "nova_compute", State: "running", RestartCount: -1}, ctx)
+	run := docker.Container{Host: "compute01", Name: "nova_compute", State: "running", Pid: 5, StartedAt: now.Add(-time.Hour)}
+	for range 2 {
+		if cmd := l.onCheck(logCheckMsg{id: l.id, c: run}); cmd != nil || len(l.lines) != 0 {
+			t.Fatalf("the same run counted as started again: %+v", l.lines)
+		}
+	}
+	run.StartedAt, run.Pid = now, 6
+	if cmd := l.onCheck(logCheckMsg{id: l.id, c: run}); cmd == nil || len(l.lines) != 1 || !strings.Contains(l.lines[0].Text, "started again") {
+		t.Fatalf("a later start not seen: %+v", l.lines)
+	}
+}

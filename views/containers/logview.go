@@ -173,6 +173,12 @@ func (l *logView) onCheck(m logCheckMsg) tea.Cmd {
 	switch {
 	case m.err != nil:
 		l.waiting = "cannot inspect: " + m.err.Error()
+	case c.State == "running" && l.waiting == "" && l.started.IsZero():
+		// Opened from a list whose inspect of it failed: no start time to
+		// compare with, so not "started again"; this one is the baseline,
+		// and the ended stream stays ended (f reconnects).
+		l.started = c.StartedAt
+		return nil
 	case c.State == "running" && (l.waiting != "" || c.StartedAt.After(l.started)):
 		when := c.StartedAt
 		if when.IsZero() {
