@@ -162,13 +162,12 @@ func (r *ring) append(l line, max int) (evicted line, ok bool) {
 	return evicted, true
 }
 
-// reset empties the ring (a new query). The old lines are cleared, not
-// only cut off: in the room past len they
-// kept the last query's text and labels alive until new lines overwrote
-// them, up to BufferLines of them (review of rss1k4).
+// reset empties the ring (a new query) into new room: the old room kept
+// the last query's text and labels alive past len until new lines
+// overwrote them, up to BufferLines of them (review of rss1k4), and a
+// big query's room is not the next one's.
 func (r *ring) reset() {
-	clear(r.buf[:cap(r.buf)])
-	r.buf, r.start, r.n = r.buf[:0], 0, 0
+	r.buf, r.start, r.n = make([]line, 0, min(cap(r.buf), 4096)), 0, 0
 }
 
 // first is the sequence number of the oldest held line.
