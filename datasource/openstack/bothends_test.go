@@ -319,30 +319,38 @@ func TestFirstListIndexKeepsEveryServer(t *testing.T) {
 // each on host cmp(i%7); changes-since is not read (a delta is every
 // server again).
 func uuidOrderCloud(t *testing.T, all []string) *Client {
-	return uuidOrderCloudHeld(t, all, nil)
+	return uuidOrderCloudHeld(t, all, nil, nil)
 }
 
 // uuidOrderCloudHeld is uuidOrderCloud whose descending pages wait until
-// descHeld is closed (nil: they do not wait).
-func uuidOrderCloudHeld(t *testing.T, all []string, descHeld chan struct{}) *Client {
+// descHeld is closed, and its ascending pages past the first 300 servers
+// (its first two pages) until ascHeld is (nil: they do not wait).
+func uuidOrderCloudHeld(t *testing.T, all []string, descHeld, ascHeld chan struct{}) *Client {
 	f := newFakeCloud(t, "2.88")
 	f.on("GET /compute/v2.1/servers/detail", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		limit, _ := strconv.Atoi(q.Get("limit"))
 		ids := slices.Clone(all)
+		hold := descHeld
 		if q.Get("sort_dir") == "desc" {
 			slices.Reverse(ids)
-			if descHeld != nil {
-				select {
-				case <-descHeld:
-				case <-r.Context().Done():
-					return
-				}
-			}
 		}
 		from := 0
 		if m := q.Get("marker"); m != "" {
 			from = slices.Index(ids, m) + 1
+		}
+		if q.Get("sort_dir") != "desc" {
+			hold = nil
+			if from >= 300 {
+				hold = ascHeld
+			}
+		}
+		if hold != nil {
+			select {
+			case <-hold:
+			case <-r.Context().Done():
+				return
+			}
 		}
 		to := min(from+limit, len(ids))
 		var ss []string
