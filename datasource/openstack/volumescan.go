@@ -157,9 +157,9 @@ func (s *pageScan) volume(v *cinderVolume) bool {
 
 // foldsToOneOf says whether encoding/json would decode key, which is
 // none of names, into one of them anyway: it matches a key to a field
-// case-insensitively, with Unicode's folding ("ID" is "id", and so is
-// "\u212a" to a "k"), when no field has the key exactly. The scanner
-// gives such a page up.
+// case-insensitively, with Unicode's folding ("ID" is "id", "\u017ftatus"
+// is "status"), when no field has the key exactly. The scanner gives such
+// a page up.
 func foldsToOneOf(key []byte, names []string) bool {
 	k := unsafe.String(unsafe.SliceData(key), len(key))
 	ascii := true
