@@ -201,7 +201,7 @@ var volumeScanPages = map[string]string{
 	"empty attachments": oneVolumePage(`, "attachments": []`),
 	"times": `{"volumes": [{"updated_at": "2026-12-06T10:00:00"}, {"updated_at": "2026-12-06T10:00:00Z"},
 		{"updated_at": "2026-12-06T10:00:00.5+02:00"}, {"updated_at": "yesterday"}, {"updated_at": ""}]}`,
-	"blanks": "\t\r\n {\r\n\"volumes\"\t:\n[ { \"id\" : \"a\" , \"size\" : 2 } , { } ] , \"volumes_links\" : [ ] } \n",
+	"blanks":         "\t\r\n {\r\n\"volumes\"\t:\n[ { \"id\" : \"a\" , \"size\" : 2 } , { } ] , \"volumes_links\" : [ ] } \n",
 	"other top keys": `{"count": 3, "volumes": [{"id": "a"}], "volumes_links": [], "extra": {"volumes": [1]}}`,
 }
 
