@@ -235,6 +235,7 @@ var volumeScanGiveUps = map[string]string{
 	"short unicode escape":   oneVolumePage(`, "x": "a\u12"`),
 	"control byte":           oneVolumePage(", \"x\": \"a\tb\""),
 	"deep":                   oneVolumePage(`, "x": ` + strings.Repeat("[", 200) + strings.Repeat("]", 200)),
+	"deeper than json takes": oneVolumePage(`, "x": ` + strings.Repeat("[", 10001) + strings.Repeat("]", 10001)),
 	"volume not an object":   `{"volumes": [1]}`,
 	"volumes an object":      `{"volumes": {}}`,
 	"cut":                    `{"volumes": [{"id": "a"`,
