@@ -1,22 +1,12 @@
 package openstack
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
-	"net/http"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
-	"time"
-
-	"github.com/stackpit/stackpit/config"
-	"github.com/stackpit/stackpit/datasource/httpclient"
-	"github.com/stackpit/stackpit/demo"
 )
 
 // decodeVolumesReference decodes a page the way encoding/json does it
@@ -373,85 +363,6 @@ func TestVolumesSinceScannedOrNot(t *testing.T) {
 	var me *MalformedError
 	if _, err := c.Volumes(context.Background()); !errors.As(err, &me) || me.Service != "cinder" {
 		t.Fatalf("a page with a size of 1.5: %v, want a MalformedError", err)
-	}
-}
-
-// capture keeps the bodies of the responses whose path ends with suffix.
-type capture struct {
-	rt     http.RoundTripper
-	suffix string
-	mu     sync.Mutex
-	bodies [][]byte
-}
-
-func (c *capture) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := c.rt.RoundTrip(r)
-	if err != nil || !strings.HasSuffix(r.URL.Path, c.suffix) {
-		return resp, err
-	}
-	b, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	c.bodies = append(c.bodies, b)
-	c.mu.Unlock()
-	resp.Body = io.NopCloser(bytes.NewReader(b))
-	return resp, nil
-}
-
-// demoVolumePages are the demo Cinder's /volumes/detail pages (its own
-// writer, not encoding/json's), read by a client with the given page size.
-func demoVolumePages(tb testing.TB, pageSize int) [][]byte {
-	tb.Helper()
-	d, err := demo.Start(demo.StartOptions{Story: demo.Options{Instances: 150, FailAfter: -1}})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(d.Close)
-	auth, err := config.ResolveAuth("demo", "", d.Config())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	hc, err := httpclient.New(httpclient.Options{Timeout: 10 * time.Second})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cp := &capture{rt: hc.Transport, suffix: "/volumes/detail"}
-	hc.Transport = cp
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	c, err := New(ctx, auth, hc)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	c.PageSize = pageSize
-	if _, err := c.Volumes(ctx); err != nil {
-		tb.Fatal(err)
-	}
-	return cp.bodies
-}
-
-// The demo's pages, as the cockpit reads them at 50k, scan as
-// encoding/json decodes them.
-func TestScanVolumePageMatchesTheDemo(t *testing.T) {
-	pages := demoVolumePages(t, 40)
-	if len(pages) < 3 {
-		t.Fatalf("%d pages", len(pages))
-	}
-	attached := 0
-	for i, body := range pages {
-		if !checkVolumeScan(t, fmt.Sprintf("demo page %d", i), body) {
-			t.Fatalf("the scanner gave up on demo page %d", i)
-		}
-		vs, _, _ := scanVolumePage(body, 40)
-		for _, v := range vs {
-			attached += len(v.Attachments)
-		}
-	}
-	if attached == 0 {
-		t.Fatal("no attachment on the demo's pages")
 	}
 }
 
