@@ -609,6 +609,8 @@ func decodeBody(r io.Reader, n int64, out any, read *atomic.Int64) (head []byte,
 	if err == nil {
 		if len(bytes.TrimSpace(b)) == 0 {
 			err = io.EOF
+		} else if pd, ok := out.(pageDecoder); ok {
+			err = pd.decodePage(b)
 		} else {
 			err = json.Unmarshal(b, out)
 		}
@@ -617,6 +619,12 @@ func decodeBody(r io.Reader, n int64, out any, read *atomic.Int64) (head []byte,
 		head = bytes.Clone(b[:min(len(b), 1024)])
 	}
 	return head, err
+}
+
+// A pageDecoder is an out that decodes its body itself (a lean scanner,
+// encoding/json when it gives up), with encoding/json's errors.
+type pageDecoder interface {
+	decodePage(body []byte) error
 }
 
 // tooLarge names a response cut at the size limit in the operator's terms

@@ -18,16 +18,17 @@ import (
 	"github.com/stackpit/stackpit/demo"
 )
 
-// pageRT keeps the first full /servers/detail page body it sees.
+// pageRT keeps the bodies of the responses keep picks.
 type pageRT struct {
-	base http.RoundTripper
-	mu   sync.Mutex
-	body []byte
+	base   http.RoundTripper
+	keep   func(*http.Request) bool
+	mu     sync.Mutex
+	bodies [][]byte
 }
 
 func (t *pageRT) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(r)
-	if err != nil || !strings.HasSuffix(r.URL.Path, "/servers/detail") || r.URL.Query().Get("limit") != "1000" {
+	if err != nil || !t.keep(r) {
 		return resp, err
 	}
 	b, err := io.ReadAll(resp.Body)
@@ -36,18 +37,17 @@ func (t *pageRT) RoundTrip(r *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	t.mu.Lock()
-	if t.body == nil {
-		t.body = b
-	}
+	t.bodies = append(t.bodies, b)
 	t.mu.Unlock()
 	resp.Body = io.NopCloser(bytes.NewReader(b))
 	return resp, nil
 }
 
-// demoServerPage returns one 1000-server /servers/detail page as the demo's
-// Nova writes it.
-func demoServerPage(tb testing.TB) []byte {
-	c, err := demo.Start(demo.StartOptions{Story: demo.Options{Instances: 1500, FailAfter: -1}})
+// demoPages lists with a client of a demo of the given instances, and
+// returns the bodies keep picked, as the demo wrote them.
+func demoPages(tb testing.TB, instances int, keep func(*http.Request) bool, list func(context.Context, *openstack.Client) error) [][]byte {
+	tb.Helper()
+	c, err := demo.Start(demo.StartOptions{Story: demo.Options{Instances: instances, FailAfter: -1}})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -60,20 +60,64 @@ func demoServerPage(tb testing.TB) []byte {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	rt := &pageRT{base: hc.Transport}
+	rt := &pageRT{base: hc.Transport, keep: keep}
 	hc.Transport = rt
 	ctx := context.Background()
 	oc, err := openstack.New(ctx, auth, hc)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := oc.Servers(ctx); err != nil {
+	if err := list(ctx, oc); err != nil {
 		tb.Fatal(err)
 	}
-	if rt.body == nil {
+	return rt.bodies
+}
+
+// demoServerPage returns one 1000-server /servers/detail page as the demo's
+// Nova writes it.
+func demoServerPage(tb testing.TB) []byte {
+	pages := demoPages(tb, 1500, func(r *http.Request) bool {
+		return strings.HasSuffix(r.URL.Path, "/servers/detail") && r.URL.Query().Get("limit") == "1000"
+	}, func(ctx context.Context, oc *openstack.Client) error {
+		_, err := oc.Servers(ctx)
+		return err
+	})
+	if len(pages) == 0 {
 		tb.Fatal("no 1000-server page seen")
 	}
-	return rt.body
+	return pages[0]
+}
+
+// The demo Cinder's /volumes/detail pages (its own writer, not
+// encoding/json's) scan as encoding/json decodes them.
+func TestScanVolumePageDemo(t *testing.T) {
+	pages := demoPages(t, 150, func(r *http.Request) bool {
+		return strings.HasSuffix(r.URL.Path, "/volumes/detail")
+	}, func(ctx context.Context, oc *openstack.Client) error {
+		oc.PageSize = 40
+		_, err := oc.Volumes(ctx)
+		return err
+	})
+	if len(pages) < 3 {
+		t.Fatalf("%d pages", len(pages))
+	}
+	attached := 0
+	for i, body := range pages {
+		got, links, ok := openstack.ScanVolumePage(body)
+		if !ok {
+			t.Fatalf("the scanner gave up on demo page %d", i)
+		}
+		want, wantLinks, err := openstack.DecodeVolumePageJSON(body)
+		if err != nil || !reflect.DeepEqual(got, want) || !reflect.DeepEqual(links, wantLinks) {
+			t.Fatalf("demo page %d: scanned %d volumes %+v, encoding/json %d %+v (%v)", i, len(got), links, len(want), wantLinks, err)
+		}
+		for _, v := range got {
+			attached += len(v.Attachments)
+		}
+	}
+	if attached == 0 {
+		t.Fatal("no attachment on the demo's pages")
+	}
 }
 
 // BenchmarkDecodeServerPage: one 1000-server page (~2.4 MB) decoded as the

@@ -27,3 +27,15 @@ func DecodeServerPageJSON(body []byte) ([]Server, error) {
 // SetOneEnd makes c read whole server lists as one stream (benchmarks
 // compare it with a list read from both ends).
 func SetOneEnd(c *Client, one bool) { c.oneEnd = one }
+
+// ScanVolumePage reads a /volumes/detail page with the lean scanner (ok
+// false: it gave up).
+func ScanVolumePage(body []byte) (vols []Volume, links []serverLink, ok bool) {
+	return scanVolumePage(body, 0)
+}
+
+// DecodeVolumePageJSON decodes a page with encoding/json only (the
+// reference the scanner must match).
+func DecodeVolumePageJSON(body []byte) ([]Volume, []serverLink, error) {
+	return decodeVolumesReference(body)
+}

@@ -76,16 +76,20 @@ func scanServerPage(body []byte, limit int) (servers []Server, links []serverLin
 	if s.i != len(s.b) {
 		return nil, nil, false
 	}
-	if c := cap(servers); c-len(servers) > min(64, len(servers)/8) {
-		// A short page (the last one, or every one of a Nova whose
-		// max_limit is below the limit asked): entries point into it for
-		// the session, so its servers are kept, the limit's room not
-		// (room for an eighth more, up to 64, is not worth a copy; a
-		// page that grew past its first guess has room from append's
-		// rounding, which depends on a server's size).
-		servers = append(make([]Server, 0, len(servers)), servers...)
+	return trimRoom(servers), links, true
+}
+
+// trimRoom is a page's list without the room its limit left, when that
+// room is worth a copy. A short page (the last one, or every one of a
+// server whose max_limit is below the limit asked) is kept for the
+// session: its entries, not the limit's room (room for an eighth more,
+// up to 64, is not worth a copy; a page that grew past its first guess
+// has room from append's rounding, which depends on an entry's size).
+func trimRoom[T any](l []T) []T {
+	if cap(l)-len(l) > min(64, len(l)/8) {
+		return append(make([]T, 0, len(l)), l...)
 	}
-	return servers, links, true
+	return l
 }
 
 // server reads one server object into n (reset first; its maps and slices
@@ -262,10 +266,16 @@ func (s *pageScan) image(n *novaServer) bool {
 	return s.raw(&n.Image)
 }
 
+// maxScanDepth bounds the nesting the scanner follows: encoding/json
+// refuses a document past 10,000 levels, and the scanner must never take a
+// document it refuses (nor recurse that deep): past this, it gives up.
+const maxScanDepth = 100
+
 // pageScan is a cursor over a JSON document.
 type pageScan struct {
 	b     []byte
 	i     int
+	depth int       // objects and arrays open (past maxScanDepth: give up)
 	fault faultWire // the fault of the server being read, if any
 	in    pageIntern
 	tmp   string // the one field read from a small object
@@ -300,13 +310,15 @@ func (s *pageScan) object(field func(key []byte) bool) bool {
 	if s.null() {
 		return true
 	}
-	if s.i >= len(s.b) || s.b[s.i] != '{' {
+	if s.i >= len(s.b) || s.b[s.i] != '{' || s.depth >= maxScanDepth {
 		return false
 	}
 	s.i++
+	s.depth++
 	s.ws()
 	if s.i < len(s.b) && s.b[s.i] == '}' {
 		s.i++
+		s.depth--
 		return true
 	}
 	for {
@@ -338,6 +350,7 @@ func (s *pageScan) object(field func(key []byte) bool) bool {
 			s.i++
 		case '}':
 			s.i++
+			s.depth--
 			return true
 		default:
 			return false
@@ -348,13 +361,15 @@ func (s *pageScan) object(field func(key []byte) bool) bool {
 // array reads [value, ...], calling elem with the cursor before each.
 func (s *pageScan) array(elem func() bool) bool {
 	s.ws()
-	if s.i >= len(s.b) || s.b[s.i] != '[' {
+	if s.i >= len(s.b) || s.b[s.i] != '[' || s.depth >= maxScanDepth {
 		return false
 	}
 	s.i++
+	s.depth++
 	s.ws()
 	if s.i < len(s.b) && s.b[s.i] == ']' {
 		s.i++
+		s.depth--
 		return true
 	}
 	for {
@@ -370,6 +385,7 @@ func (s *pageScan) array(elem func() bool) bool {
 			s.i++
 		case ']':
 			s.i++
+			s.depth--
 			return true
 		default:
 			return false
@@ -429,16 +445,64 @@ func (s *pageScan) int(dst *int) bool {
 	if s.null() {
 		return true
 	}
-	j := s.i
-	for j < len(s.b) && (s.b[j] == '-' || s.b[j] >= '0' && s.b[j] <= '9') {
-		j++
+	start := s.i
+	if integer, ok := s.number(); !ok || !integer {
+		return false
 	}
-	v, err := strconv.Atoi(string(s.b[s.i:j]))
+	v, err := strconv.Atoi(string(s.b[start:s.i]))
 	if err != nil {
 		return false
 	}
-	*dst, s.i = v, j
+	*dst = v
 	return true
+}
+
+// number passes over a number as JSON writes it (encoding/json refuses a
+// document with "01", "1." or "-" in it); integer: no fraction or exponent.
+func (s *pageScan) number() (integer, ok bool) {
+	b, j := s.b, s.i
+	if j < len(b) && b[j] == '-' {
+		j++
+	}
+	switch {
+	case j < len(b) && b[j] == '0':
+		j++
+	case j < len(b) && b[j] >= '1' && b[j] <= '9':
+		j = digits(b, j+1)
+	default:
+		return false, false
+	}
+	integer = true
+	if j < len(b) && b[j] == '.' {
+		integer = false
+		k := digits(b, j+1)
+		if k == j+1 {
+			return false, false
+		}
+		j = k
+	}
+	if j < len(b) && (b[j] == 'e' || b[j] == 'E') {
+		integer = false
+		j++
+		if j < len(b) && (b[j] == '+' || b[j] == '-') {
+			j++
+		}
+		k := digits(b, j)
+		if k == j {
+			return false, false
+		}
+		j = k
+	}
+	s.i = j
+	return integer, true
+}
+
+// digits is the end of the run of digits from j.
+func digits(b []byte, j int) int {
+	for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+		j++
+	}
+	return j
 }
 
 func (s *pageScan) bool(dst *bool) bool {
@@ -475,7 +539,21 @@ func (s *pageScan) skipString() bool {
 			s.i = j + 1
 			return true
 		case c == '\\':
-			j += 2
+			// Only the escapes JSON has (encoding/json refuses the rest).
+			if j+1 >= len(s.b) {
+				return false
+			}
+			switch s.b[j+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				j += 2
+			case 'u':
+				if j+6 > len(s.b) || !hex4(s.b[j+2:j+6]) {
+					return false
+				}
+				j += 6
+			default:
+				return false
+			}
 		case c < 0x20:
 			return false
 		default:
@@ -483,6 +561,15 @@ func (s *pageScan) skipString() bool {
 		}
 	}
 	return false
+}
+
+func hex4(b []byte) bool {
+	for _, c := range b {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
 }
 
 // skip passes over one value.
@@ -507,12 +594,8 @@ func (s *pageScan) skip() bool {
 	case c == 'n':
 		return s.null()
 	case c == '-' || c >= '0' && c <= '9':
-		j := s.i
-		for j < len(s.b) && (s.b[j] == '-' || s.b[j] == '+' || s.b[j] == '.' || s.b[j] == 'e' || s.b[j] == 'E' || s.b[j] >= '0' && s.b[j] <= '9') {
-			j++
-		}
-		s.i = j
-		return true
+		_, ok := s.number()
+		return ok
 	}
 	return false
 }

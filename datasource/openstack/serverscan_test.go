@@ -89,6 +89,13 @@ func TestScanServerPageGivesUp(t *testing.T) {
 		`{"servers": [{"id": "a" "name": "b"}]}`,
 		`{"servers": [{"id": "a", "image": {"id": 7}}]}`,
 		`{"servers": [{"id": "a", "locked": "yes"}]}`,
+		// What encoding/json refuses: numbers outside JSON's grammar, an
+		// escape JSON has not, nesting past its 10,000 levels.
+		`{"servers": [{"id": "a", "OS-EXT-STS:power_state": 01}]}`,
+		`{"servers": [{"id": "a", "progress": 1.}]}`,
+		`{"servers": [{"id": "a", "progress": -}]}`,
+		`{"servers": [{"id": "a", "description": "\q"}]}`,
+		`{"servers": [{"id": "a", "tags": ` + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + `}]}`,
 		`[]`,
 	} {
 		if _, _, ok := scanServerPage([]byte(body), 0); ok {

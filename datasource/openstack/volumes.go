@@ -8,6 +8,7 @@ package openstack
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -72,22 +73,24 @@ func (v Volume) Pool() string {
 }
 
 type cinderVolume struct {
-	ID          string `json:"id"`
-	Name        string `json:"name"`
-	Status      string `json:"status"`
-	Size        int    `json:"size"`
-	VolumeType  string `json:"volume_type"`
-	Host        string `json:"os-vol-host-attr:host"`
-	TenantID    string `json:"os-vol-tenant-attr:tenant_id"`
-	MigStatus   string `json:"migration_status"`
-	MigStatus2  string `json:"os-vol-mig-status-attr:migstat"`
-	UpdatedAt   string `json:"updated_at"`
-	Attachments []struct {
-		AttachmentID string `json:"attachment_id"`
-		ServerID     string `json:"server_id"`
-		HostName     string `json:"host_name"`
-		Device       string `json:"device"`
-	} `json:"attachments"`
+	ID          string             `json:"id"`
+	Name        string             `json:"name"`
+	Status      string             `json:"status"`
+	Size        int                `json:"size"`
+	VolumeType  string             `json:"volume_type"`
+	Host        string             `json:"os-vol-host-attr:host"`
+	TenantID    string             `json:"os-vol-tenant-attr:tenant_id"`
+	MigStatus   string             `json:"migration_status"`
+	MigStatus2  string             `json:"os-vol-mig-status-attr:migstat"`
+	UpdatedAt   string             `json:"updated_at"`
+	Attachments []cinderAttachment `json:"attachments"`
+}
+
+type cinderAttachment struct {
+	AttachmentID string `json:"attachment_id"`
+	ServerID     string `json:"server_id"`
+	HostName     string `json:"host_name"`
+	Device       string `json:"device"`
 }
 
 // toVolume converts a decoded volume. The values every volume repeats
@@ -272,7 +275,7 @@ func (c *Client) VolumesSince(ctx context.Context, since time.Time) (VolumeList,
 		limit = 1000
 	}
 	out := VolumeList{Full: since.IsZero() || mv.less(mver{3, 60})}
-	var dec volumeDecoder
+	dec := volumeDecoder{limit: limit}
 	marker := ""
 	start := time.Now()
 	for {
@@ -289,24 +292,23 @@ func (c *Client) VolumesSince(ctx context.Context, since time.Time) (VolumeList,
 			q.Set("marker", marker)
 		}
 		u := sc.ServiceURL("volumes", "detail") + "?" + q.Encode()
-		page := dec.reuse()
-		h, err := c.getJSON(ctx, sc, "cinder", u, page)
+		h, err := c.getJSON(ctx, sc, "cinder", u, &dec)
 		if err != nil {
 			return VolumeList{}, err
 		}
 		if marker == "" {
 			out.AsOf = serverClock(h, start).Add(-DefaultOverlap)
 		}
-		dec.add(page)
+		vols := dec.pages[len(dec.pages)-1]
 		next := false
-		for _, l := range page.Links {
+		for _, l := range dec.links {
 			next = next || l.Rel == "next"
 		}
-		if !next || len(page.Volumes) == 0 {
+		if !next || len(vols) == 0 {
 			out.Volumes = dec.list()
 			return out, nil
 		}
-		last := page.Volumes[len(page.Volumes)-1].ID
+		last := vols[len(vols)-1].ID
 		if last == marker {
 			return VolumeList{}, &MalformedError{Service: "cinder", URL: u, Snippet: "volumes_links next without progress",
 				Err: fmt.Errorf("pagination did not advance past marker %q", marker)}
@@ -321,13 +323,33 @@ type volumePage struct {
 	Links   []serverLink   `json:"volumes_links"`
 }
 
-// volumeDecoder gathers a list's pages, decoding each into the same
-// page buffer (a page of 1,000 decoded volumes is ~300 KB, grown by
-// append: once per list, not once per page).
+// volumeDecoder gathers a list's pages (getJSON's out: a pageDecoder).
+// Each page is read by scanVolumePage, or, when it gives up, decoded by
+// encoding/json into the same page buffer (a page of 1,000 decoded
+// volumes is ~300 KB, grown by append: once per list, not once per page).
 type volumeDecoder struct {
+	limit int // the pages' limit (0: unknown)
 	buf   volumePage
 	pages [][]Volume
 	n     int
+	links []serverLink // the last page's
+}
+
+// decodePage reads one page's body (which is recycled after: nothing
+// read may be a view of it).
+func (d *volumeDecoder) decodePage(body []byte) error {
+	if vs, links, ok := scanVolumePage(body, d.limit); ok {
+		d.pages = append(d.pages, vs)
+		d.n += len(vs)
+		d.links = links
+		return nil
+	}
+	p := d.reuse()
+	if err := json.Unmarshal(body, p); err != nil {
+		return err
+	}
+	d.add(p)
+	return nil
 }
 
 // reuse is the page buffer, emptied. encoding/json does not zero the
@@ -338,16 +360,14 @@ func (d *volumeDecoder) reuse() *volumePage {
 	return &d.buf
 }
 
-// page decodes one page from r as getJSON does (a benchmark's entry;
-// VolumesSince decodes through getJSON and calls add).
-func (d *volumeDecoder) page(r io.Reader) (*volumePage, error) {
-	p := d.reuse()
+// page decodes one page from r as getJSON does (a benchmark's entry) and
+// returns its volumes.
+func (d *volumeDecoder) page(r io.Reader) ([]Volume, error) {
 	var read atomic.Int64
-	if _, err := decodeBody(r, -1, p, &read); err != nil {
+	if _, err := decodeBody(r, -1, d, &read); err != nil {
 		return nil, err
 	}
-	d.add(p)
-	return p, nil
+	return d.pages[len(d.pages)-1], nil
 }
 
 func (d *volumeDecoder) add(p *volumePage) {
@@ -357,6 +377,7 @@ func (d *volumeDecoder) add(p *volumePage) {
 	}
 	d.pages = append(d.pages, vs)
 	d.n += len(vs)
+	d.links = p.Links
 }
 
 // list is every page's volumes in one slice of the exact size (not one

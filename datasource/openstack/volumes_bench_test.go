@@ -35,7 +35,7 @@ func BenchmarkVolumePages10k(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		var dec volumeDecoder
+		dec := volumeDecoder{limit: 1000} // as VolumesSince asks
 		for range 10 {
 			if _, err := dec.page(bytes.NewReader(page)); err != nil {
 				b.Fatal(err)
@@ -90,7 +90,7 @@ func decodedVolumesRetained(tb testing.TB, pages int) float64 {
 	page := volumePageJSON(tb, 1000)
 	var l []Volume
 	kept := heapKept(func() any {
-		var dec volumeDecoder
+		dec := volumeDecoder{limit: 1000}
 		for range pages {
 			if _, err := dec.page(bytes.NewReader(page)); err != nil {
 				tb.Fatal(err)
