@@ -28,9 +28,17 @@ import (
 func scanServerPage(body []byte, limit int) (servers []Server, links []serverLink, ok bool) {
 	s := &pageScan{b: body}
 	var n novaServer
+	seenServers, seenLinks := false, false
 	if !s.object(func(key []byte) bool {
 		switch string(key) {
 		case "servers":
+			// A second list: encoding/json decodes it over the first
+			// (a null empties it); appended here, it listed servers
+			// twice (review of volscan).
+			if seenServers {
+				return false
+			}
+			seenServers = true
 			if s.null() {
 				return true
 			}
@@ -49,7 +57,10 @@ func scanServerPage(body []byte, limit int) (servers []Server, links []serverLin
 				return true
 			})
 		case "servers_links":
-			links = links[:0]
+			if seenLinks {
+				return false
+			}
+			seenLinks = true
 			if s.null() {
 				return true
 			}
@@ -62,13 +73,18 @@ func scanServerPage(body []byte, limit int) (servers []Server, links []serverLin
 					case "href":
 						return s.str(&l.Href, true)
 					}
-					return s.skip()
+					// "REL" is rel to encoding/json: read here as unknown,
+					// the next link was lost, and the pages after it.
+					return !foldsToOneOf(k, linkKeys) && s.skip()
 				})
 				links = append(links, l)
 				return ok
 			})
 		}
-		return s.skip()
+		// Keys of the page in another case ("Servers") are encoding/json's
+		// to read. Inside a server, only exact keys are matched: Nova's
+		// are fixed (a case variant there would be read as unknown).
+		return !foldsToOneOf(key, serverPageKeys) && s.skip()
 	}) {
 		return nil, nil, false
 	}
@@ -78,6 +94,9 @@ func scanServerPage(body []byte, limit int) (servers []Server, links []serverLin
 	}
 	return trimRoom(servers), links, true
 }
+
+// serverPageKeys are the keys encoding/json decodes into a servers page.
+var serverPageKeys = []string{"servers", "servers_links"}
 
 // trimRoom is a page's list without the room its limit left, when that
 // room is worth a copy. A short page (the last one, or every one of a

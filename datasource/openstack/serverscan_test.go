@@ -285,3 +285,34 @@ func TestStringRunsStopAtEveryStop(t *testing.T) {
 		}
 	}
 }
+
+// The page-level cases where the scanner read a page otherwise than
+// encoding/json (review of volscan): a second "servers" list (appended:
+// servers twice), a list then null, a case variant of a page key, and a
+// link's "REL" (the next link lost, and every page after it). It gives up
+// on each, or reads what encoding/json reads.
+func TestScanServerPageMatchesJSONAtPageLevel(t *testing.T) {
+	for _, body := range []string{
+		`{"servers": [{"id": "a", "name": "x"}], "servers": [{"id": "b"}]}`,
+		`{"servers": [{"id": "a"}], "servers": null}`,
+		`{"Servers": [{"id": "a"}]}`,
+		`{"servers": [{"id": "a"}], "servers_links": [{"REL": "next", "href": "h"}]}`,
+		`{"servers": [{"id": "a"}], "servers_links": [], "servers_links": [{"rel": "next", "href": "h"}]}`,
+	} {
+		got, links, ok := scanServerPage([]byte(body), 0)
+		if !ok {
+			continue
+		}
+		var p struct {
+			Servers []novaServer `json:"servers"`
+			Links   []serverLink `json:"servers_links"`
+		}
+		if err := json.Unmarshal([]byte(body), &p); err != nil {
+			t.Errorf("%s: read a page encoding/json refuses", body)
+			continue
+		}
+		if len(got) != len(p.Servers) || len(links) != len(p.Links) || len(links) > 0 && links[0] != p.Links[0] {
+			t.Errorf("%s: scanned %d servers, links %+v; encoding/json %d, %+v", body, len(got), links, len(p.Servers), p.Links)
+		}
+	}
+}
