@@ -45,11 +45,13 @@ func scanVolumePage(body []byte, limit int) (volumes []Volume, links []serverLin
 			if s.null() {
 				return true
 			}
-			n := limit
-			if n <= 0 {
-				// More than a page holds (a volume is well over 512
-				// bytes): trimmed after, never grown.
-				n = len(body)/512 + 1
+			// The limit, or what the body can hold (a volume is well over
+			// 512 bytes in Cinder's answers): a delta's short page made
+			// room for 1,000 volumes at every refresh (review of
+			// volscan). Trimmed after; a page of tiny volumes grows.
+			n := len(body)/512 + 1
+			if limit > 0 {
+				n = min(n, limit)
 			}
 			volumes = make([]Volume, 0, n)
 			return s.array(func() bool {
