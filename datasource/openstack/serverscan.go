@@ -57,29 +57,7 @@ func scanServerPage(body []byte, limit int) (servers []Server, links []serverLin
 				return true
 			})
 		case "servers_links":
-			if seenLinks {
-				return false
-			}
-			seenLinks = true
-			if s.null() {
-				return true
-			}
-			return s.array(func() bool {
-				var l serverLink
-				ok := s.object(func(k []byte) bool {
-					switch string(k) {
-					case "rel":
-						return s.str(&l.Rel, true)
-					case "href":
-						return s.str(&l.Href, true)
-					}
-					// "REL" is rel to encoding/json: read here as unknown,
-					// the next link was lost, and the pages after it.
-					return !foldsToOneOf(k, linkKeys) && s.skip()
-				})
-				links = append(links, l)
-				return ok
-			})
+			return s.links(&links, &seenLinks)
 		}
 		// Keys of the page in another case ("Servers") are encoding/json's
 		// to read. Inside a server, only exact keys are matched: Nova's
@@ -93,6 +71,35 @@ func scanServerPage(body []byte, limit int) (servers []Server, links []serverLin
 		return nil, nil, false
 	}
 	return trimRoom(servers), links, true
+}
+
+// links reads a page's links list (servers_links, volumes_links) into
+// *dst, copies: a second list gives up (encoding/json decodes it over the
+// first; seen says one was read), null leaves *dst as it is, and a key
+// that is rel or href in another case ("REL": read as unknown, the next
+// link and every page after it were lost; review of volscan) too.
+func (s *pageScan) links(dst *[]serverLink, seen *bool) bool {
+	if *seen {
+		return false
+	}
+	*seen = true
+	if s.null() {
+		return true
+	}
+	*dst = []serverLink{}
+	return s.array(func() bool {
+		*dst = append(*dst, serverLink{})
+		l := &(*dst)[len(*dst)-1]
+		return s.object(func(k []byte) bool {
+			switch string(k) {
+			case "rel":
+				return s.str(&l.Rel, true)
+			case "href":
+				return s.str(&l.Href, true)
+			}
+			return !foldsToOneOf(k, linkKeys) && s.skip()
+		})
+	})
 }
 
 // serverPageKeys are the keys encoding/json decodes into a servers page.

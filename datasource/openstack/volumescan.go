@@ -62,27 +62,7 @@ func scanVolumePage(body []byte, limit int) (volumes []Volume, links []serverLin
 				return true
 			})
 		case "volumes_links":
-			if seenLinks {
-				return false
-			}
-			seenLinks = true
-			if s.null() {
-				return true
-			}
-			links = []serverLink{}
-			return s.array(func() bool {
-				links = append(links, serverLink{})
-				l := &links[len(links)-1]
-				return s.object(func(k []byte) bool {
-					switch string(k) {
-					case "rel":
-						return s.str(&l.Rel, true)
-					case "href":
-						return s.str(&l.Href, true)
-					}
-					return !foldsToOneOf(k, linkKeys) && s.skip()
-				})
-			})
+			return s.links(&links, &seenLinks)
 		}
 		return !foldsToOneOf(key, volumePageKeys) && s.skip()
 	}) {
