@@ -42,13 +42,11 @@ func scanServerPage(body []byte, limit int) (servers []Server, links []serverLin
 			if s.null() {
 				return true
 			}
-			if servers == nil {
-				n := limit
-				if n <= 0 {
-					n = bytes.Count(body, []byte(`"status"`))
-				}
-				servers = make([]Server, 0, min(n, len(body)/64+1))
+			room := limit // the only list (seenServers)
+			if room <= 0 {
+				room = bytes.Count(body, []byte(`"status"`))
 			}
+			servers = make([]Server, 0, min(room, len(body)/64+1))
 			return s.array(func() bool {
 				if !s.server(&n) {
 					return false
