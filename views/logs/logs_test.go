@@ -236,6 +236,23 @@ func TestGoldenEscapeLadenLine(t *testing.T) {
 	golden(t, "escape_wrap", m)
 }
 
+// A pane configured without buffer_lines keeps DefaultBufferLines lines,
+// the newest, and its header says the bound ("20000/20000 lines"): the
+// operator sees that older lines were let go.
+func TestDefaultBufferKeepsDefaultBufferLines(t *testing.T) {
+	m := newTest(Options{})
+	es := sampleEntries(1000)
+	for j := range DefaultBufferLines + 5 {
+		m.appendEntry(es[j%len(es)])
+	}
+	if m.Lines() != DefaultBufferLines || m.buf.first() != 5 || m.buf.last() != DefaultBufferLines+4 {
+		t.Fatalf("lines %d first %d last %d, want %d from 5", m.Lines(), m.buf.first(), m.buf.last(), DefaultBufferLines)
+	}
+	if want := fmt.Sprintf("%d/%d lines", DefaultBufferLines, DefaultBufferLines); !strings.Contains(m.View(200, 20), want) {
+		t.Fatalf("header does not say %q", want)
+	}
+}
+
 func TestRingBufferIsBounded(t *testing.T) {
 	m := newTest(Options{BufferLines: 100})
 	m.SetFilter("ERROR")
@@ -613,7 +630,7 @@ func TestRetriesWhenLokiIsUnreachable(t *testing.T) {
 }
 
 func BenchmarkLogViewRender100k(b *testing.B) {
-	m := newTest(Options{})
+	m := newTest(Options{BufferLines: 100000})
 	es := sampleEntries(100000)
 	m.AppendEntries(es...)
 	m.SetFilter("compute04")
@@ -627,7 +644,7 @@ func BenchmarkLogViewRender100k(b *testing.B) {
 // A "/" filter that matches one line in 100k: a frame walks hidden lines
 // by a flag per line, it never re-matches the buffer.
 func BenchmarkLogViewRenderSparseFilter100k(b *testing.B) {
-	m := newTest(Options{})
+	m := newTest(Options{BufferLines: 100000})
 	es := sampleEntries(100000)
 	es[10].Line = "2026-11-22 12:00:05.000 7 INFO nova.compute.manager [-] needle-in-the-haystack"
 	m.AppendEntries(es...)
@@ -649,16 +666,24 @@ func BenchmarkRingAppend(b *testing.B) {
 	}
 }
 
-// BenchmarkBufferMemory100k reports the heap a full default buffer of
-// realistic lines holds (the pane's share of RSS).
-func BenchmarkBufferMemory100k(b *testing.B) {
+// BenchmarkBufferMemory100k reports the heap a full buffer of 100,000
+// realistic lines holds (the default before DefaultBufferLines).
+func BenchmarkBufferMemory100k(b *testing.B) { benchBufferMemory(b, 100000) }
+
+// BenchmarkBufferMemoryDefault: the same for a full default buffer (the
+// pane's share of RSS once it has run a while).
+func BenchmarkBufferMemoryDefault(b *testing.B) { benchBufferMemory(b, 0) }
+
+// benchBufferMemory fills a buffer of n lines (0: the default) and reports
+// the heap it keeps.
+func benchBufferMemory(b *testing.B, n int) {
 	es := sampleEntries(1000)
 	for i := 0; i < b.N; i++ {
 		runtime.GC()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		m := newTest(Options{})
-		for j := 0; j < 100000; j++ {
+		m := newTest(Options{BufferLines: n})
+		for j := 0; j < m.o.BufferLines; j++ {
 			e := es[j%len(es)]
 			e.Line = strings.Clone(e.Line) // own copy, as decoded lines are
 			m.appendEntry(e)
@@ -673,7 +698,7 @@ func BenchmarkBufferMemory100k(b *testing.B) {
 // BenchmarkKeyWhileFollowing is one key press plus the frame it causes,
 // with a full buffer and a search active (UI key response).
 func BenchmarkKeyWhileFollowing(b *testing.B) {
-	m := newTest(Options{})
+	m := newTest(Options{BufferLines: 100000})
 	m.AppendEntries(sampleEntries(100000)...)
 	m.SetFilter("compute04")
 	b.ResetTimer()
