@@ -408,7 +408,7 @@ func (m *Model) refreshAt(host string, old, cur *stored) bool {
 		// mergeHost (on false above) merges from the observations. A new
 		// slice of the host's facts per refresh was 6 MB a whole-cloud
 		// answer at 1,000 hosts, on the UI goroutine (issue 15).
-		moved = moved || h.Facts[j].At != b.At
+		moved = moved || !h.Facts[j].At.Equal(b.At)
 		h.Facts[j] = b
 	}
 	switch {
