@@ -107,8 +107,8 @@ type Model struct {
 // sets no buffer_lines. A full buffer of 100,000 was ~22 MB of heap, the
 // largest single item of the cockpit's RSS at 50,000 instances (issue 15);
 // k9s keeps 5,000 lines by default, Grafana's Loki source shows 1,000 and
-// Loki answers at most 5,000 a query. The header says "n/20000 lines", and
-// buffer_lines keeps more.
+// Loki answers at most 5,000 a query. The header says "n/20000 lines" and,
+// once the oldest are let go, ", N dropped"; buffer_lines keeps more.
 const DefaultBufferLines = 20000
 
 // New builds the pane.

@@ -221,6 +221,33 @@ func TestGoldenDropMarker(t *testing.T) {
 	golden(t, "drop", m)
 }
 
+// A paused reader whose buffer is full loses its oldest lines: the header
+// says how many (the default buffer holds 20,000, not 100,000, issue 15),
+// and still does at a width too narrow for the fill; a new query starts
+// with none dropped.
+func TestGoldenDroppedLines(t *testing.T) {
+	m := newTest(Options{BufferLines: 50})
+	es := sampleEntries(80)
+	m.AppendEntries(es[:40]...)
+	for i := 0; i < 5; i++ {
+		key(m, "k")
+	}
+	m.AppendEntries(es[40:]...)
+	if v := ansi.Strip(m.View(120, 40)); !strings.Contains(v, "50/50 lines, 30 dropped") {
+		t.Fatalf("no dropped count:\n%s", v)
+	}
+	golden(t, "dropped", m)
+	header := strings.Split(ansi.Strip(m.View(40, 10)), "\n")[0]
+	if !strings.Contains(header, "30 dropped") {
+		t.Fatalf("the narrow header lost the dropped count: %q", header)
+	}
+	m.SetQuery(`{host="compute04"}`)
+	m.AppendEntries(es[:10]...)
+	if v := ansi.Strip(m.View(120, 40)); strings.Contains(v, "dropped") || !strings.Contains(v, "10/50 lines") {
+		t.Fatalf("a new query still says lines were dropped:\n%s", v)
+	}
+}
+
 func TestGoldenEscapeLadenLine(t *testing.T) {
 	m := newTest(Options{})
 	m.AppendEntries(sampleEntries(10)...)
