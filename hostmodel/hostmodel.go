@@ -174,9 +174,11 @@ func New() *Model {
 // Host is everything known about one host.
 type Host struct {
 	Name string
-	// Facts are sorted by kind, name, source: the model's own, read only.
-	// Pointers into the applied observations' facts: a copy of each
-	// (152 bytes a fact) kept every fact twice (issue 15).
+	// Facts are sorted by kind, name, source. They point into the applied
+	// observations' facts (a copy of each, 152 bytes a fact, kept every
+	// fact twice, issue 15): the model's own, which a caller must not
+	// write, neither the slice nor a fact through its pointer; a write
+	// would change what the model, and every other pane, says.
 	Facts     []*Fact
 	Conflicts []Conflict
 	// Kept with the merge for Summarize, which reads them for every host
@@ -757,7 +759,8 @@ func container(fs []*Fact, name string) (Fact, bool) {
 	return *fs[i], true
 }
 
-// Host returns what is known about one host (by short name).
+// Host returns what is known about one host (by short name). Its Facts
+// and Conflicts are the model's own, not copies: read them, never write.
 func (m *Model) Host(name string) (Host, bool) {
 	if m == nil {
 		return Host{}, false
@@ -769,7 +772,8 @@ func (m *Model) Host(name string) (Host, bool) {
 	return *h, true
 }
 
-// Hosts lists every known host by name.
+// Hosts lists every known host by name; like Host's, their Facts and
+// Conflicts are the model's own: read only.
 func (m *Model) Hosts() []Host {
 	if m == nil {
 		return nil
