@@ -173,8 +173,13 @@ func New() *Model {
 
 // Host is everything known about one host.
 type Host struct {
-	Name      string
-	Facts     []Fact // sorted by kind, name, source
+	Name string
+	// Facts are sorted by kind, name, source. They point into the applied
+	// observations' facts (a copy of each, 152 bytes a fact, kept every
+	// fact twice, issue 15): the model's own, which a caller must not
+	// write, neither the slice nor a fact through its pointer; a write
+	// would change what the model, and every other pane, says.
+	Facts     []*Fact
 	Conflicts []Conflict
 	// Kept with the merge for Summarize, which reads them for every host
 	// on each change (issue 15): HostDown, and the facts the strip counts.
@@ -299,13 +304,12 @@ func (m *Model) mergeOne(host string, k obsKey, st *stored) bool {
 			return false // two panes tell this source: the newest of each fact wins
 		}
 	}
-	add := st.byHost[host]
+	add := factRefs(st.byHost[host])
 	if len(add) > 1 {
-		add = slices.Clone(add)
 		slices.SortFunc(add, newestFirst)
-		add = slices.CompactFunc(add, func(a, b Fact) bool { return keyOf(a) == keyOf(b) })
+		add = slices.CompactFunc(add, func(a, b *Fact) bool { return keyOf(a) == keyOf(b) })
 	}
-	facts := make([]Fact, 0, len(h.Facts)+len(add))
+	facts := make([]*Fact, 0, len(h.Facts)+len(add))
 	i := 0
 	for _, f := range h.Facts {
 		if f.Source == k.source {
@@ -384,36 +388,37 @@ func (m *Model) refreshAt(host string, old, cur *stored) bool {
 	}
 	moved := false
 	for i := range now {
-		a, b := was[i], now[i]
+		a, b := was[i], &now[i]
 		a.At = b.At
-		if a != b {
+		if a != *b {
 			return false
 		}
 		j := findFact(h.Facts, b)
 		if j < 0 {
 			return false
 		}
-		f := h.Facts[j]
-		if !b.At.After(f.At) {
+		f := *h.Facts[j]
+		if !b.At.After(f.At) && !pointsInto(h.Facts[j], was) {
 			continue // the merged one is as new (another pane's answer)
 		}
 		f.At = b.At
-		if f != b {
+		if f != *b {
 			return false // newer, and it says otherwise than the merged one
 		}
-		// In place: only the time moves, and mergeHost (on false above)
-		// merges from the observations, not from these. A copy of the
-		// host's facts per refresh was 6 MB a whole-cloud answer at
-		// 1,000 hosts, on the UI goroutine (issue 15).
-		h.Facts[j].At = b.At
-		moved = true
+		// In place: only the time moves, so the merged fact is this
+		// observation's now (the old one's facts are then no host's), and
+		// mergeHost (on false above) merges from the observations. A new
+		// slice of the host's facts per refresh was 6 MB a whole-cloud
+		// answer at 1,000 hosts, on the UI goroutine (issue 15).
+		moved = moved || !h.Facts[j].At.Equal(b.At)
+		h.Facts[j] = b
 	}
 	switch {
 	case moved && len(h.Conflicts) == 0:
 		// Only times moved on a host without conflicts: it has none now
 		// either (no detect), and its counted facts are the same ones.
-		for i, n := range h.notes {
-			if j := findFact(h.Facts, n); j >= 0 {
+		for i := range h.notes {
+			if j := findFact(h.Facts, &h.notes[i]); j >= 0 {
 				h.notes[i].At = h.Facts[j].At
 			}
 		}
@@ -423,8 +428,18 @@ func (m *Model) refreshAt(host string, old, cur *stored) bool {
 	return true
 }
 
+// pointsInto: f is one of fs.
+func pointsInto(f *Fact, fs []Fact) bool {
+	for i := range fs {
+		if &fs[i] == f {
+			return true
+		}
+	}
+	return false
+}
+
 // findFact: the index of f's key among a host's merged facts, -1 if none.
-func findFact(fs []Fact, f Fact) int {
+func findFact(fs []*Fact, f *Fact) int {
 	i, _ := slices.BinarySearchFunc(fs, f, cmpFact)
 	k := keyOf(f)
 	for ; i < len(fs) && cmpFact(fs[i], f) == 0; i++ {
@@ -436,7 +451,7 @@ func findFact(fs []Fact, f Fact) int {
 }
 
 // cmpFact is the merged facts' order: kind, name, source.
-func cmpFact(a, b Fact) int {
+func cmpFact(a, b *Fact) int {
 	if c := strings.Compare(string(a.Kind), string(b.Kind)); c != 0 {
 		return c
 	}
@@ -474,22 +489,25 @@ type factKey struct {
 	host, name string
 }
 
-func keyOf(f Fact) factKey {
+func keyOf(f *Fact) factKey {
 	return factKey{f.Source, f.Kind, f.Host, idOf(f)}
 }
 
 // newest keeps the newest fact per key among the observations of one
 // host, in cmpFact's order. One sorted slice, no map: a whole-cloud
 // answer merges 1,000 hosts at once on the UI goroutine (issue 15).
-func (m *Model) newest(host string) []Fact {
+func (m *Model) newest(host string) []*Fact {
 	m.newests++
 	n := 0
 	for k := range m.hostObs[host] {
 		n += len(m.obs[k].byHost[host])
 	}
-	out := make([]Fact, 0, n)
+	out := make([]*Fact, 0, n)
 	for k := range m.hostObs[host] {
-		out = append(out, m.obs[k].byHost[host]...)
+		fs := m.obs[k].byHost[host]
+		for i := range fs {
+			out = append(out, &fs[i])
+		}
 	}
 	// By key, the newest first: the first of each key is kept.
 	slices.SortFunc(out, newestFirst)
@@ -506,7 +524,7 @@ func (m *Model) newest(host string) []Fact {
 
 // newestFirst is the merged facts' order (cmpFact, then the ID), the
 // newest of each key first.
-func newestFirst(a, b Fact) int {
+func newestFirst(a, b *Fact) int {
 	if c := cmpFact(a, b); c != 0 {
 		return c
 	}
@@ -516,7 +534,7 @@ func newestFirst(a, b Fact) int {
 	return b.At.Compare(a.At)
 }
 
-func idOf(f Fact) string {
+func idOf(f *Fact) string {
 	if f.ID == "" {
 		return f.Name
 	}
@@ -524,11 +542,23 @@ func idOf(f Fact) string {
 }
 
 func (m *Model) mergeCluster() {
-	c := m.newest("")
-	if !sameButTime(m.cluster, c) {
+	c := make([]Fact, 0, len(m.cluster))
+	for _, f := range m.newest("") {
+		c = append(c, *f) // a few: kept apart from the observations
+	}
+	if !sameButTime(factRefs(m.cluster), factRefs(c)) {
 		m.factsVer++
 	}
 	m.cluster = c
+}
+
+// factRefs points at each of fs.
+func factRefs(fs []Fact) []*Fact {
+	out := make([]*Fact, len(fs))
+	for i := range fs {
+		out[i] = &fs[i]
+	}
+	return out
 }
 
 // sameButTime: the same facts, only (maybe) newer. FactsVersion does not
@@ -537,12 +567,12 @@ func (m *Model) mergeCluster() {
 // grades and the control-plane rows were redone over every host several
 // times a second, the largest share of the UI goroutine's time while keys
 // were pressed).
-func sameButTime(a, b []Fact) bool {
+func sameButTime(a, b []*Fact) bool {
 	if len(a) != len(b) {
 		return false
 	}
 	for i := range a {
-		x, y := a[i], b[i]
+		x, y := *a[i], *b[i]
 		x.At, y.At = time.Time{}, time.Time{}
 		if x != y {
 			return false
@@ -582,7 +612,7 @@ func (m *Model) mergeHost(name string) {
 }
 
 // setHost stores a host's merged facts with their conflicts.
-func (m *Model) setHost(name string, facts []Fact) {
+func (m *Model) setHost(name string, facts []*Fact) {
 	h := &Host{Name: name, Facts: facts}
 	h.Conflicts = detect(h)
 	// A cluster-wide count (a Prometheus stat: "nova-compute up 5/5")
@@ -593,14 +623,14 @@ func (m *Model) setHost(name string, facts []Fact) {
 		}
 		for _, f := range h.Facts {
 			if f.Kind == Service && f.Name == c.Name && f.State == Down && f.Source != c.Source {
-				h.Conflicts = append(h.Conflicts, Conflict{Host: name, A: c, B: f})
+				h.Conflicts = append(h.Conflicts, Conflict{Host: name, A: c, B: *f})
 			}
 		}
 	}
 	h.down = h.HostDown()
 	for _, f := range facts {
-		if counted(f) {
-			h.notes = append(h.notes, f)
+		if counted(*f) {
+			h.notes = append(h.notes, *f)
 		}
 	}
 	old, ok := m.hosts[name]
@@ -692,7 +722,7 @@ func detect(h *Host) []Conflict {
 		}
 		if f.State == Up {
 			if c, ok := container(h.Facts, ContainerFor(f.Name)); ok && c.State != Running {
-				out = append(out, Conflict{Host: h.Name, A: f, B: c})
+				out = append(out, Conflict{Host: h.Name, A: *f, B: c})
 			}
 		}
 		for _, g := range h.Facts[i+1:] {
@@ -701,7 +731,7 @@ func detect(h *Host) []Conflict {
 			}
 			if g.Source != f.Source &&
 				(g.State == Up || g.State == Down) && (f.State == Up || f.State == Down) && g.State != f.State {
-				a, b := f, g
+				a, b := *f, *g
 				if b.State == Up { // A is the claim "up", B the contradiction
 					a, b = b, a
 				}
@@ -713,8 +743,8 @@ func detect(h *Host) []Conflict {
 }
 
 // container: the last container fact named name among sorted facts.
-func container(fs []Fact, name string) (Fact, bool) {
-	i, ok := slices.BinarySearchFunc(fs, name, func(f Fact, name string) int {
+func container(fs []*Fact, name string) (Fact, bool) {
+	i, ok := slices.BinarySearchFunc(fs, name, func(f *Fact, name string) int {
 		if c := strings.Compare(string(f.Kind), string(Container)); c != 0 {
 			return c
 		}
@@ -726,10 +756,11 @@ func container(fs []Fact, name string) (Fact, bool) {
 	for i+1 < len(fs) && fs[i+1].Kind == Container && fs[i+1].Name == name {
 		i++
 	}
-	return fs[i], true
+	return *fs[i], true
 }
 
-// Host returns what is known about one host (by short name).
+// Host returns what is known about one host (by short name). Its Facts
+// and Conflicts are the model's own, not copies: read them, never write.
 func (m *Model) Host(name string) (Host, bool) {
 	if m == nil {
 		return Host{}, false
@@ -741,7 +772,8 @@ func (m *Model) Host(name string) (Host, bool) {
 	return *h, true
 }
 
-// Hosts lists every known host by name.
+// Hosts lists every known host by name; like Host's, their Facts and
+// Conflicts are the model's own: read only.
 func (m *Model) Hosts() []Host {
 	if m == nil {
 		return nil
@@ -897,9 +929,9 @@ func (m *Model) paneSevs() {
 	}
 	for _, c := range m.conflicts {
 		for _, f := range []Fact{c.A, c.B} {
-			fk := keyOf(f)
+			fk := keyOf(&f)
 			for k := range m.hostObs[f.Host] {
-				if ps := m.paneSev[k.pane]; ps.sev < Warn && slices.ContainsFunc(m.obs[k].byHost[f.Host], func(g Fact) bool { return keyOf(g) == fk }) {
+				if ps := m.paneSev[k.pane]; ps.sev < Warn && slices.ContainsFunc(m.obs[k].byHost[f.Host], func(g Fact) bool { return keyOf(&g) == fk }) {
 					ps.sev = Warn
 					m.paneSev[k.pane] = ps
 				}

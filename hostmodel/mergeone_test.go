@@ -93,7 +93,7 @@ func TestWholeCloudChangeMergesFromTheAnswer(t *testing.T) {
 		if m.FactsVersion() == v {
 			t.Errorf("answer %d changed every host's usage, facts version did not move", i)
 		}
-		if h, _ := m.Host("compute0500"); !slices.ContainsFunc(h.Facts, func(f Fact) bool { return f.Detail == fmt.Sprintf("vCPU %d/64", i) }) {
+		if h, _ := m.Host("compute0500"); !slices.ContainsFunc(h.Facts, func(f *Fact) bool { return f.Detail == fmt.Sprintf("vCPU %d/64", i) }) {
 			t.Errorf("answer %d: compute0500's usage is not the answer's: %+v", i, h.Facts)
 		}
 	}

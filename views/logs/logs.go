@@ -40,7 +40,7 @@ type Options struct {
 	// HostLabel and ContainerLabel name the labels shippers use (default
 	// "host" and "container").
 	HostLabel, ContainerLabel string
-	// BufferLines bounds the ring buffer (default 100,000).
+	// BufferLines bounds the ring buffer (default DefaultBufferLines).
 	BufferLines int
 	// Query is the initial LogQL (default: every stream with a host label).
 	Query string
@@ -103,6 +103,14 @@ type Model struct {
 	histFile string
 }
 
+// DefaultBufferLines is how many lines the pane keeps when the config
+// sets no buffer_lines. A full buffer of 100,000 was ~22 MB of heap, the
+// largest single item of the cockpit's RSS at 50,000 instances (issue 15);
+// k9s keeps 5,000 lines by default, Grafana's Loki source shows 1,000 and
+// Loki answers at most 5,000 a query. The header says "n/20000 lines" and,
+// once the oldest are let go, ", N dropped"; buffer_lines keeps more.
+const DefaultBufferLines = 20000
+
 // New builds the pane.
 func New(ctx pane.Context, src Source, o Options) *Model {
 	if o.HostLabel == "" {
@@ -112,7 +120,7 @@ func New(ctx pane.Context, src Source, o Options) *Model {
 		o.ContainerLabel = "container"
 	}
 	if o.BufferLines <= 0 {
-		o.BufferLines = 100000
+		o.BufferLines = DefaultBufferLines
 	}
 	if o.Backfill <= 0 {
 		o.Backfill = 1000

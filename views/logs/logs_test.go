@@ -221,6 +221,33 @@ func TestGoldenDropMarker(t *testing.T) {
 	golden(t, "drop", m)
 }
 
+// A paused reader whose buffer is full loses its oldest lines: the header
+// says how many (the default buffer holds 20,000, not 100,000, issue 15),
+// and still does at a width too narrow for the fill; a new query starts
+// with none dropped.
+func TestGoldenDroppedLines(t *testing.T) {
+	m := newTest(Options{BufferLines: 50})
+	es := sampleEntries(80)
+	m.AppendEntries(es[:40]...)
+	for i := 0; i < 5; i++ {
+		key(m, "k")
+	}
+	m.AppendEntries(es[40:]...)
+	if v := ansi.Strip(m.View(120, 40)); !strings.Contains(v, "50/50 lines, 30 dropped") {
+		t.Fatalf("no dropped count:\n%s", v)
+	}
+	golden(t, "dropped", m)
+	header := strings.Split(ansi.Strip(m.View(40, 10)), "\n")[0]
+	if !strings.Contains(header, "30 dropped") {
+		t.Fatalf("the narrow header lost the dropped count: %q", header)
+	}
+	m.SetQuery(`{host="compute04"}`)
+	m.AppendEntries(es[:10]...)
+	if v := ansi.Strip(m.View(120, 40)); strings.Contains(v, "dropped") || !strings.Contains(v, "10/50 lines") {
+		t.Fatalf("a new query still says lines were dropped:\n%s", v)
+	}
+}
+
 func TestGoldenEscapeLadenLine(t *testing.T) {
 	m := newTest(Options{})
 	m.AppendEntries(sampleEntries(10)...)
@@ -234,6 +261,23 @@ func TestGoldenEscapeLadenLine(t *testing.T) {
 	golden(t, "escape", m)
 	m.wrap = true
 	golden(t, "escape_wrap", m)
+}
+
+// A pane configured without buffer_lines keeps DefaultBufferLines lines,
+// the newest, and its header says the bound ("20000/20000 lines"): the
+// operator sees that older lines were let go.
+func TestDefaultBufferKeepsDefaultBufferLines(t *testing.T) {
+	m := newTest(Options{})
+	es := sampleEntries(1000)
+	for j := range DefaultBufferLines + 5 {
+		m.appendEntry(es[j%len(es)])
+	}
+	if m.Lines() != DefaultBufferLines || m.buf.first() != 5 || m.buf.last() != DefaultBufferLines+4 {
+		t.Fatalf("lines %d first %d last %d, want %d from 5", m.Lines(), m.buf.first(), m.buf.last(), DefaultBufferLines)
+	}
+	if want := fmt.Sprintf("%d/%d lines", DefaultBufferLines, DefaultBufferLines); !strings.Contains(m.View(200, 20), want) {
+		t.Fatalf("header does not say %q", want)
+	}
 }
 
 func TestRingBufferIsBounded(t *testing.T) {
@@ -613,7 +657,7 @@ func TestRetriesWhenLokiIsUnreachable(t *testing.T) {
 }
 
 func BenchmarkLogViewRender100k(b *testing.B) {
-	m := newTest(Options{})
+	m := newTest(Options{BufferLines: 100000})
 	es := sampleEntries(100000)
 	m.AppendEntries(es...)
 	m.SetFilter("compute04")
@@ -627,7 +671,7 @@ func BenchmarkLogViewRender100k(b *testing.B) {
 // A "/" filter that matches one line in 100k: a frame walks hidden lines
 // by a flag per line, it never re-matches the buffer.
 func BenchmarkLogViewRenderSparseFilter100k(b *testing.B) {
-	m := newTest(Options{})
+	m := newTest(Options{BufferLines: 100000})
 	es := sampleEntries(100000)
 	es[10].Line = "2026-11-22 12:00:05.000 7 INFO nova.compute.manager [-] needle-in-the-haystack"
 	m.AppendEntries(es...)
@@ -649,16 +693,24 @@ func BenchmarkRingAppend(b *testing.B) {
 	}
 }
 
-// BenchmarkBufferMemory100k reports the heap a full default buffer of
-// realistic lines holds (the pane's share of RSS).
-func BenchmarkBufferMemory100k(b *testing.B) {
+// BenchmarkBufferMemory100k reports the heap a full buffer of 100,000
+// realistic lines holds (the default before DefaultBufferLines).
+func BenchmarkBufferMemory100k(b *testing.B) { benchBufferMemory(b, 100000) }
+
+// BenchmarkBufferMemoryDefault: the same for a full default buffer (the
+// pane's share of RSS once it has run a while).
+func BenchmarkBufferMemoryDefault(b *testing.B) { benchBufferMemory(b, 0) }
+
+// benchBufferMemory fills a buffer of n lines (0: the default) and reports
+// the heap it keeps.
+func benchBufferMemory(b *testing.B, n int) {
 	es := sampleEntries(1000)
 	for i := 0; i < b.N; i++ {
 		runtime.GC()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		m := newTest(Options{})
-		for j := 0; j < 100000; j++ {
+		m := newTest(Options{BufferLines: n})
+		for j := 0; j < m.o.BufferLines; j++ {
 			e := es[j%len(es)]
 			e.Line = strings.Clone(e.Line) // own copy, as decoded lines are
 			m.appendEntry(e)
@@ -673,7 +725,7 @@ func BenchmarkBufferMemory100k(b *testing.B) {
 // BenchmarkKeyWhileFollowing is one key press plus the frame it causes,
 // with a full buffer and a search active (UI key response).
 func BenchmarkKeyWhileFollowing(b *testing.B) {
-	m := newTest(Options{})
+	m := newTest(Options{BufferLines: 100000})
 	m.AppendEntries(sampleEntries(100000)...)
 	m.SetFilter("compute04")
 	b.ResetTimer()

@@ -80,10 +80,19 @@ func (m *Model) header(w int) string {
 	if m.wrap {
 		flags = append(flags, "wrap")
 	}
-	right := fmt.Sprintf("%s%s  %d/%d lines", state, mode, m.buf.n, m.o.BufferLines)
+	tail := ""
 	if len(flags) > 0 {
-		right += "  " + strings.Join(flags, ",")
+		tail = "  " + strings.Join(flags, ",")
 	}
+	right := fmt.Sprintf("%s%s  %d/%d lines", state, mode, m.buf.n, m.o.BufferLines)
+	if d := m.buf.dropped; d > 0 {
+		// Too narrow for both: the loss stays, the fill goes.
+		right += fmt.Sprintf(", %d dropped", d)
+		if safe.Width(right+tail) > w {
+			right = fmt.Sprintf("%s%s  %d dropped", state, mode, d)
+		}
+	}
+	right += tail
 	right = safe.Fit(right, w)
 	left := safe.Fit(m.query, max(w-safe.Width(right)-1, 0))
 	pad := w - safe.Width(left) - safe.Width(right)

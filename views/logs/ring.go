@@ -122,6 +122,9 @@ type ring struct {
 	start int   // index of the oldest line
 	n     int   // lines held
 	total int64 // lines ever appended
+	// dropped: lines of this query let go to keep max (the header
+	// says so: a paused reader loses lines without seeing them go).
+	dropped int64
 }
 
 func newRing(capacity int) *ring {
@@ -157,6 +160,7 @@ func (r *ring) append(l line, max int) (evicted line, ok bool) {
 		return line{}, false
 	}
 	evicted = r.buf[r.start]
+	r.dropped++
 	r.buf[r.start] = l
 	r.start = (r.start + 1) % len(r.buf)
 	return evicted, true
@@ -167,7 +171,7 @@ func (r *ring) append(l line, max int) (evicted line, ok bool) {
 // overwrote them, up to BufferLines of them (review of rss1k4), and a
 // big query's room is not the next one's.
 func (r *ring) reset() {
-	r.buf, r.start, r.n = make([]line, 0, min(cap(r.buf), 4096)), 0, 0
+	r.buf, r.start, r.n, r.dropped = make([]line, 0, min(cap(r.buf), 4096)), 0, 0, 0
 }
 
 // first is the sequence number of the oldest held line.
