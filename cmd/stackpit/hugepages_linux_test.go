@@ -29,7 +29,8 @@ func TestFirstLoadRoomIsAdvisedHugePagesUntilDone(t *testing.T) {
 		return
 	}
 	r := hugePagesForFirstLoad()
-	if r == nil {
+	<-r.ready
+	if !r.advised {
 		t.Fatal("the kernel offers huge pages but the room was not advised")
 	}
 	defer r.done()
@@ -96,4 +97,15 @@ func vmaFlags(t *testing.T, beg, end uintptr) []map[string]bool {
 		t.Fatalf("no mapping covers %#x-%#x", beg, end)
 	}
 	return out
+}
+
+// A first load that ends before the room is made leaves no advice behind:
+// the steady heap must not be advised huge pages.
+func TestHugeRoomDoneBeforeItIsMadeAdvisesNothing(t *testing.T) {
+	r := &hugeRoom{ready: make(chan struct{})}
+	r.done()
+	r.make()
+	if r.advised {
+		t.Fatalf("room %#x-%#x advised after the first load ended", r.beg, r.end)
+	}
 }
