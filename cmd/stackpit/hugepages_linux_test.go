@@ -4,9 +4,13 @@ import (
 	"bufio"
 	"os"
 	"os/exec"
+	"runtime"
+	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 )
 
@@ -28,19 +32,24 @@ func TestFirstLoadRoomIsAdvisedHugePagesUntilDone(t *testing.T) {
 		}
 		return
 	}
+	afterFirstLoad.Store(gcPercent) // as setMemoryLimit leaves it when GOGC is not set
 	r := hugePagesForFirstLoad()
 	<-r.ready
-	if !r.advised {
+	if len(r.runs) == 0 {
 		t.Fatal("the kernel offers huge pages but the room was not advised")
 	}
 	defer r.done()
-	if r.end-r.beg < firstLoadHeapRoom-2*hugePage {
-		t.Fatalf("room %d bytes, want ~%d", r.end-r.beg, firstLoadHeapRoom)
-	}
-	for _, f := range vmaFlags(t, r.beg, r.end) {
-		if !f["hg"] {
-			t.Fatalf("room not advised MADV_HUGEPAGE: VmFlags %v", f)
+	var size uintptr
+	for _, sp := range r.runs {
+		size += sp.end - sp.beg
+		for _, f := range vmaFlags(t, sp.beg, sp.end) {
+			if !f["hg"] {
+				t.Fatalf("room not advised MADV_HUGEPAGE: VmFlags %v", f)
+			}
 		}
+	}
+	if size < firstLoadHeapRoom-4*hugePage {
+		t.Fatalf("room %d bytes, want ~%d", size, firstLoadHeapRoom)
 	}
 	// What the first load allocates next goes in the room.
 	var kept [][]byte
@@ -48,17 +57,22 @@ func TestFirstLoadRoomIsAdvisedHugePagesUntilDone(t *testing.T) {
 	for range 8192 {
 		b := make([]byte, 4096)
 		kept = append(kept, b)
-		if a := uintptr(unsafe.Pointer(unsafe.SliceData(b))); a >= r.beg && a < r.end {
-			in++
+		a := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+		for _, sp := range r.runs {
+			if a >= sp.beg && a < sp.end {
+				in++
+			}
 		}
 	}
 	if in < len(kept)/2 {
-		t.Fatalf("%d of %d new objects in the room %#x-%#x (first at %p, last at %p)", in, len(kept), r.beg, r.end, kept[0], kept[len(kept)-1])
+		t.Fatalf("%d of %d new objects in the room %#x (first at %p, last at %p)", in, len(kept), r.runs, kept[0], kept[len(kept)-1])
 	}
 	r.done()
-	for _, f := range vmaFlags(t, r.beg, r.end) {
-		if f["hg"] || !f["nh"] {
-			t.Fatalf("room still advised huge pages after done: VmFlags %v", f)
+	for _, sp := range r.runs {
+		for _, f := range vmaFlags(t, sp.beg, sp.end) {
+			if f["hg"] || !f["nh"] {
+				t.Fatalf("room still advised huge pages after done: VmFlags %v", f)
+			}
 		}
 	}
 }
@@ -102,10 +116,65 @@ func vmaFlags(t *testing.T, beg, end uintptr) []map[string]bool {
 // A first load that ends before the room is made leaves no advice behind:
 // the steady heap must not be advised huge pages.
 func TestHugeRoomDoneBeforeItIsMadeAdvisesNothing(t *testing.T) {
+	if b, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled"); err != nil || strings.Contains(string(b), "[never]") {
+		t.Skip("transparent huge pages are off here: nothing could be advised")
+	}
 	r := &hugeRoom{ready: make(chan struct{})}
 	r.done()
 	r.make()
-	if r.advised {
-		t.Fatalf("room %#x-%#x advised after the first load ended", r.beg, r.end)
+	if !r.tried || len(r.runs) > 0 {
+		t.Fatalf("room made %v, advised after the first load ended: %#x", r.tried, r.runs)
+	}
+}
+
+// Chunks merge into runs of contiguous addresses, in any order given: a
+// range over a gap between arenas could be advised and never advised back.
+func TestChunkRunsSplitAtGaps(t *testing.T) {
+	got := chunkRuns([]uintptr{0x3000, 0x1000, 0x2000, 0x9000, 0xa000, 0x5000}, 0x1000)
+	want := []span{{0x1000, 0x4000}, {0x5000, 0x6000}, {0x9000, 0xb000}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("runs %#x, want %#x", got, want)
+	}
+}
+
+// The room's own collection is no sign that the first load reached its
+// limit: the collector stays off and the first load's limit stays
+// (review of the room: followLive turned GOGC=400 and a 235 MiB limit on
+// for every first load).
+func TestHugeRoomKeepsTheFirstLoadCollectorOff(t *testing.T) {
+	orig := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(orig); noLimit() })
+	percent := func() int { p := debug.SetGCPercent(100); debug.SetGCPercent(p); return p }
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	noLimit()
+	setMemoryLimit(false)
+	restore := relaxGCForFirstLoad()
+	defer restore()
+	huge := hugePagesForFirstLoad() // as runProgram does
+	defer huge.done()
+	<-huge.ready
+	if !huge.tried {
+		t.Fatal("no room made")
+	}
+	for range 20 { // let the finalizer run followLive
+		runtime.Gosched()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got, lim := percent(), debug.SetMemoryLimit(-1); got != -1 || lim != firstLoadLimit {
+		t.Fatalf("first load after the room was made: GC percent %d, limit %d MiB; want -1, %d MiB", got, lim>>20, firstLoadLimit>>20)
+	}
+}
+
+// GOGC or GOMEMLIMIT set: the collector is the operator's, no room.
+func TestHugeRoomNotMadeUnderTheOperatorsCollector(t *testing.T) {
+	t.Cleanup(noLimit)
+	t.Setenv("GOMEMLIMIT", "100MiB")
+	noLimit()
+	setMemoryLimit(false)
+	r := hugePagesForFirstLoad()
+	<-r.ready
+	if r.tried {
+		t.Fatal("room made under the operator's GOMEMLIMIT")
 	}
 }
