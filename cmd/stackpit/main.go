@@ -118,7 +118,9 @@ func runProgram(s *session, stderr io.Writer) int {
 	// The pane on screen starts its first load now, beside setting up the
 	// terminal (issue 15: start to first rows).
 	restoreGC := relaxGCForFirstLoad()
-	s.model.OnFirstLoad(func() { time.AfterFunc(gcBackAfter, restoreGC) })
+	huge := hugePagesForFirstLoad()           // after: the room's objects start no collection of their own
+	time.AfterFunc(firstLoadGCMax, huge.done) // a load that never ends
+	s.model.OnFirstLoad(func() { time.AfterFunc(gcBackAfter, func() { restoreGC(); huge.done() }) })
 	s.model.StartActive()
 	// The colour profile lipgloss detected at start: Bubble Tea's own
 	// detection would run `tmux info` a second time inside tmux, a fork

@@ -76,6 +76,9 @@ func followLive() {
 	if !limitOn.Load() {
 		return
 	}
+	if c := gcCycles(); c >= ownGCFrom.Load() && c <= ownGCTo.Load() {
+		return // the program's own collection, not the limit's
+	}
 	gcMu.Lock()
 	if relaxed.CompareAndSwap(true, false) {
 		// The first load reached firstLoadLimit: collect as a percentage
@@ -88,6 +91,31 @@ func followLive() {
 	if s[0].Value.Kind() == metrics.KindUint64 {
 		debug.SetMemoryLimit(limitFor(s[0].Value.Uint64()))
 	}
+}
+
+// ownGCFrom..ownGCTo: the cycle numbers of a collection the program
+// forces itself (the huge-page room's, as the first load starts): no
+// sign that the first load reached its limit, and its live heap is
+// start-up's, not the cloud's.
+var ownGCFrom, ownGCTo atomic.Uint64
+
+// collectOwn runs a collection followLive leaves alone (with the one in
+// progress, if any: runtime.GC finishes it first).
+func collectOwn() {
+	n := gcCycles()
+	ownGCFrom.Store(n + 1)
+	ownGCTo.Store(n + 2)
+	runtime.GC()
+}
+
+// gcCycles is the number of completed collections.
+func gcCycles() uint64 {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }
 
 // afterGC calls f after every collection (a finalizer on an object
