@@ -43,12 +43,11 @@ const (
 
 // hugeRoom is the heap's address ranges advised for huge pages.
 type hugeRoom struct {
-	mu      sync.Mutex
-	runs    []span // advised, to advise back when the load is in
-	ended   bool
-	tried   bool          // the room was made (tests)
-	ready   chan struct{} // closed when the room is made (tests)
-	disable bool          // GODEBUG=disablethp=1: the operator's word
+	mu    sync.Mutex
+	runs  []span // advised, to advise back when the load is in
+	ended bool
+	tried bool          // the room was made (tests)
+	ready chan struct{} // closed when the room is made (tests)
 }
 
 type span struct{ beg, end uintptr }
