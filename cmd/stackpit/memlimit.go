@@ -99,13 +99,15 @@ func followLive() {
 // start-up's, not the cloud's.
 var ownGCFrom, ownGCTo atomic.Uint64
 
-// collectOwn runs a collection followLive leaves alone (with the one in
-// progress, if any: runtime.GC finishes it first).
+// collectOwn runs a collection followLive leaves alone: until it is done,
+// the one in progress too (runtime.GC finishes it first); then only up to
+// the cycle it ended on, so the limit's next one counts.
 func collectOwn() {
 	n := gcCycles()
 	ownGCFrom.Store(n + 1)
 	ownGCTo.Store(n + 2)
 	runtime.GC()
+	ownGCTo.Store(gcCycles())
 }
 
 // gcCycles is the number of completed collections.
