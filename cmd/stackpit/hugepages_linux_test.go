@@ -142,13 +142,7 @@ func TestChunkRunsSplitAtGaps(t *testing.T) {
 // (review of the room: followLive turned GOGC=400 and a 235 MiB limit on
 // for every first load).
 func TestHugeRoomKeepsTheFirstLoadCollectorOff(t *testing.T) {
-	orig := debug.SetGCPercent(100)
-	t.Cleanup(func() { debug.SetGCPercent(orig); noLimit() })
-	percent := func() int { p := debug.SetGCPercent(100); debug.SetGCPercent(p); return p }
-	t.Setenv("GOGC", "")
-	t.Setenv("GOMEMLIMIT", "")
-	noLimit()
-	setMemoryLimit(false)
+	percent := cockpitCollector(t, false)
 	restore := relaxGCForFirstLoad()
 	defer restore()
 	huge := hugePagesForFirstLoad() // as runProgram does

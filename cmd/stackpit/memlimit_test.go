@@ -91,14 +91,7 @@ func TestAfterGCRunsAfterEachCollection(t *testing.T) {
 // The first load runs with a lighter collector, then gcPercent comes
 // back (once); with the user's own GOGC nothing changes.
 func TestFirstLoadRelaxesGC(t *testing.T) {
-	orig := debug.SetGCPercent(100)
-	t.Cleanup(func() { debug.SetGCPercent(orig); noLimit() })
-	percent := func() int { p := debug.SetGCPercent(100); debug.SetGCPercent(p); return p }
-
-	t.Setenv("GOGC", "")
-	t.Setenv("GOMEMLIMIT", "")
-	noLimit()
-	setMemoryLimit(false)
+	percent := cockpitCollector(t, false)
 	restore := relaxGCForFirstLoad()
 	if got := percent(); got != -1 {
 		t.Fatalf("during the first load: GC percent %d, want the collector off", got)
@@ -138,13 +131,7 @@ func TestFirstLoadRelaxesGC(t *testing.T) {
 // made before it) runs with the lighter collector too, then Go's default
 // comes back, with no soft limit (the heap is the demo's too).
 func TestInProcessDemoFirstLoadRelaxesGC(t *testing.T) {
-	orig := debug.SetGCPercent(100)
-	t.Cleanup(func() { debug.SetGCPercent(orig); noLimit() })
-	percent := func() int { p := debug.SetGCPercent(100); debug.SetGCPercent(p); return p }
-	t.Setenv("GOGC", "")
-	t.Setenv("GOMEMLIMIT", "")
-	noLimit()
-	setMemoryLimit(true)
+	percent := cockpitCollector(t, true)
 	if got := percent(); got != firstLoadGCPercent {
 		t.Fatalf("before the first load: GC percent %d, want %d", got, firstLoadGCPercent)
 	}
@@ -162,13 +149,7 @@ func TestInProcessDemoFirstLoadRelaxesGC(t *testing.T) {
 // big to load without one) turns the collector back on at
 // firstLoadGCPercent for the rest of the load, never off again.
 func TestFirstLoadCollectionAtTheLimitTurnsTheCollectorOn(t *testing.T) {
-	orig := debug.SetGCPercent(100)
-	t.Cleanup(func() { debug.SetGCPercent(orig); noLimit() })
-	percent := func() int { p := debug.SetGCPercent(100); debug.SetGCPercent(p); return p }
-	t.Setenv("GOGC", "")
-	t.Setenv("GOMEMLIMIT", "")
-	noLimit()
-	setMemoryLimit(false)
+	percent := cockpitCollector(t, false)
 	restore := relaxGCForFirstLoad()
 	defer restore()
 	runtime.GC() // as the limit would
@@ -184,4 +165,18 @@ func TestFirstLoadCollectionAtTheLimitTurnsTheCollectorOn(t *testing.T) {
 	if got := percent(); got != gcPercent {
 		t.Fatalf("after the first load: GC percent %d, want %d", got, gcPercent)
 	}
+}
+
+// cockpitCollector sets the collector as a start of the cockpit (or the
+// in-process demo) does, with neither GOGC nor GOMEMLIMIT set, puts Go's
+// back after the test, and returns a reader of the GC percent.
+func cockpitCollector(t *testing.T, inProcessDemo bool) (percent func() int) {
+	t.Helper()
+	orig := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(orig); noLimit() })
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	noLimit()
+	setMemoryLimit(inProcessDemo)
+	return func() int { p := debug.SetGCPercent(100); debug.SetGCPercent(p); return p }
 }
