@@ -260,26 +260,37 @@ func TestSizedIndex(t *testing.T) {
 	}
 }
 
-// The word-at-a-time string loops pass no byte their loop stops at, and
-// stop at the word holding it: every byte value at every place of a word.
-func TestStringRunsStopAtEveryStop(t *testing.T) {
+// The word-at-a-time string loops stop exactly at the first byte they
+// stop at: every byte value at every place of a word and in the tail too
+// short for one, alone and followed by each byte a borrow could flag
+// wrongly (a stop's borrow flags bytes above it, never below).
+func TestStringStopsAtTheFirstStop(t *testing.T) {
+	stops := func(c byte) (text, plain bool) {
+		text = c == '"' || c == '\\' || c < 0x20
+		return text, text || c >= 0x80
+	}
 	for c := range 256 {
-		for at := range 16 {
-			b := []byte(strings.Repeat("a", 20))
-			b[at] = byte(c)
-			stopText := c == '"' || c == '\\' || c < 0x20
-			stopPlain := stopText || c >= 0x80
-			for _, r := range []struct {
-				name string
-				run  func([]byte, int) int
-				stop bool
-			}{{"textRun", textRun, stopText}, {"plainRun", plainRun, stopPlain}} {
-				got, want := r.run(b, 0), 16 // 20 bytes: two whole words
-				if r.stop {
-					want = at / 8 * 8
+		for _, next := range []int{-1, 0x00, 0x1f, 0x20, 0x21, '"', '#', '\\', ']', 0x7f, 0x80, 0xff} {
+			for at := range 20 {
+				b := []byte(strings.Repeat("a", 20))
+				b[at] = byte(c)
+				if next >= 0 && at+1 < len(b) {
+					b[at+1] = byte(next)
 				}
-				if got != want {
-					t.Fatalf("%s with %#x at %d = %d, want %d", r.name, c, at, got, want)
+				for _, r := range []struct {
+					name  string
+					stop  func([]byte, int) int
+					plain bool
+				}{{"textStop", textStop, false}, {"plainStop", plainStop, true}} {
+					want := len(b)
+					for k := len(b) - 1; k >= 0; k-- {
+						if text, plain := stops(b[k]); text || r.plain && plain {
+							want = k
+						}
+					}
+					if got := r.stop(b, 0); got != want {
+						t.Fatalf("%s(%q) = %d, want %d", r.name, b, got, want)
+					}
 				}
 			}
 		}
