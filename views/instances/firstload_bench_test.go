@@ -60,3 +60,49 @@ func BenchmarkFirstLoadEndTail50k(b *testing.B) {
 		p.Update(m)
 	}
 }
+
+// BenchmarkFirstLoadBatches50k: on the UI goroutine, a 50k first load's
+// batches as the builder hands them (entries built and sorted off the
+// timer), 5, 10, 15 and 20 pages of 1,000: each merges into the rows so
+// far and hands the table every row again (the cursor, on the first
+// batch's first row, is followed down as rows sort in above it).
+func BenchmarkFirstLoadBatches50k(b *testing.B) {
+	all := bigFixture(50000)
+	for i := range all {
+		j := (i * 7919) % len(all)
+		all[i], all[j] = all[j], all[i]
+	}
+	b.ReportAllocs()
+	for range b.N {
+		b.StopTimer()
+		p, _ := newPane(b, &fakeSource{})
+		p.loading = true
+		type batch struct {
+			pages [][]openstack.Server
+			built []*entry
+		}
+		var batches []batch
+		from := 0
+		for _, n := range []int{5, 10, 15, 20} {
+			var bt batch
+			var runs [][]*entry
+			for range n {
+				pg := all[from : from+1000]
+				from += 1000
+				bt.pages = append(bt.pages, pg)
+				runs = pushRun(runs, buildEntries(pg, t0, nil))
+			}
+			bt.built = mergeRuns(runs)
+			batches = append(batches, bt)
+		}
+		b.StartTimer()
+		for _, bt := range batches {
+			if !p.addPages(nil, bt.pages, bt.built) {
+				b.Fatal("a batch was not applied")
+			}
+		}
+		if p.tbl.Len() != len(all) {
+			b.Fatalf("%d rows", p.tbl.Len())
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/themes"
 	"github.com/stackpit/stackpit/ui/table"
 )
 
@@ -154,7 +155,7 @@ func TestSortKeyIsTheCellsKey(t *testing.T) {
 
 // What sorts, filters and rows read of an entry (all, ends, fault and the
 // server's ID) sits in its first two cache lines, and the entry stays in
-// its 576-byte size class.
+// its 128-byte size class.
 func TestEntryLayout(t *testing.T) {
 	var e entry
 	// The server is pointed to, not copied (a first load's entries point
@@ -165,6 +166,7 @@ func TestEntryLayout(t *testing.T) {
 	for name, end := range map[string]uintptr{
 		"all":   unsafe.Offsetof(e.all) + unsafe.Sizeof(e.all),
 		"ends":  unsafe.Offsetof(e.ends) + unsafe.Sizeof(e.ends),
+		"crit":  unsafe.Offsetof(e.crit) + unsafe.Sizeof(e.crit),
 		"fault": unsafe.Offsetof(e.fault) + unsafe.Sizeof(e.fault),
 		"id":    unsafe.Offsetof(e.id) + unsafe.Sizeof(e.id),
 		"host":  unsafe.Offsetof(e.host) + unsafe.Sizeof(e.host),
@@ -173,5 +175,69 @@ func TestEntryLayout(t *testing.T) {
 		if end > 128 {
 			t.Errorf("entry.%s ends at byte %d, past the first two cache lines", name, end)
 		}
+	}
+}
+
+// An entry's Crit, known at its build, is what its cells say (a CRIT
+// cell), and stays so when a refresh changes the server: for a server in
+// each kind of trouble and a healthy one, built alone and merged into a
+// pane then changed by a later list. Its row's key is the server's ID.
+func TestCritIsWhatTheCellsSay(t *testing.T) {
+	down := map[string]bool{"c2": true}
+	servers := []openstack.Server{
+		{ID: "a", Name: "ok", Status: "ACTIVE", PowerState: 1, Host: "c1", Updated: t0},
+		{ID: "b", Name: "err", Status: "error", PowerState: 1, Host: "c1", Updated: t0},
+		{ID: "c", Name: "down", Status: "ACTIVE", PowerState: 1, Host: "c2", Updated: t0},
+		{ID: "d", Name: "off", Status: "ACTIVE", PowerState: 4, Host: "c1", Updated: t0},
+		{ID: "e", Name: "crashed", Status: "ACTIVE", PowerState: 6, Host: "c1", Updated: t0},
+		{ID: "f", Name: "stuck", Status: "ACTIVE", PowerState: 1, TaskState: "migrating", Host: "c1", Updated: t0.Add(-time.Hour)},
+		{ID: "g", Name: "unknown", Status: "UNKNOWN", PowerState: 1, Host: "c1", Updated: t0},
+	}
+	cellsCrit := func(e *entry) bool {
+		for i := range columns {
+			if e.Cell(i).Role == themes.Crit {
+				return true
+			}
+		}
+		return false
+	}
+	check := func(what string, e *entry) {
+		t.Helper()
+		if got, want := e.Crit(), cellsCrit(e); got != want {
+			t.Errorf("%s %s: Crit %v, cells CRIT %v", what, e.s.Name, got, want)
+		}
+		if r := e.row(); r.Key != e.s.ID {
+			t.Errorf("%s %s: row key %q, server ID %q", what, e.s.Name, r.Key, e.s.ID)
+		}
+	}
+	crit := 0
+	for i := range servers {
+		e := newEntryAt(&servers[i], t0, down)
+		check("built", e)
+		if e.Crit() {
+			crit++
+		}
+	}
+	if crit < 4 || crit == len(servers) {
+		t.Fatalf("%d of %d fixtures CRIT: the test tells nothing", crit, len(servers))
+	}
+	p, _ := newPane(t, &fakeSource{})
+	p.downHosts = down
+	p.merge(slices.Clone(servers), true)
+	later := slices.Clone(servers)
+	later[0].Status, later[0].Updated = "ERROR", t0.Add(time.Second)     // healthy -> CRIT
+	later[1].Status, later[1].Updated = "ACTIVE", t0.Add(time.Second)    // CRIT -> healthy
+	later[3].Name = "renamed"                                            // same trouble, rebuilt
+	for _, l := range [][]openstack.Server{later, slices.Clone(later)} { // changed, then repointed
+		p.merge(l, true)
+		if len(p.byID) != len(servers) {
+			t.Fatalf("%d entries", len(p.byID))
+		}
+		for _, e := range p.byID {
+			check("merged", e)
+		}
+	}
+	if !p.byID["a"].Crit() || p.byID["b"].Crit() {
+		t.Error("a refresh's status change did not change Crit")
 	}
 }
