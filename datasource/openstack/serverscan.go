@@ -318,10 +318,15 @@ func (s *pageScan) ws() {
 	}
 }
 
+// nullWord is "null" read as a little-endian word.
+const nullWord = 'n' | 'u'<<8 | 'l'<<16 | 'l'<<24
+
 // null consumes a null if one comes next.
 func (s *pageScan) null() bool {
 	s.ws()
-	if bytes.HasPrefix(s.b[s.i:], []byte("null")) {
+	// One 4-byte load, not a compare call: the scanner asks before every
+	// string, number and object (~30 times a server).
+	if s.i+4 <= len(s.b) && binary.LittleEndian.Uint32(s.b[s.i:]) == nullWord {
 		s.i += 4
 		return true
 	}
