@@ -27,6 +27,17 @@ func bigFixture(n int) []openstack.Server {
 	return out
 }
 
+// scatteredFixture is bigFixture(n) with the names in no order (a page of
+// it holds names from across the whole list, as a list by UUID does).
+func scatteredFixture(n int) []openstack.Server {
+	all := bigFixture(n)
+	for i := range all {
+		j := (i * 7919) % len(all)
+		all[i], all[j] = all[j], all[i]
+	}
+	return all
+}
+
 func loadedBig(b *testing.B, n int) *Pane {
 	src := &fakeSource{servers: bigFixture(n)}
 	p, _ := newPane(b, src)

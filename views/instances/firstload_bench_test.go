@@ -67,12 +67,7 @@ func BenchmarkFirstLoadEndTail50k(b *testing.B) {
 // far and hands the table every row again (the cursor, on the first
 // batch's first row, is followed down as rows sort in above it).
 func BenchmarkFirstLoadBatches50k(b *testing.B) {
-	all := bigFixture(50000)
-	for i := range all {
-		j := (i * 7919) % len(all)
-		all[i], all[j] = all[j], all[i]
-	}
-	b.ReportAllocs()
+	all := scatteredFixture(50000)
 	for range b.N {
 		b.StopTimer()
 		p, _ := newPane(b, &fakeSource{})
@@ -101,8 +96,8 @@ func BenchmarkFirstLoadBatches50k(b *testing.B) {
 				b.Fatal("a batch was not applied")
 			}
 		}
-		if p.tbl.Len() != len(all) {
-			b.Fatalf("%d rows", p.tbl.Len())
+		if p.tbl.Len() != len(all) || p.tbl.Cursor() == 0 {
+			b.Fatalf("%d rows, cursor %d (not followed down)", p.tbl.Len(), p.tbl.Cursor())
 		}
 	}
 }

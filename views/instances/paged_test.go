@@ -111,11 +111,7 @@ func TestFirstLoadPagesAreBatched(t *testing.T) {
 // pages, faults among them) give the same rows, order and fault count as
 // the whole list at once.
 func TestPagesMergeIntoTheSameOrderAsOneList(t *testing.T) {
-	all := bigFixture(3000)
-	for i := range all { // scatter names across pages
-		j := (i * 7919) % len(all)
-		all[i], all[j] = all[j], all[i]
-	}
+	all := scatteredFixture(3000)
 	whole, _ := newPane(t, &fakeSource{})
 	whole.merge(all, true)
 	paged, _ := newPane(t, &fakeSource{})
@@ -156,11 +152,7 @@ func TestPagesMergeIntoTheSameOrderAsOneList(t *testing.T) {
 // BenchmarkFirstLoadMerge50k: the Update-side cost of a 50,000-server
 // first load arriving as 50 batches of 1,000.
 func BenchmarkFirstLoadMerge50k(b *testing.B) {
-	all := bigFixture(50000)
-	for i := range all {
-		j := (i * 7919) % len(all)
-		all[i], all[j] = all[j], all[i]
-	}
+	all := scatteredFixture(50000)
 	b.ReportAllocs()
 	for range b.N {
 		p, _ := newPane(b, &fakeSource{})
@@ -198,11 +190,7 @@ func (s tailSource) ServersPaged(ctx context.Context, since time.Time, onPage fu
 // The end of a paged first load adds what its pages did not bring, and
 // leaves the pane as one full list would (rows, order, faults).
 func TestFirstLoadEndAddsTheRest(t *testing.T) {
-	all := bigFixture(2000)
-	for i := range all {
-		j := (i * 7919) % len(all)
-		all[i], all[j] = all[j], all[i]
-	}
+	all := scatteredFixture(2000)
 	all[1500].Deleted = true // a full list may carry one; it is not shown
 	whole, _ := newPane(t, &fakeSource{})
 	whole.merge(all, true)
@@ -280,11 +268,7 @@ func (s gatedPages) ServersPaged(ctx context.Context, since time.Time, onPage fu
 // The pane ends as one whole list leaves it, with the services' down
 // host (known only at the end) faulting its servers.
 func TestPagedLoadHandsBuiltEntries(t *testing.T) {
-	all := bigFixture(2000)
-	for i := range all { // names in no order across pages
-		j := (i * 7919) % len(all)
-		all[i], all[j] = all[j], all[i]
-	}
+	all := scatteredFixture(2000)
 	for i := range all {
 		all[i].Host = fmt.Sprintf("compute%02d", 1+i%6) // the fake's services' hosts
 	}
@@ -490,11 +474,7 @@ func TestFirstLoadEndEmptyTailDrawsNewFaults(t *testing.T) {
 // entry merged O(log pages) times, not once per page after it), and
 // merged they are every entry in entryCmp order.
 func TestPushRunKeepsFewRunsAndMergesInOrder(t *testing.T) {
-	all := bigFixture(50000)
-	for i := range all { // names in no order across pages
-		j := (i * 7919) % len(all)
-		all[i], all[j] = all[j], all[i]
-	}
+	all := scatteredFixture(50000)
 	var runs [][]*entry
 	most := 0
 	for from := 0; from < len(all); from += 1000 {
@@ -530,11 +510,7 @@ func TestPushRunKeepsFewRunsAndMergesInOrder(t *testing.T) {
 // real binary): "list" merges each page into one growing list (before),
 // "runs" keeps a stack of runs merged once per batch.
 func BenchmarkBuilderMerge50k(b *testing.B) {
-	all := bigFixture(50000)
-	for i := range all {
-		j := (i * 7919) % len(all)
-		all[i], all[j] = all[j], all[i]
-	}
+	all := scatteredFixture(50000)
 	var pages [][]*entry
 	for from := 0; from < len(all); from += 1000 {
 		pages = append(pages, buildEntries(all[from:from+1000], t0, nil))
