@@ -327,3 +327,38 @@ func TestScanServerPageMatchesJSONAtPageLevel(t *testing.T) {
 		}
 	}
 }
+
+// TestScannerPrefixesAndOneByteChanges: no prefix of a page is taken
+// (each copied at its exact capacity: a read past its end panics), and a
+// page with any one byte changed is either refused or read as
+// encoding/json reads it (a review's test of the word-mask string ends).
+func TestScannerPrefixesAndOneByteChanges(t *testing.T) {
+	body := []byte(scanServers)
+	for n := 0; n < len(body); n++ {
+		b := append([]byte(nil), body[:n]...)
+		if _, _, ok := scanServerPage(b, 0); ok {
+			t.Fatalf("accepted a prefix of %d bytes", n)
+		}
+	}
+	for i := range body {
+		for _, c := range []byte{'"', '\\', 0, 0x1f, 0x80, 'n', 'u', 'l', ' ', '{', '}', ']', ','} {
+			b := append([]byte(nil), body...)
+			b[i] = c
+			got, _, ok := scanServerPage(b, 0)
+			if !ok {
+				continue
+			}
+			var p serverPage
+			if err := json.Unmarshal(b, &p); err != nil {
+				t.Fatalf("accepted what encoding/json refuses at %d=%q: %v", i, c, err)
+			}
+			var want []Server
+			for k := range p.Servers {
+				want = append(want, p.Servers[k].toServer())
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("differs from encoding/json at %d=%q", i, c)
+			}
+		}
+	}
+}

@@ -1209,8 +1209,10 @@ func (e *entry) SortNumber(i int) (float64, bool) {
 }
 
 // Crit: a cell is CRIT (table.CellSource), as Cell would style them. The
-// fields it is made of change only by a new build (a repointed entry's
-// server has the same status).
+// fields it is made of change only by a new build: a refault and an
+// incremental merge replace the whole entry (*e = *ne), and a repointed
+// entry's server has the same status. Setting fault or hostDown on their
+// own would leave it stale.
 func (e *entry) Crit() bool { return e.crit }
 
 // orID is name, or id when the name is not known.

@@ -241,3 +241,59 @@ func TestCritIsWhatTheCellsSay(t *testing.T) {
 		t.Error("a refresh's status change did not change Crit")
 	}
 }
+
+// TestCritStaysRightInPlace: the paths that change an entry in place (an
+// incremental merge, a host going down and up again) keep Crit equal to
+// what the cells say (a review's test: crit is cached at build).
+func TestCritStaysRightInPlace(t *testing.T) {
+	servers := []openstack.Server{
+		{ID: "a", Name: "ok", Status: "ACTIVE", PowerState: 1, Host: "c1", Updated: t0},
+		{ID: "b", Name: "err", Status: "ERROR", PowerState: 1, Host: "c1", Updated: t0},
+		{ID: "c", Name: "onc2", Status: "ACTIVE", PowerState: 1, Host: "c2", Updated: t0},
+	}
+	cellsCrit := func(e *entry) bool {
+		for i := range columns {
+			if e.Cell(i).Role == themes.Crit {
+				return true
+			}
+		}
+		return false
+	}
+	check := func(what string, p *Pane) {
+		t.Helper()
+		for _, e := range p.byID {
+			if e.Crit() != cellsCrit(e) {
+				t.Errorf("%s %s: Crit %v, cells %v", what, e.s.Name, e.Crit(), cellsCrit(e))
+			}
+		}
+	}
+	p, _ := newPane(t, &fakeSource{})
+	p.merge(slices.Clone(servers), true)
+	a := p.byID["a"]
+	ch := []openstack.Server{servers[0], servers[1]}
+	ch[0].Status, ch[0].Updated = "ERROR", t0.Add(time.Second)
+	ch[1].Status, ch[1].Updated = "ACTIVE", t0.Add(time.Second)
+	p.merge(ch, false)
+	if p.byID["a"] != a {
+		t.Fatal("not updated in place")
+	}
+	check("incremental", p)
+	if !p.byID["a"].Crit() || p.byID["b"].Crit() {
+		t.Error("incremental merge: Crit stale")
+	}
+	all := []openstack.Server{*p.byID["a"].s, *p.byID["b"].s, servers[2]}
+	c := p.byID["c"]
+	p.Update(serversMsg{servers: all, full: true, down: map[string]bool{"c2": true}})
+	if p.byID["c"] != c {
+		t.Fatal("c not kept")
+	}
+	check("down", p)
+	if !p.byID["c"].Crit() {
+		t.Error("host down: Crit stale")
+	}
+	p.Update(serversMsg{servers: all, full: true, down: map[string]bool{}})
+	check("up", p)
+	if p.byID["c"].Crit() {
+		t.Error("host up: Crit stale")
+	}
+}
