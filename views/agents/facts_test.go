@@ -98,3 +98,22 @@ func TestLoadsMakeTheListsFacts(t *testing.T) {
 		}
 	}
 }
+
+// Update publishes a whole list's facts the load made, as given: it does
+// not make them again from the list (that would put the work back on the
+// UI goroutine).
+func TestUpdatePublishesTheLoadsFacts(t *testing.T) {
+	src := fixture()
+	p, _ := newPane(src)
+	for _, kind := range []int{kNova, kNeutron, kCinder} {
+		as, err := fetch(context.Background(), src, kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		given := []hostmodel.Fact{{Host: "sentinel", Kind: hostmodel.Service, Name: fmt.Sprintf("kind-%d", kind), State: hostmodel.Up}}
+		_, cmd := p.Update(loadedMsg{kind: kind, agents: as, facts: given})
+		if o := cmd().(hostmodel.Observation); !reflect.DeepEqual(o.Facts, given) {
+			t.Fatalf("kind %d: published %+v, want the message's %+v", kind, o.Facts, given)
+		}
+	}
+}

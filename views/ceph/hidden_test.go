@@ -119,3 +119,17 @@ func TestLoadMakesTheSnapshotsFacts(t *testing.T) {
 		t.Fatalf("failed load: err %v, %d facts published, %d made", o.Err, len(o.Facts), len(m.facts))
 	}
 }
+
+// Update publishes the facts the load made, as given: it does not make
+// them again from the snapshot (that would put the work back on the UI
+// goroutine).
+func TestUpdatePublishesTheLoadsFacts(t *testing.T) {
+	c := clusterOf(2)
+	p := New(paneCtx(), &staticSource{c: c}, nil)
+	given := []hostmodel.Fact{{Host: "sentinel", Kind: hostmodel.OSD, Name: "osd.999", State: hostmodel.Down}}
+	_, cmd := p.Update(snapshotMsg{c: c, at: fixedNow, facts: given})
+	o, ok := cmd().(hostmodel.Observation)
+	if !ok || !reflect.DeepEqual(o.Facts, given) {
+		t.Fatalf("published facts %+v, want the message's %+v", o.Facts, given)
+	}
+}

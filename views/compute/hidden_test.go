@@ -155,3 +155,31 @@ func TestLoadsMakeTheListsFacts(t *testing.T) {
 		t.Fatalf("failed services: err %v, %d facts", o.Err, len(o.Facts))
 	}
 }
+
+// Update publishes the facts the loads made, as given: it does not make
+// them again from the lists (that would put the work back on the UI
+// goroutine).
+func TestUpdatePublishesTheLoadsFacts(t *testing.T) {
+	src := bigFixture(3)
+	p, _ := newPane(src)
+	svcFacts := []hostmodel.Fact{{Host: "sentinel", Kind: hostmodel.Service, Name: "nova-compute", State: hostmodel.Down}}
+	hvFacts := []hostmodel.Fact{{Host: "sentinel", Kind: hostmodel.Address, Name: "192.0.2.99"}}
+	for _, c := range []struct {
+		name  string
+		msg   tea.Msg
+		given []hostmodel.Fact
+	}{
+		{"services", servicesMsg{svcs: src.svcs, facts: svcFacts}, svcFacts},
+		{"hypervisors", hypervisorsMsg{hvs: src.hvs, facts: hvFacts}, hvFacts},
+	} {
+		var got []hostmodel.Observation
+		for _, m := range drive(p, func() tea.Msg { return c.msg }) {
+			if o, ok := m.(hostmodel.Observation); ok {
+				got = append(got, o)
+			}
+		}
+		if len(got) != 1 || !reflect.DeepEqual(got[0].Facts, c.given) {
+			t.Fatalf("%s: published %+v, want one observation with the message's facts %+v", c.name, got, c.given)
+		}
+	}
+}
