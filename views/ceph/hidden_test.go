@@ -70,7 +70,8 @@ func TestHiddenPaneMakesOSDRowsWhenRead(t *testing.T) {
 // One snapshot for a hidden pane at 1,000 storage hosts (10,000 OSDs):
 // what Update spends on it. "load" is the message as the pane's load
 // makes it (the host model's facts made off the UI goroutine);
-// "in-update" one without them, which Update then makes.
+// "in-update" one without them, which Update then makes; "load-cmd" is
+// the load's tea.Cmd itself.
 //
 //	go test -run '^$' -bench HiddenSnapshot1000Hosts -benchmem ./views/ceph/
 func BenchmarkHiddenSnapshot1000Hosts(b *testing.B) {
@@ -89,6 +90,15 @@ func BenchmarkHiddenSnapshot1000Hosts(b *testing.B) {
 			}
 		})
 	}
+	// What the load's tea.Cmd spends off the UI goroutine: the (static)
+	// snapshot and its host-model facts.
+	cmd := p.load()
+	b.Run("load-cmd", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			cmd()
+		}
+	})
 }
 
 // The load makes the snapshot's facts for the host model; the

@@ -574,7 +574,13 @@ func usageObservation(m hypervisorsMsg, at time.Time) hostmodel.Observation {
 
 // usageFacts: each hypervisor's usage and address.
 func usageFacts(hvs []openstack.Hypervisor) []hostmodel.Fact {
-	var fs []hostmodel.Fact
+	n := len(hvs) // sized once: one usage fact each, one more with an address
+	for i := range hvs {
+		if hvs[i].HostIP != "" {
+			n++
+		}
+	}
+	fs := make([]hostmodel.Fact, 0, n)
 	for _, hv := range hvs {
 		name := hv.Host
 		if name == "" {

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/stackpit/stackpit/datasource/openstack"
 	"github.com/stackpit/stackpit/hostmodel"
 )
@@ -48,6 +50,31 @@ func BenchmarkHiddenAnswers1000Hosts(b *testing.B) {
 			for range b.N {
 				p.pwLoad = false
 				p.Update(m.msg())
+			}
+		})
+	}
+}
+
+// BenchmarkLoads1000Hosts: what each list's load (its tea.Cmd, off the UI
+// goroutine) spends at 1,000 hosts: the fake answer and its host-model
+// facts.
+//
+//	go test -run '^$' -bench Loads1000Hosts -benchmem ./views/compute/
+func BenchmarkLoads1000Hosts(b *testing.B) {
+	src := bigFixture(1000)
+	p, _ := newPane(src)
+	svc := p.loadLists(false)
+	p.svcLoad = true
+	hv := p.loadLists(true)
+	for _, c := range []struct {
+		name string
+		cmd  tea.Cmd
+	}{{"services", svc}, {"hypervisors", hv}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				src.calls = src.calls[:0]
+				c.cmd()
 			}
 		})
 	}
