@@ -204,7 +204,9 @@ func (hypervisorsMsg) LoadKey() string { return "hypervisors" }
 // The lists' facts for the host model are made by the load's tea.Cmd
 // (issue 15: at 1,000 hosts, 0.4 MB each made in Update, where the
 // first load's collection charged assists for them: 27 ms in a trace);
-// nil facts: Update makes them.
+// nil facts: Update makes them. A failed services list has none (the
+// model keeps the last); hypervisors with an error have their partial
+// answer's.
 type servicesMsg struct {
 	svcs  []openstack.ComputeService
 	err   error
@@ -238,7 +240,11 @@ func (p *Pane) loadLists(hv bool) tea.Cmd {
 			defer cancel()
 			ctx, age := cadence.WithAge(ctx)
 			s, err := src.ComputeServices(ctx)
-			return servicesMsg{s, err, age.Oldest(), hostmodel.FromComputeServices(s)}
+			m := servicesMsg{svcs: s, err: err, asOf: age.Oldest()}
+			if err == nil { // a failure publishes no facts: the model keeps the last
+				m.facts = hostmodel.FromComputeServices(s)
+			}
+			return m
 		})
 	}
 	if hv && !p.hvLoad {
@@ -248,6 +254,7 @@ func (p *Pane) loadLists(hv bool) tea.Cmd {
 			defer cancel()
 			ctx, age := cadence.WithAge(ctx)
 			h, err := src.Hypervisors(ctx)
+			// Facts even with an error: a partial answer's rows still count.
 			return hypervisorsMsg{h, err, age.Oldest(), usageFacts(h)}
 		})
 	}

@@ -150,9 +150,10 @@ func TestLoadsMakeTheListsFacts(t *testing.T) {
 	}
 	src.svcErr = errors.New("nova down")
 	p.svcLoad = false
-	o := servicesObservation(p.loadLists(false)().(servicesMsg), t0)
-	if o.Err == nil || o.Facts != nil {
-		t.Fatalf("failed services: err %v, %d facts", o.Err, len(o.Facts))
+	failed := p.loadLists(false)().(servicesMsg)
+	o := servicesObservation(failed, t0)
+	if o.Err == nil || o.Facts != nil || failed.facts != nil {
+		t.Fatalf("failed services: err %v, %d facts published, %d made", o.Err, len(o.Facts), len(failed.facts))
 	}
 }
 
