@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -77,6 +78,12 @@ func TestLoadsMakeTheListsFacts(t *testing.T) {
 		want := facts(p.lists[msg.kind].agents)
 		if o.Source != kindSources[msg.kind] || !o.At.Equal(t0) || o.Err != nil || !reflect.DeepEqual(o.Facts, want) || len(want) < 6 {
 			t.Fatalf("kind %d: observation %+v, want %d facts", msg.kind, o, len(want))
+		}
+		// Written out, not made by facts(): a Cinder backend's fact is
+		// its host's, told apart from the host's other backends by its ID.
+		backend := hostmodel.Fact{Host: "control02", Kind: hostmodel.Service, Name: "cinder-volume", ID: "cinder-volume@control02@rbd-1", State: hostmodel.Down, Severity: hostmodel.Crit}
+		if msg.kind == kCinder && !slices.Contains(o.Facts, backend) {
+			t.Fatalf("cinder: no fact %+v in %+v", backend, o.Facts)
 		}
 	}
 	// A problems list: the merged list's facts (every agent, the one

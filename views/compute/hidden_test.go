@@ -3,6 +3,7 @@ package compute
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -147,6 +148,13 @@ func TestLoadsMakeTheListsFacts(t *testing.T) {
 	}
 	if len(want[1].Facts) != 4 || !reflect.DeepEqual(got, want) {
 		t.Fatalf("observations\n%+v\nwant\n%+v", got, want)
+	}
+	// Written out, not made by the functions under test: the down
+	// service, and the hypervisor's host IP naming its host.
+	down := hostmodel.Fact{Host: "compute0001", Kind: hostmodel.Service, Name: "nova-compute", State: hostmodel.Down, Severity: hostmodel.Crit}
+	addr := hostmodel.Fact{Host: "compute0002", Kind: hostmodel.Address, Name: "10.0.0.3"}
+	if !slices.Contains(got[0].Facts, down) || !slices.Contains(got[1].Facts, addr) {
+		t.Fatalf("services' facts %+v lack %+v, or hypervisors' %+v lack %+v", got[0].Facts, down, got[1].Facts, addr)
 	}
 	src.svcErr = errors.New("nova down")
 	p.svcLoad = false
