@@ -82,7 +82,8 @@ func FromCeph(c *ceph.Cluster) []Fact {
 	case ceph.HealthWarn:
 		h.Severity = Warn
 	}
-	out := []Fact{h}
+	out := make([]Fact, 0, 1+len(c.OSDs)) // sized once: 10,000 OSDs at 1,000 hosts
+	out = append(out, h)
 	for _, d := range c.OSDs {
 		f := Fact{Host: d.Host, Kind: OSD, Name: d.Name, State: Up}
 		if !d.Up {

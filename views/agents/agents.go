@@ -183,6 +183,11 @@ type loadedMsg struct {
 	// others known are alive and up.
 	problems bool
 	asOf     time.Time // non-zero: a shared answer's time (serve)
+	// facts: a whole list's facts for the host model, made by the load's
+	// tea.Cmd (issue 15: 0.35-0.9 MB a list at 1,000 hosts made in
+	// Update); nil for a problems list (merged with the last whole one in
+	// Update) or a failure.
+	facts []hostmodel.Fact
 }
 
 func (p *Pane) load() tea.Cmd {
@@ -211,7 +216,11 @@ func (p *Pane) load() tea.Cmd {
 			} else {
 				as, err = fetch(ctx, src, kind)
 			}
-			return loadedMsg{kind: kind, agents: as, err: err, asOf: age.Oldest(), problems: problems}
+			m := loadedMsg{kind: kind, agents: as, err: err, asOf: age.Oldest(), problems: problems}
+			if err == nil && !problems {
+				m.facts = facts(as)
+			}
+			return m
 		})
 	}
 	return tea.Batch(cmds...)
@@ -344,17 +353,17 @@ func neutronAgents(as []openstack.NetworkAgent) []agent {
 
 var kindSources = [nKinds]hostmodel.Source{hostmodel.Nova, hostmodel.Neutron, hostmodel.Cinder}
 
-// observation is what one list says about hosts, for the host model.
-func observation(kind int, as []agent, err error, at time.Time) hostmodel.Observation {
-	o := hostmodel.Observation{Pane: "agents", Source: kindSources[kind], At: at, Err: err}
+// facts is what one list says about hosts, for the host model.
+func facts(as []agent) []hostmodel.Fact {
+	fs := make([]hostmodel.Fact, 0, len(as))
 	for _, a := range as {
 		f := hostmodel.ServiceFact(a.base, a.binary, a.dead, a.adminDown)
 		if a.host != a.base {
 			f.ID = a.binary + "@" + a.host // one per Cinder backend
 		}
-		o.Facts = append(o.Facts, f)
+		fs = append(fs, f)
 	}
-	return o
+	return fs
 }
 
 // conflicts are what other sources say against this row.
@@ -397,7 +406,15 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		if errors.Is(m.err, openstack.ErrNoService) {
 			return p, nil
 		}
-		return p, p.ctx.Observe(observation(m.kind, l.agents, m.err, p.ctx.Now()))
+		o := hostmodel.Observation{Pane: "agents", Source: kindSources[m.kind], At: p.ctx.Now(), Err: m.err}
+		switch {
+		case m.err != nil: // the model keeps the last facts
+		case m.facts != nil && !m.problems: // l.agents are m.agents
+			o.Facts = m.facts
+		default:
+			o.Facts = facts(l.agents)
+		}
+		return p, p.ctx.Observe(o)
 	case hostmodel.Observation:
 		if k := p.ctx.Hosts.ConflictsKey(); k != p.conflictsKey {
 			p.conflictsKey = k

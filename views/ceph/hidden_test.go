@@ -1,7 +1,9 @@
 package ceph
 
 import (
+	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -65,13 +67,79 @@ func TestHiddenPaneMakesOSDRowsWhenRead(t *testing.T) {
 	}
 }
 
-// One snapshot for a hidden pane at 1,000 storage hosts (10,000 OSDs).
+// One snapshot for a hidden pane at 1,000 storage hosts (10,000 OSDs):
+// what Update spends on it. "load" is the message as the pane's load
+// makes it (the host model's facts made off the UI goroutine);
+// "in-update" one without them, which Update then makes; "load-cmd" is
+// the load's tea.Cmd itself.
+//
+//	go test -run '^$' -bench HiddenSnapshot1000Hosts -benchmem ./views/ceph/
 func BenchmarkHiddenSnapshot1000Hosts(b *testing.B) {
 	c := clusterOf(1000)
 	p := New(paneCtx(), &staticSource{c: c}, nil)
 	p.section = SecOSDs
-	b.ReportAllocs()
-	for i := 0; i < b.N; i++ {
-		p.Update(snapshotMsg{c: c, at: fixedNow})
+	loaded := p.load()().(snapshotMsg)
+	for _, bc := range []struct {
+		name string
+		msg  snapshotMsg
+	}{{"load", loaded}, {"in-update", snapshotMsg{c: c, at: loaded.at}}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				p.Update(bc.msg)
+			}
+		})
+	}
+	// What the load's tea.Cmd spends off the UI goroutine: the (static)
+	// snapshot and its host-model facts.
+	cmd := p.load()
+	b.Run("load-cmd", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			cmd()
+		}
+	})
+}
+
+// The load makes the snapshot's facts for the host model; the
+// observation Update publishes is the one it would have made itself.
+func TestLoadMakesTheSnapshotsFacts(t *testing.T) {
+	c := clusterOf(3)
+	c.OSDs[4].Up = false
+	p := New(paneCtx(), &staticSource{c: c}, nil)
+	m := p.load()().(snapshotMsg)
+	if len(m.facts) == 0 {
+		t.Fatal("the load made no facts: Update would make them")
+	}
+	_, cmd := p.Update(m)
+	got, ok := cmd().(hostmodel.Observation)
+	if !ok {
+		t.Fatal("no observation")
+	}
+	want := hostmodel.Observation{Pane: "ceph", Source: hostmodel.Ceph, At: m.at, Facts: hostmodel.FromCeph(c)}
+	got.For = nil
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("observation\n%+v\nwant\n%+v", got, want)
+	}
+	// A failed load publishes the failure, with no facts.
+	p = New(paneCtx(), &staticSource{err: errors.New("dashboard down")}, nil)
+	m = p.load()().(snapshotMsg)
+	_, cmd = p.Update(m)
+	if o := cmd().(hostmodel.Observation); o.Err == nil || o.Facts != nil || m.facts != nil {
+		t.Fatalf("failed load: err %v, %d facts published, %d made", o.Err, len(o.Facts), len(m.facts))
+	}
+}
+
+// Update publishes the facts the load made, as given: it does not make
+// them again from the snapshot (that would put the work back on the UI
+// goroutine).
+func TestUpdatePublishesTheLoadsFacts(t *testing.T) {
+	c := clusterOf(2)
+	p := New(paneCtx(), &staticSource{c: c}, nil)
+	given := []hostmodel.Fact{{Host: "sentinel", Kind: hostmodel.OSD, Name: "osd.999", State: hostmodel.Down}}
+	_, cmd := p.Update(snapshotMsg{c: c, at: fixedNow, facts: given})
+	o, ok := cmd().(hostmodel.Observation)
+	if !ok || !reflect.DeepEqual(o.Facts, given) {
+		t.Fatalf("published facts %+v, want the message's %+v", o.Facts, given)
 	}
 }

@@ -177,9 +177,15 @@ func (m *Model) Status() pane.Status {
 
 // --- messages ---
 
+// The messages bring their lines' levels, detected by the tea.Cmd that
+// read them (issue 15: detecting them in Update was 80% of a line's cost
+// there, ~1 us a line; a batch of Loki lines at 1,000 hosts held the UI
+// goroutine 11-26 ms in a trace). lvs[i] is the level of entries[i] or
+// of b.Items[i]; nil: Update detects them.
 type backfillMsg struct {
 	gen     int
 	entries []loki.Entry // newest first
+	lvs     []level
 	err     error
 	start   time.Time
 }
@@ -187,7 +193,28 @@ type backfillMsg struct {
 type batchMsg struct {
 	gen int
 	b   loki.Batch
+	lvs []level
 	err error
+}
+
+// itemLevels is each item's level (a marker's is none).
+func itemLevels(items []loki.Item) []level {
+	lvs := make([]level, len(items))
+	for i := range items {
+		if items[i].Marker == nil {
+			lvs[i] = detectLevel(items[i].Line, items[i].Stream)
+		}
+	}
+	return lvs
+}
+
+// entryLevels is each entry's level.
+func entryLevels(es []loki.Entry) []level {
+	lvs := make([]level, len(es))
+	for i := range es {
+		lvs[i] = detectLevel(es[i].Line, es[i].Stream)
+	}
+	return lvs
 }
 
 type labelsMsg struct {
@@ -312,7 +339,7 @@ func (m *Model) setQuery(q string, backfill int) tea.Cmd {
 		var all []loki.Entry
 		err := src.QueryAll(ctx, loki.RangeQuery{Query: q, Start: now.Add(-lb), End: now.Add(time.Second), Direction: loki.Backward}, backfill,
 			func(es []loki.Entry) bool { all = append(all, es...); return true })
-		return backfillMsg{gen: gen, entries: all, err: err, start: now}
+		return backfillMsg{gen: gen, entries: all, lvs: entryLevels(all), err: err, start: now}
 	}
 }
 
@@ -322,7 +349,7 @@ func (m *Model) wait(gen int, sub *loki.Subscription) tea.Cmd {
 	}
 	return func() tea.Msg {
 		b, err := sub.Next(context.Background())
-		return batchMsg{gen: gen, b: b, err: err}
+		return batchMsg{gen: gen, b: b, lvs: itemLevels(b.Items), err: err}
 	}
 }
 
@@ -340,7 +367,7 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 			return m, nil
 		}
 		for i := len(msg.entries) - 1; i >= 0; i-- {
-			m.appendEntry(msg.entries[i])
+			m.appendLeveled(msg.entries[i], msg.lvs, i)
 		}
 		start := msg.start
 		if len(msg.entries) > 0 {
@@ -360,7 +387,7 @@ func (m *Model) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		if msg.err != nil {
 			return m, nil // closed
 		}
-		m.applyBatch(msg.b)
+		m.applyBatch(msg.b, msg.lvs)
 		if msg.b.Mode == loki.ModeStopped {
 			return m, nil
 		}
@@ -410,19 +437,20 @@ func (m *Model) retry(now time.Time) tea.Cmd {
 }
 
 // ApplyBatch feeds a follower batch (tests and tools).
-func (m *Model) ApplyBatch(b loki.Batch) { m.applyBatch(b) }
+func (m *Model) ApplyBatch(b loki.Batch) { m.applyBatch(b, nil) }
 
-func (m *Model) applyBatch(b loki.Batch) {
+// applyBatch adds b's items; lvs: their levels (nil: detected here).
+func (m *Model) applyBatch(b loki.Batch, lvs []level) {
 	m.fstat = b.FollowStatus
 	if !b.Updated.IsZero() {
 		m.updated = b.Updated
 	}
-	for _, it := range b.Items {
+	for i, it := range b.Items {
 		if it.Marker != nil {
 			m.appendLine(line{ts: it.Marker.TS, text: it.Marker.Text, marker: it.Marker.Kind})
 			continue
 		}
-		m.appendEntry(it.Entry)
+		m.appendLeveled(it.Entry, lvs, i)
 	}
 }
 
@@ -433,8 +461,17 @@ func (m *Model) AppendEntries(es ...loki.Entry) {
 	}
 }
 
-func (m *Model) appendEntry(e loki.Entry) {
-	m.appendLine(line{ts: e.TS, text: e.Line, labels: e.Stream, lv: detectLevel(e.Line, e.Stream)})
+func (m *Model) appendEntry(e loki.Entry) { m.appendLeveled(e, nil, 0) }
+
+// appendLeveled adds e at level lvs[i] (detected when lvs is nil).
+func (m *Model) appendLeveled(e loki.Entry, lvs []level, i int) {
+	var lv level
+	if lvs != nil {
+		lv = lvs[i]
+	} else {
+		lv = detectLevel(e.Line, e.Stream)
+	}
+	m.appendLine(line{ts: e.TS, text: e.Line, labels: e.Stream, lv: lv})
 }
 
 func (m *Model) appendLine(l line) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
+	"github.com/stackpit/stackpit/views/pane"
 )
 
 // bigVolumes: n volumes over 5 projects and 3 backends, a third attached,
@@ -255,5 +256,36 @@ func BenchmarkPaneHeap50kRefreshed(b *testing.B) {
 		})
 		runtime.KeepAlive(p)
 		b.StartTimer()
+	}
+}
+
+// BenchmarkFirstLoad1000Hosts: what the UI goroutine spends on the first
+// list at the 1,000-host demo's 62,500 volumes ("list": the loaded
+// message, its rows prebuilt by the load), then on the first refresh's
+// start ("tick": the names to ask for, every attached server's).
+//
+//	go test -run '^$' -bench FirstLoad1000Hosts -benchmem -benchtime 20x ./views/volumes/
+func BenchmarkFirstLoad1000Hosts(b *testing.B) {
+	f := bigVolumes(62500)
+	for _, step := range []string{"list", "tick"} {
+		b.Run(step, func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				b.StopTimer()
+				p, now := newPaneClock(f, Options{})
+				m := p.load()().(loadedMsg)
+				*now = now.Add(time.Minute) // the tick is a refresh's
+				if step == "tick" {
+					p.Update(m)
+				}
+				runtime.GC()
+				b.StartTimer()
+				if step == "list" {
+					p.Update(m)
+				} else if p.Update(pane.TickMsg{}); !p.loading {
+					b.Fatal("the tick started no refresh")
+				}
+			}
+		})
 	}
 }

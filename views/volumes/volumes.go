@@ -373,8 +373,7 @@ func (p *Pane) load() tea.Cmd {
 	// Names for every attached server shown, not only the changed ones
 	// (the source caches them), plus those of the list that comes.
 	if p.idsStale {
-		p.ids = slices.Collect(maps.Keys(p.refs))
-		p.idsStale = false
+		p.ids, p.idsStale = p.refIDs(), false
 	}
 	ids := p.ids[:len(p.ids):len(p.ids)] // appending copies: p.ids stays as is
 	first, opts := p.byID == nil && since.IsZero(), p.opts
@@ -845,6 +844,16 @@ func (p *Pane) aboutStuck(now time.Time) []string {
 func (p *Pane) retire(r *row) {
 	r.dead = true
 	p.ref(r, -1)
+}
+
+// refIDs is refs' keys (sized at once: slices.Collect grew the slice
+// through 3.4 MB for 45,000 servers, on the UI goroutine).
+func (p *Pane) refIDs() []string {
+	ids := make([]string, 0, len(p.refs))
+	for id := range p.refs {
+		ids = append(ids, id)
+	}
+	return ids
 }
 
 // ref counts r's attached servers in or out of refs.
