@@ -2,6 +2,7 @@ package httpclient
 
 import (
 	"cmp"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -41,6 +42,11 @@ type Options struct {
 	// BufferSize sizes each connection's read and write buffers (0: Go's
 	// 4 KiB each): a client of small answers kept open to many hosts.
 	BufferSize int
+	// OneConn replaces net/http's connection pool with one kept
+	// connection that runs no goroutine while idle (oneconn.go): a client
+	// per server of many (a Docker engine per host). MaxIdlePerHost is 1
+	// then; the guard and every wrapper stay in front of it.
+	OneConn bool
 }
 
 func (o Options) String() string {
@@ -84,8 +90,11 @@ func New(o Options) (*http.Client, error) {
 		tr.Dial = d //nolint:staticcheck // custom dialers (unix, ssh) have no context
 	}
 	var rt http.RoundTripper = tr
+	if o.OneConn {
+		rt = newOneConn(o, tr)
+	}
 	if len(o.Headers) > 0 || o.Username != "" || o.Bearer != "" {
-		rt = &authTransport{base: tr, o: o}
+		rt = &authTransport{base: rt, o: o}
 	}
 	if o.Pacer != nil {
 		rt = o.Pacer.Wrap(rt)
@@ -135,6 +144,23 @@ func WithTLS(hc *http.Client, tc *tls.Config) (_ *http.Client, ok bool) {
 	}
 	cp.Transport = &Guard{Base: rt, ReadOnly: g.ReadOnly, Timeout: g.Timeout}
 	return &cp, true
+}
+
+// newOneConn is Options.OneConn's transport, with tr's TLS, dial,
+// buffers and timeouts; tr itself sends what a proxy from the
+// environment must carry (TCP dials only: unix and ssh are never proxied).
+func newOneConn(o Options, tr *http.Transport) *oneConn {
+	t := &oneConn{tls: tr.TLSClientConfig, bufSize: cmp.Or(o.BufferSize, 4096), idleTimeout: tr.IdleConnTimeout,
+		headerTimeout: tr.ResponseHeaderTimeout, maxHeader: defaultMaxHeader}
+	if o.Dial != nil {
+		d := o.Dial
+		t.dial = func(_ context.Context, addr string) (net.Conn, error) { return d("tcp", addr) }
+		return t
+	}
+	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second} // http.DefaultTransport's
+	t.dial = func(ctx context.Context, addr string) (net.Conn, error) { return dialer.DialContext(ctx, "tcp", addr) }
+	t.proxied = tr
+	return t
 }
 
 type authTransport struct {
