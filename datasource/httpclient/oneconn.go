@@ -27,7 +27,7 @@ import (
 // redialled once for a request that may be sent twice (GET, HEAD,
 // OPTIONS without a body); a body closed before its end, an answer with
 // Connection: close, bytes after an answer, or any error closes the
-// connection; the context's cancel and deadline close it; a header size
+// connection; the context's cancel and deadline close it (context.AfterFunc); a header size
 // limit and a response-header timeout; 1xx answers skipped; a 101 hands
 // the connection over; the httptrace hooks GotConn and WroteRequest.
 //
@@ -159,11 +159,11 @@ func (t *oneConn) exchange(req *http.Request, kc *keptConn, reused bool) (_ *htt
 		}
 		trace.GotConn(info)
 	}
-	if d, ok := ctx.Deadline(); ok {
-		_ = kc.SetDeadline(d) // ssh's pipes ignore it: the AfterFunc below closes them
-	}
 	// Cancel and deadline close the connection (a read blocked on it
-	// returns); stop reports whether that happened.
+	// returns, and the context's error says why); stop reports whether
+	// that happened. Not SetDeadline: ssh's pipes ignore it, and a read
+	// timing out on it can come before the context says it is done (an
+	// "i/o timeout" where events.go looks for DeadlineExceeded).
 	stop := context.AfterFunc(ctx, func() { kc.Close() })
 	fail := func(err error, dead bool) (*http.Response, bool, error) {
 		stop()
@@ -318,10 +318,6 @@ func (b *keptBody) finish(atEnd bool) {
 
 // put keeps kc idle when the slot is free, and closes it otherwise.
 func (t *oneConn) put(kc *keptConn) {
-	if kc.SetDeadline(time.Time{}) != nil {
-		kc.Close()
-		return
-	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.idle != nil {
