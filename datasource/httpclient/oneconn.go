@@ -34,8 +34,10 @@ import (
 // What it does not copy: HTTP/2, gzip (the answer is read as sent),
 // Expect: 100-continue, proxies (New sends requests the environment
 // proxies through a net/http Transport), and the read loop's early
-// notice of a connection the server closed while idle (found at its next
-// use instead). A mutating request is never sent on a kept connection: it
+// notice of a connection the server closed while idle, or sent
+// something unasked on (a look at the socket when it is taken again
+// finds both, stillIdle; ssh's pipes: its request fails, and is sent
+// again if it may be). A mutating request is never sent on a kept connection: it
 // dials its own, so a connection the server closed while idle can never
 // swallow it (net/http tells those apart by its read loop having seen
 // the close; here nothing watches an idle connection).
@@ -57,6 +59,7 @@ type oneConn struct {
 // keptConn is a connection and what the slot keeps beside it.
 type keptConn struct {
 	net.Conn
+	raw       net.Conn // under TLS: the socket stillIdle looks at
 	idleSince time.Time
 	timer     *time.Timer // closes it once idle too long (a timer, not a goroutine)
 }
@@ -116,7 +119,10 @@ func (t *oneConn) conn(req *http.Request, reuse bool) (kc *keptConn, reused bool
 			if kc.timer != nil {
 				kc.timer.Stop() // one that fired finds the slot no longer holds kc
 			}
-			return kc, true, nil
+			if stillIdle(kc.raw) {
+				return kc, true, nil
+			}
+			kc.Close() // dialled anew below: a new identity (GotConn)
 		}
 	}
 	ctx := req.Context()
@@ -128,6 +134,7 @@ func (t *oneConn) conn(req *http.Request, reuse bool) (kc *keptConn, reused bool
 	if err != nil {
 		return nil, false, err
 	}
+	raw := c
 	if req.URL.Scheme == "https" {
 		cfg := t.tls
 		if cfg == nil {
@@ -144,7 +151,7 @@ func (t *oneConn) conn(req *http.Request, reuse bool) (kc *keptConn, reused bool
 		}
 		c = tc
 	}
-	return &keptConn{Conn: c}, false, nil
+	return &keptConn{Conn: c, raw: raw}, false, nil
 }
 
 // exchange writes req on kc and reads the answer's head. dead: kc failed

@@ -133,28 +133,74 @@ func TestOneConnReusesTheConnection(t *testing.T) {
 }
 
 // A kept connection the server closed while it was idle (an engine
-// restart) is found dead at its next use: the GET is sent again over a
-// new connection, which GotConn reports as a new identity.
+// restart) is not used again: a socket is seen closed when taken from the
+// slot; a connection that cannot be looked at (ssh's pipes, here a
+// wrapped socket) fails when the GET is sent, which is sent once more.
+// Either way the answer comes over a new connection, which GotConn
+// reports as a new identity (events.go lists again).
 func TestOneConnRedialsADeadKeptConnection(t *testing.T) {
-	srv := newConnServer(t, ok, false)
+	for _, tc := range []struct {
+		name  string
+		dial  func(network, addr string) (net.Conn, error)
+		tries int
+	}{
+		{"socket", nil, 1},
+		{"pipes", func(network, addr string) (net.Conn, error) {
+			c, err := net.Dial(network, addr)
+			return struct{ net.Conn }{c}, err // hides syscall.Conn
+		}, 2},
+	} {
+		srv := newConnServer(t, ok, false)
+		hc := oneConnClient(t, httpclient.Options{Dial: tc.dial})
+		ctx := context.Background()
+		_, first := get(t, hc, ctx, srv.URL)
+		srv.mu.Lock()
+		for _, c := range srv.conns {
+			c.Close()
+		}
+		srv.mu.Unlock()
+		srv.waitOpen(t, 0)
+		body, info, tries := getCounting(t, hc, ctx, srv.URL)
+		if body != "ok" {
+			t.Fatalf("%s: body %q", tc.name, body)
+		}
+		if info.Conn == first.Conn || info.Reused || tries != tc.tries {
+			t.Errorf("%s: the answer's connection: the dead one %v, reused %v, %d tries (want %d)",
+				tc.name, info.Conn == first.Conn, info.Reused, tries, tc.tries)
+		}
+		if dials, _ := srv.counts(); dials != 2 {
+			t.Errorf("%s: %d dials, want 2", tc.name, dials)
+		}
+	}
+}
+
+// Bytes a server sends on an idle connection (a 408 before it closes
+// it) are not the answer to the next request.
+func TestOneConnUnaskedBytesAreNotAnAnswer(t *testing.T) {
+	var stale atomic.Bool
+	sent := make(chan struct{})
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(ok))
+	srv.Config.ConnState = func(c net.Conn, st http.ConnState) {
+		if st == http.StateIdle && stale.CompareAndSwap(false, true) {
+			// After the answer was read whole (a moment later), not with it.
+			time.AfterFunc(50*time.Millisecond, func() {
+				io.WriteString(c, "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n")
+				close(sent)
+			})
+		}
+	}
+	srv.Start()
+	defer srv.Close()
 	hc := oneConnClient(t, httpclient.Options{})
-	ctx := context.Background()
-	_, first := get(t, hc, ctx, srv.URL)
-	srv.mu.Lock()
-	for _, c := range srv.conns {
-		c.Close()
+	get(t, hc, context.Background(), srv.URL)
+	<-sent // on loopback: in the client's socket now
+	resp, err := hc.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
 	}
-	srv.mu.Unlock()
-	srv.waitOpen(t, 0)
-	body, info := get(t, hc, ctx, srv.URL)
-	if body != "ok" {
-		t.Fatalf("body %q", body)
-	}
-	if info.Conn == first.Conn || info.Reused {
-		t.Errorf("the redialled connection reported as the dead one (same %v, reused %v)", info.Conn == first.Conn, info.Reused)
-	}
-	if dials, _ := srv.counts(); dials != 2 {
-		t.Errorf("%d dials, want 2", dials)
+	defer resp.Body.Close()
+	if b, _ := io.ReadAll(resp.Body); resp.StatusCode != http.StatusOK || string(b) != "ok" {
+		t.Errorf("answer %d %q: the stale 408 read as the answer", resp.StatusCode, b)
 	}
 }
 
