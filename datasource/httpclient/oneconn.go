@@ -78,9 +78,8 @@ func (t *oneConn) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	// Only a request that may be sent twice goes over a kept connection:
 	// it alone can be sent again when that connection was dead.
-	again := (req.Method == http.MethodGet || req.Method == http.MethodHead || req.Method == http.MethodOptions) &&
+	reuse := (req.Method == http.MethodGet || req.Method == http.MethodHead || req.Method == http.MethodOptions) &&
 		(req.Body == nil || req.Body == http.NoBody)
-	reuse := again
 	for {
 		kc, reused, err := t.conn(req, reuse)
 		if err != nil {
@@ -192,9 +191,10 @@ func (t *oneConn) exchange(req *http.Request, kc *keptConn, reused bool) (_ *htt
 		return fail(err, true)
 	}
 	var headerLate atomic.Bool
+	var headerTimer *time.Timer
 	if t.headerTimeout > 0 {
-		tm := time.AfterFunc(t.headerTimeout, func() { headerLate.Store(true); kc.Close() })
-		defer tm.Stop()
+		headerTimer = time.AfterFunc(t.headerTimeout, func() { headerLate.Store(true); kc.Close() })
+		defer headerTimer.Stop()
 	}
 	lim := &headLimit{r: kc, left: t.maxHeader}
 	br := bufio.NewReaderSize(lim, t.bufSize)
@@ -210,6 +210,9 @@ func (t *oneConn) exchange(req *http.Request, kc *keptConn, reused bool) (_ *htt
 		if err != nil || resp.StatusCode < 100 || resp.StatusCode > 199 || resp.StatusCode == http.StatusSwitchingProtocols {
 			break
 		}
+	}
+	if headerTimer != nil && !headerTimer.Stop() {
+		headerLate.Store(true) // it fired (or is firing): the connection is closed
 	}
 	switch {
 	case headerLate.Load():
