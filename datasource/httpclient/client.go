@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 )
 
@@ -55,43 +56,17 @@ func (o Options) String() string {
 }
 
 // New returns a client whose transport is Guard -> auth/header injection ->
-// a tuned http.Transport.
+// a tuned http.Transport (or OneConn's).
 func New(o Options) (*http.Client, error) {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 8
-	if o.MaxIdlePerHost > 0 {
-		tr.MaxIdleConnsPerHost = o.MaxIdlePerHost
+	tc, err := tlsConfig(o)
+	if err != nil {
+		return nil, err
 	}
-	if o.IdleTimeout > 0 {
-		tr.IdleConnTimeout = o.IdleTimeout
-	}
-	if o.BufferSize > 0 {
-		tr.ReadBufferSize, tr.WriteBufferSize = o.BufferSize, o.BufferSize
-	}
-	tr.ResponseHeaderTimeout = 30 * time.Second
-	if o.CAFile != "" || o.Insecure {
-		tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: o.Insecure} //nolint:gosec // explicit user opt-in
-		if o.CAFile != "" {
-			pem, err := os.ReadFile(o.CAFile)
-			if err != nil {
-				return nil, fmt.Errorf("reading CA file: %w", err)
-			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("CA file %s holds no PEM certificate", o.CAFile)
-			}
-			tc.RootCAs = pool
-		}
-		tr.TLSClientConfig = tc
-	}
-	if o.Dial != nil {
-		d := o.Dial
-		tr.DialContext = nil
-		tr.Dial = d //nolint:staticcheck // custom dialers (unix, ssh) have no context
-	}
-	var rt http.RoundTripper = tr
+	var rt http.RoundTripper
 	if o.OneConn {
-		rt = newOneConn(o, tr)
+		rt = newOneConn(o, tc)
+	} else {
+		rt = tunedTransport(o, tc)
 	}
 	if len(o.Headers) > 0 || o.Username != "" || o.Bearer != "" {
 		rt = &authTransport{base: rt, o: o}
@@ -146,12 +121,62 @@ func WithTLS(hc *http.Client, tc *tls.Config) (_ *http.Client, ok bool) {
 	return &cp, true
 }
 
-// newOneConn is Options.OneConn's transport, with tr's TLS, dial,
-// buffers and timeouts; tr itself sends what a proxy from the
-// environment must carry (TCP dials only: unix and ssh are never proxied).
-func newOneConn(o Options, tr *http.Transport) *oneConn {
-	t := &oneConn{tls: tr.TLSClientConfig, bufSize: cmp.Or(o.BufferSize, 4096), idleTimeout: tr.IdleConnTimeout,
-		headerTimeout: tr.ResponseHeaderTimeout, maxHeader: defaultMaxHeader}
+// responseHeaderTimeout bounds the wait for an answer's head.
+const responseHeaderTimeout = 30 * time.Second
+
+// tlsConfig is the TLS configuration of o's CA file and insecure option
+// (nil: Go's defaults).
+func tlsConfig(o Options) (*tls.Config, error) {
+	if o.CAFile == "" && !o.Insecure {
+		return nil, nil
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: o.Insecure} //nolint:gosec // explicit user opt-in
+	if o.CAFile != "" {
+		pem, err := os.ReadFile(o.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading CA file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("CA file %s holds no PEM certificate", o.CAFile)
+		}
+		tc.RootCAs = pool
+	}
+	return tc, nil
+}
+
+// tunedTransport is net/http's Transport as o asks for it.
+func tunedTransport(o Options, tc *tls.Config) *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 8
+	if o.MaxIdlePerHost > 0 {
+		tr.MaxIdleConnsPerHost = o.MaxIdlePerHost
+	}
+	if o.IdleTimeout > 0 {
+		tr.IdleConnTimeout = o.IdleTimeout
+	}
+	if o.BufferSize > 0 {
+		tr.ReadBufferSize, tr.WriteBufferSize = o.BufferSize, o.BufferSize
+	}
+	tr.ResponseHeaderTimeout = responseHeaderTimeout
+	tr.TLSClientConfig = tc
+	if o.Dial != nil {
+		d := o.Dial
+		tr.DialContext = nil
+		tr.Dial = d //nolint:staticcheck // custom dialers (unix, ssh) have no context
+	}
+	return tr
+}
+
+// newOneConn is Options.OneConn's transport, with the TLS, dial, buffers
+// and timeouts a tuned http.Transport would have; such a Transport, made
+// at the first need (each is ~1.5 KB: 1,000 hosts), sends what a proxy
+// from the environment must carry (TCP dials only: unix and ssh are
+// never proxied).
+func newOneConn(o Options, tc *tls.Config) *oneConn {
+	t := &oneConn{tls: tc, bufSize: cmp.Or(o.BufferSize, 4096),
+		idleTimeout:   cmp.Or(o.IdleTimeout, http.DefaultTransport.(*http.Transport).IdleConnTimeout),
+		headerTimeout: responseHeaderTimeout, maxHeader: defaultMaxHeader}
 	if o.Dial != nil {
 		d := o.Dial
 		t.dial = func(_ context.Context, addr string) (net.Conn, error) { return d("tcp", addr) }
@@ -159,8 +184,34 @@ func newOneConn(o Options, tr *http.Transport) *oneConn {
 	}
 	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second} // http.DefaultTransport's
 	t.dial = func(ctx context.Context, addr string) (net.Conn, error) { return dialer.DialContext(ctx, "tcp", addr) }
-	t.proxied = tr
+	t.proxied = &lazyTransport{build: func() *http.Transport { return tunedTransport(o, tc) }}
 	return t
+}
+
+// lazyTransport is a Transport made at its first request.
+type lazyTransport struct {
+	mu    sync.Mutex
+	build func() *http.Transport
+	tr    *http.Transport
+}
+
+func (l *lazyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	l.mu.Lock()
+	if l.tr == nil {
+		l.tr = l.build()
+	}
+	tr := l.tr
+	l.mu.Unlock()
+	return tr.RoundTrip(req)
+}
+
+func (l *lazyTransport) CloseIdleConnections() {
+	l.mu.Lock()
+	tr := l.tr
+	l.mu.Unlock()
+	if tr != nil {
+		tr.CloseIdleConnections()
+	}
 }
 
 type authTransport struct {
