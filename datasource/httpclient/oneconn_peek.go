@@ -22,16 +22,13 @@ func stillIdle(c net.Conn) bool {
 	if err != nil {
 		return false
 	}
-	idle := true
+	idle := false
 	var buf [1]byte
 	err = raw.Read(func(fd uintptr) bool {
-		n, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		switch {
-		case errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK) || errors.Is(err, syscall.EINTR):
-		default: // closed (n 0), bytes unasked (n > 0), or an error
-			idle = false
-			_ = n
-		}
+		_, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		// Nothing to read is idle; closed (0 bytes), bytes unasked, or an
+		// error is not.
+		idle = errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK) || errors.Is(err, syscall.EINTR)
 		return true // never wait for the socket
 	})
 	return err == nil && idle
