@@ -362,8 +362,8 @@ func (t *oneConn) CloseIdleConnections() {
 		}
 		kc.Close()
 	}
-	if ci, ok := t.proxied.(interface{ CloseIdleConnections() }); ok {
-		ci.CloseIdleConnections()
+	if t.proxied != nil {
+		closeIdle(t.proxied)
 	}
 }
 

@@ -51,9 +51,7 @@ func BenchmarkIdleClients(b *testing.B) {
 				runtime.KeepAlive(clients)
 				srv.CloseClientConnections()
 				for _, hc := range clients {
-					if tr := httpclient.Transport(hc); tr != nil {
-						tr.CloseIdleConnections()
-					}
+					hc.CloseIdleConnections()
 				}
 			}
 			b.ReportMetric(bytesPer, "B/client")
