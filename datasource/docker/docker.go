@@ -124,7 +124,8 @@ func New(o Options) (*Client, error) {
 	switch u.Scheme {
 	case "unix":
 		path := u.Path
-		ho.Dial = func(_, _ string) (net.Conn, error) { return net.DialTimeout("unix", path, 5*time.Second) }
+		d := &net.Dialer{Timeout: 5 * time.Second}
+		ho.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) { return d.DialContext(ctx, "unix", path) }
 	case "ssh":
 		args := sshArgs(u, o.SSHCommand)
 		ho.Dial = func(_, _ string) (net.Conn, error) { return dialSSH(args) }

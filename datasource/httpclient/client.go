@@ -27,6 +27,9 @@ type Options struct {
 	Timeout  time.Duration // whole-request timeout; 0 means 30s; <0 none (streams)
 	// Dial, when set, replaces the TCP dialer (unix sockets, ssh dial-stdio).
 	Dial func(network, addr string) (net.Conn, error)
+	// DialContext, when set, replaces the TCP dialer with one that
+	// gives up when the request's context ends (before Dial).
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 	// MaxResponse caps every response body (bytes); 0 means
 	// DefaultMaxResponse, <0 no limit. Requests marked Unlimited (streams)
 	// are not cut.
@@ -160,7 +163,10 @@ func tunedTransport(o Options, tc *tls.Config) *http.Transport {
 	}
 	tr.ResponseHeaderTimeout = responseHeaderTimeout
 	tr.TLSClientConfig = tc
-	if o.Dial != nil {
+	switch {
+	case o.DialContext != nil:
+		tr.DialContext = o.DialContext
+	case o.Dial != nil:
 		d := o.Dial
 		tr.DialContext = nil
 		tr.Dial = d //nolint:staticcheck // custom dialers (unix, ssh) have no context
@@ -177,7 +183,12 @@ func newOneConn(o Options, tc *tls.Config) *oneConn {
 	t := &oneConn{tls: tc, bufSize: cmp.Or(o.BufferSize, 4096),
 		idleTimeout:   cmp.Or(o.IdleTimeout, http.DefaultTransport.(*http.Transport).IdleConnTimeout),
 		headerTimeout: responseHeaderTimeout, maxHeader: defaultMaxHeader}
-	if o.Dial != nil {
+	switch {
+	case o.DialContext != nil:
+		d := o.DialContext
+		t.dial = func(ctx context.Context, addr string) (net.Conn, error) { return d(ctx, "tcp", addr) }
+		return t
+	case o.Dial != nil:
 		d := o.Dial
 		t.dial = func(_ context.Context, addr string) (net.Conn, error) { return d("tcp", addr) }
 		return t

@@ -66,6 +66,13 @@ type keptConn struct {
 
 const defaultMaxHeader = 1 << 20
 
+// tlsHandshakeTimeout bounds a TLS handshake (net/http's 10 s): a docker
+// client has no whole-request timeout, and a port that never finishes
+// TLS would hold a logs view forever. A var: tests shorten it.
+var tlsHandshakeTimeout = 10 * time.Second
+
+var errTLSHandshakeTimeout = timeoutError{"net/http: TLS handshake timeout"}
+
 func (t *oneConn) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.proxied != nil {
 		if u, err := http.ProxyFromEnvironment(req); err != nil || u != nil {
@@ -144,8 +151,15 @@ func (t *oneConn) conn(req *http.Request, reuse bool) (kc *keptConn, reused bool
 			cfg.ServerName = host
 		}
 		tc := tls.Client(c, cfg)
-		if err := tc.HandshakeContext(ctx); err != nil {
+		hctx, cancel := context.WithTimeout(ctx, tlsHandshakeTimeout)
+		err := tc.HandshakeContext(hctx)
+		late := hctx.Err() != nil && ctx.Err() == nil // our limit, not the caller's
+		cancel()
+		if err != nil {
 			c.Close()
+			if late {
+				err = errTLSHandshakeTimeout
+			}
 			return nil, false, err
 		}
 		c = tc

@@ -1,0 +1,83 @@
+package httpclient
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// short sets *v to d for the test.
+func short(t *testing.T, v *time.Duration, d time.Duration) {
+	old := *v
+	*v = d
+	t.Cleanup(func() { *v = old })
+}
+
+// silentListener accepts connections and never writes on them.
+func silentListener(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// A port that never finishes TLS fails in time, even for a client
+// without a whole-request timeout (docker's: Timeout -1).
+func TestOneConnTLSHandshakeTimeout(t *testing.T) {
+	short(t, &tlsHandshakeTimeout, 100*time.Millisecond)
+	addr := silentListener(t)
+	hc, _ := New(Options{OneConn: true, Timeout: -1})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+addr+"/", nil)
+	_, err := hc.Do(req)
+	var ne net.Error
+	if err == nil || !errors.As(err, &ne) || !ne.Timeout() || !strings.Contains(err.Error(), "TLS handshake timeout") {
+		t.Fatalf("err %v, want a timeout saying TLS handshake timeout", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("the caller's context ran out first: the handshake had no limit of its own")
+	}
+}
+
+// Options.DialContext gets the request's context: a dial that hangs
+// (a unix socket's listener stuck) ends with the request.
+func TestOneConnDialHonoursTheContext(t *testing.T) {
+	for _, one := range []bool{true, false} {
+		hc, _ := New(Options{OneConn: one, Timeout: -1, DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}})
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://docker/_ping", nil)
+		done := make(chan error, 1)
+		go func() {
+			_, err := hc.Do(req)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("OneConn %v: err %v, want the context's deadline", one, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("OneConn %v: the dial did not end with the request's context", one)
+		}
+		cancel()
+	}
+}
