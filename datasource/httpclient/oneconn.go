@@ -350,17 +350,23 @@ func (t *oneConn) put(kc *keptConn) {
 	}
 	t.idle, kc.idleSince = kc, time.Now()
 	if t.idleTimeout > 0 {
-		kc.timer = time.AfterFunc(t.idleTimeout, func() {
-			t.mu.Lock()
-			mine := t.idle == kc
-			if mine {
-				t.idle = nil
-			}
-			t.mu.Unlock()
-			if mine {
-				kc.Close()
-			}
-		})
+		since := kc.idleSince
+		kc.timer = time.AfterFunc(t.idleTimeout, func() { t.idleExpired(kc, since) })
+	}
+}
+
+// idleExpired closes kc when the slot still holds it, idle since since:
+// a timer whose func had not taken the lock yet while kc was taken, used
+// and put back must not close it (Stop cannot stop a func under way).
+func (t *oneConn) idleExpired(kc *keptConn, since time.Time) {
+	t.mu.Lock()
+	mine := t.idle == kc && kc.idleSince.Equal(since)
+	if mine {
+		t.idle = nil
+	}
+	t.mu.Unlock()
+	if mine {
+		kc.Close()
 	}
 }
 

@@ -3,8 +3,10 @@ package httpclient
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -79,5 +81,53 @@ func TestOneConnDialHonoursTheContext(t *testing.T) {
 			t.Fatalf("OneConn %v: the dial did not end with the request's context", one)
 		}
 		cancel()
+	}
+}
+
+// oneConnOf is the oneConn under a client New built with MaxResponse -1.
+func oneConnOf(t *testing.T, hc *http.Client) *oneConn {
+	t.Helper()
+	oc, ok := hc.Transport.(*Guard).Base.(*oneConn)
+	if !ok {
+		t.Fatalf("no oneConn under %T", hc.Transport.(*Guard).Base)
+	}
+	return oc
+}
+
+func getOK(t *testing.T, hc *http.Client, url string) {
+	t.Helper()
+	resp, err := hc.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+}
+
+// An idle timer of an earlier idle spell, firing late (its func not yet
+// holding the lock while the connection was taken, used and put back),
+// leaves the connection of the new spell alone.
+func TestOneConnLateIdleTimerOfAnEarlierSpell(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") }))
+	defer srv.Close()
+	hc, _ := New(Options{OneConn: true, MaxResponse: -1, Timeout: -1})
+	oc := oneConnOf(t, hc)
+	getOK(t, hc, srv.URL)
+	oc.mu.Lock()
+	kc, since := oc.idle, oc.idle.idleSince
+	oc.mu.Unlock()
+	getOK(t, hc, srv.URL) // takes kc, puts it back: a new spell
+	oc.mu.Lock()
+	again := oc.idle == kc
+	oc.mu.Unlock()
+	if !again {
+		t.Fatal("setup: the second request did not keep the same connection")
+	}
+	oc.idleExpired(kc, since) // the first spell's timer, late
+	oc.mu.Lock()
+	kept := oc.idle == kc
+	oc.mu.Unlock()
+	if !kept {
+		t.Fatal("a late timer of an earlier idle spell took the connection out of the slot")
 	}
 }
