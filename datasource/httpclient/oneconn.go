@@ -343,8 +343,10 @@ func (b *keptBody) finish(atEnd bool) {
 // put keeps kc idle when the slot is free, and closes it otherwise.
 func (t *oneConn) put(kc *keptConn) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	if t.idle != nil {
+		t.mu.Unlock()
+		// Closed outside the lock: ssh's Close kills and waits for a
+		// process, TLS's sends close_notify.
 		kc.Close()
 		return
 	}
@@ -353,6 +355,7 @@ func (t *oneConn) put(kc *keptConn) {
 		since := kc.idleSince
 		kc.timer = time.AfterFunc(t.idleTimeout, func() { t.idleExpired(kc, since) })
 	}
+	t.mu.Unlock()
 }
 
 // idleExpired closes kc when the slot still holds it, idle since since:

@@ -131,3 +131,37 @@ func TestOneConnLateIdleTimerOfAnEarlierSpell(t *testing.T) {
 		t.Fatal("a late timer of an earlier idle spell took the connection out of the slot")
 	}
 }
+
+// lockProbeConn records, on Close, whether t.mu was held.
+type lockProbeConn struct {
+	net.Conn
+	t         *oneConn
+	closed    bool
+	underLock bool
+}
+
+func (c *lockProbeConn) Close() error {
+	c.closed = true
+	if c.t.mu.TryLock() {
+		c.t.mu.Unlock()
+	} else {
+		c.underLock = true
+	}
+	return nil
+}
+
+// A surplus connection put back while the slot is full is closed after
+// the lock is let go: ssh's Close kills and waits for a process, TLS's
+// sends close_notify; no other request waits on that.
+func TestOneConnPutClosesTheSurplusOutsideTheLock(t *testing.T) {
+	oc := &oneConn{}
+	oc.idle = &keptConn{}
+	c := &lockProbeConn{t: oc}
+	oc.put(&keptConn{Conn: c})
+	if !c.closed {
+		t.Fatal("the surplus connection was not closed")
+	}
+	if c.underLock {
+		t.Fatal("the surplus connection was closed holding the slot's lock")
+	}
+}
