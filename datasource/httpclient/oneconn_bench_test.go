@@ -59,3 +59,14 @@ func BenchmarkIdleClients(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkNewOneConnClient: what New costs a OneConn client of a
+// tcp/http(s) host before any request (1,000 hosts: 1,000 of them).
+func BenchmarkNewOneConnClient(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := httpclient.New(httpclient.Options{OneConn: true, MaxIdlePerHost: 1, BufferSize: 1024, Timeout: -1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
