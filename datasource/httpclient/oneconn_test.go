@@ -491,3 +491,61 @@ func TestOneConnIdleHoldsNoGoroutine(t *testing.T) {
 		}
 	}
 }
+
+// 1xx answers before the real one are skipped.
+func TestOneConnSkips1xx(t *testing.T) {
+	srv := newConnServer(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Link", "</style.css>; rel=preload")
+		w.WriteHeader(http.StatusEarlyHints)
+		w.WriteHeader(http.StatusOK)
+		io.WriteString(w, "ok")
+	}, false)
+	hc := oneConnClient(t, httpclient.Options{})
+	resp, err := hc.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if b, _ := io.ReadAll(resp.Body); resp.StatusCode != http.StatusOK || string(b) != "ok" {
+		t.Errorf("answer %d %q, want 200 \"ok\" past the 103", resp.StatusCode, b)
+	}
+}
+
+// Answers without a body (HEAD, 204) free the connection at once: the
+// next request goes over the same one.
+func TestOneConnNoBodyKeepsTheConnection(t *testing.T) {
+	srv := newConnServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/none" {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		io.WriteString(w, "ok")
+	}, false)
+	hc := oneConnClient(t, httpclient.Options{})
+	for _, first := range []struct{ method, path string }{{http.MethodHead, "/"}, {http.MethodGet, "/none"}} {
+		req, _ := http.NewRequest(first.method, srv.URL+first.path, nil)
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close() // nothing read: the answer had no body
+		dials0, _ := srv.counts()
+		if body, info := get(t, hc, context.Background(), srv.URL); body != "ok" || !info.Reused {
+			t.Errorf("after %s %s: %q reused %v, want the same connection", first.method, first.path, body, info.Reused)
+		}
+		if dials, _ := srv.counts(); dials != dials0 {
+			t.Errorf("after %s %s: %d dials, want %d", first.method, first.path, dials, dials0)
+		}
+	}
+}
+
+// The idle timeout closes a kept connection nobody uses.
+func TestOneConnIdleTimeoutClosesTheConnection(t *testing.T) {
+	srv := newConnServer(t, ok, false)
+	hc := oneConnClient(t, httpclient.Options{IdleTimeout: 20 * time.Millisecond})
+	get(t, hc, context.Background(), srv.URL)
+	srv.waitOpen(t, 0) // polls: the timer's close reaches the server
+	if _, info := get(t, hc, context.Background(), srv.URL); info.Reused {
+		t.Error("the next request reused the connection the idle timeout closed")
+	}
+}
