@@ -165,3 +165,44 @@ func TestOneConnPutClosesTheSurplusOutsideTheLock(t *testing.T) {
 		t.Fatal("the surplus connection was closed holding the slot's lock")
 	}
 }
+
+// A server that takes the request and never answers fails it with a
+// timeout once the response-header timeout passes.
+func TestOneConnResponseHeaderTimeout(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))
+	defer srv.Close()
+	defer close(release)
+	hc, _ := New(Options{OneConn: true, MaxResponse: -1, Timeout: -1})
+	oneConnOf(t, hc).headerTimeout = 50 * time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
+	_, err := hc.Do(req)
+	var ne net.Error
+	if err == nil || !errors.As(err, &ne) || !ne.Timeout() || !strings.Contains(err.Error(), "timeout awaiting response headers") {
+		t.Fatalf("err %v, want the response-header timeout", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("the caller's context ran out first")
+	}
+}
+
+// A head longer than the limit fails the request.
+func TestOneConnHeaderSizeLimit(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("X-Big", strings.Repeat("x", 4096))
+		io.WriteString(w, "ok")
+	}))
+	defer srv.Close()
+	hc, _ := New(Options{OneConn: true, MaxResponse: -1, Timeout: -1})
+	oneConnOf(t, hc).maxHeader = 1024
+	resp, err := hc.Get(srv.URL)
+	if err == nil {
+		resp.Body.Close()
+		t.Fatal("a 4 KiB head passed a 1 KiB limit")
+	}
+	if !strings.Contains(err.Error(), "exceeded 1024 bytes") {
+		t.Errorf("err %v, want the header size limit", err)
+	}
+}
