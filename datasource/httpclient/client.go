@@ -2,12 +2,14 @@ package httpclient
 
 import (
 	"cmp"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 )
 
@@ -25,6 +27,9 @@ type Options struct {
 	Timeout  time.Duration // whole-request timeout; 0 means 30s; <0 none (streams)
 	// Dial, when set, replaces the TCP dialer (unix sockets, ssh dial-stdio).
 	Dial func(network, addr string) (net.Conn, error)
+	// DialContext, when set, replaces the TCP dialer with one that
+	// gives up when the request's context ends (before Dial).
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 	// MaxResponse caps every response body (bytes); 0 means
 	// DefaultMaxResponse, <0 no limit. Requests marked Unlimited (streams)
 	// are not cut.
@@ -41,6 +46,11 @@ type Options struct {
 	// BufferSize sizes each connection's read and write buffers (0: Go's
 	// 4 KiB each): a client of small answers kept open to many hosts.
 	BufferSize int
+	// OneConn replaces net/http's connection pool with one kept
+	// connection that runs no goroutine while idle (oneconn.go): a client
+	// per server of many (a Docker engine per host). MaxIdlePerHost is 1
+	// then; the guard and every wrapper stay in front of it.
+	OneConn bool
 }
 
 func (o Options) String() string {
@@ -49,43 +59,20 @@ func (o Options) String() string {
 }
 
 // New returns a client whose transport is Guard -> auth/header injection ->
-// a tuned http.Transport.
+// a tuned http.Transport (or OneConn's).
 func New(o Options) (*http.Client, error) {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 8
-	if o.MaxIdlePerHost > 0 {
-		tr.MaxIdleConnsPerHost = o.MaxIdlePerHost
+	tc, err := tlsConfig(o)
+	if err != nil {
+		return nil, err
 	}
-	if o.IdleTimeout > 0 {
-		tr.IdleConnTimeout = o.IdleTimeout
+	var rt http.RoundTripper
+	if o.OneConn {
+		rt = newOneConn(o, tc)
+	} else {
+		rt = tunedTransport(o, tc)
 	}
-	if o.BufferSize > 0 {
-		tr.ReadBufferSize, tr.WriteBufferSize = o.BufferSize, o.BufferSize
-	}
-	tr.ResponseHeaderTimeout = 30 * time.Second
-	if o.CAFile != "" || o.Insecure {
-		tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: o.Insecure} //nolint:gosec // explicit user opt-in
-		if o.CAFile != "" {
-			pem, err := os.ReadFile(o.CAFile)
-			if err != nil {
-				return nil, fmt.Errorf("reading CA file: %w", err)
-			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("CA file %s holds no PEM certificate", o.CAFile)
-			}
-			tc.RootCAs = pool
-		}
-		tr.TLSClientConfig = tc
-	}
-	if o.Dial != nil {
-		d := o.Dial
-		tr.DialContext = nil
-		tr.Dial = d //nolint:staticcheck // custom dialers (unix, ssh) have no context
-	}
-	var rt http.RoundTripper = tr
 	if len(o.Headers) > 0 || o.Username != "" || o.Bearer != "" {
-		rt = &authTransport{base: tr, o: o}
+		rt = &authTransport{base: rt, o: o}
 	}
 	if o.Pacer != nil {
 		rt = o.Pacer.Wrap(rt)
@@ -135,6 +122,114 @@ func WithTLS(hc *http.Client, tc *tls.Config) (_ *http.Client, ok bool) {
 	}
 	cp.Transport = &Guard{Base: rt, ReadOnly: g.ReadOnly, Timeout: g.Timeout}
 	return &cp, true
+}
+
+// responseHeaderTimeout bounds the wait for an answer's head.
+const responseHeaderTimeout = 30 * time.Second
+
+// tlsConfig is the TLS configuration of o's CA file and insecure option
+// (nil: Go's defaults).
+func tlsConfig(o Options) (*tls.Config, error) {
+	if o.CAFile == "" && !o.Insecure {
+		return nil, nil
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: o.Insecure} //nolint:gosec // explicit user opt-in
+	if o.CAFile != "" {
+		pem, err := os.ReadFile(o.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading CA file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("CA file %s holds no PEM certificate", o.CAFile)
+		}
+		tc.RootCAs = pool
+	}
+	return tc, nil
+}
+
+// tunedTransport is net/http's Transport as o asks for it.
+func tunedTransport(o Options, tc *tls.Config) *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 8
+	if o.MaxIdlePerHost > 0 {
+		tr.MaxIdleConnsPerHost = o.MaxIdlePerHost
+	}
+	if o.IdleTimeout > 0 {
+		tr.IdleConnTimeout = o.IdleTimeout
+	}
+	if o.BufferSize > 0 {
+		tr.ReadBufferSize, tr.WriteBufferSize = o.BufferSize, o.BufferSize
+	}
+	tr.ResponseHeaderTimeout = responseHeaderTimeout
+	tr.TLSClientConfig = tc
+	switch {
+	case o.DialContext != nil:
+		tr.DialContext = o.DialContext
+	case o.Dial != nil:
+		d := o.Dial
+		tr.DialContext = nil
+		tr.Dial = d //nolint:staticcheck // custom dialers (unix, ssh) have no context
+	}
+	return tr
+}
+
+// newOneConn is Options.OneConn's transport, with the TLS, dial, buffers
+// and timeouts a tuned http.Transport would have; such a Transport, made
+// at the first need, sends what a proxy from the environment must carry
+// (TCP dials only: unix and ssh are never proxied). Made lazily, New
+// allocates 392 B for a client of a tcp/http(s) host, not 1,240 B
+// (BenchmarkNewOneConnClient); what stays on the heap drops less (~620 ->
+// ~450 B per client measured in review, ~0.17 MB at 1,000 hosts).
+func newOneConn(o Options, tc *tls.Config) *oneConn {
+	t := &oneConn{tls: tc, bufSize: cmp.Or(o.BufferSize, 4096),
+		idleTimeout:   cmp.Or(o.IdleTimeout, http.DefaultTransport.(*http.Transport).IdleConnTimeout),
+		headerTimeout: responseHeaderTimeout, maxHeader: defaultMaxHeader}
+	switch {
+	case o.DialContext != nil:
+		d := o.DialContext
+		t.dial = func(ctx context.Context, addr string) (net.Conn, error) { return d(ctx, "tcp", addr) }
+		return t
+	case o.Dial != nil:
+		d := o.Dial
+		t.dial = func(_ context.Context, addr string) (net.Conn, error) { return d("tcp", addr) }
+		return t
+	}
+	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second} // http.DefaultTransport's
+	t.dial = func(ctx context.Context, addr string) (net.Conn, error) { return dialer.DialContext(ctx, "tcp", addr) }
+	t.proxied = &lazyTransport{maxIdle: o.MaxIdlePerHost, idleTimeout: o.IdleTimeout, bufSize: o.BufferSize, tls: tc}
+	return t
+}
+
+// lazyTransport is a tuned Transport made at its first request; it keeps
+// only what tunedTransport reads of the Options (not a copy of them all).
+type lazyTransport struct {
+	maxIdle     int
+	idleTimeout time.Duration
+	bufSize     int
+	tls         *tls.Config
+
+	mu sync.Mutex
+	tr *http.Transport
+}
+
+func (l *lazyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	l.mu.Lock()
+	if l.tr == nil {
+		l.tr = tunedTransport(Options{MaxIdlePerHost: l.maxIdle, IdleTimeout: l.idleTimeout, BufferSize: l.bufSize}, l.tls)
+	}
+	tr := l.tr
+	l.mu.Unlock()
+	return tr.RoundTrip(req)
+}
+
+func (l *lazyTransport) CloseIdleConnections() {
+	l.mu.Lock()
+	tr := l.tr
+	l.mu.Unlock()
+	if tr != nil {
+		tr.CloseIdleConnections()
+	}
 }
 
 type authTransport struct {
