@@ -139,7 +139,7 @@ func TestChunkRunsSplitAtGaps(t *testing.T) {
 
 // The room's own collection is no sign that the first load reached its
 // limit: the collector stays off and the first load's limit stays
-// (review of the room: followLive turned GOGC=400 and a 235 MiB limit on
+// (review of the room: followLive turned GOGC=400 and the floor's limit on
 // for every first load).
 func TestHugeRoomKeepsTheFirstLoadCollectorOff(t *testing.T) {
 	percent := cockpitCollector(t, false)
