@@ -28,15 +28,14 @@ const gcPercent = 60
 // else limitRatio times the live heap after the last collection. What it
 // changes is the memory Go keeps from its high-water mark (the 50k first
 // load) and, on a big cloud, how far the heap grows between collections:
-// at 50,000 servers on 1,000 hosts (~133 MiB live) GOGC=60 alone let RSS
-// reach 255-279 MiB after 20 refreshes, a 1.75x limit (235 MiB floor)
-// ~250, 1.5x with a 200 MiB floor 213-223 (issue 15's budget: 250), for
-// 14 collections in 2 minutes instead of 11-13 and no more cockpit CPU
-// (within the noise). 1.5x still leaves the heap a third of its live size
-// to grow in (the limit counts stacks and the runtime's own memory too,
-// ~15-25 MiB), so the collector never runs flat out near it; a small
-// cloud (40 hosts: ~100 MiB live) stays under the floor and collects at
-// GOGC=60 as before.
+// at 50,000 servers on 1,000 hosts (~133 MiB live) RSS was 245-264 MiB
+// under a 1.75x limit with a 235 MiB floor, and 213-223 under 1.5x with a
+// 200 MiB floor (issue 15's budget: 250), for 14 collections in two
+// minutes instead of 11-13. 1.5x still leaves the heap a third of its
+// live size to grow in (the limit counts stacks and the runtime's own
+// memory too, ~15-25 MiB), so the collector never runs flat out near it;
+// a small cloud (40 hosts: ~100 MiB live) stays under the floor and
+// collects at GOGC=60 as before.
 const (
 	memLimitFloor = 200 << 20
 	limitRatio    = 1.5
