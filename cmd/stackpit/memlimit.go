@@ -28,10 +28,10 @@ const gcPercent = 60
 // else limitRatio times the live heap after the last collection. What it
 // changes is the memory Go keeps from its high-water mark (the 50k first
 // load) and, on a big cloud, how far the heap grows between collections:
-// at 50,000 servers on 1,000 hosts (~133 MiB live) RSS was 245-264 MiB
+// at 50,000 servers on 1,000 hosts (~133 MiB live) RSS was 246-264 MiB
 // under a 1.75x limit with a 235 MiB floor, and 213-223 under 1.5x with a
 // 200 MiB floor (issue 15's budget: 250), for 14 collections in two
-// minutes instead of 11-13. 1.5x still leaves the heap a third of its
+// minutes instead of 9-13. 1.5x still leaves the heap a third of its
 // live size to grow in (the limit counts stacks and the runtime's own
 // memory too, ~15-25 MiB), so the collector never runs flat out near it;
 // a small cloud (40 hosts: ~100 MiB live) stays under the floor and
