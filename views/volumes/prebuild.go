@@ -72,8 +72,8 @@ func (p *Pane) takeFirst(m loadedMsg) bool {
 	p.ids, p.idsStale = f.ids, false
 	p.built += len(f.rows)
 	p.nStuck, p.nErr = f.nStuck, f.nErr
-	if p.match.Empty() && !p.stuckOnly {
-		p.tbl.SetRows(f.table) // every row visible: apply's rows
+	if p.allVisible() {
+		p.tbl.SetRows(f.table) // apply's rows
 	} else {
 		p.apply()
 	}

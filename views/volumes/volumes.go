@@ -741,8 +741,15 @@ func (p *Pane) patch(olds, news []*row) bool {
 	return true
 }
 
+// allVisible: no filter and no stuck-only view, so visible is true for
+// every row (a prebuilt first list's table is taken as it is then).
+func (p *Pane) allVisible() bool { return p.match.Empty() && !p.stuckOnly }
+
 // visible: r passes the filter and the stuck-only toggle (a table row).
 func (p *Pane) visible(r *row) bool {
+	if p.allVisible() {
+		return true
+	}
 	if p.stuckOnly && !r.stuck && !r.migStuck && !r.errored {
 		return false
 	}
