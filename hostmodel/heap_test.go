@@ -3,6 +3,7 @@ package hostmodel
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 )
@@ -72,5 +73,23 @@ func TestMergedFactsAreTheObservations(t *testing.T) {
 				t.Errorf("%s: %s at %v, want the refresh's", name, f.Name, f.At)
 			}
 		}
+	}
+}
+
+// pointsInto tells a fact of the slice from a copy of it, from one of
+// another slice, and from nil.
+func TestPointsIntoIsByAddress(t *testing.T) {
+	fs := []Fact{{Host: "a"}, {Host: "a"}, {Host: "b"}}
+	other := slices.Clone(fs)
+	for i := range fs {
+		if !pointsInto(&fs[i], fs) {
+			t.Errorf("&fs[%d] not in fs", i)
+		}
+		if pointsInto(&other[i], fs) {
+			t.Errorf("a copy's fact %d taken for fs's", i)
+		}
+	}
+	if pointsInto(nil, fs) || pointsInto(&fs[0], nil) || pointsInto(&fs[2], fs[:2]) {
+		t.Error("nil, an empty slice or a fact past the slice's length taken as in it")
 	}
 }
