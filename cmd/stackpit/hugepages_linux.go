@@ -54,18 +54,30 @@ type span struct{ beg, end uintptr }
 
 // hugePagesForFirstLoad makes and advises the room in the background (a
 // few ms, beside the first request's round trip) and returns at once.
-// Nothing changes where the kernel refuses (THP off, or no THP), where
-// GOGC or GOMEMLIMIT is set (the collector is the operator's then: 128 MiB
-// of live room under a small GOMEMLIMIT would run it flat out), or with
-// GODEBUG=disablethp=1.
+// No room is made where the kernel gives huge pages other than on advice
+// (THP "never": the advice fails; "always": the heap has them already; no
+// THP at all), where GOGC or GOMEMLIMIT is set (the collector is the
+// operator's then: 128 MiB of live room under a small GOMEMLIMIT would run
+// it flat out), or with GODEBUG=disablethp=1: the room costs a forced
+// collection and zeroing (above), worth it only for the advice.
 func hugePagesForFirstLoad() *hugeRoom {
 	r := &hugeRoom{ready: make(chan struct{})}
-	if afterFirstLoad.Load() == 0 || strings.Contains(os.Getenv("GODEBUG"), "disablethp=1") {
+	if afterFirstLoad.Load() == 0 || strings.Contains(os.Getenv("GODEBUG"), "disablethp=1") || !thpOnAdvice() {
 		close(r.ready)
 		return r
 	}
 	go r.make()
 	return r
+}
+
+// thpEnabled is the kernel's transparent huge page setting (tests).
+var thpEnabled = "/sys/kernel/mm/transparent_hugepage/enabled"
+
+// thpOnAdvice: the kernel gives transparent huge pages to memory advised
+// MADV_HUGEPAGE, and only to it (the setting "[madvise]").
+func thpOnAdvice() bool {
+	b, err := os.ReadFile(thpEnabled)
+	return err == nil && strings.Contains(string(b), "[madvise]")
 }
 
 func (r *hugeRoom) make() {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -21,8 +22,8 @@ import (
 // first load's objects go depends on the heap's free pages (a test run
 // before it leaves some below the room).
 func TestFirstLoadRoomIsAdvisedHugePagesUntilDone(t *testing.T) {
-	if b, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled"); err != nil || strings.Contains(string(b), "[never]") {
-		t.Skip("transparent huge pages are off here")
+	if !thpOnAdvice() {
+		t.Skip("transparent huge pages are not given on advice here: no room is made")
 	}
 	if os.Getenv("STACKPIT_TEST_HUGE_ROOM") == "" {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestFirstLoadRoomIsAdvisedHugePagesUntilDone$", "-test.count=1")
@@ -116,8 +117,8 @@ func vmaFlags(t *testing.T, beg, end uintptr) []map[string]bool {
 // A first load that ends before the room is made leaves no advice behind:
 // the steady heap must not be advised huge pages.
 func TestHugeRoomDoneBeforeItIsMadeAdvisesNothing(t *testing.T) {
-	if b, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled"); err != nil || strings.Contains(string(b), "[never]") {
-		t.Skip("transparent huge pages are off here: nothing could be advised")
+	if !thpOnAdvice() {
+		t.Skip("transparent huge pages are not given on advice here: nothing would be advised")
 	}
 	r := &hugeRoom{ready: make(chan struct{})}
 	r.done()
@@ -145,6 +146,9 @@ func TestHugeRoomKeepsTheFirstLoadCollectorOff(t *testing.T) {
 	percent := cockpitCollector(t, false)
 	restore := relaxGCForFirstLoad()
 	defer restore()
+	if !thpOnAdvice() {
+		t.Skip("transparent huge pages are not given on advice here: no room is made")
+	}
 	huge := hugePagesForFirstLoad() // as runProgram does
 	defer huge.done()
 	<-huge.ready
@@ -170,5 +174,39 @@ func TestHugeRoomNotMadeUnderTheOperatorsCollector(t *testing.T) {
 	<-r.ready
 	if r.tried {
 		t.Fatal("room made under the operator's GOMEMLIMIT")
+	}
+}
+
+// Where the kernel does not give huge pages on advice ("always": the heap
+// has them already; "never"; no THP), no room is made: it would cost a
+// collection and zeroing for nothing.
+func TestHugeRoomOnlyWhereHugePagesAreGivenOnAdvice(t *testing.T) {
+	cockpitCollector(t, false)
+	dir := t.TempDir()
+	for _, c := range []struct {
+		setting string
+		room    bool
+	}{
+		{"always [madvise] never\n", true},
+		{"[always] madvise never\n", false},
+		{"always madvise [never]\n", false},
+		{"", false}, // no such file: no THP
+	} {
+		thp := filepath.Join(dir, "enabled")
+		os.Remove(thp)
+		if c.setting != "" {
+			if err := os.WriteFile(thp, []byte(c.setting), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		orig := thpEnabled
+		thpEnabled = thp
+		r := hugePagesForFirstLoad()
+		<-r.ready
+		r.done()
+		thpEnabled = orig
+		if r.tried != c.room {
+			t.Errorf("THP %q: room made %v, want %v", c.setting, r.tried, c.room)
+		}
 	}
 }
