@@ -28,15 +28,17 @@ import (
 // OPTIONS without a body); a body closed before its end, an answer with
 // Connection: close, bytes after an answer, or any error closes the
 // connection; the context's cancel and deadline close it (context.AfterFunc); a header size
-// limit and a response-header timeout; 1xx answers skipped; a 101 hands
-// the connection over; the httptrace hooks GotConn and WroteRequest.
+// limit and a response-header timeout; 1xx answers skipped; the httptrace
+// hooks GotConn and WroteRequest.
 //
 // What it does not copy: HTTP/2, gzip (the answer is read as sent),
-// Expect: 100-continue, proxies (New sends requests the environment
+// Expect: 100-continue, a 101's hand-over of the connection (an error:
+// nothing of ours switches protocols), proxies (New sends requests the environment
 // proxies through a net/http Transport), and the read loop's early
 // notice of a connection the server closed while idle, or sent
-// something unasked on (a look at the socket when it is taken again
-// finds both, stillIdle; ssh's pipes: its request fails, and is sent
+// something unasked on (a look at a plain socket when it is taken again
+// finds both, stillIdle; under TLS, bytes crypto/tls read ahead with the
+// last answer are not seen; ssh's pipes: its request fails, and is sent
 // again if it may be). A mutating request is never sent on a kept connection: it
 // dials its own, so a connection the server closed while idle can never
 // swallow it (net/http tells those apart by its read loop having seen
@@ -235,20 +237,18 @@ func (t *oneConn) exchange(req *http.Request, kc *keptConn, reused bool) (_ *htt
 		return fail(fmt.Errorf("server response headers exceeded %d bytes", t.maxHeader), false)
 	case err != nil:
 		return fail(err, false)
-	case resp.StatusCode >= 100 && resp.StatusCode <= 199 && resp.StatusCode != http.StatusSwitchingProtocols:
+	case resp.StatusCode == http.StatusSwitchingProtocols:
+		// Nothing of ours asks to switch protocols (no attach, no exec):
+		// an answer that does is not one this client can read.
+		return fail(errors.New("server switched protocols (101), which this client does not ask for"), false)
+	case resp.StatusCode >= 100 && resp.StatusCode <= 199:
 		return fail(errors.New("too many 1xx informational responses"), false)
 	}
 	lim.left = -1 // the body is not a header: no limit here (limit.go's is above)
 	b := &keptBody{t: t, ctx: ctx, kc: kc, br: br, body: resp.Body, stop: stop, keep: !resp.Close}
-	switch {
-	case resp.StatusCode == http.StatusSwitchingProtocols:
-		// The connection is the caller's now (net/http's body is an
-		// io.ReadWriteCloser too).
-		resp.Body = &upgraded{Reader: br, kc: kc, stop: stop}
-		return resp, false, nil
-	case resp.Body == http.NoBody:
+	if resp.Body == http.NoBody {
 		b.finish(true) // nothing to read: the connection is free now
-	default:
+	} else {
 		resp.Body = b
 	}
 	return resp, false, nil
@@ -388,17 +388,4 @@ func (t *oneConn) CloseIdleConnections() {
 	if t.proxied != nil {
 		closeIdle(t.proxied)
 	}
-}
-
-// upgraded is a 101 answer's body: the connection itself.
-type upgraded struct {
-	*bufio.Reader
-	kc   *keptConn
-	stop func() bool
-}
-
-func (u *upgraded) Write(p []byte) (int, error) { return u.kc.Write(p) }
-func (u *upgraded) Close() error {
-	u.stop()
-	return u.kc.Close()
 }

@@ -503,6 +503,31 @@ func TestOneConnSkips1xx(t *testing.T) {
 	}
 }
 
+// A 101 nobody asked for is an error, and its connection is not kept
+// (nothing of ours switches protocols: no hand-over of the connection).
+func TestOneConnRefusesASwitchOfProtocols(t *testing.T) {
+	srv := newConnServer(t, func(w http.ResponseWriter, _ *http.Request) {
+		conn, bw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		bw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n")
+		bw.Flush()
+		io.Copy(io.Discard, conn) // until the client closes it
+	}, false)
+	hc := oneConnClient(t, httpclient.Options{})
+	resp, err := hc.Get(srv.URL)
+	if err == nil {
+		resp.Body.Close()
+		t.Fatalf("a 101 answer taken: %d", resp.StatusCode)
+	}
+	if !strings.Contains(err.Error(), "101") {
+		t.Errorf("error %q does not say the server switched protocols", err)
+	}
+}
+
 // Answers without a body (HEAD, 204) free the connection at once: the
 // next request goes over the same one.
 func TestOneConnNoBodyKeepsTheConnection(t *testing.T) {
