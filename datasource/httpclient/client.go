@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"sync"
 	"time"
 )
 
@@ -98,7 +97,8 @@ func New(o Options) (*http.Client, error) {
 
 // WithTLS returns a copy of hc (built by New) whose connections use tc,
 // keeping the guard and the response limit in front. ok is false (and hc
-// is copied unchanged) when hc was not built by New without auth headers.
+// is copied unchanged) when hc was not built by New without auth headers,
+// or was built with OneConn.
 func WithTLS(hc *http.Client, tc *tls.Config) (_ *http.Client, ok bool) {
 	cp := *hc
 	g, isGuard := hc.Transport.(*Guard)
@@ -175,12 +175,10 @@ func tunedTransport(o Options, tc *tls.Config) *http.Transport {
 }
 
 // newOneConn is Options.OneConn's transport, with the TLS, dial, buffers
-// and timeouts a tuned http.Transport would have; such a Transport, made
-// at the first need, sends what a proxy from the environment must carry
-// (TCP dials only: unix and ssh are never proxied). Made lazily, New
-// allocates 392 B for a client of a tcp/http(s) host, not 1,240 B
-// (BenchmarkNewOneConnClient); what stays on the heap drops less (~620 ->
-// ~450 B per client measured in review, ~0.17 MB at 1,000 hosts).
+// and timeouts a tuned http.Transport would have; such a Transport sends
+// what a proxy from the environment must carry (TCP dials only: unix and
+// ssh are never proxied). Made up front: made at its first need instead
+// saved ~0.17 MB of heap at 1,000 tcp hosts, not worth a type of its own.
 func newOneConn(o Options, tc *tls.Config) *oneConn {
 	t := &oneConn{tls: tc, bufSize: cmp.Or(o.BufferSize, 4096),
 		idleTimeout:   cmp.Or(o.IdleTimeout, http.DefaultTransport.(*http.Transport).IdleConnTimeout),
@@ -197,39 +195,8 @@ func newOneConn(o Options, tc *tls.Config) *oneConn {
 	}
 	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second} // http.DefaultTransport's
 	t.dial = func(ctx context.Context, addr string) (net.Conn, error) { return dialer.DialContext(ctx, "tcp", addr) }
-	t.proxied = &lazyTransport{maxIdle: o.MaxIdlePerHost, idleTimeout: o.IdleTimeout, bufSize: o.BufferSize, tls: tc}
+	t.proxied = tunedTransport(o, tc)
 	return t
-}
-
-// lazyTransport is a tuned Transport made at its first request; it keeps
-// only what tunedTransport reads of the Options (not a copy of them all).
-type lazyTransport struct {
-	maxIdle     int
-	idleTimeout time.Duration
-	bufSize     int
-	tls         *tls.Config
-
-	mu sync.Mutex
-	tr *http.Transport
-}
-
-func (l *lazyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	l.mu.Lock()
-	if l.tr == nil {
-		l.tr = tunedTransport(Options{MaxIdlePerHost: l.maxIdle, IdleTimeout: l.idleTimeout, BufferSize: l.bufSize}, l.tls)
-	}
-	tr := l.tr
-	l.mu.Unlock()
-	return tr.RoundTrip(req)
-}
-
-func (l *lazyTransport) CloseIdleConnections() {
-	l.mu.Lock()
-	tr := l.tr
-	l.mu.Unlock()
-	if tr != nil {
-		tr.CloseIdleConnections()
-	}
 }
 
 type authTransport struct {
