@@ -119,13 +119,20 @@ type obsKey struct {
 type stored struct {
 	Observation
 	byHost map[string][]Fact
-	sev    Severity // the worst of its facts (paneSevs reads it, not them)
+	// order: the hosts as they first come in the answer; flat: the
+	// answer's facts (as grouped in byHost), in its order. patch walks the
+	// next answer along them.
+	order []string
+	flat  []*Fact
+	sev   Severity // the worst of its facts (paneSevs reads it, not them)
 }
 
 // Model is the merged view. The zero value is not usable; call New. A nil
 // *Model answers every question with "nothing known".
 type Model struct {
 	obs map[obsKey]*stored
+	// tellers: how many observations (panes and scopes) tell each source.
+	tellers map[Source]int
 	// hostObs: which observations hold facts about a host ("" for
 	// cluster-wide facts), so an Apply re-merges only the hosts it touched.
 	hostObs map[string]map[obsKey]bool
@@ -169,7 +176,7 @@ type paneSev struct {
 
 // New makes an empty model.
 func New() *Model {
-	return &Model{obs: map[obsKey]*stored{}, hostObs: map[string]map[obsKey]bool{}, hosts: map[string]*Host{}}
+	return &Model{obs: map[obsKey]*stored{}, tellers: map[Source]int{}, hostObs: map[string]map[obsKey]bool{}, hosts: map[string]*Host{}}
 }
 
 // Host is everything known about one host.
@@ -242,11 +249,14 @@ func (m *Model) Apply(o Observation) {
 		if old, ok := m.obs[k]; ok {
 			old.Err = o.Err
 		} else {
-			m.obs[k] = &stored{Observation: Observation{Pane: o.Pane, Source: o.Source, Scope: o.Scope, Err: o.Err}}
+			m.store(k, &stored{Observation: Observation{Pane: o.Pane, Source: o.Source, Scope: o.Scope, Err: o.Err}})
 		}
 		return
 	}
 	old, hadOld := m.obs[k]
+	if hadOld && m.patch(old, o) {
+		return
+	}
 	touched := map[string]bool{}
 	if hadOld {
 		touched = make(map[string]bool, len(old.byHost))
@@ -257,7 +267,10 @@ func (m *Model) Apply(o Observation) {
 	}
 	st := &stored{Observation: o}
 	st.For, st.Facts = nil, nil
-	st.byHost, st.sev = byHost(o)
+	st.byHost, st.order, st.flat, st.sev = byHost(o)
+	if hadOld && st.sev != old.sev {
+		m.factsVer++ // the pane's grade (paneSevs reads sev)
+	}
 	for h := range st.byHost {
 		touched[h] = true
 		if m.hostObs[h] == nil {
@@ -265,7 +278,7 @@ func (m *Model) Apply(o Observation) {
 		}
 		m.hostObs[h][k] = true
 	}
-	m.obs[k] = st
+	m.store(k, st)
 	if touched[""] {
 		before := upServices(m.cluster)
 		m.mergeCluster()
@@ -273,9 +286,15 @@ func (m *Model) Apply(o Observation) {
 		// read only those counts (mergeHost), so another cluster-wide fact
 		// (Ceph, a stuck volume) leaves them as they were (issue 15: every
 		// such answer re-merged every host on the UI goroutine).
-		if !slices.Equal(before, upServices(m.cluster)) {
-			for h := range m.hosts {
-				touched[h] = true
+		// Only their times moved: a host's conflicts with them are the
+		// same, their ages not (issue 15: each Prometheus refresh merged
+		// every host again).
+		if after := upServices(m.cluster); !slices.Equal(before, after) {
+			timesOnly := sameButTime(factRefs(before), factRefs(after))
+			for h, host := range m.hosts {
+				if !timesOnly || len(host.Conflicts) > 0 {
+					touched[h] = true
+				}
 			}
 		}
 	}
@@ -284,6 +303,14 @@ func (m *Model) Apply(o Observation) {
 			m.mergeHost(h)
 		}
 	}
+}
+
+// store keeps an applied observation, counting a new one's source.
+func (m *Model) store(k obsKey, st *stored) {
+	if _, ok := m.obs[k]; !ok {
+		m.tellers[k.source]++
+	}
+	m.obs[k] = st
 }
 
 // mergeOnly turns mergeOne off (tests compare it with mergeHost).
@@ -335,13 +362,14 @@ func (m *Model) mergeOne(host string, k obsKey, st *stored) bool {
 }
 
 // byHost groups an observation's facts by short host name, with their
-// source and time. Whole-cloud answers list each host's facts together:
-// those share one array (issue 15: an append per fact was two thousand
-// allocations per Ceph answer at 1,000 hosts, on the UI goroutine).
-func byHost(o Observation) (map[string][]Fact, Severity) {
+// source and time, each host's facts together in one array in the
+// answer's order (issue 15: an append per fact was two thousand
+// allocations per Ceph answer at 1,000 hosts, on the UI goroutine). order
+// is the hosts as they first come in the answer, flat the answer's facts
+// as grouped (patch compares the next answer with them).
+func byHost(o Observation) (out map[string][]Fact, order []string, flat []*Fact, sev Severity) {
 	all := make([]Fact, len(o.Facts))
-	var sev Severity
-	grouped, runs := true, 0
+	runs := 0
 	for i, f := range o.Facts {
 		f.Source, f.At = o.Source, o.At
 		f.Host = ShortHost(f.Host)
@@ -351,7 +379,9 @@ func byHost(o Observation) (map[string][]Fact, Severity) {
 			runs++
 		}
 	}
-	out := make(map[string][]Fact, runs)
+	out = make(map[string][]Fact, runs)
+	order = make([]string, 0, runs)
+	flat = make([]*Fact, len(all))
 	for i := 0; i < len(all); {
 		j := i + 1
 		for j < len(all) && all[j].Host == all[i].Host {
@@ -359,20 +389,51 @@ func byHost(o Observation) (map[string][]Fact, Severity) {
 		}
 		h := all[i].Host
 		if _, seen := out[h]; seen {
-			grouped = false
-			break
+			out, order, flat = scattered(all)
+			return out, order, flat, sev
 		}
 		out[h] = all[i:j:j]
+		order = append(order, h)
+		for k := i; k < j; k++ {
+			flat[k] = &all[k]
+		}
 		i = j
 	}
-	if grouped {
-		return out, sev
-	}
-	clear(out)
+	return out, order, flat, sev
+}
+
+// scattered is byHost's grouping for an answer that lists a host's facts
+// apart (Nova's services by binary): each host's facts moved together,
+// in the answer's order.
+func scattered(all []Fact) (map[string][]Fact, []string, []*Fact) {
+	count := map[string]int{}
+	var order []string
 	for _, f := range all {
-		out[f.Host] = append(out[f.Host], f)
+		if _, ok := count[f.Host]; !ok {
+			order = append(order, f.Host)
+		}
+		count[f.Host]++
 	}
-	return out, sev
+	next := make(map[string]int, len(order)) // where each host's next fact goes
+	n := 0
+	for _, h := range order {
+		next[h] = n
+		n += count[h]
+	}
+	together := make([]Fact, len(all))
+	flat := make([]*Fact, len(all))
+	for i, f := range all {
+		at := next[f.Host]
+		next[f.Host]++
+		together[at] = f
+		flat[i] = &together[at]
+	}
+	out := make(map[string][]Fact, len(order))
+	for _, h := range order {
+		end := next[h]
+		out[h] = together[end-count[h] : end : end]
+	}
+	return out, order, flat
 }
 
 // refreshAt is mergeHost for a host whose facts in this observation are
