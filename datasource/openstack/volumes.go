@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -157,7 +158,10 @@ type volumeState struct {
 	mv      mver
 	names   map[string]string // server ID -> name
 	namesAt time.Time
-	absent  map[string]bool // IDs the last name list did not have
+	// namesGen: the client's server index generation names were made
+	// from (namesFromLists); 0 when from a brief list.
+	namesGen int
+	absent   map[string]bool // IDs the last name list did not have
 	// naming: one name list in flight; callers that would list too share
 	// it (the sessions of `stackpit serve` share this client; each started
 	// its own 50-page list when the names went stale: 219 requests a
@@ -428,6 +432,9 @@ const serverNamesTimeout = 2 * time.Minute
 // is shared: read only.
 func (c *Client) ServerNames(ctx context.Context, ids []string) (map[string]string, error) {
 	st := c.vols()
+	if names, ok := c.namesFromLists(st, ids); ok {
+		return names, nil
+	}
 	now := time.Now()
 	if c.Clock != nil {
 		now = c.Clock()
@@ -455,7 +462,7 @@ func (c *Client) ServerNames(ctx context.Context, ids []string) (map[string]stri
 			names, err := c.serverNameList(lctx)
 			if err == nil {
 				st.mu.Lock()
-				st.names, st.namesAt, st.absent = names, now, map[string]bool{}
+				st.names, st.namesAt, st.absent, st.namesGen = names, now, map[string]bool{}, 0
 				st.mu.Unlock()
 			}
 			return nil, err
@@ -482,6 +489,45 @@ func (c *Client) ServerNames(ctx context.Context, ids []string) (map[string]stri
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	return st.names, nil
+}
+
+// namesFromLists names servers from the whole server list the instances
+// pane keeps up to date (the client's index of server lists), with no
+// request: the brief list was 50 more pages of Nova's at 50k, read at
+// every start alongside every pane's first load, and every minute a new
+// server was attached (issue 15). The map is made again when an asked ID
+// is not in it and the lists moved since; an ID they do not have stays
+// unnamed. False: no whole list has been read (no instances pane): the
+// brief list then.
+func (c *Client) namesFromLists(st *volumeState, ids []string) (map[string]string, bool) {
+	b := &c.budget
+	b.hostMu.Lock()
+	seen, gen := b.hostSeen, b.hostGen
+	b.hostMu.Unlock()
+	if !seen {
+		return nil, false
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.names != nil && st.namesGen == gen {
+		return st.names, true
+	}
+	if st.names != nil && !slices.ContainsFunc(ids, func(id string) bool { _, ok := st.names[id]; return !ok }) {
+		return st.names, true
+	}
+	b.hostMu.Lock()
+	names := make(map[string]string, len(b.hostOf))
+	for id, r := range b.hostOf {
+		names[id] = r.name
+	}
+	gen = b.hostGen
+	b.hostMu.Unlock()
+	st.names, st.namesGen, st.absent = names, gen, map[string]bool{}
+	st.namesAt = time.Now()
+	if c.Clock != nil {
+		st.namesAt = c.Clock()
+	}
+	return names, true
 }
 
 func (c *Client) serverNameList(ctx context.Context) (map[string]string, error) {
@@ -699,7 +745,7 @@ func (c *Client) ServerIDs(ctx context.Context) ([]string, error) {
 	}
 	st := c.vols()
 	st.mu.Lock()
-	st.names, st.namesAt = names, now
+	st.names, st.namesAt, st.namesGen = names, now, 0
 	st.mu.Unlock()
 	ids := make([]string, 0, len(names))
 	for id := range names {
