@@ -10,6 +10,7 @@
 package hostmodel
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"sort"
@@ -151,6 +152,7 @@ type Model struct {
 	cluster []Fact
 	version int
 	merges  int // hosts merged from every observation (tests)
+	patches int // answers patch took (tests)
 	newests int // newest's passes over a host's observations (tests)
 	// factsVer moves when a fact's content may have changed; not when a
 	// refresh only moved its time (refreshAt).
@@ -334,7 +336,7 @@ func (m *Model) mergeOne(host string, k obsKey, st *stored) bool {
 	}
 	add := factRefs(st.byHost[host])
 	if len(add) > 1 {
-		slices.SortFunc(add, newestFirst)
+		slices.SortStableFunc(add, newestFirst) // of a key named twice, the answer's first (newest)
 		add = slices.CompactFunc(add, func(a, b *Fact) bool { return keyOf(a) == keyOf(b) })
 	}
 	facts := make([]*Fact, 0, len(h.Facts)+len(add))
@@ -479,15 +481,21 @@ func (m *Model) refreshAt(host string, old, cur *stored) bool {
 	case moved && len(h.Conflicts) == 0:
 		// Only times moved on a host without conflicts: it has none now
 		// either (no detect), and its counted facts are the same ones.
-		for i := range h.notes {
-			if j := findFact(h.Facts, &h.notes[i]); j >= 0 {
-				h.notes[i].At = h.Facts[j].At
-			}
-		}
+		h.noteTimes()
 	case moved, len(now) == 0: // conflicts' ages; or a cluster-wide count moved
 		m.setHost(host, h.Facts)
 	}
 	return true
+}
+
+// noteTimes gives the host's counted facts (notes, copies) their merged
+// facts' times.
+func (h *Host) noteTimes() {
+	for i := range h.notes {
+		if j := findFact(h.Facts, &h.notes[i]); j >= 0 {
+			h.notes[i].At = h.Facts[j].At
+		}
+	}
 }
 
 // pointsInto: f is one of fs (by address: an answer may repeat a key, so
@@ -561,18 +569,28 @@ func keyOf(f *Fact) factKey {
 func (m *Model) newest(host string) []*Fact {
 	m.newests++
 	n := 0
+	keys := make([]obsKey, 0, len(m.hostObs[host]))
 	for k := range m.hostObs[host] {
 		n += len(m.obs[k].byHost[host])
+		keys = append(keys, k)
 	}
+	// In a fixed order, and sorted stably: of two facts of one key at one
+	// time (two panes' answers at the same instant, or one answer naming
+	// a key twice) the same one wins at every merge, not a map's
+	// iteration order's (a service shown up, then down, when an unrelated
+	// answer merged its host again).
+	slices.SortFunc(keys, func(a, b obsKey) int {
+		return cmp.Or(strings.Compare(a.pane, b.pane), strings.Compare(string(a.source), string(b.source)), strings.Compare(a.scope, b.scope))
+	})
 	out := make([]*Fact, 0, n)
-	for k := range m.hostObs[host] {
+	for _, k := range keys {
 		fs := m.obs[k].byHost[host]
 		for i := range fs {
 			out = append(out, &fs[i])
 		}
 	}
 	// By key, the newest first: the first of each key is kept.
-	slices.SortFunc(out, newestFirst)
+	slices.SortStableFunc(out, newestFirst)
 	w := 0
 	for i := range out {
 		if w > 0 && keyOf(out[w-1]) == keyOf(out[i]) {
@@ -746,7 +764,9 @@ func (m *Model) sortConflicts() {
 	for _, h := range m.hosts {
 		m.conflicts = append(m.conflicts, h.Conflicts...)
 	}
-	sort.Slice(m.conflicts, func(i, j int) bool {
+	// Stable: two of a host's conflicts that tie keep the order its merge
+	// found them in, the same at every gathering.
+	sort.SliceStable(m.conflicts, func(i, j int) bool {
 		a, b := m.conflicts[i], m.conflicts[j]
 		if a.Host != b.Host {
 			return a.Host < b.Host

@@ -28,6 +28,7 @@ func (m *Model) patch(st *stored, o Observation) bool {
 	if !ok {
 		return false
 	}
+	m.patches++
 	k := obsKey{st.Pane, st.Source, st.Scope}
 	moved := !o.At.Equal(st.At)
 	if sev != st.sev {
@@ -161,11 +162,7 @@ func (m *Model) touch(name string, k obsKey, fs []Fact, shared, moved bool) bool
 		m.setHost(name, h.Facts) // the conflicts' copies, with their ages
 		return true
 	}
-	for i := range h.notes {
-		if j := findFact(h.Facts, &h.notes[i]); j >= 0 {
-			h.notes[i].At = h.Facts[j].At
-		}
-	}
+	h.noteTimes()
 	return true
 }
 

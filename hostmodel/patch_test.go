@@ -107,14 +107,12 @@ func TestPatchIsApply(t *testing.T) {
 			if r.Intn(12) == 0 {
 				o.Err = errors.New("down")
 			}
-			before := fast.merges
+			before := fast.patches
 			fast.Apply(o)
 			patchOff = true
 			slow.Apply(o)
 			patchOff = false
-			if fast.merges == before && o.Err == nil && had {
-				patches++
-			}
+			patches += fast.patches - before
 			if o.Err == nil {
 				last[k] = o
 			}
@@ -151,11 +149,11 @@ func TestPatchMergesOnlyTheChangedHost(t *testing.T) {
 	m.Apply(Observation{Pane: "ceph", Source: Ceph, At: t0, Facts: osds})
 	osds = slices.Clone(osds)
 	osds[7].State, osds[7].Severity = Down, Crit // compute0003's osd.7
-	merges, v := m.merges, m.FactsVersion()
+	merges, patches, v := m.merges, m.patches, m.FactsVersion()
 	at := t0.Add(time.Second)
 	m.Apply(Observation{Pane: "ceph", Source: Ceph, At: at, Facts: osds})
-	if got := m.merges - merges; got != 1 {
-		t.Errorf("%d hosts merged, want 1 (compute0003)", got)
+	if got := m.merges - merges; got != 1 || m.patches != patches+1 {
+		t.Errorf("%d hosts merged, %d answers patched, want 1 (compute0003) and 1", got, m.patches-patches)
 	}
 	if m.FactsVersion() == v {
 		t.Error("an OSD went down and the facts version did not move")
@@ -211,4 +209,59 @@ func TestPaneGradeFollowsItsAnswer(t *testing.T) {
 		}
 	}
 	patchOff = false
+}
+
+// An answer older than the pane's last (a repeat that waited) is not
+// patched: of two panes telling one fact, the other's newer one is the
+// merged one, as a whole merge says; and the pane's last time is the
+// patched answer's, so a repeat older than that is older too.
+func TestOlderRepeatYieldsToTheOtherPane(t *testing.T) {
+	f := []Fact{svc("h0", "nova-compute", Up, OK)}
+	for _, c := range []struct {
+		name string
+		at   []int // compute, agents, compute... (seconds)
+	}{
+		{"older than the last", []int{30, 20, 10}},
+		{"older than the patched last", []int{5, 20, 30, 10}},
+	} {
+		m := New()
+		for i, s := range c.at {
+			pane := "compute"
+			if i == 1 {
+				pane = "agents"
+			}
+			m.Apply(Observation{Pane: pane, Source: Nova, At: t0.Add(time.Duration(s) * time.Second), Facts: f})
+		}
+		h, _ := m.Host("h0")
+		if got := h.Facts[0].At; !got.Equal(t0.Add(20 * time.Second)) {
+			t.Errorf("%s: nova-compute at +%v, want agents' (+20s)", c.name, got.Sub(t0))
+		}
+	}
+}
+
+// Two panes telling one fact at the same instant, saying otherwise: the
+// same one is merged every time the host is merged again, not the one a
+// map's iteration happened to give first (a service shown up, then down).
+func TestTieIsMergedTheSameEveryTime(t *testing.T) {
+	var first string
+	for run := range 50 {
+		m := New()
+		m.Apply(Observation{Pane: "compute", Source: Nova, At: t0, Facts: []Fact{svc("h0", "nova-compute", Up, OK)}})
+		m.Apply(Observation{Pane: "agents", Source: Nova, At: t0, Facts: []Fact{svc("h0", "nova-compute", Down, Crit)}})
+		for i := range 3 { // the agents pane's answer again, another service added each time
+			fs := []Fact{svc("h0", "nova-compute", Down, Crit)}
+			for j := range i + 1 {
+				fs = append(fs, svc("h0", fmt.Sprintf("other%d", j), Up, OK))
+			}
+			m.Apply(Observation{Pane: "agents", Source: Nova, At: t0, Facts: fs})
+			h, _ := m.Host("h0")
+			got := h.Facts[slices.IndexFunc(h.Facts, func(f *Fact) bool { return f.Name == "nova-compute" })].State
+			if first == "" {
+				first = got
+			}
+			if got != first {
+				t.Fatalf("run %d merge %d: nova-compute %s, before %s", run, i, got, first)
+			}
+		}
+	}
 }
