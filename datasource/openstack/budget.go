@@ -40,6 +40,7 @@ type budget struct {
 	hostOf   map[string]serverRef // server ID -> compute host, image and name, from server lists
 	hostSeen bool                 // a full list has been seen
 	hostGen  int                  // moves when hostOf may have changed (namesFromLists)
+	hostAt   time.Time            // when a server list last brought hostOf up to date
 	// hostLoose: hostOf was made with room for a guess of the list's
 	// size, not its length (a first list: sizer), and is made again at
 	// its length by the next delta. At 50,000 servers the guess's 20%
@@ -176,6 +177,7 @@ func (c *Client) noteServers(ss []Server) {
 	if len(ss) > 0 {
 		b.hostGen++
 	}
+	b.hostAt = c.now()
 	for i := range ss {
 		if ss[i].Deleted {
 			delete(b.hostOf, ss[i].ID)
@@ -229,6 +231,7 @@ func (c *Client) setIndex(m map[string]serverRef, loose bool) {
 	b.hostMu.Lock()
 	b.hostOf, b.hostSeen, b.hostLoose = m, true, loose
 	b.hostGen++
+	b.hostAt = c.now()
 	b.hostMu.Unlock()
 }
 

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -491,43 +490,60 @@ func (c *Client) ServerNames(ctx context.Context, ids []string) (map[string]stri
 	return st.names, nil
 }
 
-// namesFromLists names servers from the whole server list the instances
-// pane keeps up to date (the client's index of server lists), with no
-// request: the brief list was 50 more pages of Nova's at 50k, read at
-// every start alongside every pane's first load, and every minute a new
-// server was attached (issue 15). The map is made again when an asked ID
-// is not in it and the lists moved since; an ID they do not have stays
-// unnamed. False: no whole list has been read (no instances pane): the
-// brief list then.
+// namesFromLists names servers from the server lists the instances pane
+// keeps up to date (the client's index of server lists), with no request:
+// the brief list was 50 more pages of Nova's at 50k, read at every start
+// alongside every pane's first load, and a minute after a new server was
+// attached (issue 15). The map is made again when the lists moved since
+// and an asked ID is new to it; an ID the lists did not have then (a
+// stale attachment, or a server the instances pane's next refresh brings)
+// at most every ServerNamesEvery: the map is made without a request.
+// False, for the brief list: no whole list has been read, or none brought
+// the lists up to date within ServerNamesEvery while an ID is unnamed
+// (no instances pane loads: a session of serve that had it left).
 func (c *Client) namesFromLists(st *volumeState, ids []string) (map[string]string, bool) {
 	b := &c.budget
 	b.hostMu.Lock()
-	seen, gen := b.hostSeen, b.hostGen
+	seen, gen, at := b.hostSeen, b.hostGen, b.hostAt
 	b.hostMu.Unlock()
 	if !seen {
 		return nil, false
 	}
+	now := c.now()
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.names != nil && st.namesGen == gen {
+	missing, known := st.names == nil, false // new to the map; unnamed by the lists it was made from
+	for _, id := range ids {
+		if _, ok := st.names[id]; !ok {
+			if st.absent[id] {
+				known = true
+			} else {
+				missing = true
+			}
+		}
+	}
+	if !missing && !known {
 		return st.names, true
 	}
-	if st.names != nil && !slices.ContainsFunc(ids, func(id string) bool { _, ok := st.names[id]; return !ok }) {
-		return st.names, true
+	if now.Sub(at) >= ServerNamesEvery {
+		return nil, false // the lists are not kept up to date
 	}
-	b.hostMu.Lock()
-	names := make(map[string]string, len(b.hostOf))
-	for id, r := range b.hostOf {
-		names[id] = r.name
+	if st.names == nil || (st.namesGen != gen && (missing || (known && now.Sub(st.namesAt) >= ServerNamesEvery))) {
+		b.hostMu.Lock()
+		names := make(map[string]string, len(b.hostOf))
+		for id, r := range b.hostOf {
+			names[id] = r.name
+		}
+		gen = b.hostGen
+		b.hostMu.Unlock()
+		st.names, st.namesGen, st.namesAt, st.absent = names, gen, now, map[string]bool{}
+		for _, id := range ids {
+			if _, ok := names[id]; !ok {
+				st.absent[id] = true
+			}
+		}
 	}
-	gen = b.hostGen
-	b.hostMu.Unlock()
-	st.names, st.namesGen, st.absent = names, gen, map[string]bool{}
-	st.namesAt = time.Now()
-	if c.Clock != nil {
-		st.namesAt = c.Clock()
-	}
-	return names, true
+	return st.names, true
 }
 
 func (c *Client) serverNameList(ctx context.Context) (map[string]string, error) {

@@ -495,3 +495,66 @@ func TestServerNamesWithoutServerListsAsksTheBriefList(t *testing.T) {
 		t.Fatalf("names %v, %v, %d brief lists", names, err, brief.Load())
 	}
 }
+
+// Names from the server lists stay as fresh as the brief list made them:
+// an ID the lists did not have when asked (a server the next refresh
+// brings) is named within ServerNamesEvery of a list that has it, a stale
+// attachment makes the map again at most that often (no request either
+// way), and when no list has brought the lists up to date within
+// ServerNamesEvery (the instances pane no longer loads) an unnamed ID
+// asks the brief list again.
+func TestServerNamesFromListsStayFresh(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	f.synth = newSynthNova(t, 5)
+	var brief atomic.Int32
+	f.on("GET /compute/v2.1/servers", func(w http.ResponseWriter, r *http.Request) {
+		brief.Add(1)
+		writeJSON(w, 200, map[string]any{"servers": []any{map[string]any{"id": "late", "name": "late-1"}}})
+	})
+	c := f.client(t, false)
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	c.Clock = func() time.Time { return now }
+	ctx := ctxT(t)
+	_, asOf, err := c.listServers(ctx, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := c.vols()
+	gens := func() int { st.mu.Lock(); defer st.mu.Unlock(); return st.namesGen }
+	_, _ = c.ServerNames(ctx, []string{"stale"})
+	made := gens()
+	// The lists move (a server created); the stale ID is asked again and
+	// again: the map is not made again within ServerNamesEvery.
+	f.synth.advance(10 * time.Second)
+	newID := f.synth.create("compute02")
+	f.synth.advance(10 * time.Second)
+	now = now.Add(10 * time.Second)
+	if _, asOf, err = c.listServers(ctx, asOf); err != nil {
+		t.Fatal(err)
+	}
+	names, _ := c.ServerNames(ctx, []string{"stale"})
+	if gens() != made {
+		t.Error("a stale attachment made the map again within ServerNamesEvery")
+	}
+	if names[newID] != "" {
+		t.Errorf("%s named by a map made before the lists had it", newID)
+	}
+	// A minute on, with lists kept up to date: the new server is named.
+	for range 6 {
+		now = now.Add(10 * time.Second)
+		if _, asOf, err = c.listServers(ctx, asOf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if names, _ := c.ServerNames(ctx, []string{newID, "stale"}); names[newID] == "" {
+		t.Errorf("%s unnamed a minute after the lists had it", newID)
+	}
+	if n := brief.Load(); n != 0 {
+		t.Fatalf("%d brief lists while the lists were kept up to date", n)
+	}
+	// No list for a minute: an unnamed ID asks Nova's brief list.
+	now = now.Add(ServerNamesEvery)
+	if names, _ := c.ServerNames(ctx, []string{"late"}); names["late"] != "late-1" || brief.Load() != 1 {
+		t.Errorf("lists a minute old: names %v, %d brief lists, want late-1 from one", names, brief.Load())
+	}
+}
