@@ -2,6 +2,7 @@ package hostmodel
 
 import (
 	"fmt"
+	"maps"
 	"runtime"
 	"slices"
 	"testing"
@@ -45,12 +46,30 @@ func osdFacts() []Fact {
 // A host's merged facts are its applied observations' own, not copies,
 // and a refresh that only moved times leaves none in the answer it
 // replaced (which would then stay in memory beside the new one).
+// With patch (the refresh moves the stored answer's times in place) and
+// without it (the refresh is stored anew).
 func TestMergedFactsAreTheObservations(t *testing.T) {
+	for _, off := range []bool{true, false} {
+		patchOff = off
+		t.Run(fmt.Sprintf("patchOff=%v", off), mergedFactsAreTheObservations)
+	}
+	patchOff = false
+}
+
+func mergedFactsAreTheObservations(t *testing.T) {
 	m, _ := bigCloud()
 	osds := osdFacts()
 	m.Apply(Observation{Pane: "ceph", Source: Ceph, At: t0, Facts: osds})
-	old := m.obs[obsKey{"ceph", Ceph, ""}]
+	old := *m.obs[obsKey{"ceph", Ceph, ""}]
+	old.byHost = maps.Clone(old.byHost)
 	m.Apply(Observation{Pane: "ceph", Source: Ceph, At: t0.Add(time.Second), Facts: osds})
+	if cur := m.obs[obsKey{"ceph", Ceph, ""}]; !patchOff {
+		// Patched in place: the stored facts are the first answer's, newer.
+		if &cur.byHost["compute0003"][0] != &old.byHost["compute0003"][0] {
+			t.Error("a refresh that only moved times stored a new copy of every fact")
+		}
+		old.byHost = nil
+	}
 	m.Apply(Observation{Pane: "containers", Source: Docker, Scope: "compute0003", At: t0.Add(time.Second),
 		Facts: []Fact{{Host: "compute0003", Kind: Container, Name: "c00", State: "exited", Severity: Crit}}})
 	for _, name := range []string{"compute0000", "compute0003", "compute0999"} {

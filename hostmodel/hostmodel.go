@@ -10,6 +10,7 @@
 package hostmodel
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"sort"
@@ -119,13 +120,20 @@ type obsKey struct {
 type stored struct {
 	Observation
 	byHost map[string][]Fact
-	sev    Severity // the worst of its facts (paneSevs reads it, not them)
+	// order: the hosts as they first come in the answer; flat: the
+	// answer's facts (as grouped in byHost), in its order. patch walks the
+	// next answer along them.
+	order []string
+	flat  []*Fact
+	sev   Severity // the worst of its facts (paneSevs reads it, not them)
 }
 
 // Model is the merged view. The zero value is not usable; call New. A nil
 // *Model answers every question with "nothing known".
 type Model struct {
 	obs map[obsKey]*stored
+	// tellers: how many observations (panes and scopes) tell each source.
+	tellers map[Source]int
 	// hostObs: which observations hold facts about a host ("" for
 	// cluster-wide facts), so an Apply re-merges only the hosts it touched.
 	hostObs map[string]map[obsKey]bool
@@ -144,6 +152,7 @@ type Model struct {
 	cluster []Fact
 	version int
 	merges  int // hosts merged from every observation (tests)
+	patches int // answers patch took (tests)
 	newests int // newest's passes over a host's observations (tests)
 	// factsVer moves when a fact's content may have changed; not when a
 	// refresh only moved its time (refreshAt).
@@ -169,7 +178,7 @@ type paneSev struct {
 
 // New makes an empty model.
 func New() *Model {
-	return &Model{obs: map[obsKey]*stored{}, hostObs: map[string]map[obsKey]bool{}, hosts: map[string]*Host{}}
+	return &Model{obs: map[obsKey]*stored{}, tellers: map[Source]int{}, hostObs: map[string]map[obsKey]bool{}, hosts: map[string]*Host{}}
 }
 
 // Host is everything known about one host.
@@ -242,11 +251,14 @@ func (m *Model) Apply(o Observation) {
 		if old, ok := m.obs[k]; ok {
 			old.Err = o.Err
 		} else {
-			m.obs[k] = &stored{Observation: Observation{Pane: o.Pane, Source: o.Source, Scope: o.Scope, Err: o.Err}}
+			m.store(k, &stored{Observation: Observation{Pane: o.Pane, Source: o.Source, Scope: o.Scope, Err: o.Err}})
 		}
 		return
 	}
 	old, hadOld := m.obs[k]
+	if hadOld && m.patch(old, o) {
+		return
+	}
 	touched := map[string]bool{}
 	if hadOld {
 		touched = make(map[string]bool, len(old.byHost))
@@ -257,7 +269,10 @@ func (m *Model) Apply(o Observation) {
 	}
 	st := &stored{Observation: o}
 	st.For, st.Facts = nil, nil
-	st.byHost, st.sev = byHost(o)
+	st.byHost, st.order, st.flat, st.sev = byHost(o)
+	if hadOld && st.sev != old.sev {
+		m.factsVer++ // the pane's grade (paneSevs reads sev)
+	}
 	for h := range st.byHost {
 		touched[h] = true
 		if m.hostObs[h] == nil {
@@ -265,7 +280,7 @@ func (m *Model) Apply(o Observation) {
 		}
 		m.hostObs[h][k] = true
 	}
-	m.obs[k] = st
+	m.store(k, st)
 	if touched[""] {
 		before := upServices(m.cluster)
 		m.mergeCluster()
@@ -273,9 +288,15 @@ func (m *Model) Apply(o Observation) {
 		// read only those counts (mergeHost), so another cluster-wide fact
 		// (Ceph, a stuck volume) leaves them as they were (issue 15: every
 		// such answer re-merged every host on the UI goroutine).
-		if !slices.Equal(before, upServices(m.cluster)) {
-			for h := range m.hosts {
-				touched[h] = true
+		// Only their times moved: a host's conflicts with them are the
+		// same, their ages not (issue 15: each Prometheus refresh merged
+		// every host again).
+		if after := upServices(m.cluster); !slices.Equal(before, after) {
+			timesOnly := sameButTime(factRefs(before), factRefs(after))
+			for h, host := range m.hosts {
+				if !timesOnly || len(host.Conflicts) > 0 {
+					touched[h] = true
+				}
 			}
 		}
 	}
@@ -284,6 +305,14 @@ func (m *Model) Apply(o Observation) {
 			m.mergeHost(h)
 		}
 	}
+}
+
+// store keeps an applied observation, counting a new one's source.
+func (m *Model) store(k obsKey, st *stored) {
+	if _, ok := m.obs[k]; !ok {
+		m.tellers[k.source]++
+	}
+	m.obs[k] = st
 }
 
 // mergeOnly turns mergeOne off (tests compare it with mergeHost).
@@ -307,7 +336,7 @@ func (m *Model) mergeOne(host string, k obsKey, st *stored) bool {
 	}
 	add := factRefs(st.byHost[host])
 	if len(add) > 1 {
-		slices.SortFunc(add, newestFirst)
+		slices.SortStableFunc(add, newestFirst) // of a key named twice, the answer's first (newest)
 		add = slices.CompactFunc(add, func(a, b *Fact) bool { return keyOf(a) == keyOf(b) })
 	}
 	facts := make([]*Fact, 0, len(h.Facts)+len(add))
@@ -335,13 +364,14 @@ func (m *Model) mergeOne(host string, k obsKey, st *stored) bool {
 }
 
 // byHost groups an observation's facts by short host name, with their
-// source and time. Whole-cloud answers list each host's facts together:
-// those share one array (issue 15: an append per fact was two thousand
-// allocations per Ceph answer at 1,000 hosts, on the UI goroutine).
-func byHost(o Observation) (map[string][]Fact, Severity) {
+// source and time, each host's facts together in one array in the
+// answer's order (issue 15: an append per fact was two thousand
+// allocations per Ceph answer at 1,000 hosts, on the UI goroutine). order
+// is the hosts as they first come in the answer, flat the answer's facts
+// as grouped (patch compares the next answer with them).
+func byHost(o Observation) (out map[string][]Fact, order []string, flat []*Fact, sev Severity) {
 	all := make([]Fact, len(o.Facts))
-	var sev Severity
-	grouped, runs := true, 0
+	runs := 0
 	for i, f := range o.Facts {
 		f.Source, f.At = o.Source, o.At
 		f.Host = ShortHost(f.Host)
@@ -351,7 +381,9 @@ func byHost(o Observation) (map[string][]Fact, Severity) {
 			runs++
 		}
 	}
-	out := make(map[string][]Fact, runs)
+	out = make(map[string][]Fact, runs)
+	order = make([]string, 0, runs)
+	flat = make([]*Fact, len(all))
 	for i := 0; i < len(all); {
 		j := i + 1
 		for j < len(all) && all[j].Host == all[i].Host {
@@ -359,20 +391,51 @@ func byHost(o Observation) (map[string][]Fact, Severity) {
 		}
 		h := all[i].Host
 		if _, seen := out[h]; seen {
-			grouped = false
-			break
+			out, order, flat = scattered(all)
+			return out, order, flat, sev
 		}
 		out[h] = all[i:j:j]
+		order = append(order, h)
+		for k := i; k < j; k++ {
+			flat[k] = &all[k]
+		}
 		i = j
 	}
-	if grouped {
-		return out, sev
-	}
-	clear(out)
+	return out, order, flat, sev
+}
+
+// scattered is byHost's grouping for an answer that lists a host's facts
+// apart (Nova's services by binary): each host's facts moved together,
+// in the answer's order.
+func scattered(all []Fact) (map[string][]Fact, []string, []*Fact) {
+	count := map[string]int{}
+	var order []string
 	for _, f := range all {
-		out[f.Host] = append(out[f.Host], f)
+		if _, ok := count[f.Host]; !ok {
+			order = append(order, f.Host)
+		}
+		count[f.Host]++
 	}
-	return out, sev
+	next := make(map[string]int, len(order)) // where each host's next fact goes
+	n := 0
+	for _, h := range order {
+		next[h] = n
+		n += count[h]
+	}
+	together := make([]Fact, len(all))
+	flat := make([]*Fact, len(all))
+	for i, f := range all {
+		at := next[f.Host]
+		next[f.Host]++
+		together[at] = f
+		flat[i] = &together[at]
+	}
+	out := make(map[string][]Fact, len(order))
+	for _, h := range order {
+		end := next[h]
+		out[h] = together[end-count[h] : end : end]
+	}
+	return out, order, flat
 }
 
 // refreshAt is mergeHost for a host whose facts in this observation are
@@ -418,15 +481,21 @@ func (m *Model) refreshAt(host string, old, cur *stored) bool {
 	case moved && len(h.Conflicts) == 0:
 		// Only times moved on a host without conflicts: it has none now
 		// either (no detect), and its counted facts are the same ones.
-		for i := range h.notes {
-			if j := findFact(h.Facts, &h.notes[i]); j >= 0 {
-				h.notes[i].At = h.Facts[j].At
-			}
-		}
+		h.noteTimes()
 	case moved, len(now) == 0: // conflicts' ages; or a cluster-wide count moved
 		m.setHost(host, h.Facts)
 	}
 	return true
+}
+
+// noteTimes gives the host's counted facts (notes, copies) their merged
+// facts' times.
+func (h *Host) noteTimes() {
+	for i := range h.notes {
+		if j := findFact(h.Facts, &h.notes[i]); j >= 0 {
+			h.notes[i].At = h.Facts[j].At
+		}
+	}
 }
 
 // pointsInto: f is one of fs (by address: an answer may repeat a key, so
@@ -500,18 +569,28 @@ func keyOf(f *Fact) factKey {
 func (m *Model) newest(host string) []*Fact {
 	m.newests++
 	n := 0
+	keys := make([]obsKey, 0, len(m.hostObs[host]))
 	for k := range m.hostObs[host] {
 		n += len(m.obs[k].byHost[host])
+		keys = append(keys, k)
 	}
+	// In a fixed order, and sorted stably: of two facts of one key at one
+	// time (two panes' answers at the same instant, or one answer naming
+	// a key twice) the same one wins at every merge, not a map's
+	// iteration order's (a service shown up, then down, when an unrelated
+	// answer merged its host again).
+	slices.SortFunc(keys, func(a, b obsKey) int {
+		return cmp.Or(strings.Compare(a.pane, b.pane), strings.Compare(string(a.source), string(b.source)), strings.Compare(a.scope, b.scope))
+	})
 	out := make([]*Fact, 0, n)
-	for k := range m.hostObs[host] {
+	for _, k := range keys {
 		fs := m.obs[k].byHost[host]
 		for i := range fs {
 			out = append(out, &fs[i])
 		}
 	}
 	// By key, the newest first: the first of each key is kept.
-	slices.SortFunc(out, newestFirst)
+	slices.SortStableFunc(out, newestFirst)
 	w := 0
 	for i := range out {
 		if w > 0 && keyOf(out[w-1]) == keyOf(out[i]) {
@@ -685,7 +764,9 @@ func (m *Model) sortConflicts() {
 	for _, h := range m.hosts {
 		m.conflicts = append(m.conflicts, h.Conflicts...)
 	}
-	sort.Slice(m.conflicts, func(i, j int) bool {
+	// Stable: two of a host's conflicts that tie keep the order its merge
+	// found them in, the same at every gathering.
+	sort.SliceStable(m.conflicts, func(i, j int) bool {
 		a, b := m.conflicts[i], m.conflicts[j]
 		if a.Host != b.Host {
 			return a.Host < b.Host

@@ -2,6 +2,7 @@ package hostmodel
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 )
@@ -62,7 +63,7 @@ func TestByHostGroupsScatteredFacts(t *testing.T) {
 	o := Observation{Source: Ceph, At: t0, Facts: []Fact{
 		{Host: "a.mgmt", Name: "osd.0"}, {Host: "b", Name: "osd.1"}, {Host: "a", Name: "osd.2"}, {Host: "b", Name: "osd.3"},
 	}}
-	got, _ := byHost(o)
+	got, _, _, _ := byHost(o)
 	names := func(fs []Fact) (out []string) {
 		for _, f := range fs {
 			if f.Source != Ceph || !f.At.Equal(t0) {
@@ -76,12 +77,43 @@ func TestByHostGroupsScatteredFacts(t *testing.T) {
 		t.Errorf("by host: a %s, b %s (%d hosts)", a, b, len(got))
 	}
 	o.Facts = []Fact{{Host: "a", Name: "osd.0"}, {Host: "a", Name: "osd.2"}, {Host: "b", Name: "osd.1"}}
-	got, _ = byHost(o)
+	got, _, _, _ = byHost(o)
 	if a := fmt.Sprint(names(got["a"])); a != "[a/osd.0 a/osd.2]" || len(got["b"]) != 1 {
 		t.Errorf("grouped: a %s, b %d facts", a, len(got["b"]))
 	}
 	// A grouped host's facts must not share room with the next host's.
 	if cap(got["a"]) != 2 {
 		t.Errorf("cap %d: an append to a's facts would write over b's", cap(got["a"]))
+	}
+}
+
+// BenchmarkNovaServicesRefresh1000Hosts: Nova's services as its API lists
+// them (by binary: a controller's services apart), published by two panes
+// (compute, agents) in turn, one compute host's service going down and up
+// again each time: what each Nova refresh costs the UI goroutine at 1,000
+// hosts.
+func BenchmarkNovaServicesRefresh1000Hosts(b *testing.B) {
+	m, _ := bigCloud()
+	var fs []Fact
+	for _, bin := range []string{"nova-scheduler", "nova-conductor", "nova-compute"} {
+		for h := 0; h < 1000; h++ {
+			if bin == "nova-compute" || h < 3 {
+				fs = append(fs, svc(fmt.Sprintf("compute%04d.mgmt", h), bin, Up, OK))
+			}
+		}
+	}
+	down := slices.Clone(fs)
+	down[500] = svc("compute0494.mgmt", "nova-compute", Down, Crit)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		pane, o := "compute", fs
+		if i%2 == 1 {
+			pane = "agents"
+		}
+		if i%4 >= 2 {
+			o = down
+		}
+		m.Apply(Observation{Pane: pane, Source: Nova, At: t0.Add(time.Duration(i+1) * time.Second), Facts: o})
 	}
 }

@@ -37,8 +37,10 @@ type budget struct {
 	svcFlight *svcFlight
 
 	hostMu   sync.Mutex
-	hostOf   map[string]serverRef // server ID -> compute host and image, from server lists
+	hostOf   map[string]serverRef // server ID -> compute host, image and name, from server lists
 	hostSeen bool                 // a full list has been seen
+	hostGen  int                  // moves when hostOf may have changed (namesFromLists)
+	hostAt   time.Time            // when a server list last brought hostOf up to date
 	// hostLoose: hostOf was made with room for a guess of the list's
 	// size, not its length (a first list: sizer), and is made again at
 	// its length by the next delta. At 50,000 servers the guess's 20%
@@ -172,11 +174,15 @@ func (c *Client) noteServers(ss []Server) {
 	if b.hostLoose {
 		b.hostOf, b.hostLoose = exactIndex(b.hostOf), false
 	}
+	if len(ss) > 0 {
+		b.hostGen++
+	}
+	b.hostAt = c.now()
 	for i := range ss {
 		if ss[i].Deleted {
 			delete(b.hostOf, ss[i].ID)
 		} else {
-			b.hostOf[ss[i].ID] = serverRef{ss[i].Host, ss[i].ImageID}
+			b.hostOf[ss[i].ID] = serverRef{ss[i].Host, ss[i].ImageID, ss[i].Name}
 		}
 	}
 }
@@ -185,7 +191,7 @@ func (c *Client) noteServers(ss []Server) {
 func indexServers(m map[string]serverRef, ss []Server) {
 	for i := range ss {
 		if !ss[i].Deleted {
-			m[ss[i].ID] = serverRef{ss[i].Host, ss[i].ImageID}
+			m[ss[i].ID] = serverRef{ss[i].Host, ss[i].ImageID, ss[i].Name}
 		}
 	}
 }
@@ -224,12 +230,14 @@ func (c *Client) setIndex(m map[string]serverRef, loose bool) {
 	b := &c.budget
 	b.hostMu.Lock()
 	b.hostOf, b.hostSeen, b.hostLoose = m, true, loose
+	b.hostGen++
+	b.hostAt = c.now()
 	b.hostMu.Unlock()
 }
 
-// serverRef is what the budget keeps per server: where it runs and what
-// it was booted from (both strings shared with the decoded list).
-type serverRef struct{ host, image string }
+// serverRef is what the budget keeps per server: where it runs, what it
+// was booted from and its name (strings shared with the decoded list).
+type serverRef struct{ host, image, name string }
 
 // ImageUse returns the number of servers booted from each image, from the
 // same server lists as VMCounts (no request); false until a full list has

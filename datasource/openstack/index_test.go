@@ -18,7 +18,7 @@ func TestFirstListIndexMadeExactByNextDelta(t *testing.T) {
 	c.setIndex(m, true)
 	c.noteServers([]Server{{ID: "b", Host: "h2"}, {ID: "c", Deleted: true}, {ID: "d", Host: "h3", ImageID: "i2"}})
 	b := &c.budget
-	want := map[string]serverRef{"a": {"h1", "i1"}, "b": {"h2", ""}, "d": {"h3", "i2"}}
+	want := map[string]serverRef{"a": {"h1", "i1", ""}, "b": {"h2", "", ""}, "d": {"h3", "i2", ""}}
 	if b.hostLoose || !maps.Equal(b.hostOf, want) {
 		t.Fatalf("after a delta: loose %v, index %v, want false and %v", b.hostLoose, b.hostOf, want)
 	}
@@ -36,7 +36,7 @@ func TestFirstListIndexMadeExactByNextDelta(t *testing.T) {
 // is not made again by a delta.
 func TestExactIndexKeptByDelta(t *testing.T) {
 	var c Client
-	m := map[string]serverRef{"a": {"h1", ""}}
+	m := map[string]serverRef{"a": {"h1", "", ""}}
 	c.setIndex(m, false)
 	c.noteServers([]Server{{ID: "b", Host: "h2"}})
 	m["x"] = serverRef{}

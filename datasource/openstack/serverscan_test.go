@@ -246,7 +246,7 @@ func TestScanServerListsDoNotShareRoom(t *testing.T) {
 
 // sizedIndex keeps every entry, and keeps a map that has room already.
 func TestSizedIndex(t *testing.T) {
-	m := map[string]serverRef{"a": {"h1", "i1"}, "b": {"h2", ""}}
+	m := map[string]serverRef{"a": {"h1", "i1", ""}, "b": {"h2", "", ""}}
 	got := sizedIndex(m, 1000)
 	if !maps.Equal(got, m) {
 		t.Fatalf("sizedIndex lost entries: %v", got)

@@ -157,7 +157,10 @@ type volumeState struct {
 	mv      mver
 	names   map[string]string // server ID -> name
 	namesAt time.Time
-	absent  map[string]bool // IDs the last name list did not have
+	// namesGen: the client's server index generation names were made
+	// from (namesFromLists); 0 when from a brief list.
+	namesGen int
+	absent   map[string]bool // IDs the last name list did not have
 	// naming: one name list in flight; callers that would list too share
 	// it (the sessions of `stackpit serve` share this client; each started
 	// its own 50-page list when the names went stale: 219 requests a
@@ -428,6 +431,9 @@ const serverNamesTimeout = 2 * time.Minute
 // is shared: read only.
 func (c *Client) ServerNames(ctx context.Context, ids []string) (map[string]string, error) {
 	st := c.vols()
+	if names, ok := c.namesFromLists(st, ids); ok {
+		return names, nil
+	}
 	now := time.Now()
 	if c.Clock != nil {
 		now = c.Clock()
@@ -455,7 +461,7 @@ func (c *Client) ServerNames(ctx context.Context, ids []string) (map[string]stri
 			names, err := c.serverNameList(lctx)
 			if err == nil {
 				st.mu.Lock()
-				st.names, st.namesAt, st.absent = names, now, map[string]bool{}
+				st.names, st.namesAt, st.absent, st.namesGen = names, now, map[string]bool{}, 0
 				st.mu.Unlock()
 			}
 			return nil, err
@@ -482,6 +488,62 @@ func (c *Client) ServerNames(ctx context.Context, ids []string) (map[string]stri
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	return st.names, nil
+}
+
+// namesFromLists names servers from the server lists the instances pane
+// keeps up to date (the client's index of server lists), with no request:
+// the brief list was 50 more pages of Nova's at 50k, read at every start
+// alongside every pane's first load, and a minute after a new server was
+// attached (issue 15). The map is made again when the lists moved since
+// and an asked ID is new to it; an ID the lists did not have then (a
+// stale attachment, or a server the instances pane's next refresh brings)
+// at most every ServerNamesEvery: the map is made without a request.
+// False, for the brief list: no whole list has been read, or none brought
+// the lists up to date within ServerNamesEvery while an ID is unnamed
+// (no instances pane loads: a session of serve that had it left).
+func (c *Client) namesFromLists(st *volumeState, ids []string) (map[string]string, bool) {
+	b := &c.budget
+	b.hostMu.Lock()
+	seen, gen, at := b.hostSeen, b.hostGen, b.hostAt
+	b.hostMu.Unlock()
+	if !seen {
+		return nil, false
+	}
+	now := c.now()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	missing, known := st.names == nil, false // new to the map; unnamed by the lists it was made from
+	for _, id := range ids {
+		if _, ok := st.names[id]; !ok {
+			if st.absent[id] {
+				known = true
+			} else {
+				missing = true
+			}
+		}
+	}
+	if !missing && !known {
+		return st.names, true
+	}
+	if now.Sub(at) >= ServerNamesEvery {
+		return nil, false // the lists are not kept up to date
+	}
+	if st.names == nil || (st.namesGen != gen && (missing || (known && now.Sub(st.namesAt) >= ServerNamesEvery))) {
+		b.hostMu.Lock()
+		names := make(map[string]string, len(b.hostOf))
+		for id, r := range b.hostOf {
+			names[id] = r.name
+		}
+		gen = b.hostGen
+		b.hostMu.Unlock()
+		st.names, st.namesGen, st.namesAt, st.absent = names, gen, now, map[string]bool{}
+		for _, id := range ids {
+			if _, ok := names[id]; !ok {
+				st.absent[id] = true
+			}
+		}
+	}
+	return st.names, true
 }
 
 func (c *Client) serverNameList(ctx context.Context) (map[string]string, error) {
@@ -699,7 +761,7 @@ func (c *Client) ServerIDs(ctx context.Context) ([]string, error) {
 	}
 	st := c.vols()
 	st.mu.Lock()
-	st.names, st.namesAt = names, now
+	st.names, st.namesAt, st.namesGen = names, now, 0
 	st.mu.Unlock()
 	ids := make([]string, 0, len(names))
 	for id := range names {

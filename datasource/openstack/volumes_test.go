@@ -429,3 +429,132 @@ func TestServerNamesPacked(t *testing.T) {
 		t.Errorf("the names span %d bytes for %d of text: not one string", hi-lo, size)
 	}
 }
+
+// Once a whole server list has been read (the instances pane's), volumes'
+// server names come from it and its changes-since lists, with no brief
+// list of Nova's (50 pages at 50k, at every start; issue 15): a server
+// created since is named after the next changes, a deleted one not, and
+// an ID no list has stays unnamed without a request.
+func TestServerNamesFromTheServerLists(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	f.synth = newSynthNova(t, 30)
+	var brief atomic.Int32
+	f.on("GET /compute/v2.1/servers", func(w http.ResponseWriter, r *http.Request) {
+		brief.Add(1)
+		writeJSON(w, 200, map[string]any{"servers": []any{}})
+	})
+	c := f.client(t, false)
+	ctx := ctxT(t)
+	all, asOf, err := c.listServers(ctx, time.Time{})
+	if err != nil || len(all) != 30 {
+		t.Fatalf("%d servers, %v", len(all), err)
+	}
+	ids := f.synth.liveIDs()
+	names, err := c.ServerNames(ctx, []string{ids[0], ids[29]})
+	if err != nil || names[ids[0]] != "vm-"+ids[0][len(ids[0])-6:] || names[ids[29]] == "" {
+		t.Fatalf("names %v, %v", names, err)
+	}
+	f.synth.advance(10 * time.Second)
+	f.synth.delete(ids[3])
+	newID := f.synth.create("compute02")
+	f.synth.advance(10 * time.Second)
+	names, _ = c.ServerNames(ctx, []string{newID}) // not in the lists yet
+	if _, ok := names[newID]; ok {
+		t.Fatalf("%s named before any list had it", newID)
+	}
+	if _, _, err := c.listServers(ctx, asOf); err != nil {
+		t.Fatal(err)
+	}
+	names, _ = c.ServerNames(ctx, []string{newID, ids[3]})
+	if names[newID] != "vm-"+newID[len(newID)-6:] {
+		t.Errorf("the server created since is named %q after the changes list", names[newID])
+	}
+	if _, ok := names[ids[3]]; ok {
+		t.Errorf("the deleted server %s is still named", ids[3])
+	}
+	if names, _ := c.ServerNames(ctx, []string{"no-such-server"}); names["no-such-server"] != "" {
+		t.Error("an ID no list has is named")
+	}
+	if n := brief.Load(); n != 0 {
+		t.Errorf("%d brief server lists, want none: the whole list names them", n)
+	}
+}
+
+// Without a whole server list (no instances pane), names come from the
+// brief list.
+func TestServerNamesWithoutServerListsAsksTheBriefList(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	var brief atomic.Int32
+	f.on("GET /compute/v2.1/servers", func(w http.ResponseWriter, r *http.Request) {
+		brief.Add(1)
+		writeJSON(w, 200, map[string]any{"servers": []any{map[string]any{"id": "s1", "name": "web-1"}}})
+	})
+	c := f.client(t, false)
+	names, err := c.ServerNames(ctxT(t), []string{"s1"})
+	if err != nil || names["s1"] != "web-1" || brief.Load() != 1 {
+		t.Fatalf("names %v, %v, %d brief lists", names, err, brief.Load())
+	}
+}
+
+// Names from the server lists stay as fresh as the brief list made them:
+// an ID the lists did not have when asked (a server the next refresh
+// brings) is named within ServerNamesEvery of a list that has it, a stale
+// attachment makes the map again at most that often (no request either
+// way), and when no list has brought the lists up to date within
+// ServerNamesEvery (the instances pane no longer loads) an unnamed ID
+// asks the brief list again.
+func TestServerNamesFromListsStayFresh(t *testing.T) {
+	f := newFakeCloud(t, "2.88")
+	f.synth = newSynthNova(t, 5)
+	var brief atomic.Int32
+	f.on("GET /compute/v2.1/servers", func(w http.ResponseWriter, r *http.Request) {
+		brief.Add(1)
+		writeJSON(w, 200, map[string]any{"servers": []any{map[string]any{"id": "late", "name": "late-1"}}})
+	})
+	c := f.client(t, false)
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	c.Clock = func() time.Time { return now }
+	ctx := ctxT(t)
+	_, asOf, err := c.listServers(ctx, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := c.vols()
+	gens := func() int { st.mu.Lock(); defer st.mu.Unlock(); return st.namesGen }
+	_, _ = c.ServerNames(ctx, []string{"stale"})
+	made := gens()
+	// The lists move (a server created); the stale ID is asked again and
+	// again: the map is not made again within ServerNamesEvery.
+	f.synth.advance(10 * time.Second)
+	newID := f.synth.create("compute02")
+	f.synth.advance(10 * time.Second)
+	now = now.Add(10 * time.Second)
+	if _, asOf, err = c.listServers(ctx, asOf); err != nil {
+		t.Fatal(err)
+	}
+	names, _ := c.ServerNames(ctx, []string{"stale"})
+	if gens() != made {
+		t.Error("a stale attachment made the map again within ServerNamesEvery")
+	}
+	if names[newID] != "" {
+		t.Errorf("%s named by a map made before the lists had it", newID)
+	}
+	// A minute on, with lists kept up to date: the new server is named.
+	for range 6 {
+		now = now.Add(10 * time.Second)
+		if _, asOf, err = c.listServers(ctx, asOf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if names, _ := c.ServerNames(ctx, []string{newID, "stale"}); names[newID] == "" {
+		t.Errorf("%s unnamed a minute after the lists had it", newID)
+	}
+	if n := brief.Load(); n != 0 {
+		t.Fatalf("%d brief lists while the lists were kept up to date", n)
+	}
+	// No list for a minute: an unnamed ID asks Nova's brief list.
+	now = now.Add(ServerNamesEvery)
+	if names, _ := c.ServerNames(ctx, []string{"late"}); names["late"] != "late-1" || brief.Load() != 1 {
+		t.Errorf("lists a minute old: names %v, %d brief lists, want late-1 from one", names, brief.Load())
+	}
+}
