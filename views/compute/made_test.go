@@ -55,7 +55,9 @@ func TestKeptCellsAreTheRowsBuildRowMakes(t *testing.T) {
 			s[i].UpdatedAt = s[i].UpdatedAt.Add(10 * time.Second)
 		}
 	}, noHv)
-	answer("usage", none, func(h []openstack.Hypervisor) { h[0].VCPUsUsed, h[1].MemUsed, h[2].DiskCap, h[3].RunningVMs = 100, 1, 900, 0 })
+	answer("usage", none, func(h []openstack.Hypervisor) {
+		h[0].VCPUsUsed, h[1].MemUsed, h[2].DiskCap, h[3].RunningVMs = 100, 1, 900, 0
+	})
 	answer("a host goes down", func(s []openstack.ComputeService) { s[1].State = "down" }, noHv)
 	answer("disabled", func(s []openstack.ComputeService) { s[3].Status, s[3].DisabledReason = "disabled", "rack move" }, noHv)
 	answer("forced down", func(s []openstack.ComputeService) { s[5].ForcedDown = true }, noHv)
