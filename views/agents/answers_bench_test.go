@@ -3,9 +3,14 @@ package agents
 import (
 	"context"
 	"reflect"
+	"slices"
 	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/stackpit/stackpit/hostmodel"
+	"github.com/stackpit/stackpit/views/pane"
 )
 
 // BenchmarkHiddenProblems1000Hosts: a hidden pane's Neutron
@@ -80,5 +85,70 @@ func TestProblemsMergedByTheLoad(t *testing.T) {
 	}
 	if !p.neutronWhole.IsZero() {
 		t.Fatal("the problems differ from the pane's list's, yet the whole list is not read at the next refresh")
+	}
+}
+
+// BenchmarkShownTick1000Hosts: a clock tick for the pane on screen at
+// 1,000 hosts (some 3,000 agents): its rows are made again (BEAT ages).
+//
+//	go test -run '^$' -bench ShownTick1000Hosts -benchmem ./views/agents/
+func BenchmarkShownTick1000Hosts(b *testing.B) {
+	p, _ := newPane(bigFixture())
+	drive(p, p.Init())
+	p.View(160, 50)               // on screen (the test clock stays put)
+	p.lastTry = t0.Add(time.Hour) // no load due
+	b.ReportAllocs()
+	for b.Loop() {
+		p.Update(pane.TickMsg{})
+	}
+}
+
+// On screen, a clock tick makes the rows again without merging and
+// sorting the lists (only BEAT moved): the rows are those a whole
+// rebuild makes at that time, in its order. Rows an answer left stale
+// while hidden are still merged when the pane is drawn.
+func TestTickOnScreenAgesTheRowsInTheirOrder(t *testing.T) {
+	src := bigFixture()
+	src.net[8].Alive = false // a dead agent: its host's rows first
+	p, now := newPane(src)
+	drive(p, p.Init())
+	p.View(160, 50)
+	merges := p.merges
+	before := slices.Clone(p.tbl.Rows())
+	*now = now.Add(time.Second)
+	p.Update(pane.TickMsg{})
+	if p.merges != merges {
+		t.Fatalf("a tick on screen merged and sorted the lists %d times", p.merges-merges)
+	}
+	got := slices.Clone(p.tbl.Rows())
+	p.rebuild()
+	if want := p.tbl.Rows(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("after a tick the rows differ from a rebuild's: first %+v, want %+v", got[0], want[0])
+	}
+	beat := len(got[0].Cells) - 1
+	if got[0].Key != before[0].Key || got[0].Cells[beat] == before[0].Cells[beat] {
+		t.Fatalf("BEAT did not age: %+v then %+v", before[0].Cells[beat], got[0].Cells[beat])
+	}
+
+	// Hidden, a list lands; a tick leaves it for the draw, which merges.
+	p.Hide()
+	src.net[20].Alive = false
+	p.lists[kNeutron].loading = false
+	for _, m := range p.load()().(tea.BatchMsg) {
+		p.Update(m())
+	}
+	*now = now.Add(time.Second)
+	merges = p.merges
+	p.Update(pane.TickMsg{})
+	p.View(160, 50)
+	if p.merges != merges+1 {
+		t.Fatalf("drawn after a hidden answer: %d merges, want 1", p.merges-merges)
+	}
+	dead := false
+	for _, a := range p.all {
+		dead = dead || (a.id == src.net[20].ID && a.dead)
+	}
+	if !dead {
+		t.Fatalf("drawn after a hidden answer: agent %s not dead in the rows", src.net[20].ID)
 	}
 }
