@@ -498,10 +498,12 @@ func (p *Pane) rebuild() {
 	}
 	for i := range p.hosts {
 		h := &p.hosts[i]
-		h.row = p.rowOf(h, now)
+		var power *table.Cell
 		if p.power != nil {
-			h.row.Cells = append(h.row.Cells[:5:5], append([]table.Cell{powerCell(p.powerOf(h.name), true, now, p.ctx.Refresh, h.down)}, h.row.Cells[5:]...)...)
+			c := powerCell(p.powerOf(h.name), true, now, p.ctx.Refresh, h.down)
+			power = &c
 		}
+		h.row = p.rowOf(h, now, power)
 		if cs := p.ctx.Hosts.ConflictsOf(h.name, hostmodel.Service, "nova-compute"); len(cs) > 0 {
 			// Another source disagrees: the row says so, the detail line how.
 			h.row.Cells[2].Text += "⚠"
@@ -547,19 +549,28 @@ func keyOf(h *host) rowKey {
 	return k
 }
 
-// rowOf is h's row at now: its last cells with a new BEAT when its lists
-// say the same, else made anew (and kept for the next).
-func (p *Pane) rowOf(h *host, now time.Time) table.Row {
+// rowOf is h's row at now, with the power cell after FORCED if BMCs are
+// configured: its last cells with a new BEAT when its lists say the same,
+// else made anew (and kept for the next).
+func (p *Pane) rowOf(h *host, now time.Time, power *table.Cell) table.Row {
 	k := keyOf(h)
 	m, ok := p.made[h.name]
 	if !ok || m.key != k {
 		r := buildRow(h, now)
-		p.made[h.name] = madeRow{key: k, cells: slices.Clone(r.Cells[:len(r.Cells)-1]), role: r.Role}
-		return r
+		m = madeRow{key: k, cells: slices.Clone(r.Cells[:len(r.Cells)-1]), role: r.Role}
+		p.made[h.name] = m
 	}
-	cells := make([]table.Cell, len(m.cells)+1)
-	copy(cells, m.cells)
-	cells[len(m.cells)] = beatCell(h.svc, now)
+	n := len(m.cells) + 1
+	if power != nil {
+		n++
+	}
+	cells := make([]table.Cell, 0, n) // one allocation a row
+	if power != nil {
+		cells = append(append(append(cells, m.cells[:5]...), *power), m.cells[5:]...)
+	} else {
+		cells = append(cells, m.cells...)
+	}
+	cells = append(cells, beatCell(h.svc, now))
 	return table.Row{Key: h.name, Cells: cells, Role: m.role}
 }
 

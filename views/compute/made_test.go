@@ -14,8 +14,16 @@ import (
 // about it; every row must still be what buildRow makes of the host now,
 // whichever of the lists' values changed, and BEAT must age with the clock.
 func TestKeptCellsAreTheRowsBuildRowMakes(t *testing.T) {
+	t.Run("no-bmc", func(t *testing.T) { testKeptCells(t, false) })
+	t.Run("bmc", func(t *testing.T) { testKeptCells(t, true) })
+}
+
+func testKeptCells(t *testing.T, bmc bool) {
 	src := fixture()
 	p, now := newPane(src)
+	if bmc {
+		p.SetPower(newFakePower())
+	}
 	drive(p, p.Init())
 	p.View(160, 40) // on screen: answers make the rows at once
 	check := func(step string) {
@@ -30,6 +38,10 @@ func TestKeptCellsAreTheRowsBuildRowMakes(t *testing.T) {
 		for i := range p.hosts {
 			h := &p.hosts[i]
 			want := buildRow(h, *now)
+			if bmc { // the power cell after FORCED
+				pc := powerCell(p.powerOf(h.name), true, *now, p.ctx.Refresh, h.down)
+				want.Cells = slices.Insert(want.Cells, 5, pc)
+			}
 			r := p.tbl.Rows()[got[h.name]]
 			if !reflect.DeepEqual(r.Cells, want.Cells) || r.Role != want.Role {
 				t.Fatalf("%s: %s's row is\n%v (role %v), buildRow makes\n%v (role %v)", step, h.name, r.Cells, r.Role, want.Cells, want.Role)

@@ -8,13 +8,26 @@ import (
 )
 
 // BenchmarkShownAnswers1000Hosts: the Update-side cost of each answer and
-// tick for the compute pane on screen at 1,000 hosts (its rows are made
+// tick for the compute pane on screen at 1,000 hosts, with BMCs or none (its rows are made
 // at once), as the load hands them over (facts made off the UI goroutine).
 //
 //	go test -run '^$' -bench ShownAnswers1000Hosts -benchmem ./views/compute/
 func BenchmarkShownAnswers1000Hosts(b *testing.B) {
+	for _, bmc := range []bool{false, true} {
+		name := "no-bmc"
+		if bmc {
+			name = "bmc"
+		}
+		b.Run(name, func(b *testing.B) { benchShownAnswers(b, bmc) })
+	}
+}
+
+func benchShownAnswers(b *testing.B, bmc bool) {
 	src := bigFixture(1000)
 	p, now := newPane(src)
+	if bmc {
+		p.SetPower(newFakePower())
+	}
 	drive(p, p.Init())
 	p.View(160, 50) // on screen (the test clock stays put)
 	svcFacts, hvFacts := hostmodel.FromComputeServices(src.svcs), usageFacts(src.hvs)
@@ -29,7 +42,7 @@ func BenchmarkShownAnswers1000Hosts(b *testing.B) {
 		b.Run(m.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for range b.N {
-				p.lastTry = *now
+				p.lastTry, p.pwLoad = *now, true // no power reads started
 				p.Update(m.msg())
 			}
 		})
