@@ -61,6 +61,8 @@ const (
 var kindNames = [nKinds]string{"nova", "neutron", "cinder"}
 
 type list struct {
+	// agents is replaced whole, never changed in place: a Neutron
+	// problems-only load merges it on its own goroutine (fetch).
 	agents  []agent
 	err     error
 	loading bool

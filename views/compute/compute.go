@@ -90,6 +90,7 @@ type Pane struct {
 	// made: each host's last row, by name (rebuild reuses its cells).
 	made   map[string]madeRow
 	builds int // tests: how often the rows were made
+	remade int // tests: rows rowOf made anew (not from made)
 	joins  int // tests: how often the lists were joined
 
 	prompt uiprompt.Prompt
@@ -557,6 +558,7 @@ func (p *Pane) rowOf(h *host, now time.Time, power *table.Cell) table.Row {
 	m, ok := p.made[h.name]
 	if !ok || m.key != k {
 		r := buildRow(h, now)
+		p.remade++
 		m = madeRow{key: k, cells: slices.Clone(r.Cells[:len(r.Cells)-1]), role: r.Role}
 		p.made[h.name] = m
 	}
