@@ -61,6 +61,8 @@ const (
 var kindNames = [nKinds]string{"nova", "neutron", "cinder"}
 
 type list struct {
+	// agents is replaced whole, never changed in place: a Neutron
+	// problems-only load merges it on its own goroutine (fetch).
 	agents  []agent
 	err     error
 	loading bool
@@ -108,6 +110,7 @@ type Pane struct {
 	// conflictsKey: the host model's conflicts the rows were built with.
 	conflictsKey string
 	builds       int // tests: how often the rows were made
+	merges       int // tests: how often the lists were merged and sorted
 }
 
 // New makes the pane.
@@ -185,9 +188,23 @@ type loadedMsg struct {
 	asOf     time.Time // non-zero: a shared answer's time (serve)
 	// facts: a whole list's facts for the host model, made by the load's
 	// tea.Cmd (issue 15: 0.35-0.9 MB a list at 1,000 hosts made in
-	// Update); nil for a problems list (merged with the last whole one in
-	// Update) or a failure.
+	// Update); for a problems list, merged's; nil for a failure.
 	facts []hostmodel.Fact
+	// A problems list merged by the load's tea.Cmd with base, the whole
+	// list the pane held when it started (issue 15: at 1,000 hosts the
+	// merge and its facts were made in Update every hidden refresh);
+	// same: base's agents with a problem were exactly these. Update
+	// merges again if the pane's list is no longer base.
+	base, merged []agent
+	same         bool
+}
+
+// problemsAnswer is a problems-only read merged with whole, as a hidden
+// refresh's load hands it over.
+func problemsAnswer(whole, probs []agent) loadedMsg {
+	merged := mergeProblems(whole, probs)
+	return loadedMsg{kind: kNeutron, agents: probs, problems: true, base: whole, merged: merged,
+		same: sameProblems(whole, probs), facts: facts(merged)}
 }
 
 func (p *Pane) load() tea.Cmd {
@@ -205,21 +222,26 @@ func (p *Pane) load() tea.Cmd {
 		p.lists[k].loading = true
 		kind, src := k, p.src
 		problems := kind == kNeutron && p.problemsOnly(now)
+		whole := p.lists[k].agents // never changed in place: read by the load
 		cmds = append(cmds, func() tea.Msg {
 			ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 			defer cancel()
 			ctx, age := cadence.WithAge(ctx)
-			var as []agent
-			var err error
+			var m loadedMsg
 			if problems {
-				as, err = fetchProblems(ctx, src.(ProblemSource))
+				as, err := fetchProblems(ctx, src.(ProblemSource))
+				m = loadedMsg{kind: kind, agents: as, err: err, problems: true}
+				if err == nil {
+					m = problemsAnswer(whole, as)
+				}
 			} else {
-				as, err = fetch(ctx, src, kind)
+				as, err := fetch(ctx, src, kind)
+				m = loadedMsg{kind: kind, agents: as, err: err}
+				if err == nil {
+					m.facts = facts(as)
+				}
 			}
-			m := loadedMsg{kind: kind, agents: as, err: err, asOf: age.Oldest(), problems: problems}
-			if err == nil && !problems {
-				m.facts = facts(as)
-			}
+			m.asOf = age.Oldest()
 			return m
 		})
 	}
@@ -255,6 +277,11 @@ func sameProblems(whole, probs []agent) bool {
 		}
 	}
 	return true
+}
+
+// sameList: a and b are the same slice (the same agents, not equal ones).
+func sameList(a, b []agent) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 func fetchProblems(ctx context.Context, src ProblemSource) ([]agent, error) {
@@ -390,13 +417,18 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		if m.err == nil {
 			as := m.agents
 			if m.problems {
+				if m.merged == nil || !sameList(m.base, l.agents) {
+					// Not merged by the load, or with another list than
+					// the pane's: merged here.
+					m = problemsAnswer(l.agents, m.agents)
+				}
 				// An agent that recovered or newly failed keeps its last
 				// whole list's heartbeat until the whole list is read: at
 				// the next refresh, not a minute on.
-				if !sameProblems(l.agents, m.agents) {
+				if !m.same {
 					p.neutronWhole = time.Time{}
 				}
-				as = mergeProblems(l.agents, m.agents)
+				as = m.merged
 			} else if m.kind == kNeutron {
 				p.neutronWhole = p.ctx.Now()
 			}
@@ -409,7 +441,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		o := hostmodel.Observation{Pane: "agents", Source: kindSources[m.kind], At: p.ctx.Now(), Err: m.err}
 		switch {
 		case m.err != nil: // the model keeps the last facts
-		case m.facts != nil && !m.problems: // l.agents are m.agents
+		case m.facts != nil: // l.agents' (m.agents or m.merged)
 			o.Facts = m.facts
 		default:
 			o.Facts = facts(l.agents)
@@ -422,7 +454,7 @@ func (p *Pane) Update(msg tea.Msg) (pane.Pane, tea.Cmd) {
 		}
 	case pane.TickMsg:
 		if len(p.all) > 0 {
-			p.rebuildSoon() // BEAT ages with the clock, also when an API stops answering
+			p.ageSoon() // BEAT ages with the clock, also when an API stops answering
 		}
 		busy := false
 		for k := range p.lists {
@@ -532,11 +564,28 @@ func (p *Pane) fresh() {
 	p.seen.Fresh(p.rebuild)
 }
 
+// ageSoon makes the rows again from the merged, sorted agents when the
+// pane is on screen (only the clock moved: the order holds; issue 15: at
+// 1,000 hosts each tick merged and sorted some 3,000 agents again); a
+// hidden pane's, or rows left stale by an answer, wait for a whole
+// rebuild.
+func (p *Pane) ageSoon() {
+	if p.seen.Stale() {
+		p.rebuildSoon()
+		return
+	}
+	p.seen.Defer(p.ctx.Now(), func() {
+		p.builds++
+		p.apply()
+	})
+}
+
 // rebuild merges the three lists: hosts with a dead agent first, then by
 // host; within a host dead first, then service and binary.
 func (p *Pane) rebuild() {
 	p.seen.Made()
 	p.builds++
+	p.merges++
 	p.all = p.all[:0]
 	hostDead := map[string]bool{}
 	// Conflicts (another source disagrees) come next: as much to look at.
@@ -566,8 +615,10 @@ func (p *Pane) rebuild() {
 		if a.dead != b.dead {
 			return a.dead
 		}
-		if ca, cb := conflict[rowKey(a)], conflict[rowKey(b)]; ca != cb {
-			return ca
+		if len(conflict) > 0 { // none, mostly: no keys to make
+			if ca, cb := conflict[rowKey(a)], conflict[rowKey(b)]; ca != cb {
+				return ca
+			}
 		}
 		if a.kind != b.kind {
 			return a.kind < b.kind

@@ -9,7 +9,10 @@ package compute
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -84,8 +87,11 @@ type Pane struct {
 	query      filter.Query
 	// conflictsKey: the host model's conflicts the rows were built with.
 	conflictsKey string
-	builds       int // tests: how often the rows were made
-	joins        int // tests: how often the lists were joined
+	// made: each host's last row, by name (rebuild reuses its cells).
+	made   map[string]madeRow
+	builds int // tests: how often the rows were made
+	remade int // tests: rows rowOf made anew (not from made)
+	joins  int // tests: how often the lists were joined
 
 	prompt uiprompt.Prompt
 
@@ -480,24 +486,94 @@ func (p *Pane) fresh() {
 
 // rebuild makes the host rows, joining services and hypervisors first
 // when a list changed (a clock tick or a power answer only remakes rows).
+// A host whose lists say what they said at its last row keeps that row's
+// cells but BEAT (issue 15: on screen at 1,000 hosts every answer and
+// clock tick formatted every host's usage bars on the UI goroutine).
 func (p *Pane) rebuild() {
 	p.seen.Made()
 	p.builds++
 	p.hostList()
 	now := p.ctx.Now()
+	if p.made == nil {
+		p.made = make(map[string]madeRow, len(p.hosts))
+	}
 	for i := range p.hosts {
 		h := &p.hosts[i]
-		h.row = buildRow(h, now)
+		var power *table.Cell
 		if p.power != nil {
-			h.row.Cells = append(h.row.Cells[:5:5], append([]table.Cell{powerCell(p.powerOf(h.name), true, now, p.ctx.Refresh, h.down)}, h.row.Cells[5:]...)...)
+			c := powerCell(p.powerOf(h.name), true, now, p.ctx.Refresh, h.down)
+			power = &c
 		}
+		h.row = p.rowOf(h, now, power)
 		if cs := p.ctx.Hosts.ConflictsOf(h.name, hostmodel.Service, "nova-compute"); len(cs) > 0 {
 			// Another source disagrees: the row says so, the detail line how.
 			h.row.Cells[2].Text += "⚠"
 			h.row.Cells[2].Role = themes.Warn
 		}
 	}
+	if len(p.made) > len(p.hosts) { // a host left the lists
+		listed := make(map[string]bool, len(p.hosts))
+		for i := range p.hosts {
+			listed[p.hosts[i].name] = true
+		}
+		maps.DeleteFunc(p.made, func(name string, _ madeRow) bool { return !listed[name] })
+	}
 	p.apply()
+}
+
+// madeRow is a host's row as last made: the lists' values it was made
+// from (rowKey) and its cells but BEAT, the only one the clock moves.
+type madeRow struct {
+	key   rowKey
+	cells []table.Cell // not shared with any row: rows get copies
+	role  themes.Role
+}
+
+// rowKey is everything buildRow reads but the heartbeat's time.
+type rowKey struct {
+	name          string
+	down          bool
+	hasSvc, hasHv bool
+	svc           openstack.ComputeService // UpdatedAt zero
+	hv            openstack.Hypervisor
+}
+
+func keyOf(h *host) rowKey {
+	k := rowKey{name: h.name, down: h.down, hasSvc: h.svc != nil, hasHv: h.hv != nil}
+	if h.svc != nil {
+		k.svc = *h.svc
+		k.svc.UpdatedAt = time.Time{}
+	}
+	if h.hv != nil {
+		k.hv = *h.hv
+	}
+	return k
+}
+
+// rowOf is h's row at now, with the power cell after FORCED if BMCs are
+// configured: its last cells with a new BEAT when its lists say the same,
+// else made anew (and kept for the next).
+func (p *Pane) rowOf(h *host, now time.Time, power *table.Cell) table.Row {
+	k := keyOf(h)
+	m, ok := p.made[h.name]
+	if !ok || m.key != k {
+		r := buildRow(h, now)
+		p.remade++
+		m = madeRow{key: k, cells: slices.Clone(r.Cells[:len(r.Cells)-1]), role: r.Role}
+		p.made[h.name] = m
+	}
+	n := len(m.cells) + 1
+	if power != nil {
+		n++
+	}
+	cells := make([]table.Cell, 0, n) // one allocation a row
+	if power != nil {
+		cells = append(append(append(cells, m.cells[:5]...), *power), m.cells[5:]...)
+	} else {
+		cells = append(cells, m.cells...)
+	}
+	cells = append(cells, beatCell(h.svc, now))
+	return table.Row{Key: h.name, Cells: cells, Role: m.role}
 }
 
 // join joins services and hypervisors into hosts, down hosts first, then
@@ -505,15 +581,17 @@ func (p *Pane) rebuild() {
 func (p *Pane) join() {
 	p.joinStale = false
 	p.joins++
-	byHost := map[string]*host{}
-	var order []string
+	// The hosts in first-seen order, in a slice that cannot outgrow its
+	// room (a host per list row at most), so byHost's pointers stay valid.
+	slab := make([]host, 0, len(p.svcs)+len(p.hvs))
+	byHost := make(map[string]*host, len(p.hvs))
 	get := func(name string) *host {
 		if h, ok := byHost[name]; ok {
 			return h
 		}
-		h := &host{name: name}
+		slab = append(slab, host{name: name})
+		h := &slab[len(slab)-1]
 		byHost[name] = h
-		order = append(order, name)
 		return h
 	}
 	for i := range p.svcs {
@@ -539,12 +617,10 @@ func (p *Pane) join() {
 		}
 		get(name).hv = hv
 	}
-	p.hosts = p.hosts[:0]
-	for _, n := range order {
-		h := byHost[n]
-		h.down = isDown(h)
-		p.hosts = append(p.hosts, *h)
+	for i := range slab {
+		slab[i].down = isDown(&slab[i])
 	}
+	p.hosts = slab
 	// Down hosts first, then disabled, then by name.
 	sort.SliceStable(p.hosts, func(i, j int) bool {
 		a, b := p.hosts[i], p.hosts[j]
@@ -672,14 +748,10 @@ func usageCell(used, capacity, total int) table.Cell {
 }
 
 func buildRow(h *host, now time.Time) table.Row {
-	zone, beat, beatSort := "", "-", ""
+	zone := ""
 	forced := table.S("-", themes.Muted)
 	if h.svc != nil {
 		zone = h.svc.Zone
-		if !h.svc.UpdatedAt.IsZero() {
-			d := now.Sub(h.svc.UpdatedAt)
-			beat, beatSort = pane.BeatAge(d), fmt.Sprint(int64(d/time.Second))
-		}
 		if h.svc.ForcedDown {
 			forced = table.S("FORCED", themes.Crit)
 		}
@@ -705,12 +777,21 @@ func buildRow(h *host, now time.Time) table.Row {
 		na := table.Cell{Text: "no hypervisor", Role: themes.Muted, Sort: "-1"}
 		cells = append(cells, na, na, na, table.Cell{Text: "-", Sort: "-1"})
 	}
-	cells = append(cells, table.Cell{Text: beat, Sort: beatSort})
+	cells = append(cells, beatCell(h.svc, now))
 	r := table.Row{Key: h.name, Cells: cells}
 	if h.down {
 		r.Role = themes.Crit
 	}
 	return r
+}
+
+// beatCell is the BEAT column: the age of the service's heartbeat.
+func beatCell(svc *openstack.ComputeService, now time.Time) table.Cell {
+	if svc == nil || svc.UpdatedAt.IsZero() {
+		return table.Cell{Text: "-"}
+	}
+	d := now.Sub(svc.UpdatedAt)
+	return table.Cell{Text: pane.BeatAge(d), Sort: strconv.FormatInt(int64(d/time.Second), 10)}
 }
 
 // apply lays out the hosts' rows under the filter. Rows left stale by a
