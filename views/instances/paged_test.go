@@ -7,9 +7,11 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
@@ -656,5 +658,85 @@ func TestNewEntryTextOwnSize(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	if per := (after.TotalAlloc - before.TotalAlloc) / 200; per > 1024 {
 		t.Fatalf("%d bytes per entry", per)
+	}
+}
+
+// servicesFirst holds its first page until the services are asked (or
+// 300 ms passed: they are not coming first), and records which came first.
+type servicesFirst struct {
+	*fakeSource
+	asked chan struct{}
+	once  sync.Once
+}
+
+func (s *servicesFirst) ComputeServices(ctx context.Context) ([]openstack.ComputeService, error) {
+	s.once.Do(func() { close(s.asked) })
+	return s.fakeSource.ComputeServices(ctx)
+}
+
+func (s *servicesFirst) ServersPaged(ctx context.Context, since time.Time, onPage func([]openstack.Server)) ([]openstack.Server, error) {
+	select {
+	case <-s.asked:
+	case <-time.After(300 * time.Millisecond):
+	}
+	s.rec("first page")
+	all := s.fakeSource.servers
+	onPage(all[:10])
+	onPage(all[10:])
+	return all, nil
+}
+
+// A paged first load asks for the compute services only once its first
+// page is in (issue 15: at 1,000 hosts they took Nova's and our cores
+// from that page), and its end still applies them: a down host's servers
+// are faulted.
+func TestPagedFirstLoadAsksServicesAfterTheFirstPage(t *testing.T) {
+	all := fixture()
+	src := &servicesFirst{fakeSource: &fakeSource{servers: all, down: []string{all[0].Host}}, asked: make(chan struct{})}
+	p, _ := newPane(t, src)
+	msg := p.Init()()
+	for i := 0; i < 10; i++ {
+		_, next := p.Update(msg)
+		if next == nil {
+			break
+		}
+		msg = next()
+	}
+	src.mu.Lock()
+	calls := slices.Clone(src.calls)
+	src.mu.Unlock()
+	if i, j := slices.Index(calls, "first page"), slices.Index(calls, "services"); i < 0 || j < i {
+		t.Fatalf("calls %v: want the services asked after the first page", calls)
+	}
+	if p.Status().Loading {
+		t.Fatal("still loading")
+	}
+	if !p.downHosts[all[0].Host] {
+		t.Errorf("down hosts %v after the load, want %s", p.downHosts, all[0].Host)
+	}
+}
+
+// noPages fails its list before any page.
+type noPages struct{ *fakeSource }
+
+func (s noPages) ServersPaged(ctx context.Context, since time.Time, onPage func([]openstack.Server)) ([]openstack.Server, error) {
+	return nil, errors.New("nova: HTTP 500")
+}
+
+// A first load whose list fails before any page does not hold its
+// services read for a page that will not come.
+func TestFailedListDoesNotHoldTheServices(t *testing.T) {
+	defer func(d time.Duration) { servicesWaitMax = d }(servicesWaitMax)
+	servicesWaitMax = time.Hour
+	p, _ := newPane(t, noPages{&fakeSource{servers: fixture()}})
+	done := make(chan tea.Msg, 1)
+	go func() { done <- p.Init()() }()
+	select {
+	case msg := <-done:
+		if m, ok := msg.(serversMsg); !ok || m.err == nil {
+			t.Fatalf("the load gave %T %+v, want its failure", msg, msg)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the failed load waited for its services")
 	}
 }
