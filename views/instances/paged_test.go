@@ -72,6 +72,19 @@ func TestFirstLoadShowsRowsPageByPage(t *testing.T) {
 	}
 }
 
+// loadFirst runs p's first load through Update, at most steps messages
+// (its pages, then its end).
+func loadFirst(p *Pane, steps int) {
+	msg := p.Init()()
+	for i := 0; i < steps; i++ {
+		_, next := p.Update(msg)
+		if next == nil {
+			return
+		}
+		msg = next()
+	}
+}
+
 // manyPages hands out its servers one per page, as fast as it can.
 type manyPages struct{ *fakeSource }
 
@@ -197,14 +210,7 @@ func TestFirstLoadEndAddsTheRest(t *testing.T) {
 	whole, _ := newPane(t, &fakeSource{})
 	whole.merge(all, true)
 	p, _ := newPane(t, tailSource{&fakeSource{servers: all}})
-	msg := p.Init()()
-	for i := 0; i < 10; i++ {
-		_, next := p.Update(msg)
-		if next == nil {
-			break
-		}
-		msg = next()
-	}
+	loadFirst(p, 10)
 	if p.Status().Loading || len(p.byID) != len(whole.byID) || p.nFaults != whole.nFaults || !p.maxUpdated.Equal(whole.maxUpdated) {
 		t.Fatalf("after the load: loading %v, %d servers (want %d), %d faults (want %d)", p.Status().Loading, len(p.byID), len(whole.byID), p.nFaults, whole.nFaults)
 	}
@@ -231,14 +237,7 @@ func (s failSource) ServersPaged(ctx context.Context, since time.Time, onPage fu
 // says the list is incomplete (never a half list that looks whole).
 func TestFailedFirstLoadSaysTheListIsIncomplete(t *testing.T) {
 	p, _ := newPane(t, failSource{&fakeSource{servers: bigFixture(1000)}})
-	msg := p.Init()()
-	for i := 0; i < 10; i++ {
-		_, next := p.Update(msg)
-		if next == nil {
-			break
-		}
-		msg = next()
-	}
+	loadFirst(p, 10)
 	if p.Status().Loading || p.Status().Err == nil {
 		t.Fatalf("after the load: loading %v, err %v", p.Status().Loading, p.Status().Err)
 	}
@@ -409,14 +408,7 @@ func TestFirstLoadWithoutTheJoinedList(t *testing.T) {
 	down := []string{"compute02"}
 	src := &countSource{fakeSource: &fakeSource{servers: all, down: down}, t: t}
 	p, _ := newPane(t, src)
-	msg := p.Init()()
-	for i := 0; i < 20; i++ {
-		_, next := p.Update(msg)
-		if next == nil {
-			break
-		}
-		msg = next()
-	}
+	loadFirst(p, 20)
 	if src.joined {
 		t.Fatal("the first load asked for the joined list")
 	}
@@ -694,14 +686,7 @@ func TestPagedFirstLoadAsksServicesAfterTheFirstPage(t *testing.T) {
 	all := fixture()
 	src := &servicesFirst{fakeSource: &fakeSource{servers: all, down: []string{all[0].Host}}, asked: make(chan struct{})}
 	p, _ := newPane(t, src)
-	msg := p.Init()()
-	for i := 0; i < 10; i++ {
-		_, next := p.Update(msg)
-		if next == nil {
-			break
-		}
-		msg = next()
-	}
+	loadFirst(p, 10)
 	src.mu.Lock()
 	calls := slices.Clone(src.calls)
 	src.mu.Unlock()
