@@ -114,7 +114,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // newRelaxedSession builds the session with the first load's lighter
 // collector already on (issue 15, start to first rows): at 1,000 hosts
 // the config's 2,000 host entries and the panes' per-host set-up allocate
-// ~6 MB on a heap that starts at a few, and under gcPercent three or four
+// 4-6 MB on a heap that starts at a few, and under gcPercent three or four
 // collections ran before the first page was asked for (execution traces
 // of the real binary). restoreGC puts the collector back (runProgram
 // calls it after the first load).
