@@ -359,8 +359,9 @@ func Parse(path string, data []byte) (*File, error) {
 	f.KeysLine, f.KeyLines = keyLines(&doc)
 	// Decoded from the document already parsed, not from the bytes again
 	// (~40% of the parse's work at 1,000 hosts, on the path to every
-	// start's first page): unknownKeys above is the strict check, and
-	// reaches further than the decoder's KnownFields did. An empty file's
+	// start's first page): unknownKeys above is the strict check (it
+	// reaches into the blocks KnownFields skipped, and into merges, one
+	// mapping or a list of them). An empty file's
 	// document decodes to nothing: an empty config.
 	if err := doc.Decode(f); err != nil {
 		return nil, wrapYAML(path, err)

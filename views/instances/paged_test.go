@@ -653,12 +653,16 @@ func TestNewEntryTextOwnSize(t *testing.T) {
 	}
 }
 
-// servicesFirst holds its first page until the services are asked (or
-// 300 ms passed: they are not coming first), and records which came first.
+// servicesFirst holds its first page until the services are asked, or
+// wait passed (0: until the load gives up), and records which came first.
+// A services read started beside the page (the old way) is asked within
+// wait; one started after it cannot be: wait only bounds how long the test
+// gives the old way to show, never decides a pass.
 type servicesFirst struct {
 	*fakeSource
 	asked chan struct{}
 	once  sync.Once
+	wait  time.Duration
 }
 
 func (s *servicesFirst) ComputeServices(ctx context.Context) ([]openstack.ComputeService, error) {
@@ -667,9 +671,15 @@ func (s *servicesFirst) ComputeServices(ctx context.Context) ([]openstack.Comput
 }
 
 func (s *servicesFirst) ServersPaged(ctx context.Context, since time.Time, onPage func([]openstack.Server)) ([]openstack.Server, error) {
+	var timeout <-chan time.Time
+	if s.wait > 0 {
+		timeout = time.After(s.wait)
+	}
 	select {
 	case <-s.asked:
-	case <-time.After(300 * time.Millisecond):
+	case <-timeout:
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
 	s.rec("first page")
 	all := s.fakeSource.servers
@@ -683,8 +693,10 @@ func (s *servicesFirst) ServersPaged(ctx context.Context, since time.Time, onPag
 // from that page), and its end still applies them: a down host's servers
 // are faulted.
 func TestPagedFirstLoadAsksServicesAfterTheFirstPage(t *testing.T) {
+	defer func(d time.Duration) { servicesWaitMax = d }(servicesWaitMax)
+	servicesWaitMax = time.Hour // the fallback (below) must not decide it
 	all := fixture()
-	src := &servicesFirst{fakeSource: &fakeSource{servers: all, down: []string{all[0].Host}}, asked: make(chan struct{})}
+	src := &servicesFirst{fakeSource: &fakeSource{servers: all, down: []string{all[0].Host}}, asked: make(chan struct{}), wait: 300 * time.Millisecond}
 	p, _ := newPane(t, src)
 	loadFirst(p, 10)
 	src.mu.Lock()
@@ -698,6 +710,21 @@ func TestPagedFirstLoadAsksServicesAfterTheFirstPage(t *testing.T) {
 	}
 	if !p.downHosts[all[0].Host] {
 		t.Errorf("down hosts %v after the load, want %s", p.downHosts, all[0].Host)
+	}
+}
+
+// A first page that does not come within servicesWaitMax does not hold
+// the services read (the dead hosts) any longer: the fake gives its page
+// only once they are asked.
+func TestSlowFirstPageDoesNotHoldTheServices(t *testing.T) {
+	defer func(d time.Duration) { servicesWaitMax = d }(servicesWaitMax)
+	servicesWaitMax = 0
+	all := fixture()
+	src := &servicesFirst{fakeSource: &fakeSource{servers: all, down: []string{all[0].Host}}, asked: make(chan struct{})}
+	p, _ := newPane(t, src)
+	loadFirst(p, 10)
+	if p.Status().Loading || !p.downHosts[all[0].Host] {
+		t.Fatalf("loading %v, down hosts %v: want the load done with %s down", p.Status().Loading, p.downHosts, all[0].Host)
 	}
 }
 
