@@ -5,7 +5,6 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -358,9 +357,13 @@ func Parse(path string, data []byte) (*File, error) {
 		return nil, errors.Join(errs...)
 	}
 	f.KeysLine, f.KeyLines = keyLines(&doc)
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(f); err != nil && !errors.Is(err, errEOF(err)) {
+	// Decoded from the document already parsed, not from the bytes again
+	// (~40% of the parse's work at 1,000 hosts, on the path to every
+	// start's first page): unknownKeys above is the strict check (it
+	// reaches into the blocks KnownFields skipped, and into merges, one
+	// mapping or a list of them). An empty file's
+	// document decodes to nothing: an empty config.
+	if err := doc.Decode(f); err != nil {
 		return nil, wrapYAML(path, err)
 	}
 	if f.Clouds == nil {
@@ -377,13 +380,6 @@ func Parse(path string, data []byte) (*File, error) {
 		return nil, errors.Join(errs...)
 	}
 	return f, nil
-}
-
-func errEOF(err error) error {
-	if err != nil && err.Error() == "EOF" {
-		return err
-	}
-	return errors.New("not eof")
 }
 
 // wrapYAML turns yaml.v3's "yaml: line N: msg" into file:line: msg.

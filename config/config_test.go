@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -173,6 +174,45 @@ func TestBMCBlock(t *testing.T) {
 	for _, e := range errs {
 		if strings.Contains(e.Error(), "hunter2") {
 			t.Fatal("password in an error")
+		}
+	}
+}
+
+// BenchmarkParse1000Hosts reads a config listing 1,000 Docker and 1,000
+// BMC hosts (the demo's at 1,000 hosts): it is on the path to the first
+// page of every start.
+func BenchmarkParse1000Hosts(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("clouds:\n  prod:\n    openstack: {auth_url: http://k/v3, username: u, password: p}\n    docker:\n      hosts:\n")
+	for i := 1; i <= 1000; i++ {
+		fmt.Fprintf(&sb, "        compute%04d: http://127.0.0.1:%d\n", i, 20000+i)
+	}
+	sb.WriteString("    bmc:\n      protocol: redfish\n      username: admin\n      password: x\n      hosts:\n")
+	for i := 1; i <= 1000; i++ {
+		fmt.Fprintf(&sb, "        compute%04d: http://127.0.0.1:%d\n", i, 30000+i)
+	}
+	data := []byte(sb.String())
+	b.ReportAllocs()
+	for b.Loop() {
+		f, err := Parse("c.yaml", data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(f.Clouds["prod"].Docker.Hosts) != 1000 || len(f.Clouds["prod"].BMC.Hosts) != 1000 {
+			b.Fatal("hosts not read")
+		}
+	}
+}
+
+// An empty file, or one of comments only, is an empty config.
+func TestParseEmptyIsEmptyConfig(t *testing.T) {
+	for _, data := range []string{"", "# nothing yet\n", "\n\n"} {
+		f, err := Parse("c.yaml", []byte(data))
+		if err != nil {
+			t.Fatalf("%q: %v", data, err)
+		}
+		if f.Clouds == nil || len(f.Clouds) != 0 {
+			t.Errorf("%q: clouds %v, want an empty map", data, f.Clouds)
 		}
 	}
 }

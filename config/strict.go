@@ -45,8 +45,14 @@ func unknownKeys(path string, doc *yaml.Node) []error {
 				k, v := n.Content[i], n.Content[i+1]
 				ft, ok := fields[k.Value]
 				if !ok {
-					if k.Value == "<<" {
-						walk(v, t, where)
+					if k.Value == "<<" { // a merge: one mapping, or a list of them
+						if v.Kind == yaml.SequenceNode {
+							for _, c := range v.Content {
+								walk(c, t, where)
+							}
+						} else {
+							walk(v, t, where)
+						}
 						continue
 					}
 					errs = append(errs, &Error{File: path, Line: k.Line, Msg: unknownMsg(k.Value, where, fields)})

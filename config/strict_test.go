@@ -92,3 +92,17 @@ func TestMarshalledConfigLoads(t *testing.T) {
 		t.Fatalf("%v\n%s", err, b)
 	}
 }
+
+// A key merged in through a list of mappings (<<: [*a, *b]) is checked
+// too: the strict decoder named it, and a misspelled key in a shared
+// block must not be dropped silently.
+func TestMergeListUnknownKey(t *testing.T) {
+	for _, in := range []string{
+		"clouds:\n  a:\n    <<: [{bogus: 1}]\n",
+		"clouds:\n  a:\n    <<: [{docker: {hosts: {h: http://x:1}}}, {bogus: 1}]\n",
+	} {
+		if _, err := Parse("c.yaml", []byte(in)); err == nil || !strings.Contains(err.Error(), "c.yaml:3") {
+			t.Errorf("%q: err %v, want the unknown key named at c.yaml:3", in, err)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A/B of start to first rows / all rows: one demo at N (the first binary's),
 # the binaries alternated five times. Usage: bash testenv/ab_start.sh N BIN_A BIN_B
+# HOSTS=1000: the demo's compute hosts (default 40).
 set -uo pipefail
 n=$1; shift
 tmp=$(mktemp -d); sock=$tmp/s
@@ -8,10 +9,10 @@ tmp=$(mktemp -d); sock=$tmp/s
 # (testenv/startlatency; a shell poll took CPU from the start it timed).
 sl=$tmp/startlatency
 (cd "$(dirname "$0")/.." && go build -o "$sl" ./testenv/startlatency) || exit 1
-"$1" demo serve --scale "$n" --hosts 40 --fail-after -1s --config-out "$tmp/config.yaml" > "$tmp/demo.log" 2>&1 &
+"$1" demo serve --scale "$n" --hosts "${HOSTS:-40}" --fail-after -1s --config-out "$tmp/config.yaml" > "$tmp/demo.log" 2>&1 &
 demo=$!
 for _ in $(seq 1 300); do [ -s "$tmp/config.yaml" ] && break; sleep 0.2; done
-echo "load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "hosts ${HOSTS:-40} load $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in 1 2 3 4 5; do
   for bin in "$@"; do
     t0=$(date +%s%N)

@@ -388,10 +388,18 @@ func (p *Pane) fetch() tea.Cmd {
 		defer cancel()
 		ctx, age := cadence.WithAge(ctx)
 		m := serversMsg{full: full, started: now}
+		// A paged first load asks for the compute services once its first
+		// page is in (issue 15, first rows): at 1,000 hosts they are a
+		// thousand entries for Nova to serve and us to decode beside that
+		// page on two cores, and the down hosts they give are applied at
+		// the load's end, not to its pages.
+		firstPage, pageIn := servicesGate(paged != nil)
+		onPage := func(ss []openstack.Server) { prog.add(ss); pageIn() }
 		var wg sync.WaitGroup
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			waitFirstPage(ctx, firstPage)
 			svcs, err := src.ComputeServices(ctx)
 			if err != nil {
 				m.svcErr = err
@@ -408,10 +416,11 @@ func (p *Pane) fetch() tea.Cmd {
 			m.paged = true
 			if pc, ok := src.(PageCounter); ok {
 				m.counted = true
-				_, m.err = pc.ServersPagedCount(ctx, since, prog.add)
+				_, m.err = pc.ServersPagedCount(ctx, since, onPage)
 			} else {
-				m.servers, m.err = paged.ServersPaged(ctx, since, prog.add)
+				m.servers, m.err = paged.ServersPaged(ctx, since, onPage)
 			}
+			pageIn() // a list that ended without a page (failed) waits no more
 		} else {
 			m.servers, m.err = src.Servers(ctx, since)
 		}
@@ -437,6 +446,38 @@ func (p *Pane) fetch() tea.Cmd {
 	return func() tea.Msg {
 		go func() { prog.finish(load().(serversMsg)) }()
 		return prog.wait()
+	}
+}
+
+// servicesWaitMax bounds how long a paged first load's services read waits
+// for the first page (a var for tests).
+var servicesWaitMax = time.Second
+
+// servicesGate makes the gate a paged first load's services read waits
+// on: pageIn opens it (at the first page, or when the list ended). Not
+// paged: open already.
+func servicesGate(paged bool) (gate <-chan struct{}, pageIn func()) {
+	c := make(chan struct{})
+	if !paged {
+		close(c)
+		return c, func() {}
+	}
+	return c, sync.OnceFunc(func() { close(c) })
+}
+
+// waitFirstPage waits for gate, at most servicesWaitMax, or ctx's end.
+func waitFirstPage(ctx context.Context, gate <-chan struct{}) {
+	select {
+	case <-gate:
+		return
+	default:
+	}
+	t := time.NewTimer(servicesWaitMax)
+	defer t.Stop()
+	select {
+	case <-gate:
+	case <-t.C:
+	case <-ctx.Done():
 	}
 }
 

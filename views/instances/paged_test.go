@@ -7,9 +7,11 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stackpit/stackpit/datasource/openstack"
@@ -67,6 +69,19 @@ func TestFirstLoadShowsRowsPageByPage(t *testing.T) {
 	}
 	if p.Status().Loading || p.Status().Updated.IsZero() {
 		t.Errorf("status after the load: %+v", p.Status())
+	}
+}
+
+// loadFirst runs p's first load through Update, at most steps messages
+// (its pages, then its end).
+func loadFirst(p *Pane, steps int) {
+	msg := p.Init()()
+	for i := 0; i < steps; i++ {
+		_, next := p.Update(msg)
+		if next == nil {
+			return
+		}
+		msg = next()
 	}
 }
 
@@ -195,14 +210,7 @@ func TestFirstLoadEndAddsTheRest(t *testing.T) {
 	whole, _ := newPane(t, &fakeSource{})
 	whole.merge(all, true)
 	p, _ := newPane(t, tailSource{&fakeSource{servers: all}})
-	msg := p.Init()()
-	for i := 0; i < 10; i++ {
-		_, next := p.Update(msg)
-		if next == nil {
-			break
-		}
-		msg = next()
-	}
+	loadFirst(p, 10)
 	if p.Status().Loading || len(p.byID) != len(whole.byID) || p.nFaults != whole.nFaults || !p.maxUpdated.Equal(whole.maxUpdated) {
 		t.Fatalf("after the load: loading %v, %d servers (want %d), %d faults (want %d)", p.Status().Loading, len(p.byID), len(whole.byID), p.nFaults, whole.nFaults)
 	}
@@ -229,14 +237,7 @@ func (s failSource) ServersPaged(ctx context.Context, since time.Time, onPage fu
 // says the list is incomplete (never a half list that looks whole).
 func TestFailedFirstLoadSaysTheListIsIncomplete(t *testing.T) {
 	p, _ := newPane(t, failSource{&fakeSource{servers: bigFixture(1000)}})
-	msg := p.Init()()
-	for i := 0; i < 10; i++ {
-		_, next := p.Update(msg)
-		if next == nil {
-			break
-		}
-		msg = next()
-	}
+	loadFirst(p, 10)
 	if p.Status().Loading || p.Status().Err == nil {
 		t.Fatalf("after the load: loading %v, err %v", p.Status().Loading, p.Status().Err)
 	}
@@ -407,14 +408,7 @@ func TestFirstLoadWithoutTheJoinedList(t *testing.T) {
 	down := []string{"compute02"}
 	src := &countSource{fakeSource: &fakeSource{servers: all, down: down}, t: t}
 	p, _ := newPane(t, src)
-	msg := p.Init()()
-	for i := 0; i < 20; i++ {
-		_, next := p.Update(msg)
-		if next == nil {
-			break
-		}
-		msg = next()
-	}
+	loadFirst(p, 20)
 	if src.joined {
 		t.Fatal("the first load asked for the joined list")
 	}
@@ -656,5 +650,105 @@ func TestNewEntryTextOwnSize(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	if per := (after.TotalAlloc - before.TotalAlloc) / 200; per > 1024 {
 		t.Fatalf("%d bytes per entry", per)
+	}
+}
+
+// servicesFirst holds its first page until the services are asked, or
+// wait passed (0: until the load gives up), and records which came first.
+// A services read started beside the page (the old way) is asked within
+// wait; one started after it cannot be: wait only bounds how long the test
+// gives the old way to show, never decides a pass.
+type servicesFirst struct {
+	*fakeSource
+	asked chan struct{}
+	once  sync.Once
+	wait  time.Duration
+}
+
+func (s *servicesFirst) ComputeServices(ctx context.Context) ([]openstack.ComputeService, error) {
+	s.once.Do(func() { close(s.asked) })
+	return s.fakeSource.ComputeServices(ctx)
+}
+
+func (s *servicesFirst) ServersPaged(ctx context.Context, since time.Time, onPage func([]openstack.Server)) ([]openstack.Server, error) {
+	var timeout <-chan time.Time
+	if s.wait > 0 {
+		timeout = time.After(s.wait)
+	}
+	select {
+	case <-s.asked:
+	case <-timeout:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	s.rec("first page")
+	all := s.fakeSource.servers
+	onPage(all[:10])
+	onPage(all[10:])
+	return all, nil
+}
+
+// A paged first load asks for the compute services only once its first
+// page is in (issue 15: at 1,000 hosts they took Nova's and our cores
+// from that page), and its end still applies them: a down host's servers
+// are faulted.
+func TestPagedFirstLoadAsksServicesAfterTheFirstPage(t *testing.T) {
+	defer func(d time.Duration) { servicesWaitMax = d }(servicesWaitMax)
+	servicesWaitMax = time.Hour // the fallback (below) must not decide it
+	all := fixture()
+	src := &servicesFirst{fakeSource: &fakeSource{servers: all, down: []string{all[0].Host}}, asked: make(chan struct{}), wait: 300 * time.Millisecond}
+	p, _ := newPane(t, src)
+	loadFirst(p, 10)
+	src.mu.Lock()
+	calls := slices.Clone(src.calls)
+	src.mu.Unlock()
+	if i, j := slices.Index(calls, "first page"), slices.Index(calls, "services"); i < 0 || j < i {
+		t.Fatalf("calls %v: want the services asked after the first page", calls)
+	}
+	if p.Status().Loading {
+		t.Fatal("still loading")
+	}
+	if !p.downHosts[all[0].Host] {
+		t.Errorf("down hosts %v after the load, want %s", p.downHosts, all[0].Host)
+	}
+}
+
+// A first page that does not come within servicesWaitMax does not hold
+// the services read (the dead hosts) any longer: the fake gives its page
+// only once they are asked.
+func TestSlowFirstPageDoesNotHoldTheServices(t *testing.T) {
+	defer func(d time.Duration) { servicesWaitMax = d }(servicesWaitMax)
+	servicesWaitMax = 0
+	all := fixture()
+	src := &servicesFirst{fakeSource: &fakeSource{servers: all, down: []string{all[0].Host}}, asked: make(chan struct{})}
+	p, _ := newPane(t, src)
+	loadFirst(p, 10)
+	if p.Status().Loading || !p.downHosts[all[0].Host] {
+		t.Fatalf("loading %v, down hosts %v: want the load done with %s down", p.Status().Loading, p.downHosts, all[0].Host)
+	}
+}
+
+// noPages fails its list before any page.
+type noPages struct{ *fakeSource }
+
+func (s noPages) ServersPaged(ctx context.Context, since time.Time, onPage func([]openstack.Server)) ([]openstack.Server, error) {
+	return nil, errors.New("nova: HTTP 500")
+}
+
+// A first load whose list fails before any page does not hold its
+// services read for a page that will not come.
+func TestFailedListDoesNotHoldTheServices(t *testing.T) {
+	defer func(d time.Duration) { servicesWaitMax = d }(servicesWaitMax)
+	servicesWaitMax = time.Hour
+	p, _ := newPane(t, noPages{&fakeSource{servers: fixture()}})
+	done := make(chan tea.Msg, 1)
+	go func() { done <- p.Init()() }()
+	select {
+	case msg := <-done:
+		if m, ok := msg.(serversMsg); !ok || m.err == nil {
+			t.Fatalf("the load gave %T %+v, want its failure", msg, msg)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the failed load waited for its services")
 	}
 }
