@@ -434,21 +434,9 @@ func (c *Client) ServerNames(ctx context.Context, ids []string) (map[string]stri
 	if names, ok := c.namesFromLists(st, ids); ok {
 		return names, nil
 	}
-	now := time.Now()
-	if c.Clock != nil {
-		now = c.Clock()
-	}
+	now := c.now()
 	st.mu.Lock()
-	missing, known := false, false // unknown, and unknown but seen absent
-	for _, id := range ids {
-		if _, ok := st.names[id]; !ok {
-			if st.absent[id] {
-				known = true
-			} else {
-				missing = true
-			}
-		}
-	}
+	missing, known := st.unnamed(ids)
 	age := now.Sub(st.namesAt)
 	relist := st.names == nil || (missing && age >= ServerNamesEvery) || (known && age >= ServerNamesAbsentEvery)
 	st.mu.Unlock()
@@ -512,16 +500,8 @@ func (c *Client) namesFromLists(st *volumeState, ids []string) (map[string]strin
 	now := c.now()
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	missing, known := st.names == nil, false // new to the map; unnamed by the lists it was made from
-	for _, id := range ids {
-		if _, ok := st.names[id]; !ok {
-			if st.absent[id] {
-				known = true
-			} else {
-				missing = true
-			}
-		}
-	}
+	missing, known := st.unnamed(ids)
+	missing = missing || st.names == nil
 	if !missing && !known {
 		return st.names, true
 	}
@@ -544,6 +524,21 @@ func (c *Client) namesFromLists(st *volumeState, ids []string) (map[string]strin
 		}
 	}
 	return st.names, true
+}
+
+// unnamed: some of ids are new to the names (missing), or were not in the
+// list the names were made from (known absent). Under st.mu.
+func (st *volumeState) unnamed(ids []string) (missing, known bool) {
+	for _, id := range ids {
+		if _, ok := st.names[id]; !ok {
+			if st.absent[id] {
+				known = true
+			} else {
+				missing = true
+			}
+		}
+	}
+	return missing, known
 }
 
 func (c *Client) serverNameList(ctx context.Context) (map[string]string, error) {
@@ -755,10 +750,7 @@ func (c *Client) ServerIDs(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now()
-	if c.Clock != nil {
-		now = c.Clock()
-	}
+	now := c.now()
 	st := c.vols()
 	st.mu.Lock()
 	st.names, st.namesAt, st.namesGen = names, now, 0

@@ -438,11 +438,7 @@ func TestServerNamesPacked(t *testing.T) {
 func TestServerNamesFromTheServerLists(t *testing.T) {
 	f := newFakeCloud(t, "2.88")
 	f.synth = newSynthNova(t, 30)
-	var brief atomic.Int32
-	f.on("GET /compute/v2.1/servers", func(w http.ResponseWriter, r *http.Request) {
-		brief.Add(1)
-		writeJSON(w, 200, map[string]any{"servers": []any{}})
-	})
+	brief := briefServers(f)
 	c := f.client(t, false)
 	ctx := ctxT(t)
 	all, asOf, err := c.listServers(ctx, time.Time{})
@@ -484,11 +480,7 @@ func TestServerNamesFromTheServerLists(t *testing.T) {
 // brief list.
 func TestServerNamesWithoutServerListsAsksTheBriefList(t *testing.T) {
 	f := newFakeCloud(t, "2.88")
-	var brief atomic.Int32
-	f.on("GET /compute/v2.1/servers", func(w http.ResponseWriter, r *http.Request) {
-		brief.Add(1)
-		writeJSON(w, 200, map[string]any{"servers": []any{map[string]any{"id": "s1", "name": "web-1"}}})
-	})
+	brief := briefServers(f, map[string]any{"id": "s1", "name": "web-1"})
 	c := f.client(t, false)
 	names, err := c.ServerNames(ctxT(t), []string{"s1"})
 	if err != nil || names["s1"] != "web-1" || brief.Load() != 1 {
@@ -506,11 +498,7 @@ func TestServerNamesWithoutServerListsAsksTheBriefList(t *testing.T) {
 func TestServerNamesFromListsStayFresh(t *testing.T) {
 	f := newFakeCloud(t, "2.88")
 	f.synth = newSynthNova(t, 5)
-	var brief atomic.Int32
-	f.on("GET /compute/v2.1/servers", func(w http.ResponseWriter, r *http.Request) {
-		brief.Add(1)
-		writeJSON(w, 200, map[string]any{"servers": []any{map[string]any{"id": "late", "name": "late-1"}}})
-	})
+	brief := briefServers(f, map[string]any{"id": "late", "name": "late-1"})
 	c := f.client(t, false)
 	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 	c.Clock = func() time.Time { return now }
@@ -557,4 +545,15 @@ func TestServerNamesFromListsStayFresh(t *testing.T) {
 	if names, _ := c.ServerNames(ctx, []string{"late"}); names["late"] != "late-1" || brief.Load() != 1 {
 		t.Errorf("lists a minute old: names %v, %d brief lists, want late-1 from one", names, brief.Load())
 	}
+}
+
+// briefServers serves Nova's brief server list (/servers) with these
+// servers, and counts the lists asked.
+func briefServers(f *fakeCloud, servers ...any) *atomic.Int32 {
+	var n atomic.Int32
+	f.on("GET /compute/v2.1/servers", func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		writeJSON(w, 200, map[string]any{"servers": append([]any{}, servers...)})
+	})
+	return &n
 }
