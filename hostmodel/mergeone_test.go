@@ -14,20 +14,7 @@ import (
 // panes telling Nova, per-host Docker scopes, cluster-wide counts, errors,
 // answers older than the last) applied to a model with it and one without.
 func TestMergeOneIsMergeHost(t *testing.T) {
-	type src struct {
-		pane   string
-		source Source
-		kinds  []Kind
-	}
-	srcs := []src{
-		{"compute", Nova, []Kind{Service, Usage}},
-		{"agents", Nova, []Kind{Service}},
-		{"agents", Neutron, []Kind{Service}},
-		{"ceph", Ceph, []Kind{OSD, Health}},
-		{"containers", Docker, []Kind{Container}},
-		{"panels", Prometheus, []Kind{Service}},
-	}
-	states := []string{Up, Down, Running, "exited"}
+	srcs, states := randomTellers, randomStates
 	for seed := int64(1); seed <= 40; seed++ {
 		r := rand.New(rand.NewSource(seed))
 		fast, slow := New(), New()

@@ -17,26 +17,13 @@ import (
 // order, a cluster-wide fact changed, an older answer, an error), from
 // panes sharing a source, applied to a model with patch and one without.
 func TestPatchIsApply(t *testing.T) {
-	type src struct {
-		pane   string
-		source Source
-		kinds  []Kind
-	}
-	srcs := []src{
-		{"compute", Nova, []Kind{Service, Usage}},
-		{"agents", Nova, []Kind{Service}},
-		{"agents", Neutron, []Kind{Service}},
-		{"ceph", Ceph, []Kind{OSD}},
-		{"containers", Docker, []Kind{Container}},
-		{"panels", Prometheus, []Kind{Service}},
-	}
-	states := []string{Up, Down, Running, "exited"}
+	srcs, states := randomTellers, randomStates
 	patches := 0
 	for seed := int64(1); seed <= 300; seed++ {
 		r := rand.New(rand.NewSource(seed))
 		fast, slow := New(), New()
 		last := map[obsKey]Observation{}
-		fact := func(s src, host string) Fact {
+		fact := func(s teller, host string) Fact {
 			f := Fact{Host: host, Kind: s.kinds[r.Intn(len(s.kinds))], Name: fmt.Sprintf("n%d", r.Intn(3)),
 				State: states[r.Intn(len(states))], Severity: Severity(r.Intn(3))}
 			if r.Intn(4) == 0 {
@@ -45,7 +32,7 @@ func TestPatchIsApply(t *testing.T) {
 			return f
 		}
 		// answer: each host's facts together (one per key), hosts in order.
-		answer := func(s src, scope string) []Fact {
+		answer := func(s teller, scope string) []Fact {
 			var fs []Fact
 			for h := range 5 {
 				host := fmt.Sprintf("h%d", h)

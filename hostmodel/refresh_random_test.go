@@ -13,19 +13,7 @@ import (
 // every merged fact points into a current observation of its host and
 // says what a fresh merge says.
 func TestMergedFactsPointIntoCurrentObservations(t *testing.T) {
-	type src struct {
-		pane   string
-		source Source
-		kinds  []Kind
-	}
-	srcs := []src{
-		{"compute", Nova, []Kind{Service, Usage}},
-		{"agents", Nova, []Kind{Service}},
-		{"ceph", Ceph, []Kind{OSD}},
-		{"containers", Docker, []Kind{Container}},
-		{"panels", Prometheus, []Kind{Service}},
-	}
-	states := []string{Up, Down, Running, "exited"}
+	srcs, states := randomTellers, randomStates
 	for seed := int64(1); seed <= 200; seed++ {
 		r := rand.New(rand.NewSource(seed))
 		m := New()

@@ -1,0 +1,22 @@
+package hostmodel
+
+// teller is a pane telling one source, and the kinds of facts it tells:
+// the randomized tests draw their answers from these.
+type teller struct {
+	pane   string
+	source Source
+	kinds  []Kind
+}
+
+// randomTellers: two panes telling Nova, per-host Docker scopes (the
+// tests give containers a scope), cluster-wide counts from Prometheus.
+var randomTellers = []teller{
+	{"compute", Nova, []Kind{Service, Usage}},
+	{"agents", Nova, []Kind{Service}},
+	{"agents", Neutron, []Kind{Service}},
+	{"ceph", Ceph, []Kind{OSD, Health}},
+	{"containers", Docker, []Kind{Container}},
+	{"panels", Prometheus, []Kind{Service}},
+}
+
+var randomStates = []string{Up, Down, Running, "exited"}
