@@ -61,10 +61,7 @@ func TestPatchIsApply(t *testing.T) {
 		}
 		for step := 0; step < 80; step++ {
 			s := srcs[r.Intn(len(srcs))]
-			o := Observation{Pane: s.pane, Source: s.source, At: t0.Add(time.Duration(10*step) * time.Second)}
-			if s.source == Docker {
-				o.Scope = fmt.Sprintf("h%d", r.Intn(3))
-			}
+			o := s.answerAt(r, step)
 			k := obsKey{o.Pane, o.Source, o.Scope}
 			prev, had := last[k]
 			switch c := r.Intn(10); {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand"
 	"testing"
-	"time"
 )
 
 // After any sequence of answers (refreshes repeating the last answer, at
@@ -20,10 +19,7 @@ func TestMergedFactsPointIntoCurrentObservations(t *testing.T) {
 		last := map[obsKey]Observation{}
 		for step := 0; step < 80; step++ {
 			s := srcs[r.Intn(len(srcs))]
-			o := Observation{Pane: s.pane, Source: s.source, At: t0.Add(time.Duration(10*step) * time.Second)}
-			if s.source == Docker {
-				o.Scope = fmt.Sprintf("h%d", r.Intn(3))
-			}
+			o := s.answerAt(r, step)
 			k := obsKey{o.Pane, o.Source, o.Scope}
 			if prev, ok := last[k]; ok && r.Intn(2) == 0 {
 				o.Facts = prev.Facts // a refresh: the same answer again

@@ -1,5 +1,11 @@
 package hostmodel
 
+import (
+	"fmt"
+	"math/rand"
+	"time"
+)
+
 // teller is a pane telling one source, and the kinds of facts it tells:
 // the randomized tests draw their answers from these.
 type teller struct {
@@ -20,3 +26,13 @@ var randomTellers = []teller{
 }
 
 var randomStates = []string{Up, Down, Running, "exited"}
+
+// answerAt is an empty answer of s at step (10 s apart), a Docker one
+// scoped to one of three hosts.
+func (s teller) answerAt(r *rand.Rand, step int) Observation {
+	o := Observation{Pane: s.pane, Source: s.source, At: t0.Add(time.Duration(10*step) * time.Second)}
+	if s.source == Docker {
+		o.Scope = fmt.Sprintf("h%d", r.Intn(3))
+	}
+	return o
+}
