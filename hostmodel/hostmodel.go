@@ -282,19 +282,9 @@ func (m *Model) Apply(o Observation) {
 	}
 	m.store(k, st)
 	if touched[""] {
-		before := upServices(m.cluster)
-		m.mergeCluster()
-		// A cluster-wide count changed: every host may now disagree. Hosts
-		// read only those counts (mergeHost), so another cluster-wide fact
-		// (Ceph, a stuck volume) leaves them as they were (issue 15: every
-		// such answer re-merged every host on the UI goroutine).
-		// Only their times moved: a host's conflicts with them are the
-		// same, their ages not (issue 15: each Prometheus refresh merged
-		// every host again).
-		if after := upServices(m.cluster); !slices.Equal(before, after) {
-			timesOnly := sameButTime(factRefs(before), factRefs(after))
+		if redo := m.remergeCluster(); redo != nil {
 			for h, host := range m.hosts {
-				if !timesOnly || len(host.Conflicts) > 0 {
+				if redo(host) {
 					touched[h] = true
 				}
 			}
@@ -619,6 +609,26 @@ func idOf(f *Fact) string {
 		return f.Name
 	}
 	return f.ID
+}
+
+// remergeCluster merges the cluster-wide facts again and says which hosts
+// must be merged again for them (nil: none). Hosts read only the up
+// counts (mergeHost), so another cluster-wide fact (Ceph, a stuck volume)
+// leaves them as they were (issue 15: every such answer re-merged every
+// host on the UI goroutine); when only the counts' times moved, a host's
+// conflicts with them are the same, their ages not: only hosts with
+// conflicts (each Prometheus refresh merged every host again).
+func (m *Model) remergeCluster() (redo func(*Host) bool) {
+	before := upServices(m.cluster)
+	m.mergeCluster()
+	after := upServices(m.cluster)
+	switch {
+	case slices.Equal(before, after):
+		return nil
+	case sameButTime(factRefs(before), factRefs(after)):
+		return func(h *Host) bool { return len(h.Conflicts) > 0 }
+	}
+	return func(*Host) bool { return true }
 }
 
 func (m *Model) mergeCluster() {

@@ -64,13 +64,10 @@ func (m *Model) patch(st *stored, o Observation) bool {
 		}
 	}
 	if cluster {
-		// Only times moved: a host's conflicts with the cluster-wide
-		// counts are the same ones, a little older.
-		before := upServices(m.cluster)
-		m.mergeCluster()
-		if !slices.Equal(before, upServices(m.cluster)) {
+		// Only times moved: redo names the hosts with conflicts (their ages).
+		if redo := m.remergeCluster(); redo != nil {
 			for name, h := range m.hosts {
-				if len(h.Conflicts) > 0 {
+				if redo(h) {
 					m.setHost(name, h.Facts)
 				}
 			}

@@ -249,3 +249,23 @@ func TestTieIsMergedTheSameEveryTime(t *testing.T) {
 		}
 	}
 }
+
+// A cluster-wide up count that a host's service contradicts, told again
+// with only its time moved: the conflict names the count's new time (its
+// age on screen), with the repeat patched or merged the whole way.
+func TestClusterCountRepeatAgesItsConflict(t *testing.T) {
+	for _, off := range []bool{false, true} {
+		patchOff = off
+		m := New()
+		count := []Fact{{Kind: Service, Name: "nova-compute", State: Up, Detail: "5/5"}}
+		m.Apply(Observation{Pane: "panels", Source: Prometheus, At: t0, Facts: count})
+		m.Apply(Observation{Pane: "compute", Source: Nova, At: t0, Facts: []Fact{svc("h0", "nova-compute", Down, Crit)}})
+		at := t0.Add(10 * time.Second)
+		m.Apply(Observation{Pane: "panels", Source: Prometheus, At: at, Facts: count})
+		cs := m.Conflicts()
+		if len(cs) != 1 || !cs[0].A.At.Equal(at) {
+			t.Errorf("patchOff=%v: conflicts %+v, want one naming the count at its repeat's time", off, cs)
+		}
+	}
+	patchOff = false
+}
