@@ -319,10 +319,8 @@ func (m *Model) mergeOne(host string, k obsKey, st *stored) bool {
 	if mergeOnly || h == nil {
 		return false
 	}
-	for ok := range m.hostObs[host] {
-		if ok != k && ok.source == k.source {
-			return false // two panes tell this source: the newest of each fact wins
-		}
+	if m.sharedOn(host, k) {
+		return false // two panes tell this source: the newest of each fact wins
 	}
 	add := factRefs(st.byHost[host])
 	if len(add) > 1 {
@@ -468,14 +466,23 @@ func (m *Model) refreshAt(host string, old, cur *stored) bool {
 		h.Facts[j] = b
 	}
 	switch {
-	case moved && len(h.Conflicts) == 0:
-		// Only times moved on a host without conflicts: it has none now
-		// either (no detect), and its counted facts are the same ones.
-		h.noteTimes()
-	case moved, len(now) == 0: // conflicts' ages; or a cluster-wide count moved
+	case moved:
+		m.timesMoved(host, h)
+	case len(now) == 0: // a cluster-wide count moved
 		m.setHost(host, h.Facts)
 	}
 	return true
+}
+
+// timesMoved: only the times of a host's merged facts moved. Without
+// conflicts it has none now either (no detect), and its counted facts are
+// the same ones, a little newer; with some, their copies take the ages.
+func (m *Model) timesMoved(name string, h *Host) {
+	if len(h.Conflicts) > 0 {
+		m.setHost(name, h.Facts)
+		return
+	}
+	h.noteTimes()
 }
 
 // noteTimes gives the host's counted facts (notes, copies) their merged

@@ -28,7 +28,7 @@ func TestMergeOneIsMergeHost(t *testing.T) {
 			if r.Intn(10) == 0 {
 				o.Err = errors.New("down")
 			}
-			seen := map[string]bool{} // one fact per key in an answer (which of two wins is not defined)
+			seen := map[string]bool{} // one fact per key in an answer (a key named twice: TestKeyNamedTwiceIsTheFirst)
 			for n := r.Intn(8); n > 0; n-- {
 				host := fmt.Sprintf("h%d", r.Intn(4))
 				if o.Scope != "" {

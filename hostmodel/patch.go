@@ -152,14 +152,9 @@ func (m *Model) touch(name string, k obsKey, fs []Fact, shared, moved bool) bool
 			h.Facts[j], moved = b, true
 		}
 	}
-	if !moved {
-		return true
+	if moved {
+		m.timesMoved(name, h)
 	}
-	if len(h.Conflicts) > 0 {
-		m.setHost(name, h.Facts) // the conflicts' copies, with their ages
-		return true
-	}
-	h.noteTimes()
 	return true
 }
 

@@ -82,7 +82,7 @@ func TestPatchIsApply(t *testing.T) {
 					o.Facts[i], o.Facts[i+1] = o.Facts[i+1], o.Facts[i]
 				case c == 7 && len(o.Facts) > 0: // a fact added to the first host
 					f := o.Facts[0]
-					f.Name, f.ID = fmt.Sprintf("added%d", step), "" // one fact per key (which of two wins is not defined)
+					f.Name, f.ID = fmt.Sprintf("added%d", step), "" // one fact per key (a key named twice: TestKeyNamedTwiceIsTheFirst)
 					o.Facts = slices.Insert(o.Facts, 1, f)
 				case c == 8:
 					o.At = prev.At.Add(-time.Duration(r.Intn(2)) * time.Second) // at the same time, or older
@@ -265,6 +265,28 @@ func TestClusterCountRepeatAgesItsConflict(t *testing.T) {
 		cs := m.Conflicts()
 		if len(cs) != 1 || !cs[0].A.At.Equal(at) {
 			t.Errorf("patchOff=%v: conflicts %+v, want one naming the count at its repeat's time", off, cs)
+		}
+	}
+	patchOff = false
+}
+
+// An answer that names a key twice (two hosts whose long names shorten
+// alike) is merged as its first, whole or patched, and stays so.
+func TestKeyNamedTwiceIsTheFirst(t *testing.T) {
+	for _, off := range []bool{false, true} {
+		patchOff = off
+		m := New()
+		fs := []Fact{svc("h0.dc1", "nova-compute", Down, Crit), svc("h0.dc2", "nova-compute", Up, OK), svc("h1", "nova-compute", Up, OK)}
+		for i := range 3 {
+			if i == 2 {
+				fs = slices.Clone(fs)
+				fs[2].State = Down // another host changes: h0 is not merged again
+			}
+			m.Apply(Observation{Pane: "compute", Source: Nova, At: t0.Add(time.Duration(i) * time.Second), Facts: fs})
+			h, _ := m.Host("h0")
+			if len(h.Facts) != 1 || h.Facts[0].State != Down {
+				t.Fatalf("patchOff=%v answer %d: h0 %+v, want the answer's first (down)", off, i, h.Facts)
+			}
 		}
 	}
 	patchOff = false
