@@ -672,11 +672,6 @@ func fields(a *agent) map[string]string {
 }
 
 func buildRow(a *agent, now time.Time) table.Row {
-	beat, beatSort := "-", ""
-	if !a.beat.IsZero() {
-		d := now.Sub(a.beat)
-		beat, beatSort = pane.BeatAge(d), fmt.Sprint(int64(d/time.Second))
-	}
 	state := table.S(stateText(a), themes.OK)
 	if a.dead {
 		state.Role = themes.Crit
@@ -687,7 +682,7 @@ func buildRow(a *agent, now time.Time) table.Row {
 	}
 	r := table.Row{Key: rowKey(a), Cells: []table.Cell{
 		table.C(a.host), table.C(kindNames[a.kind]), table.C(a.typ), table.C(a.binary),
-		state, admin, table.C(a.zone), {Text: beat, Sort: beatSort},
+		state, admin, table.C(a.zone), pane.BeatCell(a.beat, now),
 	}}
 	if a.dead {
 		r.Role = themes.Crit

@@ -60,8 +60,10 @@ func BenchmarkHiddenLists1000Hosts(b *testing.B) {
 	}
 }
 
-// The loads make a whole list's facts; a problems list's are made in
-// Update from the merged list. Either way the pane publishes what the
+// The loads make a whole list's facts; a problems list's message without
+// them (this test feeds bare messages) has them made in Update from the
+// merged list, the fallback: the load's own merge and facts are
+// TestProblemsMergedByTheLoad's. Either way the pane publishes what the
 // list says: the same observation as made in Update, a failure with no
 // facts.
 func TestLoadsMakeTheListsFacts(t *testing.T) {

@@ -12,7 +12,6 @@ import (
 	"maps"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -787,11 +786,10 @@ func buildRow(h *host, now time.Time) table.Row {
 
 // beatCell is the BEAT column: the age of the service's heartbeat.
 func beatCell(svc *openstack.ComputeService, now time.Time) table.Cell {
-	if svc == nil || svc.UpdatedAt.IsZero() {
+	if svc == nil {
 		return table.Cell{Text: "-"}
 	}
-	d := now.Sub(svc.UpdatedAt)
-	return table.Cell{Text: pane.BeatAge(d), Sort: strconv.FormatInt(int64(d/time.Second), 10)}
+	return pane.BeatCell(svc.UpdatedAt, now)
 }
 
 // apply lays out the hosts' rows under the filter. Rows left stale by a

@@ -6,6 +6,7 @@ package pane
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -289,6 +290,16 @@ func FreshAge(d, every time.Duration) string {
 // DataAge. A heartbeat column that moved every second would redraw every row
 // of an idle screen.
 func BeatAge(d time.Duration) string { return FreshAge(d, 20*time.Second) }
+
+// BeatCell is a heartbeat column's cell at now: BeatAge's text, whole
+// seconds to sort by; "-" for no heartbeat (a zero time).
+func BeatCell(beat, now time.Time) table.Cell {
+	if beat.IsZero() {
+		return table.Cell{Text: "-"}
+	}
+	d := now.Sub(beat)
+	return table.Cell{Text: BeatAge(d), Sort: strconv.FormatInt(int64(d/time.Second), 10)}
+}
 
 // SlowRefresh is how long a background refresh runs before the pane says
 // so ("refreshing…"): a routine refresh that answers sooner and changes
